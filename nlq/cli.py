@@ -1,0 +1,38 @@
+"""The `nlq` command line. Each subcommand lives with the code it drives; this
+module only wires them into one argparse tree."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+Subparsers = argparse._SubParsersAction  # type: ignore[type-arg]
+
+
+def _commands() -> list[Callable[[Subparsers], None]]:
+    # Imported lazily so `nlq --help` stays fast and one broken extra cannot
+    # take the whole CLI down.
+    from nlq.demo import cli as demo_cli
+
+    registrars = [demo_cli.register]
+    return registrars
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nlq", description="Natural-language analytics over a semantic layer")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for register in _commands():
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

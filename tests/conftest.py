@@ -1,0 +1,46 @@
+"""Shared fixtures. The demo warehouse is built once per generator version and
+reused across runs: building it is the slowest step of the suite."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "data" / "test-cache"
+
+
+def _generator_fingerprint() -> str:
+    source = (ROOT / "nlq" / "demo" / "warehouse.py").read_bytes()
+    return hashlib.sha256(source).hexdigest()[:12]
+
+
+@pytest.fixture(scope="session")
+def warehouse_path() -> Path:
+    """The scale-1, seed-42 demo warehouse (the one the benchmark is written against)."""
+    from nlq.demo.warehouse import build_warehouse
+
+    path = CACHE / f"demo-s1-seed42-{_generator_fingerprint()}.duckdb"
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        for stale in CACHE.glob("demo-s1-seed42-*.duckdb"):
+            stale.unlink()
+        tmp = path.with_suffix(".building")
+        tmp.unlink(missing_ok=True)
+        build_warehouse(tmp, scale=1.0, seed=42)
+        tmp.rename(path)
+    return path
+
+
+@pytest.fixture()
+def con(warehouse_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the demo warehouse."""
+    connection = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        yield connection
+    finally:
+        connection.close()
