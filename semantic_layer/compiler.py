@@ -1,0 +1,818 @@
+"""Compiles a SemanticQuery into one sqlglot expression.
+
+The fan-out rule (shared/design/semantic-layer.md) shapes everything here:
+
+1. Every metric that reads rows (simple, per-entity, semi-additive) has a home
+   model. Metrics with the same home and time dimension share one aggregate
+   subquery ("fact"); its joins walk many-to-one edges away from the home, so
+   they never repeat a home row.
+2. A dimension behind a one-to-many edge may group a fact only when all its
+   aggregates are fan-out invariant (count distinct, min, max); in a filter
+   such a dimension becomes a semi-join (EXISTS), which cannot repeat rows.
+3. Facts are combined on the requested dimensions; ratios, derived metrics,
+   comparisons and shares are computed only after that.
+
+Facts are combined with UNION ALL and a GROUP BY rather than a FULL OUTER JOIN:
+it needs no null-safe join keys and runs on engines without FULL JOIN (MySQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlglot import exp
+
+from semantic_layer.errors import QueryError
+from semantic_layer.expressions import (
+    and_all,
+    canonical,
+    conjuncts,
+    date_literal,
+    models_of,
+    parse_snippet,
+    rename_models,
+)
+from semantic_layer.graph import Edge, JoinGraph
+from semantic_layer.model import (
+    FANOUT_INVARIANT,
+    AnyMetric,
+    DerivedMetric,
+    Dimension,
+    Format,
+    Grain,
+    Label,
+    Measure,
+    Model,
+    PerEntityMetric,
+    RatioMetric,
+    SemanticLayer,
+    SemiAdditiveMetric,
+    SimpleMetric,
+    TimeDimension,
+)
+from semantic_layer.periods import previous_period, shift_by_grain, year_over_year
+from semantic_layer.policy import AccessPolicy, model_table
+from semantic_layer.query import Filter, SemanticQuery
+
+LeafMetric = SimpleMetric | PerEntityMetric | SemiAdditiveMetric
+DOUBLE = exp.DataType.build("double")
+GRAIN_LABELS: dict[str, Label] = {
+    "day": Label(zh="日期", en="day"),
+    "week": Label(zh="周", en="week"),
+    "month": Label(zh="月份", en="month"),
+    "quarter": Label(zh="季度", en="quarter"),
+    "year": Label(zh="年份", en="year"),
+}
+GRAIN_UNITS: dict[str, tuple[str, int]] = {
+    "day": ("DAY", 1),
+    "week": ("DAY", 7),
+    "month": ("MONTH", 1),
+    "quarter": ("MONTH", 3),
+    "year": ("MONTH", 12),
+}
+
+
+@dataclass(frozen=True)
+class OutputColumn:
+    name: str
+    role: Literal["dimension", "time", "metric", "previous", "growth", "share"]
+    label: Label
+    format: Format | None = None
+    metric: str | None = None
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    expression: exp.Expression
+    dialect: str
+    columns: list[OutputColumn]
+
+    def sql(self, dialect: str | None = None, *, pretty: bool = False) -> str:
+        return self.expression.sql(dialect=dialect or self.dialect, pretty=pretty)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A metric computed directly from the rows of its home model."""
+
+    metric: LeafMetric
+    home: Model
+    measure: Measure
+    time_model: str
+    time: TimeDimension
+    conditions: tuple[exp.Expression, ...]
+
+    @property
+    def name(self) -> str:
+        return self.metric.name
+
+    @property
+    def fanout_invariant(self) -> bool:
+        return isinstance(self.metric, PerEntityMetric) or (
+            not isinstance(self.metric, SemiAdditiveMetric) and self.measure.agg in FANOUT_INVARIANT
+        )
+
+
+@dataclass(frozen=True)
+class Period:
+    """One pass over the facts: the asked period, or the one it is compared with.
+    `shift` is added to the time before truncating, so previous buckets line up."""
+
+    suffix: str
+    start: dt.date | None
+    end: dt.date | None
+    shift: tuple[str, int] | None = None
+
+
+@dataclass
+class FactPlan:
+    """One aggregate subquery over a home model."""
+
+    home: Model
+    leaves: list[Leaf]
+    dialect: str
+    graph: JoinGraph
+    joins: list[Edge] = field(default_factory=list)
+    where: list[exp.Expression] = field(default_factory=list)
+
+    @property
+    def joined(self) -> set[str]:
+        return {self.home.name} | {e.target for e in self.joins}
+
+    def join(self, path: list[Edge]) -> None:
+        for edge in path:
+            if edge.target not in self.joined:
+                self.joins.append(edge)
+
+    def relation(self, layer: SemanticLayer) -> exp.Select:
+        select = exp.select().from_(model_table(self.home, self.home.name, self.dialect))
+        for edge in self.joins:
+            target = layer.model(edge.target)
+            assert target is not None
+            on = exp.column(edge.target_key, edge.target).eq(exp.column(edge.source_key, edge.source))
+            select = select.join(model_table(target, edge.target, self.dialect), on=on, join_type="left")
+        return select
+
+
+class Compiler:
+    def __init__(
+        self,
+        layer: SemanticLayer,
+        *,
+        role: str | None,
+        attributes: dict[str, Any] | None = None,
+        dialect: str | None = None,
+    ) -> None:
+        self.layer = layer
+        self.source_dialect = layer.dialect
+        self.dialect = dialect or layer.dialect
+        self.graph = JoinGraph(layer)
+        self.policy = AccessPolicy(layer, role, attributes)
+
+    # -- entry point ---------------------------------------------------------------
+    def compile(self, query: SemanticQuery) -> CompiledQuery:
+        wanted = list(dict.fromkeys([*query.metrics, *query.share]))
+        for name in wanted:
+            self._metric(name)
+            self.policy.check_metric(name)
+        leaves = self._leaves(wanted)
+        periods = self._periods(query)
+        grain = query.time_grain
+        dim_names = [self._output_name(d) for d in query.dimensions]
+        names = [*dim_names, *([grain] if grain else [])]
+
+        parts: list[tuple[str, exp.Select, list[str]]] = []
+        for index, (home, group) in enumerate(self._groups(leaves)):
+            for period in periods:
+                select = self._fact(home, group, query, period)
+                cte = f"{home.name}_facts" + (f"_{index}" if index else "") + period.suffix
+                parts.append((cte, select, [leaf.name + period.suffix for leaf in group]))
+
+        ctes: list[tuple[str, exp.Select]] = [(name, select) for name, select, _ in parts]
+        if len(parts) == 1:
+            source = parts[0][0]
+        else:
+            source = "combined"
+            ctes.append((source, self._combine(parts, names)))
+
+        final, columns = self._final(query, source, dim_names, periods)
+        for name, select in ctes:
+            final = final.with_(name, as_=select)
+        tree = self.policy.apply(final, self.source_dialect)
+        return CompiledQuery(tree, self.dialect, columns)
+
+    # -- metrics -----------------------------------------------------------------------
+    def _metric(self, name: str) -> AnyMetric:
+        metric = self.layer.metric(name)
+        if metric is None:
+            raise QueryError(f"unknown metric: {name}", f"未知指标：{name}")
+        return metric
+
+    def _leaves(self, names: list[str]) -> list[Leaf]:
+        found: dict[str, Leaf] = {}
+
+        def expand(name: str, trail: tuple[str, ...]) -> None:
+            if name in trail:
+                raise QueryError(
+                    f"metric {name} is defined in terms of itself", f"指标 {name} 循环引用了自身"
+                )
+            metric = self._metric(name)
+            if isinstance(metric, RatioMetric):
+                expand(metric.numerator, (*trail, name))
+                expand(metric.denominator, (*trail, name))
+            elif isinstance(metric, DerivedMetric):
+                for column in parse_snippet(metric.expr, self.source_dialect).find_all(exp.Column):
+                    expand(column.name, (*trail, name))
+            elif name not in found:
+                found[name] = self._leaf(metric)
+
+        for name in names:
+            expand(name, ())
+        return list(found.values())
+
+    def _leaf(self, metric: LeafMetric) -> Leaf:
+        model_name, measure_name = metric.measure.split(".", 1)
+        home = self.layer.model(model_name)
+        measure = home.measure(measure_name) if home else None
+        if home is None or measure is None:
+            raise QueryError(
+                f"metric {metric.name} uses unknown measure {metric.measure}",
+                f"指标 {metric.name} 引用了不存在的度量 {metric.measure}",
+            )
+        time_ref = metric.time or home.default_time
+        if time_ref is None:
+            raise QueryError(
+                f"metric {metric.name} has no time dimension", f"指标 {metric.name} 没有时间维度"
+            )
+        time_model, _, time_name = time_ref.rpartition(".")
+        time_model = time_model or home.name
+        owner = self.layer.model(time_model)
+        time = owner.time_dimension(time_name) if owner else None
+        if time is None:
+            raise QueryError(
+                f"metric {metric.name}: unknown time dimension {time_ref}",
+                f"指标 {metric.name} 的时间维度 {time_ref} 不存在",
+            )
+        conditions = [
+            *conjuncts(self._canonical(measure.filter, home.name)),
+            *conjuncts(self._canonical(getattr(metric, "filter", None), home.name)),
+        ]
+        return Leaf(metric, home, measure, time_model, time, tuple(conditions))
+
+    def _canonical(self, sql: str | None, owner: str) -> exp.Expression | None:
+        return canonical(sql, owner, self.source_dialect) if sql else None
+
+    def _groups(self, leaves: list[Leaf]) -> list[tuple[Model, list[Leaf]]]:
+        """Simple metrics of one home and time dimension share a fact; per-entity and
+        semi-additive metrics need a shape of their own."""
+        groups: dict[tuple[str, ...], tuple[Model, list[Leaf]]] = {}
+        for leaf in leaves:
+            key: tuple[str, ...] = (leaf.home.name, leaf.time_model, leaf.time.name)
+            if not isinstance(leaf.metric, SimpleMetric):
+                key = (*key, leaf.name)
+            groups.setdefault(key, (leaf.home, []))[1].append(leaf)
+        return list(groups.values())
+
+    # -- time --------------------------------------------------------------------------
+    def _periods(self, query: SemanticQuery) -> list[Period]:
+        start = query.time_range.start if query.time_range else None
+        end = query.time_range.end if query.time_range else None
+        current = Period("", start, end)
+        if query.compare is None:
+            return [current]
+        if start is None or end is None:
+            raise QueryError(
+                "a comparison needs a time range with a start and an end",
+                "同比、环比需要明确的时间范围",
+            )
+        grain = query.time_grain
+        if query.compare == "yoy":
+            previous_start, previous_end = year_over_year(start, end)
+            shift = ("MONTH", 12)
+        elif grain is not None:
+            previous_start, previous_end = shift_by_grain(start, grain, -1), shift_by_grain(end, grain, -1)
+            shift = GRAIN_UNITS[grain]
+        else:
+            previous_start, previous_end = previous_period(start, end)
+            shift = None
+        return [current, Period("__previous", previous_start, previous_end, shift)]
+
+    def _time_expr(self, leaf: Leaf) -> exp.Expression:
+        tree = canonical(leaf.time.sql, leaf.time_model, self.source_dialect)
+        return tree
+
+    def _bucket(self, time_expr: exp.Expression, grain: Grain, period: Period) -> exp.Expression:
+        shifted = time_expr
+        if period.shift is not None:
+            unit, amount = period.shift
+            shifted = exp.DateAdd(
+                this=time_expr.copy(), expression=exp.Literal.number(amount), unit=exp.var(unit)
+            )
+        truncated = exp.DateTrunc(this=shifted, unit=exp.Literal.string(grain.upper()))
+        return exp.cast(truncated, exp.DataType.build("date"))
+
+    def _range(self, leaf: Leaf, time_expr: exp.Expression, period: Period) -> list[exp.Expression]:
+        sql_type = "date" if leaf.time.type == "date" else "timestamp"
+        bounds: list[exp.Expression] = []
+        if period.start is not None:
+            bounds.append(exp.GTE(this=time_expr.copy(), expression=date_literal(period.start, sql_type)))
+        if period.end is not None:
+            bounds.append(
+                exp.LT(
+                    this=time_expr.copy(),
+                    expression=date_literal(period.end + dt.timedelta(days=1), sql_type),
+                )
+            )
+        return bounds
+
+    # -- dimensions and filters ----------------------------------------------------
+    @staticmethod
+    def _output_name(reference: str) -> str:
+        return reference.rsplit(".", 1)[-1]
+
+    def _resolve_dimension(
+        self, reference: str, home: Model, leaves: list[Leaf]
+    ) -> tuple[Model, Dimension, list[Edge]]:
+        """The dimension a name means for a fact: a qualified `model.name`, or the
+        nearest model (fewest one-to-many edges, then fewest joins) that has it."""
+        model_name, _, name = reference.rpartition(".")
+        candidates = [
+            m for m in self.layer.models if (not model_name or m.name == model_name) and m.dimension(name)
+        ]
+        if not candidates:
+            raise QueryError(f"unknown dimension: {reference}", f"未知维度：{reference}")
+        ranked: list[tuple[tuple[int, int], Model, list[Edge]]] = []
+        for model in candidates:
+            path = self.graph.path(home.name, model.name)
+            if path is not None:
+                ranked.append(((sum(e.to_many for e in path), len(path)), model, path))
+        if not ranked:
+            metric = leaves[0].metric
+            raise QueryError(
+                f"{metric.label.en} cannot be broken down or filtered by {reference}",
+                f"指标“{metric.label.zh}”无法按“{reference}”分析",
+            )
+        ranked.sort(key=lambda item: item[0])
+        best = [item for item in ranked if item[0] == ranked[0][0]]
+        if len(best) > 1:
+            options = ", ".join(f"{m.name}.{name}" for _, m, _ in best)
+            raise QueryError(
+                f"dimension {reference} is ambiguous: {options}",
+                f"维度 {reference} 有歧义：{options}",
+                kind="ambiguous",
+            )
+        _, model, path = best[0]
+        dimension = model.dimension(name)
+        assert dimension is not None
+        return model, dimension, path
+
+    def _group_by_dimension(self, plan: FactPlan, reference: str) -> exp.Expression:
+        model, dimension, path = self._resolve_dimension(reference, plan.home, plan.leaves)
+        if any(edge.to_many for edge in path):
+            variant = next((leaf for leaf in plan.leaves if not leaf.fanout_invariant), None)
+            if variant is not None:
+                child = self.layer.model(next(e.target for e in path if e.to_many))
+                assert child is not None
+                raise QueryError(
+                    f"{variant.metric.label.en} cannot be broken down by {dimension.label.en}: "
+                    f"one {plan.home.label.en} row can have several {child.label.en} and would be counted more than once",
+                    f"“{variant.metric.label.zh}”不能按“{dimension.label.zh}”拆分："
+                    f"一条{plan.home.label.zh}记录可能对应多条{child.label.zh}，会被重复计算",
+                )
+        plan.join(path)
+        return canonical(dimension.sql, model.name, self.source_dialect)
+
+    def _filter_predicate(self, plan: FactPlan, flt: Filter) -> exp.Expression:
+        model, dimension, _ = self._resolve_dimension(flt.dimension, plan.home, plan.leaves)
+        column = canonical(dimension.sql, model.name, self.source_dialect)
+        values = [self._typed(v, dimension) for v in flt.values]
+        op = flt.op
+        if op in {"=", "in"}:
+            return column.eq(values[0]) if len(values) == 1 else column.isin(*values)
+        if op in {"!=", "not_in"}:
+            return column.neq(values[0]) if len(values) == 1 else exp.Not(this=column.isin(*values))
+        if op == "between":
+            return exp.Between(this=column, low=values[0], high=values[1])
+        if op == "contains":
+            return exp.GT(
+                this=exp.StrPosition(this=column, substr=values[0]), expression=exp.Literal.number(0)
+            )
+        if op == "starts_with":
+            prefix = str(flt.values[0])
+            return exp.Substring(
+                this=column, start=exp.Literal.number(1), length=exp.Literal.number(len(prefix))
+            ).eq(values[0])
+        if op == "is_null":
+            return column.is_(exp.null())
+        if op == "not_null":
+            return exp.Not(this=column.is_(exp.null()))
+        comparison = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[op]
+        return comparison(this=column, expression=values[0])
+
+    @staticmethod
+    def _typed(value: Any, dimension: Dimension) -> exp.Expression:
+        if dimension.type == "number" and isinstance(value, str):
+            try:
+                value = float(value) if "." in value else int(value)
+            except ValueError as error:
+                raise QueryError(
+                    f"{dimension.name} is a number, not '{value}'",
+                    f"“{dimension.label.zh}”是数值，不能取“{value}”",
+                ) from error
+        return exp.convert(value)
+
+    def _place(self, plan: FactPlan, predicates: list[exp.Expression]) -> list[exp.Expression]:
+        """Predicates over joinable models stay as they are (their models are
+        joined); those behind a one-to-many edge become one EXISTS per edge."""
+        placed: list[exp.Expression] = []
+        semi: dict[Edge, tuple[list[Edge], list[exp.Expression]]] = {}
+        for predicate in predicates:
+            behind: Edge | None = None
+            paths: list[list[Edge]] = []
+            for model in sorted(models_of(predicate)):
+                if model in plan.joined:
+                    continue
+                path = self.graph.path(plan.home.name, model)
+                if path is None:
+                    raise QueryError(
+                        f"{model} is not related to {plan.home.name}",
+                        f"{model} 与 {plan.home.name} 之间没有关联关系",
+                    )
+                first = next((i for i, e in enumerate(path) if e.to_many), None)
+                if first is None:
+                    plan.join(path)
+                    continue
+                if behind is not None and path[first] != behind:
+                    raise QueryError(
+                        "a condition spans two one-to-many relationships",
+                        "一个条件跨越了两个一对多关系，请拆分",
+                    )
+                plan.join(path[:first])
+                behind = path[first]
+                paths.append(path[first:])
+            if behind is None:
+                placed.append(predicate)
+            else:
+                entry = semi.setdefault(behind, ([], []))
+                entry[0].extend(e for p in paths for e in p if e not in entry[0])
+                entry[1].append(predicate)
+        for edge, (path, inner) in semi.items():
+            placed.append(self._exists(edge, path, inner))
+        return placed
+
+    def _exists(self, edge: Edge, path: list[Edge], predicates: list[exp.Expression]) -> exp.Exists:
+        aliases = {e.target: f"{e.target}_1" for e in path}
+        child = self.layer.model(edge.target)
+        assert child is not None
+        select = exp.select("1").from_(model_table(child, aliases[edge.target], self.source_dialect))
+        for step in path[1:]:
+            target = self.layer.model(step.target)
+            assert target is not None
+            on = exp.column(step.target_key, aliases[step.target]).eq(
+                exp.column(step.source_key, aliases[step.source])
+            )
+            select = select.join(model_table(target, aliases[step.target], self.source_dialect), on=on)
+        correlation = exp.column(edge.target_key, aliases[edge.target]).eq(
+            exp.column(edge.source_key, edge.source)
+        )
+        inner = [rename_models(p.copy(), aliases) for p in predicates]
+        return exp.Exists(this=select.where(exp.and_(correlation, *inner)))
+
+    # -- facts -----------------------------------------------------------------------
+    def _fact(self, home: Model, leaves: list[Leaf], query: SemanticQuery, period: Period) -> exp.Select:
+        plan = FactPlan(home, leaves, self.source_dialect, self.graph)
+        lead = leaves[0]
+        plan.join(self._forward_path(home.name, lead.time_model, lead))
+        time_expr = self._time_expr(lead)
+        keys: list[tuple[str, exp.Expression]] = [
+            (self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions
+        ]
+        if query.time_grain:
+            keys.append((query.time_grain, self._bucket(time_expr, query.time_grain, period)))
+
+        filters = self._range(lead, time_expr, period)
+        filters += [self._filter_predicate(plan, f) for f in query.filters]
+        common, residual = self._split_conditions(leaves)
+        where = self._place(plan, [*filters, *common])
+        residual_placed = {name: and_all(self._place(plan, conds)) for name, conds in residual.items()}
+        if residual and all(residual_placed.values()) and len(residual_placed) == len(leaves):
+            # Every metric filters its rows: scan only rows that one of them needs.
+            where.append(exp.or_(*[exp.paren(c) for c in residual_placed.values() if c is not None]))
+
+        if isinstance(lead.metric, PerEntityMetric):
+            return self._per_entity_fact(plan, lead, keys, where, residual_placed.get(lead.name), period)
+        if isinstance(lead.metric, SemiAdditiveMetric):
+            return self._semi_additive_fact(plan, lead, keys, where, time_expr, query.time_grain, period)
+
+        projections = [value.copy().as_(name) for name, value in keys]
+        for leaf in leaves:
+            value = self._measure_value(leaf)
+            projections.append(
+                self._aggregate(leaf.measure, value, residual_placed.get(leaf.name)).as_(
+                    leaf.name + period.suffix
+                )
+            )
+        select = plan.relation(self.layer).select(*projections)
+        if where:
+            select = select.where(exp.and_(*where) if len(where) > 1 else where[0])
+        if keys:
+            select = select.group_by(*[value.copy() for _, value in keys])
+        return select
+
+    def _forward_path(self, home: str, target: str, leaf: Leaf) -> list[Edge]:
+        path = self.graph.path(home, target, forward_only=True)
+        if path is None:
+            raise QueryError(
+                f"metric {leaf.name}: its time dimension {target}.{leaf.time.name} is not reachable from {home}",
+                f"指标 {leaf.name} 的时间维度 {target}.{leaf.time.name} 无法从 {home} 关联到",
+            )
+        return path
+
+    def _measure_value(self, leaf: Leaf) -> exp.Expression | None:
+        if leaf.measure.expr is None:
+            return None
+        value = canonical(leaf.measure.expr, leaf.home.name, self.source_dialect)
+        return value
+
+    @staticmethod
+    def _split_conditions(leaves: list[Leaf]) -> tuple[list[exp.Expression], dict[str, list[exp.Expression]]]:
+        """Conditions every metric of the fact shares go to WHERE; the rest become
+        CASE WHEN inside each aggregate."""
+        keyed = [{c.sql(): c for c in leaf.conditions} for leaf in leaves]
+        shared = set(keyed[0]).intersection(*keyed[1:]) if keyed else set()
+        common = [keyed[0][k] for k in keyed[0] if k in shared]
+        residual = {
+            leaf.name: [c for k, c in conditions.items() if k not in shared]
+            for leaf, conditions in zip(leaves, keyed, strict=True)
+            if set(conditions) - shared
+        }
+        return common, residual
+
+    @staticmethod
+    def _aggregate(
+        measure: Measure, value: exp.Expression | None, condition: exp.Expression | None
+    ) -> exp.Expression:
+        if value is None:  # COUNT(*)
+            if condition is None:
+                return exp.Count(this=exp.Star())
+            value = exp.Literal.number(1)
+        if condition is not None:
+            value = exp.Case().when(condition, value)
+        if measure.agg == "count_distinct":
+            return exp.Count(this=exp.Distinct(expressions=[value]))
+        function = {"sum": exp.Sum, "count": exp.Count, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[
+            measure.agg
+        ]
+        return function(this=value)
+
+    def _per_entity_fact(
+        self,
+        plan: FactPlan,
+        leaf: Leaf,
+        keys: list[tuple[str, exp.Expression]],
+        where: list[exp.Expression],
+        condition: exp.Expression | None,
+        period: Period,
+    ) -> exp.Select:
+        metric = leaf.metric
+        assert isinstance(metric, PerEntityMetric)
+        entity = canonical(metric.entity, leaf.home.name, self.source_dialect)
+        per_entity = plan.relation(self.layer).select(
+            *[value.copy().as_(name) for name, value in keys],
+            self._aggregate(leaf.measure, self._measure_value(leaf), condition).as_("entity_value"),
+        )
+        if where:
+            per_entity = per_entity.where(exp.and_(*where))
+        per_entity = per_entity.group_by(*[value.copy() for _, value in keys], entity)
+        value = exp.column("entity_value")
+
+        def entities_reaching(threshold: int) -> exp.Expression:
+            return exp.Count(
+                this=exp.Case().when(
+                    exp.GTE(this=value.copy(), expression=exp.Literal.number(threshold)),
+                    exp.Literal.number(1),
+                )
+            )
+
+        share = exp.Div(
+            this=exp.cast(entities_reaching(metric.at_least), DOUBLE),
+            expression=exp.Nullif(this=entities_reaching(1), expression=exp.Literal.number(0)),
+        )
+        outer = exp.select(*[exp.column(name) for name, _ in keys], share.as_(leaf.name + period.suffix))
+        outer = outer.from_(per_entity.subquery("per_entity"))
+        if keys:
+            outer = outer.group_by(*[exp.column(name) for name, _ in keys])
+        return outer
+
+    def _semi_additive_fact(
+        self,
+        plan: FactPlan,
+        leaf: Leaf,
+        keys: list[tuple[str, exp.Expression]],
+        where: list[exp.Expression],
+        time_expr: exp.Expression,
+        grain: Grain | None,
+        period: Period,
+    ) -> exp.Select:
+        partition = [self._bucket(time_expr, grain, period)] if grain else []
+        latest = exp.Window(this=exp.Max(this=time_expr.copy()), partition_by=partition)
+        rows = plan.relation(self.layer).select(
+            *[value.copy().as_(name) for name, value in keys],
+            time_expr.copy().as_("snapshot_time"),
+            latest.as_("latest_snapshot"),
+            (self._measure_value(leaf) or exp.Literal.number(1)).as_("snapshot_value"),
+        )
+        if where:
+            rows = rows.where(exp.and_(*where))
+        outer = exp.select(
+            *[exp.column(name) for name, _ in keys],
+            self._aggregate(leaf.measure, exp.column("snapshot_value"), None).as_(leaf.name + period.suffix),
+        ).from_(rows.subquery("snapshots"))
+        outer = outer.where(exp.column("snapshot_time").eq(exp.column("latest_snapshot")))
+        if keys:
+            outer = outer.group_by(*[exp.column(name) for name, _ in keys])
+        return outer
+
+    # -- combining and the final select ------------------------------------------------------
+    def _combine(self, parts: list[tuple[str, exp.Select, list[str]]], names: list[str]) -> exp.Select:
+        values = [column for _, _, columns in parts for column in columns]
+        branches: list[exp.Select] = []
+        for cte, _, columns in parts:
+            projections: list[exp.Expression] = [exp.column(n) for n in names]
+            for column in values:
+                projections.append(
+                    exp.column(column) if column in columns else exp.cast(exp.null(), DOUBLE).as_(column)
+                )
+            branches.append(exp.select(*projections).from_(cte))
+        union: exp.Query = branches[0]
+        for branch in branches[1:]:
+            union = exp.union(union, branch, distinct=False)
+        combined = exp.select(
+            *[exp.column(n) for n in names], *[exp.Max(this=exp.column(v)).as_(v) for v in values]
+        )
+        combined = combined.from_(
+            exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("facts")))
+        )
+        if names:
+            combined = combined.group_by(*[exp.column(n) for n in names])
+        return combined
+
+    def _metric_expr(self, name: str, suffix: str) -> exp.Expression:
+        metric = self._metric(name)
+        if isinstance(metric, RatioMetric):
+            return exp.Div(
+                this=exp.cast(self._metric_expr(metric.numerator, suffix), DOUBLE),
+                expression=exp.Nullif(
+                    this=self._metric_expr(metric.denominator, suffix), expression=exp.Literal.number(0)
+                ),
+            )
+        if isinstance(metric, DerivedMetric):
+            tree = parse_snippet(metric.expr, self.source_dialect)
+            return exp.paren(
+                tree.transform(
+                    lambda node: (
+                        exp.paren(self._metric_expr(node.name, suffix))
+                        if isinstance(node, exp.Column)
+                        else node
+                    )
+                )
+            )
+        return exp.column(name + suffix)
+
+    def _final(
+        self, query: SemanticQuery, source: str, dim_names: list[str], periods: list[Period]
+    ) -> tuple[exp.Select, list[OutputColumn]]:
+        grain = query.time_grain
+        projections: list[exp.Expression] = []
+        columns: list[OutputColumn] = []
+        for reference, name in zip(query.dimensions, dim_names, strict=True):
+            projections.append(exp.column(name))
+            columns.append(OutputColumn(name, "dimension", self._dimension_label(reference)))
+        if grain:
+            projections.append(exp.column(grain))
+            columns.append(OutputColumn(grain, "time", GRAIN_LABELS[grain]))
+        comparing = len(periods) > 1
+        compare_word = {"yoy": ("同比", "year over year"), "pop": ("环比", "period over period")}.get(
+            query.compare or "", ("", "")
+        )
+        for name in query.metrics:
+            metric = self._metric(name)
+            current = self._metric_expr(name, "")
+            projections.append(current.as_(name))
+            columns.append(OutputColumn(name, "metric", metric.label, metric.format, name))
+            if comparing:
+                previous = self._metric_expr(name, "__previous")
+                projections.append(previous.copy().as_(f"{name}_previous"))
+                columns.append(
+                    OutputColumn(
+                        f"{name}_previous",
+                        "previous",
+                        Label(
+                            zh=f"{metric.label.zh}（{'去年同期' if query.compare == 'yoy' else '上期'}）",
+                            en=f"{metric.label.en} (previous)",
+                        ),
+                        metric.format,
+                        name,
+                    )
+                )
+                growth = exp.Div(
+                    this=exp.cast(
+                        exp.Sub(this=exp.paren(current.copy()), expression=exp.paren(previous.copy())), DOUBLE
+                    ),
+                    expression=exp.Nullif(this=previous.copy(), expression=exp.Literal.number(0)),
+                )
+                projections.append(growth.as_(f"{name}_growth"))
+                columns.append(
+                    OutputColumn(
+                        f"{name}_growth",
+                        "growth",
+                        Label(
+                            zh=f"{metric.label.zh}{compare_word[0]}增长率",
+                            en=f"{metric.label.en} growth ({compare_word[1]})",
+                        ),
+                        "percent",
+                        name,
+                    )
+                )
+        for name in query.share:
+            metric = self._metric(name)
+            value = self._metric_expr(name, "")
+            total = exp.Window(
+                this=exp.Sum(this=value.copy()), partition_by=[exp.column(grain)] if grain else []
+            )
+            share = exp.Div(
+                this=exp.cast(value, DOUBLE),
+                expression=exp.Nullif(this=total, expression=exp.Literal.number(0)),
+            )
+            projections.append(share.as_(f"{name}_share"))
+            columns.append(
+                OutputColumn(
+                    f"{name}_share",
+                    "share",
+                    Label(zh=f"{metric.label.zh}占比", en=f"{metric.label.en} share"),
+                    "percent",
+                    name,
+                )
+            )
+
+        select = exp.select(*projections).from_(source)
+        where: list[exp.Expression] = []
+        if comparing:
+            # Rows that exist only in the compared period are not part of the answer.
+            leaves = self._leaves(query.metrics)
+            where.append(exp.or_(*[exp.Not(this=exp.column(leaf.name).is_(exp.null())) for leaf in leaves]))
+        for condition in query.metric_filters:
+            self._metric(condition.metric)
+            if condition.metric not in query.metrics:
+                self.policy.check_metric(condition.metric)
+                raise QueryError(
+                    f"filter on {condition.metric}, which the query does not compute",
+                    f"筛选条件中的指标 {condition.metric} 未在查询中",
+                )
+            comparison = {"=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[
+                condition.op
+            ]
+            where.append(
+                comparison(
+                    this=self._metric_expr(condition.metric, ""), expression=exp.convert(condition.value)
+                )
+            )
+        if where:
+            select = select.where(exp.and_(*where) if len(where) > 1 else where[0])
+        return self._order(select, query, columns), columns
+
+    def _order(self, select: exp.Select, query: SemanticQuery, columns: list[OutputColumn]) -> exp.Select:
+        names = [c.name for c in columns]
+        order: list[exp.Ordered] = []
+        for item in query.order_by:
+            if item.field not in names:
+                raise QueryError(
+                    f"cannot order by {item.field}: not in the result",
+                    f"无法按 {item.field} 排序：结果中没有该列",
+                )
+            order.append(exp.Ordered(this=exp.column(item.field), desc=item.desc, nulls_first=False))
+        ordered = {item.field for item in query.order_by}
+        if query.time_grain and query.time_grain not in ordered:
+            order.append(exp.Ordered(this=exp.column(query.time_grain), desc=False, nulls_first=False))
+            ordered.add(query.time_grain)
+        # Ties are broken by the dimensions, so that a limit cuts the same rows on every engine.
+        for column in columns:
+            if column.role == "dimension" and column.name not in ordered:
+                order.append(exp.Ordered(this=exp.column(column.name), desc=False, nulls_first=False))
+        if order:
+            select = select.order_by(*order)
+        if query.limit is not None:
+            select = select.limit(query.limit)
+        return select
+
+    def _dimension_label(self, reference: str) -> Label:
+        model_name, _, name = reference.rpartition(".")
+        for model in self.layer.models:
+            if model_name and model.name != model_name:
+                continue
+            dimension = model.dimension(name)
+            if dimension is not None:
+                return dimension.label
+        raise QueryError(f"unknown dimension: {reference}", f"未知维度：{reference}")

@@ -1,0 +1,97 @@
+"""The join graph: which model reaches which, and whether walking an edge can
+multiply rows. Relationships are declared once; each becomes two directed
+edges, one of them to-many (unless the relationship is one-to-one)."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from itertools import count
+
+from semantic_layer.model import Relationship, SemanticLayer
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    source_key: str
+    target: str
+    target_key: str
+    # Walking from source to target may repeat source rows (a one-to-many edge).
+    to_many: bool
+
+
+def normalise(rel: Relationship) -> tuple[str, str, str, str, bool]:
+    """(many model, its key, one model, its key, one_to_one) for any declared direction."""
+    left_model, left_key = rel.from_.split(".")
+    right_model, right_key = rel.to.split(".")
+    if rel.cardinality == "one_to_many":
+        return right_model, right_key, left_model, left_key, False
+    return left_model, left_key, right_model, right_key, rel.cardinality == "one_to_one"
+
+
+class JoinGraph:
+    def __init__(self, layer: SemanticLayer) -> None:
+        self.edges: dict[str, list[Edge]] = {m.name: [] for m in layer.models}
+        for rel in layer.relationships:
+            many, many_key, one, one_key, one_to_one = normalise(rel)
+            self.edges.setdefault(many, []).append(Edge(many, many_key, one, one_key, to_many=False))
+            self.edges.setdefault(one, []).append(Edge(one, one_key, many, many_key, to_many=not one_to_one))
+
+    def path(self, source: str, target: str, *, forward_only: bool = False) -> list[Edge] | None:
+        """The path with the fewest to-many edges, then the fewest edges.
+
+        Validation rejects layers where two forward paths tie, so the choice is
+        unambiguous where it matters (metric joins never walk to-many edges)."""
+        if source == target:
+            return []
+        tie = count()
+        queue: list[tuple[int, int, int, str, list[Edge]]] = [(0, 0, next(tie), source, [])]
+        settled: set[str] = set()
+        while queue:
+            fanouts, length, _, node, path = heapq.heappop(queue)
+            if node == target:
+                return path
+            if node in settled:
+                continue
+            settled.add(node)
+            for edge in self.edges.get(node, []):
+                if edge.target in settled or (forward_only and edge.to_many):
+                    continue
+                heapq.heappush(
+                    queue, (fanouts + edge.to_many, length + 1, next(tie), edge.target, [*path, edge])
+                )
+        return None
+
+    def forward_paths(self, source: str) -> dict[str, list[list[Edge]]]:
+        """Every simple many-to-one path from `source`, by target: more than one
+        path to a target means a join would be ambiguous."""
+        found: dict[str, list[list[Edge]]] = {}
+
+        def walk(node: str, path: list[Edge], seen: frozenset[str]) -> None:
+            for edge in self.edges.get(node, []):
+                if edge.to_many or edge.target in seen:
+                    continue
+                extended = [*path, edge]
+                found.setdefault(edge.target, []).append(extended)
+                walk(edge.target, extended, seen | {edge.target})
+
+        walk(source, [], frozenset({source}))
+        return found
+
+    def forward_cycle(self, source: str) -> list[str] | None:
+        """A many-to-one walk that comes back to `source`, if any."""
+
+        def walk(node: str, trail: list[str]) -> list[str] | None:
+            for edge in self.edges.get(node, []):
+                if edge.to_many:
+                    continue
+                if edge.target == source:
+                    return [*trail, source]
+                if edge.target not in trail:
+                    found = walk(edge.target, [*trail, edge.target])
+                    if found:
+                        return found
+            return None
+
+        return walk(source, [source])

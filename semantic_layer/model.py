@@ -1,0 +1,248 @@
+"""The semantic layer as typed objects: what analysts write in YAML.
+
+The vocabulary follows dbt MetricFlow (models, measures, metrics by kind),
+Cube (measure filters, access policies) and SuperSonic (labels in two
+languages, synonyms, value dictionaries), kept smaller than any of them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+
+Grain = Literal["day", "week", "month", "quarter", "year"]
+GRAINS: tuple[Grain, ...] = ("day", "week", "month", "quarter", "year")
+Aggregation = Literal["sum", "count", "count_distinct", "avg", "min", "max"]
+Format = Literal["currency", "percent", "count", "number"]
+
+# Aggregates whose value does not change when a row is repeated by a join:
+# only these may cross a one-to-many edge (the fan-out rule).
+FANOUT_INVARIANT: frozenset[str] = frozenset({"count_distinct", "min", "max"})
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(Strict):
+    zh: str
+    en: str
+
+
+def _identifier(value: str) -> str:
+    if not _IDENTIFIER.match(value):
+        raise ValueError(f"'{value}' is not a valid name: use letters, digits and underscores")
+    return value
+
+
+class Named(Strict):
+    name: str
+    label: Label
+    synonyms: list[str] = Field(default_factory=list)
+    description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        return _identifier(value)
+
+
+class Dimension(Named):
+    """A categorical attribute. `expr` defaults to the column named like the dimension."""
+
+    expr: str | None = None
+    type: Literal["string", "number", "boolean"] = "string"
+    values: dict[str, list[str]] = Field(default_factory=dict)
+    values_from_data: bool = False
+
+    @property
+    def sql(self) -> str:
+        return self.expr or self.name
+
+
+class TimeDimension(Named):
+    expr: str | None = None
+    type: Literal["date", "timestamp"] = "timestamp"
+    grains: list[Grain] = Field(default_factory=lambda: list(GRAINS))
+
+    @property
+    def sql(self) -> str:
+        return self.expr or self.name
+
+
+class Measure(Strict):
+    name: str
+    agg: Aggregation
+    expr: str | None = None
+    filter: str | None = None
+    description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        return _identifier(value)
+
+    @model_validator(mode="after")
+    def _expr_required(self) -> Measure:
+        if self.expr is None and self.agg != "count":
+            raise ValueError(f"measure '{self.name}' with agg {self.agg} needs an expr")
+        return self
+
+
+class Model(Named):
+    """A table, or a SQL query, with a primary key."""
+
+    table: str | None = None
+    sql: str | None = None
+    primary_key: str | list[str]
+    default_time: str | None = None
+    time_dimensions: list[TimeDimension] = Field(default_factory=list)
+    dimensions: list[Dimension] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Model:
+        if (self.table is None) == (self.sql is None):
+            raise ValueError(f"model '{self.name}' needs exactly one of table or sql")
+        return self
+
+    def dimension(self, name: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.name == name), None)
+
+    def time_dimension(self, name: str) -> TimeDimension | None:
+        return next((d for d in self.time_dimensions if d.name == name), None)
+
+    def measure(self, name: str) -> Measure | None:
+        return next((m for m in self.measures if m.name == name), None)
+
+
+Cardinality = Literal["many_to_one", "one_to_many", "one_to_one"]
+
+
+class Relationship(Strict):
+    """`from: order_items.order_id` `to: orders.order_id`, written from the many side."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    cardinality: Cardinality = "many_to_one"
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _qualified(cls, value: str) -> str:
+        parts = value.split(".")
+        if len(parts) != 2 or not all(_IDENTIFIER.match(p) for p in parts):
+            raise ValueError(f"'{value}' must be model.column")
+        return value
+
+
+class MetricBase(Named):
+    format: Format = "number"
+    # A time dimension, `column` of the home model or `model.column` reachable from it.
+    time: str | None = None
+
+
+class SimpleMetric(MetricBase):
+    type: Literal["simple"] = "simple"
+    measure: str
+    filter: str | None = None
+
+
+class RatioMetric(MetricBase):
+    type: Literal["ratio"]
+    numerator: str
+    denominator: str
+
+
+class DerivedMetric(MetricBase):
+    """An expression over other metrics, e.g. `gmv - discount_amount`."""
+
+    type: Literal["derived"]
+    expr: str
+
+
+class PerEntityMetric(MetricBase):
+    """Share of entities whose measure reaches `at_least`, among those where it is
+    at least 1: repurchase rate = buyers with >= 2 paid orders / buyers."""
+
+    type: Literal["per_entity"]
+    measure: str
+    entity: str
+    at_least: int = 2
+
+
+class SemiAdditiveMetric(MetricBase):
+    """A snapshot measure: summed over the latest snapshot in each period, never over time."""
+
+    type: Literal["semi_additive"]
+    measure: str
+
+
+def _metric_type(data: object) -> str:
+    # `type` may be left out for the common case, a simple metric.
+    if isinstance(data, dict):
+        return str(data.get("type", "simple"))
+    return str(getattr(data, "type", "simple"))
+
+
+AnyMetric = SimpleMetric | RatioMetric | DerivedMetric | PerEntityMetric | SemiAdditiveMetric
+METRIC_TYPES = ("simple", "ratio", "derived", "per_entity", "semi_additive")
+Metric = Annotated[
+    Annotated[SimpleMetric, Tag("simple")]
+    | Annotated[RatioMetric, Tag("ratio")]
+    | Annotated[DerivedMetric, Tag("derived")]
+    | Annotated[PerEntityMetric, Tag("per_entity")]
+    | Annotated[SemiAdditiveMetric, Tag("semi_additive")],
+    Discriminator(_metric_type),
+]
+
+
+class TermFilter(Strict):
+    dimension: str
+    op: Literal["=", "!=", "in", "not_in", ">", ">=", "<", "<="] = "in"
+    values: list[str | int | float]
+
+
+class Term(Named):
+    """A business term: a named filter (核心用户) or a named time window (近期)."""
+
+    filters: list[TermFilter] = Field(default_factory=list)
+    last_days: int | None = None
+
+
+class Role(Named):
+    """What a role may see. A user with no role sees nothing."""
+
+    models: list[str] | Literal["*"] = "*"
+    metrics: list[str] | Literal["*"] = "*"
+    deny_metrics: list[str] = Field(default_factory=list)
+    # model -> SQL predicate over that model's columns; `:name` binds a user attribute.
+    row_filters: dict[str, str] = Field(default_factory=dict)
+    # model.column -> a masking kind (phone, name, email, redact, null) or a SQL expression over `value`.
+    masks: dict[str, str] = Field(default_factory=dict)
+    hidden: list[str] = Field(default_factory=list)
+    raw_sql: bool = False
+
+
+class SemanticLayer(Strict):
+    name: str = "semantic layer"
+    dialect: str = "duckdb"
+    models: list[Model] = Field(default_factory=list)
+    relationships: list[Relationship] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+    terms: list[Term] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
+
+    def model(self, name: str) -> Model | None:
+        return next((m for m in self.models if m.name == name), None)
+
+    def metric(self, name: str) -> AnyMetric | None:
+        return next((m for m in self.metrics if m.name == name), None)
+
+    def role(self, name: str) -> Role | None:
+        return next((r for r in self.roles if r.name == name), None)

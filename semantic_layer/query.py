@@ -1,0 +1,92 @@
+"""The typed semantic query: what the understanding step produces and the
+compiler turns into SQL. Names refer to the semantic layer, never to SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from semantic_layer.model import Grain
+
+Scalar = str | int | float | bool
+FilterOp = Literal[
+    "=",
+    "!=",
+    "in",
+    "not_in",
+    "between",
+    ">",
+    ">=",
+    "<",
+    "<=",
+    "contains",
+    "starts_with",
+    "is_null",
+    "not_null",
+]
+
+
+class QueryModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Filter(QueryModel):
+    """A filter on a dimension: `channel in [天猫, 京东]`, `rating between [4, 5]`."""
+
+    dimension: str
+    op: FilterOp = "in"
+    values: list[Scalar] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _arity(self) -> Filter:
+        expected = {"between": 2, "is_null": 0, "not_null": 0}.get(self.op)
+        if expected is not None and len(self.values) != expected:
+            raise ValueError(f"filter {self.op} takes {expected} values, got {len(self.values)}")
+        if expected is None and not self.values:
+            raise ValueError(f"filter {self.op} needs at least one value")
+        if self.op not in {"in", "not_in", "between"} and expected is None and len(self.values) != 1:
+            raise ValueError(f"filter {self.op} takes one value")
+        return self
+
+
+class MetricFilter(QueryModel):
+    """A condition on an aggregated value (HAVING): `gmv > 10000`."""
+
+    metric: str
+    op: Literal["=", "!=", ">", ">=", "<", "<="]
+    value: float
+
+
+class TimeRange(QueryModel):
+    """A closed date range; an open start means from the beginning of the data."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"time range starts ({self.start}) after it ends ({self.end})")
+        return self
+
+
+class OrderBy(QueryModel):
+    field: str
+    desc: bool = True
+
+
+class SemanticQuery(QueryModel):
+    metrics: list[str] = Field(min_length=1)
+    dimensions: list[str] = Field(default_factory=list)
+    time_grain: Grain | None = None
+    time_range: TimeRange | None = None
+    filters: list[Filter] = Field(default_factory=list)
+    metric_filters: list[MetricFilter] = Field(default_factory=list)
+    order_by: list[OrderBy] = Field(default_factory=list)
+    limit: int | None = Field(default=None, ge=1)
+    # Compare with the same period a year earlier, or with the previous period.
+    compare: Literal["yoy", "pop"] | None = None
+    # Metrics to add a share-of-total column for.
+    share: list[str] = Field(default_factory=list)
