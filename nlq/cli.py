@@ -13,14 +13,17 @@ Subparsers = argparse._SubParsersAction  # type: ignore[type-arg]
 def _commands() -> list[Callable[[Subparsers], None]]:
     # Imported lazily so `nlq --help` stays fast and one broken extra cannot
     # take the whole CLI down.
+    from nlq import query_command
     from nlq.demo import cli as demo_cli
+    from semantic_layer import cli as semantic_cli
 
-    registrars = [demo_cli.register]
-    return registrars
+    return [demo_cli.register, semantic_cli.register, query_command.register]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nlq", description="Natural-language analytics over a semantic layer")
+    parser = argparse.ArgumentParser(
+        prog="nlq", description="Natural-language analytics over a semantic layer"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for register in _commands():
         register(sub)
