@@ -31,7 +31,11 @@ def json_value(value: Any) -> Any:
     if isinstance(value, float):
         return None if value != value else value  # NaN has no JSON form
     if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
+        return (
+            int(value)
+            if value == value.to_integral_value() and value.as_tuple().exponent == 0
+            else float(value)
+        )
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
@@ -42,7 +46,9 @@ def json_value(value: Any) -> Any:
 class Connector(Protocol):
     dialect: str
 
-    def execute(self, sql: str, *, max_rows: int | None = None, timeout_s: float | None = None) -> QueryResult: ...
+    def execute(
+        self, sql: str, *, max_rows: int | None = None, timeout_s: float | None = None
+    ) -> QueryResult: ...
 
     def tables(self) -> dict[str, dict[str, str]]:
         """Catalog: table -> column -> type name."""

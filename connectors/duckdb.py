@@ -26,7 +26,9 @@ class DuckDBConnector:
             raise ConnectorError(f"cannot open DuckDB file {self.path}: {exc}") from exc
         self._lock = threading.Lock()
 
-    def execute(self, sql: str, *, max_rows: int | None = None, timeout_s: float | None = None) -> QueryResult:
+    def execute(
+        self, sql: str, *, max_rows: int | None = None, timeout_s: float | None = None
+    ) -> QueryResult:
         with self._lock:
             cursor = self._con.cursor()
             timer = threading.Timer(timeout_s, cursor.interrupt) if timeout_s else None

@@ -17,7 +17,7 @@ CONDITION = re.compile(r"^\s*([\w.]+)\s*(!=|>=|<=|=|>|<|~|\^)\s*(.*)$")
 OPS = {"=": "in", "!=": "not_in", "~": "contains", "^": "starts_with"}
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     query = sub.add_parser(
         "query", help="run a semantic query (metrics, dimensions, filters) without natural language"
     )

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     semantic = sub.add_parser("semantic", help="the semantic layer")
     semantic_sub = semantic.add_subparsers(dest="semantic_command", required=True)
     validate = semantic_sub.add_parser("validate", help="check a semantic layer; one line per problem")

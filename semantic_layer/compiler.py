@@ -85,7 +85,7 @@ class OutputColumn:
 
 @dataclass(frozen=True)
 class CompiledQuery:
-    expression: exp.Expression
+    expression: exp.Expr
     dialect: str
     columns: list[OutputColumn]
 
@@ -102,7 +102,7 @@ class Leaf:
     measure: Measure
     time_model: str
     time: TimeDimension
-    conditions: tuple[exp.Expression, ...]
+    conditions: tuple[exp.Expr, ...]
 
     @property
     def name(self) -> str:
@@ -135,7 +135,7 @@ class FactPlan:
     dialect: str
     graph: JoinGraph
     joins: list[Edge] = field(default_factory=list)
-    where: list[exp.Expression] = field(default_factory=list)
+    where: list[exp.Expr] = field(default_factory=list)
 
     @property
     def joined(self) -> set[str]:
@@ -261,7 +261,7 @@ class Compiler:
         ]
         return Leaf(metric, home, measure, time_model, time, tuple(conditions))
 
-    def _canonical(self, sql: str | None, owner: str) -> exp.Expression | None:
+    def _canonical(self, sql: str | None, owner: str) -> exp.Expr | None:
         return canonical(sql, owner, self.source_dialect) if sql else None
 
     def _groups(self, leaves: list[Leaf]) -> list[tuple[Model, list[Leaf]]]:
@@ -299,11 +299,11 @@ class Compiler:
             shift = None
         return [current, Period("__previous", previous_start, previous_end, shift)]
 
-    def _time_expr(self, leaf: Leaf) -> exp.Expression:
+    def _time_expr(self, leaf: Leaf) -> exp.Expr:
         tree = canonical(leaf.time.sql, leaf.time_model, self.source_dialect)
         return tree
 
-    def _bucket(self, time_expr: exp.Expression, grain: Grain, period: Period) -> exp.Expression:
+    def _bucket(self, time_expr: exp.Expr, grain: Grain, period: Period) -> exp.Expr:
         shifted = time_expr
         if period.shift is not None:
             unit, amount = period.shift
@@ -313,9 +313,9 @@ class Compiler:
         truncated = exp.DateTrunc(this=shifted, unit=exp.Literal.string(grain.upper()))
         return exp.cast(truncated, exp.DataType.build("date"))
 
-    def _range(self, leaf: Leaf, time_expr: exp.Expression, period: Period) -> list[exp.Expression]:
+    def _range(self, leaf: Leaf, time_expr: exp.Expr, period: Period) -> list[exp.Expr]:
         sql_type = "date" if leaf.time.type == "date" else "timestamp"
-        bounds: list[exp.Expression] = []
+        bounds: list[exp.Expr] = []
         if period.start is not None:
             bounds.append(exp.GTE(this=time_expr.copy(), expression=date_literal(period.start, sql_type)))
         if period.end is not None:
@@ -368,7 +368,7 @@ class Compiler:
         assert dimension is not None
         return model, dimension, path
 
-    def _group_by_dimension(self, plan: FactPlan, reference: str) -> exp.Expression:
+    def _group_by_dimension(self, plan: FactPlan, reference: str) -> exp.Expr:
         model, dimension, path = self._resolve_dimension(reference, plan.home, plan.leaves)
         if any(edge.to_many for edge in path):
             variant = next((leaf for leaf in plan.leaves if not leaf.fanout_invariant), None)
@@ -384,7 +384,7 @@ class Compiler:
         plan.join(path)
         return canonical(dimension.sql, model.name, self.source_dialect)
 
-    def _filter_predicate(self, plan: FactPlan, flt: Filter) -> exp.Expression:
+    def _filter_predicate(self, plan: FactPlan, flt: Filter) -> exp.Expr:
         model, dimension, _ = self._resolve_dimension(flt.dimension, plan.home, plan.leaves)
         column = canonical(dimension.sql, model.name, self.source_dialect)
         values = [self._typed(v, dimension) for v in flt.values]
@@ -412,7 +412,7 @@ class Compiler:
         return comparison(this=column, expression=values[0])
 
     @staticmethod
-    def _typed(value: Any, dimension: Dimension) -> exp.Expression:
+    def _typed(value: Any, dimension: Dimension) -> exp.Expr:
         if dimension.type == "number" and isinstance(value, str):
             try:
                 value = float(value) if "." in value else int(value)
@@ -423,11 +423,11 @@ class Compiler:
                 ) from error
         return exp.convert(value)
 
-    def _place(self, plan: FactPlan, predicates: list[exp.Expression]) -> list[exp.Expression]:
+    def _place(self, plan: FactPlan, predicates: list[exp.Expr]) -> list[exp.Expr]:
         """Predicates over joinable models stay as they are (their models are
         joined); those behind a one-to-many edge become one EXISTS per edge."""
-        placed: list[exp.Expression] = []
-        semi: dict[Edge, tuple[list[Edge], list[exp.Expression]]] = {}
+        placed: list[exp.Expr] = []
+        semi: dict[Edge, tuple[list[Edge], list[exp.Expr]]] = {}
         for predicate in predicates:
             behind: Edge | None = None
             paths: list[list[Edge]] = []
@@ -462,7 +462,7 @@ class Compiler:
             placed.append(self._exists(edge, path, inner))
         return placed
 
-    def _exists(self, edge: Edge, path: list[Edge], predicates: list[exp.Expression]) -> exp.Exists:
+    def _exists(self, edge: Edge, path: list[Edge], predicates: list[exp.Expr]) -> exp.Exists:
         aliases = {e.target: f"{e.target}_1" for e in path}
         child = self.layer.model(edge.target)
         assert child is not None
@@ -486,7 +486,7 @@ class Compiler:
         lead = leaves[0]
         plan.join(self._forward_path(home.name, lead.time_model, lead))
         time_expr = self._time_expr(lead)
-        keys: list[tuple[str, exp.Expression]] = [
+        keys: list[tuple[str, exp.Expr]] = [
             (self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions
         ]
         if query.time_grain:
@@ -530,14 +530,14 @@ class Compiler:
             )
         return path
 
-    def _measure_value(self, leaf: Leaf) -> exp.Expression | None:
+    def _measure_value(self, leaf: Leaf) -> exp.Expr | None:
         if leaf.measure.expr is None:
             return None
         value = canonical(leaf.measure.expr, leaf.home.name, self.source_dialect)
         return value
 
     @staticmethod
-    def _split_conditions(leaves: list[Leaf]) -> tuple[list[exp.Expression], dict[str, list[exp.Expression]]]:
+    def _split_conditions(leaves: list[Leaf]) -> tuple[list[exp.Expr], dict[str, list[exp.Expr]]]:
         """Conditions every metric of the fact shares go to WHERE; the rest become
         CASE WHEN inside each aggregate."""
         keyed = [{c.sql(): c for c in leaf.conditions} for leaf in leaves]
@@ -551,9 +551,7 @@ class Compiler:
         return common, residual
 
     @staticmethod
-    def _aggregate(
-        measure: Measure, value: exp.Expression | None, condition: exp.Expression | None
-    ) -> exp.Expression:
+    def _aggregate(measure: Measure, value: exp.Expr | None, condition: exp.Expr | None) -> exp.Expr:
         if value is None:  # COUNT(*)
             if condition is None:
                 return exp.Count(this=exp.Star())
@@ -571,9 +569,9 @@ class Compiler:
         self,
         plan: FactPlan,
         leaf: Leaf,
-        keys: list[tuple[str, exp.Expression]],
-        where: list[exp.Expression],
-        condition: exp.Expression | None,
+        keys: list[tuple[str, exp.Expr]],
+        where: list[exp.Expr],
+        condition: exp.Expr | None,
         period: Period,
     ) -> exp.Select:
         metric = leaf.metric
@@ -588,7 +586,7 @@ class Compiler:
         per_entity = per_entity.group_by(*[value.copy() for _, value in keys], entity)
         value = exp.column("entity_value")
 
-        def entities_reaching(threshold: int) -> exp.Expression:
+        def entities_reaching(threshold: int) -> exp.Expr:
             return exp.Count(
                 this=exp.Case().when(
                     exp.GTE(this=value.copy(), expression=exp.Literal.number(threshold)),
@@ -610,9 +608,9 @@ class Compiler:
         self,
         plan: FactPlan,
         leaf: Leaf,
-        keys: list[tuple[str, exp.Expression]],
-        where: list[exp.Expression],
-        time_expr: exp.Expression,
+        keys: list[tuple[str, exp.Expr]],
+        where: list[exp.Expr],
+        time_expr: exp.Expr,
         grain: Grain | None,
         period: Period,
     ) -> exp.Select:
@@ -640,7 +638,7 @@ class Compiler:
         values = [column for _, _, columns in parts for column in columns]
         branches: list[exp.Select] = []
         for cte, _, columns in parts:
-            projections: list[exp.Expression] = [exp.column(n) for n in names]
+            projections: list[exp.Expr] = [exp.column(n) for n in names]
             for column in values:
                 projections.append(
                     exp.column(column) if column in columns else exp.cast(exp.null(), DOUBLE).as_(column)
@@ -659,7 +657,7 @@ class Compiler:
             combined = combined.group_by(*[exp.column(n) for n in names])
         return combined
 
-    def _metric_expr(self, name: str, suffix: str) -> exp.Expression:
+    def _metric_expr(self, name: str, suffix: str) -> exp.Expr:
         metric = self._metric(name)
         if isinstance(metric, RatioMetric):
             return exp.Div(
@@ -685,7 +683,7 @@ class Compiler:
         self, query: SemanticQuery, source: str, dim_names: list[str], periods: list[Period]
     ) -> tuple[exp.Select, list[OutputColumn]]:
         grain = query.time_grain
-        projections: list[exp.Expression] = []
+        projections: list[exp.Expr] = []
         columns: list[OutputColumn] = []
         for reference, name in zip(query.dimensions, dim_names, strict=True):
             projections.append(exp.column(name))
@@ -758,7 +756,7 @@ class Compiler:
             )
 
         select = exp.select(*projections).from_(source)
-        where: list[exp.Expression] = []
+        where: list[exp.Expr] = []
         if comparing:
             # Rows that exist only in the compared period are not part of the answer.
             leaves = self._leaves(query.metrics)

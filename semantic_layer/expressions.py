@@ -11,16 +11,16 @@ from sqlglot import exp
 
 
 @lru_cache(maxsize=4096)
-def _parse(sql: str, dialect: str) -> exp.Expression:
+def _parse(sql: str, dialect: str) -> exp.Expr:
     return sqlglot.parse_one(sql, read=dialect)
 
 
-def parse_snippet(sql: str, dialect: str) -> exp.Expression:
+def parse_snippet(sql: str, dialect: str) -> exp.Expr:
     """A fresh copy: callers transform the tree."""
     return _parse(sql, dialect).copy()
 
 
-def canonical(sql: str, owner: str, dialect: str) -> exp.Expression:
+def canonical(sql: str, owner: str, dialect: str) -> exp.Expr:
     """`amount - quantity * products.unit_cost` written in model order_items becomes
     `order_items.amount - order_items.quantity * products.unit_cost`."""
     tree = parse_snippet(sql, dialect)
@@ -30,27 +30,27 @@ def canonical(sql: str, owner: str, dialect: str) -> exp.Expression:
     return tree
 
 
-def models_of(tree: exp.Expression) -> set[str]:
+def models_of(tree: exp.Expr) -> set[str]:
     return {c.table for c in tree.find_all(exp.Column) if c.table}
 
 
-def columns_of(tree: exp.Expression) -> set[tuple[str, str]]:
+def columns_of(tree: exp.Expr) -> set[tuple[str, str]]:
     return {(c.table, c.name) for c in tree.find_all(exp.Column) if c.table}
 
 
-def conjuncts(tree: exp.Expression | None) -> list[exp.Expression]:
+def conjuncts(tree: exp.Expr | None) -> list[exp.Expr]:
     if tree is None:
         return []
     return [c.unnest() for c in tree.flatten()] if isinstance(tree, exp.And) else [tree.unnest()]
 
 
-def and_all(parts: list[exp.Expression]) -> exp.Expression | None:
+def and_all(parts: list[exp.Expr]) -> exp.Expr | None:
     if not parts:
         return None
     return exp.and_(*parts) if len(parts) > 1 else parts[0]
 
 
-def rename_models(tree: exp.Expression, aliases: dict[str, str]) -> exp.Expression:
+def rename_models(tree: exp.Expr, aliases: dict[str, str]) -> exp.Expr:
     """Points columns of the given models at other aliases (inside a semi-join)."""
     for column in tree.find_all(exp.Column):
         if column.table in aliases:
@@ -58,5 +58,5 @@ def rename_models(tree: exp.Expression, aliases: dict[str, str]) -> exp.Expressi
     return tree
 
 
-def date_literal(value: object, sql_type: str) -> exp.Expression:
+def date_literal(value: object, sql_type: str) -> exp.Expr:
     return exp.cast(exp.Literal.string(str(value)), exp.DataType.build(sql_type))

@@ -41,26 +41,36 @@ class JoinGraph:
     def path(self, source: str, target: str, *, forward_only: bool = False) -> list[Edge] | None:
         """The path with the fewest to-many edges, then the fewest edges.
 
+        A path may go down one-to-many edges and then up many-to-one edges, never
+        down again after going up: that would join two facts through a shared
+        dimension (visitors by refund reason), a chasm trap with no meaning.
         Validation rejects layers where two forward paths tie, so the choice is
         unambiguous where it matters (metric joins never walk to-many edges)."""
         if source == target:
             return []
         tie = count()
-        queue: list[tuple[int, int, int, str, list[Edge]]] = [(0, 0, next(tie), source, [])]
-        settled: set[str] = set()
+        queue: list[tuple[int, int, int, str, bool, list[Edge]]] = [(0, 0, next(tie), source, False, [])]
+        settled: set[tuple[str, bool]] = set()
         while queue:
-            fanouts, length, _, node, path = heapq.heappop(queue)
+            fanouts, length, _, node, went_up, path = heapq.heappop(queue)
             if node == target:
                 return path
-            if node in settled:
+            if (node, went_up) in settled:
                 continue
-            settled.add(node)
+            settled.add((node, went_up))
             for edge in self.edges.get(node, []):
-                if edge.target in settled or (forward_only and edge.to_many):
+                if edge.to_many and (forward_only or went_up):
                     continue
-                heapq.heappush(
-                    queue, (fanouts + edge.to_many, length + 1, next(tie), edge.target, [*path, edge])
+                if any(e.source == edge.target for e in path) or edge.target == source:
+                    continue
+                state = (
+                    fanouts + edge.to_many,
+                    length + 1,
+                    next(tie),
+                    edge.target,
+                    went_up or not edge.to_many,
                 )
+                heapq.heappush(queue, (*state, [*path, edge]))
         return None
 
     def forward_paths(self, source: str) -> dict[str, list[list[Edge]]]:

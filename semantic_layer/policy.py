@@ -24,10 +24,10 @@ MASKS = {
 MODEL_META = "nlq_model"
 
 
-def model_table(model: Model, alias: str, dialect: str, *, tag: bool = True) -> exp.Expression:
+def model_table(model: Model, alias: str, dialect: str, *, tag: bool = True) -> exp.Expr:
     """The relation of a model, tagged so that the policy pass can find it."""
     if model.table is not None:
-        relation: exp.Expression = exp.to_table(model.table, dialect=dialect).as_(alias)
+        relation: exp.Expr = exp.to_table(model.table, dialect=dialect).as_(alias)
     else:
         assert model.sql is not None
         relation = exp.Subquery(
@@ -72,7 +72,7 @@ class AccessPolicy:
             )
 
     # -- the pass over a compiled query --------------------------------------------
-    def apply(self, tree: exp.Expression, dialect: str) -> exp.Expression:
+    def apply(self, tree: exp.Expr, dialect: str) -> exp.Expr:
         """Replaces every tagged model relation with the role's view of it."""
         references = _columns_by_alias(tree)
         for relation in list(tree.find_all(exp.Table, exp.Subquery)):
@@ -97,7 +97,7 @@ class AccessPolicy:
                 f"当前角色（{self.role.label.zh}）无权查看字段 {model}.{column}",
             )
 
-    def _masks(self, model: str, dialect: str) -> dict[str, exp.Expression]:
+    def _masks(self, model: str, dialect: str) -> dict[str, exp.Expr]:
         masks = {}
         for target, kind in self.role.masks.items():
             model_name, column = target.split(".", 1)
@@ -111,9 +111,9 @@ class AccessPolicy:
             )
         return masks
 
-    def visibility(self, model: str, dialect: str, _trail: tuple[str, ...] = ()) -> exp.Expression | None:
+    def visibility(self, model: str, dialect: str, _trail: tuple[str, ...] = ()) -> exp.Expr | None:
         """The row filter of a model: its own, and that its parent rows are visible."""
-        parts: list[exp.Expression] = []
+        parts: list[exp.Expr] = []
         own = self.role.row_filters.get(model)
         if own:
             parts.append(self._bind(parse_snippet(own, dialect)))
@@ -140,8 +140,8 @@ class AccessPolicy:
             parts.append(exp.or_(exp.column(edge.source_key, model).is_(exp.null()), exp.Exists(this=inner)))
         return and_all(parts)
 
-    def _bind(self, tree: exp.Expression) -> exp.Expression:
-        def bind(node: exp.Expression) -> exp.Expression:
+    def _bind(self, tree: exp.Expr) -> exp.Expr:
+        def bind(node: exp.Expr) -> exp.Expr:
             if isinstance(node, exp.Placeholder):
                 name = node.name
                 if name not in self.attributes:
@@ -154,7 +154,7 @@ class AccessPolicy:
 
         return tree.transform(bind)
 
-    def _view(self, model_name: str, used: set[str], alias: str, dialect: str) -> exp.Expression | None:
+    def _view(self, model_name: str, used: set[str], alias: str, dialect: str) -> exp.Expr | None:
         model = self.layer.model(model_name)
         assert model is not None
         masks = self._masks(model_name, dialect)
@@ -170,7 +170,7 @@ class AccessPolicy:
         return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
 
-def _columns_by_alias(tree: exp.Expression) -> dict[str, set[str]]:
+def _columns_by_alias(tree: exp.Expr) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for column in tree.find_all(exp.Column):
         if column.table:

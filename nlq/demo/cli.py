@@ -8,7 +8,7 @@ from pathlib import Path
 DEFAULT_PATH = Path("data/demo.duckdb")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="the demo warehouse")
     demo_sub = demo.add_subparsers(dest="demo_command", required=True)
     build = demo_sub.add_parser("build", help="build the demo warehouse (idempotent)")

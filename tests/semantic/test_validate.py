@@ -100,7 +100,10 @@ def test_join_cycle(tmp_path: Path) -> None:
         "  - {from: orders.user_id, to: users.user_id}\n  - {from: users.user_id, to: orders.user_id}",
     )
     found = problems(write(tmp_path, text))
-    assert any("join cycle: " in p and "orders -> users -> orders" in p or "users -> orders -> users" in p for p in found)
+    assert any(
+        ("join cycle: " in p and "orders -> users -> orders" in p) or "users -> orders -> users" in p
+        for p in found
+    )
 
 
 def test_two_join_paths_between_the_same_models(tmp_path: Path) -> None:
@@ -148,14 +151,20 @@ def test_unreachable_time_dimension(tmp_path: Path) -> None:
     path = write(tmp_path, text)
     found = problems(path)
     assert len(found) == 1
-    assert f":{line_of(path, 'time: orders.order_time')}: time dimension 'orders.order_time' is unreachable from model users" in found[0]
+    assert (
+        f":{line_of(path, 'time: orders.order_time')}: time dimension 'orders.order_time' is unreachable from model users"
+        in found[0]
+    )
 
 
 def test_metric_without_time_dimension(tmp_path: Path) -> None:
-    text = BASE.replace(
-        "      - {name: gender, label: {zh: 性别, en: gender}}",
-        "      - {name: gender, label: {zh: 性别, en: gender}}\n    measures:\n      - {name: everyone, agg: count}",
-    ) + "  - {name: user_count, measure: users.everyone, label: {zh: 用户数, en: users}}\n"
+    text = (
+        BASE.replace(
+            "      - {name: gender, label: {zh: 性别, en: gender}}",
+            "      - {name: gender, label: {zh: 性别, en: gender}}\n    measures:\n      - {name: everyone, agg: count}",
+        )
+        + "  - {name: user_count, measure: users.everyone, label: {zh: 用户数, en: users}}\n"
+    )
     found = problems(write(tmp_path, text))
     assert any("metric user_count has no time dimension" in p and "default_time" in p for p in found)
 
@@ -172,13 +181,19 @@ def test_ratio_of_unknown_metric_and_metric_cycle(tmp_path: Path) -> None:
 
 
 def test_type_errors_are_reported_together_with_lines(tmp_path: Path) -> None:
-    text = BASE.replace("agg: count_distinct", "agg: median").replace("primary_key: user_id", "primary_kee: user_id")
+    text = BASE.replace("agg: count_distinct", "agg: median").replace(
+        "primary_key: user_id", "primary_kee: user_id"
+    )
     path = write(tmp_path, text)
     with pytest.raises(LayerError) as error:
         load_layer(path)
     messages = [str(p) for p in error.value.problems]
-    assert any(f":{line_of(path, 'agg: median')}:" in m and "use one of the allowed values" in m for m in messages)
-    assert any(f":{line_of(path, 'primary_kee')}:" in m and "remove it or check its spelling" in m for m in messages)
+    assert any(
+        f":{line_of(path, 'agg: median')}:" in m and "use one of the allowed values" in m for m in messages
+    )
+    assert any(
+        f":{line_of(path, 'primary_kee')}:" in m and "remove it or check its spelling" in m for m in messages
+    )
     assert any("primary_key: Field required" in m and "add this field" in m for m in messages)
 
 
@@ -197,7 +212,9 @@ def test_layer_split_over_files_keeps_each_file_name(tmp_path: Path) -> None:
     write(folder, models, "models.yaml")
     metrics = write(folder, "metrics:\n" + rest.replace("orders.paid_orders", "orders.nope"), "metrics.yaml")
     found = problems(folder)
-    assert found == [f"{metrics}:{line_of(metrics, 'orders.nope')}: unknown measure 'orders.nope' -> write model.measure, one of: orders.paid_orders"]
+    assert found == [
+        f"{metrics}:{line_of(metrics, 'orders.nope')}: unknown measure 'orders.nope' -> write model.measure, one of: orders.paid_orders"
+    ]
 
 
 def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

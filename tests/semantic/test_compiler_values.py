@@ -1,0 +1,585 @@
+"""The compiler's answers on the demo warehouse equal independently
+hand-written SQL, for every glossary metric of shared/spec/warehouse.md.
+
+Each case is written by hand with slots: {dim} (the grouping expression as
+`d`), {where} (filters and time range), {group}, and for nested shapes
+{inner_group} / {outer_dim}; {inner_range} is the time range on `s2`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from semantic_layer.compiler import Compiler
+from semantic_layer.errors import AccessDenied, QueryError
+from semantic_layer.loader import load_layer
+from semantic_layer.query import SemanticQuery
+
+DEMO = Path(__file__).resolve().parents[2] / "nlq" / "demo" / "semantic"
+START, END = dt.date(2026, 4, 1), dt.date(2026, 6, 30)
+EAST = ("上海", "江苏", "浙江", "安徽", "福建", "江西", "山东")
+
+ITEMS = (
+    "FROM order_items oi JOIN orders o ON o.order_id = oi.order_id "
+    "JOIN users u ON u.user_id = o.user_id JOIN products p ON p.product_id = oi.product_id "
+    "WHERE o.pay_time IS NOT NULL AND {where} {group}"
+)
+ORDERS = (
+    "FROM orders o JOIN users u ON u.user_id = o.user_id WHERE o.pay_time IS NOT NULL AND {where} {group}"
+)
+EVENTS = "FROM events e JOIN users u ON u.user_id = e.user_id WHERE {where} {group}"
+REVIEWS = (
+    "FROM reviews rv JOIN products p ON p.product_id = rv.product_id JOIN orders o ON o.order_id = rv.order_id "
+    "JOIN users u ON u.user_id = o.user_id WHERE {where} {group}"
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    metric: str
+    sql: str
+    time: str
+    dimension: tuple[str, str]
+    filter: tuple[dict[str, Any], str]
+
+
+CASES = [
+    Case(
+        "gmv",
+        "SELECT {dim} SUM(oi.amount) " + ITEMS,
+        "o.order_time",
+        ("gender", "u.gender"),
+        ({"dimension": "category", "values": ["美妆"]}, "p.category = '美妆'"),
+    ),
+    Case(
+        "order_count",
+        "SELECT {dim} COUNT(DISTINCT o.order_id) " + ORDERS,
+        "o.order_time",
+        ("channel", "o.channel"),
+        ({"dimension": "city_tier", "values": ["一线"]}, "u.city_tier = '一线'"),
+    ),
+    Case(
+        "units_sold",
+        "SELECT {dim} SUM(oi.quantity) " + ITEMS,
+        "o.order_time",
+        ("category", "p.category"),
+        ({"dimension": "channel", "values": ["天猫"]}, "o.channel = '天猫'"),
+    ),
+    Case(
+        "buyers",
+        "SELECT {dim} COUNT(DISTINCT o.user_id) " + ORDERS,
+        "o.order_time",
+        ("member_level", "u.member_level"),
+        ({"dimension": "channel", "values": ["京东"]}, "o.channel = '京东'"),
+    ),
+    Case(
+        "avg_spend_per_buyer",
+        "SELECT {dim} SUM(oi.amount) / COUNT(DISTINCT o.user_id) " + ITEMS,
+        "o.order_time",
+        ("province", "o.province"),
+        ({"dimension": "gender", "values": ["女"]}, "u.gender = '女'"),
+    ),
+    Case(
+        "avg_order_value",
+        "SELECT {dim} SUM(oi.amount) / COUNT(DISTINCT o.order_id) " + ITEMS,
+        "o.order_time",
+        ("channel", "o.channel"),
+        ({"dimension": "age_group", "values": ["25-34"]}, "u.age_group = '25-34'"),
+    ),
+    Case(
+        "discount_amount",
+        "SELECT {dim} SUM(o.discount_amount) " + ORDERS,
+        "o.order_time",
+        ("channel", "o.channel"),
+        ({"dimension": "gender", "values": ["男"]}, "u.gender = '男'"),
+    ),
+    Case(
+        "gross_profit",
+        "SELECT {dim} SUM(oi.amount - oi.quantity * p.unit_cost) " + ITEMS,
+        "o.order_time",
+        ("category", "p.category"),
+        ({"dimension": "channel", "values": ["抖音"]}, "o.channel = '抖音'"),
+    ),
+    Case(
+        "gross_margin",
+        "SELECT {dim} SUM(oi.amount - oi.quantity * p.unit_cost) / SUM(oi.amount) " + ITEMS,
+        "o.order_time",
+        ("category", "p.category"),
+        ({"dimension": "city_tier", "values": ["二线"]}, "u.city_tier = '二线'"),
+    ),
+    Case(
+        "refund_amount",
+        "SELECT {dim} SUM(r.refund_amount) FROM refunds r JOIN orders o ON o.order_id = r.order_id WHERE {where} {group}",
+        "r.refund_time",
+        ("reason", "r.reason"),
+        ({"dimension": "channel", "values": ["抖音"]}, "o.channel = '抖音'"),
+    ),
+    Case(
+        "refund_rate",
+        "SELECT {dim} CAST(COUNT(DISTINCT o.order_id) FILTER (WHERE EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = o.order_id)) AS DOUBLE)"
+        " / COUNT(DISTINCT o.order_id) FROM orders o JOIN order_items oi ON oi.order_id = o.order_id"
+        " JOIN products p ON p.product_id = oi.product_id WHERE o.pay_time IS NOT NULL AND {where} {group}",
+        "o.order_time",
+        ("category", "p.category"),
+        ({"dimension": "channel", "values": ["天猫"]}, "o.channel = '天猫'"),
+    ),
+    Case(
+        "repurchase_rate",
+        "SELECT {outer_dim} CAST(COUNT(*) FILTER (WHERE n >= 2) AS DOUBLE) / COUNT(*) FROM ("
+        "SELECT {dim} o.user_id, COUNT(DISTINCT o.order_id) AS n "
+        + ORDERS.replace("{group}", "GROUP BY {inner_group} o.user_id")
+        + ") t {group}",
+        "o.order_time",
+        ("channel", "o.channel"),
+        ({"dimension": "gender", "values": ["女"]}, "u.gender = '女'"),
+    ),
+    Case(
+        "new_users",
+        "SELECT {dim} COUNT(*) FROM users u WHERE {where} {group}",
+        "u.register_date",
+        ("register_channel", "u.register_channel"),
+        ({"dimension": "gender", "values": ["女"]}, "u.gender = '女'"),
+    ),
+    Case(
+        "visitors",
+        "SELECT {dim} COUNT(DISTINCT e.user_id) "
+        + EVENTS.replace("{where}", "e.event_type = 'view' AND {where}"),
+        "e.event_time",
+        ("channel", "e.channel"),
+        ({"dimension": "gender", "values": ["男"]}, "u.gender = '男'"),
+    ),
+    Case(
+        "page_views",
+        "SELECT {dim} COUNT(*) " + EVENTS.replace("{where}", "e.event_type = 'view' AND {where}"),
+        "e.event_time",
+        ("channel", "e.channel"),
+        ({"dimension": "city_tier", "values": ["新一线"]}, "u.city_tier = '新一线'"),
+    ),
+    Case(
+        "conversion_rate",
+        "SELECT {dim} CAST(COUNT(DISTINCT CASE WHEN e.event_type = 'pay' THEN e.user_id END) AS DOUBLE)"
+        " / COUNT(DISTINCT CASE WHEN e.event_type = 'view' THEN e.user_id END) " + EVENTS,
+        "e.event_time",
+        ("channel", "e.channel"),
+        ({"dimension": "gender", "values": ["女"]}, "u.gender = '女'"),
+    ),
+    Case(
+        "cart_adds",
+        "SELECT {dim} COUNT(*) " + EVENTS.replace("{where}", "e.event_type = 'cart' AND {where}"),
+        "e.event_time",
+        ("channel", "e.channel"),
+        (
+            {"dimension": "member_level", "values": ["金卡会员", "钻石会员"]},
+            "u.member_level IN ('金卡会员', '钻石会员')",
+        ),
+    ),
+    Case(
+        "review_count",
+        "SELECT {dim} COUNT(*) " + REVIEWS,
+        "rv.review_time",
+        ("category", "p.category"),
+        ({"dimension": "stars", "values": [5]}, "rv.rating = 5"),
+    ),
+    Case(
+        "avg_rating",
+        "SELECT {dim} AVG(rv.rating) " + REVIEWS,
+        "rv.review_time",
+        ("category", "p.category"),
+        ({"dimension": "channel", "values": ["天猫"]}, "o.channel = '天猫'"),
+    ),
+    Case(
+        "positive_rate",
+        "SELECT {dim} CAST(COUNT(*) FILTER (WHERE rv.rating >= 4) AS DOUBLE) / COUNT(*) " + REVIEWS,
+        "rv.review_time",
+        ("category", "p.category"),
+        ({"dimension": "gender", "values": ["男"]}, "u.gender = '男'"),
+    ),
+    Case(
+        "stock_qty",
+        "SELECT {dim} SUM(s.stock_qty) FROM inventory_snapshots s JOIN products p ON p.product_id = s.product_id"
+        " WHERE s.snapshot_date = (SELECT MAX(s2.snapshot_date) FROM inventory_snapshots s2 WHERE {inner_range})"
+        " AND {where} {group}",
+        "s.snapshot_date",
+        ("warehouse", "s.warehouse"),
+        ({"dimension": "category", "values": ["母婴"]}, "p.category = '母婴'"),
+    ),
+]
+
+
+def _range(column: str, start: dt.date | None, end: dt.date | None) -> str:
+    parts = []
+    if start:
+        parts.append(f"{column} >= TIMESTAMP '{start}'")
+    if end:
+        parts.append(f"{column} < TIMESTAMP '{end + dt.timedelta(days=1)}'")
+    return " AND ".join(parts) or "TRUE"
+
+
+def gold(
+    con: duckdb.DuckDBPyConnection,
+    case: Case,
+    *,
+    grouped: bool = False,
+    filtered: bool = False,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[tuple[Any, ...]]:
+    where = [_range(case.time, start, end)]
+    if filtered:
+        where.append(case.filter[1])
+    sql = case.sql.format(
+        dim=f"{case.dimension[1]} AS d," if grouped else "",
+        outer_dim="d," if grouped else "",
+        inner_group="d," if grouped else "",
+        group="GROUP BY d" if grouped else "",
+        where=" AND ".join(where),
+        inner_range=_range("s2.snapshot_date", start, end),
+    )
+    return [tuple(row) for row in con.execute(sql).fetchall()]
+
+
+@pytest.fixture(scope="module")
+def layer():  # type: ignore[no-untyped-def]
+    return load_layer(DEMO)[0]
+
+
+def run(
+    con: duckdb.DuckDBPyConnection, layer: Any, query: dict[str, Any], role: str = "admin"
+) -> list[tuple[Any, ...]]:
+    compiled = Compiler(layer, role=role).compile(SemanticQuery.model_validate(query))
+    return [tuple(row) for row in con.execute(compiled.sql()).fetchall()]
+
+
+def same(value: Any, expected: Any) -> bool:
+    if value is None or expected is None:
+        return value is None and expected is None
+    if isinstance(expected, int | float) or hasattr(expected, "as_integer_ratio"):
+        return math.isclose(float(value), float(expected), rel_tol=1e-9, abs_tol=1e-9)
+    return bool(value == expected)
+
+
+def assert_rows(actual: Sequence[tuple[Any, ...]], expected: Sequence[tuple[Any, ...]]) -> None:
+    assert len(actual) == len(expected), f"{len(actual)} rows, expected {len(expected)}"
+    key = lambda row: tuple(str(v) for v in row[:-1])  # noqa: E731 — rows are keyed by their dimensions
+    for got, want in zip(sorted(actual, key=key), sorted(expected, key=key), strict=True):
+        assert all(same(g, w) for g, w in zip(got, want, strict=True)), f"{got} != {want}"
+
+
+def test_every_glossary_metric_has_a_case(layer: Any) -> None:
+    glossary = {
+        "gmv",
+        "order_count",
+        "units_sold",
+        "buyers",
+        "avg_spend_per_buyer",
+        "avg_order_value",
+        "discount_amount",
+        "gross_profit",
+        "gross_margin",
+        "refund_amount",
+        "refund_rate",
+        "repurchase_rate",
+        "new_users",
+        "visitors",
+        "page_views",
+        "conversion_rate",
+        "cart_adds",
+        "review_count",
+        "avg_rating",
+        "positive_rate",
+        "stock_qty",
+    }
+    assert {c.metric for c in CASES} == glossary
+    assert glossary <= {m.name for m in layer.metrics}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.metric)
+def test_metric_matches_hand_written_sql(con: duckdb.DuckDBPyConnection, layer: Any, case: Case) -> None:
+    metric = case.metric
+    as_of = {"end": END}
+
+    total = run(con, layer, {"metrics": [metric], "time_range": as_of})
+    assert_rows(total, gold(con, case, end=END))
+    assert total[0][0] is not None
+
+    by_dimension = run(
+        con, layer, {"metrics": [metric], "dimensions": [case.dimension[0]], "time_range": as_of}
+    )
+    expected = gold(con, case, grouped=True, end=END)
+    assert len(expected) >= 2
+    assert_rows(by_dimension, expected)
+
+    flt = {**case.filter[0], "op": "in"}
+    filtered = run(con, layer, {"metrics": [metric], "filters": [flt], "time_range": as_of})
+    assert_rows(filtered, gold(con, case, filtered=True, end=END))
+    assert not same(filtered[0][0], total[0][0])
+
+    in_range = run(con, layer, {"metrics": [metric], "time_range": {"start": START, "end": END}})
+    assert_rows(in_range, gold(con, case, start=START, end=END))
+
+    yoy = run(con, layer, {"metrics": [metric], "time_range": {"start": START, "end": END}, "compare": "yoy"})
+    current = gold(con, case, start=START, end=END)[0][0]
+    previous = gold(con, case, start=START.replace(year=2025), end=END.replace(year=2025))[0][0]
+    growth = (float(current) - float(previous)) / float(previous)
+    assert_rows(yoy, [(current, previous, growth)])
+
+
+def test_gmv_and_visitors_by_channel_in_one_query(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    rows = run(
+        con,
+        layer,
+        {
+            "metrics": ["gmv", "visitors"],
+            "dimensions": ["channel"],
+            "time_range": {"start": START, "end": END},
+        },
+    )
+    gmv = dict(
+        con.execute(
+            "SELECT o.channel, SUM(oi.amount) FROM order_items oi JOIN orders o USING (order_id) WHERE o.pay_time IS NOT NULL"
+            " AND o.order_time >= '2026-04-01' AND o.order_time < '2026-07-01' GROUP BY 1"
+        ).fetchall()
+    )
+    visitors = dict(
+        con.execute(
+            "SELECT channel, COUNT(DISTINCT user_id) FROM events WHERE event_type = 'view'"
+            " AND event_time >= '2026-04-01' AND event_time < '2026-07-01' GROUP BY 1"
+        ).fetchall()
+    )
+    assert len(rows) == 6
+    assert_rows(rows, [(c, gmv[c], visitors[c]) for c in gmv])
+
+
+def test_gmv_by_gender_walks_items_orders_users(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    rows = run(con, layer, {"metrics": ["gmv"], "dimensions": ["gender"], "time_range": {"end": END}})
+    expected = con.execute(
+        "SELECT u.gender, SUM(oi.amount) FROM order_items oi JOIN orders o USING (order_id) JOIN users u USING (user_id)"
+        " WHERE o.pay_time IS NOT NULL GROUP BY 1"
+    ).fetchall()
+    assert_rows(rows, expected)
+    total = con.execute(
+        "SELECT SUM(oi.amount) FROM order_items oi JOIN orders o USING (order_id) WHERE o.pay_time IS NOT NULL"
+    ).fetchone()
+    assert total is not None
+    assert math.isclose(sum(float(r[1]) for r in rows), float(total[0]), rel_tol=1e-9)
+
+
+def test_buyers_by_category_count_each_buyer_once_per_category(
+    con: duckdb.DuckDBPyConnection, layer: Any
+) -> None:
+    rows = run(
+        con,
+        layer,
+        {
+            "metrics": ["buyers", "avg_spend_per_buyer"],
+            "dimensions": ["category"],
+            "time_range": {"start": START, "end": END},
+        },
+    )
+    expected = con.execute(
+        "SELECT p.category, COUNT(DISTINCT o.user_id), SUM(oi.amount) / COUNT(DISTINCT o.user_id) FROM order_items oi"
+        " JOIN orders o USING (order_id) JOIN products p USING (product_id) WHERE o.pay_time IS NOT NULL"
+        " AND o.order_time >= '2026-04-01' AND o.order_time < '2026-07-01' GROUP BY 1"
+    ).fetchall()
+    assert_rows(rows, expected)
+
+
+def test_order_level_sum_cannot_be_split_by_product_category(layer: Any) -> None:
+    with pytest.raises(QueryError) as error:
+        Compiler(layer, role="admin").compile(
+            SemanticQuery(metrics=["discount_amount"], dimensions=["category"])
+        )
+    assert "优惠金额" in error.value.zh and "重复计算" in error.value.zh
+    assert "counted more than once" in error.value.en
+
+
+def test_filter_behind_one_to_many_edge_is_a_semi_join(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    query = {
+        "metrics": ["order_count", "discount_amount"],
+        "filters": [{"dimension": "category", "values": ["美妆"]}],
+        "time_range": {"start": START, "end": END},
+    }
+    compiled = Compiler(layer, role="admin").compile(SemanticQuery.model_validate(query))
+    assert "EXISTS" in compiled.sql()
+    rows = [tuple(r) for r in con.execute(compiled.sql()).fetchall()]
+    expected = con.execute(
+        "SELECT COUNT(*), SUM(discount_amount) FROM orders o WHERE pay_time IS NOT NULL AND order_time >= '2026-04-01'"
+        " AND order_time < '2026-07-01' AND EXISTS (SELECT 1 FROM order_items oi JOIN products p USING (product_id)"
+        " WHERE oi.order_id = o.order_id AND p.category = '美妆')"
+    ).fetchall()
+    assert_rows(rows, expected)
+
+
+def test_monthly_trend_with_year_over_year(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    rows = run(
+        con,
+        layer,
+        {
+            "metrics": ["gmv"],
+            "time_grain": "month",
+            "compare": "yoy",
+            "time_range": {"start": "2026-01-01", "end": "2026-06-30"},
+        },
+    )
+    monthly = dict(
+        con.execute(
+            "SELECT CAST(date_trunc('month', o.order_time) AS DATE), SUM(oi.amount) FROM order_items oi JOIN orders o USING (order_id)"
+            " WHERE o.pay_time IS NOT NULL GROUP BY 1"
+        ).fetchall()
+    )
+    assert [r[0] for r in rows] == [dt.date(2026, m, 1) for m in range(1, 7)]
+    for month, current, previous, growth in rows:
+        before = monthly[month.replace(year=2025)]
+        assert same(current, monthly[month]) and same(previous, before)
+        assert same(growth, (float(monthly[month]) - float(before)) / float(before))
+
+
+def test_previous_period_of_a_calendar_month(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    rows = run(
+        con,
+        layer,
+        {
+            "metrics": ["order_count"],
+            "compare": "pop",
+            "time_range": {"start": "2026-03-01", "end": "2026-03-31"},
+        },
+    )
+    count = lambda a, b: con.execute(  # noqa: E731
+        "SELECT COUNT(*) FROM orders WHERE pay_time IS NOT NULL AND order_time >= ? AND order_time < ?",
+        [a, b],
+    ).fetchone()[0]
+    march, february = count("2026-03-01", "2026-04-01"), count("2026-02-01", "2026-03-01")
+    assert_rows(rows, [(march, february, (march - february) / february)])
+
+
+def test_weekly_trend_of_new_users_and_stock(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    rows = run(
+        con,
+        layer,
+        {
+            "metrics": ["new_users", "stock_qty"],
+            "time_grain": "week",
+            "time_range": {"start": "2026-06-01", "end": "2026-06-28"},
+        },
+    )
+    users = dict(
+        con.execute(
+            "SELECT CAST(date_trunc('week', register_date) AS DATE), COUNT(*) FROM users"
+            " WHERE register_date BETWEEN '2026-06-01' AND '2026-06-28' GROUP BY 1"
+        ).fetchall()
+    )
+    stock = dict(
+        con.execute(
+            "SELECT CAST(date_trunc('week', snapshot_date) AS DATE), SUM(stock_qty) FROM inventory_snapshots"
+            " WHERE snapshot_date BETWEEN '2026-06-01' AND '2026-06-28' GROUP BY 1"
+        ).fetchall()
+    )
+    assert [r[0] for r in rows] == sorted(users)
+    assert all(r[0].weekday() == 0 for r in rows)  # weeks start on Monday
+    assert_rows(rows, [(w, users[w], stock.get(w)) for w in users])
+
+
+def test_share_of_total_and_top_n(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    rows = run(
+        con,
+        layer,
+        {
+            "metrics": ["gmv"],
+            "dimensions": ["category"],
+            "share": ["gmv"],
+            "order_by": [{"field": "gmv", "desc": True}],
+            "limit": 3,
+            "time_range": {"end": END},
+        },
+    )
+    everything = con.execute(
+        "SELECT p.category, SUM(oi.amount) FROM order_items oi JOIN orders o USING (order_id) JOIN products p USING (product_id)"
+        " WHERE o.pay_time IS NOT NULL GROUP BY 1 ORDER BY 2 DESC"
+    ).fetchall()
+    total = sum(float(v) for _, v in everything)
+    assert [r[0] for r in rows] == [c for c, _ in everything[:3]]
+    for (_, gmv, share), (_, expected) in zip(rows, everything[:3], strict=True):
+        assert same(gmv, expected) and same(share, float(expected) / total)
+
+
+def test_metric_filter_keeps_matching_groups(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    by_province = run(
+        con, layer, {"metrics": ["order_count"], "dimensions": ["province"], "time_range": {"end": END}}
+    )
+    threshold = sorted(r[1] for r in by_province)[len(by_province) // 2]
+    rows = run(
+        con,
+        layer,
+        {
+            "metrics": ["order_count"],
+            "dimensions": ["province"],
+            "time_range": {"end": END},
+            "metric_filters": [{"metric": "order_count", "op": ">=", "value": threshold}],
+        },
+    )
+    assert_rows(rows, [r for r in by_province if r[1] >= threshold])
+
+
+def test_analyst_sees_masked_personal_data(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    rows = run(
+        con,
+        layer,
+        {
+            "metrics": ["order_count"],
+            "dimensions": ["phone", "user_name"],
+            "limit": 5,
+            "order_by": [{"field": "order_count"}],
+        },
+        role="analyst",
+    )
+    assert len(rows) == 5
+    for phone, name, _ in rows:
+        assert len(phone) == 11 and phone[3:7] == "****" and phone[:3].isdigit() and phone[7:].isdigit()
+        assert name.endswith("*") and len(name) == 2
+    raw = run(con, layer, {"metrics": ["order_count"], "dimensions": ["phone"], "limit": 1}, role="admin")
+    assert raw[0][0].isdigit()
+
+
+def test_east_manager_sees_east_china_only(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    rows = run(
+        con,
+        layer,
+        {"metrics": ["gmv"], "dimensions": ["province"], "time_range": {"end": END}},
+        role="east_manager",
+    )
+    assert rows and {r[0] for r in rows} <= set(EAST)
+    total = run(
+        con, layer, {"metrics": ["gmv", "new_users"], "time_range": {"end": END}}, role="east_manager"
+    )
+    placeholders = ", ".join("?" * len(EAST))
+    expected_gmv = con.execute(
+        "SELECT SUM(oi.amount) FROM order_items oi JOIN orders o USING (order_id) JOIN users u USING (user_id)"
+        f" WHERE o.pay_time IS NOT NULL AND o.province IN ({placeholders}) AND u.province IN ({placeholders})",
+        [*EAST, *EAST],
+    ).fetchone()[0]
+    expected_users = con.execute(
+        f"SELECT COUNT(*) FROM users WHERE province IN ({placeholders}) AND register_date <= '2026-06-30'",
+        list(EAST),
+    ).fetchone()[0]
+    assert_rows(total, [(expected_gmv, expected_users)])
+
+
+def test_denied_metrics_hidden_columns_and_unknown_roles(layer: Any) -> None:
+    with pytest.raises(AccessDenied) as error:
+        Compiler(layer, role="marketing").compile(SemanticQuery(metrics=["gross_margin"]))
+    assert "毛利率" in error.value.zh
+    with pytest.raises(AccessDenied):
+        Compiler(layer, role="marketing").compile(
+            SemanticQuery(metrics=["order_count"], dimensions=["phone"])
+        )
+    with pytest.raises(AccessDenied):
+        Compiler(layer, role="intruder")
+    with pytest.raises(AccessDenied):
+        Compiler(layer, role=None)
