@@ -583,3 +583,38 @@ def test_denied_metrics_hidden_columns_and_unknown_roles(layer: Any) -> None:
         Compiler(layer, role="intruder")
     with pytest.raises(AccessDenied):
         Compiler(layer, role=None)
+
+
+def test_derived_metric_combines_facts_of_different_time_dimensions(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    rows = run(con, layer, {"metrics": ["net_gmv", "gmv", "refund_amount"], "time_range": {"start": START, "end": END}})
+    gmv = gold(con, CASES[0], start=START, end=END)[0][0]
+    refunds = gold(con, next(c for c in CASES if c.metric == "refund_amount"), start=START, end=END)[0][0]
+    assert_rows(rows, [(gmv - refunds, gmv, refunds)])
+
+
+def test_model_defined_by_sql(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    (tmp_path / "layer.yaml").write_text(
+        """
+models:
+  - name: big_orders
+    sql: SELECT order_id, channel, order_time, pay_amount FROM orders WHERE pay_amount >= 1000 AND pay_time IS NOT NULL
+    primary_key: order_id
+    label: {zh: 大额订单, en: big orders}
+    default_time: order_time
+    time_dimensions: [{name: order_time, label: {zh: 下单时间, en: order time}}]
+    dimensions: [{name: channel, label: {zh: 渠道, en: channel}}]
+    measures: [{name: n, agg: count}, {name: amount, agg: sum, expr: pay_amount}]
+metrics:
+  - {name: big_order_count, measure: big_orders.n, label: {zh: 大额订单数, en: big orders}}
+  - {name: big_order_amount, measure: big_orders.amount, label: {zh: 大额订单金额, en: big order amount}}
+roles:
+  - {name: admin, label: {zh: 管理员, en: admin}}
+""",
+        encoding="utf-8",
+    )
+    custom = load_layer(tmp_path / "layer.yaml")[0]
+    rows = run(con, custom, {"metrics": ["big_order_count", "big_order_amount"], "dimensions": ["channel"]})
+    expected = con.execute(
+        "SELECT channel, COUNT(*), SUM(pay_amount) FROM orders WHERE pay_amount >= 1000 AND pay_time IS NOT NULL GROUP BY 1"
+    ).fetchall()
+    assert_rows(rows, expected)
