@@ -1,0 +1,155 @@
+"""Schema linking: which words of a question name metrics, dimensions, values
+or terms of the semantic layer. Exact names first, then synonyms (both from
+the lexicon), then fuzzy matches for typos; each link keeps its evidence.
+
+Segmentation uses jieba with the lexicon as user dictionary, so a match must
+start and end on a word boundary: 女装 (a sub-category) never yields 女 (a
+gender)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import jieba
+from pypinyin import lazy_pinyin
+from rapidfuzz.distance import DamerauLevenshtein
+
+from nlq.lexicon import Entry, Lexicon, normalise
+
+Match = Literal["exact", "synonym", "fuzzy"]
+# Characters that never start or end a fuzzy match: function words and punctuation.
+FILLER = set(
+    "的了吗呢吧啊呀是在和与及或各每按把被给对从到至比为有多少哪个么什怎样请帮我们你他它这那？?，,。.！!、：:；; "
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    start: int
+    end: int
+    text: str
+    entries: tuple[Entry, ...]
+    match: Match
+    score: float = 1.0
+
+    @property
+    def kind(self) -> str:
+        return self.entries[0].kind
+
+    def evidence(self) -> str:
+        entry = self.entries[0]
+        how = {"exact": "名称", "synonym": "同义词", "fuzzy": "近似匹配"}[self.match]
+        return f"“{self.text}”→{entry.kind}:{entry.target}{'=' + str(entry.value) if entry.value is not None else ''}（{how}）"
+
+
+class Linker:
+    def __init__(self, lexicon: Lexicon, extra_words: list[str] | None = None) -> None:
+        self.lexicon = lexicon
+        self.tokenizer = jieba.Tokenizer()
+        for word in [*lexicon.words(), *(extra_words or [])]:
+            if not word.isascii():
+                self.tokenizer.add_word(normalise(word), freq=100_000)
+        self._fuzzy_keys = [k for k in lexicon.by_key if len(k) >= 2]
+
+    def boundaries(self, text: str) -> set[int]:
+        cuts = {0, len(text)}
+        for _, start, end in self.tokenizer.tokenize(text, HMM=False):
+            cuts.update((start, end))
+        return cuts
+
+    def link(self, text: str, reserved: list[tuple[int, int]] = ()) -> list[Link]:  # type: ignore[assignment]
+        """Links in normalised `text`, left to right, not overlapping each other or
+        the `reserved` spans (time phrases, ranking and analysis words)."""
+        cuts = self.boundaries(text)
+        blocked = [False] * len(text)
+        for start, end in reserved:
+            for i in range(start, end):
+                blocked[i] = True
+        links: list[Link] = []
+        position = 0
+        while position < len(text):
+            found = (
+                self._longest(text, position, cuts) if position in cuts and not blocked[position] else None
+            )
+            if found is None or any(blocked[found.start : found.end]):
+                position += 1
+                continue
+            links.append(found)
+            position = found.end
+        for link in links:
+            for i in range(link.start, link.end):
+                blocked[i] = True
+        links += self._fuzzy(text, blocked, cuts)
+        return sorted(links, key=lambda link: link.start)
+
+    def _longest(self, text: str, start: int, cuts: set[int]) -> Link | None:
+        for end in range(min(len(text), start + self.lexicon.max_length), start, -1):
+            if end not in cuts:
+                continue
+            entries = self.lexicon.by_key.get(text[start:end])
+            if entries:
+                exact = any(e.source in {"name", "label", "value", "data"} for e in entries)
+                return Link(start, end, text[start:end], tuple(entries), "exact" if exact else "synonym")
+        return None
+
+    def _fuzzy(self, text: str, covered: list[bool], cuts: set[int]) -> list[Link]:
+        """Typos: an unlinked stretch of whole words within one edit (two for long
+        words) of a lexicon word."""
+        found: list[Link] = []
+        for start, end in _gaps(text, covered):
+            found += self._fuzzy_in(text, start, end, cuts)
+        return found
+
+    def _fuzzy_in(self, text: str, start: int, end: int, cuts: set[int]) -> list[Link]:
+        results: list[Link] = []
+        i = start
+        while i < end:
+            best: tuple[tuple[int, int, int], int, str] | None = None
+            for j in range(min(end, i + self.lexicon.max_length), i + 1, -1):
+                window = text[i:j]
+                if window[0] in FILLER or window[-1] in FILLER or window.isdigit():
+                    continue
+                # A window covers whole words: never "uart" of quarter, nor 用户画 of 画像.
+                if i not in cuts or j not in cuts:
+                    continue
+                limit = 1 if len(window) < 6 else 2
+                for key in self._fuzzy_keys:
+                    if abs(len(key) - len(window)) > limit:
+                        continue
+                    distance = DamerauLevenshtein.distance(window, key, score_cutoff=limit)
+                    if distance > limit:
+                        continue
+                    # Chinese typos are mostly homophones: 退款律 means 退款率, not 退款额;
+                    # a two-character word is only corrected to a homophone (抖因 -> 抖音).
+                    sound = _pinyin_distance(window, key)
+                    if len(window) == 2 and sound:
+                        continue
+                    rank = (distance, sound, -(j - i))
+                    if best is None or rank < best[0]:
+                        best = (rank, j, key)
+            if best is None:
+                i += 1
+                continue
+            (distance, _, _), j, key = best
+            score = 1 - distance / max(len(key), j - i)
+            results.append(Link(i, j, text[i:j], tuple(self.lexicon.by_key[key]), "fuzzy", score))
+            i = j
+        return results
+
+
+def _pinyin_distance(a: str, b: str) -> int:
+    return int(DamerauLevenshtein.distance(lazy_pinyin(a), lazy_pinyin(b)))
+
+
+def _gaps(text: str, covered: list[bool]) -> list[tuple[int, int]]:
+    gaps: list[tuple[int, int]] = []
+    start: int | None = None
+    for i, used in enumerate([*covered, True]):
+        if not used and start is None:
+            start = i
+        elif used and start is not None:
+            if i - start >= 2:
+                gaps.append((start, i))
+            start = None
+    return gaps
