@@ -60,8 +60,8 @@ class Lexicon:
                     entries += [Entry("value", dimension.name, alias, "alias", stored) for alias in aliases]
         for term in layer.terms:
             entries += _named("term", term.name, term.label.zh, term.label.en, term.synonyms)
-        for dimension, values in (data_values or {}).items():
-            entries += [Entry("value", dimension, value, "data", value) for value in values]
+        for dimension_name, values in (data_values or {}).items():
+            entries += [Entry("value", dimension_name, value, "data", value) for value in values]
         return cls(entries)
 
     def lookup(self, text: str) -> list[Entry]:

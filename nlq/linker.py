@@ -8,6 +8,7 @@ gender)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -58,7 +59,7 @@ class Linker:
             cuts.update((start, end))
         return cuts
 
-    def link(self, text: str, reserved: list[tuple[int, int]] = ()) -> list[Link]:  # type: ignore[assignment]
+    def link(self, text: str, reserved: Sequence[tuple[int, int]] = ()) -> list[Link]:
         """Links in normalised `text`, left to right, not overlapping each other or
         the `reserved` spans (time phrases, ranking and analysis words)."""
         cuts = self.boundaries(text)
