@@ -485,6 +485,7 @@ class Compiler:
         plan = FactPlan(home, leaves, self.source_dialect, self.graph)
         lead = leaves[0]
         plan.join(self._forward_path(home.name, lead.time_model, lead))
+        self._join_measures(plan)
         time_expr = self._time_expr(lead)
         keys: list[tuple[str, exp.Expr]] = [
             (self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions
@@ -525,10 +526,18 @@ class Compiler:
         path = self.graph.path(home, target, forward_only=True)
         if path is None:
             raise QueryError(
-                f"metric {leaf.name}: its time dimension {target}.{leaf.time.name} is not reachable from {home}",
-                f"指标 {leaf.name} 的时间维度 {target}.{leaf.time.name} 无法从 {home} 关联到",
+                f"metric {leaf.name}: {target} is not reachable from {home} through many-to-one relationships",
+                f"指标 {leaf.name}：无法从 {home} 经多对一关系关联到 {target}",
             )
         return path
+
+    def _join_measures(self, plan: FactPlan) -> None:
+        """Models a measure expression reads (products.unit_cost in gross profit) are
+        joined forward only: a measure never fans out."""
+        for leaf in plan.leaves:
+            value = self._measure_value(leaf)
+            for model in sorted(models_of(value) - {plan.home.name} if value is not None else set()):
+                plan.join(self._forward_path(plan.home.name, model, leaf))
 
     def _measure_value(self, leaf: Leaf) -> exp.Expr | None:
         if leaf.measure.expr is None:
