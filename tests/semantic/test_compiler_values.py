@@ -585,8 +585,14 @@ def test_denied_metrics_hidden_columns_and_unknown_roles(layer: Any) -> None:
         Compiler(layer, role=None)
 
 
-def test_derived_metric_combines_facts_of_different_time_dimensions(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
-    rows = run(con, layer, {"metrics": ["net_gmv", "gmv", "refund_amount"], "time_range": {"start": START, "end": END}})
+def test_derived_metric_combines_facts_of_different_time_dimensions(
+    con: duckdb.DuckDBPyConnection, layer: Any
+) -> None:
+    rows = run(
+        con,
+        layer,
+        {"metrics": ["net_gmv", "gmv", "refund_amount"], "time_range": {"start": START, "end": END}},
+    )
     gmv = gold(con, CASES[0], start=START, end=END)[0][0]
     refunds = gold(con, next(c for c in CASES if c.metric == "refund_amount"), start=START, end=END)[0][0]
     assert_rows(rows, [(gmv - refunds, gmv, refunds)])
