@@ -14,6 +14,8 @@ The fan-out rule (shared/design/semantic-layer.md) shapes everything here:
 
 Facts are combined with UNION ALL and a GROUP BY rather than a FULL OUTER JOIN:
 it needs no null-safe join keys and runs on engines without FULL JOIN (MySQL).
+The other facts' columns are filled with an untyped NULL, so each column keeps
+the type of the one branch that computes it (counts stay integers).
 """
 
 from __future__ import annotations
@@ -649,9 +651,7 @@ class Compiler:
         for cte, _, columns in parts:
             projections: list[exp.Expr] = [exp.column(n) for n in names]
             for column in values:
-                projections.append(
-                    exp.column(column) if column in columns else exp.cast(exp.null(), DOUBLE).as_(column)
-                )
+                projections.append(exp.column(column) if column in columns else exp.null().as_(column))
             branches.append(exp.select(*projections).from_(cte))
         union: exp.Query = branches[0]
         for branch in branches[1:]:
