@@ -489,6 +489,12 @@ class Compiler:
         plan.join(self._forward_path(home.name, lead.time_model, lead))
         self._join_measures(plan)
         time_expr = self._time_expr(lead)
+        if query.time_grain and query.time_grain not in lead.time.grains:
+            allowed = ", ".join(lead.time.grains)
+            raise QueryError(
+                f"{lead.metric.label.en} cannot be grouped by {query.time_grain}: {lead.time.name} allows {allowed}",
+                f"“{lead.metric.label.zh}”不支持按{GRAIN_LABELS[query.time_grain].zh}汇总（{lead.time.label.zh}可用粒度：{allowed}）",
+            )
         keys: list[tuple[str, exp.Expr]] = [
             (self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions
         ]

@@ -148,3 +148,26 @@ def test_conformed_dimension_resolves_to_nearest_model(layer: Any) -> None:
         .sql()
     )
     assert "users.province AS province" in qualified and "orders.province AS" not in qualified
+
+
+def test_time_grain_must_be_declared(tmp_path: Path) -> None:
+    text = (
+        (DEMO / "models.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "      - name: snapshot_date\n        type: date\n",
+            "      - name: snapshot_date\n        type: date\n        grains: [week, month]\n",
+        )
+    )
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    (folder / "models.yaml").write_text(text, encoding="utf-8")
+    for name in ("metrics.yaml", "roles.yaml"):
+        (folder / name).write_text((DEMO / name).read_text(encoding="utf-8"), encoding="utf-8")
+    compiler = Compiler(load_layer(folder)[0], role="admin")
+    assert (
+        "DATE_TRUNC('WEEK'" in compiler.compile(SemanticQuery(metrics=["stock_qty"], time_grain="week")).sql()
+    )
+    with pytest.raises(QueryError) as error:
+        compiler.compile(SemanticQuery(metrics=["stock_qty"], time_grain="day"))
+    assert "week, month" in error.value.en and "按日期" in error.value.zh

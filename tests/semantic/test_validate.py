@@ -225,3 +225,20 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and out[0].startswith(f"{bad}:")
     assert main(["semantic", "validate", str(tmp_path / "missing.yaml")]) == 1
+
+
+def test_cli_checks_the_live_catalog(
+    warehouse_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["semantic", "validate", str(DEMO), "--db", str(warehouse_path)]) == 0
+    assert "valid (9 models" in capsys.readouterr().out
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    for name in ("models.yaml", "metrics.yaml", "roles.yaml"):
+        text = (DEMO / name).read_text(encoding="utf-8").replace("expr: stock_qty", "expr: stock_quantity")
+        (folder / name).write_text(text, encoding="utf-8")
+    assert main(["semantic", "validate", str(folder), "--db", str(warehouse_path)]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "column 'stock_quantity' does not exist" in out[0] and "models.yaml:" in out[0]
+    assert main(["semantic", "validate", str(DEMO), "--db", str(tmp_path / "missing.duckdb")]) == 1
+    assert "cannot read the database catalog" in capsys.readouterr().err
