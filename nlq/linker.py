@@ -8,6 +8,7 @@ gender)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -17,6 +18,8 @@ from pypinyin import lazy_pinyin
 from rapidfuzz.distance import DamerauLevenshtein
 
 from nlq.lexicon import Entry, Lexicon, normalise
+
+jieba.setLogLevel(logging.WARNING)  # its start-up chatter is not the user's business
 
 Match = Literal["exact", "synonym", "fuzzy"]
 # Characters that never start or end a fuzzy match: function words and punctuation.

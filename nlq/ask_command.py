@@ -1,0 +1,94 @@
+"""`nlq ask`: answer one question, or a JSONL batch of them, in one process."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    ask = sub.add_parser("ask", help="answer a question in Chinese or English")
+    ask.add_argument("question", nargs="?", help="the question")
+    ask.add_argument("--batch", type=Path, help="JSONL file: one {id, question, as_of} per line")
+    ask.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        help="reference date YYYY-MM-DD (default: latest date in the data)",
+    )
+    ask.add_argument("--role", default="analyst", help="access role (default analyst)")
+    ask.add_argument(
+        "--db", help="database URL or DuckDB path (default: the demo warehouse, built if missing)"
+    )
+    ask.add_argument("--semantic", help="semantic layer folder or file (default: the demo layer)")
+    ask.add_argument("--format", choices=["text", "json", "jsonl"], default="text")
+    ask.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from connectors import ConnectorError
+    from nlq.pipeline import Pipeline
+    from semantic_layer.errors import QueryError
+    from semantic_layer.loader import LayerError
+
+    if (args.question is None) == (args.batch is None):
+        print("error: give a question or --batch FILE", file=sys.stderr)
+        return 2
+    try:
+        pipeline = Pipeline(db=args.db, semantic=args.semantic, role=args.role)
+    except (QueryError, ConnectorError, LayerError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.batch is not None:
+        return _batch(pipeline, args.batch, args.as_of)
+    result = pipeline.ask(args.question, as_of=args.as_of)
+    if args.format in {"json", "jsonl"}:
+        print(json.dumps(result.to_json_dict(), ensure_ascii=False))
+    else:
+        _print_text(result.to_json_dict())
+    return 0 if result.status in {"answered", "clarify", "refused"} else 1
+
+
+def _batch(pipeline: Any, path: Path, default_as_of: dt.date | None) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        print(f"error: cannot read {path}: {error.strerror}", file=sys.stderr)
+        return 2
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            as_of = dt.date.fromisoformat(item["as_of"]) if item.get("as_of") else default_as_of
+            result = pipeline.ask(item["question"], as_of=as_of, id=item.get("id"))
+            output = result.to_json_dict()
+        except (ValueError, KeyError, TypeError) as error:
+            output = {
+                "id": None,
+                "question": line,
+                "status": "error",
+                "message": f"line {number}: {error}",
+                "interpretation": "",
+                "answers": [],
+                "timings_ms": {},
+            }
+        print(json.dumps(output, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _print_text(result: dict[str, Any]) -> None:
+    from nlq.query_command import render_table
+
+    if result["status"] != "answered":
+        print(result["message"])
+        return
+    print(result["interpretation"])
+    for answer in result["answers"]:
+        print()
+        print(f"## {answer['title']}")
+        print(render_table(answer["columns"], answer["rows"][:50]))
+        print(answer["sql"])

@@ -1,0 +1,108 @@
+"""Analysis words: ranking (前N, 最高, top, bottom), comparison (同比, 环比),
+share (占比), trend grain (每月, 趋势), distribution and profile (分布, 画像).
+
+Each cue is found by a table of patterns over the normalised question and
+keeps its span, so the linker does not mistake it for a metric or a value."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import cn2an
+
+from semantic_layer.model import Grain
+
+CueKind = Literal[
+    "top", "bottom", "yoy", "pop", "share", "grain", "trend", "distribution", "profile", "hot", "detail"
+]
+
+CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
+NUMBER = rf"(\d+|{CN_NUMBER})"
+
+
+@dataclass(frozen=True)
+class Cue:
+    kind: CueKind
+    start: int
+    end: int
+    text: str
+    number: int | None = None
+    grain: Grain | None = None
+
+
+def to_int(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    text = text.replace("仨", "三").replace("俩", "两")
+    return int(cn2an.cn2an(text, "smart"))
+
+
+# (kind, pattern, grain). Patterns run on normalised (lower-case, half-width) text.
+PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
+    ("top", rf"(?:前|top\s*|排名前|最高的|最多的)\s*{NUMBER}(?:名|个|款|位|大|家)?", None),
+    ("top", rf"{NUMBER}\s*(?:个|款|名)?(?:最高|最多|最好|最畅销|最热销)", None),
+    ("bottom", rf"(?:后|倒数|bottom\s*|最低的|最少的|最差的)\s*{NUMBER}(?:名|个|款|位)?", None),
+    ("bottom", r"最低|最少|最差|垫底|倒数|bottom|lowest|least|worst|fewest", None),
+    (
+        "hot",
+        r"热销|畅销|爆款|卖得最好|卖得最多|卖的最好|卖的最多|best[- ]?sell(?:ing|ers?)|top[- ]?selling|hottest",
+        None,
+    ),
+    (
+        "top",
+        r"最高|最多|最好|最大|最畅销|最赚钱|第一|top|highest|most|best|largest|biggest|leading|排名|排行|榜",
+        None,
+    ),
+    (
+        "yoy",
+        r"同比|比去年同期|较去年同期|year[- ]over[- ]year|year[- ]on[- ]year|yoy|vs\.? last year|compared (?:with|to) last year",
+        None,
+    ),
+    (
+        "pop",
+        r"环比|比上月|较上月|比上周|较上周|比上个月|month[- ]over[- ]month|mom|week[- ]over[- ]week|wow|period[- ]over[- ]period|previous period|sequential",
+        None,
+    ),
+    ("share", r"占比|比例|比重|份额|占多少|贡献度|share|proportion|percentage|percent of|mix", None),
+    ("grain", r"每天|每日|按天|按日|逐日|日度|每一天|daily|by day|per day|each day", "day"),
+    ("grain", r"每周|按周|逐周|周度|每个星期|weekly|by week|per week|each week", "week"),
+    ("grain", r"每月|每个月|按月|逐月|月度|分月|各月|monthly|by month|per month|each month", "month"),
+    ("grain", r"每季度|按季度|逐季|季度|各季度|quarterly|by quarter|per quarter", "quarter"),
+    ("grain", r"每年|按年|逐年|年度|各年|yearly|annually|by year|per year", "year"),
+    ("trend", r"趋势|走势|变化|曲线|trend|over time|evolution", None),
+    ("distribution", r"分布|构成|结构|distribution|breakdown|split", None),
+    ("profile", r"用户画像|买家画像|人群画像|画像|人群特征|profile|demographics", None),
+    ("detail", r"列出|列一下|明细|清单|list (?:the|all)?|show (?:me )?the (?:\d+ )?(?:most|least)", None),
+]
+COMPILED = [(kind, re.compile(pattern), grain) for kind, pattern, grain in PATTERNS]
+
+
+def find_cues(text: str, taken: list[tuple[int, int]] | None = None) -> list[Cue]:
+    """Cues left to right; an earlier pattern wins an overlap, so `前10` beats `最高`."""
+    used = [False] * len(text)
+    for start, end in taken or []:
+        for i in range(start, end):
+            used[i] = True
+    cues: list[Cue] = []
+    for kind, pattern, grain in COMPILED:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(used[start:end]) or not _whole_words(text, start, end):
+                continue
+            number = to_int(match.group(1)) if match.groups() and match.group(1) else None
+            cues.append(Cue(kind, start, end, match.group(0), number, grain))
+            for i in range(start, end):
+                used[i] = True
+    return sorted(cues, key=lambda cue: cue.start)
+
+
+def _whole_words(text: str, start: int, end: int) -> bool:
+    """An English cue must not be part of a longer word (`most` in `almost`)."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    word = re.compile(r"[a-z]")
+    return not (word.match(text[start]) and word.match(before)) and not (
+        word.match(text[end - 1]) and word.match(after)
+    )

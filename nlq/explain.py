@@ -1,0 +1,91 @@
+"""The plain sentence saying how a question was understood."""
+
+from __future__ import annotations
+
+from nlq.understand import Language, Step, Understanding
+from semantic_layer.model import SemanticLayer
+from semantic_layer.query import Filter, SemanticQuery
+
+GRAIN_WORDS = {
+    "zh": {"day": "按天", "week": "按周（周一开始）", "month": "按月", "quarter": "按季度", "year": "按年"},
+    "en": {
+        "day": "by day",
+        "week": "by week (Monday start)",
+        "month": "by month",
+        "quarter": "by quarter",
+        "year": "by year",
+    },
+}
+
+
+def interpret(understanding: Understanding, layer: SemanticLayer) -> str:
+    language = understanding.language
+    parts = [_step(step, layer, language) for step in understanding.steps]
+    if language == "zh":
+        return "理解为：" + "；然后，".join(parts) + "。"
+    return "Understood as: " + "; then ".join(parts) + "."
+
+
+def _step(step: Step, layer: SemanticLayer, language: Language) -> str:
+    query = step.query
+    zh = language == "zh"
+    words = [_period(query, zh)]
+    words.append(step.title)
+    if query.time_grain:
+        words.append(GRAIN_WORDS[language][query.time_grain])
+    filters = [_filter(f, layer, zh) for f in query.filters]
+    if step.feed is not None:
+        filters.append(
+            f"{_dimension(step.feed.dimension, layer, zh)}取上一步结果"
+            if zh
+            else f"{step.feed.dimension} in the previous result"
+        )
+    if filters:
+        words.append(("筛选 " if zh else "where ") + ("，".join(filters) if zh else " and ".join(filters)))
+    if query.compare:
+        words.append(
+            {"yoy": "同比去年同期", "pop": "环比上一周期"}[query.compare]
+            if zh
+            else {
+                "yoy": "compared with the same period last year",
+                "pop": "compared with the previous period",
+            }[query.compare]
+        )
+    if query.share:
+        words.append("计算占比" if zh else "with share of total")
+    if query.order_by and query.limit:
+        direction = query.order_by[0].desc
+        metric = layer.metric(query.order_by[0].field)
+        label = (metric.label.zh if zh else metric.label.en) if metric else query.order_by[0].field
+        if zh:
+            words.append(f"按{label}{'从高到低' if direction else '从低到高'}取前 {query.limit}")
+        else:
+            words.append(f"{'top' if direction else 'bottom'} {query.limit} by {label}")
+    for name in query.metrics:
+        metric = layer.metric(name)
+        if metric and metric.description and zh:
+            words.append(f"{metric.label.zh}口径：{metric.description.rstrip('。')}")
+    return ("，" if zh else ", ").join(w for w in words if w)
+
+
+def _period(query: SemanticQuery, zh: bool) -> str:
+    time = query.time_range
+    if time is None or (time.start is None and time.end is None):
+        return "全部时间" if zh else "all time"
+    if time.start is None:
+        return f"截至 {time.end} 的全部数据" if zh else f"all data up to {time.end}"
+    return f"{time.start} 至 {time.end}" if zh else f"{time.start} to {time.end}"
+
+
+def _dimension(name: str, layer: SemanticLayer, zh: bool) -> str:
+    for model in layer.models:
+        dimension = model.dimension(name)
+        if dimension is not None:
+            return dimension.label.zh if zh else dimension.label.en
+    return name
+
+
+def _filter(flt: Filter, layer: SemanticLayer, zh: bool) -> str:
+    values = "、".join(str(v) for v in flt.values) if zh else ", ".join(str(v) for v in flt.values)
+    op = {"in": "=", "=": "=", "not_in": "≠", "!=": "≠"}.get(flt.op, flt.op)
+    return f"{_dimension(flt.dimension, layer, zh)} {op} {values}"

@@ -1,0 +1,399 @@
+"""Time phrases in Chinese and English, resolved to closed date ranges by
+shared/spec/time.md, relative to `as_of`.
+
+A table of patterns, most specific first; each match is resolved by a small
+function using the calendar arithmetic of semantic_layer.periods. Ranges that
+reach past `as_of` are cut there. A range that starts after `as_of` (下半年
+asked in May) is returned whole: the caller has the dates to say there is no
+data yet, which is more useful than an empty range.
+
+jionlp's time parser was considered: it misreads 上个月 and 本月 relative to a
+reference date (see the understanding issue), and the phrases here are a
+closed set, so explicit patterns are both smaller and testable row by row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import cn2an
+from pydantic import BaseModel
+
+from semantic_layer.model import Grain
+from semantic_layer.periods import grain_start, month_end, shift_by_grain, shift_months
+from semantic_layer.query import TimeRange
+
+CN = "零一二两三四五六七八九十百仨俩"
+N = rf"(\d+|[{CN}]+)"
+YEAR = r"(20\d\d)"
+MONTHS_EN = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            "january jan",
+            "february feb",
+            "march mar",
+            "april apr",
+            "may",
+            "june jun",
+            "july jul",
+            "august aug",
+            "september sep sept",
+            "october oct",
+            "november nov",
+            "december dec",
+        ]
+    )
+    for m in names.split()
+}
+MONTH_EN = r"(" + "|".join(sorted(MONTHS_EN, key=len, reverse=True)) + r")\b"
+CAMPAIGN_ALIASES = {
+    "双11": r"双11|双十一|double 11|double eleven|singles'? day|11\.11",
+    "618": r"618(?![元块件个%\d])|六一八",
+    "双12": r"双12|双十二|double 12|double twelve|12\.12",
+    "年货节": r"年货节|spring festival sale",
+    "38女王节": r"38女王节|女王节|三八节|妇女节|queen'?s day",
+}
+
+
+class TimeMatch(BaseModel):
+    span: tuple[int, int]
+    text: str
+    range: TimeRange
+    unit: Grain | None = None
+    evidence: str = ""
+
+
+class Campaign(BaseModel):
+    """A campaign row: `campaign_name` like 2025双11, with its dates."""
+
+    name: str
+    start_date: dt.date
+    end_date: dt.date
+
+
+def number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    text = text.replace("仨", "三").replace("俩", "两")
+    return int(cn2an.cn2an(text, "smart"))
+
+
+@dataclass(frozen=True)
+class Context:
+    as_of: dt.date
+    campaigns: Sequence[Campaign]
+
+
+Groups = dict[str, str | None]
+Resolved = tuple[dt.date, dt.date, Grain | None] | None
+Resolver = Callable[[Groups, Context], Resolved]
+EN_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "ten": 10,
+    "twelve": 12,
+}
+UNITS = {
+    "天": "day",
+    "日": "day",
+    "周": "week",
+    "星期": "week",
+    "个星期": "week",
+    "个月": "month",
+    "月": "month",
+    "年": "year",
+    "day": "day",
+    "days": "day",
+    "week": "week",
+    "weeks": "week",
+    "month": "month",
+    "months": "month",
+    "year": "year",
+    "years": "year",
+}
+
+
+def _count(text: str | None) -> int:
+    if text is None:
+        return 1
+    return EN_NUMBERS[text] if text in EN_NUMBERS else number(text)
+
+
+def _year(text: str | None, ctx: Context) -> int:
+    relative = {"今年": 0, "去年": -1, "前年": -2, None: 0}
+    if text in relative:
+        return ctx.as_of.year + relative[text]
+    return int(str(text))
+
+
+def _months(year: int, first: int, last: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, first, 1), month_end(year, last)
+
+
+def _latest(month: int, ctx: Context) -> int:
+    """The year of the latest such month that starts on or before as_of."""
+    return ctx.as_of.year if dt.date(ctx.as_of.year, month, 1) <= ctx.as_of else ctx.as_of.year - 1
+
+
+def _month_number(text: str | None) -> int:
+    assert text is not None
+    return MONTHS_EN[text] if text in MONTHS_EN else number(text)
+
+
+# -- resolvers, one per shape of phrase ------------------------------------------------------
+def _day_range(g: Groups, ctx: Context) -> Resolved:
+    m1, d1 = _month_number(g["m1"]), number(str(g["d1"]))
+    m2 = _month_number(g["m2"]) if g["m2"] else m1
+    year = _year(g["y1"], ctx) if g["y1"] else _latest(m1, ctx)
+    y2 = _year(g["y2"], ctx) if g["y2"] else year
+    return dt.date(year, m1, d1), dt.date(y2, m2, number(str(g["d2"]))), None
+
+
+def _iso_range(g: Groups, ctx: Context) -> Resolved:
+    start = dt.date(int(str(g["y1"])), int(str(g["m1"])), int(str(g["d1"])))
+    return start, dt.date(int(str(g["y2"])), int(str(g["m2"])), int(str(g["d2"]))), None
+
+
+def _one_day(g: Groups, ctx: Context) -> Resolved:
+    month, day = _month_number(g["m"]), number(str(g["d"]))
+    year = _year(g["y"], ctx) if g["y"] else _latest(month, ctx)
+    date = dt.date(year, month, day)
+    return date, date, "day"
+
+
+def _month_span(g: Groups, ctx: Context) -> Resolved:
+    first, last = _month_number(g["m1"]), _month_number(g["m2"])
+    start, end = _months(_year(g["y"], ctx), first, last)
+    return start, end, None
+
+
+def _quarter(g: Groups, ctx: Context) -> Resolved:
+    quarter = number(str(g["q"]))
+    if g["y"]:
+        year = _year(g["y"], ctx)
+    else:
+        year = (
+            ctx.as_of.year if dt.date(ctx.as_of.year, quarter * 3 - 2, 1) <= ctx.as_of else ctx.as_of.year - 1
+        )
+    start, end = _months(year, quarter * 3 - 2, quarter * 3)
+    return start, end, "quarter"
+
+
+def _one_month(g: Groups, ctx: Context) -> Resolved:
+    month = _month_number(g["m"])
+    year = _year(g["y"], ctx) if g["y"] else _latest(month, ctx)
+    start, end = _months(year, month, month)
+    return start, end, "month"
+
+
+def _half(g: Groups, ctx: Context) -> Resolved:
+    first = g["h"] in {"上半年", "first half", "h1"}
+    start, end = _months(_year(g["y"], ctx), 1 if first else 7, 6 if first else 12)
+    return start, end, None
+
+
+def _whole_year(g: Groups, ctx: Context) -> Resolved:
+    year = _year(g["y"], ctx)
+    return dt.date(year, 1, 1), dt.date(year, 12, 31), "year"
+
+
+def _campaign(g: Groups, ctx: Context) -> Resolved:
+    name = next(key for key, pattern in CAMPAIGN_ALIASES.items() if re.fullmatch(pattern, str(g["c"])))
+    rows = [c for c in ctx.campaigns if c.name.endswith(name) and c.name[:4].isdigit()]
+    if g["y"]:
+        rows = [c for c in rows if int(c.name[:4]) == _year(g["y"], ctx)]
+    else:
+        rows = [c for c in rows if c.start_date <= ctx.as_of]
+    if not rows:
+        return None
+    chosen = max(rows, key=lambda c: c.start_date)
+    return chosen.start_date, chosen.end_date, None
+
+
+def _last(g: Groups, ctx: Context) -> Resolved:
+    """近N天 / 近N周 / 近N个月 / 近N年 / 近半年 / last N days ... (time.md's month-end rule)."""
+    amount, unit = (6, "month") if g.get("half") else (_count(g["n"]), UNITS[str(g["u"])])
+    as_of = ctx.as_of
+    if unit in {"day", "week"}:
+        days = amount * (7 if unit == "week" else 1)
+        return as_of - dt.timedelta(days=days - 1), as_of, None
+    months = amount if unit == "month" else 12 * amount
+    return shift_months(as_of, -months, keep_month_end=True) + dt.timedelta(days=1), as_of, None
+
+
+def _calendar(unit: Grain, offset: int, *, to_date: bool) -> Resolver:
+    """本月 / 上个月 / 本周 / 上季度 / 今年 / 去年 ...: a calendar unit relative to as_of."""
+
+    def resolve(g: Groups, ctx: Context) -> Resolved:
+        start = shift_by_grain(grain_start(ctx.as_of, unit), unit, offset)
+        end = shift_by_grain(start, unit, 1) - dt.timedelta(days=1)
+        return start, (ctx.as_of if to_date else end), unit
+
+    return resolve
+
+
+def _day(offset: int) -> Resolver:
+    def resolve(g: Groups, ctx: Context) -> Resolved:
+        day = ctx.as_of + dt.timedelta(days=offset)
+        return day, day, "day"
+
+    return resolve
+
+
+def _fixed(amount: int, unit: str) -> Resolver:
+    def resolve(g: Groups, ctx: Context) -> Resolved:
+        return _last({"n": str(amount), "u": unit}, ctx)
+
+    return resolve
+
+
+def _named(pattern: str, name: str) -> str:
+    """A copy of a one-group pattern with its group named."""
+    return pattern.replace("(", f"(?P<{name}>", 1)
+
+
+CNUM = rf"\d{{1,2}}|[{CN}]+"
+Y_ZH = r"(?:(?P<y>20\d\d|今年|去年(?!同期)|前年)年?)"
+M_EN = MONTH_EN
+M_EN_SAFE = r"(" + "|".join(sorted((m for m in MONTHS_EN if m != "may"), key=len, reverse=True)) + r")\b"
+EN_N = r"\d+|one|two|three|four|five|six|seven|ten|twelve"
+PATTERNS: list[tuple[str, Resolver]] = [
+    # explicit days and day ranges
+    (
+        rf"(?:(?P<y1>20\d\d)年)?(?P<m1>{CNUM})月(?P<d1>{CNUM})[日号]?\s*(?:到|至|-|~|—)\s*(?:(?P<y2>20\d\d)年)?(?:(?P<m2>{CNUM})月)?(?P<d2>{CNUM})[日号]",
+        _day_range,
+    ),
+    (
+        r"(?P<y1>20\d\d)[-/.](?P<m1>\d{1,2})[-/.](?P<d1>\d{1,2})\s*(?:到|至|~|to|-|—)\s*(?P<y2>20\d\d)[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})",
+        _iso_range,
+    ),
+    (
+        rf"(?:from\s+)?{_named(M_EN, 'm1')}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:to|-|until|through)\s*(?:{_named(M_EN, 'm2')}\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?P<y1>)?(?P<y2>)?",
+        _day_range,
+    ),
+    (r"(?P<y>20\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})", _one_day),
+    (rf"{Y_ZH}?(?P<m>{CNUM})月(?P<d>{CNUM})[日号]", _one_day),
+    # month spans, quarters, months, halves
+    (rf"{Y_ZH}?(?P<m1>{CNUM})月?份?\s*(?:到|至|-|~|—)\s*(?P<m2>{CNUM})月份?", _month_span),
+    (
+        rf"(?:from\s+)?{_named(M_EN, 'm1')}\s*(?:to|-|through|until)\s*{_named(M_EN, 'm2')}(?:\s*,?\s*(?P<y>20\d\d))?",
+        _month_span,
+    ),
+    (
+        rf"{Y_ZH}?\s*(?:第(?P<q>[一二三四1-4])季度|(?P<q_>[一二三四])季度)",
+        lambda g, c: _quarter({"q": g["q"] or g["q_"], "y": g["y"]}, c),
+    ),
+    (
+        r"(?:(?P<y>20\d\d)年?\s*)?q(?P<q>[1-4])(?:\s*(?P<y2>20\d\d))?",
+        lambda g, c: _quarter({"q": g["q"], "y": g["y"] or g["y2"]}, c),
+    ),
+    (rf"{Y_ZH}(?P<m>{CNUM})月份?", _one_month),
+    (r"(?P<y>20\d\d)[-/](?P<m>\d{1,2})", _one_month),
+    # "may" is a month only with a year or after in/during/of: "may I see ..." is not May.
+    (rf"{_named(M_EN_SAFE, 'm')}(?:\s*,?\s*(?P<y>20\d\d))?", _one_month),
+    (
+        r"(?:(?<=in )|(?<=during )|(?<=of ))(?P<m>may)(?:\s*,?\s*(?P<y>20\d\d))?|(?P<m2>may)\s*,?\s*(?P<y2>20\d\d)",
+        lambda g, c: _one_month({"m": "may", "y": g["y"] or g["y2"]}, c),
+    ),
+    (rf"{Y_ZH}?(?P<h>上半年|下半年)", _half),
+    (
+        r"(?:(?P<y>20\d\d)\s*)?(?P<h>first half|second half|h1|h2)(?:\s+(?:of\s+)?(?P<y2>20\d\d))?",
+        lambda g, c: _half({"h": g["h"], "y": g["y"] or g["y2"]}, c),
+    ),
+    # campaigns
+    (rf"{Y_ZH}?(?P<c>" + "|".join(CAMPAIGN_ALIASES.values()) + ")", _campaign),
+    # relative periods
+    (
+        rf"(?:近|最近|过去|近来)(?:(?P<half>半年)|(?P<n>{CNUM}|\d+)?\s*(?P<u>个星期|星期|个月|天|日|周|月|年))",
+        _last,
+    ),
+    (rf"(?:the\s+)?(?:last|past|previous)\s+(?P<n>{EN_N})\s+(?P<u>days|weeks|months|years)", _last),
+    (r"(?:the\s+)?past (?:12 months|year)|last 12 months|the last year", _fixed(12, "month")),
+    (r"(?:the\s+)?past week", _fixed(1, "week")),
+    (r"今天|今日|today", _day(0)),
+    (r"昨天|昨日|yesterday", _day(-1)),
+    (r"前天|the day before yesterday", _day(-2)),
+    (r"本周|这周|这个星期|本星期|this week|week to date|wtd", _calendar("week", 0, to_date=True)),
+    (r"上周|上星期|上个星期|上一周|last week|previous week", _calendar("week", -1, to_date=False)),
+    (r"本月|这个月|当月|this month|month to date|mtd", _calendar("month", 0, to_date=True)),
+    (r"上个月|上月|上一个月|last month|previous month", _calendar("month", -1, to_date=False)),
+    (r"本季度|这个季度|这季度|当季|this quarter|quarter to date|qtd", _calendar("quarter", 0, to_date=True)),
+    (r"上季度|上个季度|上一季度|last quarter|previous quarter", _calendar("quarter", -1, to_date=False)),
+    (r"今年以来|今年|本年|this year|year to date|ytd", _calendar("year", 0, to_date=True)),
+    # 去年同期 is a comparison (year over year), not a period of its own.
+    (r"去年(?!同期)|上一年|last year|previous year", _calendar("year", -1, to_date=False)),
+    (r"前年", _calendar("year", -2, to_date=False)),
+    (r"(?:in\s+)?(?P<y>20\d\d)年?(?![-/.月\d])", _whole_year),
+    (rf"(?P<m>{CNUM})月份?(?![\d{CN}]*[日号底初])", _one_month),
+]
+COMPILED = [(re.compile(p), r) for p, r in PATTERNS]
+
+
+def normalise_keeping_offsets(text: str) -> str:
+    """Full-width to half-width and lower case, one character for one, so that
+    spans found in the result are spans of the original text."""
+    out = []
+    for ch in text:
+        mapped = unicodedata.normalize("NFKC", ch)
+        out.append(mapped.lower() if len(mapped) == 1 else ch.lower())
+    return "".join(out)
+
+
+def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) -> list[TimeMatch]:
+    """Every time phrase in `text`, left to right, not overlapping; the longest
+    match wins where two patterns start at the same place."""
+    normal = normalise_keeping_offsets(text)
+    ctx = Context(as_of, campaigns)
+    candidates: list[tuple[int, int, TimeMatch]] = []
+    for pattern, resolver in COMPILED:
+        for match in pattern.finditer(normal):
+            if not _standalone(normal, match.start(), match.end()):
+                continue
+            try:
+                resolved = resolver(defaultdict(lambda: None, match.groupdict()), ctx)
+            except (ValueError, KeyError, TypeError):
+                continue  # 2月30日 and the like are not dates
+            if resolved is None:
+                continue
+            start, end, unit = resolved
+            if start <= as_of < end:
+                end = as_of
+            phrase = text[match.start() : match.end()]
+            found = TimeMatch(
+                span=match.span(),
+                text=phrase,
+                range=TimeRange(start=start, end=end),
+                unit=unit,
+                evidence=f"“{phrase}” = {start}..{end}",
+            )
+            candidates.append((match.start(), -(match.end() - match.start()), found))
+    chosen: list[TimeMatch] = []
+    taken = [False] * len(normal)
+    for _, _, found in sorted(candidates, key=lambda c: (c[1], c[0])):
+        a, b = found.span
+        if not any(taken[a:b]):
+            chosen.append(found)
+            for i in range(a, b):
+                taken[i] = True
+    return sorted(chosen, key=lambda t: t.span[0])
+
+
+def _standalone(text: str, start: int, end: int) -> bool:
+    """English words and numbers are matched whole: no `mar` in `market`, no 2025 in 20251."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    word = re.compile(r"[a-z0-9]")
+    if word.match(text[start]) and word.match(before):
+        return False
+    return not (word.match(text[end - 1]) and word.match(after))

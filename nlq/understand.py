@@ -1,0 +1,359 @@
+"""Understanding a question: from words to typed semantic queries, offline.
+
+The rules are an analyst's habits written down, and each one reads the
+semantic layer rather than the benchmark: the glossary says 热销 ranks by
+units sold, an unnamed top-N is 10, no time phrase means everything up to
+as_of, and a 用户画像 is the distribution of buyers by the profile dimensions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from nlq.cues import Cue, find_cues
+from nlq.lexicon import Entry, Lexicon, normalise
+from nlq.linker import Link, Linker
+from nlq.safety import screen
+from nlq.timeparse import Campaign, TimeMatch, find_times
+from semantic_layer.graph import JoinGraph
+from semantic_layer.model import DerivedMetric, Grain, RatioMetric, SemanticLayer
+from semantic_layer.query import Filter, OrderBy, SemanticQuery, TimeRange
+
+Language = Literal["zh", "en"]
+PROFILE_DIMENSIONS = ["gender", "age_group", "city_tier", "member_level"]
+HOT_METRIC = "units_sold"
+PROFILE_METRIC = "buyers"
+SALES_WORDS = re.compile(r"卖|销售|业绩|生意|sales|sold|sell|revenue")
+USER_WORDS = re.compile(r"用户|会员|客户|顾客|人群|users?|customers?|members?")
+SINGULAR = re.compile(r"哪个|哪一个|哪家|哪款|哪位|是什么|which|what is the")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+class Feed(BaseModel):
+    """In a compound question, filter `dimension` by the `column` values of an earlier answer."""
+
+    source: int
+    column: str
+    dimension: str
+
+
+class Step(BaseModel):
+    title: str
+    query: SemanticQuery
+    feed: Feed | None = None
+
+
+class Understanding(BaseModel):
+    language: Language
+    status: Literal["answer", "clarify", "refuse"]
+    message: str = ""
+    steps: list[Step] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    time_text: str = ""
+
+
+def language_of(question: str) -> Language:
+    return "zh" if CJK.search(question) else "en"
+
+
+@dataclass
+class Parse:
+    """What was found in the question, before the queries are assembled."""
+
+    text: str
+    language: Language
+    as_of: dt.date
+    times: list[TimeMatch]
+    cues: list[Cue]
+    links: list[Link]
+    evidence: list[str] = field(default_factory=list)
+
+    def has(self, *kinds: str) -> bool:
+        return any(c.kind in kinds for c in self.cues)
+
+    def cue(self, *kinds: str) -> Cue | None:
+        return next((c for c in self.cues if c.kind in kinds), None)
+
+
+class Understander:
+    def __init__(self, layer: SemanticLayer, lexicon: Lexicon, campaigns: Sequence[Campaign] = ()) -> None:
+        self.layer = layer
+        self.lexicon = lexicon
+        self.campaigns = list(campaigns)
+        self.graph = JoinGraph(layer)
+        cue_words = [
+            "画像",
+            "热销",
+            "畅销",
+            "爆款",
+            "同比",
+            "环比",
+            "占比",
+            "趋势",
+            "走势",
+            "分布",
+            "用户画像",
+        ]
+        self.linker = Linker(lexicon, cue_words)
+
+    # -- entry point ---------------------------------------------------------------------
+    def understand(self, question: str, as_of: dt.date) -> Understanding:
+        language = language_of(question)
+        verdict = screen(question, language)
+        if verdict is not None:
+            return Understanding(language=language, status="refuse", message=verdict)
+        parse = self._parse(question, language, as_of)
+        metrics = self._metrics(parse)
+        if not metrics:
+            return self._clarify(parse)
+        return self._assemble(parse, metrics)
+
+    def _parse(self, question: str, language: Language, as_of: dt.date) -> Parse:
+        text = normalise(question)
+        times = find_times(text, as_of, self.campaigns)
+        taken = [t.span for t in times]
+        cues = find_cues(text, taken)
+        reserved = taken + [(c.start, c.end) for c in cues]
+        links = self.linker.link(text, reserved)
+        parse = Parse(text, language, as_of, times, cues, links)
+        parse.evidence += [t.evidence for t in times]
+        parse.evidence += [link.evidence() for link in links]
+        parse.evidence += [f"“{c.text}”→{c.kind}" + (f"={c.number}" if c.number else "") for c in cues]
+        return parse
+
+    # -- metrics -------------------------------------------------------------------------
+    def _metrics(self, parse: Parse) -> list[str]:
+        named = list(
+            dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "metric")
+        )
+        if named:
+            return named
+        if parse.has("hot"):
+            return [HOT_METRIC]
+        if parse.has("profile"):
+            return [PROFILE_METRIC]
+        if SALES_WORDS.search(parse.text):
+            return ["gmv"]
+        if USER_WORDS.search(parse.text) and (
+            parse.has("distribution", "share") or self._dimensions(parse, [])
+        ):
+            return ["new_users"]
+        return []
+
+    def _clarify(self, parse: Parse) -> Understanding:
+        if not parse.links and not parse.times and not parse.cues:
+            message = (
+                "这个问题超出了数据分析的范围。可以问我销售、订单、用户、流量、退款、评价或库存相关的问题。"
+                if parse.language == "zh"
+                else "This question is outside what I can analyse. Ask about sales, orders, users, traffic, refunds, reviews or stock."
+            )
+            return Understanding(
+                language=parse.language, status="refuse", message=message, evidence=parse.evidence
+            )
+        options = ["gmv", "order_count", "buyers", "visitors"]
+        labels = [self._label(name, parse.language) for name in options]
+        message = (
+            f"请问想看哪个指标？例如：{'、'.join(labels)}。"
+            if parse.language == "zh"
+            else f"Which metric do you mean? For example: {', '.join(labels)}."
+        )
+        return Understanding(
+            language=parse.language, status="clarify", message=message, evidence=parse.evidence
+        )
+
+    # -- dimensions and filters ----------------------------------------------------------------
+    def _homes(self, metric: str, trail: tuple[str, ...] = ()) -> set[str]:
+        found = self.layer.metric(metric)
+        if found is None or metric in trail:
+            return set()
+        if isinstance(found, RatioMetric):
+            return self._homes(found.numerator, (*trail, metric)) | self._homes(
+                found.denominator, (*trail, metric)
+            )
+        if isinstance(found, DerivedMetric):
+            names = re.findall(r"[A-Za-z_]\w*", found.expr)
+            return set().union(*(self._homes(n, (*trail, metric)) for n in names))
+        return {found.measure.split(".")[0]}
+
+    def _cost(self, dimension: str, metrics: list[str]) -> tuple[int, int]:
+        """How far a dimension is from the metrics' home models (unreachable is far)."""
+        holders = [m.name for m in self.layer.models if m.dimension(dimension)]
+        worst = (0, 0)
+        for home in set().union(*(self._homes(m) for m in metrics)) or {""}:
+            best = (99, 99)
+            for holder in holders:
+                path = self.graph.path(home, holder) if home else None
+                if path is not None:
+                    best = min(best, (sum(e.to_many for e in path), len(path)))
+            worst = max(worst, best)
+        return worst
+
+    def _dimensions(self, parse: Parse, metrics: list[str]) -> list[str]:
+        return list(
+            dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "dimension")
+        )
+
+    def _values(self, parse: Parse, metrics: list[str], mentioned: list[str]) -> dict[str, list[Entry]]:
+        """Value words by dimension. A word that is a value of several dimensions
+        (天猫: order channel or registration channel) means the one the question
+        names, else the one nearest to the metrics."""
+        chosen: dict[str, list[Entry]] = {}
+        for link in parse.links:
+            values = [e for e in link.entries if e.kind == "value"]
+            if not values:
+                continue
+            named = [e for e in values if e.target in mentioned]
+            pick = (
+                named[0]
+                if named
+                else min(values, key=lambda e: (self._cost(e.target, metrics), values.index(e)))
+            )
+            if pick not in chosen.setdefault(pick.target, []):
+                chosen[pick.target].append(pick)
+        return chosen
+
+    # -- assembling the queries ---------------------------------------------------------------------
+    def _assemble(self, parse: Parse, metrics: list[str]) -> Understanding:
+        mentioned = self._dimensions(parse, metrics)
+        values = self._values(parse, metrics, mentioned)
+        filters = [
+            Filter(dimension=d, op="in", values=[e.value for e in entries if e.value is not None])
+            for d, entries in values.items()
+        ]
+        filters += self._term_filters(parse)
+        # A dimension named only to qualify its value (天猫渠道) is a filter; two values of
+        # one dimension (天猫和京东) are compared side by side.
+        group = [d for d in mentioned if d not in values] + [
+            d for d, entries in values.items() if len(entries) > 1
+        ]
+        time_range, time_text = self._time_range(parse)
+        grain = self._grain(parse, time_range)
+        profile = parse.has("profile")
+        ranking = parse.cue("top", "bottom", "hot")
+        if ranking and not group and not profile:
+            group = ["product_name"] if parse.has("hot") else group
+        if profile and ranking and not group:
+            group = ["product_name"]
+
+        base = SemanticQuery(
+            metrics=metrics,
+            dimensions=[d for d in group if not (profile and d in PROFILE_DIMENSIONS)],
+            time_grain=grain,
+            time_range=time_range,
+            filters=filters,
+            compare="yoy" if parse.has("yoy") else "pop" if parse.has("pop") else None,
+            share=[m for m in metrics if self._additive(m)]
+            if parse.has("share") and (group or profile)
+            else [],
+        )
+        if ranking and base.dimensions:
+            base = self._ranked(base, parse, ranking)
+        steps: list[Step] = []
+        if profile:
+            steps = self._profile_steps(base, parse, ranked=bool(ranking and base.dimensions))
+        else:
+            steps = [Step(title=self._title(base, parse.language), query=base)]
+        return Understanding(
+            language=parse.language,
+            status="answer",
+            steps=steps,
+            evidence=parse.evidence,
+            time_text=time_text,
+        )
+
+    def _ranked(self, query: SemanticQuery, parse: Parse, cue: Cue) -> SemanticQuery:
+        limit = cue.number
+        if limit is None:
+            limit = 1 if SINGULAR.search(parse.text) else 10
+        order = [OrderBy(field=query.metrics[0], desc=cue.kind != "bottom")]
+        return query.model_copy(update={"order_by": order, "limit": limit})
+
+    def _profile_steps(self, base: SemanticQuery, parse: Parse, *, ranked: bool) -> list[Step]:
+        steps: list[Step] = []
+        profile_filters = list(base.filters)
+        feed: Feed | None = None
+        if ranked:
+            steps.append(Step(title=self._title(base, parse.language), query=base))
+            feed = Feed(source=0, column=base.dimensions[0], dimension=base.dimensions[0])
+        for dimension in PROFILE_DIMENSIONS:
+            query = SemanticQuery(
+                metrics=[PROFILE_METRIC],
+                dimensions=[dimension],
+                time_range=base.time_range,
+                filters=profile_filters,
+                share=[PROFILE_METRIC],
+                order_by=[OrderBy(field=dimension, desc=False)],
+            )
+            steps.append(Step(title=self._title(query, parse.language), query=query, feed=feed))
+        return steps
+
+    def _additive(self, metric: str) -> bool:
+        found = self.layer.metric(metric)
+        return (
+            found is not None and found.format in {"currency", "count"} and not isinstance(found, RatioMetric)
+        )
+
+    def _term_filters(self, parse: Parse) -> list[Filter]:
+        filters: list[Filter] = []
+        for link in parse.links:
+            for entry in link.entries[:1]:
+                term = (
+                    next((t for t in self.layer.terms if t.name == entry.target), None)
+                    if entry.kind == "term"
+                    else None
+                )
+                if term is not None:
+                    filters += [Filter(dimension=f.dimension, op=f.op, values=f.values) for f in term.filters]
+        return filters
+
+    def _time_range(self, parse: Parse) -> tuple[TimeRange, str]:
+        if parse.times:
+            match = parse.times[0]
+            return match.range, match.text
+        for link in parse.links:
+            term = next(
+                (t for t in self.layer.terms if t.name == link.entries[0].target and t.last_days), None
+            )
+            if link.entries[0].kind == "term" and term is not None and term.last_days:
+                start = parse.as_of - dt.timedelta(days=term.last_days - 1)
+                return TimeRange(start=start, end=parse.as_of), link.text
+        return TimeRange(end=parse.as_of), ""
+
+    @staticmethod
+    def _grain(parse: Parse, time_range: TimeRange) -> Grain | None:
+        explicit = next((c.grain for c in parse.cues if c.kind == "grain" and c.grain), None)
+        if explicit:
+            return explicit
+        if not parse.has("trend"):
+            return None
+        if time_range.start is None or time_range.end is None:
+            return "month"
+        days = (time_range.end - time_range.start).days + 1
+        return "day" if days <= 31 else "week" if days <= 92 else "month"
+
+    # -- words -------------------------------------------------------------------------------------
+    def _label(self, metric: str, language: Language) -> str:
+        found = self.layer.metric(metric)
+        return (found.label.zh if language == "zh" else found.label.en) if found else metric
+
+    def _dimension_label(self, name: str, language: Language) -> str:
+        for model in self.layer.models:
+            dimension = model.dimension(name)
+            if dimension is not None:
+                return dimension.label.zh if language == "zh" else dimension.label.en
+        return name
+
+    def _title(self, query: SemanticQuery, language: Language) -> str:
+        metrics = ("、" if language == "zh" else ", ").join(self._label(m, language) for m in query.metrics)
+        if not query.dimensions:
+            return metrics
+        dims = ("、" if language == "zh" else ", ").join(
+            self._dimension_label(d, language) for d in query.dimensions
+        )
+        return f"各{dims}的{metrics}" if language == "zh" else f"{metrics} by {dims}"

@@ -1,0 +1,163 @@
+"""Every row of shared/spec/time.md, at month ends and mid-month, in Chinese
+and English, and numbers that are not time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from nlq.timeparse import Campaign, find_times
+
+D = dt.date
+END, MID, MONDAY_MID, MAY, MARCH_END, YEAR_END, LEAP = (
+    D(2026, 6, 30),
+    D(2026, 6, 17),
+    D(2026, 6, 15),
+    D(2026, 5, 20),
+    D(2026, 3, 31),
+    D(2025, 12, 31),
+    D(2024, 2, 29),
+)
+CAMPAIGNS = [
+    Campaign(name=f"{y}{name}", start_date=D(y, m, a), end_date=D(y, m, b))
+    for y in (2024, 2025, 2026)
+    for name, m, a, b in (
+        ("年货节", 1, 6, 20),
+        ("38女王节", 3, 1, 8),
+        ("618", 6, 1, 18),
+        ("双11", 11, 1, 11),
+        ("双12", 12, 1, 12),
+    )
+    if D(y, m, a) <= END
+]
+
+CASES = [
+    # phrase, as_of, start, end
+    ("今天", END, END, END),
+    ("today", MID, MID, MID),
+    ("昨天", END, D(2026, 6, 29), D(2026, 6, 29)),
+    ("yesterday", D(2026, 3, 1), D(2026, 2, 28), D(2026, 2, 28)),
+    ("近7天", END, D(2026, 6, 24), END),
+    ("最近三十天", MID, D(2026, 5, 19), MID),
+    ("过去15天", MAY, D(2026, 5, 6), MAY),
+    ("last 7 days", MARCH_END, D(2026, 3, 25), MARCH_END),
+    ("past 30 days", YEAR_END, D(2025, 12, 2), YEAR_END),
+    ("本周", MONDAY_MID, MONDAY_MID, MONDAY_MID),
+    ("本周", END, D(2026, 6, 29), END),
+    ("this week", MID, MONDAY_MID, MID),
+    ("上周", MONDAY_MID, D(2026, 6, 8), D(2026, 6, 14)),
+    ("last week", END, D(2026, 6, 22), D(2026, 6, 28)),
+    ("近2周", END, D(2026, 6, 17), END),
+    ("last 4 weeks", MID, D(2026, 5, 21), MID),
+    ("本月", END, D(2026, 6, 1), END),
+    ("this month", MID, D(2026, 6, 1), MID),
+    ("month to date", MAY, D(2026, 5, 1), MAY),
+    ("上个月", END, D(2026, 5, 1), D(2026, 5, 31)),
+    ("上月", MARCH_END, D(2026, 2, 1), D(2026, 2, 28)),
+    ("last month", D(2026, 1, 15), D(2025, 12, 1), D(2025, 12, 31)),
+    # the two examples of time.md, then more
+    ("近3个月", END, D(2026, 4, 1), END),
+    ("近三个月", MONDAY_MID, D(2026, 3, 16), MONDAY_MID),
+    ("近三月", END, D(2026, 4, 1), END),
+    ("最近6个月", MARCH_END, D(2025, 10, 1), MARCH_END),
+    ("近3个月", D(2026, 5, 31), D(2026, 3, 1), D(2026, 5, 31)),
+    ("近1个月", D(2026, 3, 30), D(2026, 3, 1), D(2026, 3, 30)),
+    ("last 3 months", MAY, D(2026, 2, 21), MAY),
+    ("past 6 months", YEAR_END, D(2025, 7, 1), YEAR_END),
+    ("近一年", END, D(2025, 7, 1), END),
+    ("近2年", MONDAY_MID, D(2024, 6, 16), MONDAY_MID),
+    ("past year", LEAP, D(2023, 3, 1), LEAP),
+    ("本季度", END, D(2026, 4, 1), END),
+    ("this quarter", MAY, D(2026, 4, 1), MAY),
+    ("上季度", END, D(2026, 1, 1), MARCH_END),
+    ("last quarter", D(2026, 1, 10), D(2025, 10, 1), YEAR_END),
+    ("今年", MID, D(2026, 1, 1), MID),
+    ("今年以来", END, D(2026, 1, 1), END),
+    ("year to date", MAY, D(2026, 1, 1), MAY),
+    ("去年", END, D(2025, 1, 1), YEAR_END),
+    ("last year", MARCH_END, D(2025, 1, 1), YEAR_END),
+    ("2025年", END, D(2025, 1, 1), YEAR_END),
+    ("in 2024", END, D(2024, 1, 1), D(2024, 12, 31)),
+    ("2025年3月", END, D(2025, 3, 1), D(2025, 3, 31)),
+    ("March 2025", END, D(2025, 3, 1), D(2025, 3, 31)),
+    ("3月", END, D(2026, 3, 1), MARCH_END),
+    ("3月份", D(2026, 2, 20), D(2025, 3, 1), D(2025, 3, 31)),
+    ("7月", END, D(2025, 7, 1), D(2025, 7, 31)),
+    ("6月", MID, D(2026, 6, 1), MID),
+    ("in march", END, D(2026, 3, 1), MARCH_END),
+    ("1月到3月", END, D(2026, 1, 1), MARCH_END),
+    ("1-3月", MAY, D(2026, 1, 1), MARCH_END),
+    ("4月到6月", MID, D(2026, 4, 1), MID),
+    ("2025年1月到3月", END, D(2025, 1, 1), D(2025, 3, 31)),
+    ("from January to March", END, D(2026, 1, 1), MARCH_END),
+    ("上半年", END, D(2026, 1, 1), END),
+    ("上半年", MAY, D(2026, 1, 1), MAY),
+    ("去年下半年", END, D(2025, 7, 1), YEAR_END),
+    ("first half of 2025", END, D(2025, 1, 1), D(2025, 6, 30)),
+    ("3月1日到3月15日", END, D(2026, 3, 1), D(2026, 3, 15)),
+    ("3月1日至15日", END, D(2026, 3, 1), D(2026, 3, 15)),
+    ("from March 1 to March 15", END, D(2026, 3, 1), D(2026, 3, 15)),
+    ("2026-03-01到2026-03-15", END, D(2026, 3, 1), D(2026, 3, 15)),
+    ("2025年Q3", END, D(2025, 7, 1), D(2025, 9, 30)),
+    ("2025年第三季度", END, D(2025, 7, 1), D(2025, 9, 30)),
+    ("Q3 2025", END, D(2025, 7, 1), D(2025, 9, 30)),
+    ("双11", END, D(2025, 11, 1), D(2025, 11, 11)),
+    ("双十一", D(2025, 11, 5), D(2025, 11, 1), D(2025, 11, 5)),
+    ("2024年双11", END, D(2024, 11, 1), D(2024, 11, 11)),
+    ("去年双12", END, D(2025, 12, 1), D(2025, 12, 12)),
+    ("618", END, D(2026, 6, 1), D(2026, 6, 18)),
+    ("618", MAY, D(2025, 6, 1), D(2025, 6, 18)),
+    ("年货节", END, D(2026, 1, 6), D(2026, 1, 20)),
+    ("Singles' Day", END, D(2025, 11, 1), D(2025, 11, 11)),
+]
+
+
+@pytest.mark.parametrize(("phrase", "as_of", "start", "end"), CASES, ids=[f"{c[0]}@{c[1]}" for c in CASES])
+def test_phrase(phrase: str, as_of: dt.date, start: dt.date, end: dt.date) -> None:
+    found = find_times(
+        f"看一下{phrase}的GMV" if not phrase.isascii() else f"gmv {phrase} please", as_of, CAMPAIGNS
+    )
+    assert [(t.range.start, t.range.end) for t in found] == [(start, end)], [t.text for t in found]
+
+
+def test_spans_and_units_point_into_the_question() -> None:
+    question = "近3个月天猫的GMV，和上个月比"
+    found = find_times(question, END)
+    assert [question[a:b] for a, b in (t.span for t in found)] == ["近3个月", "上个月"]
+    assert [t.unit for t in found] == [None, "month"]
+    assert find_times("ＧＭＶ　近７天", END)[0].range.start == D(2026, 6, 24)  # full-width
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "销量前10的商品",
+        "top 5 brands",
+        "618元以上的订单",
+        "3个品类",
+        "25-34岁的用户",
+        "1-3星的评价",
+        "may I see the gmv",
+        "market share",
+        "去年同期",
+        "1000元",
+        "前十名",
+    ],
+)
+def test_numbers_that_are_not_time(text: str) -> None:
+    assert find_times(text, END, CAMPAIGNS) == []
+
+
+def test_time_and_ranking_numbers_in_one_question() -> None:
+    found = find_times("近3个月销量前10的商品", END)
+    assert [(t.text, t.range.start) for t in found] == [("近3个月", D(2026, 4, 1))]
+
+
+def test_campaign_without_rows_is_not_a_time() -> None:
+    assert find_times("双11的GMV", END) == []
+
+
+def test_a_range_after_as_of_is_returned_whole() -> None:
+    [found] = find_times("下半年", MAY)
+    assert (found.range.start, found.range.end) == (D(2026, 7, 1), D(2026, 12, 31))
