@@ -38,8 +38,9 @@ def warehouse_path() -> Path:
 
 @pytest.fixture()
 def con(warehouse_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the demo warehouse."""
-    connection = duckdb.connect(str(warehouse_path), read_only=True)
+    """A read-only connection to the demo warehouse, configured like the product's
+    own (DuckDB refuses two connections to one file with different settings)."""
+    connection = duckdb.connect(str(warehouse_path), read_only=True, config={"enable_external_access": False})
     try:
         yield connection
     finally:

@@ -1,0 +1,157 @@
+"""`nlq ask` end to end on the demo warehouse: answers equal hand-written SQL,
+unsafe questions are refused without running SQL, the JSON shape of
+shared/spec/interfaces.md holds, and a batch answers line by line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from nlq.cli import main
+from nlq.pipeline import Pipeline
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def pipeline(warehouse_path: Path) -> Pipeline:
+    return Pipeline(db=warehouse_path, role="analyst")
+
+
+def close(a: Any, b: Any) -> bool:
+    return math.isclose(float(a), float(b), rel_tol=1e-9)
+
+
+def test_total_for_a_relative_period(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    result = pipeline.ask("近三个月的GMV是多少", as_of=AS_OF)
+    assert result.status == "answered"
+    [answer] = result.answers
+    expected = con.execute(
+        "SELECT SUM(oi.amount) FROM order_items oi JOIN orders o USING (order_id) WHERE o.pay_time IS NOT NULL"
+        " AND o.order_time >= '2026-04-01' AND o.order_time < '2026-07-01'"
+    ).fetchone()[0]
+    assert close(answer.rows[0][0], expected)
+    assert answer.chart.type == "kpi"
+    assert "2026-04-01 至 2026-06-30" in result.interpretation and "成交额" in result.interpretation
+
+
+def test_english_value_synonym_and_typo(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    result = pipeline.ask("上个月Tmall的gvm", as_of=AS_OF)
+    expected = con.execute(
+        "SELECT SUM(oi.amount) FROM order_items oi JOIN orders o USING (order_id) WHERE o.pay_time IS NOT NULL"
+        " AND o.channel = '天猫' AND o.order_time >= '2026-05-01' AND o.order_time < '2026-06-01'"
+    ).fetchone()[0]
+    assert close(result.answers[0].rows[0][0], expected)
+    assert "渠道 = 天猫" in result.interpretation
+
+
+def test_ranking_with_chinese_numeral(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    result = pipeline.ask("销量前十的品牌", as_of=AS_OF)
+    rows = result.answers[0].rows
+    expected = con.execute(
+        "SELECT p.brand, SUM(oi.quantity) FROM order_items oi JOIN orders o USING (order_id) JOIN products p USING (product_id)"
+        " WHERE o.pay_time IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 10"
+    ).fetchall()
+    assert [tuple(r) for r in rows] == [tuple(r) for r in expected]
+
+
+def test_refund_rate_by_category_in_english(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    result = pipeline.ask("refund rate by category last quarter", as_of=AS_OF)
+    assert result.interpretation.startswith("Understood as: 2026-01-01 to 2026-03-31")
+    got = {r[0]: r[1] for r in result.answers[0].rows}
+    expected = dict(
+        con.execute(
+            "SELECT p.category, COUNT(DISTINCT o.order_id) FILTER (WHERE EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = o.order_id))"
+            " / COUNT(DISTINCT o.order_id) FROM orders o JOIN order_items oi USING (order_id) JOIN products p USING (product_id)"
+            " WHERE o.pay_time IS NOT NULL AND o.order_time >= '2026-01-01' AND o.order_time < '2026-04-01' GROUP BY 1"
+        ).fetchall()
+    )
+    assert got.keys() == expected.keys() and all(close(got[k], expected[k]) for k in got)
+
+
+def test_hot_products_and_their_buyer_profile(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    result = pipeline.ask("近三月热销商品及其用户画像", as_of=AS_OF)
+    assert [a.columns[0] for a in result.answers] == [
+        "product_name",
+        "gender",
+        "age_group",
+        "city_tier",
+        "member_level",
+    ]
+    top = con.execute(
+        "SELECT oi.product_id FROM order_items oi JOIN orders o USING (order_id) WHERE o.pay_time IS NOT NULL"
+        " AND o.order_time >= '2026-04-01' GROUP BY 1 ORDER BY SUM(oi.quantity) DESC, 1 LIMIT 10"
+    ).fetchall()
+    ids = ", ".join(str(r[0]) for r in top)
+    genders = dict(
+        con.execute(
+            "SELECT u.gender, COUNT(DISTINCT o.user_id) FROM orders o JOIN users u USING (user_id) WHERE o.pay_time IS NOT NULL"
+            f" AND o.order_time >= '2026-04-01' AND EXISTS (SELECT 1 FROM order_items oi WHERE oi.order_id = o.order_id AND oi.product_id IN ({ids}))"
+            " GROUP BY 1"
+        ).fetchall()
+    )
+    profile = {r[0]: r[1] for r in result.answers[1].rows}
+    assert profile == genders
+    assert math.isclose(sum(r[2] for r in result.answers[1].rows), 1.0)
+
+
+def test_monthly_trend_and_year_over_year(pipeline: Pipeline) -> None:
+    trend = pipeline.ask("今年每月GMV趋势", as_of=AS_OF)
+    assert trend.answers[0].chart.type == "line"
+    assert [r[0] for r in trend.answers[0].rows] == [f"2026-0{m}-01" for m in range(1, 7)]
+    yoy = pipeline.ask("2025年双11天猫的GMV同比增长多少", as_of=AS_OF)
+    current, previous, growth = yoy.answers[0].rows[0]
+    assert close(growth, (current - previous) / previous)
+
+
+@pytest.mark.parametrize(
+    ("question", "status", "words"),
+    [
+        ("删除所有订单", "refused", "只读"),
+        ("DROP TABLE orders", "refused", "only reads"),
+        ("今天天气怎么样", "refused", "范围"),
+        ("列出所有用户的手机号", "refused", "个人信息"),
+        ("各渠道的情况怎么样", "clarify", "哪个指标"),
+    ],
+)
+def test_refusals_and_clarifications_run_no_sql(
+    pipeline: Pipeline, question: str, status: str, words: str
+) -> None:
+    result = pipeline.ask(question, as_of=AS_OF)
+    assert result.status == status and words in result.message
+    assert result.answers == []
+
+
+def test_role_without_permission_is_refused_in_the_users_language(warehouse_path: Path) -> None:
+    marketing = Pipeline(db=warehouse_path, role="marketing")
+    result = marketing.ask("上个月各品类的毛利率", as_of=AS_OF)
+    assert result.status == "refused" and "无权查看指标“毛利率”" in result.message
+
+
+def test_batch_jsonl_follows_the_interface(
+    warehouse_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    batch = tmp_path / "questions.jsonl"
+    lines = [
+        {"id": "a", "question": "上个月各渠道的订单数", "as_of": "2026-06-30"},
+        {"id": "b", "question": "drop table users"},
+        {"id": "c", "question": "本周的访客数", "as_of": "2026-06-15"},
+    ]
+    batch.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    assert main(["ask", "--batch", str(batch), "--format", "jsonl", "--db", str(warehouse_path)]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o["id"] for o in out] == ["a", "b", "c"]
+    assert [o["status"] for o in out] == ["answered", "refused", "answered"]
+    first = out[0]
+    assert set(first) == {"id", "question", "status", "message", "interpretation", "answers", "timings_ms"}
+    assert set(first["timings_ms"]) == {"understand", "compile", "execute", "total"}
+    assert (
+        first["answers"][0]["columns"] == ["channel", "order_count"] and len(first["answers"][0]["rows"]) == 6
+    )
+    assert "2026-06-15 至 2026-06-15" in out[2]["interpretation"]
