@@ -13,11 +13,18 @@ Subparsers = argparse._SubParsersAction
 def _commands() -> list[Callable[[Subparsers], None]]:
     # Imported lazily so `nlq --help` stays fast and one broken extra cannot
     # take the whole CLI down.
+    from eval import cli as eval_cli
     from nlq import ask_command, query_command
     from nlq.demo import cli as demo_cli
     from semantic_layer import cli as semantic_cli
 
-    return [demo_cli.register, semantic_cli.register, query_command.register, ask_command.register]
+    return [
+        demo_cli.register,
+        semantic_cli.register,
+        query_command.register,
+        ask_command.register,
+        eval_cli.register,
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:

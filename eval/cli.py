@@ -1,0 +1,68 @@
+"""`nlq eval BENCHMARK.jsonl`: execution accuracy, reports, comparison, floor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    evaluate = sub.add_parser("eval", help="score nlq on a benchmark (execution accuracy)")
+    evaluate.add_argument("benchmark", type=Path, help="benchmark JSONL")
+    evaluate.add_argument("--db", help="database URL or DuckDB path (default: the demo warehouse)")
+    evaluate.add_argument("--semantic", help="semantic layer (default: the demo layer)")
+    evaluate.add_argument("--role", default="analyst", help="access role (default analyst)")
+    evaluate.add_argument(
+        "--report", type=Path, default=Path("reports/eval"), help="folder for report.json and report.html"
+    )
+    evaluate.add_argument("--min-accuracy", type=float, help="exit 1 when accuracy is below this fraction")
+    evaluate.add_argument(
+        "--compare", type=Path, help="a previous report.json: list fixed and regressed questions"
+    )
+    evaluate.add_argument(
+        "--predictions", type=Path, help="score saved `nlq ask --batch` output instead of asking"
+    )
+    evaluate.add_argument("--tag", help="only questions with this tag")
+    evaluate.add_argument("--limit", type=int, help="only the first N questions")
+    evaluate.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from connectors import ConnectorError, open_connector
+    from eval.benchmark import BenchmarkError, load_benchmark
+    from eval.report import compare, summary_text, to_json, write_reports
+    from eval.runner import FilePredictor, PipelinePredictor, Predictor, run_benchmark
+    from nlq.pipeline import Pipeline, ensure_demo
+
+    try:
+        items = load_benchmark(args.benchmark)
+        if args.tag:
+            items = [i for i in items if args.tag in i.tags]
+        if args.limit:
+            items = items[: args.limit]
+        previous = json.loads(args.compare.read_text(encoding="utf-8")) if args.compare else None
+        predictor: Predictor
+        if args.predictions:
+            predictor = FilePredictor(args.predictions)
+            connector = open_connector(ensure_demo(args.db))
+        else:
+            pipeline = Pipeline(db=args.db, semantic=args.semantic, role=args.role)
+            predictor, connector = PipelinePredictor(pipeline), pipeline.connector
+    except (BenchmarkError, ConnectorError, OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    result = run_benchmark(items, predictor, connector)
+    data = to_json(result)
+    json_path, html_path = write_reports(result, args.report, title=f"nlq · {args.benchmark.name}")
+    print(summary_text(data))
+    print(f"reports: {json_path} {html_path}")
+    if previous is not None:
+        fixed, regressed = compare(previous, data)
+        print(f"fixed ({len(fixed)}): {' '.join(fixed) or '-'}")
+        print(f"regressed ({len(regressed)}): {' '.join(regressed) or '-'}")
+    if args.min_accuracy is not None and result.accuracy < args.min_accuracy:
+        print(f"accuracy {result.accuracy:.1%} is below the floor {args.min_accuracy:.1%}", file=sys.stderr)
+        return 1
+    return 0
