@@ -76,6 +76,15 @@ GRAIN_UNITS: dict[str, tuple[str, int]] = {
 }
 
 
+def safe_ratio(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
+    """numerator / denominator as a fraction on every engine: the cast avoids integer
+    division (PostgreSQL), NULLIF turns a zero denominator into NULL, not an error."""
+    return exp.Div(
+        this=exp.cast(numerator, DOUBLE),
+        expression=exp.Nullif(this=denominator, expression=exp.Literal.number(0)),
+    )
+
+
 @dataclass(frozen=True)
 class OutputColumn:
     name: str
@@ -611,10 +620,7 @@ class Compiler:
                 )
             )
 
-        share = exp.Div(
-            this=exp.cast(entities_reaching(metric.at_least), DOUBLE),
-            expression=exp.Nullif(this=entities_reaching(1), expression=exp.Literal.number(0)),
-        )
+        share = safe_ratio(entities_reaching(metric.at_least), entities_reaching(1))
         outer = exp.select(*[exp.column(name) for name, _ in keys], share.as_(leaf.name + period.suffix))
         outer = outer.from_(per_entity.subquery("per_entity"))
         if keys:
@@ -675,11 +681,8 @@ class Compiler:
     def _metric_expr(self, name: str, suffix: str) -> exp.Expr:
         metric = self._metric(name)
         if isinstance(metric, RatioMetric):
-            return exp.Div(
-                this=exp.cast(self._metric_expr(metric.numerator, suffix), DOUBLE),
-                expression=exp.Nullif(
-                    this=self._metric_expr(metric.denominator, suffix), expression=exp.Literal.number(0)
-                ),
+            return safe_ratio(
+                self._metric_expr(metric.numerator, suffix), self._metric_expr(metric.denominator, suffix)
             )
         if isinstance(metric, DerivedMetric):
             tree = parse_snippet(metric.expr, self.source_dialect)
@@ -730,12 +733,8 @@ class Compiler:
                         name,
                     )
                 )
-                growth = exp.Div(
-                    this=exp.cast(
-                        exp.Sub(this=exp.paren(current.copy()), expression=exp.paren(previous.copy())), DOUBLE
-                    ),
-                    expression=exp.Nullif(this=previous.copy(), expression=exp.Literal.number(0)),
-                )
+                change = exp.Sub(this=exp.paren(current.copy()), expression=exp.paren(previous.copy()))
+                growth = safe_ratio(change, previous.copy())
                 projections.append(growth.as_(f"{name}_growth"))
                 columns.append(
                     OutputColumn(
@@ -755,10 +754,7 @@ class Compiler:
             total = exp.Window(
                 this=exp.Sum(this=value.copy()), partition_by=[exp.column(grain)] if grain else []
             )
-            share = exp.Div(
-                this=exp.cast(value, DOUBLE),
-                expression=exp.Nullif(this=total, expression=exp.Literal.number(0)),
-            )
+            share = safe_ratio(value, total)
             projections.append(share.as_(f"{name}_share"))
             columns.append(
                 OutputColumn(
