@@ -344,7 +344,7 @@ class Compiler:
         return reference.rsplit(".", 1)[-1]
 
     def _resolve_dimension(
-        self, reference: str, home: Model, leaves: list[Leaf]
+        self, reference: str, home: Model, leaves: list[Leaf], *, semi_join: bool = False
     ) -> tuple[Model, Dimension, list[Edge]]:
         """The dimension a name means for a fact: a qualified `model.name`, or the
         nearest model (fewest one-to-many edges, then fewest joins) that has it."""
@@ -356,7 +356,7 @@ class Compiler:
             raise QueryError(f"unknown dimension: {reference}", f"未知维度：{reference}")
         ranked: list[tuple[tuple[int, int], Model, list[Edge]]] = []
         for model in candidates:
-            path = self.graph.path(home.name, model.name)
+            path = self.graph.path(home.name, model.name, semi_join=semi_join)
             if path is not None:
                 ranked.append(((sum(e.to_many for e in path), len(path)), model, path))
         if not ranked:
@@ -396,7 +396,7 @@ class Compiler:
         return canonical(dimension.sql, model.name, self.source_dialect)
 
     def _filter_predicate(self, plan: FactPlan, flt: Filter) -> exp.Expr:
-        model, dimension, _ = self._resolve_dimension(flt.dimension, plan.home, plan.leaves)
+        model, dimension, _ = self._resolve_dimension(flt.dimension, plan.home, plan.leaves, semi_join=True)
         column = canonical(dimension.sql, model.name, self.source_dialect)
         values = [self._typed(v, dimension) for v in flt.values]
         op = flt.op
@@ -445,7 +445,7 @@ class Compiler:
             for model in sorted(models_of(predicate)):
                 if model in plan.joined:
                     continue
-                path = self.graph.path(plan.home.name, model)
+                path = self.graph.path(plan.home.name, model, semi_join=True)
                 if path is None:
                     raise QueryError(
                         f"{model} is not related to {plan.home.name}",

@@ -38,7 +38,9 @@ class JoinGraph:
             self.edges.setdefault(many, []).append(Edge(many, many_key, one, one_key, to_many=False))
             self.edges.setdefault(one, []).append(Edge(one, one_key, many, many_key, to_many=not one_to_one))
 
-    def path(self, source: str, target: str, *, forward_only: bool = False) -> list[Edge] | None:
+    def path(
+        self, source: str, target: str, *, forward_only: bool = False, semi_join: bool = False
+    ) -> list[Edge] | None:
         """The path with the fewest to-many edges, then the fewest edges.
 
         A path may go down one-to-many edges and then up many-to-one edges, never
@@ -59,7 +61,7 @@ class JoinGraph:
                 continue
             settled.add((node, went_up))
             for edge in self.edges.get(node, []):
-                if edge.to_many and (forward_only or went_up):
+                if edge.to_many and (forward_only or (went_up and not semi_join)):
                     continue
                 if any(e.source == edge.target for e in path) or edge.target == source:
                     continue

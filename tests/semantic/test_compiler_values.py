@@ -624,3 +624,27 @@ roles:
         "SELECT channel, COUNT(*), SUM(pay_amount) FROM orders WHERE pay_amount >= 1000 AND pay_time IS NOT NULL GROUP BY 1"
     ).fetchall()
     assert_rows(rows, expected)
+
+
+def test_filter_through_a_shared_parent_is_a_semi_join(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    # refunds -> orders -> order_items -> products: up, then down. Fine in a filter...
+    rows = run(
+        con,
+        layer,
+        {
+            "metrics": ["refund_amount"],
+            "filters": [{"dimension": "category", "values": ["运动户外"]}],
+            "time_range": {"start": START, "end": END},
+        },
+    )
+    expected = con.execute(
+        "SELECT SUM(r.refund_amount) FROM refunds r WHERE r.refund_time >= '2026-04-01' AND r.refund_time < '2026-07-01'"
+        " AND EXISTS (SELECT 1 FROM order_items oi JOIN products p USING (product_id) WHERE oi.order_id = r.order_id"
+        " AND p.category = '运动户外')"
+    ).fetchall()
+    assert_rows(rows, expected)
+    # ... but never for grouping: a sum of refunds by product category would double count.
+    with pytest.raises(QueryError):
+        Compiler(layer, role="admin").compile(
+            SemanticQuery(metrics=["refund_amount"], dimensions=["category"])
+        )
