@@ -71,7 +71,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("grain", r"每月|每个月|按月|逐月|月度|分月|各月|monthly|by month|per month|each month", "month"),
     ("grain", r"每季度|按季度|逐季|季度|各季度|quarterly|by quarter|per quarter", "quarter"),
     ("grain", r"每年|按年|逐年|年度|各年|yearly|annually|by year|per year", "year"),
-    ("trend", r"趋势|走势|变化|曲线|trend|over time|evolution", None),
+    ("trend", r"趋势|走势|变化趋势|曲线|trend|over time|evolution", None),
     ("distribution", r"分布|构成|结构|distribution|breakdown|split", None),
     ("profile", r"用户画像|买家画像|人群画像|画像|人群特征|profile|demographics", None),
     ("detail", r"列出|列一下|明细|清单|list (?:the|all)?|show (?:me )?the (?:\d+ )?(?:most|least)", None),
@@ -79,8 +79,12 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
 COMPILED = [(kind, re.compile(pattern), grain) for kind, pattern, grain in PATTERNS]
 
 
-def find_cues(text: str, taken: list[tuple[int, int]] | None = None) -> list[Cue]:
-    """Cues left to right; an earlier pattern wins an overlap, so `前10` beats `最高`."""
+def find_cues(
+    text: str, taken: list[tuple[int, int]] | None = None, cuts: set[int] | None = None
+) -> list[Cue]:
+    """Cues left to right; an earlier pattern wins an overlap, so `前10` beats `最高`.
+    With word boundaries (`cuts`), a cue must start and end on them: 各年 is not a
+    grain inside 各年龄段."""
     used = [False] * len(text)
     for start, end in taken or []:
         for i in range(start, end):
@@ -90,6 +94,8 @@ def find_cues(text: str, taken: list[tuple[int, int]] | None = None) -> list[Cue
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(used[start:end]) or not _whole_words(text, start, end):
+                continue
+            if cuts is not None and (start not in cuts or end not in cuts):
                 continue
             number = to_int(match.group(1)) if match.groups() and match.group(1) else None
             cues.append(Cue(kind, start, end, match.group(0), number, grain))

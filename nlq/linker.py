@@ -23,6 +23,76 @@ jieba.setLogLevel(logging.WARNING)  # its start-up chatter is not the user's bus
 
 Match = Literal["exact", "synonym", "fuzzy"]
 # Characters that never start or end a fuzzy match: function words and punctuation.
+# Common English words are never typos of a lexicon word.
+ENGLISH_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "what",
+        "which",
+        "how",
+        "many",
+        "much",
+        "did",
+        "does",
+        "was",
+        "were",
+        "are",
+        "get",
+        "got",
+        "give",
+        "show",
+        "list",
+        "all",
+        "any",
+        "our",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "last",
+        "past",
+        "next",
+        "each",
+        "per",
+        "by",
+        "in",
+        "on",
+        "of",
+        "to",
+        "at",
+        "is",
+        "be",
+        "we",
+        "you",
+        "me",
+        "my",
+        "top",
+        "bottom",
+        "most",
+        "least",
+        "best",
+        "worst",
+        "high",
+        "low",
+        "more",
+        "less",
+        "than",
+        "over",
+        "under",
+        "into",
+        "about",
+        "total",
+        "number",
+        "count",
+        "amount",
+        "rate",
+    ]
+)
 FILLER = set(
     "的了吗呢吧啊呀是在和与及或各每按把被给对从到至比为有多少哪个么什怎样请帮我们你他它这那？?，,。.！!、：:；; "
 )
@@ -88,13 +158,22 @@ class Linker:
         return sorted(links, key=lambda link: link.start)
 
     def _longest(self, text: str, start: int, cuts: set[int]) -> Link | None:
-        for end in range(min(len(text), start + self.lexicon.max_length), start, -1):
+        for end in range(min(len(text), start + self.lexicon.max_length + 3), start, -1):
             if end not in cuts:
                 continue
-            entries = self.lexicon.by_key.get(text[start:end])
+            word = text[start:end]
+            entries = list(self.lexicon.by_key.get(word, []))
+            # English plurals and singulars (cities -> city, order -> orders) are kept as
+            # alternatives behind any exact reading, for the understanding step to choose.
+            entries += [
+                e
+                for form in _inflections(word)
+                for e in self.lexicon.by_key.get(form, [])
+                if e not in entries
+            ]
             if entries:
                 exact = any(e.source in {"name", "label", "value", "data"} for e in entries)
-                return Link(start, end, text[start:end], tuple(entries), "exact" if exact else "synonym")
+                return Link(start, end, word, tuple(entries), "exact" if exact else "synonym")
         return None
 
     def _fuzzy(self, text: str, covered: list[bool], cuts: set[int]) -> list[Link]:
@@ -117,9 +196,14 @@ class Linker:
                 # A window covers whole words: never "uart" of quarter, nor 用户画 of 画像.
                 if i not in cuts or j not in cuts:
                     continue
+                # English typos are swaps and slips of the same length (gvm); a shorter
+                # or longer word is another word (many is not man).
+                english = window.isascii()
+                if english and (window in ENGLISH_WORDS or len(window) < 3):
+                    continue
                 limit = 1 if len(window) < 6 else 2
                 for key in self._fuzzy_keys:
-                    if abs(len(key) - len(window)) > limit:
+                    if abs(len(key) - len(window)) > (0 if english else limit):
                         continue
                     distance = DamerauLevenshtein.distance(window, key, score_cutoff=limit)
                     if distance > limit:
@@ -140,6 +224,18 @@ class Linker:
             results.append(Link(i, j, text[i:j], tuple(self.lexicon.by_key[key]), "fuzzy", score))
             i = j
         return results
+
+
+def _inflections(word: str) -> list[str]:
+    if not word.isascii() or not word.isalpha() or len(word) < 3:
+        return []
+    if word.endswith("ies"):
+        return [word[:-3] + "y"]
+    if word.endswith("es"):
+        return [word[:-2], word[:-1]]
+    if word.endswith("s"):
+        return [word[:-1]]
+    return [word + "s"]
 
 
 def _pinyin_distance(a: str, b: str) -> int:

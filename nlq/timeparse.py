@@ -312,7 +312,10 @@ PATTERNS: list[tuple[str, Resolver]] = [
         lambda g, c: _half({"h": g["h"], "y": g["y"] or g["y2"]}, c),
     ),
     # campaigns
-    (rf"{Y_ZH}?(?P<c>" + "|".join(CAMPAIGN_ALIASES.values()) + ")", _campaign),
+    (
+        rf"{Y_ZH}?(?P<c>" + "|".join(CAMPAIGN_ALIASES.values()) + r")(?:\s*(?P<y2>20\d\d))?",
+        lambda g, c: _campaign({"c": g["c"], "y": g["y"] or g["y2"]}, c),
+    ),
     # relative periods
     (
         rf"(?:近|最近|过去|近来)(?:(?P<half>半年)|(?P<n>{CNUM}|\d+)?\s*(?P<u>个星期|星期|个月|天|日|周|月|年))",

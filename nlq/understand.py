@@ -31,8 +31,10 @@ HOT_METRIC = "units_sold"
 PROFILE_METRIC = "buyers"
 SALES_WORDS = re.compile(r"卖|销售|业绩|生意|sales|sold|sell|revenue")
 USER_WORDS = re.compile(r"用户|会员|客户|顾客|人群|users?|customers?|members?")
-SINGULAR = re.compile(r"哪个|哪一个|哪家|哪款|哪位|是什么|which|what is the")
+SINGULAR = re.compile(r"哪个|哪一个|哪家|哪款|哪位|是什么")  # English number comes from the noun
 CJK = re.compile(r"[\u4e00-\u9fff]")
+MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
+PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排名|排行|榜|\btop\b")
 
 
 class Feed(BaseModel):
@@ -115,10 +117,11 @@ class Understander:
         return self._assemble(parse, metrics)
 
     def _parse(self, question: str, language: Language, as_of: dt.date) -> Parse:
-        text = normalise(question)
+        # "order数" is the English noun with a Chinese counter: read it as "orders".
+        text = MIXED_COUNT.sub(lambda m: m.group(1) + "s", normalise(question))
         times = find_times(text, as_of, self.campaigns)
         taken = [t.span for t in times]
-        cues = find_cues(text, taken)
+        cues = find_cues(text, taken, self.linker.boundaries(text))
         reserved = taken + [(c.start, c.end) for c in cues]
         links = self.linker.link(text, reserved)
         parse = Parse(text, language, as_of, times, cues, links)
@@ -134,6 +137,16 @@ class Understander:
         )
         if named:
             return named
+        # A question is about a metric: when no word names one first-hand, a word that
+        # can also be read as one ("order" as orders rather than the event type) is.
+        for link in parse.links:
+            metric = next((e for e in link.entries if e.kind == "metric"), None)
+            if metric is not None:
+                parse.links = [
+                    Link(x.start, x.end, x.text, (metric,), x.match, x.score) if x is link else x
+                    for x in parse.links
+                ]
+                return [metric.target]
         if parse.has("hot"):
             return [HOT_METRIC]
         if parse.has("profile"):
@@ -268,11 +281,24 @@ class Understander:
         )
 
     def _ranked(self, query: SemanticQuery, parse: Parse, cue: Cue) -> SemanticQuery:
-        limit = cue.number
+        ranking = [c for c in parse.cues if c.kind in {"top", "bottom", "hot"}]
+        limit = next((c.number for c in ranking if c.number), None)
         if limit is None:
-            limit = 1 if SINGULAR.search(parse.text) else 10
+            limit = 10 if self._plural(parse, ranking) else 1
         order = [OrderBy(field=query.metrics[0], desc=cue.kind != "bottom")]
         return query.model_copy(update={"order_by": order, "limit": limit})
+
+    def _plural(self, parse: Parse, ranking: list[Cue]) -> bool:
+        """Does "the highest" ask for one (最高的渠道, which province) or a list
+        (热销商品, 排名, which provinces)? An unnamed top-N is 10."""
+        if SINGULAR.search(parse.text):
+            return False
+        if PLURAL_WORDS.search(parse.text) or any(c.kind == "hot" for c in ranking):
+            return True
+        dimensions = [link for link in parse.links if link.entries[0].kind == "dimension"]
+        if parse.language == "en":
+            return any(link.text.endswith("s") for link in dimensions)
+        return False
 
     def _profile_steps(self, base: SemanticQuery, parse: Parse, *, ranked: bool) -> list[Step]:
         steps: list[Step] = []

@@ -155,3 +155,29 @@ def test_batch_jsonl_follows_the_interface(
         first["answers"][0]["columns"] == ["channel", "order_count"] and len(first["answers"][0]["rows"]) == 6
     )
     assert "2026-06-15 至 2026-06-15" in out[2]["interpretation"]
+
+
+@pytest.mark.parametrize(
+    ("question", "limit"),
+    [
+        ("GMV最高的省份", 1),
+        ("GMV最高的5个省份", 5),
+        ("买家数最多的前三个省", 3),
+        ("热销商品", 10),
+        ("which provinces had the most buyers", 10),
+        ("which province had the most buyers", 1),
+        ("上个月卖得最好的品牌前5名", 5),
+    ],
+)
+def test_how_many_a_ranking_returns(pipeline: Pipeline, question: str, limit: int) -> None:
+    result = pipeline.ask(question, as_of=AS_OF)
+    assert len(result.answers[0].rows) == limit
+
+
+def test_mixed_language_counter_and_value_code_read_as_metric(pipeline: Pipeline) -> None:
+    assert pipeline.ask("JD渠道今年的order数", as_of=AS_OF).answers[0].columns == ["order_count"]
+    assert pipeline.ask("order share by channel", as_of=AS_OF).answers[0].columns == [
+        "channel",
+        "order_count",
+        "order_count_share",
+    ]

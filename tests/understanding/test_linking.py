@@ -167,3 +167,24 @@ def test_unsafe_or_off_topic_questions_are_refused(question: str) -> None:
 )
 def test_analytics_questions_pass_the_screen(question: str) -> None:
     assert screen(question, "zh") is None
+
+
+def test_english_plurals_and_singulars(linker: Linker) -> None:
+    assert links(linker, "top 3 cities")[0][:3] == ("cities", "dimension", "city")
+    [link] = linker.link(normalise("order share"))
+    assert [e.kind for e in link.entries] == [
+        "value",
+        "metric",
+    ]  # the event type first, orders as the alternative
+
+
+def test_english_words_are_not_fuzzy_typos(linker: Linker) -> None:
+    assert links(linker, "how many orders did we get")[0][2] == "order_count"
+    assert all(target != "gender" for _, _, target, _ in links(linker, "how many orders did we get"))
+
+
+def test_cues_respect_word_boundaries(linker: Linker) -> None:
+    text = normalise("各年龄段的买家数")
+    assert [c.kind for c in find_cues(text, cuts=linker.boundaries(text))] == []
+    text = normalise("每年的GMV")
+    assert [c.grain for c in find_cues(text, cuts=linker.boundaries(text))] == ["year"]
