@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import time
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # understanding loads jieba: only questions pay for it, not `
     from nlq.timeparse import Campaign
     from nlq.understand import Step, Understander
 
+LOG = logging.getLogger(__name__)
 DEMO_DB = Path("data/demo.duckdb")
 DEMO_SEMANTIC = Path(__file__).parent / "demo" / "semantic"
 MAX_ROWS = 10_000
@@ -181,6 +183,11 @@ class Pipeline:
             result.status = "error"
             result.message = _engine_message(str(error), language)
             result.answers = []
+        except Exception as error:  # the boundary: whatever went wrong, the user gets a sentence
+            LOG.exception("question failed: %r", question)
+            result.status = "error"
+            result.message = _engine_message(f"{type(error).__name__}", language)
+            result.answers = []
         result.timings_ms.total = (time.perf_counter() - started) * 1000
         return result
 
@@ -227,5 +234,5 @@ def choose_chart(query: SemanticQuery, columns: list[str]) -> Chart:
 
 def _engine_message(detail: str, language: str) -> str:
     if language == "zh":
-        return f"查询执行失败：{detail}"
-    return f"The query failed: {detail}"
+        return f"查询没有完成（{detail}）。请换个问法再试，或联系数据团队。"
+    return f"The question could not be answered ({detail}). Please rephrase it or contact the data team."

@@ -10,7 +10,15 @@ from typing import Literal
 
 Language = Literal["zh", "en"]
 
+MAX_LENGTH = 500
+
 RULES: list[tuple[str, re.Pattern[str], str, str]] = [
+    (
+        "sql",
+        re.compile(r"\bselect\b[\s\S]*\bfrom\b|;\s*--|\bunion\s+(all\s+)?select\b", re.IGNORECASE),
+        "请用自然语言提问，例如“上个月各渠道的成交额”；nlq 不直接执行用户输入的 SQL。",
+        'Please ask in plain words, e.g. "GMV by channel last month"; nlq does not run SQL typed into the question.',
+    ),
     (
         "write",
         re.compile(
@@ -81,6 +89,12 @@ RULES: list[tuple[str, re.Pattern[str], str, str]] = [
 
 def screen(question: str, language: Language) -> str | None:
     """The refusal message for a question nlq must not answer, else None."""
+    if len(question) > MAX_LENGTH:
+        return (
+            f"问题太长（{len(question)} 个字符）。请用一两句话提问，不超过 {MAX_LENGTH} 个字符。"
+            if language == "zh"
+            else f"The question is too long ({len(question)} characters). Please ask in a sentence or two, at most {MAX_LENGTH}."
+        )
     for _, pattern, zh, en in RULES:
         if pattern.search(question):
             return zh if language == "zh" else en

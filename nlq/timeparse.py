@@ -367,8 +367,8 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
                 resolved = resolver(defaultdict(lambda: None, match.groupdict()), ctx)
             except (ValueError, KeyError, TypeError):
                 continue  # 2月30日 and the like are not dates
-            if resolved is None:
-                continue
+            if resolved is None or resolved[0] > resolved[1]:
+                continue  # 近0天 names no period
             start, end, unit = resolved
             if start <= as_of < end:
                 end = as_of

@@ -232,6 +232,19 @@ class Understander:
         return chosen
 
     # -- assembling the queries ---------------------------------------------------------------------
+    def _no_data_yet(self, parse: Parse, time_range: TimeRange) -> Understanding | None:
+        """A period that starts after the last day of data has nothing to show: say so."""
+        if time_range.start is None or time_range.start <= parse.as_of:
+            return None
+        message = (
+            f"所问的时间（{time_range.start} 至 {time_range.end}）在数据截止日 {parse.as_of} 之后，还没有数据。"
+            if parse.language == "zh"
+            else f"The period asked for ({time_range.start} to {time_range.end}) starts after the last day of data, {parse.as_of}."
+        )
+        return Understanding(
+            language=parse.language, status="clarify", message=message, evidence=parse.evidence
+        )
+
     def _assemble(self, parse: Parse, metrics: list[str]) -> Understanding:
         mentioned = self._dimensions(parse, metrics)
         values = self._values(parse, metrics, mentioned)
@@ -246,6 +259,9 @@ class Understander:
             d for d, entries in values.items() if len(entries) > 1
         ]
         time_range, time_text = self._time_range(parse)
+        too_late = self._no_data_yet(parse, time_range)
+        if too_late is not None:
+            return too_late
         grain = self._grain(parse, time_range)
         profile = parse.has("profile")
         ranking = parse.cue("top", "bottom", "hot")

@@ -181,3 +181,42 @@ def test_mixed_language_counter_and_value_code_read_as_metric(pipeline: Pipeline
         "order_count",
         "order_count_share",
     ]
+
+
+GARBAGE = [
+    "",
+    "   ",
+    "🙂🚀📈",
+    "a" * 100_000,
+    bytes(range(256)).decode("latin-1"),
+    "\x00\x01\x02",
+    "SELECT * FROM orders",
+    "' OR 1=1 --",
+    "近0天的GMV",
+    "近999999个月的GMV",
+    "13月的GMV",
+    "2月30日的GMV",
+    "前0的商品",
+    "top 100000 products",
+    "GMV GMV GMV 同比 环比 占比 前10 倒数3",
+    "近三个月" * 200,
+]
+
+
+@pytest.mark.parametrize("question", GARBAGE, ids=range(len(GARBAGE)))
+def test_garbage_input_never_raises(pipeline: Pipeline, question: str) -> None:
+    result = pipeline.ask(question, as_of=AS_OF)
+    assert result.status in {"answered", "clarify", "refused"}
+    assert result.message or result.answers
+
+
+def test_sql_in_the_question_and_overlong_questions_are_refused(pipeline: Pipeline) -> None:
+    assert pipeline.ask("SELECT * FROM orders", as_of=AS_OF).status == "refused"
+    long = pipeline.ask("近三个月的GMV" * 100, as_of=AS_OF)
+    assert long.status == "refused" and "太长" in long.message
+
+
+def test_period_after_the_data_says_so(pipeline: Pipeline) -> None:
+    result = pipeline.ask("2099年的GMV", as_of=AS_OF)
+    assert result.status == "clarify" and "2099-01-01" in result.message and not result.answers
+    assert pipeline.ask("下半年的GMV", as_of=dt.date(2026, 5, 20)).status == "clarify"
