@@ -1,0 +1,153 @@
+"""The last check before any SQL runs, on the whole sqlglot AST (never a regex):
+exactly one read-only query, only the layer's tables, no file, network,
+extension or system access, and a row cap. It runs on compiled queries too, so
+a bug in the compiler or a hostile layer file cannot write or leak."""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from semantic_layer.errors import QueryError
+
+# Statement and clause types that change state or reach outside the database.
+FORBIDDEN_NODES: tuple[type[exp.Expr], ...] = tuple(
+    getattr(exp, name)
+    for name in (
+        "Insert",
+        "Update",
+        "Delete",
+        "Merge",
+        "Create",
+        "Drop",
+        "Alter",
+        "AlterTable",
+        "TruncateTable",
+        "Command",
+        "Into",
+        "Copy",
+        "Pragma",
+        "Set",
+        "Use",
+        "Transaction",
+        "Commit",
+        "Rollback",
+        "Attach",
+        "Detach",
+        "Install",
+        "LoadData",
+        "Grant",
+        "Revoke",
+        "Export",
+    )
+    if hasattr(exp, name)
+)
+# Functions that read files, the network or the engine's internals.
+FORBIDDEN_FUNCTIONS = frozenset(
+    {
+        "read_csv",
+        "read_csv_auto",
+        "read_parquet",
+        "read_json",
+        "read_json_auto",
+        "read_text",
+        "read_blob",
+        "glob",
+        "parquet_scan",
+        "csv_scan",
+        "sniff_csv",
+        "query_table",
+        "query",
+        "getenv",
+        "current_setting",
+        "set_config",
+        "pg_read_file",
+        "pg_ls_dir",
+        "load_file",
+        "sleep",
+        "pg_sleep",
+        "system",
+        "httpfs",
+        "duckdb_settings",
+        "duckdb_extensions",
+        "file",
+        "url",
+        "s3",
+        "hdfs",
+        "mysql",
+        "postgresql",
+        "remote",
+    }
+)
+SYSTEM_SCHEMAS = frozenset(
+    {"information_schema", "pg_catalog", "mysql", "sys", "system", "performance_schema"}
+)
+
+
+class UnsafeQuery(QueryError):
+    def __init__(self, en: str, zh: str) -> None:
+        super().__init__(en, zh, kind="denied")
+
+
+def guard(tree: exp.Expr, *, tables: set[str], max_rows: int) -> exp.Expr:
+    """Raises UnsafeQuery, or returns the query with its row cap."""
+    if not isinstance(tree, exp.Query):
+        raise UnsafeQuery(
+            f"only a SELECT query may run, not {type(tree).__name__}", "只允许执行只读查询（SELECT）"
+        )
+    for node in tree.walk():
+        if isinstance(node, FORBIDDEN_NODES):
+            raise UnsafeQuery(
+                f"{type(node).__name__} is not allowed: nlq only reads",
+                f"查询中包含不允许的操作（{type(node).__name__}），nlq 只读取数据",
+            )
+        if isinstance(node, exp.Func) and _function_name(node) in FORBIDDEN_FUNCTIONS:
+            name = _function_name(node)
+            raise UnsafeQuery(
+                f"function {name} is not allowed", f"不允许使用函数 {name}（文件、网络或系统访问）"
+            )
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Func):
+            name = _function_name(table.this)
+            raise UnsafeQuery(f"table function {name} is not allowed", f"不允许使用表函数 {name}")
+        schema = (table.db or "").lower()
+        name = table.name.lower()
+        if schema in SYSTEM_SCHEMAS or name in SYSTEM_SCHEMAS:
+            raise UnsafeQuery(f"system tables are not available ({table.sql()})", "不允许查询系统表")
+        if name not in ctes and name not in tables:
+            raise UnsafeQuery(
+                f"table {table.sql()} is not part of the semantic layer",
+                f"表 {table.sql()} 不在语义层中，不能查询",
+            )
+    return _cap(tree, max_rows)
+
+
+def guard_sql(sql: str, *, dialect: str, tables: set[str], max_rows: int) -> exp.Expr:
+    """The same check for SQL text (raw SQL mode): exactly one statement."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except ParseError as error:
+        raise UnsafeQuery(f"cannot parse the SQL: {str(error).splitlines()[0]}", "SQL 无法解析") from error
+    if len(statements) != 1:
+        raise UnsafeQuery(
+            f"exactly one statement may run, got {len(statements)}",
+            f"只允许执行一条语句，收到 {len(statements)} 条",
+        )
+    return guard(statements[0], tables=tables, max_rows=max_rows)
+
+
+def _function_name(node: exp.Expr) -> str:
+    if isinstance(node, exp.Anonymous):
+        return str(node.name).lower()
+    sql_name: str = node.sql_name() if isinstance(node, exp.Func) else type(node).__name__
+    return sql_name.lower()
+
+
+def _cap(tree: exp.Query, max_rows: int) -> exp.Query:
+    limit = tree.args.get("limit")
+    expression = limit.expression if isinstance(limit, exp.Limit) else None
+    if isinstance(expression, exp.Literal) and expression.is_int and int(expression.this) <= max_rows:
+        return tree
+    return tree.limit(max_rows, copy=False)
