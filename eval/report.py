@@ -189,7 +189,10 @@ def to_html(data: dict[str, Any], title: str) -> str:
     parts.append(
         _table(
             ["stage", "p50", "p95", "max"],
-            [[s, v["p50"], v["p95"], v["max"]] for s, v in data["latency_ms"].items()],
+            [
+                [s, f"{v['p50']:.1f}", f"{v['p95']:.1f}", f"{v['max']:.1f}"]
+                for s, v in data["latency_ms"].items()
+            ],
         )
     )
     failures = [q for q in data["questions"] if not q["correct"]]
