@@ -20,16 +20,16 @@ GRAIN_WORDS = {
 
 def interpret(understanding: Understanding, layer: SemanticLayer) -> str:
     language = understanding.language
-    parts = [_step(step, layer, language) for step in understanding.steps]
+    parts = [_step(step, layer, language, understanding.time_text) for step in understanding.steps]
     if language == "zh":
         return "理解为：" + "；然后，".join(parts) + "。"
     return "Understood as: " + "; then ".join(parts) + "."
 
 
-def _step(step: Step, layer: SemanticLayer, language: Language) -> str:
+def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) -> str:
     query = step.query
     zh = language == "zh"
-    words = [_period(query, zh)]
+    words = [_period(query, zh, time_text)]
     words.append(step.title)
     if query.time_grain:
         words.append(GRAIN_WORDS[language][query.time_grain])
@@ -68,13 +68,15 @@ def _step(step: Step, layer: SemanticLayer, language: Language) -> str:
     return ("，" if zh else ", ").join(w for w in words if w)
 
 
-def _period(query: SemanticQuery, zh: bool) -> str:
+def _period(query: SemanticQuery, zh: bool, time_text: str) -> str:
+    """近三个月（2026-04-01 至 2026-06-30）: the words asked, and the exact dates."""
     time = query.time_range
     if time is None or (time.start is None and time.end is None):
         return "全部时间" if zh else "all time"
     if time.start is None:
         return f"截至 {time.end} 的全部数据" if zh else f"all data up to {time.end}"
-    return f"{time.start} 至 {time.end}" if zh else f"{time.start} to {time.end}"
+    dates = f"{time.start} 至 {time.end}" if zh else f"{time.start} to {time.end}"
+    return f"{time_text}（{dates}）" if zh and time_text else f"{time_text} ({dates})" if time_text else dates
 
 
 def _dimension(name: str, layer: SemanticLayer, zh: bool) -> str:
@@ -86,6 +88,10 @@ def _dimension(name: str, layer: SemanticLayer, zh: bool) -> str:
 
 
 def _filter(flt: Filter, layer: SemanticLayer, zh: bool) -> str:
+    """天猫（渠道）: each value says which dimension it belongs to."""
     values = "、".join(str(v) for v in flt.values) if zh else ", ".join(str(v) for v in flt.values)
-    op = {"in": "=", "=": "=", "not_in": "≠", "!=": "≠"}.get(flt.op, flt.op)
-    return f"{_dimension(flt.dimension, layer, zh)} {op} {values}"
+    dimension = _dimension(flt.dimension, layer, zh)
+    if flt.op in {"in", "="}:
+        return f"{values}（{dimension}）" if zh else f"{values} ({dimension})"
+    op = {"not_in": "≠", "!=": "≠"}.get(flt.op, flt.op)
+    return f"{dimension} {op} {values}"

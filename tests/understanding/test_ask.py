@@ -48,7 +48,10 @@ def test_english_value_synonym_and_typo(pipeline: Pipeline, con: duckdb.DuckDBPy
         " AND o.channel = '天猫' AND o.order_time >= '2026-05-01' AND o.order_time < '2026-06-01'"
     ).fetchone()[0]
     assert close(result.answers[0].rows[0][0], expected)
-    assert "渠道 = 天猫" in result.interpretation
+    assert (
+        "上个月（2026-05-01 至 2026-05-31）" in result.interpretation
+        and "天猫（渠道）" in result.interpretation
+    )
 
 
 def test_ranking_with_chinese_numeral(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
@@ -63,7 +66,7 @@ def test_ranking_with_chinese_numeral(pipeline: Pipeline, con: duckdb.DuckDBPyCo
 
 def test_refund_rate_by_category_in_english(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
     result = pipeline.ask("refund rate by category last quarter", as_of=AS_OF)
-    assert result.interpretation.startswith("Understood as: 2026-01-01 to 2026-03-31")
+    assert result.interpretation.startswith("Understood as: last quarter (2026-01-01 to 2026-03-31)")
     got = {r[0]: r[1] for r in result.answers[0].rows}
     expected = dict(
         con.execute(
