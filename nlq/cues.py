@@ -15,11 +15,26 @@ import cn2an
 from semantic_layer.model import Grain
 
 CueKind = Literal[
-    "top", "bottom", "yoy", "pop", "share", "grain", "trend", "distribution", "profile", "hot", "detail"
+    "top",
+    "bottom",
+    "yoy",
+    "pop",
+    "share",
+    "grain",
+    "trend",
+    "distribution",
+    "profile",
+    "hot",
+    "detail",
+    "compare",
+    "above",
+    "below",
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
 NUMBER = rf"(\d+|{CN_NUMBER})"
+AMOUNT = r"(\d+(?:\.\d+)?)\s*(万|亿|千|k|m|million|thousand)?"
+SCALE = {"万": 1e4, "亿": 1e8, "千": 1e3, "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,7 @@ class Cue:
     text: str
     number: int | None = None
     grain: Grain | None = None
+    amount: float | None = None
 
 
 def to_int(text: str) -> int:
@@ -57,7 +73,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "yoy",
-        r"同比|比去年同期|较去年同期|year[- ]over[- ]year|year[- ]on[- ]year|yoy|vs\.? last year|compared (?:with|to) last year",
+        r"同比|比去年同期|较去年同期|去年同期|同期相比|year[- ]over[- ]year|year[- ]on[- ]year|yoy|vs\.? last year|compared (?:with|to) last year",
         None,
     ),
     (
@@ -74,6 +90,13 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("trend", r"趋势|走势|变化趋势|曲线|trend|over time|evolution", None),
     ("distribution", r"分布|构成|结构|distribution|breakdown|split", None),
     ("profile", r"用户画像|买家画像|人群画像|画像|人群特征|profile|demographics", None),
+    (
+        "above",
+        rf"(?:超过|大于|高于|多于|不少于|不低于|至少|>=?|more than|greater than|over|above|at least)\s*{AMOUNT}",
+        None,
+    ),
+    ("below", rf"(?:低于|少于|小于|不到|不足|<=?|less than|fewer than|below|under)\s*{AMOUNT}", None),
+    ("compare", r"对比|比较|相比|vs\.?|versus|compared? (?:to|with)", None),
     ("detail", r"列出|列一下|明细|清单|list (?:the|all)?|show (?:me )?the (?:\d+ )?(?:most|least)", None),
 ]
 COMPILED = [(kind, re.compile(pattern), grain) for kind, pattern, grain in PATTERNS]
@@ -97,8 +120,12 @@ def find_cues(
                 continue
             if cuts is not None and (start not in cuts or end not in cuts):
                 continue
-            number = to_int(match.group(1)) if match.groups() and match.group(1) else None
-            cues.append(Cue(kind, start, end, match.group(0), number, grain))
+            if kind in {"above", "below"}:
+                amount = float(match.group(1)) * SCALE.get(match.group(2) or "", 1.0)
+                cues.append(Cue(kind, start, end, match.group(0), None, None, amount))
+            else:
+                number = to_int(match.group(1)) if match.groups() and match.group(1) else None
+                cues.append(Cue(kind, start, end, match.group(0), number, grain))
             for i in range(start, end):
                 used[i] = True
     return sorted(cues, key=lambda cue: cue.start)

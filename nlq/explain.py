@@ -42,6 +42,14 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
         )
     if filters:
         words.append(("筛选 " if zh else "where ") + ("，".join(filters) if zh else " and ".join(filters)))
+    for condition in query.metric_filters:
+        metric = layer.metric(condition.metric)
+        label = (metric.label.zh if zh else metric.label.en) if metric else condition.metric
+        words.append(
+            f"只看{label} {condition.op} {condition.value:,.0f} 的"
+            if zh
+            else f"only where {label} {condition.op} {condition.value:,.0f}"
+        )
     if query.compare:
         words.append(
             {"yoy": "同比去年同期", "pop": "环比上一周期"}[query.compare]

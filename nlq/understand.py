@@ -9,6 +9,7 @@ as_of, and a 用户画像 is the distribution of buyers by the profile dimension
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from nlq.safety import screen
 from nlq.timeparse import Campaign, TimeMatch, find_times
 from semantic_layer.graph import JoinGraph
 from semantic_layer.model import DerivedMetric, Grain, RatioMetric, SemanticLayer
-from semantic_layer.query import Filter, OrderBy, SemanticQuery, TimeRange
+from semantic_layer.query import Filter, MetricFilter, OrderBy, SemanticQuery, TimeRange
 
 Language = Literal["zh", "en"]
 PROFILE_DIMENSIONS = ["gender", "age_group", "city_tier", "member_level"]
@@ -283,9 +284,13 @@ class Understander:
         )
         if ranking and base.dimensions:
             base = self._ranked(base, parse, ranking)
+        base = base.model_copy(update={"metric_filters": self._thresholds(parse, base)})
         steps: list[Step] = []
         if profile:
             steps = self._profile_steps(base, parse, ranked=bool(ranking and base.dimensions))
+        elif len(parse.times) > 1 and parse.has("compare") and not base.compare:
+            steps = self._periods_compared(base, parse)
+            time_text = ("和" if parse.language == "zh" else " and ").join(t.text for t in parse.times)
         else:
             steps = [Step(title=self._title(base, parse.language), query=base)]
         return Understanding(
@@ -303,6 +308,44 @@ class Understander:
             limit = 10 if self._plural(parse, ranking) else 1
         order = [OrderBy(field=query.metrics[0], desc=cue.kind != "bottom")]
         return query.model_copy(update={"order_by": order, "limit": limit})
+
+    @staticmethod
+    def _thresholds(parse: Parse, query: SemanticQuery) -> list[MetricFilter]:
+        """GMV超过100万的省份: a condition on the metric of each group (a total is not filtered)."""
+        if not query.dimensions:
+            return []
+        filters: list[MetricFilter] = []
+        for cue in parse.cues:
+            if cue.kind in {"above", "below"} and cue.amount is not None:
+                inclusive = any(w in cue.text for w in ("至少", "不少于", "不低于", "at least", ">="))
+                op = (
+                    (">=" if inclusive else ">")
+                    if cue.kind == "above"
+                    else ("<=" if "<=" in cue.text else "<")
+                )
+                filters.append(MetricFilter(metric=query.metrics[0], op=op, value=cue.amount))
+        return filters
+
+    def _periods_compared(self, base: SemanticQuery, parse: Parse) -> list[Step]:
+        """2024年和2025年对比: periods of one calendar unit that follow each other are one
+        query grouped by that unit; other periods get a query each."""
+        periods = sorted(parse.times, key=lambda t: t.range.start or parse.as_of)
+        units = {t.unit for t in periods}
+        contiguous = all(
+            a.range.end is not None and b.range.start == a.range.end + dt.timedelta(days=1)
+            for a, b in itertools.pairwise(periods)
+        )
+        if len(units) == 1 and None not in units and contiguous:
+            span = TimeRange(start=periods[0].range.start, end=periods[-1].range.end)
+            query = base.model_copy(update={"time_range": span, "time_grain": periods[0].unit})
+            return [Step(title=self._title(query, parse.language), query=query)]
+        return [
+            Step(
+                title=f"{t.text} {self._title(base, parse.language)}",
+                query=base.model_copy(update={"time_range": t.range}),
+            )
+            for t in periods
+        ]
 
     def _plural(self, parse: Parse, ranking: list[Cue]) -> bool:
         """Does "the highest" ask for one (最高的渠道, which province) or a list

@@ -223,3 +223,30 @@ def test_period_after_the_data_says_so(pipeline: Pipeline) -> None:
     result = pipeline.ask("2099年的GMV", as_of=AS_OF)
     assert result.status == "clarify" and "2099-01-01" in result.message and not result.answers
     assert pipeline.ask("下半年的GMV", as_of=dt.date(2026, 5, 20)).status == "clarify"
+
+
+def test_explicit_comparisons(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    years = pipeline.ask("2024年和2025年的GMV对比", as_of=AS_OF)
+    assert years.answers[0].columns == ["year", "gmv"] and [r[0] for r in years.answers[0].rows] == [
+        "2024-01-01",
+        "2025-01-01",
+    ]
+    assert years.interpretation.startswith("理解为：2024年和2025年（2024-01-01 至 2025-12-31）")
+    apart = pipeline.ask("2024年3月和2026年3月的订单数对比", as_of=AS_OF)
+    assert len(apart.answers) == 2
+    counts = [
+        con.execute(
+            f"SELECT COUNT(*) FROM orders WHERE pay_time IS NOT NULL AND order_time >= '{y}-03-01' AND order_time < '{y}-04-01'"
+        ).fetchone()[0]
+        for y in (2024, 2026)
+    ]
+    assert [a.rows[0][0] for a in apart.answers] == counts
+    same_period = pipeline.ask("上个月GMV和去年同期比", as_of=AS_OF)
+    assert same_period.answers[0].columns == ["gmv", "gmv_previous", "gmv_growth"]
+
+
+def test_threshold_on_a_metric_filters_groups(pipeline: Pipeline) -> None:
+    everything = pipeline.ask("各省份的GMV", as_of=AS_OF).answers[0].rows
+    above = pipeline.ask("各省份GMV超过500万的有哪些", as_of=AS_OF)
+    assert sorted(r[0] for r in above.answers[0].rows) == sorted(r[0] for r in everything if r[1] > 5_000_000)
+    assert "成交额 > 5,000,000" in above.interpretation
