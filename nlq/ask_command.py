@@ -27,6 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     ask.add_argument("--format", choices=["text", "json", "jsonl"], default="text")
     ask.set_defaults(handler=_run)
 
+    chat = sub.add_parser("chat", help="a conversation on the terminal: follow-ups keep the context")
+    chat.add_argument("--as-of", type=dt.date.fromisoformat, help="reference date YYYY-MM-DD")
+    chat.add_argument("--role", default="analyst", help="access role (default analyst)")
+    chat.add_argument("--db", help="database URL or DuckDB path (default: the demo warehouse)")
+    chat.add_argument("--semantic", help="semantic layer folder or file (default: the demo layer)")
+    chat.set_defaults(handler=_chat)
+
 
 def _run(args: argparse.Namespace) -> int:
     from connectors import ConnectorError
@@ -92,3 +99,23 @@ def _print_text(result: dict[str, Any]) -> None:
         print(f"## {answer['title']}")
         print(render_table(answer["columns"], answer["rows"][:50]))
         print(answer["sql"])
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from nlq.pipeline import Pipeline
+
+    pipeline = Pipeline(db=args.db, semantic=args.semantic, role=args.role)
+    previous = None
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            print("> ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        if not line.strip():
+            continue
+        result, understanding = pipeline.converse(line.strip(), as_of=args.as_of, previous=previous)
+        previous = understanding or previous
+        _print_text(result.to_json_dict())
+        print()

@@ -27,7 +27,7 @@ from semantic_layer.query import Filter, SemanticQuery
 
 if TYPE_CHECKING:  # understanding loads jieba: only questions pay for it, not `nlq query`
     from nlq.timeparse import Campaign
-    from nlq.understand import Step, Understander
+    from nlq.understand import Step, Understander, Understanding
 
 LOG = logging.getLogger(__name__)
 DEMO_DB = Path("data/demo.duckdb")
@@ -162,14 +162,27 @@ class Pipeline:
         return [Campaign(name=r[0], start_date=r[1], end_date=r[2]) for r in rows]
 
     def ask(self, question: str, *, as_of: dt.date | None = None, id: str | None = None) -> AskResult:
+        return self.converse(question, as_of=as_of, id=id)[0]
+
+    def converse(
+        self,
+        question: str,
+        *,
+        as_of: dt.date | None = None,
+        id: str | None = None,
+        previous: Understanding | None = None,
+    ) -> tuple[AskResult, Understanding | None]:
+        """One turn of a conversation: the answer, and how it was understood (the
+        context for the next turn)."""
         from nlq.explain import interpret
         from nlq.understand import language_of
 
         started = time.perf_counter()
         language = language_of(question)
         result = AskResult(id=id, question=question, status="answered")
+        understanding: Understanding | None = None
         try:
-            understanding = self.understander.understand(question, as_of or self.latest_date)
+            understanding = self.understander.understand(question, as_of or self.latest_date, previous)
             understood = time.perf_counter()
             result.timings_ms.understand = (understood - started) * 1000
             if understanding.status != "answer":
@@ -192,7 +205,7 @@ class Pipeline:
             result.message = _engine_message(f"{type(error).__name__}", language)
             result.answers = []
         result.timings_ms.total = (time.perf_counter() - started) * 1000
-        return result
+        return result, understanding if result.status == "answered" else None
 
     def _answer(self, steps: list[Step], result: AskResult) -> None:
         timings = result.timings_ms

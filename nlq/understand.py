@@ -35,6 +35,9 @@ USER_WORDS = re.compile(r"用户|会员|客户|顾客|人群|users?|customers?|m
 SINGULAR = re.compile(r"哪个|哪一个|哪家|哪款|哪位|是什么")  # English number comes from the noun
 CJK = re.compile(r"[\u4e00-\u9fff]")
 MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
+FOLLOW_UP = re.compile(
+    r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
+)
 PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排名|排行|榜|\btop\b")
 
 
@@ -106,16 +109,92 @@ class Understander:
         self.linker = Linker(lexicon, cue_words)
 
     # -- entry point ---------------------------------------------------------------------
-    def understand(self, question: str, as_of: dt.date) -> Understanding:
+    def understand(
+        self, question: str, as_of: dt.date, previous: Understanding | None = None
+    ) -> Understanding:
+        """`previous` is the last answered question of a conversation: a follow-up
+        ("那上个月呢", "只看天猫", "换成销售额") changes it instead of starting anew."""
         language = language_of(question)
         verdict = screen(question, language)
         if verdict is not None:
             return Understanding(language=language, status="refuse", message=verdict)
         parse = self._parse(question, language, as_of)
+        if (
+            previous is not None
+            and previous.status == "answer"
+            and previous.steps
+            and self._is_follow_up(parse)
+        ):
+            return self._follow_up(parse, previous)
         metrics = self._metrics(parse)
         if not metrics:
             return self._clarify(parse)
         return self._assemble(parse, metrics)
+
+    # -- follow-ups ---------------------------------------------------------------------------
+    def _is_follow_up(self, parse: Parse) -> bool:
+        if FOLLOW_UP.search(parse.text):
+            return True
+        # A short question naming no metric ("上个月", "京东") only makes sense in context.
+        named_metric = any(link.entries[0].kind == "metric" for link in parse.links)
+        return not named_metric and bool(parse.links or parse.times) and len(parse.text) <= 12
+
+    def _follow_up(self, parse: Parse, previous: Understanding) -> Understanding:
+        """The previous question, with what this one changes: its metrics, period,
+        grouping, values (a value replaces the old filter of its dimension) and grain."""
+        first = previous.steps[0].query
+        metrics = list(
+            dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "metric")
+        )
+        mentioned = self._dimensions(parse, metrics or first.metrics)
+        values = self._values(parse, metrics or first.metrics, mentioned)
+        changes: dict[str, object] = {}
+        if parse.times:
+            changes["time_range"] = parse.times[0].range
+        replaced = set(values)
+        new_filters = [
+            Filter(dimension=d, op="in", values=[e.value for e in v if e.value is not None])
+            for d, v in values.items()
+        ]
+        grain = next((c.grain for c in parse.cues if c.kind == "grain" and c.grain), None)
+        if grain:
+            changes["time_grain"] = grain
+        if parse.has("yoy") or parse.has("pop"):
+            changes["compare"] = "yoy" if parse.has("yoy") else "pop"
+        steps = []
+        for index, step in enumerate(previous.steps):
+            query = step.query.model_copy(update=changes)
+            query = query.model_copy(
+                update={"filters": [f for f in query.filters if f.dimension not in replaced] + new_filters}
+            )
+            if index == 0 and metrics:
+                order = [
+                    o if o.field not in first.metrics else o.model_copy(update={"field": metrics[0]})
+                    for o in query.order_by
+                ]
+                query = query.model_copy(
+                    update={
+                        "metrics": metrics,
+                        "order_by": order,
+                        "share": [m for m in metrics if query.share],
+                    }
+                )
+            added = [d for d in mentioned if d not in values and d not in query.dimensions]
+            if index == 0 and added:
+                query = query.model_copy(update={"dimensions": [*query.dimensions, *added]})
+            steps.append(Step(title=self._title(query, parse.language), query=query, feed=step.feed))
+        # The previous phrase is reused only in its own language; otherwise the dates speak.
+        time_text = (
+            parse.times[0].text
+            if parse.times
+            else previous.time_text
+            if previous.language == parse.language
+            else ""
+        )
+        evidence = [*parse.evidence, "follow-up of the previous question"]
+        return Understanding(
+            language=parse.language, status="answer", steps=steps, evidence=evidence, time_text=time_text
+        )
 
     def _parse(self, question: str, language: Language, as_of: dt.date) -> Parse:
         # "order数" is the English noun with a Chinese counter: read it as "orders".

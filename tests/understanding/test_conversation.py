@@ -1,0 +1,68 @@
+"""Follow-ups reuse the context of the previous question."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlq.pipeline import Pipeline
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def pipeline(warehouse_path: Path) -> Pipeline:
+    return Pipeline(db=warehouse_path)
+
+
+def test_a_conversation(pipeline: Pipeline) -> None:
+    turns = [
+        ("上个月各渠道的GMV", ["channel", "gmv"], "上个月（2026-05-01 至 2026-05-31）", 6),
+        ("那本月呢", ["channel", "gmv"], "本月（2026-06-01 至 2026-06-30）", 6),
+        ("只看天猫", ["channel", "gmv"], "天猫（渠道）", 1),
+        ("换成订单数", ["channel", "order_count"], "天猫（渠道）", 1),
+        ("京东的呢", ["channel", "order_count"], "京东（渠道）", 1),
+        ("按品类拆分", ["channel", "category", "order_count"], "京东（渠道）", 7),
+    ]
+    previous = None
+    for question, columns, phrase, rows in turns:
+        result, previous = pipeline.converse(question, as_of=AS_OF, previous=previous)
+        assert result.status == "answered", question
+        assert result.answers[0].columns == columns, question
+        assert phrase in result.interpretation, question
+        assert len(result.answers[0].rows) == rows, question
+    assert "天猫" not in result.interpretation  # the new value replaced the old filter
+
+
+def test_english_follow_up_and_a_fresh_question(pipeline: Pipeline) -> None:
+    first, context = pipeline.converse("GMV last 3 months", as_of=AS_OF)
+    jd, _ = pipeline.converse("what about JD?", as_of=AS_OF, previous=context)
+    assert (
+        jd.interpretation.startswith("Understood as: 2026-04-01 to 2026-06-30")
+        and "京东 (channel)" in jd.interpretation
+    )
+    assert jd.answers[0].rows[0][0] < first.answers[0].rows[0][0]
+    fresh, _ = pipeline.converse("上个月各品类的退款率", as_of=AS_OF, previous=context)
+    assert fresh.answers[0].columns == ["category", "refund_rate"]
+
+
+def test_a_refusal_keeps_the_earlier_context(pipeline: Pipeline) -> None:
+    _, context = pipeline.converse("上个月各渠道的GMV", as_of=AS_OF)
+    refused, nothing = pipeline.converse("删除所有订单", as_of=AS_OF, previous=context)
+    assert refused.status == "refused" and nothing is None
+
+
+def test_chat_command(warehouse_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "nlq.cli", "chat", "--db", str(warehouse_path), "--as-of", "2026-06-30"],
+        input="上个月各渠道的订单数\n只看抖音\n",
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert "各渠道的订单数" in done.stdout and "抖音（渠道）" in done.stdout
