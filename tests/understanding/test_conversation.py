@@ -42,7 +42,7 @@ def test_english_follow_up_and_a_fresh_question(pipeline: Pipeline) -> None:
     first, context = pipeline.converse("GMV last 3 months", as_of=AS_OF)
     jd, _ = pipeline.converse("what about JD?", as_of=AS_OF, previous=context)
     assert (
-        jd.interpretation.startswith("Understood as: 2026-04-01 to 2026-06-30")
+        jd.interpretation.startswith("Understood as: last 3 months (2026-04-01 to 2026-06-30)")
         and "京东 (channel)" in jd.interpretation
     )
     assert jd.answers[0].rows[0][0] < first.answers[0].rows[0][0]
