@@ -34,6 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     chat.add_argument("--semantic", help="semantic layer folder or file (default: the demo layer)")
     chat.set_defaults(handler=_chat)
 
+    index = sub.add_parser("index", help="the value index used to link words to stored values")
+    index_sub = index.add_subparsers(dest="index_command", required=True)
+    refresh = index_sub.add_parser("refresh", help="rebuild it from the data now")
+    refresh.add_argument("--db", help="database URL or DuckDB path (default: the demo warehouse)")
+    refresh.add_argument("--semantic", help="semantic layer folder or file (default: the demo layer)")
+    refresh.set_defaults(handler=_refresh_index)
+
 
 def _run(args: argparse.Namespace) -> int:
     from connectors import ConnectorError
@@ -119,3 +126,12 @@ def _chat(args: argparse.Namespace) -> int:
         previous = understanding or previous
         _print_text(result.to_json_dict())
         print()
+
+
+def _refresh_index(args: argparse.Namespace) -> int:
+    from nlq.pipeline import Pipeline
+
+    index = Pipeline(db=args.db, semantic=args.semantic).value_index(refresh=True)
+    for dimension, values in sorted(index.items()):
+        print(f"{dimension}: {len(values)} values")
+    return 0

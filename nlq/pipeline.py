@@ -115,12 +115,12 @@ class Pipeline:
                 latest = value
         return latest or dt.date.today()
 
-    def value_index(self) -> dict[str, list[str]]:
+    def value_index(self, *, refresh: bool = False) -> dict[str, list[str]]:
         """Distinct values of the dimensions marked values_from_data, cached next
-        to a DuckDB file and rebuilt when the file changes."""
+        to a DuckDB file and rebuilt when the file changes or when asked to."""
         cache = Path(f"{self.db}.values.json") if Path(str(self.db)).exists() else None
         stamp = Path(str(self.db)).stat().st_mtime if cache else None
-        if cache and cache.exists():
+        if cache and cache.exists() and not refresh:
             stored = json.loads(cache.read_text(encoding="utf-8"))
             if stored.get("stamp") == stamp:
                 return dict(stored["values"])

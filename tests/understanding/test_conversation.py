@@ -66,3 +66,17 @@ def test_chat_command(warehouse_path: Path) -> None:
         timeout=120,
     )
     assert "各渠道的订单数" in done.stdout and "抖音（渠道）" in done.stdout
+
+
+def test_value_index_is_persisted_and_refreshed_on_demand(warehouse_path: Path, tmp_path: Path) -> None:
+    import shutil
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(warehouse_path, db)
+    pipeline = Pipeline(db=db)
+    index = pipeline.value_index()
+    cache = Path(f"{db}.values.json")
+    assert cache.exists() and len(index["product_name"]) == 1000 and "浙江" in index["province"]
+    cache.write_text(cache.read_text(encoding="utf-8").replace("浙江", "浙江省"), encoding="utf-8")
+    assert "浙江省" in pipeline.value_index()["province"]  # read from the file, not the database
+    assert "浙江" in pipeline.value_index(refresh=True)["province"]
