@@ -41,6 +41,15 @@ FOLLOW_UP = re.compile(
 PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排名|排行|榜|\btop\b")
 
 
+class Ambiguous(Exception):
+    """A word that reads equally well as a value of several dimensions."""
+
+    def __init__(self, word: str, dimensions: list[str]) -> None:
+        super().__init__(word)
+        self.word = word
+        self.dimensions = dimensions
+
+
 class Feed(BaseModel):
     """In a compound question, filter `dimension` by the `column` values of an earlier answer."""
 
@@ -119,17 +128,35 @@ class Understander:
         if verdict is not None:
             return Understanding(language=language, status="refuse", message=verdict)
         parse = self._parse(question, language, as_of)
-        if (
+        follow_up = (
             previous is not None
             and previous.status == "answer"
             and previous.steps
             and self._is_follow_up(parse)
-        ):
-            return self._follow_up(parse, previous)
-        metrics = self._metrics(parse)
-        if not metrics:
-            return self._clarify(parse)
-        return self._assemble(parse, metrics)
+        )
+        try:
+            if follow_up and previous is not None:
+                return self._follow_up(parse, previous)
+            metrics = self._metrics(parse)
+            if not metrics:
+                return self._clarify(parse)
+            return self._assemble(parse, metrics)
+        except Ambiguous as ambiguity:
+            return self._clarify_value(parse, ambiguity)
+
+    def _clarify_value(self, parse: Parse, ambiguity: Ambiguous) -> Understanding:
+        """Two dimensions are equally near the metric: ask instead of guessing."""
+        zh = parse.language == "zh"
+        dimensions = list(dict.fromkeys(ambiguity.dimensions))
+        if zh:
+            options = "、".join(f"{self._dimension_label(d, 'zh')}（{ambiguity.word}）" for d in dimensions)
+            message = f"“{ambiguity.word}”有多种理解：{options}。请在问题里说明是哪一个。"
+        else:
+            options = " or ".join(f"{self._dimension_label(d, 'en')} = {ambiguity.word}" for d in dimensions)
+            message = f'"{ambiguity.word}" can mean {options}. Please say which one.'
+        return Understanding(
+            language=parse.language, status="clarify", message=message, evidence=parse.evidence
+        )
 
     # -- follow-ups ---------------------------------------------------------------------------
     def _is_follow_up(self, parse: Parse) -> bool:
@@ -302,11 +329,15 @@ class Understander:
             if not values:
                 continue
             named = [e for e in values if e.target in mentioned]
-            pick = (
-                named[0]
-                if named
-                else min(values, key=lambda e: (self._cost(e.target, metrics), values.index(e)))
-            )
+            if named:
+                pick = named[0]
+            else:
+                costs = {e.target: self._cost(e.target, metrics) for e in values}
+                best = min(costs.values())
+                nearest = [e for e in values if costs[e.target] == best]
+                if len({e.target for e in nearest}) > 1:
+                    raise Ambiguous(link.text, [e.target for e in nearest])
+                pick = nearest[0]
             if pick not in chosen.setdefault(pick.target, []):
                 chosen[pick.target].append(pick)
         return chosen

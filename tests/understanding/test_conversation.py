@@ -80,3 +80,47 @@ def test_value_index_is_persisted_and_refreshed_on_demand(warehouse_path: Path, 
     cache.write_text(cache.read_text(encoding="utf-8").replace("浙江", "浙江省"), encoding="utf-8")
     assert "浙江省" in pipeline.value_index()["province"]  # read from the file, not the database
     assert "浙江" in pipeline.value_index(refresh=True)["province"]
+
+
+def test_equally_likely_readings_are_clarified(tmp_path: Path) -> None:
+    import duckdb
+
+    db = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "CREATE TABLE sales AS SELECT * FROM (VALUES (1, '华东', '华南', 10.0, TIMESTAMP '2026-06-01'),"
+        " (2, '华南', '华东', 20.0, TIMESTAMP '2026-06-02')) t(id, store_region, customer_region, amount, sold_at)"
+    )
+    con.close()
+    layer = tmp_path / "layer.yaml"
+    regions = "{华东: [east], 华南: [south]}"
+    layer.write_text(
+        f"""
+models:
+  - name: sales
+    table: sales
+    primary_key: id
+    label: {{zh: 销售, en: sales}}
+    default_time: sold_at
+    time_dimensions: [{{name: sold_at, label: {{zh: 销售时间, en: sold at}}}}]
+    dimensions:
+      - {{name: store_region, label: {{zh: 门店地区, en: store region}}, values: {regions}}}
+      - {{name: customer_region, label: {{zh: 客户地区, en: customer region}}, values: {regions}}}
+    measures: [{{name: amount, agg: sum, expr: amount}}]
+metrics:
+  - {{name: revenue, measure: sales.amount, label: {{zh: 销售额, en: revenue}}}}
+roles:
+  - {{name: analyst, label: {{zh: 分析师, en: analyst}}}}
+""",
+        encoding="utf-8",
+    )
+    pipeline = Pipeline(db=db, semantic=layer)
+    unclear = pipeline.ask("华东的销售额", as_of=AS_OF)
+    assert (
+        unclear.status == "clarify"
+        and "门店地区（华东）" in unclear.message
+        and "客户地区（华东）" in unclear.message
+    )
+    assert unclear.answers == []
+    clear = pipeline.ask("客户地区是华东的销售额", as_of=AS_OF)
+    assert clear.status == "answered" and clear.answers[0].rows == [[20.0]]
