@@ -57,10 +57,14 @@ def to_int(text: str) -> int:
 
 # (kind, pattern, grain). Patterns run on normalised (lower-case, half-width) text.
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
-    ("top", rf"(?:前|top\s*|排名前|最高的|最多的)\s*{NUMBER}(?:名|个|款|位|大|家)?", None),
+    ("top", rf"(?:前|top\s*|排名前|最高的|最多的|最贵的)\s*{NUMBER}(?:名|个|款|位|大|家)?", None),
     ("top", rf"{NUMBER}\s*(?:个|款|名)?(?:最高|最多|最好|最畅销|最热销)", None),
-    ("bottom", rf"(?:后|倒数|bottom\s*|最低的|最少的|最差的)\s*{NUMBER}(?:名|个|款|位)?", None),
-    ("bottom", r"最低|最少|最差|垫底|倒数|bottom|lowest|least|worst|fewest", None),
+    ("bottom", rf"(?:后|倒数|bottom\s*|最低的|最少的|最差的|最便宜的)\s*{NUMBER}(?:名|个|款|位)?", None),
+    (
+        "bottom",
+        r"最低|最少|最差|最便宜|垫底|倒数|bottom|lowest|cheapest|least expensive|least|worst|fewest",
+        None,
+    ),
     (
         "hot",
         r"热销|畅销|爆款|卖得最好|卖得最多|卖的最好|卖的最多|best[- ]?sell(?:ing|ers?)|top[- ]?selling|hottest",
@@ -68,7 +72,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "top",
-        r"最高|最多|最好|最大|最畅销|最赚钱|第一|top|highest|most|best|largest|biggest|leading|排名|排行|榜",
+        r"最高|最多|最好|最大|最贵|最畅销|最赚钱|第一|top|highest|most expensive|priciest|most|best|largest|biggest|leading|排名|排行|榜",
         None,
     ),
     (
@@ -97,7 +101,11 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     ("below", rf"(?:低于|少于|小于|不到|不足|<=?|less than|fewer than|below|under)\s*{AMOUNT}", None),
     ("compare", r"对比|比较|相比|vs\.?|versus|compared? (?:to|with)", None),
-    ("detail", r"列出|列一下|明细|清单|list (?:the|all)?|show (?:me )?the (?:\d+ )?(?:most|least)", None),
+    (
+        "detail",
+        r"(?:列出|列一下|列举|罗列|明细|清单)(?:\s*(?:前)?(\d+)(?:个|条|笔)?)?|list(?: all| the)?(?: (\d+))?\b|show (?:me )?(?:all|the (?:(\d+) )?(?=most|least|top|latest|biggest|largest|cheapest|priciest))",
+        None,
+    ),
 ]
 COMPILED = [(kind, re.compile(pattern), grain) for kind, pattern, grain in PATTERNS]
 
@@ -124,7 +132,8 @@ def find_cues(
                 amount = float(match.group(1)) * SCALE.get(match.group(2) or "", 1.0)
                 cues.append(Cue(kind, start, end, match.group(0), None, None, amount))
             else:
-                number = to_int(match.group(1)) if match.groups() and match.group(1) else None
+                digits = next((g for g in match.groups() if g), None)
+                number = to_int(digits) if digits else None
                 cues.append(Cue(kind, start, end, match.group(0), number, grain))
             for i in range(start, end):
                 used[i] = True

@@ -63,8 +63,9 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
         words.append("计算占比" if zh else "with share of total")
     if query.order_by and query.limit:
         direction = query.order_by[0].desc
-        metric = layer.metric(query.order_by[0].field)
-        label = (metric.label.zh if zh else metric.label.en) if metric else query.order_by[0].field
+        field = query.order_by[0].field
+        metric = layer.metric(field)
+        label = (metric.label.zh if zh else metric.label.en) if metric else _dimension(field, layer, zh)
         if zh:
             words.append(f"按{label}{'从高到低' if direction else '从低到高'}取前 {query.limit}")
         else:

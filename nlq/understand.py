@@ -23,13 +23,15 @@ from nlq.linker import Link, Linker
 from nlq.safety import screen
 from nlq.timeparse import Campaign, TimeMatch, find_times
 from semantic_layer.graph import JoinGraph
-from semantic_layer.model import DerivedMetric, Grain, RatioMetric, SemanticLayer
+from semantic_layer.model import DerivedMetric, Grain, Model, RatioMetric, SemanticLayer
 from semantic_layer.query import Filter, MetricFilter, OrderBy, SemanticQuery, TimeRange
 
 Language = Literal["zh", "en"]
 PROFILE_DIMENSIONS = ["gender", "age_group", "city_tier", "member_level"]
 HOT_METRIC = "units_sold"
 PROFILE_METRIC = "buyers"
+LISTING_ROWS = 100
+PRICE_WORDS = re.compile(r"贵|便宜|expensive|cheap|pric")
 SALES_WORDS = re.compile(r"卖|销售|业绩|生意|sales|sold|sell|revenue")
 USER_WORDS = re.compile(r"用户|会员|客户|顾客|人群|users?|customers?|members?")
 SINGULAR = re.compile(r"哪个|哪一个|哪家|哪款|哪位|是什么")  # English number comes from the noun
@@ -137,6 +139,12 @@ class Understander:
         try:
             if follow_up and previous is not None:
                 return self._follow_up(parse, previous)
+            named_metric = any(x.entries[0].kind == "metric" for x in parse.links)
+            by_price = any(c.kind in {"top", "bottom"} and PRICE_WORDS.search(c.text) for c in parse.cues)
+            wants_rows = parse.has("detail") or (by_price and not named_metric)
+            listing = self._listing(parse) if wants_rows else None
+            if listing is not None:
+                return listing
             metrics = self._metrics(parse)
             if not metrics:
                 return self._clarify(parse)
@@ -157,6 +165,99 @@ class Understander:
         return Understanding(
             language=parse.language, status="clarify", message=message, evidence=parse.evidence
         )
+
+    # -- listings -------------------------------------------------------------------------------
+    def _listing(self, parse: Parse) -> Understanding | None:
+        """列出上个月退款金额超过1000元的订单 / show the 20 most expensive products in 美妆:
+        rows of a model, with the columns its `detail` declares, the question's
+        filters and conditions, an order and a row cap."""
+        entity = self._entity(parse)
+        if entity is None:
+            return None
+        link, model = entity
+        # A value (diamond members) names the rows and filters them; a table word does not filter.
+        others = [x for x in parse.links if x is not link or x.entries[0].kind == "value"]
+        metrics = list(dict.fromkeys(e.target for x in others for e in x.entries[:1] if e.kind == "metric"))
+        scoped = Parse(
+            parse.text, parse.language, parse.as_of, parse.times, parse.cues, others, parse.evidence
+        )
+        mentioned = self._dimensions(scoped, metrics)
+        values = self._values(scoped, metrics, mentioned, homes={model.name})
+        filters = [
+            Filter(dimension=d, op="in", values=[e.value for e in v if e.value is not None])
+            for d, v in values.items()
+        ]
+        filters += self._term_filters(scoped)
+        columns = [c if "." in c else f"{model.name}.{c}" for c in model.detail]
+        time_range, time_text = self._time_range(parse)
+        too_late = self._no_data_yet(parse, time_range)
+        if too_late is not None:
+            return too_late
+        ranking = [c for c in parse.cues if c.kind in {"top", "bottom", "hot"}]
+        limit = (
+            next((c.number for c in parse.cues if c.kind in {"detail", "top", "bottom"} and c.number), None)
+            or LISTING_ROWS
+        )
+        query = SemanticQuery(
+            metrics=metrics, dimensions=columns, filters=filters, time_range=time_range, limit=limit
+        )
+        query = query.model_copy(update={"metric_filters": self._thresholds(parse, query)})
+        key = metrics[0] if metrics else self._numeric_column(model, mentioned)
+        if key is not None and (metrics or ranking):
+            descending = not ranking or ranking[0].kind != "bottom"
+            query = query.model_copy(
+                update={"order_by": [OrderBy(field=key.rsplit(".", 1)[-1], desc=descending)]}
+            )
+        title = f"{model.label.zh}明细" if parse.language == "zh" else f"{model.label.en} list"
+        step = Step(title=title, query=query)
+        return Understanding(
+            language=parse.language,
+            status="answer",
+            steps=[step],
+            evidence=parse.evidence,
+            time_text=time_text,
+        )
+
+    def _entity(self, parse: Parse) -> tuple[Link | None, Model] | None:
+        """The model whose rows are listed: a word naming it (订单, products), or a
+        link to one of its detail columns or their values (商品, diamond members).
+        Table words are matched here only, so they never compete with metric words."""
+        for model in self.layer.models:
+            if not model.detail:
+                continue
+            words = sorted(
+                {model.label.zh, model.label.en, model.name, *model.synonyms}, key=len, reverse=True
+            )
+            if any(normalise(w) in parse.text for w in words if w):
+                table_word = next(
+                    (
+                        x
+                        for x in parse.links
+                        if any(normalise(w) in x.text or x.text in normalise(w) for w in words)
+                    ),
+                    None,
+                )
+                return table_word, model
+        for link in parse.links:
+            for entry in link.entries:
+                if entry.kind in {"dimension", "value"}:
+                    owner = next((m for m in self.layer.models if entry.target in m.detail), None)
+                    if owner is not None:
+                        return link, owner
+        return None
+
+    def _numeric_column(self, model: Model, mentioned: list[str]) -> str | None:
+        """What "the most expensive" ranks by: a numeric dimension the question names,
+        else the model's first numeric detail column."""
+        for name in [*mentioned, *model.detail]:
+            dimension = model.dimension(name.rsplit(".", 1)[-1])
+            if (
+                dimension is not None
+                and dimension.type == "number"
+                and name.rsplit(".", 1)[-1] in [d.rsplit(".", 1)[-1] for d in model.detail]
+            ):
+                return name
+        return None
 
     # -- follow-ups ---------------------------------------------------------------------------
     def _is_follow_up(self, parse: Parse) -> bool:
@@ -301,11 +402,11 @@ class Understander:
             return set().union(*(self._homes(n, (*trail, metric)) for n in names))
         return {found.measure.split(".")[0]}
 
-    def _cost(self, dimension: str, metrics: list[str]) -> tuple[int, int]:
+    def _cost(self, dimension: str, metrics: list[str], homes: set[str] | None = None) -> tuple[int, int]:
         """How far a dimension is from the metrics' home models (unreachable is far)."""
         holders = [m.name for m in self.layer.models if m.dimension(dimension)]
         worst = (0, 0)
-        for home in set().union(*(self._homes(m) for m in metrics)) or {""}:
+        for home in (homes or set()) | set().union(*(self._homes(m) for m in metrics)) or {""}:
             best = (99, 99)
             for holder in holders:
                 path = self.graph.path(home, holder) if home else None
@@ -319,7 +420,9 @@ class Understander:
             dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "dimension")
         )
 
-    def _values(self, parse: Parse, metrics: list[str], mentioned: list[str]) -> dict[str, list[Entry]]:
+    def _values(
+        self, parse: Parse, metrics: list[str], mentioned: list[str], homes: set[str] | None = None
+    ) -> dict[str, list[Entry]]:
         """Value words by dimension. A word that is a value of several dimensions
         (天猫: order channel or registration channel) means the one the question
         names, else the one nearest to the metrics."""
@@ -332,7 +435,7 @@ class Understander:
             if named:
                 pick = named[0]
             else:
-                costs = {e.target: self._cost(e.target, metrics) for e in values}
+                costs = {e.target: self._cost(e.target, metrics, homes) for e in values}
                 best = min(costs.values())
                 nearest = [e for e in values if costs[e.target] == best]
                 if len({e.target for e in nearest}) > 1:

@@ -184,6 +184,8 @@ class Compiler:
 
     # -- entry point ---------------------------------------------------------------
     def compile(self, query: SemanticQuery) -> CompiledQuery:
+        if not query.metrics:
+            return self._listing(query)
         wanted = list(dict.fromkeys([*query.metrics, *query.share]))
         for name in wanted:
             self._metric(name)
@@ -213,6 +215,56 @@ class Compiler:
             final = final.with_(name, as_=select)
         tree = self.policy.apply(final, self.source_dialect)
         return CompiledQuery(tree, self.dialect, columns)
+
+    # -- listings ------------------------------------------------------------------------
+    def _listing(self, query: SemanticQuery) -> CompiledQuery:
+        """Rows without a metric ("the 20 most expensive products in 美妆"): the distinct
+        values of the dimensions, read from the model of the first one and what it
+        reaches; filters and the model's default time apply as usual."""
+        home = self._listing_home(query.dimensions[0])
+        plan = FactPlan(home, [], self.source_dialect, self.graph)
+        keys = [(self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions]
+        where = [self._filter_predicate(plan, f) for f in query.filters]
+        if home.default_time and query.time_range:
+            owner, _, name = home.default_time.rpartition(".")
+            time_model = self.layer.model(owner or home.name)
+            time = time_model.time_dimension(name) if time_model else None
+            if time_model is not None and time is not None:
+                plan.join(self.graph.path(home.name, time_model.name, forward_only=True) or [])
+                time_expr = canonical(time.sql, time_model.name, self.source_dialect)
+                where += self._range(
+                    time, time_expr, Period("", query.time_range.start, query.time_range.end)
+                )
+        select = plan.relation(self.layer).select(*[value.copy().as_(name) for name, value in keys])
+        placed = self._place(plan, where)
+        if placed:
+            select = select.where(exp.and_(*placed) if len(placed) > 1 else placed[0])
+        select = select.group_by(*[value.copy() for _, value in keys])
+        columns = [
+            OutputColumn(name, "dimension", self._dimension_label(ref))
+            for ref, (name, _) in zip(query.dimensions, keys, strict=True)
+        ]
+        final = self._order(
+            exp.select(*[exp.column(name) for name, _ in keys]).from_("listing"), query, columns
+        )
+        tree = self.policy.apply(final.with_("listing", as_=select), self.source_dialect)
+        return CompiledQuery(tree, self.dialect, columns)
+
+    def _listing_home(self, reference: str) -> Model:
+        model_name, _, name = reference.rpartition(".")
+        holders = [
+            m for m in self.layer.models if (not model_name or m.name == model_name) and m.dimension(name)
+        ]
+        if not holders:
+            raise QueryError(f"unknown dimension: {reference}", f"未知维度：{reference}")
+        if len(holders) > 1:
+            options = ", ".join(f"{m.name}.{name}" for m in holders)
+            raise QueryError(
+                f"dimension {reference} is ambiguous: {options}",
+                f"维度 {reference} 有歧义：{options}",
+                kind="ambiguous",
+            )
+        return holders[0]
 
     # -- metrics -----------------------------------------------------------------------
     def _metric(self, name: str) -> AnyMetric:
@@ -324,8 +376,8 @@ class Compiler:
         truncated = exp.DateTrunc(this=shifted, unit=exp.Literal.string(grain.upper()))
         return exp.cast(truncated, exp.DataType.build("date"))
 
-    def _range(self, leaf: Leaf, time_expr: exp.Expr, period: Period) -> list[exp.Expr]:
-        sql_type = "date" if leaf.time.type == "date" else "timestamp"
+    def _range(self, time: TimeDimension, time_expr: exp.Expr, period: Period) -> list[exp.Expr]:
+        sql_type = "date" if time.type == "date" else "timestamp"
         bounds: list[exp.Expr] = []
         if period.start is not None:
             bounds.append(exp.GTE(this=time_expr.copy(), expression=date_literal(period.start, sql_type)))
@@ -360,10 +412,10 @@ class Compiler:
             if path is not None:
                 ranked.append(((sum(e.to_many for e in path), len(path)), model, path))
         if not ranked:
-            metric = leaves[0].metric
+            subject = leaves[0].metric.label if leaves else home.label
             raise QueryError(
-                f"{metric.label.en} cannot be broken down or filtered by {reference}",
-                f"指标“{metric.label.zh}”无法按“{reference}”分析",
+                f"{subject.en} cannot be broken down or filtered by {reference}",
+                f"“{subject.zh}”无法按“{reference}”分析",
             )
         ranked.sort(key=lambda item: item[0])
         best = [item for item in ranked if item[0] == ranked[0][0]]
@@ -510,7 +562,7 @@ class Compiler:
         if query.time_grain:
             keys.append((query.time_grain, self._bucket(time_expr, query.time_grain, period)))
 
-        filters = self._range(lead, time_expr, period)
+        filters = self._range(lead.time, time_expr, period)
         filters += [self._filter_predicate(plan, f) for f in query.filters]
         common, residual = self._split_conditions(leaves)
         where = self._place(plan, [*filters, *common])

@@ -55,7 +55,7 @@ class Dimension(Named):
     """A categorical attribute. `expr` defaults to the column named like the dimension."""
 
     expr: str | None = None
-    type: Literal["string", "number", "boolean"] = "string"
+    type: Literal["string", "number", "boolean", "date"] = "string"
     values: dict[str, list[str]] = Field(default_factory=dict)
     values_from_data: bool = False
 
@@ -103,6 +103,8 @@ class Model(Named):
     time_dimensions: list[TimeDimension] = Field(default_factory=list)
     dimensions: list[Dimension] = Field(default_factory=list)
     measures: list[Measure] = Field(default_factory=list)
+    # The dimensions shown, in order, when a question lists rows of this model.
+    detail: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_source(self) -> Model:

@@ -78,7 +78,8 @@ class OrderBy(QueryModel):
 
 
 class SemanticQuery(QueryModel):
-    metrics: list[str] = Field(min_length=1)
+    # No metric lists the distinct rows of the dimensions ("the 20 most expensive products").
+    metrics: list[str] = Field(default_factory=list)
     dimensions: list[str] = Field(default_factory=list)
     time_grain: Grain | None = None
     time_range: TimeRange | None = None
@@ -90,3 +91,9 @@ class SemanticQuery(QueryModel):
     compare: Literal["yoy", "pop"] | None = None
     # Metrics to add a share-of-total column for.
     share: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something_to_show(self) -> SemanticQuery:
+        if not self.metrics and not self.dimensions:
+            raise ValueError("a query needs at least one metric or one dimension")
+        return self

@@ -105,6 +105,24 @@ class Validator:
                 self._expression(measure.filter, model.name, columns, (*where, "measures", j, "filter"))
         if model.default_time:
             self._time_reference(model, model.default_time, (*where, "default_time"))
+        for j, name in enumerate(model.detail):
+            owner, _, dimension = name.rpartition(".")
+            target = self.models.get(owner or model.name)
+            if target is None or target.dimension(dimension) is None:
+                self.report(
+                    (*where, "detail", j),
+                    f"detail column '{name}' is not a dimension",
+                    "name a dimension of the model, or model.dimension",
+                )
+            elif (
+                target.name != model.name
+                and self.graph.path(model.name, target.name, forward_only=True) is None
+            ):
+                self.report(
+                    (*where, "detail", j),
+                    f"detail column '{name}' is not reachable from {model.name}",
+                    "use a many-to-one neighbour",
+                )
 
     def _table_columns(self, model: Model, where: tuple[str | int, ...]) -> set[str] | None:
         if self.catalog is None or model.table is None:
