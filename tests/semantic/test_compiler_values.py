@@ -648,3 +648,39 @@ def test_filter_through_a_shared_parent_is_a_semi_join(con: duckdb.DuckDBPyConne
         Compiler(layer, role="admin").compile(
             SemanticQuery(metrics=["refund_amount"], dimensions=["category"])
         )
+
+
+def test_listing_without_a_metric(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    rows = run(
+        con,
+        layer,
+        {
+            "dimensions": ["products.product_name", "list_price"],
+            "filters": [{"dimension": "category", "values": ["美妆"]}],
+            "order_by": [{"field": "list_price", "desc": True}, {"field": "product_name", "desc": False}],
+            "limit": 5,
+        },
+    )
+    expected = con.execute(
+        "SELECT product_name, list_price FROM products WHERE category = '美妆' ORDER BY list_price DESC, product_name LIMIT 5"
+    ).fetchall()
+    assert [tuple(r) for r in rows] == [tuple(r) for r in expected]
+
+
+def test_listing_rows_with_a_condition_on_their_metric(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    rows = run(
+        con,
+        layer,
+        {
+            "metrics": ["refund_amount"],
+            "dimensions": ["order_id", "channel"],
+            "metric_filters": [{"metric": "refund_amount", "op": ">", "value": 1000}],
+            "time_range": {"start": "2026-05-01", "end": "2026-05-31"},
+        },
+    )
+    expected = con.execute(
+        "SELECT o.order_id, o.channel, SUM(r.refund_amount) FROM refunds r JOIN orders o USING (order_id)"
+        " WHERE r.refund_time >= '2026-05-01' AND r.refund_time < '2026-06-01' GROUP BY 1, 2 HAVING SUM(r.refund_amount) > 1000"
+    ).fetchall()
+    assert len(expected) > 10
+    assert_rows(rows, expected)

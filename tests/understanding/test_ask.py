@@ -250,3 +250,20 @@ def test_threshold_on_a_metric_filters_groups(pipeline: Pipeline) -> None:
     above = pipeline.ask("各省份GMV超过500万的有哪些", as_of=AS_OF)
     assert sorted(r[0] for r in above.answers[0].rows) == sorted(r[0] for r in everything if r[1] > 5_000_000)
     assert "成交额 > 5,000,000" in above.interpretation
+
+
+def test_listings(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    refunds = pipeline.ask("列出上个月退款金额超过1000元的订单", as_of=AS_OF)
+    answer = refunds.answers[0]
+    assert answer.columns[0] == "order_id" and answer.columns[-1] == "refund_amount"
+    assert all(row[-1] > 1000 for row in answer.rows) and len(answer.rows) == 100  # the row cap
+    assert [r[-1] for r in answer.rows] == sorted((r[-1] for r in answer.rows), reverse=True)
+    expensive = pipeline.ask("show the 20 most expensive products in 美妆", as_of=AS_OF)
+    prices = con.execute(
+        "SELECT list_price FROM products WHERE category = '美妆' ORDER BY 1 DESC LIMIT 20"
+    ).fetchall()
+    assert [r[-1] for r in expensive.answers[0].rows] == [float(p[0]) for p in prices]
+    members = pipeline.ask("list all diamond members", as_of=AS_OF)
+    assert all(
+        row[-1] == "钻石会员" and row[0].endswith("*") for row in members.answers[0].rows
+    )  # names masked
