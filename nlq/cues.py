@@ -57,9 +57,13 @@ def to_int(text: str) -> int:
 
 # (kind, pattern, grain). Patterns run on normalised (lower-case, half-width) text.
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
-    ("top", rf"(?:前|top\s*|排名前|最高的|最多的|最贵的)\s*{NUMBER}(?:名|个|款|位|大|家)?", None),
+    ("top", rf"(?:前|top\s*|排名前|最高的|最多的|最大的|最贵的)\s*{NUMBER}(?:名|个|款|位|大|家)?", None),
     ("top", rf"{NUMBER}\s*(?:个|款|名)?(?:最高|最多|最好|最畅销|最热销)", None),
-    ("bottom", rf"(?:后|倒数|bottom\s*|最低的|最少的|最差的|最便宜的)\s*{NUMBER}(?:名|个|款|位)?", None),
+    (
+        "bottom",
+        rf"(?:后|倒数|bottom\s*|最低的|最少的|最小的|最差的|最便宜的)\s*{NUMBER}(?:名|个|款|位)?",
+        None,
+    ),
     (
         "bottom",
         r"最低|最少|最差|最便宜|垫底|倒数|bottom|lowest|cheapest|least expensive|least|worst|fewest",
@@ -67,7 +71,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "hot",
-        r"热销|畅销|爆款|卖得最好|卖得最多|卖的最好|卖的最多|best[- ]?sell(?:ing|ers?)|top[- ]?selling|hottest",
+        r"热销|畅销|爆款|卖得最好|卖得最多|卖的最好|卖的最多|买得最多|买的最多|购买最多|best[- ]?sell(?:ing|ers?)|top[- ]?selling|hottest",
         None,
     ),
     (
@@ -77,23 +81,31 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "yoy",
-        r"同比|比去年同期|较去年同期|去年同期|同期相比|year[- ]over[- ]year|year[- ]on[- ]year|yoy|vs\.? last year|compared (?:with|to) last year",
+        r"同比|比去年同期|较去年同期|去年同期|同期相比|(?:compared (?:with|to)|vs\.?|versus|than) (?:the )?year before|year[- ]over[- ]year|year[- ]on[- ]year|yoy|vs\.? last year|compared (?:with|to) last year",
         None,
     ),
     (
         "pop",
-        r"环比|比上月|较上月|比上周|较上周|比上个月|month[- ]over[- ]month|mom|week[- ]over[- ]week|wow|period[- ]over[- ]period|previous period|sequential",
+        r"环比|比上月|较上月|比上周|较上周|比上个月|(?:compared (?:with|to)|vs\.?|versus|than) (?:the )?(?:previous|prior|(?:month|week|quarter|day) before)|month[- ]over[- ]month|mom|week[- ]over[- ]week|wow|period[- ]over[- ]period|previous period|sequential",
         None,
     ),
     ("share", r"占比|比例|比重|份额|占多少|贡献度|share|proportion|percentage|percent of|mix", None),
     ("grain", r"每天|每日|按天|按日|逐日|日度|每一天|daily|by day|per day|each day", "day"),
     ("grain", r"每周|按周|逐周|周度|每个星期|weekly|by week|per week|each week", "week"),
-    ("grain", r"每月|每个月|按月|逐月|月度|分月|各月|monthly|by month|per month|each month", "month"),
+    (
+        "grain",
+        r"每月|每个月|按月|逐月|月度|分月|各月|月份|哪个月|哪些月|monthly|by month|per month|each month|which months?",
+        "month",
+    ),
     ("grain", r"每季度|按季度|逐季|季度|各季度|quarterly|by quarter|per quarter", "quarter"),
     ("grain", r"每年|按年|逐年|年度|各年|yearly|annually|by year|per year", "year"),
     ("trend", r"趋势|走势|变化趋势|曲线|trend|over time|evolution", None),
     ("distribution", r"分布|构成|结构|distribution|breakdown|split", None),
-    ("profile", r"用户画像|买家画像|人群画像|画像|人群特征|profile|demographics", None),
+    (
+        "profile",
+        r"用户画像|买家画像|人群画像|画像|人群特征|(?:their |the )?(?:buyer|customer|user)s?'? profiles?|profile|demographics",
+        None,
+    ),
     (
         "above",
         rf"(?:超过|大于|高于|多于|不少于|不低于|至少|>=?|more than|greater than|over|above|at least)\s*{AMOUNT}",

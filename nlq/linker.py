@@ -9,6 +9,7 @@ gender)."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -172,8 +173,25 @@ class Linker:
                 if e not in entries
             ]
             if entries:
+                longer = self._homophone_extension(text, start, end)
+                if longer is not None:
+                    return longer
                 exact = any(e.source in {"name", "label", "value", "data"} for e in entries)
                 return Link(start, end, word, tuple(entries), "exact" if exact else "synonym")
+        return None
+
+    def _homophone_extension(self, text: str, start: int, end: int) -> Link | None:
+        """毛利律: the exact word 毛利 plus one character is a homophone of the longer
+        word 毛利率, a likelier reading than 毛利 followed by a stray character."""
+        if end >= len(text) or text[start:end].isascii():
+            return None
+        window = text[start : end + 1]
+        for key in self._fuzzy_keys:
+            same_length = len(key) == len(window) and key != window
+            if same_length and key.startswith(text[start:end]) and _pinyin_distance(window, key) == 0:
+                return Link(
+                    start, end + 1, window, tuple(self.lexicon.by_key[key]), "fuzzy", 1 - 1 / len(key)
+                )
         return None
 
     def _fuzzy(self, text: str, covered: list[bool], cuts: set[int]) -> list[Link]:
@@ -213,6 +231,11 @@ class Linker:
                     sound = _pinyin_distance(window, key)
                     if len(window) == 2 and sound:
                         continue
+                    # A substitution that sounds different must keep the word's last character:
+                    # 销鬘额 is 销售额, but 用户买 is 用户 + 买, not 用户名. (Omissions such as
+                    # 购买用户 for 购买用户数 are fine.)
+                    if sound and not english and len(window) == len(key) and window[-1] != key[-1]:
+                        continue
                     rank = (distance, sound, -(j - i))
                     if best is None or rank < best[0]:
                         best = (rank, j, key)
@@ -227,7 +250,7 @@ class Linker:
 
 
 def _inflections(word: str) -> list[str]:
-    if not word.isascii() or not word.isalpha() or len(word) < 3:
+    if not word.isascii() or not re.fullmatch(r"[a-z][a-z -]*[a-z]", word) or len(word) < 3:
         return []
     if word.endswith("ies"):
         return [word[:-3] + "y"]

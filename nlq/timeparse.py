@@ -110,6 +110,8 @@ UNITS = {
     "周": "week",
     "星期": "week",
     "个星期": "week",
+    "礼拜": "week",
+    "个礼拜": "week",
     "个月": "month",
     "月": "month",
     "年": "year",
@@ -313,12 +315,14 @@ PATTERNS: list[tuple[str, Resolver]] = [
     ),
     # campaigns
     (
-        rf"{Y_ZH}?(?P<c>" + "|".join(CAMPAIGN_ALIASES.values()) + r")(?:\s*(?P<y2>20\d\d))?",
+        rf"{Y_ZH}?\s*(?:the\s+)?(?P<c>"
+        + "|".join(CAMPAIGN_ALIASES.values())
+        + r")(?:\s*(?P<y2>20\d\d))?(?:\s*(?:大促|活动|期间|promotion|sale|campaign|period))?",
         lambda g, c: _campaign({"c": g["c"], "y": g["y"] or g["y2"]}, c),
     ),
     # relative periods
     (
-        rf"(?:近|最近|过去|近来)(?:(?P<half>半年)|(?P<n>{CNUM}|\d+)?\s*(?P<u>个星期|星期|个月|天|日|周|月|年))",
+        rf"(?:近|最近|过去|近来)(?:(?P<half>半年)|(?P<n>{CNUM}|\d+)?\s*(?P<u>个星期|星期|个礼拜|礼拜|个月|天|日|周|月|年))",
         _last,
     ),
     (rf"(?:the\s+)?(?:last|past|previous)\s+(?P<n>{EN_N})\s+(?P<u>days|weeks|months|years)", _last),
@@ -327,8 +331,14 @@ PATTERNS: list[tuple[str, Resolver]] = [
     (r"今天|今日|today", _day(0)),
     (r"昨天|昨日|yesterday", _day(-1)),
     (r"前天|the day before yesterday", _day(-2)),
-    (r"本周|这周|这个星期|本星期|this week|week to date|wtd", _calendar("week", 0, to_date=True)),
-    (r"上周|上星期|上个星期|上一周|last week|previous week", _calendar("week", -1, to_date=False)),
+    (
+        r"本周|这周|这个星期|本星期|这礼拜|本礼拜|这个礼拜|this week|week to date|wtd",
+        _calendar("week", 0, to_date=True),
+    ),
+    (
+        r"上周|上星期|上个星期|上一周|上礼拜|上个礼拜|last week|previous week",
+        _calendar("week", -1, to_date=False),
+    ),
     (r"本月|这个月|当月|this month|month to date|mtd", _calendar("month", 0, to_date=True)),
     (r"上个月|上月|上一个月|last month|previous month", _calendar("month", -1, to_date=False)),
     (r"本季度|这个季度|这季度|当季|this quarter|quarter to date|qtd", _calendar("quarter", 0, to_date=True)),

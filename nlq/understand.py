@@ -32,7 +32,12 @@ HOT_METRIC = "units_sold"
 PROFILE_METRIC = "buyers"
 LISTING_ROWS = 100
 PRICE_WORDS = re.compile(r"贵|便宜|expensive|cheap|pric")
-SALES_WORDS = re.compile(r"卖|销售|业绩|生意|sales|sold|sell|revenue")
+SALES_WORDS = re.compile(r"卖|销售|业绩|生意|消费|花了多少|sales|sold|sell|revenue|spend|spent|spending")
+HOT_PHRASE = re.compile(r"热销|畅销|爆款|[卖买][得的](?:最好|最多)|购买最多|best[- ]?sell")
+UNIT_WORDS = re.compile(
+    r"多少(?:台|件|个|份|部|瓶|盒|双|套|支)|几(?:台|件|个|份|部)|how many (?:units|items|pieces)"
+)
+ORDER_WORDS = re.compile(r"多少单|几单|多少笔|how many orders")
 USER_WORDS = re.compile(r"用户|会员|客户|顾客|人群|users?|customers?|members?")
 SINGULAR = re.compile(r"哪个|哪一个|哪家|哪款|哪位|是什么")  # English number comes from the noun
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -141,7 +146,9 @@ class Understander:
                 return self._follow_up(parse, previous)
             named_metric = any(x.entries[0].kind == "metric" for x in parse.links)
             by_price = any(c.kind in {"top", "bottom"} and PRICE_WORDS.search(c.text) for c in parse.cues)
-            wants_rows = parse.has("detail") or (by_price and not named_metric)
+            numbered = any(c.kind in {"top", "bottom"} and c.number for c in parse.cues)
+            rows_ranked = numbered and not self._dimensions(parse, []) and self._table_word(parse)
+            wants_rows = parse.has("detail") or (by_price and not named_metric) or rows_ranked
             listing = self._listing(parse) if wants_rows else None
             if listing is not None:
                 return listing
@@ -230,11 +237,7 @@ class Understander:
             )
             if any(normalise(w) in parse.text for w in words if w):
                 table_word = next(
-                    (
-                        x
-                        for x in parse.links
-                        if any(normalise(w) in x.text or x.text in normalise(w) for w in words)
-                    ),
+                    (x for x in parse.links if any(x.text in normalise(w) for w in words)),
                     None,
                 )
                 return table_word, model
@@ -245,6 +248,16 @@ class Understander:
                     if owner is not None:
                         return link, owner
         return None
+
+    def _table_word(self, parse: Parse) -> bool:
+        """Does the question name a listable table (最大的5笔退款)?"""
+        return any(
+            normalise(w) in parse.text
+            for m in self.layer.models
+            if m.detail
+            for w in (m.label.zh, m.label.en, *m.synonyms)
+            if w
+        )
 
     def _numeric_column(self, model: Model, mentioned: list[str]) -> str | None:
         """What "the most expensive" ranks by: a numeric dimension the question names,
@@ -327,6 +340,7 @@ class Understander:
     def _parse(self, question: str, language: Language, as_of: dt.date) -> Parse:
         # "order数" is the English noun with a Chinese counter: read it as "orders".
         text = MIXED_COUNT.sub(lambda m: m.group(1) + "s", normalise(question))
+        text = re.sub(r"\bavg\b", "average", text)
         times = find_times(text, as_of, self.campaigns)
         taken = [t.span for t in times]
         cues = find_cues(text, taken, self.linker.boundaries(text))
@@ -340,9 +354,18 @@ class Understander:
 
     # -- metrics -------------------------------------------------------------------------
     def _metrics(self, parse: Parse) -> list[str]:
+        """The metrics asked for: named ones, else the glossary's defaults for the
+        question's words, but only when the question is about the data at all."""
+        if not parse.links and not parse.times:
+            return []
         named = list(
             dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "metric")
         )
+        weakly_named = all(x.match == "fuzzy" for x in parse.links if x.entries[0].kind == "metric")
+        if named and weakly_named and UNIT_WORDS.search(parse.text):
+            return [HOT_METRIC]  # 卖了多少台 counts units, whatever 卖了多少 looked like
+        if named and weakly_named and ORDER_WORDS.search(parse.text):
+            return ["order_count"]
         if named:
             return named
         # A question is about a metric: when no word names one first-hand, a word that
@@ -355,10 +378,14 @@ class Understander:
                     for x in parse.links
                 ]
                 return [metric.target]
-        if parse.has("hot"):
+        if parse.has("hot") or HOT_PHRASE.search(parse.text):
             return [HOT_METRIC]
         if parse.has("profile"):
             return [PROFILE_METRIC]
+        if UNIT_WORDS.search(parse.text):
+            return [HOT_METRIC]
+        if ORDER_WORDS.search(parse.text):
+            return ["order_count"]
         if SALES_WORDS.search(parse.text):
             return ["gmv"]
         if USER_WORDS.search(parse.text) and (
@@ -428,7 +455,8 @@ class Understander:
         names, else the one nearest to the metrics."""
         chosen: dict[str, list[Entry]] = {}
         for link in parse.links:
-            values = [e for e in link.entries if e.kind == "value"]
+            # Only a word read first as a value is one (alternatives of "orders" are not filters).
+            values = [e for e in link.entries if e.kind == "value"] if link.entries[0].kind == "value" else []
             if not values:
                 continue
             named = [e for e in values if e.target in mentioned]
@@ -525,7 +553,7 @@ class Understander:
     @staticmethod
     def _thresholds(parse: Parse, query: SemanticQuery) -> list[MetricFilter]:
         """GMV超过100万的省份: a condition on the metric of each group (a total is not filtered)."""
-        if not query.dimensions:
+        if not query.dimensions and not query.time_grain:
             return []
         filters: list[MetricFilter] = []
         for cue in parse.cues:
