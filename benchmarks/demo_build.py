@@ -4,6 +4,7 @@ process. Prints a Markdown table. Usage: python benchmarks/demo_build.py [SCALE 
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -21,7 +22,8 @@ print(json.dumps({"seconds": time.perf_counter() - started,
 """
 
 
-def measure(scale: float) -> dict[str, float]:
+def measure(scale: float, keep: Path | None = None) -> dict[str, float]:
+    """One build in a fresh process; `keep` keeps the built file there."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "demo.duckdb"
         done = subprocess.run(
@@ -29,6 +31,9 @@ def measure(scale: float) -> dict[str, float]:
         )
         result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
         result["file_mib"] = out.stat().st_size / 2**20
+        if keep is not None:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(out, keep)
         return result
 
 

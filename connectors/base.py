@@ -54,4 +54,9 @@ class Connector(Protocol):
         """Catalog: table -> column -> type name."""
         ...
 
+    def data_version(self) -> str | None:
+        """Changes whenever the data may have: cached results of an older version
+        are not served. None when the engine cannot tell (results then expire)."""
+        ...
+
     def close(self) -> None: ...

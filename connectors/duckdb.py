@@ -61,5 +61,14 @@ class DuckDBConnector:
             catalog.setdefault(table, {})[column] = dtype
         return catalog
 
+    def data_version(self) -> str | None:
+        # A checkpoint or a write by another process changes the file (and its WAL).
+        parts = []
+        for file in (self.path, self.path.with_name(self.path.name + ".wal")):
+            if file.exists():
+                stat = file.stat()
+                parts.append(f"{stat.st_mtime_ns}:{stat.st_size}")
+        return "/".join(parts)
+
     def close(self) -> None:
         self._con.close()

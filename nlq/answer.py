@@ -26,6 +26,7 @@ class AnswerBlock(BaseModel):
     columns: list[str]
     rows: list[list[Cell]]
     chart: Chart = Field(default_factory=Chart)
+    cached: bool = False  # served from the result cache, not the engine
 
 
 class Timings(BaseModel):

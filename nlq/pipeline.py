@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from connectors import Connector, ConnectorError, open_connector
+from connectors import Connector, ConnectorError, QueryResult, open_connector
 from nlq.answer import AnswerBlock, AskResult, Chart
 from nlq.lexicon import Lexicon
+from nlq.result_cache import SHARED, CacheKey, ResultCache
 from semantic_layer.compiler import CompiledQuery, Compiler
 from semantic_layer.errors import QueryError
 from semantic_layer.expressions import canonical
@@ -57,12 +58,14 @@ class Pipeline:
         semantic: str | Path | None = None,
         role: str | None = "analyst",
         attributes: dict[str, Any] | None = None,
+        cache: ResultCache | None = SHARED,
     ) -> None:
         self.layer: SemanticLayer = load_cached(semantic or DEMO_SEMANTIC)
         self.db = ensure_demo(db)
         self.connector: Connector = open_connector(self.db)
         self.compiler = Compiler(self.layer, role=role, attributes=attributes, dialect=self.connector.dialect)
         self.tables = {m.table.split(".")[-1].lower() for m in self.layer.models if m.table}
+        self.cache = cache
 
     # -- semantic queries ------------------------------------------------------------------
     def compile(self, query: SemanticQuery) -> CompiledQuery:
@@ -74,7 +77,7 @@ class Pipeline:
         checked = guard(compiled.expression, tables=self.tables, max_rows=MAX_ROWS + 1)
         sql = checked.sql(dialect=compiled.dialect)
         compiled_at = time.perf_counter()
-        result = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
+        result, cached = self._execute(sql)
         done = time.perf_counter()
         block = AnswerBlock(
             title=title,
@@ -82,9 +85,22 @@ class Pipeline:
             columns=result.columns,
             rows=result.json_rows(),
             chart=choose_chart(query, result.columns),
+            cached=cached,
         )
         timings = {"compile": (compiled_at - started) * 1000, "execute": (done - compiled_at) * 1000}
         return block, timings
+
+    def _execute(self, sql: str) -> tuple[QueryResult, bool]:
+        """The rows of the final SQL, from the result cache when the data has not changed."""
+        if self.cache is None:
+            return self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S), False
+        key = CacheKey(str(self.db), self.connector.data_version(), sql, MAX_ROWS)
+        result = self.cache.get(key)
+        if result is not None:
+            return result, True
+        result = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
+        self.cache.put(key, result)
+        return result, False
 
     # -- questions -------------------------------------------------------------------------------
     @cached_property

@@ -1,0 +1,68 @@
+"""End-to-end answer time against the hand-written gold SQL on the same DuckDB
+in the same run: the ratio is the figure. Also the engine time of nlq's SQL
+against the gold SQL, to find compiled SQL that is slower than it should be."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval.benchmark import BenchmarkItem, load_benchmark
+from nlq.pipeline import Pipeline
+
+
+@dataclass
+class Timing:
+    id: str
+    question: str
+    end_to_end_ms: list[float] = field(default_factory=list)
+    nlq_execute_ms: list[float] = field(default_factory=list)
+    gold_ms: list[float] = field(default_factory=list)
+    sql: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.end_to_end_ms) / statistics.median(self.gold_ms)
+
+    @property
+    def execute_ratio(self) -> float:
+        return statistics.median(self.nlq_execute_ms) / statistics.median(self.gold_ms)
+
+
+def measure(benchmark: Path, db: Path, *, repeats: int = 3) -> list[Timing]:
+    """Each question answered by nlq (result cache off) and its gold SQL run,
+    interleaved so both see the same machine state; one warm-up round first."""
+    pipeline = Pipeline(db=db, cache=None)
+    items = [i for i in load_benchmark(benchmark) if i.expect == "answer" and i.golds]
+    timings = {item.id: Timing(item.id, item.question) for item in items}
+    for round_ in range(repeats + 1):
+        for item in items:
+            answered = _answer(pipeline, item)
+            gold = _gold(pipeline, item)
+            if round_ == 0 or answered is None:
+                continue
+            timing = timings[item.id]
+            timing.end_to_end_ms.append(answered[0])
+            timing.nlq_execute_ms.append(answered[1])
+            timing.gold_ms.append(gold)
+            timing.sql = answered[2]
+    pipeline.close()
+    return [t for t in timings.values() if t.end_to_end_ms]
+
+
+def _answer(pipeline: Pipeline, item: BenchmarkItem) -> tuple[float, float, list[str]] | None:
+    started = time.perf_counter()
+    result = pipeline.ask(item.question, as_of=item.as_of)
+    elapsed = (time.perf_counter() - started) * 1000
+    if result.status != "answered":
+        return None
+    return elapsed, result.timings_ms.execute, [a.sql for a in result.answers]
+
+
+def _gold(pipeline: Pipeline, item: BenchmarkItem) -> float:
+    started = time.perf_counter()
+    for sql in item.golds:
+        pipeline.connector.execute(sql)
+    return (time.perf_counter() - started) * 1000
