@@ -41,7 +41,9 @@ def measure(benchmark: Path, db: Path, *, repeats: int = 5) -> list[Sample]:
                     compiled = pipeline.compile(step.query)
                 except QueryError:
                     continue
-                guard(compiled.expression, tables=pipeline.tables, max_rows=MAX_ROWS + 1).sql(dialect=compiled.dialect)
+                guard(compiled.expression, tables=pipeline.tables, max_rows=MAX_ROWS + 1).sql(
+                    dialect=compiled.dialect
+                )
             done = time.perf_counter()
             samples.append(Sample(item.id, (understood - started) * 1000, (done - understood) * 1000))
     pipeline.close()
