@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # The accuracy floor is the accuracy reached on the dev benchmark: raise it, never lower it.
-EVAL_FLOOR := 0.995
+EVAL_FLOOR := 1.0
 
 test: lint
 	$(BIN)/pytest -q

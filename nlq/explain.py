@@ -59,7 +59,14 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
                 "pop": "compared with the previous period",
             }[query.compare]
         )
-    if query.share:
+    if query.focus:
+        focused = (
+            "，".join(_filter(f, layer, zh) for f in query.focus)
+            if zh
+            else " and ".join(_filter(f, layer, zh) for f in query.focus)
+        )
+        words.append(f"看{focused}占全部的比例" if zh else f"the share of {focused} in the total")
+    elif query.share:
         words.append("计算占比" if zh else "with share of total")
     if query.order_by and query.limit:
         direction = query.order_by[0].desc

@@ -223,6 +223,9 @@ class Linker:
                 for key in self._fuzzy_keys:
                     if abs(len(key) - len(window)) > (0 if english else limit):
                         continue
+                    # English typos keep the first letter: "came" is not a slip for "name".
+                    if english and key[0] != window[0]:
+                        continue
                     distance = DamerauLevenshtein.distance(window, key, score_cutoff=limit)
                     if distance > limit:
                         continue

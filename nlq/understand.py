@@ -23,7 +23,7 @@ from nlq.linker import Link, Linker
 from nlq.safety import screen
 from nlq.timeparse import Campaign, TimeMatch, find_times
 from semantic_layer.graph import JoinGraph
-from semantic_layer.model import DerivedMetric, Grain, Model, RatioMetric, SemanticLayer
+from semantic_layer.model import DerivedMetric, Grain, Model, RatioMetric, SemanticLayer, SimpleMetric
 from semantic_layer.query import Filter, MetricFilter, OrderBy, SemanticQuery, TimeRange
 
 Language = Literal["zh", "en"]
@@ -197,6 +197,8 @@ class Understander:
         filters += self._term_filters(scoped)
         columns = [c if "." in c else f"{model.name}.{c}" for c in model.detail]
         time_range, time_text = self._time_range(parse)
+        if time_range.start is None and parse.has("yoy", "pop"):
+            time_range, time_text = self._comparison_default(parse)
         too_late = self._no_data_yet(parse, time_range)
         if too_late is not None:
             return too_late
@@ -358,6 +360,9 @@ class Understander:
         question's words, but only when the question is about the data at all."""
         if not parse.links and not parse.times:
             return []
+        histogram = self._histogram(parse)
+        if histogram is not None:
+            return [histogram]
         named = list(
             dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "metric")
         )
@@ -442,6 +447,68 @@ class Understander:
             worst = max(worst, best)
         return worst
 
+    def _histogram(self, parse: Parse) -> str | None:
+        """评分分布, 星级分布: the distribution of a column counts the model's rows by
+        its values, whether the question named the column or its average. The word
+        becomes a dimension link; the count is the metric."""
+        if not parse.has("distribution"):
+            return None
+        named = [x for x in parse.links if x.entries[0].kind == "metric"]
+        for link in parse.links:
+            entry = link.entries[0]
+            if entry.kind == "metric" and named == [link]:
+                found = self._averaged_dimension(entry.target)
+            elif entry.kind == "dimension" and not named:
+                found = self._dimension_home(entry.target)
+            else:
+                continue
+            count = self._row_count(found[0]) if found else None
+            if found is None or count is None:
+                continue
+            dimension = Entry("dimension", found[1], entry.surface, entry.source)
+            parse.links = [
+                Link(x.start, x.end, x.text, (dimension,), x.match, x.score) if x is link else x
+                for x in parse.links
+            ]
+            return count
+        return None
+
+    def _averaged_dimension(self, metric_name: str) -> tuple[Model, str] | None:
+        """The dimension whose column an average metric averages (平均评分 -> 星级)."""
+        metric = self.layer.metric(metric_name)
+        if not isinstance(metric, SimpleMetric) or metric.filter is not None:
+            return None
+        model_name, _, measure_name = metric.measure.partition(".")
+        model = self.layer.model(model_name)
+        measure = model.measure(measure_name) if model else None
+        if model is None or measure is None or measure.agg != "avg" or measure.filter is not None:
+            return None
+        column = measure.expr or measure.name
+        dimension = next((d for d in model.dimensions if (d.expr or d.name) == column), None)
+        return (model, dimension.name) if dimension else None
+
+    def _dimension_home(self, name: str) -> tuple[Model, str] | None:
+        model_name, _, dimension_name = name.rpartition(".")
+        for model in self.layer.models:
+            if (not model_name or model.name == model_name) and model.dimension(dimension_name):
+                return model, dimension_name
+        return None
+
+    def _row_count(self, model: Model) -> str | None:
+        """The metric counting a model's rows as they are, unfiltered (评价数 for reviews)."""
+        for metric in self.layer.metrics:
+            if not isinstance(metric, SimpleMetric) or metric.filter is not None:
+                continue
+            model_name, _, measure_name = metric.measure.partition(".")
+            measure = model.measure(measure_name) if model_name == model.name else None
+            if measure is None or measure.filter is not None:
+                continue
+            if measure.agg == "count" or (
+                measure.agg == "count_distinct" and measure.expr == model.primary_key
+            ):
+                return metric.name
+        return None
+
     def _dimensions(self, parse: Parse, metrics: list[str]) -> list[str]:
         return list(
             dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "dimension")
@@ -501,6 +568,8 @@ class Understander:
             d for d, entries in values.items() if len(entries) > 1
         ]
         time_range, time_text = self._time_range(parse)
+        if time_range.start is None and parse.has("yoy", "pop"):
+            time_range, time_text = self._comparison_default(parse)
         too_late = self._no_data_yet(parse, time_range)
         if too_late is not None:
             return too_late
@@ -511,6 +580,12 @@ class Understander:
             group = ["product_name"] if parse.has("hot") else group
         if profile and ranking and not group:
             group = ["product_name"]
+        focus: list[Filter] = []
+        if parse.has("share") and not group and not profile and values:
+            # 美妆占GMV的比例: the value's share among all values of its dimension.
+            focus = [f for f in filters if f.dimension in values]
+            filters = [f for f in filters if f.dimension not in values]
+            group = [f.dimension for f in focus]
 
         base = SemanticQuery(
             metrics=metrics,
@@ -522,6 +597,7 @@ class Understander:
             share=[m for m in metrics if self._additive(m)]
             if parse.has("share") and (group or profile)
             else [],
+            focus=focus,
         )
         if ranking and base.dimensions:
             base = self._ranked(base, parse, ranking)
@@ -650,6 +726,20 @@ class Understander:
                 start = parse.as_of - dt.timedelta(days=term.last_days - 1)
                 return TimeRange(start=start, end=parse.as_of), link.text
         return TimeRange(end=parse.as_of), ""
+
+    @staticmethod
+    def _comparison_default(parse: Parse) -> tuple[TimeRange, str]:
+        """A comparison needs a period: 同比 without one compares the year to date with
+        the same days last year, 环比 the month to date with the month before (a trend
+        compares each period of this year). The interpretation names the period."""
+        as_of = parse.as_of
+        month = not parse.has("yoy") and not parse.has("trend", "grain")
+        start = as_of.replace(day=1) if month else as_of.replace(month=1, day=1)
+        if parse.language == "zh":
+            text = "默认本月" if month else "默认今年以来"
+        else:
+            text = "this month by default" if month else "year to date by default"
+        return TimeRange(start=start, end=as_of), text
 
     @staticmethod
     def _grain(parse: Parse, time_range: TimeRange) -> Grain | None:

@@ -450,6 +450,9 @@ class Compiler:
     def _filter_predicate(self, plan: FactPlan, flt: Filter) -> exp.Expr:
         model, dimension, _ = self._resolve_dimension(flt.dimension, plan.home, plan.leaves, semi_join=True)
         column = canonical(dimension.sql, model.name, self.source_dialect)
+        return self._predicate(column, flt, dimension)
+
+    def _predicate(self, column: exp.Expr, flt: Filter, dimension: Dimension) -> exp.Expr:
         values = [self._typed(v, dimension) for v in flt.values]
         op = flt.op
         if op in {"=", "in"}:
@@ -842,7 +845,21 @@ class Compiler:
             )
         if where:
             select = select.where(exp.and_(*where) if len(where) > 1 else where[0])
+        if query.focus:
+            select = self._focus(select, query, columns)
         return self._order(select, query, columns), columns
+
+    def _focus(self, select: exp.Select, query: SemanticQuery, columns: list[OutputColumn]) -> exp.Select:
+        """Keep the focused rows only after the shares saw every row."""
+        conditions = [
+            self._predicate(exp.column(self._output_name(flt.dimension)), flt, self._dimension(flt.dimension))
+            for flt in query.focus
+        ]
+        return (
+            exp.select(*[exp.column(c.name) for c in columns])
+            .from_(select.subquery("shares"))
+            .where(exp.and_(*conditions) if len(conditions) > 1 else conditions[0])
+        )
 
     def _order(self, select: exp.Select, query: SemanticQuery, columns: list[OutputColumn]) -> exp.Select:
         names = [c.name for c in columns]
@@ -869,11 +886,14 @@ class Compiler:
         return select
 
     def _dimension_label(self, reference: str) -> Label:
+        return self._dimension(reference).label
+
+    def _dimension(self, reference: str) -> Dimension:
         model_name, _, name = reference.rpartition(".")
         for model in self.layer.models:
             if model_name and model.name != model_name:
                 continue
             dimension = model.dimension(name)
             if dimension is not None:
-                return dimension.label
+                return dimension
         raise QueryError(f"unknown dimension: {reference}", f"未知维度：{reference}")

@@ -91,9 +91,16 @@ class SemanticQuery(QueryModel):
     compare: Literal["yoy", "pop"] | None = None
     # Metrics to add a share-of-total column for.
     share: list[str] = Field(default_factory=list)
+    # Rows to keep once shares are computed over all of them: "美妆占GMV的比例" is the
+    # 美妆 row of the GMV share by category, not the share within 美妆 (always 1).
+    focus: list[Filter] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _something_to_show(self) -> SemanticQuery:
         if not self.metrics and not self.dimensions:
             raise ValueError("a query needs at least one metric or one dimension")
+        outputs = {d.rpartition(".")[2] for d in self.dimensions}
+        for flt in self.focus:
+            if flt.dimension.rpartition(".")[2] not in outputs:
+                raise ValueError(f"focus on {flt.dimension}, which is not a dimension of the query")
         return self

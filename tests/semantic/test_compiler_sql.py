@@ -30,6 +30,12 @@ QUERIES: dict[str, dict[str, Any]] = {
         "metrics": ["refund_rate", "buyers"],
         "dimensions": ["category"],
     },
+    "share of one value over all": {
+        "metrics": ["gmv"],
+        "dimensions": ["channel"],
+        "share": ["gmv"],
+        "focus": [{"dimension": "channel", "values": ["天猫"]}],
+    },
     "semi-join filter": {
         "metrics": ["order_count"],
         "filters": [{"dimension": "reason", "values": ["质量问题"]}],
@@ -171,3 +177,10 @@ def test_time_grain_must_be_declared(tmp_path: Path) -> None:
     with pytest.raises(QueryError) as error:
         compiler.compile(SemanticQuery(metrics=["stock_qty"], time_grain="day"))
     assert "week, month" in error.value.en and "按日期" in error.value.zh
+
+
+def test_focus_must_name_a_dimension_of_the_query() -> None:
+    with pytest.raises(ValueError, match="focus on category"):
+        SemanticQuery(
+            metrics=["gmv"], dimensions=["channel"], focus=[{"dimension": "category", "values": ["美妆"]}]
+        )  # type: ignore[list-item]

@@ -245,6 +245,36 @@ def test_explicit_comparisons(pipeline: Pipeline, con: duckdb.DuckDBPyConnection
     assert same_period.answers[0].columns == ["gmv", "gmv_previous", "gmv_growth"]
 
 
+def _gmv(con: duckdb.DuckDBPyConnection, start: str, end_exclusive: str) -> float:
+    return float(
+        con.execute(
+            "SELECT SUM(oi.amount) FROM order_items oi JOIN orders o USING (order_id) WHERE o.pay_time IS NOT NULL"
+            " AND o.order_time >= ? AND o.order_time < ?",
+            [start, end_exclusive],
+        ).fetchone()[0]
+    )
+
+
+def test_comparison_without_a_period_states_its_default(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    as_of = dt.date(2026, 6, 15)
+    yoy = pipeline.ask("GMV同比", as_of=as_of)
+    assert yoy.status == "answered"
+    assert "默认今年以来（2026-01-01 至 2026-06-15）" in yoy.interpretation
+    current, previous, growth = yoy.answers[0].rows[0]
+    assert close(current, _gmv(con, "2026-01-01", "2026-06-16"))
+    assert close(previous, _gmv(con, "2025-01-01", "2025-06-16"))
+    assert close(growth, (current - previous) / previous)
+
+    pop = pipeline.ask("what about GMV month over month", as_of=as_of)
+    assert "this month by default (2026-06-01 to 2026-06-15)" in pop.interpretation
+    current, previous, _ = pop.answers[0].rows[0]
+    # 环比 of a partial month: the 15 days before it (time.md).
+    assert close(current, _gmv(con, "2026-06-01", "2026-06-16"))
+    assert close(previous, _gmv(con, "2026-05-17", "2026-06-01"))
+
+
 def test_threshold_on_a_metric_filters_groups(pipeline: Pipeline) -> None:
     everything = pipeline.ask("各省份的GMV", as_of=AS_OF).answers[0].rows
     above = pipeline.ask("各省份GMV超过500万的有哪些", as_of=AS_OF)
@@ -267,3 +297,42 @@ def test_listings(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
     assert all(
         row[-1] == "钻石会员" and row[0].endswith("*") for row in members.answers[0].rows
     )  # names masked
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [("本月美妆GMV占总GMV的比例", "zh"), ("what share of GMV came from beauty this month", "en")],
+)
+def test_share_of_one_value_is_taken_over_all_values(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str, language: str
+) -> None:
+    result = pipeline.ask(question, as_of=dt.date(2026, 6, 15))
+    [answer] = result.answers
+    assert answer.rows[0][0] == "美妆" and len(answer.rows) == 1
+    expected = con.execute(
+        "SELECT SUM(oi.amount) FILTER (WHERE p.category = '美妆') / SUM(oi.amount) FROM order_items oi"
+        " JOIN orders o USING (order_id) JOIN products p USING (product_id) WHERE o.pay_time IS NOT NULL"
+        " AND o.order_time >= '2026-06-01' AND o.order_time < '2026-06-16'"
+    ).fetchone()[0]
+    assert close(answer.rows[0][answer.columns.index("gmv_share")], expected)
+    assert (
+        "占全部的比例" if language == "zh" else "share of 美妆 (category) in the total"
+    ) in result.interpretation
+
+
+@pytest.mark.parametrize("question", ["评分分布", "星级分布", "rating distribution"])
+def test_distribution_of_a_column_counts_rows_by_its_values(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    [answer] = pipeline.ask(question, as_of=AS_OF).answers
+    expected = con.execute(
+        "SELECT rating, COUNT(*) FROM reviews WHERE review_time < '2026-07-01' GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert answer.columns == ["stars", "review_count"]
+    assert [tuple(r) for r in answer.rows] == expected
+
+
+def test_distribution_without_an_unfiltered_count_asks_for_the_metric(pipeline: Pipeline) -> None:
+    # order_count counts paid orders only: by status it would hide the unpaid ones.
+    result = pipeline.ask("订单状态分布", as_of=AS_OF)
+    assert result.status == "clarify" and not result.answers
