@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from pypinyin import lazy_pinyin
+
 from semantic_layer.model import SemanticLayer
 
 Kind = Literal["metric", "dimension", "value", "term"]
@@ -62,6 +64,11 @@ class Lexicon:
             entries += _named("term", term.name, term.label.zh, term.label.en, term.synonyms)
         for dimension_name, values in (data_values or {}).items():
             entries += [Entry("value", dimension_name, value, "data", value) for value in values]
+            entries += [
+                Entry("value", dimension_name, spelled, "alias", value)
+                for value in values
+                if (spelled := _romanised(value))
+            ]
         return cls(entries)
 
     def lookup(self, text: str) -> list[Entry]:
@@ -79,6 +86,14 @@ def _named(kind: Kind, name: str, zh: str, en: str, synonyms: list[str]) -> list
         Entry(kind, name, en, "label"),
     ]
     return entries + [Entry(kind, name, s, "synonym") for s in synonyms]
+
+
+def _romanised(value: str) -> str | None:
+    """Shanghai for 上海, Huawei for 华为: English questions name Chinese places and
+    brands in pinyin. Only short all-Chinese values, where the spelling is the name."""
+    if not 2 <= len(value) <= 4 or not all("\u4e00" <= ch <= "\u9fff" for ch in value):
+        return None
+    return "".join(lazy_pinyin(value))
 
 
 def _typed(value: str, kind: str) -> str | int | float:

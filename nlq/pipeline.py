@@ -216,7 +216,9 @@ class Pipeline:
             result.message = _engine_message(str(error), language)
             result.answers = []
         except Exception as error:  # the boundary: whatever went wrong, the user gets a sentence
-            LOG.exception("question failed: %r", question)
+            # One line for the operator; the traceback only when debugging, never to the user.
+            LOG.error("question failed: %r (%s: %s)", question, type(error).__name__, error)
+            LOG.debug("question failed", exc_info=True)
             result.status = "error"
             result.message = _engine_message(f"{type(error).__name__}", language)
             result.answers = []

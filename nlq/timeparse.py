@@ -220,6 +220,9 @@ def _campaign(g: Groups, ctx: Context) -> Resolved:
     if not rows:
         return None
     chosen = max(rows, key=lambda c: c.start_date)
+    if g.get("day"):
+        # 双11当天: the day the campaign is named after, its last day.
+        return chosen.end_date, chosen.end_date, None
     return chosen.start_date, chosen.end_date, None
 
 
@@ -317,8 +320,9 @@ PATTERNS: list[tuple[str, Resolver]] = [
     (
         rf"{Y_ZH}?\s*(?:the\s+)?(?P<c>"
         + "|".join(CAMPAIGN_ALIASES.values())
-        + r")(?:\s*(?P<y2>20\d\d))?(?:\s*(?:大促|活动|期间|promotion|sale|campaign|period))?",
-        lambda g, c: _campaign({"c": g["c"], "y": g["y"] or g["y2"]}, c),
+        + r")(?:\s*(?P<y2>20\d\d))?(?:\s*(?:大促|活动|期间|promotion|sale|campaign|period))?"
+        + r"(?:\s*(?P<day>当天|当日|那天|那一天|on the day|day))?",
+        lambda g, c: _campaign({"c": g["c"], "y": g["y"] or g["y2"], "day": g["day"]}, c),
     ),
     # relative periods
     (

@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -33,7 +34,10 @@ PROFILE_METRIC = "buyers"
 LISTING_ROWS = 100
 PRICE_WORDS = re.compile(r"贵|便宜|expensive|cheap|pric")
 SALES_WORDS = re.compile(r"卖|销售|业绩|生意|消费|花了多少|sales|sold|sell|revenue|spend|spent|spending")
-HOT_PHRASE = re.compile(r"热销|畅销|爆款|[卖买][得的](?:最好|最多)|购买最多|best[- ]?sell")
+HOT_PHRASE = re.compile(
+    r"热销|畅销|爆款|[卖买][得的](?:最好|最多)|购买最多|(?:最|最常|最爱|喜欢|爱)买|best[- ]?sell|most popular"
+)
+BUY_WORDS = re.compile(r"买过|购买过|下过单|下单过|买了|bought|purchased")
 UNIT_WORDS = re.compile(
     r"多少(?:台|件|个|份|部|瓶|盒|双|套|支)|几(?:台|件|个|份|部)|how many (?:units|items|pieces)"
 )
@@ -393,6 +397,8 @@ class Understander:
             return ["order_count"]
         if SALES_WORDS.search(parse.text):
             return ["gmv"]
+        if USER_WORDS.search(parse.text) and BUY_WORDS.search(parse.text):
+            return [PROFILE_METRIC]  # 有多少用户买过美妆: people who bought are buyers
         if USER_WORDS.search(parse.text) and (
             parse.has("distribution", "share") or self._dimensions(parse, [])
         ):
@@ -509,6 +515,25 @@ class Understander:
                 return metric.name
         return None
 
+    def _coarsest(self, entries: list[Entry]) -> list[Entry]:
+        """北京 is a province and a city of the same users: the same rows either way,
+        so the coarser dimension is meant. Values in different models stay ambiguous."""
+        homes = [self._dimension_home(e.target) for e in entries]
+        if any(h is None for h in homes) or len({h[0].name for h in homes if h}) > 1:
+            return entries
+        fewest = min(self._cardinality[e.target] for e in entries)
+        return [e for e in entries if self._cardinality[e.target] == fewest]
+
+    @cached_property
+    def _cardinality(self) -> dict[str, int]:
+        """How many values each dimension has in the lexicon."""
+        values: dict[str, set[object]] = {}
+        for entries in self.lexicon.by_key.values():
+            for entry in entries:
+                if entry.kind == "value":
+                    values.setdefault(entry.target, set()).add(entry.value)
+        return {name: len(found) for name, found in values.items()}
+
     def _dimensions(self, parse: Parse, metrics: list[str]) -> list[str]:
         return list(
             dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "dimension")
@@ -532,7 +557,7 @@ class Understander:
             else:
                 costs = {e.target: self._cost(e.target, metrics, homes) for e in values}
                 best = min(costs.values())
-                nearest = [e for e in values if costs[e.target] == best]
+                nearest = self._coarsest([e for e in values if costs[e.target] == best])
                 if len({e.target for e in nearest}) > 1:
                     raise Ambiguous(link.text, [e.target for e in nearest])
                 pick = nearest[0]

@@ -413,9 +413,12 @@ class Compiler:
                 ranked.append(((sum(e.to_many for e in path), len(path)), model, path))
         if not ranked:
             subject = leaves[0].metric.label if leaves else home.label
+            wanted = candidates[0].dimension(name)
+            label = wanted.label if wanted else Label(zh=reference, en=reference)
             raise QueryError(
-                f"{subject.en} cannot be broken down or filtered by {reference}",
-                f"“{subject.zh}”无法按“{reference}”分析",
+                f"{subject.en} cannot be broken down or filtered by {label.en}: "
+                f"no {home.label.en} row belongs to exactly one {label.en}",
+                f"“{subject.zh}”无法按“{label.zh}”分析：一条{home.label.zh}记录不只对应一个{label.zh}",
             )
         ranked.sort(key=lambda item: item[0])
         best = [item for item in ranked if item[0] == ranked[0][0]]

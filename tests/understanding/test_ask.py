@@ -336,3 +336,37 @@ def test_distribution_without_an_unfiltered_count_asks_for_the_metric(pipeline: 
     # order_count counts paid orders only: by status it would hide the unpaid ones.
     result = pipeline.ask("订单状态分布", as_of=AS_OF)
     assert result.status == "clarify" and not result.answers
+
+
+def test_pinyin_names_and_same_rows_values_resolve(pipeline: Pipeline) -> None:
+    shanghai = pipeline.ask("best selling products in Shanghai last month", as_of=AS_OF)
+    assert shanghai.status == "answered"
+    assert [f.values for f in _filters(pipeline, "best selling products in Shanghai last month")] == [
+        ["上海"]
+    ]
+    # 北京 is both a province and a city of the same rows: the coarser one, no question asked.
+    beijing = pipeline.ask("北京用户的复购率", as_of=AS_OF)
+    assert beijing.status == "answered" and "北京（省份）" in beijing.interpretation
+
+
+def _filters(pipeline: Pipeline, question: str) -> list[Any]:
+    understanding = pipeline.understander.understand(question, AS_OF)
+    return [f for step in understanding.steps for f in step.query.filters]
+
+
+def test_campaign_day_buyers_and_refund_reasons(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    day = pipeline.ask("双十一当天的订单数", as_of=AS_OF)
+    assert "2025-11-11 至 2025-11-11" in day.interpretation
+    expected = con.execute(
+        "SELECT COUNT(*) FROM orders WHERE pay_time IS NOT NULL AND CAST(order_time AS DATE) = '2025-11-11'"
+    ).fetchone()[0]
+    assert day.answers[0].rows[0][0] == expected
+
+    bought = pipeline.ask("有多少用户买过美妆", as_of=AS_OF)
+    assert bought.answers[0].columns == ["buyers"]
+
+    reasons = pipeline.ask("退款原因分布", as_of=AS_OF)
+    expected_rows = con.execute(
+        "SELECT reason, COUNT(*) FROM refunds WHERE refund_time < '2026-07-01' GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert sorted(tuple(r) for r in reasons.answers[0].rows) == sorted(expected_rows)
