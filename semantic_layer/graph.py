@@ -19,6 +19,8 @@ class Edge:
     target_key: str
     # Walking from source to target may repeat source rows (a one-to-many edge).
     to_many: bool
+    # Every source row finds its target row (a required many-to-one edge).
+    always_matches: bool = False
 
 
 def normalise(rel: Relationship) -> tuple[str, str, str, str, bool]:
@@ -35,7 +37,9 @@ class JoinGraph:
         self.edges: dict[str, list[Edge]] = {m.name: [] for m in layer.models}
         for rel in layer.relationships:
             many, many_key, one, one_key, one_to_one = normalise(rel)
-            self.edges.setdefault(many, []).append(Edge(many, many_key, one, one_key, to_many=False))
+            self.edges.setdefault(many, []).append(
+                Edge(many, many_key, one, one_key, to_many=False, always_matches=rel.required)
+            )
             self.edges.setdefault(one, []).append(Edge(one, one_key, many, many_key, to_many=not one_to_one))
 
     def path(

@@ -215,3 +215,20 @@ def test_build_is_idempotent(tmp_path: Path) -> None:
     assert "up to date" in again.summary()
     rebuilt = build_warehouse(path, scale=0.05, seed=4)
     assert not rebuilt.skipped and path.stat().st_mtime_ns != stamp
+
+
+def test_relationships_declared_required_hold_in_the_data(con: duckdb.DuckDBPyConnection) -> None:
+    """`required: true` promises every row finds its parent (the compiler then joins inner)."""
+    from semantic_layer.loader import load_layer
+
+    layer, _ = load_layer(Path(__file__).resolve().parents[1] / "nlq" / "demo" / "semantic")
+    required = [r for r in layer.relationships if r.required]
+    assert len(required) >= 6
+    for rel in required:
+        child, key = rel.from_.split(".")
+        parent, parent_key = rel.to.split(".")
+        orphans = con.execute(
+            f"SELECT COUNT(*) FROM {child} c WHERE c.{key} IS NULL"
+            f" OR NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_key} = c.{key})"
+        ).fetchone()[0]
+        assert orphans == 0, rel

@@ -184,3 +184,14 @@ def test_focus_must_name_a_dimension_of_the_query() -> None:
         SemanticQuery(
             metrics=["gmv"], dimensions=["channel"], focus=[{"dimension": "category", "values": ["美妆"]}]
         )  # type: ignore[list-item]
+
+
+def test_required_relationships_join_inner_and_others_left(layer: Any) -> None:
+    compiler = Compiler(layer, role="admin")
+    sql = compiler.compile(SemanticQuery(metrics=["gmv"], dimensions=["category", "campaign_name"])).sql()
+    joins = {
+        j.this.alias_or_name: j.args.get("side") or j.args.get("kind")
+        for j in sqlglot.parse_one(sql).find_all(exp.Join)
+    }
+    assert joins["products"] in {None, "INNER"} and joins["orders"] in {None, "INNER"}
+    assert joins["campaigns"] == "LEFT"  # orders.campaign_id may be NULL
