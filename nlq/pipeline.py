@@ -20,7 +20,7 @@ from nlq.lexicon import Lexicon
 from semantic_layer.compiler import CompiledQuery, Compiler
 from semantic_layer.errors import QueryError
 from semantic_layer.expressions import canonical
-from semantic_layer.guard import guard
+from semantic_layer.guard import guard, guard_sql
 from semantic_layer.loader import load_cached
 from semantic_layer.model import SemanticLayer
 from semantic_layer.query import Filter, SemanticQuery
@@ -62,7 +62,7 @@ class Pipeline:
         self.db = ensure_demo(db)
         self.connector: Connector = open_connector(self.db)
         self.compiler = Compiler(self.layer, role=role, attributes=attributes, dialect=self.connector.dialect)
-        self.tables = {m.table.split(".")[-1].lower() for m in self.layer.models if m.table}
+        self.tables = {m.table.lower() for m in self.layer.models if m.table}
 
     # -- semantic queries ------------------------------------------------------------------
     def compile(self, query: SemanticQuery) -> CompiledQuery:
@@ -73,6 +73,8 @@ class Pipeline:
         compiled = self.compile(query)
         checked = guard(compiled.expression, tables=self.tables, max_rows=MAX_ROWS + 1)
         sql = checked.sql(dialect=compiled.dialect)
+        # Again on the text that will run: what the generator wrote is what is checked.
+        guard_sql(sql, dialect=compiled.dialect, tables=self.tables, max_rows=MAX_ROWS + 1)
         compiled_at = time.perf_counter()
         result = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
         done = time.perf_counter()

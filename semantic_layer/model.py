@@ -228,7 +228,10 @@ class Role(Named):
     # model.column -> a masking kind (phone, name, email, redact, null) or a SQL expression over `value`.
     masks: dict[str, str] = Field(default_factory=dict)
     hidden: list[str] = Field(default_factory=list)
+    # May run SQL typed by a person (`nlq sql`); it still reads through the role's views.
     raw_sql: bool = False
+    # May read the engine's catalog (information_schema) in raw SQL.
+    catalog: bool = False
 
 
 class SemanticLayer(Strict):
