@@ -65,7 +65,7 @@ class AuditRecord(BaseModel):
         values = self.model_dump()
         values["time"] = self.time.astimezone(dt.UTC).isoformat()
         values["sql"] = json.dumps(self.sql, ensure_ascii=False)
-        return tuple(values[f] for f in FIELDS)
+        return tuple(_storable(values[f]) for f in FIELDS)
 
     @classmethod
     def from_row(cls, id: int, row: Iterable[Any]) -> AuditRecord:
@@ -296,6 +296,14 @@ class PostgresAuditLog:
                 connection.close()
             self._connections.clear()
         self._local = threading.local()
+
+
+def _storable(value: Any) -> Any:
+    """Text any store accepts: whatever was typed (lone surrogates, NUL bytes) is
+    recorded, with the unstorable characters replaced by U+FFFD."""
+    if not isinstance(value, str):
+        return value
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
 
 
 def _since(since: dt.datetime | None) -> str:

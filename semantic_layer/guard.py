@@ -80,6 +80,8 @@ FORBIDDEN_FUNCTIONS = frozenset(
         "remote",
     }
 )
+# What a role with `catalog: true` may read.
+CATALOG_SCHEMAS = frozenset({"information_schema", "pg_catalog"})
 # Whole families of engine functions that read files, catalogs or settings.
 FORBIDDEN_PREFIXES = (
     "read_",
@@ -146,7 +148,7 @@ def check(tree: exp.Expr, *, tables: set[str], system_tables: bool = False) -> e
         name = table.name.lower()
         qualified = ".".join(part.name.lower() for part in table.parts)
         if schema in SYSTEM_SCHEMAS or name in SYSTEM_SCHEMAS:
-            if system_tables and schema in SYSTEM_SCHEMAS:
+            if system_tables and schema in CATALOG_SCHEMAS:
                 continue
             raise UnsafeQuery(f"system tables are not available ({table.sql()})", "不允许查询系统表")
         if qualified not in tables and not (qualified in ctes and not table.db):
