@@ -26,6 +26,11 @@ from semantic_layer.model import SemanticLayer
 from semantic_layer.query import Filter, SemanticQuery
 
 if TYPE_CHECKING:  # understanding loads jieba: only questions pay for it, not `nlq query`
+    from langchain_core.language_models import BaseChatModel
+
+    from nlq.llm.reader import ModelReader
+    from nlq.llm.retrieval import Embedder
+    from nlq.llm.settings import LLMSettings
     from nlq.timeparse import Campaign
     from nlq.understand import Step, Understander, Understanding
 
@@ -57,8 +62,20 @@ class Pipeline:
         semantic: str | Path | None = None,
         role: str | None = "analyst",
         attributes: dict[str, Any] | None = None,
+        llm: LLMSettings | None = None,
+        chat_model: BaseChatModel | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
+        """`llm` (or a ready `chat_model`) lets a language model read the questions the
+        rules cannot fully place; without either, only the rules read."""
         self.layer: SemanticLayer = load_cached(semantic or DEMO_SEMANTIC)
+        if chat_model is not None and llm is None:
+            from nlq.llm.settings import LLMSettings
+
+            llm = LLMSettings()
+        self.llm_settings = llm
+        self._chat_model = chat_model
+        self._embedder = embedder
         self.db = ensure_demo(db)
         self.connector: Connector = open_connector(self.db)
         self.compiler = Compiler(self.layer, role=role, attributes=attributes, dialect=self.connector.dialect)
@@ -93,6 +110,24 @@ class Pipeline:
 
         lexicon = Lexicon.from_layer(self.layer, self.value_index())
         return Understander(self.layer, lexicon, self.campaigns())
+
+    @cached_property
+    def reader(self) -> ModelReader | None:
+        """The language model's reader, built on first use (embedding the layer takes a moment)."""
+        if self.llm_settings is None:
+            return None
+        from nlq.llm.reader import build_reader
+
+        return build_reader(self, self.llm_settings, self._chat_model, self._embedder)
+
+    def wants_model(self, understanding: Understanding) -> bool:
+        """Always when so configured; else when the rules left words unplaced or could
+        not answer. A refusal of the safety screen is final either way."""
+        if self.llm_settings is None or understanding.screened:
+            return False
+        if self.llm_settings.use == "always":
+            return True
+        return understanding.status != "answer" or bool(understanding.unlinked)
 
     @cached_property
     def latest_date(self) -> dt.date:
@@ -182,7 +217,10 @@ class Pipeline:
         result = AskResult(id=id, question=question, status="answered")
         understanding: Understanding | None = None
         try:
-            understanding = self.understander.understand(question, as_of or self.latest_date, previous)
+            day = as_of or self.latest_date
+            understanding = self.understander.understand(question, day, previous)
+            if self.wants_model(understanding) and self.reader is not None:
+                understanding = self.reader.read(question, day, understanding, previous)
             understood = time.perf_counter()
             result.timings_ms.understand = (understood - started) * 1000
             if understanding.status != "answer":
