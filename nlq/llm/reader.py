@@ -320,8 +320,11 @@ def build_prompter(pipeline: Pipeline, settings: LLMSettings, embedder: Embedder
         embedder = shared_embedder(settings.embedding_model)
     examples: list[Example] = []
     sources = settings.examples or ([PACKAGED_EXAMPLES] if PACKAGED_EXAMPLES.exists() else [])
-    for path in sources:
-        examples += read_examples(Path(path))
+    for path in map(Path, sources):
+        if path.exists():
+            examples += read_examples(path)
+        else:
+            LOG.warning("no examples file at %s", path)
     if settings.feedback is not None and Path(settings.feedback).exists():
         examples += read_feedback(Path(settings.feedback))
     return Prompter(

@@ -64,14 +64,19 @@ class SentenceEmbedder:
             raise EmbeddingsUnavailable(f"no embedding model folder at {folder}")
         self.path = folder
         self.model = SentenceTransformer(str(folder), device="cpu")
+        # Layer texts and examples are the same for every pipeline of a process: encode once.
+        self.memory: dict[str, np.ndarray] = {}
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
-        vectors = self.model.encode(
-            texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        new = list(dict.fromkeys(t for t in texts if t not in self.memory))
+        if new:
+            vectors = self.model.encode(
+                new, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+            self.memory.update(zip(new, np.asarray(vectors, dtype=np.float32), strict=True))
+        return np.stack([self.memory[t] for t in texts])
 
 
 @dataclass(frozen=True)
