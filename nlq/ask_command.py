@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="reference date YYYY-MM-DD (default: latest date in the data)",
     )
     ask.add_argument("--role", default="analyst", help="access role (default analyst)")
+    ask.add_argument("--user", help="a user of the layer's users.yaml: its role and attributes apply")
     ask.add_argument(
         "--db", help="database URL or DuckDB path (default: the demo warehouse, built if missing)"
     )
@@ -30,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     chat = sub.add_parser("chat", help="a conversation on the terminal: follow-ups keep the context")
     chat.add_argument("--as-of", type=dt.date.fromisoformat, help="reference date YYYY-MM-DD")
     chat.add_argument("--role", default="analyst", help="access role (default analyst)")
+    chat.add_argument("--user", help="a user of the layer's users.yaml: its role and attributes apply")
     chat.add_argument("--db", help="database URL or DuckDB path (default: the demo warehouse)")
     chat.add_argument("--semantic", help="semantic layer folder or file (default: the demo layer)")
     chat.set_defaults(handler=_chat)
@@ -44,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from connectors import ConnectorError
+    from nlq.audit import AuditError
     from nlq.pipeline import Pipeline
     from semantic_layer.errors import QueryError
     from semantic_layer.loader import LayerError
@@ -52,8 +55,8 @@ def _run(args: argparse.Namespace) -> int:
         print("error: give a question or --batch FILE", file=sys.stderr)
         return 2
     try:
-        pipeline = Pipeline(db=args.db, semantic=args.semantic, role=args.role)
-    except (QueryError, ConnectorError, LayerError) as error:
+        pipeline = Pipeline(db=args.db, semantic=args.semantic, role=args.role, user=args.user)
+    except (QueryError, ConnectorError, LayerError, AuditError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.batch is not None:
@@ -62,7 +65,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.format in {"json", "jsonl"}:
         print(json.dumps(result.to_json_dict(), ensure_ascii=False))
     else:
-        _print_text(result.to_json_dict())
+        print_text(result.to_json_dict())
     return 0 if result.status in {"answered", "clarify", "refused"} else 1
 
 
@@ -94,7 +97,7 @@ def _batch(pipeline: Any, path: Path, default_as_of: dt.date | None) -> int:
     return 0
 
 
-def _print_text(result: dict[str, Any]) -> None:
+def print_text(result: dict[str, Any]) -> None:
     from nlq.query_command import render_table
 
     if result["status"] != "answered":
@@ -111,7 +114,7 @@ def _print_text(result: dict[str, Any]) -> None:
 def _chat(args: argparse.Namespace) -> int:
     from nlq.pipeline import Pipeline
 
-    pipeline = Pipeline(db=args.db, semantic=args.semantic, role=args.role)
+    pipeline = Pipeline(db=args.db, semantic=args.semantic, role=args.role, user=args.user)
     previous = None
     interactive = sys.stdin.isatty()
     while True:
@@ -124,7 +127,7 @@ def _chat(args: argparse.Namespace) -> int:
             continue
         result, understanding = pipeline.converse(line.strip(), as_of=args.as_of, previous=previous)
         previous = understanding or previous
-        _print_text(result.to_json_dict())
+        print_text(result.to_json_dict())
         print()
 
 

@@ -15,7 +15,7 @@ def _commands() -> list[Callable[[Subparsers], None]]:
     # Imported lazily so `nlq --help` stays fast and one broken extra cannot
     # take the whole CLI down.
     from eval import cli as eval_cli
-    from nlq import ask_command, query_command
+    from nlq import ask_command, audit_command, query_command, sql_command
     from nlq.demo import cli as demo_cli
     from nlq.llm import cli as llm_cli
     from semantic_layer import cli as semantic_cli
@@ -25,6 +25,8 @@ def _commands() -> list[Callable[[Subparsers], None]]:
         semantic_cli.register,
         query_command.register,
         ask_command.register,
+        sql_command.register,
+        audit_command.register,
         eval_cli.register,
         llm_cli.register,
     ]

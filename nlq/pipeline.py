@@ -16,14 +16,17 @@ from sqlglot import exp
 
 from connectors import Connector, ConnectorError, open_connector
 from nlq.answer import AnswerBlock, AskResult, Chart
+from nlq.audit import AuditError, AuditLog, AuditRecord, Kind, open_audit
+from nlq.language import language_of
 from nlq.lexicon import Lexicon
 from semantic_layer.compiler import CompiledQuery, Compiler
-from semantic_layer.errors import QueryError
+from semantic_layer.errors import AccessDenied, QueryError
 from semantic_layer.expressions import canonical
-from semantic_layer.guard import guard
+from semantic_layer.guard import guard, guard_sql
 from semantic_layer.loader import load_cached
 from semantic_layer.model import SemanticLayer
 from semantic_layer.query import Filter, SemanticQuery
+from semantic_layer.rawsql import secure_sql
 
 if TYPE_CHECKING:  # understanding loads jieba: only questions pay for it, not `nlq query`
     from langchain_core.language_models import BaseChatModel
@@ -62,13 +65,26 @@ class Pipeline:
         semantic: str | Path | None = None,
         role: str | None = "analyst",
         attributes: dict[str, Any] | None = None,
+        user: str | None = None,
+        audit: AuditLog | str | Path | None = None,
         llm: LLMSettings | None = None,
         chat_model: BaseChatModel | None = None,
         embedder: Embedder | None = None,
     ) -> None:
-        """`llm` (or a ready `chat_model`) lets a language model read the questions the
-        rules cannot fully place; without either, only the rules read."""
+        """`user` names a user of the layer's configuration: its role and attributes
+        then apply (and `role`/`attributes` are ignored). `audit` is an audit log or
+        its URL (default: NLQ_AUDIT_URL, else data/audit.sqlite). `llm` (or a ready
+        `chat_model`) lets a language model read the questions the rules cannot
+        fully place; without either, only the rules read."""
         self.layer: SemanticLayer = load_cached(semantic or DEMO_SEMANTIC)
+        if user is not None:
+            found = self.layer.user(user)
+            if found is None:
+                raise AccessDenied(f"unknown user '{user}'", f"未知用户“{user}”，请联系管理员开通")
+            role, attributes = found.role, dict(found.attributes)
+        self.user = user
+        self.role = role
+        self.attributes = attributes or {}
         if chat_model is not None and llm is None:
             from nlq.llm.settings import LLMSettings
 
@@ -79,7 +95,10 @@ class Pipeline:
         self.db = ensure_demo(db)
         self.connector: Connector = open_connector(self.db)
         self.compiler = Compiler(self.layer, role=role, attributes=attributes, dialect=self.connector.dialect)
-        self.tables = {m.table.split(".")[-1].lower() for m in self.layer.models if m.table}
+        self.audit: AuditLog = (
+            audit if audit is not None and not isinstance(audit, str | Path) else open_audit(audit)
+        )
+        self.tables = {m.table.lower() for m in self.layer.models if m.table}
 
     # -- semantic queries ------------------------------------------------------------------
     def compile(self, query: SemanticQuery) -> CompiledQuery:
@@ -90,6 +109,8 @@ class Pipeline:
         compiled = self.compile(query)
         checked = guard(compiled.expression, tables=self.tables, max_rows=MAX_ROWS + 1)
         sql = checked.sql(dialect=compiled.dialect)
+        # Again on the text that will run: what the generator wrote is what is checked.
+        guard_sql(sql, dialect=compiled.dialect, tables=self.tables, max_rows=MAX_ROWS + 1)
         compiled_at = time.perf_counter()
         result = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
         done = time.perf_counter()
@@ -210,7 +231,6 @@ class Pipeline:
         """One turn of a conversation: the answer, and how it was understood (the
         context for the next turn)."""
         from nlq.explain import interpret
-        from nlq.understand import language_of
 
         started = time.perf_counter()
         language = language_of(question)
@@ -243,7 +263,94 @@ class Pipeline:
             result.message = _engine_message(f"{type(error).__name__}", language)
             result.answers = []
         result.timings_ms.total = (time.perf_counter() - started) * 1000
+        self._record("question", result, language)
         return result, understanding if result.status == "answered" else None
+
+    # -- raw SQL ---------------------------------------------------------------------------------
+    @cached_property
+    def catalog(self) -> dict[str, dict[str, str]]:
+        return self.connector.tables()
+
+    def sql(self, text: str, *, id: str | None = None) -> AskResult:
+        """Runs SQL typed by a person under the pipeline's role: every table is read
+        through the role's view (see semantic_layer.rawsql), the final SQL is
+        guarded again, and the statement is audited like a question."""
+        started = time.perf_counter()
+        language = language_of(text)
+        result = AskResult(id=id, question=text, status="answered")
+        try:
+            role = self.layer.role(self.role) if self.role else None
+            if role is None or not role.raw_sql:
+                label = role.label if role else None
+                raise AccessDenied(
+                    f"role {self.role} may not run SQL: ask in words instead",
+                    f"当前角色（{label.zh if label else self.role}）不能直接执行 SQL，请用自然语言提问",
+                )
+            secured = secure_sql(
+                text,
+                self.layer,
+                role=self.role,
+                attributes=self.attributes,
+                dialect=self.connector.dialect,
+                schema=self.catalog,
+                max_rows=MAX_ROWS + 1,
+            )
+            sql = secured.sql(dialect=self.connector.dialect)
+            guard_sql(
+                sql,
+                dialect=self.connector.dialect,
+                tables=self.tables,
+                max_rows=MAX_ROWS + 1,
+                system_tables=role.catalog,
+            )
+            compiled_at = time.perf_counter()
+            result.timings_ms.compile = (compiled_at - started) * 1000
+            rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
+            result.timings_ms.execute = (time.perf_counter() - compiled_at) * 1000
+            result.answers.append(
+                AnswerBlock(title="SQL", sql=sql, columns=rows.columns, rows=rows.json_rows())
+            )
+        except QueryError as error:
+            result.status = "refused" if error.kind == "denied" else "clarify"
+            result.message = error.message(language)
+        except ConnectorError as error:
+            result.status = "error"
+            result.message = _engine_message(str(error), language)
+        except Exception as error:  # the boundary, as for questions
+            LOG.exception("SQL failed: %r", text[:200])
+            result.status = "error"
+            result.message = _engine_message(type(error).__name__, language)
+            result.answers = []
+        result.timings_ms.total = (time.perf_counter() - started) * 1000
+        self._record("sql", result, language)
+        return result
+
+    def _record(self, kind: Kind, result: AskResult, language: str) -> None:
+        """Every question is on record before its answer leaves: when the audit log
+        cannot be written, the answer is withheld."""
+        record = AuditRecord(
+            user=self.user,
+            role=self.role,
+            kind=kind,
+            question=result.question,
+            status=result.status,
+            interpretation=result.interpretation,
+            sql=[block.sql for block in result.answers],
+            rows=sum(len(block.rows) for block in result.answers),
+            duration_ms=result.timings_ms.total,
+            error="" if result.status == "answered" else result.message,
+        )
+        try:
+            self.audit.append(record)
+        except AuditError as error:
+            LOG.error("audit log: %s", error)
+            result.status = "error"
+            result.answers = []
+            result.message = (
+                "审计日志无法写入，为保证每个问题都有记录，本次结果不予返回。请联系管理员。"
+                if language == "zh"
+                else "The audit log cannot be written, so the answer is withheld. Please contact an administrator."
+            )
 
     def _answer(self, steps: list[Step], result: AskResult) -> None:
         timings = result.timings_ms
@@ -270,6 +377,7 @@ class Pipeline:
 
     def close(self) -> None:
         self.connector.close()
+        self.audit.close()
 
 
 def choose_chart(query: SemanticQuery, columns: list[str]) -> Chart:

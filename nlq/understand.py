@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from nlq.cues import Cue, find_cues
+from nlq.language import Language, language_of
 from nlq.lexicon import Entry, Lexicon, normalise
 from nlq.linker import ENGLISH_WORDS, FILLER, Link, Linker
 from nlq.safety import screen
@@ -26,7 +27,6 @@ from semantic_layer.graph import JoinGraph
 from semantic_layer.model import DerivedMetric, Grain, Model, RatioMetric, SemanticLayer
 from semantic_layer.query import Filter, MetricFilter, OrderBy, SemanticQuery, TimeRange
 
-Language = Literal["zh", "en"]
 PROFILE_DIMENSIONS = ["gender", "age_group", "city_tier", "member_level"]
 HOT_METRIC = "units_sold"
 PROFILE_METRIC = "buyers"
@@ -40,7 +40,6 @@ UNIT_WORDS = re.compile(
 ORDER_WORDS = re.compile(r"多少单|几单|多少笔|how many orders")
 USER_WORDS = re.compile(r"用户|会员|客户|顾客|人群|users?|customers?|members?")
 SINGULAR = re.compile(r"哪个|哪一个|哪家|哪款|哪位|是什么")  # English number comes from the noun
-CJK = re.compile(r"[\u4e00-\u9fff]")
 MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
 FOLLOW_UP = re.compile(
     r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
@@ -185,10 +184,6 @@ class Understanding(BaseModel):
     screened: bool = False
     # What the words linked to: `metric:gmv`, `dimension:channel`, `value:channel=天猫`.
     linked: list[str] = Field(default_factory=list)
-
-
-def language_of(question: str) -> Language:
-    return "zh" if CJK.search(question) else "en"
 
 
 @dataclass

@@ -30,6 +30,7 @@ from semantic_layer.errors import QueryError
 from semantic_layer.expressions import (
     and_all,
     canonical,
+    columns_of,
     conjuncts,
     date_literal,
     models_of,
@@ -239,13 +240,19 @@ class Compiler:
         placed = self._place(plan, where)
         if placed:
             select = select.where(exp.and_(*placed) if len(placed) > 1 else placed[0])
-        select = select.group_by(*[value.copy() for _, value in keys])
+        # DISTINCT rather than GROUP BY: a listing may show a masked column, which
+        # the policy lets no query group, filter or sort on.
+        select = select.distinct()
         columns = [
             OutputColumn(name, "dimension", self._dimension_label(ref))
             for ref, (name, _) in zip(query.dimensions, keys, strict=True)
         ]
+        masked = {name for name, value in keys if columns_of(value) & self.policy.masked()}
         final = self._order(
-            exp.select(*[exp.column(name) for name, _ in keys]).from_("listing"), query, columns
+            exp.select(*[exp.column(name) for name, _ in keys]).from_("listing"),
+            query,
+            columns,
+            unsorted=masked,
         )
         tree = self.policy.apply(final.with_("listing", as_=select), self.source_dialect)
         return CompiledQuery(tree, self.dialect, columns)
@@ -844,7 +851,14 @@ class Compiler:
             select = select.where(exp.and_(*where) if len(where) > 1 else where[0])
         return self._order(select, query, columns), columns
 
-    def _order(self, select: exp.Select, query: SemanticQuery, columns: list[OutputColumn]) -> exp.Select:
+    def _order(
+        self,
+        select: exp.Select,
+        query: SemanticQuery,
+        columns: list[OutputColumn],
+        *,
+        unsorted: set[str] | frozenset[str] = frozenset(),
+    ) -> exp.Select:
         names = [c.name for c in columns]
         order: list[exp.Ordered] = []
         for item in query.order_by:
@@ -860,7 +874,7 @@ class Compiler:
             ordered.add(query.time_grain)
         # Ties are broken by the dimensions, so that a limit cuts the same rows on every engine.
         for column in columns:
-            if column.role == "dimension" and column.name not in ordered:
+            if column.role == "dimension" and column.name not in ordered | unsorted:
                 order.append(exp.Ordered(this=exp.column(column.name), desc=False, nulls_first=False))
         if order:
             select = select.order_by(*order)

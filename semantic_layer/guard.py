@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import SqlglotError
 
 from semantic_layer.errors import QueryError
 
@@ -80,6 +80,22 @@ FORBIDDEN_FUNCTIONS = frozenset(
         "remote",
     }
 )
+# What a role with `catalog: true` may read.
+CATALOG_SCHEMAS = frozenset({"information_schema", "pg_catalog"})
+# Whole families of engine functions that read files, catalogs or settings.
+FORBIDDEN_PREFIXES = (
+    "read_",
+    "duckdb_",
+    "pragma_",
+    "pg_",
+    "parquet_",
+    "sqlite_",
+    "iceberg_",
+    "delta_",
+    "st_read",
+    "load_",
+    "http",
+)
 SYSTEM_SCHEMAS = frozenset(
     {"information_schema", "pg_catalog", "mysql", "sys", "system", "performance_schema"}
 )
@@ -90,8 +106,20 @@ class UnsafeQuery(QueryError):
         super().__init__(en, zh, kind="denied")
 
 
-def guard(tree: exp.Expr, *, tables: set[str], max_rows: int) -> exp.Expr:
+# Longer SQL is refused before parsing: no real question needs it, and a
+# parser fed megabytes of nesting only burns the shared machine.
+MAX_SQL_CHARS = 20_000
+
+
+def guard(tree: exp.Expr, *, tables: set[str], max_rows: int, system_tables: bool = False) -> exp.Query:
     """Raises UnsafeQuery, or returns the query with its row cap."""
+    return _cap(check(tree, tables=tables, system_tables=system_tables), max_rows)
+
+
+def check(tree: exp.Expr, *, tables: set[str], system_tables: bool = False) -> exp.Query:
+    """The whole-AST check without the row cap. `tables` holds the layer's tables,
+    lowercase, qualified as the layer writes them; `system_tables` lets a role read
+    the catalog (information_schema)."""
     if not isinstance(tree, exp.Query):
         raise UnsafeQuery(
             f"only a SELECT query may run, not {type(tree).__name__}", "只允许执行只读查询（SELECT）"
@@ -102,11 +130,15 @@ def guard(tree: exp.Expr, *, tables: set[str], max_rows: int) -> exp.Expr:
                 f"{type(node).__name__} is not allowed: nlq only reads",
                 f"查询中包含不允许的操作（{type(node).__name__}），nlq 只读取数据",
             )
-        if isinstance(node, exp.Func) and _function_name(node) in FORBIDDEN_FUNCTIONS:
+        if isinstance(node, exp.Func) and _forbidden_function(_function_name(node)):
             name = _function_name(node)
             raise UnsafeQuery(
                 f"function {name} is not allowed", f"不允许使用函数 {name}（文件、网络或系统访问）"
             )
+        if isinstance(node, exp.Lateral) and isinstance(node.this, exp.Func):
+            name = _function_name(node.this)
+            if not isinstance(node.this, exp.Explode | exp.Unnest):
+                raise UnsafeQuery(f"table function {name} is not allowed", f"不允许使用表函数 {name}")
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     for table in tree.find_all(exp.Table):
         if isinstance(table.this, exp.Func):
@@ -114,28 +146,52 @@ def guard(tree: exp.Expr, *, tables: set[str], max_rows: int) -> exp.Expr:
             raise UnsafeQuery(f"table function {name} is not allowed", f"不允许使用表函数 {name}")
         schema = (table.db or "").lower()
         name = table.name.lower()
+        qualified = ".".join(part.name.lower() for part in table.parts)
         if schema in SYSTEM_SCHEMAS or name in SYSTEM_SCHEMAS:
+            if system_tables and schema in CATALOG_SCHEMAS:
+                continue
             raise UnsafeQuery(f"system tables are not available ({table.sql()})", "不允许查询系统表")
-        if name not in ctes and name not in tables:
+        if qualified not in tables and not (qualified in ctes and not table.db):
             raise UnsafeQuery(
                 f"table {table.sql()} is not part of the semantic layer",
                 f"表 {table.sql()} 不在语义层中，不能查询",
             )
-    return _cap(tree, max_rows)
+    return tree
 
 
-def guard_sql(sql: str, *, dialect: str, tables: set[str], max_rows: int) -> exp.Expr:
-    """The same check for SQL text (raw SQL mode): exactly one statement."""
+def parse_statement(sql: str, dialect: str) -> exp.Expr:
+    """SQL text -> exactly one statement, or UnsafeQuery (never a parser traceback)."""
+    if len(sql) > MAX_SQL_CHARS:
+        raise UnsafeQuery(
+            f"the SQL is too long ({len(sql)} characters, at most {MAX_SQL_CHARS})",
+            f"SQL 过长（{len(sql)} 个字符，最多 {MAX_SQL_CHARS} 个）",
+        )
+    if "\x00" in sql:
+        raise UnsafeQuery("the SQL contains a NUL character", "SQL 中含有空字符（NUL）")
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
-    except ParseError as error:
-        raise UnsafeQuery(f"cannot parse the SQL: {str(error).splitlines()[0]}", "SQL 无法解析") from error
+    except SqlglotError as error:
+        first = (str(error).splitlines() or ["syntax error"])[0][:200]
+        raise UnsafeQuery(f"cannot parse the SQL: {first}", "SQL 无法解析，请检查语法") from error
+    except RecursionError as error:
+        raise UnsafeQuery("the SQL is nested too deeply", "SQL 嵌套层数过多") from error
     if len(statements) != 1:
         raise UnsafeQuery(
             f"exactly one statement may run, got {len(statements)}",
             f"只允许执行一条语句，收到 {len(statements)} 条",
         )
-    return guard(statements[0], tables=tables, max_rows=max_rows)
+    return statements[0]
+
+
+def guard_sql(
+    sql: str, *, dialect: str, tables: set[str], max_rows: int, system_tables: bool = False
+) -> exp.Query:
+    """The same check for SQL text (raw SQL mode, and the final SQL of every query)."""
+    return guard(parse_statement(sql, dialect), tables=tables, max_rows=max_rows, system_tables=system_tables)
+
+
+def _forbidden_function(name: str) -> bool:
+    return name in FORBIDDEN_FUNCTIONS or name.startswith(FORBIDDEN_PREFIXES)
 
 
 def _function_name(node: exp.Expr) -> str:

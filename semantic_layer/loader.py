@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from semantic_layer.model import METRIC_TYPES, SemanticLayer
 
 Path_ = tuple[str | int, ...]
-SECTIONS = ("models", "relationships", "metrics", "terms", "roles")
+SECTIONS = ("models", "relationships", "metrics", "terms", "roles", "users")
 
 
 @dataclass(frozen=True)

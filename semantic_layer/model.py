@@ -228,7 +228,23 @@ class Role(Named):
     # model.column -> a masking kind (phone, name, email, redact, null) or a SQL expression over `value`.
     masks: dict[str, str] = Field(default_factory=dict)
     hidden: list[str] = Field(default_factory=list)
+    # May run SQL typed by a person (`nlq sql`); it still reads through the role's views.
     raw_sql: bool = False
+    # May read the engine's catalog (information_schema) in raw SQL.
+    catalog: bool = False
+
+
+AttributeValue = str | int | float | bool | list[str] | list[int]
+
+
+class User(Strict):
+    """Who asks: a login name, the role it acts in and the attributes that the
+    role's row filters bind (`:province`)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    role: str
+    label: str = ""
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
 
 
 class SemanticLayer(Strict):
@@ -239,6 +255,7 @@ class SemanticLayer(Strict):
     metrics: list[Metric] = Field(default_factory=list)
     terms: list[Term] = Field(default_factory=list)
     roles: list[Role] = Field(default_factory=list)
+    users: list[User] = Field(default_factory=list)
 
     def model(self, name: str) -> Model | None:
         return next((m for m in self.models if m.name == name), None)
@@ -248,3 +265,6 @@ class SemanticLayer(Strict):
 
     def role(self, name: str) -> Role | None:
         return next((r for r in self.roles if r.name == name), None)
+
+    def user(self, name: str) -> User | None:
+        return next((u for u in self.users if u.name == name), None)

@@ -4,9 +4,11 @@ the role's row filters and masked columns, before any join sees a row."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlglot import exp
+from sqlglot.optimizer.scope import Scope, build_scope
 
 from semantic_layer.errors import AccessDenied
 from semantic_layer.expressions import and_all, parse_snippet
@@ -22,6 +24,28 @@ MASKS = {
 }
 
 MODEL_META = "nlq_model"
+
+# Clauses in which a masked value would be compared, grouped or sorted on:
+# "phone starting with 138" or ORDER BY phone may leak what the mask hides.
+SENSITIVE_CLAUSES: dict[type[exp.Expr], str] = {
+    exp.Where: "WHERE",
+    exp.Group: "GROUP BY",
+    exp.Order: "ORDER BY",
+    exp.Having: "HAVING",
+    exp.Join: "JOIN",
+    exp.Window: "OVER",
+    exp.Qualify: "QUALIFY",
+}
+# Lineage through derived tables and CTEs is followed this deep at most.
+MAX_LINEAGE_DEPTH = 64
+
+TableResolver = Callable[[exp.Table], str | None]
+
+
+def tagged_model(table: exp.Table) -> str | None:
+    """The model of a relation the compiler built (see model_table)."""
+    name = table.meta.get(MODEL_META)
+    return str(name) if name is not None else None
 
 
 def model_table(model: Model, alias: str, dialect: str, *, tag: bool = True) -> exp.Expr:
@@ -75,6 +99,7 @@ class AccessPolicy:
     def apply(self, tree: exp.Expr, dialect: str) -> exp.Expr:
         """Replaces every tagged model relation with the role's view of it."""
         references = _columns_by_alias(tree)
+        self.check_masked_use(tree, _relation_model)
         for relation in list(tree.find_all(exp.Table, exp.Subquery)):
             model_name = relation.meta.get(MODEL_META)
             if model_name is None:
@@ -87,6 +112,44 @@ class AccessPolicy:
             if view is not None:
                 relation.replace(view)
         return tree
+
+    def masked(self) -> set[tuple[str, str]]:
+        return {(m, c) for m, _, c in (target.partition(".") for target in self.role.masks)}
+
+    def hidden(self) -> set[tuple[str, str]]:
+        return {(m, c) for m, _, c in (target.partition(".") for target in self.role.hidden)}
+
+    def check_masked_use(self, tree: exp.Expr, model_of: TableResolver) -> None:
+        """Refuses a masked column in WHERE, GROUP BY, ORDER BY, JOIN, HAVING or a
+        window, directly or through the columns of derived tables and CTEs."""
+        masked = self.masked()
+        if not masked:
+            return
+        root = build_scope(tree)
+        if root is None:
+            return
+        for scope in root.traverse():
+            inherited = _subquery_clause(scope)
+            for column, clause in _scope_columns(scope):
+                clause = clause or inherited
+                if clause is None:
+                    continue
+                for origin in _origins(scope, column, model_of, 0):
+                    if origin in masked:
+                        model, name = origin
+                        raise AccessDenied(
+                            f"role {self.role.name} sees {model}.{name} only masked: "
+                            f"it cannot be used in {clause}",
+                            f"当前角色（{self.role.label.zh}）只能看到脱敏后的 {model}.{name}，"
+                            f"不能用于筛选、分组、排序或关联（{clause}）",
+                        )
+
+    def view(self, model_name: str, columns: list[str], alias: str, dialect: str) -> exp.Subquery:
+        """The role's view of a model with exactly these columns (raw SQL reads every
+        table through one, even when the role has no filter or mask on it)."""
+        view = self._view(model_name, set(columns), alias, dialect, always=True)
+        assert view is not None
+        return view
 
     def _check_hidden(self, model: str, used: set[str]) -> None:
         hidden = {c.split(".", 1)[1] for c in self.role.hidden if c.split(".", 1)[0] == model}
@@ -154,12 +217,14 @@ class AccessPolicy:
 
         return tree.transform(bind)
 
-    def _view(self, model_name: str, used: set[str], alias: str, dialect: str) -> exp.Expr | None:
+    def _view(
+        self, model_name: str, used: set[str], alias: str, dialect: str, *, always: bool = False
+    ) -> exp.Subquery | None:
         model = self.layer.model(model_name)
         assert model is not None
         masks = self._masks(model_name, dialect)
         condition = self.visibility(model_name, dialect)
-        if condition is None and not (masks.keys() & used):
+        if condition is None and not (masks.keys() & used) and not always:
             return None
         keys = [model.primary_key] if isinstance(model.primary_key, str) else model.primary_key
         columns = sorted(used) or keys
@@ -168,6 +233,105 @@ class AccessPolicy:
         if condition is not None:
             select = select.where(condition)
         return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def _relation_model(table: exp.Table) -> str | None:
+    return tagged_model(table)
+
+
+def _clause_of(node: exp.Expr, stop: exp.Expr) -> tuple[str | None, bool]:
+    """The sensitive clause around a node within its scope's query, and whether the
+    node sits in a nested query (another scope) instead."""
+    clause: str | None = None
+    current = node.parent
+    while current is not None and current is not stop:
+        if isinstance(current, exp.Query | exp.Subquery):
+            return None, True
+        if clause is None:
+            clause = SENSITIVE_CLAUSES.get(type(current))
+        current = current.parent
+    return clause, False
+
+
+def _scope_columns(scope: Scope) -> Iterator[tuple[exp.Column, str | None]]:
+    for column in scope.expression.find_all(exp.Column):
+        clause, nested = _clause_of(column, scope.expression)
+        if not nested:
+            yield column, clause
+
+
+def _subquery_clause(scope: Scope) -> str | None:
+    """`WHERE x IN (SELECT phone FROM users)`: a subquery inside a sensitive clause
+    makes everything it selects sensitive."""
+    if not scope.is_subquery:
+        return None
+    node: exp.Expr | None = scope.expression
+    while node is not None:
+        parent = node.parent
+        if parent is None:
+            return None
+        clause = SENSITIVE_CLAUSES.get(type(parent))
+        if clause is not None:
+            return clause
+        if isinstance(parent, exp.Select):
+            return None
+        node = parent
+    return None
+
+
+def _origins(scope: Scope, column: exp.Column, model_of: TableResolver, depth: int) -> set[tuple[str, str]]:
+    """The (model, column) pairs of base tables a column's value comes from."""
+    if depth > MAX_LINEAGE_DEPTH:
+        return set()
+    name = column.name
+    select = scope.expression
+    if not column.table and isinstance(select, exp.Select):
+        # An output alias used in ORDER BY / GROUP BY / HAVING.
+        for projection in select.expressions:
+            if projection.alias == name and isinstance(projection, exp.Alias):
+                found: set[tuple[str, str]] = set()
+                for inner in projection.this.find_all(exp.Column):
+                    if inner is not column and (inner.table or inner.name != name):
+                        found |= _origins(scope, inner, model_of, depth + 1)
+                if found:
+                    return found
+    if column.table:
+        source = scope.sources.get(column.table)
+        candidates = [source] if source is not None else []
+    else:
+        candidates = list(scope.sources.values())
+    found = set()
+    for source in candidates:
+        if isinstance(source, exp.Table):
+            model = model_of(source)
+            if model is not None:
+                found.add((model, name))
+        elif isinstance(source, Scope):
+            found |= _projection_origins(source, name, model_of, depth + 1)
+    return found
+
+
+def _projection_origins(scope: Scope, name: str, model_of: TableResolver, depth: int) -> set[tuple[str, str]]:
+    if depth > MAX_LINEAGE_DEPTH:
+        return set()
+    if scope.set_operation_scopes:
+        found: set[tuple[str, str]] = set()
+        for branch in scope.set_operation_scopes:
+            found |= _projection_origins(branch, name, model_of, depth + 1)
+        return found
+    select = scope.expression
+    if not isinstance(select, exp.Select):
+        return set()
+    found = set()
+    for projection in select.expressions:
+        if isinstance(projection, exp.Star) or (
+            isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+        ):
+            found |= _origins(scope, exp.column(name), model_of, depth + 1)
+        elif projection.alias_or_name == name:
+            for inner in projection.find_all(exp.Column):
+                found |= _origins(scope, inner, model_of, depth + 1)
+    return found
 
 
 def _columns_by_alias(tree: exp.Expr) -> dict[str, set[str]]:

@@ -47,6 +47,7 @@ class Validator:
         self._synonyms()
         self._terms()
         self._roles()
+        self._users()
         return self.problems
 
     def report(self, path: Iterable[str | int], message: str, fix: str) -> None:
@@ -406,6 +407,38 @@ class Validator:
                         f"term {term.name} filters unknown dimension '{flt.dimension}'",
                         "use a dimension name of the layer",
                     )
+
+    def _users(self) -> None:
+        roles = {r.name for r in self.layer.roles}
+        seen: set[str] = set()
+        for i, user in enumerate(self.layer.users):
+            if user.name in seen:
+                self.report(("users", i, "name"), f"user '{user.name}' is listed twice", "keep one entry")
+            seen.add(user.name)
+            if user.role not in roles:
+                self.report(
+                    ("users", i, "role"),
+                    f"user {user.name} has unknown role '{user.role}'",
+                    f"use one of {', '.join(sorted(roles))}",
+                )
+                continue
+            role = self.layer.role(user.role)
+            assert role is not None
+            for model_name, condition in role.row_filters.items():
+                try:
+                    placeholders = list(
+                        sqlglot.parse_one(condition, read=self.layer.dialect).find_all(exp.Placeholder)
+                    )
+                except ParseError:
+                    continue  # reported with the role
+                for placeholder in placeholders:
+                    if placeholder.name not in user.attributes:
+                        self.report(
+                            ("users", i, "attributes"),
+                            f"user {user.name} lacks the attribute '{placeholder.name}' that the "
+                            f"row filter of role {role.name} on {model_name} needs",
+                            f"add attributes: {{{placeholder.name}: ...}}",
+                        )
 
     def _roles(self) -> None:
         metrics = {m.name for m in self.layer.metrics}

@@ -4,6 +4,8 @@ reused across runs: building it is the slowest step of the suite."""
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +14,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "data" / "test-cache"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Questions asked by tests go to a throw-away audit log, not the product's.
+    os.environ.setdefault("NLQ_AUDIT_URL", str(Path(tempfile.mkdtemp(prefix="nlq-audit-")) / "audit.sqlite"))
 
 
 def _generator_fingerprint() -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from nlq.language import Language
 from nlq.llm.examples import (
     PACKAGED_EXAMPLES,
     CompileCheck,
@@ -43,7 +44,7 @@ from nlq.llm.retrieval import (
     whole_layer,
 )
 from nlq.llm.settings import LLMSettings, build_chat_model
-from nlq.understand import Language, Step, Understanding
+from nlq.understand import Step, Understanding
 from semantic_layer.errors import QueryError
 from semantic_layer.model import SemanticLayer
 from semantic_layer.query import SemanticQuery

@@ -528,23 +528,35 @@ def test_metric_filter_keeps_matching_groups(con: duckdb.DuckDBPyConnection, lay
 
 
 def test_analyst_sees_masked_personal_data(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
-    rows = run(
-        con,
-        layer,
+    rows = run(con, layer, {"metrics": [], "dimensions": ["phone", "user_name"], "limit": 5}, role="analyst")
+    assert len(rows) == 5
+    raw = {phone for (phone,) in con.execute("SELECT phone FROM users").fetchall()}
+    ends = {(phone[:3], phone[-4:]) for phone in raw}
+    for phone, name in rows:
+        assert len(phone) == 11 and phone[3:7] == "****" and phone not in raw
+        assert (phone[:3], phone[-4:]) in ends
+        assert name.endswith("*") and len(name) == 2
+    admin = run(con, layer, {"metrics": [], "dimensions": ["phone"], "limit": 1}, role="admin")
+    assert admin[0][0].isdigit()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"metrics": ["order_count"], "dimensions": ["phone"]},
         {
             "metrics": ["order_count"],
-            "dimensions": ["phone", "user_name"],
-            "limit": 5,
-            "order_by": [{"field": "order_count"}],
+            "filters": [{"dimension": "phone", "op": "=", "values": ["13800001234"]}],
         },
-        role="analyst",
-    )
-    assert len(rows) == 5
-    for phone, name, _ in rows:
-        assert len(phone) == 11 and phone[3:7] == "****" and phone[:3].isdigit() and phone[7:].isdigit()
-        assert name.endswith("*") and len(name) == 2
-    raw = run(con, layer, {"metrics": ["order_count"], "dimensions": ["phone"], "limit": 1}, role="admin")
-    assert raw[0][0].isdigit()
+        {"metrics": [], "dimensions": ["users.city", "phone"], "order_by": [{"field": "phone"}]},
+        {"metrics": ["gmv"], "dimensions": ["user_name"], "order_by": [{"field": "gmv", "desc": True}]},
+    ],
+)
+def test_masked_columns_cannot_group_filter_or_sort(layer: Any, query: dict[str, Any]) -> None:
+    with pytest.raises(AccessDenied) as error:
+        Compiler(layer, role="analyst").compile(SemanticQuery.model_validate(query))
+    assert "脱敏" in error.value.zh and "masked" in error.value.en
+    Compiler(layer, role="admin").compile(SemanticQuery.model_validate(query))
 
 
 def test_east_manager_sees_east_china_only(con: duckdb.DuckDBPyConnection, layer: Any) -> None:

@@ -1,0 +1,314 @@
+"""The audit log: one record per question or raw SQL statement (who, in which
+role, what was asked, how it was understood, the SQL that ran, how many rows
+came back, how long it took, what went wrong).
+
+SQLite by default (data/audit.sqlite, WAL, synchronous FULL: a record is on
+disk before the answer is returned, so a crash loses nothing already
+recorded); PostgreSQL when NLQ_AUDIT_URL or the caller gives a postgresql://
+URL. Each thread writes through its own connection and every record is one
+INSERT in its own transaction, so concurrent sessions never collide."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal, Protocol, TextIO
+
+from pydantic import BaseModel, Field
+
+DEFAULT_AUDIT = Path("data/audit.sqlite")
+AUDIT_ENV = "NLQ_AUDIT_URL"
+# SQLite waits this long for another writer before giving up (seconds).
+BUSY_TIMEOUT_S = 60.0
+
+Kind = Literal["question", "sql"]
+FIELDS = (
+    "time",
+    "user",
+    "role",
+    "kind",
+    "question",
+    "status",
+    "interpretation",
+    "sql",
+    "rows",
+    "duration_ms",
+    "error",
+)
+
+
+class AuditError(Exception):
+    """The audit log cannot be opened or written."""
+
+
+class AuditRecord(BaseModel):
+    id: int | None = None
+    time: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    user: str | None = None
+    role: str | None = None
+    kind: Kind = "question"
+    question: str
+    status: str
+    interpretation: str = ""
+    sql: list[str] = Field(default_factory=list)
+    rows: int = 0
+    duration_ms: float = 0.0
+    error: str = ""
+
+    def row(self) -> tuple[Any, ...]:
+        values = self.model_dump()
+        values["time"] = self.time.astimezone(dt.UTC).isoformat()
+        values["sql"] = json.dumps(self.sql, ensure_ascii=False)
+        return tuple(_storable(values[f]) for f in FIELDS)
+
+    @classmethod
+    def from_row(cls, id: int, row: Iterable[Any]) -> AuditRecord:
+        values = dict(zip(FIELDS, row, strict=True))
+        values["sql"] = json.loads(values["sql"] or "[]")
+        if isinstance(values["time"], str):
+            values["time"] = dt.datetime.fromisoformat(values["time"])
+        return cls(id=id, **values)
+
+
+class AuditLog(Protocol):
+    url: str
+
+    def append(self, record: AuditRecord) -> None: ...
+
+    def recent(
+        self, limit: int = 50, *, user: str | None = None, status: str | None = None
+    ) -> list[AuditRecord]:
+        """The newest records first."""
+        ...
+
+    def records(self, *, since: dt.datetime | None = None) -> Iterable[AuditRecord]:
+        """Every record (from `since` on), oldest first."""
+        ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def open_audit(url: str | Path | None = None) -> AuditLog:
+    """`postgresql://...`, `sqlite:///path`, a path, or None for NLQ_AUDIT_URL or
+    the default data/audit.sqlite."""
+    text = str(url) if url is not None else os.environ.get(AUDIT_ENV) or str(DEFAULT_AUDIT)
+    if text.startswith(("postgresql://", "postgres://")):
+        return PostgresAuditLog(text)
+    if "://" in text and not text.startswith("sqlite://"):
+        raise AuditError(f"unsupported audit log URL: {text.split('://', 1)[0]}://")
+    return SQLiteAuditLog(Path(text.removeprefix("sqlite://")))
+
+
+def recent_records(
+    limit: int = 100,
+    *,
+    url: str | Path | None = None,
+    user: str | None = None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    """The newest audit records as JSON-ready dicts, for an admin page."""
+    log = open_audit(url)
+    try:
+        return [r.model_dump(mode="json") for r in log.recent(limit, user=user, status=status)]
+    finally:
+        log.close()
+
+
+def export(log: AuditLog, out: TextIO, fmt: Literal["jsonl", "csv"], since: dt.datetime | None = None) -> int:
+    """Writes every record (oldest first); returns how many."""
+    count = 0
+    writer = csv.writer(out) if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(["id", *FIELDS])
+    for record in log.records(since=since):
+        data = record.model_dump(mode="json")
+        if writer is not None:
+            data["sql"] = ";\n".join(record.sql)
+            writer.writerow([data["id"], *(data[f] for f in FIELDS)])
+        else:
+            out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+# The statements are fixed text with bound parameters (nothing from a user is
+# ever spliced in); a filter left as NULL matches every row.
+_SQLITE_CREATE = (
+    "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, "
+    "user_name TEXT, role TEXT, kind TEXT NOT NULL, question TEXT NOT NULL, status TEXT NOT NULL, "
+    "interpretation TEXT NOT NULL, sql TEXT NOT NULL, rows_returned INTEGER NOT NULL, "
+    "duration_ms REAL NOT NULL, error TEXT NOT NULL)"
+)
+_SQLITE_INSERT = (
+    "INSERT INTO audit (time, user_name, role, kind, question, status, interpretation, sql, "
+    "rows_returned, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_RECENT = (
+    "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
+    "duration_ms, error FROM audit WHERE (? IS NULL OR user_name = ?) AND (? IS NULL OR status = ?) "
+    "ORDER BY id DESC LIMIT ?"
+)
+_SQLITE_ALL = (
+    "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
+    "duration_ms, error FROM audit WHERE time >= ? ORDER BY id"
+)
+_PG_CREATE = (
+    "CREATE TABLE IF NOT EXISTS nlq_audit (id BIGSERIAL PRIMARY KEY, time TIMESTAMPTZ NOT NULL, "
+    "user_name TEXT, role TEXT, kind TEXT NOT NULL, question TEXT NOT NULL, status TEXT NOT NULL, "
+    "interpretation TEXT NOT NULL, sql TEXT NOT NULL, rows_returned BIGINT NOT NULL, "
+    "duration_ms DOUBLE PRECISION NOT NULL, error TEXT NOT NULL)"
+)
+_PG_INSERT = (
+    "INSERT INTO nlq_audit (time, user_name, role, kind, question, status, interpretation, sql, "
+    "rows_returned, duration_ms, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_PG_RECENT = (
+    "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
+    "duration_ms, error FROM nlq_audit WHERE (%s::text IS NULL OR user_name = %s) "
+    "AND (%s::text IS NULL OR status = %s) ORDER BY id DESC LIMIT %s"
+)
+_PG_ALL = (
+    "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
+    "duration_ms, error FROM nlq_audit WHERE time >= %s ORDER BY id"
+)
+
+
+class SQLiteAuditLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.url = f"sqlite:///{path}"
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = self._connection()
+            connection.execute(_SQLITE_CREATE)
+            connection.execute("CREATE INDEX IF NOT EXISTS audit_time ON audit (time)")
+        except (OSError, sqlite3.Error) as error:
+            raise AuditError(f"cannot open the audit log {path}: {error}") from error
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            # Autocommit: each INSERT is its own transaction, durable when it returns.
+            connection = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def append(self, record: AuditRecord) -> None:
+        try:
+            self._connection().execute(_SQLITE_INSERT, record.row())
+        except sqlite3.Error as error:
+            raise AuditError(f"cannot write the audit log {self.path}: {error}") from error
+
+    def recent(
+        self, limit: int = 50, *, user: str | None = None, status: str | None = None
+    ) -> list[AuditRecord]:
+        rows = self._connection().execute(_SQLITE_RECENT, [user, user, status, status, limit])
+        return [AuditRecord.from_row(r[0], r[1:]) for r in rows.fetchall()]
+
+    def records(self, *, since: dt.datetime | None = None) -> Iterable[AuditRecord]:
+        cursor = self._connection().execute(_SQLITE_ALL, [_since(since)])
+        for row in cursor:
+            yield AuditRecord.from_row(row[0], row[1:])
+
+    def count(self) -> int:
+        return int(self._connection().execute("SELECT COUNT(*) FROM audit").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+class PostgresAuditLog:
+    """The same table in PostgreSQL (psycopg, the `postgres` extra)."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg
+        except ImportError as error:
+            raise AuditError("a PostgreSQL audit log needs psycopg: pip install 'nlq[postgres]'") from error
+        self.url = url
+        self._psycopg = psycopg
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+        try:
+            with self._connection().transaction():
+                # Two processes creating the table at once would race on its type.
+                self._connection().execute("SELECT pg_advisory_xact_lock(7104)")
+                self._connection().execute(_PG_CREATE)
+        except psycopg.Error as error:
+            raise AuditError(f"cannot open the audit log: {str(error).splitlines()[0]}") from error
+
+    def _connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def append(self, record: AuditRecord) -> None:
+        row = list(record.row())
+        row[0] = record.time
+        try:
+            self._connection().execute(_PG_INSERT, row)
+        except self._psycopg.Error as error:
+            raise AuditError(f"cannot write the audit log: {str(error).splitlines()[0]}") from error
+
+    def recent(
+        self, limit: int = 50, *, user: str | None = None, status: str | None = None
+    ) -> list[AuditRecord]:
+        rows = self._connection().execute(_PG_RECENT, [user, user, status, status, limit])
+        return [AuditRecord.from_row(r[0], r[1:]) for r in rows.fetchall()]
+
+    def records(self, *, since: dt.datetime | None = None) -> Iterable[AuditRecord]:
+        cursor = self._connection().execute(_PG_ALL, [since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)])
+        for row in cursor:
+            yield AuditRecord.from_row(row[0], row[1:])
+
+    def count(self) -> int:
+        return int(self._connection().execute("SELECT COUNT(*) FROM nlq_audit").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+def _storable(value: Any) -> Any:
+    """Text any store accepts: whatever was typed (lone surrogates, NUL bytes) is
+    recorded, with the unstorable characters replaced by U+FFFD."""
+    if not isinstance(value, str):
+        return value
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
+def _since(since: dt.datetime | None) -> str:
+    if since is None:
+        return ""
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=dt.UTC)
+    return since.astimezone(dt.UTC).isoformat()

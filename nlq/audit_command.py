@@ -1,0 +1,72 @@
+"""`nlq audit tail|export`: read the audit log."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    audit = sub.add_parser("audit", help="the audit log of every question and SQL statement")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+
+    tail = audit_sub.add_parser("tail", help="the newest records")
+    tail.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
+    tail.add_argument("--user", help="only this user's records")
+    tail.add_argument("--status", choices=["answered", "clarify", "refused", "error"])
+    tail.add_argument("--format", choices=["text", "jsonl"], default="text")
+    tail.add_argument("--audit", help="audit log: path or postgresql:// URL (default NLQ_AUDIT_URL or data/)")
+    tail.set_defaults(handler=_tail)
+
+    export = audit_sub.add_parser("export", help="every record, oldest first, as JSONL or CSV")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--since", type=dt.datetime.fromisoformat, help="only records from this time (ISO)")
+    export.add_argument(
+        "--audit", help="audit log: path or postgresql:// URL (default NLQ_AUDIT_URL or data/)"
+    )
+    export.set_defaults(handler=_export)
+
+
+def _tail(args: argparse.Namespace) -> int:
+    from nlq.audit import AuditError, open_audit
+
+    try:
+        log = open_audit(args.audit)
+        records = log.recent(args.limit, user=args.user, status=args.status)
+    except AuditError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for record in reversed(records):
+        if args.format == "jsonl":
+            print(json.dumps(record.model_dump(mode="json"), ensure_ascii=False))
+            continue
+        when = record.time.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        who = f"{record.user or '-'}/{record.role or '-'}"
+        detail = record.error or f"{record.rows} rows"
+        print(
+            f"{record.id:>6} {when} {who:<24} {record.kind:<8} {record.status:<8} "
+            f"{record.duration_ms:8.1f} ms  {record.question[:60]!r}  {detail[:80]}"
+        )
+    log.close()
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from nlq.audit import AuditError, export, open_audit
+
+    try:
+        log = open_audit(args.audit)
+        out = sys.stdout if args.out is None else args.out.open("w", encoding="utf-8", newline="")
+    except (AuditError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    with out if args.out is not None else contextlib.nullcontext(out):
+        count = export(log, out, args.format, args.since)
+    log.close()
+    print(f"{count} records", file=sys.stderr)
+    return 0

@@ -1,0 +1,151 @@
+"""The audit log: one durable record per question and SQL statement, readable
+by `nlq audit tail|export` and by recent_records (the admin page)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nlq.audit import AuditRecord, export, open_audit, recent_records
+from nlq.cli import main
+from nlq.pipeline import Pipeline
+
+ROOT = Path(__file__).resolve().parents[2]
+POSTGRES = os.environ.get("NLQ_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def record(n: int, **fields: object) -> AuditRecord:
+    values: dict[str, object] = {"question": f"q{n}", "status": "answered", "user": "u", "role": "analyst"}
+    return AuditRecord.model_validate(values | fields)
+
+
+def test_records_round_trip_and_export(tmp_path: Path) -> None:
+    log = open_audit(tmp_path / "audit.sqlite")
+    log.append(record(1, sql=["SELECT 1", "SELECT 2"], rows=3, duration_ms=1.5, interpretation="理解为"))
+    log.append(record(2, status="refused", error="不允许", user="v"))
+    assert log.count() == 2
+    newest = log.recent(1)
+    assert [r.question for r in newest] == ["q2"] and newest[0].error == "不允许"
+    assert [r.question for r in log.recent(10, user="u")] == ["q1"]
+    assert [r.question for r in log.recent(10, status="refused")] == ["q2"]
+    out = io.StringIO()
+    assert export(log, out, "jsonl") == 2
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert lines[0]["sql"] == ["SELECT 1", "SELECT 2"] and lines[0]["rows"] == 3
+    assert lines[0]["interpretation"] == "理解为" and lines[1]["status"] == "refused"
+    out = io.StringIO()
+    export(log, out, "csv")
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [r["question"] for r in rows] == ["q1", "q2"] and rows[0]["sql"] == "SELECT 1;\nSELECT 2"
+    log.close()
+    page = recent_records(5, url=tmp_path / "audit.sqlite")
+    assert [r["question"] for r in page] == ["q2", "q1"] and isinstance(page[0]["time"], str)
+
+
+def test_every_question_and_statement_is_recorded(warehouse_path: Path, tmp_path: Path) -> None:
+    log = open_audit(tmp_path / "audit.sqlite")
+    pipeline = Pipeline(db=warehouse_path, user="wang.fang", audit=log)
+    answered = pipeline.ask("上个月各省份的GMV")
+    refused = pipeline.ask("删除所有订单")
+    statement = pipeline.sql("SELECT COUNT(*) AS n FROM orders")
+    pipeline.close()
+    assert answered.status == "answered" and refused.status == "refused"
+    assert statement.status == "refused"  # province_manager may not type SQL
+    records = list(open_audit(tmp_path / "audit.sqlite").records())
+    assert [(r.kind, r.status) for r in records] == [
+        ("question", "answered"),
+        ("question", "refused"),
+        ("sql", "refused"),
+    ]
+    first = records[0]
+    assert (first.user, first.role, first.question) == ("wang.fang", "province_manager", "上个月各省份的GMV")
+    assert first.sql == [a.sql for a in answered.answers] and first.rows == 1 and first.interpretation
+    assert answered.answers[0].rows[0][0] == "浙江"
+    assert records[1].error == refused.message and records[2].error == statement.message
+
+
+def test_an_unwritable_audit_log_withholds_the_answer(warehouse_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    pipeline = Pipeline(db=warehouse_path, role="admin", audit=path)
+    with sqlite3.connect(path) as other:
+        other.execute("DROP TABLE audit")
+    result = pipeline.sql("SELECT COUNT(*) FROM orders")
+    pipeline.close()
+    assert result.status == "error" and not result.answers and "audit" in result.message
+
+
+CRASHER = """
+import os, signal, sys
+from nlq.audit import AuditRecord, open_audit
+log = open_audit(sys.argv[1])
+for n in range(40):
+    log.append(AuditRecord(question=f"q{n}", status="answered"))
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_crash_loses_nothing_already_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    done = subprocess.run([sys.executable, "-c", CRASHER, str(path)], cwd=ROOT, check=False)
+    assert done.returncode == -9
+    log = open_audit(path)
+    assert [r.question for r in log.records()] == [f"q{n}" for n in range(40)]
+
+
+def test_cli_tail_and_export(
+    warehouse_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(tmp_path / "audit.sqlite")
+    db = str(warehouse_path)
+    assert (
+        main(["sql", "SELECT COUNT(*) AS n FROM orders", "--role", "admin", "--db", db, "--audit", path]) == 0
+    )
+    assert main(["sql", "DROP TABLE orders", "--role", "admin", "--db", db, "--audit", path]) == 1
+    capsys.readouterr()
+    assert main(["audit", "tail", "--audit", path, "--format", "jsonl"]) == 0
+    tail = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["status"], r["rows"]) for r in tail] == [("answered", 1), ("refused", 0)]
+    out = tmp_path / "audit.csv"
+    assert main(["audit", "export", "--format", "csv", "--out", str(out), "--audit", path]) == 0
+    assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == 2
+
+
+@pytest.fixture()
+def postgres_url() -> Iterator[str]:
+    psycopg = pytest.importorskip("psycopg")
+    name = f"nlq_audit_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        pytest.skip(f"no PostgreSQL server at {POSTGRES}: {error}")
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = POSTGRES.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_postgres_audit_log(postgres_url: str, warehouse_path: Path) -> None:
+    pipeline = Pipeline(db=warehouse_path, user="zhou.min", audit=postgres_url)
+    result = pipeline.ask("本月华东各省份订单数")
+    pipeline.close()
+    log = open_audit(postgres_url)
+    log.append(record(2, status="refused"))
+    assert log.count() == 2
+    first, second = list(log.records())
+    assert (first.user, first.role, first.status) == ("zhou.min", "east_manager", result.status)
+    assert first.sql == [a.sql for a in result.answers] and second.question == "q2"
+    assert [r.question for r in log.recent(1)] == ["q2"]
+    log.close()

@@ -1,0 +1,56 @@
+"""Users in configuration: a user's role and attributes apply, the attributes
+bind the row filters, and the validator reports broken user entries."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nlq.pipeline import Pipeline
+from semantic_layer.errors import AccessDenied
+from semantic_layer.loader import load_layer
+from semantic_layer.validate import validate
+
+DEMO = Path(__file__).resolve().parents[2] / "nlq" / "demo" / "semantic"
+
+
+@pytest.mark.parametrize(("user", "province"), [("wang.fang", "浙江"), ("zhao.lei", "广东")])
+def test_a_users_attributes_bind_the_row_filter(warehouse_path: Path, user: str, province: str) -> None:
+    pipeline = Pipeline(db=warehouse_path, user=user)
+    result = pipeline.ask("今年各省份的订单数")
+    pipeline.close()
+    assert result.status == "answered"
+    assert [row[0] for row in result.answers[0].rows] == [province]
+    assert pipeline.role == "province_manager" and pipeline.attributes == {"province": province}
+
+
+def test_unknown_user_is_refused(warehouse_path: Path) -> None:
+    with pytest.raises(AccessDenied) as error:
+        Pipeline(db=warehouse_path, user="mallory")
+    assert "未知用户" in error.value.zh
+
+
+def test_a_role_needing_an_attribute_refuses_without_it(warehouse_path: Path) -> None:
+    pipeline = Pipeline(db=warehouse_path, role="province_manager")
+    result = pipeline.ask("今年各省份的订单数")
+    pipeline.close()
+    assert result.status == "refused" and "province" in result.message
+
+
+def test_validator_reports_broken_users(tmp_path: Path) -> None:
+    layer_dir = tmp_path / "layer"
+    shutil.copytree(DEMO, layer_dir)
+    (layer_dir / "users.yaml").write_text(
+        "users:\n"
+        "  - {name: a, role: nosuchrole}\n"
+        "  - {name: b, role: province_manager}\n"
+        "  - {name: b, role: admin}\n",
+        encoding="utf-8",
+    )
+    layer, source = load_layer(layer_dir)
+    messages = [(p.line, p.message) for p in validate(layer, source)]
+    assert any("unknown role 'nosuchrole'" in m and line == 2 for line, m in messages)
+    assert any("lacks the attribute 'province'" in m and line == 3 for line, m in messages)
+    assert any("listed twice" in m for _, m in messages)
