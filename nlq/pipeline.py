@@ -248,7 +248,12 @@ class Pipeline:
                 result.message = understanding.message
             else:
                 result.interpretation = interpret(understanding, self.layer)
-                self._answer(understanding.steps, result)
+                if understanding.sql:
+                    block, spent = self.run_sql(understanding.sql, title=result.interpretation)
+                    result.timings_ms.compile, result.timings_ms.execute = spent["compile"], spent["execute"]
+                    result.answers.append(block)
+                else:
+                    self._answer(understanding.steps, result)
         except QueryError as error:
             result.status = "refused" if error.kind == "denied" else "clarify"
             result.message = error.message(language)
@@ -263,7 +268,11 @@ class Pipeline:
             result.message = _engine_message(f"{type(error).__name__}", language)
             result.answers = []
         result.timings_ms.total = (time.perf_counter() - started) * 1000
-        self._record("question", result, language)
+        # SQL the language model wrote and the guard refused is on record too.
+        refused_sql = (
+            [understanding.sql] if understanding and understanding.sql and not result.answers else []
+        )
+        self._record("question", result, language, refused_sql)
         return result, understanding if result.status == "answered" else None
 
     # -- raw SQL ---------------------------------------------------------------------------------
@@ -286,30 +295,10 @@ class Pipeline:
                     f"role {self.role} may not run SQL: ask in words instead",
                     f"当前角色（{label.zh if label else self.role}）不能直接执行 SQL，请用自然语言提问",
                 )
-            secured = secure_sql(
-                text,
-                self.layer,
-                role=self.role,
-                attributes=self.attributes,
-                dialect=self.connector.dialect,
-                schema=self.catalog,
-                max_rows=MAX_ROWS + 1,
-            )
-            sql = secured.sql(dialect=self.connector.dialect)
-            guard_sql(
-                sql,
-                dialect=self.connector.dialect,
-                tables=self.tables,
-                max_rows=MAX_ROWS + 1,
-                system_tables=role.catalog,
-            )
-            compiled_at = time.perf_counter()
-            result.timings_ms.compile = (compiled_at - started) * 1000
-            rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
-            result.timings_ms.execute = (time.perf_counter() - compiled_at) * 1000
-            result.answers.append(
-                AnswerBlock(title="SQL", sql=sql, columns=rows.columns, rows=rows.json_rows())
-            )
+            block, spent = self.run_sql(text, title="SQL")
+            result.timings_ms.compile = spent["compile"]
+            result.timings_ms.execute = spent["execute"]
+            result.answers.append(block)
         except QueryError as error:
             result.status = "refused" if error.kind == "denied" else "clarify"
             result.message = error.message(language)
@@ -325,7 +314,45 @@ class Pipeline:
         self._record("sql", result, language)
         return result
 
-    def _record(self, kind: Kind, result: AskResult, language: str) -> None:
+    def run_sql(self, text: str, *, title: str = "") -> tuple[AnswerBlock, dict[str, float]]:
+        """SQL text (typed by a person or written by the language model), secured and run."""
+        started = time.perf_counter()
+        sql = self.secure(text)
+        compiled_at = time.perf_counter()
+        rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
+        block = AnswerBlock(title=title, sql=sql, columns=rows.columns, rows=rows.json_rows())
+        timings = {
+            "compile": (compiled_at - started) * 1000,
+            "execute": (time.perf_counter() - compiled_at) * 1000,
+        }
+        return block, timings
+
+    def secure(self, text: str) -> str:
+        """SQL text -> the SQL that may run: every table read through the role's view
+        (see semantic_layer.rawsql), the result guarded again. Raises QueryError."""
+        role = self.layer.role(self.role) if self.role else None
+        secured = secure_sql(
+            text,
+            self.layer,
+            role=self.role,
+            attributes=self.attributes,
+            dialect=self.connector.dialect,
+            schema=self.catalog,
+            max_rows=MAX_ROWS + 1,
+        )
+        sql = secured.sql(dialect=self.connector.dialect)
+        guard_sql(
+            sql,
+            dialect=self.connector.dialect,
+            tables=self.tables,
+            max_rows=MAX_ROWS + 1,
+            system_tables=role.catalog if role else False,
+        )
+        return sql
+
+    def _record(
+        self, kind: Kind, result: AskResult, language: str, refused_sql: list[str] | None = None
+    ) -> None:
         """Every question is on record before its answer leaves: when the audit log
         cannot be written, the answer is withheld."""
         record = AuditRecord(
@@ -335,7 +362,7 @@ class Pipeline:
             question=result.question,
             status=result.status,
             interpretation=result.interpretation,
-            sql=[block.sql for block in result.answers],
+            sql=[block.sql for block in result.answers] + (refused_sql or []),
             rows=sum(len(block.rows) for block in result.answers),
             duration_ms=result.timings_ms.total,
             error="" if result.status == "answered" else result.message,

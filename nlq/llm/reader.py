@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlglot
 from pydantic import ValidationError
+from sqlglot.errors import SqlglotError
 
 from nlq.language import Language
 from nlq.llm.examples import (
@@ -29,11 +31,14 @@ from nlq.llm.examples import (
 )
 from nlq.llm.prompt import (
     RULES,
+    SQL_RULES,
     ModelReply,
+    SQLModelReply,
     catalogue,
     examples_text,
     question_text,
     schema_text,
+    tables,
 )
 from nlq.llm.retrieval import (
     Embedder,
@@ -93,6 +98,10 @@ class Prompter:
             ExampleIndex(examples or [], embedder, compile_check) if embedder is not None else None
         )
 
+    @property
+    def schema(self) -> type[ModelReply]:
+        return SQLModelReply if self.settings.raw_sql else ModelReply
+
     def layer_slice(self, question: str, rules: Understanding) -> LayerSlice:
         """The nearest metrics, dimensions and terms, plus every one the rules linked
         and those the rules' proposal uses."""
@@ -125,8 +134,10 @@ class Prompter:
         parts = [RULES, catalogue(self.layer, chosen, self.values, rules.linked)]
         if self.examples is not None:
             parts.append(examples_text(self.examples.nearest(question, self.settings.top_examples)))
+        if self.settings.raw_sql:
+            parts.append(SQL_RULES.format(dialect=self.layer.dialect, tables=tables(self.layer)))
         if self.settings.method in {"prompt", "json_mode"}:
-            parts.append(schema_text(ModelReply))
+            parts.append(schema_text(self.schema))
         system = "\n\n".join(p for p in parts if p)
         return [SystemMessage(system), HumanMessage(question_text(question, as_of, rules, previous))]
 
@@ -139,8 +150,11 @@ class ModelReader:
         *,
         compile_check: CompileCheck,
         title: Callable[[SemanticQuery, Language], str],
+        sql_check: Callable[[str], str] | None = None,
     ) -> None:
+        """`sql_check` secures SQL under the role (raw-SQL mode) or raises QueryError."""
         self.prompter = prompter
+        self.sql_check = sql_check
         self.layer = prompter.layer
         self.settings = prompter.settings
         self.model = model
@@ -170,7 +184,7 @@ class ModelReader:
                 return self._fallback(rules, "the language model could not be reached")
             try:
                 if reply is None:
-                    reply = _parse(text)
+                    reply = _parse(text, self.prompter.schema)
                 return self._understanding(reply, rules, attempt)
             except QueryError as error:
                 if error.kind == "denied":
@@ -202,7 +216,8 @@ class ModelReader:
         if method == "prompt":
             answer = self.model.invoke(messages)
             return _content_text(answer.content), None
-        runnable = self.model.with_structured_output(ModelReply, method=method, include_raw=True)
+        schema = self.prompter.schema
+        runnable = self.model.with_structured_output(schema, method=method, include_raw=True)
         result = runnable.invoke(messages)
         assert isinstance(result, dict)
         raw = result.get("raw")
@@ -213,10 +228,10 @@ class ModelReader:
             else _content_text(getattr(raw, "content", ""))
         )
         parsed = result.get("parsed")
-        if isinstance(parsed, ModelReply):
+        if isinstance(parsed, schema):
             return text, parsed
         if isinstance(parsed, dict):
-            return text, _validate(parsed)
+            return text, _validate(parsed, schema)
         return text, None
 
     # -- checking ----------------------------------------------------------------------------
@@ -224,6 +239,8 @@ class ModelReader:
         note = f"read by the language model {self.settings.model or type(self.model).__name__}" + (
             f" after {attempt} correction(s)" if attempt else ""
         )
+        if isinstance(reply, SQLModelReply) and reply.action == "sql":
+            return self._sql_understanding(reply.sql, rules, note)
         if reply.action != "query":
             if rules.status == "answer":
                 # The rules found a governed reading; a model's doubt does not undo it.
@@ -247,6 +264,29 @@ class ModelReader:
             linked=rules.linked,
             unlinked=rules.unlinked,
         )
+
+    def _sql_understanding(self, sql: str, rules: Understanding, note: str) -> Understanding:
+        if self.sql_check is None or not sql.strip():
+            raise Unusable("action sql needs SQL in `sql`" if sql.strip() else "raw SQL is not enabled")
+        try:
+            sqlglot.parse(sql, read=self.layer.dialect)
+        except SqlglotError as error:
+            # A syntax slip is the model's to correct; anything the guard or a policy refuses is final.
+            raise Unusable(f"the SQL does not parse: {str(error).splitlines()[0][:200]}") from error
+        evidence = [*rules.evidence, f"{note}: SQL"]
+        try:
+            self.sql_check(sql)
+        except QueryError as error:
+            if error.kind != "denied":
+                raise
+            return Understanding(
+                language=rules.language,
+                status="refuse",
+                message=error.message(rules.language),
+                evidence=[*evidence, f"refused: {error.en}"],
+                sql=sql,
+            )
+        return Understanding(language=rules.language, status="answer", evidence=evidence, sql=sql)
 
     def _check_names(self, query: SemanticQuery) -> None:
         """Unknown names get a precise message listing the real ones."""
@@ -281,7 +321,7 @@ def _content_text(content: str | list[Any]) -> str:
     return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in content)
 
 
-def _parse(text: str) -> ModelReply:
+def _parse(text: str, schema: type[ModelReply]) -> ModelReply:
     """The reply of a model without a structured-output mode: JSON, maybe fenced."""
     body = FENCE.sub("", text.strip())
     start, end = body.find("{"), body.rfind("}")
@@ -291,12 +331,12 @@ def _parse(text: str) -> ModelReply:
         data = json.loads(body[start : end + 1])
     except json.JSONDecodeError as error:
         raise Unusable(f"the reply is not valid JSON ({error.msg} at character {error.pos})") from error
-    return _validate(data)
+    return _validate(data, schema)
 
 
-def _validate(data: object) -> ModelReply:
+def _validate(data: object, schema: type[ModelReply]) -> ModelReply:
     try:
-        return ModelReply.model_validate(data)
+        return schema.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}" for e in error.errors()[:5]
@@ -350,4 +390,5 @@ def build_reader(
         model,
         compile_check=pipeline.compile,
         title=pipeline.understander.title,
+        sql_check=pipeline.secure if settings.raw_sql else None,
     )
