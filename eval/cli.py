@@ -26,6 +26,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     evaluate.add_argument("--tag", help="only questions with this tag")
     evaluate.add_argument("--limit", type=int, help="only the first N questions")
+    evaluate.add_argument(
+        "--held-out",
+        action="store_true",
+        help="only the questions kept out of the language model's examples (nlq llm examples)",
+    )
+    evaluate.add_argument(
+        "--llm-config", type=Path, help="let this language model read what the rules cannot place"
+    )
     evaluate.set_defaults(handler=run)
 
 
@@ -34,12 +42,17 @@ def run(args: argparse.Namespace) -> int:
     from eval.benchmark import BenchmarkError, load_benchmark
     from eval.report import compare, summary_text, to_json, write_reports
     from eval.runner import FilePredictor, PipelinePredictor, Predictor, run_benchmark
+    from nlq.llm.settings import LLMConfigError
     from nlq.pipeline import Pipeline, ensure_demo
 
     try:
         items = load_benchmark(args.benchmark)
         if args.tag:
             items = [i for i in items if args.tag in i.tags]
+        if args.held_out:
+            from nlq.llm.examples import in_training_part
+
+            items = [i for i in items if not in_training_part(i.id)]
         if args.limit:
             items = items[: args.limit]
         previous = json.loads(args.compare.read_text(encoding="utf-8")) if args.compare else None
@@ -48,9 +61,13 @@ def run(args: argparse.Namespace) -> int:
             predictor = FilePredictor(args.predictions)
             connector = open_connector(ensure_demo(args.db))
         else:
-            pipeline = Pipeline(db=args.db, semantic=args.semantic, role=args.role)
+            from nlq.llm.settings import load_settings
+
+            # Only an explicit file: a benchmark run is not changed by the environment.
+            settings = load_settings(args.llm_config, env={}) if args.llm_config else None
+            pipeline = Pipeline(db=args.db, semantic=args.semantic, role=args.role, llm=settings)
             predictor, connector = PipelinePredictor(pipeline), pipeline.connector
-    except (BenchmarkError, ConnectorError, OSError, ValueError) as error:
+    except (BenchmarkError, ConnectorError, OSError, ValueError, LLMConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     result = run_benchmark(items, predictor, connector)

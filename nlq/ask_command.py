@@ -9,6 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+LLM_HELP = (
+    "language model configuration YAML (default: $NLQ_LLM_CONFIG and NLQ_LLM_* variables; none: rules only)"
+)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     ask = sub.add_parser("ask", help="answer a question in Chinese or English")
@@ -21,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     ask.add_argument("--role", default="analyst", help="access role (default analyst)")
     ask.add_argument("--user", help="a user of the layer's users.yaml: its role and attributes apply")
+    ask.add_argument("--llm-config", type=Path, help=LLM_HELP)
     ask.add_argument(
         "--db", help="database URL or DuckDB path (default: the demo warehouse, built if missing)"
     )
@@ -32,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     chat.add_argument("--as-of", type=dt.date.fromisoformat, help="reference date YYYY-MM-DD")
     chat.add_argument("--role", default="analyst", help="access role (default analyst)")
     chat.add_argument("--user", help="a user of the layer's users.yaml: its role and attributes apply")
+    chat.add_argument("--llm-config", type=Path, help=LLM_HELP)
     chat.add_argument("--db", help="database URL or DuckDB path (default: the demo warehouse)")
     chat.add_argument("--semantic", help="semantic layer folder or file (default: the demo layer)")
     chat.set_defaults(handler=_chat)
@@ -47,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from connectors import ConnectorError
     from nlq.audit import AuditError
-    from nlq.pipeline import Pipeline
+    from nlq.llm.settings import LLMConfigError
     from semantic_layer.errors import QueryError
     from semantic_layer.loader import LayerError
 
@@ -55,8 +61,8 @@ def _run(args: argparse.Namespace) -> int:
         print("error: give a question or --batch FILE", file=sys.stderr)
         return 2
     try:
-        pipeline = Pipeline(db=args.db, semantic=args.semantic, role=args.role, user=args.user)
-    except (QueryError, ConnectorError, LayerError, AuditError) as error:
+        pipeline = _pipeline(args)
+    except (QueryError, ConnectorError, LayerError, AuditError, LLMConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.batch is not None:
@@ -111,10 +117,28 @@ def print_text(result: dict[str, Any]) -> None:
         print(answer["sql"])
 
 
-def _chat(args: argparse.Namespace) -> int:
+def _pipeline(args: argparse.Namespace) -> Any:
+    """The pipeline of `ask` and `chat`, with the configured language model, if any
+    (its client built now, so a configuration error shows before the first question;
+    the retrieval index only when a question needs the model)."""
+    from nlq.llm.settings import build_chat_model, load_settings
     from nlq.pipeline import Pipeline
 
-    pipeline = Pipeline(db=args.db, semantic=args.semantic, role=args.role, user=args.user)
+    settings = load_settings(args.llm_config)
+    model = build_chat_model(settings) if settings is not None else None
+    return Pipeline(
+        db=args.db, semantic=args.semantic, role=args.role, user=args.user, llm=settings, chat_model=model
+    )
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from nlq.llm.settings import LLMConfigError
+
+    try:
+        pipeline = _pipeline(args)
+    except LLMConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     previous = None
     interactive = sys.stdin.isatty()
     while True:

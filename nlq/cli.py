@@ -17,6 +17,7 @@ def _commands() -> list[Callable[[Subparsers], None]]:
     from eval import cli as eval_cli
     from nlq import ask_command, audit_command, query_command, sql_command
     from nlq.demo import cli as demo_cli
+    from nlq.llm import cli as llm_cli
     from semantic_layer import cli as semantic_cli
 
     return [
@@ -27,6 +28,7 @@ def _commands() -> list[Callable[[Subparsers], None]]:
         sql_command.register,
         audit_command.register,
         eval_cli.register,
+        llm_cli.register,
     ]
 
 

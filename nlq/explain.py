@@ -20,6 +20,13 @@ GRAIN_WORDS = {
 
 def interpret(understanding: Understanding, layer: SemanticLayer) -> str:
     language = understanding.language
+    if understanding.sql:
+        return (
+            "理解为：语义层的指标无法表达这个问题，由语言模型编写 SQL 回答（已按当前角色的权限改写并检查）。"
+            if language == "zh"
+            else "Understood as: a question beyond the layer's metrics, answered with SQL written by the language"
+            " model (rewritten under the role's policies and checked)."
+        )
     parts = [_step(step, layer, language, understanding.time_text) for step in understanding.steps]
     if language == "zh":
         return "理解为：" + "；然后，".join(parts) + "。"

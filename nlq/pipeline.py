@@ -30,6 +30,11 @@ from semantic_layer.query import Filter, SemanticQuery
 from semantic_layer.rawsql import secure_sql
 
 if TYPE_CHECKING:  # understanding loads jieba: only questions pay for it, not `nlq query`
+    from langchain_core.language_models import BaseChatModel
+
+    from nlq.llm.reader import ModelReader
+    from nlq.llm.retrieval import Embedder
+    from nlq.llm.settings import LLMSettings
     from nlq.timeparse import Campaign
     from nlq.understand import Step, Understander, Understanding
 
@@ -64,10 +69,15 @@ class Pipeline:
         cache: ResultCache | None = SHARED,
         user: str | None = None,
         audit: AuditLog | str | Path | None = None,
+        llm: LLMSettings | None = None,
+        chat_model: BaseChatModel | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         """`user` names a user of the layer's configuration: its role and attributes
         then apply (and `role`/`attributes` are ignored). `audit` is an audit log or
-        its URL (default: NLQ_AUDIT_URL, else data/audit.sqlite)."""
+        its URL (default: NLQ_AUDIT_URL, else data/audit.sqlite). `llm` (or a ready
+        `chat_model`) lets a language model read the questions the rules cannot
+        fully place; without either, only the rules read."""
         self.layer: SemanticLayer = load_cached(semantic or DEMO_SEMANTIC)
         if user is not None:
             found = self.layer.user(user)
@@ -77,6 +87,13 @@ class Pipeline:
         self.user = user
         self.role = role
         self.attributes = attributes or {}
+        if chat_model is not None and llm is None:
+            from nlq.llm.settings import LLMSettings
+
+            llm = LLMSettings()
+        self.llm_settings = llm
+        self._chat_model = chat_model
+        self._embedder = embedder
         self.db = ensure_demo(db)
         self.connector: Connector = open_connector(self.db)
         self.compiler = Compiler(self.layer, role=role, attributes=attributes, dialect=self.connector.dialect)
@@ -130,6 +147,24 @@ class Pipeline:
 
         lexicon = Lexicon.from_layer(self.layer, self.value_index())
         return Understander(self.layer, lexicon, self.campaigns())
+
+    @cached_property
+    def reader(self) -> ModelReader | None:
+        """The language model's reader, built on first use (embedding the layer takes a moment)."""
+        if self.llm_settings is None:
+            return None
+        from nlq.llm.reader import build_reader
+
+        return build_reader(self, self.llm_settings, self._chat_model, self._embedder)
+
+    def wants_model(self, understanding: Understanding) -> bool:
+        """Always when so configured; else when the rules left words unplaced or could
+        not answer. A refusal of the safety screen is final either way."""
+        if self.llm_settings is None or understanding.screened:
+            return False
+        if self.llm_settings.use == "always":
+            return True
+        return understanding.status != "answer" or bool(understanding.unlinked)
 
     @cached_property
     def latest_date(self) -> dt.date:
@@ -218,7 +253,10 @@ class Pipeline:
         result = AskResult(id=id, question=question, status="answered")
         understanding: Understanding | None = None
         try:
-            understanding = self.understander.understand(question, as_of or self.latest_date, previous)
+            day = as_of or self.latest_date
+            understanding = self.understander.understand(question, day, previous)
+            if self.wants_model(understanding) and self.reader is not None:
+                understanding = self.reader.read(question, day, understanding, previous)
             understood = time.perf_counter()
             result.timings_ms.understand = (understood - started) * 1000
             if understanding.status != "answer":
@@ -226,7 +264,12 @@ class Pipeline:
                 result.message = understanding.message
             else:
                 result.interpretation = interpret(understanding, self.layer)
-                self._answer(understanding.steps, result)
+                if understanding.sql:
+                    block, spent = self.run_sql(understanding.sql, title=result.interpretation)
+                    result.timings_ms.compile, result.timings_ms.execute = spent["compile"], spent["execute"]
+                    result.answers.append(block)
+                else:
+                    self._answer(understanding.steps, result)
         except QueryError as error:
             result.status = "refused" if error.kind == "denied" else "clarify"
             result.message = error.message(language)
@@ -243,7 +286,11 @@ class Pipeline:
             result.message = _engine_message(f"{type(error).__name__}", language)
             result.answers = []
         result.timings_ms.total = (time.perf_counter() - started) * 1000
-        self._record("question", result, language)
+        # SQL the language model wrote and the guard refused is on record too.
+        refused_sql = (
+            [understanding.sql] if understanding and understanding.sql and not result.answers else []
+        )
+        self._record("question", result, language, refused_sql)
         return result, understanding if result.status == "answered" else None
 
     # -- raw SQL ---------------------------------------------------------------------------------
@@ -266,30 +313,10 @@ class Pipeline:
                     f"role {self.role} may not run SQL: ask in words instead",
                     f"当前角色（{label.zh if label else self.role}）不能直接执行 SQL，请用自然语言提问",
                 )
-            secured = secure_sql(
-                text,
-                self.layer,
-                role=self.role,
-                attributes=self.attributes,
-                dialect=self.connector.dialect,
-                schema=self.catalog,
-                max_rows=MAX_ROWS + 1,
-            )
-            sql = secured.sql(dialect=self.connector.dialect)
-            guard_sql(
-                sql,
-                dialect=self.connector.dialect,
-                tables=self.tables,
-                max_rows=MAX_ROWS + 1,
-                system_tables=role.catalog,
-            )
-            compiled_at = time.perf_counter()
-            result.timings_ms.compile = (compiled_at - started) * 1000
-            rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
-            result.timings_ms.execute = (time.perf_counter() - compiled_at) * 1000
-            result.answers.append(
-                AnswerBlock(title="SQL", sql=sql, columns=rows.columns, rows=rows.json_rows())
-            )
+            block, spent = self.run_sql(text, title="SQL")
+            result.timings_ms.compile = spent["compile"]
+            result.timings_ms.execute = spent["execute"]
+            result.answers.append(block)
         except QueryError as error:
             result.status = "refused" if error.kind == "denied" else "clarify"
             result.message = error.message(language)
@@ -305,7 +332,45 @@ class Pipeline:
         self._record("sql", result, language)
         return result
 
-    def _record(self, kind: Kind, result: AskResult, language: str) -> None:
+    def run_sql(self, text: str, *, title: str = "") -> tuple[AnswerBlock, dict[str, float]]:
+        """SQL text (typed by a person or written by the language model), secured and run."""
+        started = time.perf_counter()
+        sql = self.secure(text)
+        compiled_at = time.perf_counter()
+        rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
+        block = AnswerBlock(title=title, sql=sql, columns=rows.columns, rows=rows.json_rows())
+        timings = {
+            "compile": (compiled_at - started) * 1000,
+            "execute": (time.perf_counter() - compiled_at) * 1000,
+        }
+        return block, timings
+
+    def secure(self, text: str) -> str:
+        """SQL text -> the SQL that may run: every table read through the role's view
+        (see semantic_layer.rawsql), the result guarded again. Raises QueryError."""
+        role = self.layer.role(self.role) if self.role else None
+        secured = secure_sql(
+            text,
+            self.layer,
+            role=self.role,
+            attributes=self.attributes,
+            dialect=self.connector.dialect,
+            schema=self.catalog,
+            max_rows=MAX_ROWS + 1,
+        )
+        sql = secured.sql(dialect=self.connector.dialect)
+        guard_sql(
+            sql,
+            dialect=self.connector.dialect,
+            tables=self.tables,
+            max_rows=MAX_ROWS + 1,
+            system_tables=role.catalog if role else False,
+        )
+        return sql
+
+    def _record(
+        self, kind: Kind, result: AskResult, language: str, refused_sql: list[str] | None = None
+    ) -> None:
         """Every question is on record before its answer leaves: when the audit log
         cannot be written, the answer is withheld."""
         record = AuditRecord(
@@ -315,7 +380,7 @@ class Pipeline:
             question=result.question,
             status=result.status,
             interpretation=result.interpretation,
-            sql=[block.sql for block in result.answers],
+            sql=[block.sql for block in result.answers] + (refused_sql or []),
             rows=sum(len(block.rows) for block in result.answers),
             duration_ms=result.timings_ms.total,
             error="" if result.status == "answered" else result.message,

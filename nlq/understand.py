@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from nlq.cues import Cue, find_cues
 from nlq.language import Language, language_of
 from nlq.lexicon import Entry, Lexicon, normalise
-from nlq.linker import Link, Linker
+from nlq.linker import ENGLISH_WORDS, FILLER, Link, Linker
 from nlq.safety import screen
 from nlq.timeparse import Campaign, TimeMatch, find_times
 from semantic_layer.graph import JoinGraph
@@ -47,6 +47,106 @@ SINGULAR = re.compile(r"哪个|哪一个|哪家|哪款|哪位|是什么")  # Eng
 MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
 FOLLOW_UP = re.compile(
     r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
+)
+# Words that frame a question rather than say what it asks: not a gap in the rules' reading.
+FRAME_WORDS = frozenset(
+    [
+        "查询",
+        "查",
+        "查下",
+        "查一下",
+        "统计",
+        "看看",
+        "看下",
+        "看一下",
+        "一下",
+        "显示",
+        "给我",
+        "告诉",
+        "列出",
+        "列一下",
+        "帮",
+        "帮忙",
+        "情况",
+        "数据",
+        "分别",
+        "一共",
+        "总共",
+        "总",
+        "总计",
+        "合计",
+        "全部",
+        "所有",
+        "多少",
+        "几",
+        "怎么样",
+        "如何",
+        "什么",
+        "哪",
+        "哪里",
+        "有没有",
+        "想",
+        "想知道",
+        "知道",
+        "要",
+        "需要",
+        "看",
+        "下",
+        "不同",
+        "及其",
+        "以及",
+        "咋样",
+        "怎样",
+        "共",
+        "哪些",
+        "分",
+        "当前",
+        "目前",
+        "目前为止",
+        "现在",
+        "为止",
+        "用户",
+        "please",
+        "show",
+        "tell",
+        "give",
+        "list",
+        "me",
+        "i",
+        "we",
+        "want",
+        "know",
+        "see",
+        "find",
+        "get",
+        "an",
+        "a",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "what",
+        "which",
+        "who",
+        "how",
+        "much",
+        "many",
+        "there",
+        "it",
+        "its",
+        "as",
+        "during",
+        "had",
+        "has",
+        "have",
+        "s",
+        "so",
+        "far",
+        "current",
+    ]
 )
 PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排名|排行|榜|\btop\b")
 
@@ -81,6 +181,15 @@ class Understanding(BaseModel):
     steps: list[Step] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
     time_text: str = ""
+    # Words of the question that no time phrase, analysis word or layer word covered:
+    # the rules answered without them, so a language model (when configured) gets a say.
+    unlinked: list[str] = Field(default_factory=list)
+    # True when the safety screen refused: no other reader may overrule it.
+    screened: bool = False
+    # Raw-SQL mode: the SQL the language model wrote (secured and guarded before it runs).
+    sql: str = ""
+    # What the words linked to: `metric:gmv`, `dimension:channel`, `value:channel=天猫`.
+    linked: list[str] = Field(default_factory=list)
 
 
 @dataclass
@@ -132,8 +241,20 @@ class Understander:
         language = language_of(question)
         verdict = screen(question, language)
         if verdict is not None:
-            return Understanding(language=language, status="refuse", message=verdict)
+            return Understanding(language=language, status="refuse", message=verdict, screened=True)
         parse = self._parse(question, language, as_of)
+        understanding = self._understand(parse, previous)
+        understanding.unlinked = self._unlinked(parse)
+        understanding.linked = list(
+            dict.fromkeys(
+                f"{e.kind}:{e.target}" + (f"={e.value}" if e.value is not None else "")
+                for x in parse.links
+                for e in x.entries[:1]
+            )
+        )
+        return understanding
+
+    def _understand(self, parse: Parse, previous: Understanding | None) -> Understanding:
         follow_up = (
             previous is not None
             and previous.status == "answer"
@@ -157,6 +278,25 @@ class Understander:
             return self._assemble(parse, metrics)
         except Ambiguous as ambiguity:
             return self._clarify_value(parse, ambiguity)
+
+    def _unlinked(self, parse: Parse) -> list[str]:
+        """The content words left over once times, cues and links took their spans."""
+        covered = [False] * len(parse.text)
+        spans = [t.span for t in parse.times] + [(c.start, c.end) for c in parse.cues]
+        for start, end in spans + [(x.start, x.end) for x in parse.links]:
+            for i in range(start, end):
+                covered[i] = True
+        words: list[str] = []
+        for word, start, end in self.linker.tokenizer.tokenize(parse.text, HMM=False):
+            if any(covered[start:end]):
+                continue
+            word = word.strip()
+            if not word or word.isdigit() or all(ch in FILLER or not ch.isalnum() for ch in word):
+                continue
+            if word in ENGLISH_WORDS or word in FRAME_WORDS:
+                continue
+            words.append(word)
+        return words
 
     def _clarify_value(self, parse: Parse, ambiguity: Ambiguous) -> Understanding:
         """Two dimensions are equally near the metric: ask instead of guessing."""
@@ -324,7 +464,7 @@ class Understander:
             added = [d for d in mentioned if d not in values and d not in query.dimensions]
             if index == 0 and added:
                 query = query.model_copy(update={"dimensions": [*query.dimensions, *added]})
-            steps.append(Step(title=self._title(query, parse.language), query=query, feed=step.feed))
+            steps.append(Step(title=self.title(query, parse.language), query=query, feed=step.feed))
         # The previous phrase is reused only in its own language; otherwise the dates speak.
         time_text = (
             parse.times[0].text
@@ -629,7 +769,7 @@ class Understander:
             steps = self._periods_compared(base, parse)
             time_text = ("和" if parse.language == "zh" else " and ").join(t.text for t in parse.times)
         else:
-            steps = [Step(title=self._title(base, parse.language), query=base)]
+            steps = [Step(title=self.title(base, parse.language), query=base)]
         return Understanding(
             language=parse.language,
             status="answer",
@@ -675,10 +815,10 @@ class Understander:
         if len(units) == 1 and None not in units and contiguous:
             span = TimeRange(start=periods[0].range.start, end=periods[-1].range.end)
             query = base.model_copy(update={"time_range": span, "time_grain": periods[0].unit})
-            return [Step(title=self._title(query, parse.language), query=query)]
+            return [Step(title=self.title(query, parse.language), query=query)]
         return [
             Step(
-                title=f"{t.text} {self._title(base, parse.language)}",
+                title=f"{t.text} {self.title(base, parse.language)}",
                 query=base.model_copy(update={"time_range": t.range}),
             )
             for t in periods
@@ -701,7 +841,7 @@ class Understander:
         profile_filters = list(base.filters)
         feed: Feed | None = None
         if ranked:
-            steps.append(Step(title=self._title(base, parse.language), query=base))
+            steps.append(Step(title=self.title(base, parse.language), query=base))
             feed = Feed(source=0, column=base.dimensions[0], dimension=base.dimensions[0])
         for dimension in PROFILE_DIMENSIONS:
             query = SemanticQuery(
@@ -712,7 +852,7 @@ class Understander:
                 share=[PROFILE_METRIC],
                 order_by=[OrderBy(field=dimension, desc=False)],
             )
-            steps.append(Step(title=self._title(query, parse.language), query=query, feed=feed))
+            steps.append(Step(title=self.title(query, parse.language), query=query, feed=feed))
         return steps
 
     def _additive(self, metric: str) -> bool:
@@ -785,7 +925,7 @@ class Understander:
                 return dimension.label.zh if language == "zh" else dimension.label.en
         return name
 
-    def _title(self, query: SemanticQuery, language: Language) -> str:
+    def title(self, query: SemanticQuery, language: Language) -> str:
         metrics = ("、" if language == "zh" else ", ").join(self._label(m, language) for m in query.metrics)
         if not query.dimensions:
             return metrics

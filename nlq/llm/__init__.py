@@ -1,0 +1,1 @@
+"""The optional language-model path: settings, retrieval, prompts, the reader."""
