@@ -188,6 +188,7 @@ class Pipeline:
             if understanding.status != "answer":
                 result.status = "refused" if understanding.status == "refuse" else "clarify"
                 result.message = understanding.message
+                result.options = understanding.options
             else:
                 result.interpretation = interpret(understanding, self.layer)
                 self._answer(understanding.steps, result)
