@@ -15,7 +15,7 @@ def _commands() -> list[Callable[[Subparsers], None]]:
     # Imported lazily so `nlq --help` stays fast and one broken extra cannot
     # take the whole CLI down.
     from eval import cli as eval_cli
-    from nlq import ask_command, query_command
+    from nlq import ask_command, feedback, query_command
     from nlq.demo import cli as demo_cli
     from semantic_layer import cli as semantic_cli
 
@@ -25,6 +25,7 @@ def _commands() -> list[Callable[[Subparsers], None]]:
         query_command.register,
         ask_command.register,
         eval_cli.register,
+        feedback.register,
     ]
 
 

@@ -4,6 +4,7 @@ policies) -> rows -> answer. Also runs semantic queries given directly."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import json
 import logging
@@ -63,6 +64,16 @@ class Pipeline:
         self.connector: Connector = open_connector(self.db)
         self.compiler = Compiler(self.layer, role=role, attributes=attributes, dialect=self.connector.dialect)
         self.tables = {m.table.split(".")[-1].lower() for m in self.layer.models if m.table}
+
+    def for_role(self, role: str | None, attributes: dict[str, Any] | None = None) -> Pipeline:
+        """This pipeline under another role: the connection, the layer and the
+        understanding (none of which depends on the role) are shared, so switching
+        roles in a UI does not reload them; only the compiler's policies change."""
+        other = copy.copy(self)
+        other.compiler = Compiler(
+            self.layer, role=role, attributes=attributes, dialect=self.connector.dialect
+        )
+        return other
 
     # -- semantic queries ------------------------------------------------------------------
     def compile(self, query: SemanticQuery) -> CompiledQuery:
