@@ -24,14 +24,14 @@ class CatalogueEntry(BaseModel):
     definition: str = ""  # a metric's 口径, a dimension's description
     synonyms: list[str] = Field(default_factory=list)
     values: list[str] = Field(default_factory=list)  # a dimension's named values
+    value_words: list[str] = Field(default_factory=list)  # their synonyms: found by search, not shown
     model: str = ""
     unit: str = ""
 
     def text(self) -> str:
         """Everything a search may match."""
-        return normalise(
-            " ".join([self.name, self.label, self.definition, *self.synonyms, *self.values, self.model])
-        )
+        words = [self.name, self.label, self.definition, *self.synonyms, *self.values, *self.value_words]
+        return normalise(" ".join([*words, self.model]))
 
 
 def catalogue(layer: SemanticLayer, language: Language, role: str | None = None) -> list[CatalogueEntry]:
@@ -74,6 +74,7 @@ def catalogue(layer: SemanticLayer, language: Language, role: str | None = None)
                     definition=dimension.description,
                     synonyms=list(dimension.synonyms),
                     values=list(dimension.values),
+                    value_words=[w for words in dimension.values.values() for w in words],
                     model=model_label,
                 )
             )

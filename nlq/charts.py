@@ -213,9 +213,10 @@ def vega_spec(
         return None
     data = [_with_labels(r, plan, info, language) for r in records]
     spec = builder(plan, info, data)
+    titled = {"title": {"text": title, "anchor": "start", "fontSize": 14}} if title else {}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": title, "anchor": "start", "fontSize": 14} if title else None,
+        **titled,
         "data": {"values": data},
         **spec,
         "config": {
@@ -242,11 +243,10 @@ def _with_labels(
 
 
 def _quantity(column: ColumnInfo, **extra: Any) -> dict[str, Any]:
-    title = f"{column.label}（¥）" if column.format == "currency" else column.label
     return {
         "field": column.name,
         "type": "quantitative",
-        "title": title,
+        "title": column.axis_title,
         "axis": {"format": AXIS_FORMATS.get(column.format, ",.4~f")},
         **extra,
     }
@@ -397,12 +397,12 @@ def _profile(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, 
     return {
         "mark": {"type": "bar", "cornerRadiusEnd": 2},
         "encoding": {
-            # Buckets keep their own order (age groups, member levels), not the values'.
+            # Buckets keep their declared order (一线, 新一线, 二线…), not the values'.
             "x": {
                 "field": plan.x,
                 "type": "nominal",
                 "title": info[plan.x].label,
-                "sort": None,
+                "sort": info[plan.x].order or None,
                 "axis": {"labelAngle": 0},
             },
             "y": _quantity(info[plan.y[0]]),

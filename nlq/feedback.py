@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import sqlglot
+from sqlglot import exp
 from pydantic import BaseModel, Field, ValidationError
 
 from nlq.answer import AskResult
+from nlq.pipeline import MAX_ROWS
 
 DEFAULT_FILE = Path("data/feedback.jsonl")
 Rating = Literal["up", "down"]
@@ -75,13 +77,15 @@ def read(path: Path = DEFAULT_FILE) -> list[FeedbackRecord]:
     return list(latest.values())
 
 
-def benchmark_lines(records: Iterable[FeedbackRecord]) -> list[dict[str, Any]]:
+def benchmark_lines(records: Iterable[FeedbackRecord], role: str = "analyst") -> list[dict[str, Any]]:
     """Approved answers as benchmark lines: their SQL becomes the gold SQL (an
     approved refusal becomes an `expect: refuse` line). Disapproved answers have
-    no gold to offer; they are for a person to fix and are left out."""
+    no gold to offer; they are for a person to fix and are left out. Only answers
+    given under `role` are kept: the benchmark is asked as one role, and another
+    role's row filters would make its SQL the wrong gold."""
     lines: list[dict[str, Any]] = []
     for entry in records:
-        if entry.rating != "up":
+        if entry.rating != "up" or entry.role != role:
             continue
         language = "en" if entry.question.isascii() else "zh"
         line: dict[str, Any] = {
@@ -103,9 +107,13 @@ def benchmark_lines(records: Iterable[FeedbackRecord]) -> list[dict[str, Any]]:
 
 
 def _ordered(sql: str) -> bool:
-    # A ranking's order is part of the answer; a grouping's is not.
+    """A top N (an order and a limit below the pipeline's row cap) is ordered; a
+    grouping is sorted for display only and compares as a set."""
     tree = sqlglot.parse_one(sql)
-    return tree.args.get("order") is not None and tree.args.get("limit") is not None
+    limit = tree.args.get("limit")
+    count = limit.expression if isinstance(limit, exp.Limit) else None
+    top_n = isinstance(count, exp.Literal) and count.is_int and int(count.this) <= MAX_ROWS
+    return tree.args.get("order") is not None and top_n
 
 
 # -- command line -------------------------------------------------------------------------------
@@ -119,12 +127,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--file", type=Path, default=DEFAULT_FILE, help=f"ratings file (default {DEFAULT_FILE})"
     )
     export.add_argument("--out", type=Path, help="write here instead of standard output")
+    export.add_argument("--role", default="analyst", help="keep answers given as this role (default analyst)")
     export.set_defaults(handler=_export)
 
 
 def _export(args: argparse.Namespace) -> int:
     records = read(args.file)
-    lines = benchmark_lines(records)
+    lines = benchmark_lines(records, args.role)
     text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ import io
 import re
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from nlq.answer import AnswerBlock, Cell
 from semantic_layer.model import GRAINS, Format, SemanticLayer, SimpleMetric
@@ -37,12 +37,20 @@ class ColumnInfo(BaseModel):
     format: Format | Literal["date", "text"]
     # The metric a share, previous value or growth belongs to (the column itself for a metric).
     metric: str | None = None
+    axis_title: str = ""  # the label with its unit, for a chart axis
+    # A category's values in their declared order (一线, 新一线, 二线…), when the layer declares them.
+    order: list[str] = Field(default_factory=list)
     # Values over several rows add up to the value of their union (a sum or a count of rows).
     additive: bool = False
 
 
 def describe_columns(block: AnswerBlock, layer: SemanticLayer, language: Language) -> list[ColumnInfo]:
-    return [_describe(i, name, block, layer, language) for i, name in enumerate(block.columns)]
+    infos = [_describe(i, name, block, layer, language) for i, name in enumerate(block.columns)]
+    unit = "{}（¥）" if language == "zh" else "{} (¥)"
+    return [
+        c.model_copy(update={"axis_title": unit.format(c.label) if c.format == "currency" else c.label})
+        for c in infos
+    ]
 
 
 def _describe(
@@ -81,7 +89,8 @@ def _describe(
     if numeric and not name.endswith("_id"):
         # A number that is not a metric (an amount column of a listing): a measure to plot.
         return ColumnInfo(name=name, role="measure", label=label, format="number")
-    return ColumnInfo(name=name, role="category", label=label, format="text")
+    declared = list(getattr(dimension, "values", {}) or {})
+    return ColumnInfo(name=name, role="category", label=label, format="text", order=declared)
 
 
 def additive(metric: str, layer: SemanticLayer) -> bool:

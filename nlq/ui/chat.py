@@ -203,7 +203,7 @@ def _sidebar(layer: SemanticLayer, ui: Language, latest: dt.date) -> tuple[str, 
         if roles[role].description:
             st.caption(roles[role].description)
         as_of = st.date_input(text["as_of"], value=latest, max_value=latest, key="nlq_as_of")
-        if st.button(text["new_chat"], icon="🧹", key="nlq_new_chat"):
+        if st.button(text["new_chat"], icon=":material/add_comment:", key="nlq_new_chat"):
             st.session_state["nlq_turns"] = []
             st.session_state["nlq_context"] = None
         st.divider()
@@ -262,15 +262,15 @@ def _render_turn(turn: Turn, layer: SemanticLayer, text: dict[str, str]) -> None
             st.caption(_md(result.interpretation))
             _render_blocks(turn, layer, language, text)
         elif result.status == "clarify":
-            st.warning(_md(result.message), icon="❓")
+            st.warning(_md(result.message), icon=":material/help:")
             if result.options:
                 st.markdown(TEXT[language]["choose"])
                 for i, option in enumerate(result.options):
                     st.button(option, key=f"option-{turn.id}-{i}", on_click=_queue, args=(option,))
         elif result.status == "refused":
-            st.warning(_md(result.message), icon="🚫")
+            st.warning(_md(result.message), icon=":material/block:")
         else:
-            st.error(_md(result.message), icon="⚠️")
+            st.error(_md(result.message), icon=":material/error:")
         left, right = st.columns([1, 4], vertical_alignment="center")
         with left:
             st.feedback("thumbs", key=f"feedback-{turn.id}", on_change=_rate, args=(turn.id,))
@@ -310,7 +310,7 @@ def _render_block(
     columns = describe_columns(block, layer, language)
     plan = plan_chart(block, columns, profile=profile)
     with st.container(border=True, key=f"answer-{turn.id}-{index}"):
-        st.markdown(f"#### {_md(block.title or text['title'])}")
+        st.markdown(f"##### {_md(block.title or text['title'])}")
         if len(plan.options) > 1:
             kind: ChartKind | None = st.segmented_control(
                 text["chart"],
@@ -332,7 +332,7 @@ def _render_block(
                 st.caption(text["left_out"].format(left_out))
         st.dataframe(_styled(block, columns, language), hide_index=True, width="stretch")
         st.caption(text["rows"].format(len(block.rows)))
-        download, sql = st.columns([1, 3])
+        download, sql = st.columns([2, 3])
         with download:
             st.download_button(
                 text["csv"],
@@ -340,7 +340,7 @@ def _render_block(
                 file_name=f"nlq-{index + 1}.csv",
                 mime="text/csv",
                 key=f"csv-{turn.id}-{index}",
-                icon="⬇️",
+                icon=":material/download:",
                 on_click="ignore",
             )
         with sql, st.expander(text["sql"]):
