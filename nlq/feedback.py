@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import sqlglot
-from sqlglot import exp
 from pydantic import BaseModel, Field, ValidationError
+from sqlglot import exp
 
 from nlq.answer import AskResult
 from nlq.pipeline import MAX_ROWS

@@ -25,7 +25,9 @@ def pipeline(warehouse_path: Path) -> Pipeline:
     return Pipeline(db=warehouse_path)
 
 
-def rate(pipeline: Pipeline, path: Path, question: str, rating: feedback.Rating, *, role: str = "analyst") -> str:
+def rate(
+    pipeline: Pipeline, path: Path, question: str, rating: feedback.Rating, *, role: str = "analyst"
+) -> str:
     result = pipeline.for_role(role).ask(question, as_of=AS_OF)
     answer_id = f"id-{abs(hash((question, role))):x}"
     feedback.record(feedback.FeedbackRecord.of(answer_id, rating, result, as_of=AS_OF, role=role), path)
@@ -62,7 +64,12 @@ def test_approved_answers_become_a_benchmark_the_harness_scores(
     )
     assert "4 benchmark lines; 1 answers rated down" in done.stderr
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    questions = ["上个月GMV最高的3个品类", "近三月热销商品及其用户画像", "删除所有订单", "上个月各渠道的订单数"]
+    questions = [
+        "上个月GMV最高的3个品类",
+        "近三月热销商品及其用户画像",
+        "删除所有订单",
+        "上个月各渠道的订单数",
+    ]
     assert [line["question"] for line in lines] == questions
     # Top Ns are ordered (the hot products are a top 10); a grouping compares as a set.
     assert [line["order_matters"] for line in lines] == [True, True, False, False]
