@@ -74,6 +74,11 @@ TIME_UNITS = {
     "quarter": "yearquarter",
     "year": "year",
 }
+TIME_LABELS = {
+    "month": "timeFormat(datum.value, '%Y-%m')",
+    "quarter": "year(datum.value) + ' Q' + quarter(datum.value)",
+    "year": "timeFormat(datum.value, '%Y')",
+}
 AXIS_FORMATS = {"currency": ",.0f", "percent": ".0%", "count": ",.0f", "number": ",.4~f"}
 TOOLTIP_FORMATS = {"currency": ",.2f", "percent": ".1%", "count": ",.0f", "number": ",.4~f"}
 
@@ -270,7 +275,9 @@ def _tooltip(plan: ChartPlan, info: dict[str, ColumnInfo]) -> list[dict[str, Any
 def _time_x(plan: ChartPlan, info: dict[str, ColumnInfo]) -> dict[str, Any]:
     assert plan.x is not None
     unit = TIME_UNITS.get(plan.x, "yearmonthdate")
-    return {"field": plan.x, "type": "temporal", "timeUnit": unit, "title": info[plan.x].label}
+    # Numeric dates read the same in both languages (Vega's default says "Jan 2026").
+    axis = {"labelExpr": TIME_LABELS[plan.x]} if plan.x in TIME_LABELS else {"format": "%Y-%m-%d"}
+    return {"field": plan.x, "type": "temporal", "timeUnit": unit, "title": info[plan.x].label, "axis": axis}
 
 
 def _category(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
@@ -337,7 +344,13 @@ def _bar(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell
         return {
             "mark": {"type": "bar"},
             "encoding": {
-                "x": {**_time_x(plan, info), "type": "ordinal", "axis": {"labelAngle": 0}},
+                "x": {
+                    "field": f"{plan.x}__label",
+                    "type": "ordinal",
+                    "title": info[plan.x or ""].label,
+                    "sort": None,
+                    "axis": {"labelAngle": 0},
+                },
                 "y": _quantity(info[plan.y[0]]),
                 "tooltip": _tooltip(plan, info),
             },
@@ -347,12 +360,13 @@ def _bar(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell
     return {
         "mark": {"type": "bar", "cornerRadiusEnd": 2},
         "encoding": {
-            "y": {**_category(plan, info, data), "axis": {"labelLimit": 260}},
+            # Every name shown: Vega would otherwise drop labels it thinks collide.
+            "y": {**_category(plan, info, data), "axis": {"labelLimit": 260, "labelOverlap": False}},
             "x": _quantity(info[plan.y[0]]),
             "tooltip": _tooltip(plan, info),
         },
         "width": "container",
-        "height": max(120, 26 * len(data)),
+        "height": max(120, 28 * len(data)),
     }
 
 
