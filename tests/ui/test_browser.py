@@ -6,6 +6,7 @@ row counts. Screenshots go to reports/screenshots/."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import socket
 import subprocess
@@ -101,6 +102,7 @@ def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> No
     hot = pipeline.ask("近三月热销商品及其用户画像", as_of=AS_OF)
     trend = pipeline.ask("monthly GMV trend this year", as_of=AS_OF)
     SHOTS.mkdir(parents=True, exist_ok=True)
+    seen: dict[str, float] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -112,9 +114,11 @@ def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> No
             page.screenshot(path=SHOTS / "01-welcome.png")
 
             box.fill("近三月热销商品及其用户画像")
+            started = time.perf_counter()
             box.press("Enter")
             charts = page.get_by_test_id("stVegaLiteChart")
             charts.nth(4).locator("svg.marks, canvas").first.wait_for(timeout=WAIT_MS)
+            seen["近三月热销商品及其用户画像"] = time.perf_counter() - started
             assert charts.count() == 5
             answers = page.get_by_test_id("stChatMessage").filter(has=page.get_by_test_id("stVegaLiteChart"))
             first = answers.nth(0)
@@ -131,8 +135,10 @@ def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> No
             _screenshot(page, first, SHOTS / "02-hot-products-profile.png")
 
             box.fill("monthly GMV trend this year")
+            started = time.perf_counter()
             box.press("Enter")
             charts.nth(5).locator("svg.marks, canvas").first.wait_for(timeout=WAIT_MS)
+            seen["monthly GMV trend this year"] = time.perf_counter() - started
             second = answers.nth(1)
             assert second.locator("h5").all_inner_texts() == [trend.answers[0].title]
             line = charts.nth(5)
@@ -144,6 +150,10 @@ def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> No
             _screenshot(page, second, SHOTS / "03-monthly-gmv-trend.png")
         finally:
             browser.close()
+    # Measured, not asserted: from Enter to the last chart drawn, for the README.
+    (SHOTS / "latency.json").write_text(
+        json.dumps({q: round(s, 3) for q, s in seen.items()}, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def _grid_rows(message: Locator, tables_expected: int) -> list[int]:
