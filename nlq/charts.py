@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import altair as alt
 from pydantic import BaseModel, Field
 
 from nlq.answer import AnswerBlock, Cell
@@ -220,7 +221,7 @@ def vega_spec(
     spec = builder(plan, info, data)
     titled = {"title": {"text": title, "anchor": "start", "fontSize": 14}} if title else {}
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": alt.SCHEMA_URL,
         **titled,
         "data": {"values": data},
         **spec,

@@ -167,3 +167,41 @@ def test_every_spec_names_a_cjk_font(pipeline: Pipeline) -> None:
     plan = plan_chart(block, columns)
     spec = vega_spec(plan, chart_rows(plan, block, columns, "zh")[0], columns, "zh")
     assert spec is not None and "Noto Sans CJK SC" in spec["config"]["font"] == CJK_FONT
+
+
+SCHEMA_QUESTIONS = [
+    "monthly GMV trend this year",
+    "今年各月各渠道的GMV",
+    "今年每月的GMV和退款率",
+    "上个月GMV最高的5个品类",
+    "上个月各渠道GMV占比",
+    "各城市的GMV",
+    "上个月各品类的GMV和订单数",
+    "上个月各渠道各品类的订单数",
+    "近三月热销商品及其用户画像",
+    "每季度的订单数",
+]
+
+
+def test_every_kind_of_every_answer_is_valid_vega_lite(pipeline: Pipeline) -> None:
+    """Each spec, for each kind a user may switch to, passes the Vega-Lite schema
+    of the chart library Streamlit draws with."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema import load_schema
+
+    schema = load_schema()
+    drawn: set[str] = set()
+    for question in SCHEMA_QUESTIONS:
+        blocks = answer(pipeline, question).answers
+        for i, block in enumerate(blocks):
+            columns = describe_columns(block, pipeline.layer, "zh")
+            plan = plan_chart(block, columns, profile=is_profile(blocks, i))
+            for kind in plan.options:
+                switched = plan.switched(kind)
+                spec = vega_spec(switched, chart_rows(switched, block, columns, "zh")[0], columns, "zh")
+                if spec is None:
+                    continue
+                drawn.add(kind)
+                problem = validate_jsonschema(spec, schema, raise_error=False)
+                assert problem is None, (question, kind, str(problem)[:500])
+    assert drawn == {"line", "bar", "donut", "stacked_100", "profile", "dual_axis", "stacked_bar"}
