@@ -47,4 +47,5 @@ class AskResult(BaseModel):
     timings_ms: Timings = Field(default_factory=Timings)
 
     def to_json_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        # `options` is an addition to the interface's shape: present only when there are some.
+        return self.model_dump(mode="json", exclude=set() if self.options else {"options"})

@@ -135,3 +135,6 @@ def test_an_unnamed_metric_offers_answerable_choices(pipeline: Pipeline, questio
     assert unclear.status == "clarify" and len(unclear.options) == 4
     picked = [pipeline.ask(o, as_of=AS_OF).answers[0].columns for o in unclear.options]
     assert picked == [["channel", m] for m in ("gmv", "order_count", "buyers", "visitors")]
+    # In the JSON of `nlq ask`, `options` appears only when there are some.
+    assert unclear.to_json_dict()["options"] == unclear.options
+    assert "options" not in pipeline.ask(unclear.options[0], as_of=AS_OF).to_json_dict()
