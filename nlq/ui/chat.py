@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import BaseModel
 
+from connectors import ConnectorError
 from nlq import feedback
 from nlq.answer import AnswerBlock, AskResult
 from nlq.catalogue import CatalogueEntry, catalogue, search
@@ -20,6 +21,8 @@ from nlq.charts import KIND_LABELS, ChartKind, chart_rows, is_profile, plan_char
 from nlq.presentation import ColumnInfo, Language, csv_bytes, describe_columns, format_period, format_value
 from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_for, semantic
 from nlq.understand import Understanding, language_of
+from semantic_layer.errors import QueryError
+from semantic_layer.loader import LayerError
 from semantic_layer.model import GRAINS, SemanticLayer
 
 EXAMPLES: dict[Language, list[str]] = {
@@ -65,6 +68,7 @@ TEXT: dict[Language, dict[str, str]] = {
         "chart": "图表类型",
         "rows": "{} 行",
         "more_examples": "示例问题",
+        "unavailable": "无法打开数据或语义层，请检查 NLQ_DB / NLQ_SEMANTIC 的设置后刷新页面。原因：{}",
     },
     "en": {
         "title": "nlq: ask your data",
@@ -91,6 +95,7 @@ TEXT: dict[Language, dict[str, str]] = {
         "chart": "Chart type",
         "rows": "{} rows",
         "more_examples": "Example questions",
+        "unavailable": "The data or the semantic layer cannot be opened: check NLQ_DB / NLQ_SEMANTIC and reload the page. Reason: {}",
     },
 }
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")
@@ -112,10 +117,16 @@ def render() -> None:
     state.setdefault("nlq_turns", [])
     state.setdefault("nlq_context", None)
     state.setdefault("nlq_pending", None)
-    base = base_pipeline(database(), semantic())
-    layer = base.layer
     ui: Language = _sidebar_language()
     text = TEXT[ui]
+    try:
+        base = base_pipeline(database(), semantic())
+    except (ConnectorError, LayerError, QueryError) as error:
+        # A wrong NLQ_DB or NLQ_SEMANTIC: say what to fix instead of a traceback.
+        st.title(text["title"])
+        st.error(text["unavailable"].format(error), icon=":material/error:")
+        st.stop()
+    layer = base.layer
     role, as_of = _sidebar(layer, ui, base.latest_date)
 
     pending = state["nlq_pending"]
@@ -360,8 +371,8 @@ def _kpis(block: AnswerBlock, columns: list[ColumnInfo], language: Language) -> 
             delta = f"{growth[1] * 100:+.1f}%"
         help_text = None
         if previous is not None:
-            word = "对比期" if language == "zh" else "comparison period"
-            help_text = f"{word}：{format_value(previous[1], column.format, language)}"
+            word = "对比期：" if language == "zh" else "comparison period: "
+            help_text = word + format_value(previous[1], column.format, language)
         with card:
             st.metric(
                 column.label,

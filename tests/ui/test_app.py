@@ -167,3 +167,51 @@ def test_the_interface_speaks_english(app: AppTest) -> None:
     app.radio(key="nlq_ui_language").set_value("en").run()
     assert app.title[0].value == "nlq: ask your data"
     assert app.selectbox(key="nlq_role").label == "Role"
+
+
+def test_a_database_that_cannot_be_opened_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NLQ_DB", str(tmp_path / "missing.duckdb"))
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception
+    assert "NLQ_DB" in at.error[0].value and "missing.duckdb" in at.error[0].value
+    assert not at.chat_input
+
+
+def test_an_engine_error_is_a_sentence_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    db = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE sales AS SELECT 1 AS id, 10.0 AS amount, TIMESTAMP '2026-06-01' AS sold_at")
+    con.close()
+    layer = tmp_path / "layer.yaml"
+    # The measure names a column the table does not have: the engine refuses the query.
+    layer.write_text(
+        """
+models:
+  - name: sales
+    table: sales
+    primary_key: id
+    label: {zh: 销售, en: sales}
+    default_time: sold_at
+    time_dimensions: [{name: sold_at, label: {zh: 销售时间, en: sold at}}]
+    measures: [{name: amount, agg: sum, expr: amount_before_tax}]
+metrics:
+  - {name: revenue, measure: sales.amount, label: {zh: 销售额, en: revenue}}
+roles:
+  - {name: analyst, label: {zh: 分析师, en: analyst}}
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("NLQ_DB", str(db))
+    monkeypatch.setenv("NLQ_SEMANTIC", str(layer))
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    ask(at, "销售额")
+    ask(at, "revenue")
+    zh, en = (e.value for e in at.error)
+    assert zh.startswith("查询没有完成") and en.startswith("The question could not be answered")
+    assert "Traceback" not in zh + en and not at.dataframe
