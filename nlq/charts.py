@@ -178,11 +178,16 @@ def chart_rows(
     """The records a chart draws, and how many categories were left out. Bars and
     donuts keep the top N by value, the rest folded into 其他 when it adds up."""
     records = [dict(zip(block.columns, row, strict=True)) for row in block.rows]
-    if plan.kind not in {"bar", "donut", "stacked_100"} or plan.x is None or not plan.y:
-        return records, 0
+    by_name = {c.name: c for c in columns}
+    if plan.x is None or not plan.y or by_name[plan.x].role == "time":
+        return records, 0  # time runs in its own order, every bucket shown
     value = plan.y[0]
-    info = next(c for c in columns if c.name == value)
     ranked = sorted(records, key=lambda r: _number(r.get(value)), reverse=True)
+    if plan.kind == "dual_axis":
+        return ranked, 0
+    if plan.kind not in {"bar", "donut", "stacked_100"}:
+        return records, 0
+    info = by_name[value]
     limit = MAX_SLICES if plan.kind == "donut" else TOP_N
     if len(ranked) <= limit:
         return ranked, 0

@@ -101,6 +101,8 @@ def test_two_metrics_get_two_axes(pipeline: Pipeline) -> None:
     assert (plan.kind, plan.y) == ("dual_axis", ["gmv", "order_count"])
     spec = vega_spec(plan, chart_rows(plan, block, columns, "zh")[0], columns, "zh")
     assert spec is not None and spec["resolve"] == {"scale": {"y": "independent"}}
+    gmv = [r["gmv"] for r in spec["data"]["values"]]
+    assert gmv == sorted(gmv, reverse=True)  # categories ranked by the first metric
     assert [layer["encoding"]["y"]["field"] for layer in spec["layer"]] == ["gmv", "order_count"]
 
 
@@ -159,6 +161,16 @@ def test_a_kind_outside_the_options_is_ignored(pipeline: Pipeline) -> None:
     block = answer(pipeline, "monthly GMV trend this year").answers[0]
     plan = plan_of(pipeline, block, "en")
     assert plan.switched("donut").kind == "line" and plan.switched("bar").kind == "bar"
+
+
+def test_months_as_bars_stay_in_time_order_and_all_shown(pipeline: Pipeline) -> None:
+    block = answer(pipeline, "2025年每月的GMV").answers[0]
+    columns = describe_columns(block, pipeline.layer, "zh")
+    plan = plan_chart(block, columns).switched("bar")
+    records, left_out = chart_rows(plan, block, columns, "zh")
+    assert left_out == 0 and [r["month"] for r in records] == [f"2025-{m:02d}-01" for m in range(1, 13)]
+    spec = vega_spec(plan, records, columns, "zh")
+    assert spec is not None and spec["encoding"]["x"]["sort"] is None
 
 
 def test_every_spec_names_a_cjk_font(pipeline: Pipeline) -> None:
