@@ -99,6 +99,8 @@ def _print_text(result: dict[str, Any]) -> None:
 
     if result["status"] != "answered":
         print(result["message"])
+        for option in result.get("options", []):
+            print(f"  - {option}")
         return
     print(result["interpretation"])
     for answer in result["answers"]:

@@ -138,3 +138,17 @@ def test_an_unnamed_metric_offers_answerable_choices(pipeline: Pipeline, questio
     # In the JSON of `nlq ask`, `options` appears only when there are some.
     assert unclear.to_json_dict()["options"] == unclear.options
     assert "options" not in pipeline.ask(unclear.options[0], as_of=AS_OF).to_json_dict()
+
+
+def test_ask_prints_the_choices_of_a_clarification(warehouse_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "nlq.cli", "ask", "各渠道的情况怎么样", "--db", str(warehouse_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    lines = done.stdout.splitlines()
+    assert "哪个指标" in lines[0] and lines[1:] == [
+        f"  - 各渠道的情况怎么样（{label}）" for label in ("成交额", "订单数", "购买用户数", "访客数")
+    ]
