@@ -7,7 +7,8 @@ The rules, first match wins (`plan_chart`):
 2. one row and no time or category column -> KPI cards (with the growth as
    delta when a comparison was asked);
 3. a time column -> line, one line per metric, or per value of one category
-   (up to MAX_SERIES); two metrics of different units -> two y axes;
+   (up to MAX_SERIES); a comparison (同比/环比) adds the comparison period's
+   line; two metrics of different units -> two y axes;
 4. one category, part of a profile (several shares of one metric by different
    dimensions, "用户画像") -> a small multiple of bars, in the rows' order;
 5. one category with a share column -> donut, or a 100% bar past MAX_SLICES;
@@ -117,6 +118,16 @@ def plan_chart(block: AnswerBlock, columns: list[ColumnInfo], *, profile: bool =
         two_units = color is None and len(measures) == 2 and measures[0].format != measures[1].format
         kind: ChartKind = "dual_axis" if two_units else "line"
         options: list[ChartKind] = [kind, "line", "bar", "table"] if two_units else ["line", "bar", "table"]
+        previous = [c.name for c in columns if c.role == "previous"]
+        if color is None and len(measures) == 1 and previous:
+            # 同比 by month: this period's line and the comparison period's, on one axis.
+            return ChartPlan(
+                kind="line",
+                rule="time series with its comparison",
+                x=x,
+                y=y + previous,
+                options=["line", "table"],
+            )
         return ChartPlan(kind=kind, rule="time series", x=x, y=y, color=color, options=_unique(options))
     if len(categories) == 1 and not times:
         x = categories[0].name
@@ -323,7 +334,7 @@ def _line(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cel
             "y": {
                 "field": "value",
                 "type": "quantitative",
-                "title": "",
+                "title": first.axis_title if first.format == "currency" else "",
                 "axis": {"format": AXIS_FORMATS.get(first.format, ",.4~f")},
             },
             "color": {"field": "metric_label", "type": "nominal", "title": ""},

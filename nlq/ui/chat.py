@@ -362,7 +362,7 @@ def _kpis(block: AnswerBlock, columns: list[ColumnInfo], language: Language) -> 
     row = block.rows[0]
     by_name = {c.name: (c, row[i]) for i, c in enumerate(columns)}
     measures = [c for c in columns if c.role == "measure"]
-    for card, column in zip(st.columns(max(1, min(len(measures), 4))), measures, strict=False):
+    for card, column in zip(st.columns(max(3, min(len(measures), 4))), measures, strict=False):
         value = by_name[column.name][1]
         growth = by_name.get(f"{column.name}_growth")
         previous = by_name.get(f"{column.name}_previous")

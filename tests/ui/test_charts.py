@@ -47,6 +47,19 @@ def test_time_series_is_a_line_by_month(pipeline: Pipeline) -> None:
     json.dumps(spec)  # what st.vega_lite_chart sends must be plain JSON
 
 
+def test_a_monthly_comparison_draws_both_periods(pipeline: Pipeline) -> None:
+    block = answer(pipeline, "今年每月GMV同比").answers[0]
+    columns = describe_columns(block, pipeline.layer, "zh")
+    plan = plan_chart(block, columns)
+    assert (plan.kind, plan.y) == ("line", ["gmv", "gmv_previous"])
+    spec = vega_spec(plan, chart_rows(plan, block, columns, "zh")[0], columns, "zh")
+    assert spec is not None and spec["transform"][0] == {
+        "fold": ["gmv", "gmv_previous"],
+        "as": ["metric", "value"],
+    }
+    assert "成交额（对比期）" in spec["transform"][1]["calculate"]
+
+
 def test_a_time_series_per_channel_draws_one_line_each(pipeline: Pipeline) -> None:
     block = answer(pipeline, "今年各月各渠道的GMV").answers[0]
     plan = plan_of(pipeline, block)
@@ -192,6 +205,7 @@ SCHEMA_QUESTIONS = [
     "上个月各渠道各品类的订单数",
     "近三月热销商品及其用户画像",
     "每季度的订单数",
+    "今年每月GMV同比",
 ]
 
 
