@@ -215,3 +215,12 @@ roles:
     zh, en = (e.value for e in at.error)
     assert zh.startswith("查询没有完成") and en.startswith("The question could not be answered")
     assert "Traceback" not in zh + en and not at.dataframe
+
+
+def test_a_role_without_permission_is_told_so(app: AppTest) -> None:
+    ask(app, "上个月毛利")
+    assert app.metric and not app.warning  # the analyst may see gross profit
+    app.selectbox(key="nlq_role").set_value("marketing").run()
+    assert "毛利与成本" in app.sidebar.caption[0].value  # the role's description
+    ask(app, "上个月毛利")
+    assert len(app.metric) == 1 and "市场营销" in app.warning[0].value and "毛利" in app.warning[0].value
