@@ -248,9 +248,9 @@ def _entry_markdown(entry: CatalogueEntry, text: dict[str, str]) -> str:
 def _examples(text: dict[str, str], key: str = "first") -> None:
     st.markdown(f"**{text['examples']}**")
     left, right = st.columns(2)
-    for column, language in ((left, "zh"), (right, "en")):
+    for column, language, questions in ((left, "zh", EXAMPLES["zh"]), (right, "en", EXAMPLES["en"])):
         with column:
-            for i, question in enumerate(EXAMPLES[language]):  # type: ignore[index]
+            for i, question in enumerate(questions):
                 st.button(
                     question,
                     key=f"example-{key}-{language}-{i}",
@@ -362,7 +362,13 @@ def _kpis(block: AnswerBlock, columns: list[ColumnInfo], language: Language) -> 
     row = block.rows[0]
     by_name = {c.name: (c, row[i]) for i, c in enumerate(columns)}
     measures = [c for c in columns if c.role == "measure"]
-    for card, column in zip(st.columns(max(3, min(len(measures), 4))), measures, strict=False):
+    # Four cards a row, at least a third of the width each.
+    cards = [
+        card
+        for start in range(0, len(measures), 4)
+        for card in st.columns(max(3, min(len(measures) - start, 4)))
+    ]
+    for card, column in zip(cards, measures, strict=False):
         value = by_name[column.name][1]
         growth = by_name.get(f"{column.name}_growth")
         previous = by_name.get(f"{column.name}_previous")

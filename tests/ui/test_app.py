@@ -224,3 +224,13 @@ def test_a_role_without_permission_is_told_so(app: AppTest) -> None:
     assert "毛利与成本" in app.sidebar.caption[0].value  # the role's description
     ask(app, "上个月毛利")
     assert len(app.metric) == 1 and "市场营销" in app.warning[0].value and "毛利" in app.warning[0].value
+
+
+def test_five_metrics_make_five_cards(app: AppTest, pipeline: Pipeline) -> None:
+    question = "上个月的GMV、订单数、客单价、退款率和访客数"
+    ask(app, question)
+    row = pipeline.ask(question, as_of=AS_OF).answers[0].rows[0]
+    assert [m.label for m in app.metric] == ["成交额", "订单数", "客单价", "退款率", "访客数"]
+    _, orders, spend, refund, _ = row
+    assert isinstance(refund, float) and isinstance(orders, int) and isinstance(spend, float)
+    assert [m.value for m in app.metric][1:4] == [f"{orders:,}", f"¥{spend:,.2f}", f"{refund * 100:.1f}%"]
