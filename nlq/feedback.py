@@ -109,7 +109,10 @@ def benchmark_lines(records: Iterable[FeedbackRecord], role: str = "analyst") ->
 def _ordered(sql: str) -> bool:
     """A top N (an order and a limit below the pipeline's row cap) is ordered; a
     grouping is sorted for display only and compares as a set."""
-    tree = sqlglot.parse_one(sql)
+    try:
+        tree = sqlglot.parse_one(sql)
+    except sqlglot.errors.ParseError:
+        return False  # unreadable here: compared as a set, the lenient choice
     limit = tree.args.get("limit")
     count = limit.expression if isinstance(limit, exp.Limit) else None
     top_n = isinstance(count, exp.Literal) and count.is_int and int(count.this) <= MAX_ROWS
