@@ -129,6 +129,13 @@ def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> No
             top_product = hot.answers[0].rows[0][0]
             assert isinstance(top_product, str)
             assert top_product in charts.nth(0).inner_text() or top_product in charts.nth(0).inner_html()
+            # Chart text is set in the CJK font the fonts test found installed.
+            fonts = (
+                charts.nth(0)
+                .locator("text")
+                .evaluate_all("els => els.map(e => e.getAttribute('font-family'))")
+            )
+            assert fonts and all("Noto Sans CJK SC" in (f or "") for f in fonts)
             # Each profile is a bar per bucket: 2 genders, 5 age groups, 4 city tiers, 4 member levels.
             assert [charts.nth(i).locator("g.mark-rect path").count() for i in range(1, 5)] == [2, 5, 4, 4]
             assert _grid_rows(first, 5) == [len(a.rows) for a in hot.answers] == [10, 2, 5, 4, 4]
