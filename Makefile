@@ -15,11 +15,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Until the chat UI lands: build the demo warehouse and answer a sample query.
+# The chat UI on the demo warehouse (built first when missing or stale), at
+# http://localhost:$(DEMO_PORT). DEMO_ADDRESS=0.0.0.0 serves it to other machines.
+DEMO_PORT ?= 8501
+DEMO_ADDRESS ?= localhost
 demo: $(STAMP)
 	$(BIN)/nlq demo build
-	$(BIN)/nlq query --metric gmv,order_count,avg_order_value,refund_rate --by category \
-		--from 2026-04-01 --to 2026-06-30 --order gmv:desc
+	@echo "nlq chat UI: http://$(DEMO_ADDRESS):$(DEMO_PORT)  (Ctrl-C stops it)"
+	$(BIN)/streamlit run app.py --server.address $(DEMO_ADDRESS) --server.port $(DEMO_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

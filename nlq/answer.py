@@ -43,7 +43,10 @@ class AskResult(BaseModel):
     message: str = ""
     interpretation: str = ""
     answers: list[AnswerBlock] = Field(default_factory=list)
+    # With `clarify`: the question rewritten once per reading, for a front end to offer as choices.
+    options: list[str] = Field(default_factory=list)
     timings_ms: Timings = Field(default_factory=Timings)
 
     def to_json_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        # `options` is an addition to the interface's shape: present only when there are some.
+        return self.model_dump(mode="json", exclude=set() if self.options else {"options"})

@@ -108,6 +108,8 @@ def print_text(result: dict[str, Any]) -> None:
 
     if result["status"] != "answered":
         print(result["message"])
+        for option in result.get("options", []):
+            print(f"  - {option}")
         return
     print(result["interpretation"])
     for answer in result["answers"]:

@@ -4,6 +4,7 @@ policies) -> rows -> answer. Also runs semantic queries given directly."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import json
 import logging
@@ -102,6 +103,16 @@ class Pipeline:
         )
         self.tables = {m.table.lower() for m in self.layer.models if m.table}
         self.cache = cache
+
+    def for_role(self, role: str | None, attributes: dict[str, Any] | None = None) -> Pipeline:
+        """This pipeline under another role: the connection, the layer and the
+        understanding (none of which depends on the role) are shared, so switching
+        roles in a UI does not reload them; only the compiler's policies change."""
+        other = copy.copy(self)
+        other.compiler = Compiler(
+            self.layer, role=role, attributes=attributes, dialect=self.connector.dialect
+        )
+        return other
 
     # -- semantic queries ------------------------------------------------------------------
     def compile(self, query: SemanticQuery) -> CompiledQuery:
@@ -262,6 +273,7 @@ class Pipeline:
             if understanding.status != "answer":
                 result.status = "refused" if understanding.status == "refuse" else "clarify"
                 result.message = understanding.message
+                result.options = understanding.options
             else:
                 result.interpretation = interpret(understanding, self.layer)
                 if understanding.sql:

@@ -190,6 +190,8 @@ class Understanding(BaseModel):
     sql: str = ""
     # What the words linked to: `metric:gmv`, `dimension:channel`, `value:channel=天猫`.
     linked: list[str] = Field(default_factory=list)
+    # For a clarification: the question rewritten once per reading, each one answerable as it stands.
+    options: list[str] = Field(default_factory=list)
 
 
 @dataclass
@@ -203,6 +205,7 @@ class Parse:
     cues: list[Cue]
     links: list[Link]
     evidence: list[str] = field(default_factory=list)
+    question: str = ""  # as asked, for rewriting it in a clarification
 
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
@@ -308,8 +311,21 @@ class Understander:
         else:
             options = " or ".join(f"{self._dimension_label(d, 'en')} = {ambiguity.word}" for d in dimensions)
             message = f'"{ambiguity.word}" can mean {options}. Please say which one.'
+        # Naming the dimension next to the word is what resolves it ("客户地区是华东的销售额").
+        joiner = "是" if zh else " "
+        asked = parse.question if ambiguity.word in parse.question else parse.text
+        rewrites = [
+            asked.replace(
+                ambiguity.word, f"{self._dimension_label(d, parse.language)}{joiner}{ambiguity.word}", 1
+            )
+            for d in dimensions
+        ]
         return Understanding(
-            language=parse.language, status="clarify", message=message, evidence=parse.evidence
+            language=parse.language,
+            status="clarify",
+            message=message,
+            evidence=parse.evidence,
+            options=rewrites,
         )
 
     # -- listings -------------------------------------------------------------------------------
@@ -487,7 +503,7 @@ class Understander:
         cues = find_cues(text, taken, self.linker.boundaries(text))
         reserved = taken + [(c.start, c.end) for c in cues]
         links = self.linker.link(text, reserved)
-        parse = Parse(text, language, as_of, times, cues, links)
+        parse = Parse(text, language, as_of, times, cues, links, question=question)
         parse.evidence += [t.evidence for t in times]
         parse.evidence += [link.evidence() for link in links]
         parse.evidence += [f"“{c.text}”→{c.kind}" + (f"={c.number}" if c.number else "") for c in cues]
@@ -557,8 +573,15 @@ class Understander:
             if parse.language == "zh"
             else f"Which metric do you mean? For example: {', '.join(labels)}."
         )
+        suffix = "（{}）" if parse.language == "zh" else ": {}"
         return Understanding(
-            language=parse.language, status="clarify", message=message, evidence=parse.evidence
+            language=parse.language,
+            status="clarify",
+            message=message,
+            evidence=parse.evidence,
+            options=[
+                (parse.question or parse.text).rstrip("?？。. ") + suffix.format(label) for label in labels
+            ],
         )
 
     # -- dimensions and filters ----------------------------------------------------------------

@@ -124,3 +124,31 @@ roles:
     assert unclear.answers == []
     clear = pipeline.ask("客户地区是华东的销售额", as_of=AS_OF)
     assert clear.status == "answered" and clear.answers[0].rows == [[20.0]]
+    # Each offered choice is a question that answers as it stands, one per reading.
+    assert unclear.options == ["门店地区是华东的销售额", "客户地区是华东的销售额"]
+    assert [pipeline.ask(o, as_of=AS_OF).answers[0].rows for o in unclear.options] == [[[10.0]], [[20.0]]]
+
+
+@pytest.mark.parametrize("question", ["各渠道的情况怎么样", "how are channels doing?"])
+def test_an_unnamed_metric_offers_answerable_choices(pipeline: Pipeline, question: str) -> None:
+    unclear = pipeline.ask(question, as_of=AS_OF)
+    assert unclear.status == "clarify" and len(unclear.options) == 4
+    picked = [pipeline.ask(o, as_of=AS_OF).answers[0].columns for o in unclear.options]
+    assert picked == [["channel", m] for m in ("gmv", "order_count", "buyers", "visitors")]
+    # In the JSON of `nlq ask`, `options` appears only when there are some.
+    assert unclear.to_json_dict()["options"] == unclear.options
+    assert "options" not in pipeline.ask(unclear.options[0], as_of=AS_OF).to_json_dict()
+
+
+def test_ask_prints_the_choices_of_a_clarification(warehouse_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "nlq.cli", "ask", "各渠道的情况怎么样", "--db", str(warehouse_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    lines = done.stdout.splitlines()
+    assert "哪个指标" in lines[0] and lines[1:] == [
+        f"  - 各渠道的情况怎么样（{label}）" for label in ("成交额", "订单数", "购买用户数", "访客数")
+    ]

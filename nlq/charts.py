@@ -1,0 +1,521 @@
+"""Which chart shows an answer, and its Vega-Lite spec, built by code from the
+types of the result's columns (never by running generated code).
+
+The rules, first match wins (`plan_chart`):
+
+1. no rows -> table;
+2. one row and no time or category column -> KPI cards (with the growth as
+   delta when a comparison was asked);
+3. a time column -> line, one line per metric, or per value of one category
+   (up to MAX_SERIES); a comparison (同比/环比) adds the comparison period's
+   line; two metrics of different units -> two y axes;
+4. one category, part of a profile (several shares of one metric by different
+   dimensions, "用户画像") -> a small multiple of bars, in the rows' order;
+5. one category with a share column -> donut, or a 100% bar past MAX_SLICES;
+6. one category and two metrics -> bar + line on two y axes;
+7. one category and one metric -> horizontal bar sorted by the value (a ranking);
+8. two categories and one metric -> stacked horizontal bar, the second category
+   as colour (up to MAX_SERIES values);
+9. anything else (listings, three or more metrics) -> table.
+
+Past TOP_N categories a bar or donut shows the top N and folds the rest into
+"其他" / "Other" when the metric adds up across categories (a sum or a count of
+rows); otherwise (rates, distinct counts) the rest is left out and counted.
+The user may switch to any kind in `ChartPlan.options`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import altair as alt
+from pydantic import BaseModel, Field
+
+from nlq.answer import AnswerBlock, Cell
+from nlq.presentation import ColumnInfo, Language, format_period
+
+ChartKind = Literal[
+    "kpi", "line", "bar", "donut", "stacked_100", "profile", "dual_axis", "stacked_bar", "table"
+]
+TOP_N = 12
+MAX_SLICES = 8
+MAX_SERIES = 8
+# Noto CJK is what Debian's fonts-noto-cjk installs; the others cover macOS and Windows viewers.
+CJK_FONT = (
+    '"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC", sans-serif'
+)
+OTHER_LABEL = {"zh": "其他", "en": "Other"}
+KIND_LABELS = {
+    "zh": {
+        "kpi": "指标卡",
+        "line": "折线图",
+        "bar": "条形图",
+        "donut": "环形图",
+        "stacked_100": "百分比条形图",
+        "profile": "分布小图",
+        "dual_axis": "双轴图",
+        "stacked_bar": "堆叠条形图",
+        "table": "表格",
+    },
+    "en": {
+        "kpi": "KPI cards",
+        "line": "line",
+        "bar": "bar",
+        "donut": "donut",
+        "stacked_100": "100% bar",
+        "profile": "small multiples",
+        "dual_axis": "two axes",
+        "stacked_bar": "stacked bar",
+        "table": "table",
+    },
+}
+TIME_UNITS = {
+    "day": "yearmonthdate",
+    "week": "yearmonthdate",
+    "month": "yearmonth",
+    "quarter": "yearquarter",
+    "year": "year",
+}
+TIME_LABELS = {
+    "month": "timeFormat(datum.value, '%Y-%m')",
+    "quarter": "year(datum.value) + ' Q' + quarter(datum.value)",
+    "year": "timeFormat(datum.value, '%Y')",
+}
+AXIS_FORMATS = {"currency": ",.0f", "percent": ".0%", "count": ",.0f", "number": ",.4~f"}
+TOOLTIP_FORMATS = {"currency": ",.2f", "percent": ".1%", "count": ",.0f", "number": ",.4~f"}
+
+
+class ChartPlan(BaseModel):
+    kind: ChartKind
+    rule: str  # which rule chose it, shown to curious users and asserted by tests
+    x: str | None = None  # the time or category column
+    y: list[str] = Field(default_factory=list)  # the value columns plotted
+    color: str | None = None  # a second category drawn as series
+    options: list[ChartKind] = Field(default_factory=list)
+
+    def switched(self, kind: ChartKind) -> ChartPlan:
+        return self.model_copy(update={"kind": kind}) if kind in self.options else self
+
+
+def plan_chart(block: AnswerBlock, columns: list[ColumnInfo], *, profile: bool = False) -> ChartPlan:
+    """The chart by the rules of the module docstring; `profile` marks one of several
+    distributions answering one question."""
+    times = [c for c in columns if c.role == "time"]
+    # A category with one value (a filter echoed as a column) says nothing on a chart.
+    categories = [c for c in columns if c.role == "category" and _distinct(block, c.name) > 1]
+    measures = [c for c in columns if c.role == "measure"]
+    shares = [c for c in columns if c.role == "share"]
+    y = [m.name for m in measures]
+    if not block.rows:
+        return ChartPlan(kind="table", rule="no rows", options=["table"])
+    if len(block.rows) == 1 and not times and not categories:
+        return ChartPlan(kind="kpi", rule="a single value", y=y, options=["kpi", "table"])
+    if times and len(categories) <= 1 and measures:
+        x = times[0].name
+        color = categories[0].name if categories else None
+        if color and _distinct(block, color) > MAX_SERIES:
+            return ChartPlan(kind="table", rule="time series with too many series", options=["table"])
+        two_units = color is None and len(measures) == 2 and measures[0].format != measures[1].format
+        kind: ChartKind = "dual_axis" if two_units else "line"
+        options: list[ChartKind] = [kind, "line", "bar", "table"] if two_units else ["line", "bar", "table"]
+        previous = [c.name for c in columns if c.role == "previous"]
+        if color is None and len(measures) == 1 and previous:
+            # 同比 by month: this period's line and the comparison period's, on one axis.
+            return ChartPlan(
+                kind="line",
+                rule="time series with its comparison",
+                x=x,
+                y=y + previous,
+                options=["line", "table"],
+            )
+        return ChartPlan(kind=kind, rule="time series", x=x, y=y, color=color, options=_unique(options))
+    if len(categories) == 1 and not times:
+        x = categories[0].name
+        if shares and profile:
+            return ChartPlan(
+                kind="profile",
+                rule="profile: one of several distributions",
+                x=x,
+                y=[shares[0].name],
+                options=["profile", "donut", "bar", "table"],
+            )
+        if shares:
+            many = _distinct(block, x) > MAX_SLICES
+            return ChartPlan(
+                kind="stacked_100" if many else "donut",
+                rule="share of total",
+                x=x,
+                y=[shares[0].name],
+                options=["stacked_100", "bar", "table"] if many else ["donut", "stacked_100", "bar", "table"],
+            )
+        if len(measures) == 2:
+            return ChartPlan(kind="dual_axis", rule="two metrics", x=x, y=y, options=["dual_axis", "table"])
+        if len(measures) == 1:
+            # Slices of a whole only make sense for a metric that adds up across categories.
+            options = ["bar", "donut", "table"] if measures[0].additive else ["bar", "table"]
+            return ChartPlan(kind="bar", rule="ranking by a category", x=x, y=y, options=options)
+    if len(categories) == 2 and len(measures) == 1 and not times:
+        first, second = categories
+        if _distinct(block, second.name) > _distinct(block, first.name):
+            first, second = second, first
+        if _distinct(block, second.name) <= MAX_SERIES:
+            return ChartPlan(
+                kind="stacked_bar",
+                rule="two categories",
+                x=first.name,
+                y=y,
+                color=second.name,
+                options=["stacked_bar", "table"],
+            )
+    return ChartPlan(kind="table", rule="a listing or many columns", options=["table"])
+
+
+def is_profile(blocks: list[AnswerBlock], index: int) -> bool:
+    """Several answers giving the share of one metric by different dimensions form a profile."""
+    shared = [b for b in blocks if any(c.endswith("_share") for c in b.columns)]
+    block = blocks[index]
+    if block not in shared or len(shared) < 2:
+        return False
+    share = next(c for c in block.columns if c.endswith("_share"))
+    return sum(share in b.columns for b in shared) >= 2
+
+
+def chart_rows(
+    plan: ChartPlan,
+    block: AnswerBlock,
+    columns: list[ColumnInfo],
+    language: Language,
+) -> tuple[list[dict[str, Cell]], int]:
+    """The records a chart draws, and how many categories were left out. Bars and
+    donuts keep the top N by value, the rest folded into 其他 when it adds up."""
+    records = [dict(zip(block.columns, row, strict=True)) for row in block.rows]
+    by_name = {c.name: c for c in columns}
+    if plan.x is None or not plan.y or by_name[plan.x].role == "time":
+        return records, 0  # time runs in its own order, every bucket shown
+    value = plan.y[0]
+    ranked = sorted(records, key=lambda r: _number(r.get(value)), reverse=True)
+    if plan.kind == "dual_axis":
+        return ranked, 0
+    if plan.kind not in {"bar", "donut", "stacked_100"}:
+        return records, 0
+    info = by_name[value]
+    limit = MAX_SLICES if plan.kind == "donut" else TOP_N
+    if len(ranked) <= limit:
+        return ranked, 0
+    kept, rest = ranked[: limit - 1], ranked[limit - 1 :]
+    if not info.additive:
+        return ranked[:limit], len(ranked) - limit
+    other: dict[str, Cell] = {plan.x: OTHER_LABEL[language]}
+    for column in plan.y:
+        other[column] = sum(_number(r.get(column)) for r in rest)
+    return [*kept, other], 0
+
+
+def vega_spec(
+    plan: ChartPlan,
+    records: list[dict[str, Cell]],
+    columns: list[ColumnInfo],
+    language: Language,
+    *,
+    title: str = "",
+) -> dict[str, Any] | None:
+    """A Vega-Lite spec for the plan, or None for the kinds drawn otherwise (KPI, table)."""
+    info = {c.name: c for c in columns}
+    builders = {
+        "line": _line,
+        "bar": _bar,
+        "donut": _donut,
+        "stacked_100": _stacked_100,
+        "profile": _profile,
+        "dual_axis": _dual_axis,
+        "stacked_bar": _stacked_bar,
+    }
+    builder = builders.get(plan.kind)
+    if builder is None or plan.x is None:
+        return None
+    data = [_with_labels(r, plan, info, language) for r in records]
+    spec = builder(plan, info, data)
+    titled = {"title": {"text": title, "anchor": "start", "fontSize": 14}} if title else {}
+    return {
+        "$schema": alt.SCHEMA_URL,
+        **titled,
+        "data": {"values": data},
+        **spec,
+        "config": {
+            "font": CJK_FONT,
+            "axis": {"labelFont": CJK_FONT, "titleFont": CJK_FONT, "labelLimit": 260},
+            "legend": {"labelFont": CJK_FONT, "titleFont": CJK_FONT, "labelLimit": 260},
+            "title": {"font": CJK_FONT},
+            "view": {"stroke": None},
+        },
+    }
+
+
+# -- spec builders -------------------------------------------------------------------------
+
+
+def _with_labels(
+    record: dict[str, Cell], plan: ChartPlan, info: dict[str, ColumnInfo], language: Language
+) -> dict[str, Cell]:
+    """A time bucket also gets its label (2026-04, 2026 Q2) for axes and tooltips."""
+    out = dict(record)
+    if plan.x and info.get(plan.x) and info[plan.x].role == "time":
+        out[f"{plan.x}__label"] = format_period(record.get(plan.x), plan.x, language)
+    return out
+
+
+def _quantity(column: ColumnInfo, **extra: Any) -> dict[str, Any]:
+    return {
+        "field": column.name,
+        "type": "quantitative",
+        "title": column.axis_title,
+        "axis": {"format": AXIS_FORMATS.get(column.format, ",.4~f")},
+        **extra,
+    }
+
+
+def _tooltip(plan: ChartPlan, info: dict[str, ColumnInfo]) -> list[dict[str, Any]]:
+    tips: list[dict[str, Any]] = []
+    if plan.x:
+        x = info[plan.x]
+        field = f"{plan.x}__label" if x.role == "time" else plan.x
+        tips.append({"field": field, "type": "nominal", "title": x.label})
+    if plan.color:
+        tips.append({"field": plan.color, "type": "nominal", "title": info[plan.color].label})
+    for name, column in info.items():
+        if column.role in {"measure", "share", "previous", "growth"}:
+            fmt = TOOLTIP_FORMATS.get(column.format, ",.4~f")
+            tips.append({"field": name, "type": "quantitative", "title": column.label, "format": fmt})
+    return tips
+
+
+def _time_x(plan: ChartPlan, info: dict[str, ColumnInfo]) -> dict[str, Any]:
+    assert plan.x is not None
+    unit = TIME_UNITS.get(plan.x, "yearmonthdate")
+    # Numeric dates read the same in both languages (Vega's default says "Jan 2026").
+    axis = {"labelExpr": TIME_LABELS[plan.x]} if plan.x in TIME_LABELS else {"format": "%Y-%m-%d"}
+    return {"field": plan.x, "type": "temporal", "timeUnit": unit, "title": info[plan.x].label, "axis": axis}
+
+
+def _category(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    assert plan.x is not None
+    # The order of the records (ranked, 其他 last) is the order drawn.
+    order = list(dict.fromkeys(r[plan.x] for r in data))
+    return {"field": plan.x, "type": "nominal", "title": info[plan.x].label, "sort": order}
+
+
+def _line(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    tooltip = _tooltip(plan, info)
+    if plan.color or len(plan.y) == 1:
+        encoding: dict[str, Any] = {
+            "x": _time_x(plan, info),
+            "y": _quantity(info[plan.y[0]]),
+            "tooltip": tooltip,
+        }
+        if plan.color:
+            encoding["color"] = {"field": plan.color, "type": "nominal", "title": info[plan.color].label}
+        return {
+            "mark": {"type": "line", "point": True},
+            "encoding": encoding,
+            "width": "container",
+            "height": 300,
+        }
+    # Several metrics of one unit: one line each, told apart by colour.
+    labels = {name: info[name].label for name in plan.y}
+    first = info[plan.y[0]]
+    return {
+        "transform": [
+            {"fold": plan.y, "as": ["metric", "value"]},
+            {"calculate": _label_expr(labels), "as": "metric_label"},
+        ],
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": _time_x(plan, info),
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "title": "¥" if first.format == "currency" else "",  # the legend names the lines
+                "axis": {"format": AXIS_FORMATS.get(first.format, ",.4~f")},
+            },
+            "color": {"field": "metric_label", "type": "nominal", "title": ""},
+            "tooltip": tooltip,
+        },
+        "width": "container",
+        "height": 300,
+    }
+
+
+def _label_expr(labels: dict[str, str]) -> str:
+    expr = "datum.metric"
+    for name, label in labels.items():
+        expr = f"datum.metric === {_js(name)} ? {_js(label)} : ({expr})"
+    return expr
+
+
+def _js(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _bar(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    if info[plan.x or ""].role == "time":
+        return {
+            "mark": {"type": "bar"},
+            "encoding": {
+                "x": {
+                    "field": f"{plan.x}__label",
+                    "type": "ordinal",
+                    "title": info[plan.x or ""].label,
+                    "sort": None,
+                    "axis": {"labelAngle": 0},
+                },
+                "y": _quantity(info[plan.y[0]]),
+                "tooltip": _tooltip(plan, info),
+            },
+            "width": "container",
+            "height": 300,
+        }
+    return {
+        "mark": {"type": "bar", "cornerRadiusEnd": 2},
+        "encoding": {
+            # Every name shown: Vega would otherwise drop labels it thinks collide.
+            "y": {**_category(plan, info, data), "axis": {"labelLimit": 260, "labelOverlap": False}},
+            "x": _quantity(info[plan.y[0]]),
+            "tooltip": _tooltip(plan, info),
+        },
+        "width": "container",
+        "height": max(120, 28 * len(data)),
+    }
+
+
+def _donut(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    category = _category(plan, info, data)
+    return {
+        "mark": {"type": "arc", "innerRadius": 70, "outerRadius": 130},
+        "encoding": {
+            "theta": {"field": plan.y[0], "type": "quantitative", "stack": True},
+            "color": {**category, "scale": {"domain": category["sort"]}},
+            "order": {"field": plan.y[0], "type": "quantitative", "sort": "descending"},
+            "tooltip": _tooltip(plan, info),
+        },
+        "width": 300,
+        "height": 300,
+    }
+
+
+def _stacked_100(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    column = info[plan.y[0]]
+    return {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {
+                "field": column.name,
+                "type": "quantitative",
+                "stack": "normalize",
+                "title": column.label,
+                "axis": {"format": ".0%"},
+            },
+            "color": _category(plan, info, data),
+            "order": {"field": column.name, "type": "quantitative", "sort": "descending"},
+            "tooltip": _tooltip(plan, info),
+        },
+        "width": "container",
+        "height": 80,
+    }
+
+
+def _profile(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    assert plan.x is not None
+    return {
+        "mark": {"type": "bar", "cornerRadiusEnd": 2},
+        "encoding": {
+            # Buckets keep their declared order (一线, 新一线, 二线…), not the values'.
+            "x": {
+                "field": plan.x,
+                "type": "nominal",
+                "title": info[plan.x].label,
+                "sort": info[plan.x].order or None,
+                "axis": {"labelAngle": 0},
+            },
+            "y": _quantity(info[plan.y[0]]),
+            "tooltip": _tooltip(plan, info),
+        },
+        "width": "container",
+        "height": 220,
+    }
+
+
+def _dual_axis(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    assert plan.x is not None
+    left, right = info[plan.y[0]], info[plan.y[1]]
+    if info[plan.x].role == "time":
+        x: dict[str, Any] = _time_x(plan, info)
+    else:
+        x = {**_category(plan, info, data), "axis": {"labelAngle": -30}}
+    tooltip = _tooltip(plan, info)
+    return {
+        "layer": [
+            {
+                "mark": {"type": "bar", "opacity": 0.75, "color": "#4c78a8"},
+                "encoding": {
+                    "x": x,
+                    "y": _quantity(
+                        left, axis={"format": AXIS_FORMATS.get(left.format), "titleColor": "#4c78a8"}
+                    ),
+                    "tooltip": tooltip,
+                },
+            },
+            {
+                "mark": {"type": "line", "point": True, "color": "#f58518"},
+                "encoding": {
+                    "x": x,
+                    "y": _quantity(
+                        right,
+                        axis={
+                            "format": AXIS_FORMATS.get(right.format),
+                            "titleColor": "#f58518",
+                            "orient": "right",
+                        },
+                    ),
+                    "tooltip": tooltip,
+                },
+            },
+        ],
+        "resolve": {"scale": {"y": "independent"}},
+        "width": "container",
+        "height": 300,
+    }
+
+
+def _stacked_bar(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    assert plan.x is not None and plan.color is not None
+    totals: dict[Cell, float] = {}
+    for r in data:
+        totals[r[plan.x]] = totals.get(r[plan.x], 0.0) + _number(r.get(plan.y[0]))
+    order = sorted(totals, key=lambda k: totals[k], reverse=True)
+    return {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": {"field": plan.x, "type": "nominal", "title": info[plan.x].label, "sort": order},
+            "x": _quantity(info[plan.y[0]]),
+            "color": {"field": plan.color, "type": "nominal", "title": info[plan.color].label},
+            "tooltip": _tooltip(plan, info),
+        },
+        "width": "container",
+        "height": max(120, 26 * len(order)),
+    }
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _distinct(block: AnswerBlock, column: str) -> int:
+    index = block.columns.index(column)
+    return len({row[index] for row in block.rows})
+
+
+def _number(value: Cell) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _unique(kinds: list[ChartKind]) -> list[ChartKind]:
+    return list(dict.fromkeys(kinds))

@@ -1,0 +1,151 @@
+"""How the columns of an answer are shown: what each column is (a time bucket,
+a category, a metric, its share, previous value or growth), its label in the
+user's language and the display form of its values (¥ and thousands
+separators, percentages, dates). The chart rules and the UI's table read these."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from nlq.answer import AnswerBlock, Cell
+from semantic_layer.model import GRAINS, Format, SemanticLayer, SimpleMetric
+
+Language = Literal["zh", "en"]
+Role = Literal["time", "category", "measure", "share", "previous", "growth"]
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+GRAIN_LABELS = {
+    "zh": {"day": "日期", "week": "周", "month": "月份", "quarter": "季度", "year": "年份"},
+    "en": {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"},
+}
+SUFFIX_ROLES: dict[str, Role] = {"_share": "share", "_previous": "previous", "_growth": "growth"}
+SUFFIX_LABELS = {
+    "zh": {"share": "{}占比", "previous": "{}（对比期）", "growth": "{}增长率"},
+    "en": {"share": "{} share", "previous": "{} (comparison period)", "growth": "{} growth"},
+}
+
+
+class ColumnInfo(BaseModel):
+    name: str
+    role: Role
+    label: str
+    format: Format | Literal["date", "text"]
+    # The metric a share, previous value or growth belongs to (the column itself for a metric).
+    metric: str | None = None
+    axis_title: str = ""  # the label with its unit, for a chart axis
+    # A category's values in their declared order (一线, 新一线, 二线…), when the layer declares them.
+    order: list[str] = Field(default_factory=list)
+    # Values over several rows add up to the value of their union (a sum or a count of rows).
+    additive: bool = False
+
+
+def describe_columns(block: AnswerBlock, layer: SemanticLayer, language: Language) -> list[ColumnInfo]:
+    infos = [_describe(i, name, block, layer, language) for i, name in enumerate(block.columns)]
+    unit = "{}（¥）" if language == "zh" else "{} (¥)"
+    return [
+        c.model_copy(update={"axis_title": unit.format(c.label) if c.format == "currency" else c.label})
+        for c in infos
+    ]
+
+
+def _describe(
+    index: int, name: str, block: AnswerBlock, layer: SemanticLayer, language: Language
+) -> ColumnInfo:
+    values = [row[index] for row in block.rows if row[index] is not None]
+    metric = layer.metric(name)
+    if metric is not None:
+        label = metric.label.zh if language == "zh" else metric.label.en
+        return ColumnInfo(
+            name=name,
+            role="measure",
+            label=label,
+            format=metric.format,
+            metric=name,
+            additive=additive(name, layer),
+        )
+    for suffix, role in SUFFIX_ROLES.items():
+        base = layer.metric(name.removesuffix(suffix)) if name.endswith(suffix) else None
+        if base is not None:
+            label = SUFFIX_LABELS[language][role].format(base.label.zh if language == "zh" else base.label.en)
+            fmt: Format = base.format if role == "previous" else "percent"
+            adds_up = role == "share" and additive(base.name, layer)
+            return ColumnInfo(
+                name=name, role=role, label=label, format=fmt, metric=base.name, additive=adds_up
+            )
+    if name in GRAINS:
+        return ColumnInfo(name=name, role="time", label=GRAIN_LABELS[language][name], format="date")
+    dimension = next(
+        (d for m in layer.models for d in (m.dimension(name), m.time_dimension(name)) if d), None
+    )
+    label = (dimension.label.zh if language == "zh" else dimension.label.en) if dimension else name
+    if values and all(isinstance(v, str) and ISO_DATE.match(v) for v in values):
+        return ColumnInfo(name=name, role="time", label=label, format="date")
+    numeric = values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    if numeric and not name.endswith("_id"):
+        # A number that is not a metric (an amount column of a listing): a measure to plot.
+        return ColumnInfo(name=name, role="measure", label=label, format="number")
+    declared = list(getattr(dimension, "values", {}) or {})
+    return ColumnInfo(name=name, role="category", label=label, format="text", order=declared)
+
+
+def additive(metric: str, layer: SemanticLayer) -> bool:
+    """A metric whose value over several categories is the sum of theirs: a sum, or
+    a count of rows (a distinct count or a rate is not)."""
+    found = layer.metric(metric)
+    if not isinstance(found, SimpleMetric):
+        return False
+    model_name, _, measure_name = found.measure.partition(".")
+    model = layer.model(model_name)
+    measure = model.measure(measure_name) if model else None
+    return measure is not None and measure.agg in {"sum", "count"}
+
+
+def format_value(value: Cell, fmt: str, language: Language = "zh") -> str:
+    """¥1,234.50, 12.3%, 12,345, 2026-06 for a month: the display form of one value."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if language == "zh" else ("yes" if value else "no")
+    if isinstance(value, int | float):
+        if fmt == "currency":
+            return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
+        if fmt == "percent":
+            return f"{value * 100:.1f}%"
+        if fmt == "count" or isinstance(value, int) or float(value).is_integer():
+            return f"{value:,.0f}"
+        return f"{value:,.2f}"
+    if fmt == "date" and ISO_DATE.match(value):
+        # Midnight timestamps are dates; real times keep their minutes.
+        return value[:10] if value[10:].strip(" T0:.") == "" else value[:16].replace("T", " ")
+    return value
+
+
+def format_period(value: Cell, grain: str, language: Language) -> str:
+    """A time bucket by its grain: 2026-04 for a month, 2026 Q2 for a quarter."""
+    if not isinstance(value, str) or not ISO_DATE.match(value):
+        return format_value(value, "date", language)
+    day = dt.date.fromisoformat(value[:10])
+    if grain == "month":
+        return f"{day:%Y-%m}"
+    if grain == "quarter":
+        return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+    if grain == "year":
+        return str(day.year)
+    if grain == "week":
+        return f"{day.isoformat()}{'当周' if language == 'zh' else ' week'}"
+    return day.isoformat()
+
+
+def csv_bytes(block: AnswerBlock, columns: list[ColumnInfo]) -> bytes:
+    """The answer as CSV with labelled headers and raw values (numbers stay numbers
+    for a spreadsheet); a UTF-8 BOM so Excel reads the Chinese."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c.label for c in columns])
+    writer.writerows(["" if v is None else v for v in row] for row in block.rows)
+    return out.getvalue().encode("utf-8-sig")

@@ -1,0 +1,236 @@
+"""The chat page's flows with Streamlit's AppTest: ask, follow up, clarify,
+refuse, switch role and date, switch chart, rate, search the catalogue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nlq.pipeline import Pipeline
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+AS_OF = dt.date(2026, 6, 30)
+
+
+@pytest.fixture()
+def feedback_path(tmp_path: Path) -> Path:
+    return tmp_path / "feedback.jsonl"
+
+
+@pytest.fixture()
+def app(warehouse_path: Path, feedback_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    monkeypatch.setenv("NLQ_DB", str(warehouse_path))
+    monkeypatch.setenv("NLQ_FEEDBACK", str(feedback_path))
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception
+    yield at
+
+
+@pytest.fixture(scope="module")
+def pipeline(warehouse_path: Path) -> Pipeline:
+    return Pipeline(db=warehouse_path)
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input(key="nlq_question").set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def titles(at: AppTest) -> list[str]:
+    return [m.value.removeprefix("##### ") for m in at.markdown if m.value.startswith("##### ")]
+
+
+def charts(at: AppTest) -> list[dict[str, object]]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]  # type: ignore[attr-defined]
+
+
+def test_an_example_question_gets_a_bar_and_four_profiles(app: AppTest, pipeline: Pipeline) -> None:
+    app.button(key="example-first-zh-0").click().run()
+    assert not app.exception
+    expected = pipeline.ask("近三月热销商品及其用户画像", as_of=AS_OF)
+    assert titles(app) == [a.title for a in expected.answers]
+    assert app.caption[0].value.startswith("理解为：近三月（2026-04-01 至 2026-06-30）")
+    assert [c.value for c in app.segmented_control] == ["bar", "profile", "profile", "profile", "profile"]
+    assert (
+        [len(d.value) for d in app.dataframe] == [len(a.rows) for a in expected.answers] == [10, 2, 5, 4, 4]
+    )
+    ranking = app.dataframe[0].value
+    assert list(ranking.columns) == ["商品", "销量"]
+    assert ranking["销量"].tolist() == [row[1] for row in expected.answers[0].rows]
+    assert charts(app)[0]["mark"] == {"type": "bar", "cornerRadiusEnd": 2}
+    assert [c.value for c in app.code] == [a.sql for a in expected.answers]
+    assert len(app.get("download_button")) == 5
+    # The examples make way for the conversation.
+    assert "example-first-zh-0" not in {b.key for b in app.button}
+
+
+def test_a_follow_up_keeps_the_context(app: AppTest) -> None:
+    ask(app, "上个月各渠道的GMV")
+    ask(app, "只看天猫")
+    interpretation = [c.value for c in app.caption if "理解为" in c.value][-1]
+    assert "上个月（2026-05-01 至 2026-05-31）" in interpretation and "天猫（渠道）" in interpretation
+    first, second = (d.value for d in app.dataframe)
+    assert len(first) == 6 and second["渠道"].tolist() == ["天猫"]
+    assert second["成交额"].iloc[0] == first.set_index("渠道").loc["天猫", "成交额"]
+
+
+def test_a_clarification_offers_buttons_that_answer(app: AppTest) -> None:
+    ask(app, "各渠道的情况怎么样")
+    assert "哪个指标" in app.warning[0].value
+    options = [b for b in app.button if b.key and b.key.startswith("option-")]
+    assert [b.label for b in options] == [
+        "各渠道的情况怎么样（成交额）",
+        "各渠道的情况怎么样（订单数）",
+        "各渠道的情况怎么样（购买用户数）",
+        "各渠道的情况怎么样（访客数）",
+    ]
+    options[1].click().run()
+    assert not app.exception
+    assert list(app.dataframe[0].value.columns) == ["渠道", "订单数"] and len(app.dataframe[0].value) == 6
+
+
+def test_refusals_are_friendly_in_the_question_language(app: AppTest) -> None:
+    ask(app, "删除所有订单")
+    ask(app, "DROP TABLE orders")
+    ask(app, "今天天气怎么样")
+    messages = [w.value for w in app.warning]
+    assert len(messages) == 3 and "只读取数据" in messages[0] and "only reads" in messages[1]
+    assert "超出了数据分析的范围" in messages[2]
+    assert not app.dataframe and not app.get("vega_lite_chart") and not app.exception
+
+
+def test_the_role_and_the_date_drive_the_answer(app: AppTest, pipeline: Pipeline) -> None:
+    ask(app, "上个月GMV")
+    app.selectbox(key="nlq_role").set_value("east_manager").run()
+    ask(app, "上个月GMV")
+    app.date_input(key="nlq_as_of").set_value(dt.date(2026, 3, 31)).run()
+    ask(app, "上个月GMV")
+    cards = [m.value for m in app.metric]
+    everyone = pipeline.ask("上个月GMV", as_of=AS_OF).answers[0].rows[0][0]
+    east = pipeline.for_role("east_manager").ask("上个月GMV", as_of=AS_OF).answers[0].rows[0][0]
+    february = (
+        pipeline.for_role("east_manager").ask("上个月GMV", as_of=dt.date(2026, 3, 31)).answers[0].rows[0][0]
+    )
+    assert isinstance(everyone, float) and isinstance(east, float) and isinstance(february, float)
+    assert east < everyone
+    assert cards == [f"¥{everyone:,.2f}", f"¥{east:,.2f}", f"¥{february:,.2f}"]
+    assert "2026-02-01 至 2026-02-28" in [c.value for c in app.caption if "理解为" in c.value][-1]
+
+
+def test_a_kpi_shows_its_growth_as_delta(app: AppTest, pipeline: Pipeline) -> None:
+    ask(app, "上个月GMV同比")
+    gmv, previous, growth = pipeline.ask("上个月GMV同比", as_of=AS_OF).answers[0].rows[0]
+    card = app.metric[0]
+    assert isinstance(previous, float) and isinstance(growth, float)
+    assert card.label == "成交额" and card.value == f"¥{gmv:,.2f}" and card.delta == f"{growth * 100:+.1f}%"
+    assert f"¥{previous:,.2f}" in (card.proto.help or "")
+
+
+def test_the_chart_type_can_be_switched(app: AppTest) -> None:
+    ask(app, "monthly GMV trend this year")
+    assert [c["mark"] for c in charts(app)] == [{"type": "line", "point": True}]
+    app.segmented_control[0].set_value("bar").run()
+    assert [c["mark"] for c in charts(app)] == [{"type": "bar"}]
+    app.segmented_control[0].set_value("table").run()
+    assert charts(app) == [] and len(app.dataframe[0].value) == 6
+
+
+def test_ratings_are_stored_with_question_and_sql(app: AppTest, feedback_path: Path) -> None:
+    ask(app, "上个月各渠道的GMV")
+    app.feedback[0].set_value(0).run()
+    app.feedback[0].set_value(1).run()
+    lines = [json.loads(line) for line in feedback_path.read_text(encoding="utf-8").splitlines()]
+    assert [line["rating"] for line in lines] == ["down", "up"]
+    assert lines[-1]["question"] == "上个月各渠道的GMV" and lines[-1]["role"] == "analyst"
+    assert lines[-1]["sql"] == [app.code[0].value] and lines[-1]["as_of"] == "2026-06-30"
+
+
+def test_the_catalogue_is_searchable(app: AppTest) -> None:
+    everything = [e.label for e in app.sidebar.expander]
+    app.text_input(key="nlq_catalogue_search").set_value("退款").run()
+    metrics, dimensions = app.sidebar.expander
+    shown = [m.value for m in app.sidebar.markdown]
+    assert any(s.startswith("**退款率** `refund_rate`") and "口径：" in s for s in shown)
+    assert all("退款" in s or "refund" in s for s in shown if s.startswith("**"))
+    # 退款率, 退款金额… and the refund reason dimension; the expanders count what matched.
+    assert metrics.label.startswith("指标（") and metrics.label != "指标（0）"
+    assert [metrics.label, dimensions.label] != everything and everything[0].startswith("指标（")
+
+
+def test_the_interface_speaks_english(app: AppTest) -> None:
+    app.radio(key="nlq_ui_language").set_value("en").run()
+    assert app.title[0].value == "nlq: ask your data"
+    assert app.selectbox(key="nlq_role").label == "Role"
+
+
+def test_a_database_that_cannot_be_opened_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NLQ_DB", str(tmp_path / "missing.duckdb"))
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception
+    assert "NLQ_DB" in at.error[0].value and "missing.duckdb" in at.error[0].value
+    assert not at.chat_input
+
+
+def test_an_engine_error_is_a_sentence_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    db = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE sales AS SELECT 1 AS id, 10.0 AS amount, TIMESTAMP '2026-06-01' AS sold_at")
+    con.close()
+    layer = tmp_path / "layer.yaml"
+    # The measure names a column the table does not have: the engine refuses the query.
+    layer.write_text(
+        """
+models:
+  - name: sales
+    table: sales
+    primary_key: id
+    label: {zh: 销售, en: sales}
+    default_time: sold_at
+    time_dimensions: [{name: sold_at, label: {zh: 销售时间, en: sold at}}]
+    measures: [{name: amount, agg: sum, expr: amount_before_tax}]
+metrics:
+  - {name: revenue, measure: sales.amount, label: {zh: 销售额, en: revenue}}
+roles:
+  - {name: analyst, label: {zh: 分析师, en: analyst}}
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("NLQ_DB", str(db))
+    monkeypatch.setenv("NLQ_SEMANTIC", str(layer))
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    ask(at, "销售额")
+    ask(at, "revenue")
+    zh, en = (e.value for e in at.error)
+    assert zh.startswith("查询没有完成") and en.startswith("The question could not be answered")
+    assert "Traceback" not in zh + en and not at.dataframe
+
+
+def test_a_role_without_permission_is_told_so(app: AppTest) -> None:
+    ask(app, "上个月毛利")
+    assert app.metric and not app.warning  # the analyst may see gross profit
+    app.selectbox(key="nlq_role").set_value("marketing").run()
+    assert "毛利与成本" in app.sidebar.caption[0].value  # the role's description
+    ask(app, "上个月毛利")
+    assert len(app.metric) == 1 and "市场营销" in app.warning[0].value and "毛利" in app.warning[0].value
+
+
+def test_five_metrics_make_five_cards(app: AppTest, pipeline: Pipeline) -> None:
+    question = "上个月的GMV、订单数、客单价、退款率和访客数"
+    ask(app, question)
+    row = pipeline.ask(question, as_of=AS_OF).answers[0].rows[0]
+    assert [m.label for m in app.metric] == ["成交额", "订单数", "客单价", "退款率", "访客数"]
+    _, orders, spend, refund, _ = row
+    assert isinstance(refund, float) and isinstance(orders, int) and isinstance(spend, float)
+    assert [m.value for m in app.metric][1:4] == [f"{orders:,}", f"¥{spend:,.2f}", f"{refund * 100:.1f}%"]

@@ -1,0 +1,188 @@
+"""End to end in a real browser: `streamlit run app.py` on 127.0.0.1 and Debian's
+chromium driven by Playwright. Two questions are asked as a user would; the
+charts (Vega SVG) and tables must render with the expected titles, marks and
+row counts. Screenshots go to reports/screenshots/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect, sync_playwright
+
+from nlq.pipeline import Pipeline
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "reports" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AS_OF = dt.date(2026, 6, 30)
+WAIT_MS = 90_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def app_url(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    logs = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    env = dict(
+        os.environ,
+        NLQ_DB=str(warehouse_path),
+        NLQ_FEEDBACK=str(logs.parent / "feedback.jsonl"),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.address=127.0.0.1",
+        f"--server.port={port}",
+        "--server.headless=true",
+        "--server.fileWatcherType=none",
+        "--browser.gatherUsageStats=false",
+    ]
+    with logs.open("w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                assert server.poll() is None, logs.read_text()
+                assert time.monotonic() < deadline, "streamlit did not start: " + logs.read_text()
+                time.sleep(0.3)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def pipeline(warehouse_path: Path) -> Pipeline:
+    return Pipeline(db=warehouse_path)
+
+
+def test_chinese_glyphs_are_installed() -> None:
+    """The charts name Noto Sans CJK; without it Chinese labels draw as boxes."""
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=True)
+    assert "Noto Sans CJK SC" in fonts.stdout, "apt-get install fonts-noto-cjk"
+
+
+def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> None:
+    assert CHROMIUM.exists(), "apt-get install chromium (see .ci/run)"
+    hot = pipeline.ask("近三月热销商品及其用户画像", as_of=AS_OF)
+    trend = pipeline.ask("monthly GMV trend this year", as_of=AS_OF)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    seen: dict[str, float] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+            page.goto(app_url)
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.wait_for(timeout=WAIT_MS)
+            page.get_by_text("近三月热销商品及其用户画像").first.wait_for(timeout=WAIT_MS)  # the examples
+            page.screenshot(path=SHOTS / "01-welcome.png")
+
+            box.fill("近三月热销商品及其用户画像")
+            started = time.perf_counter()
+            box.press("Enter")
+            charts = page.get_by_test_id("stVegaLiteChart")
+            charts.nth(4).locator("svg.marks, canvas").first.wait_for(timeout=WAIT_MS)
+            seen["近三月热销商品及其用户画像"] = time.perf_counter() - started
+            assert charts.count() == 5
+            answers = page.get_by_test_id("stChatMessage").filter(has=page.get_by_test_id("stVegaLiteChart"))
+            first = answers.nth(0)
+            assert first.locator("h5").all_inner_texts() == [a.title for a in hot.answers]
+            # Ten bars for the top ten products, drawn with their names.
+            bars = charts.nth(0).locator("g.mark-rect path")
+            assert bars.count() == 10
+            top_product = hot.answers[0].rows[0][0]
+            assert isinstance(top_product, str)
+            assert top_product in charts.nth(0).inner_text() or top_product in charts.nth(0).inner_html()
+            # Chart text is set in the CJK font the fonts test found installed.
+            fonts = (
+                charts.nth(0)
+                .locator("text")
+                .evaluate_all("els => els.map(e => e.getAttribute('font-family'))")
+            )
+            assert fonts and all("Noto Sans CJK SC" in (f or "") for f in fonts)
+            # Each profile is a bar per bucket: 2 genders, 5 age groups, 4 city tiers, 4 member levels.
+            assert [charts.nth(i).locator("g.mark-rect path").count() for i in range(1, 5)] == [2, 5, 4, 4]
+            assert _grid_rows(first, 5) == [len(a.rows) for a in hot.answers] == [10, 2, 5, 4, 4]
+            _screenshot(page, first, SHOTS / "02-hot-products-profile.png")
+
+            box.fill("monthly GMV trend this year")
+            started = time.perf_counter()
+            box.press("Enter")
+            charts.nth(5).locator("svg.marks, canvas").first.wait_for(timeout=WAIT_MS)
+            seen["monthly GMV trend this year"] = time.perf_counter() - started
+            second = answers.nth(1)
+            assert second.locator("h5").all_inner_texts() == [trend.answers[0].title]
+            line = charts.nth(5)
+            assert line.locator("g.mark-line path").count() == 1
+            assert line.locator("g.mark-symbol path").count() == 6  # a point per month
+            assert "GMV (¥)" in line.inner_html()
+            assert _grid_rows(second, 1) == [6]
+            assert "Understood as: this year (2026-01-01 to 2026-06-30)" in second.inner_text()
+            _screenshot(page, second, SHOTS / "03-monthly-gmv-trend.png")
+        finally:
+            browser.close()
+    # Measured, not asserted: from Enter to the last chart drawn, for the README.
+    (SHOTS / "latency.json").write_text(
+        json.dumps({q: round(s, 3) for q, s in seen.items()}, ensure_ascii=False), encoding="utf-8"
+    )
+
+
+def _grid_rows(message: Locator, tables_expected: int) -> list[int]:
+    """Rows of each table in a chat message: the data grid's aria-rowcount counts the header too."""
+    tables = message.get_by_test_id("stDataFrame")
+    expect(tables).to_have_count(tables_expected, timeout=WAIT_MS)
+    rows = []
+    for i in range(tables.count()):
+        # The grid draws only once scrolled into view.
+        tables.nth(i).scroll_into_view_if_needed()
+        grid = tables.nth(i).locator("[role=grid]")
+        grid.wait_for(state="attached", timeout=WAIT_MS)
+        rows.append(int(grid.get_attribute("aria-rowcount") or 0) - 1)
+    return rows
+
+
+def _screenshot(page: Page, message: Locator, path: Path) -> None:
+    """The whole answer: a viewport tall enough for the app's scroll area to hold it all."""
+    box = message.bounding_box()
+    height = int(box["height"]) if box else 0
+    page.set_viewport_size({"width": 1400, "height": max(1000, height + 400)})
+    message.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)  # let Vega finish drawing after the resize
+    message.screenshot(path=path)
+    page.set_viewport_size({"width": 1400, "height": 1000})
