@@ -62,10 +62,12 @@ class Pipeline:
         attributes: dict[str, Any] | None = None,
         user: str | None = None,
         audit: AuditLog | str | Path | None = None,
+        timeout_s: float = TIMEOUT_S,
     ) -> None:
         """`user` names a user of the layer's configuration: its role and attributes
         then apply (and `role`/`attributes` are ignored). `audit` is an audit log or
-        its URL (default: NLQ_AUDIT_URL, else data/audit.sqlite)."""
+        its URL (default: NLQ_AUDIT_URL, else data/audit.sqlite). `timeout_s` is the
+        statement timeout of every query."""
         self.layer: SemanticLayer = load_cached(semantic or DEMO_SEMANTIC)
         if user is not None:
             found = self.layer.user(user)
@@ -74,6 +76,7 @@ class Pipeline:
             role, attributes = found.role, dict(found.attributes)
         self.user = user
         self.role = role
+        self.timeout_s = timeout_s
         self.attributes = attributes or {}
         self.db = ensure_demo(db)
         self.connector: Connector = open_connector(self.db)
@@ -95,7 +98,7 @@ class Pipeline:
         # Again on the text that will run: what the generator wrote is what is checked.
         guard_sql(sql, dialect=compiled.dialect, tables=self.tables, max_rows=MAX_ROWS + 1)
         compiled_at = time.perf_counter()
-        result = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
+        result = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=self.timeout_s)
         done = time.perf_counter()
         block = AnswerBlock(
             title=title,
@@ -267,7 +270,7 @@ class Pipeline:
             )
             compiled_at = time.perf_counter()
             result.timings_ms.compile = (compiled_at - started) * 1000
-            rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
+            rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=self.timeout_s)
             result.timings_ms.execute = (time.perf_counter() - compiled_at) * 1000
             result.answers.append(
                 AnswerBlock(title="SQL", sql=sql, columns=rows.columns, rows=rows.json_rows())
