@@ -243,13 +243,14 @@ def _clause_of(node: exp.Expr, stop: exp.Expr) -> tuple[str | None, bool]:
     """The sensitive clause around a node within its scope's query, and whether the
     node sits in a nested query (another scope) instead."""
     clause: str | None = None
-    current = node.parent
+    child, current = node, node.parent
     while current is not None and current is not stop:
         if isinstance(current, exp.Query | exp.Subquery):
             return None, True
-        if clause is None:
+        # In a window only PARTITION BY and ORDER BY compare values; SUM(x) OVER () does not.
+        if clause is None and not (isinstance(current, exp.Window) and child.arg_key == "this"):
             clause = SENSITIVE_CLAUSES.get(type(current))
-        current = current.parent
+        child, current = current, current.parent
     return clause, False
 
 

@@ -61,7 +61,8 @@ def secure_sql(
         return _model_of(table, relations)
 
     policy.check_masked_use(qualified, model_of)
-    _replace_tables(qualified, policy, relations, columns, dialect)
+    # The views are built from the layer's own SQL, in the layer's dialect.
+    _replace_tables(qualified, policy, relations, columns, layer.dialect)
     if max_rows is not None:
         return guard(qualified, tables={m.table.lower() for m in layer.models if m.table}, max_rows=max_rows)
     return qualified

@@ -106,6 +106,19 @@ def test_hidden_columns_are_refused(layer: Any, sql: str) -> None:
     assert "无权查看字段" in error.value.zh
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT phone FROM users",
+        "SELECT user_id, COUNT(phone) OVER () AS n FROM users",
+        "SELECT COUNT(DISTINCT user_name) FROM users WHERE city = '上海'",
+        "WITH a AS (SELECT phone AS p, city FROM users) SELECT p FROM a WHERE city = '上海' ORDER BY city",
+    ],
+)
+def test_masked_columns_may_be_shown(layer: Any, sql: str) -> None:
+    secure_sql(sql, layer, role="analyst", dialect="duckdb")
+
+
 def test_star_leaves_hidden_columns_out(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
     secured = secure_sql("SELECT * FROM products LIMIT 3", layer, role="marketing", dialect="duckdb")
     columns = [d[0] for d in con.execute(secured.sql("duckdb")).description]
