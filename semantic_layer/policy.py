@@ -35,6 +35,12 @@ SENSITIVE_CLAUSES: dict[type[exp.Expr], str] = {
     exp.Join: "JOIN",
     exp.Window: "OVER",
     exp.Qualify: "QUALIFY",
+    exp.Distinct: "DISTINCT ON",
+}
+# Of these, only some parts compare values: SUM(x) OVER () and COUNT(DISTINCT x) do not.
+SENSITIVE_PARTS: dict[type[exp.Expr], set[str]] = {
+    exp.Window: {"partition_by", "order"},
+    exp.Distinct: {"on"},
 }
 # Lineage through derived tables and CTEs is followed this deep at most.
 MAX_LINEAGE_DEPTH = 64
@@ -247,18 +253,42 @@ def _clause_of(node: exp.Expr, stop: exp.Expr) -> tuple[str | None, bool]:
     while current is not None and current is not stop:
         if isinstance(current, exp.Query | exp.Subquery):
             return None, True
-        # In a window only PARTITION BY and ORDER BY compare values; SUM(x) OVER () does not.
-        if clause is None and not (isinstance(current, exp.Window) and child.arg_key == "this"):
+        keys = SENSITIVE_PARTS.get(type(current))
+        if clause is None and (keys is None or child.arg_key in keys):
             clause = SENSITIVE_CLAUSES.get(type(current))
         child, current = current, current.parent
     return clause, False
 
 
 def _scope_columns(scope: Scope) -> Iterator[tuple[exp.Column, str | None]]:
-    for column in scope.expression.find_all(exp.Column):
-        clause, nested = _clause_of(column, scope.expression)
-        if not nested:
-            yield column, clause
+    select = scope.expression
+    # GROUP BY ALL and ORDER BY ALL (DuckDB) name no column: they use the projections.
+    group = select.args.get("group")
+    group_all = isinstance(group, exp.Group) and bool(group.args.get("all"))
+    order = select.args.get("order")
+    order_all = isinstance(order, exp.Order) and any(
+        isinstance(o.this, exp.Var) and o.this.name.upper() == "ALL" for o in order.expressions
+    )
+    projections = set(map(id, select.expressions)) if isinstance(select, exp.Select) else set()
+    for column in select.find_all(exp.Column):
+        clause, nested = _clause_of(column, select)
+        if nested:
+            continue
+        if clause is None and (group_all or order_all) and _in_projection(column, projections, select):
+            if order_all:
+                clause = "ORDER BY ALL"
+            elif column.find_ancestor(exp.AggFunc) is None:
+                clause = "GROUP BY ALL"
+        yield column, clause
+
+
+def _in_projection(column: exp.Column, projections: set[int], stop: exp.Expr) -> bool:
+    node: exp.Expr | None = column
+    while node is not None and node is not stop:
+        if id(node) in projections:
+            return True
+        node = node.parent
+    return False
 
 
 def _subquery_clause(scope: Scope) -> str | None:

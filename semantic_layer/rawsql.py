@@ -53,6 +53,11 @@ def secure_sql(
                 "一条查询不能同时读取系统目录和业务表",
             )
         return guard(tree, tables=set(), max_rows=max_rows, system_tables=True) if max_rows else tree
+    if tree.find(exp.Columns) is not None:
+        # COLUMNS('regex') picks columns by pattern: the column checks could not see which.
+        raise UnsafeQuery(
+            "COLUMNS(...) is not allowed: name the columns", "不允许使用 COLUMNS(...)，请写出具体的列名"
+        )
     columns = visible_columns(layer, policy, schema)
     _refuse_hidden(tree, policy, relations)
     qualified = _qualify(tree, relations, columns, dialect)

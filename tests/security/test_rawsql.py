@@ -82,6 +82,9 @@ def test_analyst_sees_masked_phones_and_names(con: duckdb.DuckDBPyConnection, la
         "SELECT order_id FROM orders WHERE CAST(user_id AS VARCHAR) IN (SELECT phone FROM users)",
         "SELECT user_id, ROW_NUMBER() OVER (ORDER BY phone) FROM users",
         "SELECT x FROM (SELECT phone AS x FROM users UNION ALL SELECT city FROM users) u ORDER BY x",
+        "SELECT phone, COUNT(*) FROM users GROUP BY ALL",
+        "SELECT user_name FROM users ORDER BY ALL",
+        "SELECT DISTINCT ON (phone) user_id FROM users",
     ],
 )
 def test_masked_columns_cannot_filter_group_sort_or_join(layer: Any, sql: str) -> None:
@@ -112,6 +115,7 @@ def test_hidden_columns_are_refused(layer: Any, sql: str) -> None:
         "SELECT phone FROM users",
         "SELECT user_id, COUNT(phone) OVER () AS n FROM users",
         "SELECT COUNT(DISTINCT user_name) FROM users WHERE city = '上海'",
+        "SELECT city, COUNT(phone) FROM users GROUP BY ALL",
         "WITH a AS (SELECT phone AS p, city FROM users) SELECT p FROM a WHERE city = '上海' ORDER BY city",
     ],
 )
@@ -135,6 +139,7 @@ def test_star_leaves_hidden_columns_out(con: duckdb.DuckDBPyConnection, layer: A
         ("DELETE FROM orders", "admin", UnsafeQuery),
         ("SELECT * FROM orders", "nobody", AccessDenied),
         ("SELECT * FROM information_schema.tables JOIN orders ON TRUE", "admin", UnsafeQuery),
+        ("SELECT user_id FROM users WHERE COLUMNS('ph.*') LIKE '138%'", "analyst", UnsafeQuery),
     ],
 )
 def test_refusals(layer: Any, sql: str, role: str, error: type[Exception]) -> None:
