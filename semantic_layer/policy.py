@@ -105,7 +105,7 @@ class AccessPolicy:
     def apply(self, tree: exp.Expr, dialect: str) -> exp.Expr:
         """Replaces every tagged model relation with the role's view of it."""
         references = _columns_by_alias(tree)
-        self.check_masked_use(tree, _relation_model)
+        self.check_masked_use(tree, tagged_model)
         for relation in list(tree.find_all(exp.Table, exp.Subquery)):
             model_name = relation.meta.get(MODEL_META)
             if model_name is None:
@@ -158,7 +158,7 @@ class AccessPolicy:
         return view
 
     def _check_hidden(self, model: str, used: set[str]) -> None:
-        hidden = {c.split(".", 1)[1] for c in self.role.hidden if c.split(".", 1)[0] == model}
+        hidden = {c for m, c in self.hidden() if m == model}
         if used & hidden:
             column = sorted(used & hidden)[0]
             raise AccessDenied(
@@ -239,10 +239,6 @@ class AccessPolicy:
         if condition is not None:
             select = select.where(condition)
         return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias)))
-
-
-def _relation_model(table: exp.Table) -> str | None:
-    return tagged_model(table)
 
 
 def _clause_of(node: exp.Expr, stop: exp.Expr) -> tuple[str | None, bool]:
