@@ -160,3 +160,14 @@ def test_a_cte_named_like_a_table_is_the_cte(con: duckdb.DuckDBPyConnection, lay
 def test_row_cap(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
     secured = secure_sql("SELECT order_id FROM orders", layer, role="admin", dialect="duckdb", max_rows=7)
     assert len(con.execute(secured.sql("duckdb")).fetchall()) == 7
+
+
+def test_user_attributes_bind_the_views(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    sql = "SELECT DISTINCT o.province FROM orders o JOIN users u ON u.user_id = o.user_id"
+    secured = secure_sql(
+        sql, layer, role="province_manager", attributes={"province": "浙江"}, dialect="duckdb"
+    )
+    assert con.execute(secured.sql("duckdb")).fetchall() == [("浙江",)]
+    with pytest.raises(AccessDenied) as error:
+        secure_sql(sql, layer, role="province_manager", dialect="duckdb")
+    assert "province" in error.value.zh
