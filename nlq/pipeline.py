@@ -67,15 +67,17 @@ class Pipeline:
         attributes: dict[str, Any] | None = None,
         user: str | None = None,
         audit: AuditLog | str | Path | None = None,
+        timeout_s: float = TIMEOUT_S,
         llm: LLMSettings | None = None,
         chat_model: BaseChatModel | None = None,
         embedder: Embedder | None = None,
     ) -> None:
         """`user` names a user of the layer's configuration: its role and attributes
         then apply (and `role`/`attributes` are ignored). `audit` is an audit log or
-        its URL (default: NLQ_AUDIT_URL, else data/audit.sqlite). `llm` (or a ready
-        `chat_model`) lets a language model read the questions the rules cannot
-        fully place; without either, only the rules read."""
+        its URL (default: NLQ_AUDIT_URL, else data/audit.sqlite). `timeout_s` is the
+        statement timeout of every query. `llm` (or a ready `chat_model`) lets a
+        language model read the questions the rules cannot fully place; without
+        either, only the rules read."""
         self.layer: SemanticLayer = load_cached(semantic or DEMO_SEMANTIC)
         if user is not None:
             found = self.layer.user(user)
@@ -84,6 +86,7 @@ class Pipeline:
             role, attributes = found.role, dict(found.attributes)
         self.user = user
         self.role = role
+        self.timeout_s = timeout_s
         self.attributes = attributes or {}
         if chat_model is not None and llm is None:
             from nlq.llm.settings import LLMSettings
@@ -112,7 +115,7 @@ class Pipeline:
         # Again on the text that will run: what the generator wrote is what is checked.
         guard_sql(sql, dialect=compiled.dialect, tables=self.tables, max_rows=MAX_ROWS + 1)
         compiled_at = time.perf_counter()
-        result = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
+        result = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=self.timeout_s)
         done = time.perf_counter()
         block = AnswerBlock(
             title=title,
@@ -319,7 +322,7 @@ class Pipeline:
         started = time.perf_counter()
         sql = self.secure(text)
         compiled_at = time.perf_counter()
-        rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
+        rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=self.timeout_s)
         block = AnswerBlock(title=title, sql=sql, columns=rows.columns, rows=rows.json_rows())
         timings = {
             "compile": (compiled_at - started) * 1000,

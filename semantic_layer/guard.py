@@ -125,6 +125,8 @@ def check(tree: exp.Expr, *, tables: set[str], system_tables: bool = False) -> e
             f"only a SELECT query may run, not {type(tree).__name__}", "只允许执行只读查询（SELECT）"
         )
     for node in tree.walk():
+        if isinstance(node, exp.Select) and not node.expressions:
+            raise UnsafeQuery("a SELECT without columns cannot run", "SELECT 语句缺少要查询的列")
         if isinstance(node, FORBIDDEN_NODES):
             raise UnsafeQuery(
                 f"{type(node).__name__} is not allowed: nlq only reads",
