@@ -263,6 +263,7 @@ class ModelReader:
             evidence=[*rules.evidence, note],
             linked=rules.linked,
             unlinked=rules.unlinked,
+            read_by="model",
         )
 
     def _sql_understanding(self, sql: str, rules: Understanding, note: str) -> Understanding:
@@ -286,7 +287,9 @@ class ModelReader:
                 evidence=[*evidence, f"refused: {error.en}"],
                 sql=sql,
             )
-        return Understanding(language=rules.language, status="answer", evidence=evidence, sql=sql)
+        return Understanding(
+            language=rules.language, status="answer", evidence=evidence, sql=sql, read_by="model"
+        )
 
     def _check_names(self, query: SemanticQuery) -> None:
         """Unknown names get a precise message listing the real ones."""

@@ -67,7 +67,46 @@ def test_unlinked_words_send_the_question_to_the_model(build: Build, con: duckdb
     assert result.status == "answered"
     assert len(model.seen) == 1
     assert same(as_dict(result.answers[0].rows), gmv_by_channel(con, "2026-05-01", "2026-06-01"))
-    assert "2026-05-01" in result.interpretation
+    assert result.interpretation.startswith("由语言模型理解为") and "2026-05-01" in result.interpretation
+
+
+def test_rules_reading_says_nothing_of_a_model(build: Build) -> None:
+    pipeline, _ = build([])
+    assert pipeline.ask("上个月各渠道的GMV", as_of=AS_OF).interpretation.startswith("理解为")
+
+
+def test_several_queries_give_several_answers(build: Build, con: duckdb.DuckDBPyConnection) -> None:
+    june = {
+        "metrics": ["gmv"],
+        "dimensions": ["channel"],
+        "time_range": {"start": "2026-06-01", "end": "2026-06-30"},
+    }
+    reply = {"action": "query", "queries": [*GMV_BY_CHANNEL_MAY["queries"], june]}
+    pipeline, _ = build([text(reply)])
+    result = pipeline.ask("五月和六月各渠道的流水分别是多少，剔除刷单", as_of=AS_OF)
+    assert result.status == "answered" and len(result.answers) == 2
+    assert same(as_dict(result.answers[0].rows), gmv_by_channel(con, "2026-05-01", "2026-06-01"))
+    assert same(as_dict(result.answers[1].rows), gmv_by_channel(con, "2026-06-01", "2026-07-01"))
+
+
+def test_a_follow_up_shows_the_model_the_previous_queries(build: Build) -> None:
+    pipeline, model = build([text(GMV_BY_CHANNEL_MAY)])
+    first, understanding = pipeline.converse("上个月各渠道的GMV", as_of=AS_OF)
+    assert first.status == "answered" and model.seen == []
+    pipeline.converse("那剔除刷单之后呢", as_of=AS_OF, previous=understanding)
+    human = str(model.seen[0][1].content)
+    assert "previous question" in human and '"channel"' in human and "2026-05-31" in human
+
+
+def test_a_configured_embedding_model_folder_is_used(warehouse_path: Path) -> None:
+    from nlq.llm.reader import build_prompter
+    from nlq.llm.retrieval import SentenceEmbedder, packaged_model_path
+
+    folder = str(packaged_model_path())
+    pipeline = Pipeline(db=warehouse_path)
+    prompter = build_prompter(pipeline, LLMSettings(embedding_model=folder))
+    assert prompter.index is not None and isinstance(prompter.index.embedder, SentenceEmbedder)
+    assert str(prompter.index.embedder.path) == folder
 
 
 def test_fully_linked_question_never_reaches_the_model(build: Build) -> None:
