@@ -31,7 +31,11 @@ def interpret(understanding: Understanding, layer: SemanticLayer) -> str:
     by_model = understanding.read_by == "model"
     if language == "zh":
         return ("由语言模型" if by_model else "") + "理解为：" + "；然后，".join(parts) + "。"
-    return ("The language model understood it as: " if by_model else "Understood as: ") + "; then ".join(parts) + "."
+    return (
+        ("The language model understood it as: " if by_model else "Understood as: ")
+        + "; then ".join(parts)
+        + "."
+    )
 
 
 def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) -> str:

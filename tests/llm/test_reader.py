@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
+from nlq.llm.reader import build_prompter
 from nlq.llm.settings import LLMSettings
 from nlq.pipeline import Pipeline
 from tests.llm.conftest import ScriptedModel, text
@@ -270,3 +271,52 @@ def test_thumbs_up_feedback_becomes_an_example(build: Build, tmp_path: Path) -> 
 @pytest.fixture()
 def build(ask_with: Build) -> Build:
     return ask_with
+
+
+def test_feedback_in_the_chat_uis_format(build: Build, warehouse_path: Path, tmp_path: Path) -> None:
+    """Lines carry the SQL that was shown: the rules' reading becomes the example only
+    when it gives that very SQL, and the last rating of an answer counts."""
+    import json
+
+    plain = Pipeline(db=warehouse_path)
+    liked_q, changed_q, other_q = "本月各品类的退款率", "本月各省份的客单价", "本月各渠道的访客数"
+    shown = {q: [a.sql for a in plain.ask(q, as_of=AS_OF).answers] for q in (liked_q, changed_q, other_q)}
+    lines = [
+        {
+            "answer_id": "a1",
+            "rating": "up",
+            "question": liked_q,
+            "as_of": "2026-06-30",
+            "sql": shown[liked_q],
+        },
+        # Liked, but the SQL shown then is not what the rules give now: not an example.
+        {
+            "answer_id": "a2",
+            "rating": "up",
+            "question": other_q,
+            "as_of": "2026-06-30",
+            "sql": shown[changed_q],
+        },
+        {
+            "answer_id": "a3",
+            "rating": "up",
+            "question": changed_q,
+            "as_of": "2026-06-30",
+            "sql": shown[changed_q],
+        },
+        {
+            "answer_id": "a3",
+            "rating": "down",
+            "question": changed_q,
+            "as_of": "2026-06-30",
+            "sql": shown[changed_q],
+        },
+    ]
+    feedback = tmp_path / "feedback.jsonl"
+    feedback.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    pipeline, _ = build([], feedback=feedback)
+    assert pipeline.llm_settings is not None
+    prompter = build_prompter(pipeline, pipeline.llm_settings)
+    assert prompter.examples is not None
+    feedback_questions = [e.question for e in prompter.examples.examples if e.source == "feedback"]
+    assert feedback_questions == [liked_q]
