@@ -17,7 +17,7 @@ from sqlglot import exp
 from connectors import Connector, ConnectorError, open_connector
 from nlq.answer import AnswerBlock, AskResult, Chart
 from nlq.audit import AuditError, AuditLog, AuditRecord, Kind, open_audit
-from nlq.language import language_of
+from nlq.language import Language, language_of
 from nlq.lexicon import Lexicon
 from semantic_layer.compiler import CompiledQuery, Compiler
 from semantic_layer.errors import AccessDenied, QueryError
@@ -288,12 +288,13 @@ class Pipeline:
     def catalog(self) -> dict[str, dict[str, str]]:
         return self.connector.tables()
 
-    def sql(self, text: str, *, id: str | None = None) -> AskResult:
+    def sql(self, text: str, *, id: str | None = None, language: Language | None = None) -> AskResult:
         """Runs SQL typed by a person under the pipeline's role: every table is read
         through the role's view (see semantic_layer.rawsql), the final SQL is
         guarded again, and the statement is audited like a question."""
         started = time.perf_counter()
-        language = language_of(text)
+        # SQL text is mostly English words: the caller may say which language to answer in.
+        language = language or language_of(text)
         result = AskResult(id=id, question=text, status="answered")
         try:
             role = self.layer.role(self.role) if self.role else None
