@@ -121,13 +121,18 @@ class Pipeline:
     def compile(self, query: SemanticQuery) -> CompiledQuery:
         return self.compiler.compile(query)
 
-    def run(self, query: SemanticQuery, *, title: str = "") -> tuple[AnswerBlock, dict[str, float]]:
-        started = time.perf_counter()
+    def sql_for(self, query: SemanticQuery) -> str:
+        """The guarded SQL text of a semantic query, as it would run."""
         compiled = self.compile(query)
         checked = guard(compiled.expression, tables=self.tables, max_rows=MAX_ROWS + 1)
         sql = checked.sql(dialect=compiled.dialect)
         # Again on the text that will run: what the generator wrote is what is checked.
         guard_sql(sql, dialect=compiled.dialect, tables=self.tables, max_rows=MAX_ROWS + 1)
+        return sql
+
+    def run(self, query: SemanticQuery, *, title: str = "") -> tuple[AnswerBlock, dict[str, float]]:
+        started = time.perf_counter()
+        sql = self.sql_for(query)
         compiled_at = time.perf_counter()
         result, cached = self._execute(sql)
         done = time.perf_counter()
