@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -57,18 +58,28 @@ def spark_session(master: str) -> Any:
         raise missing_driver(ENGINE, "spark", "pyspark") from error
     with _SESSION_LOCK:
         builder = SparkSession.builder.appName("nlq")
+        if master.startswith("local"):
+            # A local session serves this process only: no UI, no progress bars on the terminal.
+            builder = builder.config("spark.ui.showConsoleProgress", "false")
         if master.startswith("sc://"):
             builder = builder.remote(master)
         else:
             builder = (
                 builder.master(master)
                 .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "4")
+                # Answers are small: one shuffle partition avoids scheduling idle tasks.
+                .config("spark.sql.shuffle.partitions", "1")
+                .config("spark.default.parallelism", "2")
+                # Adaptive re-planning costs more than it saves on answers this small.
+                .config("spark.sql.adaptive.enabled", "false")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
             )
         try:
-            return builder.getOrCreate()
+            session = builder.getOrCreate()
+            if not master.startswith("sc://"):
+                session.sparkContext.setLogLevel("ERROR")
+            return session
         except Exception as error:  # Py4J and Spark raise many types; all mean "could not start"
             raise unreachable(ENGINE, master, str(error).strip().splitlines()[0][:200]) from error
 
@@ -92,7 +103,8 @@ class SparkConnector:
         self._views: list[str] = []
         if self.warehouse is not None:
             for path in sorted(self.warehouse.glob("*.parquet")):
-                self.spark.read.parquet(str(path.resolve())).createOrReplaceTempView(path.stem)
+                # Kept in memory once read: a local warehouse is re-scanned by every question.
+                self.spark.read.parquet(str(path.resolve())).cache().createOrReplaceTempView(path.stem)
                 self._views.append(path.stem)
 
     def execute(
@@ -100,18 +112,17 @@ class SparkConnector:
     ) -> QueryResult:
         ensure_read_only(sql, self.dialect)
         with self._lock:
-            tag = f"nlq-{uuid.uuid4().hex}"
-            context = self.spark.sparkContext
-            context.setJobGroup(tag, "nlq query", interruptOnCancel=True)
-            timer = threading.Timer(timeout_s, context.cancelJobGroup, [tag]) if timeout_s else None
+            start, cancel, done = self._cancellation(f"nlq-{uuid.uuid4().hex}")
+            timer = threading.Timer(timeout_s, cancel) if timeout_s else None
             try:
+                start()
                 if timer:
                     timer.start()
                 frame = self.spark.sql(sql)
                 if max_rows is not None:
                     frame = frame.limit(max_rows + 1)
                 table = frame.toArrow()
-            except Exception as error:
+            except Exception as error:  # Py4J and Spark Connect raise many types
                 cancelled = timer is not None and not timer.is_alive()
                 if cancelled or "cancelled" in str(error).lower():
                     raise timeout_error(timeout_s) from error
@@ -119,8 +130,24 @@ class SparkConnector:
             finally:
                 if timer:
                     timer.cancel()
-                context.setLocalProperty("spark.jobGroup.id", None)
+                done()
         return QueryResult.from_arrow(table, max_rows)
+
+    def _cancellation(self, tag: str) -> tuple[Callable[[], None], Callable[[], None], Callable[[], None]]:
+        """How to mark this thread's jobs, cancel them, and unmark them: a job group in
+        classic Spark, a tag in Spark Connect."""
+        if self.master.startswith("sc://"):
+            return (
+                lambda: self.spark.addTag(tag),
+                lambda: self.spark.interruptTag(tag),
+                lambda: self.spark.removeTag(tag),
+            )
+        context = self.spark.sparkContext
+        return (
+            lambda: context.setJobGroup(tag, "nlq query", interruptOnCancel=True),
+            lambda: context.cancelJobGroup(tag),
+            lambda: context.setLocalProperty("spark.jobGroup.id", None),
+        )
 
     def tables(self) -> dict[str, dict[str, str]]:
         return {t.name: t.columns for t in self.table_info()}

@@ -16,10 +16,78 @@ from sqlglot import exp
 DATE = exp.DataType.build("date")
 
 
+DOUBLE = exp.DataType.build("double")
+
+
 def for_engine(tree: exp.Expr, dialect: str) -> exp.Expr:
-    if dialect != "mysql":
-        return tree
-    return tree.transform(_mysql)
+    if dialect == "mysql":
+        return tree.transform(_mysql).transform(_float_division)
+    if dialect == "clickhouse":
+        return tree.transform(_exists_as_in).transform(_float_division)
+    if dialect == "spark":
+        return tree.transform(_day_as_date)
+    return tree
+
+
+def _day_as_date(node: exp.Expr) -> exp.Expr:
+    """sqlglot writes a day truncation as Spark's TRUNC(x, 'DAY'), which is NULL
+    (TRUNC knows only weeks and longer): a day is the date."""
+    if isinstance(node, exp.DateTrunc | exp.TimestampTrunc) and _unit(node) == "DAY":
+        return exp.cast(node.this.copy(), DATE)
+    return node
+
+
+def _float_division(node: exp.Expr) -> exp.Expr:
+    """`/` is float division on DuckDB. MySQL divides decimals to 4 more places and
+    ClickHouse keeps the dividend's scale (0.33 for 0.3312...): divide doubles."""
+    if isinstance(node, exp.Div) and not (
+        isinstance(node.this, exp.Cast) and node.this.to.is_type(DOUBLE.this)
+    ):
+        node = node.copy()
+        node.set("this", exp.cast(node.this, DOUBLE))
+    return node
+
+
+def _exists_as_in(node: exp.Expr) -> exp.Expr:
+    """ClickHouse runs no correlated subquery inside an aggregate (a refund rate counts
+    orders WHEN EXISTS a refund). `EXISTS (SELECT .. FROM child WHERE child.k = outer.k
+    AND rest)` means `outer.k IN (SELECT child.k FROM child WHERE rest)` for a non-null
+    key, and that runs everywhere."""
+    if not isinstance(node, exp.Exists) or not isinstance(node.this, exp.Select):
+        return node
+    select = node.this
+    inner = {t.alias_or_name for t in select.find_all(exp.Table)}
+    where = select.args.get("where")
+    if where is None:
+        return node
+    correlated: list[tuple[exp.Column, exp.Column]] = []
+    rest: list[exp.Expr] = []
+    for condition in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+        pair = _correlation(condition, inner)
+        if pair is None:
+            rest.append(condition)
+        else:
+            correlated.append(pair)
+    if len(correlated) != 1:
+        return node
+    inner_key, outer_key = correlated[0]
+    subquery = select.copy()
+    subquery.set("expressions", [inner_key.copy()])
+    subquery.set("where", exp.Where(this=exp.and_(*[r.copy() for r in rest])) if rest else None)
+    return outer_key.copy().isin(query=subquery)
+
+
+def _correlation(condition: exp.Expr, inner: set[str]) -> tuple[exp.Column, exp.Column] | None:
+    if not isinstance(condition, exp.EQ):
+        return None
+    left, right = condition.this, condition.expression
+    if not isinstance(left, exp.Column) or not isinstance(right, exp.Column):
+        return None
+    if left.table in inner and right.table and right.table not in inner:
+        return left, right
+    if right.table in inner and left.table and left.table not in inner:
+        return right, left
+    return None
 
 
 def _mysql(node: exp.Expr) -> exp.Expr:
