@@ -163,11 +163,16 @@ class TableInfo:
     columns: dict[str, str]
     primary_key: list[str] = field(default_factory=list)
     foreign_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    comment: str = ""  # the table's description, where the engine keeps one
+    column_comments: dict[str, str] = field(default_factory=dict)
 
 
-def assemble_tables(columns: list[list[Any]], keys: list[list[Any]]) -> list[TableInfo]:
-    """TableInfo from rows (table, column, type) and (table, PRIMARY KEY | FOREIGN KEY,
-    column, referenced table, referenced column), as information_schema gives them."""
+def assemble_tables(
+    columns: list[list[Any]], keys: list[list[Any]], comments: list[list[Any]] | None = None
+) -> list[TableInfo]:
+    """TableInfo from rows (table, column, type), (table, PRIMARY KEY | FOREIGN KEY,
+    column, referenced table, referenced column), as information_schema gives them,
+    and (table, column or NULL for the table, comment)."""
     found: dict[str, TableInfo] = {}
     for table, column, dtype in columns:
         found.setdefault(table, TableInfo(table, {})).columns[column] = str(dtype)
@@ -179,4 +184,14 @@ def assemble_tables(columns: list[list[Any]], keys: list[list[Any]]) -> list[Tab
             info.primary_key.append(column)
         elif kind == "FOREIGN KEY" and ref_table:
             info.foreign_keys[column] = (ref_table, ref_column)
+    for table, column, text in comments or []:
+        info = found.get(table)
+        if info is None or not text:
+            continue
+        if column is None:
+            found[table] = TableInfo(
+                info.name, info.columns, info.primary_key, info.foreign_keys, str(text), info.column_comments
+            )
+        else:
+            info.column_comments[column] = str(text)
     return list(found.values())

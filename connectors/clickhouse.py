@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlglot
 from sqlglot import exp
 
@@ -44,6 +45,15 @@ def query_settings(timeout_s: float | None) -> dict[str, int | float]:
     if timeout_s:
         settings["max_execution_time"] = timeout_s
     return settings
+
+
+def wall_time(table: pa.Table) -> pa.Table:
+    """ClickHouse tags DateTime columns with the server's time zone in Arrow; the
+    warehouse's timestamps are wall-clock times, as on every other engine."""
+    for index, kind in enumerate(table.schema.types):
+        if pa.types.is_timestamp(kind) and kind.tz is not None:
+            table = table.set_column(index, table.field(index).name, pc.local_timestamp(table.column(index)))
+    return table
 
 
 def translate(error: Exception, url: DatabaseURL, timeout_s: float | None = None) -> ConnectorError:
@@ -107,7 +117,7 @@ class ChDBConnector:
     def __init__(self, url: str) -> None:
         self.url = parse_url(url)
         try:
-            from chdb import session
+            import chdb  # noqa: F401
         except ImportError as error:
             raise missing_driver("chDB", "clickhouse", "chdb") from error
         folder = self.folder_of(self.url)
@@ -119,7 +129,12 @@ class ChDBConnector:
             )
         self.folder = folder
         self._lock = threading.Lock()
-        self._session = session.Session(folder) if folder else session.Session()
+        self._session = self._open()
+
+    def _open(self) -> Any:
+        from chdb import session
+
+        return session.Session(self.folder) if self.folder else session.Session()
 
     @staticmethod
     def folder_of(url: DatabaseURL) -> str:
@@ -137,10 +152,15 @@ class ChDBConnector:
             try:
                 table = self._session.query(statement, "ArrowTable")
             except Exception as error:  # chDB raises its own error type for engine errors
-                raise translate(error, self.url, timeout_s) from error
+                translated = translate(error, self.url, timeout_s)
+                if translated.kind == "timeout":
+                    # A cancelled query leaves the session's result stream unusable.
+                    self._session.close()
+                    self._session = self._open()
+                raise translated from error
         if not isinstance(table, pa.Table):
             table = pa.table({})
-        return QueryResult.from_arrow(table, max_rows)
+        return QueryResult.from_arrow(wall_time(table), max_rows)
 
     def _with_settings(self, sql: str, settings: dict[str, int | float]) -> str:
         """The query with a SETTINGS clause, which one query cannot loosen."""
@@ -204,7 +224,7 @@ class ClickHouseConnector:
             table: Any = self._client.query_arrow(sql, settings=query_settings(timeout_s))
         except Exception as error:
             raise translate(error, self.url, timeout_s) from error
-        return QueryResult.from_arrow(table, max_rows)
+        return QueryResult.from_arrow(wall_time(table), max_rows)
 
     def tables(self) -> dict[str, dict[str, str]]:
         return {t.name: t.columns for t in self.table_info()}

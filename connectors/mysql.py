@@ -140,7 +140,13 @@ class MySQLConnector:
             "AND (kcu.constraint_name = 'PRIMARY' OR kcu.referenced_table_name IS NOT NULL) "
             "ORDER BY kcu.ordinal_position"
         )
-        return assemble_tables(columns.rows, keys.rows)
+        comments = self.execute(
+            "SELECT table_name, column_name, column_comment FROM information_schema.columns "
+            "WHERE table_schema = DATABASE() AND column_comment <> '' UNION ALL "
+            "SELECT table_name, NULL, table_comment FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_comment <> ''"
+        )
+        return assemble_tables(columns.rows, keys.rows, comments.rows)
 
     def close(self) -> None:
         with self._lock:

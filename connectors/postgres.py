@@ -39,9 +39,15 @@ def translate(error: Exception, url: DatabaseURL, timeout_s: float | None = None
     sqlstate = getattr(error, "sqlstate", None) or ""
     if isinstance(error, psycopg.errors.QueryCanceled) or sqlstate == "57014":
         return timeout_error(timeout_s)
-    if sqlstate in {"28P01", "28000"} or "password authentication failed" in text:
+    lowered = text.lower()
+    if (
+        sqlstate in {"28P01", "28000"}
+        or "password authentication failed" in lowered
+        or ("role" in lowered and "does not exist" in lowered)
+        or "no pg_hba.conf entry" in lowered
+    ):
         return bad_credentials(ENGINE, url.user)
-    if sqlstate == "3D000" or ("database" in text and "does not exist" in text):
+    if sqlstate == "3D000" or ("database" in lowered and "does not exist" in lowered):
         return unknown_database(ENGINE, url.database)
     if sqlstate == "25006":
         return ConnectorError(
@@ -50,7 +56,9 @@ def translate(error: Exception, url: DatabaseURL, timeout_s: float | None = None
             kind="read_only",
         )
     if isinstance(error, psycopg.OperationalError):
-        detail = text.strip().splitlines()[-1] if text.strip() else "connection failed"
+        # psycopg puts the reason after the last "failed: ", the hint on the next line.
+        first = text.strip().splitlines()[0] if text.strip() else "connection failed"
+        detail = first.rsplit("failed: ", 1)[-1].strip()
         return unreachable(ENGINE, url.where, detail)
     return query_failed(text)
 
@@ -123,7 +131,13 @@ class PostgresConnector:
             "WHERE tc.table_schema = current_schema() "
             "AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY') ORDER BY kcu.ordinal_position"
         )
-        return assemble_tables(columns.rows, keys.rows)
+        comments = self.execute(
+            "SELECT c.relname, a.attname, d.description FROM pg_catalog.pg_description d "
+            "JOIN pg_catalog.pg_class c ON c.oid = d.objoid "
+            "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid "
+            "WHERE c.relnamespace = current_schema()::regnamespace AND d.classoid = 'pg_class'::regclass"
+        )
+        return assemble_tables(columns.rows, keys.rows, comments.rows)
 
     def close(self) -> None:
         with self._lock:

@@ -108,12 +108,20 @@ def _column_type(duck_type: str, dialect: str, data: pa.ChunkedArray) -> exp.Dat
 
 def _create_table(table: SourceTable, dialect: str) -> exp.Create:
     definitions: list[exp.Expr] = []
+    comments = dict(_comments(table))
     for name, duck_type in table.columns:
         kind = _column_type(duck_type, dialect, table.data.column(name))
         if dialect == "clickhouse":
             # Key columns are not Nullable: ClickHouse sorts by them.
             kind.set("nullable", name not in table.primary_key)
-        definitions.append(exp.ColumnDef(this=exp.to_identifier(name), kind=kind))
+        constraints = []
+        if dialect in {"mysql", "clickhouse"} and name in comments:
+            constraints.append(
+                exp.ColumnConstraint(
+                    kind=exp.CommentColumnConstraint(this=exp.Literal.string(comments[name]))
+                )
+            )
+        definitions.append(exp.ColumnDef(this=exp.to_identifier(name), kind=kind, constraints=constraints))
     properties: list[exp.Expr] = []
     if dialect == "clickhouse":
         order = exp.Tuple(expressions=[exp.column(c) for c in table.primary_key])
@@ -141,6 +149,20 @@ def _indexes(table: SourceTable, dialect: str) -> list[str]:
                 f"CREATE INDEX {index} ON {exp.to_table(table.name).sql(dialect)} ({exp.to_identifier(name).sql(dialect)})"
             )
     return statements
+
+
+def _comments(table: SourceTable) -> list[tuple[str | None, str]]:
+    """(column or None for the table, description) of the demo catalog."""
+    from nlq.demo.catalog import COLUMN_COMMENTS, TABLE_COMMENTS
+
+    found: list[tuple[str | None, str]] = []
+    if table.name in TABLE_COMMENTS:
+        found.append((None, TABLE_COMMENTS[table.name]))
+    for name, _ in table.columns:
+        text = COLUMN_COMMENTS.get(f"{table.name}.{name}")
+        if text:
+            found.append((name, text))
+    return found
 
 
 def _drop_table(name: str) -> exp.Drop:
@@ -175,6 +197,16 @@ def _load_postgres(url: str, tables: list[SourceTable]) -> None:
                         stream.write(payload[start : start + COPY_CHUNK])
                 for statement in _indexes(table, "postgres"):
                     conn.execute(statement)
+                for column, text in _comments(table):
+                    target = psycopg.sql.Identifier(table.name)
+                    if column is not None:
+                        target = psycopg.sql.Identifier(table.name, column)
+                    kind = "TABLE" if column is None else "COLUMN"
+                    conn.execute(
+                        psycopg.sql.SQL("COMMENT ON {} {} IS {}").format(
+                            psycopg.sql.SQL(kind), target, psycopg.sql.Literal(text)
+                        )
+                    )
             conn.execute("ANALYZE")
     except psycopg.Error as error:
         raise translate(error, parsed) from error
