@@ -134,7 +134,7 @@ def test_demo_load_copies_every_table_with_its_rows(engine: str, engine_urls: di
         assert set(catalog) <= set(loaded)
         for table, columns in catalog.items():
             assert list(loaded[table]) == list(columns)
-            count = f"SELECT COUNT(*), COUNT(DISTINCT {list(columns)[0]}) FROM {table}"
+            count = f"SELECT COUNT(*), COUNT(DISTINCT {next(iter(columns))}) FROM {table}"
             assert target.execute(count).rows == source.execute(count).rows, table
         # NULLs stay NULL, timestamps keep their microseconds, text stays Chinese.
         probe = (
