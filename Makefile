@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint browser
+.PHONY: install demo test lint browser services
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,11 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk fontconfig; \
 	fi
 
-test: lint browser
+# PostgreSQL and MariaDB on loopback for the engine tests: started when not up.
+services:
+	bash .ci/services
+
+test: lint browser services
 	$(BIN)/pytest -q
 	$(BIN)/nlq demo build --out data/demo.duckdb
 	$(BIN)/python ../shared/tools/check_warehouse.py data/demo.duckdb

@@ -1,16 +1,95 @@
 """The one small interface every engine implements: run a read-only query with a
-row cap and a timeout, and name the sqlglot dialect to compile for."""
+row cap and a timeout, list the catalog, and name the sqlglot dialect to compile for."""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+ErrorKind = Literal["auth", "unreachable", "timeout", "missing", "read_only", "driver", "query"]
 
 
 class ConnectorError(Exception):
-    """An engine error translated into a message a user can act on."""
+    """An engine error translated into a message a user can act on, in English and
+    Chinese. `kind` says what went wrong (bad credentials, unreachable host, ...)."""
+
+    def __init__(self, en: str, zh: str | None = None, *, kind: ErrorKind = "query") -> None:
+        super().__init__(en)
+        self.en = en
+        self.zh = zh or en
+        self.kind = kind
+
+    def message(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+def timeout_error(timeout_s: float | None) -> ConnectorError:
+    seconds = f"{timeout_s:g}" if timeout_s else "?"
+    return ConnectorError(
+        f"query timed out after {seconds} s",
+        f"查询超时（超过 {seconds} 秒），请缩小时间范围或减少分组后再试",
+        kind="timeout",
+    )
+
+
+def missing_driver(engine: str, extra: str, package: str) -> ConnectorError:
+    return ConnectorError(
+        f"{engine} needs the {package} package: pip install 'nlq[{extra}]'",
+        f"连接 {engine} 需要安装 {package}：pip install 'nlq[{extra}]'",
+        kind="driver",
+    )
+
+
+def unreachable(engine: str, where: str, detail: str) -> ConnectorError:
+    return ConnectorError(
+        f"cannot reach the {engine} server at {where} ({detail}); check the host, the port and that it is running",
+        f"无法连接 {engine} 服务器 {where}（{detail}），请检查主机、端口以及服务是否已启动",
+        kind="unreachable",
+    )
+
+
+def bad_credentials(engine: str, user: str) -> ConnectorError:
+    return ConnectorError(
+        f"{engine} refused the login of user '{user}': check the user name and password",
+        f"{engine} 拒绝了用户“{user}”的登录：请检查用户名和密码",
+        kind="auth",
+    )
+
+
+def unknown_database(engine: str, name: str) -> ConnectorError:
+    return ConnectorError(
+        f"{engine} has no database '{name}' (load the demo with `nlq demo load --db URL`)",
+        f"{engine} 中没有数据库“{name}”（可用 `nlq demo load --db URL` 导入演示数据）",
+        kind="missing",
+    )
+
+
+def query_failed(detail: str) -> ConnectorError:
+    first = detail.strip().splitlines()[0] if detail.strip() else "unknown error"
+    return ConnectorError(first, f"数据库执行查询失败：{first}", kind="query")
+
+
+def ensure_read_only(sql: str, dialect: str) -> None:
+    """For engines without a read-only session (Spark, embedded ClickHouse): only one
+    query statement may run. The pipeline's guard checks far more; this keeps the
+    connector itself from writing whoever calls it."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except ParseError as error:
+        raise query_failed(f"cannot parse the query: {error}") from error
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise ConnectorError(
+            "only a single read-only query may run: the database is never written",
+            "只允许执行一条只读查询：不会修改数据库",
+            kind="read_only",
+        )
 
 
 @dataclass(frozen=True)
@@ -23,6 +102,20 @@ class QueryResult:
     def json_rows(self) -> list[list[Any]]:
         """Rows with values as JSON numbers, strings or null (dates as ISO strings)."""
         return [[json_value(v) for v in row] for row in self.rows]
+
+    def to_arrow(self) -> pa.Table:
+        # Column names may repeat in SQL results; Arrow tables allow that too.
+        arrays = [pa.array([row[i] for row in self.rows]) for i in range(len(self.columns))]
+        return pa.Table.from_arrays(arrays, names=self.columns)
+
+    @classmethod
+    def from_arrow(cls, table: pa.Table, max_rows: int | None) -> QueryResult:
+        truncated = max_rows is not None and table.num_rows > max_rows
+        if truncated:
+            table = table.slice(0, max_rows)
+        columns = [list(c.to_pylist()) for c in table.columns]
+        rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
+        return cls(list(table.column_names), rows, truncated, [str(t) for t in table.schema.types])
 
 
 def json_value(value: Any) -> Any:
@@ -59,4 +152,59 @@ class Connector(Protocol):
         are not served. None when the engine cannot tell (results then expire)."""
         ...
 
+    def table_info(self) -> list[TableInfo]:
+        """Tables with their declared keys, for drafting a semantic layer."""
+        ...
+
     def close(self) -> None: ...
+
+
+class ServerVersioning:
+    """Database servers change under nlq without telling: no cheap, reliable data
+    version, so cached results of their queries expire after a time to live."""
+
+    def data_version(self) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """What `nlq semantic init` reads of a table: its columns with types, its primary
+    key and its foreign keys (column -> (table, column)) where the engine declares them."""
+
+    name: str
+    columns: dict[str, str]
+    primary_key: list[str] = field(default_factory=list)
+    foreign_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    comment: str = ""  # the table's description, where the engine keeps one
+    column_comments: dict[str, str] = field(default_factory=dict)
+
+
+def assemble_tables(
+    columns: list[list[Any]], keys: list[list[Any]], comments: list[list[Any]] | None = None
+) -> list[TableInfo]:
+    """TableInfo from rows (table, column, type), (table, PRIMARY KEY | FOREIGN KEY,
+    column, referenced table, referenced column), as information_schema gives them,
+    and (table, column or NULL for the table, comment)."""
+    found: dict[str, TableInfo] = {}
+    for table, column, dtype in columns:
+        found.setdefault(table, TableInfo(table, {})).columns[column] = str(dtype)
+    for table, kind, column, ref_table, ref_column in keys:
+        info = found.get(table)
+        if info is None:
+            continue
+        if kind == "PRIMARY KEY" and column not in info.primary_key:
+            info.primary_key.append(column)
+        elif kind == "FOREIGN KEY" and ref_table:
+            info.foreign_keys[column] = (ref_table, ref_column)
+    for table, column, text in comments or []:
+        info = found.get(table)
+        if info is None or not text:
+            continue
+        if column is None:
+            found[table] = TableInfo(
+                info.name, info.columns, info.primary_key, info.foreign_keys, str(text), info.column_comments
+            )
+        else:
+            info.column_comments[column] = str(text)
+    return list(found.values())

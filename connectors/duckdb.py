@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from connectors.base import ConnectorError, QueryResult
+from connectors.base import (
+    ConnectorError,
+    QueryResult,
+    TableInfo,
+    assemble_tables,
+    query_failed,
+    timeout_error,
+)
 
 
 class DuckDBConnector:
@@ -17,13 +25,19 @@ class DuckDBConnector:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if not self.path.exists():
-            raise ConnectorError(f"DuckDB file not found: {self.path}")
+            raise ConnectorError(
+                f"DuckDB file not found: {self.path}", f"找不到 DuckDB 文件：{self.path}", kind="missing"
+            )
         try:
             self._con = duckdb.connect(
                 str(self.path), read_only=True, config={"enable_external_access": False}
             )
         except duckdb.Error as exc:
-            raise ConnectorError(f"cannot open DuckDB file {self.path}: {exc}") from exc
+            raise ConnectorError(
+                f"cannot open DuckDB file {self.path}: {exc}",
+                f"无法打开 DuckDB 文件 {self.path}：{exc}",
+                kind="unreachable",
+            ) from exc
         self._lock = threading.Lock()
 
     def execute(
@@ -40,9 +54,9 @@ class DuckDBConnector:
                 types = [str(d[1]) for d in cursor.description or []]
                 rows = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()
             except duckdb.InterruptException as exc:
-                raise ConnectorError(f"query timed out after {timeout_s:g} s") from exc
+                raise timeout_error(timeout_s) from exc
             except duckdb.Error as exc:
-                raise ConnectorError(str(exc).splitlines()[0]) from exc
+                raise query_failed(str(exc)) from exc
             finally:
                 if timer:
                     timer.cancel()
@@ -52,14 +66,28 @@ class DuckDBConnector:
         return QueryResult(columns, [list(r) for r in rows], truncated, types)
 
     def tables(self) -> dict[str, dict[str, str]]:
-        result = self.execute(
+        return {t.name: t.columns for t in self.table_info()}
+
+    def table_info(self) -> list[TableInfo]:
+        with self._lock:
+            return self.catalog_of(self._con)
+
+    @staticmethod
+    def catalog_of(con: duckdb.DuckDBPyConnection) -> list[TableInfo]:
+        columns = con.execute(
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
-        )
-        catalog: dict[str, dict[str, str]] = {}
-        for table, column, dtype in result.rows:
-            catalog.setdefault(table, {})[column] = dtype
-        return catalog
+        ).fetchall()
+        constraints = con.execute(
+            "SELECT table_name, constraint_type, constraint_column_names, referenced_table, "
+            "referenced_column_names FROM duckdb_constraints() "
+            "WHERE schema_name = 'main' AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')"
+        ).fetchall()
+        keys: list[list[Any]] = []
+        for table, kind, names, ref_table, ref_names in constraints:
+            for i, name in enumerate(names):
+                keys.append([table, kind, name, ref_table, ref_names[i] if ref_names else None])
+        return assemble_tables([list(r) for r in columns], keys)
 
     def data_version(self) -> str | None:
         # A checkpoint or a write by another process changes the file (and its WAL).

@@ -11,14 +11,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
 from tqdm import tqdm
 
 from connectors import Connector, ConnectorError
 from eval.benchmark import BenchmarkItem
 from eval.scoring import ResultSet, Verdict, score
 from nlq.answer import AskResult
+from semantic_layer.dialects import for_engine
 
 PREVIEW_ROWS = 10
+GOLD_DIALECT = "duckdb"
+
+
+def transpile_gold(sql: str, source: str, target: str) -> str:
+    """Gold SQL for another engine: sqlglot's transpilation, nothing hand-made. A
+    derived table gets a name where it has none (DuckDB allows that; PostgreSQL
+    before 16 and MySQL do not)."""
+    if source == target:
+        return sql
+    tree = sqlglot.parse_one(sql, read=source)
+    for index, subquery in enumerate(tree.find_all(exp.Subquery)):
+        if not subquery.alias and isinstance(subquery.parent, exp.From | exp.Join):
+            subquery.set("alias", exp.TableAlias(this=exp.to_identifier(f"derived_{index}")))
+    return for_engine(tree, target).sql(dialect=target)
 
 
 class Predictor(Protocol):
@@ -85,13 +103,15 @@ def run_benchmark(
     *,
     timeout_s: float = 60.0,
     progress: bool = True,
+    gold_dialect: str = GOLD_DIALECT,
 ) -> RunResult:
+    """Gold SQL is written in `gold_dialect` and transpiled by sqlglot to the engine's."""
     items = list(items)
     gold_cache: dict[str, ResultSet | str] = {}
     records: list[QuestionRecord] = []
     bar = tqdm(items, desc="eval", unit="q", disable=not progress or not sys.stderr.isatty(), file=sys.stderr)
     for item in bar:
-        records.append(_run_one(item, predictor, connector, gold_cache, timeout_s))
+        records.append(_run_one(item, predictor, connector, gold_cache, timeout_s, gold_dialect))
         bar.set_postfix(accuracy=f"{sum(r.verdict.correct for r in records) / len(records):.1%}")
     return RunResult(records)
 
@@ -102,6 +122,7 @@ def _run_one(
     connector: Connector,
     gold_cache: dict[str, ResultSet | str],
     timeout_s: float,
+    gold_dialect: str,
 ) -> QuestionRecord:
     started = time.perf_counter()
     try:
@@ -117,9 +138,11 @@ def _run_one(
     for sql in item.golds:
         if sql not in gold_cache:
             try:
-                executed = connector.execute(sql, timeout_s=timeout_s)
+                executed = connector.execute(
+                    transpile_gold(sql, gold_dialect, connector.dialect), timeout_s=timeout_s
+                )
                 gold_cache[sql] = ResultSet(executed.columns, executed.json_rows())
-            except ConnectorError as error:
+            except (ConnectorError, SqlglotError) as error:
                 gold_cache[sql] = f"gold SQL failed: {error}"
         golds.append(gold_cache[sql])
     failed_gold = next((g for g in golds if isinstance(g, str)), None)

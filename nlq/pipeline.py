@@ -296,7 +296,7 @@ class Pipeline:
             result.answers = []
         except ConnectorError as error:
             result.status = "error"
-            result.message = _engine_message(str(error), language)
+            result.message = _engine_message(error.message(language), language)
             result.answers = []
         except Exception as error:  # the boundary: whatever went wrong, the user gets a sentence
             # One line for the operator; the traceback only when debugging, never to the user.

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from sqlglot import exp
 
+from semantic_layer.dialects import for_engine
 from semantic_layer.errors import QueryError
 from semantic_layer.expressions import (
     and_all,
@@ -215,7 +216,7 @@ class Compiler:
         final, columns = self._final(query, source, dim_names, periods)
         for name, select in ctes:
             final = final.with_(name, as_=select)
-        tree = self.policy.apply(final, self.source_dialect)
+        tree = for_engine(self.policy.apply(final, self.source_dialect), self.dialect)
         return CompiledQuery(tree, self.dialect, columns)
 
     # -- listings ------------------------------------------------------------------------
@@ -255,7 +256,9 @@ class Compiler:
             columns,
             unsorted=masked,
         )
-        tree = self.policy.apply(final.with_("listing", as_=select), self.source_dialect)
+        tree = for_engine(
+            self.policy.apply(final.with_("listing", as_=select), self.source_dialect), self.dialect
+        )
         return CompiledQuery(tree, self.dialect, columns)
 
     def _listing_home(self, reference: str) -> Model:
@@ -720,57 +723,26 @@ class Compiler:
         grain: Grain | None,
         period: Period,
     ) -> exp.Select:
-        if grain is None:
-            return self._latest_snapshot(plan, leaf, keys, where, time_expr, period)
-        partition = [self._bucket(time_expr, grain, period)]
-        latest = exp.Window(this=exp.Max(this=time_expr.copy()), partition_by=partition)
+        # The latest snapshot of each time bucket, as a grouped subquery rather than a
+        # MAX() OVER window: MariaDB computes that window in quadratic time. A snapshot
+        # time that is the latest of some bucket is the latest of its own bucket.
+        latest = plan.relation(self.layer).select(exp.Max(this=time_expr.copy()))
+        if where:
+            latest = latest.where(exp.and_(*[w.copy() for w in where]))
+        if grain:
+            latest = latest.group_by(self._bucket(time_expr, grain, period))
         rows = plan.relation(self.layer).select(
             *[value.copy().as_(name) for name, value in keys],
-            time_expr.copy().as_("snapshot_time"),
-            latest.as_("latest_snapshot"),
             (self._measure_value(leaf) or exp.Literal.number(1)).as_("snapshot_value"),
         )
-        if where:
-            rows = rows.where(exp.and_(*where))
+        rows = rows.where(exp.and_(*where, time_expr.copy().isin(query=latest)))
         outer = exp.select(
             *[exp.column(name) for name, _ in keys],
             self._aggregate(leaf.measure, exp.column("snapshot_value"), None).as_(leaf.name + period.suffix),
         ).from_(rows.subquery("snapshots"))
-        outer = outer.where(exp.column("snapshot_time").eq(exp.column("latest_snapshot")))
         if keys:
             outer = outer.group_by(*[exp.column(name) for name, _ in keys])
         return outer
-
-    def _latest_snapshot(
-        self,
-        plan: FactPlan,
-        leaf: Leaf,
-        keys: list[tuple[str, exp.Expr]],
-        where: list[exp.Expr],
-        time_expr: exp.Expr,
-        period: Period,
-    ) -> exp.Select:
-        """One period: the latest snapshot day of the same rows, found once by a
-        scalar subquery instead of a window over every row."""
-        reads = set().union(*[models_of(c) for c in where]) if where else set()
-        source = (
-            plan.relation(self.layer)
-            if reads - {plan.home.name}
-            else exp.select().from_(model_table(plan.home, plan.home.name, plan.dialect))
-        )
-        latest = source.select(exp.Max(this=time_expr.copy()))
-        if where:
-            latest = latest.where(exp.and_(*[c.copy() for c in where]))
-        conditions = [*[c.copy() for c in where], time_expr.copy().eq(latest.subquery())]
-        value = self._measure_value(leaf) or exp.Literal.number(1)
-        select = plan.relation(self.layer).select(
-            *[v.copy().as_(name) for name, v in keys],
-            self._aggregate(leaf.measure, value, None).as_(leaf.name + period.suffix),
-        )
-        select = select.where(exp.and_(*conditions))
-        if keys:
-            select = select.group_by(*[v.copy() for _, v in keys])
-        return select
 
     # -- combining and the final select ------------------------------------------------------
     def _combine(self, parts: list[tuple[str, exp.Select, list[str]]], names: list[str]) -> exp.Select:

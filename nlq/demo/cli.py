@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 DEFAULT_PATH = Path("data/demo.duckdb")
@@ -16,11 +17,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     build.add_argument("--out", type=Path, default=DEFAULT_PATH, help=f"output file (default {DEFAULT_PATH})")
     build.set_defaults(handler=_build)
+    load = demo_sub.add_parser(
+        "load", help="copy the demo warehouse into PostgreSQL, MySQL/MariaDB, chDB or Spark, in bulk"
+    )
+    load.add_argument("--db", required=True, help="target URL, e.g. postgresql://postgres@127.0.0.1/nlq_demo")
+    load.add_argument("--scale", type=float, default=1.0, help="size factor of the warehouse (default 1)")
+    load.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    load.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        help="an existing DuckDB demo warehouse to copy (default: built for --scale and --seed)",
+    )
+    load.set_defaults(handler=_load)
 
 
 def _build(args: argparse.Namespace) -> int:
     from nlq.demo.warehouse import build_warehouse
 
     report = build_warehouse(args.out, scale=args.scale, seed=args.seed)
+    print(report.summary())
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from connectors import ConnectorError
+    from nlq.demo.load import load_demo
+    from nlq.demo.warehouse import build_warehouse
+
+    source: Path = args.source
+    if source is None:
+        source = DEFAULT_PATH if args.scale == 1 else DEFAULT_PATH.with_name(f"demo-s{args.scale:g}.duckdb")
+        build_warehouse(source, scale=args.scale, seed=args.seed)
+    elif not source.exists():
+        print(f"error: {source}: no such DuckDB file", file=sys.stderr)
+        return 1
+    try:
+        report = load_demo(args.db, source)
+    except ConnectorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(report.summary())
     return 0

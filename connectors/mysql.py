@@ -1,0 +1,155 @@
+"""MySQL and MariaDB through PyMySQL. One connection per connector, reused; the
+session is read-only and every statement gets the server's statement time limit
+(max_statement_time on MariaDB, max_execution_time on MySQL)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from connectors.base import (
+    ConnectorError,
+    QueryResult,
+    ServerVersioning,
+    TableInfo,
+    assemble_tables,
+    bad_credentials,
+    missing_driver,
+    query_failed,
+    timeout_error,
+    unknown_database,
+    unreachable,
+)
+from connectors.urls import DatabaseURL, parse_url
+
+ENGINE = "MySQL"
+CONNECT_TIMEOUT_S = 5
+ACCESS_DENIED = {1044, 1045, 1698}
+UNREACHABLE = {2002, 2003, 2005, 2006, 2013}
+UNKNOWN_DATABASE = 1049
+READ_ONLY = 1792
+TIMEOUTS = {1969, 3024}  # MariaDB max_statement_time, MySQL max_execution_time
+
+
+def _driver() -> Any:
+    try:
+        import pymysql
+    except ImportError as error:
+        raise missing_driver(ENGINE, "mysql", "pymysql") from error
+    return pymysql
+
+
+def connect(url: DatabaseURL, *, local_infile: bool = False) -> Any:
+    """A PyMySQL connection for a mysql:// URL (the loader writes through one too)."""
+    pymysql = _driver()
+    try:
+        return pymysql.connect(
+            host=url.host or "127.0.0.1",
+            port=url.port or 3306,
+            user=url.user or "root",
+            password=url.password,
+            database=url.database or None,
+            charset="utf8mb4",
+            connect_timeout=CONNECT_TIMEOUT_S,
+            autocommit=True,
+            local_infile=local_infile,
+        )
+    except pymysql.Error as error:
+        raise translate(error, url) from error
+
+
+def translate(error: Exception, url: DatabaseURL, timeout_s: float | None = None) -> ConnectorError:
+    code = error.args[0] if error.args and isinstance(error.args[0], int) else None
+    detail = str(error.args[1]) if len(error.args) > 1 else str(error)
+    if code in TIMEOUTS:
+        return timeout_error(timeout_s)
+    if code in ACCESS_DENIED:
+        return bad_credentials(ENGINE, url.user or "root")
+    if code == UNKNOWN_DATABASE:
+        return unknown_database(ENGINE, url.database)
+    if code == READ_ONLY:
+        return ConnectorError(
+            "the session is read-only: nlq never writes to the database",
+            "会话为只读：nlq 不会修改数据库",
+            kind="read_only",
+        )
+    if code in UNREACHABLE:
+        return unreachable(ENGINE, url.where or "127.0.0.1:3306", detail)
+    return query_failed(detail)
+
+
+class MySQLConnector(ServerVersioning):
+    dialect = "mysql"
+
+    def __init__(self, url: str) -> None:
+        self.url = parse_url(url, {"mysql": 3306, "mariadb": 3306})
+        self._lock = threading.Lock()
+        self._conn: Any = None
+        self._mariadb = False
+        self._connect()
+
+    def _connect(self) -> None:
+        pymysql = _driver()
+        self._conn = connect(self.url)
+        try:
+            with self._conn.cursor() as cursor:
+                cursor.execute("SELECT VERSION()")
+                self._mariadb = "mariadb" in str(cursor.fetchone()[0]).lower()
+                cursor.execute("SET SESSION TRANSACTION READ ONLY")
+        except pymysql.Error as error:
+            raise translate(error, self.url) from error
+
+    def _limit_statement(self, cursor: Any, timeout_s: float | None) -> None:
+        if self._mariadb:
+            cursor.execute("SET SESSION max_statement_time = %s", [float(timeout_s or 0)])
+        else:
+            cursor.execute("SET SESSION max_execution_time = %s", [int((timeout_s or 0) * 1000)])
+
+    def execute(
+        self, sql: str, *, max_rows: int | None = None, timeout_s: float | None = None
+    ) -> QueryResult:
+        pymysql = _driver()
+        with self._lock:
+            if self._conn is None or not self._conn.open:
+                self._connect()
+            try:
+                with self._conn.cursor() as cursor:
+                    self._limit_statement(cursor, timeout_s)
+                    cursor.execute(sql)
+                    description = cursor.description or []
+                    rows = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()
+            except pymysql.Error as error:
+                raise translate(error, self.url, timeout_s) from error
+        columns = [d[0] for d in description]
+        types = [str(d[1]) for d in description]
+        truncated = max_rows is not None and len(rows) > max_rows
+        rows = rows[:max_rows] if truncated else rows
+        return QueryResult(columns, [list(r) for r in rows], truncated, types)
+
+    def tables(self) -> dict[str, dict[str, str]]:
+        return {t.name: t.columns for t in self.table_info()}
+
+    def table_info(self) -> list[TableInfo]:
+        columns = self.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position"
+        )
+        keys = self.execute(
+            "SELECT kcu.table_name, CASE WHEN kcu.constraint_name = 'PRIMARY' THEN 'PRIMARY KEY' "
+            "ELSE 'FOREIGN KEY' END, kcu.column_name, kcu.referenced_table_name, kcu.referenced_column_name "
+            "FROM information_schema.key_column_usage kcu WHERE kcu.table_schema = DATABASE() "
+            "AND (kcu.constraint_name = 'PRIMARY' OR kcu.referenced_table_name IS NOT NULL) "
+            "ORDER BY kcu.ordinal_position"
+        )
+        comments = self.execute(
+            "SELECT table_name, column_name, column_comment FROM information_schema.columns "
+            "WHERE table_schema = DATABASE() AND column_comment <> '' UNION ALL "
+            "SELECT table_name, NULL, table_comment FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_comment <> ''"
+        )
+        return assemble_tables(columns.rows, keys.rows, comments.rows)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._conn.open:
+                self._conn.close()

@@ -1,0 +1,169 @@
+"""Connectors against the real engines: URLs, read-only sessions, statement
+timeouts, connection reuse and errors a user can act on, in Chinese and English."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from connectors import ConnectorError, engine_of, open_connector
+from connectors.spark import parse_spark_url
+from connectors.urls import parse_url
+from nlq.pipeline import Pipeline
+
+WRITES = [
+    "INSERT INTO campaigns VALUES (999, 'x', NULL, NULL)",
+    "DROP TABLE campaigns",
+    "CREATE TABLE z (a INT)",
+]
+SLOW = "SELECT COUNT(*) FROM events a CROSS JOIN events b CROSS JOIN events c"
+
+
+def test_urls_name_their_engine() -> None:
+    assert engine_of("data/demo.duckdb") == "duckdb"
+    assert engine_of("postgresql://u@h/db") == "postgres"
+    assert engine_of("mysql://root@127.0.0.1/test") == "mysql"
+    assert engine_of("clickhouse://default@h:8123/db") == "clickhouse"
+    assert engine_of("chdb:///tmp/x") == "chdb"
+    assert engine_of("spark://local[*]") == "spark"
+    with pytest.raises(ConnectorError) as error:
+        engine_of("oracle://scott@h/db")
+    assert "oracle" in error.value.en and "不支持" in error.value.zh
+
+
+def test_url_parts_and_spark_masters() -> None:
+    url = parse_url("postgresql://ann:s%40cret@db.example:6543/sales?sslmode=require", {"postgresql": 5432})
+    assert (url.user, url.password, url.host, url.port, url.database) == (
+        "ann",
+        "s@cret",
+        "db.example",
+        6543,
+        "sales",
+    )
+    assert url.options == {"sslmode": "require"}
+    assert "s@cret" not in url.redacted()
+    assert parse_url("mysql://root@h/db", {"mysql": 3306}).port == 3306
+    assert parse_spark_url("spark://local[*]?warehouse=/w") == ("local[*]", {"warehouse": "/w"})
+    assert parse_spark_url("spark://master:7077") == ("spark://master:7077", {})
+    assert parse_spark_url("sc://connect:15002")[0] == "sc://connect:15002"
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql", "chdb", "spark"])
+def test_sessions_are_read_only(engine: str, engine_urls: dict[str, str]) -> None:
+    connector = open_connector(engine_urls[engine])
+    try:
+        for sql in WRITES:
+            with pytest.raises(ConnectorError) as error:
+                connector.execute(sql)
+            assert error.value.kind in {"read_only", "query"}, (sql, error.value.en)
+        # The write did not happen and the reused connection still answers.
+        assert connector.execute("SELECT COUNT(*) FROM campaigns").rows == [[13]]
+    finally:
+        connector.close()
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql", "chdb", "spark"])
+def test_a_slow_query_times_out_with_a_clear_message(engine: str, engine_urls: dict[str, str]) -> None:
+    connector = open_connector(engine_urls[engine])
+    try:
+        with pytest.raises(ConnectorError) as error:
+            connector.execute(SLOW, timeout_s=1)
+        assert error.value.kind == "timeout"
+        assert "timed out after 1 s" in error.value.en and "超时" in error.value.zh
+        assert connector.execute("SELECT COUNT(*) FROM users").rows[0][0] > 0  # usable afterwards
+    finally:
+        connector.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("postgresql://nobody@127.0.0.1:5432/nlq_test", "auth"),
+        ("mysql://nobody:wrong@127.0.0.1:3306/nlq_test", "auth"),
+        ("postgresql://postgres@127.0.0.1:1/nlq_test", "unreachable"),
+        ("mysql://root@127.0.0.1:1/nlq_test", "unreachable"),
+        ("clickhouse://default:pw@127.0.0.1:1/default", "unreachable"),
+        ("postgresql://postgres@127.0.0.1:5432/nlq_no_such_db", "missing"),
+        ("mysql://root@127.0.0.1:3306/nlq_no_such_db", "missing"),
+        ("chdb:///nonexistent/nlq", "missing"),
+        ("spark://local[1]?warehouse=/nonexistent/nlq", "missing"),
+    ],
+)
+def test_connection_errors_are_translated(url: str, kind: str) -> None:
+    with pytest.raises(ConnectorError) as error:
+        open_connector(url)
+    assert error.value.kind == kind, error.value.en
+    assert "Traceback" not in error.value.en
+    assert error.value.message("zh") != error.value.message("en")
+
+
+def test_clickhouse_server_refusal_names_host_and_port() -> None:
+    with pytest.raises(ConnectorError) as error:
+        open_connector("clickhouse://default@127.0.0.1:9/default")
+    assert "127.0.0.1:9" in error.value.en and "Connection refused" in error.value.en
+    assert "无法连接 ClickHouse" in error.value.zh
+
+
+def test_pipeline_reports_an_engine_error_in_the_question_language(engine_urls: dict[str, str]) -> None:
+    pipeline = Pipeline(db=engine_urls["postgres"])
+    try:
+        original = pipeline.connector.execute
+
+        def failing(sql: str, **kwargs: object) -> object:
+            return original("SELECT pg_sleep(2)", timeout_s=0.2)
+
+        pipeline.connector.execute = failing  # type: ignore[method-assign]
+        zh = pipeline.ask("上个月的GMV", as_of=dt.date(2026, 6, 30))
+        en = pipeline.ask("GMV last month", as_of=dt.date(2026, 6, 30))
+    finally:
+        pipeline.connector.execute = original  # type: ignore[method-assign]
+        pipeline.close()
+    assert zh.status == en.status == "error"
+    assert "超时" in zh.message and "timed out" in en.message
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql", "chdb", "spark"])
+def test_demo_load_copies_every_table_with_its_rows(engine: str, engine_urls: dict[str, str]) -> None:
+    source = open_connector(engine_urls["duckdb"])
+    target = open_connector(engine_urls[engine])
+    try:
+        catalog = {t: c for t, c in source.tables().items() if not t.startswith("_")}
+        loaded = target.tables()
+        assert set(catalog) <= set(loaded)
+        for table, columns in catalog.items():
+            assert list(loaded[table]) == list(columns)
+            count = f"SELECT COUNT(*), COUNT(DISTINCT {next(iter(columns))}) FROM {table}"
+            assert target.execute(count).rows == source.execute(count).rows, table
+        # NULLs stay NULL, timestamps keep their microseconds, text stays Chinese.
+        probe = (
+            "SELECT COUNT(*) FROM orders WHERE pay_time IS NULL",
+            "SELECT MAX(order_time) FROM orders",
+            "SELECT MIN(reason) FROM refunds",
+        )
+        for sql in probe:
+            assert target.execute(sql).json_rows() == source.execute(sql).json_rows(), sql
+    finally:
+        source.close()
+        target.close()
+
+
+def test_catalog_keys_and_comments_from_postgres(engine_urls: dict[str, str]) -> None:
+    connector = open_connector(engine_urls["postgres"])
+    try:
+        tables = {t.name: t for t in connector.table_info()}
+    finally:
+        connector.close()
+    assert tables["orders"].primary_key == ["order_id"]
+    assert tables["inventory_snapshots"].primary_key == []
+    assert tables["refunds"].column_comments["refund_amount"] == "退款金额"
+    assert tables["reviews"].comment == "评价"
+
+
+def test_load_refuses_duckdb_targets(small_warehouse: Path) -> None:
+    from nlq.demo.load import load_demo
+
+    with pytest.raises(ConnectorError) as error:
+        load_demo("duckdb:///tmp/x.duckdb", small_warehouse)
+    assert "nlq demo build" in error.value.en
