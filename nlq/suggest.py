@@ -16,7 +16,7 @@ from nlq.audit import AuditLog
 from nlq.feedback import FeedbackRecord
 from nlq.language import Language
 from nlq.lexicon import Entry, normalise
-from nlq.understand import Understander
+from nlq.understand import Understander, Understanding
 from semantic_layer.edit import LayerChange
 
 Source = Literal["refused", "clarify", "thumbs_down"]
@@ -80,19 +80,21 @@ class Suggestion(BaseModel):
         return self.fixes[0] if self.fixes else None
 
 
-def from_audit(log: AuditLog, *, since: dt.datetime | None = None) -> list[Unanswered]:
-    """Questions the audit log shows refused or clarified, newest first."""
-    found = [
+def from_audit(log: AuditLog, *, limit: int = 5000) -> list[Unanswered]:
+    """The newest questions (`limit` of each status) the audit log shows refused
+    or clarified, newest first."""
+    records = [r for status in ("refused", "clarify") for r in log.recent(limit, status=status)]
+    records.sort(key=lambda r: r.id or 0, reverse=True)
+    return [
         Unanswered(
             question=r.question,
             source="refused" if r.status == "refused" else "clarify",
             user=r.user,
             role=r.role,
         )
-        for r in log.records(since=since)
-        if r.kind == "question" and r.status in {"refused", "clarify"}
+        for r in records
+        if r.kind == "question"
     ]
-    return found[::-1]
 
 
 def from_feedback(records: Iterable[FeedbackRecord]) -> list[Unanswered]:
@@ -108,8 +110,11 @@ def suggest(questions: Iterable[Unanswered], understander: Understander, as_of: 
     with every word placed drop out. Refusals of the safety screen are not
     vocabulary problems and are left out."""
     groups: dict[str, Suggestion] = {}
+    read: dict[str, Understanding] = {}  # a question asked a hundred times is read once
     for item in questions:
-        understanding = understander.understand(item.question, as_of)
+        if item.question not in read:
+            read[item.question] = understander.understand(item.question, as_of)
+        understanding = read[item.question]
         if understanding.screened:
             continue
         words = list(dict.fromkeys(_words(understanding.unlinked, item.question)))

@@ -9,6 +9,7 @@ from nlq.language import Language
 
 ROLE_KEY = "nlq_role"
 LANGUAGE_KEY = "nlq_ui_language"
+AS_OF_KEY = "nlq_as_of"
 DEFAULT_ROLE = "analyst"
 # Who curates the semantic layer, and who reads everyone's questions.
 SEMANTIC_ROLES = frozenset({"admin", "analyst"})
@@ -24,10 +25,10 @@ def current_language() -> Language:
 
 
 def keep_sidebar_choices() -> None:
-    """The role and language are widgets of the chat page; on another page they
+    """The role, language and as-of date are widgets of the chat page; on another page they
     are not drawn, and Streamlit would forget an undrawn widget's value. Writing
     the values back keeps them."""
-    for key in (ROLE_KEY, LANGUAGE_KEY):
+    for key in (ROLE_KEY, LANGUAGE_KEY, AS_OF_KEY):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
 

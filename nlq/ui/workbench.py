@@ -25,13 +25,27 @@ from nlq.pipeline import DEMO_SEMANTIC, MAX_ROWS
 from nlq.proposal import DEV_BENCHMARK, Proposal, Scores, propose, score_layer
 from nlq.ui.access import SEMANTIC_ROLES, current_language, require
 from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_for, semantic
-from semantic_layer.edit import EditError, save
+from semantic_layer.edit import EditError, LayerChange, save
 from semantic_layer.errors import QueryError
 from semantic_layer.graph import dot
 from semantic_layer.loader import LayerError, layer_files
 from semantic_layer.model import GRAINS
 from semantic_layer.query import Filter, SemanticQuery, TimeRange
 
+KIND_LABELS: dict[Language, dict[str, str]] = {
+    "zh": {
+        "metric_synonym": "指标同义词",
+        "dimension_synonym": "维度同义词",
+        "value_alias": "取值同义词",
+        "term_synonym": "术语同义词",
+    },
+    "en": {
+        "metric_synonym": "metric synonym",
+        "dimension_synonym": "dimension synonym",
+        "value_alias": "value alias",
+        "term_synonym": "term synonym",
+    },
+}
 BENCHMARK_ENV = "NLQ_BENCHMARK"  # the benchmark a proposed change is scored on (default: dev)
 PREVIEW_ROWS = 20
 NO_GRAIN = "-"
@@ -91,6 +105,11 @@ TEXT: dict[Language, dict[str, str]] = {
         "saved": "已保存：{}。之后的问题使用新的语义层。",
         "cannot": "无法应用该修改：{}",
         "audit_unavailable": "无法读取审计日志：{}",
+        "manual": "手工修改",
+        "kind": "修改类型",
+        "target": "对象",
+        "value": "取值",
+        "new_word": "新词",
         "unavailable": "无法打开数据或语义层：{}",
     },
     "en": {
@@ -148,6 +167,11 @@ TEXT: dict[Language, dict[str, str]] = {
         "saved": "Saved: {}. Later questions use the new layer.",
         "cannot": "The change cannot be applied: {}",
         "audit_unavailable": "The audit log cannot be read: {}",
+        "manual": "Manual change",
+        "kind": "Kind",
+        "target": "Target",
+        "value": "Value",
+        "new_word": "New word",
         "unavailable": "The data or the semantic layer cannot be opened: {}",
     },
 }
@@ -348,8 +372,11 @@ def _unanswered(language: Language) -> None:
         st.warning(text["audit_unavailable"].format(error))
     questions += suggest.from_feedback(feedback.read(feedback_file()))
     found = suggest.suggest(questions, base.understander, base.latest_date)
+    with st.expander(text["manual"]):
+        _manual(language)
     if not found:
         st.info(text["nothing"])
+        _proposal(language)
         return
     st.dataframe(
         pd.DataFrame(
@@ -370,6 +397,7 @@ def _unanswered(language: Language) -> None:
     )
     fixable = {s.word: s for s in found if s.fixes}
     if not fixable:
+        _proposal(language)
         return
     word = st.selectbox(
         text["pick"], list(fixable), format_func=lambda w: f"{w} ×{fixable[w].count}", key="wb_pick"
@@ -383,21 +411,56 @@ def _unanswered(language: Language) -> None:
     )
     fix = chosen.fixes[index or 0]
     if st.button(text["try"], icon=":material/science:", key="wb_try"):
-        with st.spinner(text["trying"]):
-            benchmark = benchmark_path()
-            try:
-                st.session_state["wb_proposal"] = propose(
-                    fix.change,
-                    layer=layer_path(),
-                    db=database(),
-                    workdir=Path(tempfile.mkdtemp(prefix="nlq-proposal-")),
-                    benchmark=benchmark,
-                    baseline=_baseline(str(layer_path()), _stamp(layer_path()), database(), str(benchmark)),
-                    questions=chosen.questions[:5],
-                    as_of=base.latest_date,
-                )
-            except (EditError, LayerError) as error:
-                st.error(text["cannot"].format(error))
+        _try(fix.change, chosen.questions[:5], language)
+    _proposal(language)
+
+
+def _manual(language: Language) -> None:
+    """Any synonym or value alias, typed by the analyst, through the same checks."""
+    text = TEXT[language]
+    layer = base_pipeline(database(), semantic()).layer
+    kinds: dict[str, list[str]] = {
+        "metric_synonym": [m.name for m in layer.metrics],
+        "dimension_synonym": list(dict.fromkeys(d.name for m in layer.models for d in m.dimensions)),
+        "value_alias": list(dict.fromkeys(d.name for m in layer.models for d in m.dimensions if d.values)),
+        "term_synonym": [t.name for t in layer.terms],
+    }
+    kind_col, target_col, value_col, word_col = st.columns(4)
+    kind = kind_col.selectbox(
+        text["kind"], list(kinds), format_func=KIND_LABELS[language].__getitem__, key="wb_manual_kind"
+    )
+    target = target_col.selectbox(text["target"], kinds[kind or "metric_synonym"], key="wb_manual_target")
+    value = None
+    if kind == "value_alias" and target:
+        values = next(d.values for m in layer.models for d in m.dimensions if d.name == target and d.values)
+        value = value_col.selectbox(text["value"], list(values), key="wb_manual_value")
+    word = word_col.text_input(text["new_word"], key="wb_manual_word").strip()
+    if st.button(text["try"], icon=":material/science:", key="wb_try_manual", disabled=not (word and target)):
+        change = LayerChange(kind=kind, target=target, value=value, word=word)
+        _try(change, [], language)
+
+
+def _try(change: LayerChange, questions: list[str], language: Language) -> None:
+    text = TEXT[language]
+    base = base_pipeline(database(), semantic())
+    with st.spinner(text["trying"]):
+        benchmark = benchmark_path()
+        try:
+            st.session_state["wb_proposal"] = propose(
+                change,
+                layer=layer_path(),
+                db=database(),
+                workdir=Path(tempfile.mkdtemp(prefix="nlq-proposal-")),
+                benchmark=benchmark,
+                baseline=_baseline(str(layer_path()), _stamp(layer_path()), database(), str(benchmark)),
+                questions=questions,
+                as_of=base.latest_date,
+            )
+        except (EditError, LayerError) as error:
+            st.error(text["cannot"].format(error))
+
+
+def _proposal(language: Language) -> None:
     proposal: Proposal | None = st.session_state.get("wb_proposal")
     if proposal is not None:
         _show_proposal(proposal, language)

@@ -219,3 +219,20 @@ def test_a_suggestion_is_tried_on_a_copy_and_saved(app: AppTest, layer: Path) ->
     app.run()
     assert not app.exception
     assert [i.value for i in app.info] == ["没有未回答的问题。"]
+
+
+def test_a_manual_value_alias_goes_through_the_same_checks(app: AppTest, layer: Path) -> None:
+    open_page(app, SEMANTIC_PAGE)
+    app.selectbox(key="wb_manual_kind").set_value("value_alias").run()
+    app.selectbox(key="wb_manual_target").set_value("channel").run()
+    app.selectbox(key="wb_manual_value").set_value("京东").run()
+    app.text_input(key="wb_manual_word").set_value("狗东").run()
+    app.button(key="wb_try_manual").click().run()
+    assert not app.exception, app.exception
+    diff = next(c.value for c in app.code if c.language == "diff")
+    assert "+          京东: [JD, JD.com, 京东商城, Jingdong, 狗东]" in diff
+    accuracy = next(m for m in app.metric if m.label == "开发基准准确率")
+    assert accuracy.delta == "+0.0 pt"
+    assert "狗东" not in (layer / "models.yaml").read_text(encoding="utf-8")
+    app.button(key="wb_discard").click().run()
+    assert not [c for c in app.code if c.language == "diff"]
