@@ -236,3 +236,18 @@ def test_a_manual_value_alias_goes_through_the_same_checks(app: AppTest, layer: 
     assert "狗东" not in (layer / "models.yaml").read_text(encoding="utf-8")
     app.button(key="wb_discard").click().run()
     assert not [c for c in app.code if c.language == "diff"]
+
+
+@pytest.mark.parametrize("page", [SEMANTIC_PAGE, AUDIT_PAGE])
+def test_a_page_run_without_the_role_refuses_in_the_users_language(app: AppTest, page: str) -> None:
+    root = APP.parent
+    at = AppTest.from_file(str(root / page), default_timeout=60)
+    at.session_state["nlq_role"] = "marketing"
+    at.session_state["nlq_ui_language"] = "en"
+    at.run()
+    assert not at.exception and not at.title
+    assert [e.value for e in at.error] == [
+        "The role 'marketing' may not see this page (it needs: "
+        + ("admin, analyst" if page == SEMANTIC_PAGE else "admin")
+        + ")."
+    ]
