@@ -15,10 +15,17 @@ role = access.current_role()
 pages = [st.Page(chat.render, title="问数 · Ask", icon="💬", url_path="chat", default=True)]
 if role in access.SEMANTIC_ROLES:
     pages.append(
-        st.Page("nlq/ui/pages/semantic.py", title="语义层 · Semantic layer", icon=":material/schema:", url_path="semantic")
+        st.Page(
+            "nlq/ui/pages/semantic.py",
+            title="语义层 · Semantic layer",
+            icon=":material/schema:",
+            url_path="semantic",
+        )
     )
 if role in access.AUDIT_ROLES:
-    pages.append(st.Page("nlq/ui/pages/audit.py", title="审计 · Audit", icon=":material/policy:", url_path="audit"))
+    pages.append(
+        st.Page("nlq/ui/pages/audit.py", title="审计 · Audit", icon=":material/policy:", url_path="audit")
+    )
 page = st.navigation(pages, position="sidebar" if len(pages) > 1 else "hidden")
 if page.url_path != "chat":
     access.keep_sidebar_choices()
