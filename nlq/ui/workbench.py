@@ -350,7 +350,8 @@ def _preview(role: str, language: Language) -> None:
 def _baseline(layer: str, stamp: tuple[tuple[str, float], ...], db: str | None, benchmark: str) -> Scores:
     """The current layer's benchmark scores, computed once per version of its files."""
     items = load_benchmark(Path(benchmark))
-    return score_layer(layer, db, items, Path(tempfile.mkdtemp(prefix="nlq-baseline-")))
+    with tempfile.TemporaryDirectory(prefix="nlq-baseline-") as scratch:
+        return score_layer(layer, db, items, Path(scratch))
 
 
 def _stamp(path: Path) -> tuple[tuple[str, float], ...]:
