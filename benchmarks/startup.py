@@ -24,3 +24,68 @@ def cli_first_answer(db: Path, *, repeats: int = 5) -> list[float]:
         )
         seconds.append(time.perf_counter() - started)
     return seconds
+
+
+UI_QUESTION = "上个月各渠道的GMV"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def ui_first_answer(db: Path, *, repeats: int = 3) -> list[float]:
+    """`streamlit run app.py` started, then a browser that is already open loads the
+    page and asks: seconds from the server process start to the chart drawn."""
+    import os
+    import socket
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    root = Path(__file__).resolve().parents[1]
+    seconds: list[float] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for _ in range(repeats):
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            env = dict(os.environ, NLQ_DB=str(db))
+            command = [
+                sys.executable, "-m", "streamlit", "run", str(root / "app.py"),
+                "--server.address=127.0.0.1", f"--server.port={port}", "--server.headless=true",
+                "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
+            ]  # fmt: skip
+            started = time.perf_counter()
+            server = subprocess.Popen(
+                command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            try:
+                url = f"http://127.0.0.1:{port}"
+                while True:
+                    try:
+                        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                            if response.status == 200:
+                                break
+                    except OSError:
+                        time.sleep(0.1)
+                page = browser.new_page()
+                page.goto(url)
+                box = page.get_by_test_id("stChatInputTextArea")
+                box.wait_for(timeout=120_000)
+                box.fill(UI_QUESTION)
+                box.press("Enter")
+                chart = page.get_by_test_id("stVegaLiteChart").first
+                chart.locator("svg.marks, canvas").first.wait_for(timeout=120_000)
+                seconds.append(time.perf_counter() - started)
+                page.close()
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        browser.close()
+    return seconds

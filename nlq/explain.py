@@ -28,9 +28,14 @@ def interpret(understanding: Understanding, layer: SemanticLayer) -> str:
             " model (rewritten under the role's policies and checked)."
         )
     parts = [_step(step, layer, language, understanding.time_text) for step in understanding.steps]
+    by_model = understanding.read_by == "model"
     if language == "zh":
-        return "理解为：" + "；然后，".join(parts) + "。"
-    return "Understood as: " + "; then ".join(parts) + "."
+        return ("由语言模型" if by_model else "") + "理解为：" + "；然后，".join(parts) + "。"
+    return (
+        ("The language model understood it as: " if by_model else "Understood as: ")
+        + "; then ".join(parts)
+        + "."
+    )
 
 
 def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) -> str:

@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from pypinyin import lazy_pinyin
-
 from semantic_layer.model import SemanticLayer
 
 Kind = Literal["metric", "dimension", "value", "term"]
@@ -93,6 +91,8 @@ def _romanised(value: str) -> str | None:
     brands in pinyin. Only short all-Chinese values, where the spelling is the name."""
     if not 2 <= len(value) <= 4 or not all("\u4e00" <= ch <= "\u9fff" for ch in value):
         return None
+    from pypinyin import lazy_pinyin  # half a second of dictionaries: only questions pay for it
+
     return "".join(lazy_pinyin(value))
 
 

@@ -18,7 +18,7 @@ from sqlglot import exp
 from connectors import Connector, ConnectorError, QueryResult, open_connector
 from nlq.answer import AnswerBlock, AskResult, Chart
 from nlq.audit import AuditError, AuditLog, AuditRecord, Kind, open_audit
-from nlq.language import language_of
+from nlq.language import Language, language_of
 from nlq.lexicon import Lexicon
 from nlq.result_cache import SHARED, CacheKey, ResultCache
 from semantic_layer.compiler import CompiledQuery, Compiler
@@ -73,12 +73,14 @@ class Pipeline:
         llm: LLMSettings | None = None,
         chat_model: BaseChatModel | None = None,
         embedder: Embedder | None = None,
+        timeout_s: float = TIMEOUT_S,
     ) -> None:
         """`user` names a user of the layer's configuration: its role and attributes
         then apply (and `role`/`attributes` are ignored). `audit` is an audit log or
         its URL (default: NLQ_AUDIT_URL, else data/audit.sqlite). `llm` (or a ready
         `chat_model`) lets a language model read the questions the rules cannot
-        fully place; without either, only the rules read."""
+        fully place; without either, only the rules read. `timeout_s` is the
+        statement timeout of every query."""
         self.layer: SemanticLayer = load_cached(semantic or DEMO_SEMANTIC)
         if user is not None:
             found = self.layer.user(user)
@@ -87,6 +89,7 @@ class Pipeline:
             role, attributes = found.role, dict(found.attributes)
         self.user = user
         self.role = role
+        self.timeout_s = timeout_s
         self.attributes = attributes or {}
         if chat_model is not None and llm is None:
             from nlq.llm.settings import LLMSettings
@@ -118,13 +121,18 @@ class Pipeline:
     def compile(self, query: SemanticQuery) -> CompiledQuery:
         return self.compiler.compile(query)
 
-    def run(self, query: SemanticQuery, *, title: str = "") -> tuple[AnswerBlock, dict[str, float]]:
-        started = time.perf_counter()
+    def sql_for(self, query: SemanticQuery) -> str:
+        """The guarded SQL text of a semantic query, as it would run."""
         compiled = self.compile(query)
         checked = guard(compiled.expression, tables=self.tables, max_rows=MAX_ROWS + 1)
         sql = checked.sql(dialect=compiled.dialect)
         # Again on the text that will run: what the generator wrote is what is checked.
         guard_sql(sql, dialect=compiled.dialect, tables=self.tables, max_rows=MAX_ROWS + 1)
+        return sql
+
+    def run(self, query: SemanticQuery, *, title: str = "") -> tuple[AnswerBlock, dict[str, float]]:
+        started = time.perf_counter()
+        sql = self.sql_for(query)
         compiled_at = time.perf_counter()
         result, cached = self._execute(sql)
         done = time.perf_counter()
@@ -142,12 +150,12 @@ class Pipeline:
     def _execute(self, sql: str) -> tuple[QueryResult, bool]:
         """The rows of the final SQL, from the result cache when the data has not changed."""
         if self.cache is None:
-            return self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S), False
+            return self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=self.timeout_s), False
         key = CacheKey(str(self.db), self.connector.data_version(), sql, MAX_ROWS)
         result = self.cache.get(key)
         if result is not None:
             return result, True
-        result = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
+        result = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=self.timeout_s)
         self.cache.put(key, result)
         return result, False
 
@@ -310,12 +318,13 @@ class Pipeline:
     def catalog(self) -> dict[str, dict[str, str]]:
         return self.connector.tables()
 
-    def sql(self, text: str, *, id: str | None = None) -> AskResult:
+    def sql(self, text: str, *, id: str | None = None, language: Language | None = None) -> AskResult:
         """Runs SQL typed by a person under the pipeline's role: every table is read
         through the role's view (see semantic_layer.rawsql), the final SQL is
         guarded again, and the statement is audited like a question."""
         started = time.perf_counter()
-        language = language_of(text)
+        # SQL text is mostly English words: the caller may say which language to answer in.
+        language = language or language_of(text)
         result = AskResult(id=id, question=text, status="answered")
         try:
             role = self.layer.role(self.role) if self.role else None
@@ -349,7 +358,7 @@ class Pipeline:
         started = time.perf_counter()
         sql = self.secure(text)
         compiled_at = time.perf_counter()
-        rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
+        rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=self.timeout_s)
         block = AnswerBlock(title=title, sql=sql, columns=rows.columns, rows=rows.json_rows())
         timings = {
             "compile": (compiled_at - started) * 1000,

@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sql.add_argument("--semantic", help="semantic layer folder or file (default: the demo layer)")
     sql.add_argument("--audit", help="audit log: path or postgresql:// URL (default NLQ_AUDIT_URL or data/)")
     sql.add_argument("--format", choices=["text", "json"], default="text")
+    sql.add_argument("--lang", choices=["zh", "en"], help="language of messages (default: of the SQL text)")
     sql.set_defaults(handler=_run)
 
 
@@ -36,7 +37,7 @@ def _run(args: argparse.Namespace) -> int:
     except (QueryError, ConnectorError, LayerError, AuditError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    result = pipeline.sql(args.sql)
+    result = pipeline.sql(args.sql, language=args.lang)
     pipeline.close()
     if args.format == "json":
         print(json.dumps(result.to_json_dict(), ensure_ascii=False))

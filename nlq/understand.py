@@ -186,6 +186,8 @@ class Understanding(BaseModel):
     unlinked: list[str] = Field(default_factory=list)
     # True when the safety screen refused: no other reader may overrule it.
     screened: bool = False
+    # Who read the question: the rules, or the language model (said in the interpretation).
+    read_by: Literal["rules", "model"] = "rules"
     # Raw-SQL mode: the SQL the language model wrote (secured and guarded before it runs).
     sql: str = ""
     # What the words linked to: `metric:gmv`, `dimension:channel`, `value:channel=天猫`.

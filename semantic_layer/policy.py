@@ -35,6 +35,12 @@ SENSITIVE_CLAUSES: dict[type[exp.Expr], str] = {
     exp.Join: "JOIN",
     exp.Window: "OVER",
     exp.Qualify: "QUALIFY",
+    exp.Distinct: "DISTINCT ON",
+}
+# Of these, only some parts compare values: SUM(x) OVER () and COUNT(DISTINCT x) do not.
+SENSITIVE_PARTS: dict[type[exp.Expr], set[str]] = {
+    exp.Window: {"partition_by", "order"},
+    exp.Distinct: {"on"},
 }
 # Lineage through derived tables and CTEs is followed this deep at most.
 MAX_LINEAGE_DEPTH = 64
@@ -99,7 +105,7 @@ class AccessPolicy:
     def apply(self, tree: exp.Expr, dialect: str) -> exp.Expr:
         """Replaces every tagged model relation with the role's view of it."""
         references = _columns_by_alias(tree)
-        self.check_masked_use(tree, _relation_model)
+        self.check_masked_use(tree, tagged_model)
         for relation in list(tree.find_all(exp.Table, exp.Subquery)):
             model_name = relation.meta.get(MODEL_META)
             if model_name is None:
@@ -152,7 +158,7 @@ class AccessPolicy:
         return view
 
     def _check_hidden(self, model: str, used: set[str]) -> None:
-        hidden = {c.split(".", 1)[1] for c in self.role.hidden if c.split(".", 1)[0] == model}
+        hidden = {c for m, c in self.hidden() if m == model}
         if used & hidden:
             column = sorted(used & hidden)[0]
             raise AccessDenied(
@@ -235,29 +241,50 @@ class AccessPolicy:
         return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
 
-def _relation_model(table: exp.Table) -> str | None:
-    return tagged_model(table)
-
-
 def _clause_of(node: exp.Expr, stop: exp.Expr) -> tuple[str | None, bool]:
     """The sensitive clause around a node within its scope's query, and whether the
     node sits in a nested query (another scope) instead."""
     clause: str | None = None
-    current = node.parent
+    child, current = node, node.parent
     while current is not None and current is not stop:
         if isinstance(current, exp.Query | exp.Subquery):
             return None, True
-        if clause is None:
+        keys = SENSITIVE_PARTS.get(type(current))
+        if clause is None and (keys is None or child.arg_key in keys):
             clause = SENSITIVE_CLAUSES.get(type(current))
-        current = current.parent
+        child, current = current, current.parent
     return clause, False
 
 
 def _scope_columns(scope: Scope) -> Iterator[tuple[exp.Column, str | None]]:
-    for column in scope.expression.find_all(exp.Column):
-        clause, nested = _clause_of(column, scope.expression)
-        if not nested:
-            yield column, clause
+    select = scope.expression
+    # GROUP BY ALL and ORDER BY ALL (DuckDB) name no column: they use the projections.
+    group = select.args.get("group")
+    group_all = isinstance(group, exp.Group) and bool(group.args.get("all"))
+    order = select.args.get("order")
+    order_all = isinstance(order, exp.Order) and any(
+        isinstance(o.this, exp.Var) and o.this.name.upper() == "ALL" for o in order.expressions
+    )
+    projections = set(map(id, select.expressions)) if isinstance(select, exp.Select) else set()
+    for column in select.find_all(exp.Column):
+        clause, nested = _clause_of(column, select)
+        if nested:
+            continue
+        if clause is None and (group_all or order_all) and _in_projection(column, projections, select):
+            if order_all:
+                clause = "ORDER BY ALL"
+            elif column.find_ancestor(exp.AggFunc) is None:
+                clause = "GROUP BY ALL"
+        yield column, clause
+
+
+def _in_projection(column: exp.Column, projections: set[int], stop: exp.Expr) -> bool:
+    node: exp.Expr | None = column
+    while node is not None and node is not stop:
+        if id(node) in projections:
+            return True
+        node = node.parent
+    return False
 
 
 def _subquery_clause(scope: Scope) -> str | None:

@@ -53,6 +53,11 @@ def secure_sql(
                 "一条查询不能同时读取系统目录和业务表",
             )
         return guard(tree, tables=set(), max_rows=max_rows, system_tables=True) if max_rows else tree
+    if tree.find(exp.Columns) is not None:
+        # COLUMNS('regex') picks columns by pattern: the column checks could not see which.
+        raise UnsafeQuery(
+            "COLUMNS(...) is not allowed: name the columns", "不允许使用 COLUMNS(...)，请写出具体的列名"
+        )
     columns = visible_columns(layer, policy, schema)
     _refuse_hidden(tree, policy, relations)
     qualified = _qualify(tree, relations, columns, dialect)
@@ -61,7 +66,8 @@ def secure_sql(
         return _model_of(table, relations)
 
     policy.check_masked_use(qualified, model_of)
-    _replace_tables(qualified, policy, relations, columns, dialect)
+    # The views are built from the layer's own SQL, in the layer's dialect.
+    _replace_tables(qualified, policy, relations, columns, layer.dialect)
     if max_rows is not None:
         return guard(qualified, tables={m.table.lower() for m in layer.models if m.table}, max_rows=max_rows)
     return qualified

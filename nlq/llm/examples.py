@@ -38,13 +38,16 @@ class Example(BaseModel):
 
 
 class FeedbackRecord(BaseModel):
-    """One line of the feedback file: a rated answer, with the queries behind it."""
+    """One line of the feedback file the chat UI writes (nlq/feedback.py there): a
+    rating of an answer, with its SQL; `queries` when the writer knows them."""
 
     model_config = ConfigDict(extra="ignore")
 
     question: str
     rating: Literal["up", "down"]
+    answer_id: str | None = None
     as_of: dt.date | None = None
+    sql: list[str] = Field(default_factory=list)
     queries: list[SemanticQuery] = Field(default_factory=list)
 
 
@@ -66,9 +69,10 @@ def read_examples(path: Path) -> list[Example]:
     return found
 
 
-def read_feedback(path: Path) -> list[Example]:
-    """Thumbs-up answers that carry their queries."""
-    found: list[Example] = []
+def read_feedback(path: Path) -> list[FeedbackRecord]:
+    """The answers whose current rating is a thumbs-up: rating an answer again
+    appends a line, and the last line of an answer counts."""
+    latest: dict[str, FeedbackRecord] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -77,11 +81,21 @@ def read_feedback(path: Path) -> list[Example]:
         except ValidationError as error:
             LOG.warning("%s:%d: not a feedback record (%s)", path, number, str(error).splitlines()[0])
             continue
-        if record.rating == "up" and record.queries:
+        latest[record.answer_id or f"line {number}"] = record
+    return [r for r in latest.values() if r.rating == "up"]
+
+
+def feedback_examples(
+    records: Iterable[FeedbackRecord], reread: Callable[[FeedbackRecord], list[SemanticQuery] | None]
+) -> list[Example]:
+    """Thumbs-up answers as examples. A record without its queries is read again by
+    `reread`, which gives the queries only if they produce the very SQL that was liked."""
+    found: list[Example] = []
+    for record in records:
+        queries = record.queries or (reread(record) if record.sql else None)
+        if queries:
             found.append(
-                Example(
-                    question=record.question, as_of=record.as_of, queries=record.queries, source="feedback"
-                )
+                Example(question=record.question, as_of=record.as_of, queries=queries, source="feedback")
             )
     return found
 

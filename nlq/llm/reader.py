@@ -26,6 +26,8 @@ from nlq.llm.examples import (
     CompileCheck,
     Example,
     ExampleIndex,
+    FeedbackRecord,
+    feedback_examples,
     read_examples,
     read_feedback,
 )
@@ -263,6 +265,7 @@ class ModelReader:
             evidence=[*rules.evidence, note],
             linked=rules.linked,
             unlinked=rules.unlinked,
+            read_by="model",
         )
 
     def _sql_understanding(self, sql: str, rules: Understanding, note: str) -> Understanding:
@@ -286,7 +289,9 @@ class ModelReader:
                 evidence=[*evidence, f"refused: {error.en}"],
                 sql=sql,
             )
-        return Understanding(language=rules.language, status="answer", evidence=evidence, sql=sql)
+        return Understanding(
+            language=rules.language, status="answer", evidence=evidence, sql=sql, read_by="model"
+        )
 
     def _check_names(self, query: SemanticQuery) -> None:
         """Unknown names get a precise message listing the real ones."""
@@ -367,7 +372,9 @@ def build_prompter(pipeline: Pipeline, settings: LLMSettings, embedder: Embedder
         else:
             LOG.warning("no examples file at %s", path)
     if settings.feedback is not None and Path(settings.feedback).exists():
-        examples += read_feedback(Path(settings.feedback))
+        examples += feedback_examples(
+            read_feedback(Path(settings.feedback)), functools.partial(_reread, pipeline)
+        )
     return Prompter(
         pipeline.layer,
         settings,
@@ -376,6 +383,19 @@ def build_prompter(pipeline: Pipeline, settings: LLMSettings, embedder: Embedder
         values=pipeline.value_index(),
         examples=examples,
     )
+
+
+def _reread(pipeline: Pipeline, record: FeedbackRecord) -> list[SemanticQuery] | None:
+    """The rules' queries for a liked answer, if they give exactly the SQL that was liked."""
+    understanding = pipeline.understander.understand(record.question, record.as_of or pipeline.latest_date)
+    steps = understanding.steps
+    if understanding.status != "answer" or any(s.feed is not None for s in steps):
+        return None
+    try:
+        sql = [pipeline.sql_for(s.query) for s in steps]
+    except QueryError:
+        return None
+    return [s.query for s in steps] if sql == record.sql else None
 
 
 def build_reader(

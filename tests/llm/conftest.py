@@ -27,9 +27,11 @@ class ScriptedModel(FakeMessagesListChatModel):
     seen: list[list[BaseMessage]] = Field(default_factory=list)
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Any:
-        if len(self.seen) >= len(self.responses):
-            raise AssertionError("the model was asked more often than scripted")
+        # Counted before failing, so a call beyond the script shows in `seen` even
+        # though the reader turns the failure into its fallback.
         self.seen.append(list(messages))
+        if len(self.seen) > len(self.responses):
+            raise AssertionError("the model was asked more often than scripted")
         return super()._generate(messages, *args, **kwargs)
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:

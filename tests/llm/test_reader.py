@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
+from nlq.llm.reader import build_prompter
 from nlq.llm.settings import LLMSettings
 from nlq.pipeline import Pipeline
 from tests.llm.conftest import ScriptedModel, text
@@ -67,7 +68,46 @@ def test_unlinked_words_send_the_question_to_the_model(build: Build, con: duckdb
     assert result.status == "answered"
     assert len(model.seen) == 1
     assert same(as_dict(result.answers[0].rows), gmv_by_channel(con, "2026-05-01", "2026-06-01"))
-    assert "2026-05-01" in result.interpretation
+    assert result.interpretation.startswith("由语言模型理解为") and "2026-05-01" in result.interpretation
+
+
+def test_rules_reading_says_nothing_of_a_model(build: Build) -> None:
+    pipeline, _ = build([])
+    assert pipeline.ask("上个月各渠道的GMV", as_of=AS_OF).interpretation.startswith("理解为")
+
+
+def test_several_queries_give_several_answers(build: Build, con: duckdb.DuckDBPyConnection) -> None:
+    june = {
+        "metrics": ["gmv"],
+        "dimensions": ["channel"],
+        "time_range": {"start": "2026-06-01", "end": "2026-06-30"},
+    }
+    reply = {"action": "query", "queries": [*GMV_BY_CHANNEL_MAY["queries"], june]}
+    pipeline, _ = build([text(reply)])
+    result = pipeline.ask("五月和六月各渠道的流水分别是多少，剔除刷单", as_of=AS_OF)
+    assert result.status == "answered" and len(result.answers) == 2
+    assert same(as_dict(result.answers[0].rows), gmv_by_channel(con, "2026-05-01", "2026-06-01"))
+    assert same(as_dict(result.answers[1].rows), gmv_by_channel(con, "2026-06-01", "2026-07-01"))
+
+
+def test_a_follow_up_shows_the_model_the_previous_queries(build: Build) -> None:
+    pipeline, model = build([text(GMV_BY_CHANNEL_MAY)])
+    first, understanding = pipeline.converse("上个月各渠道的GMV", as_of=AS_OF)
+    assert first.status == "answered" and model.seen == []
+    pipeline.converse("那剔除刷单之后呢", as_of=AS_OF, previous=understanding)
+    human = str(model.seen[0][1].content)
+    assert "previous question" in human and '"channel"' in human and "2026-05-31" in human
+
+
+def test_a_configured_embedding_model_folder_is_used(warehouse_path: Path) -> None:
+    from nlq.llm.reader import build_prompter
+    from nlq.llm.retrieval import SentenceEmbedder, packaged_model_path
+
+    folder = str(packaged_model_path())
+    pipeline = Pipeline(db=warehouse_path)
+    prompter = build_prompter(pipeline, LLMSettings(embedding_model=folder))
+    assert prompter.index is not None and isinstance(prompter.index.embedder, SentenceEmbedder)
+    assert str(prompter.index.embedder.path) == folder
 
 
 def test_fully_linked_question_never_reaches_the_model(build: Build) -> None:
@@ -231,3 +271,52 @@ def test_thumbs_up_feedback_becomes_an_example(build: Build, tmp_path: Path) -> 
 @pytest.fixture()
 def build(ask_with: Build) -> Build:
     return ask_with
+
+
+def test_feedback_in_the_chat_uis_format(build: Build, warehouse_path: Path, tmp_path: Path) -> None:
+    """Lines carry the SQL that was shown: the rules' reading becomes the example only
+    when it gives that very SQL, and the last rating of an answer counts."""
+    import json
+
+    plain = Pipeline(db=warehouse_path)
+    liked_q, changed_q, other_q = "本月各品类的退款率", "本月各省份的客单价", "本月各渠道的访客数"
+    shown = {q: [a.sql for a in plain.ask(q, as_of=AS_OF).answers] for q in (liked_q, changed_q, other_q)}
+    lines = [
+        {
+            "answer_id": "a1",
+            "rating": "up",
+            "question": liked_q,
+            "as_of": "2026-06-30",
+            "sql": shown[liked_q],
+        },
+        # Liked, but the SQL shown then is not what the rules give now: not an example.
+        {
+            "answer_id": "a2",
+            "rating": "up",
+            "question": other_q,
+            "as_of": "2026-06-30",
+            "sql": shown[changed_q],
+        },
+        {
+            "answer_id": "a3",
+            "rating": "up",
+            "question": changed_q,
+            "as_of": "2026-06-30",
+            "sql": shown[changed_q],
+        },
+        {
+            "answer_id": "a3",
+            "rating": "down",
+            "question": changed_q,
+            "as_of": "2026-06-30",
+            "sql": shown[changed_q],
+        },
+    ]
+    feedback = tmp_path / "feedback.jsonl"
+    feedback.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    pipeline, _ = build([], feedback=feedback)
+    assert pipeline.llm_settings is not None
+    prompter = build_prompter(pipeline, pipeline.llm_settings)
+    assert prompter.examples is not None
+    feedback_questions = [e.question for e in prompter.examples.examples if e.source == "feedback"]
+    assert feedback_questions == [liked_q]

@@ -110,8 +110,11 @@ def test_cli_tail_and_export(
     assert (
         main(["sql", "SELECT COUNT(*) AS n FROM orders", "--role", "admin", "--db", db, "--audit", path]) == 0
     )
-    assert main(["sql", "DROP TABLE orders", "--role", "admin", "--db", db, "--audit", path]) == 1
-    capsys.readouterr()
+    assert (
+        main(["sql", "DROP TABLE orders", "--role", "admin", "--db", db, "--audit", path, "--lang", "zh"])
+        == 1
+    )
+    assert "只允许执行只读查询" in capsys.readouterr().out
     assert main(["audit", "tail", "--audit", path, "--format", "jsonl"]) == 0
     tail = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["status"], r["rows"]) for r in tail] == [("answered", 1), ("refused", 0)]

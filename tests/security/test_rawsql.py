@@ -82,6 +82,9 @@ def test_analyst_sees_masked_phones_and_names(con: duckdb.DuckDBPyConnection, la
         "SELECT order_id FROM orders WHERE CAST(user_id AS VARCHAR) IN (SELECT phone FROM users)",
         "SELECT user_id, ROW_NUMBER() OVER (ORDER BY phone) FROM users",
         "SELECT x FROM (SELECT phone AS x FROM users UNION ALL SELECT city FROM users) u ORDER BY x",
+        "SELECT phone, COUNT(*) FROM users GROUP BY ALL",
+        "SELECT user_name FROM users ORDER BY ALL",
+        "SELECT DISTINCT ON (phone) user_id FROM users",
     ],
 )
 def test_masked_columns_cannot_filter_group_sort_or_join(layer: Any, sql: str) -> None:
@@ -106,6 +109,20 @@ def test_hidden_columns_are_refused(layer: Any, sql: str) -> None:
     assert "无权查看字段" in error.value.zh
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT phone FROM users",
+        "SELECT user_id, COUNT(phone) OVER () AS n FROM users",
+        "SELECT COUNT(DISTINCT user_name) FROM users WHERE city = '上海'",
+        "SELECT city, COUNT(phone) FROM users GROUP BY ALL",
+        "WITH a AS (SELECT phone AS p, city FROM users) SELECT p FROM a WHERE city = '上海' ORDER BY city",
+    ],
+)
+def test_masked_columns_may_be_shown(layer: Any, sql: str) -> None:
+    secure_sql(sql, layer, role="analyst", dialect="duckdb")
+
+
 def test_star_leaves_hidden_columns_out(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
     secured = secure_sql("SELECT * FROM products LIMIT 3", layer, role="marketing", dialect="duckdb")
     columns = [d[0] for d in con.execute(secured.sql("duckdb")).description]
@@ -122,6 +139,7 @@ def test_star_leaves_hidden_columns_out(con: duckdb.DuckDBPyConnection, layer: A
         ("DELETE FROM orders", "admin", UnsafeQuery),
         ("SELECT * FROM orders", "nobody", AccessDenied),
         ("SELECT * FROM information_schema.tables JOIN orders ON TRUE", "admin", UnsafeQuery),
+        ("SELECT user_id FROM users WHERE COLUMNS('ph.*') LIKE '138%'", "analyst", UnsafeQuery),
     ],
 )
 def test_refusals(layer: Any, sql: str, role: str, error: type[Exception]) -> None:
@@ -142,3 +160,14 @@ def test_a_cte_named_like_a_table_is_the_cte(con: duckdb.DuckDBPyConnection, lay
 def test_row_cap(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
     secured = secure_sql("SELECT order_id FROM orders", layer, role="admin", dialect="duckdb", max_rows=7)
     assert len(con.execute(secured.sql("duckdb")).fetchall()) == 7
+
+
+def test_user_attributes_bind_the_views(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    sql = "SELECT DISTINCT o.province FROM orders o JOIN users u ON u.user_id = o.user_id"
+    secured = secure_sql(
+        sql, layer, role="province_manager", attributes={"province": "浙江"}, dialect="duckdb"
+    )
+    assert con.execute(secured.sql("duckdb")).fetchall() == [("浙江",)]
+    with pytest.raises(AccessDenied) as error:
+        secure_sql(sql, layer, role="province_manager", dialect="duckdb")
+    assert "province" in error.value.zh
