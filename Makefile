@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint browser services
+.PHONY: install demo test lint browser services bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,8 @@ test: lint browser services
 	$(BIN)/python ../shared/tools/check_warehouse.py data/demo.duckdb
 	$(BIN)/nlq semantic validate nlq/demo/semantic --db data/demo.duckdb
 	$(BIN)/nlq eval eval/benchmarks/dev.jsonl --db data/demo.duckdb --report reports/eval --min-accuracy $(EVAL_FLOOR)
+
+# Every performance figure (latency, end to end against the gold SQL at scales 1 and 10,
+# result cache, start to first answer, build): writes benchmarks/RESULTS.md (~20 min).
+bench: $(STAMP) browser
+	$(BIN)/python -m benchmarks.run --scales 1,10 --repeats 3

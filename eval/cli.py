@@ -7,10 +7,18 @@ import json
 import sys
 from pathlib import Path
 
+# `nlq eval export-feedback` is `nlq feedback export` under the harness's name: the
+# benchmark lines it writes are what `nlq eval` reads.
+EXPORT_FEEDBACK = "export-feedback"
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     evaluate = sub.add_parser("eval", help="score nlq on a benchmark (execution accuracy)")
-    evaluate.add_argument("benchmark", type=Path, help="benchmark JSONL")
+    evaluate.add_argument(
+        "benchmark",
+        type=Path,
+        help="benchmark JSONL; or export-feedback: thumbs-up answers as benchmark lines (--file, --out, --role)",
+    )
     evaluate.add_argument("--db", help="database URL or DuckDB path (default: the demo warehouse)")
     evaluate.add_argument("--semantic", help="semantic layer (default: the demo layer)")
     evaluate.add_argument("--role", default="analyst", help="access role (default analyst)")
@@ -34,10 +42,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     evaluate.add_argument(
         "--llm-config", type=Path, help="let this language model read what the rules cannot place"
     )
+    from nlq.feedback import DEFAULT_FILE
+
+    evaluate.add_argument(
+        "--file",
+        type=Path,
+        default=DEFAULT_FILE,
+        help=f"export-feedback: ratings file (default {DEFAULT_FILE})",
+    )
+    evaluate.add_argument("--out", type=Path, help="export-feedback: write here instead of standard output")
     evaluate.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if str(args.benchmark) == EXPORT_FEEDBACK:
+        from nlq.feedback import export_command
+
+        return export_command(args)
     from connectors import ConnectorError, open_connector
     from eval.benchmark import BenchmarkError, load_benchmark
     from eval.report import compare, summary_text, to_json, write_reports

@@ -124,19 +124,47 @@ def recent_records(
 
 def export(log: AuditLog, out: TextIO, fmt: Literal["jsonl", "csv"], since: dt.datetime | None = None) -> int:
     """Writes every record (oldest first); returns how many."""
+    if fmt == "csv":
+        return write_csv(log.records(since=since), out)
     count = 0
-    writer = csv.writer(out) if fmt == "csv" else None
-    if writer is not None:
-        writer.writerow(["id", *FIELDS])
     for record in log.records(since=since):
-        data = record.model_dump(mode="json")
-        if writer is not None:
-            data["sql"] = ";\n".join(record.sql)
-            writer.writerow([data["id"], *(data[f] for f in FIELDS)])
-        else:
-            out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        out.write(json.dumps(record.model_dump(mode="json"), ensure_ascii=False) + "\n")
         count += 1
     return count
+
+
+def write_csv(records: Iterable[AuditRecord], out: TextIO) -> int:
+    """Records as CSV (a header, then one line each, the statements joined by `;`)."""
+    writer = csv.writer(out)
+    writer.writerow(["id", *FIELDS])
+    count = 0
+    for record in records:
+        data = record.model_dump(mode="json")
+        data["sql"] = ";\n".join(record.sql)
+        writer.writerow([data["id"], *(data[f] for f in FIELDS)])
+        count += 1
+    return count
+
+
+def matching(
+    records: Iterable[AuditRecord],
+    *,
+    user: str | None = None,
+    role: str | None = None,
+    status: str | None = None,
+    text: str = "",
+) -> list[AuditRecord]:
+    """The records of this user, role and status whose question, interpretation,
+    SQL or error contains `text` (any case); None matches anything."""
+    needle = text.strip().casefold()
+    return [
+        r
+        for r in records
+        if (user is None or r.user == user)
+        and (role is None or r.role == role)
+        and (status is None or r.status == status)
+        and (not needle or needle in "\n".join([r.question, r.interpretation, r.error, *r.sql]).casefold())
+    ]
 
 
 # The statements are fixed text with bound parameters (nothing from a user is

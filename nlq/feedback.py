@@ -131,10 +131,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     export.add_argument("--out", type=Path, help="write here instead of standard output")
     export.add_argument("--role", default="analyst", help="keep answers given as this role (default analyst)")
-    export.set_defaults(handler=_export)
+    export.set_defaults(handler=export_command)
 
 
-def _export(args: argparse.Namespace) -> int:
+def export_command(args: argparse.Namespace) -> int:
+    """`nlq feedback export` and `nlq eval export-feedback`: approved answers as benchmark lines."""
     records = read(args.file)
     lines = benchmark_lines(records, args.role)
     text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)

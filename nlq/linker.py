@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import jieba
@@ -251,6 +252,26 @@ class Linker:
             i = j
         return results
 
+    def nearest(self, word: str, limit: int = 3, cutoff: float = 0.5) -> list[tuple[str, float]]:
+        """The lexicon words nearest to a word the linker left alone, best first,
+        for an analyst to confirm (狗东 ~ 京东, 猫店 ~ 天猫): looser than the typo
+        matching above, by characters or by sound, whichever is closer."""
+        key = normalise(word)
+        if len(key) < 2 or key in ENGLISH_WORDS:
+            return []
+        sound = _sound(key)
+        scored: list[tuple[float, str]] = []
+        for candidate in self._fuzzy_keys:
+            if candidate == key or candidate.isascii() != key.isascii():
+                continue
+            score = DamerauLevenshtein.normalized_similarity(key, candidate)
+            if not key.isascii():
+                score = max(score, DamerauLevenshtein.normalized_similarity(sound, _sound(candidate)))
+            if score >= cutoff:
+                scored.append((score, candidate))
+        scored.sort(key=lambda pair: (-pair[0], len(pair[1]), pair[1]))
+        return [(candidate, score) for score, candidate in scored[:limit]]
+
 
 def _inflections(word: str) -> list[str]:
     if not word.isascii() or not re.fullmatch(r"[a-z][a-z -]*[a-z]", word) or len(word) < 3:
@@ -262,6 +283,11 @@ def _inflections(word: str) -> list[str]:
     if word.endswith("s"):
         return [word[:-1]]
     return [word + "s"]
+
+
+@lru_cache(maxsize=65536)
+def _sound(text: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(text))
 
 
 def _pinyin_distance(a: str, b: str) -> int:

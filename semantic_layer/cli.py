@@ -1,4 +1,4 @@
-"""`nlq semantic validate PATH [--db URL]`."""
+"""`nlq semantic validate PATH [--db URL]` and `nlq semantic suggest --from-audit`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     init.add_argument("--tables", nargs="+", help="only these tables (default: all)")
     init.add_argument("--out", type=Path, required=True, help="folder for the drafted YAML files")
     init.set_defaults(handler=_init)
+    suggest = semantic_sub.add_parser(
+        "suggest", help="words of unanswered questions and the synonyms that would place them"
+    )
+    suggest.add_argument(
+        "--from-audit", action="store_true", help="questions refused or clarified in the audit log"
+    )
+    suggest.add_argument(
+        "--audit", help="audit log: path or postgresql:// URL (default NLQ_AUDIT_URL or data/)"
+    )
+    suggest.add_argument(
+        "--feedback",
+        type=Path,
+        help="also answers rated down in this ratings file (e.g. data/feedback.jsonl)",
+    )
+    suggest.add_argument("--semantic", help="semantic layer (default: the demo layer)")
+    suggest.add_argument("--db", help="database URL or DuckDB path (default: the demo warehouse)")
+    suggest.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the report")
+    suggest.add_argument("--format", choices=["text", "json"], default="text")
+    suggest.set_defaults(handler=_suggest)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -70,3 +89,47 @@ def _init(args: argparse.Namespace) -> int:
         f"drafted {', '.join(str(p) for p in written)}; check it with: nlq semantic validate {args.out} --db URL"
     )
     return 0
+
+
+def _suggest(args: argparse.Namespace) -> int:
+    import json
+
+    from connectors import ConnectorError
+    from nlq import feedback, suggest
+    from nlq.audit import AuditError, open_audit
+    from nlq.pipeline import Pipeline
+    from semantic_layer.loader import LayerError
+
+    if not args.from_audit and args.feedback is None:
+        print(
+            "error: say where the questions come from: --from-audit and/or --feedback FILE", file=sys.stderr
+        )
+        return 2
+    questions: list[suggest.Unanswered] = []
+    try:
+        if args.from_audit:
+            log = open_audit(args.audit)
+            try:
+                questions += suggest.from_audit(log)
+            finally:
+                log.close()
+        if args.feedback is not None:
+            questions += suggest.from_feedback(feedback.read(args.feedback))
+        # Re-reading the questions asks nothing of the database: keep them off the audit log.
+        pipeline = Pipeline(db=args.db, semantic=args.semantic, audit=_scratch_audit())
+    except (AuditError, ConnectorError, LayerError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    found = suggest.suggest(questions, pipeline.understander, pipeline.latest_date)
+    pipeline.close()
+    if args.format == "json":
+        print(json.dumps([s.model_dump(mode="json") for s in found], ensure_ascii=False, indent=2))
+    else:
+        print(suggest.report(found, args.lang))
+    return 0
+
+
+def _scratch_audit() -> Path:
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="nlq-suggest-")) / "audit.sqlite"

@@ -111,3 +111,34 @@ class JoinGraph:
             return None
 
         return walk(source, [source])
+
+
+def dot(layer: SemanticLayer, language: str = "zh") -> str:
+    """The join graph in Graphviz DOT: a box per model (name and label), an arrow
+    per relationship from the many side to the one side, solid when every row
+    has its parent (an inner join), dashed otherwise; one-to-one edges have no
+    arrow head."""
+
+    def quoted(text: str) -> str:
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+
+    lines = [
+        "digraph joins {",
+        "  rankdir=LR;",
+        '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="Noto Sans CJK SC"];',
+        '  edge [fontname="Noto Sans CJK SC", fontsize=10];',
+    ]
+    for model in layer.models:
+        label = model.label.zh if language == "zh" else model.label.en
+        lines.append(f"  {quoted(model.name)} [label={quoted(model.name + chr(10) + label)}];")
+    for rel in layer.relationships:
+        many, many_key, one, one_key, one_to_one = normalise(rel)
+        keys = many_key if many_key == one_key else f"{many_key} → {one_key}"
+        style = "solid" if rel.required else "dashed"
+        head = "none" if one_to_one else "normal"
+        lines.append(
+            f"  {quoted(many)} -> {quoted(one)} [label={quoted(keys)}, style={style}, arrowhead={head}];"
+        )
+    lines.append("}")
+    return "\n".join(lines)

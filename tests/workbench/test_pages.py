@@ -1,0 +1,253 @@
+"""The workbench and audit pages with Streamlit's AppTest: who sees them, the
+audit filters and record detail, the SQL preview, the join graph, and the
+suggestion flow (diff, validation, accuracy change, save)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from eval.benchmark import load_benchmark
+from nlq.audit import AuditRecord, matching, open_audit, write_csv
+from nlq.pipeline import DEMO_SEMANTIC, Pipeline
+from nlq.proposal import DEV_BENCHMARK
+from semantic_layer.edit import copy_layer
+from semantic_layer.query import Filter, SemanticQuery, TimeRange
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+SEMANTIC_PAGE = "nlq/ui/pages/semantic.py"
+AUDIT_PAGE = "nlq/ui/pages/audit.py"
+RECORDS = [
+    AuditRecord(question="上个月的客单", status="clarify", user="chen.jie", role="analyst"),
+    AuditRecord(question="上个月的客单", status="clarify", user="sun.li", role="marketing"),
+    AuditRecord(
+        question="上个月的GMV",
+        status="answered",
+        user="chen.jie",
+        role="analyst",
+        interpretation="理解为：上个月，成交额",
+        sql=["SELECT SUM(amount) FROM order_items"],
+        rows=1,
+        duration_ms=12.5,
+    ),
+    AuditRecord(
+        question="上个月的毛利",
+        status="refused",
+        user="sun.li",
+        role="marketing",
+        error="marketing may not see gross_margin",
+    ),
+]
+
+
+@pytest.fixture()
+def layer(tmp_path: Path) -> Path:
+    return copy_layer(DEMO_SEMANTIC, tmp_path / "layer")
+
+
+@pytest.fixture()
+def app(
+    warehouse_path: Path, layer: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AppTest]:
+    audit = tmp_path / "audit.sqlite"
+    log = open_audit(audit)
+    for record in RECORDS:
+        log.append(record)
+    log.close()
+    # A small benchmark for the page's flow: the dev benchmark's 客单价 question, the
+    # same question as users asked it (its gold from the benchmark), and one more.
+    items = load_benchmark(DEV_BENCHMARK)
+    gold = next(i for i in items if i.question == "上个月的客单价")
+    asked = gold.model_copy(update={"id": "wb-1", "question": "上个月的客单"})
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text(
+        "".join(i.model_dump_json(exclude_none=True) + "\n" for i in [gold, asked, items[0]]),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("NLQ_DB", str(warehouse_path))
+    monkeypatch.setenv("NLQ_SEMANTIC", str(layer))
+    monkeypatch.setenv("NLQ_AUDIT_URL", str(audit))
+    monkeypatch.setenv("NLQ_FEEDBACK", str(tmp_path / "feedback.jsonl"))
+    monkeypatch.setenv("NLQ_BENCHMARK", str(bench))
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    assert not at.exception
+    yield at
+
+
+def as_role(at: AppTest, role: str) -> AppTest:
+    at.selectbox(key="nlq_role").set_value(role).run()
+    assert not at.exception
+    return at
+
+
+def frame(at: AppTest, column: str) -> pd.DataFrame:
+    """The table shown with this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("role", ["marketing", "east_manager"])
+def test_other_roles_see_neither_page(app: AppTest, role: str) -> None:
+    as_role(app, role)
+    for page in (SEMANTIC_PAGE, AUDIT_PAGE):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app.switch_page(page)
+
+
+def test_an_analyst_sees_the_semantic_layer_but_not_the_audit(app: AppTest) -> None:
+    as_role(app, "analyst")
+    with pytest.raises(ValueError):
+        app.switch_page(AUDIT_PAGE)
+    open_page(app, SEMANTIC_PAGE)
+    assert app.title[0].value == "语义层工作台"
+    # The role chosen on the chat page still holds here.
+    assert "以角色“analyst”编译" in " ".join(c.value for c in app.caption)
+
+
+def test_the_audit_page_filters_shows_a_record_and_exports(app: AppTest) -> None:
+    as_role(app, "admin")
+    open_page(app, AUDIT_PAGE)
+    assert app.title[0].value == "审计日志"
+    table = app.dataframe[0].value
+    assert len(table) == len(RECORDS)
+    assert table["问题"].tolist() == [r.question for r in reversed(RECORDS)]  # newest first
+    app.selectbox(key="audit_user").set_value("sun.li").run()
+    assert app.dataframe[0].value["问题"].tolist() == ["上个月的毛利", "上个月的客单"]
+    app.selectbox(key="audit_status").set_value("refused").run()
+    assert app.dataframe[0].value["问题"].tolist() == ["上个月的毛利"]
+    # The detail of the one record left: its error, in full.
+    assert "gross_margin" in app.error[0].value
+    app.selectbox(key="audit_user").set_value("*").run()
+    app.selectbox(key="audit_status").set_value("*").run()
+    app.text_input(key="audit_search").set_value("sum(amount)").run()
+    assert app.dataframe[0].value["问题"].tolist() == ["上个月的GMV"]
+    assert [c.value for c in app.code] == ["SELECT SUM(amount) FROM order_items"]
+    assert "理解为：上个月，成交额" in [t.value for t in app.text]
+    assert [m.value for m in app.metric] == ["1", "12.5", "answered"]
+    assert len(app.get("download_button")) == 1
+
+
+def test_the_exported_csv_holds_the_filtered_records(tmp_path: Path) -> None:
+    log = open_audit(tmp_path / "audit.sqlite")
+    for record in RECORDS:
+        log.append(record)
+    shown = matching(log.recent(10), role="marketing", text="毛利")
+    log.close()
+    out = io.StringIO()
+    assert write_csv(shown, out) == 1
+    header, row = out.getvalue().strip().splitlines()
+    assert header.startswith("id,time,user,role,kind,question,status")
+    assert ",sun.li,marketing,question,上个月的毛利,refused," in row
+
+
+def test_the_semantic_page_browses_previews_and_draws_the_join_graph(
+    app: AppTest, warehouse_path: Path, layer: Path
+) -> None:
+    open_page(app, SEMANTIC_PAGE)
+    metrics, dimensions, models = (d.value for d in app.dataframe[:3])
+    gmv = metrics.set_index("名称").loc["gmv"]
+    assert gmv["名称（中文）"] == "成交额" and "已支付订单" in gmv["口径"] and "流水" in gmv["同义词"]
+    channel = dimensions.set_index("名称").loc["channel"]
+    assert "天猫" in channel["取值"] and "平台" in channel["同义词"]
+    assert "order_items" in models["名称"].tolist()
+    spec = app.get("graphviz_chart")[0].proto.spec  # type: ignore[attr-defined]
+    assert (
+        '"order_items" -> "orders"' in spec and '"orders" -> "campaigns"' in spec and "style=dashed" in spec
+    )
+
+    app.selectbox(key="wb_metric").set_value("gmv").run()
+    app.multiselect(key="wb_by").set_value(["channel"]).run()
+    app.date_input(key="wb_period").set_value((dt.date(2026, 5, 1), dt.date(2026, 5, 31))).run()
+    app.selectbox(key="wb_filter_on").set_value("channel").run()
+    app.multiselect(key="wb_filter_values").set_value(["天猫", "京东"]).run()
+    assert not app.exception
+    expected, _ = Pipeline(db=warehouse_path, semantic=layer).run(
+        SemanticQuery(
+            metrics=["gmv"],
+            dimensions=["channel"],
+            time_range=TimeRange(start=dt.date(2026, 5, 1), end=dt.date(2026, 5, 31)),
+            filters=[Filter(dimension="channel", values=["天猫", "京东"])],
+            limit=100,
+        )
+    )
+    assert [c.value for c in app.code] == [expected.sql]
+    preview = frame(app, "gmv")
+    assert sorted(preview["channel"].tolist()) == ["京东", "天猫"]
+    assert preview.values.tolist() == expected.rows
+
+
+def test_a_suggestion_is_tried_on_a_copy_and_saved(app: AppTest, layer: Path) -> None:
+    open_page(app, SEMANTIC_PAGE)
+    suggestions = frame(app, "未识别的词")
+    assert suggestions.iloc[0]["未识别的词"] == "客单" and suggestions.iloc[0]["次数"] == 2
+    assert "“客单”接近“客单价”" in suggestions.iloc[0]["建议修改"]
+    before = (layer / "metrics.yaml").read_text(encoding="utf-8")
+    app.button(key="wb_try").click().run()
+    assert not app.exception, app.exception
+    # Nothing written to the real files yet.
+    assert (layer / "metrics.yaml").read_text(encoding="utf-8") == before
+    diff = next(c.value for c in app.code if c.language == "diff")
+    assert (
+        "+    synonyms: [人均消费, 人均成交额, ARPPU, spend per buyer, average spend per customer, 客单]"
+        in diff
+    )
+    assert "语义层校验通过。" in [s.value for s in app.success]
+    accuracy = next(m for m in app.metric if m.label == "开发基准准确率")
+    assert accuracy.value == "100.0%" and accuracy.delta == "+33.3 pt"
+    lines = [m.value for m in app.markdown]
+    assert "修复的问题（1）：wb-1" in lines and "变差的问题（0）：-" in lines
+    asked = frame(app, "status_after")
+    assert asked[["status_before", "status_after"]].values.tolist() == [["clarify", "answered"]]
+
+    app.button(key="wb_save").click().run()
+    assert not app.exception, app.exception
+    saved = (layer / "metrics.yaml").read_text(encoding="utf-8")
+    assert saved != before and "average spend per customer, 客单]" in saved
+    assert any("已保存：metrics.yaml" in s.value for s in app.success)
+    # The saved layer is the one used now: the word links, so the suggestion is gone.
+    app.run()
+    assert not app.exception
+    assert [i.value for i in app.info] == ["没有未回答的问题。"]
+
+
+def test_a_manual_value_alias_goes_through_the_same_checks(app: AppTest, layer: Path) -> None:
+    open_page(app, SEMANTIC_PAGE)
+    app.selectbox(key="wb_manual_kind").set_value("value_alias").run()
+    app.selectbox(key="wb_manual_target").set_value("channel").run()
+    app.selectbox(key="wb_manual_value").set_value("京东").run()
+    app.text_input(key="wb_manual_word").set_value("狗东").run()
+    app.button(key="wb_try_manual").click().run()
+    assert not app.exception, app.exception
+    diff = next(c.value for c in app.code if c.language == "diff")
+    assert "+          京东: [JD, JD.com, 京东商城, Jingdong, 狗东]" in diff
+    accuracy = next(m for m in app.metric if m.label == "开发基准准确率")
+    assert accuracy.delta == "+0.0 pt"
+    assert "狗东" not in (layer / "models.yaml").read_text(encoding="utf-8")
+    app.button(key="wb_discard").click().run()
+    assert not [c for c in app.code if c.language == "diff"]
+
+
+@pytest.mark.parametrize("page", [SEMANTIC_PAGE, AUDIT_PAGE])
+def test_a_page_run_without_the_role_refuses_in_the_users_language(app: AppTest, page: str) -> None:
+    root = APP.parent
+    at = AppTest.from_file(str(root / page), default_timeout=60)
+    at.session_state["nlq_role"] = "marketing"
+    at.session_state["nlq_ui_language"] = "en"
+    at.run()
+    assert not at.exception and not at.title
+    assert [e.value for e in at.error] == [
+        "The role 'marketing' may not see this page (it needs: "
+        + ("admin, analyst" if page == SEMANTIC_PAGE else "admin")
+        + ")."
+    ]
