@@ -689,9 +689,11 @@ class Compiler:
         metric = leaf.metric
         assert isinstance(metric, PerEntityMetric)
         entity = canonical(metric.entity, leaf.home.name, self.source_dialect)
+        measured = self._measure_value(leaf)
+        aggregate = self._aggregate(leaf.measure, measured, condition)
         per_entity = plan.relation(self.layer).select(
             *[value.copy().as_(name) for name, value in keys],
-            self._aggregate(leaf.measure, self._measure_value(leaf), condition).as_("entity_value"),
+            self._without_needless_distinct(plan, aggregate, measured).as_("entity_value"),
         )
         if where:
             per_entity = per_entity.where(exp.and_(*where))
