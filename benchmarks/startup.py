@@ -27,34 +27,24 @@ def cli_first_answer(db: Path, *, repeats: int = 5) -> list[float]:
 
 
 UI_QUESTION = "上个月各渠道的GMV"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def ui_first_answer(db: Path, *, repeats: int = 3) -> list[float]:
     """`streamlit run app.py` started, then a browser that is already open loads the
     page and asks: seconds from the server process start to the chart drawn."""
     import os
-    import socket
-    import urllib.request
 
     from playwright.sync_api import sync_playwright
+
+    # The browser test's way of driving Debian's chromium, so both measure the same thing.
+    from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_up
 
     root = Path(__file__).resolve().parents[1]
     seconds: list[float] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for _ in range(repeats):
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
+            port = free_port()
             env = dict(os.environ, NLQ_DB=str(db))
             command = [
                 sys.executable, "-m", "streamlit", "run", str(root / "app.py"),
@@ -67,13 +57,8 @@ def ui_first_answer(db: Path, *, repeats: int = 3) -> list[float]:
             )
             try:
                 url = f"http://127.0.0.1:{port}"
-                while True:
-                    try:
-                        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                            if response.status == 200:
-                                break
-                    except OSError:
-                        time.sleep(0.1)
+                if not wait_until_up(url, server):
+                    raise RuntimeError("streamlit did not start")
                 page = browser.new_page()
                 page.goto(url)
                 box = page.get_by_test_id("stChatInputTextArea")

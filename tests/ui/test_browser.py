@@ -44,6 +44,20 @@ def free_port() -> int:
         return port
 
 
+def wait_until_up(url: str, server: subprocess.Popen[bytes], timeout_s: float = 120) -> bool:
+    """True once the Streamlit server at `url` answers its health check; False if
+    it exits or the time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while server.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 @pytest.fixture(scope="module")
 def app_url(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
@@ -69,17 +83,7 @@ def app_url(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                assert server.poll() is None, logs.read_text()
-                assert time.monotonic() < deadline, "streamlit did not start: " + logs.read_text()
-                time.sleep(0.3)
+            assert wait_until_up(url, server), "streamlit did not start: " + logs.read_text()
             yield url
         finally:
             server.terminate()
