@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -98,6 +99,16 @@ class QueryResult:
     rows: list[list[Any]]
     truncated: bool = False
     column_types: list[str] = field(default_factory=list)
+
+    @classmethod
+    def capped(
+        cls, columns: list[str], rows: Sequence[Sequence[Any]], max_rows: int | None, types: list[str]
+    ) -> QueryResult:
+        """At most `max_rows` rows out of up to one more fetched: the extra row only
+        tells that the cap cut the result."""
+        truncated = max_rows is not None and len(rows) > max_rows
+        kept = rows[:max_rows] if truncated else rows
+        return cls(columns, [list(r) for r in kept], truncated, types)
 
     def json_rows(self) -> list[list[Any]]:
         """Rows with values as JSON numbers, strings or null (dates as ISO strings)."""

@@ -61,9 +61,7 @@ class DuckDBConnector:
                 if timer:
                     timer.cancel()
                 cursor.close()
-        truncated = max_rows is not None and len(rows) > max_rows
-        rows = rows[:max_rows] if truncated else rows
-        return QueryResult(columns, [list(r) for r in rows], truncated, types)
+        return QueryResult.capped(columns, rows, max_rows, types)
 
     def tables(self) -> dict[str, dict[str, str]]:
         return {t.name: t.columns for t in self.table_info()}

@@ -122,9 +122,7 @@ class MySQLConnector(ServerVersioning):
                 raise translate(error, self.url, timeout_s) from error
         columns = [d[0] for d in description]
         types = [str(d[1]) for d in description]
-        truncated = max_rows is not None and len(rows) > max_rows
-        rows = rows[:max_rows] if truncated else rows
-        return QueryResult(columns, [list(r) for r in rows], truncated, types)
+        return QueryResult.capped(columns, rows, max_rows, types)
 
     def tables(self) -> dict[str, dict[str, str]]:
         return {t.name: t.columns for t in self.table_info()}

@@ -104,9 +104,7 @@ class PostgresConnector(ServerVersioning):
                 raise translate(error, self.url, timeout_s) from error
         columns = [d.name for d in description]
         types = [str(d.type_code) for d in description]
-        truncated = max_rows is not None and len(rows) > max_rows
-        rows = rows[:max_rows] if truncated else rows
-        return QueryResult(columns, [list(r) for r in rows], truncated, types)
+        return QueryResult.capped(columns, rows, max_rows, types)
 
     def _recover(self) -> None:
         try:
