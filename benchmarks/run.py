@@ -140,19 +140,25 @@ def _end_to_end(warehouses: dict[float, Path], repeats: int) -> str:
     verdict = ""
     for scale, db in sorted(warehouses.items()):
         timings = engine_ratio.measure(BENCHMARK, db, repeats=repeats)
-        ratios = [t.ratio for t in timings]
+        first = [t.first_ratio for t in timings]
+        again = [t.again_ratio for t in timings]
         rows.append(
             [
                 f"{scale:g}",
                 len(timings),
-                " / ".join(spread_cells([statistics.median(t.end_to_end_ms) for t in timings])),
+                " / ".join(spread_cells([statistics.median(t.first_ms) for t in timings])),
+                " / ".join(spread_cells([statistics.median(t.again_ms) for t in timings])),
                 " / ".join(spread_cells([statistics.median(t.gold_ms) for t in timings])),
-                " / ".join(spread_cells(ratios, 2)),
+                " / ".join(spread_cells(first, 2)),
+                " / ".join(spread_cells(again, 2)),
+                " / ".join(spread_cells([t.execute_ratio for t in timings], 2)),
             ]
         )
         if scale == max(warehouses):
-            median = statistics.median(ratios)
-            verdict = f"Target at scale {scale:g}: median ratio <= 1.2: {'met' if median <= 1.2 else 'MISSED'} ({median:.2f})."
+            verdict = (
+                f"Target at scale {scale:g}, median ratio <= 1.2: new question "
+                f"{_verdict(statistics.median(first))}, question asked again {_verdict(statistics.median(again))}."
+            )
             for t in sorted(timings, key=lambda t: -t.execute_ratio):
                 gold = statistics.median(t.gold_ms)
                 if t.execute_ratio > SLOW_RATIO and gold >= NOISE_MS:
@@ -178,17 +184,23 @@ def _end_to_end(warehouses: dict[float, Path], repeats: int) -> str:
         [
             "## 2. End to end against the hand-written gold SQL",
             "",
-            "Per question: the median over rounds of nlq's whole answer (understand, compile, guard, execute, "
-            "rows to JSON; result cache off) and of the gold SQL on the same connection; the ratio is "
-            "nlq / gold per question.",
+            "Per question and round, in one process: nlq's whole answer (understand, compile, guard, "
+            "execute, rows to JSON, audit record; no result cache) to the question as new (its kept reading "
+            "and plan dropped first), the same question asked again (reading and plan kept, the SQL runs "
+            "again), and the gold SQL on the same connection. Each figure is per question the median over "
+            "rounds; a ratio is nlq / gold per question; the engine ratio compares nlq's SQL alone with the "
+            "gold SQL.",
             "",
             table(
                 [
                     "scale",
                     "questions",
-                    "nlq answer p50 / p95 / max",
-                    "gold SQL p50 / p95 / max",
-                    "ratio p50 / p95 / max",
+                    "new question p50 / p95 / max",
+                    "asked again",
+                    "gold SQL",
+                    "ratio, new question",
+                    "ratio, asked again",
+                    "engine ratio",
                 ],
                 rows,
             ),
@@ -198,6 +210,10 @@ def _end_to_end(warehouses: dict[float, Path], repeats: int) -> str:
             slow,
         ]
     )
+
+
+def _verdict(median: float) -> str:
+    return f"{'met' if median <= 1.2 else 'MISSED'} ({median:.2f})"
 
 
 def _cache(db: Path) -> str:

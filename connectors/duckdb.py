@@ -17,6 +17,7 @@ from connectors.base import (
     query_failed,
     timeout_error,
 )
+from connectors.watchdog import Watchdog
 
 
 class DuckDBConnector:
@@ -39,27 +40,24 @@ class DuckDBConnector:
                 kind="unreachable",
             ) from exc
         self._lock = threading.Lock()
+        self._watchdog = Watchdog()
 
     def execute(
         self, sql: str, *, max_rows: int | None = None, timeout_s: float | None = None
     ) -> QueryResult:
         with self._lock:
             cursor = self._con.cursor()
-            timer = threading.Timer(timeout_s, cursor.interrupt) if timeout_s else None
             try:
-                if timer:
-                    timer.start()
-                cursor.execute(sql)
-                columns = [d[0] for d in cursor.description or []]
-                types = [str(d[1]) for d in cursor.description or []]
-                rows = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()
+                with self._watchdog.watch(timeout_s, cursor.interrupt):
+                    cursor.execute(sql)
+                    columns = [d[0] for d in cursor.description or []]
+                    types = [str(d[1]) for d in cursor.description or []]
+                    rows = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()
             except duckdb.InterruptException as exc:
                 raise timeout_error(timeout_s) from exc
             except duckdb.Error as exc:
                 raise query_failed(str(exc)) from exc
             finally:
-                if timer:
-                    timer.cancel()
                 cursor.close()
         return QueryResult.capped(columns, rows, max_rows, types)
 

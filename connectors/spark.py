@@ -27,6 +27,7 @@ from connectors.base import (
     timeout_error,
     unreachable,
 )
+from connectors.watchdog import Watchdog
 
 ENGINE = "Spark"
 DEFAULT_WAREHOUSE = Path("data/spark")
@@ -100,6 +101,7 @@ class SparkConnector(ServerVersioning):
                     kind="missing",
                 )
         self._lock = threading.Lock()
+        self._watchdog = Watchdog()
         self.spark = spark_session(self.master)
         self._views: list[str] = []
         if self.warehouse is not None:
@@ -114,23 +116,20 @@ class SparkConnector(ServerVersioning):
         ensure_read_only(sql, self.dialect)
         with self._lock:
             start, cancel, done = self._cancellation(f"nlq-{uuid.uuid4().hex}")
-            timer = threading.Timer(timeout_s, cancel) if timeout_s else None
+            watch = None
             try:
                 start()
-                if timer:
-                    timer.start()
-                frame = self.spark.sql(sql)
-                if max_rows is not None:
-                    frame = frame.limit(max_rows + 1)
-                table = frame.toArrow()
+                with self._watchdog.watch(timeout_s, cancel) as watch:
+                    frame = self.spark.sql(sql)
+                    if max_rows is not None:
+                        frame = frame.limit(max_rows + 1)
+                    table = frame.toArrow()
             except Exception as error:  # Py4J and Spark Connect raise many types
-                cancelled = timer is not None and not timer.is_alive()
+                cancelled = watch is not None and watch.fired
                 if cancelled or "cancelled" in str(error).lower():
                     raise timeout_error(timeout_s) from error
                 raise query_failed(_spark_message(error)) from error
             finally:
-                if timer:
-                    timer.cancel()
                 done()
         return QueryResult.from_arrow(table, max_rows)
 

@@ -20,11 +20,12 @@ from nlq.answer import AnswerBlock, AskResult, Chart
 from nlq.audit import AuditError, AuditLog, AuditRecord, Kind, open_audit
 from nlq.language import Language, language_of
 from nlq.lexicon import Lexicon
+from nlq.plan_cache import PlanCache
 from nlq.result_cache import SHARED, CacheKey, ResultCache
 from semantic_layer.compiler import CompiledQuery, Compiler
 from semantic_layer.errors import AccessDenied, QueryError
 from semantic_layer.expressions import canonical
-from semantic_layer.guard import guard, guard_sql
+from semantic_layer.guard import cap, guard_sql
 from semantic_layer.loader import load_cached
 from semantic_layer.model import SemanticLayer
 from semantic_layer.query import Filter, SemanticQuery
@@ -101,6 +102,7 @@ class Pipeline:
         self.db = ensure_demo(db)
         self.connector: Connector = open_connector(self.db)
         self.compiler = Compiler(self.layer, role=role, attributes=attributes, dialect=self.connector.dialect)
+        self.plans = PlanCache()
         self.audit: AuditLog = (
             audit if audit is not None and not isinstance(audit, str | Path) else open_audit(audit)
         )
@@ -115,18 +117,31 @@ class Pipeline:
         other.compiler = Compiler(
             self.layer, role=role, attributes=attributes, dialect=self.connector.dialect
         )
+        other.plans = PlanCache()  # a plan carries its role's policies
         return other
+
+    def forget(self) -> None:
+        """Drops what this pipeline keeps of earlier questions: their readings and
+        plans (benchmarks measure a question's first answer with it). Rows are the
+        result cache's, which the data version keeps fresh."""
+        self.plans.clear()
+        if "understander" in self.__dict__:
+            self.understander.forget()
 
     # -- semantic queries ------------------------------------------------------------------
     def compile(self, query: SemanticQuery) -> CompiledQuery:
         return self.compiler.compile(query)
 
     def sql_for(self, query: SemanticQuery) -> str:
-        """The guarded SQL text of a semantic query, as it would run."""
+        """The guarded SQL text of a semantic query, as it would run (kept: see PlanCache)."""
+        return self.plans.sql(query, self.guarded_sql)
+
+    def guarded_sql(self, query: SemanticQuery) -> str:
+        """The query compiled, capped and guarded afresh."""
         compiled = self.compile(query)
-        checked = guard(compiled.expression, tables=self.tables, max_rows=MAX_ROWS + 1)
-        sql = checked.sql(dialect=compiled.dialect)
-        # Again on the text that will run: what the generator wrote is what is checked.
+        sql = cap(compiled.expression, MAX_ROWS + 1).sql(dialect=compiled.dialect, copy=False)
+        # The guard reads the text that will run, parsed afresh: what the generator wrote
+        # is what is checked (checking the tree before generating as well cost as much again).
         guard_sql(sql, dialect=compiled.dialect, tables=self.tables, max_rows=MAX_ROWS + 1)
         return sql
 

@@ -13,7 +13,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache, partial
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -32,6 +32,8 @@ PROFILE_DIMENSIONS = ["gender", "age_group", "city_tier", "member_level"]
 HOT_METRIC = "units_sold"
 PROFILE_METRIC = "buyers"
 LISTING_ROWS = 100
+# Questions whose reading is kept (see Understander.understand).
+READINGS_KEPT = 2048
 PRICE_WORDS = re.compile(r"贵|便宜|expensive|cheap|pric")
 SALES_WORDS = re.compile(r"卖|销售|业绩|生意|消费|花了多少|sales|sold|sell|revenue|spend|spent|spending")
 HOT_PHRASE = re.compile(
@@ -236,6 +238,7 @@ class Understander:
             "用户画像",
         ]
         self.linker = Linker(lexicon, cue_words)
+        self._first_reading = lru_cache(maxsize=READINGS_KEPT)(partial(self.read, previous=None))
 
     # -- entry point ---------------------------------------------------------------------
     def understand(
@@ -243,6 +246,18 @@ class Understander:
     ) -> Understanding:
         """`previous` is the last answered question of a conversation: a follow-up
         ("那上个月呢", "只看天猫", "换成销售额") changes it instead of starting anew."""
+        if previous is not None:
+            return self.read(question, as_of, previous)
+        # A question that opens a conversation reads the same every time it is asked on
+        # the same day: read once, handed out as copies (callers adjust their steps).
+        return self._first_reading(question, as_of).model_copy(deep=True)
+
+    def forget(self) -> None:
+        """Drops the kept readings (benchmarks measure a first reading with it)."""
+        self._first_reading.cache_clear()
+
+    def read(self, question: str, as_of: dt.date, previous: Understanding | None) -> Understanding:
+        """The question read afresh, whether or not it was read before."""
         language = language_of(question)
         verdict = screen(question, language)
         if verdict is not None:

@@ -160,13 +160,14 @@ class FactPlan:
                 self.joins.append(edge)
 
     def relation(self, layer: SemanticLayer) -> exp.Select:
-        select = exp.select().from_(model_table(self.home, self.home.name, self.dialect))
+        select = exp.select().from_(model_table(self.home, self.home.name, self.dialect), copy=False)
         for edge in self.joins:
             target = layer.model(edge.target)
             assert target is not None
             on = exp.column(edge.target_key, edge.target).eq(exp.column(edge.source_key, edge.source))
-            kind = "inner" if edge.always_matches else "left"
-            select = select.join(model_table(target, edge.target, self.dialect), on=on, join_type=kind)
+            side = {"kind": "INNER"} if edge.always_matches else {"side": "LEFT"}
+            join = exp.Join(this=model_table(target, edge.target, self.dialect), on=on, **side)
+            select = select.join(join, copy=False)
         return select
 
 
@@ -215,7 +216,7 @@ class Compiler:
 
         final, columns = self._final(query, source, dim_names, periods)
         for name, select in ctes:
-            final = final.with_(name, as_=select)
+            final = final.with_(_alias(name), as_=select, copy=False)
         tree = for_engine(self.policy.apply(final, self.source_dialect), self.dialect)
         return CompiledQuery(tree, self.dialect, columns)
 
@@ -238,26 +239,28 @@ class Compiler:
                 where += self._range(
                     time, time_expr, Period("", query.time_range.start, query.time_range.end)
                 )
-        select = plan.relation(self.layer).select(*[value.copy().as_(name) for name, value in keys])
+        select = plan.relation(self.layer).select(*_aliased(keys), copy=False)
         placed = self._place(plan, where)
-        if placed:
-            select = select.where(exp.and_(*placed) if len(placed) > 1 else placed[0])
+        select = _where(select, placed)
         # DISTINCT rather than GROUP BY: a listing may show a masked column, which
         # the policy lets no query group, filter or sort on.
-        select = select.distinct()
+        select = select.distinct(copy=False)
         columns = [
             OutputColumn(name, "dimension", self._dimension_label(ref))
             for ref, (name, _) in zip(query.dimensions, keys, strict=True)
         ]
         masked = {name for name, value in keys if columns_of(value) & self.policy.masked()}
         final = self._order(
-            exp.select(*[exp.column(name) for name, _ in keys]).from_("listing"),
+            exp.select(*[exp.column(name) for name, _ in keys], copy=False).from_(
+                exp.table_("listing"), copy=False
+            ),
             query,
             columns,
             unsorted=masked,
         )
         tree = for_engine(
-            self.policy.apply(final.with_("listing", as_=select), self.source_dialect), self.dialect
+            self.policy.apply(final.with_(_alias("listing"), as_=select, copy=False), self.source_dialect),
+            self.dialect,
         )
         return CompiledQuery(tree, self.dialect, columns)
 
@@ -546,19 +549,24 @@ class Compiler:
         aliases = {e.target: f"{e.target}_1" for e in path}
         child = self.layer.model(edge.target)
         assert child is not None
-        select = exp.select("1").from_(model_table(child, aliases[edge.target], self.source_dialect))
+        select = exp.select(exp.Literal.number(1), copy=False).from_(
+            model_table(child, aliases[edge.target], self.source_dialect), copy=False
+        )
         for step in path[1:]:
             target = self.layer.model(step.target)
             assert target is not None
             on = exp.column(step.target_key, aliases[step.target]).eq(
                 exp.column(step.source_key, aliases[step.source])
             )
-            select = select.join(model_table(target, aliases[step.target], self.source_dialect), on=on)
+            select = select.join(
+                exp.Join(this=model_table(target, aliases[step.target], self.source_dialect), on=on),
+                copy=False,
+            )
         correlation = exp.column(edge.target_key, aliases[edge.target]).eq(
             exp.column(edge.source_key, edge.source)
         )
         inner = [rename_models(p.copy(), aliases) for p in predicates]
-        return exp.Exists(this=select.where(exp.and_(correlation, *inner)))
+        return exp.Exists(this=_where(select, [correlation, *inner]))
 
     # -- facts -----------------------------------------------------------------------
     def _fact(self, home: Model, leaves: list[Leaf], query: SemanticQuery, period: Period) -> exp.Select:
@@ -593,19 +601,17 @@ class Compiler:
         if isinstance(lead.metric, SemiAdditiveMetric):
             return self._semi_additive_fact(plan, lead, keys, where, time_expr, query.time_grain, period)
 
-        projections = [value.copy().as_(name) for name, value in keys]
+        projections = _aliased(keys)
         for leaf in leaves:
             value = self._measure_value(leaf)
             aggregate = self._aggregate(leaf.measure, value, residual_placed.get(leaf.name))
             projections.append(
-                self._without_needless_distinct(plan, aggregate, value).as_(leaf.name + period.suffix)
+                self._without_needless_distinct(plan, aggregate, value).as_(
+                    leaf.name + period.suffix, copy=False
+                )
             )
-        select = plan.relation(self.layer).select(*projections)
-        if where:
-            select = select.where(exp.and_(*where) if len(where) > 1 else where[0])
-        if keys:
-            select = select.group_by(*[value.copy() for _, value in keys])
-        return select
+        select = _where(plan.relation(self.layer).select(*projections, copy=False), where)
+        return _group_by(select, [value.copy() for _, value in keys])
 
     def _forward_path(self, home: str, target: str, leaf: Leaf) -> list[Edge]:
         path = self.graph.path(home, target, forward_only=True)
@@ -634,7 +640,7 @@ class Compiler:
     def _split_conditions(leaves: list[Leaf]) -> tuple[list[exp.Expr], dict[str, list[exp.Expr]]]:
         """Conditions every metric of the fact shares go to WHERE; the rest become
         CASE WHEN inside each aggregate."""
-        keyed = [{c.sql(): c for c in leaf.conditions} for leaf in leaves]
+        keyed = [{c: c for c in leaf.conditions} for leaf in leaves]  # equal trees hash alike
         shared = set(keyed[0]).intersection(*keyed[1:]) if keyed else set()
         common = [keyed[0][k] for k in keyed[0] if k in shared]
         residual = {
@@ -692,12 +698,12 @@ class Compiler:
         measured = self._measure_value(leaf)
         aggregate = self._aggregate(leaf.measure, measured, condition)
         per_entity = plan.relation(self.layer).select(
-            *[value.copy().as_(name) for name, value in keys],
-            self._without_needless_distinct(plan, aggregate, measured).as_("entity_value"),
+            *_aliased(keys),
+            self._without_needless_distinct(plan, aggregate, measured).as_("entity_value", copy=False),
+            copy=False,
         )
-        if where:
-            per_entity = per_entity.where(exp.and_(*where))
-        per_entity = per_entity.group_by(*[value.copy() for _, value in keys], entity)
+        per_entity = _where(per_entity, where)
+        per_entity = _group_by(per_entity, [*[value.copy() for _, value in keys], entity])
         value = exp.column("entity_value")
 
         def entities_reaching(threshold: int) -> exp.Expr:
@@ -709,11 +715,13 @@ class Compiler:
             )
 
         share = safe_ratio(entities_reaching(metric.at_least), entities_reaching(1))
-        outer = exp.select(*[exp.column(name) for name, _ in keys], share.as_(leaf.name + period.suffix))
-        outer = outer.from_(per_entity.subquery("per_entity"))
-        if keys:
-            outer = outer.group_by(*[exp.column(name) for name, _ in keys])
-        return outer
+        outer = exp.select(
+            *[exp.column(name) for name, _ in keys],
+            share.as_(leaf.name + period.suffix, copy=False),
+            copy=False,
+        )
+        outer = outer.from_(per_entity.subquery("per_entity", copy=False), copy=False)
+        return _group_by(outer, [exp.column(name) for name, _ in keys])
 
     def _semi_additive_fact(
         self,
@@ -728,23 +736,24 @@ class Compiler:
         # The latest snapshot of each time bucket, as a grouped subquery rather than a
         # MAX() OVER window: MariaDB computes that window in quadratic time. A snapshot
         # time that is the latest of some bucket is the latest of its own bucket.
-        latest = plan.relation(self.layer).select(exp.Max(this=time_expr.copy()))
-        if where:
-            latest = latest.where(exp.and_(*[w.copy() for w in where]))
+        latest = plan.relation(self.layer).select(exp.Max(this=time_expr.copy()), copy=False)
+        latest = _where(latest, [w.copy() for w in where])
         if grain:
-            latest = latest.group_by(self._bucket(time_expr, grain, period))
+            latest = _group_by(latest, [self._bucket(time_expr, grain, period)])
         rows = plan.relation(self.layer).select(
-            *[value.copy().as_(name) for name, value in keys],
-            (self._measure_value(leaf) or exp.Literal.number(1)).as_("snapshot_value"),
+            *_aliased(keys),
+            (self._measure_value(leaf) or exp.Literal.number(1)).as_("snapshot_value", copy=False),
+            copy=False,
         )
-        rows = rows.where(exp.and_(*where, time_expr.copy().isin(query=latest)))
+        rows = _where(rows, [*where, time_expr.copy().isin(query=latest, copy=False)])
         outer = exp.select(
             *[exp.column(name) for name, _ in keys],
-            self._aggregate(leaf.measure, exp.column("snapshot_value"), None).as_(leaf.name + period.suffix),
-        ).from_(rows.subquery("snapshots"))
-        if keys:
-            outer = outer.group_by(*[exp.column(name) for name, _ in keys])
-        return outer
+            self._aggregate(leaf.measure, exp.column("snapshot_value"), None).as_(
+                leaf.name + period.suffix, copy=False
+            ),
+            copy=False,
+        ).from_(rows.subquery("snapshots", copy=False), copy=False)
+        return _group_by(outer, [exp.column(name) for name, _ in keys])
 
     # -- combining and the final select ------------------------------------------------------
     def _combine(self, parts: list[tuple[str, exp.Select, list[str]]], names: list[str]) -> exp.Select:
@@ -754,19 +763,19 @@ class Compiler:
             projections: list[exp.Expr] = [exp.column(n) for n in names]
             for column in values:
                 projections.append(exp.column(column) if column in columns else exp.null().as_(column))
-            branches.append(exp.select(*projections).from_(cte))
+            branches.append(exp.select(*projections, copy=False).from_(exp.table_(cte), copy=False))
         union: exp.Query = branches[0]
         for branch in branches[1:]:
-            union = exp.union(union, branch, distinct=False)
+            union = exp.union(union, branch, distinct=False, copy=False)
         combined = exp.select(
-            *[exp.column(n) for n in names], *[exp.Max(this=exp.column(v)).as_(v) for v in values]
+            *[exp.column(n) for n in names],
+            *[exp.Max(this=exp.column(v)).as_(v, copy=False) for v in values],
+            copy=False,
         )
         combined = combined.from_(
-            exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("facts")))
+            exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("facts"))), copy=False
         )
-        if names:
-            combined = combined.group_by(*[exp.column(n) for n in names])
-        return combined
+        return _group_by(combined, [exp.column(n) for n in names])
 
     def _metric_expr(self, name: str, suffix: str) -> exp.Expr:
         metric = self._metric(name)
@@ -856,7 +865,7 @@ class Compiler:
                 )
             )
 
-        select = exp.select(*projections).from_(source)
+        select = exp.select(*projections, copy=False).from_(exp.table_(source), copy=False)
         where: list[exp.Expr] = []
         if comparing:
             # Rows that exist only in the compared period are not part of the answer.
@@ -878,8 +887,7 @@ class Compiler:
                     this=self._metric_expr(condition.metric, ""), expression=exp.convert(condition.value)
                 )
             )
-        if where:
-            select = select.where(exp.and_(*where) if len(where) > 1 else where[0])
+        select = _where(select, where)
         if query.focus:
             select = self._focus(select, query, columns)
         return self._order(select, query, columns), columns
@@ -890,11 +898,8 @@ class Compiler:
             self._predicate(exp.column(self._output_name(flt.dimension)), flt, self._dimension(flt.dimension))
             for flt in query.focus
         ]
-        return (
-            exp.select(*[exp.column(c.name) for c in columns])
-            .from_(select.subquery("shares"))
-            .where(exp.and_(*conditions) if len(conditions) > 1 else conditions[0])
-        )
+        outer = exp.select(*[exp.column(c.name) for c in columns], copy=False)
+        return _where(outer.from_(select.subquery("shares", copy=False), copy=False), conditions)
 
     def _order(
         self,
@@ -922,9 +927,9 @@ class Compiler:
             if column.role == "dimension" and column.name not in ordered | unsorted:
                 order.append(exp.Ordered(this=exp.column(column.name), desc=False, nulls_first=False))
         if order:
-            select = select.order_by(*order)
+            select = select.order_by(*order, copy=False)
         if query.limit is not None:
-            select = select.limit(query.limit)
+            select = select.limit(exp.Literal.number(query.limit), copy=False)
         return select
 
     def _dimension_label(self, reference: str) -> Label:
@@ -939,3 +944,22 @@ class Compiler:
             if dimension is not None:
                 return dimension
         raise QueryError(f"unknown dimension: {reference}", f"未知维度：{reference}")
+
+
+# The builders below take expressions the compiler has just made and owns: copy=False
+# saves sqlglot copying the whole query again at every step (most of compile time).
+def _aliased(keys: list[tuple[str, exp.Expr]]) -> list[exp.Expr]:
+    return [value.copy().as_(name, copy=False) for name, value in keys]
+
+
+def _where(select: exp.Select, conditions: list[exp.Expr]) -> exp.Select:
+    # and_ copies the conditions: a metric's own filter serves both periods of a comparison.
+    return select.where(exp.and_(*conditions), copy=False) if conditions else select
+
+
+def _group_by(select: exp.Select, keys: list[exp.Expr]) -> exp.Select:
+    return select.group_by(*keys, copy=False) if keys else select
+
+
+def _alias(name: str) -> exp.TableAlias:
+    return exp.TableAlias(this=exp.to_identifier(name))

@@ -5,11 +5,15 @@ a bug in the compiler or a hostile layer file cannot write or leak."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from semantic_layer.errors import QueryError
+
+E = TypeVar("E", bound=exp.Expr)
 
 # Statement and clause types that change state or reach outside the database.
 FORBIDDEN_NODES: tuple[type[exp.Expr], ...] = tuple(
@@ -113,7 +117,7 @@ MAX_SQL_CHARS = 20_000
 
 def guard(tree: exp.Expr, *, tables: set[str], max_rows: int, system_tables: bool = False) -> exp.Query:
     """Raises UnsafeQuery, or returns the query with its row cap."""
-    return _cap(check(tree, tables=tables, system_tables=system_tables), max_rows)
+    return cap(check(tree, tables=tables, system_tables=system_tables), max_rows)
 
 
 def check(tree: exp.Expr, *, tables: set[str], system_tables: bool = False) -> exp.Query:
@@ -203,9 +207,12 @@ def _function_name(node: exp.Expr) -> str:
     return sql_name.lower()
 
 
-def _cap(tree: exp.Query, max_rows: int) -> exp.Query:
+def cap(tree: E, max_rows: int) -> E:
+    """The query with a LIMIT of at most max_rows (set on the tree itself)."""
+    if not isinstance(tree, exp.Query):
+        return tree  # not a query: the guard refuses it
     limit = tree.args.get("limit")
     expression = limit.expression if isinstance(limit, exp.Limit) else None
-    if isinstance(expression, exp.Literal) and expression.is_int and int(expression.this) <= max_rows:
-        return tree
-    return tree.limit(max_rows, copy=False)
+    if not (isinstance(expression, exp.Literal) and expression.is_int and int(expression.this) <= max_rows):
+        tree.limit(exp.Literal.number(max_rows), copy=False)
+    return tree

@@ -11,7 +11,7 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, build_scope
 
 from semantic_layer.errors import AccessDenied
-from semantic_layer.expressions import and_all, parse_snippet
+from semantic_layer.expressions import and_all, parse_snippet, table_reference
 from semantic_layer.graph import JoinGraph
 from semantic_layer.model import Model, Role, SemanticLayer
 
@@ -57,7 +57,7 @@ def tagged_model(table: exp.Table) -> str | None:
 def model_table(model: Model, alias: str, dialect: str, *, tag: bool = True) -> exp.Expr:
     """The relation of a model, tagged so that the policy pass can find it."""
     if model.table is not None:
-        relation: exp.Expr = exp.to_table(model.table, dialect=dialect).as_(alias)
+        relation: exp.Expr = table_reference(model.table, dialect).as_(alias, copy=False)
     else:
         assert model.sql is not None
         relation = exp.Subquery(

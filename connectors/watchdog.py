@@ -1,0 +1,63 @@
+"""Statement timeouts for engines that are interrupted from outside (DuckDB,
+Spark): one long-lived thread per connection calls the interrupt once a query
+passes its deadline. A threading.Timer per query started a thread each time,
+about 0.15 ms, a few percent of a fast query."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+
+@dataclass
+class Watch:
+    deadline: float
+    interrupt: Callable[[], None]
+    fired: bool = False
+
+
+class Watchdog:
+    def __init__(self, name: str = "nlq-query-watchdog") -> None:
+        self._name = name
+        self._wake = threading.Condition()
+        self._current: Watch | None = None
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def watch(self, timeout_s: float | None, interrupt: Callable[[], None]) -> Iterator[Watch | None]:
+        """Runs the block, calling `interrupt` if it still runs after timeout_s
+        seconds; the watch it yields tells whether it did. One block at a time (the
+        connector's lock sees to that)."""
+        if not timeout_s:
+            yield None
+            return
+        current = Watch(time.monotonic() + timeout_s, interrupt)
+        with self._wake:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+            self._current = current
+            self._wake.notify()
+        try:
+            yield current
+        finally:
+            with self._wake:
+                self._current = None
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                current = self._current
+                if current is None:
+                    self._wake.wait()
+                    continue
+                remaining = current.deadline - time.monotonic()
+                if remaining > 0:
+                    self._wake.wait(remaining)
+                    continue
+                current.fired = True
+                self._current = None
+                current.interrupt()

@@ -1,0 +1,65 @@
+"""The statement timeout's watchdog: it interrupts a query that runs past its
+deadline, and only that one."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from connectors import ConnectorError
+from connectors.duckdb import DuckDBConnector
+from connectors.watchdog import Watchdog
+
+SLOW = "SELECT COUNT(DISTINCT a.event_id + b.event_id) FROM events a, events b"
+
+
+def test_interrupts_a_block_past_its_deadline_once() -> None:
+    watchdog = Watchdog()
+    calls: list[float] = []
+    released = threading.Event()
+
+    def interrupt() -> None:
+        calls.append(time.monotonic())
+        released.set()
+
+    started = time.monotonic()
+    with watchdog.watch(0.2, interrupt) as watch:
+        assert released.wait(5)
+    time.sleep(0.3)
+    assert watch is not None and watch.fired
+    assert len(calls) == 1 and calls[0] - started >= 0.2
+
+
+def test_a_finished_block_is_never_interrupted() -> None:
+    watchdog = Watchdog()
+    calls: list[int] = []
+    for i in range(200):
+        with watchdog.watch(0.05, lambda i=i: calls.append(i)) as watch:
+            pass
+        assert watch is not None and not watch.fired
+    time.sleep(0.2)  # every deadline has passed by now
+    assert calls == []
+
+
+def test_no_timeout_no_watch() -> None:
+    with Watchdog().watch(None, lambda: pytest.fail("interrupted")) as watch:
+        assert watch is None
+
+
+def test_duckdb_query_interrupted_then_the_connection_serves_on(warehouse_path: Path) -> None:
+    connector = DuckDBConnector(warehouse_path)
+    try:
+        for _ in range(3):  # the deadlines of finished queries pass and touch no later query
+            assert connector.execute("SELECT COUNT(*) FROM campaigns", timeout_s=0.5).rows == [[13]]
+            time.sleep(0.6)
+        started = time.monotonic()
+        with pytest.raises(ConnectorError) as error:
+            connector.execute(SLOW, timeout_s=0.3)
+        assert error.value.kind == "timeout"
+        assert time.monotonic() - started < 10
+        assert connector.execute("SELECT COUNT(*) FROM campaigns", timeout_s=30).rows == [[13]]
+    finally:
+        connector.close()
