@@ -22,7 +22,7 @@ DEMO_ADDRESS ?= localhost
 demo: $(STAMP)
 	$(BIN)/nlq demo build
 	@echo "nlq chat UI: http://$(DEMO_ADDRESS):$(DEMO_PORT)  (Ctrl-C stops it)"
-	$(BIN)/streamlit run app.py --server.address $(DEMO_ADDRESS) --server.port $(DEMO_PORT)
+	$(BIN)/streamlit run serve.py --server.address $(DEMO_ADDRESS) --server.port $(DEMO_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

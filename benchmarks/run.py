@@ -251,7 +251,7 @@ def _startup(db: Path) -> str:
             "## 4. Process start to first answer",
             "",
             f'CLI: `nlq ask "{startup.QUESTION}" --format json` in a fresh process (imports, semantic layer, '
-            "value index from its cache file, jieba, query), 5 runs. UI: `streamlit run app.py` started, an "
+            "value index from its cache file, jieba, query), 5 runs. UI: the demo server started as `make demo` does (`streamlit run serve.py`), an "
             f'open headless chromium loads the page and asks "{startup.UI_QUESTION}": from the server '
             "process start to the chart drawn, 3 runs. Seconds; target <= 3 s.",
             "",

@@ -30,14 +30,14 @@ UI_QUESTION = "上个月各渠道的GMV"
 
 
 def ui_first_answer(db: Path, *, repeats: int = 3) -> list[float]:
-    """`streamlit run app.py` started, then a browser that is already open loads the
-    page and asks: seconds from the server process start to the chart drawn."""
+    """The demo server started as `make demo` does (`streamlit run serve.py`), then a
+    browser that is already open loads the page and asks: seconds from the server process start to the chart drawn."""
     import os
 
     from playwright.sync_api import sync_playwright
 
     # The browser test's way of driving Debian's chromium, so both measure the same thing.
-    from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_up
+    from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, server_command, wait_until_up
 
     root = Path(__file__).resolve().parents[1]
     seconds: list[float] = []
@@ -46,14 +46,9 @@ def ui_first_answer(db: Path, *, repeats: int = 3) -> list[float]:
         for _ in range(repeats):
             port = free_port()
             env = dict(os.environ, NLQ_DB=str(db))
-            command = [
-                sys.executable, "-m", "streamlit", "run", str(root / "app.py"),
-                "--server.address=127.0.0.1", f"--server.port={port}", "--server.headless=true",
-                "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
-            ]  # fmt: skip
             started = time.perf_counter()
             server = subprocess.Popen(
-                command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                server_command(port), cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
             try:
                 url = f"http://127.0.0.1:{port}"

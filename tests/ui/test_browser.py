@@ -1,4 +1,4 @@
-"""End to end in a real browser: `streamlit run app.py` on 127.0.0.1 and Debian's
+"""End to end in a real browser: `streamlit run serve.py` (the demo server) on 127.0.0.1 and Debian's
 chromium driven by Playwright. Two questions are asked as a user would; the
 charts (Vega SVG) and tables must render with the expected titles, marks and
 row counts. Screenshots go to reports/screenshots/."""
@@ -58,6 +58,22 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], timeout_s: float = 
     return False
 
 
+def server_command(port: int) -> list[str]:
+    """The demo server as `make demo` starts it (serve.py serves app.py), on loopback."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "serve.py"),
+        "--server.address=127.0.0.1",
+        f"--server.port={port}",
+        "--server.headless=true",
+        "--server.fileWatcherType=none",
+        "--browser.gatherUsageStats=false",
+    ]
+
+
 @pytest.fixture(scope="module")
 def app_url(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
@@ -67,20 +83,10 @@ def app_url(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         NLQ_DB=str(warehouse_path),
         NLQ_FEEDBACK=str(logs.parent / "feedback.jsonl"),
     )
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.address=127.0.0.1",
-        f"--server.port={port}",
-        "--server.headless=true",
-        "--server.fileWatcherType=none",
-        "--browser.gatherUsageStats=false",
-    ]
     with logs.open("w") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            server_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             assert wait_until_up(url, server), "streamlit did not start: " + logs.read_text()
