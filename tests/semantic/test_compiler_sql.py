@@ -195,3 +195,36 @@ def test_required_relationships_join_inner_and_others_left(layer: Any) -> None:
     }
     assert joins["products"] in {None, "INNER"} and joins["orders"] in {None, "INNER"}
     assert joins["campaigns"] == "LEFT"  # orders.campaign_id may be NULL
+
+
+def _aggregates(sql: str) -> list[str]:
+    return [count.sql() for count in sqlglot.parse_one(sql).find_all(exp.Count)]
+
+
+def test_counting_the_home_key_without_fan_out_is_count_star(layer: Any) -> None:
+    compiler = Compiler(layer, role="admin")
+    orders = compiler.compile(SemanticQuery(metrics=["order_count"], dimensions=["channel"])).sql()
+    repurchase = compiler.compile(SemanticQuery(metrics=["repurchase_rate"])).sql()
+    refunds = compiler.compile(SemanticQuery(metrics=["refund_rate"])).sql()
+    assert _aggregates(orders) == ["COUNT(*)"]
+    assert "COUNT(*) AS entity_value" in repurchase
+    # A count with a condition keeps it: refunded orders are not all orders.
+    assert any("CASE WHEN" in count for count in _aggregates(refunds))
+
+
+def test_the_latest_snapshot_subquery_joins_only_what_its_conditions_read(layer: Any) -> None:
+    compiler = Compiler(layer, role="admin")
+    by_category = compiler.compile(SemanticQuery(metrics=["stock_qty"], dimensions=["category"])).sql()
+    in_beauty = compiler.compile(
+        SemanticQuery(
+            metrics=["stock_qty"], filters=[{"dimension": "category", "op": "=", "values": ["美妆"]}]
+        )
+    ).sql()
+
+    def latest(sql: str) -> exp.Select:
+        subquery = sqlglot.parse_one(sql).find(exp.In)
+        assert subquery is not None
+        return subquery.args["query"].this
+
+    assert not latest(by_category).args.get("joins")  # the dimension is not read there
+    assert [j.this.name for j in latest(in_beauty).args["joins"]] == ["products"]  # the filter is
