@@ -209,13 +209,65 @@ _PG_ALL = (
 )
 
 
-class SQLiteAuditLog:
+class _SQLAuditLog:
+    """What the SQL stores share: one connection per thread (a connection serves
+    one thread at a time in both drivers), and the reads."""
+
+    RECENT: str
+    ALL: str
+    COUNT: str
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+
+    def _open(self) -> Any:
+        raise NotImplementedError
+
+    def _connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._open()
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def _since(self, since: dt.datetime | None) -> Any:
+        raise NotImplementedError
+
+    def recent(
+        self, limit: int = 50, *, user: str | None = None, status: str | None = None
+    ) -> list[AuditRecord]:
+        rows = self._connection().execute(self.RECENT, [user, user, status, status, limit])
+        return [AuditRecord.from_row(r[0], r[1:]) for r in rows.fetchall()]
+
+    def records(self, *, since: dt.datetime | None = None) -> Iterable[AuditRecord]:
+        cursor = self._connection().execute(self.ALL, [self._since(since)])
+        for row in cursor:
+            yield AuditRecord.from_row(row[0], row[1:])
+
+    def count(self) -> int:
+        return int(self._connection().execute(self.COUNT).fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+class SQLiteAuditLog(_SQLAuditLog):
+    RECENT = _SQLITE_RECENT
+    ALL = _SQLITE_ALL
+    COUNT = "SELECT COUNT(*) FROM audit"
+
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self.path = path
         self.url = f"sqlite:///{path}"
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             connection = self._connection()
@@ -224,19 +276,17 @@ class SQLiteAuditLog:
         except (OSError, sqlite3.Error) as error:
             raise AuditError(f"cannot open the audit log {path}: {error}") from error
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            # Autocommit: each INSERT is its own transaction, durable when it returns.
-            connection = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=FULL")
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
+    def _open(self) -> sqlite3.Connection:
+        # Autocommit: each INSERT is its own transaction, durable when it returns.
+        connection = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
         return connection
+
+    def _since(self, since: dt.datetime | None) -> str:
+        return _iso_since(since)
 
     def append(self, record: AuditRecord) -> None:
         try:
@@ -244,41 +294,22 @@ class SQLiteAuditLog:
         except sqlite3.Error as error:
             raise AuditError(f"cannot write the audit log {self.path}: {error}") from error
 
-    def recent(
-        self, limit: int = 50, *, user: str | None = None, status: str | None = None
-    ) -> list[AuditRecord]:
-        rows = self._connection().execute(_SQLITE_RECENT, [user, user, status, status, limit])
-        return [AuditRecord.from_row(r[0], r[1:]) for r in rows.fetchall()]
 
-    def records(self, *, since: dt.datetime | None = None) -> Iterable[AuditRecord]:
-        cursor = self._connection().execute(_SQLITE_ALL, [_since(since)])
-        for row in cursor:
-            yield AuditRecord.from_row(row[0], row[1:])
-
-    def count(self) -> int:
-        return int(self._connection().execute("SELECT COUNT(*) FROM audit").fetchone()[0])
-
-    def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-        self._local = threading.local()
-
-
-class PostgresAuditLog:
+class PostgresAuditLog(_SQLAuditLog):
     """The same table in PostgreSQL (psycopg, the `postgres` extra)."""
+
+    RECENT = _PG_RECENT
+    ALL = _PG_ALL
+    COUNT = "SELECT COUNT(*) FROM nlq_audit"
 
     def __init__(self, url: str) -> None:
         try:
             import psycopg
         except ImportError as error:
             raise AuditError("a PostgreSQL audit log needs psycopg: pip install 'nlq[postgres]'") from error
+        super().__init__()
         self.url = url
         self._psycopg = psycopg
-        self._local = threading.local()
-        self._connections: list[Any] = []
-        self._lock = threading.Lock()
         try:
             with self._connection().transaction():
                 # Two processes creating the table at once would race on its type.
@@ -287,14 +318,11 @@ class PostgresAuditLog:
         except psycopg.Error as error:
             raise AuditError(f"cannot open the audit log: {str(error).splitlines()[0]}") from error
 
-    def _connection(self) -> Any:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
-        return connection
+    def _open(self) -> Any:
+        return self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+
+    def _since(self, since: dt.datetime | None) -> dt.datetime:
+        return since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
     def append(self, record: AuditRecord) -> None:
         row = list(record.row())
@@ -303,27 +331,6 @@ class PostgresAuditLog:
             self._connection().execute(_PG_INSERT, row)
         except self._psycopg.Error as error:
             raise AuditError(f"cannot write the audit log: {str(error).splitlines()[0]}") from error
-
-    def recent(
-        self, limit: int = 50, *, user: str | None = None, status: str | None = None
-    ) -> list[AuditRecord]:
-        rows = self._connection().execute(_PG_RECENT, [user, user, status, status, limit])
-        return [AuditRecord.from_row(r[0], r[1:]) for r in rows.fetchall()]
-
-    def records(self, *, since: dt.datetime | None = None) -> Iterable[AuditRecord]:
-        cursor = self._connection().execute(_PG_ALL, [since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)])
-        for row in cursor:
-            yield AuditRecord.from_row(row[0], row[1:])
-
-    def count(self) -> int:
-        return int(self._connection().execute("SELECT COUNT(*) FROM nlq_audit").fetchone()[0])
-
-    def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-        self._local = threading.local()
 
 
 def _storable(value: Any) -> Any:
@@ -334,7 +341,7 @@ def _storable(value: Any) -> Any:
     return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
 
 
-def _since(since: dt.datetime | None) -> str:
+def _iso_since(since: dt.datetime | None) -> str:
     if since is None:
         return ""
     if since.tzinfo is None:

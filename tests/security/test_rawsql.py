@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from nlq.pipeline import Pipeline
 from semantic_layer.errors import AccessDenied, QueryError
 from semantic_layer.guard import UnsafeQuery
 from semantic_layer.loader import load_layer
@@ -171,3 +172,14 @@ def test_user_attributes_bind_the_views(con: duckdb.DuckDBPyConnection, layer: A
     with pytest.raises(AccessDenied) as error:
         secure_sql(sql, layer, role="province_manager", dialect="duckdb")
     assert "province" in error.value.zh
+
+
+def test_a_masked_column_in_capitals_or_through_a_star_is_still_refused(
+    warehouse_path: Path, tmp_path: Path
+) -> None:
+    pipeline = Pipeline(db=warehouse_path, role="analyst", audit=tmp_path / "audit.sqlite")
+    capitals = pipeline.sql("SELECT COUNT(*) FROM users WHERE PHONE LIKE '138%'")
+    star = pipeline.sql("SELECT * FROM (SELECT * FROM users) u ORDER BY ALL LIMIT 5")
+    pipeline.close()
+    assert capitals.status == "refused" and not capitals.answers
+    assert star.status == "refused" and not star.answers
