@@ -228,3 +228,25 @@ def test_the_latest_snapshot_subquery_joins_only_what_its_conditions_read(layer:
 
     assert not latest(by_category).args.get("joins")  # the dimension is not read there
     assert [j.this.name for j in latest(in_beauty).args["joins"]] == ["products"]  # the filter is
+
+
+def test_joins_nothing_reads_are_left_out(layer: Any) -> None:
+    compiler = Compiler(layer, role="admin")
+    refunds = compiler.compile(
+        SemanticQuery(
+            metrics=["refund_amount"], filters=[{"dimension": "category", "op": "=", "values": ["美妆"]}]
+        )
+    ).sql()
+    tree = sqlglot.parse_one(refunds)
+    outer = [j for j in tree.find_all(exp.Join) if j.find_ancestor(exp.Exists) is None]
+    exists = tree.find(exp.Exists)
+    # refunds reach products through orders and order items; the semi-join correlates on
+    # refunds.order_id itself, so orders need not be joined at all.
+    assert outer == []
+    assert exists is not None and "refunds.order_id" in exists.sql()
+
+
+def test_a_key_is_never_null_inside_its_own_semi_join(layer: Any) -> None:
+    sql = Compiler(layer, role="admin").compile(SemanticQuery(metrics=["refund_rate"])).sql()
+    exists = sqlglot.parse_one(sql).find(exp.Exists)
+    assert exists is not None and exp.Is not in {type(n) for n in exists.walk()}
