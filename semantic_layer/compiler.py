@@ -169,20 +169,30 @@ class FactPlan:
         for edge in self._joins_for(reading):
             target = layer.model(edge.target)
             assert target is not None
-            on = exp.column(edge.target_key, edge.target).eq(exp.column(edge.source_key, edge.source))
+            on = exp.column(edge.target_key, edge.target).eq(self._source_of(edge))
             side = {"kind": "INNER"} if edge.always_matches else {"side": "LEFT"}
             join = exp.Join(this=model_table(target, edge.target, self.dialect), on=on, **side)
             select = select.join(join, copy=False)
         return select
 
     def same_key(self, column: exp.Column) -> exp.Column:
-        """A joined model's key read from the model it was joined from, where the join
-        makes them equal (orders.order_id is refunds.order_id once refunds joins orders):
-        a semi-join correlated on it then needs no join to orders."""
+        """A joined model's column read from the model it was joined from, where the
+        join makes them equal: its key (orders.order_id is refunds.order_id once refunds
+        joins orders) or a column the relationship says the source repeats (a review's
+        user_id is its order's). A semi-join or a join correlated on it then needs no
+        join to orders."""
         for edge in reversed(self.joins):
-            if edge.target == column.table and edge.target_key == column.name:
+            if edge.target != column.table:
+                continue
+            same = dict(edge.same)
+            if edge.target_key == column.name:
                 return self.same_key(exp.column(edge.source_key, edge.source))
+            if column.name in same:
+                return self.same_key(exp.column(same[column.name], edge.source))
         return column
+
+    def _source_of(self, edge: Edge) -> exp.Column:
+        return self.same_key(exp.column(edge.source_key, edge.source))
 
     def _joins_for(self, reading: Sequence[exp.Expr]) -> list[Edge]:
         needed = set().union(*(models_of(e) for e in reading))
@@ -190,7 +200,7 @@ class FactPlan:
         for edge in reversed(self.joins):  # a path's later edges first: they need the earlier ones
             if edge.target in needed:
                 kept.append(edge)
-                needed.add(edge.source)
+                needed.add(self._source_of(edge).table)
         return kept[::-1]
 
 

@@ -21,6 +21,8 @@ class Edge:
     to_many: bool
     # Every source row finds its target row (a required many-to-one edge).
     always_matches: bool = False
+    # (target column, source column) pairs equal on every joined row (Relationship.same).
+    same: tuple[tuple[str, str], ...] = ()
 
 
 def normalise(rel: Relationship) -> tuple[str, str, str, str, bool]:
@@ -38,7 +40,15 @@ class JoinGraph:
         for rel in layer.relationships:
             many, many_key, one, one_key, one_to_one = normalise(rel)
             self.edges.setdefault(many, []).append(
-                Edge(many, many_key, one, one_key, to_many=False, always_matches=rel.required)
+                Edge(
+                    many,
+                    many_key,
+                    one,
+                    one_key,
+                    to_many=False,
+                    always_matches=rel.required,
+                    same=tuple(sorted(rel.same.items())) if rel.cardinality != "one_to_many" else (),
+                )
             )
             self.edges.setdefault(one, []).append(Edge(one, one_key, many, many_key, to_many=not one_to_one))
 

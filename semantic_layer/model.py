@@ -136,6 +136,10 @@ class Relationship(Strict):
     # A promise of referential integrity: every `from` row has its `to` row. Joins
     # along it are then inner joins, which engines plan (and reorder) better.
     required: bool = False
+    # Columns of `to` that a `from` row repeats (`{user_id: user_id}` on reviews -> orders:
+    # a review's user_id is its order's). The compiler then reaches what hangs off those
+    # columns (users) from the `from` model directly, without joining `to`.
+    same: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("from_", "to")
     @classmethod

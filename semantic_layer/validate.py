@@ -226,6 +226,17 @@ class Validator:
                     )
                 else:
                     self._column(model_name, column, self._columns_of(model), ("relationships", i, side))
+            for to_column, from_column in rel.same.items():
+                for side, ref in (
+                    ("to", f"{rel.to.split('.')[0]}.{to_column}"),
+                    ("from", f"{rel.from_.split('.')[0]}.{from_column}"),
+                ):
+                    model_name, column = ref.split(".")
+                    model = self.models.get(model_name)
+                    if model is not None:
+                        self._column(
+                            model_name, column, self._columns_of(model), ("relationships", i, "same", side)
+                        )
             key = normalise(rel)[:4]
             if key in seen:
                 self.report(

@@ -696,3 +696,20 @@ def test_listing_rows_with_a_condition_on_their_metric(con: duckdb.DuckDBPyConne
     ).fetchall()
     assert len(expected) > 10
     assert_rows(rows, expected)
+
+
+def test_users_of_reviews_are_reached_directly_and_count_alike(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    """reviews -> orders -> users is the declared path; `same: {user_id: user_id}` lets
+    the compiler join users on reviews.user_id, with the same answer."""
+    query = {"metrics": ["avg_rating", "review_count"], "dimensions": ["member_level", "channel"]}
+    compiled = Compiler(layer, role="admin").compile(SemanticQuery.model_validate(query)).sql()
+    assert "users.user_id = reviews.user_id" in compiled
+    expected = con.execute(
+        "SELECT u.member_level, o.channel, AVG(r.rating), COUNT(*) FROM reviews r "
+        "JOIN users u ON u.user_id = r.user_id JOIN orders o ON o.order_id = r.order_id GROUP BY 1, 2"
+    ).fetchall()
+    assert_rows(run(con, layer, query), [(*row[:2], row[2], row[3]) for row in expected])
+    without_channel = Compiler(layer, role="admin").compile(
+        SemanticQuery(metrics=["avg_rating"], dimensions=["member_level"])
+    )
+    assert "orders" not in without_channel.sql()

@@ -242,3 +242,11 @@ def test_cli_checks_the_live_catalog(
     assert len(out) == 1 and "column 'stock_quantity' does not exist" in out[0] and "models.yaml:" in out[0]
     assert main(["semantic", "validate", str(DEMO), "--db", str(tmp_path / "missing.duckdb")]) == 1
     assert "cannot read the database catalog" in capsys.readouterr().err
+
+
+def test_a_repeated_column_must_exist_on_both_sides(tmp_path: Path) -> None:
+    relationship = "  - {from: orders.user_id, to: users.user_id}"
+    path = write(tmp_path, BASE.replace(relationship, relationship[:-1] + ", same: {gender: sex}}"))
+    found = problems(path, CATALOG)
+    assert len(found) == 1 and "column 'sex' does not exist" in found[0]
+    assert found[0].startswith(f"{path}:{line_of(path, 'same:')}:")
