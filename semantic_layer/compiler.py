@@ -180,9 +180,10 @@ class FactPlan:
         join makes them equal: its key (orders.order_id is refunds.order_id once refunds
         joins orders) or a column the relationship says the source repeats (a review's
         user_id is its order's). A semi-join or a join correlated on it then needs no
-        join to orders."""
+        join to orders. Only along required relationships: a dangling reference finds
+        no row through the join, but would through the foreign key alone."""
         for edge in reversed(self.joins):
-            if edge.target != column.table:
+            if edge.target != column.table or not edge.always_matches:
                 continue
             same = dict(edge.same)
             if edge.target_key == column.name:

@@ -226,6 +226,12 @@ class Validator:
                     )
                 else:
                     self._column(model_name, column, self._columns_of(model), ("relationships", i, side))
+            if rel.same and (not rel.required or rel.cardinality != "many_to_one"):
+                self.report(
+                    ("relationships", i, "same"),
+                    "'same' columns are used only along a required many-to-one relationship",
+                    "add required: true (every row has its parent) or remove 'same'",
+                )
             for to_column, from_column in rel.same.items():
                 for side, ref in (
                     ("to", f"{rel.to.split('.')[0]}.{to_column}"),

@@ -698,7 +698,9 @@ def test_listing_rows_with_a_condition_on_their_metric(con: duckdb.DuckDBPyConne
     assert_rows(rows, expected)
 
 
-def test_users_of_reviews_are_reached_directly_and_count_alike(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+def test_users_of_reviews_are_reached_directly_and_count_alike(
+    con: duckdb.DuckDBPyConnection, layer: Any
+) -> None:
     """reviews -> orders -> users is the declared path; `same: {user_id: user_id}` lets
     the compiler join users on reviews.user_id, with the same answer."""
     query = {"metrics": ["avg_rating", "review_count"], "dimensions": ["member_level", "channel"]}

@@ -246,7 +246,16 @@ def test_cli_checks_the_live_catalog(
 
 def test_a_repeated_column_must_exist_on_both_sides(tmp_path: Path) -> None:
     relationship = "  - {from: orders.user_id, to: users.user_id}"
-    path = write(tmp_path, BASE.replace(relationship, relationship[:-1] + ", same: {gender: sex}}"))
+    path = write(
+        tmp_path, BASE.replace(relationship, relationship[:-1] + ", required: true, same: {gender: sex}}")
+    )
     found = problems(path, CATALOG)
     assert len(found) == 1 and "column 'sex' does not exist" in found[0]
     assert found[0].startswith(f"{path}:{line_of(path, 'same:')}:")
+
+
+def test_repeated_columns_need_a_required_relationship(tmp_path: Path) -> None:
+    relationship = "  - {from: orders.user_id, to: users.user_id}"
+    path = write(tmp_path, BASE.replace(relationship, relationship[:-1] + ", same: {user_id: user_id}}"))
+    found = problems(path, CATALOG)
+    assert len(found) == 1 and "only along a required many-to-one relationship" in found[0]
