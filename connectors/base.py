@@ -72,6 +72,15 @@ def unknown_database(engine: str, name: str) -> ConnectorError:
     )
 
 
+def read_only_refused() -> ConnectorError:
+    """The server refused a write because the session is read-only, as nlq opens it."""
+    return ConnectorError(
+        "the session is read-only: nlq never writes to the database",
+        "会话为只读：nlq 不会修改数据库",
+        kind="read_only",
+    )
+
+
 def query_failed(detail: str) -> ConnectorError:
     first = detail.strip().splitlines()[0] if detail.strip() else "unknown error"
     return ConnectorError(first, f"数据库执行查询失败：{first}", kind="query")

@@ -26,6 +26,7 @@ from connectors.base import (
     ensure_read_only,
     missing_driver,
     query_failed,
+    read_only_refused,
     timeout_error,
     unknown_database,
     unreachable,
@@ -68,11 +69,7 @@ def translate(error: Exception, url: DatabaseURL, timeout_s: float | None = None
     if code == UNKNOWN_DATABASE:
         return unknown_database(ENGINE, url.database)
     if code == READONLY:
-        return ConnectorError(
-            "the session is read-only: nlq never writes to the database",
-            "会话为只读：nlq 不会修改数据库",
-            kind="read_only",
-        )
+        return read_only_refused()
     if code is None and any(
         w in text.lower()
         for w in ("connection refused", "failed to establish", "timed out", "name or service not known")

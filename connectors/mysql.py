@@ -16,6 +16,7 @@ from connectors.base import (
     bad_credentials,
     missing_driver,
     query_failed,
+    read_only_refused,
     timeout_error,
     unknown_database,
     unreachable,
@@ -68,11 +69,7 @@ def translate(error: Exception, url: DatabaseURL, timeout_s: float | None = None
     if code == UNKNOWN_DATABASE:
         return unknown_database(ENGINE, url.database)
     if code == READ_ONLY:
-        return ConnectorError(
-            "the session is read-only: nlq never writes to the database",
-            "会话为只读：nlq 不会修改数据库",
-            kind="read_only",
-        )
+        return read_only_refused()
     if code in UNREACHABLE:
         return unreachable(ENGINE, url.where or "127.0.0.1:3306", detail)
     return query_failed(detail)

@@ -15,6 +15,7 @@ from connectors.base import (
     bad_credentials,
     missing_driver,
     query_failed,
+    read_only_refused,
     timeout_error,
     unknown_database,
     unreachable,
@@ -51,11 +52,7 @@ def translate(error: Exception, url: DatabaseURL, timeout_s: float | None = None
     if sqlstate == "3D000" or ("database" in lowered and "does not exist" in lowered):
         return unknown_database(ENGINE, url.database)
     if sqlstate == "25006":
-        return ConnectorError(
-            "the connection is read-only: nlq never writes to the database",
-            "连接为只读：nlq 不会修改数据库",
-            kind="read_only",
-        )
+        return read_only_refused()
     if isinstance(error, psycopg.OperationalError):
         # psycopg puts the reason after the last "failed: ", the hint on the next line.
         first = text.strip().splitlines()[0] if text.strip() else "connection failed"
