@@ -641,8 +641,8 @@ class Compiler:
         if query.time_grain:
             keys.append((query.time_grain, self._bucket(time_expr, query.time_grain, period)))
 
-        filters = self._range(lead.time, time_expr, period)
-        filters += [self._filter_predicate(plan, f) for f in query.filters]
+        span = self._range(lead.time, time_expr, period)
+        filters = [*span, *[self._filter_predicate(plan, f) for f in query.filters]]
         common, residual = self._split_conditions(leaves)
         where = self._place(plan, [*filters, *common])
         residual_placed = {name: and_all(self._place(plan, conds)) for name, conds in residual.items()}
@@ -653,7 +653,8 @@ class Compiler:
         if isinstance(lead.metric, PerEntityMetric):
             return self._per_entity_fact(plan, lead, keys, where, residual_placed.get(lead.name), period)
         if isinstance(lead.metric, SemiAdditiveMetric):
-            return self._semi_additive_fact(plan, lead, keys, where, time_expr, query.time_grain, period)
+            conditions = self._place(plan, [*filters[len(span) :], *common])
+            return self._semi_additive_fact(plan, lead, keys, span, conditions, time_expr, query.time_grain, period)
 
         projections = _aliased(keys)
         for leaf in leaves:
@@ -793,26 +794,42 @@ class Compiler:
         plan: FactPlan,
         leaf: Leaf,
         keys: list[tuple[str, exp.Expr]],
-        where: list[exp.Expr],
+        span: list[exp.Expr],
+        conditions: list[exp.Expr],
         time_expr: exp.Expr,
         grain: Grain | None,
         period: Period,
     ) -> exp.Select:
-        # The latest snapshot of each time bucket, as a grouped subquery rather than a
-        # MAX() OVER window: MariaDB computes that window in quadratic time. A snapshot
-        # time that is the latest of some bucket is the latest of its own bucket.
-        # Only what the conditions read: the dimensions' joins cost the scan a lot here.
-        reading = [time_expr, *where]
-        latest = plan.relation(self.layer, reading).select(exp.Max(this=time_expr.copy()), copy=False)
-        latest = _where(latest, [w.copy() for w in where])
-        if grain:
-            latest = _group_by(latest, [self._bucket(time_expr, grain, period)])
+        # A snapshot measure is read at the latest snapshot time within the period (or
+        # within each time bucket), and the period alone decides that time: a filter
+        # (华东仓) then reads the same snapshot as its row of a breakdown (by warehouse),
+        # and a warehouse that stopped reporting shows no stale stock.
+        # The latest times come from a grouped subquery joined on the time, its bucket
+        # with it. Not MAX() OVER: MariaDB computes that window in quadratic time; not IN:
+        # DuckDB probes that semi-join row by row and truncates every row's time again.
+        latest = plan.relation(self.layer, [time_expr, *span])
+        bucket = self._bucket(time_expr, grain, period) if grain else None
+        if bucket is not None:
+            latest = latest.select(bucket.copy().as_("bucket", copy=False), copy=False)
+        latest = latest.select(exp.Max(this=time_expr.copy()).as_("snapshot_time", copy=False), copy=False)
+        latest = _group_by(_where(latest, [c.copy() for c in span]), [bucket] if bucket is not None else [])
+        alias = self._free_alias("latest_snapshot")
+        if grain:  # the bucket key (the last, see _fact) is the one the latest time came with
+            keys = [*keys[:-1], (grain, exp.column("bucket", alias))]
         projections = [
             *_aliased(keys),
             (self._measure_value(leaf) or exp.Literal.number(1)).as_("snapshot_value", copy=False),
         ]
-        rows = plan.relation(self.layer, [*projections, time_expr, *where]).select(*projections, copy=False)
-        rows = _where(rows, [*where, time_expr.copy().isin(query=latest, copy=False)])
+        rows = plan.relation(self.layer, [*projections, time_expr, *conditions])
+        rows = rows.join(
+            exp.Join(
+                this=latest.subquery(alias, copy=False),
+                on=time_expr.copy().eq(exp.column("snapshot_time", alias)),
+                kind="INNER",
+            ),
+            copy=False,
+        )
+        rows = _where(rows.select(*projections, copy=False), conditions)
         outer = exp.select(
             *[exp.column(name) for name, _ in keys],
             self._aggregate(leaf.measure, exp.column("snapshot_value"), None).as_(
@@ -821,6 +838,16 @@ class Compiler:
             copy=False,
         ).from_(rows.subquery("snapshots", copy=False), copy=False)
         return _group_by(outer, [exp.column(name) for name, _ in keys])
+
+    def _free_alias(self, name: str) -> str:
+        """`name`, or `name_2`..., whichever no model of the layer is called: a
+        derived table's alias must not shadow a model's."""
+        taken = {model.name for model in self.layer.models}
+        candidate, n = name, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{name}_{n}"
+        return candidate
 
     # -- combining and the final select ------------------------------------------------------
     def _combine(self, parts: list[tuple[str, exp.Select, list[str]]], names: list[str]) -> exp.Select:

@@ -212,22 +212,27 @@ def test_counting_the_home_key_without_fan_out_is_count_star(layer: Any) -> None
     assert any("CASE WHEN" in count for count in _aggregates(refunds))
 
 
-def test_the_latest_snapshot_subquery_joins_only_what_its_conditions_read(layer: Any) -> None:
+def test_the_latest_snapshot_is_found_on_the_period_alone_and_joined(layer: Any) -> None:
     compiler = Compiler(layer, role="admin")
-    by_category = compiler.compile(SemanticQuery(metrics=["stock_qty"], dimensions=["category"])).sql()
     in_beauty = compiler.compile(
         SemanticQuery(
-            metrics=["stock_qty"], filters=[{"dimension": "category", "op": "=", "values": ["美妆"]}]
+            metrics=["stock_qty"],
+            time_grain="month",
+            filters=[{"dimension": "category", "op": "=", "values": ["美妆"]}],
         )
     ).sql()
-
-    def latest(sql: str) -> exp.Select:
-        subquery = sqlglot.parse_one(sql).find(exp.In)
-        assert subquery is not None
-        return subquery.args["query"].this
-
-    assert not latest(by_category).args.get("joins")  # the dimension is not read there
-    assert [j.this.name for j in latest(in_beauty).args["joins"]] == ["products"]  # the filter is
+    tree = sqlglot.parse_one(in_beauty)
+    latest = next(s for s in tree.find_all(exp.Subquery) if s.alias == "latest_snapshot").this
+    # The period decides the latest snapshot: no filter, hence no join, in there.
+    assert not latest.args.get("joins") and "category" not in latest.sql()
+    assert [p.alias for p in latest.expressions] == ["bucket", "snapshot_time"]
+    rows = latest.find_ancestor(exp.Select)
+    assert rows is not None
+    # The rows take their month from the latest snapshot (not truncated again per row),
+    # join products for the filter, and are not a semi-join.
+    assert rows.expressions[0].sql() == "latest_snapshot.bucket AS month"
+    assert {j.this.alias_or_name for j in rows.args["joins"]} == {"products", "latest_snapshot"}
+    assert tree.find(exp.In) is None
 
 
 def test_joins_nothing_reads_are_left_out(layer: Any) -> None:

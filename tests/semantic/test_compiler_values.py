@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -484,6 +485,36 @@ def test_weekly_trend_of_new_users_and_stock(con: duckdb.DuckDBPyConnection, lay
     assert [r[0] for r in rows] == sorted(users)
     assert all(r[0].weekday() == 0 for r in rows)  # weeks start on Monday
     assert_rows(rows, [(w, users[w], stock.get(w)) for w in users])
+
+
+def test_a_warehouse_that_stopped_reporting_has_no_stock_now(
+    warehouse_path: Path, tmp_path: Path, layer: Any
+) -> None:
+    """The latest snapshot is the period's, whatever the filter: a filter reads the same
+    snapshot as its row of the breakdown, and a warehouse without a snapshot then has no
+    stock rather than the stock of its last report."""
+    db = tmp_path / "stopped.duckdb"
+    shutil.copy(warehouse_path, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("DELETE FROM inventory_snapshots WHERE warehouse = '西南仓' AND snapshot_date > '2026-06-14'")
+        southwest = {"dimension": "warehouse", "op": "=", "values": ["西南仓"]}
+        june = {"start": "2026-06-01", "end": "2026-06-30"}
+        alone = run(con, layer, {"metrics": ["stock_qty"], "filters": [southwest], "time_range": june})
+        by_warehouse = dict(
+            run(con, layer, {"metrics": ["stock_qty"], "dimensions": ["warehouse"], "time_range": june})
+        )
+        weekly = run(
+            con, layer, {"metrics": ["stock_qty"], "time_grain": "week", "filters": [southwest], "time_range": june}
+        )
+        last_report = con.execute(
+            "SELECT SUM(stock_qty) FROM inventory_snapshots WHERE warehouse = '西南仓' AND snapshot_date = '2026-06-14'"
+        ).fetchone()
+    assert alone == [(None,)]
+    assert "西南仓" not in by_warehouse and set(by_warehouse) == {"华东仓", "华南仓", "华北仓"}
+    assert last_report is not None and last_report[0] > 0
+    # Weeks in which it still reported keep their stock; the last two weeks have none.
+    assert [(str(week), stock) for week, stock in weekly][-1] == ("2026-06-08", last_report[0])
+    assert len(weekly) == 2
 
 
 def test_share_of_total_and_top_n(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
