@@ -120,13 +120,20 @@ class Link:
 
 
 class Linker:
-    def __init__(self, lexicon: Lexicon, extra_words: list[str] | None = None) -> None:
+    def __init__(
+        self, lexicon: Lexicon, extra_words: list[str] | None = None, known_words: list[str] | None = None
+    ) -> None:
+        """`extra_words` are segmented as words (cues); `known_words` are words the caller
+        reads itself (table words), which a typo must not swallow."""
         self.lexicon = lexicon
         self.tokenizer = jieba.Tokenizer()
         for word in [*lexicon.words(), *(extra_words or [])]:
             if not word.isascii():
                 self.tokenizer.add_word(normalise(word), freq=100_000)
         self._fuzzy_keys = [k for k in lexicon.by_key if len(k) >= 2]
+        self._known = {normalise(w) for w in [*(extra_words or []), *(known_words or [])]} | set(
+            lexicon.by_key
+        )
 
     def boundaries(self, text: str) -> set[int]:
         cuts = {0, len(text)}
@@ -240,6 +247,12 @@ class Linker:
                     # 购买用户 for 购买用户数 are fine.)
                     if sound and not english and len(window) == len(key) and window[-1] != key[-1]:
                         continue
+                    # Nor is a known word with a stray word beside it a typo of another word:
+                    # 5笔退款 is 5 refunds (笔 counts them), not 已退款 (a refunded status).
+                    # (A word left short, 购买用户 for 购买用户数, is still one.)
+                    substituted = len(window) == len(key)
+                    if sound and substituted and self._holds_known_word(text, i, j, cuts):
+                        continue
                     rank = (distance, sound, -(j - i))
                     if best is None or rank < best[0]:
                         best = (rank, j, key)
@@ -251,6 +264,17 @@ class Linker:
             results.append(Link(i, j, text[i:j], tuple(self.lexicon.by_key[key]), "fuzzy", score))
             i = j
         return results
+
+    def _holds_known_word(self, text: str, start: int, end: int, cuts: set[int]) -> bool:
+        """Does text[start:end] hold, as whole words, a shorter word the linker or the
+        understanding knows (a lexicon word, a table word, a cue)?"""
+        inner = sorted(c for c in cuts if start <= c <= end)
+        return any(
+            text[a:b] in self._known
+            for x, a in enumerate(inner)
+            for b in inner[x + 1 :]
+            if b - a >= 2 and (a, b) != (start, end)
+        )
 
     def nearest(self, word: str, limit: int = 3, cutoff: float = 0.5) -> list[tuple[str, float]]:
         """The lexicon words nearest to a word the linker left alone, best first,

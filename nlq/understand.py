@@ -237,7 +237,10 @@ class Understander:
             "分布",
             "用户画像",
         ]
-        self.linker = Linker(lexicon, cue_words)
+        # Table words (退款, orders) are the understanding's, not the lexicon's (see
+        # _entity): the linker still knows them, so that a typo never swallows one.
+        table_words = [w for m in layer.models for w in (m.label.zh, m.label.en, m.name, *m.synonyms) if w]
+        self.linker = Linker(lexicon, cue_words, known_words=table_words)
         self._first_reading = lru_cache(maxsize=READINGS_KEPT)(partial(self.read, previous=None))
 
     # -- entry point ---------------------------------------------------------------------
@@ -361,6 +364,10 @@ class Understander:
             parse.text, parse.language, parse.as_of, parse.times, parse.cues, others, parse.evidence
         )
         mentioned = self._dimensions(scoped, metrics)
+        ranking = [c for c in parse.cues if c.kind in {"top", "bottom", "hot"}]
+        if ranking and not metrics and self._numeric_column(model, mentioned) is None:
+            # 最大的5笔退款: with no number among the columns, rows rank by the model's amount.
+            metrics = [m for m in [self._magnitude(model)] if m is not None]
         values = self._values(scoped, metrics, mentioned, homes={model.name})
         filters = [
             Filter(dimension=d, op="in", values=[e.value for e in v if e.value is not None])
@@ -374,7 +381,6 @@ class Understander:
         too_late = self._no_data_yet(parse, time_range)
         if too_late is not None:
             return too_late
-        ranking = [c for c in parse.cues if c.kind in {"top", "bottom", "hot"}]
         limit = (
             next((c.number for c in parse.cues if c.kind in {"detail", "top", "bottom"} and c.number), None)
             or LISTING_ROWS
@@ -435,15 +441,33 @@ class Understander:
 
     def _numeric_column(self, model: Model, mentioned: list[str]) -> str | None:
         """What "the most expensive" ranks by: a numeric dimension the question names,
-        else the model's first numeric detail column."""
+        else the model's first numeric detail column. An identifier (its key, or a
+        reference to another model) is a number but not a magnitude."""
+        keys = [model.primary_key] if isinstance(model.primary_key, str) else list(model.primary_key)
+        keys += [
+            r.from_.split(".")[1] for r in self.layer.relationships if r.from_.split(".")[0] == model.name
+        ]
         for name in [*mentioned, *model.detail]:
             dimension = model.dimension(name.rsplit(".", 1)[-1])
             if (
                 dimension is not None
                 and dimension.type == "number"
+                and dimension.sql not in keys
                 and name.rsplit(".", 1)[-1] in [d.rsplit(".", 1)[-1] for d in model.detail]
             ):
                 return name
+        return None
+
+    def _magnitude(self, model: Model) -> str | None:
+        """The metric that sums an amount of the model's own rows (refund_amount for
+        refunds), if one is governed."""
+        for metric in self.layer.metrics:
+            if not isinstance(metric, SimpleMetric) or metric.filter:
+                continue
+            home, _, name = metric.measure.partition(".")
+            measure = model.measure(name) if home == model.name else None
+            if measure is not None and measure.agg == "sum":
+                return metric.name
         return None
 
     # -- follow-ups ---------------------------------------------------------------------------

@@ -654,7 +654,9 @@ class Compiler:
             return self._per_entity_fact(plan, lead, keys, where, residual_placed.get(lead.name), period)
         if isinstance(lead.metric, SemiAdditiveMetric):
             conditions = self._place(plan, [*filters[len(span) :], *common])
-            return self._semi_additive_fact(plan, lead, keys, span, conditions, time_expr, query.time_grain, period)
+            return self._semi_additive_fact(
+                plan, lead, keys, span, conditions, time_expr, query.time_grain, period
+            )
 
         projections = _aliased(keys)
         for leaf in leaves:

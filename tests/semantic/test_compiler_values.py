@@ -496,7 +496,9 @@ def test_a_warehouse_that_stopped_reporting_has_no_stock_now(
     db = tmp_path / "stopped.duckdb"
     shutil.copy(warehouse_path, db)
     with duckdb.connect(str(db)) as con:
-        con.execute("DELETE FROM inventory_snapshots WHERE warehouse = '西南仓' AND snapshot_date > '2026-06-14'")
+        con.execute(
+            "DELETE FROM inventory_snapshots WHERE warehouse = '西南仓' AND snapshot_date > '2026-06-14'"
+        )
         southwest = {"dimension": "warehouse", "op": "=", "values": ["西南仓"]}
         june = {"start": "2026-06-01", "end": "2026-06-30"}
         alone = run(con, layer, {"metrics": ["stock_qty"], "filters": [southwest], "time_range": june})
@@ -504,7 +506,9 @@ def test_a_warehouse_that_stopped_reporting_has_no_stock_now(
             run(con, layer, {"metrics": ["stock_qty"], "dimensions": ["warehouse"], "time_range": june})
         )
         weekly = run(
-            con, layer, {"metrics": ["stock_qty"], "time_grain": "week", "filters": [southwest], "time_range": june}
+            con,
+            layer,
+            {"metrics": ["stock_qty"], "time_grain": "week", "filters": [southwest], "time_range": june},
         )
         last_report = con.execute(
             "SELECT SUM(stock_qty) FROM inventory_snapshots WHERE warehouse = '西南仓' AND snapshot_date = '2026-06-14'"

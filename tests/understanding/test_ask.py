@@ -293,6 +293,16 @@ def test_listings(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
         "SELECT list_price FROM products WHERE category = '美妆' ORDER BY 1 DESC LIMIT 20"
     ).fetchall()
     assert [r[-1] for r in expensive.answers[0].rows] == [float(p[0]) for p in prices]
+    # Largest refunds rank by amount (an id is a number, not a magnitude), all refunds:
+    # no order-status filter read into the word 退款.
+    largest = pipeline.ask("近7天最大的5笔退款", as_of=AS_OF)
+    top = con.execute(
+        "SELECT refund_id, refund_amount FROM refunds WHERE refund_time >= '2026-06-24'"
+        " AND refund_time < '2026-07-01' ORDER BY refund_amount DESC, refund_id LIMIT 5"
+    ).fetchall()
+    [block] = largest.answers
+    assert [(r[0], r[-1]) for r in block.rows] == [(i, float(a)) for i, a in top]
+    assert "refunded" not in largest.interpretation and "orders.status" not in block.sql
     members = pipeline.ask("list all diamond members", as_of=AS_OF)
     assert all(
         row[-1] == "钻石会员" and row[0].endswith("*") for row in members.answers[0].rows

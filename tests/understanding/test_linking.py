@@ -97,6 +97,18 @@ def test_no_fuzzy_link_for_unrelated_words(linker: Linker) -> None:
     assert links(linker, "今天天气怎么样") == []
 
 
+def test_a_known_word_beside_a_stray_word_is_not_a_typo() -> None:
+    layer = load_layer(DEMO)[0]
+    lexicon = Lexicon.from_layer(layer, {})
+    bare = Linker(lexicon)
+    knowing = Linker(lexicon, known_words=["退款"])  # a table word, as the understanding passes it
+    # 笔 counts the refunds: 笔退款 is no typo of the status value 已退款 once 退款 is a known word.
+    assert [k.entries[0].value for k in bare.link(normalise("最大的5笔退款"))] == ["refunded"]
+    assert knowing.link(normalise("最大的5笔退款")) == []
+    # A homophone stays a typo even around a known word: 退款律 is 退款率.
+    assert [k.entries[0].target for k in knowing.link(normalise("上个月的退款律"))] == ["refund_rate"]
+
+
 def test_reserved_spans_are_not_linked(linker: Linker) -> None:
     text = normalise("近三月热销商品及其用户画像")
     reserved = [(0, 3), (3, 5), (11, 13)]
