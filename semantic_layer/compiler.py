@@ -498,7 +498,18 @@ class Compiler:
                     f"一条{plan.home.label.zh}记录可能对应多条{child.label.zh}，会被重复计算",
                 )
         plan.join(path)
-        return canonical(dimension.sql, model.name, self.source_dialect)
+        expression = canonical(dimension.sql, model.name, self.source_dialect)
+        if not isinstance(expression, exp.Column):
+            return expression
+        # orders.order_id of a refund is refunds.order_id: read there, orders need no join.
+        # Not where either column is masked or hidden: each is read through its own view.
+        same = plan.same_key(expression)
+        if self._protected(model.name, expression.name) or self._protected(same.table, same.name):
+            return expression
+        return same
+
+    def _protected(self, model: str, column: str) -> bool:
+        return (model, column) in self.policy.masked() | self.policy.hidden()
 
     def _filter_predicate(self, plan: FactPlan, flt: Filter) -> exp.Expr:
         model, dimension, _ = self._resolve_dimension(flt.dimension, plan.home, plan.leaves, semi_join=True)

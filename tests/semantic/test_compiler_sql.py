@@ -11,7 +11,7 @@ import sqlglot
 from sqlglot import exp
 
 from semantic_layer.compiler import Compiler
-from semantic_layer.errors import QueryError
+from semantic_layer.errors import AccessDenied, QueryError
 from semantic_layer.loader import load_layer
 from semantic_layer.query import SemanticQuery
 
@@ -249,6 +249,23 @@ def test_joins_nothing_reads_are_left_out(layer: Any) -> None:
     # refunds.order_id itself, so orders need not be joined at all.
     assert outer == []
     assert exists is not None and "refunds.order_id" in exists.sql()
+
+
+def test_a_joined_key_is_read_from_the_rows_that_hold_it(layer: Any) -> None:
+    listing = SemanticQuery(
+        metrics=["refund_amount"], dimensions=["refunds.refund_id", "orders.order_id"], limit=5
+    )
+    sql = Compiler(layer, role="analyst").compile(listing).sql()
+    tree = sqlglot.parse_one(sql)
+    # Every refund has its order (a required relationship): the order id is the refund's own.
+    assert "refunds.order_id AS order_id" in sql and not list(tree.find_all(exp.Join))
+    # Unless the role masks it: then it is read through orders' view, where the masked
+    # key may not be grouped on (refused), never unmasked from the refunds.
+    analyst = layer.role("analyst")
+    masking = analyst.model_copy(update={"masks": {**analyst.masks, "orders.order_id": "name"}})
+    strict = layer.model_copy(update={"roles": [masking if r.name == "analyst" else r for r in layer.roles]})
+    with pytest.raises(AccessDenied, match=r"orders\.order_id"):
+        Compiler(strict, role="analyst").compile(listing)
 
 
 def test_a_key_is_never_null_inside_its_own_semi_join(layer: Any) -> None:
