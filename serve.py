@@ -25,7 +25,7 @@ def _prepare() -> None:
     # Outside a session Streamlit warns that there is no script context: expected here.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     try:
-        from nlq.ui import chat, resources  # noqa: F401  (pandas, Altair: what the first chart imports)
+        from nlq.ui import answers, resources  # noqa: F401  (pandas, Altair: what the first answer imports)
 
         resources.base_pipeline(resources.database(), resources.semantic())
     except Exception as error:  # the first session builds it then, and shows what went wrong

@@ -1,190 +1,58 @@
-"""The chat page: a question gets the interpretation, KPI cards or a chart chosen
-by `nlq.charts`, a formatted table, a CSV download and the SQL; follow-ups keep
-the previous question's understanding as context."""
+"""The chat page. It draws what needs no data first (title, examples, the question
+box), so that the page is usable while the warehouse, the understanding and the
+chart stack load; what needs them is in `nlq.ui.answers`."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-import uuid
-from typing import Literal
-
-import pandas as pd
 import streamlit as st
-from pydantic import BaseModel
 
-from connectors import ConnectorError
-from nlq import feedback
-from nlq.answer import AnswerBlock, AskResult
-from nlq.catalogue import CatalogueEntry, catalogue, search
-from nlq.charts import KIND_LABELS, ChartKind, chart_rows, is_profile, plan_chart, vega_spec
-from nlq.presentation import ColumnInfo, Language, csv_bytes, describe_columns, format_period, format_value
-from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_for, semantic
-from nlq.understand import Understanding, language_of
-from semantic_layer.errors import QueryError
-from semantic_layer.loader import LayerError
-from semantic_layer.model import GRAINS, SemanticLayer
+from nlq.language import Language
+from nlq.ui.texts import EXAMPLES, TEXT
 
-EXAMPLES: dict[Language, list[str]] = {
-    "zh": [
-        "近三月热销商品及其用户画像",
-        "今年每月的成交额趋势",
-        "上个月各渠道GMV占比",
-        "上季度各品类的退款率",
-        "上个月GMV同比",
-        "各渠道的情况怎么样",
-    ],
-    "en": [
-        "monthly GMV trend this year",
-        "refund rate by category last quarter",
-        "top 10 products by GMV last month",
-        "GMV and orders by channel last month",
-        "GMV last month year over year",
-    ],
-}
-TEXT: dict[Language, dict[str, str]] = {
-    "zh": {
-        "title": "nlq 问数",
-        "welcome": "用中文或英文提问，我会给出数字、图表、口径说明和 SQL。可以接着追问（“那上个月呢”“只看天猫”）。",
-        "examples": "示例问题",
-        "placeholder": "问一个数据问题，例如：上个月各渠道的GMV",
-        "role": "角色",
-        "as_of": "数据截止日",
-        "new_chat": "新对话",
-        "catalogue": "指标与维度",
-        "search": "搜索",
-        "metrics": "指标",
-        "dimensions": "维度",
-        "definition": "口径",
-        "synonyms": "也可以说",
-        "values": "取值",
-        "csv": "下载 CSV",
-        "sql": "SQL",
-        "thinking": "正在查询…",
-        "took": "用时 {} 毫秒",
-        "left_out": "另有 {} 项未画出（比率或去重数不能相加为“其他”），完整数据见下表。",
-        "thanks": "谢谢，反馈已记录。",
-        "choose": "您是指：",
-        "chart": "图表类型",
-        "rows": "{} 行",
-        "more_examples": "示例问题",
-        "unavailable": "无法打开数据或语义层，请检查 NLQ_DB / NLQ_SEMANTIC 的设置后刷新页面。原因：{}",
-    },
-    "en": {
-        "title": "nlq: ask your data",
-        "welcome": "Ask in Chinese or English: you get the numbers, a chart, how the question was read and the SQL. Follow-ups keep the context (“what about JD?”).",
-        "examples": "Example questions",
-        "placeholder": "Ask a data question, e.g. GMV by channel last month",
-        "role": "Role",
-        "as_of": "Data as of",
-        "new_chat": "New chat",
-        "catalogue": "Metrics and dimensions",
-        "search": "Search",
-        "metrics": "Metrics",
-        "dimensions": "Dimensions",
-        "definition": "Definition",
-        "synonyms": "Also called",
-        "values": "Values",
-        "csv": "Download CSV",
-        "sql": "SQL",
-        "thinking": "Querying…",
-        "took": "{} ms",
-        "left_out": "{} more not drawn (rates and distinct counts cannot be summed into “Other”); the table has them all.",
-        "thanks": "Thanks, your feedback is recorded.",
-        "choose": "Did you mean:",
-        "chart": "Chart type",
-        "rows": "{} rows",
-        "more_examples": "Example questions",
-        "unavailable": "The data or the semantic layer cannot be opened: check NLQ_DB / NLQ_SEMANTIC and reload the page. Reason: {}",
-    },
-}
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")
-
-
-class Turn(BaseModel):
-    """One question and its answer, as kept in the session."""
-
-    id: str
-    result: AskResult
-    role: str
-    as_of: dt.date
-    rating: Literal["up", "down"] | None = None
+# What a chat keeps in the session: its turns, the last understanding (the context of
+# a follow-up) and the question to ask on the next run.
+TURNS = "nlq_turns"
+CONTEXT = "nlq_context"
+PENDING = "nlq_pending"
 
 
 def render() -> None:
     """The page; `app.py` mounts it with st.navigation."""
     state = st.session_state
-    state.setdefault("nlq_turns", [])
-    state.setdefault("nlq_context", None)
-    state.setdefault("nlq_pending", None)
-    ui: Language = _sidebar_language()
+    state.setdefault(TURNS, [])
+    state.setdefault(CONTEXT, None)
+    state.setdefault(PENDING, None)
+    ui = _sidebar_language()
     text = TEXT[ui]
-    try:
-        base = base_pipeline(database(), semantic())
-    except (ConnectorError, LayerError, QueryError) as error:
-        # A wrong NLQ_DB or NLQ_SEMANTIC: say what to fix instead of a traceback.
-        st.title(text["title"])
-        st.error(text["unavailable"].format(error), icon=":material/error:")
-        st.stop()
-    layer = base.layer
-    role, as_of = _sidebar(layer, ui, base.latest_date)
-
-    pending = state["nlq_pending"]
-    if pending:
-        state["nlq_pending"] = None
-        _ask(pending, role, as_of, text)
-
     st.title(text["title"])
-    turns: list[Turn] = state["nlq_turns"]
-    if not turns:
+    if not state[TURNS] and not state[PENDING]:
         st.markdown(text["welcome"])
         _examples(text)
     else:
         with st.expander(text["more_examples"]):
             _examples(text, key="later")
-    for turn in turns:
-        _render_turn(turn, layer, text)
     st.chat_input(text["placeholder"], key="nlq_question", on_submit=_submitted)
+    # Imported here, after the box is drawn: pandas, Altair and the pipeline take a
+    # second or two to load, which serve.py starts at once while the page loads.
+    from nlq.ui import answers
+
+    answers.render(ui)
 
 
-# -- asking --------------------------------------------------------------------------------------
+def queue(question: str) -> None:
+    """Asks `question` on the next run (an example, a suggested option, the box)."""
+    st.session_state[PENDING] = question
 
 
-def _queue(question: str) -> None:
-    st.session_state["nlq_pending"] = question
+def new_chat() -> None:
+    st.session_state[TURNS] = []
+    st.session_state[CONTEXT] = None
 
 
 def _submitted() -> None:
     question = (st.session_state.get("nlq_question") or "").strip()
     if question:
-        _queue(question)
-
-
-def _ask(question: str, role: str, as_of: dt.date, text: dict[str, str]) -> None:
-    state = st.session_state
-    pipeline = pipeline_for(role, database(), semantic())
-    previous: Understanding | None = state["nlq_context"]
-    with st.spinner(text["thinking"]):
-        result, understanding = pipeline.converse(question, as_of=as_of, previous=previous)
-    if understanding is not None:  # a refusal or a clarification keeps the earlier context
-        state["nlq_context"] = understanding
-    state["nlq_turns"].append(Turn(id=uuid.uuid4().hex, result=result, role=role, as_of=as_of))
-
-
-def _rate(turn_id: str) -> None:
-    state = st.session_state
-    value = state.get(f"feedback-{turn_id}")
-    turn = next((t for t in state["nlq_turns"] if t.id == turn_id), None)
-    if turn is None or value is None:
-        return
-    turn.rating = "up" if value == 1 else "down"
-    entry = feedback.FeedbackRecord.of(turn.id, turn.rating, turn.result, as_of=turn.as_of, role=turn.role)
-    feedback.record(entry, feedback_file())
-    ui: Language = state.get("nlq_ui_language", "zh")
-    st.toast(TEXT[ui]["thanks"])
-
-
-# -- sidebar -------------------------------------------------------------------------------------
+        queue(question)
 
 
 def _sidebar_language() -> Language:
@@ -199,52 +67,6 @@ def _sidebar_language() -> Language:
     return "en" if choice == "en" else "zh"
 
 
-def _sidebar(layer: SemanticLayer, ui: Language, latest: dt.date) -> tuple[str, dt.date]:
-    text = TEXT[ui]
-    roles = {r.name: r for r in layer.roles}
-    names = list(roles)
-    with st.sidebar:
-        role = st.selectbox(
-            text["role"],
-            names,
-            index=names.index("analyst") if "analyst" in names else 0,
-            format_func=lambda n: roles[n].label.zh if ui == "zh" else roles[n].label.en,
-            key="nlq_role",
-        )
-        if roles[role].description:
-            st.caption(roles[role].description)
-        as_of = st.date_input(text["as_of"], value=latest, max_value=latest, key="nlq_as_of")
-        if st.button(text["new_chat"], icon=":material/add_comment:", key="nlq_new_chat"):
-            st.session_state["nlq_turns"] = []
-            st.session_state["nlq_context"] = None
-        st.divider()
-        st.subheader(text["catalogue"])
-        query = st.text_input(text["search"], key="nlq_catalogue_search", placeholder="GMV / 渠道 / refund…")
-        entries = search(catalogue(layer, ui, role), query)
-        metrics = [e for e in entries if e.kind == "metric"]
-        dimensions = [e for e in entries if e.kind != "metric"]
-        with st.expander(f"{text['metrics']}（{len(metrics)}）", expanded=bool(query)):
-            for entry in metrics:
-                st.markdown(_entry_markdown(entry, text))
-        with st.expander(f"{text['dimensions']}（{len(dimensions)}）", expanded=bool(query)):
-            for entry in dimensions:
-                st.markdown(_entry_markdown(entry, text))
-    return role, as_of if isinstance(as_of, dt.date) else latest
-
-
-def _entry_markdown(entry: CatalogueEntry, text: dict[str, str]) -> str:
-    lines = [f"**{_md(entry.label)}** `{entry.name}`" + (f" · {entry.unit}" if entry.unit else "")]
-    if entry.model:
-        lines[0] += f" · {_md(entry.model)}"
-    if entry.definition:
-        lines.append(f"{text['definition']}：{_md(entry.definition)}")
-    if entry.synonyms:
-        lines.append(f"{text['synonyms']}：{_md('、'.join(entry.synonyms[:8]))}")
-    if entry.values:
-        lines.append(f"{text['values']}：{_md('、'.join(entry.values[:12]))}")
-    return "  \n".join(lines)
-
-
 def _examples(text: dict[str, str], key: str = "first") -> None:
     st.markdown(f"**{text['examples']}**")
     left, right = st.columns(2)
@@ -254,165 +76,7 @@ def _examples(text: dict[str, str], key: str = "first") -> None:
                 st.button(
                     question,
                     key=f"example-{key}-{language}-{i}",
-                    on_click=_queue,
+                    on_click=queue,
                     args=(question,),
                     width="stretch",
                 )
-
-
-# -- one answer ------------------------------------------------------------------------------------
-
-
-def _render_turn(turn: Turn, layer: SemanticLayer, text: dict[str, str]) -> None:
-    result = turn.result
-    language = language_of(result.question)
-    with st.chat_message("user"):
-        st.markdown(_md(result.question))
-    with st.chat_message("assistant"):
-        if result.status == "answered":
-            st.caption(_md(result.interpretation))
-            _render_blocks(turn, layer, language, text)
-        elif result.status == "clarify":
-            st.warning(_md(result.message), icon=":material/help:")
-            if result.options:
-                st.markdown(TEXT[language]["choose"])
-                for i, option in enumerate(result.options):
-                    st.button(option, key=f"option-{turn.id}-{i}", on_click=_queue, args=(option,))
-        elif result.status == "refused":
-            st.warning(_md(result.message), icon=":material/block:")
-        else:
-            st.error(_md(result.message), icon=":material/error:")
-        left, right = st.columns([1, 4], vertical_alignment="center")
-        with left:
-            st.feedback("thumbs", key=f"feedback-{turn.id}", on_change=_rate, args=(turn.id,))
-        with right:
-            st.caption(text["took"].format(f"{result.timings_ms.total:,.0f}"))
-
-
-def _render_blocks(turn: Turn, layer: SemanticLayer, language: Language, text: dict[str, str]) -> None:
-    blocks = turn.result.answers
-    index = 0
-    while index < len(blocks):
-        if not is_profile(blocks, index):
-            _render_block(turn, index, blocks[index], layer, language, text, profile=False)
-            index += 1
-            continue
-        # A profile is a small multiple: its distributions side by side, two a row.
-        group = [index]
-        while group[-1] + 1 < len(blocks) and is_profile(blocks, group[-1] + 1):
-            group.append(group[-1] + 1)
-        for pair in range(0, len(group), 2):
-            for column, at in zip(st.columns(2), group[pair : pair + 2], strict=False):
-                with column:
-                    _render_block(turn, at, blocks[at], layer, language, text, profile=True)
-        index = group[-1] + 1
-
-
-def _render_block(
-    turn: Turn,
-    index: int,
-    block: AnswerBlock,
-    layer: SemanticLayer,
-    language: Language,
-    text: dict[str, str],
-    *,
-    profile: bool,
-) -> None:
-    columns = describe_columns(block, layer, language)
-    plan = plan_chart(block, columns, profile=profile)
-    with st.container(border=True, key=f"answer-{turn.id}-{index}"):
-        st.markdown(f"##### {_md(block.title or text['title'])}")
-        if len(plan.options) > 1:
-            kind: ChartKind | None = st.segmented_control(
-                text["chart"],
-                plan.options,
-                default=plan.kind,
-                format_func=KIND_LABELS[language].__getitem__,
-                key=f"kind-{turn.id}-{index}",
-                label_visibility="collapsed",
-            )
-            plan = plan.switched(kind or plan.kind)
-        if plan.kind == "kpi":
-            _kpis(block, columns, language)
-        elif plan.kind != "table":
-            records, left_out = chart_rows(plan, block, columns, language)
-            spec = vega_spec(plan, records, columns, language)
-            if spec is not None:
-                st.vega_lite_chart(spec, width="stretch", key=f"chart-{turn.id}-{index}")
-            if left_out:
-                st.caption(text["left_out"].format(left_out))
-        st.dataframe(_styled(block, columns, language), hide_index=True, width="stretch")
-        st.caption(text["rows"].format(len(block.rows)))
-        download, sql = st.columns([2, 3])
-        with download:
-            st.download_button(
-                text["csv"],
-                csv_bytes(block, columns),
-                file_name=f"nlq-{index + 1}.csv",
-                mime="text/csv",
-                key=f"csv-{turn.id}-{index}",
-                icon=":material/download:",
-                on_click="ignore",
-            )
-        with sql, st.expander(text["sql"]):
-            st.code(block.sql, language="sql")
-
-
-def _kpis(block: AnswerBlock, columns: list[ColumnInfo], language: Language) -> None:
-    row = block.rows[0]
-    by_name = {c.name: (c, row[i]) for i, c in enumerate(columns)}
-    measures = [c for c in columns if c.role == "measure"]
-    # Four cards a row, at least a third of the width each.
-    cards = [
-        card
-        for start in range(0, len(measures), 4)
-        for card in st.columns(max(3, min(len(measures) - start, 4)))
-    ]
-    for card, column in zip(cards, measures, strict=False):
-        value = by_name[column.name][1]
-        growth = by_name.get(f"{column.name}_growth")
-        previous = by_name.get(f"{column.name}_previous")
-        delta = None
-        if growth is not None and isinstance(growth[1], int | float):
-            delta = f"{growth[1] * 100:+.1f}%"
-        help_text = None
-        if previous is not None:
-            word = "对比期：" if language == "zh" else "comparison period: "
-            help_text = word + format_value(previous[1], column.format, language)
-        with card:
-            st.metric(
-                column.label,
-                format_value(value, column.format, language),
-                delta=delta,
-                help=help_text,
-                border=True,
-            )
-
-
-def _styled(block: AnswerBlock, columns: list[ColumnInfo], language: Language) -> object:
-    """The table with labelled headers and display formats; the cells keep their
-    numbers, so sorting a column still sorts by value."""
-    labels = _unique_labels(columns)
-    frame = pd.DataFrame(block.rows, columns=labels)
-    formats = {}
-    for label, column in zip(labels, columns, strict=True):
-        if column.role == "time" and column.name in GRAINS:
-            formats[label] = lambda v, grain=column.name: format_period(v, grain, language)
-        else:
-            formats[label] = lambda v, fmt=column.format: format_value(
-                None if pd.isna(v) else v.item() if hasattr(v, "item") else v, fmt, language
-            )
-    return frame.style.format(formats)
-
-
-def _unique_labels(columns: list[ColumnInfo]) -> list[str]:
-    labels: list[str] = []
-    for column in columns:
-        label = column.label
-        labels.append(label if label not in labels else f"{label}（{column.name}）")
-    return labels
-
-
-def _md(text: str) -> str:
-    """Text shown as Markdown exactly as written (a `*` or `_` in a name is not emphasis)."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
