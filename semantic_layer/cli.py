@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     from connectors import ConnectorError, open_connector
+    from semantic_layer.data_checks import check_data
     from semantic_layer.loader import LayerError, load_layer
     from semantic_layer.validate import validate
 
@@ -53,16 +54,20 @@ def _validate(args: argparse.Namespace) -> int:
     except LayerError as error:
         print("\n".join(str(p) for p in error.problems))
         return 1
-    catalog = None
-    if args.db:
+    if not args.db:
+        problems = validate(layer, source)
+    else:
         try:
             connector = open_connector(args.db)
-            catalog = connector.tables()
-            connector.close()
+            try:
+                problems = validate(layer, source, connector.tables())
+                # The rows are read once the layer matches the catalog.
+                problems = problems or check_data(layer, source, connector)
+            finally:
+                connector.close()
         except ConnectorError as error:
-            print(f"cannot read the database catalog: {error}", file=sys.stderr)
+            print(f"cannot read the database: {error}", file=sys.stderr)
             return 1
-    problems = validate(layer, source, catalog)
     for problem in problems:
         print(problem)
     if not problems:

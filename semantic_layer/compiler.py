@@ -42,6 +42,7 @@ from semantic_layer.expressions import (
 from semantic_layer.graph import Edge, JoinGraph
 from semantic_layer.model import (
     FANOUT_INVARIANT,
+    GRAINS,
     AnyMetric,
     DerivedMetric,
     Dimension,
@@ -817,6 +818,12 @@ class Compiler:
         # within each time bucket), and the period alone decides that time: a filter
         # (华东仓) then reads the same snapshot as its row of a breakdown (by warehouse),
         # and a warehouse that stopped reporting shows no stale stock.
+        if grain and leaf.time.cadence and GRAINS.index(grain) <= GRAINS.index(leaf.time.cadence):
+            # Each bucket holds one snapshot time (the layer's cadence): its latest.
+            where = [*span, *conditions]
+            projections = self._snapshot_projections(leaf, keys)
+            rows = plan.relation(self.layer, [*projections, *where]).select(*projections, copy=False)
+            return self._sum_snapshots(leaf, keys, _where(rows, where), period)
         # The latest times come from a grouped subquery joined on the time, its bucket
         # with it. Not MAX() OVER: MariaDB computes that window in quadratic time; not IN:
         # DuckDB probes that semi-join row by row and truncates every row's time again.
@@ -829,10 +836,7 @@ class Compiler:
         alias = self._free_alias("latest_snapshot")
         if grain:  # the bucket key (the last, see _fact) is the one the latest time came with
             keys = [*keys[:-1], (grain, exp.column("bucket", alias))]
-        projections = [
-            *_aliased(keys),
-            (self._measure_value(leaf) or exp.Literal.number(1)).as_("snapshot_value", copy=False),
-        ]
+        projections = self._snapshot_projections(leaf, keys)
         rows = plan.relation(self.layer, [*projections, time_expr, *conditions])
         rows = rows.join(
             exp.Join(
@@ -843,6 +847,15 @@ class Compiler:
             copy=False,
         )
         rows = _where(rows.select(*projections, copy=False), conditions)
+        return self._sum_snapshots(leaf, keys, rows, period)
+
+    def _snapshot_projections(self, leaf: Leaf, keys: list[tuple[str, exp.Expr]]) -> list[exp.Expr]:
+        value = self._measure_value(leaf) or exp.Literal.number(1)
+        return [*_aliased(keys), value.as_("snapshot_value", copy=False)]
+
+    def _sum_snapshots(
+        self, leaf: Leaf, keys: list[tuple[str, exp.Expr]], rows: exp.Select, period: Period
+    ) -> exp.Select:
         outer = exp.select(
             *[exp.column(name) for name, _ in keys],
             self._aggregate(leaf.measure, exp.column("snapshot_value"), None).as_(

@@ -68,6 +68,11 @@ class TimeDimension(Named):
     expr: str | None = None
     type: Literal["date", "timestamp"] = "timestamp"
     grains: list[Grain] = Field(default_factory=lambda: list(GRAINS))
+    # How often rows are dated, where that is a promise (a weekly snapshot: week): no
+    # bucket of this grain holds two times. A snapshot metric grouped by this grain or a
+    # finer one then needs no search for each bucket's latest snapshot. `nlq semantic
+    # validate --db` checks it against the data.
+    cadence: Grain | None = None
 
     @property
     def sql(self) -> str:

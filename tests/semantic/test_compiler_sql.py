@@ -235,6 +235,15 @@ def test_the_latest_snapshot_is_found_on_the_period_alone_and_joined(layer: Any)
     assert tree.find(exp.In) is None
 
 
+def test_a_weekly_snapshot_needs_no_latest_search_within_a_week(layer: Any) -> None:
+    compiler = Compiler(layer, role="admin")
+    weekly = compiler.compile(SemanticQuery(metrics=["stock_qty"], time_grain="week")).sql()
+    monthly = compiler.compile(SemanticQuery(metrics=["stock_qty"], time_grain="month")).sql()
+    # snapshot_date has cadence week: a week holds one snapshot; a month holds four or five.
+    assert "latest_snapshot" not in weekly and "MAX(" not in weekly
+    assert "latest_snapshot" in monthly
+
+
 def test_joins_nothing_reads_are_left_out(layer: Any) -> None:
     compiler = Compiler(layer, role="admin")
     refunds = compiler.compile(

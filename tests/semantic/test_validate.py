@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from nlq.cli import main
@@ -241,7 +243,24 @@ def test_cli_checks_the_live_catalog(
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "column 'stock_quantity' does not exist" in out[0] and "models.yaml:" in out[0]
     assert main(["semantic", "validate", str(DEMO), "--db", str(tmp_path / "missing.duckdb")]) == 1
-    assert "cannot read the database catalog" in capsys.readouterr().err
+    assert "cannot read the database" in capsys.readouterr().err
+
+
+def test_a_cadence_is_checked_against_the_rows(
+    warehouse_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A weekly snapshot promised, two snapshots found in one week: the stock of that
+    week would be added up twice, so validation names the line and the weeks."""
+    db = tmp_path / "twice.duckdb"
+    shutil.copy(warehouse_path, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "INSERT INTO inventory_snapshots SELECT snapshot_date + 3, product_id, warehouse, stock_qty"
+            " FROM inventory_snapshots WHERE snapshot_date IN ('2026-06-07', '2026-06-14')"
+        )
+    assert main(["semantic", "validate", str(DEMO), "--db", str(db)]) == 1
+    [line] = capsys.readouterr().out.strip().splitlines()
+    assert "models.yaml:" in line and "cadence week" in line and "2 week(s)" in line
 
 
 def test_a_repeated_column_must_exist_on_both_sides(tmp_path: Path) -> None:
