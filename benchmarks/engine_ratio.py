@@ -23,6 +23,9 @@ class Timing:
     again_ms: list[float] = field(default_factory=list)
     gold_ms: list[float] = field(default_factory=list)
     sql: list[str] = field(default_factory=list)
+    # A new question's time by stage, as the answer reports it: understand, compile
+    # (with guard and transpile), execute.
+    first_stages: list[tuple[float, float, float]] = field(default_factory=list)
     # The engine alone: nlq's final SQL and the gold SQL, each run the same way and
     # interleaved, after the rounds.
     engine_nlq_ms: list[float] = field(default_factory=list)
@@ -61,6 +64,7 @@ def measure(benchmark: Path, db: Path, *, repeats: int = 3) -> list[Timing]:
             timing.again_ms.append(again[0])
             timing.gold_ms.append(gold)
             timing.sql = first[1]
+            timing.first_stages.append(first[2])
     measured = [t for t in timings.values() if t.first_ms]
     for timing in measured:
         item = next(i for i in items if i.id == timing.id)
@@ -75,13 +79,16 @@ def measure(benchmark: Path, db: Path, *, repeats: int = 3) -> list[Timing]:
 ENGINE_REPEATS = 5
 
 
-def _answer(pipeline: Pipeline, item: BenchmarkItem) -> tuple[float, list[str]] | None:
+def _answer(
+    pipeline: Pipeline, item: BenchmarkItem
+) -> tuple[float, list[str], tuple[float, float, float]] | None:
     started = time.perf_counter()
     result = pipeline.ask(item.question, as_of=item.as_of)
     elapsed = (time.perf_counter() - started) * 1000
     if result.status != "answered":
         return None
-    return elapsed, [a.sql for a in result.answers]
+    stages = result.timings_ms
+    return elapsed, [a.sql for a in result.answers], (stages.understand, stages.compile, stages.execute)
 
 
 def _gold(pipeline: Pipeline, item: BenchmarkItem) -> float:

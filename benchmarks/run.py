@@ -156,6 +156,7 @@ def _end_to_end(warehouses: dict[float, Path], repeats: int) -> str:
             verdict = (
                 f"Target at scale {scale:g}, median ratio <= 1.2: new question "
                 f"{_verdict(statistics.median(first))}, question asked again {_verdict(statistics.median(again))}."
+                + _stages(timings)
             )
         for t in sorted(timings, key=lambda t: -t.execute_ratio):
             if t.execute_ratio > SLOW_RATIO:
@@ -209,6 +210,25 @@ def _end_to_end(warehouses: dict[float, Path], repeats: int) -> str:
             "",
             slow,
         ]
+    )
+
+
+def _stages(timings: list[engine_ratio.Timing]) -> str:
+    """Where a new question's time goes: medians over questions of their median stage times."""
+
+    def typical(values: list[float]) -> float:
+        return statistics.median(values)
+
+    understand = typical([typical([s[0] for s in t.first_stages]) for t in timings])
+    compiled = typical([typical([s[1] for s in t.first_stages]) for t in timings])
+    execute = typical([typical([s[2] for s in t.first_stages]) for t in timings])
+    total = typical([typical(t.first_ms) for t in timings])
+    gold = typical([typical(t.gold_ms) for t in timings])
+    rest = total - understand - compiled - execute
+    return (
+        f" A new question, typically: understand {understand:.2f} ms, compile with guard and transpile "
+        f"{compiled:.2f} ms, engine {execute:.2f} ms, the rest (rows to JSON, chart choice, interpretation, "
+        f"audit record) {rest:.2f} ms; {total:.2f} ms in all against {gold:.2f} ms for the gold SQL."
     )
 
 
