@@ -5,6 +5,7 @@ about 0.15 ms, a few percent of a fast query."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -48,16 +49,27 @@ class Watchdog:
                 self._current = None
 
     def _run(self) -> None:
-        with self._wake:
-            while True:
-                current = self._current
-                if current is None:
-                    self._wake.wait()
-                    continue
-                remaining = current.deadline - time.monotonic()
-                if remaining > 0:
-                    self._wake.wait(remaining)
-                    continue
-                current.fired = True
-                self._current = None
-                current.interrupt()
+        while True:
+            with self._wake:
+                due = self._next_due()
+            # Outside the lock: the query's own end waits for it, and an interrupt may take
+            # its time (Spark cancels through the JVM). A late interrupt reaches only its own
+            # query (a DuckDB cursor, a Spark job group, made for that query alone), which
+            # may have ended and closed meanwhile: nothing is left to stop then.
+            with contextlib.suppress(Exception):
+                due.interrupt()
+
+    def _next_due(self) -> Watch:
+        """Waits until the current watch passes its deadline, and takes it."""
+        while True:
+            current = self._current
+            if current is None:
+                self._wake.wait()
+                continue
+            remaining = current.deadline - time.monotonic()
+            if remaining > 0:
+                self._wake.wait(remaining)
+                continue
+            current.fired = True
+            self._current = None
+            return current

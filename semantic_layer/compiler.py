@@ -878,6 +878,15 @@ class Compiler:
     # -- combining and the final select ------------------------------------------------------
     def _combine(self, parts: list[tuple[str, exp.Select, list[str]]], names: list[str]) -> exp.Select:
         values = [column for _, _, columns in parts for column in columns]
+        if not names:
+            # Without dimensions every part is one aggregate row: side by side they are
+            # the answer (a union and a grouping around two counts cost more than both).
+            home = {column: cte for cte, _, columns in reversed(parts) for column in columns}
+            select = exp.select(*[exp.column(v, home[v]).as_(v, copy=False) for v in values], copy=False)
+            select = select.from_(exp.table_(parts[0][0]), copy=False)
+            for cte, _, _ in parts[1:]:
+                select = select.join(exp.Join(this=exp.table_(cte), kind="CROSS"), copy=False)
+            return select
         branches: list[exp.Select] = []
         for cte, _, columns in parts:
             projections: list[exp.Expr] = [exp.column(n) for n in names]

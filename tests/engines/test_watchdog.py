@@ -63,3 +63,24 @@ def test_duckdb_query_interrupted_then_the_connection_serves_on(warehouse_path: 
         assert connector.execute("SELECT COUNT(*) FROM campaigns", timeout_s=30).rows == [[13]]
     finally:
         connector.close()
+
+
+def test_a_slow_or_failing_interrupt_holds_up_nothing() -> None:
+    """The interrupt runs outside the watchdog's lock: the block's end never waits for
+    it, and one that fails (its query already closed) leaves the watchdog running."""
+    watchdog = Watchdog()
+    entered, leave = threading.Event(), threading.Event()
+
+    def slow_interrupt() -> None:
+        entered.set()
+        leave.wait(5)
+        raise RuntimeError("connection already closed")
+
+    with watchdog.watch(0.05, slow_interrupt):
+        assert entered.wait(5)
+    # The block has ended although its interrupt is still running.
+    leave.set()
+    fired = threading.Event()
+    with watchdog.watch(0.05, fired.set) as watch:
+        assert fired.wait(5)
+    assert watch is not None and watch.fired

@@ -244,6 +244,21 @@ def test_a_weekly_snapshot_needs_no_latest_search_within_a_week(layer: Any) -> N
     assert "latest_snapshot" in monthly
 
 
+def test_facts_without_dimensions_are_set_side_by_side(layer: Any) -> None:
+    compiler = Compiler(layer, role="admin")
+    growth = compiler.compile(
+        SemanticQuery(
+            metrics=["new_users"],
+            compare="yoy",
+            time_range={"start": "2026-01-01", "end": "2026-06-30"},
+        )
+    ).sql()
+    by_channel = compiler.compile(SemanticQuery(metrics=["gmv", "visitors"], dimensions=["channel"])).sql()
+    # One row each: joined side by side; with dimensions, rows are matched by a union.
+    assert "CROSS JOIN" in growth and "UNION" not in growth
+    assert "UNION ALL" in by_channel and "CROSS JOIN" not in by_channel
+
+
 def test_joins_nothing_reads_are_left_out(layer: Any) -> None:
     compiler = Compiler(layer, role="admin")
     refunds = compiler.compile(
