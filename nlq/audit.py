@@ -16,7 +16,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
@@ -259,6 +260,21 @@ class _SQLAuditLog:
         self._local = threading.local()
 
 
+def _while_locked(statement: Callable[[], object]) -> None:
+    """Runs a schema statement, again while another session holds the file: SQLite
+    answers "database is locked" at once, without its busy timeout, when sessions
+    open a new log together and one of them turns on WAL."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class SQLiteAuditLog(_SQLAuditLog):
     RECENT = _SQLITE_RECENT
     ALL = _SQLITE_ALL
@@ -271,8 +287,8 @@ class SQLiteAuditLog(_SQLAuditLog):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             connection = self._connection()
-            connection.execute(_SQLITE_CREATE)
-            connection.execute("CREATE INDEX IF NOT EXISTS audit_time ON audit (time)")
+            _while_locked(lambda: connection.execute(_SQLITE_CREATE))
+            _while_locked(lambda: connection.execute("CREATE INDEX IF NOT EXISTS audit_time ON audit (time)"))
         except (OSError, sqlite3.Error) as error:
             raise AuditError(f"cannot open the audit log {path}: {error}") from error
 
@@ -281,7 +297,7 @@ class SQLiteAuditLog(_SQLAuditLog):
         connection = sqlite3.connect(
             self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )
-        connection.execute("PRAGMA journal_mode=WAL")
+        _while_locked(lambda: connection.execute("PRAGMA journal_mode=WAL"))
         connection.execute("PRAGMA synchronous=FULL")
         return connection
 

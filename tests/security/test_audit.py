@@ -10,6 +10,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,3 +153,25 @@ def test_postgres_audit_log(postgres_url: str, warehouse_path: Path) -> None:
     assert first.sql == [a.sql for a in result.answers] and second.question == "q2"
     assert [r.question for r in log.recent(1)] == ["q2"]
     log.close()
+
+
+def test_sessions_opening_a_new_log_together_all_open_it(tmp_path: Path) -> None:
+    """Turning on WAL makes SQLite answer "locked" at once to the others: they wait."""
+    failures: list[str] = []
+    for trial in range(60):
+        path = tmp_path / f"audit-{trial}.sqlite"
+        start = threading.Barrier(8)
+
+        def session(start: threading.Barrier = start, path: Path = path) -> None:
+            try:
+                start.wait()
+                open_audit(path).count()
+            except Exception as error:
+                failures.append(repr(error))
+
+        threads = [threading.Thread(target=session) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []

@@ -38,6 +38,7 @@ def test_eight_sessions_at_once(warehouse_path: Path, tmp_path: Path) -> None:
             pipeline.close()
         except Exception as error:  # a failure in a thread must fail the test, not vanish
             failures.append(f"session {n}: {type(error).__name__}: {error}")
+            start.abort()  # nor leave the other sessions waiting for it at the start
 
     threads = [threading.Thread(target=session, args=(n,)) for n in range(THREADS)]
     for thread in threads:
