@@ -95,4 +95,5 @@ class DuckDBConnector:
         return "/".join(parts)
 
     def close(self) -> None:
+        self._watchdog.close()
         self._con.close()

@@ -26,6 +26,7 @@ class Watchdog:
         self._wake = threading.Condition()
         self._current: Watch | None = None
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     @contextmanager
     def watch(self, timeout_s: float | None, interrupt: Callable[[], None]) -> Iterator[Watch | None]:
@@ -48,10 +49,24 @@ class Watchdog:
             with self._wake:
                 self._current = None
 
+    def close(self) -> None:
+        """Ends the thread, with the connection it watches (a server opens many over
+        its life). A later watch starts a new one."""
+        with self._wake:
+            thread, self._thread = self._thread, None
+            self._closed = True
+            self._wake.notify()
+        if thread is not None:
+            thread.join(timeout=5)
+        with self._wake:
+            self._closed = False
+
     def _run(self) -> None:
         while True:
             with self._wake:
                 due = self._next_due()
+                if due is None:
+                    return
             # Outside the lock: the query's own end waits for it, and an interrupt may take
             # its time (Spark cancels through the JVM). A late interrupt reaches only its own
             # query (a DuckDB cursor, a Spark job group, made for that query alone), which
@@ -59,9 +74,12 @@ class Watchdog:
             with contextlib.suppress(Exception):
                 due.interrupt()
 
-    def _next_due(self) -> Watch:
-        """Waits until the current watch passes its deadline, and takes it."""
+    def _next_due(self) -> Watch | None:
+        """Waits until the current watch passes its deadline, and takes it; None once
+        the watchdog is closed."""
         while True:
+            if self._closed:
+                return None
             current = self._current
             if current is None:
                 self._wake.wait()

@@ -84,3 +84,20 @@ def test_a_slow_or_failing_interrupt_holds_up_nothing() -> None:
     with watchdog.watch(0.05, fired.set) as watch:
         assert fired.wait(5)
     assert watch is not None and watch.fired
+
+
+def test_closing_ends_the_thread_and_a_later_watch_starts_one() -> None:
+    watchdog = Watchdog(name="nlq-test-watchdog")
+
+    def running() -> int:
+        return sum(1 for t in threading.enumerate() if t.name == "nlq-test-watchdog")
+
+    with watchdog.watch(5, lambda: None):
+        assert running() == 1
+    watchdog.close()
+    assert running() == 0
+    fired = threading.Event()
+    with watchdog.watch(0.05, fired.set):
+        assert fired.wait(5)
+    watchdog.close()
+    assert running() == 0
