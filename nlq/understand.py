@@ -444,9 +444,7 @@ class Understander:
         else the model's first numeric detail column. An identifier (its key, or a
         reference to another model) is a number but not a magnitude."""
         keys = [model.primary_key] if isinstance(model.primary_key, str) else list(model.primary_key)
-        keys += [
-            r.from_.split(".")[1] for r in self.layer.relationships if r.from_.split(".")[0] == model.name
-        ]
+        keys += [edge.source_key for edge in self.graph.edges.get(model.name, [])]
         for name in [*mentioned, *model.detail]:
             dimension = model.dimension(name.rsplit(".", 1)[-1])
             if (

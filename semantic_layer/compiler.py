@@ -653,10 +653,13 @@ class Compiler:
         if query.time_grain:
             keys.append((query.time_grain, self._bucket(time_expr, query.time_grain, period)))
 
-        span = self._range(lead.time, time_expr, period)
-        filters = [*span, *[self._filter_predicate(plan, f) for f in query.filters]]
+        # The time dimension is reached many-to-one (validated), so its range is placed as
+        # it is, ahead of the other conditions; a snapshot metric needs the two apart.
+        span = self._place(plan, self._range(lead.time, time_expr, period))
+        filters = [self._filter_predicate(plan, f) for f in query.filters]
         common, residual = self._split_conditions(leaves)
-        where = self._place(plan, [*filters, *common])
+        conditions = self._place(plan, [*filters, *common])
+        where = [*span, *conditions]
         residual_placed = {name: and_all(self._place(plan, conds)) for name, conds in residual.items()}
         if residual and all(residual_placed.values()) and len(residual_placed) == len(leaves):
             # Every metric filters its rows: scan only rows that one of them needs.
@@ -665,7 +668,6 @@ class Compiler:
         if isinstance(lead.metric, PerEntityMetric):
             return self._per_entity_fact(plan, lead, keys, where, residual_placed.get(lead.name), period)
         if isinstance(lead.metric, SemiAdditiveMetric):
-            conditions = self._place(plan, [*filters[len(span) :], *common])
             return self._semi_additive_fact(
                 plan, lead, keys, span, conditions, time_expr, query.time_grain, period
             )
