@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import platform
 import statistics
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -216,14 +217,15 @@ def _end_to_end(warehouses: dict[float, Path], repeats: int) -> str:
 def _stages(timings: list[engine_ratio.Timing]) -> str:
     """Where a new question's time goes: medians over questions of their median stage times."""
 
-    def typical(values: list[float]) -> float:
-        return statistics.median(values)
+    def typical(samples: Callable[[engine_ratio.Timing], list[float]]) -> float:
+        return statistics.median(statistics.median(samples(t)) for t in timings)
 
-    understand = typical([typical([s[0] for s in t.first_stages]) for t in timings])
-    compiled = typical([typical([s[1] for s in t.first_stages]) for t in timings])
-    execute = typical([typical([s[2] for s in t.first_stages]) for t in timings])
-    total = typical([typical(t.first_ms) for t in timings])
-    gold = typical([typical(t.gold_ms) for t in timings])
+    def stage(index: int) -> Callable[[engine_ratio.Timing], list[float]]:
+        return lambda t: [s[index] for s in t.first_stages]
+
+    understand, compiled, execute = (typical(stage(i)) for i in range(3))
+    total = typical(lambda t: t.first_ms)
+    gold = typical(lambda t: t.gold_ms)
     rest = total - understand - compiled - execute
     return (
         f" A new question, typically: understand {understand:.2f} ms, compile with guard and transpile "

@@ -20,6 +20,7 @@ from nlq.answer import AnswerBlock, AskResult
 from nlq.catalogue import CatalogueEntry, catalogue, search
 from nlq.charts import KIND_LABELS, ChartKind, chart_rows, is_profile, plan_chart, vega_spec
 from nlq.presentation import ColumnInfo, Language, csv_bytes, describe_columns, format_period, format_value
+from nlq.ui import access
 from nlq.ui.chat import CONTEXT, PENDING, TURNS, new_chat, queue
 from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_for, semantic
 from nlq.ui.texts import TEXT
@@ -84,8 +85,7 @@ def _rate(turn_id: str) -> None:
     turn.rating = "up" if value == 1 else "down"
     entry = feedback.FeedbackRecord.of(turn.id, turn.rating, turn.result, as_of=turn.as_of, role=turn.role)
     feedback.record(entry, feedback_file())
-    ui: Language = state.get("nlq_ui_language", "zh")
-    st.toast(TEXT[ui]["thanks"])
+    st.toast(TEXT[access.current_language()]["thanks"])
 
 
 # -- sidebar -------------------------------------------------------------------------------------
@@ -101,11 +101,11 @@ def _sidebar(layer: SemanticLayer, ui: Language, latest: dt.date) -> tuple[str, 
             names,
             index=names.index("analyst") if "analyst" in names else 0,
             format_func=lambda n: roles[n].label.zh if ui == "zh" else roles[n].label.en,
-            key="nlq_role",
+            key=access.ROLE_KEY,
         )
         if roles[role].description:
             st.caption(roles[role].description)
-        as_of = st.date_input(text["as_of"], value=latest, max_value=latest, key="nlq_as_of")
+        as_of = st.date_input(text["as_of"], value=latest, max_value=latest, key=access.AS_OF_KEY)
         st.button(text["new_chat"], icon=":material/add_comment:", key="nlq_new_chat", on_click=new_chat)
         st.divider()
         st.subheader(text["catalogue"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nlq.language import Language
+from nlq.ui import access
 from nlq.ui.texts import EXAMPLES, TEXT
 
 # What a chat keeps in the session: its turns, the last understanding (the context of
@@ -62,7 +63,7 @@ def _sidebar_language() -> Language:
             ["zh", "en"],
             format_func={"zh": "中文", "en": "English"}.__getitem__,
             horizontal=True,
-            key="nlq_ui_language",
+            key=access.LANGUAGE_KEY,
         )
     return "en" if choice == "en" else "zh"
 
