@@ -8,20 +8,17 @@ gender)."""
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-import jieba
 from pypinyin import lazy_pinyin
 from rapidfuzz.distance import DamerauLevenshtein
 
 from nlq.lexicon import Entry, Lexicon, normalise
-
-jieba.setLogLevel(logging.WARNING)  # its start-up chatter is not the user's business
+from nlq.segmenter import Segmenter
 
 Match = Literal["exact", "synonym", "fuzzy"]
 # Characters that never start or end a fuzzy match: function words and punctuation.
@@ -126,7 +123,7 @@ class Linker:
         """`extra_words` are segmented as words (cues); `known_words` are words the caller
         reads itself (table words), which a typo must not swallow."""
         self.lexicon = lexicon
-        self.tokenizer = jieba.Tokenizer()
+        self.tokenizer = Segmenter()
         for word in [*lexicon.words(), *(extra_words or [])]:
             if not word.isascii():
                 self.tokenizer.add_word(normalise(word), freq=100_000)
