@@ -7,12 +7,14 @@ import datetime as dt
 import decimal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
+
+if TYPE_CHECKING:  # only the Arrow engines (Spark, ClickHouse) hand over tables: pyarrow is theirs to import
+    import pyarrow as pa
 
 ErrorKind = Literal["auth", "unreachable", "timeout", "missing", "read_only", "driver", "query"]
 
@@ -122,11 +124,6 @@ class QueryResult:
     def json_rows(self) -> list[list[Any]]:
         """Rows with values as JSON numbers, strings or null (dates as ISO strings)."""
         return [[json_value(v) for v in row] for row in self.rows]
-
-    def to_arrow(self) -> pa.Table:
-        # Column names may repeat in SQL results; Arrow tables allow that too.
-        arrays = [pa.array([row[i] for row in self.rows]) for i in range(len(self.columns))]
-        return pa.Table.from_arrays(arrays, names=self.columns)
 
     @classmethod
     def from_arrow(cls, table: pa.Table, max_rows: int | None) -> QueryResult:

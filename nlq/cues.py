@@ -10,8 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-import cn2an
-
+from nlq.numerals import number
 from semantic_layer.model import Grain
 
 CueKind = Literal[
@@ -46,13 +45,6 @@ class Cue:
     number: int | None = None
     grain: Grain | None = None
     amount: float | None = None
-
-
-def to_int(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    text = text.replace("仨", "三").replace("俩", "两")
-    return int(cn2an.cn2an(text, "smart"))
 
 
 # (kind, pattern, grain). Patterns run on normalised (lower-case, half-width) text.
@@ -145,8 +137,8 @@ def find_cues(
                 cues.append(Cue(kind, start, end, match.group(0), None, None, amount))
             else:
                 digits = next((g for g in match.groups() if g), None)
-                number = to_int(digits) if digits else None
-                cues.append(Cue(kind, start, end, match.group(0), number, grain))
+                count = number(digits) if digits else None
+                cues.append(Cue(kind, start, end, match.group(0), count, grain))
             for i in range(start, end):
                 used[i] = True
     return sorted(cues, key=lambda cue: cue.start)

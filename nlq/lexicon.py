@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -43,7 +43,14 @@ class Lexicon:
         self.max_length = max((len(k) for k in self.by_key), default=0)
 
     @classmethod
-    def from_layer(cls, layer: SemanticLayer, data_values: dict[str, list[str]] | None = None) -> Lexicon:
+    def from_layer(
+        cls,
+        layer: SemanticLayer,
+        data_values: dict[str, list[str]] | None = None,
+        spellings: Mapping[str, str] | None = None,
+    ) -> Lexicon:
+        """`spellings` are pinyin spellings of data values known beforehand (see
+        `spellings`); the others are spelled here."""
         entries: list[Entry] = []
         for metric in layer.metrics:
             entries += _named("metric", metric.name, metric.label.zh, metric.label.en, metric.synonyms)
@@ -60,12 +67,12 @@ class Lexicon:
                     entries += [Entry("value", dimension.name, alias, "alias", stored) for alias in aliases]
         for term in layer.terms:
             entries += _named("term", term.name, term.label.zh, term.label.en, term.synonyms)
+        known = spellings or {}
         for dimension_name, values in (data_values or {}).items():
             entries += [Entry("value", dimension_name, value, "data", value) for value in values]
+            spelled = {**_spelled(v for v in values if v not in known), **known}
             entries += [
-                Entry("value", dimension_name, spelled, "alias", value)
-                for value in values
-                if (spelled := _romanised(value))
+                Entry("value", dimension_name, spelled[v], "alias", v) for v in values if v in spelled
             ]
         return cls(entries)
 
@@ -86,14 +93,20 @@ def _named(kind: Kind, name: str, zh: str, en: str, synonyms: list[str]) -> list
     return entries + [Entry(kind, name, s, "synonym") for s in synonyms]
 
 
-def _romanised(value: str) -> str | None:
+def spellings(data_values: dict[str, list[str]]) -> dict[str, str]:
     """Shanghai for 上海, Huawei for 华为: English questions name Chinese places and
-    brands in pinyin. Only short all-Chinese values, where the spelling is the name."""
-    if not 2 <= len(value) <= 4 or not all("\u4e00" <= ch <= "\u9fff" for ch in value):
-        return None
-    from pypinyin import lazy_pinyin  # half a second of dictionaries: only questions pay for it
+    brands in pinyin. Only short all-Chinese values, where the spelling is the name.
+    Worth keeping with the values: pypinyin's dictionaries take half a second to load."""
+    return _spelled(v for values in data_values.values() for v in values)
 
-    return "".join(lazy_pinyin(value))
+
+def _spelled(values: Iterable[str]) -> dict[str, str]:
+    chinese = [v for v in values if 2 <= len(v) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in v)]
+    if not chinese:
+        return {}
+    from pypinyin import lazy_pinyin
+
+    return {value: "".join(lazy_pinyin(value)) for value in chinese}
 
 
 def _typed(value: str, kind: str) -> str | int | float:

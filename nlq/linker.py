@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from pypinyin import lazy_pinyin
 from rapidfuzz.distance import DamerauLevenshtein
 
 from nlq.lexicon import Entry, Lexicon, normalise
@@ -308,11 +307,15 @@ def _inflections(word: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def _sound(text: str) -> tuple[str, ...]:
+    # pypinyin loads its dictionaries on import (half a second): only a question
+    # with a possible typo pays for it.
+    from pypinyin import lazy_pinyin
+
     return tuple(lazy_pinyin(text))
 
 
 def _pinyin_distance(a: str, b: str) -> int:
-    return int(DamerauLevenshtein.distance(lazy_pinyin(a), lazy_pinyin(b)))
+    return int(DamerauLevenshtein.distance(_sound(a), _sound(b)))
 
 
 def _gaps(text: str, covered: list[bool]) -> list[tuple[int, int]]:

@@ -19,7 +19,7 @@ from connectors import Connector, ConnectorError, QueryResult, open_connector
 from nlq.answer import AnswerBlock, AskResult, Chart
 from nlq.audit import AuditError, AuditLog, AuditRecord, Kind, open_audit
 from nlq.language import Language, language_of
-from nlq.lexicon import Lexicon
+from nlq.lexicon import Lexicon, spellings
 from nlq.plan_cache import PlanCache
 from nlq.result_cache import SHARED, CacheKey, ResultCache
 from semantic_layer.compiler import CompiledQuery, Compiler
@@ -179,7 +179,8 @@ class Pipeline:
     def understander(self) -> Understander:
         from nlq.understand import Understander
 
-        lexicon = Lexicon.from_layer(self.layer, self.value_index())
+        values, spelled = self._indexed_values()
+        lexicon = Lexicon.from_layer(self.layer, values, spelled)
         return Understander(self.layer, lexicon, self.campaigns())
 
     @cached_property
@@ -224,12 +225,29 @@ class Pipeline:
     def value_index(self, *, refresh: bool = False) -> dict[str, list[str]]:
         """Distinct values of the dimensions marked values_from_data, cached next
         to a DuckDB file and rebuilt when the file changes or when asked to."""
+        return self._indexed_values(refresh=refresh)[0]
+
+    def _indexed_values(self, *, refresh: bool = False) -> tuple[dict[str, list[str]], dict[str, str]]:
+        """The value index and the pinyin spellings of its values, cached together."""
         cache = Path(f"{self.db}.values.json") if Path(str(self.db)).exists() else None
         stamp = Path(str(self.db)).stat().st_mtime if cache else None
         if cache and cache.exists() and not refresh:
-            stored = json.loads(cache.read_text(encoding="utf-8"))
-            if stored.get("stamp") == stamp:
-                return dict(stored["values"])
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                stored = json.loads(cache.read_text(encoding="utf-8"))
+                if stored["stamp"] == stamp and "spellings" in stored:
+                    return dict(stored["values"]), dict(stored["spellings"])
+        index = self._distinct_values()
+        spelled = spellings(index)
+        if cache:
+            # In a read-only location the index is simply rebuilt next time.
+            with contextlib.suppress(OSError):
+                cache.write_text(
+                    json.dumps({"stamp": stamp, "values": index, "spellings": spelled}, ensure_ascii=False),
+                    encoding="utf-8",
+                )
+        return index, spelled
+
+    def _distinct_values(self) -> dict[str, list[str]]:
         index: dict[str, list[str]] = {}
         for model in self.layer.models:
             for dimension in model.dimensions:
@@ -246,12 +264,6 @@ class Pipeline:
                 if len(rows) <= VALUE_INDEX_LIMIT:
                     known = set(index.get(dimension.name, []))
                     index[dimension.name] = sorted(known | {str(r[0]) for r in rows if r[0] is not None})
-        if cache:
-            # In a read-only location the index is simply rebuilt next time.
-            with contextlib.suppress(OSError):
-                cache.write_text(
-                    json.dumps({"stamp": stamp, "values": index}, ensure_ascii=False), encoding="utf-8"
-                )
         return index
 
     def campaigns(self) -> list[Campaign]:

@@ -21,9 +21,9 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import cn2an
 from pydantic import BaseModel
 
+from nlq.numerals import number
 from semantic_layer.model import Grain
 from semantic_layer.periods import grain_start, month_end, shift_by_grain, shift_months
 from semantic_layer.query import TimeRange
@@ -75,13 +75,6 @@ class Campaign(BaseModel):
     name: str
     start_date: dt.date
     end_date: dt.date
-
-
-def number(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    text = text.replace("仨", "三").replace("俩", "两")
-    return int(cn2an.cn2an(text, "smart"))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,8 @@ def test_value_index_is_persisted_and_refreshed_on_demand(warehouse_path: Path, 
     index = pipeline.value_index()
     cache = Path(f"{db}.values.json")
     assert cache.exists() and len(index["product_name"]) == 1000 and "浙江" in index["province"]
+    # Kept with the values: the pinyin English questions name them by.
+    assert json.loads(cache.read_text(encoding="utf-8"))["spellings"]["浙江"] == "zhejiang"
     cache.write_text(cache.read_text(encoding="utf-8").replace("浙江", "浙江省"), encoding="utf-8")
     assert "浙江省" in pipeline.value_index()["province"]  # read from the file, not the database
     assert "浙江" in pipeline.value_index(refresh=True)["province"]

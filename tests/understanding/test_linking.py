@@ -200,3 +200,10 @@ def test_cues_respect_word_boundaries(linker: Linker) -> None:
     assert [c.kind for c in find_cues(text, cuts=linker.boundaries(text))] == []
     text = normalise("每年的GMV")
     assert [c.grain for c in find_cues(text, cuts=linker.boundaries(text))] == ["year"]
+
+
+def test_values_are_found_by_their_pinyin_given_or_spelled() -> None:
+    layer = load_layer(DEMO)[0]
+    lexicon = Lexicon.from_layer(layer, {"brand": ["华为", "兰蔻"]}, {"华为": "huawei"})
+    assert [(e.target, e.value) for e in lexicon.lookup("huawei")] == [("brand", "华为")]
+    assert [(e.target, e.value) for e in lexicon.lookup("lankou")] == [("brand", "兰蔻")]
