@@ -209,6 +209,14 @@ SCHEMA_QUESTIONS = [
 ]
 
 
+def test_specs_name_the_vega_lite_version_of_the_installed_altair() -> None:
+    import altair as alt
+
+    from nlq.charts import VEGA_LITE_SCHEMA
+
+    assert VEGA_LITE_SCHEMA == alt.SCHEMA_URL
+
+
 def test_every_kind_of_every_answer_is_valid_vega_lite(pipeline: Pipeline) -> None:
     """Each spec, for each kind a user may switch to, passes the Vega-Lite schema
     of the chart library Streamlit draws with."""
