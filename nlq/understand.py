@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, partial
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from nlq.cues import Cue, find_cues
 from nlq.language import Language, language_of
@@ -177,6 +177,10 @@ class Step(BaseModel):
 
 
 class Understanding(BaseModel):
+    # Kept readings are handed out as they are (a copy per question cost more than the
+    # reading it saved): nobody may change one, a change makes a new one (model_copy).
+    model_config = ConfigDict(frozen=True)
+
     language: Language
     status: Literal["answer", "clarify", "refuse"]
     message: str = ""
@@ -252,8 +256,8 @@ class Understander:
         if previous is not None:
             return self.read(question, as_of, previous)
         # A question that opens a conversation reads the same every time it is asked on
-        # the same day: read once, handed out as copies (callers adjust their steps).
-        return self._first_reading(question, as_of).model_copy(deep=True)
+        # the same day: read once.
+        return self._first_reading(question, as_of)
 
     def forget(self) -> None:
         """Drops the kept readings (benchmarks measure a first reading with it)."""
@@ -266,16 +270,14 @@ class Understander:
         if verdict is not None:
             return Understanding(language=language, status="refuse", message=verdict, screened=True)
         parse = self._parse(question, language, as_of)
-        understanding = self._understand(parse, previous)
-        understanding.unlinked = self._unlinked(parse)
-        understanding.linked = list(
-            dict.fromkeys(
-                f"{e.kind}:{e.target}" + (f"={e.value}" if e.value is not None else "")
-                for x in parse.links
-                for e in x.entries[:1]
-            )
+        linked = dict.fromkeys(
+            f"{e.kind}:{e.target}" + (f"={e.value}" if e.value is not None else "")
+            for x in parse.links
+            for e in x.entries[:1]
         )
-        return understanding
+        return self._understand(parse, previous).model_copy(
+            update={"unlinked": self._unlinked(parse), "linked": list(linked)}
+        )
 
     def _understand(self, parse: Parse, previous: Understanding | None) -> Understanding:
         follow_up = (

@@ -39,6 +39,23 @@ def test_a_conversation(pipeline: Pipeline) -> None:
     assert "天猫" not in result.interpretation  # the new value replaced the old filter
 
 
+def test_follow_ups_never_change_the_kept_reading_they_start_from(pipeline: Pipeline) -> None:
+    from pydantic import ValidationError
+
+    understander = pipeline.understander
+    first = understander.understand("上个月各渠道的GMV", AS_OF)
+    kept = first.model_dump()
+    assert understander.understand("上个月各渠道的GMV", AS_OF) is first  # read once, not copied
+    previous = first
+    for question in ["只看天猫", "换成订单数", "按品类拆分", "那本月呢"]:
+        result, previous = pipeline.converse(question, as_of=AS_OF, previous=previous)
+        assert result.status == "answered", question
+    assert previous is not None and previous.steps[0].query.dimensions != first.steps[0].query.dimensions
+    assert first.model_dump() == kept
+    with pytest.raises(ValidationError):
+        first.status = "refuse"  # type: ignore[misc]
+
+
 def test_english_follow_up_and_a_fresh_question(pipeline: Pipeline) -> None:
     first, context = pipeline.converse("GMV last 3 months", as_of=AS_OF)
     jd, _ = pipeline.converse("what about JD?", as_of=AS_OF, previous=context)
