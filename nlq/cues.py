@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from nlq.numerals import number
+from nlq.numerals import ENGLISH_PATTERN, number
 from semantic_layer.model import Grain
 
 CueKind = Literal[
@@ -31,7 +31,7 @@ CueKind = Literal[
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
-NUMBER = rf"(\d+|{CN_NUMBER})"
+NUMBER = rf"(\d+|{CN_NUMBER}|{ENGLISH_PATTERN})"
 AMOUNT = r"(\d+(?:\.\d+)?)\s*(万|亿|千|k|m|million|thousand)?"
 SCALE = {"万": 1e4, "亿": 1e8, "千": 1e3, "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
 
@@ -51,6 +51,8 @@ class Cue:
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("top", rf"(?:前|top\s*|排名前|最高的|最多的|最大的|最贵的)\s*{NUMBER}(?:名|个|款|位|大|家)?", None),
     ("top", rf"{NUMBER}\s*(?:个|款|名)?(?:最高|最多|最好|最畅销|最热销)", None),
+    ("top", rf"{NUMBER}\s+(?:largest|biggest|highest|most expensive|priciest)\b", None),
+    ("bottom", rf"{NUMBER}\s+(?:smallest|lowest|cheapest|least expensive)\b", None),
     (
         "bottom",
         rf"(?:后|倒数|bottom\s*|最低的|最少的|最小的|最差的|最便宜的)\s*{NUMBER}(?:名|个|款|位)?",

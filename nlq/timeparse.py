@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from nlq.numerals import number
+from nlq.numerals import ENGLISH_PATTERN, number
 from semantic_layer.model import Grain
 from semantic_layer.periods import grain_start, month_end, shift_by_grain, shift_months
 from semantic_layer.query import TimeRange
@@ -86,17 +86,6 @@ class Context:
 Groups = dict[str, str | None]
 Resolved = tuple[dt.date, dt.date, Grain | None] | None
 Resolver = Callable[[Groups, Context], Resolved]
-EN_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "ten": 10,
-    "twelve": 12,
-}
 UNITS = {
     "天": "day",
     "日": "day",
@@ -122,7 +111,7 @@ UNITS = {
 def _count(text: str | None) -> int:
     if text is None:
         return 1
-    return EN_NUMBERS[text] if text in EN_NUMBERS else number(text)
+    return number(text)
 
 
 def _year(text: str | None, ctx: Context) -> int:
@@ -265,7 +254,7 @@ CNUM = rf"\d{{1,2}}|[{CN}]+"
 Y_ZH = r"(?:(?P<y>20\d\d|今年|去年(?!同期)|前年)年?)"
 M_EN = MONTH_EN
 M_EN_SAFE = r"(" + "|".join(sorted((m for m in MONTHS_EN if m != "may"), key=len, reverse=True)) + r")\b"
-EN_N = r"\d+|one|two|three|four|five|six|seven|ten|twelve"
+EN_N = rf"\d+|{ENGLISH_PATTERN}"
 PATTERNS: list[tuple[str, Resolver]] = [
     # explicit days and day ranges
     (

@@ -303,6 +303,10 @@ def test_listings(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
     [block] = largest.answers
     assert [(r[0], r[-1]) for r in block.rows] == [(i, float(a)) for i, a in top]
     assert "refunded" not in largest.interpretation and "orders.status" not in block.sql
+    # The same in English, with the count before the ranking word.
+    english = pipeline.ask("the 5 largest refunds in the last 7 days", as_of=AS_OF)
+    assert english.status == "answered", english.message
+    assert [(r[0], r[-1]) for r in english.answers[0].rows] == [(i, float(a)) for i, a in top]
     members = pipeline.ask("list all diamond members", as_of=AS_OF)
     assert all(
         row[-1] == "钻石会员" and row[0].endswith("*") for row in members.answers[0].rows

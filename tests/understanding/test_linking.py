@@ -129,6 +129,10 @@ def test_reserved_spans_are_not_linked(linker: Linker) -> None:
         ("各渠道占比", "share", None),
         ("用户画像", "profile", None),
         ("仨月前十", "top", 10),
+        ("top five brands", "top", 5),
+        ("the 5 largest refunds", "top", 5),
+        ("the three cheapest products", "bottom", 3),
+        ("top tennis brands", "top", None),  # a number word only as a whole word
     ],
 )
 def test_cues(question: str, kind: str, number: int | None) -> None:
