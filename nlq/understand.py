@@ -165,12 +165,16 @@ class Ambiguous(Exception):
 class Feed(BaseModel):
     """In a compound question, filter `dimension` by the `column` values of an earlier answer."""
 
+    model_config = ConfigDict(frozen=True)
+
     source: int
     column: str
     dimension: str
 
 
 class Step(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     title: str
     query: SemanticQuery
     feed: Feed | None = None

@@ -29,7 +29,9 @@ FilterOp = Literal[
 
 
 class QueryModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Queries are values: kept plans and readings share them, so a change makes a new
+    # one (model_copy(update=...)) instead of altering one somebody else holds.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Filter(QueryModel):

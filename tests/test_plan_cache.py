@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from nlq.pipeline import Pipeline
 
 AS_OF = dt.date(2026, 6, 30)
@@ -38,16 +41,21 @@ def test_a_plan_is_the_compiled_sql_of_its_query(warehouse_path: Path) -> None:
     assert other != kept and other.endswith("LIMIT 3")
 
 
-def test_a_reading_handed_out_is_a_copy(warehouse_path: Path) -> None:
+def test_a_reading_handed_out_cannot_be_changed(warehouse_path: Path) -> None:
+    # Kept readings are shared, not copied: a caller that tries to change one is refused,
+    # and a change made the supported way (model_copy) leaves the kept one as it was.
     pipeline = Pipeline(db=warehouse_path, cache=None)
     understander = pipeline.understander
     first = understander.understand(QUESTION, AS_OF)
-    first.steps[0].query.limit = 1
-    first.evidence.append("changed by a caller")
+    query = first.steps[0].query
+    for target, field, value in [(query, "limit", 1), (first.steps[0], "title", "x"), (first, "status", "refuse")]:
+        with pytest.raises(ValidationError, match="frozen"):
+            setattr(target, field, value)
+    narrowed = query.model_copy(update={"limit": 1})
     second = understander.understand(QUESTION, AS_OF)
     pipeline.close()
-    assert second.steps[0].query.limit is None
-    assert "changed by a caller" not in second.evidence
+    assert narrowed.limit == 1
+    assert second is first and second.steps[0].query.limit is None
     assert second == understander.read(QUESTION, AS_OF, None)
 
 
