@@ -35,6 +35,7 @@ from semantic_layer.expressions import (
     columns_of,
     conjuncts,
     date_literal,
+    implies,
     models_of,
     parse_snippet,
     rename_models,
@@ -124,6 +125,10 @@ class Leaf:
         return self.metric.name
 
     @property
+    def conditions_models(self) -> set[str]:
+        return set().union(*(models_of(c) for c in self.conditions))
+
+    @property
     def fanout_invariant(self) -> bool:
         return isinstance(self.metric, PerEntityMetric) or (
             not isinstance(self.metric, SemiAdditiveMetric) and self.measure.agg in FANOUT_INVARIANT
@@ -161,20 +166,32 @@ class FactPlan:
             if edge.target not in self.joined:
                 self.joins.append(edge)
 
-    def relation(self, layer: SemanticLayer, reading: Sequence[exp.Expr]) -> exp.Select:
-        """The home model and the joins the expressions it will hold read. Every join is
-        many-to-one (LEFT, or INNER where the layer says a match always exists), so one
-        that nothing reads only costs time; row policies of a parent model reach the
-        home model's own view (see AccessPolicy.visibility)."""
+    def relation(
+        self, layer: SemanticLayer, reading: Sequence[exp.Expr], where: Sequence[exp.Expr] = ()
+    ) -> exp.Select:
+        """The home model and the joins that the expressions it will hold (`reading`,
+        and its conditions, `where`) read. Every join is many-to-one (LEFT, or INNER
+        where a match always exists for the rows `where` keeps), so one that nothing
+        reads only costs time; row policies of a parent model reach the home model's
+        own view (see AccessPolicy.visibility)."""
         select = exp.select().from_(model_table(self.home, self.home.name, self.dialect), copy=False)
-        for edge in self._joins_for(reading):
+        for edge in self._joins_for([*reading, *where]):
             target = layer.model(edge.target)
             assert target is not None
             on = exp.column(edge.target_key, edge.target).eq(self._source_of(edge))
-            side = {"kind": "INNER"} if edge.always_matches else {"side": "LEFT"}
+            side = {"kind": "INNER"} if self._always_matches(edge, where) else {"side": "LEFT"}
             join = exp.Join(this=model_table(target, edge.target, self.dialect), on=on, **side)
             select = select.join(join, copy=False)
         return select
+
+    def _always_matches(self, edge: Edge, where: Sequence[exp.Expr]) -> bool:
+        # A left join keeps rows the inner join would drop, so an engine may not reorder
+        # it: the inner join is what lets it plan well (cart adds by product 1.4x faster).
+        if edge.always_matches:
+            return True
+        return edge.required_when is not None and implies(
+            where, canonical(edge.required_when, edge.source, self.dialect)
+        )
 
     def same_key(self, column: exp.Column) -> exp.Column:
         """A joined model's column read from the model it was joined from, where the
@@ -236,7 +253,7 @@ class Compiler:
         names = [*dim_names, *([grain] if grain else [])]
 
         parts: list[tuple[str, exp.Select, list[str]]] = []
-        for index, (home, group) in enumerate(self._groups(leaves)):
+        for index, (home, group) in enumerate(self._ride_along(self._groups(leaves), query)):
             for period in periods:
                 select = self._fact(home, group, query, period)
                 cte = f"{home.name}_facts" + (f"_{index}" if index else "") + period.suffix
@@ -277,7 +294,7 @@ class Compiler:
         placed = self._place(plan, where)
         projections = _aliased(keys)
         select = _where(
-            plan.relation(self.layer, [*projections, *placed]).select(*projections, copy=False), placed
+            plan.relation(self.layer, projections, placed).select(*projections, copy=False), placed
         )
         # DISTINCT rather than GROUP BY: a listing may show a masked column, which
         # the policy lets no query group, filter or sort on.
@@ -388,6 +405,75 @@ class Compiler:
                 key = (*key, leaf.name)
             groups.setdefault(key, (leaf.home, []))[1].append(leaf)
         return list(groups.values())
+
+    def _ride_along(
+        self, groups: list[tuple[Model, list[Leaf]]], query: SemanticQuery
+    ) -> list[tuple[Model, list[Leaf]]]:
+        """A distinct count, minimum or maximum over a coarser model (buyers: the distinct
+        users of orders) taken in the pass over a finer model that reaches it (order
+        items, for GMV) instead of a scan of its own: repeating an order once per item
+        changes none of them (the fan-out rule). The average spend per buyer then reads
+        orders and users once, not twice (1.5x the hand-written SQL before)."""
+        kept = [(home, list(leaves)) for home, leaves in groups]
+        for _, riders in kept:
+            for leaf in list(riders):
+                if not self._may_ride(leaf):
+                    continue
+                host = next(
+                    (
+                        leaves
+                        for home, leaves in kept
+                        if leaves is not riders
+                        and leaves
+                        and isinstance(leaves[0].metric, SimpleMetric)
+                        and (leaves[0].time_model, leaves[0].time.name) == (leaf.time_model, leaf.time.name)
+                        and self._rides(home, leaf, query)
+                    ),
+                    None,
+                )
+                if host is not None:
+                    host.append(leaf)
+                    riders.remove(leaf)
+        return [(home, leaves) for home, leaves in kept if leaves]
+
+    def _may_ride(self, leaf: Leaf) -> bool:
+        # A distinct count of the model's own key stays in its own pass, where it is a
+        # COUNT(*) (see _cheapest_count): cheaper than a second scan saved.
+        if not isinstance(leaf.metric, SimpleMetric) or leaf.measure.agg not in FANOUT_INVARIANT:
+            return False
+        value = self._measure_value(leaf)
+        own_key = isinstance(value, exp.Column) and value.name == leaf.home.primary_key
+        return not (leaf.measure.agg == "count_distinct" and own_key)
+
+    def _rides(self, host: Model, leaf: Leaf, query: SemanticQuery) -> bool:
+        """Whether the pass over `host` sees exactly the rows of `leaf.home` that its own
+        pass would: each of them has a host row (`complete` relationships all the way),
+        whatever it reads (time, dimensions, filters, its own columns) is reached through
+        it, and no row policy hides a host row whose `leaf.home` row stays visible."""
+        home = leaf.home.name
+        link = self.graph.path(host.name, home, forward_only=True)
+        if not link or not all(edge.complete for edge in link):
+            return False
+        reached = {host.name, *self.graph.forward_paths(host.name)}
+        through = {home, *self.graph.forward_paths(home)}
+        if (set(self.policy.role.row_filters) & reached) - through:
+            return False
+        value = self._measure_value(leaf)
+        read = {leaf.time_model, *leaf.conditions_models} | (models_of(value) if value is not None else set())
+        for name in read - {home}:
+            below = self.graph.path(home, name, forward_only=True)
+            if below is None or self.graph.path(host.name, name, forward_only=True) != [*link, *below]:
+                return False
+        references = [(ref, False) for ref in query.dimensions] + [(f.dimension, True) for f in query.filters]
+        try:
+            for ref, semi_join in references:
+                wanted, _, below = self._resolve_dimension(ref, leaf.home, [leaf], semi_join=semi_join)
+                found, _, path = self._resolve_dimension(ref, host, [leaf], semi_join=semi_join)
+                if found.name != wanted.name or path != _through(link, below):
+                    return False
+        except QueryError:
+            return False
+        return True
 
     # -- time --------------------------------------------------------------------------
     def _periods(self, query: SemanticQuery) -> list[Period]:
@@ -679,7 +765,7 @@ class Compiler:
             projections.append(
                 self._cheapest_count(plan, aggregate).as_(leaf.name + period.suffix, copy=False)
             )
-        select = plan.relation(self.layer, [*projections, *where]).select(*projections, copy=False)
+        select = plan.relation(self.layer, projections, where).select(*projections, copy=False)
         select = _where(select, where)
         return _group_by(select, [value.copy() for _, value in keys])
 
@@ -781,9 +867,7 @@ class Compiler:
         measured = self._measure_value(leaf)
         aggregate = self._aggregate(leaf.measure, measured, condition)
         projections = [*_aliased(keys), self._cheapest_count(plan, aggregate).as_("entity_value", copy=False)]
-        per_entity = plan.relation(self.layer, [*projections, *where, entity]).select(
-            *projections, copy=False
-        )
+        per_entity = plan.relation(self.layer, [*projections, entity], where).select(*projections, copy=False)
         per_entity = _where(per_entity, where)
         per_entity = _group_by(per_entity, [*[value.copy() for _, value in keys], entity])
         value = exp.column("entity_value")
@@ -824,12 +908,12 @@ class Compiler:
             # Each bucket holds one snapshot time (the layer's cadence): its latest.
             where = [*span, *conditions]
             projections = self._snapshot_projections(leaf, keys)
-            rows = plan.relation(self.layer, [*projections, *where]).select(*projections, copy=False)
+            rows = plan.relation(self.layer, projections, where).select(*projections, copy=False)
             return self._sum_snapshots(leaf, keys, _where(rows, where), period)
         # The latest times come from a grouped subquery joined on the time, its bucket
         # with it. Not MAX() OVER: MariaDB computes that window in quadratic time; not IN:
         # DuckDB probes that semi-join row by row and truncates every row's time again.
-        latest = plan.relation(self.layer, [time_expr, *span])
+        latest = plan.relation(self.layer, [time_expr], span)
         bucket = self._bucket(time_expr, grain, period) if grain else None
         if bucket is not None:
             latest = latest.select(bucket.copy().as_("bucket", copy=False), copy=False)
@@ -839,7 +923,7 @@ class Compiler:
         if grain:  # the bucket key (the last, see _fact) is the one the latest time came with
             keys = [*keys[:-1], (grain, exp.column("bucket", alias))]
         projections = self._snapshot_projections(leaf, keys)
-        rows = plan.relation(self.layer, [*projections, time_expr, *conditions])
+        rows = plan.relation(self.layer, [*projections, time_expr], conditions)
         rows = rows.join(
             exp.Join(
                 this=latest.subquery(alias, copy=False),
@@ -1079,6 +1163,19 @@ class Compiler:
 
 # The builders below take expressions the compiler has just made and owns: copy=False
 # saves sqlglot copying the whole query again at every step (most of compile time).
+def _through(link: list[Edge], below: list[Edge]) -> list[Edge]:
+    """The path from the start of `link` that `below` takes from its end: joined on, or,
+    where `below` first walks `link` back (orders to their items, for the category of an
+    item), what follows from the start (an item's category is the item's own)."""
+    back = below[: len(link)]
+    walks_back = len(back) == len(link) and all(
+        (down.source, down.source_key, down.target, down.target_key)
+        == (up.target, up.target_key, up.source, up.source_key)
+        for down, up in zip(back, reversed(link), strict=True)
+    )
+    return below[len(link) :] if walks_back else [*link, *below]
+
+
 def _aliased(keys: list[tuple[str, exp.Expr]]) -> list[exp.Expr]:
     return [value.copy().as_(name, copy=False) for name, value in keys]
 

@@ -1,6 +1,9 @@
 """What the layer promises about the data, checked against the data itself
-(`nlq semantic validate --db`): a time dimension's cadence. A catalog check sees
-columns; only the rows show that a weekly snapshot is taken once a week."""
+(`nlq semantic validate --db`): a time dimension's cadence, and what a relationship
+promises (`required`, `required_when`, `complete`). A catalog check sees columns;
+only the rows show that a weekly snapshot is taken once a week, or that every order
+has items. The compiler trusts these promises (inner joins, one pass for two
+models), so a broken one would change answers: it is named with its line."""
 
 from __future__ import annotations
 
@@ -9,10 +12,14 @@ from sqlglot import exp
 from connectors import Connector
 from semantic_layer.expressions import canonical
 from semantic_layer.loader import Problem, SourceMap
-from semantic_layer.model import SemanticLayer
+from semantic_layer.model import Model, SemanticLayer
 
 
 def check_data(layer: SemanticLayer, source: SourceMap, connector: Connector) -> list[Problem]:
+    return _cadences(layer, source, connector) + _relationships(layer, source, connector)
+
+
+def _cadences(layer: SemanticLayer, source: SourceMap, connector: Connector) -> list[Problem]:
     problems: list[Problem] = []
     for i, model in enumerate(layer.models):
         if model.table is None:
@@ -46,3 +53,65 @@ def check_data(layer: SemanticLayer, source: SourceMap, connector: Connector) ->
                     )
                 )
     return problems
+
+
+def _relationships(layer: SemanticLayer, source: SourceMap, connector: Connector) -> list[Problem]:
+    problems: list[Problem] = []
+    for i, rel in enumerate(layer.relationships):
+        many_name, many_key = rel.from_.split(".")
+        one_name, one_key = rel.to.split(".")
+        many, one = layer.model(many_name), layer.model(one_name)
+        if rel.cardinality != "many_to_one" or many is None or one is None or not (many.table and one.table):
+            continue
+        found = exp.column(many_key, "f").eq(exp.column(one_key, "t"))
+        if rel.required or rel.required_when:
+            condition = canonical(rel.required_when, "f", layer.dialect) if rel.required_when else None
+            orphans = _count_without(many, "f", one, "t", found, condition, layer.dialect, connector)
+            if orphans:
+                field = "required_when" if rel.required_when else "required"
+                rows = f"row(s) of {many.table}" + (
+                    f" where {rel.required_when}" if rel.required_when else ""
+                )
+                problems.append(
+                    source.problem(
+                        ("relationships", i, field),
+                        f"{rel.from_} -> {rel.to} is {field.replace('_', ' ')}, but {orphans} {rows} "
+                        f"have no {one_name} row",
+                        f"remove '{field}' (answers would leave those rows out), or fix the data",
+                    )
+                )
+        if rel.complete:
+            childless = _count_without(one, "t", many, "f", found, None, layer.dialect, connector)
+            if childless:
+                problems.append(
+                    source.problem(
+                        ("relationships", i, "complete"),
+                        f"{rel.from_} -> {rel.to} is complete, but {childless} row(s) of {one.table} "
+                        f"have no {many_name} row",
+                        f"remove 'complete' (distinct counts of {one_name} would leave those rows out), "
+                        "or fix the data",
+                    )
+                )
+    return problems
+
+
+def _count_without(
+    outer: Model,
+    outer_alias: str,
+    inner: Model,
+    inner_alias: str,
+    match: exp.Expr,
+    condition: exp.Expr | None,
+    dialect: str,
+    connector: Connector,
+) -> int:
+    """Rows of `outer` (meeting `condition`) that no row of `inner` matches."""
+    assert outer.table is not None and inner.table is not None
+    matched = exp.Exists(
+        this=exp.select("1").from_(exp.to_table(inner.table).as_(inner_alias)).where(match.copy())
+    )
+    rows = exp.select(exp.Count(this=exp.Star())).from_(exp.to_table(outer.table).as_(outer_alias))
+    rows = rows.where(exp.Not(this=matched))
+    if condition is not None:
+        rows = rows.where(condition)
+    return int(connector.execute(rows.sql(dialect=connector.dialect)).rows[0][0])

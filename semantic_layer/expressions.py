@@ -4,6 +4,7 @@ column is qualified by the name of the model that holds it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TypeVar
 
@@ -74,6 +75,44 @@ def and_all(parts: list[exp.Expr]) -> exp.Expr | None:
     if not parts:
         return None
     return exp.and_(*parts) if len(parts) > 1 else parts[0]
+
+
+def implies(facts: Sequence[exp.Expr], condition: exp.Expr) -> bool:
+    """Whether every row that meets all of `facts` (the conditions of a WHERE) meets
+    `condition`: each conjunct of it follows from one fact, a fact limiting the same
+    column to values the condition allows (`event_type = 'cart'` implies `event_type
+    IN ('view', 'cart')`), an OR fact in each of its branches. What it cannot prove
+    it takes as not implied."""
+    return all(any(_follows(fact, part) for fact in facts) for part in conjuncts(condition))
+
+
+def _follows(fact: exp.Expr, part: exp.Expr) -> bool:
+    fact = fact.unnest()
+    if fact == part:
+        return True
+    if isinstance(fact, exp.And):
+        return any(_follows(branch, part) for branch in conjuncts(fact))
+    if isinstance(fact, exp.Or):
+        return all(_follows(branch, part) for branch in fact.flatten())
+    given, allowed = _values_of(fact), _values_of(part)
+    return given is not None and allowed is not None and given[0] == allowed[0] and given[1] <= allowed[1]
+
+
+def _values_of(tree: exp.Expr) -> tuple[exp.Column, frozenset[exp.Expr]] | None:
+    """`column = literal` or `column IN (literals)`: the column and the values it may take."""
+    if isinstance(tree, exp.EQ):
+        values = [tree.expression]
+    elif isinstance(tree, exp.In) and not tree.args.get("query"):
+        values = list(tree.expressions)
+    else:
+        return None
+    if (
+        not isinstance(tree.this, exp.Column)
+        or not values
+        or not all(isinstance(v, exp.Literal) for v in values)
+    ):
+        return None
+    return tree.this, frozenset(values)
 
 
 def rename_models(tree: exp.Expr, aliases: dict[str, str]) -> exp.Expr:

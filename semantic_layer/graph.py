@@ -23,6 +23,10 @@ class Edge:
     always_matches: bool = False
     # (target column, source column) pairs equal on every joined row (Relationship.same).
     same: tuple[tuple[str, str], ...] = ()
+    # A condition on source rows under which every one finds its target (Relationship.required_when).
+    required_when: str | None = None
+    # Every target row has at least one source row (Relationship.complete).
+    complete: bool = False
 
 
 def normalise(rel: Relationship) -> tuple[str, str, str, str, bool]:
@@ -48,6 +52,8 @@ class JoinGraph:
                     to_many=False,
                     always_matches=rel.required,
                     same=tuple(sorted(rel.same.items())) if rel.cardinality != "one_to_many" else (),
+                    required_when=rel.required_when,
+                    complete=rel.complete,
                 )
             )
             self.edges.setdefault(one, []).append(Edge(one, one_key, many, many_key, to_many=not one_to_one))

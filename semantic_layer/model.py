@@ -145,6 +145,14 @@ class Relationship(Strict):
     # a review's user_id is its order's). The compiler then reaches what hangs off those
     # columns (users) from the `from` model directly, without joining `to`.
     same: dict[str, str] = Field(default_factory=dict)
+    # `required` for the `from` rows that meet a condition on them (`event_type IN
+    # ('view', 'cart')`: a view or a cart event always has its product). A fact whose
+    # rows all meet it (cart adds) joins `to` inner, as along a required relationship.
+    required_when: str | None = None
+    # The promise the other way round: every `to` row has at least one `from` row (every
+    # order has items). A distinct count of `to` rows (buyers) may then be taken from the
+    # `from` rows in the same pass as their own sums (GMV), instead of a second scan.
+    complete: bool = False
 
     @field_validator("from_", "to")
     @classmethod

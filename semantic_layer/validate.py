@@ -154,6 +154,7 @@ class Validator:
         path: tuple[str | int, ...],
         *,
         forward_only: bool = False,
+        own_columns_only: bool = False,
     ) -> None:
         try:
             tree = sqlglot.parse_one(sql, read=self.layer.dialect)
@@ -167,6 +168,13 @@ class Validator:
         for column in tree.find_all(exp.Column):
             if not column.table:
                 self._column(owner, column.name, columns, path)
+                continue
+            if own_columns_only and column.table != owner:
+                self.report(
+                    path,
+                    f"'{column.table}.{column.name}' is not a column of {owner}",
+                    f"write the condition over the columns of {owner} only",
+                )
                 continue
             target = self.models.get(column.table)
             if target is None:
@@ -232,6 +240,29 @@ class Validator:
                     "'same' columns are used only along a required many-to-one relationship",
                     "add required: true (every row has its parent) or remove 'same'",
                 )
+            if (rel.required_when or rel.complete) and rel.cardinality != "many_to_one":
+                self.report(
+                    ("relationships", i, "required_when" if rel.required_when else "complete"),
+                    "'required_when' and 'complete' are promises of a many-to-one relationship",
+                    "write the relationship from its many side (from: order_items.order_id, to: orders.order_id)",
+                )
+            if rel.required_when and rel.required:
+                self.report(
+                    ("relationships", i, "required_when"),
+                    "'required_when' says when a match always exists, but 'required' says it always does",
+                    "keep one of them",
+                )
+            if rel.required_when:
+                from_model = rel.from_.split(".")[0]
+                model = self.models.get(from_model)
+                if model is not None:
+                    self._expression(
+                        rel.required_when,
+                        from_model,
+                        self._columns_of(model),
+                        ("relationships", i, "required_when"),
+                        own_columns_only=True,
+                    )
             for to_column, from_column in rel.same.items():
                 for side, ref in (
                     ("to", f"{rel.to.split('.')[0]}.{to_column}"),

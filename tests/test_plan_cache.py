@@ -48,7 +48,11 @@ def test_a_reading_handed_out_cannot_be_changed(warehouse_path: Path) -> None:
     understander = pipeline.understander
     first = understander.understand(QUESTION, AS_OF)
     query = first.steps[0].query
-    for target, field, value in [(query, "limit", 1), (first.steps[0], "title", "x"), (first, "status", "refuse")]:
+    for target, field, value in [
+        (query, "limit", 1),
+        (first.steps[0], "title", "x"),
+        (first, "status", "refuse"),
+    ]:
         with pytest.raises(ValidationError, match="frozen"):
             setattr(target, field, value)
     narrowed = query.model_copy(update={"limit": 1})

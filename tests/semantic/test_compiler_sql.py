@@ -12,6 +12,7 @@ from sqlglot import exp
 
 from semantic_layer.compiler import Compiler
 from semantic_layer.errors import AccessDenied, QueryError
+from semantic_layer.expressions import implies
 from semantic_layer.loader import load_layer
 from semantic_layer.query import SemanticQuery
 
@@ -296,3 +297,22 @@ def test_a_key_is_never_null_inside_its_own_semi_join(layer: Any) -> None:
     sql = Compiler(layer, role="admin").compile(SemanticQuery(metrics=["refund_rate"])).sql()
     exists = sqlglot.parse_one(sql).find(exp.Exists)
     assert exists is not None and exp.Is not in {type(n) for n in exists.walk()}
+
+
+@pytest.mark.parametrize(
+    ("facts", "condition", "implied"),
+    [
+        (["e.t = 'cart'"], "e.t IN ('view', 'cart')", True),
+        (["e.t IN ('view', 'cart')"], "e.t IN ('view', 'cart')", True),
+        (["e.x > 1", "(e.t = 'view') OR (e.t = 'cart' AND e.x = 2)"], "e.t IN ('view', 'cart')", True),
+        (["e.t = 'pay'"], "e.t IN ('view', 'cart')", False),
+        (["(e.t = 'view') OR (e.t = 'pay')"], "e.t IN ('view', 'cart')", False),
+        (["e.t IN ('view', 'pay')"], "e.t IN ('view', 'cart')", False),
+        (["e.u = 'cart'"], "e.t = 'cart'", False),
+        (["e.t = 'cart'"], "e.t = 'cart' AND e.x = 1", False),
+        (["e.t = 'cart'", "e.x = 1"], "e.t = 'cart' AND e.x = 1", True),
+        (["NOT e.t IN ('pay')"], "e.t IN ('view', 'cart')", False),
+    ],
+)
+def test_what_a_where_clause_implies(facts: list[str], condition: str, implied: bool) -> None:
+    assert implies([sqlglot.parse_one(f) for f in facts], sqlglot.parse_one(condition)) is implied

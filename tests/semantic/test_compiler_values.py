@@ -750,3 +750,103 @@ def test_users_of_reviews_are_reached_directly_and_count_alike(
         SemanticQuery(metrics=["avg_rating"], dimensions=["member_level"])
     )
     assert "orders" not in without_channel.sql()
+
+
+def _without_promises(layer: Any) -> Any:
+    """The demo layer with no `complete` or `required_when` relationship: every fact in a
+    pass of its own, every optional join a LEFT JOIN."""
+    plain = [r.model_copy(update={"complete": False, "required_when": None}) for r in layer.relationships]
+    return layer.model_copy(update={"relationships": plain})
+
+
+def _facts(sql: str) -> int:
+    return sql.count("_facts AS (") + sql.count("_facts_1 AS (")
+
+
+THIS_YEAR = {"start": "2026-01-01", "end": "2026-06-30"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"metrics": ["avg_spend_per_buyer"], "filters": [{"dimension": "gender", "values": ["女"]}]},
+        {"metrics": ["gmv", "buyers"], "dimensions": ["channel"], "time_range": THIS_YEAR},
+        # The category of an item is the item's own: buyers by category walk orders back
+        # to their items, which the pass over items already holds.
+        {"metrics": ["avg_spend_per_buyer"], "dimensions": ["category"], "time_range": THIS_YEAR},
+        {
+            "metrics": ["avg_spend_per_buyer"],
+            "dimensions": ["city_tier"],
+            "filters": [{"dimension": "category", "values": ["美妆", "服饰"]}],
+        },
+    ],
+)
+def test_a_distinct_count_rides_along_with_a_finer_fact_and_counts_alike(
+    con: duckdb.DuckDBPyConnection, layer: Any, query: dict[str, Any]
+) -> None:
+    """Every order has items (`complete`): buyers are counted in the pass over the items
+    that GMV makes, one scan instead of two, with the same numbers."""
+    plain = _without_promises(layer)
+    semantic = SemanticQuery.model_validate(query)
+    one_pass = Compiler(layer, role="admin").compile(semantic).sql()
+    two_passes = Compiler(plain, role="admin").compile(semantic).sql()
+    assert _facts(one_pass) == 1 and "COUNT(DISTINCT orders.user_id)" in one_pass
+    assert _facts(two_passes) == 2
+    rows = run(con, layer, query)
+    assert len(rows) >= 1 and all(value is not None for row in rows for value in row)
+    assert_rows(rows, run(con, plain, query))
+
+
+def test_what_would_change_a_distinct_count_keeps_it_in_its_own_pass(
+    con: duckdb.DuckDBPyConnection, layer: Any
+) -> None:
+    # A count of the model's own key is a COUNT(*) in its own pass: it stays there.
+    own_key = Compiler(layer, role="admin").compile(SemanticQuery(metrics=["gmv", "order_count"])).sql()
+    assert _facts(own_key) == 2 and "COUNT(*) AS order_count" in own_key
+    # A row policy on products hides items of other products, not their orders: buyers
+    # counted over visible items would be fewer than over visible orders.
+    roles = [
+        r.model_copy(update={"row_filters": {**r.row_filters, "products": "category = '美妆'"}})
+        if r.name == "admin"
+        else r
+        for r in layer.roles
+    ]
+    limited = layer.model_copy(update={"roles": roles})
+    query = {"metrics": ["gmv", "buyers"], "dimensions": ["channel"], "time_range": THIS_YEAR}
+    sql = Compiler(limited, role="admin").compile(SemanticQuery.model_validate(query)).sql()
+    assert _facts(sql) == 2
+    buyers = {row[0]: row[2] for row in run(con, limited, query)}
+    every_buyer = {row[0]: row[2] for row in run(con, layer, query)}
+    assert buyers == every_buyer
+
+
+def test_a_fact_whose_rows_always_have_their_parent_joins_it_inner(
+    con: duckdb.DuckDBPyConnection, layer: Any
+) -> None:
+    """events -> products is required when event_type IN ('view', 'cart'): cart adds
+    and page views by product join products inner; payments (no product) stay LEFT."""
+    ranked = {
+        "metrics": ["cart_adds"],
+        "dimensions": ["product_name"],
+        "order_by": [{"field": "cart_adds"}],
+        "limit": 5,
+        "time_range": {"start": "2026-06-01", "end": "2026-06-30"},
+    }
+    both = {"metrics": ["cart_adds", "page_views"], "dimensions": ["category"], "time_range": THIS_YEAR}
+    payers = {"metrics": ["payers"], "dimensions": ["category"], "time_range": THIS_YEAR}
+    plain = _without_promises(layer)
+    for query, join in [
+        (ranked, "INNER JOIN products"),
+        (both, "INNER JOIN products"),
+        (payers, "LEFT JOIN products"),
+    ]:
+        sql = Compiler(layer, role="admin").compile(SemanticQuery.model_validate(query)).sql()
+        assert join in sql
+        assert (
+            "LEFT JOIN products"
+            in Compiler(plain, role="admin").compile(SemanticQuery.model_validate(query)).sql()
+        )
+        assert_rows(run(con, layer, query), run(con, plain, query))
+    assert [row[0] for row in run(con, layer, payers)] == [None]  # payments are of no product
+    top = run(con, layer, ranked)
+    assert len(top) == 5 and top[0][1] >= top[-1][1] > 0

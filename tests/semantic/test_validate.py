@@ -278,3 +278,51 @@ def test_repeated_columns_need_a_required_relationship(tmp_path: Path) -> None:
     path = write(tmp_path, BASE.replace(relationship, relationship[:-1] + ", same: {user_id: user_id}}"))
     found = problems(path, CATALOG)
     assert len(found) == 1 and "only along a required many-to-one relationship" in found[0]
+
+
+def test_what_relationships_promise_is_checked_against_the_rows(
+    warehouse_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An order without items, a cart event without its product, an item of an unknown
+    product: the compiler would answer wrongly on each (one pass for buyers and GMV, an
+    inner join), so validation names the relationship's line and the rows."""
+    db = tmp_path / "broken.duckdb"
+    shutil.copy(warehouse_path, db)
+    assert main(["semantic", "validate", str(DEMO), "--db", str(db)]) == 0
+    capsys.readouterr()
+    with duckdb.connect(str(db)) as con:
+        con.execute("DELETE FROM order_items WHERE order_id = (SELECT MIN(order_id) FROM orders)")
+        con.execute(
+            "UPDATE events SET product_id = NULL WHERE event_id IN "
+            "(SELECT event_id FROM events WHERE event_type = 'cart' ORDER BY event_id LIMIT 2)"
+        )
+        con.execute("UPDATE events SET product_id = NULL WHERE event_type = 'pay'")  # promised nothing
+        con.execute(
+            "UPDATE order_items SET product_id = -1 WHERE order_item_id = (SELECT MAX(order_item_id) FROM order_items)"
+        )
+    assert main(["semantic", "validate", str(DEMO), "--db", str(db)]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    models = DEMO / "models.yaml"
+    assert len(lines) == 3 and all(line.startswith(f"{models}:") for line in lines)
+    complete, required, required_when = sorted(
+        lines, key=lambda line: ("complete" not in line, "when" in line)
+    )
+    assert "is complete, but 1 row(s) of orders have no order_items row" in complete
+    assert f":{line_of(models, 'complete: true')}:" in complete
+    assert "order_items.product_id -> products.product_id is required, but 1 row(s)" in required
+    assert "is required when, but 2 row(s) of events where event_type IN ('view', 'cart')" in required_when
+    assert f":{line_of(models, 'required_when')}:" in required_when
+
+
+def test_a_condition_for_a_required_join_reads_its_own_rows(tmp_path: Path) -> None:
+    relationship = "  - {from: orders.user_id, to: users.user_id}"
+    for extra, expected in [
+        (", required_when: \"users.gender = '女'\"", "'users.gender' is not a column of orders"),
+        (", required_when: \"channel = '天猫'\", required: true", "but 'required' says it always does"),
+        (", cardinality: one_to_many, complete: true", "are promises of a many-to-one relationship"),
+        (", required_when: \"chanel = '天猫'\"", "column 'chanel' does not exist"),
+    ]:
+        path = write(tmp_path, BASE.replace(relationship, relationship[:-1] + extra + "}"))
+        found = problems(path, CATALOG)
+        assert len(found) == 1 and expected in found[0], found
+        assert found[0].startswith(f"{path}:{line_of(path, 'relationships:') + 1}:")
