@@ -267,6 +267,9 @@ class Compiler:
             ctes.append((source, self._combine(parts, names)))
 
         final, columns = self._final(query, source, dim_names, periods)
+        inlined = _inlined(final, ctes)
+        if inlined is not None:
+            final, ctes = inlined, []
         for name, select in ctes:
             final = final.with_(_alias(name), as_=select, copy=False)
         tree = for_engine(self.policy.apply(final, self.source_dialect), self.dialect)
@@ -1163,6 +1166,33 @@ class Compiler:
 
 # The builders below take expressions the compiler has just made and owns: copy=False
 # saves sqlglot copying the whole query again at every step (most of compile time).
+def _inlined(final: exp.Select, ctes: list[tuple[str, exp.Select]]) -> exp.Select | None:
+    """The one fact itself, ordered and limited, where the final select only passes its
+    columns on (`SELECT channel, gmv AS gmv FROM orders_facts ORDER BY channel`): the SQL
+    a person would write, which the engine also plans a little faster (a tenth of a
+    millisecond, a tenth of the smallest queries). ORDER BY then names output columns,
+    which every engine resolves before input columns."""
+    if len(ctes) != 1 or any(final.args.get(k) for k in ("where", "group", "having", "joins", "distinct")):
+        return None
+    name, fact = ctes[0]
+    source = final.args.get("from_") or final.args.get("from")
+    if not isinstance(source, exp.From) or source.this.name != name:
+        return None
+    passed = [
+        p.alias_or_name
+        if isinstance(p, exp.Column)
+        or (isinstance(p, exp.Alias) and isinstance(p.this, exp.Column) and p.this.name == p.alias)
+        else None
+        for p in final.expressions
+    ]
+    if passed != [p.alias_or_name for p in fact.expressions]:
+        return None
+    for clause in ("order", "limit"):
+        if final.args.get(clause) is not None:
+            fact.set(clause, final.args[clause])
+    return fact
+
+
 def _through(link: list[Edge], below: list[Edge]) -> list[Edge]:
     """The path from the start of `link` that `below` takes from its end: joined on, or,
     where `below` first walks `link` back (orders to their items, for the category of an

@@ -316,3 +316,30 @@ def test_a_key_is_never_null_inside_its_own_semi_join(layer: Any) -> None:
 )
 def test_what_a_where_clause_implies(facts: list[str], condition: str, implied: bool) -> None:
     assert implies([sqlglot.parse_one(f) for f in facts], sqlglot.parse_one(condition)) is implied
+
+
+def test_a_single_fact_passed_on_as_it_is_is_the_whole_query() -> None:
+    """No CTE around one fact whose columns the answer shows as they are: the SQL a person
+    would write. A share, a ratio or a second fact still reads the fact as a CTE."""
+    layer = load_layer(DEMO)[0]
+
+    def sql(**query: Any) -> exp.Select:
+        compiled = Compiler(layer, role="admin").compile(SemanticQuery.model_validate(query))
+        assert isinstance(compiled.expression, exp.Select)
+        return compiled.expression
+
+    top = sql(metrics=["cart_adds"], dimensions=["product_name"], order_by=[{"field": "cart_adds"}], limit=5)
+    assert top.args.get("with_") is None and top.args.get("group") is not None
+    assert [p.alias_or_name for p in top.expressions] == ["product_name", "cart_adds"]
+    assert top.sql(dialect="duckdb").endswith("ORDER BY cart_adds DESC, product_name ASC LIMIT 5")
+    for kept in (
+        {"metrics": ["gmv"], "dimensions": ["channel"], "share": ["gmv"]},
+        {"metrics": ["avg_spend_per_buyer"], "dimensions": ["channel"]},
+        {"metrics": ["gmv", "visitors"], "dimensions": ["channel"]},
+        {
+            "metrics": ["gmv"],
+            "dimensions": ["channel"],
+            "metric_filters": [{"metric": "gmv", "op": ">", "value": 1}],
+        },
+    ):
+        assert sql(**kept).args.get("with_") is not None, kept
