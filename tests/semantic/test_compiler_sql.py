@@ -343,3 +343,18 @@ def test_a_single_fact_passed_on_as_it_is_is_the_whole_query() -> None:
         },
     ):
         assert sql(**kept).args.get("with_") is not None, kept
+
+
+def test_time_buckets_cost_one_cast_at_most() -> None:
+    """A day is the date (no truncation first); the latest snapshot of each month is
+    searched grouped by the truncation, cast to a date once per month, not per row."""
+    layer = load_layer(DEMO)[0]
+    compiler = Compiler(layer, role="admin")
+    daily = compiler.compile(SemanticQuery(metrics=["order_count"], time_grain="day")).expression
+    assert "DATE_TRUNC" not in daily.sql(dialect="duckdb")
+    assert daily.find(exp.Cast).sql(dialect="duckdb") == "CAST(orders.order_time AS DATE)"  # type: ignore[union-attr]
+    monthly = compiler.compile(SemanticQuery(metrics=["stock_qty"], time_grain="month")).expression
+    latest = next(s for s in monthly.find_all(exp.Subquery) if s.alias == "latest_snapshot").this
+    [grouped] = latest.args["group"].expressions
+    assert isinstance(grouped, exp.DateTrunc)
+    assert isinstance(latest.expressions[0].this, exp.Cast) and latest.expressions[0].this.this == grouped
