@@ -1172,8 +1172,6 @@ class Compiler:
         raise QueryError(f"unknown dimension: {reference}", f"未知维度：{reference}")
 
 
-# The builders below take expressions the compiler has just made and owns: copy=False
-# saves sqlglot copying the whole query again at every step (most of compile time).
 def _inlined(final: exp.Select, ctes: list[tuple[str, exp.Select]]) -> exp.Select | None:
     """The one fact itself, ordered and limited, where the final select only passes its
     columns on (`SELECT channel, gmv AS gmv FROM orders_facts ORDER BY channel`): the SQL
@@ -1214,6 +1212,8 @@ def _through(link: list[Edge], below: list[Edge]) -> list[Edge]:
     return below[len(link) :] if walks_back else [*link, *below]
 
 
+# The builders below take expressions the compiler has just made and owns: copy=False
+# saves sqlglot copying the whole query again at every step (most of compile time).
 def _aliased(keys: list[tuple[str, exp.Expr]]) -> list[exp.Expr]:
     return [value.copy().as_(name, copy=False) for name, value in keys]
 
