@@ -153,3 +153,22 @@ def _record(engine: str, run: RunResult, duckdb_run: RunResult, ambiguous: int) 
     stored["questions"] = len(run.records)
     stored["ambiguous_at_small_scale"] = ambiguous
     REPORT.write_text(json.dumps(stored, indent=1))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_metric_named_like_a_column_orders_by_the_metric(engine_urls: dict[str, str], engine: str) -> None:
+    """One fact is the whole query, so its ORDER BY names output columns, and
+    discount_amount is also a column of orders: every engine sorts by the sum."""
+    question = "上个月优惠金额最高的3个渠道"
+    answers = {}
+    for name in ("duckdb", engine):
+        pipeline = Pipeline(db=engine_urls[name])
+        try:
+            answers[name] = pipeline.ask(question, as_of=_items()[0].as_of).answers[0]
+        finally:
+            pipeline.close()
+    mine, theirs = answers[engine], answers["duckdb"]
+    assert "WITH" not in mine.sql and "ORDER BY discount_amount DESC" in mine.sql
+    amounts = [float(row[1]) for row in mine.rows]
+    assert len(amounts) == 3 and amounts == sorted(amounts, reverse=True)
+    assert [row[0] for row in mine.rows] == [row[0] for row in theirs.rows]
