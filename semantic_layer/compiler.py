@@ -1181,7 +1181,7 @@ def _inlined(final: exp.Select, ctes: list[tuple[str, exp.Select]]) -> exp.Selec
     if len(ctes) != 1 or any(final.args.get(k) for k in ("where", "group", "having", "joins", "distinct")):
         return None
     name, fact = ctes[0]
-    source = final.args.get("from_") or final.args.get("from")
+    source = final.args.get("from_")
     if not isinstance(source, exp.From) or source.this.name != name:
         return None
     passed = [

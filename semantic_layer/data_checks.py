@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from connectors import Connector
-from semantic_layer.expressions import canonical
+from semantic_layer.expressions import canonical, rename_models
 from semantic_layer.loader import Problem, SourceMap
 from semantic_layer.model import Model, SemanticLayer
 
@@ -65,8 +65,13 @@ def _relationships(layer: SemanticLayer, source: SourceMap, connector: Connector
             continue
         found = exp.column(many_key, "f").eq(exp.column(one_key, "t"))
         if rel.required or rel.required_when:
-            condition = canonical(rel.required_when, "f", layer.dialect) if rel.required_when else None
-            orphans = _count_without(many, "f", one, "t", found, condition, layer.dialect, connector)
+            # Qualified by the model's name or not, the condition reads the aliased rows.
+            condition = (
+                rename_models(canonical(rel.required_when, many_name, layer.dialect), {many_name: "f"})
+                if rel.required_when
+                else None
+            )
+            orphans = _count_without(many, "f", one, "t", found, condition, connector)
             if orphans:
                 field = "required_when" if rel.required_when else "required"
                 rows = f"row(s) of {many.table}" + (
@@ -81,7 +86,7 @@ def _relationships(layer: SemanticLayer, source: SourceMap, connector: Connector
                     )
                 )
         if rel.complete:
-            childless = _count_without(one, "t", many, "f", found, None, layer.dialect, connector)
+            childless = _count_without(one, "t", many, "f", found, None, connector)
             if childless:
                 problems.append(
                     source.problem(
@@ -102,7 +107,6 @@ def _count_without(
     inner_alias: str,
     match: exp.Expr,
     condition: exp.Expr | None,
-    dialect: str,
     connector: Connector,
 ) -> int:
     """Rows of `outer` (meeting `condition`) that no row of `inner` matches."""
