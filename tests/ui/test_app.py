@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nlq.pipeline import Pipeline
+from nlq.ui.answers import SQL_KEY
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 AS_OF = dt.date(2026, 6, 30)
@@ -46,6 +47,15 @@ def titles(at: AppTest) -> list[str]:
     return [m.value.removeprefix("##### ") for m in at.markdown if m.value.startswith("##### ")]
 
 
+def open_sql(at: AppTest) -> AppTest:
+    """Opens every answer's SQL expander, as a click on each would."""
+    for key in [k for k in at.session_state if str(k).startswith(SQL_KEY)]:
+        at.session_state[key] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def charts(at: AppTest) -> list[dict[str, object]]:
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]  # type: ignore[attr-defined]
 
@@ -64,7 +74,10 @@ def test_an_example_question_gets_a_bar_and_four_profiles(app: AppTest, pipeline
     assert list(ranking.columns) == ["商品", "销量"]
     assert ranking["销量"].tolist() == [row[1] for row in expected.answers[0].rows]
     assert charts(app)[0]["mark"] == {"type": "bar", "cornerRadiusEnd": 2}
-    assert [c.value for c in app.code] == [a.sql for a in expected.answers]
+    # The SQL is drawn once its expander is opened (the browser loads its highlighter then).
+    assert [e.label for e in app.expander].count("SQL") == 5 and len(app.code) == 0
+    assert [c.value for c in open_sql(app).code] == [a.sql for a in expected.answers]
+    assert titles(app) == [a.title for a in expected.answers]
     assert len(app.get("download_button")) == 5
     # The examples make way for the conversation.
     assert "example-first-zh-0" not in {b.key for b in app.button}
@@ -148,7 +161,7 @@ def test_ratings_are_stored_with_question_and_sql(app: AppTest, feedback_path: P
     lines = [json.loads(line) for line in feedback_path.read_text(encoding="utf-8").splitlines()]
     assert [line["rating"] for line in lines] == ["down", "up"]
     assert lines[-1]["question"] == "上个月各渠道的GMV" and lines[-1]["role"] == "analyst"
-    assert lines[-1]["sql"] == [app.code[0].value] and lines[-1]["as_of"] == "2026-06-30"
+    assert lines[-1]["sql"] == [open_sql(app).code[0].value] and lines[-1]["as_of"] == "2026-06-30"
 
 
 def test_the_catalogue_is_searchable(app: AppTest) -> None:

@@ -164,6 +164,12 @@ def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> No
             assert "GMV (¥)" in line.inner_html()
             assert _grid_rows(second, 1) == [6]
             assert "Understood as: this year (2026-01-01 to 2026-06-30)" in second.inner_text()
+            # The SQL is drawn when its expander is opened, exactly as it ran.
+            assert second.get_by_test_id("stCode").count() == 0
+            second.get_by_test_id("stExpander").filter(has_text="SQL").locator("summary").click()
+            code = second.get_by_test_id("stCode")
+            code.wait_for(timeout=WAIT_MS)
+            assert code.inner_text().split() == trend.answers[0].sql.split()
             _screenshot(page, second, SHOTS / "03-monthly-gmv-trend.png")
         finally:
             browser.close()
