@@ -146,6 +146,14 @@ class Period:
     shift: tuple[str, int] | None = None
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """A time bucket: what rows group by (the truncated time) and the date it shows as."""
+
+    key: exp.Expr
+    value: exp.Expr
+
+
 @dataclass
 class FactPlan:
     """One aggregate subquery over a home model."""
@@ -506,7 +514,7 @@ class Compiler:
         tree = canonical(leaf.time.sql, leaf.time_model, self.source_dialect)
         return tree
 
-    def _bucket(self, time_expr: exp.Expr, grain: Grain, period: Period) -> exp.Expr:
+    def _bucket(self, time_expr: exp.Expr, grain: Grain, period: Period) -> Bucket:
         shifted = time_expr
         if period.shift is not None:
             unit, amount = period.shift
@@ -515,9 +523,10 @@ class Compiler:
             )
         if grain == "day":
             # A day is the date: the truncation as well costs a third more per row (每天的订单数).
-            return exp.cast(shifted, exp.DataType.build("date"))
+            day = exp.cast(shifted, exp.DataType.build("date"))
+            return Bucket(key=day, value=day.copy())
         truncated = exp.DateTrunc(this=shifted, unit=exp.Literal.string(grain.upper()))
-        return exp.cast(truncated, exp.DataType.build("date"))
+        return Bucket(key=truncated, value=exp.cast(truncated.copy(), exp.DataType.build("date")))
 
     def _range(self, time: TimeDimension, time_expr: exp.Expr, period: Period) -> list[exp.Expr]:
         sql_type = "date" if time.type == "date" else "timestamp"
@@ -743,7 +752,7 @@ class Compiler:
             (self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions
         ]
         if query.time_grain:
-            keys.append((query.time_grain, self._bucket(time_expr, query.time_grain, period)))
+            keys.append((query.time_grain, self._bucket(time_expr, query.time_grain, period).value))
 
         # The time dimension is reached many-to-one (validated), so its range is placed as
         # it is, ahead of the other conditions; a snapshot metric needs the two apart.
@@ -922,14 +931,12 @@ class Compiler:
         latest = plan.relation(self.layer, [time_expr], span)
         bucket = self._bucket(time_expr, grain, period) if grain else None
         if bucket is not None:
-            latest = latest.select(bucket.copy().as_("bucket", copy=False), copy=False)
+            latest = latest.select(bucket.value.as_("bucket", copy=False), copy=False)
         latest = latest.select(exp.Max(this=time_expr.copy()).as_("snapshot_time", copy=False), copy=False)
         # Grouped by the truncation itself, cast to a date once per bucket rather than
         # once per row (DuckDB truncates a date to a timestamp: 今年每个月月末的库存 1.4x).
-        grouped = (
-            bucket.this if isinstance(bucket, exp.Cast) and isinstance(bucket.this, exp.DateTrunc) else bucket
-        )
-        latest = _group_by(_where(latest, [c.copy() for c in span]), [grouped] if grouped is not None else [])
+        grouped = [bucket.key] if bucket is not None else []
+        latest = _group_by(_where(latest, [c.copy() for c in span]), grouped)
         alias = self._free_alias("latest_snapshot")
         if grain:  # the bucket key (the last, see _fact) is the one the latest time came with
             keys = [*keys[:-1], (grain, exp.column("bucket", alias))]

@@ -5,8 +5,10 @@ edges, one of them to-many (unless the relationship is one-to-one)."""
 from __future__ import annotations
 
 import heapq
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import count
+from types import MappingProxyType
 
 from semantic_layer.model import Relationship, SemanticLayer
 
@@ -57,6 +59,9 @@ class JoinGraph:
                 )
             )
             self.edges.setdefault(one, []).append(Edge(one, one_key, many, many_key, to_many=not one_to_one))
+        # forward_paths by source: the edges do not change after this, and a compile asks
+        # for the same sources again (which models a fact pass reaches).
+        self._forward: dict[str, Mapping[str, list[list[Edge]]]] = {}
 
     def path(
         self, source: str, target: str, *, forward_only: bool = False, semi_join: bool = False
@@ -95,9 +100,15 @@ class JoinGraph:
                 heapq.heappush(queue, (*state, [*path, edge]))
         return None
 
-    def forward_paths(self, source: str) -> dict[str, list[list[Edge]]]:
+    def forward_paths(self, source: str) -> Mapping[str, list[list[Edge]]]:
         """Every simple many-to-one path from `source`, by target: more than one
-        path to a target means a join would be ambiguous."""
+        path to a target means a join would be ambiguous. Shared between callers:
+        read it, never change it."""
+        if source not in self._forward:
+            self._forward[source] = MappingProxyType(self._walk_forward(source))
+        return self._forward[source]
+
+    def _walk_forward(self, source: str) -> dict[str, list[list[Edge]]]:
         found: dict[str, list[list[Edge]]] = {}
 
         def walk(node: str, path: list[Edge], seen: frozenset[str]) -> None:
