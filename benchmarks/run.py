@@ -58,13 +58,8 @@ def main() -> None:
 
 
 def _machine() -> str:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")),
-        platform.processor() or "unknown",
-    )
-    memory = next(
-        (line.split(":", 1)[1].strip() for line in _lines("/proc/meminfo") if line.startswith("MemTotal")), ""
-    )
+    cpu = _proc_field("/proc/cpuinfo", "model name") or platform.processor() or "unknown"
+    memory = _proc_field("/proc/meminfo", "MemTotal") or ""
     return "\n".join(
         [
             "# Performance results",
@@ -77,11 +72,15 @@ def _machine() -> str:
     )
 
 
-def _lines(path: str) -> list[str]:
+def _proc_field(path: str, name: str) -> str | None:
+    """The first `name: value` of a /proc file (None off Linux or when absent)."""
     try:
-        return Path(path).read_text().splitlines()
+        lines = Path(path).read_text().splitlines()
     except OSError:
-        return []
+        return None
+    return next(
+        (line.split(":", 1)[1].strip() for line in lines if line.split(":", 1)[0].strip() == name), None
+    )
 
 
 def _builds(scales: list[float]) -> tuple[str, dict[float, Path]]:
@@ -122,10 +121,8 @@ def _builds(scales: list[float]) -> tuple[str, dict[float, Path]]:
 
 
 def _available_mib() -> float | None:
-    found = next(
-        (line.split()[1] for line in _lines("/proc/meminfo") if line.startswith("MemAvailable")), None
-    )
-    return int(found) / 1024 if found else None
+    found = _proc_field("/proc/meminfo", "MemAvailable")  # "23318200 kB"
+    return int(found.split()[0]) / 1024 if found else None
 
 
 def _latency(db: Path, repeats: int) -> str:
