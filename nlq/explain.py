@@ -42,7 +42,8 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
     query = step.query
     zh = language == "zh"
     words = [_period(query, zh, time_text)]
-    words.append(step.title)
+    if not query.focus:  # the focus says what the title would, naming the dimension too
+        words.append(step.title)
     if query.time_grain:
         words.append(GRAIN_WORDS[language][query.time_grain])
     filters = [_filter(f, layer, zh) for f in query.filters]
@@ -77,7 +78,12 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
             if zh
             else " and ".join(_filter(f, layer, zh) for f in query.focus)
         )
-        words.append(f"看{focused}占全部的比例" if zh else f"the share of {focused} in the total")
+        labels = [layer.metric(name) for name in query.metrics]
+        total = ("、" if zh else ", ").join(
+            (m.label.zh if zh else m.label.en) if m else name
+            for m, name in zip(labels, query.metrics, strict=True)
+        )
+        words.append(f"{focused}占全部{total}的比例" if zh else f"the share of {focused} in all {total}")
     elif query.share:
         words.append("计算占比" if zh else "with share of total")
     if query.order_by and query.limit:

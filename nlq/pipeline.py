@@ -480,6 +480,9 @@ def choose_chart(query: SemanticQuery, columns: list[str]) -> Chart:
         return Chart(type="line", x=query.time_grain, y=metrics)
     if not query.dimensions:
         return Chart(type="kpi", y=metrics)
+    if query.focus and len(query.focus) == len(query.dimensions):
+        # The share of one value (美妆占GMV的比例): one row, a figure, not a one-slice pie.
+        return Chart(type="kpi", y=[f"{name}_share" for name in query.share] + metrics)
     if query.share:
         return Chart(type="pie", x=query.dimensions[0], y=[f"{query.share[0]}_share"])
     if len(query.dimensions) == 1:

@@ -997,6 +997,9 @@ class Understander:
         metrics = ("、" if language == "zh" else ", ").join(self._label(m, language) for m in query.metrics)
         if not query.dimensions:
             return metrics
+        if query.focus:  # 美妆占GMV的比例: the focused values, not every category
+            values = ("、" if language == "zh" else ", ").join(str(v) for f in query.focus for v in f.values)
+            return f"{values}的{metrics}占比" if language == "zh" else f"{metrics} share of {values}"
         dims = ("、" if language == "zh" else ", ").join(
             self._dimension_label(d, language) for d in query.dimensions
         )

@@ -65,6 +65,8 @@ from semantic_layer.query import Filter, SemanticQuery
 
 LeafMetric = SimpleMetric | PerEntityMetric | SemiAdditiveMetric
 DOUBLE = exp.DataType.build("double")
+# The column of a pinned share's total (see Compiler._pin), beside the pinned value.
+TOTAL = "__total"
 GRAIN_LABELS: dict[str, Label] = {
     "day": Label(zh="日期", en="day"),
     "week": Label(zh="周", en="week"),
@@ -258,14 +260,19 @@ class Compiler:
         periods = self._periods(query)
         grain = query.time_grain
         dim_names = [self._output_name(d) for d in query.dimensions]
-        names = [*dim_names, *([grain] if grain else [])]
+        groups = self._ride_along(self._groups(leaves), query)
+        pin = self._pin(query, groups)
+        names = [] if pin else [*dim_names, *([grain] if grain else [])]
 
         parts: list[tuple[str, exp.Select, list[str]]] = []
-        for index, (home, group) in enumerate(self._ride_along(self._groups(leaves), query)):
+        for index, (home, group) in enumerate(groups):
             for period in periods:
-                select = self._fact(home, group, query, period)
+                select = self._fact(home, group, query, period, pin)
                 cte = f"{home.name}_facts" + (f"_{index}" if index else "") + period.suffix
-                parts.append((cte, select, [leaf.name + period.suffix for leaf in group]))
+                columns = [leaf.name + period.suffix for leaf in group]
+                if pin:
+                    columns += [name + TOTAL for name in query.share]
+                parts.append((cte, select, columns))
 
         ctes: list[tuple[str, exp.Select]] = [(name, select) for name, select, _ in parts]
         if len(parts) == 1:
@@ -274,7 +281,7 @@ class Compiler:
             source = "combined"
             ctes.append((source, self._combine(parts, names)))
 
-        final, columns = self._final(query, source, dim_names, periods)
+        final, columns = self._final(query, source, dim_names, periods, pin)
         inlined = _inlined(final, ctes)
         if inlined is not None:
             final, ctes = inlined, []
@@ -485,6 +492,47 @@ class Compiler:
         except QueryError:
             return False
         return True
+
+    def _pin(self, query: SemanticQuery, groups: list[tuple[Model, list[Leaf]]]) -> bool:
+        """Whether the query is a share of single values of all its dimensions
+        (本月美妆GMV占总GMV的比例: the 美妆 row of the GMV share by category) that one
+        pass of conditional aggregates answers: the pinned values filtered inside each
+        aggregate, the total beside it. Grouping every category to keep one of them
+        took 1.3-1.6x the hand-written conditional sum. Only where the groups' total
+        is the ungrouped total (sums and counts; the orders themselves when each
+        order has one value: not buyers, a buyer of two categories is in both), in
+        one fact and one period, over dimensions a query may filter on (not masked
+        or hidden)."""
+        if query.time_grain or query.compare or query.metric_filters or not query.share or len(groups) != 1:
+            return False
+        pinned = {
+            self._output_name(f.dimension) for f in query.focus if f.op in {"=", "in"} and len(f.values) == 1
+        }
+        dimensions = [self._output_name(d) for d in query.dimensions]
+        if len(pinned) != len(query.focus) or pinned != set(dimensions) or len(dimensions) != len(pinned):
+            return False
+        home, leaves = groups[0]
+        if not set(query.share) <= {leaf.name for leaf in leaves}:
+            return False
+        protected = self.policy.masked() | self.policy.hidden()
+        fans_out = False
+        for reference in query.dimensions:
+            model, dimension, path = self._resolve_dimension(reference, home, leaves)
+            if columns_of(canonical(dimension.sql, model.name, self.source_dialect)) & protected:
+                return False
+            fans_out = fans_out or any(edge.to_many for edge in path)
+        return all(self._adds_up(leaf, fans_out) for leaf in leaves)
+
+    def _adds_up(self, leaf: Leaf, fans_out: bool) -> bool:
+        """Whether the leaf's groups add up to its total: a sum or a count, or a distinct
+        count of its model's own key grouped many-to-one (each row in one group)."""
+        if not isinstance(leaf.metric, SimpleMetric):
+            return False
+        if leaf.measure.agg in {"sum", "count"}:
+            return True
+        value = self._measure_value(leaf)
+        own_key = isinstance(value, exp.Column) and value.name == leaf.home.primary_key
+        return leaf.measure.agg == "count_distinct" and own_key and not fans_out
 
     # -- time --------------------------------------------------------------------------
     def _periods(self, query: SemanticQuery) -> list[Period]:
@@ -736,7 +784,9 @@ class Compiler:
         return model is not None and column.name == model.primary_key
 
     # -- facts -----------------------------------------------------------------------
-    def _fact(self, home: Model, leaves: list[Leaf], query: SemanticQuery, period: Period) -> exp.Select:
+    def _fact(
+        self, home: Model, leaves: list[Leaf], query: SemanticQuery, period: Period, pin: bool = False
+    ) -> exp.Select:
         plan = FactPlan(home, leaves, self.source_dialect, self.graph)
         lead = leaves[0]
         plan.join(self._forward_path(home.name, lead.time_model, lead))
@@ -751,6 +801,18 @@ class Compiler:
         keys: list[tuple[str, exp.Expr]] = [
             (self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions
         ]
+        focus: exp.Expr | None = None
+        if pin:  # the dimensions are pinned to one value each: no grouping, see _pin
+            values = dict(keys)
+            focus = and_all(
+                [
+                    self._predicate(
+                        values[self._output_name(f.dimension)].copy(), f, self._dimension(f.dimension)
+                    )
+                    for f in query.focus
+                ]
+            )
+            keys = []
         if query.time_grain:
             keys.append((query.time_grain, self._bucket(time_expr, query.time_grain, period).value))
 
@@ -776,10 +838,16 @@ class Compiler:
         projections = _aliased(keys)
         for leaf in leaves:
             value = self._measure_value(leaf)
-            aggregate = self._aggregate(leaf.measure, value, residual_placed.get(leaf.name))
-            projections.append(
-                self._cheapest_count(plan, aggregate).as_(leaf.name + period.suffix, copy=False)
+            aggregate = self._cheapest_count(
+                plan, self._aggregate(leaf.measure, value, residual_placed.get(leaf.name))
             )
+            if focus is not None:
+                if leaf.name in query.share:
+                    projections.append(aggregate.copy().as_(leaf.name + TOTAL, copy=False))
+                # FILTER rather than CASE here: 1.08x the hand-written SQL against 1.2x
+                # (DuckDB; other engines get CASE, see dialects.py).
+                aggregate = exp.Filter(this=aggregate, expression=exp.Where(this=focus.copy()))
+            projections.append(aggregate.as_(leaf.name + period.suffix, copy=False))
         select = plan.relation(self.layer, projections, where).select(*projections, copy=False)
         select = _where(select, where)
         return _group_by(select, [value.copy() for _, value in keys])
@@ -1030,14 +1098,17 @@ class Compiler:
         return exp.column(name + suffix)
 
     def _final(
-        self, query: SemanticQuery, source: str, dim_names: list[str], periods: list[Period]
+        self, query: SemanticQuery, source: str, dim_names: list[str], periods: list[Period], pin: bool
     ) -> tuple[exp.Select, list[OutputColumn]]:
         grain = query.time_grain
         projections: list[exp.Expr] = []
         columns: list[OutputColumn] = []
+        pinned = {self._output_name(f.dimension): f for f in query.focus} if pin else {}
         for reference, name in zip(query.dimensions, dim_names, strict=True):
-            projections.append(exp.column(name))
-            columns.append(OutputColumn(name, "dimension", self._dimension_label(reference)))
+            dimension = self._dimension(reference)
+            flt = pinned.get(name)
+            projections.append(self._typed(flt.values[0], dimension).as_(name) if flt else exp.column(name))
+            columns.append(OutputColumn(name, "dimension", dimension.label))
         if grain:
             projections.append(exp.column(grain))
             columns.append(OutputColumn(grain, "time", GRAIN_LABELS[grain]))
@@ -1083,9 +1154,11 @@ class Compiler:
         for name in query.share:
             metric = self._metric(name)
             value = self._metric_expr(name, "")
-            total = exp.Window(
+            total: exp.Expr = exp.Window(
                 this=exp.Sum(this=value.copy()), partition_by=[exp.column(grain)] if grain else []
             )
+            if pin:
+                total = exp.column(name + TOTAL)
             share = safe_ratio(value, total)
             projections.append(share.as_(f"{name}_share"))
             columns.append(
@@ -1120,10 +1193,20 @@ class Compiler:
                     this=self._metric_expr(condition.metric, ""), expression=exp.convert(condition.value)
                 )
             )
+        if pin:
+            # As a grouping would: no row where the pinned values have no figure.
+            where.append(exp.or_(*[self._has_figure(leaf) for leaf in self._leaves(query.metrics)]))
         select = _where(select, where)
-        if query.focus:
+        if query.focus and not pin:
             select = self._focus(select, query, columns)
-        return self._order(select, query, columns), columns
+        return self._order(select, query, columns, unsorted=set(pinned)), columns
+
+    @staticmethod
+    def _has_figure(leaf: Leaf) -> exp.Expr:
+        value = exp.column(leaf.name)
+        if leaf.measure.agg in {"count", "count_distinct"}:
+            return exp.GT(this=value, expression=exp.Literal.number(0))
+        return exp.Not(this=value.is_(exp.null()))
 
     def _focus(self, select: exp.Select, query: SemanticQuery, columns: list[OutputColumn]) -> exp.Select:
         """Keep the focused rows only after the shares saw every row."""

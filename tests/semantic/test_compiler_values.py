@@ -850,3 +850,63 @@ def test_a_fact_whose_rows_always_have_their_parent_joins_it_inner(
     assert [row[0] for row in run(con, layer, payers)] == [None]  # payments are of no product
     top = run(con, layer, ranked)
     assert len(top) == 5 and top[0][1] >= top[-1][1] > 0
+
+
+PINNED_SHARES = [
+    ({"metrics": ["gmv"], "dimensions": ["category"], "share": ["gmv"]}, {"category": "美妆"}, "admin"),
+    ({"metrics": ["order_count"], "dimensions": ["channel"], "share": ["order_count"]}, {"channel": "天猫"}, "admin"),
+    (
+        {"metrics": ["gmv", "units_sold"], "dimensions": ["category", "channel"], "share": ["gmv", "units_sold"]},
+        {"category": "母婴", "channel": "抖音"},
+        "east_manager",
+    ),
+    ({"metrics": ["page_views"], "dimensions": ["channel"], "share": ["page_views"]}, {"channel": "京东"}, "admin"),
+]
+
+
+@pytest.mark.parametrize(("query", "pinned", "role"), PINNED_SHARES, ids=lambda v: str(v)[:40])
+def test_a_share_of_pinned_values_is_their_row_of_the_shares_of_all_values(
+    con: duckdb.DuckDBPyConnection, layer: Any, query: dict[str, Any], pinned: dict[str, str], role: str
+) -> None:
+    query = {**query, "time_range": {"start": START, "end": END}}
+    everything = run(con, layer, query, role=role)
+    names = query["dimensions"]
+    expected = [row for row in everything if dict(zip(names, row, strict=False)) == pinned]
+    assert len(expected) == 1 and len(everything) > 1
+    focus = [{"dimension": name, "values": [value]} for name, value in pinned.items()]
+    compiled = Compiler(layer, role=role).compile(SemanticQuery.model_validate({**query, "focus": focus}))
+    sql = compiled.sql()
+    # One pass of conditional aggregates: nothing grouped, no window over the groups.
+    assert "GROUP BY" not in sql and "OVER" not in sql and "FILTER" in sql
+    assert_rows([tuple(row) for row in con.execute(sql).fetchall()], expected)
+
+
+def test_a_pinned_value_without_rows_has_no_row(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    for metric in ("gmv", "order_count"):
+        query = {
+            "metrics": [metric],
+            "dimensions": ["channel"],
+            "share": [metric],
+            "focus": [{"dimension": "channel", "values": ["没有这个渠道"]}],
+            "time_range": {"start": START, "end": END},
+        }
+        assert run(con, layer, query) == []
+
+
+def test_a_share_that_does_not_add_up_keeps_the_grouped_shares(
+    con: duckdb.DuckDBPyConnection, layer: Any
+) -> None:
+    # A buyer of two categories counts in both, so the total of the groups is not the
+    # number of buyers; an order of two categories likewise.
+    for metric in ("buyers", "order_count"):
+        query = {
+            "metrics": [metric],
+            "dimensions": ["category"],
+            "share": [metric],
+            "time_range": {"start": START, "end": END},
+        }
+        everything = run(con, layer, query)
+        focused = {**query, "focus": [{"dimension": "category", "values": ["美妆"]}]}
+        compiled = Compiler(layer, role="admin").compile(SemanticQuery.model_validate(focused))
+        assert "OVER" in compiled.sql()
+        assert_rows(run(con, layer, focused), [row for row in everything if row[0] == "美妆"])

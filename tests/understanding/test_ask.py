@@ -330,8 +330,11 @@ def test_share_of_one_value_is_taken_over_all_values(
     ).fetchone()[0]
     assert close(answer.rows[0][answer.columns.index("gmv_share")], expected)
     assert (
-        "占全部的比例" if language == "zh" else "share of 美妆 (category) in the total"
+        "美妆（品类）占全部成交额的比例" if language == "zh" else "the share of 美妆 (category) in all GMV"
     ) in result.interpretation
+    assert answer.title == ("美妆的成交额占比" if language == "zh" else "GMV share of 美妆")
+    # One row is a figure, not a pie of one slice.
+    assert answer.chart.type == "kpi" and answer.chart.y[0] == "gmv_share"
 
 
 @pytest.mark.parametrize("question", ["评分分布", "星级分布", "rating distribution"])
