@@ -44,6 +44,22 @@ def test_a_finished_block_is_never_interrupted() -> None:
     assert calls == []
 
 
+@pytest.mark.parametrize("before_s", [30.0, 0.2])
+def test_a_block_after_others_is_interrupted_at_its_own_deadline(before_s: float) -> None:
+    """The idle thread is not woken for each block: a shorter timeout than the last one
+    wakes it, a longer one is found when it looks again, in time either way."""
+    watchdog = Watchdog()
+    with watchdog.watch(before_s, lambda: pytest.fail("interrupted")):
+        pass
+    time.sleep(0.05)
+    fired = threading.Event()
+    started = time.monotonic()
+    with watchdog.watch(0.3, fired.set) as watch:
+        assert fired.wait(5)
+    late = time.monotonic() - started
+    assert watch is not None and watch.fired and 0.3 <= late < 3
+
+
 def test_no_timeout_no_watch() -> None:
     with Watchdog().watch(None, lambda: pytest.fail("interrupted")) as watch:
         assert watch is None
