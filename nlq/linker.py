@@ -126,7 +126,15 @@ class Linker:
         for word in [*lexicon.words(), *(extra_words or [])]:
             if not word.isascii():
                 self.tokenizer.add_word(normalise(word), freq=100_000)
-        self._fuzzy_keys = [k for k in lexicon.by_key if len(k) >= 2]
+        # Typo candidates by length, and homophone extensions by the word they extend:
+        # a question looks at a few dozen of the ~2,000 words, not at every one for every
+        # window (a third of reading a question before).
+        self._words = [k for k in lexicon.by_key if len(k) >= 2]
+        self._fuzzy_keys: dict[int, list[tuple[int, str]]] = {}
+        self._extensions: dict[str, list[str]] = {}
+        for index, key in enumerate(self._words):
+            self._fuzzy_keys.setdefault(len(key), []).append((index, key))
+            self._extensions.setdefault(key[:-1], []).append(key)
         self._known = {normalise(w) for w in [*(extra_words or []), *(known_words or [])]} | set(
             lexicon.by_key
         )
@@ -190,9 +198,8 @@ class Linker:
         if end >= len(text) or text[start:end].isascii():
             return None
         window = text[start : end + 1]
-        for key in self._fuzzy_keys:
-            same_length = len(key) == len(window) and key != window
-            if same_length and key.startswith(text[start:end]) and _pinyin_distance(window, key) == 0:
+        for key in self._extensions.get(text[start:end], []):
+            if key != window and _pinyin_distance(window, key) == 0:
                 return Link(
                     start, end + 1, window, tuple(self.lexicon.by_key[key]), "fuzzy", 1 - 1 / len(key)
                 )
@@ -205,6 +212,16 @@ class Linker:
         for start, end in _gaps(text, covered):
             found += self._fuzzy_in(text, start, end, cuts)
         return found
+
+    def _candidates(self, length: int, spread: int) -> list[str]:
+        """The words within `spread` of `length`, in the lexicon's order (the first of
+        equally good readings wins)."""
+        found = [
+            entry
+            for n in range(length - spread, length + spread + 1)
+            for entry in self._fuzzy_keys.get(n, [])
+        ]
+        return [key for _, key in sorted(found)] if spread else [key for _, key in found]
 
     def _fuzzy_in(self, text: str, start: int, end: int, cuts: set[int]) -> list[Link]:
         results: list[Link] = []
@@ -224,9 +241,7 @@ class Linker:
                 if english and (window in ENGLISH_WORDS or len(window) < 3):
                     continue
                 limit = 1 if len(window) < 6 else 2
-                for key in self._fuzzy_keys:
-                    if abs(len(key) - len(window)) > (0 if english else limit):
-                        continue
+                for key in self._candidates(len(window), 0 if english else limit):
                     # English typos keep the first letter: "came" is not a slip for "name".
                     if english and key[0] != window[0]:
                         continue
@@ -281,7 +296,7 @@ class Linker:
             return []
         sound = _sound(key)
         scored: list[tuple[float, str]] = []
-        for candidate in self._fuzzy_keys:
+        for candidate in self._words:
             if candidate == key or candidate.isascii() != key.isascii():
                 continue
             score = DamerauLevenshtein.normalized_similarity(key, candidate)
