@@ -18,7 +18,7 @@ from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
-from benchmarks import demo_build, engine_ratio, latency, startup
+from benchmarks import demo_build, engine_ratio, latency, profiling, startup
 from benchmarks.figures import spread, spread_cells, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +48,8 @@ def main() -> None:
     smallest = warehouses[min(scales)]
     sections.append(_latency(smallest, args.repeats))
     sections.append(_end_to_end(warehouses, args.repeats))
+    profiled = TARGET_SCALE if TARGET_SCALE in warehouses else max(warehouses)
+    sections.append(_profile(profiled, warehouses[profiled]))
     sections.append(_cache(smallest))
     sections.append(_startup(smallest))
     sections.append(builds)
@@ -254,6 +256,30 @@ def _stages(timings: list[engine_ratio.Timing]) -> str:
         f" A new question, typically: understand {understand:.2f} ms, compile with guard and transpile "
         f"{compiled:.2f} ms, engine {execute:.2f} ms, the rest (rows to JSON, chart choice, interpretation, "
         f"audit record) {rest:.2f} ms; {total:.2f} ms in all against {gold:.2f} ms for the gold SQL."
+    )
+
+
+def _profile(scale: float, db: Path) -> str:
+    found = profiling.measure(BENCHMARK, db)
+    engine = found.stages[profiling.ENGINE]
+    own = found.total_ms - engine
+    rows = [
+        [label.replace("  ", "&nbsp;&nbsp;"), f"{ms:.2f}", f"{ms / own:.0%}" if profiling.OWN[label] else ""]
+        for label, ms in found.stages.items()
+    ]
+    return "\n".join(
+        [
+            "## 3. Where a new question's time goes (pyinstrument)",
+            "",
+            f"Every dev question asked as new at scale {scale:g}, {found.questions} answers sampled every "
+            "0.5 ms by pyinstrument (`benchmarks/profiling.py`); a stage is the time in the function that "
+            "does it, wherever it is called from. Milliseconds per question, mean (large queries weigh in), "
+            f"and the share of nlq's own work: {found.total_ms:.2f} ms a question, of which the engine "
+            f"{engine:.2f} ms and nlq {own:.2f} ms (profiling slows Python code a little, so these are "
+            "somewhat above section 2's).",
+            "",
+            table(["stage", "ms per question", "share of nlq's work"], rows),
+        ]
     )
 
 

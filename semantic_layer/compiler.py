@@ -269,10 +269,10 @@ class Compiler:
             for period in periods:
                 select = self._fact(home, group, query, period, pin)
                 cte = f"{home.name}_facts" + (f"_{index}" if index else "") + period.suffix
-                columns = [leaf.name + period.suffix for leaf in group]
+                values = [leaf.name + period.suffix for leaf in group]
                 if pin:
-                    columns += [name + TOTAL for name in query.share]
-                parts.append((cte, select, columns))
+                    values += [name + TOTAL for name in query.share]
+                parts.append((cte, select, values))
 
         ctes: list[tuple[str, exp.Select]] = [(name, select) for name, select, _ in parts]
         if len(parts) == 1:

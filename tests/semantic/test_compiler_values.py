@@ -854,13 +854,25 @@ def test_a_fact_whose_rows_always_have_their_parent_joins_it_inner(
 
 PINNED_SHARES = [
     ({"metrics": ["gmv"], "dimensions": ["category"], "share": ["gmv"]}, {"category": "美妆"}, "admin"),
-    ({"metrics": ["order_count"], "dimensions": ["channel"], "share": ["order_count"]}, {"channel": "天猫"}, "admin"),
     (
-        {"metrics": ["gmv", "units_sold"], "dimensions": ["category", "channel"], "share": ["gmv", "units_sold"]},
+        {"metrics": ["order_count"], "dimensions": ["channel"], "share": ["order_count"]},
+        {"channel": "天猫"},
+        "admin",
+    ),
+    (
+        {
+            "metrics": ["gmv", "units_sold"],
+            "dimensions": ["category", "channel"],
+            "share": ["gmv", "units_sold"],
+        },
         {"category": "母婴", "channel": "抖音"},
         "east_manager",
     ),
-    ({"metrics": ["page_views"], "dimensions": ["channel"], "share": ["page_views"]}, {"channel": "京东"}, "admin"),
+    (
+        {"metrics": ["page_views"], "dimensions": ["channel"], "share": ["page_views"]},
+        {"channel": "京东"},
+        "admin",
+    ),
 ]
 
 
