@@ -19,6 +19,13 @@ from connectors.base import (
 )
 from connectors.watchdog import Watchdog
 
+# DuckDB's compressed materialization narrows join keys (orders.order_id to INTEGER)
+# behind a cast, and the join's key range then no longer reaches the probe side's
+# scan: a campaign's orders joined to their items read all 122 row groups of
+# order_items at scale 30 instead of 4 (40-70 ms against 4-15 ms for a hundred dev
+# questions; 10% less engine time over all of them, a few small ones up to 1.2x slower).
+SETTINGS = {"enable_external_access": False, "disabled_optimizers": "compressed_materialization"}
+
 
 class DuckDBConnector:
     dialect = "duckdb"
@@ -30,9 +37,7 @@ class DuckDBConnector:
                 f"DuckDB file not found: {self.path}", f"找不到 DuckDB 文件：{self.path}", kind="missing"
             )
         try:
-            self._con = duckdb.connect(
-                str(self.path), read_only=True, config={"enable_external_access": False}
-            )
+            self._con = duckdb.connect(str(self.path), read_only=True, config=dict(SETTINGS))
         except duckdb.Error as exc:
             raise ConnectorError(
                 f"cannot open DuckDB file {self.path}: {exc}",
