@@ -24,7 +24,10 @@ from connectors.watchdog import Watchdog
 # scan: a campaign's orders joined to their items read all 122 row groups of
 # order_items at scale 30 instead of 4 (40-70 ms against 4-15 ms for a hundred dev
 # questions; 10% less engine time over all of them, a few small ones up to 1.2x slower).
-SETTINGS = {"enable_external_access": False, "disabled_optimizers": "compressed_materialization"}
+SETTINGS: dict[str, str | bool] = {
+    "enable_external_access": False,
+    "disabled_optimizers": "compressed_materialization",
+}
 
 
 class DuckDBConnector:
