@@ -65,6 +65,8 @@ from semantic_layer.query import Filter, SemanticQuery
 
 LeafMetric = SimpleMetric | PerEntityMetric | SemiAdditiveMetric
 DOUBLE = exp.DataType.build("double")
+# Aggregates whose value over one row is that row's value.
+VALUE_OF_ONE_ROW = frozenset({"sum", "min", "max", "avg"})
 # The column of a pinned share's total (see Compiler._pin), beside the pinned value.
 TOTAL = "__total"
 GRAIN_LABELS: dict[str, Label] = {
@@ -836,11 +838,14 @@ class Compiler:
             )
 
         projections = _aliased(keys)
+        single = self._row_per_group(plan, keys, leaves)
         for leaf in leaves:
             value = self._measure_value(leaf)
-            aggregate = self._cheapest_count(
-                plan, self._aggregate(leaf.measure, value, residual_placed.get(leaf.name))
-            )
+            condition = residual_placed.get(leaf.name)
+            if single and value is not None:
+                aggregate = exp.Case().when(condition, value) if condition is not None else value
+            else:
+                aggregate = self._cheapest_count(plan, self._aggregate(leaf.measure, value, condition))
             if focus is not None:
                 if leaf.name in query.share:
                     projections.append(aggregate.copy().as_(leaf.name + TOTAL, copy=False))
@@ -850,7 +855,27 @@ class Compiler:
             projections.append(aggregate.as_(leaf.name + period.suffix, copy=False))
         select = plan.relation(self.layer, projections, where).select(*projections, copy=False)
         select = _where(select, where)
-        return _group_by(select, [value.copy() for _, value in keys])
+        return select if single else _group_by(select, [value.copy() for _, value in keys])
+
+    @staticmethod
+    def _row_per_group(plan: FactPlan, keys: list[tuple[str, exp.Expr]], leaves: list[Leaf]) -> bool:
+        """Whether every group is one row of the home model: grouped by its own key, with
+        many-to-one joins only (近7天退款金额最大的5笔退款: by refund). A sum, minimum,
+        maximum or average of one value is that value, so nothing is aggregated (the
+        grouping took the top 5 refunds to 1.9x the hand-written query at scale 30; 1.4x
+        without it)."""
+        if any(edge.to_many for edge in plan.joins):
+            return False
+        key = plan.home.primary_key
+        grouped = {v.name for _, v in keys if isinstance(v, exp.Column) and v.table == plan.home.name}
+        if not ({key} if isinstance(key, str) else set(key)) <= grouped:
+            return False
+        return all(
+            isinstance(leaf.metric, SimpleMetric)
+            and leaf.measure.agg in VALUE_OF_ONE_ROW
+            and leaf.measure.expr
+            for leaf in leaves
+        )
 
     def _forward_path(self, home: str, target: str, leaf: Leaf) -> list[Edge]:
         path = self.graph.path(home, target, forward_only=True)

@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from connectors.duckdb import SETTINGS as DUCKDB_SETTINGS
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "data" / "test-cache"
 
@@ -47,7 +49,7 @@ def warehouse_path() -> Path:
 def con(warehouse_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the demo warehouse, configured like the product's
     own (DuckDB refuses two connections to one file with different settings)."""
-    connection = duckdb.connect(str(warehouse_path), read_only=True, config={"enable_external_access": False})
+    connection = duckdb.connect(str(warehouse_path), read_only=True, config=dict(DUCKDB_SETTINGS))
     try:
         yield connection
     finally:

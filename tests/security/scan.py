@@ -10,6 +10,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from connectors.duckdb import SETTINGS as DUCKDB_SETTINGS
 from nlq.answer import AskResult
 from semantic_layer.guard import guard_sql
 from semantic_layer.model import SemanticLayer
@@ -28,7 +29,7 @@ class RawData:
 
     @classmethod
     def read(cls, warehouse: Path) -> RawData:
-        con = duckdb.connect(str(warehouse), read_only=True, config={"enable_external_access": False})
+        con = duckdb.connect(str(warehouse), read_only=True, config=dict(DUCKDB_SETTINGS))
         try:
             users = con.execute("SELECT user_id, phone, user_name, province, city FROM users").fetchall()
             orders = con.execute("SELECT order_id, province FROM orders").fetchall()

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
+from connectors.duckdb import SETTINGS as DUCKDB_SETTINGS
 from semantic_layer.errors import QueryError
 from semantic_layer.guard import FORBIDDEN_FUNCTIONS, UnsafeQuery, guard, guard_sql
 from semantic_layer.loader import load_cached
@@ -173,7 +174,7 @@ def test_any_text_is_one_guarded_select_or_refused(text: str) -> None:
 
 @pytest.fixture(scope="module")
 def connection(warehouse_path: Path) -> Any:
-    con = duckdb.connect(str(warehouse_path), read_only=True, config={"enable_external_access": False})
+    con = duckdb.connect(str(warehouse_path), read_only=True, config=dict(DUCKDB_SETTINGS))
     yield con
     con.close()
 

@@ -922,3 +922,24 @@ def test_a_share_that_does_not_add_up_keeps_the_grouped_shares(
         compiled = Compiler(layer, role="admin").compile(SemanticQuery.model_validate(focused))
         assert "OVER" in compiled.sql()
         assert_rows(run(con, layer, focused), [row for row in everything if row[0] == "美妆"])
+
+
+def test_rows_grouped_by_their_own_key_are_not_aggregated(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    week = {"start": dt.date(2026, 6, 24), "end": dt.date(2026, 6, 30)}
+    query = {
+        "metrics": ["refund_amount"],
+        "dimensions": ["refund_id", "reason"],
+        "time_range": week,
+        "order_by": [{"field": "refund_amount", "desc": True}],
+        "limit": 5,
+    }
+    compiled = Compiler(layer, role="admin").compile(SemanticQuery.model_validate(query))
+    assert "GROUP BY" not in compiled.sql() and "SUM(" not in compiled.sql()
+    expected = con.execute(
+        "SELECT refund_id, reason, refund_amount FROM refunds WHERE refund_time >= '2026-06-24'"
+        " AND refund_time < '2026-07-01' ORDER BY refund_amount DESC, refund_id LIMIT 5"
+    ).fetchall()
+    assert [tuple(r) for r in con.execute(compiled.sql()).fetchall()] == [tuple(r) for r in expected]
+    # A count is not a value of the row: still counted, one per refund.
+    counted = run(con, layer, {**query, "metrics": ["refund_amount", "refund_count"], "limit": None})
+    assert len(counted) > 5 and {row[-1] for row in counted} == {1}
