@@ -461,9 +461,13 @@ class Compiler:
         # COUNT(*) (see _cheapest_count): cheaper than a second scan saved.
         if not isinstance(leaf.metric, SimpleMetric) or leaf.measure.agg not in FANOUT_INVARIANT:
             return False
+        return not self._counts_own_rows(leaf)
+
+    def _counts_own_rows(self, leaf: Leaf) -> bool:
+        """A distinct count of the model's own key (orders: COUNT(DISTINCT order_id))."""
         value = self._measure_value(leaf)
         own_key = isinstance(value, exp.Column) and value.name == leaf.home.primary_key
-        return not (leaf.measure.agg == "count_distinct" and own_key)
+        return leaf.measure.agg == "count_distinct" and own_key
 
     def _rides(self, host: Model, leaf: Leaf, query: SemanticQuery) -> bool:
         """Whether the pass over `host` sees exactly the rows of `leaf.home` that its own
@@ -530,11 +534,7 @@ class Compiler:
         count of its model's own key grouped many-to-one (each row in one group)."""
         if not isinstance(leaf.metric, SimpleMetric):
             return False
-        if leaf.measure.agg in {"sum", "count"}:
-            return True
-        value = self._measure_value(leaf)
-        own_key = isinstance(value, exp.Column) and value.name == leaf.home.primary_key
-        return leaf.measure.agg == "count_distinct" and own_key and not fans_out
+        return leaf.measure.agg in {"sum", "count"} or (self._counts_own_rows(leaf) and not fans_out)
 
     # -- time --------------------------------------------------------------------------
     def _periods(self, query: SemanticQuery) -> list[Period]:
