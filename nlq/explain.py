@@ -56,8 +56,7 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
     if filters:
         words.append(("筛选 " if zh else "where ") + ("，".join(filters) if zh else " and ".join(filters)))
     for condition in query.metric_filters:
-        metric = layer.metric(condition.metric)
-        label = (metric.label.zh if zh else metric.label.en) if metric else condition.metric
+        label = _metric(condition.metric, layer, zh) or condition.metric
         words.append(
             f"只看{label} {condition.op} {condition.value:,.0f} 的"
             if zh
@@ -78,19 +77,14 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
             if zh
             else " and ".join(_filter(f, layer, zh) for f in query.focus)
         )
-        labels = [layer.metric(name) for name in query.metrics]
-        total = ("、" if zh else ", ").join(
-            (m.label.zh if zh else m.label.en) if m else name
-            for m, name in zip(labels, query.metrics, strict=True)
-        )
+        total = ("、" if zh else ", ").join(_metric(name, layer, zh) or name for name in query.metrics)
         words.append(f"{focused}占全部{total}的比例" if zh else f"the share of {focused} in all {total}")
     elif query.share:
         words.append("计算占比" if zh else "with share of total")
     if query.order_by and query.limit:
         direction = query.order_by[0].desc
         field = query.order_by[0].field
-        metric = layer.metric(field)
-        label = (metric.label.zh if zh else metric.label.en) if metric else _dimension(field, layer, zh)
+        label = _metric(field, layer, zh) or _dimension(field, layer, zh)
         if zh:
             words.append(f"按{label}{'从高到低' if direction else '从低到高'}取前 {query.limit}")
         else:
@@ -111,6 +105,11 @@ def _period(query: SemanticQuery, zh: bool, time_text: str) -> str:
         return f"截至 {time.end} 的全部数据" if zh else f"all data up to {time.end}"
     dates = f"{time.start} 至 {time.end}" if zh else f"{time.start} to {time.end}"
     return f"{time_text}（{dates}）" if zh and time_text else f"{time_text} ({dates})" if time_text else dates
+
+
+def _metric(name: str, layer: SemanticLayer, zh: bool) -> str | None:
+    metric = layer.metric(name)
+    return (metric.label.zh if zh else metric.label.en) if metric else None
 
 
 def _dimension(name: str, layer: SemanticLayer, zh: bool) -> str:
