@@ -15,6 +15,9 @@ from pyinstrument.frame import Frame
 from eval.benchmark import load_benchmark
 from nlq.pipeline import Pipeline
 
+# The connector's call holds the engine's time: neither is nlq's own work.
+CONNECTOR = "run it (connector)"
+ENGINE = "  of which the engine"
 # (label, function, where it is defined): the function's time, wherever it is called
 # from, counted once where it calls itself. Nested stages are indented in the label.
 STAGES: list[tuple[str, str, str]] = [
@@ -25,18 +28,15 @@ STAGES: list[tuple[str, str, str]] = [
     ("write the SQL text", "DuckDB.generate", "sqlglot"),
     ("guard the final SQL", "guard_sql", "semantic_layer/guard.py"),
     ("  parse it afresh", "parse_statement", "semantic_layer/guard.py"),
-    ("run it (connector)", "DuckDBConnector.execute", "connectors/duckdb.py"),
-    ("  of which the engine", "DuckDBConnector.execute:self", "connectors/duckdb.py"),  # ENGINE
+    (CONNECTOR, "DuckDBConnector.execute", "connectors/duckdb.py"),
+    (ENGINE, "DuckDBConnector.execute:self", "connectors/duckdb.py"),
     ("  statement timeout watch", "Watchdog.watch", "connectors/watchdog.py"),
     ("rows to JSON", "QueryResult.json_rows", "connectors/base.py"),
     ("interpretation", "interpret", "nlq/explain.py"),
     ("audit record (durable)", "SQLiteAuditLog.append", "nlq/audit.py"),
 ]
 
-
-ENGINE = "  of which the engine"
-# Whether a stage is nlq's own work (the connector's call holds the engine's time).
-OWN = {label: label not in {"run it (connector)", ENGINE} for label, _, _ in STAGES}
+OWN = {label: label not in {CONNECTOR, ENGINE} for label, _, _ in STAGES}
 
 
 @dataclass
