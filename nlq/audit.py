@@ -6,7 +6,15 @@ SQLite by default (data/audit.sqlite, WAL, synchronous FULL: a record is on
 disk before the answer is returned, so a crash loses nothing already
 recorded); PostgreSQL when NLQ_AUDIT_URL or the caller gives a postgresql://
 URL. Each thread writes through its own connection and every record is one
-INSERT in its own transaction, so concurrent sessions never collide."""
+INSERT in its own transaction, so concurrent sessions never collide.
+
+A question that runs SQL is recorded in two steps: `begin` writes the record
+(who, what was asked, how it was understood, the SQL) as `running` and flushes
+it to disk on a writer thread while the engine works, and `finish` waits for
+that flush, then completes the record (status, rows, duration, error) without
+waiting for the disk again. What was asked and what ran is durable before any
+row comes back; a process that dies mid-question leaves its record `running`;
+only a power loss can lose a completion, never the record itself."""
 
 from __future__ import annotations
 
@@ -18,6 +26,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
@@ -77,10 +86,27 @@ class AuditRecord(BaseModel):
         return cls(id=id, **values)
 
 
+class PendingRecord:
+    """A record being written by `AuditLog.begin`."""
+
+    def __init__(self, written: Future[int], complete: Callable[[int, AuditRecord], None]) -> None:
+        self._written = written
+        self._complete = complete
+
+    def finish(self, record: AuditRecord) -> None:
+        """Waits until the begun record is on disk, then completes it with `record`'s
+        outcome. Raises AuditError when either cannot be written."""
+        self._complete(self._written.result(), record)
+
+
 class AuditLog(Protocol):
     url: str
 
     def append(self, record: AuditRecord) -> None: ...
+
+    def begin(self, record: AuditRecord) -> PendingRecord:
+        """Starts writing `record` durably in the background; see the module's doc."""
+        ...
 
     def recent(
         self, limit: int = 50, *, user: str | None = None, status: str | None = None
@@ -180,6 +206,10 @@ _SQLITE_INSERT = (
     "INSERT INTO audit (time, user_name, role, kind, question, status, interpretation, sql, "
     "rows_returned, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_SQLITE_COMPLETE = (
+    "UPDATE audit SET status = ?, interpretation = ?, sql = ?, rows_returned = ?, duration_ms = ?, "
+    "error = ? WHERE id = ?"
+)
 _SQLITE_RECENT = (
     "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
     "duration_ms, error FROM audit WHERE (? IS NULL OR user_name = ?) AND (? IS NULL OR status = ?) "
@@ -197,7 +227,11 @@ _PG_CREATE = (
 )
 _PG_INSERT = (
     "INSERT INTO nlq_audit (time, user_name, role, kind, question, status, interpretation, sql, "
-    "rows_returned, duration_ms, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "rows_returned, duration_ms, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+)
+_PG_COMPLETE = (
+    "UPDATE nlq_audit SET status = %s, interpretation = %s, sql = %s, rows_returned = %s, "
+    "duration_ms = %s, error = %s WHERE id = %s"
 )
 _PG_RECENT = (
     "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
@@ -222,9 +256,28 @@ class _SQLAuditLog:
         self._local = threading.local()
         self._connections: list[Any] = []
         self._lock = threading.Lock()
+        self._writer: ThreadPoolExecutor | None = None
 
     def _open(self) -> Any:
         raise NotImplementedError
+
+    def _insert(self, record: AuditRecord) -> int:
+        """Writes the record durably; its id."""
+        raise NotImplementedError
+
+    def _complete(self, id: int, record: AuditRecord) -> None:
+        """Sets the outcome of record `id`, durable at the next flush."""
+        raise NotImplementedError
+
+    def append(self, record: AuditRecord) -> None:
+        self._insert(record)
+
+    def begin(self, record: AuditRecord) -> PendingRecord:
+        with self._lock:
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlq-audit")
+            writer = self._writer
+        return PendingRecord(writer.submit(self._insert, record), self._complete)
 
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
@@ -254,6 +307,9 @@ class _SQLAuditLog:
 
     def close(self) -> None:
         with self._lock:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
             for connection in self._connections:
                 connection.close()
             self._connections.clear()
@@ -304,9 +360,23 @@ class SQLiteAuditLog(_SQLAuditLog):
     def _since(self, since: dt.datetime | None) -> str:
         return _iso_since(since)
 
-    def append(self, record: AuditRecord) -> None:
+    def _insert(self, record: AuditRecord) -> int:
         try:
-            self._connection().execute(_SQLITE_INSERT, record.row())
+            cursor = self._connection().execute(_SQLITE_INSERT, record.row())
+        except sqlite3.Error as error:
+            raise AuditError(f"cannot write the audit log {self.path}: {error}") from error
+        return int(cursor.lastrowid or 0)
+
+    def _complete(self, id: int, record: AuditRecord) -> None:
+        connection = self._connection()
+        try:
+            # NORMAL in WAL mode: on disk at the next FULL commit or checkpoint; a crash
+            # of the process alone loses nothing.
+            connection.execute("PRAGMA synchronous=NORMAL")
+            try:
+                connection.execute(_SQLITE_COMPLETE, [*_outcome(record), id])
+            finally:
+                connection.execute("PRAGMA synchronous=FULL")
         except sqlite3.Error as error:
             raise AuditError(f"cannot write the audit log {self.path}: {error}") from error
 
@@ -340,13 +410,30 @@ class PostgresAuditLog(_SQLAuditLog):
     def _since(self, since: dt.datetime | None) -> dt.datetime:
         return since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
-    def append(self, record: AuditRecord) -> None:
+    def _insert(self, record: AuditRecord) -> int:
         row = list(record.row())
         row[0] = record.time
         try:
-            self._connection().execute(_PG_INSERT, row)
+            found = self._connection().execute(_PG_INSERT, row).fetchone()
         except self._psycopg.Error as error:
             raise AuditError(f"cannot write the audit log: {str(error).splitlines()[0]}") from error
+        return int(found[0])
+
+    def _complete(self, id: int, record: AuditRecord) -> None:
+        connection = self._connection()
+        try:
+            with connection.transaction():
+                # Not waiting for the WAL flush: on disk with the next flushed commit.
+                connection.execute("SET LOCAL synchronous_commit TO OFF")
+                connection.execute(_PG_COMPLETE, [*_outcome(record), id])
+        except self._psycopg.Error as error:
+            raise AuditError(f"cannot write the audit log: {str(error).splitlines()[0]}") from error
+
+
+def _outcome(record: AuditRecord) -> list[Any]:
+    """The fields a completion sets, in _SQLITE_COMPLETE's and _PG_COMPLETE's order."""
+    row = dict(zip(FIELDS, record.row(), strict=True))
+    return [row[f] for f in ("status", "interpretation", "sql", "rows", "duration_ms", "error")]
 
 
 def _storable(value: Any) -> Any:

@@ -141,7 +141,7 @@ class Linker:
 
     def boundaries(self, text: str) -> set[int]:
         cuts = {0, len(text)}
-        for _, start, end in self.tokenizer.tokenize(text, HMM=False):
+        for _, start, end in self.tokenizer.spans(text):
             cuts.update((start, end))
         return cuts
 

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import logging
 import time
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from sqlglot import exp
 
 from connectors import Connector, ConnectorError, QueryResult, open_connector
 from nlq.answer import AnswerBlock, AskResult, Chart
-from nlq.audit import AuditError, AuditLog, AuditRecord, Kind, open_audit
+from nlq.audit import AuditError, AuditLog, AuditRecord, Kind, PendingRecord, open_audit
 from nlq.language import Language, language_of
 from nlq.lexicon import Lexicon, spellings
 from nlq.plan_cache import PlanCache
@@ -145,11 +146,14 @@ class Pipeline:
         guard_sql(sql, dialect=compiled.dialect, tables=self.tables, max_rows=MAX_ROWS + 1)
         return sql
 
-    def run(self, query: SemanticQuery, *, title: str = "") -> tuple[AnswerBlock, dict[str, float]]:
+    def run(
+        self, query: SemanticQuery, *, title: str = "", running: Running | None = None
+    ) -> tuple[AnswerBlock, dict[str, float]]:
+        """The query's answer block; `running` hears the SQL just before the engine runs it."""
         started = time.perf_counter()
         sql = self.sql_for(query)
         compiled_at = time.perf_counter()
-        result, cached = self._execute(sql)
+        result, cached = self._execute(sql, running)
         done = time.perf_counter()
         block = AnswerBlock(
             title=title,
@@ -162,16 +166,17 @@ class Pipeline:
         timings = {"compile": (compiled_at - started) * 1000, "execute": (done - compiled_at) * 1000}
         return block, timings
 
-    def _execute(self, sql: str) -> tuple[QueryResult, bool]:
+    def _execute(self, sql: str, running: Running | None = None) -> tuple[QueryResult, bool]:
         """The rows of the final SQL, from the result cache when the data has not changed."""
-        if self.cache is None:
-            return self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=self.timeout_s), False
-        key = CacheKey(str(self.db), self.connector.data_version(), sql, MAX_ROWS)
-        result = self.cache.get(key)
+        key = CacheKey(str(self.db), self.connector.data_version(), sql, MAX_ROWS) if self.cache else None
+        result = self.cache.get(key) if self.cache and key else None
         if result is not None:
             return result, True
+        if running is not None:
+            running(sql)
         result = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=self.timeout_s)
-        self.cache.put(key, result)
+        if self.cache and key:
+            self.cache.put(key, result)
         return result, False
 
     # -- questions -------------------------------------------------------------------------------
@@ -297,6 +302,7 @@ class Pipeline:
         started = time.perf_counter()
         language = language_of(question)
         result = AskResult(id=id, question=question, status="answered")
+        record = _OnRecord(self, "question", result)
         understanding: Understanding | None = None
         try:
             day = as_of or self.latest_date
@@ -312,11 +318,13 @@ class Pipeline:
             else:
                 result.interpretation = interpret(understanding, self.layer)
                 if understanding.sql:
-                    block, spent = self.run_sql(understanding.sql, title=result.interpretation)
+                    block, spent = self.run_sql(
+                        understanding.sql, title=result.interpretation, running=record.running
+                    )
                     result.timings_ms.compile, result.timings_ms.execute = spent["compile"], spent["execute"]
                     result.answers.append(block)
                 else:
-                    self._answer(understanding.steps, result)
+                    self._answer(understanding.steps, result, record.running)
         except QueryError as error:
             result.status = "refused" if error.kind == "denied" else "clarify"
             result.message = error.message(language)
@@ -337,7 +345,7 @@ class Pipeline:
         refused_sql = (
             [understanding.sql] if understanding and understanding.sql and not result.answers else []
         )
-        self._record("question", result, language, refused_sql)
+        record.close(language, refused_sql)
         return result, understanding if result.status == "answered" else None
 
     # -- raw SQL ---------------------------------------------------------------------------------
@@ -353,6 +361,7 @@ class Pipeline:
         # SQL text is mostly English words: the caller may say which language to answer in.
         language = language or language_of(text)
         result = AskResult(id=id, question=text, status="answered")
+        record = _OnRecord(self, "sql", result)
         try:
             role = self.layer.role(self.role) if self.role else None
             if role is None or not role.raw_sql:
@@ -361,7 +370,7 @@ class Pipeline:
                     f"role {self.role} may not run SQL: ask in words instead",
                     f"当前角色（{label.zh if label else self.role}）不能直接执行 SQL，请用自然语言提问",
                 )
-            block, spent = self.run_sql(text, title="SQL")
+            block, spent = self.run_sql(text, title="SQL", running=record.running)
             result.timings_ms.compile = spent["compile"]
             result.timings_ms.execute = spent["execute"]
             result.answers.append(block)
@@ -377,14 +386,18 @@ class Pipeline:
             result.message = _engine_message(type(error).__name__, language)
             result.answers = []
         result.timings_ms.total = (time.perf_counter() - started) * 1000
-        self._record("sql", result, language)
+        record.close(language)
         return result
 
-    def run_sql(self, text: str, *, title: str = "") -> tuple[AnswerBlock, dict[str, float]]:
+    def run_sql(
+        self, text: str, *, title: str = "", running: Running | None = None
+    ) -> tuple[AnswerBlock, dict[str, float]]:
         """SQL text (typed by a person or written by the language model), secured and run."""
         started = time.perf_counter()
         sql = self.secure(text)
         compiled_at = time.perf_counter()
+        if running is not None:
+            running(sql)
         rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=self.timeout_s)
         block = AnswerBlock(title=title, sql=sql, columns=rows.columns, rows=rows.json_rows())
         timings = {
@@ -416,36 +429,7 @@ class Pipeline:
         )
         return sql
 
-    def _record(
-        self, kind: Kind, result: AskResult, language: str, refused_sql: list[str] | None = None
-    ) -> None:
-        """Every question is on record before its answer leaves: when the audit log
-        cannot be written, the answer is withheld."""
-        record = AuditRecord(
-            user=self.user,
-            role=self.role,
-            kind=kind,
-            question=result.question,
-            status=result.status,
-            interpretation=result.interpretation,
-            sql=[block.sql for block in result.answers] + (refused_sql or []),
-            rows=sum(len(block.rows) for block in result.answers),
-            duration_ms=result.timings_ms.total,
-            error="" if result.status == "answered" else result.message,
-        )
-        try:
-            self.audit.append(record)
-        except AuditError as error:
-            LOG.error("audit log: %s", error)
-            result.status = "error"
-            result.answers = []
-            result.message = (
-                "审计日志无法写入，为保证每个问题都有记录，本次结果不予返回。请联系管理员。"
-                if language == "zh"
-                else "The audit log cannot be written, so the answer is withheld. Please contact an administrator."
-            )
-
-    def _answer(self, steps: list[Step], result: AskResult) -> None:
+    def _answer(self, steps: list[Step], result: AskResult, running: Running | None = None) -> None:
         timings = result.timings_ms
         for step in steps:
             query = step.query
@@ -463,7 +447,7 @@ class Pipeline:
                         ]
                     }
                 )
-            block, spent = self.run(query, title=step.title)
+            block, spent = self.run(query, title=step.title, running=running)
             timings.compile += spent["compile"]
             timings.execute += spent["execute"]
             result.answers.append(block)
@@ -471,6 +455,62 @@ class Pipeline:
     def close(self) -> None:
         self.connector.close()
         self.audit.close()
+
+
+# Told the SQL just before the engine runs it.
+Running = Callable[[str], None]
+
+
+class _OnRecord:
+    """A question's (or statement's) audit record. Every question is on record before
+    its answer leaves: when the log cannot be written, the answer is withheld. When
+    SQL runs, the record is begun just before it (its flush to disk overlaps the
+    engine's work: see nlq.audit) and completed at the end."""
+
+    def __init__(self, pipeline: Pipeline, kind: Kind, result: AskResult) -> None:
+        self.pipeline = pipeline
+        self.kind = kind
+        self.result = result
+        self.pending: PendingRecord | None = None
+
+    def running(self, sql: str) -> None:
+        if self.pending is None:
+            opening = self._record(status="running", sql=[sql], rows=0, duration_ms=0.0, error="")
+            self.pending = self.pipeline.audit.begin(opening)
+
+    def close(self, language: str, refused_sql: list[str] | None = None) -> None:
+        result = self.result
+        record = self._record(
+            status=result.status,
+            sql=[block.sql for block in result.answers] + (refused_sql or []),
+            rows=sum(len(block.rows) for block in result.answers),
+            duration_ms=result.timings_ms.total,
+            error="" if result.status == "answered" else result.message,
+        )
+        try:
+            if self.pending is None:
+                self.pipeline.audit.append(record)
+            else:
+                self.pending.finish(record)
+        except AuditError as error:
+            LOG.error("audit log: %s", error)
+            result.status = "error"
+            result.answers = []
+            result.message = (
+                "审计日志无法写入，为保证每个问题都有记录，本次结果不予返回。请联系管理员。"
+                if language == "zh"
+                else "The audit log cannot be written, so the answer is withheld. Please contact an administrator."
+            )
+
+    def _record(self, **outcome: Any) -> AuditRecord:
+        return AuditRecord(
+            user=self.pipeline.user,
+            role=self.pipeline.role,
+            kind=self.kind,
+            question=self.result.question,
+            interpretation=self.result.interpretation,
+            **outcome,
+        )
 
 
 def choose_chart(query: SemanticQuery, columns: list[str]) -> Chart:

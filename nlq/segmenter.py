@@ -19,7 +19,7 @@ import mmap
 import os
 import tempfile
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +41,20 @@ class Segmenter(jieba.Tokenizer):
         self.FREQ = Prefixes(stored)
         self.total = stored.total
         self.initialized = True
+        # Reading one question looks at its words several times (cues, links, the
+        # words left over): segmented once. Only the last few texts are kept.
+        self.spans = lru_cache(maxsize=16)(self._spans)
+
+    def _spans(self, text: str) -> tuple[tuple[str, int, int], ...]:
+        """jieba's tokenize(text, HMM=False): (word, start, end) left to right."""
+        return tuple(self.tokenize(text, HMM=False))
 
     def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
         # A user word with its frequency waits for its first character's words, so
         # that a lexicon of a thousand words does not load half the dictionary.
         # jieba computes a missing frequency from the dictionary and force-splits
         # words of frequency 0: both are left to it.
+        self.spans.cache_clear()
         if freq is None or int(freq) == 0 or tag:
             super().add_word(word, freq, tag)
             return

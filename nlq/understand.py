@@ -266,6 +266,7 @@ class Understander:
     def forget(self) -> None:
         """Drops the kept readings (benchmarks measure a first reading with it)."""
         self._first_reading.cache_clear()
+        self.linker.tokenizer.spans.cache_clear()
 
     def read(self, question: str, as_of: dt.date, previous: Understanding | None) -> Understanding:
         """The question read afresh, whether or not it was read before."""
@@ -316,7 +317,7 @@ class Understander:
             for i in range(start, end):
                 covered[i] = True
         words: list[str] = []
-        for word, start, end in self.linker.tokenizer.tokenize(parse.text, HMM=False):
+        for word, start, end in self.linker.tokenizer.spans(parse.text):
             if any(covered[start:end]):
                 continue
             word = word.strip()

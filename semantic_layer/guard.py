@@ -128,8 +128,15 @@ def check(tree: exp.Expr, *, tables: set[str], system_tables: bool = False) -> e
         raise UnsafeQuery(
             f"only a SELECT query may run, not {type(tree).__name__}", "只允许执行只读查询（SELECT）"
         )
+    # One walk checks every node and collects the tables and CTE names for the end.
+    ctes: set[str] = set()
+    found: list[exp.Table] = []
     for node in tree.walk():
-        if isinstance(node, exp.Select) and not node.expressions:
+        if isinstance(node, exp.Table):
+            found.append(node)
+        elif isinstance(node, exp.CTE):
+            ctes.add(node.alias_or_name.lower())
+        elif isinstance(node, exp.Select) and not node.expressions:
             raise UnsafeQuery("a SELECT without columns cannot run", "SELECT 语句缺少要查询的列")
         if isinstance(node, FORBIDDEN_NODES):
             raise UnsafeQuery(
@@ -145,8 +152,7 @@ def check(tree: exp.Expr, *, tables: set[str], system_tables: bool = False) -> e
             name = _function_name(node.this)
             if not isinstance(node.this, exp.Explode | exp.Unnest):
                 raise UnsafeQuery(f"table function {name} is not allowed", f"不允许使用表函数 {name}")
-    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-    for table in tree.find_all(exp.Table):
+    for table in found:
         if isinstance(table.this, exp.Func):
             name = _function_name(table.this)
             raise UnsafeQuery(f"table function {name} is not allowed", f"不允许使用表函数 {name}")

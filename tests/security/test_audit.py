@@ -103,6 +103,52 @@ def test_a_crash_loses_nothing_already_recorded(tmp_path: Path) -> None:
     assert [r.question for r in log.records()] == [f"q{n}" for n in range(40)]
 
 
+# The engine "crashes" the process while the question's SQL runs, once the record
+# begun for it has had time to reach the disk.
+DIES_MID_QUESTION = """
+import os, signal, sys, time
+from connectors.duckdb import DuckDBConnector
+from nlq.pipeline import Pipeline
+
+def crash(*args, **kwargs):
+    time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+pipeline = Pipeline(db=sys.argv[1], user="wang.fang", audit=sys.argv[2], cache=None)
+_ = pipeline.understander, pipeline.latest_date  # what reads the warehouse before a question
+DuckDBConnector.execute = crash
+pipeline.ask("上个月各省份的GMV")
+"""
+
+
+def test_a_question_whose_query_never_ends_is_on_record_with_its_sql(
+    warehouse_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "audit.sqlite"
+    done = subprocess.run(
+        [sys.executable, "-c", DIES_MID_QUESTION, str(warehouse_path), str(path)], cwd=ROOT, check=False
+    )
+    assert done.returncode == -9
+    [found] = open_audit(path).records()
+    assert (found.status, found.user, found.question) == ("running", "wang.fang", "上个月各省份的GMV")
+    assert found.interpretation.startswith("理解为") and len(found.sql) == 1
+    assert "province" in found.sql[0] and found.sql[0].startswith(("SELECT", "WITH"))
+
+
+def test_a_completed_record_replaces_its_running_state(warehouse_path: Path, tmp_path: Path) -> None:
+    log = open_audit(tmp_path / "audit.sqlite")
+    pipeline = Pipeline(db=warehouse_path, role="admin", audit=log, cache=None)
+    results = [pipeline.ask("上个月各渠道的GMV"), pipeline.sql("SELECT COUNT(*) AS n FROM orders")]
+    pipeline.close()
+    records = list(open_audit(tmp_path / "audit.sqlite").records())
+    assert [(r.kind, r.status, r.rows) for r in records] == [
+        ("question", "answered", len(results[0].answers[0].rows)),
+        ("sql", "answered", 1),
+    ]
+    assert [r.sql for r in records] == [[a.sql for a in r.answers] for r in results]
+    assert all(r.duration_ms > 0 for r in records)
+
+
 def test_cli_tail_and_export(
     warehouse_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
