@@ -33,7 +33,9 @@ STAGES: list[tuple[str, str, str]] = [
     ("  statement timeout watch", "Watchdog.watch", "connectors/watchdog.py"),
     ("rows to JSON", "QueryResult.json_rows", "connectors/base.py"),
     ("interpretation", "interpret", "nlq/explain.py"),
-    ("audit record (durable)", "SQLiteAuditLog.append", "nlq/audit.py"),
+    # Begun on a writer thread while the SQL runs: what is left is waiting for it, if at
+    # all, and completing it.
+    ("audit record (durable)", "PendingRecord.finish", "nlq/audit.py"),
 ]
 
 OWN = {label: label not in {CONNECTOR, ENGINE} for label, _, _ in STAGES}

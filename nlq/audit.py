@@ -38,6 +38,8 @@ AUDIT_ENV = "NLQ_AUDIT_URL"
 BUSY_TIMEOUT_S = 60.0
 
 Kind = Literal["question", "sql"]
+# A record is `running` from the moment its SQL starts until the answer is complete.
+STATUSES = ("answered", "clarify", "refused", "error", "running")
 FIELDS = (
     "time",
     "user",

@@ -9,6 +9,8 @@ import json
 import sys
 from pathlib import Path
 
+from nlq.audit import STATUSES
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     audit = sub.add_parser("audit", help="the audit log of every question and SQL statement")
@@ -17,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     tail = audit_sub.add_parser("tail", help="the newest records")
     tail.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
     tail.add_argument("--user", help="only this user's records")
-    tail.add_argument("--status", choices=["answered", "clarify", "refused", "error"])
+    tail.add_argument("--status", choices=STATUSES)
     tail.add_argument("--format", choices=["text", "jsonl"], default="text")
     tail.add_argument("--audit", help="audit log: path or postgresql:// URL (default NLQ_AUDIT_URL or data/)")
     tail.set_defaults(handler=_tail)

@@ -14,7 +14,6 @@ from nlq.ui.access import AUDIT_ROLES, current_language, require
 
 # How many of the newest records the page reads; the filters apply to these.
 LIMIT_CHOICES = [200, 1000, 5000]
-STATUSES = ["answered", "clarify", "refused", "error"]
 ANY = "*"
 TEXT: dict[Language, dict[str, str]] = {
     "zh": {
@@ -89,7 +88,9 @@ def render() -> None:
     by_user, by_role, by_status, search = st.columns([1, 1, 1, 2])
     user = by_user.selectbox(text["user"], users, format_func=label, key="audit_user")
     role = by_role.selectbox(text["role"], roles, format_func=label, key="audit_role")
-    status = by_status.selectbox(text["status"], [ANY, *STATUSES], format_func=label, key="audit_status")
+    status = by_status.selectbox(
+        text["status"], [ANY, *audit.STATUSES], format_func=label, key="audit_status"
+    )
     needle = search.text_input(text["search"], key="audit_search")
     shown = audit.matching(
         records,
