@@ -387,3 +387,37 @@ def test_campaign_day_buyers_and_refund_reasons(pipeline: Pipeline, con: duckdb.
         "SELECT reason, COUNT(*) FROM refunds WHERE refund_time < '2026-07-01' GROUP BY 1 ORDER BY 1"
     ).fetchall()
     assert sorted(tuple(r) for r in reasons.answers[0].rows) == sorted(expected_rows)
+
+
+EAST = "('上海', '江苏', '浙江', '安徽', '福建', '江西', '山东')"
+
+
+def test_a_macro_region_filters_by_its_provinces(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    """华东地区 is the provinces of East China where the metric lives (orders), not the
+    warehouse 华东仓 that shares the word; the same words name the warehouse for stock."""
+    expected = con.execute(
+        "SELECT SUM(oi.amount) FROM order_items oi JOIN orders o USING (order_id) WHERE o.pay_time IS NOT NULL"
+        f" AND o.province IN {EAST} AND o.order_time >= '2026-05-01' AND o.order_time < '2026-06-01'"
+    ).fetchone()[0]
+    for question in ["上个月华东地区的GMV", "上个月华东的GMV", "GMV in east china last month"]:
+        result = pipeline.ask(question, as_of=AS_OF)
+        assert close(result.answers[0].rows[0][0], expected), question
+    assert "华东（大区）" in pipeline.ask("上个月华东地区的GMV", as_of=AS_OF).interpretation
+
+    by_region = pipeline.ask("上个月各大区的订单数", as_of=AS_OF).answers[0]
+    counts = dict(
+        con.execute(
+            "SELECT CASE WHEN province IN "
+            + EAST
+            + " THEN '华东' WHEN province IN ('广东', '广西', '海南') THEN '华南'"
+            " WHEN province IN ('北京', '天津', '河北', '山西', '内蒙古') THEN '华北'"
+            " WHEN province IN ('河南', '湖北', '湖南') THEN '华中' WHEN province IN ('重庆', '四川', '贵州', '云南', '西藏')"
+            " THEN '西南' WHEN province IN ('陕西', '甘肃', '青海', '宁夏', '新疆') THEN '西北' ELSE '东北' END, COUNT(*)"
+            " FROM orders WHERE pay_time IS NOT NULL AND order_time >= '2026-05-01' AND order_time < '2026-06-01'"
+            " GROUP BY 1"
+        ).fetchall()
+    )
+    assert {r[0]: r[1] for r in by_region.rows} == counts and len(counts) == 7
+
+    stock = pipeline.ask("华东仓的库存", as_of=AS_OF)
+    assert "华东仓（仓库）" in stock.interpretation and "大区" not in stock.interpretation
