@@ -30,12 +30,30 @@ def interpret(understanding: Understanding, layer: SemanticLayer) -> str:
     parts = [_step(step, layer, language, understanding.time_text) for step in understanding.steps]
     by_model = understanding.read_by == "model"
     if language == "zh":
-        return ("由语言模型" if by_model else "") + "理解为：" + "；然后，".join(parts) + "。"
+        return (
+            ("由语言模型" if by_model else "")
+            + "理解为："
+            + "；然后，".join(parts)
+            + "。"
+            + _ignored(understanding)
+        )
     return (
         ("The language model understood it as: " if by_model else "Understood as: ")
         + "; then ".join(parts)
         + "."
+        + _ignored(understanding)
     )
+
+
+def _ignored(understanding: Understanding) -> str:
+    """Words that name something the answer did not use: said, never dropped silently."""
+    if not understanding.ignored:
+        return ""
+    if understanding.language == "zh":
+        words = "、".join(f"“{w}”" for w in understanding.ignored)
+        return f"注意：未能识别{words}，结果没有按它筛选或分组。"
+    words = ", ".join(f'"{w}"' for w in understanding.ignored)
+    return f" Note: {words} not recognised; the result is not filtered or grouped by it."
 
 
 def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) -> str:

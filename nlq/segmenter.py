@@ -8,7 +8,11 @@ up words that start with one of its own characters, so the dictionary is
 stored here grouped by first character (built once per jieba dictionary file,
 in the user's cache directory) and a tokenizer loads the groups its questions
 and user words touch. Segmentation is exactly jieba's: the same words, the same
-frequencies, the same total."""
+frequencies, the same total.
+
+The dictionary's part-of-speech tags are stored beside the words, so that a word
+a question left unplaced can be told apart: a noun (a place, a thing) is likely
+a filter nlq could not apply, a verb or a measure word is phrasing."""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ LOG = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)  # its start-up chatter is not the user's business
 
 # Changes whenever the stored layout changes, so an old file is never misread.
-MAGIC = b"nlq-jieba-by-first-char-1\n"
+MAGIC = b"nlq-jieba-by-first-char-2\n"
 
 
 class Segmenter(jieba.Tokenizer):
@@ -44,6 +48,11 @@ class Segmenter(jieba.Tokenizer):
         # Reading one question looks at its words several times (cues, links, the
         # words left over): segmented once. Only the last few texts are kept.
         self.spans = lru_cache(maxsize=16)(self._spans)
+        self._stored = stored
+
+    def tag(self, word: str) -> str | None:
+        """The word's part of speech in jieba's dictionary (n, ns, v, q, ...), if it has one."""
+        return self._stored.tags(word[:1]).get(word)
 
     def _spans(self, text: str) -> tuple[tuple[str, int, int], ...]:
         """jieba's tokenize(text, HMM=False): (word, start, end) left to right."""
@@ -118,8 +127,8 @@ class Prefixes(dict[str, int]):
 
 
 class StoredDictionary:
-    """The grouped dictionary: a header (total, first character -> where its words
-    are) and each character's words as one marshalled dict."""
+    """The grouped dictionary: a header (total, first character -> where its words and
+    their tags are) and each character's words and tags as two marshalled dicts."""
 
     def __init__(self, data: bytes | mmap.mmap) -> None:
         if data[: len(MAGIC)] != MAGIC:
@@ -131,28 +140,41 @@ class StoredDictionary:
         self._data = data
 
     def words(self, head: str) -> dict[str, int]:
+        words: dict[str, int] = self._part(head, 0)
+        return words
+
+    def tags(self, head: str) -> dict[str, str]:
+        tags: dict[str, str] = self._part(head, 1)
+        return tags
+
+    def _part(self, head: str, which: int) -> Any:
         where = self._index.get(head)
         if where is None:
             return {}
-        offset, size = where
+        offset, size = where[which]
         begin = self._base + offset
-        words: dict[str, int] = marshal.loads(self._data[begin : begin + size])
-        return words
+        return marshal.loads(self._data[begin : begin + size])
 
 
-def group(freq: dict[str, int], total: int) -> bytes:
-    """The stored form of jieba's prefix dictionary `freq` and its `total`."""
-    heads: dict[str, dict[str, int]] = {}
+def group(freq: dict[str, int], total: int, tags: dict[str, str] | None = None) -> bytes:
+    """The stored form of jieba's prefix dictionary `freq`, its `total` and the words'
+    parts of speech (kept apart from the words: segmenting never reads them)."""
+    heads: dict[str, tuple[dict[str, int], dict[str, str]]] = {}
     for word, count in freq.items():
-        heads.setdefault(word[:1], {})[word] = count
-    index: dict[str, tuple[int, int]] = {}
+        heads.setdefault(word[:1], ({}, {}))[0][word] = count
+    for word, tag in (tags or {}).items():
+        if word[:1] in heads:
+            heads[word[:1]][1][word] = tag
+    index: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
     parts: list[bytes] = []
     offset = 0
-    for head, words in heads.items():
-        part = marshal.dumps(words)
-        index[head] = (offset, len(part))
-        parts.append(part)
-        offset += len(part)
+    for head, (words, head_tags) in heads.items():
+        where = []
+        for part in (marshal.dumps(words), marshal.dumps(head_tags)):
+            where.append((offset, len(part)))
+            parts.append(part)
+            offset += len(part)
+        index[head] = (where[0], where[1])
     header = marshal.dumps((total, index))
     return b"".join([MAGIC, len(header).to_bytes(8, "little"), header, *parts])
 
@@ -167,13 +189,26 @@ def stored_dictionary() -> StoredDictionary:
         return _mapped(path)
     except (OSError, ValueError, EOFError, TypeError):
         pass
-    data = group(*jieba.Tokenizer.gen_pfdict(source.open("rb")))
+    with source.open("rb") as file:
+        freq, total = jieba.Tokenizer.gen_pfdict(file)
+    data = group(freq, total, _tags(source))
     try:
         _write(path, data)
         return _mapped(path)
     except OSError as error:
         LOG.warning("jieba dictionary kept in memory, %s not writable: %s", path.parent, error)
         return StoredDictionary(data)
+
+
+def _tags(source: Path) -> dict[str, str]:
+    """word -> part of speech, from the dictionary's lines `word frequency tag`."""
+    tags: dict[str, str] = {}
+    with source.open(encoding="utf-8") as file:
+        for line in file:
+            parts = line.split()
+            if len(parts) == 3:
+                tags[parts[0]] = parts[2]
+    return tags
 
 
 def _cache_path(source: Path) -> Path:

@@ -51,6 +51,8 @@ FOLLOW_UP = re.compile(
     r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
 )
 # Words that frame a question rather than say what it asks: not a gap in the rules' reading.
+# jieba's noun tags: common nouns, places, people, organisations, other proper nouns.
+NOUNS = frozenset({"n", "ns", "nr", "nrt", "nrfg", "nt", "nz", "nl"})
 FRAME_WORDS = frozenset(
     [
         "查询",
@@ -80,6 +82,7 @@ FRAME_WORDS = frozenset(
         "全部",
         "所有",
         "多少",
+        "多少钱",
         "几",
         "怎么样",
         "如何",
@@ -194,6 +197,9 @@ class Understanding(BaseModel):
     # Words of the question that no time phrase, analysis word or layer word covered:
     # the rules answered without them, so a language model (when configured) gets a say.
     unlinked: list[str] = Field(default_factory=list)
+    # The unlinked words that name something (a place, a thing: nouns in the dictionary):
+    # most likely a filter nlq could not apply, so the interpretation says it was left out.
+    ignored: list[str] = Field(default_factory=list)
     # True when the safety screen refused: no other reader may overrule it.
     screened: bool = False
     # Who read the question: the rules, or the language model (said in the interpretation).
@@ -280,8 +286,9 @@ class Understander:
             for x in parse.links
             for e in x.entries[:1]
         )
+        unlinked = self._unlinked(parse)
         return self._understand(parse, previous).model_copy(
-            update={"unlinked": self._unlinked(parse), "linked": list(linked)}
+            update={"unlinked": unlinked, "ignored": self._ignored(unlinked), "linked": list(linked)}
         )
 
     def _understand(self, parse: Parse, previous: Understanding | None) -> Understanding:
@@ -327,6 +334,12 @@ class Understander:
                 continue
             words.append(word)
         return words
+
+    def _ignored(self, unlinked: list[str]) -> list[str]:
+        """The unlinked Chinese words the dictionary knows as nouns; one character is
+        too often a measure word (笔, 台) to tell."""
+        tag = self.linker.tokenizer.tag
+        return [w for w in dict.fromkeys(unlinked) if len(w) > 1 and not w.isascii() and tag(w) in NOUNS]
 
     def _clarify_value(self, parse: Parse, ambiguity: Ambiguous) -> Understanding:
         """Two dimensions are equally near the metric: ask instead of guessing."""

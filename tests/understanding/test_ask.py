@@ -421,3 +421,26 @@ def test_a_macro_region_filters_by_its_provinces(pipeline: Pipeline, con: duckdb
 
     stock = pipeline.ask("华东仓的库存", as_of=AS_OF)
     assert "华东仓（仓库）" in stock.interpretation and "大区" not in stock.interpretation
+
+
+def test_a_word_naming_something_unknown_is_said_to_be_left_out(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    result = pipeline.ask("上个月火星的GMV", as_of=AS_OF)
+    expected = con.execute(
+        "SELECT SUM(oi.amount) FROM order_items oi JOIN orders o USING (order_id) WHERE o.pay_time IS NOT NULL"
+        " AND o.order_time >= '2026-05-01' AND o.order_time < '2026-06-01'"
+    ).fetchone()[0]
+    assert close(result.answers[0].rows[0][0], expected)
+    assert result.interpretation.endswith("注意：未能识别“火星”，结果没有按它筛选或分组。")
+    # Phrasing (verbs, measure words, question words) is not worth a note.
+    for question in ["今年每月GMV及同比增长", "近7天退款金额最大的5笔退款", "双11期间一共优惠了多少钱"]:
+        assert "未能识别" not in pipeline.ask(question, as_of=AS_OF).interpretation, question
+
+
+def test_an_english_question_naming_a_chinese_value_is_answered_in_english(pipeline: Pipeline) -> None:
+    result = pipeline.ask("what share of GMV came from 美妆 last month", as_of=AS_OF)
+    assert result.interpretation.startswith("Understood as: last month (2026-05-01 to 2026-05-31)")
+    assert "美妆 (category)" in result.interpretation
+    # A Chinese question with an English name or acronym stays Chinese.
+    assert pipeline.ask("上个月Tmall的GMV", as_of=AS_OF).interpretation.startswith("理解为：")

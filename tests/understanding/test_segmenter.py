@@ -118,10 +118,19 @@ def test_an_unwritable_cache_directory_keeps_the_dictionary_in_memory(
     assert "".join(tokens) == "近三月热销商品" and "商品" in tokens
 
 
+def test_words_keep_their_part_of_speech() -> None:
+    tokenizer = Segmenter()
+    assert [tokenizer.tag(w) for w in ["华东地区", "火星", "增长", "卖"]] == ["ns", "n", "v", "v"]
+    assert tokenizer.tag("不是一个词") is None
+
+
 def test_grouped_form_round_trips() -> None:
-    stored = StoredDictionary(group({"销": 5, "销量": 7, "a": 0, "ab": 3}, 15))
+    stored = StoredDictionary(group({"销": 5, "销量": 7, "a": 0, "ab": 3}, 15, {"销量": "n", "ab": "eng"}))
     assert stored.total == 15
     assert stored.words("销") == {"销": 5, "销量": 7}
+    assert (
+        stored.tags("销") == {"销量": "n"} and stored.tags("a") == {"ab": "eng"} and stored.tags("无") == {}
+    )
     assert stored.words("a") == {"a": 0, "ab": 3}
     assert stored.words("无") == {}
     with pytest.raises(ValueError):
