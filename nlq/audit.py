@@ -434,8 +434,9 @@ class PostgresAuditLog(_SQLAuditLog):
 
 def _outcome(record: AuditRecord) -> list[Any]:
     """The fields a completion sets, in _SQLITE_COMPLETE's and _PG_COMPLETE's order."""
-    row = dict(zip(FIELDS, record.row(), strict=True))
-    return [row[f] for f in ("status", "interpretation", "sql", "rows", "duration_ms", "error")]
+    sql = json.dumps(record.sql, ensure_ascii=False)
+    text = [_storable(v) for v in (record.status, record.interpretation, sql, record.error)]
+    return [*text[:3], record.rows, record.duration_ms, text[3]]
 
 
 def _storable(value: Any) -> Any:
