@@ -168,14 +168,16 @@ class Pipeline:
 
     def _execute(self, sql: str, running: Running | None = None) -> tuple[QueryResult, bool]:
         """The rows of the final SQL, from the result cache when the data has not changed."""
-        key = CacheKey(str(self.db), self.connector.data_version(), sql, MAX_ROWS) if self.cache else None
-        result = self.cache.get(key) if self.cache and key else None
-        if result is not None:
-            return result, True
+        key = None
+        if self.cache is not None:
+            key = CacheKey(str(self.db), self.connector.data_version(), sql, MAX_ROWS)
+            found = self.cache.get(key)
+            if found is not None:
+                return found, True
         if running is not None:
             running(sql)
         result = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=self.timeout_s)
-        if self.cache and key:
+        if self.cache is not None and key is not None:
             self.cache.put(key, result)
         return result, False
 
