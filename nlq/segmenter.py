@@ -49,10 +49,15 @@ class Segmenter(jieba.Tokenizer):
         # words left over): segmented once. Only the last few texts are kept.
         self.spans = lru_cache(maxsize=16)(self._spans)
         self._stored = stored
+        self._tags: dict[str, dict[str, str]] = {}  # by first character, loaded when asked
 
     def tag(self, word: str) -> str | None:
         """The word's part of speech in jieba's dictionary (n, ns, v, q, ...), if it has one."""
-        return self._stored.tags(word[:1]).get(word)
+        head = word[:1]
+        tags = self._tags.get(head)
+        if tags is None:
+            tags = self._tags.setdefault(head, self._stored.tags(head))
+        return tags.get(word)
 
     def _spans(self, text: str) -> tuple[tuple[str, int, int], ...]:
         """jieba's tokenize(text, HMM=False): (word, start, end) left to right."""

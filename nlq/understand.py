@@ -50,9 +50,9 @@ MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
 FOLLOW_UP = re.compile(
     r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
 )
-# Words that frame a question rather than say what it asks: not a gap in the rules' reading.
 # jieba's noun tags: common nouns, places, people, organisations, other proper nouns.
 NOUNS = frozenset({"n", "ns", "nr", "nrt", "nrfg", "nt", "nz", "nl"})
+# Words that frame a question rather than say what it asks: not a gap in the rules' reading.
 FRAME_WORDS = frozenset(
     [
         "查询",
