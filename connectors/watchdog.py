@@ -16,6 +16,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+# How often a block still running after its interrupt is interrupted again.
+REPEAT_S = 0.5
+
 
 @dataclass
 class Watch:
@@ -85,8 +88,8 @@ class Watchdog:
                 due.interrupt()
 
     def _next_due(self) -> Watch | None:
-        """Waits until the current watch passes its deadline, and takes it; None once
-        the watchdog is closed."""
+        """Waits until the current watch passes its deadline (again, REPEAT_S after each
+        interrupt, until its block ends); None once the watchdog is closed."""
         while True:
             if self._closed:
                 return None
@@ -100,8 +103,11 @@ class Watchdog:
             if remaining > 0:
                 self._wait(now, remaining)
                 continue
+            # Kept, and interrupted again while its block runs: an interrupt can come before
+            # the work it should stop has begun (Spark cancels only the jobs already running;
+            # one submitted a moment later ran on unchecked).
             current.fired = True
-            self._current = None
+            current.deadline = now + REPEAT_S
             return current
 
     def _wait(self, now: float, seconds: float) -> None:

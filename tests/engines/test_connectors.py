@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,23 @@ def test_a_slow_query_times_out_with_a_clear_message(engine: str, engine_urls: d
         assert error.value.kind == "timeout"
         assert "timed out after 1 s" in error.value.en and "超时" in error.value.zh
         assert connector.execute("SELECT COUNT(*) FROM users").rows[0][0] > 0  # usable afterwards
+    finally:
+        connector.close()
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_a_timeout_that_fires_before_the_query_starts_still_stops_it(
+    engine: str, engine_urls: dict[str, str]
+) -> None:
+    """The watchdog's first interrupt comes while the engine still plans: Spark cancels
+    only the jobs running then, and the job submitted after it ran on (a CI run hung
+    for ten minutes); the block is interrupted again until it ends."""
+    connector = open_connector(engine_urls[engine])
+    try:
+        started = time.monotonic()
+        with pytest.raises(ConnectorError) as error:
+            connector.execute(SLOW, timeout_s=0.001)
+        assert error.value.kind == "timeout" and time.monotonic() - started < 60
     finally:
         connector.close()
 

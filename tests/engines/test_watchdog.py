@@ -11,7 +11,7 @@ import pytest
 
 from connectors import ConnectorError
 from connectors.duckdb import DuckDBConnector
-from connectors.watchdog import Watchdog
+from connectors.watchdog import REPEAT_S, Watchdog
 
 SLOW = "SELECT COUNT(DISTINCT a.event_id + b.event_id) FROM events a, events b"
 
@@ -31,6 +31,26 @@ def test_interrupts_a_block_past_its_deadline_once() -> None:
     time.sleep(0.3)
     assert watch is not None and watch.fired
     assert len(calls) == 1 and calls[0] - started >= 0.2
+
+
+def test_a_block_that_runs_on_is_interrupted_again_until_it_ends() -> None:
+    """Spark cancels only the jobs running when asked: a query whose job started just
+    after the first interrupt must get another one."""
+    watchdog = Watchdog()
+    calls: list[float] = []
+    stopped = threading.Event()
+
+    def interrupt() -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 3:
+            stopped.set()
+
+    started = time.monotonic()
+    with watchdog.watch(0.1, interrupt) as watch:
+        assert stopped.wait(10)
+    time.sleep(REPEAT_S * 2)  # nothing more once the block has ended
+    assert watch is not None and watch.fired and len(calls) == 3
+    assert calls[0] - started >= 0.1 and all(b - a >= REPEAT_S * 0.9 for a, b in zip(calls, calls[1:]))
 
 
 def test_a_finished_block_is_never_interrupted() -> None:
