@@ -3,6 +3,7 @@ deadline, and only that one."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -50,7 +51,7 @@ def test_a_block_that_runs_on_is_interrupted_again_until_it_ends() -> None:
         assert stopped.wait(10)
     time.sleep(REPEAT_S * 2)  # nothing more once the block has ended
     assert watch is not None and watch.fired and len(calls) == 3
-    assert calls[0] - started >= 0.1 and all(b - a >= REPEAT_S * 0.9 for a, b in zip(calls, calls[1:]))
+    assert calls[0] - started >= 0.1 and all(b - a >= REPEAT_S * 0.9 for a, b in itertools.pairwise(calls))
 
 
 def test_a_finished_block_is_never_interrupted() -> None:
