@@ -94,34 +94,58 @@ def _rate(turn_id: str) -> None:
 
 
 def _sidebar(layer: SemanticLayer, ui: Language, latest: dt.date) -> tuple[str, dt.date]:
+    # Radios, and text boxes only inside popovers: the browser loads a text box's or a
+    # select box's script (0.5 s of it here) when one is first shown, and a closed
+    # popover shows nothing; the first answer comes that much sooner.
     text = TEXT[ui]
     roles = {r.name: r for r in layer.roles}
     names = list(roles)
     with st.sidebar:
-        role = st.selectbox(
+        role = st.radio(
             text["role"],
             names,
             index=names.index("analyst") if "analyst" in names else 0,
             format_func=lambda n: roles[n].label.zh if ui == "zh" else roles[n].label.en,
             key=access.ROLE_KEY,
         )
+        role = role or names[0]
         if roles[role].description:
             st.caption(roles[role].description)
-        as_of = st.date_input(text["as_of"], value=latest, max_value=latest, key=access.AS_OF_KEY)
+        as_of = _as_of(text, latest)
         st.button(text["new_chat"], icon=":material/add_comment:", key="nlq_new_chat", on_click=new_chat)
         st.divider()
         st.subheader(text["catalogue"])
-        query = st.text_input(text["search"], key="nlq_catalogue_search", placeholder="GMV / 渠道 / refund…")
-        entries = search(catalogue(layer, ui, role), query)
+        entries = catalogue(layer, ui, role)
+        with st.popover(text["search"], icon=":material/search:", width="stretch"):
+            query = st.text_input(
+                text["search"],
+                key="nlq_catalogue_search",
+                placeholder="GMV / 渠道 / refund…",
+                label_visibility="collapsed",
+            )
+            if query:
+                found = search(entries, query)
+                st.caption(text["found"].format(len(found)))
+                for entry in found:
+                    st.markdown(_entry_markdown(entry, text))
         metrics = [e for e in entries if e.kind == "metric"]
         dimensions = [e for e in entries if e.kind != "metric"]
-        with st.expander(f"{text['metrics']}（{len(metrics)}）", expanded=bool(query)):
+        with st.expander(f"{text['metrics']}（{len(metrics)}）"):
             for entry in metrics:
                 st.markdown(_entry_markdown(entry, text))
-        with st.expander(f"{text['dimensions']}（{len(dimensions)}）", expanded=bool(query)):
+        with st.expander(f"{text['dimensions']}（{len(dimensions)}）"):
             for entry in dimensions:
                 st.markdown(_entry_markdown(entry, text))
-    return role, as_of if isinstance(as_of, dt.date) else latest
+    return role, as_of
+
+
+def _as_of(text: dict[str, str], latest: dt.date) -> dt.date:
+    """The date relative times count from: the data's last day unless the user picks another."""
+    chosen = st.session_state.get(access.AS_OF_KEY)
+    shown = chosen if isinstance(chosen, dt.date) else latest
+    with st.popover(f"{text['as_of']}：{shown.isoformat()}", icon=":material/event:", width="stretch"):
+        picked = st.date_input(text["as_of"], value=latest, max_value=latest, key=access.AS_OF_KEY)
+    return picked if isinstance(picked, dt.date) else latest
 
 
 def _entry_markdown(entry: CatalogueEntry, text: dict[str, str]) -> str:

@@ -120,7 +120,7 @@ def test_refusals_are_friendly_in_the_question_language(app: AppTest) -> None:
 
 def test_the_role_and_the_date_drive_the_answer(app: AppTest, pipeline: Pipeline) -> None:
     ask(app, "上个月GMV")
-    app.selectbox(key="nlq_role").set_value("east_manager").run()
+    app.radio(key="nlq_role").set_value("east_manager").run()
     ask(app, "上个月GMV")
     app.date_input(key="nlq_as_of").set_value(dt.date(2026, 3, 31)).run()
     ask(app, "上个月GMV")
@@ -166,20 +166,23 @@ def test_ratings_are_stored_with_question_and_sql(app: AppTest, feedback_path: P
 
 def test_the_catalogue_is_searchable(app: AppTest) -> None:
     everything = [e.label for e in app.sidebar.expander]
+    listed = len(app.sidebar.markdown)
     app.text_input(key="nlq_catalogue_search").set_value("退款").run()
-    metrics, dimensions = app.sidebar.expander
     shown = [m.value for m in app.sidebar.markdown]
-    assert any(s.startswith("**退款率** `refund_rate`") and "口径：" in s for s in shown)
-    assert all("退款" in s or "refund" in s for s in shown if s.startswith("**"))
-    # 退款率, 退款金额… and the refund reason dimension; the expanders count what matched.
-    assert metrics.label.startswith("指标（") and metrics.label != "指标（0）"
-    assert [metrics.label, dimensions.label] != everything and everything[0].startswith("指标（")
+    found = shown[: len(shown) - listed]  # the popover's results come before the lists
+    assert any(s.startswith("**退款率** `refund_rate`") and "口径：" in s for s in found)
+    assert all("退款" in s or "refund" in s for s in found)
+    # 退款率, 退款金额… and the refund reason dimension, counted; the lists keep everything.
+    assert f"找到 {len(found)} 项" in [c.value for c in app.sidebar.caption] and len(found) >= 3
+    assert [e.label for e in app.sidebar.expander] == everything and everything[0].startswith("指标（")
+    app.text_input(key="nlq_catalogue_search").set_value("没有这个词").run()
+    assert len(app.sidebar.markdown) == listed and "找到 0 项" in [c.value for c in app.sidebar.caption]
 
 
 def test_the_interface_speaks_english(app: AppTest) -> None:
     app.radio(key="nlq_ui_language").set_value("en").run()
     assert app.title[0].value == "nlq: ask your data"
-    assert app.selectbox(key="nlq_role").label == "Role"
+    assert app.radio(key="nlq_role").label == "Role"
 
 
 def test_a_database_that_cannot_be_opened_is_explained(
@@ -237,7 +240,7 @@ roles:
 def test_a_role_without_permission_is_told_so(app: AppTest) -> None:
     ask(app, "上个月毛利")
     assert app.metric and not app.warning  # the analyst may see gross profit
-    app.selectbox(key="nlq_role").set_value("marketing").run()
+    app.radio(key="nlq_role").set_value("marketing").run()
     assert "毛利与成本" in app.sidebar.caption[0].value  # the role's description
     ask(app, "上个月毛利")
     assert len(app.metric) == 1 and "市场营销" in app.warning[0].value and "毛利" in app.warning[0].value
