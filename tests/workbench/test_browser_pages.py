@@ -28,13 +28,11 @@ def test_pages_follow_the_role_and_keep_it(app_url: str) -> None:
             expect(nav.get_by_text("语义层 · Semantic layer")).to_be_visible(timeout=WAIT_MS)
             expect(nav.get_by_text("审计 · Audit")).to_have_count(0)
 
-            role = page.get_by_test_id("stSelectbox").filter(has_text="角色")
-            role.click()
-            page.get_by_role("option", name="市场营销").click()
+            roles = page.get_by_role("radiogroup", name="角色")
+            roles.get_by_text("市场营销").click()
             expect(nav).to_have_count(0, timeout=WAIT_MS)  # the chat alone: no navigation
 
-            role.click()
-            page.get_by_role("option", name="管理员").click()
+            roles.get_by_text("管理员").click()
             nav.get_by_text("语义层 · Semantic layer").click()
             page.get_by_role("tab", name="关系图").click(timeout=WAIT_MS)
             graph = page.get_by_test_id("stGraphVizChart")
@@ -48,7 +46,7 @@ def test_pages_follow_the_role_and_keep_it(app_url: str) -> None:
 
             nav.get_by_text("问数 · Ask").click()
             page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
-            expect(page.get_by_role("combobox", name="角色")).to_have_value("管理员", timeout=WAIT_MS)
+            expect(roles.get_by_role("radio", name="管理员")).to_be_checked(timeout=WAIT_MS)
             expect(page.get_by_text("was created with a default value")).to_have_count(0)
             expect(nav.get_by_text("审计 · Audit")).to_be_visible()
         finally:

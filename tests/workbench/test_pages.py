@@ -81,7 +81,7 @@ def app(
 
 
 def as_role(at: AppTest, role: str) -> AppTest:
-    at.selectbox(key="nlq_role").set_value(role).run()
+    at.radio(key="nlq_role").set_value(role).run()
     assert not at.exception
     return at
 
