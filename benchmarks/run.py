@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCHMARK = ROOT / "eval" / "benchmarks" / "dev.jsonl"
 WAREHOUSES = ROOT / "data" / "bench"
 NOTES = Path(__file__).with_name("notes.md")
-SLOW_RATIO = 1.5
 # The end-to-end target is set at this scale; larger ones show how the ratio moves.
 TARGET_SCALE = 10.0
 # A build's peak memory grows with its scale: a projection over this share of the
@@ -165,7 +164,7 @@ def _by_question(samples: list[latency.Sample]) -> dict[str, float]:
 
 
 def _end_to_end(warehouses: dict[float, Path], repeats: int) -> str:
-    rows, slow_lines = [], []
+    rows, slow_lines, unconfirmed = [], [], []
     verdict = ""
     for scale, db in sorted(warehouses.items()):
         timings = engine_ratio.measure(BENCHMARK, db, repeats=repeats)
@@ -190,28 +189,43 @@ def _end_to_end(warehouses: dict[float, Path], repeats: int) -> str:
                 + _stages(timings)
             )
         for t in sorted(timings, key=lambda t: -t.execute_ratio):
-            if t.execute_ratio > SLOW_RATIO:
+            confirmed = t.confirmed_ratio
+            if confirmed is None:
+                continue
+            if confirmed > engine_ratio.SLOW_RATIO:
                 slow_lines.append(
-                    f"| {scale:g} | {t.id} | {t.question} | {statistics.median(t.engine_gold_ms):,.2f} "
-                    f"| {statistics.median(t.engine_nlq_ms):,.2f} | {t.execute_ratio:.2f} |"
+                    f"| {scale:g} | {t.id} | {t.question} | {statistics.median(t.confirm_gold_ms):,.2f} "
+                    f"| {statistics.median(t.confirm_nlq_ms):,.2f} | {t.execute_ratio:.2f} | {confirmed:.2f} |"
+                )
+            else:
+                unconfirmed.append(
+                    f"{t.id} at scale {scale:g} ({t.execute_ratio:.2f}x, then {confirmed:.2f}x)"
                 )
     how = (
         f"engine time only: each SQL run {engine_ratio.ENGINE_REPEATS} times, interleaved, "
-        "through the same connector call; medians; every question, however short"
+        "through the same connector call; medians; every question, however short; a question over "
+        f"{engine_ratio.SLOW_RATIO}x is run {engine_ratio.CONFIRM_REPEATS} times more, interleaved, and listed when "
+        "it is still over"
     )
     slow = (
         "\n".join(
             [
-                f"Questions whose compiled SQL runs more than {SLOW_RATIO}x longer than the gold SQL ({how}):",
+                f"Questions whose compiled SQL runs more than {engine_ratio.SLOW_RATIO}x longer than the gold SQL ({how}):",
                 "",
-                "| scale | id | question | gold ms | nlq SQL ms | ratio |",
-                "|---|---|---|---|---|---|",
+                f"| scale | id | question | gold ms | nlq SQL ms | ratio, {engine_ratio.ENGINE_REPEATS} runs "
+                f"| ratio, {engine_ratio.CONFIRM_REPEATS} more |",
+                "|---|---|---|---|---|---|---|",
                 *slow_lines,
             ]
         )
         if slow_lines
-        else f"No question's compiled SQL runs more than {SLOW_RATIO}x longer than its gold SQL ({how})."
+        else f"No question's compiled SQL runs more than {engine_ratio.SLOW_RATIO}x longer than its gold SQL ({how})."
     )
+    if unconfirmed:
+        slow += (
+            f"\n\nOver {engine_ratio.SLOW_RATIO}x in the first runs but not when run again (a hiccup in a few "
+            f"short runs, not the plan): {', '.join(unconfirmed)}."
+        )
     return "\n".join(
         [
             "## 2. End to end against the hand-written gold SQL",
