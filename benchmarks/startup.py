@@ -4,6 +4,7 @@ query, output)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -75,8 +76,6 @@ def measure_apart(db: Path) -> dict[str, list[float]]:
     """Both figures from a fresh process: the benchmark's own process has by then
     run every scale's queries, and a browser driven from it answered 1.3 s later
     than one driven from a new process (4.45 s against 3.1 s, same machine, same hour)."""
-    import json
-
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.startup", str(db)],
@@ -90,7 +89,5 @@ def measure_apart(db: Path) -> dict[str, list[float]]:
 
 
 if __name__ == "__main__":
-    import json
-
     database = Path(sys.argv[1])
     print(json.dumps({"cli": cli_first_answer(database), "ui": ui_first_answer(database)}))
