@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import streamlit as st
 from starlette.middleware import Middleware
@@ -39,7 +38,7 @@ class Activity:
 
 
 @asynccontextmanager
-async def warm_up(app: Any) -> AsyncIterator[None]:
+async def warm_up(app: st.App) -> AsyncIterator[None]:
     threading.Thread(target=_prepare, name="nlq-warm-up", daemon=True).start()
     yield
 
