@@ -26,14 +26,10 @@ CueKind = Literal[
     "hot",
     "detail",
     "compare",
-    "above",
-    "below",
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
 NUMBER = rf"(\d+|{CN_NUMBER}|{ENGLISH_PATTERN})"
-AMOUNT = r"(\d+(?:\.\d+)?)\s*(万|亿|千|k|m|million|thousand)?"
-SCALE = {"万": 1e4, "亿": 1e8, "千": 1e3, "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,6 @@ class Cue:
     text: str
     number: int | None = None
     grain: Grain | None = None
-    amount: float | None = None
 
 
 # (kind, pattern, grain). Patterns run on normalised (lower-case, half-width) text.
@@ -100,12 +95,6 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         r"用户画像|买家画像|人群画像|画像|人群特征|(?:their |the )?(?:buyer|customer|user)s?'? profiles?|profile|demographics",
         None,
     ),
-    (
-        "above",
-        rf"(?:超过|大于|高于|多于|不少于|不低于|至少|>=?|more than|greater than|over|above|at least)\s*{AMOUNT}",
-        None,
-    ),
-    ("below", rf"(?:低于|少于|小于|不到|不足|<=?|less than|fewer than|below|under)\s*{AMOUNT}", None),
     ("compare", r"对比|比较|相比|vs\.?|versus|compared? (?:to|with)", None),
     (
         "detail",
@@ -134,13 +123,9 @@ def find_cues(
                 continue
             if cuts is not None and (start not in cuts or end not in cuts):
                 continue
-            if kind in {"above", "below"}:
-                amount = float(match.group(1)) * SCALE.get(match.group(2) or "", 1.0)
-                cues.append(Cue(kind, start, end, match.group(0), None, None, amount))
-            else:
-                digits = next((g for g in match.groups() if g), None)
-                count = number(digits) if digits else None
-                cues.append(Cue(kind, start, end, match.group(0), count, grain))
+            digits = next((g for g in match.groups() if g), None)
+            count = number(digits) if digits else None
+            cues.append(Cue(kind, start, end, match.group(0), count, grain))
             for i in range(start, end):
                 used[i] = True
     return sorted(cues, key=lambda cue: cue.start)

@@ -316,27 +316,66 @@ PATTERNS: list[tuple[str, Resolver]] = [
     (r"(?:the\s+)?past week", _fixed(1, "week")),
     (r"今天|今日|today", _day(0)),
     (r"昨天|昨日|yesterday", _day(-1)),
+    (r"大前天", _day(-3)),
     (r"前天|the day before yesterday", _day(-2)),
     (
         r"本周|这周|这个星期|本星期|这礼拜|本礼拜|这个礼拜|this week|week to date|wtd",
         _calendar("week", 0, to_date=True),
     ),
     (
+        r"上上周|上上个星期|上上星期|上上个礼拜|上上礼拜|(?:the )?week before last",
+        _calendar("week", -2, to_date=False),
+    ),
+    (
         r"上周|上星期|上个星期|上一周|上礼拜|上个礼拜|last week|previous week",
         _calendar("week", -1, to_date=False),
     ),
     (r"本月|这个月|当月|this month|month to date|mtd", _calendar("month", 0, to_date=True)),
+    (r"上上个月|上上月|(?:the )?month before last", _calendar("month", -2, to_date=False)),
     (r"上个月|上月|上一个月|last month|previous month", _calendar("month", -1, to_date=False)),
     (r"本季度|这个季度|这季度|当季|this quarter|quarter to date|qtd", _calendar("quarter", 0, to_date=True)),
+    (r"上上季度|上上个季度|(?:the )?quarter before last", _calendar("quarter", -2, to_date=False)),
     (r"上季度|上个季度|上一季度|last quarter|previous quarter", _calendar("quarter", -1, to_date=False)),
-    (r"今年以来|今年|本年|this year|year to date|ytd", _calendar("year", 0, to_date=True)),
+    (
+        r"今年以来|年初至今|年初到现在|年初到今天|年初以来|今年|本年|this year|year to date|ytd",
+        _calendar("year", 0, to_date=True),
+    ),
     # 去年同期 is a comparison (year over year), not a period of its own.
     (r"去年(?!同期)|上一年|last year|previous year", _calendar("year", -1, to_date=False)),
     (r"前年", _calendar("year", -2, to_date=False)),
     (r"(?:in\s+)?(?P<y>20\d\d)年?(?![-/.月\d])", _whole_year),
-    (rf"(?P<m>{CNUM})月份?(?![\d{CN}]*[日号底初])", _one_month),
+    (rf"(?P<m>{CNUM})月份?(?![\d{CN}]*[日号])", _one_month),
 ]
 COMPILED = [(re.compile(p), r) for p, r in PATTERNS]
+# A part of a month or a year (5月底, 上个月初, 去年年底, the end of May): the business
+# habit of 上旬/中旬/下旬 (days 1-10, 11-20, 21 to the end) and of a year's first or
+# last month. Written right after a month or year phrase, or on their own (月底 = this
+# month's end, 年底 = this year's December).
+PART_AFTER = re.compile(r"的?(上旬|中旬|下旬|月初|月中|月底|月末|年初|年底|年末|初|中旬|底|末)")
+PART_BEFORE = re.compile(r"(?:(?:at|by|in|around) )?(?:the )?(end|start|beginning|middle) of (?:the )?$|(early|mid|late)[- ]$")
+PARTS = {
+    "上旬": "early",
+    "月初": "early",
+    "初": "early",
+    "年初": "early",
+    "start": "early",
+    "beginning": "early",
+    "early": "early",
+    "中旬": "middle",
+    "月中": "middle",
+    "middle": "middle",
+    "mid": "middle",
+    "下旬": "late",
+    "月底": "late",
+    "月末": "late",
+    "年底": "late",
+    "年末": "late",
+    "底": "late",
+    "末": "late",
+    "end": "late",
+    "late": "late",
+}
+ALONE = re.compile(r"(?<![月年\d])(月初|月中|月底|月末|年初|年底|年末)")
 
 
 def normalise_keeping_offsets(text: str) -> str:
@@ -385,7 +424,75 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
             chosen.append(found)
             for i in range(a, b):
                 taken[i] = True
+    chosen = [_with_part(text, normal, found, as_of) for found in chosen]
+    chosen += _parts_alone(text, normal, as_of, taken)
     return sorted(chosen, key=lambda t: t.span[0])
+
+
+def _with_part(text: str, normal: str, found: TimeMatch, as_of: dt.date) -> TimeMatch:
+    """5月底, 上个月初, 去年年底, the end of May: the match narrowed to that part."""
+    start, end = found.range.start, found.range.end
+    if start is None or end is None or found.unit not in {"month", "year"} and (end - start).days > 31:
+        return found
+    a, b = found.span
+    after = PART_AFTER.match(normal, b)
+    before = PART_BEFORE.search(normal[:a])
+    word = after.group(1) if after else (before.group(1) or before.group(2)) if before else None
+    if word is None:
+        return found
+    yearly = found.unit == "year" or word.startswith("年")
+    if yearly and word in {"月初", "月中", "月底", "月末"} or not yearly and word.startswith("年"):
+        return found
+    narrowed = _part(start, PARTS[word], yearly=yearly, as_of=as_of)
+    if narrowed is None:
+        return found
+    span = (before.start() if before and not after else a, after.end() if after else b)
+    phrase = text[span[0] : span[1]]
+    return TimeMatch(
+        span=span,
+        text=phrase,
+        range=TimeRange(start=narrowed[0], end=narrowed[1]),
+        unit=None,
+        evidence=f"“{phrase}” = {narrowed[0]}..{narrowed[1]}",
+    )
+
+
+def _part(start: dt.date, part: str, *, yearly: bool, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
+    if yearly:
+        if part == "middle":
+            return None  # 年中 is no agreed span
+        month = 1 if part == "early" else 12
+        first, last = dt.date(start.year, month, 1), month_end(start.year, month)
+    else:
+        first_day = {"early": 1, "middle": 11, "late": 21}[part]
+        last_day = {"early": 10, "middle": 20}.get(part, month_end(start.year, start.month).day)
+        first, last = start.replace(day=first_day), start.replace(day=last_day)
+    if first <= as_of < last:
+        last = as_of
+    return first, last
+
+
+def _parts_alone(text: str, normal: str, as_of: dt.date, taken: list[bool]) -> list[TimeMatch]:
+    """月底 or 年底 with no period named: this month's or this year's."""
+    found: list[TimeMatch] = []
+    for match in ALONE.finditer(normal):
+        if any(taken[match.start() : match.end()]):
+            continue
+        word = match.group(1)
+        anchor = as_of.replace(month=1, day=1) if word.startswith("年") else as_of.replace(day=1)
+        narrowed = _part(anchor, PARTS[word], yearly=word.startswith("年"), as_of=as_of)
+        if narrowed is None:
+            continue
+        phrase = text[match.start() : match.end()]
+        found.append(
+            TimeMatch(
+                span=match.span(),
+                text=phrase,
+                range=TimeRange(start=narrowed[0], end=narrowed[1]),
+                evidence=f"“{phrase}” = {narrowed[0]}..{narrowed[1]}",
+            )
+        )
+    return found
 
 
 def _standalone(text: str, start: int, end: int) -> bool:

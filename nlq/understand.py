@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nlq.comparisons import Comparison, find_comparisons
 from nlq.cues import Cue, find_cues
 from nlq.language import Language, language_of
 from nlq.lexicon import Entry, Lexicon, normalise
@@ -224,6 +225,7 @@ class Parse:
     links: list[Link]
     evidence: list[str] = field(default_factory=list)
     question: str = ""  # as asked, for rewriting it in a clarification
+    comparisons: list[Comparison] = field(default_factory=list)
 
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
@@ -319,7 +321,7 @@ class Understander:
     def _unlinked(self, parse: Parse) -> list[str]:
         """The content words left over once times, cues and links took their spans."""
         covered = [False] * len(parse.text)
-        spans = [t.span for t in parse.times] + [(c.start, c.end) for c in parse.cues]
+        spans = [t.span for t in parse.times] + [(c.start, c.end) for c in [*parse.cues, *parse.comparisons]]
         for start, end in spans + [(x.start, x.end) for x in parse.links]:
             for i in range(start, end):
                 covered[i] = True
@@ -559,10 +561,13 @@ class Understander:
         text = re.sub(r"\bavg\b", "average", text)
         times = find_times(text, as_of, self.campaigns)
         taken = [t.span for t in times]
+        comparisons = find_comparisons(text, taken)
+        taken += [(c.start, c.end) for c in comparisons]
         cues = find_cues(text, taken, self.linker.boundaries(text))
         reserved = taken + [(c.start, c.end) for c in cues]
         links = self.linker.link(text, reserved)
-        parse = Parse(text, language, as_of, times, cues, links, question=question)
+        parse = Parse(text, language, as_of, times, cues, links, question=question, comparisons=comparisons)
+        parse.evidence += [f"“{c.text}”→{c.op} {c.value:g}" for c in comparisons]
         parse.evidence += [t.evidence for t in times]
         parse.evidence += [link.evidence() for link in links]
         parse.evidence += [f"“{c.text}”→{c.kind}" + (f"={c.number}" if c.number else "") for c in cues]
@@ -868,22 +873,34 @@ class Understander:
         order = [OrderBy(field=query.metrics[0], desc=cue.kind != "bottom")]
         return query.model_copy(update={"order_by": order, "limit": limit})
 
-    @staticmethod
-    def _thresholds(parse: Parse, query: SemanticQuery) -> list[MetricFilter]:
-        """GMV超过100万的省份: a condition on the metric of each group (a total is not filtered)."""
+    def _thresholds(self, parse: Parse, query: SemanticQuery) -> list[MetricFilter]:
+        """GMV超过100万的省份: a condition on the metric of each group (a total is not
+        filtered). A comparison binds to the metric written just before it (订单数超过
+        1000且GMV低于50万), else to the one just after it, else to the first asked."""
         if not query.dimensions and not query.time_grain:
             return []
         filters: list[MetricFilter] = []
-        for cue in parse.cues:
-            if cue.kind in {"above", "below"} and cue.amount is not None:
-                inclusive = any(w in cue.text for w in ("至少", "不少于", "不低于", "at least", ">="))
-                op = (
-                    (">=" if inclusive else ">")
-                    if cue.kind == "above"
-                    else ("<=" if "<=" in cue.text else "<")
-                )
-                filters.append(MetricFilter(metric=query.metrics[0], op=op, value=cue.amount))
+        for comparison in parse.comparisons:
+            metric = self._bound_metric(parse, comparison, query.metrics)
+            if metric is None:
+                continue
+            value = comparison.value
+            found = self.layer.metric(metric)
+            if found is not None and found.format == "percent" and not comparison.percent and value > 1:
+                value /= 100  # 退款率高于5: a rate is a fraction, so 5 means 5%
+            filters.append(MetricFilter(metric=metric, op=comparison.op, value=value))
         return filters
+
+    @staticmethod
+    def _bound_metric(parse: Parse, comparison: Comparison, metrics: list[str]) -> str | None:
+        named = [x for x in parse.links if x.entries[0].kind == "metric" and x.entries[0].target in metrics]
+        before = [x for x in named if x.end <= comparison.start]
+        after = [x for x in named if x.start >= comparison.end]
+        if before:
+            return before[-1].entries[0].target
+        if after:
+            return after[0].entries[0].target
+        return metrics[0] if metrics else None
 
     def _periods_compared(self, base: SemanticQuery, parse: Parse) -> list[Step]:
         """2024年和2025年对比: periods of one calendar unit that follow each other are one
