@@ -27,6 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     evaluate.add_argument("--min-accuracy", type=float, help="exit 1 when accuracy is below this fraction")
     evaluate.add_argument(
+        "--max-silently-wrong",
+        type=int,
+        help="exit 1 when more questions than this are answered wrongly (clarifications do not count)",
+    )
+    evaluate.add_argument(
         "--compare", type=Path, help="a previous report.json: list fixed and regressed questions"
     )
     evaluate.add_argument(
@@ -102,5 +107,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"regressed ({len(regressed)}): {' '.join(regressed) or '-'}")
     if args.min_accuracy is not None and result.accuracy < args.min_accuracy:
         print(f"accuracy {result.accuracy:.1%} is below the floor {args.min_accuracy:.1%}", file=sys.stderr)
+        return 1
+    wrong = data["outcomes"]["silently_wrong"]
+    if args.max_silently_wrong is not None and wrong > args.max_silently_wrong:
+        print(f"{wrong} silently wrong answers, more than the {args.max_silently_wrong} allowed", file=sys.stderr)
         return 1
     return 0

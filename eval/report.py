@@ -27,6 +27,27 @@ def accuracy_by(records: list[QuestionRecord], key: str) -> dict[str, tuple[int,
     return {name: (sum(v), len(v)) for name, v in sorted(groups.items())}
 
 
+# What became of a question: right; answered wrongly (a wrong result, or an answer where
+# a refusal was expected): the worst failure, a confident wrong number; asked back or
+# refused where an answer was expected: a miss the user sees; or an error.
+OUTCOMES = ("correct", "silently_wrong", "clarified", "error")
+
+
+def outcome(record: QuestionRecord) -> str:
+    if record.verdict.correct:
+        return "correct"
+    if record.result.status == "answered":
+        return "silently_wrong"
+    return "error" if record.result.status == "error" else "clarified"
+
+
+def outcomes(records: list[QuestionRecord]) -> dict[str, int]:
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for record in records:
+        counts[outcome(record)] += 1
+    return counts
+
+
 def latency(records: list[QuestionRecord]) -> dict[str, dict[str, float]]:
     """p50 / p95 / max in ms of each stage, over answered questions."""
     table: dict[str, dict[str, float]] = {}
@@ -57,6 +78,7 @@ def to_json(run: RunResult) -> dict[str, Any]:
             k: {"correct": c, "total": t} for k, (c, t) in accuracy_by(records, "language").items()
         },
         "by_tag": {k: {"correct": c, "total": t} for k, (c, t) in accuracy_by(records, "tag").items()},
+        "outcomes": outcomes(records),
         "latency_ms": latency(records),
         "questions": [
             {
@@ -71,6 +93,7 @@ def to_json(run: RunResult) -> dict[str, Any]:
                 "predicted_sql": [a.sql for a in r.result.answers],
                 "gold_sql": r.item.golds,
                 "correct": r.verdict.correct,
+                "outcome": outcome(r),
                 "reason": r.verdict.reason,
                 "timings_ms": {**r.result.timings_ms.model_dump(), "wall": r.wall_ms},
                 "gold_results": [_preview(g) for g in r.gold_previews],
@@ -110,6 +133,12 @@ def summary_text(data: dict[str, Any]) -> str:
     for language, counts in data["by_language"].items():
         lines.append(
             f"  {language}: {counts['correct'] / counts['total']:.1%} ({counts['correct']}/{counts['total']})"
+        )
+    counts = data.get("outcomes", {})
+    if counts:
+        lines.append(
+            f"silently wrong {counts['silently_wrong']}, clarified or refused instead {counts['clarified']},"
+            f" errors {counts['error']}"
         )
     lines.append("latency ms     p50      p95      max")
     for stage, values in data["latency_ms"].items():
@@ -166,6 +195,9 @@ def to_html(data: dict[str, Any], title: str) -> str:
     parts.append(f"<h1>{html.escape(title)}</h1>")
     parts.append(
         f"<p>Execution accuracy <b>{data['accuracy']:.1%}</b> ({data['correct']} of {data['total']} questions).</p>"
+        f"<p>Silently wrong (answered, but not the answer asked for): <b>{data['outcomes']['silently_wrong']}</b>;"
+        f" clarified or refused where an answer was expected: {data['outcomes']['clarified']};"
+        f" errors: {data['outcomes']['error']}.</p>"
     )
     parts.append("<h2>By language</h2>")
     parts.append(

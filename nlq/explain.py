@@ -76,9 +76,9 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
     for condition in query.metric_filters:
         label = _metric(condition.metric, layer, zh) or condition.metric
         words.append(
-            f"只看{label} {condition.op} {condition.value:,.0f} 的"
+            f"只看{label} {condition.op} {_number(condition.value, condition.metric, layer)} 的"
             if zh
-            else f"only where {label} {condition.op} {condition.value:,.0f}"
+            else f"only where {label} {condition.op} {_number(condition.value, condition.metric, layer)}"
         )
     if query.compare:
         words.append(
@@ -136,6 +136,14 @@ def _dimension(name: str, layer: SemanticLayer, zh: bool) -> str:
         if dimension is not None:
             return dimension.label.zh if zh else dimension.label.en
     return name
+
+
+def _number(value: float, metric: str, layer: SemanticLayer) -> str:
+    """A bound as the metric is read: 5% for a rate, 1,000,000 for an amount."""
+    found = layer.metric(metric)
+    if found is not None and found.format == "percent":
+        return f"{value:.4g}".rstrip("0") if value >= 1 else f"{value * 100:.4g}%"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
 
 
 def _filter(flt: Filter, layer: SemanticLayer, zh: bool) -> str:

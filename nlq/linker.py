@@ -135,7 +135,7 @@ class Linker:
         for index, key in enumerate(self._words):
             self._fuzzy_keys.setdefault(len(key), []).append((index, key))
             self._extensions.setdefault(key[:-1], []).append(key)
-        self._known = {normalise(w) for w in [*(extra_words or []), *(known_words or [])]} | set(
+        self.known = {normalise(w) for w in [*(extra_words or []), *(known_words or [])]} | set(
             lexicon.by_key
         )
 
@@ -281,7 +281,7 @@ class Linker:
         understanding knows (a lexicon word, a table word, a cue)?"""
         inner = sorted(c for c in cuts if start <= c <= end)
         return any(
-            text[a:b] in self._known
+            text[a:b] in self.known
             for x, a in enumerate(inner)
             for b in inner[x + 1 :]
             if b - a >= 2 and (a, b) != (start, end)

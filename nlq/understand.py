@@ -18,11 +18,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nlq.accounting import FRAME_WORDS, unplaced
 from nlq.comparisons import Comparison, find_comparisons
 from nlq.cues import Cue, find_cues
 from nlq.language import Language, language_of
 from nlq.lexicon import Entry, Lexicon, normalise
 from nlq.linker import ENGLISH_WORDS, FILLER, Link, Linker
+from nlq.negation import Negations, find_negations
 from nlq.safety import screen
 from nlq.timeparse import Campaign, TimeMatch, find_times
 from semantic_layer.graph import JoinGraph
@@ -51,109 +53,6 @@ MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
 FOLLOW_UP = re.compile(
     r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
 )
-# jieba's noun tags: common nouns, places, people, organisations, other proper nouns.
-NOUNS = frozenset({"n", "ns", "nr", "nrt", "nrfg", "nt", "nz", "nl"})
-# Words that frame a question rather than say what it asks: not a gap in the rules' reading.
-FRAME_WORDS = frozenset(
-    [
-        "查询",
-        "查",
-        "查下",
-        "查一下",
-        "统计",
-        "看看",
-        "看下",
-        "看一下",
-        "一下",
-        "显示",
-        "给我",
-        "告诉",
-        "列出",
-        "列一下",
-        "帮",
-        "帮忙",
-        "情况",
-        "数据",
-        "分别",
-        "一共",
-        "总共",
-        "总",
-        "总计",
-        "合计",
-        "全部",
-        "所有",
-        "多少",
-        "多少钱",
-        "几",
-        "怎么样",
-        "如何",
-        "什么",
-        "哪",
-        "哪里",
-        "有没有",
-        "想",
-        "想知道",
-        "知道",
-        "要",
-        "需要",
-        "看",
-        "下",
-        "不同",
-        "及其",
-        "以及",
-        "咋样",
-        "怎样",
-        "共",
-        "哪些",
-        "分",
-        "当前",
-        "目前",
-        "目前为止",
-        "现在",
-        "为止",
-        "用户",
-        "please",
-        "show",
-        "tell",
-        "give",
-        "list",
-        "me",
-        "i",
-        "we",
-        "want",
-        "know",
-        "see",
-        "find",
-        "get",
-        "an",
-        "a",
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "what",
-        "which",
-        "who",
-        "how",
-        "much",
-        "many",
-        "there",
-        "it",
-        "its",
-        "as",
-        "during",
-        "had",
-        "has",
-        "have",
-        "s",
-        "so",
-        "far",
-        "current",
-    ]
-)
 PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排名|排行|榜|\btop\b")
 
 
@@ -164,6 +63,21 @@ class Ambiguous(Exception):
         super().__init__(word)
         self.word = word
         self.dimensions = dimensions
+
+
+@dataclass(frozen=True)
+class Picked:
+    """A value word read as a filter of its dimension, or as left out of it (除了天猫)."""
+
+    entry: Entry
+    negated: bool = False
+
+    @property
+    def value(self) -> str | int | float | None:
+        return self.entry.value
+
+
+GROUPING_WORD = re.compile(r"(?:各|每个|每|分|按|by|per|each|every|哪个|哪些|which)\s*$")
 
 
 class Feed(BaseModel):
@@ -226,6 +140,7 @@ class Parse:
     evidence: list[str] = field(default_factory=list)
     question: str = ""  # as asked, for rewriting it in a clarification
     comparisons: list[Comparison] = field(default_factory=list)
+    negations: Negations = field(default_factory=Negations)
 
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
@@ -290,7 +205,7 @@ class Understander:
         )
         unlinked = self._unlinked(parse)
         return self._understand(parse, previous).model_copy(
-            update={"unlinked": unlinked, "ignored": self._ignored(unlinked), "linked": list(linked)}
+            update={"unlinked": unlinked, "ignored": self._unplaced(parse), "linked": list(linked)}
         )
 
     def _understand(self, parse: Parse, previous: Understanding | None) -> Understanding:
@@ -300,6 +215,9 @@ class Understander:
             and previous.steps
             and self._is_follow_up(parse)
         )
+        unusable = self._unusable(parse)
+        if unusable:
+            return self._cannot_use(parse, unusable)
         try:
             if follow_up and previous is not None:
                 return self._follow_up(parse, previous)
@@ -318,13 +236,43 @@ class Understander:
         except Ambiguous as ambiguity:
             return self._clarify_value(parse, ambiguity)
 
-    def _unlinked(self, parse: Parse) -> list[str]:
-        """The content words left over once times, cues and links took their spans."""
+    def _unusable(self, parse: Parse) -> list[str]:
+        """Words that change what is asked and that no rule can use: a negation with
+        nothing to negate (没买过, didn't order) and names nlq could not place (拼多多).
+        Answering without them answers another question."""
+        return list(dict.fromkeys([*parse.negations.unscoped, *self._unplaced(parse)]))
+
+    def _cannot_use(self, parse: Parse, words: list[str]) -> Understanding:
+        zh = parse.language == "zh"
+        if zh:
+            named = "、".join(f"“{w}”" for w in words)
+            message = (
+                f"问题里的{named}无法对应到语义层中的指标、维度或取值，忽略它会回答另一个问题。"
+                "请换一种说法，或请分析师把它加入语义层。"
+            )
+        else:
+            named = ", ".join(f'"{w}"' for w in words)
+            message = (
+                f"nlq cannot use {named}: it matches no metric, dimension or value of the semantic layer, "
+                "and answering without it would answer a different question. Please rephrase, or ask an "
+                "analyst to add it to the layer."
+            )
+        return Understanding(language=parse.language, status="clarify", message=message, evidence=parse.evidence)
+
+    @staticmethod
+    def _covered(parse: Parse) -> list[bool]:
+        """Which characters a time, cue, operator, negation or link took."""
         covered = [False] * len(parse.text)
         spans = [t.span for t in parse.times] + [(c.start, c.end) for c in [*parse.cues, *parse.comparisons]]
+        spans += parse.negations.spans
         for start, end in spans + [(x.start, x.end) for x in parse.links]:
             for i in range(start, end):
                 covered[i] = True
+        return covered
+
+    def _unlinked(self, parse: Parse) -> list[str]:
+        """The content words left over once times, cues and links took their spans."""
+        covered = self._covered(parse)
         words: list[str] = []
         for word, start, end in self.linker.tokenizer.spans(parse.text):
             if any(covered[start:end]):
@@ -337,11 +285,14 @@ class Understander:
             words.append(word)
         return words
 
-    def _ignored(self, unlinked: list[str]) -> list[str]:
-        """The unlinked Chinese words the dictionary knows as nouns; one character is
-        too often a measure word (笔, 台) to tell."""
-        tag = self.linker.tokenizer.tag
-        return [w for w in dict.fromkeys(unlinked) if len(w) > 1 and not w.isascii() and tag(w) in NOUNS]
+    def _unplaced(self, parse: Parse) -> list[str]:
+        """The words of the question that name something no link, time, cue or
+        operator used (see nlq.accounting)."""
+        covered = self._covered(parse)
+        tokens = [
+            (word, any(covered[start:end])) for word, start, end in self.linker.tokenizer.spans(parse.text)
+        ]
+        return unplaced(tokens, self.linker.tokenizer.tag, lambda word: word in self.linker.known)
 
     def _clarify_value(self, parse: Parse, ambiguity: Ambiguous) -> Understanding:
         """Two dimensions are equally near the metric: ask instead of guessing."""
@@ -391,10 +342,7 @@ class Understander:
             # 最大的5笔退款: with no number among the columns, rows rank by the model's amount.
             metrics = [m for m in [self._magnitude(model)] if m is not None]
         values = self._values(scoped, metrics, mentioned, homes={model.name})
-        filters = [
-            Filter(dimension=d, op="in", values=[e.value for e in v if e.value is not None])
-            for d, v in values.items()
-        ]
+        filters = self._value_filters(values)
         filters += self._term_filters(scoped)
         columns = [c if "." in c else f"{model.name}.{c}" for c in model.detail]
         time_range, time_text = self._time_range(parse)
@@ -511,10 +459,7 @@ class Understander:
         if parse.times:
             changes["time_range"] = parse.times[0].range
         replaced = set(values)
-        new_filters = [
-            Filter(dimension=d, op="in", values=[e.value for e in v if e.value is not None])
-            for d, v in values.items()
-        ]
+        new_filters = self._value_filters(values)
         grain = next((c.grain for c in parse.cues if c.kind == "grain" and c.grain), None)
         if grain:
             changes["time_grain"] = grain
@@ -566,7 +511,19 @@ class Understander:
         cues = find_cues(text, taken, self.linker.boundaries(text))
         reserved = taken + [(c.start, c.end) for c in cues]
         links = self.linker.link(text, reserved)
-        parse = Parse(text, language, as_of, times, cues, links, question=question, comparisons=comparisons)
+        negations = find_negations(text, links, reserved)
+        parse = Parse(
+            text,
+            language,
+            as_of,
+            times,
+            cues,
+            links,
+            question=question,
+            comparisons=comparisons,
+            negations=negations,
+        )
+        parse.evidence += [f"“{text[a:b]}”→NOT" for a, b, _ in negations.markers]
         parse.evidence += [f"“{c.text}”→{c.op} {c.value:g}" for c in comparisons]
         parse.evidence += [t.evidence for t in times]
         parse.evidence += [link.evidence() for link in links]
@@ -763,11 +720,11 @@ class Understander:
 
     def _values(
         self, parse: Parse, metrics: list[str], mentioned: list[str], homes: set[str] | None = None
-    ) -> dict[str, list[Entry]]:
+    ) -> dict[str, list[Picked]]:
         """Value words by dimension. A word that is a value of several dimensions
         (天猫: order channel or registration channel) means the one the question
         names, else the one nearest to the metrics."""
-        chosen: dict[str, list[Entry]] = {}
+        chosen: dict[str, list[Picked]] = {}
         for link in parse.links:
             # Only a word read first as a value is one (alternatives of "orders" are not filters).
             values = [e for e in link.entries if e.kind == "value"] if link.entries[0].kind == "value" else []
@@ -783,9 +740,31 @@ class Understander:
                 if len({e.target for e in nearest}) > 1:
                     raise Ambiguous(link.text, [e.target for e in nearest])
                 pick = nearest[0]
-            if pick not in chosen.setdefault(pick.target, []):
-                chosen[pick.target].append(pick)
+            picked = Picked(pick, negated=link.start in parse.negations.negated)
+            if picked not in chosen.setdefault(pick.target, []):
+                chosen[pick.target].append(picked)
         return chosen
+
+    @staticmethod
+    def _value_filters(values: dict[str, list[Picked]]) -> list[Filter]:
+        filters: list[Filter] = []
+        for dimension, picked in values.items():
+            for op, negated in (("in", False), ("not_in", True)):
+                chosen = [p.value for p in picked if p.negated == negated and p.value is not None]
+                if chosen:
+                    filters.append(Filter(dimension=dimension, op=op, values=chosen))
+        return filters
+
+    @staticmethod
+    def _grouped(parse: Parse, dimension: str) -> bool:
+        """各渠道, by channel: the question groups by the dimension it names."""
+        return any(
+            x.entries[0].kind == "dimension"
+            and x.entries[0].target == dimension
+            and GROUPING_WORD.search(parse.text[: x.start])
+            for x in parse.links
+        )
+
 
     # -- assembling the queries ---------------------------------------------------------------------
     def _no_data_yet(self, parse: Parse, time_range: TimeRange) -> Understanding | None:
@@ -804,16 +783,17 @@ class Understander:
     def _assemble(self, parse: Parse, metrics: list[str]) -> Understanding:
         mentioned = self._dimensions(parse, metrics)
         values = self._values(parse, metrics, mentioned)
-        filters = [
-            Filter(dimension=d, op="in", values=[e.value for e in entries if e.value is not None])
-            for d, entries in values.items()
-        ]
+        filters = self._value_filters(values)
         filters += self._term_filters(parse)
         # A dimension named only to qualify its value (天猫渠道) is a filter; two values of
-        # one dimension (天猫和京东) are compared side by side.
-        group = [d for d in mentioned if d not in values] + [
-            d for d, entries in values.items() if len(entries) > 1
-        ]
+        # one dimension (天猫和京东) are compared side by side; the values left out of one
+        # (除了天猫的各渠道) leave it grouped when the question groups by it.
+        included = {d: [e for e in entries if not e.negated] for d, entries in values.items()}
+        group = [
+            d
+            for d in mentioned
+            if not included.get(d) and (d not in values or self._grouped(parse, d))
+        ] + [d for d, entries in included.items() if len(entries) > 1]
         time_range, time_text = self._time_range(parse)
         if time_range.start is None and parse.has("yoy", "pop"):
             time_range, time_text = self._comparison_default(parse)
