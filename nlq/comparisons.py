@@ -34,7 +34,7 @@ MAGNITUDES = {
 }
 # An amount: 100, 1,200, 3.5万, 一百万, 两千, 1.2k, 10 million, 11%, 百分之五.
 AMOUNT = (
-    r"(?P<{n}>(?:百分之)?(?:\d[\d,]*(?:\.\d+)?|[" + CN_DIGITS + r"]+)"
+    r"(?P<{n}>(?:百分之)?(?:\d[\d,]*(?:\.\d+)?|[" + CN_DIGITS + r"]+)(?:成(?![本交]))?"
     r"(?:\s*(?:万|亿|千)|\s*(?:k|mn|m|million|thousand|billion|bn|b)(?![a-z]))?(?:\s*(?:%|个百分点|percent))?)"
     r"\s*(?:元|块钱|块|rmb|¥|yuan|单|笔|件|人|次|个?百分点)?"
 )
@@ -111,8 +111,8 @@ def _parsed(match: re.Match[str], op: Operator | None) -> list[Comparison] | Non
     end = start + len(text)
     if op is None:
         low, high = amount(match.group("low")), amount(match.group("high"))
-        if low is None or high is None:
-            return None
+        if low is None or high is None or _year(match.group("low")) and _year(match.group("high")):
+            return None  # between 2024 and 2025 is a period
         percent = "%" in text or "百分" in text or "percent" in text
         if percent and not _percent_written(match.group("low")):
             low = (low[0] / 100, True)  # 5到10% means 5% to 10%
@@ -126,18 +126,25 @@ def _parsed(match: re.Match[str], op: Operator | None) -> list[Comparison] | Non
     return [Comparison(start, end, text, op, value[0], value[1])]
 
 
+def _year(text: str) -> bool:
+    return bool(re.fullmatch(r"\s*(?:19|20)\d\d\s*", text))
+
+
 def _percent_written(text: str) -> bool:
     return "%" in text or "百分" in text or "percent" in text
 
 
 def _bound_amount(text: str) -> bool:
     """最多0.1, 最少1000单 and 最多3.5万 bound a metric; 最多5 (个) ranks."""
-    return bool(re.search(r"[.%万亿千kmb]|百分", text))
+    return bool(re.search(r"[.%万亿千kmb元块单件笔人次成]|百分", text))
 
 
 def amount(text: str) -> tuple[float, bool] | None:
     """The number an amount means, and whether it was a percentage (then a fraction)."""
     text = text.strip().replace(",", "")
+    if re.fullmatch(rf"(?:\d+(?:\.\d+)?|[{CN_DIGITS}]+)成", text):  # 三成 = 30%
+        tenths = _number(text[:-1])
+        return (tenths / 10, True) if tenths is not None else None
     percent = _percent_written(text)
     text = re.sub(r"\s*(?:%|个百分点|百分点|percent)$", "", text).replace("百分之", "")
     scale = 1.0

@@ -26,6 +26,7 @@ CueKind = Literal[
     "hot",
     "detail",
     "compare",
+    "count",
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
@@ -47,7 +48,11 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("top", rf"(?:前|top\s*|排名前|最高的|最多的|最大的|最贵的)\s*{NUMBER}(?:名|个|款|位|大|家)?", None),
     ("top", rf"{NUMBER}\s*(?:个|款|名)?(?:最高|最多|最好|最畅销|最热销)", None),
     ("top", rf"{NUMBER}\s+(?:largest|biggest|highest|most expensive|priciest)\b", None),
-    ("bottom", rf"{NUMBER}\s+(?:smallest|lowest|cheapest|least expensive)\b", None),
+    ("bottom", rf"{NUMBER}\s+(?:smallest|lowest|cheapest|least expensive|worst)\b", None),
+    ("bottom", rf"(?:worst|lowest|least|smallest|weakest)\s+{NUMBER}\b", None),
+    ("top", rf"(?:best|highest|biggest|largest|strongest|leading)\s+{NUMBER}\b", None),
+    # 哪3个, which 3, the 5 brands: a count of the ranked, its direction said elsewhere.
+    ("count", rf"(?:哪|which\s+|the\s+)\s*{NUMBER}\s*(?:个|款|家|位|名|种|大)?(?=\s*[^\d\s%万亿千])", None),
     (
         "bottom",
         rf"(?:后|倒数|bottom\s*|最低的|最少的|最小的|最差的|最便宜的)\s*{NUMBER}(?:名|个|款|位)?",

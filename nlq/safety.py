@@ -27,7 +27,8 @@ RULES: list[tuple[str, re.Pattern[str], str, str]] = [
             r"install\s|load\s+\w|pragma\s|copy\s+\w+\s+(to|from)|merge\s+into)"
             r"|\b(delete|remove|erase|wipe|drop|modify|alter|overwrite|insert)\s+(all\s+|the\s+|every\s+|some\s+)?(\w+\s+)?"
             r"(orders?|users?|records?|rows?|data|tables?|products?|database|refunds?)\b"
-            r"|删除|删掉|清空|清除数据|修改|篡改|插入|新增一条|改成|改为|写入|建表|删表|(新建|创建|建立|新增|建)(一张|一个)?新?的?(数据)?表",
+            r"|\b(?:set|change|update|raise|lower|reset)\s+(?:the\s+)?[\w ]{1,40}?\s+(?:to|=)\s+\d"
+            r"|删|清空|清除数据|修改|篡改|插入|新增一条|改成|改为|设为|设置为|调整为|更新为|写入|建表|(新建|创建|建立|新增|建)(一张|一个)?新?的?(数据)?表",
             re.IGNORECASE,
         ),
         "nlq 只读取数据，不能修改、删除或新建任何数据和表。",

@@ -270,6 +270,7 @@ PATTERNS: list[tuple[str, Resolver]] = [
         _day_range,
     ),
     (r"(?P<y>20\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})", _one_day),
+    (rf"{_named(M_EN_SAFE, 'm')}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*,?\s*(?P<y>20\d\d))?(?![\d:])", _one_day),
     (rf"{Y_ZH}?(?P<m>{CNUM})月(?P<d>{CNUM})[日号]", _one_day),
     # month spans, quarters, months, halves
     (rf"{Y_ZH}?(?P<m1>{CNUM})月?份?\s*(?:到|至|-|~|—)\s*(?P<m2>{CNUM})月份?", _month_span),
@@ -314,6 +315,12 @@ PATTERNS: list[tuple[str, Resolver]] = [
     (rf"(?:the\s+)?(?:last|past|previous)\s+(?P<n>{EN_N})\s+(?P<u>days|weeks|months|years)", _last),
     (r"(?:the\s+)?past (?:12 months|year)|last 12 months|the last year", _fixed(12, "month")),
     (r"(?:the\s+)?past week", _fixed(1, "week")),
+    # Periods after as_of: resolved whole, so the reader can say there is no data yet.
+    (r"明天|明日|tomorrow", _day(1)),
+    (r"下周|下个星期|下星期|下礼拜|下个礼拜|next week", _calendar("week", 1, to_date=False)),
+    (r"下个月|下月|下一个月|next month", _calendar("month", 1, to_date=False)),
+    (r"下季度|下个季度|下一季度|next quarter", _calendar("quarter", 1, to_date=False)),
+    (r"明年|下一年|next year", _calendar("year", 1, to_date=False)),
     (r"今天|今日|today", _day(0)),
     (r"昨天|昨日|yesterday", _day(-1)),
     (r"大前天", _day(-3)),
@@ -426,7 +433,57 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
                 taken[i] = True
     chosen = [_with_part(text, normal, found, as_of) for found in chosen]
     chosen += _parts_alone(text, normal, as_of, taken)
-    return sorted(chosen, key=lambda t: t.span[0])
+    chosen = sorted(chosen, key=lambda t: t.span[0])
+    return sorted(chosen + _days_of_month(text, normal, chosen, as_of, taken), key=lambda t: t.span[0])
+
+
+DAYS = re.compile(
+    r"(?P<d1>\d{1,2})\s*[号日]?\s*(?:到|至|-|~|—)\s*(?:(?P<d2>\d{1,2})\s*[号日]|(?P<today>今天|今日|现在|目前))"
+    r"|\bdays?\s+(?P<e1>\d{1,2})\s*(?:to|-|through|until)\s*(?P<e2>\d{1,2})\b"
+)
+
+
+def _days_of_month(
+    text: str, normal: str, chosen: list[TimeMatch], as_of: dt.date, taken: list[bool]
+) -> list[TimeMatch]:
+    """29号到31号, days 1 to 5, 25号到今天: days of the month named just before
+    (上个月月底（29号到31号）), else of as_of's month."""
+    found: list[TimeMatch] = []
+    for match in DAYS.finditer(normal):
+        start, end = match.span()
+        if any(taken[start:end]) or any(t.span[0] < end and start < t.span[1] for t in chosen):
+            continue
+        before = [
+            t
+            for t in chosen
+            if t.span[1] <= start
+            and t.range.start is not None
+            and t.range.end is not None
+            and (t.range.start.year, t.range.start.month) == (t.range.end.year, t.range.end.month)
+        ]
+        month = before[-1].range.start if before and before[-1].range.start else as_of.replace(day=1)
+        try:
+            first = month.replace(day=int(match.group("d1") or match.group("e1")))
+            last = (
+                as_of
+                if match.group("today")
+                else month.replace(day=int(match.group("d2") or match.group("e2")))
+            )
+        except ValueError:
+            continue
+        if first > last:
+            continue
+        phrase = text[start:end]
+        found.append(
+            TimeMatch(
+                span=(start, end),
+                text=phrase,
+                range=TimeRange(start=first, end=min(last, as_of) if first <= as_of else last),
+                unit="day" if first == last else None,
+                evidence=f"“{phrase}” = {first}..{last}",
+            )
+        )
+    return found
 
 
 def _with_part(text: str, normal: str, found: TimeMatch, as_of: dt.date) -> TimeMatch:

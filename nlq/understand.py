@@ -12,7 +12,7 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache, partial
 from typing import Literal
 
@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nlq.accounting import FRAME_WORDS, unplaced
 from nlq.comparisons import Comparison, find_comparisons
+from nlq.intents import find_intent
+from nlq.intents import message as intent_message
 from nlq.cues import Cue, find_cues
 from nlq.language import Language, language_of
 from nlq.lexicon import Entry, Lexicon, normalise
@@ -56,6 +58,18 @@ FOLLOW_UP = re.compile(
 PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排名|排行|榜|\btop\b")
 
 
+def _refined(times: list[TimeMatch]) -> list[TimeMatch]:
+    """The periods that hold no other period of the question."""
+
+    def inside(a: TimeMatch, b: TimeMatch) -> bool:
+        ra, rb = a.range, b.range
+        if ra.start is None or ra.end is None or rb.start is None or rb.end is None:
+            return False
+        return rb.start <= ra.start and ra.end <= rb.end and (ra.start, ra.end) != (rb.start, rb.end)
+
+    return [t for t in times if not any(inside(other, t) for other in times if other is not t)]
+
+
 class Ambiguous(Exception):
     """A word that reads equally well as a value of several dimensions."""
 
@@ -77,6 +91,7 @@ class Picked:
         return self.entry.value
 
 
+EACH_WORD = re.compile(r"分别|各自|各多少|各是|各有|每个|\beach\b|respectively|\bper\b|\bby\b")
 GROUPING_WORD = re.compile(r"(?:各|每个|每|分|按|by|per|each|every|哪个|哪些|which)\s*$")
 
 
@@ -141,6 +156,7 @@ class Parse:
     question: str = ""  # as asked, for rewriting it in a clarification
     comparisons: list[Comparison] = field(default_factory=list)
     negations: Negations = field(default_factory=Negations)
+    time_spans: list[tuple[int, int]] = field(default_factory=list)  # every time phrase, refined or not
 
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
@@ -197,6 +213,14 @@ class Understander:
         verdict = screen(question, language)
         if verdict is not None:
             return Understanding(language=language, status="refuse", message=verdict, screened=True)
+        intent = find_intent(normalise(question))
+        if intent is not None:
+            return Understanding(
+                language=language,
+                status="refuse",
+                message=intent_message(intent, language),
+                evidence=[f"intent: {intent.name}"],
+            )
         parse = self._parse(question, language, as_of)
         linked = dict.fromkeys(
             f"{e.kind}:{e.target}" + (f"={e.value}" if e.value is not None else "")
@@ -263,7 +287,8 @@ class Understander:
     def _covered(parse: Parse) -> list[bool]:
         """Which characters a time, cue, operator, negation or link took."""
         covered = [False] * len(parse.text)
-        spans = [t.span for t in parse.times] + [(c.start, c.end) for c in [*parse.cues, *parse.comparisons]]
+        spans = [*parse.time_spans, *(t.span for t in parse.times)]
+        spans += [(c.start, c.end) for c in [*parse.cues, *parse.comparisons]]
         spans += parse.negations.spans
         for start, end in spans + [(x.start, x.end) for x in parse.links]:
             for i in range(start, end):
@@ -333,9 +358,7 @@ class Understander:
         # A value (diamond members) names the rows and filters them; a table word does not filter.
         others = [x for x in parse.links if x is not link or x.entries[0].kind == "value"]
         metrics = list(dict.fromkeys(e.target for x in others for e in x.entries[:1] if e.kind == "metric"))
-        scoped = Parse(
-            parse.text, parse.language, parse.as_of, parse.times, parse.cues, others, parse.evidence
-        )
+        scoped = replace(parse, links=others)
         mentioned = self._dimensions(scoped, metrics)
         ranking = [c for c in parse.cues if c.kind in {"top", "bottom", "hot"}]
         if ranking and not metrics and self._numeric_column(model, mentioned) is None:
@@ -504,10 +527,17 @@ class Understander:
         # "order数" is the English noun with a Chinese counter: read it as "orders".
         text = MIXED_COUNT.sub(lambda m: m.group(1) + "s", normalise(question))
         text = re.sub(r"\bavg\b", "average", text)
-        times = find_times(text, as_of, self.campaigns)
-        taken = [t.span for t in times]
-        comparisons = find_comparisons(text, taken)
-        taken += [(c.start, c.end) for c in comparisons]
+        # A number after a comparison word is an amount, even one that looks like a
+        # year (at least 2000 buyers); a period inside another refines it (上个月月底
+        # （29号到31号）): the narrowest is the one asked about.
+        comparisons = find_comparisons(text)
+        found = [
+            t
+            for t in find_times(text, as_of, self.campaigns)
+            if not any(c.start < t.span[1] and t.span[0] < c.end for c in comparisons)
+        ]
+        times = _refined(found)
+        taken = [t.span for t in found] + [(c.start, c.end) for c in comparisons]
         cues = find_cues(text, taken, self.linker.boundaries(text))
         reserved = taken + [(c.start, c.end) for c in cues]
         links = self.linker.link(text, reserved)
@@ -522,6 +552,7 @@ class Understander:
             question=question,
             comparisons=comparisons,
             negations=negations,
+            time_spans=[t.span for t in found],
         )
         parse.evidence += [f"“{text[a:b]}”→NOT" for a, b, _ in negations.markers]
         parse.evidence += [f"“{c.text}”→{c.op} {c.value:g}" for c in comparisons]
@@ -757,7 +788,10 @@ class Understander:
 
     @staticmethod
     def _grouped(parse: Parse, dimension: str) -> bool:
-        """各渠道, by channel: the question groups by the dimension it names."""
+        """各渠道, by channel, 其他渠道分别是多少, the top 5 provinces: the question groups
+        by the dimension it names, not only filters it."""
+        if EACH_WORD.search(parse.text) or parse.has("top", "bottom", "hot", "share", "distribution"):
+            return True
         return any(
             x.entries[0].kind == "dimension"
             and x.entries[0].target == dimension
@@ -847,7 +881,7 @@ class Understander:
 
     def _ranked(self, query: SemanticQuery, parse: Parse, cue: Cue) -> SemanticQuery:
         ranking = [c for c in parse.cues if c.kind in {"top", "bottom", "hot"}]
-        limit = next((c.number for c in ranking if c.number), None)
+        limit = next((c.number for c in ranking + [c for c in parse.cues if c.kind == "count"] if c.number), None)
         if limit is None:
             limit = 10 if self._plural(parse, ranking) else 1
         order = [OrderBy(field=query.metrics[0], desc=cue.kind != "bottom")]

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from nlq.demo.examples import example_names
+
 DEFAULT_PATH = Path("data/demo.duckdb")
 
 
@@ -15,7 +17,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     build = demo_sub.add_parser("build", help="build the demo warehouse (idempotent)")
     build.add_argument("--scale", type=float, default=1.0, help="size factor, linear (default 1)")
     build.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    build.add_argument("--out", type=Path, default=DEFAULT_PATH, help=f"output file (default {DEFAULT_PATH})")
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"output file (default {DEFAULT_PATH}, or data/NAME.duckdb with --example)",
+    )
+    build.add_argument(
+        "--example",
+        choices=example_names(),
+        help="build a curated example warehouse from its Parquet files instead "
+        "(examples/NAME/data; its layer is examples/NAME/semantic)",
+    )
     build.set_defaults(handler=_build)
     load = demo_sub.add_parser(
         "load", help="copy the demo warehouse into PostgreSQL, MySQL/MariaDB, chDB or Spark, in bulk"
@@ -35,7 +48,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _build(args: argparse.Namespace) -> int:
     from nlq.demo.warehouse import build_warehouse
 
-    report = build_warehouse(args.out, scale=args.scale, seed=args.seed)
+    if args.example:
+        import duckdb
+
+        from nlq.demo.examples import build_example
+
+        try:
+            example = build_example(args.example, args.out)
+        except (OSError, ValueError, duckdb.Error) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(example.summary())
+        return 0
+    report = build_warehouse(args.out or DEFAULT_PATH, scale=args.scale, seed=args.seed)
     print(report.summary())
     return 0
 
