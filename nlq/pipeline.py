@@ -299,6 +299,7 @@ class Pipeline:
     ) -> tuple[AskResult, Understanding | None]:
         """One turn of a conversation: the answer, and how it was understood (the
         context for the next turn)."""
+        from nlq.caliber import conflict
         from nlq.explain import interpret
 
         started = time.perf_counter()
@@ -327,6 +328,10 @@ class Pipeline:
                     result.answers.append(block)
                 else:
                     self._answer(understanding.steps, result, record.running)
+                    contradicted = conflict(understanding, result.answers, self.layer, language)
+                    if contradicted is not None:
+                        # A zero the metric's own 口径 guarantees is no answer: say why instead.
+                        result.status, result.message, result.answers = "clarify", contradicted, []
         except QueryError as error:
             result.status = "refused" if error.kind == "denied" else "clarify"
             result.message = error.message(language)

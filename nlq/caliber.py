@@ -1,0 +1,75 @@
+"""A filter asked for that contradicts a governed metric's own definition (口径):
+"how many orders were cancelled" when the order count counts paid orders only.
+
+Which filters contradict which definitions only the data knows, so the check is
+made on the answer: a question whose value filters leave a filtered metric at
+zero or empty is not answered with that zero. The asker is told the metric's
+definition and that the rows asked for fall outside it, instead of a confident 0."""
+
+from __future__ import annotations
+
+import re
+
+from nlq.answer import AnswerBlock
+from nlq.language import Language
+from nlq.understand import Understanding
+from semantic_layer.model import DerivedMetric, RatioMetric, SemanticLayer, SimpleMetric
+
+
+def governed_filters(layer: SemanticLayer, name: str, trail: tuple[str, ...] = ()) -> list[str]:
+    """The conditions a metric's definition applies to its rows, through ratios and derived metrics."""
+    metric = layer.metric(name)
+    if metric is None or name in trail:
+        return []
+    if isinstance(metric, RatioMetric):
+        return [
+            *governed_filters(layer, metric.numerator, (*trail, name)),
+            *governed_filters(layer, metric.denominator, (*trail, name)),
+        ]
+    if isinstance(metric, DerivedMetric):
+        parts = re.findall(r"[A-Za-z_]\w*", metric.expr)
+        return [f for part in parts for f in governed_filters(layer, part, (*trail, name))]
+    assert isinstance(metric, SimpleMetric)
+    model_name, _, measure_name = metric.measure.partition(".")
+    model = layer.model(model_name)
+    measure = model.measure(measure_name) if model else None
+    return [f for f in (metric.filter, measure.filter if measure else None) if f]
+
+
+def conflict(
+    understanding: Understanding, answers: list[AnswerBlock], layer: SemanticLayer, language: Language
+) -> str | None:
+    """The message for an answer whose value filters left a governed metric empty, else None."""
+    for step, block in zip(understanding.steps, answers, strict=False):
+        query = step.query
+        if not query.filters or query.metric_filters or step.feed is not None:
+            continue
+        columns = [i for i, c in enumerate(block.columns) if c in query.metrics]
+        empty = not block.rows or all(
+            row[i] is None or row[i] == 0 for row in block.rows for i in columns
+        )
+        if not columns and block.rows or not empty:
+            continue
+        governed = [m for m in query.metrics if governed_filters(layer, m)]
+        if not governed:
+            continue
+        return _message(layer, governed, language)
+    return None
+
+
+def _message(layer: SemanticLayer, metrics: list[str], language: Language) -> str:
+    found = [m for m in (layer.metric(name) for name in metrics) if m is not None]
+    if language == "zh":
+        definitions = "；".join(f"{m.label.zh}的口径是：{(m.description or '').rstrip('。')}" for m in found)
+        return (
+            f"按问题中的条件，结果为空或为 0，因为条件和指标口径不相容：{definitions}。"
+            "问题所筛选的记录不在这个口径之内。可以换一个指标，或请分析师在语义层中为它定义一个指标。"
+        )
+    definitions = "; ".join(
+        f"{m.label.en} only over rows where {' and '.join(governed_filters(layer, m.name))}" for m in found
+    )
+    return (
+        "Under the filters asked for, the result is empty or zero because they contradict the metric's "
+        f"governed definition ({definitions}): the records asked about fall outside it. Try another metric, "
+        "or ask an analyst to define one for them."
+    )
