@@ -21,6 +21,8 @@ FRAME_WORDS = frozenset(
     总共 总 总计 合计 全部 所有 多少 多少钱 几 怎么样 如何 什么 哪 哪里 有没有 想 想知道 知道 要 需要 看 下
     不同 及其 以及 咋样 怎样 共 哪些 分 当前 目前 目前为止 现在 为止 用户 请 请问 麻烦 我们 我 你 咱们 公司 一些
     具体 大概 大约 左右 整体 总体 其他 其它 其余 别的 剩下 剩余 分别是 各自 里面 当中 之中 中 期间 时候 时间 的话
+    历史 累计 历来 至今 贡献 产生 带来 实现 完成 达成 这两种 这几种 两种 几种 这两个 这些 那些 这几个 多少人 多少条
+    多少个 多少次 多少家 几个 几条 几家 排一下 排个序 排序 排列 一下子 已经 已 还 一共是 是多少 是哪个 哪个 哪一个
     please show tell give list me i we want know see find get an a is are was were do does did what which
     who how much many there it its as during had has have s so far current
     """.split()
@@ -50,6 +52,11 @@ ENGLISH_KNOWN = frozenset(
     rank ranked ranking order ordered ordering sorted sort sorting group grouped grouping
     there here it its it's as a an if or not no yes ok okay hi hello thanks thank
     company business store shop platform overall we've we're i'm i'd
+    but yet among amongst through via within everything anything everyone something right still already
+    ever all-time cumulative cumulatively sign signed signing signup signups register registered registering
+    registration registrations came come coming inclusive exclusive cross crossed crossing leave leaving left
+    rated rating viewed viewing record records row rows raw counting including include included excluding
+    exclude excluded happen happened happening occur occurred across whose while since until till before after
     one two three four five six seven eight nine ten
     """.split()
 )

@@ -32,9 +32,30 @@ MAGNITUDES = {
     "bn": 1e9,
     "billion": 1e9,
 }
+EN_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twenty": 20,
+    "fifty": 50,
+    "a hundred": 100,
+    "half a": 0.5,
+    "a half": 0.5,
+}
+# An English number word counts only with a magnitude after it (two million, half a million).
+EN_NUMBER = r"(?:" + "|".join(sorted(EN_WORDS, key=len, reverse=True)) + r")(?=\s+(?:million|thousand|billion)\b)"
 # An amount: 100, 1,200, 3.5万, 一百万, 两千, 1.2k, 10 million, 11%, 百分之五.
 AMOUNT = (
-    r"(?P<{n}>(?:百分之)?(?:\d[\d,]*(?:\.\d+)?|[" + CN_DIGITS + r"]+)(?:成(?![本交]))?"
+    r"(?P<{n}>(?:百分之)?(?:\d[\d,]*(?:\.\d+)?|[" + CN_DIGITS + r"]+|" + EN_NUMBER + r")(?:成(?![本交]))?"
     r"(?:\s*(?:万|亿|千)|\s*(?:k|mn|m|million|thousand|billion|bn|b)(?![a-z]))?(?:\s*(?:%|个百分点|percent))?)"
     r"\s*(?:元|块钱|块|rmb|¥|yuan|单|笔|件|人|次|个?百分点)?"
 )
@@ -46,15 +67,17 @@ def _amount(name: str) -> str:
     return AMOUNT.replace("{n}", name)
 
 
-STRICT_ABOVE = r"超过|大于|高于|多于|不止|more than|greater than|higher than|larger than|bigger than|over|above|exceeding|exceeds|exceeded|>"
+STRICT_ABOVE = r"超过|大于|高于|多于|不止|突破|(?<![买去经通超看到])过|破|crossed|crossing|topped|more than|greater than|higher than|larger than|bigger than|over|above|exceeding|exceeds|exceeded|>"
 INCLUSIVE_ABOVE = r"不少于|不低于|不小于|至少|起码|最少|>=|≥|at least|no less than|not less than|no fewer than|not fewer than|minimum of"
 STRICT_BELOW = r"低于|少于|小于|不到|不足|less than|fewer than|lower than|smaller than|below|under|<"
 INCLUSIVE_BELOW = r"不超过|不大于|不高于|不多于|至多|最多|<=|≤|at most|no more than|not more than|no greater than|up to|maximum of"
 
+# "both ends included" after a range says what a range already means.
+INCLUSIVE = r"(?:\s*[（(]?\s*(?:含两端|包含两端|包括两端|含|inclusive|both inclusive|included)\s*[)）]?)?"
 PATTERNS: list[tuple[str, Operator | None]] = [
     # between A and B: two bounds, both included
-    (rf"(?:在|介于)?\s*{_amount('low')}\s*(?:到|至|~|-|—|和)\s*{_amount('high')}\s*之间", None),
-    (rf"between\s+{_amount('low')}\s+and\s+{_amount('high')}", None),
+    (rf"(?:在|介于)?\s*{_amount('low')}\s*(?:到|至|~|-|—|和)\s*{_amount('high')}\s*之间{INCLUSIVE}", None),
+    (rf"between\s+{_amount('low')}\s+and\s+{_amount('high')}{INCLUSIVE}", None),
     (rf"(?:{INCLUSIVE_BELOW})\s*{_amount('value')}{COUNTED}", "<="),
     (rf"(?:{INCLUSIVE_ABOVE})\s*{_amount('value')}{COUNTED}", ">="),
     (rf"(?:{STRICT_ABOVE})\s*{_amount('value')}{COUNTED}", ">"),
@@ -93,7 +116,7 @@ def find_comparisons(text: str, taken: list[tuple[int, int]] | None = None) -> l
             if (
                 op is not None
                 and match.group(0).startswith(("最多", "最少"))
-                and not _bound_amount(match.group("value"))
+                and not _bound_amount(match.group(0)[2:])
             ):
                 continue
             parsed = _parsed(match, op)
@@ -164,6 +187,8 @@ def _number(text: str) -> float | None:
         return float(text)
     except ValueError:
         pass
+    if text in EN_WORDS:
+        return float(EN_WORDS[text])
     if not text or any(ch not in CN_DIGITS for ch in text):
         return None
     # cn2an compiles its patterns on import: only a question with a Chinese numeral pays.

@@ -27,6 +27,8 @@ CueKind = Literal[
     "detail",
     "compare",
     "count",
+    "sort",
+    "sort_asc",
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
@@ -63,6 +65,8 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         r"最低|最少|最差|最便宜|垫底|倒数|bottom|lowest|cheapest|least expensive|least|worst|fewest",
         None,
     ),
+    ("sort", r"从高到低|由高到低|从大到小|由大到小|从多到少|降序|倒序|descending|highest first|largest first", None),
+    ("sort_asc", r"从低到高|由低到高|从小到大|由小到大|从少到多|升序|ascending|lowest first|smallest first", None),
     (
         "hot",
         r"热销|畅销|爆款|卖得最好|卖得最多|卖的最好|卖的最多|买得最多|买的最多|购买最多|best[- ]?sell(?:ing|ers?)|top[- ]?selling|hottest",

@@ -18,6 +18,7 @@ from nlq.linker import Link
 PREFIX = re.compile(
     r"除了|除去|除开|除|不含|不包含|不包括|不计|不算|排除(?:掉)?|剔除(?:掉)?|去掉|去除|扣除|刨除|"
     r"(?<!是)不是|不在|不属于|非(?!常)|"
+    r"\bnot (?:counting|including)\b|\bleaving out\b|\bleave out\b|\beverything (?:but|except)\b|\bbut not\b|"
     r"\bexcluding\b|\bexclude\b|\bexcept(?: for)?\b|\bother than\b|\bapart from\b|\baside from\b|"
     r"\bwithout\b|\bminus\b|\boutside(?: of)?\b|\bnot(?: in| from| on| at| the| a| an)?\b|"
     r"\bnon[- ]?|\bisn'?t\b|\baren'?t\b|\bwasn'?t\b|\bweren'?t\b|\bdon'?t\b|\bdoesn'?t\b|\bdidn'?t\b|"
@@ -28,7 +29,7 @@ PREFIX = re.compile(
 UNSCOPED = re.compile(r"^(?:没有|没|未|never|\w+n'?t)$")
 POSTFIX = re.compile(r"以外|之外|除外")
 # What may stand between a marker and its values, or between two values of one scope.
-JOINERS = re.compile(r"^(?:\s|[、,，/和与及或跟]|and|or|the|of|in|from|on|at|的|是|属于|在|掉)*$")
+JOINERS = re.compile(r"^(?:\s|[、,，/和与及或跟]|and|or|the|of|in|from|on|at|的|是|属于|在|掉|已经|已|这些|那些)*$")
 
 
 @dataclass

@@ -434,7 +434,8 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
     chosen = [_with_part(text, normal, found, as_of) for found in chosen]
     chosen += _parts_alone(text, normal, as_of, taken)
     chosen = sorted(chosen, key=lambda t: t.span[0])
-    return sorted(chosen + _days_of_month(text, normal, chosen, as_of, taken), key=lambda t: t.span[0])
+    days = _days_of_month(text, normal, chosen, as_of)
+    return sorted(chosen + days, key=lambda t: t.span[0])
 
 
 DAYS = re.compile(
@@ -443,16 +444,17 @@ DAYS = re.compile(
 )
 
 
-def _days_of_month(
-    text: str, normal: str, chosen: list[TimeMatch], as_of: dt.date, taken: list[bool]
-) -> list[TimeMatch]:
+def _days_of_month(text: str, normal: str, chosen: list[TimeMatch], as_of: dt.date) -> list[TimeMatch]:
     """29号到31号, days 1 to 5, 25号到今天: days of the month named just before
     (上个月月底（29号到31号）), else of as_of's month."""
     found: list[TimeMatch] = []
     for match in DAYS.finditer(normal):
         start, end = match.span()
-        if any(taken[start:end]) or any(t.span[0] < end and start < t.span[1] for t in chosen):
+        inner = [t for t in chosen if start <= t.span[0] and t.span[1] <= end]  # 今天 of 25号到今天
+        if any(t.span[0] < end and start < t.span[1] for t in chosen if t not in inner):
             continue
+        for t in inner:
+            chosen.remove(t)
         before = [
             t
             for t in chosen

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nlq.accounting import FRAME_WORDS, unplaced
+from nlq.accounting import ENGLISH_KNOWN, FRAME_WORDS, unplaced
 from nlq.comparisons import Comparison, find_comparisons
 from nlq.intents import find_intent
 from nlq.intents import message as intent_message
@@ -49,6 +49,7 @@ UNIT_WORDS = re.compile(
     r"多少(?:台|件|个|份|部|瓶|盒|双|套|支)|几(?:台|件|个|份|部)|how many (?:units|items|pieces)"
 )
 ORDER_WORDS = re.compile(r"多少单|几单|多少笔|how many orders")
+REGISTER_WORDS = re.compile(r"新注册|注册了|注册用户|sign(?:ed)? ?ups?\b|registered|registrations?")
 USER_WORDS = re.compile(r"用户|会员|客户|顾客|人群|users?|customers?|members?")
 SINGULAR = re.compile(r"哪个|哪一个|哪家|哪款|哪位|是什么")  # English number comes from the noun
 MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
@@ -91,6 +92,7 @@ class Picked:
         return self.entry.value
 
 
+QUALIFIED_GAP = re.compile(r"^[\s类的]*$")
 EACH_WORD = re.compile(r"分别|各自|各多少|各是|各有|每个|\beach\b|respectively|\bper\b|\bby\b")
 GROUPING_WORD = re.compile(r"(?:各|每个|每|分|按|by|per|each|every|哪个|哪些|which)\s*$")
 
@@ -600,6 +602,8 @@ class Understander:
             return ["order_count"]
         if SALES_WORDS.search(parse.text):
             return ["gmv"]
+        if REGISTER_WORDS.search(parse.text):
+            return ["new_users"]
         if USER_WORDS.search(parse.text) and BUY_WORDS.search(parse.text):
             return [PROFILE_METRIC]  # 有多少用户买过美妆: people who bought are buyers
         if USER_WORDS.search(parse.text) and (
@@ -761,6 +765,8 @@ class Understander:
             values = [e for e in link.entries if e.kind == "value"] if link.entries[0].kind == "value" else []
             if not values:
                 continue
+            if link.text in ENGLISH_KNOWN and not any(e.target in mentioned for e in values):
+                continue  # "order channel": a common word is a value only beside its dimension
             named = [e for e in values if e.target in mentioned]
             if named:
                 pick = named[0]
@@ -786,11 +792,27 @@ class Understander:
                     filters.append(Filter(dimension=dimension, op=op, values=chosen))
         return filters
 
+    def _qualifier(self, parse: Parse, dimension: str) -> bool:
+        """小米商品的GMV, 非手机数码类商品, Xiaomi products: a dimension word right after a
+        value names what the value picks out; it groups only when the question asks per
+        item (各, each, a ranking)."""
+        if self._grouped(parse, dimension):
+            return False
+        for index, link in enumerate(parse.links):
+            if link.entries[0].kind != "dimension" or link.entries[0].target != dimension or index == 0:
+                continue
+            before = parse.links[index - 1]
+            if before.entries[0].kind == "value" and QUALIFIED_GAP.match(parse.text[before.end : link.start]):
+                return True
+        return False
+
     @staticmethod
     def _grouped(parse: Parse, dimension: str) -> bool:
         """各渠道, by channel, 其他渠道分别是多少, the top 5 provinces: the question groups
         by the dimension it names, not only filters it."""
-        if EACH_WORD.search(parse.text) or parse.has("top", "bottom", "hot", "share", "distribution"):
+        if EACH_WORD.search(parse.text) or parse.has(
+            "top", "bottom", "hot", "share", "distribution", "sort", "sort_asc"
+        ):
             return True
         return any(
             x.entries[0].kind == "dimension"
@@ -815,7 +837,7 @@ class Understander:
         )
 
     def _assemble(self, parse: Parse, metrics: list[str]) -> Understanding:
-        mentioned = self._dimensions(parse, metrics)
+        mentioned = [d for d in self._dimensions(parse, metrics) if not self._qualifier(parse, d)]
         values = self._values(parse, metrics, mentioned)
         filters = self._value_filters(values)
         filters += self._term_filters(parse)
@@ -862,6 +884,10 @@ class Understander:
         )
         if ranking and base.dimensions:
             base = self._ranked(base, parse, ranking)
+        elif parse.has("sort", "sort_asc") and base.dimensions:
+            # 从高到低排一下: every group, in the order asked
+            order = [OrderBy(field=metrics[0], desc=not parse.has("sort_asc"))]
+            base = base.model_copy(update={"order_by": order})
         base = base.model_copy(update={"metric_filters": self._thresholds(parse, base)})
         steps: list[Step] = []
         if profile:
