@@ -30,7 +30,7 @@ from semantic_layer.query import TimeRange
 
 CN = "零一二两三四五六七八九十百仨俩"
 N = rf"(\d+|[{CN}]+)"
-YEAR = r"(20\d\d)"
+YEAR = r"((?:19|20)\d\d)"
 MONTHS_EN = {
     m: i + 1
     for i, names in enumerate(
@@ -251,31 +251,31 @@ def _named(pattern: str, name: str) -> str:
 
 
 CNUM = rf"\d{{1,2}}|[{CN}]+"
-Y_ZH = r"(?:(?P<y>20\d\d|今年|去年(?!同期)|前年)年?)"
+Y_ZH = r"(?:(?P<y>(?:19|20)\d\d|今年|去年(?!同期)|前年)年?)"
 M_EN = MONTH_EN
 M_EN_SAFE = r"(" + "|".join(sorted((m for m in MONTHS_EN if m != "may"), key=len, reverse=True)) + r")\b"
 EN_N = rf"\d+|{ENGLISH_PATTERN}"
 PATTERNS: list[tuple[str, Resolver]] = [
     # explicit days and day ranges
     (
-        rf"(?:(?P<y1>20\d\d)年)?(?P<m1>{CNUM})月(?P<d1>{CNUM})[日号]?\s*(?:到|至|-|~|—)\s*(?:(?P<y2>20\d\d)年)?(?:(?P<m2>{CNUM})月)?(?P<d2>{CNUM})[日号]",
+        rf"(?:(?P<y1>(?:19|20)\d\d)年)?(?P<m1>{CNUM})月(?P<d1>{CNUM})[日号]?\s*(?:到|至|-|~|—)\s*(?:(?P<y2>(?:19|20)\d\d)年)?(?:(?P<m2>{CNUM})月)?(?P<d2>{CNUM})[日号]",
         _day_range,
     ),
     (
-        r"(?P<y1>20\d\d)[-/.](?P<m1>\d{1,2})[-/.](?P<d1>\d{1,2})\s*(?:到|至|~|to|-|—)\s*(?P<y2>20\d\d)[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})",
+        r"(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>\d{1,2})[-/.](?P<d1>\d{1,2})\s*(?:到|至|~|to|-|—)\s*(?P<y2>(?:19|20)\d\d)[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})",
         _iso_range,
     ),
     (
         rf"(?:from\s+)?{_named(M_EN, 'm1')}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:to|-|until|through)\s*(?:{_named(M_EN, 'm2')}\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?P<y1>)?(?P<y2>)?",
         _day_range,
     ),
-    (r"(?P<y>20\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})", _one_day),
-    (rf"{_named(M_EN_SAFE, 'm')}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*,?\s*(?P<y>20\d\d))?(?![\d:])", _one_day),
+    (r"(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})", _one_day),
+    (rf"{_named(M_EN_SAFE, 'm')}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*,?\s*(?P<y>(?:19|20)\d\d))?(?![\d:])", _one_day),
     (rf"{Y_ZH}?(?P<m>{CNUM})月(?P<d>{CNUM})[日号]", _one_day),
     # month spans, quarters, months, halves
     (rf"{Y_ZH}?(?P<m1>{CNUM})月?份?\s*(?:到|至|-|~|—)\s*(?P<m2>{CNUM})月份?", _month_span),
     (
-        rf"(?:from\s+)?{_named(M_EN, 'm1')}\s*(?:to|-|through|until)\s*{_named(M_EN, 'm2')}(?:\s*,?\s*(?P<y>20\d\d))?",
+        rf"(?:from\s+)?{_named(M_EN, 'm1')}\s*(?:to|-|through|until)\s*{_named(M_EN, 'm2')}(?:\s*,?\s*(?P<y>(?:19|20)\d\d))?",
         _month_span,
     ),
     (
@@ -283,27 +283,27 @@ PATTERNS: list[tuple[str, Resolver]] = [
         lambda g, c: _quarter({"q": g["q"] or g["q_"], "y": g["y"]}, c),
     ),
     (
-        r"(?:(?P<y>20\d\d)年?\s*)?q(?P<q>[1-4])(?:\s*(?P<y2>20\d\d))?",
+        r"(?:(?P<y>(?:19|20)\d\d)年?\s*)?q(?P<q>[1-4])(?:\s*(?P<y2>(?:19|20)\d\d))?",
         lambda g, c: _quarter({"q": g["q"], "y": g["y"] or g["y2"]}, c),
     ),
     (rf"{Y_ZH}(?P<m>{CNUM})月份?", _one_month),
-    (r"(?P<y>20\d\d)[-/](?P<m>\d{1,2})", _one_month),
+    (r"(?P<y>(?:19|20)\d\d)[-/](?P<m>\d{1,2})", _one_month),
     # "may" is a month only with a year or after in/during/of: "may I see ..." is not May.
-    (rf"{_named(M_EN_SAFE, 'm')}(?:\s*,?\s*(?P<y>20\d\d))?", _one_month),
+    (rf"{_named(M_EN_SAFE, 'm')}(?:\s*,?\s*(?P<y>(?:19|20)\d\d))?", _one_month),
     (
-        r"(?:(?<=in )|(?<=during )|(?<=of ))(?P<m>may)(?:\s*,?\s*(?P<y>20\d\d))?|(?P<m2>may)\s*,?\s*(?P<y2>20\d\d)",
+        r"(?:(?<=in )|(?<=during )|(?<=of ))(?P<m>may)(?:\s*,?\s*(?P<y>(?:19|20)\d\d))?|(?P<m2>may)\s*,?\s*(?P<y2>(?:19|20)\d\d)",
         lambda g, c: _one_month({"m": "may", "y": g["y"] or g["y2"]}, c),
     ),
     (rf"{Y_ZH}?(?P<h>上半年|下半年)", _half),
     (
-        r"(?:(?P<y>20\d\d)\s*)?(?P<h>first half|second half|h1|h2)(?:\s+(?:of\s+)?(?P<y2>20\d\d))?",
+        r"(?:(?P<y>(?:19|20)\d\d)\s*)?(?P<h>first half|second half|h1|h2)(?:\s+(?:of\s+)?(?P<y2>(?:19|20)\d\d))?",
         lambda g, c: _half({"h": g["h"], "y": g["y"] or g["y2"]}, c),
     ),
     # campaigns
     (
         rf"{Y_ZH}?\s*(?:the\s+)?(?P<c>"
         + "|".join(CAMPAIGN_ALIASES.values())
-        + r")(?:\s*(?P<y2>20\d\d))?(?:\s*(?:大促|活动|期间|promotion|sale|campaign|period))?"
+        + r")(?:\s*(?P<y2>(?:19|20)\d\d))?(?:\s*(?:大促|活动|期间|promotion|sale|campaign|period))?"
         + r"(?:\s*(?P<day>当天|当日|那天|那一天|on the day|day))?",
         lambda g, c: _campaign({"c": g["c"], "y": g["y"] or g["y2"], "day": g["day"]}, c),
     ),
@@ -350,7 +350,7 @@ PATTERNS: list[tuple[str, Resolver]] = [
     # 去年同期 is a comparison (year over year), not a period of its own.
     (r"去年(?!同期)|上一年|last year|previous year", _calendar("year", -1, to_date=False)),
     (r"前年", _calendar("year", -2, to_date=False)),
-    (r"(?:in\s+)?(?P<y>20\d\d)年?(?![-/.月\d])", _whole_year),
+    (r"(?:in\s+)?(?P<y>(?:19|20)\d\d)年?(?![-/.月\d])", _whole_year),
     (rf"(?P<m>{CNUM})月份?(?![\d{CN}]*[日号])", _one_month),
 ]
 COMPILED = [(re.compile(p), r) for p, r in PATTERNS]

@@ -1,0 +1,221 @@
+"""Never silently wrong: comparisons, negations, intents, time phrases, word
+accounting and 口径 conflicts, each read the way the question means it, and the
+answers they produce checked against hand-written SQL on the demo warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from nlq.accounting import unplaced
+from nlq.comparisons import find_comparisons
+from nlq.intents import find_intent
+from nlq.pipeline import Pipeline
+from nlq.timeparse import find_times
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def pipeline(warehouse_path: Path) -> Pipeline:
+    return Pipeline(db=warehouse_path, role="analyst")
+
+
+# -- comparisons --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "bounds"),
+    [
+        ("gmv超过100万的省份", [(">", 1e6)]),
+        ("gmv不超过3.5万", [("<=", 35_000)]),
+        ("订单数不少于两千", [(">=", 2000)]),
+        ("gmv不低于一亿", [(">=", 1e8)]),
+        ("销量不大于500件", [("<=", 500)]),
+        ("不止100单", [(">", 100)]),
+        ("至多1.2k", [("<=", 1200)]),
+        ("gmv 100万及以上的城市", [(">=", 1e6)]),
+        ("3.5万以下", [("<=", 35_000)]),
+        ("在100万到200万之间", [(">=", 1e6), ("<=", 2e6)]),
+        ("at least 10k orders", [(">=", 10_000)]),
+        ("no more than 2,500", [("<=", 2500)]),
+        ("revenue under 10 million", [("<", 1e7)]),
+        ("over half a million", [(">", 5e5)]),
+        ("between 60 and 80 buyers", [(">=", 60), ("<=", 80)]),
+        ("最多0.1", [("<=", 0.1)]),
+        ("破一千万", [(">", 1e7)]),
+    ],
+)
+def test_every_bounded_and_negated_form_is_one_operator(text: str, bounds: list[tuple[str, float]]) -> None:
+    found = find_comparisons(text)
+    assert [(c.op, c.value) for c in found] == [(op, pytest.approx(v)) for op, v in bounds]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("退款率高于11%", 0.11), ("不高于百分之五", 0.05), ("低于三成", 0.3)]
+)
+def test_percentages_are_fractions(text: str, value: float) -> None:
+    [comparison] = find_comparisons(text)
+    assert comparison.percent and comparison.value == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["销量最多的5个品类", "最多5个", "买过2次的用户", "between 2024 and 2025"])
+def test_rankings_counts_and_years_are_not_bounds(text: str) -> None:
+    assert find_comparisons(text) == []
+
+
+def test_a_threshold_binds_to_the_metric_beside_it(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    result = pipeline.ask("上个月订单数超过2500且成交额低于800万的渠道", as_of=AS_OF)
+    assert result.status == "answered"
+    expected = con.execute(
+        "SELECT o.channel FROM orders o JOIN order_items i USING (order_id) WHERE o.pay_time IS NOT NULL"
+        " AND o.order_time >= '2026-05-01' AND o.order_time < '2026-06-01' GROUP BY 1"
+        " HAVING COUNT(DISTINCT o.order_id) > 2500 AND SUM(i.amount) < 8000000"
+    ).fetchall()
+    [answer] = result.answers
+    channel = answer.columns.index("channel")
+    assert sorted(row[channel] for row in answer.rows) == sorted(row[0] for row in expected)
+
+
+def test_a_percentage_compares_a_rate_as_a_fraction(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    result = pipeline.ask("今年退款率高于11%的品类", as_of=AS_OF)
+    expected = con.execute(
+        "SELECT p.category FROM orders o JOIN order_items i USING (order_id) JOIN products p USING (product_id)"
+        " WHERE o.pay_time IS NOT NULL AND o.order_time >= '2026-01-01' AND o.order_time < '2026-07-01'"
+        " GROUP BY 1 HAVING COUNT(DISTINCT o.order_id) FILTER (WHERE EXISTS (SELECT 1 FROM refunds r"
+        " WHERE r.order_id = o.order_id)) / COUNT(DISTINCT o.order_id) > 0.11"
+    ).fetchall()
+    [answer] = result.answers
+    category = answer.columns.index("category")
+    assert expected, "the threshold must pick some categories for the test to mean anything"
+    assert sorted(row[category] for row in answer.rows) == sorted(row[0] for row in expected)
+
+
+# -- negation -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "question",
+    ["除了天猫，其他渠道上个月的GMV", "上个月天猫以外的GMV", "last month's GMV excluding 天猫", "GMV last month other than Tmall"],
+)
+def test_an_excluded_value_is_left_out(
+    question: str, pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    result = pipeline.ask(question, as_of=AS_OF)
+    assert result.status == "answered", result.message
+    expected = con.execute(
+        "SELECT SUM(i.amount) FROM orders o JOIN order_items i USING (order_id) WHERE o.pay_time IS NOT NULL"
+        " AND o.order_time >= '2026-05-01' AND o.order_time < '2026-06-01' AND o.channel <> '天猫'"
+    ).fetchone()[0]
+    assert math.isclose(result.answers[0].rows[0][0], float(expected), rel_tol=1e-9)
+
+
+def test_excluded_values_stay_grouped_when_asked_per_value(pipeline: Pipeline) -> None:
+    result = pipeline.ask("除了天猫和京东，其他渠道上个月的GMV分别是多少", as_of=AS_OF)
+    [answer] = result.answers
+    channels = {row[answer.columns.index("channel")] for row in answer.rows}
+    assert channels == {"抖音", "微信小程序", "APP", "线下门店"}
+
+
+@pytest.mark.parametrize(
+    "question", ["没买过美妆的用户有多少", "customers who didn't order last month", "拼多多上个月的GMV", "Pinduoduo GMV last month"]
+)
+def test_a_negation_or_a_name_nothing_can_use_is_asked_back(question: str, pipeline: Pipeline) -> None:
+    result = pipeline.ask(question, as_of=AS_OF)
+    assert result.status == "clarify"
+    assert not result.answers
+
+
+# -- intents ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("为什么上个月GMV下降了", "why"),
+        ("what drove the rise in refunds this quarter", "why"),
+        ("预测下个月的销量", "forecast"),
+        ("what will our Q3 revenue be", "forecast"),
+        ("最近有什么异常", "anomaly"),
+        ("如果把价格降10%，销量会怎样", "what-if"),
+        ("把取消的订单也算进去，上个月的订单数", "redefine"),
+    ],
+)
+def test_intents_are_recognised(question: str, intent: str) -> None:
+    found = find_intent(question.lower())
+    assert found is not None and found.name == intent
+
+
+@pytest.mark.parametrize("question", ["为什么上个月GMV下降了", "predict GMV for next month", "把订单表删了"])
+def test_an_intent_is_never_answered_by_another_query(question: str, pipeline: Pipeline) -> None:
+    result = pipeline.ask(question, as_of=AS_OF)
+    assert result.status in {"refused", "clarify"}
+    assert not result.answers
+
+
+@pytest.mark.parametrize("question", ["上个月各退款原因的退款金额", "近三个月的GMV趋势"])
+def test_plain_questions_carry_no_intent(question: str) -> None:
+    assert find_intent(question) is None
+
+
+# -- time phrases -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("上上个月", "2026-04-01", "2026-04-30"),
+        ("the month before last", "2026-04-01", "2026-04-30"),
+        ("上上周", "2026-06-15", "2026-06-21"),
+        ("the week before last", "2026-06-15", "2026-06-21"),
+        ("上上季度", "2025-10-01", "2025-12-31"),
+        ("大前天", "2026-06-27", "2026-06-27"),
+        ("5月底", "2026-05-21", "2026-05-31"),
+        ("上个月初", "2026-05-01", "2026-05-10"),
+        ("3月中旬", "2026-03-11", "2026-03-20"),
+        ("去年年底", "2025-12-01", "2025-12-31"),
+        ("月底", "2026-06-21", "2026-06-30"),
+        ("the end of May", "2026-05-21", "2026-05-31"),
+        ("early March", "2026-03-01", "2026-03-10"),
+        ("年初至今", "2026-01-01", "2026-06-30"),
+        ("Dec 31", "2025-12-31", "2025-12-31"),
+    ],
+)
+def test_time_phrase(phrase: str, start: str, end: str) -> None:
+    [found] = find_times(phrase, AS_OF)
+    assert (str(found.range.start), str(found.range.end)) == (start, end)
+
+
+def test_days_of_a_named_month() -> None:
+    found = find_times("上个月月底（29号到31号）", AS_OF)
+    assert [(str(t.range.start), str(t.range.end)) for t in found][-1] == ("2026-05-29", "2026-05-31")
+
+
+def test_the_narrowest_of_nested_periods_is_asked(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    result = pipeline.ask("这个月月初（1号到7号）的成交额", as_of=AS_OF)
+    expected = con.execute(
+        "SELECT SUM(i.amount) FROM orders o JOIN order_items i USING (order_id) WHERE o.pay_time IS NOT NULL"
+        " AND o.order_time >= '2026-06-01' AND o.order_time < '2026-06-08'"
+    ).fetchone()[0]
+    assert math.isclose(result.answers[0].rows[0][0], float(expected), rel_tol=1e-9)
+
+
+def test_a_future_period_has_no_data_yet(pipeline: Pipeline) -> None:
+    result = pipeline.ask("下个月的GMV", as_of=AS_OF)
+    assert result.status == "clarify" and "2026-07-01" in result.message
+
+
+# -- accounting ---------------------------------------------------------------------------------
+def test_function_words_of_both_languages_are_not_names() -> None:
+    def tag(word: str) -> str:
+        return "v"
+
+    tokens = [(w, False) for w in ["how", "many", "orders", "came", "through", "but", "上个月", "的"]]
+    assert unplaced(tokens, tag, lambda w: w == "orders") == []
+    assert unplaced([("zorblat", False)], tag, lambda w: False) == ["zorblat"]
+    assert unplaced([("拼", False), ("多多", False)], tag, lambda w: False) == ["拼多多"]
+
+
+# -- 口径 conflicts -----------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["how many orders got cancelled last month?", "上个月有多少单被取消了"])
+def test_a_filter_against_the_metrics_definition_is_said(question: str, pipeline: Pipeline) -> None:
+    result = pipeline.ask(question, as_of=AS_OF)
+    assert result.status == "clarify"
+    assert "pay_time" in result.message or "已支付" in result.message
+    assert not result.answers
