@@ -93,6 +93,10 @@ class Picked:
 
 
 QUALIFIED_GAP = re.compile(r"^[\s类的]*$")
+QUALIFYING_AFTER = re.compile(
+    r"^\s*(?:(?:that|which|who) (?:are|is|were|was)\s*)?(?:not\s*|outside(?: of)?\s*|except\s*|excluding\s*)?"
+    r"(?:in|from|at|of|based in|located in)?\s*(?:the\s*)?$"
+)
 EACH_WORD = re.compile(r"分别|各自|各多少|各是|各有|每个|\beach\b|respectively|\bper\b|\bby\b")
 GROUPING_WORD = re.compile(r"(?:各|每个|每|分|按|by|per|each|every|哪个|哪些|which)\s*$")
 
@@ -804,6 +808,15 @@ class Understander:
             before = parse.links[index - 1]
             if before.entries[0].kind == "value" and QUALIFIED_GAP.match(parse.text[before.end : link.start]):
                 return True
+        for index, link in enumerate(parse.links[:-1]):
+            after = parse.links[index + 1]
+            if (
+                link.entries[0].kind == "dimension"
+                and link.entries[0].target == dimension
+                and after.entries[0].kind == "value"
+                and QUALIFYING_AFTER.match(parse.text[link.end : after.start])
+            ):
+                return True  # customers in Germany, products that are not discontinued
         return False
 
     @staticmethod
@@ -882,7 +895,7 @@ class Understander:
             else [],
             focus=focus,
         )
-        if ranking and base.dimensions:
+        if ranking and (base.dimensions or base.time_grain):
             base = self._ranked(base, parse, ranking)
         elif parse.has("sort", "sort_asc") and base.dimensions:
             # 从高到低排一下: every group, in the order asked
@@ -936,6 +949,8 @@ class Understander:
         named = [x for x in parse.links if x.entries[0].kind == "metric" and x.entries[0].target in metrics]
         before = [x for x in named if x.end <= comparison.start]
         after = [x for x in named if x.start >= comparison.end]
+        if after and not parse.text[comparison.end : after[0].start].strip():
+            return after[0].entries[0].target  # fewer than 1000 units sold: the unit is the metric
         if before:
             return before[-1].entries[0].target
         if after:
