@@ -9,6 +9,7 @@ definition and that the rows asked for fall outside it, instead of a confident 0
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from nlq.answer import AnswerBlock
 from nlq.language import Language
@@ -37,12 +38,19 @@ def governed_filters(layer: SemanticLayer, name: str, trail: tuple[str, ...] = (
 
 
 def conflict(
-    understanding: Understanding, answers: list[AnswerBlock], layer: SemanticLayer, language: Language
+    understanding: Understanding,
+    answers: list[AnswerBlock],
+    layer: SemanticLayer,
+    language: Language,
+    known: Callable[[str, object], bool],
 ) -> str | None:
-    """The message for an answer whose value filters left a governed metric empty, else None."""
+    """The message for an answer whose value filters left a governed metric empty, else None.
+    Only values that exist (`known`) count: a value no row holds is empty under any definition."""
     for step, block in zip(understanding.steps, answers, strict=False):
         query = step.query
         if not query.filters or query.metric_filters or step.feed is not None:
+            continue
+        if not all(known(f.dimension, v) for f in query.filters if f.op == "in" for v in f.values):
             continue
         columns = [i for i, c in enumerate(block.columns) if c in query.metrics]
         empty = not block.rows or all(

@@ -229,6 +229,14 @@ class Pipeline:
                 latest = value
         return latest or dt.date.today()
 
+    def _known_value(self, dimension: str, value: object) -> bool:
+        """Is `value` one the layer's dictionary or the data holds for `dimension`?"""
+        for model in self.layer.models:
+            found = model.dimension(dimension)
+            if found is not None and str(value) in found.values:
+                return True
+        return str(value) in self.value_index().get(dimension, [])
+
     def value_index(self, *, refresh: bool = False) -> dict[str, list[str]]:
         """Distinct values of the dimensions marked values_from_data, cached next
         to a DuckDB file and rebuilt when the file changes or when asked to."""
@@ -328,7 +336,9 @@ class Pipeline:
                     result.answers.append(block)
                 else:
                     self._answer(understanding.steps, result, record.running)
-                    contradicted = conflict(understanding, result.answers, self.layer, language)
+                    contradicted = conflict(
+                        understanding, result.answers, self.layer, language, self._known_value
+                    )
                     if contradicted is not None:
                         # A zero the metric's own 口径 guarantees is no answer: say why instead.
                         result.status, result.message, result.answers = "clarify", contradicted, []

@@ -233,7 +233,7 @@ class Understander:
             for x in parse.links
             for e in x.entries[:1]
         )
-        unlinked = self._unlinked(parse)
+        unlinked = list(dict.fromkeys([*parse.negations.unscoped, *self._unlinked(parse)]))
         return self._understand(parse, previous).model_copy(
             update={"unlinked": unlinked, "ignored": self._unplaced(parse), "linked": list(linked)}
         )
@@ -245,11 +245,17 @@ class Understander:
             and previous.steps
             and self._is_follow_up(parse)
         )
+        reading = self._reading(parse, previous if follow_up else None)
         unusable = self._unusable(parse)
-        if unusable:
-            return self._cannot_use(parse, unusable)
+        if unusable and reading.status == "answer":
+            # The reading without those words stays with the clarification: a language
+            # model (when configured) is shown it and the words it left out.
+            return self._cannot_use(parse, unusable).model_copy(update={"steps": reading.steps})
+        return reading
+
+    def _reading(self, parse: Parse, previous: Understanding | None) -> Understanding:
         try:
-            if follow_up and previous is not None:
+            if previous is not None:
                 return self._follow_up(parse, previous)
             named_metric = any(x.entries[0].kind == "metric" for x in parse.links)
             by_price = any(c.kind in {"top", "bottom"} and PRICE_WORDS.search(c.text) for c in parse.cues)

@@ -162,7 +162,7 @@ def question_text(question: str, as_of: dt.date, rules: Understanding, previous:
         lines.append(f"Words the rule parser recognised: {'; '.join(rules.evidence)}")
     if rules.unlinked:
         lines.append(f"Words it could not place: {', '.join(rules.unlinked)}")
-    if rules.status == "answer" and rules.steps:
+    if rules.steps:  # an answer, or the reading the rules would have given without the words above
         proposal = [s.query.model_dump(mode="json", exclude_defaults=True) for s in rules.steps]
         lines.append(
             "The rule parser proposes these queries; keep them unless the question means something else: "

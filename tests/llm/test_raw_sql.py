@@ -110,6 +110,6 @@ def test_without_raw_sql_mode_sql_is_not_a_valid_reply(ask_with: Build) -> None:
     pipeline, model = ask_with([text(sql_reply(ORDERS_BY_PROVINCE))] * 3)
     result = pipeline.ask(BEYOND, as_of=AS_OF)
     assert len(model.seen) == 3  # "sql" is not an action of the semantic schema: repaired, then given up
-    # The rules' reading stands; the model's SQL never ran.
+    # The rules' reading stands (a question it cannot fully place is asked back); the model's SQL never ran.
     assert "语言模型编写" not in result.interpretation
-    assert [a.columns for a in result.answers] == [["province", "new_users"]]
+    assert result.status == "clarify" and result.answers == []

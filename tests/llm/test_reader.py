@@ -160,9 +160,8 @@ def test_hallucinated_metric_gets_two_repairs_then_the_rules_answer(
     assert len(model.seen) == 3  # the first reply and two repairs, no more
     told = repair_requests(model)
     assert len(told) == 2 and all("sales_amount_net" in t and "gmv" in t for t in told)
-    # The rules' reading (GMV by channel last month) stands.
-    assert result.status == "answered"
-    assert same(as_dict(result.answers[0].rows), gmv_by_channel(con, "2026-05-01", "2026-06-01"))
+    # The rules' reading stands: it cannot use 剔除刷单, so it asks instead of answering without it.
+    assert result.status == "clarify" and not result.answers and "剔除" in result.message
 
 
 def test_schema_violation_then_valid_reply(build: Build) -> None:
@@ -238,7 +237,7 @@ def test_unreachable_endpoint_falls_back_to_the_rules(warehouse_path: Path, embe
     )
     pipeline = Pipeline(db=warehouse_path, llm=settings, embedder=embedder)
     result = pipeline.ask(VAGUE, as_of=AS_OF)
-    assert result.status == "answered"
+    assert result.status == "clarify" and not result.answers  # the rules' reading: 剔除刷单 is asked about
     assert pipeline.reader is not None and "Connection" in pipeline.reader.attempts[0].problem
 
 

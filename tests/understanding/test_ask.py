@@ -423,15 +423,13 @@ def test_a_macro_region_filters_by_its_provinces(pipeline: Pipeline, con: duckdb
     assert "华东仓（仓库）" in stock.interpretation and "大区" not in stock.interpretation
 
 
-def test_a_word_naming_something_unknown_is_said_to_be_left_out(
-    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
-) -> None:
+def test_a_word_naming_something_unknown_is_asked_back_not_left_out(pipeline: Pipeline) -> None:
     result = pipeline.ask("上个月火星的GMV", as_of=AS_OF)
-    assert close(result.answers[0].rows[0][0], _gmv(con, "2026-05-01", "2026-06-01"))
-    assert result.interpretation.endswith("注意：未能识别“火星”，结果没有按它筛选或分组。")
-    # Phrasing (verbs, measure words, question words) is not worth a note.
+    assert result.status == "clarify" and not result.answers
+    assert "“火星”" in result.message
+    # Phrasing (verbs, measure words, question words) is not worth asking about.
     for question in ["今年每月GMV及同比增长", "近7天退款金额最大的5笔退款", "双11期间一共优惠了多少钱"]:
-        assert "未能识别" not in pipeline.ask(question, as_of=AS_OF).interpretation, question
+        assert pipeline.ask(question, as_of=AS_OF).status == "answered", question
 
 
 def test_an_english_question_naming_a_chinese_value_is_answered_in_english(pipeline: Pipeline) -> None:
