@@ -22,7 +22,7 @@ FRAME_WORDS = frozenset(
     不同 及其 以及 咋样 怎样 共 哪些 分 当前 目前 目前为止 现在 为止 用户 请 请问 麻烦 我们 我 你 咱们 公司 一些
     具体 大概 大约 左右 整体 总体 其他 其它 其余 别的 剩下 剩余 分别是 各自 里面 当中 之中 中 期间 时候 时间 的话
     历史 累计 历来 至今 贡献 产生 带来 实现 完成 达成 这两种 这几种 两种 几种 这两个 这些 那些 这几个 多少人 多少条
-    多少个 多少次 多少家 几个 几条 几家 排一下 排个序 排序 排列 一下子 已经 已 还 一共是 是多少 是哪个 哪个 哪一个
+    多少个 多少次 多少家 几个 几条 几家 排一下 排个序 排序 排列 排个名 是谁 谁 一下子 已经 已 还 一共是 是多少 是哪个 哪个 哪一个
     please show tell give list me i we want know see find get an a is are was were do does did what which
     who how much many there it its as during had has have s so far current
     """.split()
@@ -35,7 +35,7 @@ ENGLISH_KNOWN = frozenset(
     these those all any each every per over under into about than then also only just both either
     what which who whom whose how why when where whats what's can could would should will shall may might
     must let lets let's please show tell give list get got find see look looking want need know display
-    report pull compute calculate work out check break down up split across overall total totals sum
+    report pull compute calculate work check break down up split across overall total totals sum
     number numbers count counts amount amounts value values figure figures stats statistics metric metrics
     data info information result results number summary breakdown level levels
     sell sells sold selling sale buy buys bought buying purchase purchases purchased purchasing spend spends
@@ -57,6 +57,8 @@ ENGLISH_KNOWN = frozenset(
     registration registrations came come coming inclusive exclusive cross crossed crossing leave leaving left
     rated rating viewed viewing record records row rows raw counting including include included excluding
     exclude excluded happen happened happening occur occurred across whose while since until till before after
+    place placed placing receive received receiving handle handled handling move moved moving process processed
+    book booked take took taken deliver delivered fulfil fulfilled fulfill ordered ordering who's
     one two three four five six seven eight nine ten
     """.split()
 )

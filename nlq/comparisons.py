@@ -80,8 +80,8 @@ PATTERNS: list[tuple[str, Operator | None]] = [
     (rf"between\s+{_amount('low')}\s+and\s+{_amount('high')}{INCLUSIVE}", None),
     (rf"(?:{INCLUSIVE_BELOW})\s*{_amount('value')}{COUNTED}", "<="),
     (rf"(?:{INCLUSIVE_ABOVE})\s*{_amount('value')}{COUNTED}", ">="),
-    (rf"(?:{STRICT_ABOVE})\s*{_amount('value')}{COUNTED}", ">"),
-    (rf"(?:{STRICT_BELOW})\s*{_amount('value')}{COUNTED}", "<"),
+    (rf"(?:{STRICT_ABOVE})\s*{_amount('value')}", ">"),
+    (rf"(?:{STRICT_BELOW})\s*{_amount('value')}", "<"),
     (rf"{_amount('value')}\s*(?:及|或|and|or)?\s*(?:以上|之上|or more|or above|and above|and up|\+)", ">="),
     (rf"{_amount('value')}\s*(?:及|或|and|or)?\s*(?:以下|之下|以内|or less|or below|and below|and under)", "<="),
 ]

@@ -47,6 +47,8 @@ class Cue:
 
 # (kind, pattern, grain). Patterns run on normalised (lower-case, half-width) text.
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
+    ("sort", r"从高到低|由高到低|从大到小|由大到小|从多到少|降序|倒序|descending|highest first|largest first", None),
+    ("sort_asc", r"从低到高|由低到高|从小到大|由小到大|从少到多|升序|ascending|lowest first|smallest first", None),
     ("top", rf"(?:前|top\s*|排名前|最高的|最多的|最大的|最贵的)\s*{NUMBER}(?:名|个|款|位|大|家)?", None),
     ("top", rf"{NUMBER}\s*(?:个|款|名)?(?:最高|最多|最好|最畅销|最热销)", None),
     ("top", rf"{NUMBER}\s+(?:largest|biggest|highest|most expensive|priciest)\b", None),
@@ -65,8 +67,6 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         r"最低|最少|最差|最便宜|垫底|倒数|bottom|lowest|cheapest|least expensive|least|worst|fewest",
         None,
     ),
-    ("sort", r"从高到低|由高到低|从大到小|由大到小|从多到少|降序|倒序|descending|highest first|largest first", None),
-    ("sort_asc", r"从低到高|由低到高|从小到大|由小到大|从少到多|升序|ascending|lowest first|smallest first", None),
     (
         "hot",
         r"热销|畅销|爆款|卖得最好|卖得最多|卖的最好|卖的最多|买得最多|买的最多|购买最多|best[- ]?sell(?:ing|ers?)|top[- ]?selling|hottest",
@@ -87,7 +87,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         r"环比|比上月|较上月|比上周|较上周|比上个月|(?:compared (?:with|to)|vs\.?|versus|than) (?:the )?(?:previous|prior|(?:month|week|quarter|day) before)|month[- ]over[- ]month|mom|week[- ]over[- ]week|wow|period[- ]over[- ]period|previous period|sequential",
         None,
     ),
-    ("share", r"占比|比例|比重|份额|占多少|贡献度|share|proportion|percentage|percent of|mix", None),
+    ("share", r"占比|比例|比重|份额|占多少|贡献度|share|proportion|percentage|percent of|fraction|mix", None),
     ("grain", r"每天|每日|按天|按日|逐日|日度|每一天|daily|by day|per day|each day", "day"),
     ("grain", r"每周|按周|逐周|周度|每个星期|weekly|by week|per week|each week", "week"),
     (

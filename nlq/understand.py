@@ -56,7 +56,7 @@ MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
 FOLLOW_UP = re.compile(
     r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
 )
-PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排名|排行|榜|\btop\b")
+PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排名|排行|榜")
 
 
 def _refined(times: list[TimeMatch]) -> list[TimeMatch]:
@@ -92,6 +92,7 @@ class Picked:
         return self.entry.value
 
 
+GROWTH_WORDS = re.compile(r"增长率|增速|增幅|涨幅|变化率|growth rate|rate of change")
 QUALIFIED_GAP = re.compile(r"^[\s类的]*$")
 QUALIFYING_AFTER = re.compile(
     r"^\s*(?:(?:that|which|who) (?:are|is|were|was)\s*)?(?:not\s*|outside(?: of)?\s*|except\s*|excluding\s*)?"
@@ -302,6 +303,8 @@ class Understander:
         spans = [*parse.time_spans, *(t.span for t in parse.times)]
         spans += [(c.start, c.end) for c in [*parse.cues, *parse.comparisons]]
         spans += parse.negations.spans
+        if parse.has("yoy", "pop"):  # 同比增长率: the comparison's own word for what it outputs
+            spans += [m.span() for m in GROWTH_WORDS.finditer(parse.text)]
         for start, end in spans + [(x.start, x.end) for x in parse.links]:
             for i in range(start, end):
                 covered[i] = True
@@ -576,7 +579,11 @@ class Understander:
     # -- metrics -------------------------------------------------------------------------
     def _metrics(self, parse: Parse) -> list[str]:
         """The metrics asked for: named ones, else the glossary's defaults for the
-        question's words, but only when the question is about the data at all."""
+        question's words, but only when the question is about the data at all and
+        only defaults this layer defines."""
+        return [m for m in self._asked_metrics(parse) if self.layer.metric(m) is not None]
+
+    def _asked_metrics(self, parse: Parse) -> list[str]:
         if not parse.links and not parse.times:
             return []
         histogram = self._histogram(parse)
@@ -778,8 +785,11 @@ class Understander:
             if link.text in ENGLISH_KNOWN and not any(e.target in mentioned for e in values):
                 continue  # "order channel": a common word is a value only beside its dimension
             named = [e for e in values if e.target in mentioned]
+            beside = self._beside(parse, link, values)
             if named:
                 pick = named[0]
+            elif beside is not None:
+                pick = beside
             else:
                 costs = {e.target: self._cost(e.target, metrics, homes) for e in values}
                 best = min(costs.values())
@@ -791,6 +801,24 @@ class Understander:
             if picked not in chosen.setdefault(pick.target, []):
                 chosen[pick.target].append(picked)
         return chosen
+
+    def _beside(self, parse: Parse, link: Link, values: list[Entry]) -> Entry | None:
+        """London customers, 德国供应商: of a value's readings, the one on the model of the
+        dimension word written right beside it."""
+        if len({e.target for e in values}) < 2:
+            return None
+        index = parse.links.index(link)
+        neighbours = [parse.links[i] for i in (index + 1, index - 1) if 0 <= i < len(parse.links)]
+        for neighbour in neighbours:
+            gap = parse.text[min(link.end, neighbour.end) : max(link.start, neighbour.start)]
+            if neighbour.entries[0].kind != "dimension" or not QUALIFYING_AFTER.match(gap.replace("的", "")):
+                continue
+            home = self._dimension_home(neighbour.entries[0].target)
+            for entry in values:
+                candidate = self._dimension_home(entry.target)
+                if home and candidate and candidate[0].name == home[0].name:
+                    return entry
+        return None
 
     @staticmethod
     def _value_filters(values: dict[str, list[Picked]]) -> list[Filter]:
@@ -806,7 +834,9 @@ class Understander:
         """小米商品的GMV, 非手机数码类商品, Xiaomi products: a dimension word right after a
         value names what the value picks out; it groups only when the question asks per
         item (各, each, a ranking)."""
-        if self._grouped(parse, dimension):
+        if EACH_WORD.search(parse.text) or parse.has("top", "bottom", "hot", "sort", "sort_asc"):
+            return False
+        if self._named_with_grouping_word(parse, dimension):
             return False
         for index, link in enumerate(parse.links):
             if link.entries[0].kind != "dimension" or link.entries[0].target != dimension or index == 0:
@@ -833,6 +863,10 @@ class Understander:
             "top", "bottom", "hot", "share", "distribution", "sort", "sort_asc"
         ):
             return True
+        return Understander._named_with_grouping_word(parse, dimension)
+
+    @staticmethod
+    def _named_with_grouping_word(parse: Parse, dimension: str) -> bool:
         return any(
             x.entries[0].kind == "dimension"
             and x.entries[0].target == dimension
@@ -993,7 +1027,10 @@ class Understander:
             return True
         dimensions = [link for link in parse.links if link.entries[0].kind == "dimension"]
         if parse.language == "en":
-            return any(link.text.endswith("s") for link in dimensions)
+            # top products, which provinces: the noun's number; "top" with no noun is a list
+            if dimensions:
+                return any(link.text.endswith("s") for link in dimensions)
+            return bool(re.search(r"\btop\b", parse.text))
         return False
 
     def _profile_steps(self, base: SemanticQuery, parse: Parse, *, ranked: bool) -> list[Step]:
