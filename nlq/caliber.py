@@ -53,10 +53,8 @@ def conflict(
         if not all(known(f.dimension, v) for f in query.filters if f.op == "in" for v in f.values):
             continue
         columns = [i for i, c in enumerate(block.columns) if c in query.metrics]
-        empty = not block.rows or all(
-            row[i] is None or row[i] == 0 for row in block.rows for i in columns
-        )
-        if not columns and block.rows or not empty:
+        empty = not block.rows or all(row[i] is None or row[i] == 0 for row in block.rows for i in columns)
+        if (not columns and block.rows) or not empty:
             continue
         governed = [m for m in query.metrics if governed_filters(layer, m)]
         if not governed:

@@ -52,7 +52,9 @@ EN_WORDS = {
     "a half": 0.5,
 }
 # An English number word counts only with a magnitude after it (two million, half a million).
-EN_NUMBER = r"(?:" + "|".join(sorted(EN_WORDS, key=len, reverse=True)) + r")(?=\s+(?:million|thousand|billion)\b)"
+EN_NUMBER = (
+    r"(?:" + "|".join(sorted(EN_WORDS, key=len, reverse=True)) + r")(?=\s+(?:million|thousand|billion)\b)"
+)
 # An amount: 100, 1,200, 3.5万, 一百万, 两千, 1.2k, 10 million, 11%, 百分之五.
 AMOUNT = (
     r"(?P<{n}>(?:百分之)?(?:\d[\d,]*(?:\.\d+)?|[" + CN_DIGITS + r"]+|" + EN_NUMBER + r")(?:成(?![本交]))?"
@@ -83,7 +85,10 @@ PATTERNS: list[tuple[str, Operator | None]] = [
     (rf"(?:{STRICT_ABOVE})\s*{_amount('value')}", ">"),
     (rf"(?:{STRICT_BELOW})\s*{_amount('value')}", "<"),
     (rf"{_amount('value')}\s*(?:及|或|and|or)?\s*(?:以上|之上|or more|or above|and above|and up|\+)", ">="),
-    (rf"{_amount('value')}\s*(?:及|或|and|or)?\s*(?:以下|之下|以内|or less|or below|and below|and under)", "<="),
+    (
+        rf"{_amount('value')}\s*(?:及|或|and|or)?\s*(?:以下|之下|以内|or less|or below|and below|and under)",
+        "<=",
+    ),
 ]
 COMPILED = [(re.compile(p), op) for p, op in PATTERNS]
 # 最多/最少 bound a number only when it is an amount, not a count of things ranked:
@@ -134,7 +139,7 @@ def _parsed(match: re.Match[str], op: Operator | None) -> list[Comparison] | Non
     end = start + len(text)
     if op is None:
         low, high = amount(match.group("low")), amount(match.group("high"))
-        if low is None or high is None or _year(match.group("low")) and _year(match.group("high")):
+        if low is None or high is None or (_year(match.group("low")) and _year(match.group("high"))):
             return None  # between 2024 and 2025 is a period
         percent = "%" in text or "百分" in text or "percent" in text
         if percent and not _percent_written(match.group("low")):

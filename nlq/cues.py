@@ -47,8 +47,16 @@ class Cue:
 
 # (kind, pattern, grain). Patterns run on normalised (lower-case, half-width) text.
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
-    ("sort", r"从高到低|由高到低|从大到小|由大到小|从多到少|降序|倒序|descending|highest first|largest first", None),
-    ("sort_asc", r"从低到高|由低到高|从小到大|由小到大|从少到多|升序|ascending|lowest first|smallest first", None),
+    (
+        "sort",
+        r"从高到低|由高到低|从大到小|由大到小|从多到少|降序|倒序|descending|highest first|largest first",
+        None,
+    ),
+    (
+        "sort_asc",
+        r"从低到高|由低到高|从小到大|由小到大|从少到多|升序|ascending|lowest first|smallest first",
+        None,
+    ),
     ("top", rf"(?:前|top\s*|排名前|最高的|最多的|最大的|最贵的)\s*{NUMBER}(?:名|个|款|位|大|家)?", None),
     ("top", rf"{NUMBER}\s*(?:个|款|名)?(?:最高|最多|最好|最畅销|最热销)", None),
     ("top", rf"{NUMBER}\s+(?:largest|biggest|highest|most expensive|priciest)\b", None),

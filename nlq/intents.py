@@ -47,13 +47,19 @@ INTENTS = [
     ),
     Intent(
         "anomaly",
-        re.compile(r"异常|不正常|反常|离群|突增|突降|暴涨|暴跌|anomal|unusual|outlier|abnormal|\bspikes?\b", re.IGNORECASE),
+        re.compile(
+            r"异常|不正常|反常|离群|突增|突降|暴涨|暴跌|anomal|unusual|outlier|abnormal|\bspikes?\b",
+            re.IGNORECASE,
+        ),
         "nlq 目前还不能自动发现异常。可以看每天的走势，例如“近30天每天的订单数”，再对比同比、环比。",
         'nlq cannot yet detect anomalies by itself. Try the daily series, e.g. "orders per day over the last 30 days", with year-over-year.',
     ),
     Intent(
         "what-if",
-        re.compile(r"如果|假如|假设|要是|倘若|\bwhat if\b|\bsuppose\b|\bassuming\b|\bif we\b|\bhypothetical", re.IGNORECASE),
+        re.compile(
+            r"如果|假如|假设|要是|倘若|\bwhat if\b|\bsuppose\b|\bassuming\b|\bif we\b|\bhypothetical",
+            re.IGNORECASE,
+        ),
         "nlq 不做假设分析（如果……会怎样），只回答数据里已有的结果。",
         'nlq does not answer "what if" questions; it answers what the data holds.',
     ),

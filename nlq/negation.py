@@ -29,7 +29,9 @@ PREFIX = re.compile(
 UNSCOPED = re.compile(r"^(?:没有|没|未|never|\w+n'?t)$")
 POSTFIX = re.compile(r"以外|之外|除外")
 # What may stand between a marker and its values, or between two values of one scope.
-JOINERS = re.compile(r"^(?:\s|[、,，/和与及或跟]|and|or|the|of|in|from|on|at|的|是|属于|在|掉|已经|已|这些|那些)*$")
+JOINERS = re.compile(
+    r"^(?:\s|[、,，/和与及或跟]|and|or|the|of|in|from|on|at|的|是|属于|在|掉|已经|已|这些|那些)*$"
+)
 
 
 @dataclass
@@ -57,7 +59,9 @@ def find_negations(text: str, links: Sequence[Link], taken: Sequence[tuple[int, 
             start, end = match.span()
             if any(covered[start:end]):
                 continue
-            scope = [] if UNSCOPED.match(match.group(0)) else _scope(text, ordered, start, end, forward=forward)
+            scope = (
+                [] if UNSCOPED.match(match.group(0)) else _scope(text, ordered, start, end, forward=forward)
+            )
             found.markers.append((start, end, match.group(0)))
             if scope:
                 found.negated.update(x.start for x in scope)
@@ -75,7 +79,7 @@ def _scope(text: str, links: Sequence[Link], start: int, end: int, *, forward: b
     sequence = links if forward else list(reversed(links))
     edge = end if forward else start
     for link in sequence:
-        if forward and link.start < edge or not forward and link.end > edge:
+        if (forward and link.start < edge) or (not forward and link.end > edge):
             continue
         gap = text[edge : link.start] if forward else text[link.end : edge]
         if not JOINERS.match(gap):

@@ -270,7 +270,10 @@ PATTERNS: list[tuple[str, Resolver]] = [
         _day_range,
     ),
     (r"(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})", _one_day),
-    (rf"{_named(M_EN_SAFE, 'm')}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*,?\s*(?P<y>(?:19|20)\d\d))?(?![\d:])", _one_day),
+    (
+        rf"{_named(M_EN_SAFE, 'm')}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*,?\s*(?P<y>(?:19|20)\d\d))?(?![\d:])",
+        _one_day,
+    ),
     (rf"{Y_ZH}?(?P<m>{CNUM})月(?P<d>{CNUM})[日号]", _one_day),
     # month spans, quarters, months, halves
     (rf"{Y_ZH}?(?P<m1>{CNUM})月?份?\s*(?:到|至|-|~|—)\s*(?P<m2>{CNUM})月份?", _month_span),
@@ -359,7 +362,9 @@ COMPILED = [(re.compile(p), r) for p, r in PATTERNS]
 # last month. Written right after a month or year phrase, or on their own (月底 = this
 # month's end, 年底 = this year's December).
 PART_AFTER = re.compile(r"的?(上旬|中旬|下旬|月初|月中|月底|月末|年初|年底|年末|初|中旬|底|末)")
-PART_BEFORE = re.compile(r"(?:(?:at|by|in|around) )?(?:the )?(end|start|beginning|middle) of (?:the )?$|(early|mid|late)[- ]$")
+PART_BEFORE = re.compile(
+    r"(?:(?:at|by|in|around) )?(?:the )?(end|start|beginning|middle) of (?:the )?$|(early|mid|late)[- ]$"
+)
 PARTS = {
     "上旬": "early",
     "月初": "early",
@@ -491,7 +496,7 @@ def _days_of_month(text: str, normal: str, chosen: list[TimeMatch], as_of: dt.da
 def _with_part(text: str, normal: str, found: TimeMatch, as_of: dt.date) -> TimeMatch:
     """5月底, 上个月初, 去年年底, the end of May: the match narrowed to that part."""
     start, end = found.range.start, found.range.end
-    if start is None or end is None or found.unit not in {"month", "year"} and (end - start).days > 31:
+    if start is None or end is None or (found.unit not in {"month", "year"} and (end - start).days > 31):
         return found
     a, b = found.span
     after = PART_AFTER.match(normal, b)
@@ -500,7 +505,7 @@ def _with_part(text: str, normal: str, found: TimeMatch, as_of: dt.date) -> Time
     if word is None:
         return found
     yearly = found.unit == "year" or word.startswith("年")
-    if yearly and word in {"月初", "月中", "月底", "月末"} or not yearly and word.startswith("年"):
+    if (yearly and word in {"月初", "月中", "月底", "月末"}) or (not yearly and word.startswith("年")):
         return found
     narrowed = _part(start, PARTS[word], yearly=yearly, as_of=as_of)
     if narrowed is None:

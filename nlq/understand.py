@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nlq.accounting import ENGLISH_KNOWN, FRAME_WORDS, unplaced
 from nlq.comparisons import Comparison, find_comparisons
+from nlq.cues import Cue, find_cues
 from nlq.intents import find_intent
 from nlq.intents import message as intent_message
-from nlq.cues import Cue, find_cues
 from nlq.language import Language, language_of
 from nlq.lexicon import Entry, Lexicon, normalise
 from nlq.linker import ENGLISH_WORDS, FILLER, Link, Linker
@@ -294,14 +294,17 @@ class Understander:
                 "and answering without it would answer a different question. Please rephrase, or ask an "
                 "analyst to add it to the layer."
             )
-        return Understanding(language=parse.language, status="clarify", message=message, evidence=parse.evidence)
+        return Understanding(
+            language=parse.language, status="clarify", message=message, evidence=parse.evidence
+        )
 
     @staticmethod
     def _covered(parse: Parse) -> list[bool]:
         """Which characters a time, cue, operator, negation or link took."""
         covered = [False] * len(parse.text)
         spans = [*parse.time_spans, *(t.span for t in parse.times)]
-        spans += [(c.start, c.end) for c in [*parse.cues, *parse.comparisons]]
+        spans += [(c.start, c.end) for c in parse.cues]
+        spans += [(c.start, c.end) for c in parse.comparisons]
         spans += parse.negations.spans
         if parse.has("yoy", "pop"):  # 同比增长率: the comparison's own word for what it outputs
             spans += [m.span() for m in GROWTH_WORDS.finditer(parse.text)]
@@ -874,7 +877,6 @@ class Understander:
             for x in parse.links
         )
 
-
     # -- assembling the queries ---------------------------------------------------------------------
     def _no_data_yet(self, parse: Parse, time_range: TimeRange) -> Understanding | None:
         """A period that starts after the last day of data has nothing to show: say so."""
@@ -899,9 +901,7 @@ class Understander:
         # (除了天猫的各渠道) leave it grouped when the question groups by it.
         included = {d: [e for e in entries if not e.negated] for d, entries in values.items()}
         group = [
-            d
-            for d in mentioned
-            if not included.get(d) and (d not in values or self._grouped(parse, d))
+            d for d in mentioned if not included.get(d) and (d not in values or self._grouped(parse, d))
         ] + [d for d, entries in included.items() if len(entries) > 1]
         time_range, time_text = self._time_range(parse)
         if time_range.start is None and parse.has("yoy", "pop"):
@@ -960,7 +960,9 @@ class Understander:
 
     def _ranked(self, query: SemanticQuery, parse: Parse, cue: Cue) -> SemanticQuery:
         ranking = [c for c in parse.cues if c.kind in {"top", "bottom", "hot"}]
-        limit = next((c.number for c in ranking + [c for c in parse.cues if c.kind == "count"] if c.number), None)
+        limit = next(
+            (c.number for c in ranking + [c for c in parse.cues if c.kind == "count"] if c.number), None
+        )
         if limit is None:
             limit = 10 if self._plural(parse, ranking) else 1
         order = [OrderBy(field=query.metrics[0], desc=cue.kind != "bottom")]

@@ -179,3 +179,46 @@ def test_benchmark_file_errors_name_the_line(tmp_path: Path) -> None:
     path.write_text('{"id": "a", "question": "q"}\n', encoding="utf-8")
     with pytest.raises(BenchmarkError, match=r":1: question a expects an answer but has no gold_sql"):
         load_benchmark(path)
+
+
+class Asking(Scripted):
+    """Asks back on one question and answers another wrongly."""
+
+    def __call__(self, item: BenchmarkItem) -> AskResult:
+        if item.id == "zh-1":
+            return AskResult(id=item.id, question=item.question, status="clarify", message="哪个渠道？")
+        if item.id == "ref-1":  # an answer where a refusal was expected is silently wrong too
+            answer = AnswerBlock(sql="SELECT 1", columns=["n"], rows=[[1]])
+            return AskResult(id=item.id, question=item.question, status="answered", answers=[answer])
+        return super().__call__(item)
+
+
+def test_silently_wrong_answers_are_counted_apart_from_clarifications(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = run_benchmark(items(), Asking(wrong_total=True), open_connector(database), progress=False)
+    data = to_json(run)
+    # en-1 wrong total, zh-3 wrong gold (answered), ref-1 answered: 3 silently wrong;
+    # zh-1 asked back: a clarification; zh-2 crashed: an error.
+    assert data["outcomes"] == {"correct": 0, "silently_wrong": 3, "clarified": 1, "error": 1}
+    outcome = {q["id"]: q["outcome"] for q in data["questions"]}
+    assert outcome["zh-1"] == "clarified" and outcome["ref-1"] == "silently_wrong"
+
+    import argparse
+
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in ITEMS), encoding="utf-8")
+    saved = tmp_path / "predictions.jsonl"
+    saved.write_text(
+        "\n".join(Asking(wrong_total=True)(i).model_dump_json() for i in items() if i.id != "zh-2"),
+        encoding="utf-8",
+    )
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    common = ["eval", str(bench), "--db", str(database), "--predictions", str(saved)]
+    args = parser.parse_args([*common, "--report", str(tmp_path / "r"), "--max-silently-wrong", "3"])
+    assert args.handler(args) == 0
+    assert "silently wrong 3, clarified or refused instead 1, errors 1" in capsys.readouterr().out
+    args = parser.parse_args([*common, "--report", str(tmp_path / "r"), "--max-silently-wrong", "2"])
+    assert args.handler(args) == 1
+    assert "3 silently wrong answers, more than the 2 allowed" in capsys.readouterr().err

@@ -66,7 +66,9 @@ def test_rankings_counts_and_years_are_not_bounds(text: str) -> None:
     assert find_comparisons(text) == []
 
 
-def test_a_threshold_binds_to_the_metric_beside_it(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+def test_a_threshold_binds_to_the_metric_beside_it(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
     result = pipeline.ask("上个月订单数超过2500且成交额低于800万的渠道", as_of=AS_OF)
     assert result.status == "answered"
     expected = con.execute(
@@ -79,7 +81,9 @@ def test_a_threshold_binds_to_the_metric_beside_it(pipeline: Pipeline, con: duck
     assert sorted(row[channel] for row in answer.rows) == sorted(row[0] for row in expected)
 
 
-def test_a_percentage_compares_a_rate_as_a_fraction(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+def test_a_percentage_compares_a_rate_as_a_fraction(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
     result = pipeline.ask("今年退款率高于11%的品类", as_of=AS_OF)
     expected = con.execute(
         "SELECT p.category FROM orders o JOIN order_items i USING (order_id) JOIN products p USING (product_id)"
@@ -96,7 +100,12 @@ def test_a_percentage_compares_a_rate_as_a_fraction(pipeline: Pipeline, con: duc
 # -- negation -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "question",
-    ["除了天猫，其他渠道上个月的GMV", "上个月天猫以外的GMV", "last month's GMV excluding 天猫", "GMV last month other than Tmall"],
+    [
+        "除了天猫，其他渠道上个月的GMV",
+        "上个月天猫以外的GMV",
+        "last month's GMV excluding 天猫",
+        "GMV last month other than Tmall",
+    ],
 )
 def test_an_excluded_value_is_left_out(
     question: str, pipeline: Pipeline, con: duckdb.DuckDBPyConnection
@@ -118,7 +127,13 @@ def test_excluded_values_stay_grouped_when_asked_per_value(pipeline: Pipeline) -
 
 
 @pytest.mark.parametrize(
-    "question", ["没买过美妆的用户有多少", "customers who didn't order last month", "拼多多上个月的GMV", "Pinduoduo GMV last month"]
+    "question",
+    [
+        "没买过美妆的用户有多少",
+        "customers who didn't order last month",
+        "拼多多上个月的GMV",
+        "Pinduoduo GMV last month",
+    ],
 )
 def test_a_negation_or_a_name_nothing_can_use_is_asked_back(question: str, pipeline: Pipeline) -> None:
     result = pipeline.ask(question, as_of=AS_OF)
