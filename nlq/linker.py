@@ -96,6 +96,35 @@ FILLER = set(
 )
 
 
+# Words of opposite meaning, per language: a fuzzy or homophone match never joins them.
+OPPOSITES = [
+    *("好差", "高低", "多少", "新老", "新旧", "买卖", "男女", "大小", "增减", "涨跌", "正负", "升降", "长短"),
+    *("早晚", "前后", "上下", "进出", "入出", "首末", "盈亏", "赢输", "有无", "是非", "收支", "借贷"),
+    ("buyer", "seller"),
+    ("best", "worst"),
+    ("new", "old"),
+    ("high", "low"),
+    ("max", "min"),
+    ("first", "last"),
+    ("positive", "negative"),
+    ("male", "female"),
+    ("most", "least"),
+    ("in", "out"),
+    ("income", "outcome"),
+]
+
+
+def opposite(a: str, b: str) -> bool:
+    """Does turning `a` into `b` swap a word (or character) for its opposite?"""
+    for x, y in OPPOSITES:
+        for p, q in ((x, y), (y, x)):
+            if p in a and q in b and a.replace(p, q, 1) == b:
+                return True
+            if len(x) > 1 and p in a.split() and q in b.split():
+                return True
+    return False
+
+
 @dataclass(frozen=True)
 class Link:
     start: int
@@ -247,6 +276,14 @@ class Linker:
                         continue
                     distance = DamerauLevenshtein.distance(window, key, score_cutoff=limit)
                     if distance > limit:
+                        continue
+                    # A slip never turns a word into its opposite: 卖家 is not a typo of 买家
+                    # (the same pinyin), nor 差评率 of 好评率.
+                    if opposite(window, key):
+                        continue
+                    # English slips are slips of names (gvm), never of values: "made" is
+                    # not "male", "first-time" not "first-tier".
+                    if english and all(e.kind == "value" for e in self.lexicon.by_key[key]):
                         continue
                     # Chinese typos are mostly homophones: 退款律 means 退款率, not 退款额;
                     # a two-character word is only corrected to a homophone (抖因 -> 抖音).

@@ -59,6 +59,17 @@ FOLLOW_UP = re.compile(
 PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排名|排行|榜")
 
 
+def _miscased_code(link: Link, question: str) -> bool:
+    """A short code from the data (TO, WA, SP) links only as written, as a whole word:
+    "to" and "sp" in a sentence are words, not state codes."""
+    codes = [e for e in link.entries if e.kind == "value" and e.source == "data"]
+    if not codes or len(codes) < len(link.entries) or not link.text.isascii() or len(link.text) > 3:
+        return False
+    return not any(
+        re.search(rf"(?<![A-Za-z0-9]){re.escape(e.surface)}(?![A-Za-z0-9])", question) for e in codes
+    )
+
+
 def _refined(times: list[TimeMatch]) -> list[TimeMatch]:
     """The periods that hold no other period of the question."""
 
@@ -558,7 +569,7 @@ class Understander:
         taken = [t.span for t in found] + [(c.start, c.end) for c in comparisons]
         cues = find_cues(text, taken, self.linker.boundaries(text))
         reserved = taken + [(c.start, c.end) for c in cues]
-        links = self.linker.link(text, reserved)
+        links = [x for x in self.linker.link(text, reserved) if not _miscased_code(x, question)]
         negations = find_negations(text, links, reserved)
         parse = Parse(
             text,

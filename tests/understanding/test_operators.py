@@ -14,8 +14,11 @@ import pytest
 from nlq.accounting import unplaced
 from nlq.comparisons import find_comparisons
 from nlq.intents import find_intent
+from nlq.lexicon import Entry
+from nlq.linker import Link, opposite
 from nlq.pipeline import Pipeline
 from nlq.timeparse import find_times
+from nlq.understand import _miscased_code
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -234,3 +237,31 @@ def test_a_filter_against_the_metrics_definition_is_said(question: str, pipeline
     assert result.status == "clarify"
     assert "pay_time" in result.message or "已支付" in result.message
     assert not result.answers
+
+
+# -- linking precision --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("a", "b"), [("卖家", "买家"), ("差评率", "好评率"), ("最低", "最高"), ("新客", "老客")]
+)
+def test_words_of_opposite_meaning_are_never_typos_of_each_other(a: str, b: str) -> None:
+    assert opposite(a, b) and opposite(b, a)
+    assert not opposite("退款律", "退款率")
+
+
+@pytest.mark.parametrize(
+    "question", ["上个月卖家数", "made in shanghai sales", "first-time buyers last month"]
+)
+def test_no_fuzzy_link_to_a_value_of_another_meaning(question: str, pipeline: Pipeline) -> None:
+    understanding = pipeline.understander.understand(question, AS_OF)
+    assert not any(link.startswith("value:gender") or "city_tier" in link for link in understanding.linked)
+    assert "metric:buyers" not in understanding.linked or "卖家" not in question
+
+
+def test_a_short_code_from_the_data_links_only_as_written() -> None:
+    code = Entry("value", "state", "TO", "data", "TO")
+    link = Link(10, 12, "to", (code,), "exact")
+    assert _miscased_code(link, "sales to Brazil")
+    assert not _miscased_code(link, "sales in TO last month")
+    # A value the layer's dictionary declares is the analyst's word, whatever its case.
+    declared = Link(0, 3, "app", (Entry("value", "channel", "APP", "value", "APP"),), "exact")
+    assert not _miscased_code(declared, "orders through the app")
