@@ -438,6 +438,7 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
                 taken[i] = True
     chosen = [_with_part(text, normal, found, as_of) for found in chosen]
     chosen += _parts_alone(text, normal, as_of, taken)
+    chosen = _edges(text, normal, sorted(chosen, key=lambda t: t.span[0]), as_of)
     chosen = sorted(chosen, key=lambda t: t.span[0])
     days = _days_of_month(text, normal, chosen, as_of)
     return sorted(chosen + days, key=lambda t: t.span[0])
@@ -491,6 +492,71 @@ def _days_of_month(text: str, normal: str, chosen: list[TimeMatch], as_of: dt.da
             )
         )
     return found
+
+
+EDGE_EN = re.compile(rf"(?:the\s+)?(?P<side>last|final|first)\s+(?P<n>{EN_N})?\s*(?P<u>days?|weeks?)\s*$")
+EDGE_BEFORE = re.compile(
+    rf"(?:the\s+)?(?P<side>last|final|first)\s+(?P<n>{EN_N})?\s*(?P<u>days?|weeks?)\s+of\s+(?:the\s+)?$"
+)
+EDGE_OF = re.compile(r"^\s*of\s*(?:the\s*)?$")
+EDGE_ZH = re.compile(rf"的?\s*(?P<side>最后|最末|前|头|第一)(?P<n>{CNUM})?个?(?P<u>天|日|周|星期)")
+
+
+def _edges(text: str, normal: str, chosen: list[TimeMatch], as_of: dt.date) -> list[TimeMatch]:
+    """The last 3 days of 2025, 上个月最后三天, the first week of March: the first or last
+    days (or weeks) of the period they are written against."""
+    result: list[TimeMatch] = []
+    skip: set[int] = set()
+    for index, found in enumerate(chosen):
+        if index in skip:
+            continue
+        following = chosen[index + 1] if index + 1 < len(chosen) else None
+        head = EDGE_EN.fullmatch(normal[found.span[0] : found.span[1]])
+        if head and following and EDGE_OF.match(normal[found.span[1] : following.span[0]]):
+            edge = _edge(following, head.group("side"), head.group("n"), head.group("u"), as_of)
+            if edge is not None:
+                result.append(_spanning(text, (found.span[0], following.span[1]), edge))
+                skip.add(index + 1)
+                continue
+        before = EDGE_BEFORE.search(normal[: found.span[0]])
+        if before and not (result and result[-1].span[1] > before.start()):
+            edge = _edge(found, before.group("side"), before.group("n"), before.group("u"), as_of)
+            if edge is not None:
+                result.append(_spanning(text, (before.start(), found.span[1]), edge))
+                continue
+        tail = EDGE_ZH.match(normal, found.span[1])
+        if tail:
+            edge = _edge(found, tail.group("side"), tail.group("n"), tail.group("u"), as_of)
+            if edge is not None:
+                result.append(_spanning(text, (found.span[0], tail.end()), edge))
+                continue
+        result.append(found)
+    return result
+
+
+def _edge(
+    period: TimeMatch, side: str, count: str | None, unit: str, as_of: dt.date
+) -> tuple[dt.date, dt.date] | None:
+    start, end = period.range.start, period.range.end
+    if start is None or end is None:
+        return None
+    days = _count(count) * (7 if unit.startswith(("week", "周", "星期")) else 1)
+    if side in {"last", "final", "最后", "最末"}:
+        first, last = max(start, end - dt.timedelta(days=days - 1)), end
+    else:
+        first, last = start, min(end, start + dt.timedelta(days=days - 1))
+    return first, min(last, as_of) if first <= as_of else last
+
+
+def _spanning(text: str, span: tuple[int, int], dates: tuple[dt.date, dt.date]) -> TimeMatch:
+    phrase = text[span[0] : span[1]]
+    return TimeMatch(
+        span=span,
+        text=phrase,
+        range=TimeRange(start=dates[0], end=dates[1]),
+        unit="day" if dates[0] == dates[1] else None,
+        evidence=f"“{phrase}” = {dates[0]}..{dates[1]}",
+    )
 
 
 def _with_part(text: str, normal: str, found: TimeMatch, as_of: dt.date) -> TimeMatch:

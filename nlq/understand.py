@@ -917,6 +917,9 @@ class Understander:
         time_range, time_text = self._time_range(parse)
         if time_range.start is None and parse.has("yoy", "pop"):
             time_range, time_text = self._comparison_default(parse)
+        versus = self._versus_last_year(parse)
+        if versus is not None:
+            time_range, time_text = versus.range, versus.text
         too_late = self._no_data_yet(parse, time_range)
         if too_late is not None:
             return too_late
@@ -940,7 +943,7 @@ class Understander:
             time_grain=grain,
             time_range=time_range,
             filters=filters,
-            compare="yoy" if parse.has("yoy") else "pop" if parse.has("pop") else None,
+            compare="yoy" if parse.has("yoy") or versus else "pop" if parse.has("pop") else None,
             share=[m for m in metrics if self._additive(m)]
             if parse.has("share") and (group or profile)
             else [],
@@ -968,6 +971,17 @@ class Understander:
             evidence=parse.evidence,
             time_text=time_text,
         )
+
+    @staticmethod
+    def _versus_last_year(parse: Parse) -> TimeMatch | None:
+        """618 this year vs last year, this quarter vs the same quarter last year: one
+        period compared with the same dates a year before (year over year)."""
+        if not parse.has("compare", "yoy") or len(parse.times) < 2:
+            return None
+        last_year = dt.date(parse.as_of.year - 1, 1, 1)
+        years = [t for t in parse.times if t.unit == "year" and t.range.start == last_year]
+        others = [t for t in parse.times if t.unit != "year"]
+        return others[0] if years and len(others) == 1 else None
 
     def _ranked(self, query: SemanticQuery, parse: Parse, cue: Cue) -> SemanticQuery:
         ranking = [c for c in parse.cues if c.kind in {"top", "bottom", "hot"}]

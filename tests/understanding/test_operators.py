@@ -200,6 +200,28 @@ def test_time_phrase(phrase: str, start: str, end: str) -> None:
     assert (str(found.range.start), str(found.range.end)) == (start, end)
 
 
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("the last 3 days of 2025", "2025-12-29", "2025-12-31"),
+        ("上个月最后三天", "2026-05-29", "2026-05-31"),
+        ("去年年底最后一周", "2025-12-25", "2025-12-31"),
+        ("the first week of March", "2026-03-01", "2026-03-07"),
+        ("上个月前10天", "2026-05-01", "2026-05-10"),
+    ],
+)
+def test_the_first_or_last_days_of_a_period(phrase: str, start: str, end: str) -> None:
+    [found] = find_times(phrase, AS_OF)
+    assert (str(found.range.start), str(found.range.end)) == (start, end)
+
+
+def test_a_period_versus_last_year_is_year_over_year(pipeline: Pipeline) -> None:
+    understanding = pipeline.understander.understand("GMV this quarter vs the same quarter last year", AS_OF)
+    [step] = understanding.steps
+    assert step.query.compare == "yoy"
+    assert (str(step.query.time_range.start), str(step.query.time_range.end)) == ("2026-04-01", "2026-06-30")
+
+
 def test_days_of_a_named_month() -> None:
     found = find_times("上个月月底（29号到31号）", AS_OF)
     assert [(str(t.range.start), str(t.range.end)) for t in found][-1] == ("2026-05-29", "2026-05-31")
