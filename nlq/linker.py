@@ -155,15 +155,19 @@ class Linker:
         for word in [*lexicon.words(), *(extra_words or [])]:
             if not word.isascii():
                 self.tokenizer.add_word(normalise(word), freq=100_000)
-        # Typo candidates by length, and homophone extensions by the word they extend:
-        # a question looks at a few dozen of the ~2,000 words, not at every one for every
-        # window (a third of reading a question before).
+        # Typo candidates by their deletions (SymSpell: two words within k edits share a
+        # string reached by at most k deletions from each), and homophone extensions by
+        # the word they extend: a window looks up a handful of words, never scans the
+        # dictionary, which may hold 100,000 values of a real warehouse.
         self._words = [k for k in lexicon.by_key if len(k) >= 2]
-        self._fuzzy_keys: dict[int, list[tuple[int, str]]] = {}
+        self._deletions: dict[str, list[int]] = {}
         self._extensions: dict[str, list[str]] = {}
         for index, key in enumerate(self._words):
-            self._fuzzy_keys.setdefault(len(key), []).append((index, key))
             self._extensions.setdefault(key[:-1], []).append(key)
+            if key.isascii() and all(e.kind == "value" for e in lexicon.by_key[key]):
+                continue  # English slips are slips of names, never of values (see _fuzzy_in)
+            for variant in _deletions(key, 1 if len(key) <= 4 else 2):
+                self._deletions.setdefault(variant, []).append(index)
         self.known = {normalise(w) for w in [*(extra_words or []), *(known_words or [])]} | set(
             lexicon.by_key
         )
@@ -242,15 +246,14 @@ class Linker:
             found += self._fuzzy_in(text, start, end, cuts)
         return found
 
-    def _candidates(self, length: int, spread: int) -> list[str]:
-        """The words within `spread` of `length`, in the lexicon's order (the first of
-        equally good readings wins)."""
-        found = [
-            entry
-            for n in range(length - spread, length + spread + 1)
-            for entry in self._fuzzy_keys.get(n, [])
-        ]
-        return [key for _, key in sorted(found)] if spread else [key for _, key in found]
+    def _candidates(self, window: str, spread: int, limit: int) -> list[str]:
+        """Every word within `limit` edits of `window` and `spread` of its length (and
+        possibly a few more), in the lexicon's order: the first of equally good readings wins."""
+        found: set[int] = set()
+        for variant in _deletions(window, limit):
+            found.update(self._deletions.get(variant, ()))
+        keys = (self._words[index] for index in sorted(found))
+        return [key for key in keys if abs(len(key) - len(window)) <= spread]
 
     def _fuzzy_in(self, text: str, start: int, end: int, cuts: set[int]) -> list[Link]:
         results: list[Link] = []
@@ -270,7 +273,7 @@ class Linker:
                 if english and (window in ENGLISH_WORDS or len(window) < 3):
                     continue
                 limit = 1 if len(window) < 6 else 2
-                for key in self._candidates(len(window), 0 if english else limit):
+                for key in self._candidates(window, 0 if english else limit, limit):
                     # English typos keep the first letter: "came" is not a slip for "name".
                     if english and key[0] != window[0]:
                         continue
@@ -343,6 +346,16 @@ class Linker:
                 scored.append((score, candidate))
         scored.sort(key=lambda pair: (-pair[0], len(pair[1]), pair[1]))
         return [(candidate, score) for score, candidate in scored[:limit]]
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    """`word` and every string made from it by deleting up to `depth` characters."""
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 1}
+        found |= frontier
+    return found
 
 
 def _inflections(word: str) -> list[str]:
