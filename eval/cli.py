@@ -110,6 +110,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     wrong = data["outcomes"]["silently_wrong"]
     if args.max_silently_wrong is not None and wrong > args.max_silently_wrong:
-        print(f"{wrong} silently wrong answers, more than the {args.max_silently_wrong} allowed", file=sys.stderr)
+        print(
+            f"{wrong} silently wrong answers, more than the {args.max_silently_wrong} allowed",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -336,7 +336,7 @@ def _line(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cel
             "y": {
                 "field": "value",
                 "type": "quantitative",
-                "title": "¥" if first.format == "currency" else "",  # the legend names the lines
+                "title": first.currency if first.format == "currency" else "",  # the legend names the lines
                 "axis": {"format": AXIS_FORMATS.get(first.format, ",.4~f")},
             },
             "color": {"field": "metric_label", "type": "nominal", "title": ""},

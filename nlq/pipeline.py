@@ -243,13 +243,21 @@ class Pipeline:
         return self._indexed_values(refresh=refresh)[0]
 
     def _indexed_values(self, *, refresh: bool = False) -> tuple[dict[str, list[str]], dict[str, str]]:
-        """The value index and the pinyin spellings of its values, cached together."""
+        """The value index and the pinyin spellings of its values, cached together. The
+        cache holds for the same file and the same indexed dimensions: another layer
+        over the same warehouse (its own names, other dimensions) indexes anew."""
         cache = Path(f"{self.db}.values.json") if Path(str(self.db)).exists() else None
         stamp = Path(str(self.db)).stat().st_mtime if cache else None
+        indexed = sorted(
+            [d.name, m.table or "", d.sql]
+            for m in self.layer.models
+            for d in m.dimensions
+            if d.values_from_data
+        )
         if cache and cache.exists() and not refresh:
             with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
                 stored = json.loads(cache.read_text(encoding="utf-8"))
-                if stored["stamp"] == stamp and "spellings" in stored:
+                if stored["stamp"] == stamp and stored.get("indexed") == indexed and "spellings" in stored:
                     return dict(stored["values"]), dict(stored["spellings"])
         index = self._distinct_values()
         spelled = spellings(index)
@@ -257,7 +265,10 @@ class Pipeline:
             # In a read-only location the index is simply rebuilt next time.
             with contextlib.suppress(OSError):
                 cache.write_text(
-                    json.dumps({"stamp": stamp, "values": index, "spellings": spelled}, ensure_ascii=False),
+                    json.dumps(
+                        {"stamp": stamp, "indexed": indexed, "values": index, "spellings": spelled},
+                        ensure_ascii=False,
+                    ),
                     encoding="utf-8",
                 )
         return index, spelled
@@ -284,10 +295,11 @@ class Pipeline:
     def campaigns(self) -> list[Campaign]:
         from nlq.timeparse import Campaign
 
-        model = self.layer.model("campaigns")
-        if model is None or model.table is None:
+        table = self.layer.reading.campaigns
+        model = self.layer.model(table.model) if table else None
+        if table is None or model is None or model.table is None:
             return []
-        sql = exp.select("campaign_name", "start_date", "end_date").from_(exp.to_table(model.table))
+        sql = exp.select(table.name, table.start, table.end).from_(exp.to_table(model.table))
         try:
             rows = self.connector.execute(sql.sql(self.connector.dialect)).rows
         except ConnectorError:

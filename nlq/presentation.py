@@ -38,6 +38,7 @@ class ColumnInfo(BaseModel):
     # The metric a share, previous value or growth belongs to (the column itself for a metric).
     metric: str | None = None
     axis_title: str = ""  # the label with its unit, for a chart axis
+    currency: str = "¥"  # the layer's currency symbol, for a currency column
     # A category's values in their declared order (一线, 新一线, 二线…), when the layer declares them.
     order: list[str] = Field(default_factory=list)
     # Values over several rows add up to the value of their union (a sum or a count of rows).
@@ -46,11 +47,20 @@ class ColumnInfo(BaseModel):
 
 def describe_columns(block: AnswerBlock, layer: SemanticLayer, language: Language) -> list[ColumnInfo]:
     infos = [_describe(i, name, block, layer, language) for i, name in enumerate(block.columns)]
-    unit = "{}（¥）" if language == "zh" else "{} (¥)"
+    symbol = layer.reading.currency
     return [
-        c.model_copy(update={"axis_title": unit.format(c.label) if c.format == "currency" else c.label})
+        c.model_copy(
+            update={
+                "axis_title": _with_unit(c.label, symbol, language) if c.format == "currency" else c.label,
+                "currency": symbol,
+            }
+        )
         for c in infos
     ]
+
+
+def _with_unit(label: str, unit: str, language: Language) -> str:
+    return f"{label}（{unit}）" if language == "zh" else f"{label} ({unit})"
 
 
 def _describe(
@@ -105,15 +115,16 @@ def additive(metric: str, layer: SemanticLayer) -> bool:
     return measure is not None and measure.agg in {"sum", "count"}
 
 
-def format_value(value: Cell, fmt: str, language: Language = "zh") -> str:
-    """¥1,234.50, 12.3%, 12,345, 2026-06 for a month: the display form of one value."""
+def format_value(value: Cell, fmt: str, language: Language = "zh", currency: str = "¥") -> str:
+    """¥1,234.50, 12.3%, 12,345, 2026-06 for a month: the display form of one value
+    (`currency` is the layer's symbol)."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return ("是" if value else "否") if language == "zh" else ("yes" if value else "no")
     if isinstance(value, int | float):
         if fmt == "currency":
-            return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
+            return f"-{currency}{-value:,.2f}" if value < 0 else f"{currency}{value:,.2f}"
         if fmt == "percent":
             return f"{value * 100:.1f}%"
         if fmt == "count" or isinstance(value, int) or float(value).is_integer():

@@ -30,12 +30,18 @@ from nlq.negation import Negations, find_negations
 from nlq.safety import screen
 from nlq.timeparse import Campaign, TimeMatch, find_times
 from semantic_layer.graph import JoinGraph
-from semantic_layer.model import DerivedMetric, Grain, Model, RatioMetric, SemanticLayer, SimpleMetric
+from semantic_layer.model import (
+    DerivedMetric,
+    Grain,
+    MetricWord,
+    Model,
+    Profile,
+    RatioMetric,
+    SemanticLayer,
+    SimpleMetric,
+)
 from semantic_layer.query import Filter, MetricFilter, OrderBy, SemanticQuery, TimeRange
 
-PROFILE_DIMENSIONS = ["gender", "age_group", "city_tier", "member_level"]
-HOT_METRIC = "units_sold"
-PROFILE_METRIC = "buyers"
 LISTING_ROWS = 100
 # Questions whose reading is kept (see Understander.understand).
 READINGS_KEPT = 2048
@@ -608,9 +614,9 @@ class Understander:
         )
         weakly_named = all(x.match == "fuzzy" for x in parse.links if x.entries[0].kind == "metric")
         if named and weakly_named and UNIT_WORDS.search(parse.text):
-            return [HOT_METRIC]  # 卖了多少台 counts units, whatever 卖了多少 looked like
+            return self._word("units")  # 卖了多少台 counts units, whatever 卖了多少 looked like
         if named and weakly_named and ORDER_WORDS.search(parse.text):
-            return ["order_count"]
+            return self._word("orders")
         if named:
             return named
         # A question is about a metric: when no word names one first-hand, a word that
@@ -623,37 +629,57 @@ class Understander:
                     for x in parse.links
                 ]
                 return [metric.target]
+        reading = self.layer.reading
         if parse.has("hot") or HOT_PHRASE.search(parse.text):
-            return [HOT_METRIC]
+            return [reading.best_selling] if reading.best_selling else []
         if parse.has("profile"):
-            return [PROFILE_METRIC]
+            return [reading.profile.metric] if reading.profile else []
         if UNIT_WORDS.search(parse.text):
-            return [HOT_METRIC]
+            return self._word("units")
         if ORDER_WORDS.search(parse.text):
-            return ["order_count"]
+            return self._word("orders")
         if SALES_WORDS.search(parse.text):
-            return ["gmv"]
+            return self._word("sales")
         if REGISTER_WORDS.search(parse.text):
-            return ["new_users"]
+            return self._word("registrations")
         if USER_WORDS.search(parse.text) and BUY_WORDS.search(parse.text):
-            return [PROFILE_METRIC]  # 有多少用户买过美妆: people who bought are buyers
+            return self._word("buyers")  # 有多少用户买过美妆: people who bought are buyers
         if USER_WORDS.search(parse.text) and (
             parse.has("distribution", "share") or self._dimensions(parse, [])
         ):
-            return ["new_users"]
+            return self._word("users")
         return []
+
+    @property
+    def _profile(self) -> Profile:
+        """The layer's profile; a question asking for one is only read as such when there is one."""
+        return self.layer.reading.profile or Profile(metric="", dimensions=["-"])
+
+    def _out_of_scope(self, language: Language) -> str:
+        covers = self.layer.reading.covers
+        topics = (
+            (covers.zh if language == "zh" else covers.en)
+            if covers
+            else ("、" if language == "zh" else ", ").join(
+                m.label.zh if language == "zh" else m.label.en for m in self.layer.models
+            )
+        )
+        if language == "zh":
+            return f"这个问题超出了数据分析的范围。可以问我{topics}相关的问题。"
+        return f"This question is outside what I can analyse. Ask about {topics}."
+
+    def _word(self, word: MetricWord) -> list[str]:
+        """The metric the layer's reading gives a generic word (sales, orders, units), if any."""
+        name = self.layer.reading.words.get(word)
+        return [name] if name else []
 
     def _clarify(self, parse: Parse) -> Understanding:
         if not parse.links and not parse.times and not parse.cues:
-            message = (
-                "这个问题超出了数据分析的范围。可以问我销售、订单、用户、流量、退款、评价或库存相关的问题。"
-                if parse.language == "zh"
-                else "This question is outside what I can analyse. Ask about sales, orders, users, traffic, refunds, reviews or stock."
-            )
+            message = self._out_of_scope(parse.language)
             return Understanding(
                 language=parse.language, status="refuse", message=message, evidence=parse.evidence
             )
-        options = ["gmv", "order_count", "buyers", "visitors"]
+        options = self.layer.reading.clarify or [m.name for m in self.layer.metrics[:4]]
         labels = [self._label(name, parse.language) for name in options]
         message = (
             f"请问想看哪个指标？例如：{'、'.join(labels)}。"
@@ -925,11 +951,13 @@ class Understander:
             return too_late
         grain = self._grain(parse, time_range)
         profile = parse.has("profile")
+        if profile and self.layer.reading.profile is None:
+            cue = parse.cue("profile")
+            return self._cannot_use(parse, [cue.text if cue else "画像"])
         ranking = parse.cue("top", "bottom", "hot")
-        if ranking and not group and not profile:
-            group = ["product_name"] if parse.has("hot") else group
-        if profile and ranking and not group:
-            group = ["product_name"]
+        ranked_item = self.layer.reading.ranked_item
+        if ranking and not group and ranked_item and (parse.has("hot") or profile):
+            group = [ranked_item]  # 热销商品: what the warehouse ranks by default
         focus: list[Filter] = []
         if parse.has("share") and not group and not profile and values:
             # 美妆占GMV的比例: the value's share among all values of its dimension.
@@ -939,7 +967,7 @@ class Understander:
 
         base = SemanticQuery(
             metrics=metrics,
-            dimensions=[d for d in group if not (profile and d in PROFILE_DIMENSIONS)],
+            dimensions=[d for d in group if not (profile and d in self._profile.dimensions)],
             time_grain=grain,
             time_range=time_range,
             filters=filters,
@@ -1067,13 +1095,13 @@ class Understander:
         if ranked:
             steps.append(Step(title=self.title(base, parse.language), query=base))
             feed = Feed(source=0, column=base.dimensions[0], dimension=base.dimensions[0])
-        for dimension in PROFILE_DIMENSIONS:
+        for dimension in self._profile.dimensions:
             query = SemanticQuery(
-                metrics=[PROFILE_METRIC],
+                metrics=[self._profile.metric],
                 dimensions=[dimension],
                 time_range=base.time_range,
                 filters=profile_filters,
-                share=[PROFILE_METRIC],
+                share=[self._profile.metric],
                 order_by=[OrderBy(field=dimension, desc=False)],
             )
             steps.append(Step(title=self.title(query, parse.language), query=query, feed=feed))

@@ -267,6 +267,46 @@ class User(Strict):
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
 
 
+class Profile(Strict):
+    """A 用户画像 / buyer profile: the distribution of one metric over these dimensions."""
+
+    metric: str
+    dimensions: list[str] = Field(min_length=1)
+
+
+class CampaignTable(Strict):
+    """Named periods of the warehouse (618, 双11), read so that a campaign's name is a time phrase."""
+
+    model: str
+    name: str = "campaign_name"
+    start: str = "start_date"
+    end: str = "end_date"
+
+
+# The generic words a question may use without naming a metric.
+MetricWord = Literal["sales", "orders", "units", "buyers", "users", "registrations"]
+
+
+class Reading(Strict):
+    """What the reader's generic words mean in this warehouse: the domain knowledge a
+    reader would otherwise carry in code. Every name here is the layer's own."""
+
+    # 热销 / 畅销 / best-selling rank by this metric, and rank this dimension when the
+    # question names none (热销商品).
+    best_selling: str | None = None
+    ranked_item: str | None = None
+    profile: Profile | None = None
+    # 卖了多少 (sales), 多少单 (orders), 多少件 (units), 买过的用户 (buyers), 用户 (users),
+    # 新注册 (registrations): the metric each word means when the question names none.
+    words: dict[MetricWord, str] = Field(default_factory=dict)
+    # Offered when a question names no metric at all (else the layer's first four).
+    clarify: list[str] = Field(default_factory=list)
+    # What the warehouse covers, for the answer to a question outside it.
+    covers: Label | None = None
+    campaigns: CampaignTable | None = None
+    currency: str = "¥"
+
+
 class SemanticLayer(Strict):
     name: str = "semantic layer"
     dialect: str = "duckdb"
@@ -276,6 +316,7 @@ class SemanticLayer(Strict):
     terms: list[Term] = Field(default_factory=list)
     roles: list[Role] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
+    reading: Reading = Field(default_factory=Reading)
 
     def model(self, name: str) -> Model | None:
         return next((m for m in self.models if m.name == name), None)

@@ -48,6 +48,7 @@ class Validator:
         self._terms()
         self._roles()
         self._users()
+        self._reading()
         return self.problems
 
     def report(self, path: Iterable[str | int], message: str, fix: str) -> None:
@@ -455,6 +456,48 @@ class Validator:
                         f"term {term.name} filters unknown dimension '{flt.dimension}'",
                         "use a dimension name of the layer",
                     )
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def _reading(self) -> None:
+        """Every name the reading gives the reader's generic words is the layer's own."""
+        reading = self.layer.reading
+        metrics: list[tuple[tuple[str | int, ...], str]] = [
+            (("reading", "words", word), name) for word, name in reading.words.items()
+        ]
+        metrics += [(("reading", "clarify", i), name) for i, name in enumerate(reading.clarify)]
+        if reading.best_selling:
+            metrics.append((("reading", "best_selling"), reading.best_selling))
+        if reading.profile:
+            metrics.append((("reading", "profile", "metric"), reading.profile.metric))
+        for path, name in metrics:
+            if self.layer.metric(name) is None:
+                self.report(path, f"reading names unknown metric '{name}'", "use a metric name of the layer")
+        dimensions: list[tuple[tuple[str | int, ...], str]] = []
+        if reading.ranked_item:
+            dimensions.append((("reading", "ranked_item"), reading.ranked_item))
+        if reading.profile:
+            dimensions += [
+                (("reading", "profile", "dimensions", i), name)
+                for i, name in enumerate(reading.profile.dimensions)
+            ]
+        for path, name in dimensions:
+            if not self._dimension_exists(name):
+                self.report(
+                    path, f"reading names unknown dimension '{name}'", "use a dimension name of the layer"
+                )
+        if reading.campaigns:
+            model = self.models.get(reading.campaigns.model)
+            if model is None:
+                self.report(
+                    ("reading", "campaigns", "model"),
+                    f"campaigns model '{reading.campaigns.model}' is not a model of the layer",
+                    "name the model that holds one row per campaign",
+                )
+            else:
+                columns = self._columns_of(model)
+                for field in ("name", "start", "end"):
+                    column = getattr(reading.campaigns, field)
+                    self._column(model.name, column, columns, ("reading", "campaigns", field))
 
     def _users(self) -> None:
         roles = {r.name for r in self.layer.roles}

@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import Literal
+from collections.abc import Callable
+from functools import partial
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -284,11 +286,11 @@ def _kpis(block: AnswerBlock, columns: list[ColumnInfo], language: Language) -> 
         help_text = None
         if previous is not None:
             word = "对比期：" if language == "zh" else "comparison period: "
-            help_text = word + format_value(previous[1], column.format, language)
+            help_text = word + format_value(previous[1], column.format, language, column.currency)
         with card:
             st.metric(
                 column.label,
-                format_value(value, column.format, language),
+                format_value(value, column.format, language, column.currency),
                 delta=delta,
                 help=help_text,
                 border=True,
@@ -300,15 +302,22 @@ def _styled(block: AnswerBlock, columns: list[ColumnInfo], language: Language) -
     numbers, so sorting a column still sorts by value."""
     labels = _unique_labels(columns)
     frame = pd.DataFrame(block.rows, columns=labels)
-    formats = {}
+    formats: dict[str, Callable[[Any], str]] = {}
     for label, column in zip(labels, columns, strict=True):
         if column.role == "time" and column.name in GRAINS:
-            formats[label] = lambda v, grain=column.name: format_period(v, grain, language)
+            formats[label] = partial(_period_cell, grain=column.name, language=language)
         else:
-            formats[label] = lambda v, fmt=column.format: format_value(
-                None if pd.isna(v) else v.item() if hasattr(v, "item") else v, fmt, language
-            )
+            formats[label] = partial(_value_cell, column=column, language=language)
     return frame.style.format(formats)
+
+
+def _period_cell(value: Any, *, grain: str, language: Language) -> str:
+    return format_period(value, grain, language)
+
+
+def _value_cell(value: Any, *, column: ColumnInfo, language: Language) -> str:
+    cell = None if pd.isna(value) else value.item() if hasattr(value, "item") else value
+    return format_value(cell, column.format, language, column.currency)
 
 
 def _unique_labels(columns: list[ColumnInfo]) -> list[str]:
