@@ -38,7 +38,7 @@ BLIND_FLOOR := 0.96
 BLIND_WRONG := 1
 TRAPS_FLOOR := 0.93
 TRAPS_WRONG := 0
-NORTHWIND_FLOOR := 0.93
+NORTHWIND_FLOOR := 0.94
 NORTHWIND_WRONG := 6
 
 # The browser test drives Debian's chromium (Playwright's own browsers are never
