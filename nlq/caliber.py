@@ -59,23 +59,63 @@ def conflict(
         governed = [m for m in query.metrics if governed_filters(layer, m)]
         if not governed:
             continue
-        return _message(layer, governed, language)
+        return _message(layer, governed, fitting(layer, governed), language)
     return None
 
 
-def _message(layer: SemanticLayer, metrics: list[str], language: Language) -> str:
+def fitting(layer: SemanticLayer, metrics: list[str]) -> list[str]:
+    """Metrics of the same kind over the same rows without a governed filter (an order
+    count of every order beside the paid-only one): what the asker can ask instead."""
+    found: list[str] = []
+    for name in metrics:
+        counted = _counted(layer, name)
+        found += [
+            m.name
+            for m in layer.metrics
+            if m.name not in metrics
+            and counted is not None
+            and _counted(layer, m.name) == counted
+            and not governed_filters(layer, m.name)
+        ]
+    return list(dict.fromkeys(found))
+
+
+def _counted(layer: SemanticLayer, name: str) -> tuple[str, str, str] | None:
+    """What a simple metric aggregates, and how: (model, aggregation, expression)."""
+    metric = layer.metric(name)
+    if not isinstance(metric, SimpleMetric):
+        return None
+    model_name, _, measure_name = metric.measure.partition(".")
+    model = layer.model(model_name)
+    measure = model.measure(measure_name) if model else None
+    if measure is None:
+        return None
+    return model_name, measure.agg, measure.expr or measure.name
+
+
+def _message(layer: SemanticLayer, metrics: list[str], instead: list[str], language: Language) -> str:
     found = [m for m in (layer.metric(name) for name in metrics) if m is not None]
+    others = [m for m in (layer.metric(name) for name in instead) if m is not None]
     if language == "zh":
         definitions = "；".join(f"{m.label.zh}的口径是：{(m.description or '').rstrip('。')}" for m in found)
+        offer = (
+            f"可以改问：{'、'.join(m.label.zh for m in others)}。"
+            if others
+            else "可以换一个指标，或请分析师在语义层中为它定义一个指标。"
+        )
         return (
             f"按问题中的条件，结果为空或为 0，因为条件和指标口径不相容：{definitions}。"
-            "问题所筛选的记录不在这个口径之内。可以换一个指标，或请分析师在语义层中为它定义一个指标。"
+            f"问题所筛选的记录不在这个口径之内。{offer}"
         )
     definitions = "; ".join(
         f"{m.label.en} only over rows where {' and '.join(governed_filters(layer, m.name))}" for m in found
     )
+    offer = (
+        f"Ask for {' or '.join(m.label.en for m in others)} instead."
+        if others
+        else "Try another metric, or ask an analyst to define one for them."
+    )
     return (
         "Under the filters asked for, the result is empty or zero because they contradict the metric's "
-        f"governed definition ({definitions}): the records asked about fall outside it. Try another metric, "
-        "or ask an analyst to define one for them."
+        f"governed definition ({definitions}): the records asked about fall outside it. {offer}"
     )

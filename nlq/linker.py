@@ -97,9 +97,37 @@ FILLER = set(
 
 
 # Words of opposite meaning, per language: a fuzzy or homophone match never joins them.
-OPPOSITES = [
-    *("好差", "高低", "多少", "新老", "新旧", "买卖", "男女", "大小", "增减", "涨跌", "正负", "升降", "长短"),
-    *("早晚", "前后", "上下", "进出", "入出", "首末", "盈亏", "赢输", "有无", "是非", "收支", "借贷"),
+OPPOSITES: list[tuple[str, str]] = [
+    *(
+        (pair[0], pair[1])
+        for pair in [
+            "好差",
+            "高低",
+            "多少",
+            "新老",
+            "新旧",
+            "买卖",
+            "男女",
+            "大小",
+            "增减",
+            "涨跌",
+            "正负",
+            "升降",
+            "长短",
+            "早晚",
+            "前后",
+            "上下",
+            "进出",
+            "入出",
+            "首末",
+            "盈亏",
+            "赢输",
+            "有无",
+            "是非",
+            "收支",
+            "借贷",
+        ]
+    ),
     ("buyer", "seller"),
     ("best", "worst"),
     ("new", "old"),
@@ -114,9 +142,9 @@ OPPOSITES = [
 ]
 
 
-def opposite(a: str, b: str) -> bool:
+def opposite(a: str, b: str, pairs: Sequence[tuple[str, str]] = OPPOSITES) -> bool:
     """Does turning `a` into `b` swap a word (or character) for its opposite?"""
-    for x, y in OPPOSITES:
+    for x, y in pairs:
         for p, q in ((x, y), (y, x)):
             if p in a and q in b and a.replace(p, q, 1) == b:
                 return True
@@ -133,6 +161,8 @@ class Link:
     entries: tuple[Entry, ...]
     match: Match
     score: float = 1.0
+    # For a typo: other words just as near that mean something else (the reader asks).
+    alternatives: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -146,11 +176,17 @@ class Link:
 
 class Linker:
     def __init__(
-        self, lexicon: Lexicon, extra_words: list[str] | None = None, known_words: list[str] | None = None
+        self,
+        lexicon: Lexicon,
+        extra_words: list[str] | None = None,
+        known_words: list[str] | None = None,
+        opposites: Sequence[tuple[str, str]] = (),
     ) -> None:
         """`extra_words` are segmented as words (cues); `known_words` are words the caller
-        reads itself (table words), which a typo must not swallow."""
+        reads itself (table words), which a typo must not swallow; `opposites` are the
+        layer's own pairs of words of opposite meaning, beside the language's."""
         self.lexicon = lexicon
+        self.opposites: list[tuple[str, str]] = [*OPPOSITES, *opposites]
         self.tokenizer = Segmenter()
         for word in [*lexicon.words(), *(extra_words or [])]:
             if not word.isascii():
@@ -260,6 +296,7 @@ class Linker:
         i = start
         while i < end:
             best: tuple[tuple[int, int, int], int, str] | None = None
+            ties: list[str] = []
             for j in range(min(end, i + self.lexicon.max_length), i + 1, -1):
                 window = text[i:j]
                 if window[0] in FILLER or window[-1] in FILLER or window.isdigit():
@@ -282,7 +319,7 @@ class Linker:
                         continue
                     # A slip never turns a word into its opposite: 卖家 is not a typo of 买家
                     # (the same pinyin), nor 差评率 of 好评率.
-                    if opposite(window, key):
+                    if opposite(window, key, self.opposites):
                         continue
                     # English slips are slips of names (gvm), never of values: "made" is
                     # not "male", "first-time" not "first-tier".
@@ -307,14 +344,23 @@ class Linker:
                     rank = (distance, sound, -(j - i))
                     if best is None or rank < best[0]:
                         best = (rank, j, key)
+                        ties = [key]
+                    elif rank == best[0] and self._reading(key) not in {self._reading(t) for t in ties}:
+                        ties.append(key)
             if best is None:
                 i += 1
                 continue
             (distance, _, _), j, key = best
             score = 1 - distance / max(len(key), j - i)
-            results.append(Link(i, j, text[i:j], tuple(self.lexicon.by_key[key]), "fuzzy", score))
+            # Equally near words that mean different things: the reader asks which one.
+            others = tuple(self.lexicon.by_key[t][0].surface for t in ties[1:])
+            results.append(Link(i, j, text[i:j], tuple(self.lexicon.by_key[key]), "fuzzy", score, others))
             i = j
         return results
+
+    def _reading(self, key: str) -> tuple[str, str, object]:
+        entry = self.lexicon.by_key[key][0]
+        return entry.kind, entry.target, entry.value
 
     def _holds_known_word(self, text: str, start: int, end: int, cuts: set[int]) -> bool:
         """Does text[start:end] hold, as whole words, a shorter word the linker or the

@@ -211,7 +211,7 @@ class Understander:
         # Table words (退款, orders) are the understanding's, not the lexicon's (see
         # _entity): the linker still knows them, so that a typo never swallows one.
         table_words = [w for m in layer.models for w in (m.label.zh, m.label.en, m.name, *m.synonyms) if w]
-        self.linker = Linker(lexicon, cue_words, known_words=table_words)
+        self.linker = Linker(lexicon, cue_words, known_words=table_words, opposites=layer.reading.opposites)
         self._first_reading = lru_cache(maxsize=READINGS_KEPT)(partial(self.read, previous=None))
 
     # -- entry point ---------------------------------------------------------------------
@@ -263,6 +263,9 @@ class Understander:
             and previous.steps
             and self._is_follow_up(parse)
         )
+        unsure = next((x for x in parse.links if x.alternatives), None)
+        if unsure is not None:
+            return self._which_word(parse, unsure)
         reading = self._reading(parse, previous if follow_up else None)
         unusable = self._unusable(parse)
         if unusable and reading.status == "answer":
@@ -295,6 +298,22 @@ class Understander:
         nothing to negate (没买过, didn't order) and names nlq could not place (拼多多).
         Answering without them answers another question."""
         return list(dict.fromkeys([*parse.negations.unscoped, *self._unplaced(parse)]))
+
+    def _which_word(self, parse: Parse, link: Link) -> Understanding:
+        """A typo equally near words of different meaning: ask which one was meant."""
+        candidates = list(dict.fromkeys([link.entries[0].surface, *link.alternatives]))
+        asked = parse.question if link.text in parse.question else parse.text
+        if parse.language == "zh":
+            message = f"“{link.text}”可能是指：{'、'.join(candidates)}。请确认是哪一个。"
+        else:
+            message = f'"{link.text}" could mean {" or ".join(candidates)}. Which one do you mean?'
+        return Understanding(
+            language=parse.language,
+            status="clarify",
+            message=message,
+            evidence=parse.evidence,
+            options=[asked.replace(link.text, c, 1) for c in candidates],
+        )
 
     def _cannot_use(self, parse: Parse, words: list[str]) -> Understanding:
         zh = parse.language == "zh"

@@ -305,6 +305,9 @@ class Reading(Strict):
     covers: Label | None = None
     campaigns: CampaignTable | None = None
     currency: str = "¥"
+    # Words of opposite meaning in this business (好评/差评, 新客/老客), beside the
+    # language's own: a typo is never read as its opposite.
+    opposites: list[tuple[str, str]] = Field(default_factory=list)
 
 
 class SemanticLayer(Strict):

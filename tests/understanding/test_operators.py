@@ -12,15 +12,18 @@ import duckdb
 import pytest
 
 from nlq.accounting import unplaced
+from nlq.caliber import fitting
 from nlq.comparisons import find_comparisons
 from nlq.intents import find_intent
-from nlq.lexicon import Entry
-from nlq.linker import Link, opposite
-from nlq.pipeline import Pipeline
+from nlq.lexicon import Entry, Lexicon
+from nlq.linker import Link, Linker, opposite
+from nlq.pipeline import DEMO_SEMANTIC, Pipeline
 from nlq.timeparse import find_times
 from nlq.understand import _miscased_code
+from semantic_layer.loader import load_layer
 
 AS_OF = dt.date(2026, 6, 30)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -287,3 +290,33 @@ def test_a_short_code_from_the_data_links_only_as_written() -> None:
     # A value the layer's dictionary declares is the analyst's word, whatever its case.
     declared = Link(0, 3, "app", (Entry("value", "channel", "APP", "value", "APP"),), "exact")
     assert not _miscased_code(declared, "orders through the app")
+
+
+def test_a_typo_equally_near_two_meanings_is_asked_back() -> None:
+    lexicon = Lexicon(
+        [
+            Entry("value", "warehouse", "华东仓", "value", "华东仓"),
+            Entry("value", "warehouse", "华南仓", "value", "华南仓"),
+            Entry("metric", "stock", "库存", "label"),
+        ]
+    )
+    [unsure, stock] = Linker(lexicon).link("华中仓的库存")
+    assert unsure.match == "fuzzy" and unsure.alternatives == ("华南仓",)
+    assert stock.alternatives == ()
+    [sure, _] = Linker(lexicon).link("华东藏的库存")
+    assert sure.entries[0].value == "华东仓" and sure.alternatives == ()
+
+
+def test_the_layers_own_opposites_are_never_typos_of_each_other() -> None:
+    lexicon = Lexicon([Entry("term", "peak", "旺季销量", "label")])
+    assert [x.text for x in Linker(lexicon).link("淡季销量")] == ["淡季销量"]
+    assert Linker(lexicon, opposites=[("旺", "淡")]).link("淡季销量") == []
+
+
+def test_a_caliber_conflict_offers_the_metric_that_fits() -> None:
+    layer, _ = load_layer(ROOT / "examples" / "northwind" / "semantic")
+    assert fitting(layer, ["shipped_orders"]) == ["order_count"]
+    demo, _ = load_layer(DEMO_SEMANTIC)
+    assert (
+        fitting(demo, ["order_count"]) == []
+    )  # no count of every order: the asker is told to ask an analyst
