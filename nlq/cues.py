@@ -82,7 +82,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "top",
-        r"最高|最多|最好|最大|最贵|最畅销|最赚钱|第一|top|highest|most expensive|priciest|most|best|largest|biggest|leading|排名|排行|榜",
+        r"最高|最多|最好|最大|最贵|最畅销|最赚钱|第一|top|highest|most expensive|priciest|most|best|largest|biggest|leading|排个名|排名|排行|榜",
         None,
     ),
     (

@@ -50,7 +50,9 @@ SALES_WORDS = re.compile(r"卖|销售|业绩|生意|消费|花了多少|sales|so
 HOT_PHRASE = re.compile(
     r"热销|畅销|爆款|[卖买][得的](?:最好|最多)|购买最多|(?:最|最常|最爱|喜欢|爱)买|best[- ]?sell|most popular"
 )
-BUY_WORDS = re.compile(r"买过|购买过|下过单|下单过|买了|bought|purchased")
+BUY_WORDS = re.compile(
+    r"买过|购买过|下过单|下单过|下了单|下单的|买了|bought|purchased|ordered|placed (?:an |any )?orders?"
+)
 UNIT_WORDS = re.compile(
     r"多少(?:台|件|个|份|部|瓶|盒|双|套|支)|几(?:台|件|个|份|部)|how many (?:units|items|pieces)"
 )
@@ -62,7 +64,11 @@ MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
 FOLLOW_UP = re.compile(
     r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
 )
-PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排名|排行|榜")
+PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排个名|排名|排行|榜")
+# 多少个商品, how many customers: the count of a model's rows, named by its dimension word.
+HOW_MANY = re.compile(r"(?:有)?(?:多少|几)(?:个|家|位|款|种|名)?\s*$|how many\s+$|number of\s+$")
+# A comparison on a total is a yes/no question (GMV超过100万了吗): the total answers it.
+YES_NO = re.compile(r"吗|是否|有没有|是不是|\b(?:did|does|do|was|were|is|are|has|have)\b")
 
 
 def _miscased_code(link: Link, question: str) -> bool:
@@ -181,6 +187,7 @@ class Parse:
     comparisons: list[Comparison] = field(default_factory=list)
     negations: Negations = field(default_factory=Negations)
     time_spans: list[tuple[int, int]] = field(default_factory=list)  # every time phrase, refined or not
+    counted: list[tuple[int, int]] = field(default_factory=list)  # the entity a "how many" counts
 
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
@@ -341,7 +348,7 @@ class Understander:
         spans = [*parse.time_spans, *(t.span for t in parse.times)]
         spans += [(c.start, c.end) for c in parse.cues]
         spans += [(c.start, c.end) for c in parse.comparisons]
-        spans += parse.negations.spans
+        spans += parse.negations.spans + parse.counted
         if parse.has("yoy", "pop"):  # 同比增长率: the comparison's own word for what it outputs
             spans += [m.span() for m in GROWTH_WORDS.finditer(parse.text)]
         for start, end in spans + [(x.start, x.end) for x in parse.links]:
@@ -653,6 +660,9 @@ class Understander:
             return [reading.best_selling] if reading.best_selling else []
         if parse.has("profile"):
             return [reading.profile.metric] if reading.profile else []
+        counted = self._counted_entity(parse)
+        if counted is not None:
+            return [counted]
         if UNIT_WORDS.search(parse.text):
             return self._word("units")
         if ORDER_WORDS.search(parse.text):
@@ -686,6 +696,20 @@ class Understander:
         if language == "zh":
             return f"这个问题超出了数据分析的范围。可以问我{topics}相关的问题。"
         return f"This question is outside what I can analyse. Ask about {topics}."
+
+    def _counted_entity(self, parse: Parse) -> str | None:
+        """各品类有多少个商品, how many products: the metric counting the rows of the model
+        the dimension word names; the word then names what is counted, not a grouping."""
+        for link in parse.links:
+            if link.entries[0].kind != "dimension" or not HOW_MANY.search(parse.text[: link.start]):
+                continue
+            home = self._dimension_home(link.entries[0].target)
+            metric = self._row_count(home[0]) if home else None
+            if metric is not None:
+                parse.links = [x for x in parse.links if x is not link]
+                parse.counted.append((link.start, link.end))
+                return metric
+        return None
 
     def _word(self, word: MetricWord) -> list[str]:
         """The metric the layer's reading gives a generic word (sales, orders, units), if any."""
@@ -1003,6 +1027,12 @@ class Understander:
             order = [OrderBy(field=metrics[0], desc=not parse.has("sort_asc"))]
             base = base.model_copy(update={"order_by": order})
         base = base.model_copy(update={"metric_filters": self._thresholds(parse, base)})
+        if parse.comparisons and not base.metric_filters and not YES_NO.search(parse.text):
+            # 下单少于5次的客户有多少: a condition on each customer nlq cannot group by is not dropped
+            return self._cannot_use(parse, [c.text for c in parse.comparisons])
+        counting = self._counting_groups(parse, base)
+        if counting is not None:
+            return self._cannot_use(parse, [counting])
         steps: list[Step] = []
         if profile:
             steps = self._profile_steps(base, parse, ranked=bool(ranking and base.dimensions))
@@ -1020,6 +1050,23 @@ class Understander:
         )
 
     @staticmethod
+    def _counting_groups(parse: Parse, query: SemanticQuery) -> str | None:
+        """销售额超过1万的客户有几个: how many groups meet a condition, which a grouped
+        answer does not say; the words that ask it, or None."""
+        for link in parse.links:
+            entry = link.entries[0]
+            if entry.kind != "dimension" or entry.target not in query.dimensions:
+                continue
+            after = re.match(
+                r"\s*(?:有|一共有|总共有|共有)?\s*(多少个|几个|多少家|几家|多少位|几位|多少)",
+                parse.text[link.end :],
+            )
+            before = re.search(r"how many\s+$", parse.text[: link.start])
+            if after or before:
+                return after.group(1) if after else "how many"
+        return None
+
+    @staticmethod
     def _versus_last_year(parse: Parse) -> TimeMatch | None:
         """618 this year vs last year, this quarter vs the same quarter last year: one
         period compared with the same dates a year before (year over year)."""
@@ -1027,7 +1074,13 @@ class Understander:
             return None
         last_year = dt.date(parse.as_of.year - 1, 1, 1)
         years = [t for t in parse.times if t.unit == "year" and t.range.start == last_year]
-        others = [t for t in parse.times if t.unit != "year"]
+        # year to date vs the same period last year; a named whole year is a period of its own
+        others = [
+            t
+            for t in parse.times
+            if t not in years
+            and (t.unit != "year" or (t.range.start and t.range.start.year == parse.as_of.year))
+        ]
         return others[0] if years and len(others) == 1 else None
 
     def _ranked(self, query: SemanticQuery, parse: Parse, cue: Cue) -> SemanticQuery:
