@@ -629,11 +629,21 @@ ENGLISH_KNOWN = frozenset(
         "ten",
     ]
 )
+# Chat phrasing: requests, thanks, "split it", "add it up".
+FRAME_WORDS |= frozenset(
+    ["拆一下", "拆分", "拆开", "分一下", "加起来", "加起来是多少", "加总", "汇总", "麻烦", "麻烦帮我", "帮我"]
+    + ["拉一下", "拉个", "拉下", "谢谢", "谢了", "感谢", "辛苦", "给我看看", "帮忙看下", "是多少", "一下下"]
+)
+ENGLISH_KNOWN |= frozenset(
+    ["given", "gave", "offer", "offered", "due", "owing", "distinct", "unique", "please", "thanks", "cheers"]
+    + ["kindly", "quick", "quickly", "distributed", "spread"]
+)
 # Single characters that are verbs, measure words or particles: never a name by themselves.
 CHINESE_KNOWN = frozenset(
     "买卖赚花用付退送收发看问查算比占增减涨跌降升多少高低大小好差新老最总共各每按给被把对从到至在为有是了着过得地的"
     "吗呢吧啊呀么台件笔个款位家次单元块份瓶盒双套支部张条名种类里内中上下前后左右第几些都还也又再就才只"
     "年月日天周季度号时分秒今去近来以之及与和或跟向往"
+    "拆拉加算统汇合分带拿取让叫弄搞找列跑出做请谢帮要想问这那其此该某"
 )
 PARTICLES = frozenset("的了吗呢吧啊呀么")
 

@@ -63,6 +63,8 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("bottom", rf"{NUMBER}\s+(?:smallest|lowest|cheapest|least expensive|worst)\b", None),
     ("bottom", rf"(?:worst|lowest|least|smallest|weakest)\s+{NUMBER}\b", None),
     ("top", rf"(?:best|highest|biggest|largest|strongest|leading)\s+{NUMBER}\b", None),
+    # 卖得最好的5款, 最高的3个: the number written after a ranking word.
+    ("count", rf"(?<=[好多高低少差销])的\s*{NUMBER}\s*(?:个|款|家|位|名|种|大|条|笔)", None),
     # 哪3个, which 3, the 5 brands: a count of the ranked, its direction said elsewhere.
     ("count", rf"(?:哪|which\s+|the\s+)\s*{NUMBER}\s*(?:个|款|家|位|名|种|大)?(?=\s*[^\d\s%万亿千])", None),
     (
@@ -77,7 +79,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "hot",
-        r"热销|畅销|爆款|卖得最好|卖得最多|卖的最好|卖的最多|买得最多|买的最多|购买最多|best[- ]?sell(?:ing|ers?)|top[- ]?selling|hottest",
+        r"热销|畅销|爆款|卖得最好|卖得最多|卖的最好|卖的最多|买得最多|买的最多|购买最多|best[- ]?sel+(?:ing|ers?)|top[- ]?sel+ing|hottest",
         None,
     ),
     (
@@ -106,7 +108,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("grain", r"每季度|按季度|逐季|季度|各季度|quarterly|by quarter|per quarter", "quarter"),
     ("grain", r"每年|按年|逐年|年度|各年|yearly|annually|by year|per year", "year"),
     ("trend", r"趋势|走势|变化趋势|曲线|trend|over time|evolution", None),
-    ("distribution", r"分布|构成|结构|distribution|breakdown|split", None),
+    ("distribution", r"分布|构成|结构|distribution|distributed|breakdown|split", None),
     (
         "profile",
         r"用户画像|买家画像|人群画像|画像|人群特征|(?:their |the )?(?:buyer|customer|user)s?'? profiles?|profile|demographics",

@@ -28,7 +28,8 @@ INTENTS = [
         "why",
         re.compile(
             r"为什么|为何|为啥|怎么会|怎么回事|什么原因|原因是什么|是什么原因|的原因是|归因|什么导致|导致.{0,8}(?:下降|上升|增长|下滑|变化)"
-            r"|拖后腿|\bwhy\b|what caused|what drove|what is driving|what's driving|reasons? (?:for|behind)|explain the",
+            r"|拖后腿|对.{0,20}(?:的)?影响|影响(?:有)?多大|带来.{0,6}影响|\bimpact (?:of|on)\b|\beffect (?:of|on)\b|\baffect(?:ed|s)?\b"
+            r"|\bwhy\b|what caused|what drove|what is driving|what's driving|reasons? (?:for|behind)|explain the",
             re.IGNORECASE,
         ),
         "nlq 目前还不能回答“为什么”（归因分析）。可以先看这个指标按维度的对比，例如“上个月各渠道的GMV环比”，找出变化集中在哪里。",

@@ -38,8 +38,10 @@ class Lexicon:
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.by_key: dict[str, list[Entry]] = defaultdict(list)
         for entry in entries:
-            if entry.key and entry not in self.by_key[entry.key]:
-                self.by_key[entry.key].append(entry)
+            # on-sale and on sale, add-to-cart and add to cart: one word either way.
+            for key in dict.fromkeys([entry.key, entry.key.replace("-", " "), entry.key.replace(" ", "-")]):
+                if key and entry not in self.by_key[key]:
+                    self.by_key[key].append(entry)
         self.max_length = max((len(k) for k in self.by_key), default=0)
 
     @classmethod

@@ -310,13 +310,19 @@ class Linker:
                 if english and (window in ENGLISH_WORDS or len(window) < 3):
                     continue
                 limit = 1 if len(window) < 6 else 2
-                for key in self._candidates(window, 0 if english else limit, limit):
+                # English slips keep the length, or drop or add one letter in a long word
+                # (catgory, prodcuts): "many" is never "man".
+                spread = (1 if len(window) >= 6 else 0) if english else limit
+                for key in self._candidates(window, spread, limit):
                     # English typos keep the first letter: "came" is not a slip for "name".
                     if english and key[0] != window[0]:
                         continue
                     distance = DamerauLevenshtein.distance(window, key, score_cutoff=limit)
                     if distance > limit:
                         continue
+                    # A known word with a suffix after it (广东省, 食品类) is that word: it
+                    # outranks every other near word (品类 is not what 食品类 means).
+                    prefix = len(window) > len(key) and window.startswith(key)
                     # A slip never turns a word into its opposite: 卖家 is not a typo of 买家
                     # (the same pinyin), nor 差评率 of 好评率.
                     if opposite(window, key, self.opposites):
@@ -341,7 +347,7 @@ class Linker:
                     substituted = len(window) == len(key)
                     if sound and substituted and self._holds_known_word(text, i, j, cuts):
                         continue
-                    rank = (distance, sound, -(j - i))
+                    rank = (0, -1, -(j - i)) if prefix else (distance, sound, -(j - i))
                     if best is None or rank < best[0]:
                         best = (rank, j, key)
                         ties = [key]

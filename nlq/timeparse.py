@@ -57,7 +57,7 @@ CAMPAIGN_ALIASES = {
     "618": r"618(?![元块件个%\d])|六一八",
     "双12": r"双12|双十二|double 12|double twelve|12\.12",
     "年货节": r"年货节|spring festival sale",
-    "38女王节": r"38女王节|女王节|三八节|妇女节|queen'?s day",
+    "38女王节": r"38女王节|女王节|三八节|妇女节|queen'?s day|women'?s day",
 }
 
 
@@ -262,7 +262,7 @@ PATTERNS: list[tuple[str, Resolver]] = [
         _day_range,
     ),
     (
-        r"(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>\d{1,2})[-/.](?P<d1>\d{1,2})\s*(?:到|至|~|to|-|—)\s*(?P<y2>(?:19|20)\d\d)[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})",
+        r"(?:between\s+|from\s+)?(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>\d{1,2})[-/.](?P<d1>\d{1,2})\s*(?:到|至|~|to|and|until|through|-|—)\s*(?P<y2>(?:19|20)\d\d)[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})",
         _iso_range,
     ),
     (
@@ -436,6 +436,7 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
             chosen.append(found)
             for i in range(a, b):
                 taken[i] = True
+    chosen = _campaign_years(normal, chosen, ctx)
     chosen = [_with_part(text, normal, found, as_of) for found in chosen]
     chosen += _parts_alone(text, normal, as_of, taken)
     chosen = _edges(text, normal, sorted(chosen, key=lambda t: t.span[0]), as_of)
@@ -557,6 +558,37 @@ def _spanning(text: str, span: tuple[int, int], dates: tuple[dt.date, dt.date]) 
         unit="day" if dates[0] == dates[1] else None,
         evidence=f"“{phrase}” = {dates[0]}..{dates[1]}",
     )
+
+
+CAMPAIGN_WORD = re.compile("|".join(CAMPAIGN_ALIASES.values()))
+YEAR_ALONE = re.compile(r"(?:in\s+)?(?:19|20)\d\d年?")
+
+
+def _campaign_years(normal: str, chosen: list[TimeMatch], ctx: Context) -> list[TimeMatch]:
+    """Double 11 (双11) 2024, 2024 ... 618: a campaign and a year written apart are that
+    year's campaign, not the latest one and a whole year besides."""
+    years = [t for t in chosen if YEAR_ALONE.fullmatch(normal[t.span[0] : t.span[1]])]
+    if len(years) != 1:
+        return chosen
+    year = years[0].range.start.year if years[0].range.start else None
+    campaigns = [
+        t
+        for t in chosen
+        if CAMPAIGN_WORD.search(normal[t.span[0] : t.span[1]]) and not re.search(r"\d{4}", t.text)
+    ]
+    if not campaigns or year is None:
+        return chosen
+    result = [t for t in chosen if t is not years[0]]
+    for found in campaigns:
+        name = CAMPAIGN_WORD.search(normal[found.span[0] : found.span[1]])
+        resolved = _campaign({"c": name.group(0) if name else "", "y": str(year)}, ctx) if name else None
+        if resolved is None:
+            return chosen
+        start, end, _ = resolved
+        result[result.index(found)] = found.model_copy(
+            update={"range": TimeRange(start=start, end=min(end, ctx.as_of) if start <= ctx.as_of else end)}
+        )
+    return result
 
 
 def _with_part(text: str, normal: str, found: TimeMatch, as_of: dt.date) -> TimeMatch:

@@ -38,6 +38,7 @@ from semantic_layer.model import (
     Profile,
     RatioMetric,
     SemanticLayer,
+    SemiAdditiveMetric,
     SimpleMetric,
 )
 from semantic_layer.query import Filter, MetricFilter, OrderBy, SemanticQuery, TimeRange
@@ -48,7 +49,7 @@ READINGS_KEPT = 2048
 PRICE_WORDS = re.compile(r"贵|便宜|expensive|cheap|pric")
 SALES_WORDS = re.compile(r"卖|销售|业绩|生意|消费|花了多少|sales|sold|sell|revenue|spend|spent|spending")
 HOT_PHRASE = re.compile(
-    r"热销|畅销|爆款|[卖买][得的](?:最好|最多)|购买最多|(?:最|最常|最爱|喜欢|爱)买|best[- ]?sell|most popular"
+    r"热销|畅销|爆款|[卖买][得的](?:最好|最多)|购买最多|(?:最|最常|最爱|喜欢|爱)买|best[- ]?sel+|most popular"
 )
 BUY_WORDS = re.compile(
     r"买过|购买过|下过单|下单过|下了单|下单的|买了|bought|purchased|ordered|placed (?:an |any )?orders?"
@@ -60,6 +61,24 @@ ORDER_WORDS = re.compile(r"多少单|几单|多少笔|how many orders")
 REGISTER_WORDS = re.compile(r"新注册|注册了|注册用户|sign(?:ed)? ?ups?\b|registered|registrations?")
 USER_WORDS = re.compile(r"用户|会员|客户|顾客|人群|users?|customers?|members?")
 SINGULAR = re.compile(r"哪个|哪一个|哪家|哪款|哪位|是什么")  # English number comes from the noun
+# Chat shorthand, spelled out before reading (amt -> amount, last mnth -> last month).
+ABBREVIATIONS = [
+    (re.compile(rf"\b(?:{short})\b"), word)
+    for short, word in [
+        ("amt", "amount"),
+        ("qty", "quantity"),
+        ("yrs", "years"),
+        ("yr", "year"),
+        ("mnths|mths", "months"),
+        ("mnth|mth", "month"),
+        ("wks", "weeks"),
+        ("wk", "week"),
+        ("pct", "percent"),
+        ("pls|plz", "please"),
+        ("thx", "thanks"),
+        ("cnt", "count"),
+    ]
+]
 MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
 FOLLOW_UP = re.compile(
     r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
@@ -67,6 +86,8 @@ FOLLOW_UP = re.compile(
 PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排个名|排名|排行|榜")
 # 多少个商品, how many customers: the count of a model's rows, named by its dimension word.
 HOW_MANY = re.compile(r"(?:有)?(?:多少|几)(?:个|家|位|款|种|名)?\s*$|how many\s+$|number of\s+$")
+SUMMED_OVER_TIME = re.compile(r"加起来|加总|累计|求和|合计|\bsum(?:med)?\b|\badd(?:ed)? up\b|\bcumulative\b")
+HOW_MANY_ANYWHERE = re.compile(r"多少|几[条个笔次]|how many|number of")
 # A comparison on a total is a yes/no question (GMV超过100万了吗): the total answers it.
 YES_NO = re.compile(r"吗|是否|有没有|是不是|\b(?:did|does|do|was|were|is|are|has|have)\b")
 
@@ -83,7 +104,15 @@ def _miscased_code(link: Link, question: str) -> bool:
 
 
 def _refined(times: list[TimeMatch]) -> list[TimeMatch]:
-    """The periods that hold no other period of the question."""
+    """The periods that hold no other period of the question, each once (Double 11
+    (双11) names one period twice)."""
+    seen: set[tuple[dt.date | None, dt.date | None]] = set()
+    unique = []
+    for t in times:
+        if (t.range.start, t.range.end) not in seen:
+            seen.add((t.range.start, t.range.end))
+            unique.append(t)
+    times = unique
 
     def inside(a: TimeMatch, b: TimeMatch) -> bool:
         ra, rb = a.range, b.range
@@ -588,6 +617,8 @@ class Understander:
         # "order数" is the English noun with a Chinese counter: read it as "orders".
         text = MIXED_COUNT.sub(lambda m: m.group(1) + "s", normalise(question))
         text = re.sub(r"\bavg\b", "average", text)
+        for short, word in ABBREVIATIONS:
+            text = short.sub(word, text)
         # A number after a comparison word is an amount, even one that looks like a
         # year (at least 2000 buyers); a period inside another refines it (上个月月底
         # （29号到31号）): the narrowest is the one asked about.
@@ -677,7 +708,8 @@ class Understander:
             parse.has("distribution", "share") or self._dimensions(parse, [])
         ):
             return self._word("users")
-        return []
+        rows = self._table_rows(parse)
+        return [rows] if rows is not None else []
 
     @property
     def _profile(self) -> Profile:
@@ -696,6 +728,24 @@ class Understander:
         if language == "zh":
             return f"这个问题超出了数据分析的范围。可以问我{topics}相关的问题。"
         return f"This question is outside what I can analyse. Ask about {topics}."
+
+    def _table_rows(self, parse: Parse) -> str | None:
+        """5星评价占全部评价的比例, how many refunds: a table word with no metric counts
+        the table's rows, when the layer has a metric that does."""
+        if not parse.has("share", "distribution") and not HOW_MANY_ANYWHERE.search(parse.text):
+            return None
+        named = [
+            (normalise(word), model)
+            for model in self.layer.models
+            for word in (model.label.zh, model.label.en, model.name, *model.synonyms)
+            if word and normalise(word) in parse.text
+        ]
+        for word, model in sorted(named, key=lambda pair: -len(pair[0])):
+            metric = self._row_count(model)
+            if metric is not None:
+                parse.counted += [m.span() for m in re.finditer(re.escape(word), parse.text)]
+                return metric
+        return None
 
     def _counted_entity(self, parse: Parse) -> str | None:
         """各品类有多少个商品, how many products: the metric counting the rows of the model
@@ -993,6 +1043,10 @@ class Understander:
         if too_late is not None:
             return too_late
         grain = self._grain(parse, time_range)
+        summed = SUMMED_OVER_TIME.search(parse.text)
+        if summed and any(isinstance(self.layer.metric(m), SemiAdditiveMetric) for m in metrics):
+            # 每周库存加起来: a snapshot is never summed over time (its 口径)
+            return self._cannot_use(parse, [summed.group(0)])
         profile = parse.has("profile")
         if profile and self.layer.reading.profile is None:
             cue = parse.cue("profile")
@@ -1036,7 +1090,8 @@ class Understander:
         steps: list[Step] = []
         if profile:
             steps = self._profile_steps(base, parse, ranked=bool(ranking and base.dimensions))
-        elif len(parse.times) > 1 and parse.has("compare") and not base.compare:
+        elif len(parse.times) > 1 and not base.compare:
+            # 2024年和2025年的GMV: every period named is answered, none dropped
             steps = self._periods_compared(base, parse)
             time_text = ("和" if parse.language == "zh" else " and ").join(t.text for t in parse.times)
         else:

@@ -320,3 +320,77 @@ def test_a_caliber_conflict_offers_the_metric_that_fits() -> None:
     assert (
         fitting(demo, ["order_count"]) == []
     )  # no count of every order: the asker is told to ask an analyst
+
+
+# -- chat wording --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "metric", "dimension"),
+    [
+        ("gmv by catgory for last mnth", "gmv", "category"),
+        ("refund amt by reason this yr", "refund_amount", "reason"),
+        ("麻烦帮我拉一下上个月各个品类的毛利，谢谢", "gross_profit", "category"),
+    ],
+)
+def test_shorthand_typos_and_politeness_are_read(
+    question: str, metric: str, dimension: str, pipeline: Pipeline
+) -> None:
+    understanding = pipeline.understander.understand(question, AS_OF)
+    assert understanding.status == "answer", understanding.message
+    [step] = understanding.steps
+    assert step.query.metrics == [metric] and step.query.dimensions == [dimension]
+
+
+def test_a_hyphenated_word_is_the_layers_word(pipeline: Pipeline) -> None:
+    understanding = pipeline.understander.understand(
+        "the 5 on-sale products with the lowest GMV in 2025", AS_OF
+    )
+    [step] = understanding.steps
+    assert [(f.dimension, f.values) for f in step.query.filters] == [("product_status", ["在售"])]
+    assert step.query.limit == 5 and not step.query.order_by[0].desc
+
+
+def test_a_campaign_and_its_year_written_apart(pipeline: Pipeline) -> None:
+    [found] = find_times("double 11 2024", AS_OF, pipeline.campaigns())
+    assert (str(found.range.start), str(found.range.end)) == ("2024-11-01", "2024-11-11")
+    understanding = pipeline.understander.understand("paid orders during Double 11 (双11) 2024", AS_OF)
+    [step] = understanding.steps  # one period, named twice
+    assert str(step.query.time_range.start) == "2024-11-01"
+
+
+def test_a_known_word_with_a_suffix_is_that_word(pipeline: Pipeline) -> None:
+    understanding = pipeline.understander.understand("近30天在售商品里销量前10（不含食品类）", AS_OF)
+    [step] = understanding.steps
+    assert ("category", "not_in", ["食品"]) in [(f.dimension, f.op, f.values) for f in step.query.filters]
+
+
+def test_every_period_named_is_answered(pipeline: Pipeline) -> None:
+    result = pipeline.ask("2024年和2025年的GMV分别是多少", as_of=AS_OF)
+    assert result.status == "answered"
+    assert sum(len(a.rows) for a in result.answers) == 2
+
+
+def test_a_snapshot_summed_over_time_is_asked_back(pipeline: Pipeline) -> None:
+    result = pipeline.ask("今年每周的库存加起来一共多少", as_of=AS_OF)
+    assert result.status == "clarify" and "加起来" in result.message
+
+
+def test_a_table_word_with_no_metric_counts_its_rows(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    result = pipeline.ask("近30天5星评价占全部评价的比例", as_of=AS_OF)
+    assert result.status == "answered", result.message
+    expected = con.execute(
+        "SELECT AVG(CASE WHEN rating = 5 THEN 1.0 ELSE 0 END) FROM reviews"
+        " WHERE review_time >= '2026-06-01' AND review_time < '2026-07-01'"
+    ).fetchone()[0]
+    [answer] = result.answers
+    share = next(i for i, c in enumerate(answer.columns) if c.endswith("_share"))
+    assert any(math.isclose(row[share], float(expected), rel_tol=1e-6) for row in answer.rows)
+
+
+@pytest.mark.parametrize(
+    "question", ["上周北京下雨对销量有多大影响", "what was the impact of the 618 discounts on GMV"]
+)
+def test_questions_of_impact_are_why_questions(question: str) -> None:
+    found = find_intent(question.lower())
+    assert found is not None and found.name == "why"
