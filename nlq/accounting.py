@@ -631,12 +631,40 @@ ENGLISH_KNOWN = frozenset(
 )
 # Chat phrasing: requests, thanks, "split it", "add it up".
 FRAME_WORDS |= frozenset(
-    ["拆一下", "拆分", "拆开", "分一下", "加起来", "加起来是多少", "加总", "汇总", "麻烦", "麻烦帮我", "帮我"]
-    + ["拉一下", "拉个", "拉下", "谢谢", "谢了", "感谢", "辛苦", "给我看看", "帮忙看下", "是多少", "一下下"]
+    [
+        *(
+            "拆一下",
+            "拆分",
+            "拆开",
+            "分一下",
+            "加起来",
+            "加起来是多少",
+            "加总",
+            "汇总",
+            "麻烦",
+            "麻烦帮我",
+            "帮我",
+        ),
+        *(
+            "拉一下",
+            "拉个",
+            "拉下",
+            "谢谢",
+            "谢了",
+            "感谢",
+            "辛苦",
+            "给我看看",
+            "帮忙看下",
+            "是多少",
+            "一下下",
+        ),
+    ]
 )
 ENGLISH_KNOWN |= frozenset(
-    ["given", "gave", "offer", "offered", "due", "owing", "distinct", "unique", "please", "thanks", "cheers"]
-    + ["kindly", "quick", "quickly", "distributed", "spread"]
+    [
+        *("given", "gave", "offer", "offered", "due", "owing", "distinct", "unique", "please", "thanks"),
+        *("cheers", "kindly", "quick", "quickly", "distributed", "spread"),
+    ]
 )
 # Single characters that are verbs, measure words or particles: never a name by themselves.
 CHINESE_KNOWN = frozenset(
