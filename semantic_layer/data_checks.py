@@ -1,6 +1,7 @@
 """What the layer promises about the data, checked against the data itself
-(`nlq semantic validate --db`): a time dimension's cadence, and what a relationship
-promises (`required`, `required_when`, `complete`). A catalog check sees columns;
+(`nlq semantic validate --db`): a time dimension's cadence, what a relationship
+promises (`required`, `required_when`, `complete`), and that every metric runs by
+every dimension it reaches. A catalog check sees columns;
 only the rows show that a weekly snapshot is taken once a week, or that every order
 has items. The compiler trusts these promises (inner joins, one pass for two
 models), so a broken one would change answers: it is named with its line."""
@@ -9,14 +10,43 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from connectors import Connector
+from connectors import Connector, ConnectorError
 from semantic_layer.expressions import canonical, rename_models
 from semantic_layer.loader import Problem, SourceMap
 from semantic_layer.model import Model, SemanticLayer
 
 
 def check_data(layer: SemanticLayer, source: SourceMap, connector: Connector) -> list[Problem]:
-    return _cadences(layer, source, connector) + _relationships(layer, source, connector)
+    promises = _keys(layer, source, connector) + _cadences(layer, source, connector)
+    promises += _relationships(layer, source, connector)
+    return promises or metric_runs(layer, source, connector)
+
+
+def _keys(layer: SemanticLayer, source: SourceMap, connector: Connector) -> list[Problem]:
+    """A primary key tells the rows apart: a count distinct of it is only right then."""
+    problems: list[Problem] = []
+    for i, model in enumerate(layer.models):
+        if model.table is None:
+            continue
+        key = [model.primary_key] if isinstance(model.primary_key, str) else model.primary_key
+        columns = [exp.column(c) for c in key]
+        repeated = (
+            exp.select(*columns)
+            .from_(exp.to_table(model.table))
+            .group_by(*[c.copy() for c in columns])
+            .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
+        )
+        count = exp.select(exp.Count(this=exp.Star())).from_(repeated.subquery("repeated"))
+        found = connector.execute(count.sql(dialect=connector.dialect)).rows[0][0]
+        if found:
+            problems.append(
+                source.problem(
+                    ("models", i, "primary_key"),
+                    f"primary key {', '.join(key)} of {model.name} repeats: {found} value(s) occur in more than one row",
+                    "name the columns that tell the rows apart (add a column to the key)",
+                )
+            )
+    return problems
 
 
 def _cadences(layer: SemanticLayer, source: SourceMap, connector: Connector) -> list[Problem]:
@@ -119,3 +149,48 @@ def _count_without(
     if condition is not None:
         rows = rows.where(condition)
     return int(connector.execute(rows.sql(dialect=connector.dialect)).rows[0][0])
+
+
+def metric_runs(layer: SemanticLayer, source: SourceMap, connector: Connector) -> list[Problem]:
+    """Every metric alone and by each dimension it reaches, compiled and run on one row:
+    a layer that validates also answers. A shape the compiler accepts and the engine
+    refuses (a column on the wrong model, a bad expression) is named with the metric's line."""
+    from semantic_layer.compiler import Compiler
+    from semantic_layer.errors import QueryError
+    from semantic_layer.query import SemanticQuery
+
+    role = next(
+        (
+            r.name
+            for r in layer.roles
+            if r.models == "*" and r.metrics == "*" and not r.row_filters and not r.deny_metrics
+        ),
+        None,
+    )
+    if role is None:
+        return []  # no role sees everything: the runs would test the policies instead
+    compiler = Compiler(layer, role=role, dialect=connector.dialect)
+    dimensions = [None, *dict.fromkeys(d.name for m in layer.models for d in m.dimensions)]
+    problems: list[Problem] = []
+    for i, metric in enumerate(layer.metrics):
+        failed: list[str] = []
+        for dimension in dimensions:
+            query = SemanticQuery(metrics=[metric.name], dimensions=[dimension] if dimension else [], limit=1)
+            try:
+                sql = compiler.compile(query).sql()
+            except QueryError:
+                continue  # not reachable from this metric: the reader never asks it
+            try:
+                connector.execute(sql)
+            except ConnectorError as error:
+                failed.append(f"{dimension or 'no dimension'}: {error.message('en')}")
+        if failed:
+            problems.append(
+                source.problem(
+                    ("metrics", i),
+                    f"metric {metric.name} fails on the database ({len(failed)} of its queries), "
+                    f"e.g. by {failed[0][:300]}",
+                    "fix its measure, filter or time, or the model it reads",
+                )
+            )
+    return problems

@@ -396,6 +396,8 @@ class Validator:
 
         def add(word: str, owner: str, path: tuple[str | int, ...]) -> None:
             key = word.strip().casefold()
+            if not key:
+                return  # a label left empty (no Chinese name known) names nothing
             owners[key].add(owner)
             where.setdefault((key, owner), path)
 
