@@ -127,14 +127,14 @@ def _period(query: SemanticQuery, zh: bool, time_text: str) -> str:
 
 def _metric(name: str, layer: SemanticLayer, zh: bool) -> str | None:
     metric = layer.metric(name)
-    return (metric.label.zh if zh else metric.label.en) if metric else None
+    return metric.label.text("zh" if zh else "en") if metric else None
 
 
 def _dimension(name: str, layer: SemanticLayer, zh: bool) -> str:
     for model in layer.models:
         dimension = model.dimension(name)
         if dimension is not None:
-            return dimension.label.zh if zh else dimension.label.en
+            return dimension.label.text("zh" if zh else "en")
     return name
 
 

@@ -69,7 +69,7 @@ def _describe(
     values = [row[index] for row in block.rows if row[index] is not None]
     metric = layer.metric(name)
     if metric is not None:
-        label = metric.label.zh if language == "zh" else metric.label.en
+        label = metric.label.text(language)
         return ColumnInfo(
             name=name,
             role="measure",
@@ -81,7 +81,7 @@ def _describe(
     for suffix, role in SUFFIX_ROLES.items():
         base = layer.metric(name.removesuffix(suffix)) if name.endswith(suffix) else None
         if base is not None:
-            label = SUFFIX_LABELS[language][role].format(base.label.zh if language == "zh" else base.label.en)
+            label = SUFFIX_LABELS[language][role].format(base.label.text(language))
             fmt: Format = base.format if role == "previous" else "percent"
             adds_up = role == "share" and additive(base.name, layer)
             return ColumnInfo(
@@ -92,7 +92,7 @@ def _describe(
     dimension = next(
         (d for m in layer.models for d in (m.dimension(name), m.time_dimension(name)) if d), None
     )
-    label = (dimension.label.zh if language == "zh" else dimension.label.en) if dimension else name
+    label = dimension.label.text(language) if dimension else name
     if values and all(isinstance(v, str) and ISO_DATE.match(v) for v in values):
         return ColumnInfo(name=name, role="time", label=label, format="date")
     numeric = values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)

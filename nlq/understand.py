@@ -1294,14 +1294,16 @@ class Understander:
 
     # -- words -------------------------------------------------------------------------------------
     def _label(self, metric: str, language: Language) -> str:
+        """The metric's label in the language, else in the other one, else its name
+        (a drafted layer leaves Chinese labels empty)."""
         found = self.layer.metric(metric)
-        return (found.label.zh if language == "zh" else found.label.en) if found else metric
+        return (found.label.text(language) or metric) if found else metric
 
     def _dimension_label(self, name: str, language: Language) -> str:
         for model in self.layer.models:
             dimension = model.dimension(name)
             if dimension is not None:
-                return dimension.label.zh if language == "zh" else dimension.label.en
+                return dimension.label.text(language) or name
         return name
 
     def title(self, query: SemanticQuery, language: Language) -> str:

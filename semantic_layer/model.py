@@ -32,6 +32,12 @@ class Label(Strict):
     zh: str
     en: str
 
+    def text(self, language: str) -> str:
+        """The label in `language` ("zh" or "en"), else in the other: a drafted layer
+        leaves Chinese labels empty rather than mixing languages."""
+        first, second = (self.zh, self.en) if language == "zh" else (self.en, self.zh)
+        return first or second
+
 
 def _identifier(value: str) -> str:
     if not _IDENTIFIER.match(value):
