@@ -41,7 +41,7 @@ BLIND2_WRONG := 1
 TRAPS_FLOOR := 0.94
 TRAPS_WRONG := 0
 NORTHWIND_FLOOR := 0.96
-NORTHWIND_WRONG := 2
+NORTHWIND_WRONG := 1
 
 # The browser test drives Debian's chromium (Playwright's own browsers are never
 # downloaded) and the charts need CJK glyphs: installed here when missing.
