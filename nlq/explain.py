@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nlq.understand import Language, Step, Understanding
-from semantic_layer.model import SemanticLayer
+from semantic_layer.model import SemanticLayer, SimpleMetric
 from semantic_layer.query import Filter, SemanticQuery
 
 GRAIN_WORDS = {
@@ -59,7 +59,12 @@ def _ignored(understanding: Understanding) -> str:
 def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) -> str:
     query = step.query
     zh = language == "zh"
-    words = [_period(query, zh, time_text)]
+    timeless = all(_as_it_stands(name, layer) for name in query.metrics)
+    words = [
+        ("当前现状（无时间维度）" if zh else "as it stands (no date)")
+        if timeless
+        else _period(query, zh, time_text)
+    ]
     if not query.focus:  # the focus says what the title would, naming the dimension too
         words.append(step.title)
     if query.time_grain:
@@ -112,6 +117,15 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
         if metric and metric.description and zh:
             words.append(f"{metric.label.zh}口径：{metric.description.rstrip('。')}")
     return ("，" if zh else ", ").join(w for w in words if w)
+
+
+def _as_it_stands(name: str, layer: SemanticLayer) -> bool:
+    """A simple metric with no time dimension counts rows as they stand (products)."""
+    metric = layer.metric(name)
+    if not isinstance(metric, SimpleMetric) or metric.time:
+        return False
+    home = layer.model(metric.measure.partition(".")[0])
+    return home is not None and home.default_time is None
 
 
 def _period(query: SemanticQuery, zh: bool, time_text: str) -> str:

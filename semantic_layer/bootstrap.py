@@ -5,8 +5,9 @@ relationships (declared foreign keys, else columns whose values another table's
 key holds: named like it, or named after the table, as ship_via -> shippers), time
 dimensions from date and timestamp columns (a table without one is dated by its
 parent's), categorical dimensions for low-cardinality text (with their values), and
-measures for every numeric column that is not a key, each with a simple metric
-where the table has a time: a row count, a sum and an average. `init-report.md`
+measures for every numeric column that is not a key, each with a simple metric: a
+row count, a sum and an average (counting rows as they stand where the table has
+no time). `init-report.md`
 beside the draft says what was guessed and how.
 
 Labels come from the engine's table and column comments where it keeps them,
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,6 +111,10 @@ class Drafter:
             infos = [t for t in infos if t.name in wanted]
         self.infos = infos
         self._types = {i.name: i.columns for i in infos}
+        # Column names several tables share (unit_price of products and of order lines):
+        # their metrics are labelled with the table, so that no two metrics share a name.
+        counts = Counter(c for i in infos for c in i.columns)
+        self._shared = {column for column, count in counts.items() if count > 1}
         self._keys: dict[str, list[str]] = {}
         self._edges: list[dict[str, str]] | None = None
         # What was guessed and how: written beside the draft for the analyst to check.
@@ -310,21 +316,19 @@ class Drafter:
         time = None if default or dated is None else dated
         if dated is None:
             self.notes.append(
-                f"{info.name}: no time of its own or of a parent: its measures have no metric yet"
+                f"{info.name}: no time of its own or of a parent: its metrics count rows as they stand"
             )
         dimensions: list[dict[str, Any]] = []
         measures: list[dict[str, Any]] = [{"name": "row_count", "agg": "count"}]
-        metrics: list[dict[str, Any]] = []
-        if dated:
-            metrics.append(
-                _metric(
-                    f"{info.name}_count",
-                    f"{info.name}.row_count",
-                    {"zh": f"{label_zh}数" if label_zh else "", "en": f"number of {_human(info.name)}"},
-                    time,
-                    fmt="count",
-                )
+        metrics: list[dict[str, Any]] = [
+            _metric(
+                f"{info.name}_count",
+                f"{info.name}.row_count",
+                {"zh": f"{label_zh}数" if label_zh else "", "en": f"number of {_human(info.name)}"},
+                time,
+                fmt="count",
             )
+        ]
         for column, dtype in info.columns.items():
             # Ids are keys, not dimensions; a text column of a composite key (a warehouse) is one.
             if column in times or (column in keys and not (column in key and TEXT.search(dtype))):
@@ -339,23 +343,21 @@ class Drafter:
                 dimensions.append(dimension)
             elif NUMERIC.search(dtype):
                 label = self._label(info, column)
+                if column in self._shared:
+                    label = {"zh": label["zh"], "en": f"{_human(info.name)} {label['en']}"}
                 measures += [
                     {"name": f"total_{column}", "agg": "sum", "expr": column},
                     {"name": f"avg_{column}", "agg": "avg", "expr": column},
                 ]
-                if dated:
-                    metrics += [
-                        _metric(f"{info.name}_{column}", f"{info.name}.total_{column}", label, time),
-                        _metric(
-                            f"{info.name}_avg_{column}",
-                            f"{info.name}.avg_{column}",
-                            {
-                                "zh": f"平均{label['zh']}" if label["zh"] else "",
-                                "en": f"average {label['en']}",
-                            },
-                            time,
-                        ),
-                    ]
+                metrics += [
+                    _metric(f"{info.name}_{column}", f"{info.name}.total_{column}", label, time),
+                    _metric(
+                        f"{info.name}_avg_{column}",
+                        f"{info.name}.avg_{column}",
+                        {"zh": f"平均{label['zh']}" if label["zh"] else "", "en": f"average {label['en']}"},
+                        time,
+                    ),
+                ]
         model["dimensions"] = dimensions
         model["measures"] = measures
         return model, metrics

@@ -121,12 +121,18 @@ class Leaf:
     home: Model
     measure: Measure
     time_model: str
-    time: TimeDimension
+    # None for a metric of rows as they stand (products, registered sellers): no period
+    # or time grain applies to it.
+    time: TimeDimension | None
     conditions: tuple[exp.Expr, ...]
 
     @property
     def name(self) -> str:
         return self.metric.name
+
+    @property
+    def time_name(self) -> str:
+        return self.time.name if self.time else ""
 
     @property
     def conditions_models(self) -> set[str]:
@@ -392,11 +398,17 @@ class Compiler:
                 f"metric {metric.name} uses unknown measure {metric.measure}",
                 f"指标 {metric.name} 引用了不存在的度量 {metric.measure}",
             )
+        conditions = [
+            *conjuncts(self._canonical(measure.filter, home.name)),
+            *conjuncts(self._canonical(getattr(metric, "filter", None), home.name)),
+        ]
         time_ref = metric.time or home.default_time
         if time_ref is None:
-            raise QueryError(
-                f"metric {metric.name} has no time dimension", f"指标 {metric.name} 没有时间维度"
-            )
+            if not isinstance(metric, SimpleMetric):
+                raise QueryError(
+                    f"metric {metric.name} has no time dimension", f"指标 {metric.name} 没有时间维度"
+                )
+            return Leaf(metric, home, measure, home.name, None, tuple(conditions))
         time_model, _, time_name = time_ref.rpartition(".")
         time_model = time_model or home.name
         owner = self.layer.model(time_model)
@@ -406,10 +418,6 @@ class Compiler:
                 f"metric {metric.name}: unknown time dimension {time_ref}",
                 f"指标 {metric.name} 的时间维度 {time_ref} 不存在",
             )
-        conditions = [
-            *conjuncts(self._canonical(measure.filter, home.name)),
-            *conjuncts(self._canonical(getattr(metric, "filter", None), home.name)),
-        ]
         return Leaf(metric, home, measure, time_model, time, tuple(conditions))
 
     def _canonical(self, sql: str | None, owner: str) -> exp.Expr | None:
@@ -420,7 +428,7 @@ class Compiler:
         semi-additive metrics need a shape of their own."""
         groups: dict[tuple[str, ...], tuple[Model, list[Leaf]]] = {}
         for leaf in leaves:
-            key: tuple[str, ...] = (leaf.home.name, leaf.time_model, leaf.time.name)
+            key: tuple[str, ...] = (leaf.home.name, leaf.time_model, leaf.time_name)
             if not isinstance(leaf.metric, SimpleMetric):
                 key = (*key, leaf.name)
             groups.setdefault(key, (leaf.home, []))[1].append(leaf)
@@ -446,7 +454,7 @@ class Compiler:
                         if leaves is not riders
                         and leaves
                         and isinstance(leaves[0].metric, SimpleMetric)
-                        and (leaves[0].time_model, leaves[0].time.name) == (leaf.time_model, leaf.time.name)
+                        and (leaves[0].time_model, leaves[0].time_name) == (leaf.time_model, leaf.time_name)
                         and self._rides(home, leaf, query)
                     ),
                     None,
@@ -561,8 +569,20 @@ class Compiler:
         return [current, Period("__previous", previous_start, previous_end, shift)]
 
     def _time_expr(self, leaf: Leaf) -> exp.Expr:
-        tree = canonical(leaf.time.sql, leaf.time_model, self.source_dialect)
-        return tree
+        assert leaf.time is not None
+        return canonical(leaf.time.sql, leaf.time_model, self.source_dialect)
+
+    @staticmethod
+    def _as_it_stands(lead: Leaf, query: SemanticQuery, period: Period) -> None:
+        """A metric with no time answers for its rows as they stand: asked for a period,
+        a time grain or a comparison, it says so instead of ignoring them."""
+        if period.start is None and not query.time_grain and query.compare is None:
+            return
+        raise QueryError(
+            f"{lead.metric.label.en or lead.name} counts rows as they stand, with no date: it cannot be taken "
+            "for a period, by day, week or month, or compared with an earlier period",
+            f"“{lead.metric.label.zh or lead.name}”是当前的存量，没有时间维度，不能按时间段、按日周月统计或同比环比",
+        )
 
     def _bucket(self, time_expr: exp.Expr, grain: Grain, period: Period) -> Bucket:
         shifted = time_expr
@@ -793,8 +813,10 @@ class Compiler:
         lead = leaves[0]
         plan.join(self._forward_path(home.name, lead.time_model, lead))
         self._join_measures(plan)
-        time_expr = self._time_expr(lead)
-        if query.time_grain and query.time_grain not in lead.time.grains:
+        if lead.time is None:
+            self._as_it_stands(lead, query, period)
+        time_expr = self._time_expr(lead) if lead.time else None
+        if query.time_grain and lead.time and query.time_grain not in lead.time.grains:
             allowed = ", ".join(lead.time.grains)
             raise QueryError(
                 f"{lead.metric.label.en} cannot be grouped by {query.time_grain}: {lead.time.name} allows {allowed}",
@@ -815,12 +837,16 @@ class Compiler:
                 ]
             )
             keys = []
-        if query.time_grain:
+        if query.time_grain and time_expr is not None:
             keys.append((query.time_grain, self._bucket(time_expr, query.time_grain, period).value))
 
         # The time dimension is reached many-to-one (validated), so its range is placed as
         # it is, ahead of the other conditions; a snapshot metric needs the two apart.
-        span = self._place(plan, self._range(lead.time, time_expr, period))
+        span = (
+            self._place(plan, self._range(lead.time, time_expr, period))
+            if lead.time is not None and time_expr is not None
+            else []
+        )
         filters = [self._filter_predicate(plan, f) for f in query.filters]
         common, residual = self._split_conditions(leaves)
         conditions = self._place(plan, [*filters, *common])
@@ -833,6 +859,7 @@ class Compiler:
         if isinstance(lead.metric, PerEntityMetric):
             return self._per_entity_fact(plan, lead, keys, where, residual_placed.get(lead.name), period)
         if isinstance(lead.metric, SemiAdditiveMetric):
+            assert time_expr is not None  # a snapshot metric always has its time (see _leaf)
             return self._semi_additive_fact(
                 plan, lead, keys, span, conditions, time_expr, query.time_grain, period
             )
@@ -1012,7 +1039,12 @@ class Compiler:
         # within each time bucket), and the period alone decides that time: a filter
         # (华东仓) then reads the same snapshot as its row of a breakdown (by warehouse),
         # and a warehouse that stopped reporting shows no stale stock.
-        if grain and leaf.time.cadence and GRAINS.index(grain) <= GRAINS.index(leaf.time.cadence):
+        if (
+            grain
+            and leaf.time
+            and leaf.time.cadence
+            and GRAINS.index(grain) <= GRAINS.index(leaf.time.cadence)
+        ):
             # Each bucket holds one snapshot time (the layer's cadence): its latest.
             where = [*span, *conditions]
             projections = self._snapshot_projections(leaf, keys)

@@ -324,13 +324,15 @@ class Validator:
                 if isinstance(metric, SimpleMetric) and metric.filter:
                     self._expression(metric.filter, home.name, self._columns_of(home), (*where, "filter"))
                 time = metric.time or home.default_time
-                if time is None:
+                if time is None and not isinstance(metric, SimpleMetric):
                     self.report(
                         where,
                         f"metric {metric.name} has no time dimension",
-                        f"set time: on the metric or default_time: on model {home.name}",
+                        f"set time: on the metric or default_time: on model {home.name} (a snapshot or "
+                        "per-entity metric is taken over a period)",
                     )
-                else:
+                elif time is not None:
+                    # A simple metric with no time counts rows as they stand (products, sellers).
                     self._time_reference(home, time, (*where, "time") if metric.time else where)
             references: list[tuple[str, str]] = []
             if isinstance(metric, RatioMetric):

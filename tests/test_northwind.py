@@ -144,3 +144,22 @@ def test_answers_match_hand_written_sql(
     got = _rows(result.answers[0].rows, ordered)
     want = _rows(con.execute(sql).fetchall(), ordered)
     assert _same(got, want), (result.interpretation, result.answers[0].sql, got, want)
+
+
+def test_a_metric_with_no_time_counts_rows_as_they_stand(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    result = pipeline.ask("各品类分别有多少个商品", as_of=AS_OF)
+    assert result.status == "answered", result.message
+    assert "当前现状" in result.interpretation
+    expected = dict(
+        con.execute(
+            "SELECT c.category_name, COUNT(*) FROM products p JOIN categories c USING (category_id) GROUP BY 1"
+        ).fetchall()
+    )
+    [answer] = result.answers
+    assert {row[0]: row[1] for row in answer.rows} == expected
+    # Asked for a period or by month, it says it has no date instead of ignoring the words.
+    for question in ["上个月的商品数", "number of products by month"]:
+        asked = pipeline.ask(question, as_of=AS_OF)
+        assert asked.status == "clarify" and not asked.answers, question

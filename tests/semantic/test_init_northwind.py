@@ -74,6 +74,8 @@ def test_every_numeric_column_is_a_measure_and_lines_are_dated_by_their_order(dr
     metrics = yaml.safe_load((draft / "metrics.yaml").read_text(encoding="utf-8"))["metrics"]
     quantity = next(m for m in metrics if m["measure"] == "order_details.total_quantity")
     assert quantity["time"] == "orders.order_date"
+    stock = next(m for m in metrics if m["measure"] == "products.total_units_in_stock")
+    assert "time" not in stock  # a product has no date: its stock is counted as it stands
     # No engine comment, no Chinese label: never an English name inside a Chinese one.
     assert all(m["label"]["zh"] == "" for m in metrics)
 

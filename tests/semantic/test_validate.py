@@ -160,15 +160,18 @@ def test_unreachable_time_dimension(tmp_path: Path) -> None:
 
 
 def test_metric_without_time_dimension(tmp_path: Path) -> None:
+    """A simple metric with no time counts rows as they stand; a snapshot needs a time."""
     text = (
         BASE.replace(
             "      - {name: gender, label: {zh: 性别, en: gender}}",
             "      - {name: gender, label: {zh: 性别, en: gender}}\n    measures:\n      - {name: everyone, agg: count}",
         )
         + "  - {name: user_count, measure: users.everyone, label: {zh: 用户数, en: users}}\n"
+        + "  - {name: user_stock, type: semi_additive, measure: users.everyone, label: {zh: 存量, en: stock}}\n"
     )
     found = problems(write(tmp_path, text))
-    assert any("metric user_count has no time dimension" in p and "default_time" in p for p in found)
+    assert not any("metric user_count" in p for p in found)
+    assert any("metric user_stock has no time dimension" in p and "default_time" in p for p in found)
 
 
 def test_ratio_of_unknown_metric_and_metric_cycle(tmp_path: Path) -> None:
