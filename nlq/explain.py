@@ -85,6 +85,9 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
             if zh
             else f"only where {label} {condition.op} {_number(condition.value, condition.metric, layer)}"
         )
+    if query.count_groups and query.dimensions:
+        counted = _dimension(query.dimensions[0], layer, zh)
+        words.append(f"统计满足条件的{counted}个数" if zh else f"counting the {counted} values that qualify")
     if query.compare:
         words.append(
             {"yoy": "同比去年同期", "pop": "环比上一周期"}[query.compare]

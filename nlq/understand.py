@@ -1084,9 +1084,9 @@ class Understander:
         if parse.comparisons and not base.metric_filters and not YES_NO.search(parse.text):
             # 下单少于5次的客户有多少: a condition on each customer nlq cannot group by is not dropped
             return self._cannot_use(parse, [c.text for c in parse.comparisons])
-        counting = self._counting_groups(parse, base)
-        if counting is not None:
-            return self._cannot_use(parse, [counting])
+        if self._counting_groups(parse, base) is not None:
+            # 销售额超过1万的客户有几个: the number of the groups, not their list
+            base = base.model_copy(update={"count_groups": True, "order_by": [], "limit": None})
         steps: list[Step] = []
         if profile:
             steps = self._profile_steps(base, parse, ranked=bool(ranking and base.dimensions))
@@ -1316,4 +1316,6 @@ class Understander:
         dims = ("、" if language == "zh" else ", ").join(
             self._dimension_label(d, language) for d in query.dimensions
         )
+        if query.count_groups:
+            return f"满足条件的{dims}数（按{metrics}）" if language == "zh" else f"number of {dims} (by {metrics})"
         return f"各{dims}的{metrics}" if language == "zh" else f"{metrics} by {dims}"

@@ -295,8 +295,24 @@ class Compiler:
             final, ctes = inlined, []
         for name, select in ctes:
             final = final.with_(_alias(name), as_=select, copy=False)
+        if query.count_groups and dim_names:
+            final, columns = self._counted(final, query)
         tree = for_engine(self.policy.apply(final, self.source_dialect), self.dialect)
         return CompiledQuery(tree, self.dialect, columns)
+
+    def _counted(self, grouped: exp.Select, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
+        """The number of groups the grouped query returns (its conditions applied)."""
+        dimension = self._output_name(query.dimensions[0])
+        name = f"{dimension}_count"
+        label = self._dimension(query.dimensions[0]).label
+        counted = exp.select(exp.Count(this=exp.Star()).as_(name)).from_(grouped.subquery("groups"))
+        column = OutputColumn(
+            name,
+            "metric",
+            Label(zh=f"{label.text('zh')}数", en=f"number of {label.text('en')}"),
+            "count",
+        )
+        return counted, [column]
 
     # -- listings ------------------------------------------------------------------------
     def _listing(self, query: SemanticQuery) -> CompiledQuery:

@@ -96,6 +96,9 @@ class SemanticQuery(QueryModel):
     # Rows to keep once shares are computed over all of them: "美妆占GMV的比例" is the
     # 美妆 row of the GMV share by category, not the share within 美妆 (always 1).
     focus: list[Filter] = Field(default_factory=list)
+    # How many groups there are, not their values: 销售额超过1万的客户有几个 counts the
+    # customers whose revenue passes the condition.
+    count_groups: bool = False
 
     @model_validator(mode="after")
     def _something_to_show(self) -> SemanticQuery:

@@ -163,3 +163,14 @@ def test_a_metric_with_no_time_counts_rows_as_they_stand(
     for question in ["上个月的商品数", "number of products by month"]:
         asked = pipeline.ask(question, as_of=AS_OF)
         assert asked.status == "clarify" and not asked.answers, question
+
+
+def test_how_many_groups_meet_a_condition(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    result = pipeline.ask("1997年销售额超过1万的客户有几个", as_of=AS_OF)
+    assert result.status == "answered", result.message
+    expected = con.execute(
+        "SELECT COUNT(*) FROM (SELECT o.customer_id FROM orders o JOIN order_details d USING (order_id)"
+        " WHERE o.order_date BETWEEN DATE '1997-01-01' AND DATE '1997-12-31' GROUP BY 1"
+        " HAVING SUM(d.unit_price * d.quantity * (1 - d.discount)) > 10000)"
+    ).fetchone()[0]
+    assert result.answers[0].rows == [[expected]] and expected > 0
