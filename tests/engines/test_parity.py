@@ -10,6 +10,7 @@ compared, not the verdicts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import cache
 from pathlib import Path
@@ -172,3 +173,33 @@ def test_a_metric_named_like_a_column_orders_by_the_metric(engine_urls: dict[str
     amounts = [float(row[1]) for row in mine.rows]
     assert len(amounts) == 3 and amounts == sorted(amounts, reverse=True)
     assert [row[0] for row in mine.rows] == [row[0] for row in theirs.rows]
+
+
+NEW_CONSTRUCTS = [
+    "上个月GMV超过10万的省份有几个",  # a count of the groups that meet a condition
+    "除了天猫，其他渠道上个月的GMV分别是多少",  # NOT IN, still grouped
+    "今年退款率不高于11%的品类",  # a percentage bound on a rate
+    "订单数至少500且成交额低于两百万的渠道",  # two bounds, each on its own metric
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_new_constructs_answer_the_same_on_every_engine(engine_urls: dict[str, str], engine: str) -> None:
+    as_of = dt.date(2026, 6, 30)
+    reference = Pipeline(db=engine_urls["duckdb"], cache=None)
+    other = Pipeline(db=engine_urls[engine], cache=None)
+    try:
+        for question in NEW_CONSTRUCTS:
+            expected, found = reference.ask(question, as_of=as_of), other.ask(question, as_of=as_of)
+            assert expected.status == "answered" and found.status == "answered", (question, found.message)
+            same = score(
+                expect="answer",
+                status=found.status,
+                answers=[ResultSet(a.columns, a.rows) for a in found.answers],
+                ran_sql=True,
+                golds=[ResultSet(a.columns, a.rows) for a in expected.answers],
+                ordered=False,
+            )
+            assert same.correct, (question, same.reason)
+    finally:
+        other.close()
