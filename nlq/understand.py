@@ -1317,5 +1317,9 @@ class Understander:
             self._dimension_label(d, language) for d in query.dimensions
         )
         if query.count_groups:
-            return f"满足条件的{dims}数（按{metrics}）" if language == "zh" else f"number of {dims} (by {metrics})"
+            return (
+                f"满足条件的{dims}数（按{metrics}）"
+                if language == "zh"
+                else f"number of {dims} (by {metrics})"
+            )
         return f"各{dims}的{metrics}" if language == "zh" else f"{metrics} by {dims}"
