@@ -441,19 +441,14 @@ ENGLISH_KNOWN = frozenset(
         "avg",
         "mean",
         "median",
-        "high",
         "higher",
         "highest",
-        "low",
         "lower",
         "lowest",
-        "big",
         "bigger",
         "biggest",
-        "small",
         "smaller",
         "smallest",
-        "large",
         "larger",
         "largest",
         "top",
@@ -668,7 +663,7 @@ CHINESE_KNOWN = frozenset(
     "买卖赚花用付退送收发看问查算比占增减涨跌降升多少高低大小好差新老最总共各每按给被把对从到至在为有是了着过得地的"
     "吗呢吧啊呀么台件笔个款位家次单元块份瓶盒双套支部张条名种类里内中上下前后左右第几些都还也又再就才只"
     "年月日天周季度号时分秒今去近来以之及与和或跟向往"
-    "拆拉加算统汇合分带拿取让叫弄搞找列跑出做请谢帮要想问这那其此该某"
+    "拆拉加算统汇合分带拿取让叫弄搞找列跑出做请谢帮要想问这那其此该某排人"
 )
 PARTICLES = frozenset("的了吗呢吧啊呀么")
 

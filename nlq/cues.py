@@ -97,7 +97,11 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         r"环比|比上月|较上月|比上周|较上周|比上个月|(?:compared (?:with|to)|vs\.?|versus|than) (?:the )?(?:previous|prior|(?:month|week|quarter|day) before)|month[- ]over[- ]month|mom|week[- ]over[- ]week|wow|period[- ]over[- ]period|previous period|sequential",
         None,
     ),
-    ("share", r"占比|比例|比重|份额|占多少|贡献度|share|proportion|percentage|percent of|fraction|mix", None),
+    (
+        "share",
+        r"占比|比例|比重|份额|占多少|占几成|贡献度|share|proportion|percentage|percent of|what %|what percent(?![a-z])|% of|fraction|mix",
+        None,
+    ),
     ("grain", r"每天|每日|按天|按日|逐日|日度|每一天|daily|by day|per day|each day", "day"),
     ("grain", r"每周|按周|逐周|周度|每个星期|weekly|by week|per week|each week", "week"),
     (

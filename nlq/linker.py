@@ -16,6 +16,7 @@ from typing import Literal
 
 from rapidfuzz.distance import DamerauLevenshtein
 
+from nlq.accounting import ENGLISH_KNOWN
 from nlq.lexicon import Entry, Lexicon, normalise
 from nlq.segmenter import Segmenter
 
@@ -307,8 +308,8 @@ class Linker:
                 # English typos are swaps and slips of the same length (gvm); a shorter
                 # or longer word is another word (many is not man).
                 english = window.isascii()
-                if english and (window in ENGLISH_WORDS or len(window) < 3):
-                    continue
+                if english and (window in ENGLISH_WORDS or window in ENGLISH_KNOWN or len(window) < 3):
+                    continue  # a common word is that word, never a slip for a name
                 limit = 1 if len(window) < 6 else 2
                 # English slips keep the length, or drop or add one letter in a long word
                 # (catgory, prodcuts): "many" is never "man".

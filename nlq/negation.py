@@ -29,6 +29,8 @@ PREFIX = re.compile(
 UNSCOPED = re.compile(r"^(?:没有|没|未|never|\w+n'?t)$")
 POSTFIX = re.compile(r"以外|之外|除外")
 # What may stand between a marker and its values, or between two values of one scope.
+# "did not come through the APP", "not bought on 京东": a verb and a preposition may stand between.
+ENGLISH_GAP = re.compile(r"^\s*(?:[a-z]+\s+){0,2}(?:through|via|from|in|on|at|by|with)\s+(?:the\s+)?$")
 JOINERS = re.compile(
     r"^(?:\s|[、,，/和与及或跟]|and|or|the|of|in|from|on|at|的|是|属于|在|掉|已经|已|这些|那些)*$"
 )
@@ -82,7 +84,7 @@ def _scope(text: str, links: Sequence[Link], start: int, end: int, *, forward: b
         if (forward and link.start < edge) or (not forward and link.end > edge):
             continue
         gap = text[edge : link.start] if forward else text[link.end : edge]
-        if not JOINERS.match(gap):
+        if not JOINERS.match(gap) and not (forward and not run and ENGLISH_GAP.match(gap)):
             break
         if link.kind not in {"value", "dimension"}:
             break

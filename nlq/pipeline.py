@@ -159,7 +159,7 @@ class Pipeline:
             title=title,
             sql=sql,
             columns=result.columns,
-            rows=result.json_rows(),
+            rows=_without_empty_groups(query, result.columns, result.json_rows()),
             chart=choose_chart(query, result.columns),
             cached=cached,
         )
@@ -540,6 +540,21 @@ class _OnRecord:
             interpretation=self.result.interpretation,
             **outcome,
         )
+
+
+def _without_empty_groups(query: SemanticQuery, columns: list[str], rows: list[list[Any]]) -> list[list[Any]]:
+    """The group of rows that reach no value of the dimension (walk-in sales by member
+    level) is left out when it holds nothing: active members by gender has no row for
+    the sales of no member, whose count is 0."""
+    keys = [i for i, c in enumerate(columns) if c in {d.rsplit(".", 1)[-1] for d in query.dimensions}]
+    values = [i for i, c in enumerate(columns) if c in query.metrics]
+    if not keys or not values:
+        return rows
+    return [
+        row
+        for row in rows
+        if not (all(row[i] is None for i in keys) and all(row[i] in (None, 0) for i in values))
+    ]
 
 
 def choose_chart(query: SemanticQuery, columns: list[str]) -> Chart:

@@ -162,6 +162,23 @@ def _month_span(g: Groups, ctx: Context) -> Resolved:
     return start, end, None
 
 
+def _adjacent_months(g: Groups, ctx: Context) -> Resolved:
+    first, last = _month_number(g["m1"]), _month_number(g["m2"])
+    if last != first + 1:
+        return None  # 3、5月 are two periods, not one span
+    year = _year(g["y"], ctx) if g["y"] else _latest(first, ctx)
+    start, end = _months(year, first, last)
+    return start, end, None
+
+
+def _full(g: Groups, ctx: Context) -> Resolved:
+    """The last 4 full weeks, the last 3 complete months: whole calendar units before as_of's."""
+    unit = UNITS[str(g["u"])]
+    current = grain_start(ctx.as_of, unit)  # type: ignore[arg-type]
+    start = shift_by_grain(current, unit, -_count(g["n"]))  # type: ignore[arg-type]
+    return start, current - dt.timedelta(days=1), None
+
+
 def _quarter(g: Groups, ctx: Context) -> Resolved:
     quarter = number(str(g["q"]))
     if g["y"]:
@@ -277,6 +294,8 @@ PATTERNS: list[tuple[str, Resolver]] = [
     (rf"{Y_ZH}?(?P<m>{CNUM})月(?P<d>{CNUM})[日号]", _one_day),
     # month spans, quarters, months, halves
     (rf"{Y_ZH}?(?P<m1>{CNUM})月?份?\s*(?:到|至|-|~|—)\s*(?P<m2>{CNUM})月份?", _month_span),
+    # 7、8月: two months in a row, named together
+    (rf"{Y_ZH}?(?P<m1>{CNUM})月?\s*[、,，和与及]\s*(?P<m2>{CNUM})月份?", _adjacent_months),
     (
         rf"(?:from\s+)?{_named(M_EN, 'm1')}\s*(?:to|-|through|until)\s*{_named(M_EN, 'm2')}(?:\s*,?\s*(?P<y>(?:19|20)\d\d))?",
         _month_span,
@@ -314,6 +333,10 @@ PATTERNS: list[tuple[str, Resolver]] = [
     (
         rf"(?:近|最近|过去|近来)(?:(?P<half>半年)|(?P<n>{CNUM}|\d+)?\s*(?P<u>个星期|星期|个礼拜|礼拜|个月|天|日|周|月|年))",
         _last,
+    ),
+    (
+        rf"(?:the\s+)?(?:last|past|previous)\s+(?P<n>{EN_N})\s+(?:full|complete|whole)\s+(?P<u>weeks|months|years)",
+        _full,
     ),
     (rf"(?:the\s+)?(?:last|past|previous)\s+(?P<n>{EN_N})\s+(?P<u>days|weeks|months|years)", _last),
     (r"(?:the\s+)?past (?:12 months|year)|last 12 months|the last year", _fixed(12, "month")),

@@ -55,7 +55,8 @@ BUY_WORDS = re.compile(
     r"买过|购买过|下过单|下单过|下了单|下单的|买了|bought|purchased|ordered|placed (?:an |any )?orders?"
 )
 UNIT_WORDS = re.compile(
-    r"多少(?:台|件|个|份|部|瓶|盒|双|套|支)|几(?:台|件|个|份|部)|how many (?:units|items|pieces)"
+    r"多少(?:台|件|个|份|部|瓶|盒|双|套|支|杯|罐|包|袋|只|箱|斤)|几(?:台|件|个|份|部|杯|瓶|盒|罐|包|箱)"
+    r"|how many (?:units|items|pieces|cups|bottles|boxes)|how many\b.{1,40}\b(?:did we |we )?(?:sell|sold)\b"
 )
 ORDER_WORDS = re.compile(r"多少单|几单|多少笔|how many orders")
 REGISTER_WORDS = re.compile(r"新注册|注册了|注册用户|sign(?:ed)? ?ups?\b|registered|registrations?")
@@ -631,6 +632,10 @@ class Understander:
         times = _refined(found)
         taken = [t.span for t in found] + [(c.start, c.end) for c in comparisons]
         cues = find_cues(text, taken, self.linker.boundaries(text))
+        # A metric named with an analysis word (delivery share, 外卖占比, member mix) is the
+        # metric: its name outranks the word's reading as a cue.
+        named = [x for x in self.linker.link(text, taken) if x.kind == "metric" and x.match != "fuzzy"]
+        cues = [c for c in cues if not any(x.start <= c.start and c.end <= x.end for x in named)]
         reserved = taken + [(c.start, c.end) for c in cues]
         links = [x for x in self.linker.link(text, reserved) if not _miscased_code(x, question)]
         negations = find_negations(text, links, reserved)
@@ -1039,6 +1044,9 @@ class Understander:
         versus = self._versus_last_year(parse)
         if versus is not None:
             time_range, time_text = versus.range, versus.text
+        previous = self._versus_previous(parse) if versus is None else None
+        if previous is not None:
+            time_range, time_text = previous.range, previous.text
         too_late = self._no_data_yet(parse, time_range)
         if too_late is not None:
             return too_late
@@ -1053,13 +1061,16 @@ class Understander:
             return self._cannot_use(parse, [cue.text if cue else "画像"])
         ranking = parse.cue("top", "bottom", "hot")
         ranked_item = self.layer.reading.ranked_item
-        if ranking and not group and ranked_item and (parse.has("hot") or profile):
-            group = [ranked_item]  # 热销商品: what the warehouse ranks by default
+        if ranking and not group and ranked_item and not grain:
+            group = [ranked_item]  # 热销商品, top 5 fruit teas: what the warehouse ranks by default
         focus: list[Filter] = []
         if parse.has("share") and not group and not profile and values:
-            # 美妆占GMV的比例: the value's share among all values of its dimension.
-            focus = [f for f in filters if f.dimension in values]
-            filters = [f for f in filters if f.dimension not in values]
+            # 美妆占GMV的比例: the value's share among all values of its dimension; of
+            # several values, the one the share is asked of (what % of dine-in orders
+            # were paid in cash: cash, among dine-in orders).
+            focused = self._focused(parse, values)
+            focus = [f for f in filters if f.dimension == focused]
+            filters = [f for f in filters if f.dimension != focused]
             group = [f.dimension for f in focus]
 
         base = SemanticQuery(
@@ -1068,7 +1079,7 @@ class Understander:
             time_grain=grain,
             time_range=time_range,
             filters=filters,
-            compare="yoy" if parse.has("yoy") or versus else "pop" if parse.has("pop") else None,
+            compare="yoy" if parse.has("yoy") or versus else "pop" if parse.has("pop") or previous else None,
             share=[m for m in metrics if self._additive(m)]
             if parse.has("share") and (group or profile)
             else [],
@@ -1120,6 +1131,31 @@ class Understander:
             if after or before:
                 return after.group(1) if after else "how many"
         return None
+
+    @staticmethod
+    def _focused(parse: Parse, values: dict[str, list[Picked]]) -> str:
+        """The dimension whose value a share is asked of: the only one; in English the
+        last named (what % of X were Y); in Chinese the one next to the share word (X中Y占比)."""
+        if len(values) == 1:
+            return next(iter(values))
+        named = [x for x in parse.links if x.entries[0].kind == "value" and x.entries[0].target in values]
+        if parse.language == "en" or not named:
+            return named[-1].entries[0].target if named else next(iter(values))
+        cue = parse.cue("share")
+        at = cue.start if cue else len(parse.text)
+        return min(named, key=lambda x: abs(at - x.end)).entries[0].target
+
+    @staticmethod
+    def _versus_previous(parse: Parse) -> TimeMatch | None:
+        """This month vs last month, 本周和上周: a calendar period compared with the one
+        just before it (period over period)."""
+        if not parse.has("compare", "pop") or len(parse.times) != 2:
+            return None
+        first, second = sorted(parse.times, key=lambda t: t.range.start or parse.as_of)
+        if first.unit is None or first.unit != second.unit or first.range.end is None:
+            return None
+        follows = second.range.start == first.range.end + dt.timedelta(days=1)
+        return second if follows and first.unit in {"week", "month", "quarter"} else None
 
     @staticmethod
     def _versus_last_year(parse: Parse) -> TimeMatch | None:
