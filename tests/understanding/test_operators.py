@@ -17,10 +17,11 @@ from nlq.comparisons import find_comparisons
 from nlq.intents import find_intent
 from nlq.lexicon import Entry, Lexicon
 from nlq.linker import Link, Linker, opposite
-from nlq.pipeline import DEMO_SEMANTIC, Pipeline
+from nlq.pipeline import DEMO_SEMANTIC, Pipeline, _without_empty_groups
 from nlq.timeparse import find_times
 from nlq.understand import _miscased_code
 from semantic_layer.loader import load_layer
+from semantic_layer.query import SemanticQuery
 
 AS_OF = dt.date(2026, 6, 30)
 ROOT = Path(__file__).resolve().parents[2]
@@ -394,3 +395,56 @@ def test_a_table_word_with_no_metric_counts_its_rows(
 def test_questions_of_impact_are_why_questions(question: str) -> None:
     found = find_intent(question.lower())
     assert found is not None and found.name == "why"
+
+
+# -- periods and shares asked in chat ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("7、8月", "2025-07-01", "2025-08-31"),
+        ("the last 4 full weeks", "2026-06-01", "2026-06-28"),
+        ("the last 2 complete months", "2026-04-01", "2026-05-31"),
+    ],
+)
+def test_more_periods(phrase: str, start: str, end: str) -> None:
+    [found] = find_times(phrase, AS_OF)
+    assert (str(found.range.start), str(found.range.end)) == (start, end)
+
+
+def test_this_month_versus_last_month_is_period_over_period(pipeline: Pipeline) -> None:
+    understanding = pipeline.understander.understand("orders this month vs last month", dt.date(2026, 6, 30))
+    [step] = understanding.steps
+    assert step.query.compare == "pop"
+    assert (str(step.query.time_range.start), str(step.query.time_range.end)) == ("2026-06-01", "2026-06-30")
+
+
+def test_the_share_of_one_value_among_anothers_rows(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    result = pipeline.ask("what % of 天猫 orders last month came from 上海", as_of=AS_OF)
+    assert result.status == "answered", result.message
+    [answer] = result.answers
+    share = next(i for i, c in enumerate(answer.columns) if c.endswith("_share"))
+    expected = con.execute(
+        "SELECT COUNT(*) FILTER (WHERE province = '上海') / COUNT(*) FROM orders WHERE pay_time IS NOT NULL"
+        " AND channel = '天猫' AND order_time >= '2026-05-01' AND order_time < '2026-06-01'"
+    ).fetchone()[0]
+    assert any(math.isclose(row[share], float(expected), rel_tol=1e-6) for row in answer.rows)
+
+
+def test_a_ranking_with_no_dimension_ranks_the_layers_item(pipeline: Pipeline) -> None:
+    understanding = pipeline.understander.understand("销量最差的5个美妆", AS_OF)
+    [step] = understanding.steps
+    assert step.query.dimensions == [pipeline.layer.reading.ranked_item]
+    assert step.query.limit == 5 and not step.query.order_by[0].desc
+
+
+def test_the_empty_group_of_unmatched_rows_is_left_out() -> None:
+    query = SemanticQuery(metrics=["active"], dimensions=["members.gender"])
+    rows = [["男", 3], ["女", 4], [None, 0]]
+    assert _without_empty_groups(query, ["gender", "active"], rows) == [["男", 3], ["女", 4]]
+    # A group of unmatched rows that holds something stays: it is part of the total.
+    assert _without_empty_groups(query, ["gender", "active"], [["男", 3], [None, 2]]) == [
+        ["男", 3],
+        [None, 2],
+    ]
