@@ -31,10 +31,8 @@ def governed_filters(layer: SemanticLayer, name: str, trail: tuple[str, ...] = (
         parts = re.findall(r"[A-Za-z_]\w*", metric.expr)
         return [f for part in parts for f in governed_filters(layer, part, (*trail, name))]
     assert isinstance(metric, SimpleMetric)
-    model_name, _, measure_name = metric.measure.partition(".")
-    model = layer.model(model_name)
-    measure = model.measure(measure_name) if model else None
-    return [f for f in (metric.filter, measure.filter if measure else None) if f]
+    found = layer.measure_of(name)
+    return [f for f in (metric.filter, found[1].filter if found else None) if f]
 
 
 def conflict(
@@ -82,15 +80,11 @@ def fitting(layer: SemanticLayer, metrics: list[str]) -> list[str]:
 
 def _counted(layer: SemanticLayer, name: str) -> tuple[str, str, str] | None:
     """What a simple metric aggregates, and how: (model, aggregation, expression)."""
-    metric = layer.metric(name)
-    if not isinstance(metric, SimpleMetric):
+    found = layer.measure_of(name)
+    if found is None:
         return None
-    model_name, _, measure_name = metric.measure.partition(".")
-    model = layer.model(model_name)
-    measure = model.measure(measure_name) if model else None
-    if measure is None:
-        return None
-    return model_name, measure.agg, measure.expr or measure.name
+    model, measure = found
+    return model.name, measure.agg, measure.expr or measure.name
 
 
 def _message(layer: SemanticLayer, metrics: list[str], instead: list[str], language: Language) -> str:

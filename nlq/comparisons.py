@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from nlq.numerals import ENGLISH
+
 Operator = Literal[">", ">=", "<", "<="]
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
@@ -32,21 +34,10 @@ MAGNITUDES = {
     "bn": 1e9,
     "billion": 1e9,
 }
-EN_WORDS = {
+EN_WORDS: dict[str, float] = {
+    **ENGLISH,
     "a": 1,
     "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "twenty": 20,
-    "fifty": 50,
     "a hundred": 100,
     "half a": 0.5,
     "a half": 0.5,

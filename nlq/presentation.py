@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from nlq.answer import AnswerBlock, Cell
-from semantic_layer.model import GRAINS, Format, SemanticLayer, SimpleMetric
+from semantic_layer.model import GRAINS, Format, SemanticLayer
 
 Language = Literal["zh", "en"]
 Role = Literal["time", "category", "measure", "share", "previous", "growth"]
@@ -106,13 +106,8 @@ def _describe(
 def additive(metric: str, layer: SemanticLayer) -> bool:
     """A metric whose value over several categories is the sum of theirs: a sum, or
     a count of rows (a distinct count or a rate is not)."""
-    found = layer.metric(metric)
-    if not isinstance(found, SimpleMetric):
-        return False
-    model_name, _, measure_name = found.measure.partition(".")
-    model = layer.model(model_name)
-    measure = model.measure(measure_name) if model else None
-    return measure is not None and measure.agg in {"sum", "count"}
+    found = layer.measure_of(metric)
+    return found is not None and found[1].agg in {"sum", "count"}
 
 
 def format_value(value: Cell, fmt: str, language: Language = "zh", currency: str = "¥") -> str:

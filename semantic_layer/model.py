@@ -333,6 +333,16 @@ class SemanticLayer(Strict):
     def metric(self, name: str) -> AnyMetric | None:
         return next((m for m in self.metrics if m.name == name), None)
 
+    def measure_of(self, name: str) -> tuple[Model, Measure] | None:
+        """The home model and measure a simple metric aggregates."""
+        metric = self.metric(name)
+        if not isinstance(metric, SimpleMetric):
+            return None
+        model_name, _, measure_name = metric.measure.partition(".")
+        model = self.model(model_name)
+        measure = model.measure(measure_name) if model else None
+        return (model, measure) if model is not None and measure is not None else None
+
     def role(self, name: str) -> Role | None:
         return next((r for r in self.roles if r.name == name), None)
 
