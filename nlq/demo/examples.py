@@ -7,7 +7,6 @@ no NLQ code is specific to an example beyond these keys."""
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +75,7 @@ def build_example(
     """Builds the example `name` into the DuckDB file `out` (default data/NAME.duckdb)
     from the Parquet files of `source` (default examples/NAME/data). Always rebuilt
     (it takes well under a second), written to a temporary file first."""
-    import duckdb
+    from nlq.demo.warehouse import built_atomically
 
     if name not in PRIMARY_KEYS:
         raise ValueError(f"unknown example '{name}': one of {', '.join(example_names())}")
@@ -87,21 +86,9 @@ def build_example(
     path = Path(out) if out is not None else default_path(name)
     report = ExampleReport(name, path)
     started = time.perf_counter()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
-    tmp.unlink(missing_ok=True)
-    try:
-        con = duckdb.connect(str(tmp))
-        try:
-            for file in files:
-                table = file.stem
-                report.rows[table] = _load(con, table, file, PRIMARY_KEYS[name].get(table, []))
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with built_atomically(path) as con:
+        for file in files:
+            report.rows[file.stem] = _load(con, file.stem, file, PRIMARY_KEYS[name].get(file.stem, []))
     report.seconds = time.perf_counter() - started
     return report
 

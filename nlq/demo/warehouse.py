@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,25 +116,33 @@ def build_warehouse(out: str | Path, scale: float = 1.0, seed: int = 42) -> Buil
         report.skipped = True
         return report
     started = time.perf_counter()
+    tables = Generator(seed, scale).tables()
+    with built_atomically(path) as con:
+        for name, (ddl, data) in tables.items():
+            report.rows[name] = _load(con, name, ddl, data)
+        con.execute("CREATE TABLE _nlq_build (seed BIGINT, scale DOUBLE, generator_version VARCHAR)")
+        con.execute("INSERT INTO _nlq_build VALUES (?, ?, ?)", [seed, scale, GENERATOR_VERSION])
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@contextmanager
+def built_atomically(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB file filled in a temporary file beside `path` and moved over it only
+    once complete: a reader never sees half a warehouse, a failed build leaves the old one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
     tmp.unlink(missing_ok=True)
     try:
-        tables = Generator(seed, scale).tables()
         con = duckdb.connect(str(tmp))
         try:
-            for name, (ddl, data) in tables.items():
-                report.rows[name] = _load(con, name, ddl, data)
-            con.execute("CREATE TABLE _nlq_build (seed BIGINT, scale DOUBLE, generator_version VARCHAR)")
-            con.execute("INSERT INTO _nlq_build VALUES (?, ?, ?)", [seed, scale, GENERATOR_VERSION])
+            yield con
             con.execute("CHECKPOINT")
         finally:
             con.close()
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _up_to_date(path: Path, seed: int, scale: float) -> bool:
