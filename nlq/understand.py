@@ -218,6 +218,7 @@ class Parse:
     negations: Negations = field(default_factory=Negations)
     time_spans: list[tuple[int, int]] = field(default_factory=list)  # every time phrase, refined or not
     counted: list[tuple[int, int]] = field(default_factory=list)  # the entity a "how many" counts
+    unplaced: list[str] | None = None  # the words no rule used, once the reading is done
 
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
@@ -290,7 +291,11 @@ class Understander:
         )
         unlinked = list(dict.fromkeys([*parse.negations.unscoped, *self._unlinked(parse)]))
         return self._understand(parse, previous).model_copy(
-            update={"unlinked": unlinked, "ignored": self._unplaced(parse), "linked": list(linked)}
+            update={
+                "unlinked": unlinked,
+                "ignored": parse.unplaced if parse.unplaced is not None else self._unplaced(parse),
+                "linked": list(linked),
+            }
         )
 
     def _understand(self, parse: Parse, previous: Understanding | None) -> Understanding:
@@ -334,7 +339,9 @@ class Understander:
         """Words that change what is asked and that no rule can use: a negation with
         nothing to negate (没买过, didn't order) and names nlq could not place (拼多多).
         Answering without them answers another question."""
-        return list(dict.fromkeys([*parse.negations.unscoped, *self._unplaced(parse)]))
+        # Kept on the parse for read(): the reading has taken its words (counted entities) by now.
+        parse.unplaced = self._unplaced(parse)
+        return list(dict.fromkeys([*parse.negations.unscoped, *parse.unplaced]))
 
     def _which_word(self, parse: Parse, link: Link) -> Understanding:
         """A typo equally near words of different meaning: ask which one was meant."""
@@ -634,10 +641,13 @@ class Understander:
         cues = find_cues(text, taken, self.linker.boundaries(text))
         # A metric named with an analysis word (delivery share, 外卖占比, member mix) is the
         # metric: its name outranks the word's reading as a cue.
-        named = [x for x in self.linker.link(text, taken) if x.kind == "metric" and x.match != "fuzzy"]
+        unreserved = self.linker.link(text, taken)
+        named = [x for x in unreserved if x.kind == "metric" and x.match != "fuzzy"]
         cues = [c for c in cues if not any(x.start <= c.start and c.end <= x.end for x in named)]
         reserved = taken + [(c.start, c.end) for c in cues]
-        links = [x for x in self.linker.link(text, reserved) if not _miscased_code(x, question)]
+        # With no cue to keep clear, the links are those already found.
+        linked = self.linker.link(text, reserved) if cues else unreserved
+        links = [x for x in linked if not _miscased_code(x, question)]
         negations = find_negations(text, links, reserved)
         parse = Parse(
             text,
@@ -851,12 +861,11 @@ class Understander:
     def _averaged_dimension(self, metric_name: str) -> tuple[Model, str] | None:
         """The dimension whose column an average metric averages (平均评分 -> 星级)."""
         metric = self.layer.metric(metric_name)
-        if not isinstance(metric, SimpleMetric) or metric.filter is not None:
+        found = self.layer.measure_of(metric_name)
+        if found is None or getattr(metric, "filter", None):
             return None
-        model_name, _, measure_name = metric.measure.partition(".")
-        model = self.layer.model(model_name)
-        measure = model.measure(measure_name) if model else None
-        if model is None or measure is None or measure.agg != "avg" or measure.filter is not None:
+        model, measure = found
+        if measure.agg != "avg" or measure.filter is not None:
             return None
         column = measure.expr or measure.name
         dimension = next((d for d in model.dimensions if (d.expr or d.name) == column), None)
@@ -872,11 +881,11 @@ class Understander:
     def _row_count(self, model: Model) -> str | None:
         """The metric counting a model's rows as they are, unfiltered (评价数 for reviews)."""
         for metric in self.layer.metrics:
-            if not isinstance(metric, SimpleMetric) or metric.filter is not None:
+            found = self.layer.measure_of(metric.name)
+            if found is None or found[0].name != model.name or getattr(metric, "filter", None):
                 continue
-            model_name, _, measure_name = metric.measure.partition(".")
-            measure = model.measure(measure_name) if model_name == model.name else None
-            if measure is None or measure.filter is not None:
+            measure = found[1]
+            if measure.filter is not None:
                 continue
             if measure.agg == "count" or (
                 measure.agg == "count_distinct" and measure.expr == model.primary_key
