@@ -28,9 +28,9 @@ class BenchmarkItem(BaseModel):
 
     @property
     def golds(self) -> list[str]:
-        if self.gold_sql is None:
-            return []
-        return [self.gold_sql] if isinstance(self.gold_sql, str) else list(self.gold_sql)
+        # An empty gold (what a question to refuse often carries) is no gold.
+        found = [self.gold_sql] if isinstance(self.gold_sql, str) else list(self.gold_sql or [])
+        return [sql for sql in found if sql.strip()]
 
     @property
     def language(self) -> str:

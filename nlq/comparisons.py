@@ -2,7 +2,7 @@
 orders, 订单数在1000到2000之间, 3.5万以上.
 
 A comparison is a typed token: its operator (every negated and bounded form is
-folded into one of >, >=, <, <=), its amount (digits or Chinese numerals, with a
+folded into one of >, >=, <, <=, =), its amount (digits or Chinese numerals, with a
 magnitude: 万, 亿, 千, k, million) and whether the amount was a percentage. Which
 metric it constrains is decided by the reader, from where it stands in the question.
 
@@ -17,7 +17,7 @@ from typing import Literal
 
 from nlq.numerals import ENGLISH
 
-Operator = Literal[">", ">=", "<", "<="]
+Operator = Literal[">", ">=", "<", "<=", "="]
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
 MAGNITUDES = {
@@ -46,11 +46,15 @@ EN_WORDS: dict[str, float] = {
 EN_NUMBER = (
     r"(?:" + "|".join(sorted(EN_WORDS, key=len, reverse=True)) + r")(?=\s+(?:million|thousand|billion)\b)"
 )
-# An amount: 100, 1,200, 3.5万, 一百万, 两千, 1.2k, 10 million, 11%, 百分之五.
+# An amount: 100, 1,200, $50, 3.5万, 一百万, 两千, 1.2k, 10 million, 11%, 百分之五, 45 bucks.
 AMOUNT = (
-    r"(?P<{n}>(?:百分之)?(?:\d[\d,]*(?:\.\d+)?|[" + CN_DIGITS + r"]+|" + EN_NUMBER + r")(?:成(?![本交]))?"
+    r"(?:[$¥￥€£]\s*)?(?P<{n}>(?:百分之)?(?:\d[\d,]*(?:\.\d+)?|["
+    + CN_DIGITS
+    + r"]+|"
+    + EN_NUMBER
+    + r")(?:成(?![本交]))?"
     r"(?:\s*(?:万|亿|千)|\s*(?:k|mn|m|million|thousand|billion|bn|b)(?![a-z]))?(?:\s*(?:%|个百分点|percent))?)"
-    r"\s*(?:元|块钱|块|rmb|¥|yuan|单|笔|件|人|次|个?百分点)?"
+    r"\s*(?:元|块钱|块|美元|rmb|¥|yuan|dollars?|bucks|usd|euros?|单|笔|件|人|次|个?百分点)?"
 )
 # A number of things counted (5个, 3名): a top-N, not a bound.
 COUNTED = r"(?!\s*(?:个|名|款|位|家|大|种|类))"
@@ -73,6 +77,9 @@ PATTERNS: list[tuple[str, Operator | None]] = [
     (rf"between\s+{_amount('low')}\s+and\s+{_amount('high')}{INCLUSIVE}", None),
     (rf"(?:{INCLUSIVE_BELOW})\s*{_amount('value')}{COUNTED}", "<="),
     (rf"(?:{INCLUSIVE_ABOVE})\s*{_amount('value')}{COUNTED}", ">="),
+    # 库存为0, 等于100, exactly 12: an amount that is not a date (为2024年 is a period)
+    (rf"(?:等于|(?:为|是)(?=\s*\d))\s*{_amount('value')}(?!\s*(?:年|月|日|号|季|周|天|[/-]\d))", "="),
+    (rf"(?:equal to|equals|exactly)\s+{_amount('value')}", "="),
     (rf"(?:{STRICT_ABOVE})\s*{_amount('value')}", ">"),
     (rf"(?:{STRICT_BELOW})\s*{_amount('value')}", "<"),
     (rf"{_amount('value')}\s*(?:及|或|and|or)?\s*(?:以上|之上|or more|or above|and above|and up|\+)", ">="),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nlq.understand import Language, Step, Understanding
-from semantic_layer.model import SemanticLayer, SimpleMetric
+from semantic_layer.model import Label, SemanticLayer, SimpleMetric
 from semantic_layer.query import Filter, SemanticQuery
 
 GRAIN_WORDS = {
@@ -65,6 +65,9 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
         if timeless
         else _period(query, zh, time_text)
     ]
+    dated = _dated(query, layer)
+    if dated is not None:  # 1997年发货的: the period is of the date the verb named
+        words.append(f"按{dated.zh}统计" if zh else f"by {dated.en}")
     if not query.focus:  # the focus says what the title would, naming the dimension too
         words.append(step.title)
     if query.time_grain:
@@ -122,13 +125,20 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
     return ("，" if zh else ", ").join(w for w in words if w)
 
 
+def _dated(query: SemanticQuery, layer: SemanticLayer) -> Label | None:
+    """The label of the time dimension the question chose, if it chose one."""
+    if query.time_dimension is None:
+        return None
+    owner, _, name = query.time_dimension.rpartition(".")
+    model = layer.model(owner)
+    time = model.time_dimension(name) if model else None
+    return time.label if time else None
+
+
 def _as_it_stands(name: str, layer: SemanticLayer) -> bool:
     """A simple metric with no time dimension counts rows as they stand (products)."""
     metric = layer.metric(name)
-    if not isinstance(metric, SimpleMetric) or metric.time:
-        return False
-    home = layer.model(metric.measure.partition(".")[0])
-    return home is not None and home.default_time is None
+    return isinstance(metric, SimpleMetric) and layer.time_of(metric) is None
 
 
 def _period(query: SemanticQuery, zh: bool, time_text: str) -> str:

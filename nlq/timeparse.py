@@ -463,9 +463,47 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
     chosen = [_with_part(text, normal, found, as_of) for found in chosen]
     chosen += _parts_alone(text, normal, as_of, taken)
     chosen = _edges(text, normal, sorted(chosen, key=lambda t: t.span[0]), as_of)
-    chosen = sorted(chosen, key=lambda t: t.span[0])
+    chosen = [_open_ended(text, normal, found, as_of) for found in sorted(chosen, key=lambda t: t.span[0])]
     days = _days_of_month(text, normal, chosen, as_of)
     return sorted(chosen + days, key=lambda t: t.span[0])
+
+
+# Before 2020, 2020年之前, since March, 2024年以来: a period's edge, open on one side.
+OPEN_BEFORE_EN = re.compile(
+    r"\b(?P<w>before|prior to|earlier than|until|till|up to|through|after|later than|since|starting)\s+(?:the\s+)?$"
+)
+OPEN_AFTER_ZH = re.compile(
+    r"^\s*(?P<w>之前|以前|前(?![\d一二三四五六七八九十两几]|天)|为止|之后|以后|后(?![\d一二三四五六七八九十两几])|以来|起)"
+)
+
+
+def _open_ended(text: str, normal: str, found: TimeMatch, as_of: dt.date) -> TimeMatch:
+    start, end = found.range.start, found.range.end
+    if start is None or end is None:
+        return found
+    a, b = found.span
+    before = OPEN_BEFORE_EN.search(normal[:a])
+    after = OPEN_AFTER_ZH.match(normal[b:])
+    word = before.group("w") if before else after.group("w") if after else None
+    if word is None:
+        return found
+    if word in {"before", "prior to", "earlier than", "之前", "以前", "前"}:
+        dates: tuple[dt.date | None, dt.date | None] = (None, start - dt.timedelta(days=1))
+    elif word in {"until", "till", "up to", "through", "为止"}:
+        dates = (None, end)
+    elif word in {"after", "later than", "之后", "以后", "后"}:
+        dates = (end + dt.timedelta(days=1), as_of)
+    else:  # since, starting, 以来, 起
+        dates = (start, as_of)
+    span = (before.start() if before else a, b + after.end() if after else b)
+    phrase = text[span[0] : span[1]]
+    return TimeMatch(
+        span=span,
+        text=phrase,
+        range=TimeRange(start=dates[0], end=dates[1]),
+        unit=None,
+        evidence=f"“{phrase}” = {dates[0] or '…'}..{dates[1] or '…'}",
+    )
 
 
 DAYS = re.compile(

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from nlq.accounting import ENGLISH_KNOWN, FRAME_WORDS, unplaced
 from nlq.comparisons import Comparison, find_comparisons
 from nlq.cues import Cue, find_cues
+from nlq.dating import Dating, date_words, find_dating
 from nlq.intents import find_intent
 from nlq.intents import message as intent_message
 from nlq.language import Language, language_of
@@ -86,6 +87,18 @@ FOLLOW_UP = re.compile(
 )
 PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排个名|排名|排行|榜")
 # 多少个商品, how many customers: the count of a model's rows, named by its dimension word.
+# Between an attribute and a comparison after it (list price is over 50, 标价在35到45之间),
+# and between a comparison and an attribute after it (more than 100 units in stock).
+ATTRIBUTE_BEFORE = re.compile(r"^\s*(?:的)?\s*(?:(?:is|are|was|were|of|at)\s+)*(?:为|是|都|在)?\s*$")
+ATTRIBUTE_AFTER = re.compile(r"^\s*(?:(?:of|in)\s+)?$")
+# 订单的运费, the freight of orders, revenue on orders: the table whose rows a metric measures.
+POSSESSED_AFTER = re.compile(r"^\s*的")
+POSSESSED_BEFORE = re.compile(r"\b(?:of|on|for|from)\s+(?:the\s+|our\s+|all\s+|those\s+)?$")
+# Between a table word and a condition on its rows: orders with / whose / where we paid …
+ROWS_WITH = re.compile(
+    r"^\s+(?:with|whose|where|that|which|having)\b[^,;.?，。；？]*$|^\s*(?:中|里|里面|当中)\s*$"
+)
+WHICH_ROWS = re.compile(r"有哪些|是哪些|哪几[个位家款]|\bwhich\b|\bwhat are the\b")
 HOW_MANY = re.compile(r"(?:有)?(?:多少|几)(?:个|家|位|款|种|名)?\s*$|how many\s+$|number of\s+$")
 SUMMED_OVER_TIME = re.compile(r"加起来|加总|累计|求和|合计|\bsum(?:med)?\b|\badd(?:ed)? up\b|\bcumulative\b")
 HOW_MANY_ANYWHERE = re.compile(r"多少|几[条个笔次]|how many|number of")
@@ -151,7 +164,9 @@ QUALIFYING_AFTER = re.compile(
     r"^\s*(?:(?:that|which|who) (?:are|is|were|was)\s*)?(?:not\s*|outside(?: of)?\s*|except\s*|excluding\s*)?"
     r"(?:in|from|at|of|based in|located in)?\s*(?:the\s*)?$"
 )
-EACH_WORD = re.compile(r"分别|各自|各多少|各是|各有|每个|\beach\b|respectively|\bper\b|\bby\b")
+EACH_WORD = re.compile(
+    r"分别|各自|各多少|各是|各有|各(?=[卖买下花赚占])|每个|\beach\b|respectively|\bper\b|\bby\b"
+)
 GROUPING_WORD = re.compile(r"(?:各|每个|每|分|按|by|per|each|every|哪个|哪些|which)\s*$")
 
 
@@ -218,6 +233,10 @@ class Parse:
     negations: Negations = field(default_factory=Negations)
     time_spans: list[tuple[int, int]] = field(default_factory=list)  # every time phrase, refined or not
     counted: list[tuple[int, int]] = field(default_factory=list)  # the entity a "how many" counts
+    datings: list[Dating] = field(default_factory=list)  # date words beside a period (shipped in 1997)
+    # Conditions on a numeric attribute of each row (标价超过100的商品) and the spans they took.
+    attributes: list[Filter] = field(default_factory=list)
+    attribute_spans: list[tuple[int, int]] = field(default_factory=list)
     unplaced: list[str] | None = None  # the words no rule used, once the reading is done
 
     def has(self, *kinds: str) -> bool:
@@ -320,11 +339,24 @@ class Understander:
         try:
             if previous is not None:
                 return self._follow_up(parse, previous)
+            self._take_attributes(parse)
+            self._take_table_words(parse)
             named_metric = any(x.entries[0].kind == "metric" for x in parse.links)
             by_price = any(c.kind in {"top", "bottom"} and PRICE_WORDS.search(c.text) for c in parse.cues)
             numbered = any(c.kind in {"top", "bottom"} and c.number for c in parse.cues)
             rows_ranked = numbered and not self._dimensions(parse, []) and self._table_word(parse)
-            wants_rows = parse.has("detail") or (by_price and not named_metric) or rows_ranked
+            # 1993年入职的员工有哪些, 库存为0的商品: rows of a table, no metric named
+            which_rows = (
+                not named_metric
+                and not parse.comparisons
+                and not HOW_MANY_ANYWHERE.search(parse.text)
+                and not any(w.search(parse.text) for w in (SALES_WORDS, ORDER_WORDS, UNIT_WORDS))
+                and (WHICH_ROWS.search(parse.text) or parse.attributes)
+                and self._table_word(parse)
+            )
+            wants_rows = (
+                self._detail_asked(parse) or (by_price and not named_metric) or rows_ranked or which_rows
+            )
             listing = self._listing(parse) if wants_rows else None
             if listing is not None:
                 return listing
@@ -385,7 +417,8 @@ class Understander:
         spans = [*parse.time_spans, *(t.span for t in parse.times)]
         spans += [(c.start, c.end) for c in parse.cues]
         spans += [(c.start, c.end) for c in parse.comparisons]
-        spans += parse.negations.spans + parse.counted
+        spans += parse.negations.spans + parse.counted + [(d.start, d.end) for d in parse.datings]
+        spans += parse.attribute_spans
         if parse.has("yoy", "pop"):  # 同比增长率: the comparison's own word for what it outputs
             spans += [m.span() for m in GROWTH_WORDS.finditer(parse.text)]
         for start, end in spans + [(x.start, x.end) for x in parse.links]:
@@ -463,7 +496,7 @@ class Understander:
             # 最大的5笔退款: with no number among the columns, rows rank by the model's amount.
             metrics = [m for m in [self._magnitude(model)] if m is not None]
         values = self._values(scoped, metrics, mentioned, homes={model.name})
-        filters = self._value_filters(values)
+        filters = self._value_filters(values) + parse.attributes
         filters += self._term_filters(scoped)
         columns = [c if "." in c else f"{model.name}.{c}" for c in model.detail]
         time_range, time_text = self._time_range(parse)
@@ -477,7 +510,12 @@ class Understander:
             or LISTING_ROWS
         )
         query = SemanticQuery(
-            metrics=metrics, dimensions=columns, filters=filters, time_range=time_range, limit=limit
+            metrics=metrics,
+            dimensions=columns,
+            filters=filters,
+            time_range=time_range,
+            time_dimension=self._dated_by(parse),
+            limit=limit,
         )
         query = query.model_copy(update={"metric_filters": self._thresholds(parse, query)})
         key = metrics[0] if metrics else self._numeric_column(model, mentioned)
@@ -637,12 +675,20 @@ class Understander:
             if not any(c.start < t.span[1] and t.span[0] < c.end for c in comparisons)
         ]
         times = _refined(found)
-        taken = [t.span for t in found] + [(c.start, c.end) for c in comparisons]
+        periods = [t.span for t in found]
+        taken = periods + [(c.start, c.end) for c in comparisons]
+        datings = self._datings(text, periods, taken)
+        taken += [(d.start, d.end) for d in datings if not d.within_name]
         cues = find_cues(text, taken, self.linker.boundaries(text))
         # A metric named with an analysis word (delivery share, 外卖占比, member mix) is the
-        # metric: its name outranks the word's reading as a cue.
+        # metric, an attribute named with one (list price) the attribute: the name outranks
+        # the word's reading as a cue.
         unreserved = self.linker.link(text, taken)
-        named = [x for x in unreserved if x.kind == "metric" and x.match != "fuzzy"]
+        named = [
+            x
+            for x in unreserved
+            if x.match != "fuzzy" and (x.kind == "metric" or (x.kind == "dimension" and " " in x.text))
+        ]
         cues = [c for c in cues if not any(x.start <= c.start and c.end <= x.end for x in named)]
         reserved = taken + [(c.start, c.end) for c in cues]
         # With no cue to keep clear, the links are those already found.
@@ -660,6 +706,7 @@ class Understander:
             comparisons=comparisons,
             negations=negations,
             time_spans=[t.span for t in found],
+            datings=datings,
         )
         parse.evidence += [f"“{text[a:b]}”→NOT" for a, b, _ in negations.markers]
         parse.evidence += [f"“{c.text}”→{c.op} {c.value:g}" for c in comparisons]
@@ -667,6 +714,26 @@ class Understander:
         parse.evidence += [link.evidence() for link in links]
         parse.evidence += [f"“{c.text}”→{c.kind}" + (f"={c.number}" if c.number else "") for c in cues]
         return parse
+
+    def _datings(
+        self, text: str, periods: list[tuple[int, int]], taken: list[tuple[int, int]]
+    ) -> list[Dating]:
+        """Date words beside a period (shipped in 1997). One inside a longer name of the
+        layer (customers who ordered, orders shipped) dates the question and stays part
+        of that name."""
+        datings = find_dating(text, periods, self._date_words, self.linker.boundaries(text))
+        if not datings:
+            return []
+        names = [x for x in self.linker.link(text, taken) if x.match != "fuzzy"]
+        return [
+            replace(
+                d,
+                within_name=any(
+                    x.start <= d.start and d.end <= x.end and x.end - x.start > d.end - d.start for x in names
+                ),
+            )
+            for d in datings
+        ]
 
     # -- metrics -------------------------------------------------------------------------
     def _metrics(self, parse: Parse) -> list[str]:
@@ -676,7 +743,7 @@ class Understander:
         return [m for m in self._asked_metrics(parse) if self.layer.metric(m) is not None]
 
     def _asked_metrics(self, parse: Parse) -> list[str]:
-        if not parse.links and not parse.times:
+        if not parse.links and not parse.times and not parse.attributes:
             return []
         histogram = self._histogram(parse)
         if histogram is not None:
@@ -706,7 +773,7 @@ class Understander:
             return [reading.best_selling] if reading.best_selling else []
         if parse.has("profile"):
             return [reading.profile.metric] if reading.profile else []
-        counted = self._counted_entity(parse)
+        counted = self._counted_entity(parse) or self._counted_rows(parse)
         if counted is not None:
             return [counted]
         if UNIT_WORDS.search(parse.text):
@@ -725,6 +792,10 @@ class Understander:
             return self._word("users")
         rows = self._table_rows(parse)
         return [rows] if rows is not None else []
+
+    def _counted_rows(self, parse: Parse) -> str | None:
+        """标价在35到45之间的商品有几个: the rows an attribute condition picks, counted."""
+        return self._table_rows(parse) if parse.attributes else None
 
     @property
     def _profile(self) -> Profile:
@@ -782,7 +853,7 @@ class Understander:
         return [name] if name else []
 
     def _clarify(self, parse: Parse) -> Understanding:
-        if not parse.links and not parse.times and not parse.cues:
+        if not parse.links and not parse.times and not parse.cues and not parse.attributes:
             message = self._out_of_scope(parse.language)
             return Understanding(
                 language=parse.language, status="refuse", message=message, evidence=parse.evidence
@@ -901,6 +972,152 @@ class Understander:
             return entries
         fewest = min(self._cardinality[e.target] for e in entries)
         return [e for e in entries if self._cardinality[e.target] == fewest]
+
+    def _take_attributes(self, parse: Parse) -> None:
+        """标价超过100的商品, products with more than 100 units in stock, orders whose
+        freight is over 500: a comparison written against a numeric attribute of the
+        rows is a condition on each row (WHERE), not on a metric's total. The attribute
+        is then neither grouped by nor summed."""
+        kept: list[Comparison] = []
+        taken: list[Link] = []
+        for comparison in parse.comparisons:
+            found = self._attribute_of(parse, comparison)
+            if found is None:
+                kept.append(comparison)
+                continue
+            link, dimension = found
+            parse.attributes.append(Filter(dimension=dimension, op=comparison.op, values=[comparison.value]))
+            parse.attribute_spans += [(link.start, link.end), (comparison.start, comparison.end)]
+            taken.append(link)
+            entity = self._conditioned_entity(parse, comparison, link, dimension)
+            if entity is not None:
+                # 标价超过50的商品的销售额: the products are those rows, not a grouping
+                taken.append(entity)
+                parse.attribute_spans.append((entity.start, entity.end))
+        # Both bounds of a range (在35到45之间) are read before their word leaves the links.
+        parse.links = [x for x in parse.links if not any(x is t for t in taken)]
+        parse.comparisons = kept
+
+    def _attribute_of(self, parse: Parse, comparison: Comparison) -> tuple[Link, str] | None:
+        """The numeric attribute a comparison is written against, and its link: the word
+        just before it (list price over 50, 标价超过100) or just after it (more than 100
+        units in stock). A word that is also a metric (库存, freight) is the attribute
+        only when the question names the table that holds it (…的商品, orders whose …)."""
+        before = [x for x in parse.links if x.end <= comparison.start]
+        after = [x for x in parse.links if x.start >= comparison.end]
+        candidates = []
+        if before and ATTRIBUTE_BEFORE.match(parse.text[before[-1].end : comparison.start]):
+            candidates.append(before[-1])
+        if after and ATTRIBUTE_AFTER.match(parse.text[comparison.end : after[0].start]):
+            candidates.append(after[0])
+        for link in candidates:
+            for entry in link.entries:
+                home = self._dimension_home(entry.target) if entry.kind == "dimension" else None
+                dimension = home[0].dimension(home[1]) if home else None
+                if home is None or dimension is None or dimension.type != "number":
+                    continue
+                if link.entries[0].kind == "dimension" or self._qualifies_table(
+                    parse, comparison, link, home[0]
+                ):
+                    return link, entry.target
+        return None
+
+    def _conditioned_entity(
+        self, parse: Parse, comparison: Comparison, link: Link, dimension: str
+    ) -> Link | None:
+        """The word naming the rows an attribute condition picks (…的商品, products with …),
+        when it is a dimension of the attribute's model and the question does not group
+        by it (各商品, by product)."""
+        home = self._dimension_home(dimension)
+        start, end = min(link.start, comparison.start), max(link.end, comparison.end)
+        for x in parse.links:
+            entry = x.entries[0]
+            owner = self._dimension_home(entry.target) if entry.kind == "dimension" else None
+            if owner is None or home is None or owner[0].name != home[0].name or x is link:
+                continue
+            written = (x.end <= start and ROWS_WITH.match(parse.text[x.end : start])) or (
+                end <= x.start and re.fullmatch(r"\s*的?\s*", parse.text[end : x.start])
+            )
+            if written and not self._grouped(parse, entry.target):
+                return x
+        return None
+
+    def _qualifies_table(self, parse: Parse, comparison: Comparison, link: Link, model: Model) -> bool:
+        """Is the condition written on the rows of `model`: 运费超过100的订单, orders with
+        freight over 500, orders where we paid more than 200 in freight? Not when it
+        qualifies something else (运费超过1000的收货国家: each country's total)."""
+        start, end = min(link.start, comparison.start), max(link.end, comparison.end)
+        for a, b, named in self._table_names(parse.text):
+            if named.name != model.name:
+                continue
+            if b <= start and ROWS_WITH.match(parse.text[b:start]):
+                return True
+            if end <= a and re.fullmatch(r"\s*的?\s*", parse.text[end:a]):
+                return True
+        return False
+
+    def _table_names(self, text: str) -> list[tuple[int, int, Model]]:
+        """Where the question names a table (订单明细, orders), with the table's model."""
+        return [
+            (*m.span(), model)
+            for model in self.layer.models
+            for w in {model.label.zh, model.label.en, *model.synonyms}
+            if w
+            for m in re.finditer(re.escape(normalise(w)), text)
+        ]
+
+    def _take_table_words(self, parse: Parse) -> None:
+        """A metric word that names the table the question is about is the table: 订单
+        in 订单明细 (a longer table name), and the orders of "the freight of orders" or
+        "订单的运费" when another metric of those rows is asked. The word then says whose
+        rows are measured; it is not a second metric."""
+        names = self._table_names(parse.text)
+        metrics = [x for x in parse.links if x.entries[0].kind == "metric"]
+        dropped: list[Link] = []
+        for link in metrics:
+            inside = any(
+                a <= link.start and link.end <= b and b - a > link.end - link.start for a, b, _ in names
+            )
+            owner = next((m for a, b, m in names if (a, b) == (link.start, link.end)), None)
+            others = [x.entries[0].target for x in metrics if x is not link]
+            possessive = (
+                owner is not None
+                and any(self._reaches(metric, owner) for metric in others)
+                and (
+                    POSSESSED_AFTER.match(parse.text[link.end :])
+                    or POSSESSED_BEFORE.search(parse.text[: link.start])
+                )
+            )
+            if inside or possessive:
+                dropped.append(link)
+                parse.counted.append((link.start, link.end))
+        parse.links = [x for x in parse.links if not any(x is d for d in dropped)]
+
+    def _reaches(self, metric: str, model: Model) -> bool:
+        """Are the metric's rows those of `model`, or rows that each belong to one of them?"""
+        found = self.layer.measure_of(metric)
+        if found is None:
+            return False
+        return self.graph.path(found[0].name, model.name, forward_only=True) is not None
+
+    def _detail_asked(self, parse: Parse) -> bool:
+        """列出, 明细, list: rows asked for, unless the word is part of a table's name
+        (订单明细的总销量 asks a total of the order details)."""
+        names = self._table_names(parse.text)
+        return any(
+            c.kind == "detail" and not any(a <= c.start and c.end <= b for a, b, _ in names)
+            for c in parse.cues
+        )
+
+    @staticmethod
+    def _dated_by(parse: Parse) -> str | None:
+        """The time dimension the question's date words chose, when they agree on one."""
+        chosen = {d.dimension for d in parse.datings}
+        return next(iter(chosen)) if len(chosen) == 1 else None
+
+    @cached_property
+    def _date_words(self) -> dict[str, str]:
+        return date_words(self.layer)
 
     @cached_property
     def _cardinality(self) -> dict[str, int]:
@@ -1038,7 +1255,7 @@ class Understander:
     def _assemble(self, parse: Parse, metrics: list[str]) -> Understanding:
         mentioned = [d for d in self._dimensions(parse, metrics) if not self._qualifier(parse, d)]
         values = self._values(parse, metrics, mentioned)
-        filters = self._value_filters(values)
+        filters = self._value_filters(values) + parse.attributes
         filters += self._term_filters(parse)
         # A dimension named only to qualify its value (天猫渠道) is a filter; two values of
         # one dimension (天猫和京东) are compared side by side; the values left out of one
@@ -1060,6 +1277,9 @@ class Understander:
         if too_late is not None:
             return too_late
         grain = self._grain(parse, time_range)
+        if len({d.dimension for d in parse.datings}) > 1:
+            # ordered in 1997 and shipped in 1998: two dates, one period each; not one range
+            return self._cannot_use(parse, [d.text for d in parse.datings])
         summed = SUMMED_OVER_TIME.search(parse.text)
         if summed and any(isinstance(self.layer.metric(m), SemiAdditiveMetric) for m in metrics):
             # 每周库存加起来: a snapshot is never summed over time (its 口径)
@@ -1087,6 +1307,7 @@ class Understander:
             dimensions=[d for d in group if not (profile and d in self._profile.dimensions)],
             time_grain=grain,
             time_range=time_range,
+            time_dimension=self._dated_by(parse),
             filters=filters,
             compare="yoy" if parse.has("yoy") or versus else "pop" if parse.has("pop") or previous else None,
             share=[m for m in metrics if self._additive(m)]

@@ -264,7 +264,7 @@ class Compiler:
         for name in wanted:
             self._metric(name)
             self.policy.check_metric(name)
-        leaves = self._leaves(wanted)
+        leaves = self._leaves(wanted, query.time_dimension)
         periods = self._periods(query)
         grain = query.time_grain
         dim_names = [self._output_name(d) for d in query.dimensions]
@@ -323,16 +323,12 @@ class Compiler:
         plan = FactPlan(home, [], self.source_dialect, self.graph)
         keys = [(self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions]
         where = [self._filter_predicate(plan, f) for f in query.filters]
-        if home.default_time and query.time_range:
-            owner, _, name = home.default_time.rpartition(".")
-            time_model = self.layer.model(owner or home.name)
-            time = time_model.time_dimension(name) if time_model else None
-            if time_model is not None and time is not None:
-                plan.join(self.graph.path(home.name, time_model.name, forward_only=True) or [])
-                time_expr = canonical(time.sql, time_model.name, self.source_dialect)
-                where += self._range(
-                    time, time_expr, Period("", query.time_range.start, query.time_range.end)
-                )
+        dated_by = query.time_dimension or home.default_time
+        if dated_by and query.time_range:
+            time_model, time, path = self._time_reached(home, dated_by)
+            plan.join(path)
+            time_expr = canonical(time.sql, time_model, self.source_dialect)
+            where += self._range(time, time_expr, Period("", query.time_range.start, query.time_range.end))
         placed = self._place(plan, where)
         projections = _aliased(keys)
         select = _where(
@@ -383,7 +379,9 @@ class Compiler:
             raise QueryError(f"unknown metric: {name}", f"未知指标：{name}")
         return metric
 
-    def _leaves(self, names: list[str]) -> list[Leaf]:
+    def _leaves(self, names: list[str], dated_by: str | None = None) -> list[Leaf]:
+        """The metrics that read rows, behind `names`; `dated_by` (a time dimension the
+        question's verb chose: shipped in 1997) dates them instead of their own time."""
         found: dict[str, Leaf] = {}
 
         def expand(name: str, trail: tuple[str, ...]) -> None:
@@ -399,13 +397,13 @@ class Compiler:
                 for column in parse_snippet(metric.expr, self.source_dialect).find_all(exp.Column):
                     expand(column.name, (*trail, name))
             elif name not in found:
-                found[name] = self._leaf(metric)
+                found[name] = self._leaf(metric, dated_by)
 
         for name in names:
             expand(name, ())
         return list(found.values())
 
-    def _leaf(self, metric: LeafMetric) -> Leaf:
+    def _leaf(self, metric: LeafMetric, dated_by: str | None = None) -> Leaf:
         model_name, measure_name = metric.measure.split(".", 1)
         home = self.layer.model(model_name)
         measure = home.measure(measure_name) if home else None
@@ -418,7 +416,7 @@ class Compiler:
             *conjuncts(self._canonical(measure.filter, home.name)),
             *conjuncts(self._canonical(getattr(metric, "filter", None), home.name)),
         ]
-        time_ref = metric.time or home.default_time
+        time_ref = self._dated_by(metric, home, dated_by) if dated_by else self.layer.time_of(metric)
         if time_ref is None:
             if not isinstance(metric, SimpleMetric):
                 raise QueryError(
@@ -435,6 +433,34 @@ class Compiler:
                 f"指标 {metric.name} 的时间维度 {time_ref} 不存在",
             )
         return Leaf(metric, home, measure, time_model, time, tuple(conditions))
+
+    def _dated_by(self, metric: LeafMetric, home: Model, reference: str) -> str:
+        """A time dimension asked for by the question (orders shipped in 1997) dates a
+        metric when its rows reach that time without repeating: the home model's own, or
+        one a many-to-one path leads to. A snapshot keeps its snapshot date."""
+        if isinstance(metric, SemiAdditiveMetric):
+            raise QueryError(
+                f"{metric.label.en} is a snapshot: it is dated by its snapshot only",
+                f"“{metric.label.zh}”是快照指标，只能按快照日期统计",
+            )
+        owner, time, _ = self._time_reached(home, reference)
+        return f"{owner}.{time.name}"
+
+    def _time_reached(self, home: Model, reference: str) -> tuple[str, TimeDimension, list[Edge]]:
+        """The model holding time dimension `reference`, the dimension and the many-to-one
+        path from `home` to it; a QueryError when the rows of `home` cannot be dated by it."""
+        owner, _, name = reference.rpartition(".")
+        owner = owner or home.name
+        model = self.layer.model(owner)
+        time = model.time_dimension(name) if model else None
+        path = self.graph.path(home.name, owner, forward_only=True)
+        if time is None or path is None:
+            label = time.label if time else Label(zh=reference, en=reference)
+            raise QueryError(
+                f"{home.label.en} cannot be dated by {label.en}",
+                f"“{home.label.zh}”不能按{label.zh}统计时间",
+            )
+        return owner, time, path
 
     def _canonical(self, sql: str | None, owner: str) -> exp.Expr | None:
         return canonical(sql, owner, self.source_dialect) if sql else None
@@ -1248,7 +1274,7 @@ class Compiler:
         where: list[exp.Expr] = []
         if comparing:
             # Rows that exist only in the compared period are not part of the answer.
-            leaves = self._leaves(query.metrics)
+            leaves = self._leaves(query.metrics, query.time_dimension)
             where.append(exp.or_(*[exp.Not(this=exp.column(leaf.name).is_(exp.null())) for leaf in leaves]))
         for condition in query.metric_filters:
             self._metric(condition.metric)
@@ -1268,7 +1294,11 @@ class Compiler:
             )
         if pin:
             # As a grouping would: no row where the pinned values have no figure.
-            where.append(exp.or_(*[self._has_figure(leaf) for leaf in self._leaves(query.metrics)]))
+            where.append(
+                exp.or_(
+                    *[self._has_figure(leaf) for leaf in self._leaves(query.metrics, query.time_dimension)]
+                )
+            )
         select = _where(select, where)
         if query.focus and not pin:
             select = self._focus(select, query, columns)

@@ -79,6 +79,9 @@ class TimeDimension(Named):
     # finer one then needs no search for each bucket's latest snapshot. `nlq semantic
     # validate --db` checks it against the data.
     cadence: Grain | None = None
+    # Verbs that date a question's facts by this time when written beside its period
+    # (发货, shipped: the freight of orders shipped in 1997), beside its label and synonyms.
+    verbs: list[str] = Field(default_factory=list)
 
     @property
     def sql(self) -> str:
@@ -342,6 +345,15 @@ class SemanticLayer(Strict):
         model = self.model(model_name)
         measure = model.measure(measure_name) if model else None
         return (model, measure) if model is not None and measure is not None else None
+
+    def time_of(self, metric: AnyMetric) -> str | None:
+        """The time dimension that dates a metric's rows: its own `time`, else its home
+        model's `default_time`; None for a metric of rows as they stand (products)."""
+        if metric.time:
+            return metric.time
+        measure = getattr(metric, "measure", None)
+        home = self.model(measure.partition(".")[0]) if isinstance(measure, str) else None
+        return home.default_time if home is not None else None
 
     def role(self, name: str) -> Role | None:
         return next((r for r in self.roles if r.name == name), None)

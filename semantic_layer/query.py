@@ -85,6 +85,9 @@ class SemanticQuery(QueryModel):
     dimensions: list[str] = Field(default_factory=list)
     time_grain: Grain | None = None
     time_range: TimeRange | None = None
+    # The time dimension (model.column) that dates every metric instead of its own, when
+    # the question's verb chooses one: the freight of orders *shipped* in 1997.
+    time_dimension: str | None = None
     filters: list[Filter] = Field(default_factory=list)
     metric_filters: list[MetricFilter] = Field(default_factory=list)
     order_by: list[OrderBy] = Field(default_factory=list)

@@ -323,7 +323,7 @@ class Validator:
                     self._expression(metric.entity, home.name, self._columns_of(home), (*where, "entity"))
                 if isinstance(metric, SimpleMetric) and metric.filter:
                     self._expression(metric.filter, home.name, self._columns_of(home), (*where, "filter"))
-                time = metric.time or home.default_time
+                time = self.layer.time_of(metric)
                 if time is None and not isinstance(metric, SimpleMetric):
                     self.report(
                         where,
@@ -391,6 +391,20 @@ class Validator:
                 )
 
     # -- synonyms ------------------------------------------------------------------------------------
+    def _attribute_totals(self, owners: set[str]) -> set[str]:
+        """运费 is each order's freight and the metric that sums it: a numeric attribute may
+        share a word with a metric of its own model (the reader takes the attribute when a
+        comparison is written against it on that table's rows, the metric otherwise)."""
+        metrics = [o.removeprefix("metric ") for o in owners if o.startswith("metric ")]
+        dimensions = [o.removeprefix("dimension ") for o in owners if o.startswith("dimension ")]
+        if len(metrics) != 1 or len(dimensions) != 1 or len(owners) != 2:
+            return set()
+        found = self.layer.measure_of(metrics[0])
+        dimension = found[0].dimension(dimensions[0]) if found else None
+        return (
+            {f"dimension {dimensions[0]}"} if dimension is not None and dimension.type == "number" else set()
+        )
+
     def _synonyms(self) -> None:
         """A word may name one metric, one dimension concept or one term, not two."""
         owners: dict[str, set[str]] = defaultdict(set)
@@ -417,6 +431,7 @@ class Validator:
             for word in (term.label.zh, term.label.en, *term.synonyms):
                 add(word, f"term {term.name}", ("terms", i, "synonyms"))
         for word, found in sorted(owners.items()):
+            found = found - self._attribute_totals(found)
             if len(found) > 1:
                 first, *others = sorted(found)
                 self.report(
