@@ -30,6 +30,10 @@ AS_BASIS = re.compile(
 )
 
 
+# Where a verb written around its period parts (要求…到货, or 要求...到货: normalised, … is ...).
+SPLIT = "..."
+
+
 @dataclass(frozen=True)
 class Dating:
     """A date word beside a period: the time dimension (model.column) it names."""
@@ -65,6 +69,9 @@ def find_dating(
         return []
     found: list[Dating] = []
     for word, dimension in words.items():
+        if SPLIT in word:
+            found += _split_verb(text, periods, word, dimension)
+            continue
         pattern = re.escape(word)
         if word.isascii():
             pattern = rf"(?<![a-z]){pattern}(?![a-z])"
@@ -90,3 +97,17 @@ def find_dating(
             for o in found
         )
     ]
+
+
+def _split_verb(text: str, periods: list[tuple[int, int]], word: str, dimension: str) -> list[Dating]:
+    """A verb written around its period (要求…到货: 要求4月到货)."""
+    head, _, tail = (normalise(part) for part in word.partition(SPLIT))
+    found = []
+    for a, b in periods:
+        opening = text[:a].rstrip()
+        closing = text[b:].lstrip()
+        if head and tail and opening.endswith(head) and closing.startswith(tail):
+            start = len(opening) - len(head)
+            end = len(text) - len(closing) + len(tail)
+            found.append(Dating(dimension, start, end, text[start:end]))
+    return found

@@ -67,6 +67,9 @@ class TimeMatch(BaseModel):
     range: TimeRange
     unit: Grain | None = None
     evidence: str = ""
+    # The period's last day before it was cut at the last day of data (May to date): a
+    # date that runs ahead of the data (a due date) is read over the whole period.
+    whole_end: dt.date | None = None
 
 
 class Campaign(BaseModel):
@@ -440,6 +443,7 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
             if resolved is None or resolved[0] > resolved[1]:
                 continue  # 近0天 names no period
             start, end, unit = resolved
+            whole_end = end
             if start <= as_of < end:
                 end = as_of
             phrase = text[match.start() : match.end()]
@@ -449,6 +453,7 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
                 range=TimeRange(start=start, end=end),
                 unit=unit,
                 evidence=f"“{phrase}” = {start}..{end}",
+                whole_end=whole_end,
             )
             candidates.append((match.start(), -(match.end() - match.start()), found))
     chosen: list[TimeMatch] = []

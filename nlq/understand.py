@@ -117,6 +117,12 @@ def _miscased_code(link: Link, question: str) -> bool:
     )
 
 
+def _written_as_code(link: Link, question: str) -> bool:
+    """US, UK written in capitals: a code of the data's, not the common word (us)."""
+    surfaces = [e.surface for e in link.entries if e.kind == "value" and e.surface.isupper()]
+    return any(re.search(rf"(?<![A-Za-z]){re.escape(s)}(?![A-Za-z])", question) for s in surfaces)
+
+
 def _refined(times: list[TimeMatch]) -> list[TimeMatch]:
     """The periods that hold no other period of the question, each once (Double 11
     (双11) names one period twice)."""
@@ -164,6 +170,10 @@ QUALIFYING_AFTER = re.compile(
     r"^\s*(?:(?:that|which|who) (?:are|is|were|was)\s*)?(?:not\s*|outside(?: of)?\s*|except\s*|excluding\s*)?"
     r"(?:in|from|at|of|based in|located in)?\s*(?:the\s*)?$"
 )
+# Dimensions named in one grouping: by category and supplier, 按省份、渠道.
+LISTED_WITH = re.compile(r"^\s*(?:和|与|及|以及|、|,|，|/|and|&|or)\s*$")
+# A dimension grouped by the word after it: 品类分别, channel by channel (a word of its own).
+GROUPED_AFTER = re.compile(r"^\s*(?:分别|各自|逐一)")
 EACH_WORD = re.compile(
     r"分别|各自|各多少|各是|各有|各(?=[卖买下花赚占])|每个|\beach\b|respectively|\bper\b|\bby\b"
 )
@@ -238,6 +248,7 @@ class Parse:
     attributes: list[Filter] = field(default_factory=list)
     attribute_spans: list[tuple[int, int]] = field(default_factory=list)
     unplaced: list[str] | None = None  # the words no rule used, once the reading is done
+    unread: list[str] = field(default_factory=list)  # linked words the reading could not use
 
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
@@ -373,7 +384,7 @@ class Understander:
         Answering without them answers another question."""
         # Kept on the parse for read(): the reading has taken its words (counted entities) by now.
         parse.unplaced = self._unplaced(parse)
-        return list(dict.fromkeys([*parse.negations.unscoped, *parse.unplaced]))
+        return list(dict.fromkeys([*parse.negations.unscoped, *parse.unplaced, *parse.unread]))
 
     def _which_word(self, parse: Parse, link: Link) -> Understanding:
         """A typo equally near words of different meaning: ask which one was meant."""
@@ -1147,6 +1158,8 @@ class Understander:
             if not values:
                 continue
             if link.text in ENGLISH_KNOWN and not any(e.target in mentioned for e in values):
+                if _written_as_code(link, parse.question):
+                    parse.unread.append(link.text.upper())  # US suppliers: a code, but of what?
                 continue  # "order channel": a common word is a value only beside its dimension
             named = [e for e in values if e.target in mentioned]
             beside = self._beside(parse, link, values)
@@ -1161,10 +1174,31 @@ class Understander:
                 if len({e.target for e in nearest}) > 1:
                     raise Ambiguous(link.text, [e.target for e in nearest])
                 pick = nearest[0]
+            if self._foreign_beside(parse, link, pick):
+                parse.unread.append(link.text)  # 德国供应商 with only customers' countries known
+                continue
             picked = Picked(pick, negated=link.start in parse.negations.negated)
             if picked not in chosen.setdefault(pick.target, []):
                 chosen[pick.target].append(picked)
         return chosen
+
+    def _foreign_beside(self, parse: Parse, link: Link, value: Entry) -> bool:
+        """A value written right before a dimension word of a model its rows cannot meet
+        (德国供应商 where 德国 is only a customer's country) does not say what it seems to."""
+        index = parse.links.index(link)
+        after = parse.links[index + 1] if index + 1 < len(parse.links) else None
+        if after is None or after.entries[0].kind != "dimension":
+            return False
+        if not QUALIFIED_GAP.match(parse.text[link.end : after.start]):
+            return False
+        word, home = self._dimension_home(after.entries[0].target), self._dimension_home(value.target)
+        if word is None or home is None or word[0].name == home[0].name:
+            return False
+        one, other = word[0].name, home[0].name
+        return (
+            self.graph.path(one, other, forward_only=True) is None
+            and self.graph.path(other, one, forward_only=True) is None
+        )
 
     def _beside(self, parse: Parse, link: Link, values: list[Entry]) -> Entry | None:
         """London customers, 德国供应商: of a value's readings, the one on the model of the
@@ -1219,6 +1253,36 @@ class Understander:
                 return True  # customers in Germany, products that are not discontinued
         return False
 
+    def _row_nouns(self, parse: Parse, mentioned: list[str]) -> set[str]:
+        """Freight by shipper for customers in Germany, 日本供应商的商品各品类销售额: when
+        the question groups by some dimensions in so many words (by shipper, 各品类, and
+        those listed with them), another dimension word it names bare only says whose
+        rows are measured. A ranking ranks such a word (销量前5的商品), so it stays."""
+        if parse.has("top", "bottom", "hot"):
+            return set()
+        explicit: set[str] = set()
+        previous: Link | None = None
+        for link in parse.links:
+            entry = link.entries[0]
+            if entry.kind != "dimension":
+                previous = link if entry.kind != "value" else previous
+                continue
+            listed = (
+                previous is not None
+                and previous.entries[0].target in explicit
+                and LISTED_WITH.match(parse.text[previous.end : link.start])
+            )
+            if (
+                listed
+                or GROUPING_WORD.search(parse.text[: link.start])
+                or GROUPED_AFTER.match(parse.text[link.end :])
+            ):
+                explicit.add(entry.target)
+            previous = link
+        if not explicit:
+            return set()
+        return {d for d in mentioned if d not in explicit}
+
     @staticmethod
     def _grouped(parse: Parse, dimension: str) -> bool:
         """各渠道, by channel, 其他渠道分别是多少, the top 5 provinces: the question groups
@@ -1254,6 +1318,8 @@ class Understander:
 
     def _assemble(self, parse: Parse, metrics: list[str]) -> Understanding:
         mentioned = [d for d in self._dimensions(parse, metrics) if not self._qualifier(parse, d)]
+        nouns = self._row_nouns(parse, mentioned)
+        mentioned = [d for d in mentioned if d not in nouns]
         values = self._values(parse, metrics, mentioned)
         filters = self._value_filters(values) + parse.attributes
         filters += self._term_filters(parse)
@@ -1357,7 +1423,10 @@ class Understander:
                 r"\s*(?:有|一共有|总共有|共有)?\s*(多少个|几个|多少家|几家|多少位|几位|多少)",
                 parse.text[link.end :],
             )
-            before = re.search(r"how many\s+$", parse.text[: link.start])
+            before = re.search(
+                r"how many\s+(?:(?:different|distinct|unique|individual|separate)\s+)?$",
+                parse.text[: link.start],
+            )
             if after or before:
                 return after.group(1) if after else "how many"
         return None
@@ -1522,6 +1591,9 @@ class Understander:
     def _time_range(self, parse: Parse) -> tuple[TimeRange, str]:
         if parse.times:
             match = parse.times[0]
+            if parse.datings and match.whole_end and match.range.end == parse.as_of:
+                # orders due in May: due dates run ahead of the data, so the whole month
+                return match.range.model_copy(update={"end": match.whole_end}), match.text
             return match.range, match.text
         for link in parse.links:
             term = next(
