@@ -94,9 +94,10 @@ ATTRIBUTE_AFTER = re.compile(r"^\s*(?:(?:of|in)\s+)?$")
 # 订单的运费, the freight of orders, revenue on orders: the table whose rows a metric measures.
 POSSESSED_AFTER = re.compile(r"^\s*的")
 POSSESSED_BEFORE = re.compile(r"\b(?:of|on|for|from)\s+(?:the\s+|our\s+|all\s+|those\s+)?$")
-# Between a table word and a condition on its rows: orders with / whose / where we paid …
+# Between a table word and a condition on its rows: products priced over, orders with /
+# whose / where we paid …
 ROWS_WITH = re.compile(
-    r"^\s+(?:with|whose|where|that|which|having)\b[^,;.?，。；？]*$|^\s*(?:中|里|里面|当中)\s*$"
+    r"^\s+$|^\s+(?:with|whose|where|that|which|having)\b[^,;.?，。；？]*$|^\s*(?:中|里|里面|当中)\s*$"
 )
 WHICH_ROWS = re.compile(r"有哪些|是哪些|哪几[个位家款]|\bwhich\b|\bwhat are the\b")
 HOW_MANY = re.compile(r"(?:有)?(?:多少|几)(?:个|家|位|款|种|名)?\s*$|how many\s+$|number of\s+$")
@@ -170,6 +171,8 @@ QUALIFYING_AFTER = re.compile(
     r"^\s*(?:(?:that|which|who) (?:are|is|were|was)\s*)?(?:not\s*|outside(?: of)?\s*|except\s*|excluding\s*)?"
     r"(?:in|from|at|of|based in|located in)?\s*(?:the\s*)?$"
 )
+# A total asked in so many words: 向Fuller汇报的员工一共做了多少销售额 is one figure.
+TOTAL_WORD = re.compile(r"一共|总共|合计|总计|加起来|\btotal\b|altogether|combined|all together")
 # Dimensions named in one grouping: by category and supplier, 按省份、渠道.
 LISTED_WITH = re.compile(r"^\s*(?:和|与|及|以及|、|,|，|/|and|&|or)\s*$")
 # A dimension grouped by the word after it: 品类分别, channel by channel (a word of its own).
@@ -177,7 +180,9 @@ GROUPED_AFTER = re.compile(r"^\s*(?:分别|各自|逐一)")
 EACH_WORD = re.compile(
     r"分别|各自|各多少|各是|各有|各(?=[卖买下花赚占])|每个|\beach\b|respectively|\bper\b|\bby\b"
 )
-GROUPING_WORD = re.compile(r"(?:各|每个|每|分|按|by|per|each|every|哪个|哪些|which)\s*$")
+GROUPING_WORD = re.compile(
+    r"(?:各(?:家|个|位|款|种|类)?|每个|每|分|按|by|per|each|every|哪个|哪些|which)\s*$"
+)
 
 
 class Feed(BaseModel):
@@ -1163,10 +1168,10 @@ class Understander:
                 continue  # "order channel": a common word is a value only beside its dimension
             named = [e for e in values if e.target in mentioned]
             beside = self._beside(parse, link, values)
-            if named:
-                pick = named[0]
-            elif beside is not None:
+            if beside is not None:  # 向Andrew Fuller汇报的员工: the word beside it, not any named
                 pick = beside
+            elif named:
+                pick = named[0]
             else:
                 costs = {e.target: self._cost(e.target, metrics, homes) for e in values}
                 best = min(costs.values())
@@ -1253,6 +1258,10 @@ class Understander:
                 return True  # customers in Germany, products that are not discontinued
         return False
 
+    def _rates(self, metrics: list[str]) -> bool:
+        """Are the metrics asked shares already (退款率, delivery share)?"""
+        return all(getattr(self.layer.metric(m), "format", None) == "percent" for m in metrics)
+
     def _row_nouns(self, parse: Parse, mentioned: list[str]) -> set[str]:
         """Freight by shipper for customers in Germany, 日本供应商的商品各品类销售额: when
         the question groups by some dimensions in so many words (by shipper, 各品类, and
@@ -1279,7 +1288,7 @@ class Understander:
             ):
                 explicit.add(entry.target)
             previous = link
-        if not explicit:
+        if not explicit and not (TOTAL_WORD.search(parse.text) and not EACH_WORD.search(parse.text)):
             return set()
         return {d for d in mentioned if d not in explicit}
 
@@ -1381,6 +1390,10 @@ class Understander:
             else [],
             focus=focus,
         )
+        share_cue = parse.cue("share")
+        if share_cue and not (base.share or base.focus or profile) and not self._rates(metrics):
+            # what fraction of orders were shipped late: a share of nothing nlq can split
+            return self._cannot_use(parse, [share_cue.text])
         if ranking and (base.dimensions or base.time_grain):
             base = self._ranked(base, parse, ranking)
         elif parse.has("sort", "sort_asc") and base.dimensions:

@@ -345,6 +345,9 @@ class Drafter:
                 label = self._label(info, column)
                 if column in self._shared:
                     label = {"zh": label["zh"], "en": f"{_human(info.name)} {label['en']}"}
+                # Each row's amount (a product's price) is an attribute to show and filter
+                # by, beside the metrics that total it.
+                dimensions.append({"name": column, "type": "number", "label": label})
                 measures += [
                     {"name": f"total_{column}", "agg": "sum", "expr": column},
                     {"name": f"avg_{column}", "agg": "avg", "expr": column},
@@ -361,6 +364,43 @@ class Drafter:
         model["dimensions"] = dimensions
         model["measures"] = measures
         return model, metrics
+
+    def _self_references(self, info: TableInfo) -> list[tuple[str, dict[str, Any]]]:
+        """employees.reports_to holds employee ids: the manager is the table again, in
+        another role. A join graph cannot join a model to itself, so the role becomes a
+        model of its own on the same table (employees_reports_to), its text columns its
+        dimensions, named after the role (reports_to_last_name)."""
+        key = self.primary_key(info)
+        if len(key) != 1:
+            return []
+        found = []
+        for column, dtype in info.columns.items():
+            if column == key[0] or not self._ints(dtype, column):
+                continue
+            if not self._contained(info.name, column, info.name, key[0]):
+                continue
+            name = f"{info.name}_{column}"
+            self.notes.append(
+                f"{info.name}.{column} -> {name}.{key[0]} (the table in another role, values held)"
+            )
+            dimensions = [
+                {
+                    "name": f"{column}_{c}",
+                    "expr": c,
+                    "label": {"zh": "", "en": f"{_human(column)} {_human(c)}"},
+                }
+                for c, t in info.columns.items()
+                if TEXT.search(t) and c != key[0]
+            ]
+            model = {
+                "name": name,
+                "table": info.name,
+                "primary_key": key[0],
+                "label": {"zh": "", "en": f"{_human(info.name)} ({_human(column)})"},
+                "dimensions": dimensions,
+            }
+            found.append((column, model))
+        return found
 
     def _parent_time(self, info: TableInfo) -> str | None:
         """`parent.time` of the nearest parent (along many-to-one edges) that has a time."""
@@ -396,11 +436,18 @@ class Drafter:
             model, found = self.model(info)
             models.append(model)
             metrics += found
+        relationships = list(self.relationships())
+        for info in self.infos:
+            for column, model in self._self_references(info):
+                models.append(model)
+                relationships.append(
+                    {"from": f"{info.name}.{column}", "to": f"{model['name']}.{model['primary_key']}"}
+                )
         return {
             "models.yaml": {
                 "dialect": self.connector.dialect,
                 "models": models,
-                "relationships": self.relationships(),
+                "relationships": relationships,
             },
             "metrics.yaml": {"metrics": metrics},
             "roles.yaml": {
