@@ -1094,7 +1094,10 @@ class Understander:
             inside = any(
                 a <= link.start and link.end <= b and b - a > link.end - link.start for a, b, _ in names
             )
-            owner = next((m for a, b, m in names if (a, b) == (link.start, link.end)), None)
+            owner = next(
+                (m for a, b, m in names if a == link.start and self._table_then_date(parse, b, link.end)),
+                None,
+            )
             others = [x.entries[0].target for x in metrics if x is not link]
             possessive = (
                 owner is not None
@@ -1108,6 +1111,13 @@ class Understander:
                 dropped.append(link)
                 parse.counted.append((link.start, link.end))
         parse.links = [x for x in parse.links if not any(x is d for d in dropped)]
+
+    @staticmethod
+    def _table_then_date(parse: Parse, table_end: int, link_end: int) -> bool:
+        """The rest of a link after its table word: nothing (orders), or the date word
+        the question dates by (orders *shipped*)."""
+        rest = parse.text[table_end:link_end].strip()
+        return not rest or any(d.text.strip() == rest and d.end == link_end for d in parse.datings)
 
     def _reaches(self, metric: str, model: Model) -> bool:
         """Are the metric's rows those of `model`, or rows that each belong to one of them?"""

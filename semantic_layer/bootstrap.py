@@ -398,6 +398,7 @@ class Drafter:
                 "primary_key": key[0],
                 "label": {"zh": "", "en": f"{_human(info.name)} ({_human(column)})"},
                 "dimensions": dimensions,
+                "measures": [],  # its rows are counted as the table's own
             }
             found.append((column, model))
         return found

@@ -63,6 +63,57 @@ CASES = [
         False,
     ),
     ("orders shipped last month", f"SELECT COUNT(*) FROM orders o WHERE o.shipped_date {LAST_MONTH}", False),
+    # A date word beside the period dates the facts by that time dimension.
+    (
+        "freight of orders shipped in 1997",
+        "SELECT SUM(freight) FROM orders WHERE shipped_date BETWEEN DATE '1997-01-01' AND DATE '1997-12-31'",
+        False,
+    ),
+    (
+        "1997年发货的订单的销售额",
+        f"SELECT {REVENUE} {LINES} WHERE o.shipped_date BETWEEN DATE '1997-01-01' AND DATE '1997-12-31'",
+        False,
+    ),
+    (
+        "要求1998年5月到货的订单数",  # due dates run past the last day of data: the whole month
+        "SELECT COUNT(*) FROM orders WHERE required_date BETWEEN DATE '1998-05-01' AND DATE '1998-05-31'",
+        False,
+    ),
+    # A comparison written against a row's attribute is a condition on each row.
+    (
+        "revenue of products with a list price above 50 in 1997",
+        f"SELECT {REVENUE} {LINES} WHERE {LAST_YEAR} AND p.unit_price > 50",
+        False,
+    ),
+    (
+        "目录单价在35到45之间的商品有几个",
+        "SELECT COUNT(*) FROM products WHERE unit_price BETWEEN 35 AND 45",
+        False,
+    ),
+    (
+        "orders with freight over $500 - how many are there?",
+        "SELECT COUNT(*) FROM orders WHERE freight > 500 AND order_date <= DATE '1998-05-06'",
+        False,
+    ),
+    (
+        "1997年运费超过1000的收货国家",  # each country's total, not each order's freight
+        "SELECT ship_country, SUM(freight) FROM orders WHERE order_date BETWEEN DATE '1997-01-01' "
+        "AND DATE '1997-12-31' GROUP BY 1 HAVING SUM(freight) > 1000",
+        False,
+    ),
+    # Orders reach an employee's manager: the employees table in another role.
+    (
+        "1997年向Andrew Fuller汇报的员工一共做了多少销售额",
+        f"SELECT {REVENUE} {LINES} JOIN employees m ON m.employee_id = e.reports_to "
+        f"WHERE {LAST_YEAR} AND m.first_name = 'Andrew' AND m.last_name = 'Fuller'",
+        False,
+    ),
+    (
+        "Freight by shipper for customers in Germany",
+        f"SELECT s.company_name, SUM(o.freight) {ORDERS} JOIN customers cu ON cu.customer_id = o.customer_id "
+        "WHERE cu.country = 'Germany' AND o.order_date <= DATE '1998-05-06' GROUP BY 1",
+        False,
+    ),
     (
         "top 5 customers by revenue",
         f"SELECT cu.company_name, {REVENUE} {LINES} WHERE o.order_date <= DATE '1998-05-06' "
@@ -174,3 +225,25 @@ def test_how_many_groups_meet_a_condition(pipeline: Pipeline, con: duckdb.DuckDB
         " HAVING SUM(d.unit_price * d.quantity * (1 - d.discount)) > 10000)"
     ).fetchone()[0]
     assert result.answers[0].rows == [[expected]] and expected > 0
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "orders placed in 1997 but shipped in 1998",  # two dates, one period each
+        "How many French customers bought products from French suppliers?",  # 法国 of suppliers: unknown
+        "units sold by category, just for products from US suppliers",
+        "What fraction of orders placed in 1997 were shipped late?",  # a share of nothing it can split
+    ],
+)
+def test_what_cannot_be_read_is_asked_about(pipeline: Pipeline, question: str) -> None:
+    result = pipeline.ask(question, as_of=AS_OF)
+    assert result.status == "clarify" and not result.answers, (result.interpretation, question)
+
+
+def test_a_metric_is_not_dated_by_a_time_its_rows_cannot_reach(pipeline: Pipeline) -> None:
+    result = pipeline.ask("1993年入职的员工卖了多少商品", as_of=AS_OF)
+    # order lines reach the employee, so hire dates can date them; the catalogue cannot
+    assert result.status == "answered" or result.status == "clarify"
+    stock = pipeline.ask("1997年发货的库存", as_of=AS_OF)
+    assert stock.status != "answered", stock.interpretation

@@ -943,3 +943,33 @@ def test_rows_grouped_by_their_own_key_are_not_aggregated(con: duckdb.DuckDBPyCo
     # A count is not a value of the row: still counted, one per refund.
     counted = run(con, layer, {**query, "metrics": ["refund_amount", "refund_count"], "limit": None})
     assert len(counted) > 5 and {row[-1] for row in counted} == {1}
+
+
+def test_a_question_may_date_metrics_by_another_time(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    # GMV of the orders *paid* in May: order items reach orders.pay_time many-to-one.
+    query = {
+        "metrics": ["gmv"],
+        "time_range": {"start": "2026-05-01", "end": "2026-05-31"},
+        "time_dimension": "orders.pay_time",
+    }
+    expected = con.execute(
+        "SELECT SUM(i.amount) FROM order_items i JOIN orders o USING (order_id) WHERE o.pay_time IS NOT NULL"
+        " AND o.pay_time >= TIMESTAMP '2026-05-01' AND o.pay_time < TIMESTAMP '2026-06-01'"
+    ).fetchall()
+    assert_rows(run(con, layer, query), expected)
+
+
+@pytest.mark.parametrize(
+    ("metric", "time", "words"),
+    [
+        ("gmv", "refunds.refund_time", "不能按退款时间统计时间"),  # refunds hang below orders: no path
+        ("stock_qty", "orders.order_time", "快照"),  # a snapshot keeps its snapshot date
+    ],
+)
+def test_a_time_its_rows_cannot_reach_is_refused(layer: Any, metric: str, time: str, words: str) -> None:
+    query = SemanticQuery(
+        metrics=[metric], time_range={"start": "2026-05-01", "end": "2026-05-31"}, time_dimension=time
+    )
+    with pytest.raises(QueryError) as error:
+        Compiler(layer, role="admin").compile(query)
+    assert words in error.value.zh

@@ -113,3 +113,21 @@ def test_a_metric_that_does_not_run_is_reported(
     assert main(["semantic", "validate", str(layer), "--db", str(northwind)]) == 1
     out = capsys.readouterr().out
     assert "metric odd_orders fails on the database" in out and "metrics.yaml:" in out
+
+
+def test_a_self_reference_becomes_the_table_in_another_role(draft: Path) -> None:
+    found = models(draft)
+    manager = found["employees_reports_to"]
+    assert manager["table"] == "employees" and manager["primary_key"] == "employee_id"
+    assert {"reports_to_last_name", "reports_to_first_name"} <= {d["name"] for d in manager["dimensions"]}  # type: ignore[union-attr]
+    document = yaml.safe_load((draft / "models.yaml").read_text(encoding="utf-8"))
+    edges = {(r["from"], r["to"]) for r in document["relationships"]}
+    assert ("employees.reports_to", "employees_reports_to.employee_id") in edges
+    report = (draft / "init-report.md").read_text(encoding="utf-8")
+    assert "employees.reports_to -> employees_reports_to.employee_id" in report
+
+
+def test_each_rows_amount_is_also_an_attribute(draft: Path) -> None:
+    products = models(draft)["products"]
+    numbers = {d["name"] for d in products["dimensions"] if d.get("type") == "number"}  # type: ignore[union-attr]
+    assert {"unit_price", "units_in_stock", "reorder_level"} <= numbers

@@ -329,3 +329,20 @@ def test_a_condition_for_a_required_join_reads_its_own_rows(tmp_path: Path) -> N
         found = problems(path, CATALOG)
         assert len(found) == 1 and expected in found[0], found
         assert found[0].startswith(f"{path}:{line_of(path, 'relationships:') + 1}:")
+
+
+def test_an_attribute_may_share_a_word_with_the_metric_that_totals_it(tmp_path: Path) -> None:
+    # Each order's amount (a number dimension of orders) and the orders metric: 订单数 is both.
+    attribute = "      - {name: channel, label: {zh: 渠道, en: channel}, values: {天猫: [Tmall]}}\n"
+    text = BASE.replace(
+        attribute,
+        attribute + "      - {name: order_no, type: number, label: {zh: 订单数, en: order number}}\n",
+    )
+    assert problems(write(tmp_path, text)) == []
+    # A dimension of another model, or one that is not a number, still may not.
+    other = BASE.replace(
+        "label: {zh: 性别, en: gender}", "label: {zh: 性别, en: gender}, type: number, synonyms: [订单数]"
+    )
+    assert any(
+        "maps to dimension gender and metric order_count" in p for p in problems(write(tmp_path, other))
+    )

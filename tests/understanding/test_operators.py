@@ -53,6 +53,10 @@ def pipeline(warehouse_path: Path) -> Pipeline:
         ("between 60 and 80 buyers", [(">=", 60), ("<=", 80)]),
         ("最多0.1", [("<=", 0.1)]),
         ("破一千万", [(">", 1e7)]),
+        ("库存为0的商品", [("=", 0)]),
+        ("exactly 12 orders", [("=", 12)]),
+        ("list price over $50", [(">", 50)]),
+        ("above 45 bucks", [(">", 45)]),
     ],
 )
 def test_every_bounded_and_negated_form_is_one_operator(text: str, bounds: list[tuple[str, float]]) -> None:
@@ -68,7 +72,9 @@ def test_percentages_are_fractions(text: str, value: float) -> None:
     assert comparison.percent and comparison.value == pytest.approx(value)
 
 
-@pytest.mark.parametrize("text", ["销量最多的5个品类", "最多5个", "买过2次的用户", "between 2024 and 2025"])
+@pytest.mark.parametrize(
+    "text", ["销量最多的5个品类", "最多5个", "买过2次的用户", "between 2024 and 2025", "下单时间为2024年3月"]
+)
 def test_rankings_counts_and_years_are_not_bounds(text: str) -> None:
     assert find_comparisons(text) == []
 
@@ -448,3 +454,30 @@ def test_the_empty_group_of_unmatched_rows_is_left_out() -> None:
         ["男", 3],
         [None, 2],
     ]
+
+
+# -- dates chosen by a verb, conditions on each row ------------------------------------------------
+def test_the_verb_beside_a_period_chooses_the_date(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    result = pipeline.ask("上个月支付的订单数", as_of=AS_OF)
+    assert result.status == "answered" and "按支付时间统计" in result.interpretation
+    expected = con.execute(
+        "SELECT COUNT(DISTINCT order_id) FROM orders WHERE pay_time IS NOT NULL"
+        " AND pay_time >= '2026-05-01' AND pay_time < '2026-06-01'"
+    ).fetchone()
+    assert result.answers[0].rows == [[expected[0]]]
+    # With no verb, orders stay dated by when they were placed (the glossary's rule).
+    placed = pipeline.ask("上个月的订单数", as_of=AS_OF)
+    assert "按支付时间" not in placed.interpretation and placed.answers[0].rows != result.answers[0].rows
+
+
+def test_a_comparison_on_a_rows_attribute_filters_the_rows(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    result = pipeline.ask("今年星级低于3的评价有多少", as_of=AS_OF)
+    assert result.status == "answered", result.message
+    expected = con.execute(
+        "SELECT COUNT(*) FROM reviews WHERE rating < 3 AND review_time >= '2026-01-01' AND review_time < '2026-07-01'"
+    ).fetchone()
+    assert result.answers[0].rows == [[expected[0]]] and expected[0] > 0

@@ -161,3 +161,36 @@ def test_campaign_without_rows_is_not_a_time() -> None:
 def test_a_range_after_as_of_is_returned_whole() -> None:
     [found] = find_times("下半年", MAY)
     assert (found.range.start, found.range.end) == (D(2026, 7, 1), D(2026, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("stores opened before 2020", None, D(2019, 12, 31)),
+        ("2020年之前开业的门店", None, D(2019, 12, 31)),
+        ("2025年以前", None, D(2024, 12, 31)),
+        ("until March 2026", None, D(2026, 3, 31)),
+        ("since March 2026", D(2026, 3, 1), MID),
+        ("2025年以来", D(2025, 1, 1), MID),
+        ("after 2025", D(2026, 1, 1), MID),
+        ("2025年后开业的", D(2026, 1, 1), MID),
+    ],
+)
+def test_a_period_open_on_one_side(phrase: str, start: dt.date | None, end: dt.date) -> None:
+    [found] = find_times(phrase, MID)
+    assert (found.range.start, found.range.end) == (start, end), found.evidence
+
+
+def test_open_words_that_belong_to_another_phrase_stay_there() -> None:
+    # 前3天 is the first days of last month; the week before last is a week.
+    assert [(t.range.start, t.range.end) for t in find_times("上个月前3天", MID)] == [
+        (D(2026, 5, 1), D(2026, 5, 3))
+    ]
+    assert [(t.range.start, t.range.end) for t in find_times("the week before last", MID)] == [
+        (D(2026, 6, 1), D(2026, 6, 7))
+    ]
+
+
+def test_a_period_cut_at_the_last_day_of_data_keeps_its_whole_end() -> None:
+    [found] = find_times("June 2026", MID)
+    assert (found.range.end, found.whole_end) == (MID, END)
