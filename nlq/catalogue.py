@@ -12,8 +12,8 @@ from semantic_layer.model import SemanticLayer
 
 Language = Literal["zh", "en"]
 FORMAT_WORDS = {
-    "zh": {"currency": "金额（元）", "percent": "比率", "count": "计数", "number": "数值"},
-    "en": {"currency": "amount (¥)", "percent": "rate", "count": "count", "number": "number"},
+    "zh": {"currency": "金额（{}）", "percent": "比率", "count": "计数", "number": "数值"},
+    "en": {"currency": "amount ({})", "percent": "rate", "count": "count", "number": "number"},
 }
 
 
@@ -32,6 +32,11 @@ class CatalogueEntry(BaseModel):
         """Everything a search may match."""
         words = [self.name, self.label, self.definition, *self.synonyms, *self.values, *self.value_words]
         return normalise(" ".join([*words, self.model]))
+
+
+def _unit(symbol: str, language: Language) -> str:
+    """金额（元）: yuan is written as its word in Chinese; other currencies by their symbol."""
+    return "元" if language == "zh" and symbol in {"¥", "￥", "CNY", "RMB"} else symbol
 
 
 def catalogue(layer: SemanticLayer, language: Language, role: str | None = None) -> list[CatalogueEntry]:
@@ -53,7 +58,9 @@ def catalogue(layer: SemanticLayer, language: Language, role: str | None = None)
                 label=metric.label.zh if zh else metric.label.en,
                 definition=metric.description,
                 synonyms=list(metric.synonyms),
-                unit=FORMAT_WORDS[language][metric.format],
+                unit=FORMAT_WORDS[language][metric.format].format(
+                    _unit(layer.currency_of(metric.name), language)
+                ),
             )
         )
     seen: set[str] = set()

@@ -47,16 +47,12 @@ class ColumnInfo(BaseModel):
 
 def describe_columns(block: AnswerBlock, layer: SemanticLayer, language: Language) -> list[ColumnInfo]:
     infos = [_describe(i, name, block, layer, language) for i, name in enumerate(block.columns)]
-    symbol = layer.reading.currency
-    return [
-        c.model_copy(
-            update={
-                "axis_title": _with_unit(c.label, symbol, language) if c.format == "currency" else c.label,
-                "currency": symbol,
-            }
-        )
-        for c in infos
-    ]
+    described = []
+    for c in infos:
+        symbol = layer.currency_of(c.metric) if c.metric else layer.reading.currency
+        axis = _with_unit(c.label, symbol, language) if c.format == "currency" else c.label
+        described.append(c.model_copy(update={"axis_title": axis, "currency": symbol}))
+    return described
 
 
 def _with_unit(label: str, unit: str, language: Language) -> str:

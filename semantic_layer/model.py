@@ -174,6 +174,9 @@ class Relationship(Strict):
 
 class MetricBase(Named):
     format: Format = "number"
+    # The currency of a money metric where it is not the layer's (`reading.currency`):
+    # sales in US$ beside costs in ¥.
+    currency: str | None = None
     # A time dimension, `column` of the home model or `model.column` reachable from it.
     time: str | None = None
 
@@ -354,6 +357,11 @@ class SemanticLayer(Strict):
         measure = getattr(metric, "measure", None)
         home = self.model(measure.partition(".")[0]) if isinstance(measure, str) else None
         return home.default_time if home is not None else None
+
+    def currency_of(self, name: str) -> str:
+        """The currency symbol a metric's amounts are in: its own, else the layer's."""
+        metric = self.metric(name)
+        return (metric.currency if metric else None) or self.reading.currency
 
     def role(self, name: str) -> Role | None:
         return next((r for r in self.roles if r.name == name), None)

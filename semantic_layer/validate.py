@@ -13,6 +13,7 @@ from sqlglot.errors import ParseError
 from semantic_layer.graph import JoinGraph, normalise
 from semantic_layer.loader import Problem, SourceMap
 from semantic_layer.model import (
+    AnyMetric,
     DerivedMetric,
     Model,
     PerEntityMetric,
@@ -354,7 +355,31 @@ class Validator:
                         f"metric {metric.name} refers to unknown metric '{ref}'",
                         "define that metric or fix the name",
                     )
+            self._currencies(metric, [ref for _, ref in references] or self._derived_from(metric), where)
         self._metric_cycles()
+
+    def _derived_from(self, metric: AnyMetric) -> list[str]:
+        if not isinstance(metric, DerivedMetric):
+            return []
+        try:
+            return [c.name for c in sqlglot.parse_one(metric.expr).find_all(exp.Column)]
+        except ParseError:
+            return []
+
+    def _currencies(self, metric: AnyMetric, parts: list[str], where: tuple[str | int, ...]) -> None:
+        """A metric of amounts in two currencies (US$ sales less ¥ refunds) adds
+        unlike things: no number nlq shows may come of it."""
+        amounts = {
+            self.layer.currency_of(name)
+            for name in parts
+            if (found := self.layer.metric(name)) is not None and found.format == "currency"
+        }
+        if len(amounts) > 1:
+            self.report(
+                where,
+                f"metric {metric.name} combines amounts in {', '.join(sorted(amounts))}",
+                "convert them to one currency in a measure first, or set the same currency on its metrics",
+            )
 
     def _measure_home(self, reference: str, path: tuple[str | int, ...]) -> Model | None:
         model_name, _, measure_name = reference.rpartition(".")
@@ -371,10 +396,7 @@ class Validator:
             if isinstance(metric, RatioMetric):
                 edges[metric.name] = [metric.numerator, metric.denominator]
             elif isinstance(metric, DerivedMetric):
-                try:
-                    edges[metric.name] = [c.name for c in sqlglot.parse_one(metric.expr).find_all(exp.Column)]
-                except ParseError:
-                    continue
+                edges[metric.name] = self._derived_from(metric)
 
         def reaches(start: str, node: str, seen: set[str]) -> bool:
             for nxt in edges.get(node, []):

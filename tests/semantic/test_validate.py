@@ -346,3 +346,15 @@ def test_an_attribute_may_share_a_word_with_the_metric_that_totals_it(tmp_path: 
     assert any(
         "maps to dimension gender and metric order_count" in p for p in problems(write(tmp_path, other))
     )
+
+
+def test_a_metric_may_not_add_amounts_in_two_currencies(tmp_path: Path) -> None:
+    text = BASE + (
+        "  - {name: sales, measure: orders.paid_orders, format: currency, currency: US$, label: {zh: 销售, en: sales}}\n"
+        "  - {name: costs, measure: orders.paid_orders, format: currency, label: {zh: 成本, en: costs}}\n"
+        "  - {name: margin, type: derived, expr: sales - costs, format: currency, label: {zh: 毛利, en: margin}}\n"
+    )
+    found = problems(write(tmp_path, text))
+    assert any("metric margin combines amounts in US$, ¥" in p for p in found), found
+    same = text.replace("label: {zh: 成本, en: costs}", "currency: US$, label: {zh: 成本, en: costs}")
+    assert not any("combines amounts" in p for p in problems(write(tmp_path, same)))

@@ -98,3 +98,14 @@ def test_catalogue_leaves_out_what_a_role_cannot_use() -> None:
     marketing = {e.name for e in catalogue(LAYER, "en", "marketing")}
     assert {"gross_profit", "gross_margin", "phone"} <= analyst
     assert not {"gross_profit", "gross_margin", "phone", "user_name"} & marketing
+
+
+def test_a_metric_in_another_currency_shows_its_own_symbol() -> None:
+    metrics = [m.model_copy(update={"currency": "US$"}) if m.name == "gmv" else m for m in LAYER.metrics]
+    layer = LAYER.model_copy(update={"metrics": metrics})
+    block = AnswerBlock(sql="SELECT 1", columns=["gmv", "refund_amount"], rows=[[10.0, 2.0]])
+    gmv, refunds = describe_columns(block, layer, "en")
+    assert (gmv.currency, gmv.axis_title) == ("US$", "GMV (US$)")
+    assert refunds.currency == "¥"  # the layer's own
+    units = {e.name: e.unit for e in catalogue(layer, "zh")}
+    assert units["gmv"] == "金额（US$）" and units["refund_amount"] == "金额（元）"
