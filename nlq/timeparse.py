@@ -500,15 +500,7 @@ def _open_ended(text: str, normal: str, found: TimeMatch, as_of: dt.date) -> Tim
         dates = (end + dt.timedelta(days=1), as_of)
     else:  # since, starting, 以来, 起
         dates = (start, as_of)
-    span = (before.start() if before else a, b + after.end() if after else b)
-    phrase = text[span[0] : span[1]]
-    return TimeMatch(
-        span=span,
-        text=phrase,
-        range=TimeRange(start=dates[0], end=dates[1]),
-        unit=None,
-        evidence=f"“{phrase}” = {dates[0] or '…'}..{dates[1] or '…'}",
-    )
+    return _spanning(text, (before.start() if before else a, b + after.end() if after else b), dates)
 
 
 DAYS = re.compile(
@@ -615,14 +607,15 @@ def _edge(
     return first, min(last, as_of) if first <= as_of else last
 
 
-def _spanning(text: str, span: tuple[int, int], dates: tuple[dt.date, dt.date]) -> TimeMatch:
+def _spanning(text: str, span: tuple[int, int], dates: tuple[dt.date | None, dt.date | None]) -> TimeMatch:
+    """The period `dates` written at `span`; an open side (before 2020) is None."""
     phrase = text[span[0] : span[1]]
     return TimeMatch(
         span=span,
         text=phrase,
         range=TimeRange(start=dates[0], end=dates[1]),
-        unit="day" if dates[0] == dates[1] else None,
-        evidence=f"“{phrase}” = {dates[0]}..{dates[1]}",
+        unit="day" if dates[0] is not None and dates[0] == dates[1] else None,
+        evidence=f"“{phrase}” = {dates[0] or '…'}..{dates[1] or '…'}",
     )
 
 
@@ -675,14 +668,7 @@ def _with_part(text: str, normal: str, found: TimeMatch, as_of: dt.date) -> Time
     if narrowed is None:
         return found
     span = (before.start() if before and not after else a, after.end() if after else b)
-    phrase = text[span[0] : span[1]]
-    return TimeMatch(
-        span=span,
-        text=phrase,
-        range=TimeRange(start=narrowed[0], end=narrowed[1]),
-        unit=None,
-        evidence=f"“{phrase}” = {narrowed[0]}..{narrowed[1]}",
-    )
+    return _spanning(text, span, narrowed)
 
 
 def _part(start: dt.date, part: str, *, yearly: bool, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
