@@ -46,6 +46,7 @@ def secure_sql(
     policy = AccessPolicy(layer, role, attributes)
     relations = layer_relations(layer)
     tree = check(parse_statement(sql, dialect), tables=set(relations), system_tables=policy.role.catalog)
+    _refuse_shadowing(tree, layer)
     if _reads_system_tables(tree):
         if any(_model_of(t, relations) for t in tree.find_all(exp.Table)):
             raise UnsafeQuery(
@@ -71,6 +72,23 @@ def secure_sql(
     if max_rows is not None:
         return guard(qualified, tables={m.table.lower() for m in layer.models if m.table}, max_rows=max_rows)
     return qualified
+
+
+def _refuse_shadowing(tree: exp.Expr, layer: SemanticLayer) -> None:
+    """WITH orders AS (...) would change what the role's views read: their row filters
+    look up parent rows by the table's name (EXISTS (SELECT 1 FROM orders ...)), and a
+    name defined in the query wins over the table. No name the query defines may be a
+    table or model of the layer."""
+    governed = {m.name.lower() for m in layer.models} | {
+        part.lower() for m in layer.models if m.table for part in m.table.split(".")
+    }
+    for cte in tree.find_all(exp.CTE):
+        name = cte.alias_or_name.lower()
+        if name in governed:
+            raise UnsafeQuery(
+                f"the query defines '{cte.alias_or_name}', the name of a table of the semantic layer: rename it",
+                f"查询中定义的“{cte.alias_or_name}”与语义层中的表同名，会改变权限视图读取的数据，请换一个名字",
+            )
 
 
 def layer_relations(layer: SemanticLayer) -> dict[str, Model]:

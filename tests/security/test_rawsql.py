@@ -153,9 +153,35 @@ def test_admin_reads_the_catalog(con: duckdb.DuckDBPyConnection, layer: Any) -> 
     assert "orders" in {r[0] for r in rows}
 
 
-def test_a_cte_named_like_a_table_is_the_cte(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
-    rows = run(con, layer, "WITH orders AS (SELECT 7 AS x) SELECT x FROM orders", "east_manager")
-    assert rows == [(7,)]
+SHADOWS = [
+    "WITH {t} AS (SELECT 1 AS order_id) SELECT COUNT(*) FROM order_items",
+    "WITH {T} AS (SELECT 1 AS user_id, '上海' AS province) SELECT COUNT(*) FROM orders",
+    'WITH "{t}" AS (SELECT 1 AS x) SELECT COUNT(*) FROM refunds',
+    "WITH RECURSIVE {t}(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM {t} WHERE n < 3) SELECT COUNT(*) FROM reviews",
+    "WITH x AS (WITH {t} AS (SELECT 1 AS y) SELECT y FROM {t}) SELECT COUNT(*) FROM events, x",
+]
+
+
+@pytest.mark.parametrize("role", ["east_manager", "analyst", "admin"])
+@pytest.mark.parametrize("template", SHADOWS)
+def test_no_name_the_query_defines_may_shadow_a_table(layer: Any, template: str, role: str) -> None:
+    # The row filters of the views look up parent rows by table name (EXISTS (SELECT 1 FROM
+    # orders ...)): a CTE of that name would answer for the table.
+    for model in layer.models:
+        sql = template.format(t=model.table, T=model.table.upper())
+        with pytest.raises(UnsafeQuery, match="name of a table of the semantic layer"):
+            secure_sql(sql, layer, role=role, dialect="duckdb", max_rows=1000)
+
+
+def test_the_cte_attack_on_row_filters_is_refused(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
+    attack = (
+        "WITH orders AS (SELECT unnest(range(1, 300000)) AS order_id, '上海' AS province, NULL::BIGINT AS user_id)"
+        " SELECT count(*), sum(amount) FROM order_items"
+    )
+    with pytest.raises(UnsafeQuery):
+        run(con, layer, attack, "east_manager")
+    # Any other name is the query's own.
+    assert run(con, layer, "WITH seven AS (SELECT 7 AS x) SELECT x FROM seven", "east_manager") == [(7,)]
 
 
 def test_row_cap(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
