@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -16,7 +17,8 @@ from sqlglot.errors import ParseError
 if TYPE_CHECKING:  # only the Arrow engines (Spark, ClickHouse) hand over tables: pyarrow is theirs to import
     import pyarrow as pa
 
-ErrorKind = Literal["auth", "unreachable", "timeout", "missing", "read_only", "driver", "query"]
+LOG = logging.getLogger(__name__)
+ErrorKind = Literal["auth", "unreachable", "timeout", "missing", "read_only", "driver", "query", "resources"]
 
 
 class ConnectorError(Exception):
@@ -83,9 +85,65 @@ def read_only_refused() -> ConnectorError:
     )
 
 
+# What an engine's error says, in nlq's words: an engine's text can echo the values a
+# query read (a failed cast quotes the value), so it is logged, never shown.
+ENGINE_ERRORS: list[tuple[tuple[str, ...], ErrorKind, str, str]] = [
+    (
+        ("out of memory", "memory limit", "max_temp_directory_size", "cannot allocate", "memoryerror"),
+        "resources",
+        "the query needed more memory than a question may use: narrow the period, the groups or the rows",
+        "查询所需内存超过单个问题的上限，请缩小时间范围、分组或数据量后再试",
+    ),
+    (
+        ("invalidated", "fatal", "connection reset", "server closed", "lost connection", "gone away"),
+        "unreachable",
+        "the connection to the database failed; it has been reopened: please ask again",
+        "与数据库的连接中断，已重新连接，请再问一次",
+    ),
+    (
+        (
+            "timeout",
+            "canceling statement",
+            "interrupted",
+            "max_execution_time",
+            "query execution was interrupted",
+        ),
+        "timeout",
+        "the query took too long and was stopped",
+        "查询耗时过长，已被中止，请缩小范围后再试",
+    ),
+    (
+        (
+            "conversion",
+            "could not convert",
+            "invalid input syntax",
+            "division by zero",
+            "out of range",
+            "overflow",
+        ),
+        "query",
+        "a value in the data could not be computed as the query asks (a conversion or an overflow)",
+        "数据中有值无法按查询要求计算（类型转换或数值溢出）",
+    ),
+    (
+        ("does not exist", "not found", "binder error", "unknown column", "no such", "referenced"),
+        "query",
+        "the query refers to a table or column the database does not have",
+        "查询引用了数据库中不存在的表或列",
+    ),
+]
+
+
 def query_failed(detail: str) -> ConnectorError:
-    first = detail.strip().splitlines()[0] if detail.strip() else "unknown error"
-    return ConnectorError(first, f"数据库执行查询失败：{first}", kind="query")
+    """An engine error as one of nlq's own messages (the engine's text is logged only)."""
+    text = detail.casefold()
+    LOG.warning("engine error: %s", detail.strip()[:500])
+    for needles, kind, en, zh in ENGINE_ERRORS:
+        if any(n in text for n in needles):
+            return ConnectorError(en, zh, kind=kind)
+    return ConnectorError(
+        "the database could not run the query", "数据库未能执行该查询，请换个问法或联系数据团队", kind="query"
+    )
 
 
 def ensure_read_only(sql: str, dialect: str) -> None:

@@ -3,6 +3,8 @@ disabled: nlq never writes to the warehouse and a query cannot read files."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,13 @@ SETTINGS: dict[str, str | bool] = {
     "enable_external_access": False,
     "disabled_optimizers": "compressed_materialization",
 }
+# What one process may spend on queries: a statement that would grow past it (a recursive
+# s || s, a cross join) fails with its own error instead of taking the machine, and
+# the next question runs. NLQ_DUCKDB_MEMORY / NLQ_DUCKDB_TEMP set other limits.
+LIMITS: dict[str, str] = {
+    "memory_limit": os.environ.get("NLQ_DUCKDB_MEMORY", "4GB"),
+    "max_temp_directory_size": os.environ.get("NLQ_DUCKDB_TEMP", "2GB"),
+}
 
 
 class DuckDBConnector:
@@ -39,42 +48,63 @@ class DuckDBConnector:
             raise ConnectorError(
                 f"DuckDB file not found: {self.path}", f"找不到 DuckDB 文件：{self.path}", kind="missing"
             )
+        self._lock = threading.Lock()
+        self._con = self._open()
+        self._watchdog = Watchdog()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
         try:
-            self._con = duckdb.connect(str(self.path), read_only=True, config=dict(SETTINGS))
+            return duckdb.connect(str(self.path), read_only=True, config={**SETTINGS, **LIMITS})
         except duckdb.Error as exc:
             raise ConnectorError(
                 f"cannot open DuckDB file {self.path}: {exc}",
                 f"无法打开 DuckDB 文件 {self.path}：{exc}",
                 kind="unreachable",
             ) from exc
-        self._lock = threading.Lock()
-        self._watchdog = Watchdog()
 
     def execute(
         self, sql: str, *, max_rows: int | None = None, timeout_s: float | None = None
     ) -> QueryResult:
+        # A cursor per question: questions run side by side, none waits behind a slow one.
         with self._lock:
-            cursor = self._con.cursor()
-            try:
-                with self._watchdog.watch(timeout_s, cursor.interrupt):
-                    cursor.execute(sql)
-                    columns = [d[0] for d in cursor.description or []]
-                    types = [str(d[1]) for d in cursor.description or []]
-                    rows = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()
-            except duckdb.InterruptException as exc:
-                raise timeout_error(timeout_s) from exc
-            except duckdb.Error as exc:
-                raise query_failed(str(exc)) from exc
-            finally:
-                cursor.close()
+            con = self._con
+        cursor = con.cursor()
+        try:
+            with self._watchdog.watch(timeout_s, cursor.interrupt):
+                cursor.execute(sql)
+                columns = [d[0] for d in cursor.description or []]
+                types = [str(d[1]) for d in cursor.description or []]
+                rows = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()
+        except duckdb.InterruptException as exc:
+            raise timeout_error(timeout_s) from exc
+        except duckdb.FatalException as exc:
+            # The database is unusable after a fatal error: the next question gets a
+            # fresh one (the file is read-only, nothing is lost).
+            self._reopen(con)
+            raise query_failed(str(exc)) from exc
+        except duckdb.Error as exc:
+            if "invalidated" in str(exc):
+                self._reopen(con)
+            raise query_failed(str(exc)) from exc
+        finally:
+            cursor.close()
         return QueryResult.capped(columns, rows, max_rows, types)
+
+    def _reopen(self, broken: duckdb.DuckDBPyConnection) -> None:
+        with self._lock:
+            if self._con is not broken:
+                return  # another question reopened it already
+            self._con = self._open()
+        with contextlib.suppress(duckdb.Error):
+            broken.close()
 
     def tables(self) -> dict[str, dict[str, str]]:
         return {t.name: t.columns for t in self.table_info()}
 
     def table_info(self) -> list[TableInfo]:
         with self._lock:
-            return self.catalog_of(self._con)
+            con = self._con
+        return self.catalog_of(con.cursor())
 
     @staticmethod
     def catalog_of(con: duckdb.DuckDBPyConnection) -> list[TableInfo]:

@@ -31,7 +31,7 @@ class Watchdog:
     def __init__(self, name: str = "nlq-query-watchdog") -> None:
         self._name = name
         self._wake = threading.Condition()
-        self._current: Watch | None = None
+        self._watches: list[Watch] = []
         self._thread: threading.Thread | None = None
         self._closed = False
         # When the waiting thread looks at the current watch next, and how long it
@@ -42,8 +42,8 @@ class Watchdog:
     @contextmanager
     def watch(self, timeout_s: float | None, interrupt: Callable[[], None]) -> Iterator[Watch | None]:
         """Runs the block, calling `interrupt` if it still runs after timeout_s
-        seconds; the watch it yields tells whether it did. One block at a time (the
-        connector's lock sees to that)."""
+        seconds; the watch it yields tells whether it did. Blocks may run side by side
+        (a DuckDB cursor per question): each has its own deadline."""
         if not timeout_s:
             yield None
             return
@@ -52,7 +52,7 @@ class Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
-            self._current = current
+            self._watches.append(current)
             self._idle_s = timeout_s
             if current.deadline < self._wakes_at:
                 self._wake.notify()
@@ -60,7 +60,7 @@ class Watchdog:
             yield current
         finally:
             with self._wake:
-                self._current = None
+                self._watches.remove(current)
 
     def close(self) -> None:
         """Ends the thread, with the connection it watches (a server opens many over
@@ -93,7 +93,7 @@ class Watchdog:
         while True:
             if self._closed:
                 return None
-            current = self._current
+            current = min(self._watches, key=lambda w: w.deadline, default=None)
             now = time.monotonic()
             if current is None:
                 # A query starting within the wait has a deadline after its end: found in time.

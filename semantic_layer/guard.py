@@ -82,6 +82,15 @@ FORBIDDEN_FUNCTIONS = frozenset(
         "mysql",
         "postgresql",
         "remote",
+        # Rows or values made from nothing, as many as asked: range(1e9) allocates gigabytes
+        # no memory limit sees. Questions over the layer's tables never need them.
+        "range",
+        "generate_series",
+        "generate_date_array",
+        "sequence",
+        "repeat",
+        "list_resize",
+        "array_resize",
     }
 )
 # What a role with `catalog: true` may read.
