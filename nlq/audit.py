@@ -37,7 +37,7 @@ AUDIT_ENV = "NLQ_AUDIT_URL"
 # SQLite waits this long for another writer before giving up (seconds).
 BUSY_TIMEOUT_S = 60.0
 
-Kind = Literal["question", "sql"]
+Kind = Literal["question", "sql", "query"]
 # A record is `running` from the moment its SQL starts until the answer is complete.
 STATUSES = ("answered", "clarify", "refused", "error", "running")
 FIELDS = (
@@ -344,6 +344,9 @@ class SQLiteAuditLog(_SQLAuditLog):
         self.url = f"sqlite:///{path}"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # Only its owner reads it: the log holds everyone's questions and SQL (SQLite
+            # gives its -wal and -shm files the same mode).
+            path.touch(mode=0o600, exist_ok=True)
             connection = self._connection()
             _while_locked(lambda: connection.execute(_SQLITE_CREATE))
             _while_locked(lambda: connection.execute("CREATE INDEX IF NOT EXISTS audit_time ON audit (time)"))

@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     tail.add_argument("--status", choices=STATUSES)
     tail.add_argument("--format", choices=["text", "jsonl"], default="text")
     tail.add_argument("--audit", help="audit log: path or postgresql:// URL (default NLQ_AUDIT_URL or data/)")
+    _administrator(tail)
     tail.set_defaults(handler=_tail)
 
     export = audit_sub.add_parser("export", help="every record, oldest first, as JSONL or CSV")
@@ -31,12 +32,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument(
         "--audit", help="audit log: path or postgresql:// URL (default NLQ_AUDIT_URL or data/)"
     )
+    _administrator(export)
     export.set_defaults(handler=_export)
+
+
+def _administrator(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as",
+        dest="reader",
+        required=True,
+        metavar="USER",
+        help="who reads the log: a user of the layer whose role is an administrator's (admin: true)",
+    )
+    parser.add_argument("--semantic", help="semantic layer folder or file (default: the demo layer)")
+
+
+def _refused(args: argparse.Namespace) -> str | None:
+    """Why this reader may not read the audit log, or None when they may."""
+    from nlq.identity import Identity
+    from nlq.pipeline import DEMO_SEMANTIC
+    from semantic_layer.errors import QueryError
+    from semantic_layer.loader import LayerError, load_cached
+
+    try:
+        layer = load_cached(args.semantic or DEMO_SEMANTIC)
+        reader = Identity.of(layer, user=args.reader)
+    except (QueryError, LayerError) as error:
+        return str(error)
+    if not reader.may_administer(layer):
+        return f"{args.reader} ({reader.role}) may not read the audit log: it is for administrators"
+    return None
 
 
 def _tail(args: argparse.Namespace) -> int:
     from nlq.audit import AuditError, open_audit
 
+    refused = _refused(args)
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 1
     try:
         log = open_audit(args.audit)
         records = log.recent(args.limit, user=args.user, status=args.status)
@@ -61,6 +95,10 @@ def _tail(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from nlq.audit import AuditError, export, open_audit
 
+    refused = _refused(args)
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 1
     try:
         log = open_audit(args.audit)
         out = sys.stdout if args.out is None else args.out.open("w", encoding="utf-8", newline="")

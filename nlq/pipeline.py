@@ -19,6 +19,7 @@ from sqlglot import exp
 from connectors import Connector, ConnectorError, QueryResult, open_connector
 from nlq.answer import AnswerBlock, AskResult, Chart
 from nlq.audit import AuditError, AuditLog, AuditRecord, Kind, PendingRecord, open_audit
+from nlq.identity import Identity
 from nlq.language import Language, language_of
 from nlq.lexicon import Lexicon, spellings
 from nlq.plan_cache import PlanCache
@@ -84,15 +85,8 @@ class Pipeline:
         fully place; without either, only the rules read. `timeout_s` is the
         statement timeout of every query."""
         self.layer: SemanticLayer = load_cached(semantic or DEMO_SEMANTIC)
-        if user is not None:
-            found = self.layer.user(user)
-            if found is None:
-                raise AccessDenied(f"unknown user '{user}'", f"未知用户“{user}”，请联系管理员开通")
-            role, attributes = found.role, dict(found.attributes)
-        self.user = user
-        self.role = role
+        self.identity = Identity.of(self.layer, user=user, role=role, attributes=attributes)
         self.timeout_s = timeout_s
-        self.attributes = attributes or {}
         if chat_model is not None and llm is None:
             from nlq.llm.settings import LLMSettings
 
@@ -102,7 +96,7 @@ class Pipeline:
         self._embedder = embedder
         self.db = ensure_demo(db)
         self.connector: Connector = open_connector(self.db)
-        self.compiler = Compiler(self.layer, role=role, attributes=attributes, dialect=self.connector.dialect)
+        self.compiler = self._compiler_for(self.identity)
         self.plans = PlanCache()
         self.audit: AuditLog = (
             audit if audit is not None and not isinstance(audit, str | Path) else open_audit(audit)
@@ -110,16 +104,44 @@ class Pipeline:
         self.tables = {m.table.lower() for m in self.layer.models if m.table}
         self.cache = cache
 
-    def for_role(self, role: str | None, attributes: dict[str, Any] | None = None) -> Pipeline:
-        """This pipeline under another role: the connection, the layer and the
-        understanding (none of which depends on the role) are shared, so switching
-        roles in a UI does not reload them; only the compiler's policies change."""
+    # Who asks: read from the identity, never set apart from it.
+    @property
+    def user(self) -> str | None:
+        return self.identity.user
+
+    @property
+    def role(self) -> str | None:
+        return self.identity.role
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return dict(self.identity.attributes)
+
+    def for_identity(self, identity: Identity) -> Pipeline:
+        """This pipeline for someone else: the connection, the layer and the
+        understanding (none of which depends on who asks) are shared, so a UI serving
+        many users does not reload them; the identity, and with it the compiler's
+        policies, every audit record and the raw SQL permission, change together."""
         other = copy.copy(self)
-        other.compiler = Compiler(
-            self.layer, role=role, attributes=attributes, dialect=self.connector.dialect
-        )
+        other.identity = identity
+        other.compiler = self._compiler_for(identity)
         other.plans = PlanCache()  # a plan carries its role's policies
         return other
+
+    def for_user(self, user: str) -> Pipeline:
+        return self.for_identity(Identity.of(self.layer, user=user))
+
+    def for_role(self, role: str | None, attributes: dict[str, Any] | None = None) -> Pipeline:
+        """Under a role with no user (a tool run by an operator, the UI's role picker)."""
+        return self.for_identity(Identity(role=role, attributes=attributes or {}))
+
+    def _compiler_for(self, identity: Identity) -> Compiler:
+        return Compiler(
+            self.layer,
+            role=identity.role,
+            attributes=dict(identity.attributes),
+            dialect=self.connector.dialect,
+        )
 
     def forget(self) -> None:
         """Drops what this pipeline keeps of earlier questions: their readings and
@@ -165,6 +187,26 @@ class Pipeline:
         )
         timings = {"compile": (compiled_at - started) * 1000, "execute": (done - compiled_at) * 1000}
         return block, timings
+
+    def answer(self, query: SemanticQuery, *, language: Language = "zh", title: str = "") -> AskResult:
+        """A semantic query asked directly (`nlq query`, the workbench's preview), on
+        record under the asker's identity like a question."""
+        started = time.perf_counter()
+        result = AskResult(question=query.model_dump_json(exclude_defaults=True), status="answered")
+        record = _OnRecord(self, "query", result)
+        try:
+            block, spent = self.run(query, title=title, running=record.running)
+            result.timings_ms.compile, result.timings_ms.execute = spent["compile"], spent["execute"]
+            result.answers.append(block)
+        except QueryError as error:
+            result.status = "refused" if error.kind == "denied" else "clarify"
+            result.message = error.message(language)
+        except ConnectorError as error:
+            result.status = "error"
+            result.message = _engine_message(error.message(language), language)
+        result.timings_ms.total = (time.perf_counter() - started) * 1000
+        record.close(language)
+        return result
 
     def _execute(self, sql: str, running: Running | None = None) -> tuple[QueryResult, bool]:
         """The rows of the final SQL, from the result cache when the data has not changed."""

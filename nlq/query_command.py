@@ -46,7 +46,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--share", action="append", default=[], help="add share-of-total columns for these metrics"
     )
     query.add_argument("--json", help="the whole semantic query as JSON (a file path, or - for stdin)")
-    query.add_argument("--role", default="analyst", help="access role (default analyst)")
+    who = query.add_mutually_exclusive_group()
+    who.add_argument("--role", default="analyst", help="access role (default analyst)")
+    who.add_argument("--user", help="a user of the layer's users.yaml: its role and attributes apply")
+    query.add_argument(
+        "--audit", help="audit log: path or postgresql:// URL (default NLQ_AUDIT_URL or data/)"
+    )
     query.add_argument("--db", help="database URL or DuckDB path (default: the demo warehouse)")
     query.add_argument("--semantic", help="semantic layer folder or file (default: the demo layer)")
     query.add_argument("--dialect", help="print the SQL for this sqlglot dialect instead of running it")
@@ -97,6 +102,7 @@ def _query_document(args: argparse.Namespace) -> dict[str, Any]:
 
 def _run(args: argparse.Namespace) -> int:
     from connectors import ConnectorError
+    from nlq.audit import AuditError
     from nlq.pipeline import Pipeline
     from semantic_layer.errors import QueryError
     from semantic_layer.loader import LayerError
@@ -105,17 +111,28 @@ def _run(args: argparse.Namespace) -> int:
     try:
         query = SemanticQuery.model_validate(_query_document(args))
         started = time.perf_counter()
-        pipeline = Pipeline(db=args.db, semantic=args.semantic, role=args.role)
+        pipeline = Pipeline(
+            db=args.db,
+            semantic=args.semantic,
+            role=None if args.user else args.role,
+            user=args.user,
+            audit=args.audit,
+        )
         if args.dialect:
             print(pipeline.compile(query).sql(args.dialect, pretty=True))
             return 0
-        block, timings = pipeline.run(query)
+        result = pipeline.answer(query, language="en")
+        if result.status != "answered":
+            print(f"error: {result.message}", file=sys.stderr)
+            return 1
+        block = result.answers[0]
+        timings = {"compile": result.timings_ms.compile, "execute": result.timings_ms.execute}
         timings["total"] = (time.perf_counter() - started) * 1000
     except (ValueError, OSError) as error:
         message = _validation_message(error) if isinstance(error, ValidationError) else str(error)
         print(f"error: {message}", file=sys.stderr)
         return 2
-    except (QueryError, ConnectorError, LayerError) as error:
+    except (QueryError, ConnectorError, LayerError, AuditError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.format == "json":

@@ -63,8 +63,16 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def layer_files(path: Path) -> list[Path]:
+    """The YAML files of a layer (a folder or one file); LayerError when there are none."""
+    if not path.exists():
+        raise LayerError(
+            [Problem(str(path), 0, "no semantic layer here", "pass a layer folder or YAML file (nlq semantic init drafts one)")]
+        )
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"})
+        found = sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"})
+        if not found:
+            raise LayerError([Problem(str(path), 0, "the folder holds no .yaml file of a layer")])
+        return found
     return [path]
 
 

@@ -264,6 +264,8 @@ class Role(Named):
     raw_sql: bool = False
     # May read the engine's catalog (information_schema) in raw SQL.
     catalog: bool = False
+    # An administrator: may read the audit log (`nlq audit`, the audit page).
+    admin: bool = False
 
 
 AttributeValue = str | int | float | bool | list[str] | list[int]

@@ -8,11 +8,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import Scope, build_scope
 
 from semantic_layer.errors import AccessDenied
 from semantic_layer.expressions import and_all, parse_snippet, table_reference
 from semantic_layer.graph import JoinGraph
+from semantic_layer.loader import LayerError, Problem
 from semantic_layer.model import Model, Role, SemanticLayer
 
 # Masking kinds, as SQL over the placeholder column `value`.
@@ -82,6 +84,26 @@ class AccessPolicy:
                 f"角色“{role}”没有访问权限" if role else "未指定角色，无权访问数据",
             )
         self.role: Role = found
+        self._check_row_filters()
+
+    def _check_row_filters(self) -> None:
+        """A row filter that is not SQL fails here, when the role is taken up, not at its
+        first question (and never by answering without it)."""
+        for model, condition in self.role.row_filters.items():
+            try:
+                parse_snippet(condition, self.layer.dialect)
+            except SqlglotError as error:
+                first = (str(error).splitlines() or ["syntax error"])[0][:120]
+                raise LayerError(
+                    [
+                        Problem(
+                            f"role {self.role.name}",
+                            0,
+                            f"the row filter of {model} is not SQL ({first})",
+                            "fix it in the layer's roles; `nlq semantic validate` shows the line",
+                        )
+                    ]
+                ) from error
 
     # -- checks before compiling -------------------------------------------------
     def check_metric(self, metric: str) -> None:

@@ -322,7 +322,11 @@ def _preview(role: str, language: Language) -> None:
             limit=int(limit),
         )
         pipeline = pipeline_for(role, database(), semantic())
-        block, _ = pipeline.run(query)
+        previewed = pipeline.answer(query, language=language)
+        if previewed.status != "answered":
+            st.warning(previewed.message, icon=":material/block:")
+            return
+        block = previewed.answers[0]
     except QueryError as error:
         st.warning(error.message(language), icon=":material/block:")
         return

@@ -162,12 +162,72 @@ def test_cli_tail_and_export(
         == 1
     )
     assert "只允许执行只读查询" in capsys.readouterr().out
-    assert main(["audit", "tail", "--audit", path, "--format", "jsonl"]) == 0
+    assert main(["audit", "tail", "--audit", path, "--format", "jsonl", "--as", "li.na"]) == 0
     tail = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["status"], r["rows"]) for r in tail] == [("answered", 1), ("refused", 0)]
     out = tmp_path / "audit.csv"
-    assert main(["audit", "export", "--format", "csv", "--out", str(out), "--audit", path]) == 0
+    assert (
+        main(["audit", "export", "--format", "csv", "--out", str(out), "--audit", path, "--as", "li.na"]) == 0
+    )
     assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == 2
+
+
+def test_only_an_administrator_reads_the_log_and_only_its_owner_the_file(
+    warehouse_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "audit.sqlite"
+    assert (
+        main(
+            [
+                "query",
+                "--metric",
+                "gmv",
+                "--user",
+                "zhou.min",
+                "--db",
+                str(warehouse_path),
+                "--audit",
+                str(path),
+            ]
+        )
+        == 0
+    )
+    assert path.stat().st_mode & 0o777 == 0o600
+    for reader in ["zhou.min", "chen.jie", "nobody"]:  # a manager, an analyst, an unknown name
+        assert main(["audit", "tail", "--audit", str(path), "--as", reader]) == 1
+        assert "error" in capsys.readouterr().err
+    assert main(["audit", "tail", "--audit", str(path), "--as", "li.na", "--format", "jsonl"]) == 0
+    [record] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # `nlq query` is on record too, under the user who ran it and their role.
+    assert (record["kind"], record["user"], record["role"]) == ("query", "zhou.min", "east_manager")
+
+
+def test_identity_travels_whole(warehouse_path: Path, tmp_path: Path) -> None:
+    """A pipeline taken for another identity answers, and is audited, as that identity:
+    no role kept from the pipeline it came from (issue 22: for_role kept the old user)."""
+    base = Pipeline(db=warehouse_path, user="li.na", audit=tmp_path / "audit.sqlite")
+    manager = base.for_user("zhou.min")
+    provinces = manager.sql("SELECT DISTINCT province FROM orders")
+    assert provinces.status == "answered"
+    assert {row[0] for row in provinces.answers[0].rows} <= {
+        "上海",
+        "江苏",
+        "浙江",
+        "安徽",
+        "福建",
+        "江西",
+        "山东",
+    }
+    marketing = base.for_user("sun.li")
+    assert marketing.sql("SELECT COUNT(*) FROM orders").status == "refused"  # no raw SQL for marketing
+    assert (manager.user, manager.role, base.user, base.role) == (
+        "zhou.min",
+        "east_manager",
+        "li.na",
+        "admin",
+    )
+    records = base.audit.recent(10)
+    assert {(r.user, r.role) for r in records} == {("zhou.min", "east_manager"), ("sun.li", "marketing")}
 
 
 @pytest.fixture()

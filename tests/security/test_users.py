@@ -54,3 +54,36 @@ def test_validator_reports_broken_users(tmp_path: Path) -> None:
     assert any("unknown role 'nosuchrole'" in m and line == 2 for line, m in messages)
     assert any("lacks the attribute 'province'" in m and line == 3 for line, m in messages)
     assert any("listed twice" in m for _, m in messages)
+
+
+def test_configuration_mistakes_are_one_line_with_the_fix(
+    warehouse_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nlq.cli import main
+
+    assert (
+        main(["ask", "上个月GMV", "--db", str(warehouse_path), "--semantic", str(tmp_path / "nowhere")]) != 0
+    )
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "no semantic layer here" in error and "Traceback" not in error
+    # A row filter that is not SQL fails when its role is taken up, not at its first question.
+    import shutil
+
+    from nlq.pipeline import DEMO_SEMANTIC
+    from semantic_layer.loader import LayerError
+
+    layer = tmp_path / "layer"
+    shutil.copytree(DEMO_SEMANTIC, layer)
+    roles = layer / "roles.yaml"
+    roles.write_text(
+        roles.read_text(encoding="utf-8").replace(
+            "orders: province IN ('上海',", "orders: province IN (('上海',", 1
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(LayerError, match="row filter of orders is not SQL"):
+        Pipeline(db=warehouse_path, semantic=layer, role="east_manager", audit=tmp_path / "a.sqlite")
+    assert (
+        Pipeline(db=warehouse_path, semantic=layer, role="analyst", audit=tmp_path / "a.sqlite").role
+        == "analyst"
+    )

@@ -1,0 +1,45 @@
+"""Who is asking: one object for the user, the role they act in and the attributes
+the role's row filters bind. They travel together through every path (questions,
+semantic queries, raw SQL, the language model's SQL, the audit log), so a role can
+never be switched while its user or attributes stay behind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from semantic_layer.errors import AccessDenied
+from semantic_layer.model import AttributeValue, SemanticLayer
+
+
+class Identity(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    # A user of the layer's users.yaml; None for a tool run by an operator under a role.
+    user: str | None = None
+    role: str | None = None
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        layer: SemanticLayer,
+        *,
+        user: str | None = None,
+        role: str | None = None,
+        attributes: dict[str, Any] | None = None,
+    ) -> Identity:
+        """A named user (their role and attributes come from the layer, whatever else
+        is passed), else a role with the attributes given."""
+        if user is None:
+            return cls(role=role, attributes=dict(attributes or {}))
+        found = layer.user(user)
+        if found is None:
+            raise AccessDenied(f"unknown user '{user}'", f"未知用户“{user}”，请联系管理员开通")
+        return cls(user=found.name, role=found.role, attributes=dict(found.attributes))
+
+    def may_administer(self, layer: SemanticLayer) -> bool:
+        """May this identity read the audit log (its role is an administrator's)?"""
+        role = layer.role(self.role) if self.role else None
+        return role is not None and role.admin
