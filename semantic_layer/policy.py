@@ -157,7 +157,7 @@ class AccessPolicy:
         if root is None:
             return
         for scope in root.traverse():
-            inherited = _subquery_clause(scope)
+            inherited = _subquery_clause(scope) or _set_operation_clause(scope)
             for column, clause in _scope_columns(scope):
                 clause = clause or inherited
                 if clause is None:
@@ -309,7 +309,23 @@ def _scope_columns(scope: Scope) -> Iterator[tuple[exp.Column, str | None]]:
                 clause = "ORDER BY ALL"
             elif column.find_ancestor(exp.AggFunc) is None:
                 clause = "GROUP BY ALL"
+        if clause is None and not _shown_as_is(column, projections):
+            # CASE WHEN phone LIKE '138%', arg_max(x, phone), a lambda over it: a value
+            # computed from the column can tell what its mask hides.
+            clause = "an expression"
         yield column, clause
+
+
+def _shown_as_is(column: exp.Column, projections: set[int]) -> bool:
+    """A column that is a projection itself, only renamed (phone AS tel) or counted
+    (COUNT(DISTINCT user_name) counts the masked values, which tells nothing more)."""
+    node: exp.Expr = column
+    while id(node) not in projections:
+        parent = node.parent
+        if not isinstance(parent, exp.Alias | exp.Paren | exp.Count | exp.Distinct | exp.Window):
+            return False
+        node = parent
+    return True
 
 
 def _in_projection(column: exp.Column, projections: set[int], stop: exp.Expr) -> bool:
@@ -319,6 +335,12 @@ def _in_projection(column: exp.Column, projections: set[int], stop: exp.Expr) ->
             return True
         node = node.parent
     return False
+
+
+def _set_operation_clause(scope: Scope) -> str | None:
+    """A branch of UNION / INTERSECT / EXCEPT: its rows are compared with the others'."""
+    parent = scope.expression.parent
+    return type(parent).__name__.upper() if isinstance(parent, exp.SetOperation) else None
 
 
 def _subquery_clause(scope: Scope) -> str | None:
@@ -343,7 +365,7 @@ def _subquery_clause(scope: Scope) -> str | None:
 def _origins(scope: Scope, column: exp.Column, model_of: TableResolver, depth: int) -> set[tuple[str, str]]:
     """The (model, column) pairs of base tables a column's value comes from."""
     if depth > MAX_LINEAGE_DEPTH:
-        return set()
+        raise _too_deep()
     name = column.name
     select = scope.expression
     if not column.table and isinstance(select, exp.Select):
@@ -374,7 +396,7 @@ def _origins(scope: Scope, column: exp.Column, model_of: TableResolver, depth: i
 
 def _projection_origins(scope: Scope, name: str, model_of: TableResolver, depth: int) -> set[tuple[str, str]]:
     if depth > MAX_LINEAGE_DEPTH:
-        return set()
+        raise _too_deep()
     if scope.set_operation_scopes:
         found: set[tuple[str, str]] = set()
         for branch in scope.set_operation_scopes:
@@ -393,6 +415,14 @@ def _projection_origins(scope: Scope, name: str, model_of: TableResolver, depth:
             for inner in projection.find_all(exp.Column):
                 found |= _origins(scope, inner, model_of, depth + 1)
     return found
+
+
+def _too_deep() -> AccessDenied:
+    """Lineage past the depth it follows is refused, never taken as clean."""
+    return AccessDenied(
+        f"the query nests its columns more than {MAX_LINEAGE_DEPTH} levels deep: masked columns cannot be traced",
+        f"查询的列嵌套超过 {MAX_LINEAGE_DEPTH} 层，无法确认未使用脱敏字段，请简化查询",
+    )
 
 
 def _columns_by_alias(tree: exp.Expr) -> dict[str, set[str]]:

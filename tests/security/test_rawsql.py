@@ -209,3 +209,36 @@ def test_a_masked_column_in_capitals_or_through_a_star_is_still_refused(
     pipeline.close()
     assert capitals.status == "refused" and not capitals.answers
     assert star.status == "refused" and not star.answers
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT CASE WHEN phone LIKE '138%' THEN 1 ELSE 0 END AS x FROM users",
+        "SELECT phone = '13800000000' AS hit FROM users",
+        "SELECT arg_max(user_id, phone) FROM users",
+        "SELECT max_by(user_id, user_name) FROM users",
+        "SELECT phone FROM users UNION SELECT '13800000000'",
+        "SELECT user_name FROM users INTERSECT SELECT '张三'",
+        "SELECT user_name FROM users EXCEPT SELECT '张三'",
+        "WITH a AS (SELECT phone AS p FROM users) SELECT CASE WHEN p > '1' THEN 1 END FROM a",
+        "SELECT list_filter([phone], x -> x LIKE '138%') FROM users",
+        "SELECT length(phone) FROM users",
+        "SELECT substr(user_name, 1, 1) FROM users",
+    ],
+)
+def test_a_masked_column_is_shown_as_it_is_or_not_at_all(layer: Any, sql: str) -> None:
+    with pytest.raises(AccessDenied, match="only masked"):
+        secure_sql(sql, layer, role="analyst", dialect="duckdb", max_rows=1000)
+
+
+def test_lineage_too_deep_to_follow_is_refused_not_trusted(layer: Any) -> None:
+    depth = 80
+    ctes = ["c0 AS (SELECT phone AS p FROM users)"] + [
+        f"c{i} AS (SELECT p FROM c{i - 1})" for i in range(1, depth)
+    ]
+    sql = "WITH " + ", ".join(ctes) + f" SELECT p FROM c{depth - 1} ORDER BY p"
+    with pytest.raises(AccessDenied, match="cannot be traced"):
+        secure_sql(sql, layer, role="analyst", dialect="duckdb", max_rows=1000)
+    # The admin sees phones unmasked: nothing to trace, the same query is fine.
+    secure_sql(sql, layer, role="admin", dialect="duckdb", max_rows=1000)
