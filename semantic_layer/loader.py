@@ -66,7 +66,14 @@ def layer_files(path: Path) -> list[Path]:
     """The YAML files of a layer (a folder or one file); LayerError when there are none."""
     if not path.exists():
         raise LayerError(
-            [Problem(str(path), 0, "no semantic layer here", "pass a layer folder or YAML file (nlq semantic init drafts one)")]
+            [
+                Problem(
+                    str(path),
+                    0,
+                    "no semantic layer here",
+                    "pass a layer folder or YAML file (nlq semantic init drafts one)",
+                )
+            ]
         )
     if path.is_dir():
         found = sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"})
