@@ -15,7 +15,7 @@ def _commands() -> list[Callable[[Subparsers], None]]:
     # Imported lazily so `nlq --help` stays fast and one broken extra cannot
     # take the whole CLI down.
     from eval import cli as eval_cli
-    from nlq import ask_command, audit_command, feedback, query_command, sql_command
+    from nlq import ask_command, audit_command, feedback, query_command, signin, sql_command
     from nlq.demo import cli as demo_cli
     from nlq.llm import cli as llm_cli
     from semantic_layer import cli as semantic_cli
@@ -30,6 +30,7 @@ def _commands() -> list[Callable[[Subparsers], None]]:
         eval_cli.register,
         llm_cli.register,
         feedback.register,
+        signin.register,
     ]
 
 

@@ -24,7 +24,7 @@ from nlq.charts import KIND_LABELS, ChartKind, chart_rows, is_profile, plan_char
 from nlq.presentation import ColumnInfo, Language, csv_bytes, describe_columns, format_period, format_value
 from nlq.ui import access
 from nlq.ui.chat import CONTEXT, PENDING, TURNS, new_chat, queue
-from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_for, semantic
+from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_of, semantic
 from nlq.ui.texts import TEXT
 from nlq.understand import Understanding, language_of
 from semantic_layer.errors import QueryError
@@ -71,7 +71,11 @@ def render(ui: Language) -> None:
 
 def _ask(question: str, role: str, as_of: dt.date, text: dict[str, str]) -> None:
     state = st.session_state
-    pipeline = pipeline_for(role, database(), semantic())
+    identity = access.current_identity()
+    if identity is None:  # the session ended meanwhile: sign in again
+        st.rerun()
+    assert identity is not None
+    pipeline = pipeline_of(identity)
     previous: Understanding | None = state[CONTEXT]
     with st.spinner(text["thinking"]):
         result, understanding = pipeline.converse(question, as_of=as_of, previous=previous)
@@ -102,16 +106,23 @@ def _sidebar(layer: SemanticLayer, ui: Language, latest: dt.date) -> tuple[str, 
     text = TEXT[ui]
     roles = {r.name: r for r in layer.roles}
     names = list(roles)
+    identity = access.signed_in()
     with st.sidebar:
-        role = st.radio(
-            text["role"],
-            names,
-            index=names.index("analyst") if "analyst" in names else 0,
-            format_func=lambda n: roles[n].label.zh if ui == "zh" else roles[n].label.en,
-            key=access.ROLE_KEY,
-        )
-        role = role or names[0]
-        if roles[role].description:
+        who = identity.user if identity else ""
+        st.caption(text["signed_in"].format(who))
+        st.button(text["sign_out"], icon=":material/logout:", key="nlq_sign_out", on_click=access.sign_out)
+        if access.is_administrator():
+            # An administrator may view as another role (audited under their own name).
+            own = identity.role if identity and identity.role in names else names[0]
+            st.radio(
+                text["role"],
+                names,
+                index=names.index(own),
+                format_func=lambda n: roles[n].label.zh if ui == "zh" else roles[n].label.en,
+                key=access.ROLE_KEY,
+            )
+        role = access.current_role() or names[0]
+        if role in roles and roles[role].description:
             st.caption(roles[role].description)
         as_of = _as_of(text, latest)
         st.button(text["new_chat"], icon=":material/add_comment:", key="nlq_new_chat", on_click=new_chat)

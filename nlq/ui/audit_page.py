@@ -10,7 +10,7 @@ import streamlit as st
 
 from nlq import audit
 from nlq.language import Language
-from nlq.ui.access import AUDIT_ROLES, current_language, require
+from nlq.ui.access import current_language, require_administrator
 
 # How many of the newest records the page reads; the filters apply to these.
 LIMIT_CHOICES = [200, 1000, 5000]
@@ -66,7 +66,7 @@ TEXT: dict[Language, dict[str, str]] = {
 def render() -> None:
     language = current_language()
     text = TEXT[language]
-    require(AUDIT_ROLES, language)
+    require_administrator(language)
     st.title(text["title"])
     st.caption(text["caption"])
     limit = st.selectbox(text["limit"], LIMIT_CHOICES, key="audit_limit")

@@ -6,13 +6,17 @@ use the cached demo warehouse), NLQ_FEEDBACK at another ratings file."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import streamlit as st
 
 from nlq import feedback
-from nlq.pipeline import Pipeline
+from nlq.identity import Identity
+from nlq.pipeline import DEMO_SEMANTIC, Pipeline
+from semantic_layer.loader import LayerError, load_cached
+from semantic_layer.model import SemanticLayer
 
 
 def database() -> str | None:
@@ -35,6 +39,23 @@ def base_pipeline(db: str | None, layer: str | None) -> Pipeline:
     return pipeline
 
 
+def layer_or_none() -> SemanticLayer | None:
+    """The layer users sign in against; None when it cannot load (the chat page says why)."""
+    try:
+        return load_cached(semantic() or DEMO_SEMANTIC)
+    except LayerError:
+        return None
+
+
+def pipeline_of(identity: Identity) -> Pipeline:
+    """The pipeline answering for this identity (shared by its sessions)."""
+    attributes = json.dumps(identity.attributes, sort_keys=True, ensure_ascii=False)
+    return pipeline_for(identity.user, identity.role, attributes, database(), semantic())
+
+
 @st.cache_resource(show_spinner=False)
-def pipeline_for(role: str, db: str | None, layer: str | None) -> Pipeline:
-    return base_pipeline(db, layer).for_role(role)
+def pipeline_for(
+    user: str | None, role: str | None, attributes: str, db: str | None, layer: str | None
+) -> Pipeline:
+    identity = Identity(user=user, role=role, attributes=json.loads(attributes))
+    return base_pipeline(db, layer).for_identity(identity)

@@ -23,8 +23,8 @@ from nlq.catalogue import catalogue
 from nlq.language import Language
 from nlq.pipeline import DEMO_SEMANTIC, MAX_ROWS
 from nlq.proposal import DEV_BENCHMARK, Proposal, Scores, propose, score_layer
-from nlq.ui.access import SEMANTIC_ROLES, current_language, require
-from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_for, semantic
+from nlq.ui.access import SEMANTIC_ROLES, current_identity, current_language, require
+from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_for, pipeline_of, semantic
 from semantic_layer.edit import EditError, LayerChange, save
 from semantic_layer.errors import QueryError
 from semantic_layer.graph import dot
@@ -321,7 +321,11 @@ def _preview(role: str, language: Language) -> None:
             filters=[Filter(dimension=on, op="in", values=list(chosen))] if on and chosen else [],
             limit=int(limit),
         )
-        pipeline = pipeline_for(role, database(), semantic())
+        identity = current_identity()
+        if identity is None:
+            st.stop()
+        assert identity is not None
+        pipeline = pipeline_of(identity)
         previewed = pipeline.answer(query, language=language)
         if previewed.status != "answered":
             st.warning(previewed.message, icon=":material/block:")

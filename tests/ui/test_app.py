@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nlq.pipeline import Pipeline
+from nlq.signin import set_password
 from nlq.ui.answers import SQL_KEY
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -27,9 +28,20 @@ def feedback_path(tmp_path: Path) -> Path:
 def app(warehouse_path: Path, feedback_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     monkeypatch.setenv("NLQ_DB", str(warehouse_path))
     monkeypatch.setenv("NLQ_FEEDBACK", str(feedback_path))
-    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=120).run())
+    # The administrator views as an analyst, the role most of these flows are about.
+    at.radio(key="nlq_role").set_value("analyst").run()
     assert not at.exception
     yield at
+
+
+def sign_in(at: AppTest, user: str = "li.na", password: str | None = None) -> AppTest:
+    """The sign-in form every session starts with (demo passwords: the name + -demo)."""
+    at.text_input(key="nlq_signin_user").set_value(user)
+    at.text_input(key="nlq_signin_password").set_value(password or f"{user}-demo")
+    at.button(key="nlq_signin").click().run()
+    assert not at.exception, at.exception
+    return at
 
 
 @pytest.fixture(scope="module")
@@ -182,14 +194,14 @@ def test_the_catalogue_is_searchable(app: AppTest) -> None:
 def test_the_interface_speaks_english(app: AppTest) -> None:
     app.radio(key="nlq_ui_language").set_value("en").run()
     assert app.title[0].value == "nlq: ask your data"
-    assert app.radio(key="nlq_role").label == "Role"
+    assert app.radio(key="nlq_role").label == "View as role (administrator)"
 
 
 def test_a_database_that_cannot_be_opened_is_explained(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NLQ_DB", str(tmp_path / "missing.duckdb"))
-    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=120).run())
     assert not at.exception
     assert "NLQ_DB" in at.error[0].value and "missing.duckdb" in at.error[0].value
     # The question box is drawn before the data loads; a question then gets the same
@@ -224,12 +236,17 @@ metrics:
   - {name: revenue, measure: sales.amount, label: {zh: 销售额, en: revenue}}
 roles:
   - {name: analyst, label: {zh: 分析师, en: analyst}}
+users:
+  - {name: ana, role: analyst}
 """,
         encoding="utf-8",
     )
+    credentials = tmp_path / "credentials.yaml"
+    set_password(credentials, "ana", "ana-secret")
     monkeypatch.setenv("NLQ_DB", str(db))
     monkeypatch.setenv("NLQ_SEMANTIC", str(layer))
-    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    monkeypatch.setenv("NLQ_CREDENTIALS", str(credentials))
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=120).run(), "ana", "ana-secret")
     ask(at, "销售额")
     ask(at, "revenue")
     zh, en = (e.value for e in at.error)
@@ -241,7 +258,7 @@ def test_a_role_without_permission_is_told_so(app: AppTest) -> None:
     ask(app, "上个月毛利")
     assert app.metric and not app.warning  # the analyst may see gross profit
     app.radio(key="nlq_role").set_value("marketing").run()
-    assert "毛利与成本" in app.sidebar.caption[0].value  # the role's description
+    assert "毛利与成本" in app.sidebar.caption[1].value  # the role's description, under who is signed in
     ask(app, "上个月毛利")
     assert len(app.metric) == 1 and "市场营销" in app.warning[0].value and "毛利" in app.warning[0].value
 
@@ -254,3 +271,29 @@ def test_five_metrics_make_five_cards(app: AppTest, pipeline: Pipeline) -> None:
     _, orders, spend, refund, _ = row
     assert isinstance(refund, float) and isinstance(orders, int) and isinstance(spend, float)
     assert [m.value for m in app.metric][1:4] == [f"{orders:,}", f"¥{spend:,.2f}", f"{refund * 100:.1f}%"]
+
+
+def test_nothing_shows_before_sign_in_and_a_wrong_password_is_refused(
+    warehouse_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NLQ_DB", str(warehouse_path))
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.chat_input and not at.radio  # no question box, no role to pick
+    sign_in(at, "li.na", "not-her-password")
+    assert "不正确" in at.error[0].value and not at.chat_input
+    sign_in(at, "nobody", "nobody-demo")
+    assert not at.chat_input
+
+
+def test_a_province_manager_answers_in_their_province_and_picks_no_role(
+    warehouse_path: Path, monkeypatch: pytest.MonkeyPatch, pipeline: Pipeline
+) -> None:
+    monkeypatch.setenv("NLQ_DB", str(warehouse_path))
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=120).run(), "wang.fang")
+    assert "nlq_role" not in [r.key for r in at.radio]  # only administrators view as another role
+    ask(at, "上个月各省份的订单数")
+    [frame] = at.dataframe
+    assert set(frame.value.iloc[:, 0]) == {"浙江"}
+    # Signing out ends the session: the form again, no question box.
+    at.button(key="nlq_sign_out").click().run()
+    assert not at.chat_input and at.text_input(key="nlq_signin_user")

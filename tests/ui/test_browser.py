@@ -118,6 +118,7 @@ def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> No
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
             page.goto(app_url)
+            _sign_in(page, "chen.jie")  # an analyst, as the pipeline above
             box = page.get_by_test_id("stChatInputTextArea")
             box.wait_for(timeout=WAIT_MS)
             page.get_by_text("近三月热销商品及其用户画像").first.wait_for(timeout=WAIT_MS)  # the examples
@@ -177,6 +178,51 @@ def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> No
     (SHOTS / "latency.json").write_text(
         json.dumps({q: round(s, 3) for q, s in seen.items()}, ensure_ascii=False), encoding="utf-8"
     )
+
+
+def _sign_in(page: Page, user: str, password: str | None = None) -> None:
+    """The sign-in form every session starts with (demo passwords: the name + -demo)."""
+    page.get_by_label("用户名").wait_for(timeout=WAIT_MS)
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码", exact=True).fill(password or f"{user}-demo")
+    page.get_by_role("button", name="登录").click()
+
+
+def test_sign_in_decides_what_a_browser_sees(app_url: str, pipeline: Pipeline) -> None:
+    zhejiang = pipeline.for_user("wang.fang").ask("上个月订单数", as_of=AS_OF).answers[0].rows[0][0]
+    everyone = pipeline.ask("上个月订单数", as_of=AS_OF).answers[0].rows[0][0]
+    assert isinstance(zhejiang, int) and isinstance(everyone, int) and zhejiang < everyone
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            # A wrong password: refused, and no question box.
+            page = browser.new_page(locale="zh-CN")
+            page.goto(app_url)
+            _sign_in(page, "li.na", "not-her-password")
+            page.get_by_text("用户名或密码不正确").wait_for(timeout=WAIT_MS)
+            assert page.get_by_test_id("stChatInputTextArea").count() == 0
+            # A province manager: answers in her province only, and no role to pick.
+            page = browser.new_page(locale="zh-CN")
+            page.goto(app_url)
+            _sign_in(page, "wang.fang")
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.wait_for(timeout=WAIT_MS)
+            assert page.get_by_text("以此角色查看").count() == 0
+            box.fill("上个月订单数")
+            box.press("Enter")
+            card = page.get_by_test_id("stMetricValue")
+            card.first.wait_for(timeout=WAIT_MS)
+            assert card.first.inner_text().replace(",", "") == str(zhejiang)
+            # An analyst asking for the audit page by its address does not get it.
+            page = browser.new_page(locale="zh-CN")
+            page.goto(f"{app_url}/audit")
+            _sign_in(page, "chen.jie")
+            page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
+            assert (
+                page.get_by_text("审计日志").count() == 0 and page.get_by_test_id("stDataFrame").count() == 0
+            )
+        finally:
+            browser.close()
 
 
 def _grid_rows(message: Locator, tables_expected: int) -> list[int]:

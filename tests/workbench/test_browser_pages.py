@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, WAIT_MS, app_url
+from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, WAIT_MS, _sign_in, app_url
 
 __all__ = ["app_url"]  # the server fixture, shared with the chat's browser test
 
@@ -22,13 +22,15 @@ def test_pages_follow_the_role_and_keep_it(app_url: str) -> None:
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
             page.goto(app_url)
+            _sign_in(page, "li.na")  # an administrator: may view as each role
             page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
             nav = page.get_by_test_id("stSidebarNav")
-            # The analyst (the default role) curates the layer but reads nobody's questions.
+            roles = page.get_by_role("radiogroup", name="以此角色查看（管理员）")
+            roles.get_by_text("数据分析师").click()
+            # The analyst curates the layer but reads nobody's questions.
             expect(nav.get_by_text("语义层 · Semantic layer")).to_be_visible(timeout=WAIT_MS)
             expect(nav.get_by_text("审计 · Audit")).to_have_count(0)
 
-            roles = page.get_by_role("radiogroup", name="角色")
             roles.get_by_text("市场营销").click()
             expect(nav).to_have_count(0, timeout=WAIT_MS)  # the chat alone: no navigation
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +16,10 @@ from streamlit.testing.v1 import AppTest
 
 from eval.benchmark import load_benchmark
 from nlq.audit import AuditRecord, matching, open_audit, write_csv
+from nlq.identity import Identity
 from nlq.pipeline import DEMO_SEMANTIC, Pipeline
 from nlq.proposal import DEV_BENCHMARK
+from nlq.ui.access import IDENTITY_KEY, SIGNED_AT_KEY
 from semantic_layer.edit import copy_layer
 from semantic_layer.query import Filter, SemanticQuery, TimeRange
 
@@ -76,6 +79,10 @@ def app(
     monkeypatch.setenv("NLQ_FEEDBACK", str(tmp_path / "feedback.jsonl"))
     monkeypatch.setenv("NLQ_BENCHMARK", str(bench))
     at = AppTest.from_file(str(APP), default_timeout=180).run()
+    # An administrator signs in: the sidebar lets them view as each role.
+    at.text_input(key="nlq_signin_user").set_value("li.na")
+    at.text_input(key="nlq_signin_password").set_value("li.na-demo")
+    at.button(key="nlq_signin").click().run()
     assert not at.exception
     yield at
 
@@ -242,12 +249,13 @@ def test_a_manual_value_alias_goes_through_the_same_checks(app: AppTest, layer: 
 def test_a_page_run_without_the_role_refuses_in_the_users_language(app: AppTest, page: str) -> None:
     root = APP.parent
     at = AppTest.from_file(str(root / page), default_timeout=60)
-    at.session_state["nlq_role"] = "marketing"
+    at.session_state[IDENTITY_KEY] = Identity(user="sun.li", role="marketing")  # signed in, not an admin
+    at.session_state[SIGNED_AT_KEY] = time.time()
     at.session_state["nlq_ui_language"] = "en"
     at.run()
     assert not at.exception and not at.title
     assert [e.value for e in at.error] == [
-        "The role 'marketing' may not see this page (it needs: "
-        + ("admin, analyst" if page == SEMANTIC_PAGE else "admin")
-        + ")."
+        "The role 'marketing' may not see this page (it needs: admin, analyst)."
+        if page == SEMANTIC_PAGE
+        else "This page is for administrators only."
     ]
