@@ -26,14 +26,14 @@ from connectors.watchdog import Watchdog
 # scan: a campaign's orders joined to their items read all 122 row groups of
 # order_items at scale 30 instead of 4 (40-70 ms against 4-15 ms for a hundred dev
 # questions; 10% less engine time over all of them, a few small ones up to 1.2x slower).
+#
+# What one process may spend on queries: a statement that would grow past it (a recursive
+# s || s, a cross join) fails with its own error instead of taking the machine, and the
+# next question runs. NLQ_DUCKDB_MEMORY / NLQ_DUCKDB_TEMP set other limits. Every
+# connection to a file must use the same settings (DuckDB refuses a second one otherwise).
 SETTINGS: dict[str, str | bool] = {
     "enable_external_access": False,
     "disabled_optimizers": "compressed_materialization",
-}
-# What one process may spend on queries: a statement that would grow past it (a recursive
-# s || s, a cross join) fails with its own error instead of taking the machine, and
-# the next question runs. NLQ_DUCKDB_MEMORY / NLQ_DUCKDB_TEMP set other limits.
-LIMITS: dict[str, str] = {
     "memory_limit": os.environ.get("NLQ_DUCKDB_MEMORY", "4GB"),
     "max_temp_directory_size": os.environ.get("NLQ_DUCKDB_TEMP", "2GB"),
 }
@@ -54,7 +54,7 @@ class DuckDBConnector:
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         try:
-            return duckdb.connect(str(self.path), read_only=True, config={**SETTINGS, **LIMITS})
+            return duckdb.connect(str(self.path), read_only=True, config=dict(SETTINGS))
         except duckdb.Error as exc:
             raise ConnectorError(
                 f"cannot open DuckDB file {self.path}: {exc}",
