@@ -91,13 +91,30 @@ class AuditRecord(BaseModel):
 class PendingRecord:
     """A record being written by `AuditLog.begin`."""
 
-    def __init__(self, written: Future[int], complete: Callable[[int, AuditRecord], None]) -> None:
+    def __init__(
+        self,
+        written: Future[int],
+        complete: Callable[[int, AuditRecord], None],
+        later: Callable[[Callable[[], None]], Future[None]] | None = None,
+    ) -> None:
         self._written = written
         self._complete = complete
+        self._later = later
+        self._updates: list[Future[None]] = []
+
+    def update(self, record: AuditRecord) -> None:
+        """Replaces the begun record's content in the background (the SQL it is about to
+        run), after the record itself and in order, without waiting for either."""
+        if self._later is None:
+            self._complete(self._written.result(), record)
+            return
+        self._updates.append(self._later(lambda: self._complete(self._written.result(), record)))
 
     def finish(self, record: AuditRecord) -> None:
         """Waits until the begun record is on disk, then completes it with `record`'s
         outcome. Raises AuditError when either cannot be written."""
+        for update in self._updates:
+            update.result()
         self._complete(self._written.result(), record)
 
 
@@ -279,7 +296,7 @@ class _SQLAuditLog:
             if self._writer is None:
                 self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlq-audit")
             writer = self._writer
-        return PendingRecord(writer.submit(self._insert, record), self._complete)
+        return PendingRecord(writer.submit(self._insert, record), self._complete, writer.submit)
 
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)

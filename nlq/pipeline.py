@@ -542,12 +542,16 @@ class _OnRecord:
         self.pipeline = pipeline
         self.kind = kind
         self.result = result
-        self.pending: PendingRecord | None = None
+        # Begun at once, in the background: a process killed at any later point still
+        # leaves the question on record (as running).
+        opening = self._record(status="running", sql=[], rows=0, duration_ms=0.0, error="")
+        self.pending: PendingRecord | None = pipeline.audit.begin(opening)
 
     def running(self, sql: str) -> None:
-        if self.pending is None:
-            opening = self._record(status="running", sql=[sql], rows=0, duration_ms=0.0, error="")
-            self.pending = self.pipeline.audit.begin(opening)
+        """The SQL is about to run: the begun record gets it (and the interpretation) in
+        the background, so a process killed while it runs leaves both on record."""
+        if self.pending is not None:
+            self.pending.update(self._record(status="running", sql=[sql], rows=0, duration_ms=0.0, error=""))
 
     def close(self, language: str, refused_sql: list[str] | None = None) -> None:
         result = self.result

@@ -135,6 +135,37 @@ def test_a_question_whose_query_never_ends_is_on_record_with_its_sql(
     assert "province" in found.sql[0] and found.sql[0].startswith(("SELECT", "WITH"))
 
 
+DIES_WHILE_READING = """
+import os, signal, sys, time
+from nlq.pipeline import Pipeline
+from nlq.understand import Understander
+
+def crash(*args, **kwargs):
+    time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+pipeline = Pipeline(db=sys.argv[1], user="zhou.min", audit=sys.argv[2], cache=None)
+_ = pipeline.understander, pipeline.latest_date
+Understander.understand = crash
+pipeline.ask("上个月各省份的GMV")
+"""
+
+
+def test_a_question_killed_before_its_sql_is_on_record(warehouse_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    done = subprocess.run(
+        [sys.executable, "-c", DIES_WHILE_READING, str(warehouse_path), str(path)], cwd=ROOT, check=False
+    )
+    assert done.returncode == -9
+    [found] = open_audit(path).records()
+    assert (found.status, found.user, found.role, found.question) == (
+        "running",
+        "zhou.min",
+        "east_manager",
+        "上个月各省份的GMV",
+    )
+
+
 def test_a_completed_record_replaces_its_running_state(warehouse_path: Path, tmp_path: Path) -> None:
     log = open_audit(tmp_path / "audit.sqlite")
     pipeline = Pipeline(db=warehouse_path, role="admin", audit=log, cache=None)
