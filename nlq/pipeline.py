@@ -198,12 +198,8 @@ class Pipeline:
             block, spent = self.run(query, title=title, running=record.running)
             result.timings_ms.compile, result.timings_ms.execute = spent["compile"], spent["execute"]
             result.answers.append(block)
-        except QueryError as error:
-            result.status = "refused" if error.kind == "denied" else "clarify"
-            result.message = error.message(language)
-        except ConnectorError as error:
-            result.status = "error"
-            result.message = _engine_message(error.message(language), language)
+        except (QueryError, ConnectorError) as error:
+            _failed(result, error, language)
         result.timings_ms.total = (time.perf_counter() - started) * 1000
         record.close(language)
         return result
@@ -396,14 +392,8 @@ class Pipeline:
                     if contradicted is not None:
                         # A zero the metric's own 口径 guarantees is no answer: say why instead.
                         result.status, result.message, result.answers = "clarify", contradicted, []
-        except QueryError as error:
-            result.status = "refused" if error.kind == "denied" else "clarify"
-            result.message = error.message(language)
-            result.answers = []
-        except ConnectorError as error:
-            result.status = "error"
-            result.message = _engine_message(error.message(language), language)
-            result.answers = []
+        except (QueryError, ConnectorError) as error:
+            _failed(result, error, language)
         except Exception as error:  # the boundary: whatever went wrong, the user gets a sentence
             # One line for the operator; the traceback only when debugging, never to the user.
             LOG.error("question failed: %r (%s: %s)", question, type(error).__name__, error)
@@ -445,12 +435,8 @@ class Pipeline:
             result.timings_ms.compile = spent["compile"]
             result.timings_ms.execute = spent["execute"]
             result.answers.append(block)
-        except QueryError as error:
-            result.status = "refused" if error.kind == "denied" else "clarify"
-            result.message = error.message(language)
-        except ConnectorError as error:
-            result.status = "error"
-            result.message = _engine_message(str(error), language)
+        except (QueryError, ConnectorError) as error:
+            _failed(result, error, language)
         except Exception as error:  # the boundary, as for questions
             LOG.exception("SQL failed: %r", text[:200])
             result.status = "error"
@@ -618,6 +604,18 @@ def choose_chart(query: SemanticQuery, columns: list[str]) -> Chart:
     if len(query.dimensions) == 1:
         return Chart(type="bar", x=query.dimensions[0], y=metrics)
     return Chart(type="table")
+
+
+def _failed(result: AskResult, error: QueryError | ConnectorError, language: Language) -> None:
+    """A question, statement or query that could not be answered: refused (a policy),
+    asked back (a query the layer cannot express) or an engine's error, in nlq's words."""
+    if isinstance(error, QueryError):
+        result.status = "refused" if error.kind == "denied" else "clarify"
+        result.message = error.message(language)
+    else:
+        result.status = "error"
+        result.message = _engine_message(error.message(language), language)
+    result.answers = []
 
 
 def _engine_message(detail: str, language: str) -> str:
