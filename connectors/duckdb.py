@@ -104,7 +104,11 @@ class DuckDBConnector:
     def table_info(self) -> list[TableInfo]:
         with self._lock:
             con = self._con
-        return self.catalog_of(con.cursor())
+        cursor = con.cursor()
+        try:
+            return self.catalog_of(cursor)
+        finally:
+            cursor.close()
 
     @staticmethod
     def catalog_of(con: duckdb.DuckDBPyConnection) -> list[TableInfo]:

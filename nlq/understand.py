@@ -576,13 +576,17 @@ class Understander:
 
     def _table_word(self, parse: Parse) -> bool:
         """Does the question name a listable table (最大的5笔退款)?"""
-        return any(
-            normalise(w) in parse.text
-            for m in self.layer.models
-            if m.detail
-            for w in (m.label.zh, m.label.en, *m.synonyms)
-            if w
-        )
+        return any(word in parse.text for word, model in self._table_words if model.detail)
+
+    @cached_property
+    def _table_words(self) -> list[tuple[str, Model]]:
+        """Every word that names a table (its labels and synonyms, normalised), with its model."""
+        return [
+            (normalise(word), model)
+            for model in self.layer.models
+            for word in dict.fromkeys((model.label.zh, model.label.en, *model.synonyms))
+            if word
+        ]
 
     def _numeric_column(self, model: Model, mentioned: list[str]) -> str | None:
         """What "the most expensive" ranks by: a numeric dimension the question names,
@@ -693,9 +697,10 @@ class Understander:
         times = _refined(found)
         periods = [t.span for t in found]
         taken = periods + [(c.start, c.end) for c in comparisons]
-        datings = self._datings(text, periods, taken)
+        cuts = self.linker.boundaries(text)
+        datings = self._datings(text, periods, taken, cuts)
         taken += [(d.start, d.end) for d in datings if not d.within_name]
-        cues = find_cues(text, taken, self.linker.boundaries(text))
+        cues = find_cues(text, taken, cuts)
         # A metric named with an analysis word (delivery share, 外卖占比, member mix) is the
         # metric, an attribute named with one (list price) the attribute: the name outranks
         # the word's reading as a cue.
@@ -732,12 +737,12 @@ class Understander:
         return parse
 
     def _datings(
-        self, text: str, periods: list[tuple[int, int]], taken: list[tuple[int, int]]
+        self, text: str, periods: list[tuple[int, int]], taken: list[tuple[int, int]], cuts: set[int]
     ) -> list[Dating]:
         """Date words beside a period (shipped in 1997). One inside a longer name of the
         layer (customers who ordered, orders shipped) dates the question and stays part
         of that name."""
-        datings = find_dating(text, periods, self._date_words, self.linker.boundaries(text))
+        datings = find_dating(text, periods, self._date_words, cuts)
         if not datings:
             return []
         names = [x for x in self.linker.link(text, taken) if x.match != "fuzzy"]
@@ -1045,16 +1050,15 @@ class Understander:
         when it is a dimension of the attribute's model and the question does not group
         by it (各商品, by product)."""
         home = self._dimension_home(dimension)
-        start, end = min(link.start, comparison.start), max(link.end, comparison.end)
+        condition = (min(link.start, comparison.start), max(link.end, comparison.end))
         for x in parse.links:
             entry = x.entries[0]
             owner = self._dimension_home(entry.target) if entry.kind == "dimension" else None
             if owner is None or home is None or owner[0].name != home[0].name or x is link:
                 continue
-            written = (x.end <= start and ROWS_WITH.match(parse.text[x.end : start])) or (
-                end <= x.start and re.fullmatch(r"\s*的?\s*", parse.text[end : x.start])
-            )
-            if written and not self._grouped(parse, entry.target):
+            if self._names_rows_of(parse, (x.start, x.end), condition) and not self._grouped(
+                parse, entry.target
+            ):
                 return x
         return None
 
@@ -1062,25 +1066,30 @@ class Understander:
         """Is the condition written on the rows of `model`: 运费超过100的订单, orders with
         freight over 500, orders where we paid more than 200 in freight? Not when it
         qualifies something else (运费超过1000的收货国家: each country's total)."""
-        start, end = min(link.start, comparison.start), max(link.end, comparison.end)
-        for a, b, named in self._table_names(parse.text):
-            if named.name != model.name:
-                continue
-            if b <= start and ROWS_WITH.match(parse.text[b:start]):
-                return True
-            if end <= a and re.fullmatch(r"\s*的?\s*", parse.text[end:a]):
-                return True
-        return False
+        condition = (min(link.start, comparison.start), max(link.end, comparison.end))
+        return any(
+            named.name == model.name and self._names_rows_of(parse, (a, b), condition)
+            for a, b, named in self._table_names(parse.text)
+        )
 
     def _table_names(self, text: str) -> list[tuple[int, int, Model]]:
         """Where the question names a table (订单明细, orders), with the table's model."""
         return [
             (*m.span(), model)
-            for model in self.layer.models
-            for w in {model.label.zh, model.label.en, *model.synonyms}
-            if w
-            for m in re.finditer(re.escape(normalise(w)), text)
+            for word, model in self._table_words
+            if word in text
+            for m in re.finditer(re.escape(word), text)
         ]
+
+    @staticmethod
+    def _names_rows_of(parse: Parse, word: tuple[int, int], condition: tuple[int, int]) -> bool:
+        """Is `word` the rows a condition is written on: before it with with / whose /
+        where (orders with freight over 500), or after it with 的 (运费超过100的订单)?"""
+        (a, b), (start, end) = word, condition
+        return bool(
+            (b <= start and ROWS_WITH.match(parse.text[b:start]))
+            or (end <= a and re.fullmatch(r"\s*的?\s*", parse.text[end:a]))
+        )
 
     def _take_table_words(self, parse: Parse) -> None:
         """A metric word that names the table the question is about is the table: 订单
