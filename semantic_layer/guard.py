@@ -44,6 +44,8 @@ FORBIDDEN_NODES: tuple[type[exp.Expr], ...] = tuple(
         "Grant",
         "Revoke",
         "Export",
+        # Time travel (AT (VERSION => 1)): a past version is not what the policies were written for.
+        "HistoricalData",
     )
     if hasattr(exp, name)
 )

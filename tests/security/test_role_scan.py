@@ -1,22 +1,29 @@
-"""For each demo role, every dev benchmark question (and questions probing
-personal data): no answer holds a row outside the role's row filter or an
-unmasked phone number or name, checked by scanning the results against the
-raw warehouse; and every query the role ran was a guarded SELECT."""
+"""For each demo user, every dev benchmark question (and questions probing
+personal data): each answer is a refusal or exactly the gold's rows over what
+that user may see (the gold SQL run on allowed.py's database of their rows); no
+answer holds a row outside the row filter or an unmasked phone number or name,
+checked by scanning the results against the raw warehouse; every query the user
+ran was a guarded SELECT, and every question is audited under the user."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 import pytest
+import sqlglot
+from sqlglot import exp
 
-from eval.benchmark import load_benchmark
+from eval.benchmark import BenchmarkItem, load_benchmark
+from eval.scoring import ResultSet, score
+from nlq.answer import AskResult
 from nlq.pipeline import Pipeline
-from semantic_layer.loader import load_cached
+from tests.security.allowed import IDENTITIES, Who, allowed_database, read_tables, run
 from tests.security.scan import RawData, leaks
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "eval" / "benchmarks" / "dev.jsonl"
-LAYER = load_cached(ROOT / "nlq" / "demo" / "semantic")
 # Questions that try to reach personal data or other regions' rows.
 PROBES = [
     "list users",
@@ -42,35 +49,78 @@ def raw(warehouse_path: Path) -> RawData:
     return RawData.read(warehouse_path)
 
 
-def _who(role: str) -> dict[str, object]:
-    """A configured user of the role (its attributes bind the row filter), if any."""
-    for user in LAYER.users:
-        if user.role == role:
-            return {"user": user.name}
-    return {"role": role}
+@pytest.fixture(scope="module")
+def tables(warehouse_path: Path) -> dict[str, pa.Table]:
+    return read_tables(warehouse_path)
 
 
-@pytest.mark.parametrize("role", [r.name for r in LAYER.roles])
-def test_no_answer_shows_what_the_role_may_not_see(
-    warehouse_path: Path, tmp_path: Path, raw: RawData, role: str, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("who", IDENTITIES, ids=lambda w: w.label)
+def test_every_answer_is_the_gold_over_the_users_own_rows(
+    warehouse_path: Path,
+    tmp_path: Path,
+    raw: RawData,
+    tables: dict[str, pa.Table],
+    who: Who,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    pipeline = Pipeline(db=warehouse_path, audit=tmp_path / "audit.sqlite", **_who(role))  # type: ignore[arg-type]
-    questions = [(item.question, item.as_of) for item in load_benchmark(DEV)] + [(q, None) for q in PROBES]
+    reference = allowed_database(tables, who, warehouse_path.stem)
+    pipeline = Pipeline(db=warehouse_path, user=who.user, audit=tmp_path / "audit.sqlite")
+    items = load_benchmark(DEV) + [BenchmarkItem(id=f"probe-{i}", question=q) for i, q in enumerate(PROBES)]
     problems: list[str] = []
     answered = 0
-    for question, as_of in questions:
-        result = pipeline.ask(question, as_of=as_of)
+    for item in items:
+        result = pipeline.ask(item.question, as_of=item.as_of)
         answered += result.status == "answered"
         if result.status == "error":
-            problems.append(f"{question} -> error: {result.message}")
+            problems.append(f"{item.question} -> error: {result.message}")
+        elif result.status == "answered" and item.golds:
+            problems += _differences(item, result, reference)
         problems += [
-            f"{question} -> {leak}"
+            f"{item.question} -> {leak}"
             for leak in leaks(
-                result, role=role, attributes=pipeline.attributes, layer=pipeline.layer, raw=raw
+                result, role=who.role, attributes=pipeline.attributes, layer=pipeline.layer, raw=raw
             )
         ]
+    records = list(pipeline.audit.records())
     pipeline.close()
+    reference.close()
     crashes = [r.getMessage() for r in caplog.records if r.name == "nlq.pipeline" and r.exc_info]
-    assert not crashes and not problems, "\n".join((crashes + problems)[:20])
-    # The scan means something only if most questions were answered.
-    assert answered > len(questions) // 2
+    assert not crashes and not problems, f"{len(problems)} problems:\n" + "\n".join((crashes + problems)[:30])
+    assert len(records) == len(items)
+    assert {(r.user, r.role) for r in records} == {(who.user, who.role)}
+    # The comparison means something only if most questions were answered.
+    assert answered > len(items) // 2
+
+
+def _differences(item: BenchmarkItem, result: AskResult, reference: duckdb.DuckDBPyConnection) -> list[str]:
+    golds = []
+    for sql in item.golds:
+        ran = run(reference, _ties_broken(sql))
+        if isinstance(ran, str):
+            return [f"{item.question} -> gold failed over the allowed rows: {ran}"]
+        golds.append(ResultSet(*ran))
+    answers = [ResultSet(a.columns, a.rows) for a in result.answers]
+    verdict = score(
+        expect="answer",
+        status="answered",
+        answers=answers,
+        ran_sql=True,
+        golds=golds,
+        ordered=item.order_matters,
+    )
+    return [] if verdict.correct else [f"{item.id} {item.question} -> {verdict.reason[:300]}"]
+
+
+def _ties_broken(sql: str) -> str:
+    """The gold with its top N made deterministic: rows equal in the ORDER BY are
+    ordered by each column in turn, as nlq orders them. Over fewer rows than the
+    gold was written for, ties at the Nth place are common, and a LIMIT would pick
+    among them at random."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    for select in tree.find_all(exp.Select):
+        order = select.args.get("order")
+        if order is None or select.args.get("limit") is None:
+            continue
+        for position in range(1, len(select.expressions) + 1):
+            order.append("expressions", exp.Ordered(this=exp.Literal.number(position)))
+    return tree.sql("duckdb")
