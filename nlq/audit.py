@@ -52,6 +52,7 @@ FIELDS = (
     "rows",
     "duration_ms",
     "error",
+    "signed_in_role",
 )
 
 
@@ -72,6 +73,9 @@ class AuditRecord(BaseModel):
     rows: int = 0
     duration_ms: float = 0.0
     error: str = ""
+    # The user's own role when an administrator asked as another (`role` then names
+    # the role whose policies applied).
+    signed_in_role: str | None = None
 
     def row(self) -> tuple[Any, ...]:
         values = self.model_dump()
@@ -219,11 +223,11 @@ _SQLITE_CREATE = (
     "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, "
     "user_name TEXT, role TEXT, kind TEXT NOT NULL, question TEXT NOT NULL, status TEXT NOT NULL, "
     "interpretation TEXT NOT NULL, sql TEXT NOT NULL, rows_returned INTEGER NOT NULL, "
-    "duration_ms REAL NOT NULL, error TEXT NOT NULL)"
+    "duration_ms REAL NOT NULL, error TEXT NOT NULL, signed_in_role TEXT)"
 )
 _SQLITE_INSERT = (
     "INSERT INTO audit (time, user_name, role, kind, question, status, interpretation, sql, "
-    "rows_returned, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "rows_returned, duration_ms, error, signed_in_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SQLITE_COMPLETE = (
     "UPDATE audit SET status = ?, interpretation = ?, sql = ?, rows_returned = ?, duration_ms = ?, "
@@ -231,22 +235,23 @@ _SQLITE_COMPLETE = (
 )
 _SQLITE_RECENT = (
     "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
-    "duration_ms, error FROM audit WHERE (? IS NULL OR user_name = ?) AND (? IS NULL OR status = ?) "
+    "duration_ms, error, signed_in_role FROM audit WHERE (? IS NULL OR user_name = ?) AND (? IS NULL OR status = ?) "
     "ORDER BY id DESC LIMIT ?"
 )
 _SQLITE_ALL = (
     "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
-    "duration_ms, error FROM audit WHERE time >= ? ORDER BY id"
+    "duration_ms, error, signed_in_role FROM audit WHERE time >= ? ORDER BY id"
 )
 _PG_CREATE = (
     "CREATE TABLE IF NOT EXISTS nlq_audit (id BIGSERIAL PRIMARY KEY, time TIMESTAMPTZ NOT NULL, "
     "user_name TEXT, role TEXT, kind TEXT NOT NULL, question TEXT NOT NULL, status TEXT NOT NULL, "
     "interpretation TEXT NOT NULL, sql TEXT NOT NULL, rows_returned BIGINT NOT NULL, "
-    "duration_ms DOUBLE PRECISION NOT NULL, error TEXT NOT NULL)"
+    "duration_ms DOUBLE PRECISION NOT NULL, error TEXT NOT NULL, signed_in_role TEXT)"
 )
 _PG_INSERT = (
     "INSERT INTO nlq_audit (time, user_name, role, kind, question, status, interpretation, sql, "
-    "rows_returned, duration_ms, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+    "rows_returned, duration_ms, error, signed_in_role) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
 )
 _PG_COMPLETE = (
     "UPDATE nlq_audit SET status = %s, interpretation = %s, sql = %s, rows_returned = %s, "
@@ -254,12 +259,12 @@ _PG_COMPLETE = (
 )
 _PG_RECENT = (
     "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
-    "duration_ms, error FROM nlq_audit WHERE (%s::text IS NULL OR user_name = %s) "
+    "duration_ms, error, signed_in_role FROM nlq_audit WHERE (%s::text IS NULL OR user_name = %s) "
     "AND (%s::text IS NULL OR status = %s) ORDER BY id DESC LIMIT %s"
 )
 _PG_ALL = (
     "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
-    "duration_ms, error FROM nlq_audit WHERE time >= %s ORDER BY id"
+    "duration_ms, error, signed_in_role FROM nlq_audit WHERE time >= %s ORDER BY id"
 )
 
 
@@ -366,6 +371,9 @@ class SQLiteAuditLog(_SQLAuditLog):
             path.touch(mode=0o600, exist_ok=True)
             connection = self._connection()
             _while_locked(lambda: connection.execute(_SQLITE_CREATE))
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(audit)")}
+            if "signed_in_role" not in columns:  # a log written before the column existed
+                _while_locked(lambda: connection.execute("ALTER TABLE audit ADD COLUMN signed_in_role TEXT"))
             _while_locked(lambda: connection.execute("CREATE INDEX IF NOT EXISTS audit_time ON audit (time)"))
         except (OSError, sqlite3.Error) as error:
             raise AuditError(f"cannot open the audit log {path}: {error}") from error
@@ -423,6 +431,9 @@ class PostgresAuditLog(_SQLAuditLog):
                 # Two processes creating the table at once would race on its type.
                 self._connection().execute("SELECT pg_advisory_xact_lock(7104)")
                 self._connection().execute(_PG_CREATE)
+                self._connection().execute(
+                    "ALTER TABLE nlq_audit ADD COLUMN IF NOT EXISTS signed_in_role TEXT"
+                )
         except psycopg.Error as error:
             raise AuditError(f"cannot open the audit log: {str(error).splitlines()[0]}") from error
 

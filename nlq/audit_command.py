@@ -83,6 +83,8 @@ def _tail(args: argparse.Namespace) -> int:
             continue
         when = record.time.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
         who = f"{record.user or '-'}/{record.role or '-'}"
+        if record.signed_in_role:
+            who += f" (as {record.signed_in_role})"
         detail = record.error or f"{record.rows} rows"
         print(
             f"{record.id:>6} {when} {who:<24} {record.kind:<8} {record.status:<8} "

@@ -20,6 +20,8 @@ class Identity(BaseModel):
     user: str | None = None
     role: str | None = None
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    # The user's own role while an administrator views as `role` (audited beside it).
+    signed_in_role: str | None = None
 
     @classmethod
     def of(
@@ -38,6 +40,13 @@ class Identity(BaseModel):
         if found is None:
             raise AccessDenied(f"unknown user '{user}'", f"未知用户“{user}”，请联系管理员开通")
         return cls(user=found.name, role=found.role, attributes=dict(found.attributes))
+
+    def viewing_as(self, role: str) -> Identity:
+        """This user asking in another role: its policies, none of the user's
+        attributes, and the user's own role kept for the audit log."""
+        if role == self.role:
+            return self
+        return Identity(user=self.user, role=role, signed_in_role=self.signed_in_role or self.role)
 
     def may_administer(self, layer: SemanticLayer) -> bool:
         """May this identity read the audit log (its role is an administrator's)?"""

@@ -567,6 +567,7 @@ class _OnRecord:
         return AuditRecord(
             user=self.pipeline.user,
             role=self.pipeline.role,
+            signed_in_role=self.pipeline.identity.signed_in_role,
             kind=self.kind,
             question=self.result.question,
             interpretation=self.result.interpretation,

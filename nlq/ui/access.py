@@ -72,10 +72,7 @@ def current_identity() -> Identity | None:
     identity = signed_in()
     if identity is None:
         return None
-    role = current_role()
-    if role == identity.role:
-        return identity
-    return Identity(user=identity.user, role=role)  # viewing as a role: its policies, no attributes
+    return identity.viewing_as(current_role())
 
 
 def current_language() -> Language:

@@ -6,7 +6,6 @@ use the cached demo warehouse), NLQ_FEEDBACK at another ratings file."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -49,13 +48,9 @@ def layer_or_none() -> SemanticLayer | None:
 
 def pipeline_of(identity: Identity) -> Pipeline:
     """The pipeline answering for this identity (shared by its sessions)."""
-    attributes = json.dumps(identity.attributes, sort_keys=True, ensure_ascii=False)
-    return pipeline_for(identity.user, identity.role, attributes, database(), semantic())
+    return pipeline_for(identity.model_dump_json(), database(), semantic())
 
 
 @st.cache_resource(show_spinner=False)
-def pipeline_for(
-    user: str | None, role: str | None, attributes: str, db: str | None, layer: str | None
-) -> Pipeline:
-    identity = Identity(user=user, role=role, attributes=json.loads(attributes))
-    return base_pipeline(db, layer).for_identity(identity)
+def pipeline_for(identity: str, db: str | None, layer: str | None) -> Pipeline:
+    return base_pipeline(db, layer).for_identity(Identity.model_validate_json(identity))

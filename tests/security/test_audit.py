@@ -53,6 +53,30 @@ def test_records_round_trip_and_export(tmp_path: Path) -> None:
     assert [r["question"] for r in page] == ["q2", "q1"] and isinstance(page[0]["time"], str)
 
 
+def test_a_log_written_before_the_signed_in_role_column_keeps_its_records(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, user_name TEXT, "
+        "role TEXT, kind TEXT NOT NULL, question TEXT NOT NULL, status TEXT NOT NULL, interpretation TEXT "
+        "NOT NULL, sql TEXT NOT NULL, rows_returned INTEGER NOT NULL, duration_ms REAL NOT NULL, error TEXT NOT NULL)"
+    )
+    old.execute(
+        "INSERT INTO audit (time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
+        "duration_ms, error) VALUES ('2026-01-01T00:00:00+00:00', 'u', 'analyst', 'question', 'old', 'answered', "
+        "'', '[]', 1, 1.0, '')"
+    )
+    old.commit()
+    old.close()
+    log = open_audit(path)
+    log.append(record(2, user="li.na", role="east_manager", signed_in_role="admin"))
+    assert [(r.question, r.role, r.signed_in_role) for r in log.records()] == [
+        ("old", "analyst", None),
+        ("q2", "east_manager", "admin"),
+    ]
+    log.close()
+
+
 def test_every_question_and_statement_is_recorded(warehouse_path: Path, tmp_path: Path) -> None:
     log = open_audit(tmp_path / "audit.sqlite")
     pipeline = Pipeline(db=warehouse_path, user="wang.fang", audit=log)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from nlq.audit import open_audit
 from nlq.pipeline import Pipeline
 from nlq.signin import set_password
 from nlq.ui.answers import SQL_KEY
@@ -297,3 +298,14 @@ def test_a_province_manager_answers_in_their_province_and_picks_no_role(
     # Signing out ends the session: the form again, no question box.
     at.button(key="nlq_sign_out").click().run()
     assert not at.chat_input and at.text_input(key="nlq_signin_user")
+
+
+def test_an_administrator_viewing_as_a_role_is_audited_as_such(app: AppTest) -> None:
+    app.radio(key="nlq_role").set_value("east_manager").run()
+    ask(app, "上周各渠道的订单数")
+    log = open_audit()
+    newest = log.recent(1, user="li.na")[0]
+    log.close()
+    assert newest.question == "上周各渠道的订单数"
+    # The east manager's policies applied; the administrator's own role is kept beside them.
+    assert (newest.user, newest.role, newest.signed_in_role) == ("li.na", "east_manager", "admin")
