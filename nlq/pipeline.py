@@ -451,11 +451,14 @@ class Pipeline:
     ) -> tuple[AnswerBlock, dict[str, float]]:
         """SQL text (typed by a person or written by the language model), secured and run."""
         started = time.perf_counter()
-        sql = self.secure(text)
+        # One time budget for checking and running: the checks' time is the query's.
+        deadline = time.monotonic() + self.timeout_s if self.timeout_s else None
+        sql = self.secure(text, deadline)
         compiled_at = time.perf_counter()
         if running is not None:
             running(sql)
-        rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=self.timeout_s)
+        left = max(deadline - time.monotonic(), 0.001) if deadline is not None else None
+        rows = self.connector.execute(sql, max_rows=MAX_ROWS, timeout_s=left)
         block = AnswerBlock(title=title, sql=sql, columns=rows.columns, rows=rows.json_rows())
         timings = {
             "compile": (compiled_at - started) * 1000,
@@ -463,9 +466,10 @@ class Pipeline:
         }
         return block, timings
 
-    def secure(self, text: str) -> str:
+    def secure(self, text: str, deadline: float | None = None) -> str:
         """SQL text -> the SQL that may run: every table read through the role's view
-        (see semantic_layer.rawsql), the result guarded again. Raises QueryError."""
+        (see semantic_layer.rawsql), the result guarded again. Raises QueryError, and
+        AccessDenied when the checks pass `deadline` (time.monotonic())."""
         role = self.layer.role(self.role) if self.role else None
         secured = secure_sql(
             text,
@@ -475,6 +479,7 @@ class Pipeline:
             dialect=self.connector.dialect,
             schema=self.catalog,
             max_rows=MAX_ROWS + 1,
+            deadline=deadline,
         )
         sql = secured.sql(dialect=self.connector.dialect)
         guard_sql(

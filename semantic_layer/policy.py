@@ -4,6 +4,7 @@ the role's row filters and masked columns, before any join sees a row."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -147,22 +148,26 @@ class AccessPolicy:
     def hidden(self) -> set[tuple[str, str]]:
         return {(m, c) for m, _, c in (target.partition(".") for target in self.role.hidden)}
 
-    def check_masked_use(self, tree: exp.Expr, model_of: TableResolver) -> None:
+    def check_masked_use(
+        self, tree: exp.Expr, model_of: TableResolver, deadline: float | None = None
+    ) -> None:
         """Refuses a masked column in WHERE, GROUP BY, ORDER BY, JOIN, HAVING or a
-        window, directly or through the columns of derived tables and CTEs."""
+        window, directly or through the columns of derived tables and CTEs; and a
+        query it cannot check before `deadline` (time.monotonic())."""
         masked = self.masked()
         if not masked or not _may_read(tree, {name.lower() for _, name in masked}):
             return
         root = build_scope(tree)
         if root is None:
             return
+        lineage = _Lineage(model_of, deadline)
         for scope in root.traverse():
             inherited = _subquery_clause(scope) or _set_operation_clause(scope)
             for column, clause in _scope_columns(scope):
                 clause = clause or inherited
                 if clause is None:
                     continue
-                for origin in _origins(scope, column, model_of, 0):
+                for origin in lineage.origins(scope, column):
                     if origin in masked:
                         model, name = origin
                         raise AccessDenied(
@@ -362,59 +367,83 @@ def _subquery_clause(scope: Scope) -> str | None:
     return None
 
 
-def _origins(scope: Scope, column: exp.Column, model_of: TableResolver, depth: int) -> set[tuple[str, str]]:
-    """The (model, column) pairs of base tables a column's value comes from."""
-    if depth > MAX_LINEAGE_DEPTH:
-        raise _too_deep()
-    name = column.name
-    select = scope.expression
-    if not column.table and isinstance(select, exp.Select):
-        # An output alias used in ORDER BY / GROUP BY / HAVING.
-        for projection in select.expressions:
-            if projection.alias == name and isinstance(projection, exp.Alias):
-                found: set[tuple[str, str]] = set()
-                for inner in projection.this.find_all(exp.Column):
-                    if inner is not column and (inner.table or inner.name != name):
-                        found |= _origins(scope, inner, model_of, depth + 1)
-                if found:
-                    return found
-    if column.table:
-        source = scope.sources.get(column.table)
-        candidates = [source] if source is not None else []
-    else:
-        candidates = list(scope.sources.values())
-    found = set()
-    for source in candidates:
-        if isinstance(source, exp.Table):
-            model = model_of(source)
-            if model is not None:
-                found.add((model, name))
-        elif isinstance(source, Scope):
-            found |= _projection_origins(source, name, model_of, depth + 1)
-    return found
+class _Lineage:
+    """Where columns' values come from, each (scope, column) traced once: a column
+    built from two copies of a CTE that is itself built from two copies ... would
+    otherwise be traced twice per level, 2^n times in all. The walk also stops at
+    `deadline` (time.monotonic()): it runs within the query's time budget."""
 
+    def __init__(self, model_of: TableResolver, deadline: float | None) -> None:
+        self.model_of = model_of
+        self.deadline = deadline
+        self._traced: dict[tuple[int, str, str], set[tuple[str, str]]] = {}
 
-def _projection_origins(scope: Scope, name: str, model_of: TableResolver, depth: int) -> set[tuple[str, str]]:
-    if depth > MAX_LINEAGE_DEPTH:
-        raise _too_deep()
-    if scope.set_operation_scopes:
-        found: set[tuple[str, str]] = set()
-        for branch in scope.set_operation_scopes:
-            found |= _projection_origins(branch, name, model_of, depth + 1)
+    def origins(self, scope: Scope, column: exp.Column, depth: int = 0) -> set[tuple[str, str]]:
+        """The (model, column) pairs of base tables a column's value comes from."""
+        key = (id(scope), column.table, column.name)
+        if key not in self._traced:
+            self._check(depth)
+            self._traced[key] = set()  # a column defined by itself traces to nothing new
+            self._traced[key] = self._trace(scope, column, depth)
+        return self._traced[key]
+
+    def _trace(self, scope: Scope, column: exp.Column, depth: int) -> set[tuple[str, str]]:
+        name = column.name
+        select = scope.expression
+        if not column.table and isinstance(select, exp.Select):
+            # An output alias used in ORDER BY / GROUP BY / HAVING.
+            for projection in select.expressions:
+                if projection.alias == name and isinstance(projection, exp.Alias):
+                    found: set[tuple[str, str]] = set()
+                    for inner in projection.this.find_all(exp.Column):
+                        if inner is not column and (inner.table or inner.name != name):
+                            found |= self.origins(scope, inner, depth + 1)
+                    if found:
+                        return found
+        if column.table:
+            source = scope.sources.get(column.table)
+            candidates = [source] if source is not None else []
+        else:
+            candidates = list(scope.sources.values())
+        found = set()
+        for source in candidates:
+            if isinstance(source, exp.Table):
+                model = self.model_of(source)
+                if model is not None:
+                    found.add((model, name))
+            elif isinstance(source, Scope):
+                found |= self._projection_origins(source, name, depth + 1)
         return found
-    select = scope.expression
-    if not isinstance(select, exp.Select):
-        return set()
-    found = set()
-    for projection in select.expressions:
-        if isinstance(projection, exp.Star) or (
-            isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
-        ):
-            found |= _origins(scope, exp.column(name), model_of, depth + 1)
-        elif projection.alias_or_name == name:
-            for inner in projection.find_all(exp.Column):
-                found |= _origins(scope, inner, model_of, depth + 1)
-    return found
+
+    def _projection_origins(self, scope: Scope, name: str, depth: int) -> set[tuple[str, str]]:
+        self._check(depth)
+        if scope.set_operation_scopes:
+            found: set[tuple[str, str]] = set()
+            for branch in scope.set_operation_scopes:
+                found |= self._projection_origins(branch, name, depth + 1)
+            return found
+        select = scope.expression
+        if not isinstance(select, exp.Select):
+            return set()
+        found = set()
+        for projection in select.expressions:
+            if isinstance(projection, exp.Star) or (
+                isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+            ):
+                found |= self.origins(scope, exp.column(name), depth + 1)
+            elif projection.alias_or_name == name:
+                for inner in projection.find_all(exp.Column):
+                    found |= self.origins(scope, inner, depth + 1)
+        return found
+
+    def _check(self, depth: int) -> None:
+        if depth > MAX_LINEAGE_DEPTH:
+            raise _too_deep()
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise AccessDenied(
+                "the query is too complex to check for masked columns within its time limit: simplify it",
+                "查询过于复杂，无法在时限内确认未使用脱敏字段，请简化查询",
+            )
 
 
 def _too_deep() -> AccessDenied:

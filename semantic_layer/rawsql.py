@@ -33,6 +33,7 @@ def secure_sql(
     dialect: str | None = None,
     schema: Catalog | None = None,
     max_rows: int | None = None,
+    deadline: float | None = None,
 ) -> exp.Query:
     """One SELECT over the layer's tables -> the same query over the role's views.
 
@@ -41,7 +42,8 @@ def secure_sql(
     ORDER BY / JOIN / HAVING, a model the role may not read), each with the
     reason in Chinese and English. `schema` is the database catalog; without it
     the columns the layer declares are the ones a query may read. `max_rows`
-    adds the row cap of the guard."""
+    adds the row cap of the guard; past `deadline` (time.monotonic()) the masking
+    check refuses rather than runs on: it shares the query's time budget."""
     dialect = dialect or layer.dialect
     policy = AccessPolicy(layer, role, attributes)
     relations = layer_relations(layer)
@@ -66,7 +68,7 @@ def secure_sql(
     def model_of(table: exp.Table) -> str | None:
         return _model_of(table, relations)
 
-    policy.check_masked_use(qualified, model_of)
+    policy.check_masked_use(qualified, model_of, deadline)
     # The views are built from the layer's own SQL, in the layer's dialect.
     _replace_tables(qualified, policy, relations, columns, layer.dialect)
     if max_rows is not None:

@@ -242,3 +242,26 @@ def test_lineage_too_deep_to_follow_is_refused_not_trusted(layer: Any) -> None:
         secure_sql(sql, layer, role="analyst", dialect="duckdb", max_rows=1000)
     # The admin sees phones unmasked: nothing to trace, the same query is fine.
     secure_sql(sql, layer, role="admin", dialect="duckdb", max_rows=1000)
+
+
+def _doubling(levels: int) -> str:
+    """Each level reads the one below it twice: a lineage of 2^levels paths over
+    `levels` CTEs, with a masked column carried along, unused, beside them."""
+    ctes = ["c0 AS (SELECT province AS p, phone AS ph FROM users)"] + [
+        f"c{i} AS (SELECT a.p || b.p AS p, a.ph AS ph FROM c{i - 1} AS a, c{i - 1} AS b)"
+        for i in range(1, levels)
+    ]
+    return "WITH " + ", ".join(ctes) + f" SELECT count(*) FROM c{levels - 1} WHERE p LIKE '上海%'"
+
+
+def test_a_lineage_of_exponentially_many_paths_is_checked_once_per_column(layer: Any) -> None:
+    # 2^25 paths: followed one by one, the check would take hours.
+    secure_sql(_doubling(25), layer, role="analyst", dialect="duckdb", max_rows=1000)
+    masked = _doubling(25).replace("WHERE p LIKE", "WHERE ph LIKE")
+    with pytest.raises(AccessDenied, match="only masked"):
+        secure_sql(masked, layer, role="analyst", dialect="duckdb", max_rows=1000)
+
+
+def test_the_masking_check_shares_the_query_time_budget(layer: Any) -> None:
+    with pytest.raises(AccessDenied, match="time limit"):
+        secure_sql(_doubling(8), layer, role="analyst", dialect="duckdb", max_rows=1000, deadline=0.0)
