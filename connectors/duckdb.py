@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,17 @@ from connectors.watchdog import Watchdog
 #
 # What one process may spend on queries: a statement that would grow past it (a recursive
 # s || s, a cross join) fails with its own error instead of taking the machine, and the
-# next question runs. NLQ_DUCKDB_MEMORY / NLQ_DUCKDB_TEMP set other limits. Every
+# next question runs. NLQ_DUCKDB_MEMORY / NLQ_DUCKDB_TEMP / NLQ_DUCKDB_THREADS set other limits. Every
 # connection to a file must use the same settings (DuckDB refuses a second one otherwise).
 SETTINGS: dict[str, str | bool] = {
     "enable_external_access": False,
     "disabled_optimizers": "compressed_materialization",
     "memory_limit": os.environ.get("NLQ_DUCKDB_MEMORY", "4GB"),
     "max_temp_directory_size": os.environ.get("NLQ_DUCKDB_TEMP", "2GB"),
+    "threads": os.environ.get("NLQ_DUCKDB_THREADS", str(os.cpu_count() or 1)),
 }
+# How long a question that failed for memory waits before each further try.
+MEMORY_RETRY_WAITS_S = (0.5, 1.5)
 
 
 class DuckDBConnector:
@@ -65,6 +69,20 @@ class DuckDBConnector:
     def execute(
         self, sql: str, *, max_rows: int | None = None, timeout_s: float | None = None
     ) -> QueryResult:
+        # The memory limit is the database's, shared by the questions running side by
+        # side: one that fails for memory while a neighbour holds it all (a runaway
+        # statement, stopped at the limit) gets another try once that has let go.
+        for wait_s in MEMORY_RETRY_WAITS_S:
+            try:
+                return self._execute(sql, max_rows, timeout_s)
+            except duckdb.OutOfMemoryException:
+                time.sleep(wait_s)
+        try:
+            return self._execute(sql, max_rows, timeout_s)
+        except duckdb.OutOfMemoryException as exc:
+            raise query_failed(str(exc)) from exc
+
+    def _execute(self, sql: str, max_rows: int | None, timeout_s: float | None) -> QueryResult:
         # A cursor per question: questions run side by side, none waits behind a slow one.
         with self._lock:
             con = self._con
@@ -77,6 +95,8 @@ class DuckDBConnector:
                 rows = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()
         except duckdb.InterruptException as exc:
             raise timeout_error(timeout_s) from exc
+        except duckdb.OutOfMemoryException:
+            raise
         except duckdb.FatalException as exc:
             # The database is unusable after a fatal error: the next question gets a
             # fresh one (the file is read-only, nothing is lost).

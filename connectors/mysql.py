@@ -1,10 +1,12 @@
-"""MySQL and MariaDB through PyMySQL. One connection per connector, reused; the
-session is read-only and every statement gets the server's statement time limit
-(max_statement_time on MariaDB, max_execution_time on MySQL)."""
+"""MySQL and MariaDB through PyMySQL. A pool of connections (one per question
+running); each session is read-only, with in-memory temporary tables capped
+(NLQ_MYSQL_TMP_TABLE) and recursive queries stopped after NLQ_MAX_RECURSION steps,
+and every statement gets the server's statement time limit (max_statement_time on
+MariaDB, max_execution_time on MySQL)."""
 
 from __future__ import annotations
 
-import threading
+import os
 from typing import Any
 
 from connectors.base import (
@@ -21,6 +23,7 @@ from connectors.base import (
     unknown_database,
     unreachable,
 )
+from connectors.pool import ConnectionPool
 from connectors.urls import DatabaseURL, parse_url
 
 ENGINE = "MySQL"
@@ -30,6 +33,9 @@ UNREACHABLE = {2002, 2003, 2005, 2006, 2013}
 UNKNOWN_DATABASE = 1049
 READ_ONLY = 1792
 TIMEOUTS = {1969, 3024}  # MariaDB max_statement_time, MySQL max_execution_time
+RECURSION_LIMITS = {1931, 3636}  # MariaDB's warning, MySQL's error
+MAX_RECURSION = int(os.environ.get("NLQ_MAX_RECURSION", "100000"))
+TMP_TABLE_BYTES = int(os.environ.get("NLQ_MYSQL_TMP_TABLE", str(64 * 1024 * 1024)))
 
 
 def _driver() -> Any:
@@ -64,6 +70,8 @@ def translate(error: Exception, url: DatabaseURL, timeout_s: float | None = None
     detail = str(error.args[1]) if len(error.args) > 1 else str(error)
     if code in TIMEOUTS:
         return timeout_error(timeout_s)
+    if code in RECURSION_LIMITS:
+        return _recursion_stopped()
     if code in ACCESS_DENIED:
         return bad_credentials(ENGINE, url.user or "root")
     if code == UNKNOWN_DATABASE:
@@ -80,21 +88,28 @@ class MySQLConnector(ServerVersioning):
 
     def __init__(self, url: str) -> None:
         self.url = parse_url(url, {"mysql": 3306, "mariadb": 3306})
-        self._lock = threading.Lock()
-        self._conn: Any = None
         self._mariadb = False
-        self._connect()
+        self._pool: ConnectionPool[Any] = ConnectionPool(
+            self._connect, usable=lambda c: bool(c.open), close=lambda c: c.close()
+        )
 
-    def _connect(self) -> None:
+    def _connect(self) -> Any:
         pymysql = _driver()
-        self._conn = connect(self.url)
+        connection = connect(self.url)
         try:
-            with self._conn.cursor() as cursor:
+            with connection.cursor() as cursor:
                 cursor.execute("SELECT VERSION()")
                 self._mariadb = "mariadb" in str(cursor.fetchone()[0]).lower()
                 cursor.execute("SET SESSION TRANSACTION READ ONLY")
+                cursor.execute(
+                    "SET SESSION tmp_table_size = %s, max_heap_table_size = %s", [TMP_TABLE_BYTES] * 2
+                )
+                recursion = "max_recursive_iterations" if self._mariadb else "cte_max_recursion_depth"
+                cursor.execute(f"SET SESSION {recursion} = %s", [MAX_RECURSION])
         except pymysql.Error as error:
+            connection.close()
             raise translate(error, self.url) from error
+        return connection
 
     def _limit_statement(self, cursor: Any, timeout_s: float | None) -> None:
         if self._mariadb:
@@ -106,15 +121,15 @@ class MySQLConnector(ServerVersioning):
         self, sql: str, *, max_rows: int | None = None, timeout_s: float | None = None
     ) -> QueryResult:
         pymysql = _driver()
-        with self._lock:
-            if self._conn is None or not self._conn.open:
-                self._connect()
+        with self._pool.connection() as connection:
             try:
-                with self._conn.cursor() as cursor:
+                with connection.cursor() as cursor:
                     self._limit_statement(cursor, timeout_s)
                     cursor.execute(sql)
                     description = cursor.description or []
                     rows = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()
+                    if cursor.warning_count:
+                        _refuse_cut_short(connection.show_warnings())
             except pymysql.Error as error:
                 raise translate(error, self.url, timeout_s) from error
         columns = [d[0] for d in description]
@@ -145,6 +160,19 @@ class MySQLConnector(ServerVersioning):
         return assemble_tables(columns.rows, keys.rows, comments.rows)
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None and self._conn.open:
-                self._conn.close()
+        self._pool.close()
+
+
+def _refuse_cut_short(warnings: Any) -> None:
+    """MariaDB stops a recursive query at its limit and returns the rows it has, with
+    a warning: an answer from part of the rows is refused, never shown."""
+    if any(code in RECURSION_LIMITS for _, code, _ in warnings or ()):
+        raise _recursion_stopped()
+
+
+def _recursion_stopped() -> ConnectorError:
+    return ConnectorError(
+        f"the query recursed more than {MAX_RECURSION} times and was stopped",
+        f"查询的递归超过 {MAX_RECURSION} 次，已被中止",
+        kind="resources",
+    )

@@ -1,9 +1,10 @@
-"""PostgreSQL through psycopg 3. One connection per connector, reused; every
-statement runs in a read-only transaction with its own statement timeout."""
+"""PostgreSQL through psycopg 3. A pool of connections (one per question running);
+every statement runs in a read-only transaction with its own statement timeout
+and memory for sorts and hashes (work_mem, NLQ_PG_WORK_MEM) before they spill."""
 
 from __future__ import annotations
 
-import threading
+import os
 from typing import Any
 
 from connectors.base import (
@@ -20,10 +21,12 @@ from connectors.base import (
     unknown_database,
     unreachable,
 )
+from connectors.pool import ConnectionPool
 from connectors.urls import DatabaseURL, parse_url
 
 ENGINE = "PostgreSQL"
 CONNECT_TIMEOUT_S = 5
+WORK_MEM = os.environ.get("NLQ_PG_WORK_MEM", "64MB")
 
 
 def _driver() -> Any:
@@ -66,48 +69,42 @@ class PostgresConnector(ServerVersioning):
 
     def __init__(self, url: str) -> None:
         self.url = parse_url(url, {"postgresql": 5432, "postgres": 5432})
-        self._lock = threading.Lock()
-        self._conn: Any = None
-        self._connect()
+        self._pool: ConnectionPool[Any] = ConnectionPool(
+            self._connect, usable=lambda c: not c.closed and not c.broken, close=lambda c: c.close()
+        )
 
-    def _connect(self) -> None:
+    def _connect(self) -> Any:
         psycopg = _driver()
         conninfo = self.url.text.replace("postgres://", "postgresql://", 1)
         try:
-            self._conn = psycopg.connect(conninfo, connect_timeout=CONNECT_TIMEOUT_S, autocommit=False)
+            connection = psycopg.connect(conninfo, connect_timeout=CONNECT_TIMEOUT_S, autocommit=False)
         except psycopg.Error as error:
             raise translate(error, self.url) from error
         # Every transaction this session opens is read-only: the server refuses writes.
-        self._conn.read_only = True
+        connection.read_only = True
+        return connection
 
     def execute(
         self, sql: str, *, max_rows: int | None = None, timeout_s: float | None = None
     ) -> QueryResult:
         psycopg = _driver()
-        with self._lock:
-            if self._conn is None or self._conn.closed:
-                self._connect()
+        with self._pool.connection() as connection:
             try:
-                with self._conn.cursor() as cursor:
+                with connection.cursor() as cursor:
                     # set_config(..., true) lasts for this transaction only.
                     milliseconds = str(int(timeout_s * 1000)) if timeout_s else "0"
                     cursor.execute("SELECT set_config('statement_timeout', %s, true)", [milliseconds])
+                    cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
                     cursor.execute(sql)
                     description = cursor.description or []
                     rows = cursor.fetchmany(max_rows + 1) if max_rows is not None else cursor.fetchall()
-                self._conn.rollback()
+                connection.rollback()
             except psycopg.Error as error:
-                self._recover()
+                _recover(connection)
                 raise translate(error, self.url, timeout_s) from error
         columns = [d.name for d in description]
         types = [str(d.type_code) for d in description]
         return QueryResult.capped(columns, rows, max_rows, types)
-
-    def _recover(self) -> None:
-        try:
-            self._conn.rollback()
-        except Exception:  # a broken connection is reopened by the next execute
-            self._conn.close()
 
     def tables(self) -> dict[str, dict[str, str]]:
         return {t.name: t.columns for t in self.table_info()}
@@ -136,6 +133,13 @@ class PostgresConnector(ServerVersioning):
         return assemble_tables(columns.rows, keys.rows, comments.rows)
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
+        self._pool.close()
+
+
+def _recover(connection: Any) -> None:
+    """Ends the failed transaction; a connection that cannot is closed (the pool then
+    opens a fresh one for the next question)."""
+    try:
+        connection.rollback()
+    except Exception:  # psycopg raises several types for a dead connection
+        connection.close()

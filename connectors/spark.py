@@ -9,6 +9,7 @@ accepted, and the tables are views over files that a query cannot change."""
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from connectors.base import (
 )
 from connectors.watchdog import Watchdog
 
+DRIVER_MEMORY = os.environ.get("NLQ_SPARK_MEMORY", "2g")
 ENGINE = "Spark"
 DEFAULT_WAREHOUSE = Path("data/spark")
 _SESSION_LOCK = threading.Lock()
@@ -75,6 +77,8 @@ def spark_session(master: str) -> Any:
                 # Adaptive re-planning costs more than it saves on answers this small.
                 .config("spark.sql.adaptive.enabled", "false")
                 .config("spark.sql.session.timeZone", "UTC")
+                # What the local engine may hold (its JVM heap): a runaway query fails alone.
+                .config("spark.driver.memory", DRIVER_MEMORY)
                 .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
             )
         try:

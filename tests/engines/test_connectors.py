@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,6 +80,57 @@ def test_a_slow_query_times_out_with_a_clear_message(engine: str, engine_urls: d
         assert connector.execute("SELECT COUNT(*) FROM users").rows[0][0] > 0  # usable afterwards
     finally:
         connector.close()
+
+
+@pytest.mark.parametrize(
+    ("engine", "sleep"), [("postgres", "SELECT pg_sleep(3)"), ("mysql", "SELECT SLEEP(3)")]
+)
+def test_a_slow_query_holds_up_no_other(engine: str, sleep: str, engine_urls: dict[str, str]) -> None:
+    connector = open_connector(engine_urls[engine])
+    slow: list[object] = []
+    worker = threading.Thread(target=lambda: slow.append(connector.execute(sleep, timeout_s=30).rows))
+    try:
+        worker.start()
+        time.sleep(0.5)  # the sleep is running on its connection
+        quick = connector.execute("SELECT COUNT(*) FROM campaigns").rows
+        assert worker.is_alive(), "the quick query waited for the slow one"
+        worker.join()
+    finally:
+        connector.close()
+    assert quick == [[13]] and len(slow) == 1
+
+
+def test_a_connection_killed_under_a_query_is_replaced(engine_urls: dict[str, str]) -> None:
+    connector = open_connector(engine_urls["postgres"])
+    killer = open_connector(engine_urls["postgres"])
+    try:
+        pid = connector.execute("SELECT pg_backend_pid()").rows[0][0]
+        killer.execute(f"SELECT pg_terminate_backend({int(pid)})")
+        with pytest.raises(ConnectorError):
+            connector.execute("SELECT COUNT(*) FROM campaigns")
+        # The dead connection was dropped: the next question gets a live one.
+        assert connector.execute("SELECT COUNT(*) FROM campaigns").rows == [[13]]
+    finally:
+        connector.close()
+        killer.close()
+
+
+def test_server_sessions_carry_resource_limits(engine_urls: dict[str, str]) -> None:
+    postgres = open_connector(engine_urls["postgres"])
+    mysql = open_connector(engine_urls["mysql"])
+    try:
+        assert postgres.execute("SELECT current_setting('work_mem')").rows == [["64MB"]]
+        assert mysql.execute("SELECT @@tmp_table_size, @@max_heap_table_size").rows == [[67108864, 67108864]]
+        # A recursion past the limit is refused, never answered from the rows it reached.
+        with pytest.raises(ConnectorError) as error:
+            mysql.execute(
+                "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT COUNT(*) FROM t"
+            )
+        assert error.value.kind == "resources" and "递归" in error.value.zh
+        assert mysql.execute("SELECT COUNT(*) FROM campaigns").rows == [[13]]
+    finally:
+        postgres.close()
+        mysql.close()
 
 
 def test_a_timeout_that_fires_before_the_query_starts_still_stops_it(engine_urls: dict[str, str]) -> None:
@@ -235,3 +287,11 @@ def _scans(operators: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         if operator.get("type") == "TABLE_SCAN":
             yield operator
         yield from _scans(operator.get("children", []))
+
+
+def test_a_local_spark_session_has_a_bounded_heap(engine_urls: dict[str, str]) -> None:
+    connector = open_connector(engine_urls["spark"])
+    try:
+        assert connector.spark.sparkContext.getConf().get("spark.driver.memory") == "2g"  # type: ignore[attr-defined]
+    finally:
+        connector.close()
