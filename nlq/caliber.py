@@ -15,6 +15,7 @@ from nlq.answer import AnswerBlock
 from nlq.language import Language
 from nlq.understand import Understanding
 from semantic_layer.model import DerivedMetric, RatioMetric, SemanticLayer, SimpleMetric
+from semantic_layer.query import SemanticQuery
 
 
 def governed_filters(layer: SemanticLayer, name: str, trail: tuple[str, ...] = ()) -> list[str]:
@@ -50,15 +51,21 @@ def conflict(
             continue
         if not all(known(f.dimension, v) for f in query.filters if f.op == "in" for v in f.values):
             continue
-        columns = [i for i, c in enumerate(block.columns) if c in query.metrics]
-        empty = not block.rows or all(row[i] is None or row[i] == 0 for row in block.rows for i in columns)
-        if (not columns and block.rows) or not empty:
+        if not empty_answer(query, block):
             continue
         governed = [m for m in query.metrics if governed_filters(layer, m)]
         if not governed:
             continue
         return _message(layer, governed, fitting(layer, governed), language)
     return None
+
+
+def empty_answer(query: SemanticQuery, block: AnswerBlock) -> bool:
+    """No rows, or every metric of every row empty or zero."""
+    columns = [i for i, c in enumerate(block.columns) if c in query.metrics]
+    if not columns:
+        return not block.rows
+    return all(row[i] is None or row[i] == 0 for row in block.rows for i in columns)
 
 
 def fitting(layer: SemanticLayer, metrics: list[str]) -> list[str]:

@@ -267,6 +267,10 @@ class Pipeline:
                 latest = value
         return latest or dt.date.today()
 
+    def _has_rows(self, query: SemanticQuery) -> bool:
+        """Does the query, under the asker's policies, return any row?"""
+        return bool(self.connector.execute(self.sql_for(query), max_rows=1, timeout_s=self.timeout_s).rows)
+
     def _known_value(self, dimension: str, value: object) -> bool:
         """Is `value` one the layer's dictionary or the data holds for `dimension`?"""
         for model in self.layer.models:
@@ -359,6 +363,7 @@ class Pipeline:
         context for the next turn)."""
         from nlq.caliber import conflict
         from nlq.explain import interpret
+        from nlq.visibility import unseen_value
 
         started = time.perf_counter()
         language = language_of(question)
@@ -386,10 +391,22 @@ class Pipeline:
                     result.answers.append(block)
                 else:
                     self._answer(understanding.steps, result, record.running)
+                    unseen = unseen_value(
+                        understanding,
+                        result.answers,
+                        self.layer,
+                        self.layer.role(self.role) if self.role else None,
+                        language,
+                        self._has_rows,
+                        self._known_value,
+                    )
                     contradicted = conflict(
                         understanding, result.answers, self.layer, language, self._known_value
                     )
-                    if contradicted is not None:
+                    if unseen is not None:
+                        # Empty because the rows are not the asker's to see, not because there are none.
+                        result.status, result.message, result.answers = "refused", unseen, []
+                    elif contradicted is not None:
                         # A zero the metric's own 口径 guarantees is no answer: say why instead.
                         result.status, result.message, result.answers = "clarify", contradicted, []
         except (QueryError, ConnectorError) as error:

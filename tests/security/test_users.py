@@ -26,6 +26,23 @@ def test_a_users_attributes_bind_the_row_filter(warehouse_path: Path, user: str,
     assert pipeline.role == "province_manager" and pipeline.attributes == {"province": province}
 
 
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [("上个月浙江的GMV", "不在您可查看的数据范围内"), ("orders in Zhejiang by channel last month", "outside the data")],
+)
+def test_a_value_outside_the_users_rows_is_refused_not_answered_as_zero(
+    warehouse_path: Path, tmp_path: Path, question: str, said: str
+) -> None:
+    guangdong = Pipeline(db=warehouse_path, user="zhao.lei", audit=tmp_path / "audit.sqlite")
+    zhejiang = guangdong.for_user("wang.fang")
+    outside, inside = guangdong.ask(question), zhejiang.ask(question)
+    guangdong.close()
+    # For 广东's manager 浙江 has no rows: not "0", but not theirs to see.
+    assert outside.status == "refused" and said in outside.message and not outside.answers
+    assert "浙江" in outside.message and "广东" not in outside.message
+    assert inside.status == "answered" and inside.answers[0].rows
+
+
 def test_unknown_user_is_refused(warehouse_path: Path) -> None:
     with pytest.raises(AccessDenied) as error:
         Pipeline(db=warehouse_path, user="mallory")

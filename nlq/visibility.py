@@ -1,0 +1,69 @@
+"""A value asked about that lies outside the asker's rows: a province manager of
+广东 asking for 浙江's orders gets an empty answer, and an empty answer would
+read as "浙江 had no orders". It is refused instead, saying the rows are not
+theirs to see. Checked only when an answer came back empty under a role with
+row filters, by listing the value through the asker's own policies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nlq.answer import AnswerBlock
+from nlq.caliber import empty_answer
+from nlq.language import Language
+from nlq.understand import Understanding
+from semantic_layer.model import Role, SemanticLayer
+from semantic_layer.query import Filter, SemanticQuery
+
+# Runs a semantic query under the asker's policies and says whether it returned rows.
+HasRows = Callable[[SemanticQuery], bool]
+
+
+def unseen_value(
+    understanding: Understanding,
+    answers: list[AnswerBlock],
+    layer: SemanticLayer,
+    role: Role | None,
+    language: Language,
+    has_rows: HasRows,
+    known: Callable[[str, object], bool],
+) -> str | None:
+    """The refusal for an empty answer filtered by a value that exists (`known`) but
+    that no row the asker may see holds, else None."""
+    if role is None or not role.row_filters:
+        return None
+    for step, block in zip(understanding.steps, answers, strict=False):
+        if step.feed is not None or not empty_answer(step.query, block):
+            continue
+        for condition in step.query.filters:
+            if condition.op != "in":
+                continue
+            for value in condition.values:
+                if known(condition.dimension, value) and not _visible(
+                    layer, condition.dimension, value, has_rows
+                ):
+                    return _message(value, role, language)
+    return None
+
+
+def _visible(layer: SemanticLayer, dimension: str, value: object, has_rows: HasRows) -> bool:
+    """Does any row the asker may see hold `value`, on any model with the dimension?"""
+    if "." in dimension:
+        names = [dimension]
+    else:
+        names = [f"{m.name}.{dimension}" for m in layer.models if m.dimension(dimension) is not None]
+    return any(
+        has_rows(SemanticQuery(dimensions=[name], filters=[Filter(dimension=name, values=[value])]))
+        for name in names
+    )
+
+
+def _message(value: object, role: Role, language: Language) -> str:
+    if language == "zh":
+        scope = f"（{role.label.zh}：{role.description.rstrip('。')}）" if role.description else ""
+        return f"“{value}”不在您可查看的数据范围内{scope}，因此无法回答这个问题。如需查看，请联系管理员。"
+    scope = f" ({role.label.en})" if role.label.en else ""
+    return (
+        f"'{value}' is outside the data your role{scope} may see, so this question cannot be answered. "
+        "Ask an administrator if you need it."
+    )
