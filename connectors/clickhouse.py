@@ -2,11 +2,13 @@
 or embedded through chDB (`chdb:///path/to/dir`, a chDB data folder).
 
 Both run each query with `readonly = 1` (the server refuses writes), a
-`max_execution_time`, and `join_use_nulls = 1`, so that an unmatched LEFT JOIN
-row reads NULL as on every other engine rather than ClickHouse's default 0 or ''."""
+`max_execution_time`, a `max_memory_usage` (NLQ_CLICKHOUSE_MEMORY, 4 GiB), and
+`join_use_nulls = 1`, so that an unmatched LEFT JOIN row reads NULL as on every
+other engine rather than ClickHouse's default 0 or ''."""
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from pathlib import Path
@@ -40,10 +42,11 @@ TIMEOUT_CODES = {159, 160, 394}  # TIMEOUT_EXCEEDED, TOO_SLOW, QUERY_WAS_CANCELL
 AUTH_CODES = {192, 193, 516}  # UNKNOWN_USER, WRONG_PASSWORD, AUTHENTICATION_FAILED
 UNKNOWN_DATABASE = 81
 READONLY = 164
+MEMORY_BYTES = int(os.environ.get("NLQ_CLICKHOUSE_MEMORY", str(4 * 1024**3)))
 
 
 def query_settings(timeout_s: float | None) -> dict[str, int | float]:
-    settings: dict[str, int | float] = {"join_use_nulls": 1}
+    settings: dict[str, int | float] = {"join_use_nulls": 1, "max_memory_usage": MEMORY_BYTES}
     if timeout_s:
         settings["max_execution_time"] = timeout_s
     return settings
@@ -151,8 +154,9 @@ class ChDBConnector(ServerVersioning):
                 table = self._session.query(statement, "ArrowTable")
             except Exception as error:  # chDB raises its own error type for engine errors
                 translated = translate(error, self.url, timeout_s)
-                if translated.kind == "timeout":
-                    # A cancelled query leaves the session's result stream unusable.
+                if translated.kind in {"timeout", "resources"}:
+                    # A cancelled query, or one stopped at its memory limit, leaves the
+                    # session's result stream unusable for the next query.
                     self._session.close()
                     self._session = self._open()
                 raise translated from error

@@ -295,3 +295,20 @@ def test_a_local_spark_session_has_a_bounded_heap(engine_urls: dict[str, str]) -
         assert connector.spark.sparkContext.getConf().get("spark.driver.memory") == "2g"  # type: ignore[attr-defined]
     finally:
         connector.close()
+
+
+def test_an_embedded_clickhouse_query_past_its_memory_fails_alone(
+    engine_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import connectors.clickhouse
+
+    monkeypatch.setattr(connectors.clickhouse, "MEMORY_BYTES", 8 * 1024 * 1024)
+    connector = open_connector(engine_urls["chdb"])
+    try:
+        with pytest.raises(ConnectorError) as error:
+            connector.execute("SELECT count(DISTINCT toString(number)) FROM numbers(20000000)")
+        assert error.value.kind == "resources" and "内存" in error.value.zh
+        monkeypatch.undo()  # the usual limit: the session answers the next question
+        assert connector.execute("SELECT COUNT(*) FROM campaigns").rows == [[13]]
+    finally:
+        connector.close()

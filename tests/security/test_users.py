@@ -28,7 +28,10 @@ def test_a_users_attributes_bind_the_row_filter(warehouse_path: Path, user: str,
 
 @pytest.mark.parametrize(
     ("question", "said"),
-    [("上个月浙江的GMV", "不在您可查看的数据范围内"), ("orders in Zhejiang by channel last month", "outside the data")],
+    [
+        ("上个月浙江的GMV", "不在您可查看的数据范围内"),
+        ("orders in Zhejiang by channel last month", "outside the data"),
+    ],
 )
 def test_a_value_outside_the_users_rows_is_refused_not_answered_as_zero(
     warehouse_path: Path, tmp_path: Path, question: str, said: str
