@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The accuracy floor is the accuracy reached on the dev benchmark: raise it, never lower it.
 EVAL_FLOOR := 1.0

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.benchmark import BenchmarkItem, load_benchmark
+from nlq.eval.benchmark import BenchmarkItem, load_benchmark
 from nlq.pipeline import Pipeline
 
 

@@ -9,9 +9,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.benchmark import load_benchmark
+from nlq.eval.benchmark import load_benchmark
 from nlq.pipeline import Pipeline
-from semantic_layer.errors import QueryError
+from nlq.semantic.errors import QueryError
 
 
 @dataclass

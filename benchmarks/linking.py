@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.benchmark import load_benchmark
+from nlq.eval.benchmark import load_benchmark
 from nlq.lexicon import Lexicon, spellings
 from nlq.pipeline import DEMO_SEMANTIC
+from nlq.semantic.loader import load_layer
 from nlq.understand import Understander
-from semantic_layer.loader import load_layer
 
 AS_OF = dt.date(2026, 6, 30)
 SYLLABLES = "安宝北昌成大东丰福港广海汉和河华吉江金京开兰乐林龙鹿洛梅南宁平齐青庆泉山上韶深沈顺松台泰天通湾武西厦湘新兴阳宜永玉元岳云漳长州珠"

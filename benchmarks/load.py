@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.figures import spread_cells
-from eval.benchmark import load_benchmark
+from nlq.eval.benchmark import load_benchmark
 from nlq.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parents[1]

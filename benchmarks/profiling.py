@@ -12,7 +12,7 @@ from pathlib import Path
 from pyinstrument import Profiler
 from pyinstrument.frame import Frame
 
-from eval.benchmark import load_benchmark
+from nlq.eval.benchmark import load_benchmark
 from nlq.pipeline import Pipeline
 
 # The connector's call holds the engine's time: neither is nlq's own work.
@@ -23,15 +23,15 @@ ENGINE = "  of which the engine"
 STAGES: list[tuple[str, str, str]] = [
     ("understand the question", "Understander.understand", "nlq/understand.py"),
     ("  link words to the layer", "Linker.link", "nlq/linker.py"),
-    ("compile to a sqlglot tree", "Compiler.compile", "semantic_layer/compiler.py"),
-    ("  access policy (views, masks)", "AccessPolicy.apply", "semantic_layer/policy.py"),
+    ("compile to a sqlglot tree", "Compiler.compile", "nlq/semantic/compiler.py"),
+    ("  access policy (views, masks)", "AccessPolicy.apply", "nlq/semantic/policy.py"),
     ("write the SQL text", "DuckDB.generate", "sqlglot"),
-    ("guard the final SQL", "guard_sql", "semantic_layer/guard.py"),
-    ("  parse it afresh", "parse_statement", "semantic_layer/guard.py"),
-    (CONNECTOR, "DuckDBConnector.execute", "connectors/duckdb.py"),
-    (ENGINE, "DuckDBConnector.execute:self", "connectors/duckdb.py"),
-    ("  statement timeout watch", "Watchdog.watch", "connectors/watchdog.py"),
-    ("rows to JSON", "QueryResult.json_rows", "connectors/base.py"),
+    ("guard the final SQL", "guard_sql", "nlq/semantic/guard.py"),
+    ("  parse it afresh", "parse_statement", "nlq/semantic/guard.py"),
+    (CONNECTOR, "DuckDBConnector.execute", "nlq/engines/duckdb.py"),
+    (ENGINE, "DuckDBConnector.execute:self", "nlq/engines/duckdb.py"),
+    ("  statement timeout watch", "Watchdog.watch", "nlq/engines/watchdog.py"),
+    ("rows to JSON", "QueryResult.json_rows", "nlq/engines/base.py"),
     ("interpretation", "interpret", "nlq/explain.py"),
     # Begun on a writer thread while the SQL runs: what is left is waiting for it, if at
     # all, and completing it.

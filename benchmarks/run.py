@@ -333,7 +333,7 @@ def _verdict(median: float) -> str:
 
 
 def _cache(db: Path) -> str:
-    from eval.benchmark import load_benchmark
+    from nlq.eval.benchmark import load_benchmark
     from nlq.pipeline import Pipeline
     from nlq.result_cache import ResultCache
 

@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from nlq.answer import AnswerBlock
 from nlq.language import Language
+from nlq.semantic.model import DerivedMetric, RatioMetric, SemanticLayer, SimpleMetric
+from nlq.semantic.query import SemanticQuery
 from nlq.understand import Understanding
-from semantic_layer.model import DerivedMetric, RatioMetric, SemanticLayer, SimpleMetric
-from semantic_layer.query import SemanticQuery
 
 
 def governed_filters(layer: SemanticLayer, name: str, trail: tuple[str, ...] = ()) -> list[str]:

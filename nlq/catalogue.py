@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from nlq.lexicon import normalise
-from semantic_layer.model import SemanticLayer
+from nlq.semantic.model import SemanticLayer
 
 Language = Literal["zh", "en"]
 FORMAT_WORDS = {

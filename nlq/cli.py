@@ -14,11 +14,15 @@ Subparsers = argparse._SubParsersAction
 def _commands() -> list[Callable[[Subparsers], None]]:
     # Imported lazily so `nlq --help` stays fast and one broken extra cannot
     # take the whole CLI down.
-    from eval import cli as eval_cli
-    from nlq import ask_command, audit_command, feedback, query_command, signin, sql_command
-    from nlq.demo import cli as demo_cli
-    from nlq.llm import cli as llm_cli
-    from semantic_layer import cli as semantic_cli
+    from nlq import feedback, signin
+    from nlq.commands import ask as ask_command
+    from nlq.commands import audit as audit_command
+    from nlq.commands import demo as demo_cli
+    from nlq.commands import eval as eval_cli
+    from nlq.commands import llm as llm_cli
+    from nlq.commands import query as query_command
+    from nlq.commands import semantic as semantic_cli
+    from nlq.commands import sql as sql_command
 
     return [
         demo_cli.register,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from nlq.numerals import ENGLISH_PATTERN, number
-from semantic_layer.model import Grain
+from nlq.semantic.model import Grain
 
 CueKind = Literal[
     "top",

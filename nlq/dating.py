@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from nlq.lexicon import normalise
-from semantic_layer.model import SemanticLayer
+from nlq.semantic.model import SemanticLayer
 
 # Between a date word and the period after it: "shipped in 1997", "发货日期在1997年",
 # "ordered between 1 and 5 March", "that shipped last month".

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from nlq.semantic.model import Label, SemanticLayer, SimpleMetric
+from nlq.semantic.query import Filter, SemanticQuery
 from nlq.understand import Language, Step, Understanding
-from semantic_layer.model import Label, SemanticLayer, SimpleMetric
-from semantic_layer.query import Filter, SemanticQuery
 
 GRAIN_WORDS = {
     "zh": {"day": "按天", "week": "按周（周一开始）", "month": "按月", "quarter": "按季度", "year": "按年"},

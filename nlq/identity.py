@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from semantic_layer.errors import AccessDenied
-from semantic_layer.model import AttributeValue, SemanticLayer
+from nlq.semantic.errors import AccessDenied
+from nlq.semantic.model import AttributeValue, SemanticLayer
 
 
 class Identity(BaseModel):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from semantic_layer.model import SemanticLayer
+from nlq.semantic.model import SemanticLayer
 
 Kind = Literal["metric", "dimension", "value", "term"]
 Source = Literal["name", "label", "synonym", "value", "alias", "data"]

@@ -16,22 +16,23 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from connectors import Connector, ConnectorError, QueryResult, open_connector
 from nlq.answer import AnswerBlock, AskResult, Chart
 from nlq.audit import AuditError, AuditLog, AuditRecord, Kind, PendingRecord, open_audit
+from nlq.demo import ensure_demo
+from nlq.engines import Connector, ConnectorError, QueryResult, open_connector
 from nlq.identity import Identity
 from nlq.language import Language, language_of
 from nlq.lexicon import Lexicon, spellings
 from nlq.plan_cache import PlanCache
 from nlq.result_cache import SHARED, CacheKey, ResultCache
-from semantic_layer.compiler import CompiledQuery, Compiler
-from semantic_layer.errors import AccessDenied, QueryError
-from semantic_layer.expressions import canonical
-from semantic_layer.guard import cap, guard_sql
-from semantic_layer.loader import load_cached
-from semantic_layer.model import SemanticLayer
-from semantic_layer.query import Filter, SemanticQuery
-from semantic_layer.rawsql import secure_sql
+from nlq.semantic.compiler import CompiledQuery, Compiler
+from nlq.semantic.errors import AccessDenied, QueryError
+from nlq.semantic.expressions import canonical
+from nlq.semantic.guard import cap, guard_sql
+from nlq.semantic.loader import load_cached
+from nlq.semantic.model import SemanticLayer
+from nlq.semantic.query import Filter, SemanticQuery
+from nlq.semantic.rawsql import secure_sql
 
 if TYPE_CHECKING:  # understanding loads jieba: only questions pay for it, not `nlq query`
     from langchain_core.language_models import BaseChatModel
@@ -43,23 +44,11 @@ if TYPE_CHECKING:  # understanding loads jieba: only questions pay for it, not `
     from nlq.understand import Step, Understander, Understanding
 
 LOG = logging.getLogger(__name__)
-DEMO_DB = Path("data/demo.duckdb")
 DEMO_SEMANTIC = Path(__file__).parent / "demo" / "semantic"
 MAX_ROWS = 10_000
 TIMEOUT_S = 60.0
 # Dimensions with more distinct values than this are not indexed for linking.
 VALUE_INDEX_LIMIT = 5_000
-
-
-def ensure_demo(db: str | Path | None) -> str | Path:
-    """The database to use: the one given, or the demo warehouse, built if missing."""
-    if db is not None:
-        return db
-    if not DEMO_DB.exists():
-        from nlq.demo.warehouse import build_warehouse
-
-        build_warehouse(DEMO_DB)
-    return DEMO_DB
 
 
 class Pipeline:
@@ -433,7 +422,7 @@ class Pipeline:
 
     def sql(self, text: str, *, id: str | None = None, language: Language | None = None) -> AskResult:
         """Runs SQL typed by a person under the pipeline's role: every table is read
-        through the role's view (see semantic_layer.rawsql), the final SQL is
+        through the role's view (see nlq.semantic.rawsql), the final SQL is
         guarded again, and the statement is audited like a question."""
         started = time.perf_counter()
         # SQL text is mostly English words: the caller may say which language to answer in.
@@ -485,7 +474,7 @@ class Pipeline:
 
     def secure(self, text: str, deadline: float | None = None) -> str:
         """SQL text -> the SQL that may run: every table read through the role's view
-        (see semantic_layer.rawsql), the result guarded again. Raises QueryError, and
+        (see nlq.semantic.rawsql), the result guarded again. Raises QueryError, and
         AccessDenied when the checks pass `deadline` (time.monotonic())."""
         role = self.layer.role(self.role) if self.role else None
         secured = secure_sql(

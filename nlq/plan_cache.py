@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from semantic_layer.query import SemanticQuery
+from nlq.semantic.query import SemanticQuery
 
 
 class PlanCache:

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from nlq.answer import AnswerBlock, Cell
-from semantic_layer.model import GRAINS, Format, SemanticLayer
+from nlq.semantic.model import GRAINS, Format, SemanticLayer
 
 Language = Literal["zh", "en"]
 Role = Literal["time", "category", "measure", "share", "previous", "growth"]

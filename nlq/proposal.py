@@ -12,12 +12,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from eval.benchmark import BenchmarkItem, load_benchmark
-from eval.runner import PipelinePredictor, run_benchmark
+from nlq.eval.benchmark import BenchmarkItem, load_benchmark
+from nlq.eval.runner import PipelinePredictor, run_benchmark
 from nlq.pipeline import DEMO_SEMANTIC, Pipeline
-from semantic_layer.edit import LayerChange, apply_change, copy_layer, diff
-from semantic_layer.loader import LayerError, load_layer
-from semantic_layer.validate import validate
+from nlq.semantic.edit import LayerChange, apply_change, copy_layer, diff
+from nlq.semantic.loader import LayerError, load_layer
+from nlq.semantic.validate import validate
 
 DEV_BENCHMARK = Path(__file__).resolve().parents[1] / "eval" / "benchmarks" / "dev.jsonl"
 

@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from connectors.base import QueryResult
+from nlq.engines.base import QueryResult
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from nlq.identity import Identity
-from semantic_layer.errors import QueryError
-from semantic_layer.model import SemanticLayer
+from nlq.semantic.errors import QueryError
+from nlq.semantic.model import SemanticLayer
 
 CREDENTIALS_ENV = "NLQ_CREDENTIALS"
 DEMO_CREDENTIALS = Path(__file__).resolve().parent / "demo" / "credentials.yaml"

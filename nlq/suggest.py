@@ -16,8 +16,8 @@ from nlq.audit import AuditLog
 from nlq.feedback import FeedbackRecord
 from nlq.language import Language
 from nlq.lexicon import Entry, normalise
+from nlq.semantic.edit import LayerChange
 from nlq.understand import Understander, Understanding
-from semantic_layer.edit import LayerChange
 
 Source = Literal["refused", "clarify", "thumbs_down"]
 # Suggestions drawn from a lexicon word this close (0-1, characters or pinyin).

@@ -2,7 +2,7 @@
 shared/spec/time.md, relative to `as_of`.
 
 A table of patterns, most specific first; each match is resolved by a small
-function using the calendar arithmetic of semantic_layer.periods. Ranges that
+function using the calendar arithmetic of nlq.semantic.periods. Ranges that
 reach past `as_of` are cut there. A range that starts after `as_of` (下半年
 asked in May) is returned whole: the caller has the dates to say there is no
 data yet, which is more useful than an empty range.
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from nlq.numerals import ENGLISH_PATTERN, number
-from semantic_layer.model import Grain
-from semantic_layer.periods import grain_start, month_end, shift_by_grain, shift_months
-from semantic_layer.query import TimeRange
+from nlq.semantic.model import Grain
+from nlq.semantic.periods import grain_start, month_end, shift_by_grain, shift_months
+from nlq.semantic.query import TimeRange
 
 CN = "零一二两三四五六七八九十百仨俩"
 N = rf"(\d+|[{CN}]+)"

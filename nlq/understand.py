@@ -29,9 +29,8 @@ from nlq.lexicon import Entry, Lexicon, normalise
 from nlq.linker import ENGLISH_WORDS, FILLER, Link, Linker
 from nlq.negation import Negations, find_negations
 from nlq.safety import screen
-from nlq.timeparse import Campaign, TimeMatch, find_times
-from semantic_layer.graph import JoinGraph
-from semantic_layer.model import (
+from nlq.semantic.graph import JoinGraph
+from nlq.semantic.model import (
     DerivedMetric,
     Grain,
     MetricWord,
@@ -42,7 +41,8 @@ from semantic_layer.model import (
     SemiAdditiveMetric,
     SimpleMetric,
 )
-from semantic_layer.query import Filter, MetricFilter, OrderBy, SemanticQuery, TimeRange
+from nlq.semantic.query import Filter, MetricFilter, OrderBy, SemanticQuery, TimeRange
+from nlq.timeparse import Campaign, TimeMatch, find_times
 
 LISTING_ROWS = 100
 # Questions whose reading is kept (see Understander.understand).

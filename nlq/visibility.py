@@ -11,9 +11,9 @@ from collections.abc import Callable
 from nlq.answer import AnswerBlock
 from nlq.caliber import empty_answer
 from nlq.language import Language
+from nlq.semantic.model import Role, SemanticLayer
+from nlq.semantic.query import Filter, SemanticQuery
 from nlq.understand import Understanding
-from semantic_layer.model import Role, SemanticLayer
-from semantic_layer.query import Filter, SemanticQuery
 
 # Runs a semantic query under the asker's policies and says whether it returned rows.
 HasRows = Callable[[SemanticQuery], bool]

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.duckdb import SETTINGS as DUCKDB_SETTINGS
+from nlq.engines.duckdb import SETTINGS as DUCKDB_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "data" / "test-cache"

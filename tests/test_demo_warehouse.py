@@ -219,7 +219,7 @@ def test_build_is_idempotent(tmp_path: Path) -> None:
 
 def test_relationships_declared_required_hold_in_the_data(con: duckdb.DuckDBPyConnection) -> None:
     """`required: true` promises every row finds its parent (the compiler then joins inner)."""
-    from semantic_layer.loader import load_layer
+    from nlq.semantic.loader import load_layer
 
     layer, _ = load_layer(Path(__file__).resolve().parents[1] / "nlq" / "demo" / "semantic")
     required = [r for r in layer.relationships if r.required]

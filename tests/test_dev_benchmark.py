@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from eval.benchmark import BenchmarkItem, load_benchmark
+from nlq.eval.benchmark import BenchmarkItem, load_benchmark
 
 DEV = Path(__file__).resolve().parents[1] / "eval" / "benchmarks" / "dev.jsonl"
 

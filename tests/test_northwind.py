@@ -140,7 +140,7 @@ def pipeline(northwind: Path, tmp_path_factory: pytest.TempPathFactory) -> Pipel
 def con(northwind: Path, pipeline: Pipeline) -> Iterator[duckdb.DuckDBPyConnection]:
     # Opened after the pipeline, with its settings: DuckDB refuses a second connection
     # to one file with other settings.
-    from connectors.duckdb import SETTINGS
+    from nlq.engines.duckdb import SETTINGS
 
     connection = duckdb.connect(str(northwind), read_only=True, config=dict(SETTINGS))
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.base import QueryResult
+from nlq.engines.base import QueryResult
 from nlq.pipeline import Pipeline
 from nlq.result_cache import CacheKey, ResultCache
 

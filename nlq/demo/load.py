@@ -28,8 +28,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from sqlglot import exp
 
-from connectors import ConnectorError, engine_of
-from connectors.urls import DatabaseURL, parse_url
+from nlq.engines import ConnectorError, engine_of
+from nlq.engines.urls import DatabaseURL, parse_url
 
 COPY_CHUNK = 8 << 20
 
@@ -57,7 +57,7 @@ def read_source(path: Path) -> list[SourceTable]:
     """Every table of the demo warehouse (not its build stamp), as Arrow."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        from connectors.duckdb import DuckDBConnector
+        from nlq.engines.duckdb import DuckDBConnector
 
         infos = DuckDBConnector.catalog_of(con)
         tables = []
@@ -177,9 +177,9 @@ def _csv_bytes(data: pa.Table) -> bytes:
 
 # -- PostgreSQL ------------------------------------------------------------------------------
 def _load_postgres(url: str, tables: list[SourceTable]) -> None:
-    from connectors.postgres import _driver, translate
+    from nlq.engines.postgres import driver, translate
 
-    psycopg = _driver()
+    psycopg = driver()
     parsed = parse_url(url, {"postgresql": 5432, "postgres": 5432})
     target = parsed.database or "postgres"
     try:
@@ -233,9 +233,9 @@ def _create_database_postgres(psycopg: Any, url: DatabaseURL, name: str) -> None
 
 # -- MySQL / MariaDB -----------------------------------------------------------------------------
 def _load_mysql(url: str, tables: list[SourceTable]) -> None:
-    from connectors.mysql import _driver, connect, translate
+    from nlq.engines.mysql import connect, driver, translate
 
-    pymysql = _driver()
+    pymysql = driver()
     parsed = parse_url(url, {"mysql": 3306, "mariadb": 3306})
     database = parsed.database or "nlq_demo"
     server = DatabaseURL(parsed.scheme, parsed.host, parsed.port, parsed.user, parsed.password, "")
@@ -289,7 +289,7 @@ def _scratch() -> Iterator[Path]:
 def _load_chdb(url: str, tables: list[SourceTable]) -> None:
     from chdb import session
 
-    from connectors.clickhouse import ChDBConnector
+    from nlq.engines.clickhouse import ChDBConnector
 
     folder = ChDBConnector.folder_of(parse_url(url))
     if not folder:
@@ -313,7 +313,7 @@ def _load_chdb(url: str, tables: list[SourceTable]) -> None:
                 insert = exp.insert(exp.select("*").from_(source), table.name)
                 chdb.query(insert.sql("clickhouse"))
     except Exception as error:  # chDB raises its own error type
-        from connectors.clickhouse import translate
+        from nlq.engines.clickhouse import translate
 
         raise translate(error, parse_url(url)) from error
     finally:
@@ -322,7 +322,7 @@ def _load_chdb(url: str, tables: list[SourceTable]) -> None:
 
 # -- Spark -----------------------------------------------------------------------------------------
 def _load_spark(url: str, tables: list[SourceTable]) -> None:
-    from connectors.spark import DEFAULT_WAREHOUSE, parse_spark_url
+    from nlq.engines.spark import DEFAULT_WAREHOUSE, parse_spark_url
 
     master, options = parse_spark_url(url)
     if not master.startswith("local") and "warehouse" not in options:

@@ -16,8 +16,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nlq.llm.retrieval import Embedder
-from semantic_layer.errors import QueryError
-from semantic_layer.query import SemanticQuery
+from nlq.semantic.errors import QueryError
+from nlq.semantic.query import SemanticQuery
 
 LOG = logging.getLogger(__name__)
 PACKAGED_EXAMPLES = Path(__file__).resolve().parents[1] / "demo" / "examples.jsonl"

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nlq.llm.examples import Example
 from nlq.llm.retrieval import LayerSlice
+from nlq.semantic.model import DerivedMetric, PerEntityMetric, RatioMetric, SemanticLayer
+from nlq.semantic.query import SemanticQuery
 from nlq.understand import Understanding
-from semantic_layer.model import DerivedMetric, PerEntityMetric, RatioMetric, SemanticLayer
-from semantic_layer.query import SemanticQuery
 
 # Dimensions with more values than this are described by the values the question named.
 VALUES_LISTED = 40

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlglot
 from pydantic import ValidationError
@@ -51,18 +51,42 @@ from nlq.llm.retrieval import (
     whole_layer,
 )
 from nlq.llm.settings import LLMSettings, build_chat_model
-from nlq.understand import Step, Understanding
-from semantic_layer.errors import QueryError
-from semantic_layer.model import SemanticLayer
-from semantic_layer.query import SemanticQuery
+from nlq.semantic.errors import QueryError
+from nlq.semantic.model import SemanticLayer
+from nlq.semantic.query import SemanticQuery
+from nlq.understand import Step, Understander, Understanding
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
 
-    from nlq.pipeline import Pipeline
+    from nlq.semantic.compiler import CompiledQuery
 
 LOG = logging.getLogger(__name__)
+
+
+class ReaderHost(Protocol):
+    """What the model's reader needs of the pipeline it serves (nlq.pipeline.Pipeline
+    is one), and no more: the reader sits below the pipeline and never imports it."""
+
+    @property
+    def layer(self) -> SemanticLayer: ...
+
+    @property
+    def understander(self) -> Understander: ...
+
+    @property
+    def latest_date(self) -> dt.date: ...
+
+    def compile(self, query: SemanticQuery) -> CompiledQuery: ...
+
+    def value_index(self, *, refresh: bool = False) -> dict[str, list[str]]: ...
+
+    def sql_for(self, query: SemanticQuery) -> str: ...
+
+    def secure(self, text: str, deadline: float | None = None) -> str: ...
+
+
 FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
 
@@ -360,7 +384,7 @@ def shared_embedder(path: str | None) -> Embedder | None:
         return None
 
 
-def build_prompter(pipeline: Pipeline, settings: LLMSettings, embedder: Embedder | None = None) -> Prompter:
+def build_prompter(pipeline: ReaderHost, settings: LLMSettings, embedder: Embedder | None = None) -> Prompter:
     """The prompter of a pipeline: its layer, its role's compiler, its data's values."""
     if embedder is None:
         embedder = shared_embedder(settings.embedding_model)
@@ -385,7 +409,7 @@ def build_prompter(pipeline: Pipeline, settings: LLMSettings, embedder: Embedder
     )
 
 
-def _reread(pipeline: Pipeline, record: FeedbackRecord) -> list[SemanticQuery] | None:
+def _reread(pipeline: ReaderHost, record: FeedbackRecord) -> list[SemanticQuery] | None:
     """The rules' queries for a liked answer, if they give exactly the SQL that was liked."""
     understanding = pipeline.understander.understand(record.question, record.as_of or pipeline.latest_date)
     steps = understanding.steps
@@ -399,7 +423,7 @@ def _reread(pipeline: Pipeline, record: FeedbackRecord) -> list[SemanticQuery] |
 
 
 def build_reader(
-    pipeline: Pipeline,
+    pipeline: ReaderHost,
     settings: LLMSettings,
     chat_model: BaseChatModel | None = None,
     embedder: Embedder | None = None,

@@ -18,7 +18,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from semantic_layer.model import SemanticLayer
+from nlq.semantic.model import SemanticLayer
 
 LOG = logging.getLogger(__name__)
 ItemKind = Literal["metric", "dimension", "term"]

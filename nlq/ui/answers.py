@@ -16,20 +16,20 @@ import pandas as pd
 import streamlit as st
 from pydantic import BaseModel
 
-from connectors import ConnectorError
 from nlq import feedback
 from nlq.answer import AnswerBlock, AskResult
 from nlq.catalogue import CatalogueEntry, catalogue, search
 from nlq.charts import KIND_LABELS, ChartKind, chart_rows, is_profile, plan_chart, vega_spec
+from nlq.engines import ConnectorError
 from nlq.presentation import ColumnInfo, Language, csv_bytes, describe_columns, format_period, format_value
+from nlq.semantic.errors import QueryError
+from nlq.semantic.loader import LayerError
+from nlq.semantic.model import GRAINS, SemanticLayer
 from nlq.ui import access
-from nlq.ui.chat import CONTEXT, PENDING, TURNS, new_chat, queue
+from nlq.ui.conversation import CONTEXT, PENDING, TURNS, new_chat, queue
 from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_of, semantic
 from nlq.ui.texts import TEXT
 from nlq.understand import Understanding, language_of
-from semantic_layer.errors import QueryError
-from semantic_layer.loader import LayerError
-from semantic_layer.model import GRAINS, SemanticLayer
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 # Session keys of the answers' SQL expanders (open or closed), one per answer block.

@@ -8,21 +8,14 @@ import streamlit as st
 
 from nlq.language import Language
 from nlq.ui import access
+from nlq.ui.conversation import PENDING, TURNS, queue, start
 from nlq.ui.texts import EXAMPLES, TEXT
-
-# What a chat keeps in the session: its turns, the last understanding (the context of
-# a follow-up) and the question to ask on the next run.
-TURNS = "nlq_turns"
-CONTEXT = "nlq_context"
-PENDING = "nlq_pending"
 
 
 def render() -> None:
     """The page; `app.py` mounts it with st.navigation."""
     state = st.session_state
-    state.setdefault(TURNS, [])
-    state.setdefault(CONTEXT, None)
-    state.setdefault(PENDING, None)
+    start()
     ui = _sidebar_language()
     text = TEXT[ui]
     st.title(text["title"])
@@ -38,16 +31,6 @@ def render() -> None:
     from nlq.ui import answers
 
     answers.render(ui)
-
-
-def queue(question: str) -> None:
-    """Asks `question` on the next run (an example, a suggested option, the box)."""
-    st.session_state[PENDING] = question
-
-
-def new_chat() -> None:
-    st.session_state[TURNS] = []
-    st.session_state[CONTEXT] = None
 
 
 def _submitted() -> None:

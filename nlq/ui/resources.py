@@ -14,8 +14,8 @@ import streamlit as st
 from nlq import feedback
 from nlq.identity import Identity
 from nlq.pipeline import DEMO_SEMANTIC, Pipeline
-from semantic_layer.loader import LayerError, load_cached
-from semantic_layer.model import SemanticLayer
+from nlq.semantic.loader import LayerError, load_cached
+from nlq.semantic.model import SemanticLayer
 
 
 def database() -> str | None:

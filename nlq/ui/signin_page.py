@@ -10,10 +10,10 @@ import streamlit as st
 
 from nlq.identity import Identity
 from nlq.language import Language
+from nlq.semantic.errors import QueryError
+from nlq.semantic.model import SemanticLayer
 from nlq.signin import sign_in
 from nlq.ui import access
-from semantic_layer.errors import QueryError
-from semantic_layer.model import SemanticLayer
 
 TEXT = {
     "zh": {

@@ -15,22 +15,22 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from connectors import ConnectorError
-from eval.benchmark import load_benchmark
 from nlq import feedback, suggest
 from nlq.audit import AuditError, open_audit
 from nlq.catalogue import catalogue
+from nlq.engines import ConnectorError
+from nlq.eval.benchmark import load_benchmark
 from nlq.language import Language
 from nlq.pipeline import DEMO_SEMANTIC, MAX_ROWS
 from nlq.proposal import DEV_BENCHMARK, Proposal, Scores, propose, score_layer
+from nlq.semantic.edit import EditError, LayerChange, save
+from nlq.semantic.errors import QueryError
+from nlq.semantic.graph import dot
+from nlq.semantic.loader import LayerError, layer_files
+from nlq.semantic.model import GRAINS
+from nlq.semantic.query import Filter, SemanticQuery, TimeRange
 from nlq.ui.access import SEMANTIC_ROLES, current_identity, current_language, require
 from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_for, pipeline_of, semantic
-from semantic_layer.edit import EditError, LayerChange, save
-from semantic_layer.errors import QueryError
-from semantic_layer.graph import dot
-from semantic_layer.loader import LayerError, layer_files
-from semantic_layer.model import GRAINS
-from semantic_layer.query import Filter, SemanticQuery, TimeRange
 
 KIND_LABELS: dict[Language, dict[str, str]] = {
     "zh": {

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from connectors import open_connector
-from eval.benchmark import load_benchmark
-from eval.runner import PipelinePredictor, run_benchmark
 from nlq.cli import main
+from nlq.engines import open_connector
+from nlq.eval.benchmark import load_benchmark
+from nlq.eval.runner import PipelinePredictor, run_benchmark
 from nlq.pipeline import Pipeline
-from semantic_layer.bootstrap import Drafter
+from nlq.semantic.bootstrap import Drafter
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW_METRICS = {"refund_amount", "new_users", "review_count", "avg_rating"}

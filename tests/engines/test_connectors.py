@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from connectors import ConnectorError, engine_of, open_connector
-from connectors.spark import parse_spark_url
-from connectors.urls import parse_url
+from nlq.engines import ConnectorError, engine_of, open_connector
+from nlq.engines.spark import parse_spark_url
+from nlq.engines.urls import parse_url
 from nlq.pipeline import Pipeline
 
 WRITES = [
@@ -248,7 +248,7 @@ def test_a_join_filtered_by_time_reads_only_the_matching_items(tmp_path: Path) -
     up to 10x slower at the demo's scale 30), so the connector turns it off."""
     import duckdb
 
-    from connectors.duckdb import DuckDBConnector
+    from nlq.engines.duckdb import DuckDBConnector
 
     path = tmp_path / "orders.duckdb"
     with duckdb.connect(str(path)) as con:
@@ -300,9 +300,9 @@ def test_a_local_spark_session_has_a_bounded_heap(engine_urls: dict[str, str]) -
 def test_an_embedded_clickhouse_query_past_its_memory_fails_alone(
     engine_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import connectors.clickhouse
+    import nlq.engines.clickhouse
 
-    monkeypatch.setattr(connectors.clickhouse, "MEMORY_BYTES", 8 * 1024 * 1024)
+    monkeypatch.setattr(nlq.engines.clickhouse, "MEMORY_BYTES", 8 * 1024 * 1024)
     connector = open_connector(engine_urls["chdb"])
     try:
         with pytest.raises(ConnectorError) as error:

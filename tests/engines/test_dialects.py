@@ -2,16 +2,16 @@
 date truncation at every grain (weeks start on Monday), month arithmetic at a
 month end, division of integers and decimals, and NULL ordering. Each
 expression is built as the compiler builds it, rewritten by
-semantic_layer.dialects for the engine, and must give DuckDB's value."""
+nlq.semantic.dialects for the engine, and must give DuckDB's value."""
 
 from __future__ import annotations
 
 import pytest
 from sqlglot import exp
 
-from connectors import open_connector
-from eval.scoring import canonical, equal
-from semantic_layer.dialects import for_engine
+from nlq.engines import open_connector
+from nlq.eval.scoring import canonical, equal
+from nlq.semantic.dialects import for_engine
 
 ENGINES = ["postgres", "mysql", "chdb", "spark"]
 DATE = exp.DataType.build("date")

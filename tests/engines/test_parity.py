@@ -20,9 +20,9 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from eval.benchmark import BenchmarkItem, load_benchmark
-from eval.runner import PipelinePredictor, RunResult, run_benchmark
-from eval.scoring import ResultSet, score
+from nlq.eval.benchmark import BenchmarkItem, load_benchmark
+from nlq.eval.runner import PipelinePredictor, RunResult, run_benchmark
+from nlq.eval.scoring import ResultSet, score
 from nlq.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors import ConnectorError
-from connectors.duckdb import DuckDBConnector
-from connectors.watchdog import REPEAT_S, Watchdog
+from nlq.engines import ConnectorError
+from nlq.engines.duckdb import DuckDBConnector
+from nlq.engines.watchdog import REPEAT_S, Watchdog
 
 SLOW = "SELECT COUNT(DISTINCT a.event_id + b.event_id) FROM events a, events b"
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors import open_connector
-from eval.benchmark import BenchmarkError, BenchmarkItem, load_benchmark
-from eval.cli import register
-from eval.report import compare, to_json, write_reports
-from eval.runner import FilePredictor, run_benchmark
 from nlq.answer import AnswerBlock, AskResult
+from nlq.commands.eval import register
+from nlq.engines import open_connector
+from nlq.eval.benchmark import BenchmarkError, BenchmarkItem, load_benchmark
+from nlq.eval.report import compare, to_json, write_reports
+from nlq.eval.runner import FilePredictor, run_benchmark
 
 ITEMS = [
     {

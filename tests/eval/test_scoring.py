@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
-from eval.scoring import ResultSet, match_result, score
+from nlq.eval.scoring import ResultSet, match_result, score
 
 GOLD = ResultSet(["channel", "gmv"], [["天猫", 100.0], ["京东", 80.5], ["抖音", 60.25]])
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.benchmark import load_benchmark
+from nlq.eval.benchmark import load_benchmark
 from nlq.llm.settings import LLMSettings
 from nlq.pipeline import Pipeline
 

@@ -14,7 +14,7 @@ import duckdb
 
 from nlq.audit import open_audit
 from nlq.pipeline import Pipeline
-from semantic_layer.query import SemanticQuery
+from nlq.semantic.query import SemanticQuery
 from tests.llm.conftest import ScriptedModel, text
 
 AS_OF = dt.date(2026, 6, 30)

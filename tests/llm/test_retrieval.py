@@ -12,8 +12,8 @@ import pytest
 from nlq.llm.examples import PACKAGED_EXAMPLES, ExampleIndex, in_training_part, read_examples
 from nlq.llm.retrieval import Embedder, EmbeddingsUnavailable, LayerIndex, SentenceEmbedder, layer_items
 from nlq.pipeline import DEMO_SEMANTIC
-from semantic_layer.loader import load_cached
-from semantic_layer.model import SemanticLayer
+from nlq.semantic.loader import load_cached
+from nlq.semantic.model import SemanticLayer
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from connectors.duckdb import SETTINGS as DUCKDB_SETTINGS
-from semantic_layer.policy import MASKS
+from nlq.engines.duckdb import SETTINGS as DUCKDB_SETTINGS
+from nlq.semantic.policy import MASKS
 
 EAST = ("上海", "江苏", "浙江", "安徽", "福建", "江西", "山东")
 TABLES = (

@@ -10,10 +10,10 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from connectors.duckdb import SETTINGS as DUCKDB_SETTINGS
 from nlq.answer import AskResult
-from semantic_layer.guard import guard_sql
-from semantic_layer.model import SemanticLayer
+from nlq.engines.duckdb import SETTINGS as DUCKDB_SETTINGS
+from nlq.semantic.guard import guard_sql
+from nlq.semantic.model import SemanticLayer
 
 EAST = frozenset({"上海", "江苏", "浙江", "安徽", "福建", "江西", "山东"})
 

@@ -14,8 +14,8 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from eval.scoring import ResultSet, match_result
 from nlq.answer import AnswerBlock
+from nlq.eval.scoring import ResultSet, match_result
 from nlq.pipeline import Pipeline
 from tests.security.allowed import IDENTITIES, Who, allowed_database, read_tables, run
 from tests.security.scan import RawData, leaks

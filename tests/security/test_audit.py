@@ -131,7 +131,7 @@ def test_a_crash_loses_nothing_already_recorded(tmp_path: Path) -> None:
 # begun for it has had time to reach the disk.
 DIES_MID_QUESTION = """
 import os, signal, sys, time
-from connectors.duckdb import DuckDBConnector
+from nlq.engines.duckdb import DuckDBConnector
 from nlq.pipeline import Pipeline
 
 def crash(*args, **kwargs):

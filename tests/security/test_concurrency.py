@@ -7,8 +7,8 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-from eval.benchmark import load_benchmark
 from nlq.audit import open_audit
+from nlq.eval.benchmark import load_benchmark
 from nlq.pipeline import Pipeline
 
 DEV = Path(__file__).resolve().parents[2] / "eval" / "benchmarks" / "dev.jsonl"

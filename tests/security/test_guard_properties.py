@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from connectors.duckdb import SETTINGS as DUCKDB_SETTINGS
-from semantic_layer.errors import QueryError
-from semantic_layer.guard import FORBIDDEN_FUNCTIONS, UnsafeQuery, guard, guard_sql
-from semantic_layer.loader import load_cached
-from semantic_layer.rawsql import declared_columns, secure_sql
+from nlq.engines.duckdb import SETTINGS as DUCKDB_SETTINGS
+from nlq.semantic.errors import QueryError
+from nlq.semantic.guard import FORBIDDEN_FUNCTIONS, UnsafeQuery, guard, guard_sql
+from nlq.semantic.loader import load_cached
+from nlq.semantic.rawsql import declared_columns, secure_sql
 from tests.security.scan import EAST
 
 DEMO = Path(__file__).resolve().parents[2] / "nlq" / "demo" / "semantic"

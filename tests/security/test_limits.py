@@ -72,7 +72,7 @@ def test_a_slow_statement_does_not_hold_up_another_question(warehouse_path: Path
 
 
 def test_engine_errors_are_said_in_nlqs_words() -> None:
-    from connectors.base import query_failed
+    from nlq.engines.base import query_failed
 
     cast = query_failed("Conversion Error: Could not convert string '13800138000' to INT32")
     assert "13800138000" not in cast.en + cast.zh and "conversion" in cast.en

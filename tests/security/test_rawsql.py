@@ -1,4 +1,4 @@
-"""Raw SQL under a role (semantic_layer.rawsql.secure_sql): every table is read
+"""Raw SQL under a role (nlq.semantic.rawsql.secure_sql): every table is read
 through the role's view, checked by running the secured SQL on the demo
 warehouse and comparing with hand-written SQL that applies the policy."""
 
@@ -11,10 +11,10 @@ import duckdb
 import pytest
 
 from nlq.pipeline import Pipeline
-from semantic_layer.errors import AccessDenied, QueryError
-from semantic_layer.guard import UnsafeQuery
-from semantic_layer.loader import load_layer
-from semantic_layer.rawsql import secure_sql
+from nlq.semantic.errors import AccessDenied, QueryError
+from nlq.semantic.guard import UnsafeQuery
+from nlq.semantic.loader import load_layer
+from nlq.semantic.rawsql import secure_sql
 
 DEMO = Path(__file__).resolve().parents[2] / "nlq" / "demo" / "semantic"
 EAST = "('上海', '江苏', '浙江', '安徽', '福建', '江西', '山东')"

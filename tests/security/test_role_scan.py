@@ -15,9 +15,9 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from eval.benchmark import BenchmarkItem, load_benchmark
-from eval.scoring import ResultSet, score
 from nlq.answer import AskResult
+from nlq.eval.benchmark import BenchmarkItem, load_benchmark
+from nlq.eval.scoring import ResultSet, score
 from nlq.pipeline import Pipeline
 from tests.security.allowed import IDENTITIES, Who, allowed_database, read_tables, run
 from tests.security.scan import RawData, leaks

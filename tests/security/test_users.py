@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from nlq.pipeline import Pipeline
-from semantic_layer.errors import AccessDenied
-from semantic_layer.loader import load_layer
-from semantic_layer.validate import validate
+from nlq.semantic.errors import AccessDenied
+from nlq.semantic.loader import load_layer
+from nlq.semantic.validate import validate
 
 DEMO = Path(__file__).resolve().parents[2] / "nlq" / "demo" / "semantic"
 
@@ -90,7 +90,7 @@ def test_configuration_mistakes_are_one_line_with_the_fix(
     import shutil
 
     from nlq.pipeline import DEMO_SEMANTIC
-    from semantic_layer.loader import LayerError
+    from nlq.semantic.loader import LayerError
 
     layer = tmp_path / "layer"
     shutil.copytree(DEMO_SEMANTIC, layer)

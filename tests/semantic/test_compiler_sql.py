@@ -10,11 +10,11 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from semantic_layer.compiler import Compiler
-from semantic_layer.errors import AccessDenied, QueryError
-from semantic_layer.expressions import implies
-from semantic_layer.loader import load_layer
-from semantic_layer.query import SemanticQuery
+from nlq.semantic.compiler import Compiler
+from nlq.semantic.errors import AccessDenied, QueryError
+from nlq.semantic.expressions import implies
+from nlq.semantic.loader import load_layer
+from nlq.semantic.query import SemanticQuery
 
 DEMO = Path(__file__).resolve().parents[2] / "nlq" / "demo" / "semantic"
 DIALECTS = ["duckdb", "postgres", "mysql", "spark", "clickhouse"]

@@ -18,10 +18,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from semantic_layer.compiler import Compiler
-from semantic_layer.errors import AccessDenied, QueryError
-from semantic_layer.loader import load_layer
-from semantic_layer.query import SemanticQuery
+from nlq.semantic.compiler import Compiler
+from nlq.semantic.errors import AccessDenied, QueryError
+from nlq.semantic.loader import load_layer
+from nlq.semantic.query import SemanticQuery
 
 DEMO = Path(__file__).resolve().parents[2] / "nlq" / "demo" / "semantic"
 START, END = dt.date(2026, 4, 1), dt.date(2026, 6, 30)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import sqlglot
 
-from semantic_layer.compiler import Compiler
-from semantic_layer.guard import UnsafeQuery, guard, guard_sql
-from semantic_layer.loader import load_layer
-from semantic_layer.query import SemanticQuery
+from nlq.semantic.compiler import Compiler
+from nlq.semantic.guard import UnsafeQuery, guard, guard_sql
+from nlq.semantic.loader import load_layer
+from nlq.semantic.query import SemanticQuery
 
 TABLES = {
     "orders",

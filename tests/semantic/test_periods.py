@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from semantic_layer.periods import previous_period, shift_by_grain, shift_months, whole_period, year_over_year
+from nlq.semantic.periods import previous_period, shift_by_grain, shift_months, whole_period, year_over_year
 
 D = dt.date
 

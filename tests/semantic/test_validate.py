@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 from nlq.cli import main
-from semantic_layer.loader import LayerError, load_layer
-from semantic_layer.validate import validate
+from nlq.semantic.loader import LayerError, load_layer
+from nlq.semantic.validate import validate
 
 DEMO = Path(__file__).resolve().parents[2] / "nlq" / "demo" / "semantic"
 

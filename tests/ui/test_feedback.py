@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors import open_connector
-from eval.benchmark import load_benchmark
-from eval.runner import PipelinePredictor, run_benchmark
 from nlq import feedback
+from nlq.engines import open_connector
+from nlq.eval.benchmark import load_benchmark
+from nlq.eval.runner import PipelinePredictor, run_benchmark
 from nlq.pipeline import Pipeline
 
 AS_OF = dt.date(2026, 6, 30)

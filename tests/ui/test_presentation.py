@@ -11,7 +11,7 @@ from nlq.answer import AnswerBlock
 from nlq.catalogue import catalogue, search
 from nlq.pipeline import DEMO_SEMANTIC
 from nlq.presentation import csv_bytes, describe_columns, format_period, format_value
-from semantic_layer.loader import load_cached
+from nlq.semantic.loader import load_cached
 
 LAYER = load_cached(DEMO_SEMANTIC)
 

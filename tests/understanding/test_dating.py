@@ -7,7 +7,7 @@ import pytest
 
 from nlq.dating import date_words, find_dating
 from nlq.lexicon import normalise
-from semantic_layer.model import Label, Model, SemanticLayer, TimeDimension
+from nlq.semantic.model import Label, Model, SemanticLayer, TimeDimension
 
 LAYER = SemanticLayer(
     models=[

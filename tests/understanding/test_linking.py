@@ -10,7 +10,7 @@ from nlq.cues import find_cues
 from nlq.lexicon import Lexicon, normalise
 from nlq.linker import Linker
 from nlq.safety import screen
-from semantic_layer.loader import load_layer
+from nlq.semantic.loader import load_layer
 
 DEMO = Path(__file__).resolve().parents[2] / "nlq" / "demo" / "semantic"
 

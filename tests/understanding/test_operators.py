@@ -18,10 +18,10 @@ from nlq.intents import find_intent
 from nlq.lexicon import Entry, Lexicon
 from nlq.linker import Link, Linker, opposite
 from nlq.pipeline import DEMO_SEMANTIC, Pipeline, _without_empty_groups
+from nlq.semantic.loader import load_layer
+from nlq.semantic.query import SemanticQuery
 from nlq.timeparse import find_times
 from nlq.understand import _miscased_code
-from semantic_layer.loader import load_layer
-from semantic_layer.query import SemanticQuery
 
 AS_OF = dt.date(2026, 6, 30)
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
-from eval.benchmark import load_benchmark
+from nlq.eval.benchmark import load_benchmark
 from nlq.pipeline import DEMO_SEMANTIC, Pipeline
-from semantic_layer.loader import load_layer
+from nlq.semantic.loader import load_layer
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2026, 6, 30)

@@ -9,11 +9,11 @@ from pathlib import Path
 import jieba
 import pytest
 
-from eval.benchmark import load_benchmark
 from nlq import segmenter
+from nlq.eval.benchmark import load_benchmark
 from nlq.lexicon import Lexicon, normalise
 from nlq.segmenter import Prefixes, Segmenter, StoredDictionary, group, stored_dictionary
-from semantic_layer.loader import load_layer
+from nlq.semantic.loader import load_layer
 
 ROOT = Path(__file__).resolve().parents[2]
 USER_WORDS = ["画像", "热销", "用户画像", "近三月热销", "华东仓", "兰蔻", "小米之家"]

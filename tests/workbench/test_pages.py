@@ -14,14 +14,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from eval.benchmark import load_benchmark
 from nlq.audit import AuditRecord, matching, open_audit, write_csv
+from nlq.eval.benchmark import load_benchmark
 from nlq.identity import Identity
 from nlq.pipeline import DEMO_SEMANTIC, Pipeline
 from nlq.proposal import DEV_BENCHMARK
+from nlq.semantic.edit import copy_layer
+from nlq.semantic.query import Filter, SemanticQuery, TimeRange
 from nlq.ui.access import IDENTITY_KEY, SIGNED_AT_KEY
-from semantic_layer.edit import copy_layer
-from semantic_layer.query import Filter, SemanticQuery, TimeRange
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 SEMANTIC_PAGE = "nlq/ui/pages/semantic.py"

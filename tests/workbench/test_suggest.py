@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from eval.benchmark import load_benchmark
-from eval.runner import PipelinePredictor, run_benchmark
 from nlq import feedback
 from nlq.audit import AuditRecord, open_audit
+from nlq.eval.benchmark import load_benchmark
+from nlq.eval.runner import PipelinePredictor, run_benchmark
 from nlq.pipeline import DEMO_SEMANTIC, Pipeline
 from nlq.proposal import DEV_BENCHMARK, propose, score_layer
+from nlq.semantic.edit import EditError, LayerChange, apply_change, copy_layer, diff, save
+from nlq.semantic.loader import load_layer
 from nlq.suggest import Unanswered, from_audit, from_feedback, report, suggest
-from semantic_layer.edit import EditError, LayerChange, apply_change, copy_layer, diff, save
-from semantic_layer.loader import load_layer
 
 AS_OF = dt.date(2026, 6, 30)
 

@@ -1,0 +1,114 @@
+"""The typed semantic query: what the understanding step produces and the
+compiler turns into SQL. Names refer to the semantic layer, never to SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from nlq.semantic.model import Grain
+
+Scalar = str | int | float | bool
+FilterOp = Literal[
+    "=",
+    "!=",
+    "in",
+    "not_in",
+    "between",
+    ">",
+    ">=",
+    "<",
+    "<=",
+    "contains",
+    "starts_with",
+    "is_null",
+    "not_null",
+]
+
+
+class QueryModel(BaseModel):
+    # Queries are values: kept plans and readings share them, so a change makes a new
+    # one (model_copy(update=...)) instead of altering one somebody else holds.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Filter(QueryModel):
+    """A filter on a dimension: `channel in [天猫, 京东]`, `rating between [4, 5]`."""
+
+    dimension: str
+    op: FilterOp = "in"
+    values: list[Scalar] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _arity(self) -> Filter:
+        expected = {"between": 2, "is_null": 0, "not_null": 0}.get(self.op)
+        if expected is not None and len(self.values) != expected:
+            raise ValueError(f"filter {self.op} takes {expected} values, got {len(self.values)}")
+        if expected is None and not self.values:
+            raise ValueError(f"filter {self.op} needs at least one value")
+        if self.op not in {"in", "not_in", "between"} and expected is None and len(self.values) != 1:
+            raise ValueError(f"filter {self.op} takes one value")
+        return self
+
+
+class MetricFilter(QueryModel):
+    """A condition on an aggregated value (HAVING): `gmv > 10000`."""
+
+    metric: str
+    op: Literal["=", "!=", ">", ">=", "<", "<="]
+    value: float
+
+
+class TimeRange(QueryModel):
+    """A closed date range; an open start means from the beginning of the data."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"time range starts ({self.start}) after it ends ({self.end})")
+        return self
+
+
+class OrderBy(QueryModel):
+    field: str
+    desc: bool = True
+
+
+class SemanticQuery(QueryModel):
+    # No metric lists the distinct rows of the dimensions ("the 20 most expensive products").
+    metrics: list[str] = Field(default_factory=list)
+    dimensions: list[str] = Field(default_factory=list)
+    time_grain: Grain | None = None
+    time_range: TimeRange | None = None
+    # The time dimension (model.column) that dates every metric instead of its own, when
+    # the question's verb chooses one: the freight of orders *shipped* in 1997.
+    time_dimension: str | None = None
+    filters: list[Filter] = Field(default_factory=list)
+    metric_filters: list[MetricFilter] = Field(default_factory=list)
+    order_by: list[OrderBy] = Field(default_factory=list)
+    limit: int | None = Field(default=None, ge=1)
+    # Compare with the same period a year earlier, or with the previous period.
+    compare: Literal["yoy", "pop"] | None = None
+    # Metrics to add a share-of-total column for.
+    share: list[str] = Field(default_factory=list)
+    # Rows to keep once shares are computed over all of them: "美妆占GMV的比例" is the
+    # 美妆 row of the GMV share by category, not the share within 美妆 (always 1).
+    focus: list[Filter] = Field(default_factory=list)
+    # How many groups there are, not their values: 销售额超过1万的客户有几个 counts the
+    # customers whose revenue passes the condition.
+    count_groups: bool = False
+
+    @model_validator(mode="after")
+    def _something_to_show(self) -> SemanticQuery:
+        if not self.metrics and not self.dimensions:
+            raise ValueError("a query needs at least one metric or one dimension")
+        outputs = {d.rpartition(".")[2] for d in self.dimensions}
+        for flt in self.focus:
+            if flt.dimension.rpartition(".")[2] not in outputs:
+                raise ValueError(f"focus on {flt.dimension}, which is not a dimension of the query")
+        return self
