@@ -2,6 +2,7 @@
 the loader into other engines."""
 
 from __future__ import annotations
+
 from pathlib import Path
 
 # Where the demo warehouse lives when no database is named (`make demo`, `nlq ask`).
