@@ -250,6 +250,9 @@ class Pipeline:
                 exp.to_table(model.table).as_(model.name)
             )
             value = self.connector.execute(sql.sql(self.connector.dialect)).rows[0][0]
+            if isinstance(value, str):  # engines that keep dates as ISO text (SQLite)
+                with contextlib.suppress(ValueError):
+                    value = dt.date.fromisoformat(value[:10])
             if isinstance(value, dt.datetime):
                 value = value.date()
             if isinstance(value, dt.date) and (latest is None or value > latest):

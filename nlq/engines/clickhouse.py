@@ -12,10 +12,8 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import sqlglot
 from sqlglot import exp
 
@@ -33,7 +31,14 @@ from nlq.engines.base import (
     unknown_database,
     unreachable,
 )
+from nlq.engines.engine import Engine
+from nlq.engines.rewrites import exists_as_in, float_division
 from nlq.engines.urls import DatabaseURL, parse_url
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from nlq.engines.bulk import SourceTable
 
 ENGINE = "ClickHouse"
 CONNECT_TIMEOUT_S = 5
@@ -55,6 +60,9 @@ def query_settings(timeout_s: float | None) -> dict[str, int | float]:
 def wall_time(table: pa.Table) -> pa.Table:
     """ClickHouse tags DateTime columns with the server's time zone in Arrow; the
     warehouse's timestamps are wall-clock times, as on every other engine."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     for index, kind in enumerate(table.schema.types):
         if pa.types.is_timestamp(kind) and kind.tz is not None:
             table = table.set_column(index, table.field(index).name, pc.local_timestamp(table.column(index)))
@@ -160,8 +168,8 @@ class ChDBConnector(ServerVersioning):
                     self._session.close()
                     self._session = self._open()
                 raise translated from error
-        if not isinstance(table, pa.Table):
-            table = pa.table({})
+        if table is None or not hasattr(table, "schema"):
+            table = _empty_table()
         return QueryResult.from_arrow(wall_time(table), max_rows)
 
     def _with_settings(self, sql: str, settings: dict[str, int | float]) -> str:
@@ -236,3 +244,93 @@ class ClickHouseConnector(ServerVersioning):
 
     def close(self) -> None:
         self._client.close()
+
+
+def _empty_table() -> pa.Table:
+    import pyarrow as pa
+
+    return pa.table({})
+
+
+def load_chdb(url: str, tables: list[SourceTable]) -> None:
+    """Parquet files -> INSERT ... SELECT FROM file(), into a chDB data folder."""
+    from chdb import session
+
+    from nlq.engines.bulk import drop_table, scratch
+
+    folder = ChDBConnector.folder_of(parse_url(url))
+    if not folder:
+        raise ConnectorError(
+            "chdb:// needs a data folder to load into: chdb:///path/to/dir",
+            "chdb:// 需要指定数据目录：chdb:///路径",
+            kind="missing",
+        )
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    chdb = session.Session(folder)
+    try:
+        with scratch() as files:
+            for table in tables:
+                chdb.query(drop_table(table.name).sql("clickhouse"))
+                chdb.query(_create_table(table).sql("clickhouse"))
+                path = files / f"{table.name}.parquet"
+                import pyarrow.parquet as pq
+
+                pq.write_table(table.data, path)
+                source = exp.Anonymous(
+                    this="file", expressions=[exp.Literal.string(str(path)), exp.var("Parquet")]
+                )
+                chdb.query(exp.insert(exp.select("*").from_(source), table.name).sql("clickhouse"))
+    except Exception as error:  # chDB raises its own error type
+        raise translate(error, parse_url(url)) from error
+    finally:
+        chdb.close()
+
+
+def _create_table(table: SourceTable) -> exp.Create:
+    """A MergeTree ordered by the table's key; key columns are not Nullable (ClickHouse
+    sorts by them), every other column is."""
+    from nlq.engines.bulk import create_table
+
+    def type_of(duck_type: str, data: pa.ChunkedArray, kind: exp.DataType) -> exp.DataType:
+        if kind.is_type(exp.DataType.Type.TIMESTAMP):
+            kind = exp.DataType.build("DateTime64(6)", dialect="clickhouse")
+        elif kind.is_type(exp.DataType.Type.DATE):
+            kind = exp.DataType.build(
+                "Date32", dialect="clickhouse"
+            )  # Date starts in 1970, birth dates do not
+        return kind
+
+    create = create_table(table, "clickhouse", type_of=type_of, comments_inline=True, primary_key=False)
+    for definition in create.this.expressions:
+        definition.args["kind"].set("nullable", definition.name not in table.primary_key)
+    order = exp.Tuple(expressions=[exp.column(c) for c in table.primary_key])
+    create.set(
+        "properties",
+        exp.Properties(
+            expressions=[
+                exp.EngineProperty(this=exp.var("MergeTree")),
+                exp.Order(expressions=[exp.Ordered(this=order, nulls_first=False)]),
+            ]
+        ),
+    )
+    return create
+
+
+CLICKHOUSE_REWRITES = (exists_as_in, float_division)
+ENGINES = (
+    Engine(
+        name="clickhouse",
+        schemes=("clickhouse", "clickhouses"),
+        dialect="clickhouse",
+        connect=ClickHouseConnector,
+        rewrites=CLICKHOUSE_REWRITES,
+    ),
+    Engine(
+        name="chdb",
+        schemes=("chdb",),
+        dialect="clickhouse",
+        connect=ChDBConnector,
+        rewrites=CLICKHOUSE_REWRITES,
+        load=load_chdb,
+    ),
+)

@@ -20,6 +20,7 @@ from nlq.engines.base import (
     query_failed,
     timeout_error,
 )
+from nlq.engines.engine import Engine
 from nlq.engines.watchdog import Watchdog
 
 # DuckDB's compressed materialization narrows join keys (orders.order_id to INTEGER)
@@ -159,3 +160,14 @@ class DuckDBConnector:
     def close(self) -> None:
         self._watchdog.close()
         self._con.close()
+
+
+ENGINES = (
+    Engine(
+        name="duckdb",
+        schemes=("duckdb",),
+        dialect="duckdb",
+        connect=lambda url: DuckDBConnector(url.removeprefix("duckdb://")),
+        bare_path=True,
+    ),
+)

@@ -5,7 +5,7 @@ and memory for sorts and hashes (work_mem, NLQ_PG_WORK_MEM) before they spill.""
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nlq.engines.base import (
     ConnectorError,
@@ -21,8 +21,12 @@ from nlq.engines.base import (
     unknown_database,
     unreachable,
 )
+from nlq.engines.engine import Engine
 from nlq.engines.pool import ConnectionPool
 from nlq.engines.urls import DatabaseURL, parse_url
+
+if TYPE_CHECKING:
+    from nlq.engines.bulk import SourceTable
 
 ENGINE = "PostgreSQL"
 CONNECT_TIMEOUT_S = 5
@@ -144,3 +148,70 @@ def _recover(connection: Any) -> None:
         connection.rollback()
     except Exception:  # psycopg raises several types for a dead connection
         connection.close()
+
+
+def load(url: str, tables: list[SourceTable]) -> None:
+    """Arrow -> CSV -> COPY, in a database created when missing with the C collation
+    (text sorts by code point, as on DuckDB, so rankings break ties the same way)."""
+    from nlq.engines.bulk import COPY_CHUNK, create_table, csv_bytes, drop_table, key_indexes
+
+    psycopg = driver()
+    parsed = parse_url(url, {"postgresql": 5432, "postgres": 5432})
+    target = parsed.database or "postgres"
+    try:
+        _create_database(psycopg, parsed, target)
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=5) as conn:
+            for table in tables:
+                conn.execute(drop_table(table.name).sql("postgres"))
+                conn.execute(create_table(table, "postgres").sql("postgres"))
+                copy = psycopg.sql.SQL("COPY {} FROM STDIN WITH (FORMAT csv)").format(
+                    psycopg.sql.Identifier(table.name)
+                )
+                payload = csv_bytes(table.data)
+                with conn.cursor() as cursor, cursor.copy(copy) as stream:
+                    for start in range(0, len(payload), COPY_CHUNK):
+                        stream.write(payload[start : start + COPY_CHUNK])
+                for statement in key_indexes(table, "postgres"):
+                    conn.execute(statement)
+                for column, text in table.comments.items():
+                    described = psycopg.sql.Identifier(
+                        *([table.name] if column is None else [table.name, column])
+                    )
+                    kind = "TABLE" if column is None else "COLUMN"
+                    conn.execute(
+                        psycopg.sql.SQL("COMMENT ON {} {} IS {}").format(
+                            psycopg.sql.SQL(kind), described, psycopg.sql.Literal(text)
+                        )
+                    )
+            conn.execute("ANALYZE")
+    except psycopg.Error as error:
+        raise translate(error, parsed) from error
+
+
+def _create_database(psycopg: Any, url: DatabaseURL, name: str) -> None:
+    conninfo = psycopg.conninfo.make_conninfo(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.user or "postgres",
+        password=url.password or None,
+        dbname="postgres",
+    )
+    with psycopg.connect(conninfo, connect_timeout=5, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(
+                psycopg.sql.SQL(
+                    "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+                ).format(psycopg.sql.Identifier(name))
+            )
+
+
+ENGINES = (
+    Engine(
+        name="postgres",
+        schemes=("postgresql", "postgres"),
+        dialect="postgres",
+        connect=PostgresConnector,
+        load=load,
+    ),
+)

@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from nlq.engines.base import (
@@ -28,7 +28,12 @@ from nlq.engines.base import (
     timeout_error,
     unreachable,
 )
+from nlq.engines.engine import Engine
+from nlq.engines.rewrites import day_as_date
 from nlq.engines.watchdog import Watchdog
+
+if TYPE_CHECKING:
+    from nlq.engines.bulk import SourceTable
 
 DRIVER_MEMORY = os.environ.get("NLQ_SPARK_MEMORY", "2g")
 ENGINE = "Spark"
@@ -172,3 +177,36 @@ def _spark_message(error: Exception) -> str:
     text = str(error).strip()
     # Spark's messages carry the whole plan; the first line says what is wrong.
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def load(url: str, tables: list[SourceTable]) -> None:
+    """One Parquet file per table in a local warehouse folder (the session reads them)."""
+    import pyarrow.parquet as pq
+
+    master, options = parse_spark_url(url)
+    if not master.startswith("local") and "warehouse" not in options:
+        raise ConnectorError(
+            "loading into a Spark cluster is not supported: use spark://local[*]?warehouse=DIR",
+            "不支持向 Spark 集群导入：请使用 spark://local[*]?warehouse=目录",
+            kind="missing",
+        )
+    warehouse = Path(options.get("warehouse", str(DEFAULT_WAREHOUSE)))
+    warehouse.mkdir(parents=True, exist_ok=True)
+    for table in tables:
+        final = warehouse / f"{table.name}.parquet"
+        tmp = final.with_name(f".{final.name}.tmp")
+        # Microsecond timestamps without a time zone: Spark reads them as TIMESTAMP_NTZ.
+        pq.write_table(table.data, tmp, coerce_timestamps="us")
+        tmp.replace(final)
+
+
+ENGINES = (
+    Engine(
+        name="spark",
+        schemes=("spark", "sc"),
+        dialect="spark",
+        connect=SparkConnector,
+        rewrites=(day_as_date,),
+        load=load,
+    ),
+)

@@ -17,10 +17,9 @@ from sqlglot.errors import SqlglotError
 from tqdm import tqdm
 
 from nlq.answer import AskResult
-from nlq.engines import Connector, ConnectorError
+from nlq.engines import Connector, ConnectorError, rewrite
 from nlq.eval.benchmark import BenchmarkItem
 from nlq.eval.scoring import ResultSet, Verdict, score
-from nlq.semantic.dialects import for_engine
 
 PREVIEW_ROWS = 10
 GOLD_DIALECT = "duckdb"
@@ -36,7 +35,7 @@ def transpile_gold(sql: str, source: str, target: str) -> str:
     for index, subquery in enumerate(tree.find_all(exp.Subquery)):
         if not subquery.alias and isinstance(subquery.parent, exp.From | exp.Join):
             subquery.set("alias", exp.TableAlias(this=exp.to_identifier(f"derived_{index}")))
-    return for_engine(tree, target).sql(dialect=target)
+    return rewrite(tree, target).sql(dialect=target)
 
 
 class Predictor(Protocol):

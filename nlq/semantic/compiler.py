@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from sqlglot import exp
 
-from nlq.semantic.dialects import for_engine
+from nlq.engines import rewrite
 from nlq.semantic.errors import QueryError
 from nlq.semantic.expressions import (
     and_all,
@@ -297,7 +297,7 @@ class Compiler:
             final = final.with_(_alias(name), as_=select, copy=False)
         if query.count_groups and dim_names:
             final, columns = self._counted(final, query)
-        tree = for_engine(self.policy.apply(final, self.source_dialect), self.dialect)
+        tree = rewrite(self.policy.apply(final, self.source_dialect), self.dialect)
         return CompiledQuery(tree, self.dialect, columns)
 
     def _counted(self, grouped: exp.Select, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
@@ -350,7 +350,7 @@ class Compiler:
             columns,
             unsorted=masked,
         )
-        tree = for_engine(
+        tree = rewrite(
             self.policy.apply(final.with_(_alias("listing"), as_=select, copy=False), self.source_dialect),
             self.dialect,
         )
@@ -919,7 +919,7 @@ class Compiler:
                 if leaf.name in query.share:
                     projections.append(aggregate.copy().as_(leaf.name + TOTAL, copy=False))
                 # FILTER rather than CASE here: 1.08x the hand-written SQL against 1.2x
-                # (DuckDB; other engines get CASE, see dialects.py).
+                # (DuckDB; other engines get CASE, see nlq.engines.rewrites).
                 aggregate = exp.Filter(this=aggregate, expression=exp.Where(this=focus.copy()))
             projections.append(aggregate.as_(leaf.name + period.suffix, copy=False))
         select = plan.relation(self.layer, projections, where).select(*projections, copy=False)

@@ -2,16 +2,15 @@
 date truncation at every grain (weeks start on Monday), month arithmetic at a
 month end, division of integers and decimals, and NULL ordering. Each
 expression is built as the compiler builds it, rewritten by
-nlq.semantic.dialects for the engine, and must give DuckDB's value."""
+nlq.engines.rewrites for the engine, and must give DuckDB's value."""
 
 from __future__ import annotations
 
 import pytest
 from sqlglot import exp
 
-from nlq.engines import open_connector
+from nlq.engines import open_connector, rewrite
 from nlq.eval.scoring import canonical, equal
-from nlq.semantic.dialects import for_engine
 
 ENGINES = ["postgres", "mysql", "chdb", "spark"]
 DATE = exp.DataType.build("date")
@@ -92,7 +91,7 @@ def test_engine_calendar_and_arithmetic_match_duckdb(
         select = exp.select(*[e.as_(f"p{i}") for i, (_, e) in enumerate(probes())])
         if engine == "mysql" or engine == "chdb":
             select = select.from_("campaigns").limit(1)  # a FROM keeps every engine's parser happy
-        row = connector.execute(for_engine(select, connector.dialect).sql(connector.dialect)).json_rows()[0]
+        row = connector.execute(rewrite(select, connector.dialect).sql(connector.dialect)).json_rows()[0]
     finally:
         connector.close()
     mismatches = [
@@ -121,7 +120,7 @@ def test_nulls_sort_last_both_ways(engine: str, engine_urls: dict[str, str]) -> 
                 .from_(union.subquery("u"))
                 .order_by(exp.Ordered(this=exp.column("x"), desc=desc, nulls_first=False))
             )
-            result = connector.execute(for_engine(query, connector.dialect).sql(connector.dialect)).rows
+            result = connector.execute(rewrite(query, connector.dialect).sql(connector.dialect)).rows
             assert [r[0] for r in result] == values, (engine, desc)
     finally:
         connector.close()

@@ -1,6 +1,7 @@
 """Rewrites that make one sqlglot tree mean the same on every engine, where
-sqlglot's own transpilation does not: applied by the compiler to every query
-it emits, and by the eval harness to gold SQL written for DuckDB.
+sqlglot's own transpilation does not. Each is a node transform; an engine lists
+the ones it needs (`Engine.rewrites`), and the compiler applies them to every
+query it emits, the eval harness to gold SQL written for DuckDB.
 
 MySQL/MariaDB have no DATE_TRUNC. sqlglot emulates it by counting units from
 '0000-01-01', a Saturday, so its weeks start on Saturday; truncation is written
@@ -19,17 +20,7 @@ DATE = exp.DataType.build("date")
 DOUBLE = exp.DataType.build("double")
 
 
-def for_engine(tree: exp.Expr, dialect: str) -> exp.Expr:
-    if dialect == "mysql":
-        return tree.transform(_mysql).transform(_float_division)
-    if dialect == "clickhouse":
-        return tree.transform(_exists_as_in).transform(_float_division)
-    if dialect == "spark":
-        return tree.transform(_day_as_date)
-    return tree
-
-
-def _day_as_date(node: exp.Expr) -> exp.Expr:
+def day_as_date(node: exp.Expr) -> exp.Expr:
     """sqlglot writes a day truncation as Spark's TRUNC(x, 'DAY'), which is NULL
     (TRUNC knows only weeks and longer): a day is the date."""
     if isinstance(node, exp.DateTrunc | exp.TimestampTrunc) and _unit(node) == "DAY":
@@ -37,7 +28,7 @@ def _day_as_date(node: exp.Expr) -> exp.Expr:
     return node
 
 
-def _float_division(node: exp.Expr) -> exp.Expr:
+def float_division(node: exp.Expr) -> exp.Expr:
     """`/` is float division on DuckDB. MySQL divides decimals to 4 more places and
     ClickHouse keeps the dividend's scale (0.33 for 0.3312...): divide doubles."""
     if isinstance(node, exp.Div) and not (
@@ -48,7 +39,7 @@ def _float_division(node: exp.Expr) -> exp.Expr:
     return node
 
 
-def _exists_as_in(node: exp.Expr) -> exp.Expr:
+def exists_as_in(node: exp.Expr) -> exp.Expr:
     """ClickHouse runs no correlated subquery inside an aggregate (a refund rate counts
     orders WHEN EXISTS a refund). `EXISTS (SELECT .. FROM child WHERE child.k = outer.k
     AND rest)` means `outer.k IN (SELECT child.k FROM child WHERE rest)` for a non-null
@@ -90,7 +81,8 @@ def _correlation(condition: exp.Expr, inner: set[str]) -> tuple[exp.Column, exp.
     return None
 
 
-def _mysql(node: exp.Expr) -> exp.Expr:
+def mysql_dates_and_filters(node: exp.Expr) -> exp.Expr:
+    """DATE_TRUNC, `agg FILTER (WHERE ...)` and LIMIT inside IN, as MySQL and MariaDB run them."""
     if isinstance(node, exp.DateTrunc | exp.TimestampTrunc):
         truncated = _mysql_trunc(node.this, _unit(node))
         return truncated if truncated is not None else node
