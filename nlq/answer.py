@@ -7,15 +7,35 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from nlq.semantic.model import Format, Label
+
 Status = Literal["answered", "clarify", "refused", "error"]
 Cell = str | int | float | bool | None
+ColumnRole = Literal["dimension", "time", "metric", "previous", "growth", "share"]
 
 
 class Chart(BaseModel):
+    """The chart an answer is drawn with, decided once (nlq.charts) for the UI and the
+    JSON output alike: its kind, the columns it plots, the rule that chose it and the
+    other kinds a user may switch to."""
+
     type: str = "table"
     x: str | None = None
     y: list[str] = Field(default_factory=list)
     color: str | None = None
+    rule: str = ""
+    options: list[str] = Field(default_factory=list)
+
+
+class AnswerColumn(BaseModel):
+    """What a column of a compiled answer is, as the compiler knows it: its role, its
+    label in both languages, its display format and the metric it belongs to."""
+
+    name: str
+    role: ColumnRole
+    label: Label
+    format: Format | None = None
+    metric: str | None = None
 
 
 class AnswerBlock(BaseModel):
@@ -27,6 +47,8 @@ class AnswerBlock(BaseModel):
     rows: list[list[Cell]]
     chart: Chart = Field(default_factory=Chart)
     cached: bool = False  # served from the result cache, not the engine
+    # The columns as the compiler described them; empty for raw SQL (then guessed by name).
+    typed_columns: list[AnswerColumn] = Field(default_factory=list)
 
 
 class Timings(BaseModel):

@@ -4,8 +4,9 @@ types of the result's columns (never by running generated code).
 The rules, first match wins (`plan_chart`):
 
 1. no rows -> table;
-2. one row and no time or category column -> KPI cards (with the growth as
-   delta when a comparison was asked);
+2. one row and no time or category column with two values (one period is one
+   row too) -> KPI cards, the share asked for first (with the growth as delta
+   when a comparison was asked);
 3. a time column -> line, one line per metric, or per value of one category
    (up to MAX_SERIES); a comparison (同比/环比) adds the comparison period's
    line; two metrics of different units -> two y axes;
@@ -21,7 +22,8 @@ The rules, first match wins (`plan_chart`):
 Past TOP_N categories a bar or donut shows the top N and folds the rest into
 "其他" / "Other" when the metric adds up across categories (a sum or a count of
 rows); otherwise (rates, distinct counts) the rest is left out and counted.
-The user may switch to any kind in `ChartPlan.options`.
+The user may switch to any kind in `ChartPlan.options`. The pipeline decides
+each answer's chart once (`chart_answers`); the UI and the JSON output use it.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from nlq.answer import AnswerBlock, Cell
-from nlq.presentation import ColumnInfo, Language, format_period
+from nlq.answer import AnswerBlock, Cell, Chart
+from nlq.presentation import ColumnInfo, Language, describe_columns, format_period
+from nlq.semantic.model import SemanticLayer
 
 ChartKind = Literal[
     "kpi", "line", "bar", "donut", "stacked_100", "profile", "dual_axis", "stacked_bar", "table"
@@ -98,11 +101,25 @@ class ChartPlan(BaseModel):
     def switched(self, kind: ChartKind) -> ChartPlan:
         return self.model_copy(update={"kind": kind}) if kind in self.options else self
 
+    @classmethod
+    def of(cls, chart: Chart) -> ChartPlan:
+        """The plan stored on an answer (see chart_answers)."""
+        return cls.model_validate({**chart.model_dump(exclude={"type"}), "kind": chart.type})
+
+
+def chart_answers(blocks: list[AnswerBlock], layer: SemanticLayer) -> None:
+    """Decides each answer's chart once, for every front end: by the rules above, a
+    distribution among several of one metric being one panel of a profile."""
+    for index, block in enumerate(blocks):
+        plan = plan_chart(block, describe_columns(block, layer, "zh"), profile=is_profile(blocks, index))
+        block.chart = Chart(type=plan.kind, **plan.model_dump(exclude={"kind"}))
+
 
 def plan_chart(block: AnswerBlock, columns: list[ColumnInfo], *, profile: bool = False) -> ChartPlan:
     """The chart by the rules of the module docstring; `profile` marks one of several
     distributions answering one question."""
-    times = [c for c in columns if c.role == "time"]
+    # One period is a figure, not a one-point line (this month's GMV by month).
+    times = [c for c in columns if c.role == "time" and _distinct(block, c.name) > 1]
     # A category with one value (a filter echoed as a column) says nothing on a chart.
     categories = [c for c in columns if c.role == "category" and _distinct(block, c.name) > 1]
     measures = [c for c in columns if c.role == "measure"]
@@ -111,7 +128,9 @@ def plan_chart(block: AnswerBlock, columns: list[ColumnInfo], *, profile: bool =
     if not block.rows:
         return ChartPlan(kind="table", rule="no rows", options=["table"])
     if len(block.rows) == 1 and not times and not categories:
-        return ChartPlan(kind="kpi", rule="a single value", y=y, options=["kpi", "table"])
+        # The share asked for leads (美妆占GMV的比例: 3.9%, then the GMV it is of).
+        cards = [c.name for c in shares] + y
+        return ChartPlan(kind="kpi", rule="a single value", y=cards, options=["kpi", "table"])
     if times and len(categories) <= 1 and measures:
         x = times[0].name
         color = categories[0].name if categories else None

@@ -16,14 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from nlq.answer import AnswerBlock, AskResult, Chart
+from nlq.answer import AnswerBlock, AnswerColumn, AskResult
 from nlq.audit import AuditError, AuditLog, AuditRecord, Kind, PendingRecord, open_audit
+from nlq.charts import chart_answers
 from nlq.demo import ensure_demo
 from nlq.engines import Connector, ConnectorError, QueryResult, open_connector
 from nlq.identity import Identity
 from nlq.language import Language, language_of
 from nlq.lexicon import Lexicon, spellings
-from nlq.plan_cache import PlanCache
+from nlq.plan_cache import Plan, PlanCache
 from nlq.result_cache import SHARED, CacheKey, ResultCache
 from nlq.semantic.compiler import CompiledQuery, Compiler
 from nlq.semantic.errors import AccessDenied, QueryError
@@ -146,33 +147,45 @@ class Pipeline:
 
     def sql_for(self, query: SemanticQuery) -> str:
         """The guarded SQL text of a semantic query, as it would run (kept: see PlanCache)."""
-        return self.plans.sql(query, self.guarded_sql)
+        return self.plan_for(query).sql
+
+    def plan_for(self, query: SemanticQuery) -> Plan:
+        """The query's guarded SQL and typed columns, compiled once per role (PlanCache)."""
+        return self.plans.plan(query, self.guarded_plan)
 
     def guarded_sql(self, query: SemanticQuery) -> str:
         """The query compiled, capped and guarded afresh."""
+        return self.guarded_plan(query).sql
+
+    def guarded_plan(self, query: SemanticQuery) -> Plan:
         compiled = self.compile(query)
         sql = cap(compiled.expression, MAX_ROWS + 1).sql(dialect=compiled.dialect, copy=False)
         # The guard reads the text that will run, parsed afresh: what the generator wrote
         # is what is checked (checking the tree before generating as well cost as much again).
         guard_sql(sql, dialect=compiled.dialect, tables=self.tables, max_rows=MAX_ROWS + 1)
-        return sql
+        columns = tuple(
+            AnswerColumn(name=c.name, role=c.role, label=c.label, format=c.format, metric=c.metric)
+            for c in compiled.columns
+        )
+        return Plan(sql=sql, columns=columns)
 
     def run(
         self, query: SemanticQuery, *, title: str = "", running: Running | None = None
     ) -> tuple[AnswerBlock, dict[str, float]]:
         """The query's answer block; `running` hears the SQL just before the engine runs it."""
         started = time.perf_counter()
-        sql = self.sql_for(query)
+        plan = self.plan_for(query)
         compiled_at = time.perf_counter()
-        result, cached = self._execute(sql, running)
+        result, cached = self._execute(plan.sql, running)
         done = time.perf_counter()
+        named = {c.name: c for c in plan.columns}
         block = AnswerBlock(
             title=title,
-            sql=sql,
+            sql=plan.sql,
             columns=result.columns,
             rows=_without_empty_groups(query, result.columns, result.json_rows()),
-            chart=choose_chart(query, result.columns),
             cached=cached,
+            typed_columns=[named[c] for c in result.columns if c in named],
         )
         timings = {"compile": (compiled_at - started) * 1000, "execute": (done - compiled_at) * 1000}
         return block, timings
@@ -187,6 +200,7 @@ class Pipeline:
             block, spent = self.run(query, title=title, running=record.running)
             result.timings_ms.compile, result.timings_ms.execute = spent["compile"], spent["execute"]
             result.answers.append(block)
+            chart_answers(result.answers, self.layer)
         except (QueryError, ConnectorError) as error:
             _failed(result, error, language)
         result.timings_ms.total = (time.perf_counter() - started) * 1000
@@ -401,6 +415,7 @@ class Pipeline:
                     elif contradicted is not None:
                         # A zero the metric's own 口径 guarantees is no answer: say why instead.
                         result.status, result.message, result.answers = "clarify", contradicted, []
+                chart_answers(result.answers, self.layer)
         except (QueryError, ConnectorError) as error:
             _failed(result, error, language)
         except Exception as error:  # the boundary: whatever went wrong, the user gets a sentence
@@ -444,6 +459,7 @@ class Pipeline:
             result.timings_ms.compile = spent["compile"]
             result.timings_ms.execute = spent["execute"]
             result.answers.append(block)
+            chart_answers(result.answers, self.layer)
         except (QueryError, ConnectorError) as error:
             _failed(result, error, language)
         except Exception as error:  # the boundary, as for questions
@@ -602,23 +618,6 @@ def _without_empty_groups(query: SemanticQuery, columns: list[str], rows: list[l
         for row in rows
         if not (all(row[i] is None for i in keys) and all(row[i] in (None, 0) for i in values))
     ]
-
-
-def choose_chart(query: SemanticQuery, columns: list[str]) -> Chart:
-    """A first chart choice by the shape of the query (the UI refines it)."""
-    metrics = [c for c in columns if c in query.metrics]
-    if query.time_grain:
-        return Chart(type="line", x=query.time_grain, y=metrics)
-    if not query.dimensions:
-        return Chart(type="kpi", y=metrics)
-    if query.focus and len(query.focus) == len(query.dimensions):
-        # The share of one value (美妆占GMV的比例): one row, a figure, not a one-slice pie.
-        return Chart(type="kpi", y=[f"{name}_share" for name in query.share] + metrics)
-    if query.share:
-        return Chart(type="pie", x=query.dimensions[0], y=[f"{query.share[0]}_share"])
-    if len(query.dimensions) == 1:
-        return Chart(type="bar", x=query.dimensions[0], y=metrics)
-    return Chart(type="table")
 
 
 def _failed(result: AskResult, error: QueryError | ConnectorError, language: Language) -> None:

@@ -1,6 +1,7 @@
-"""Guarded SQL of semantic queries already compiled, so that a question asked
-again (by anyone with the same role) skips compiling, generating and guarding:
-together about two thirds of nlq's own time per answer.
+"""Plans of semantic queries already compiled (their guarded SQL and what each
+column of the result is), so that a question asked again (by anyone with the same
+role) skips compiling, generating and guarding: together about two thirds of nlq's
+own time per answer.
 
 A cache belongs to one compiler, that is one semantic layer, role, set of user
 attributes and dialect, so its key is the semantic query alone. The rows are
@@ -12,7 +13,19 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from pydantic import BaseModel, ConfigDict
+
+from nlq.answer import AnswerColumn
 from nlq.semantic.query import SemanticQuery
+
+
+class Plan(BaseModel):
+    """A compiled query as it will run: shared by every asker of the role, so frozen."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sql: str
+    columns: tuple[AnswerColumn, ...] = ()
 
 
 class PlanCache:
@@ -20,11 +33,11 @@ class PlanCache:
         self.max_entries = max_entries
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[str, str] = OrderedDict()
+        self._entries: OrderedDict[str, Plan] = OrderedDict()
         self._lock = threading.Lock()
 
-    def sql(self, query: SemanticQuery, build: Callable[[SemanticQuery], str]) -> str:
-        """The SQL of the query, built (and kept) on the first request. A refusal
+    def plan(self, query: SemanticQuery, build: Callable[[SemanticQuery], Plan]) -> Plan:
+        """The plan of the query, built (and kept) on the first request. A refusal
         (QueryError) is raised again each time, never kept."""
         key = query.model_dump_json()
         with self._lock:
@@ -34,12 +47,12 @@ class PlanCache:
                 self.hits += 1
                 return found
             self.misses += 1
-        sql = build(query)
+        plan = build(query)
         with self._lock:
-            self._entries[key] = sql
+            self._entries[key] = plan
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-        return sql
+        return plan
 
     def clear(self) -> None:
         with self._lock:

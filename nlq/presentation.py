@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from nlq.answer import AnswerBlock, Cell
+from nlq.answer import AnswerBlock, AnswerColumn, Cell
 from nlq.semantic.model import GRAINS, Format, SemanticLayer
 
 Language = Literal["zh", "en"]
@@ -46,13 +46,61 @@ class ColumnInfo(BaseModel):
 
 
 def describe_columns(block: AnswerBlock, layer: SemanticLayer, language: Language) -> list[ColumnInfo]:
-    infos = [_describe(i, name, block, layer, language) for i, name in enumerate(block.columns)]
+    """Each column of an answer: as the compiler typed it, else (raw SQL) guessed from
+    its name and values."""
+    typed = {c.name: c for c in block.typed_columns}
+    infos = [
+        _typed(typed[name], block, layer, language)
+        if name in typed
+        else _describe(i, name, block, layer, language)
+        for i, name in enumerate(block.columns)
+    ]
     described = []
     for c in infos:
         symbol = layer.currency_of(c.metric) if c.metric else layer.reading.currency
         axis = _with_unit(c.label, symbol, language) if c.format == "currency" else c.label
         described.append(c.model_copy(update={"axis_title": axis, "currency": symbol}))
     return described
+
+
+# The compiler's roles as the chart rules and the table name them.
+ROLES: dict[str, Role] = {
+    "dimension": "category",
+    "time": "time",
+    "metric": "measure",
+    "share": "share",
+    "previous": "previous",
+    "growth": "growth",
+}
+
+
+def _typed(column: AnswerColumn, block: AnswerBlock, layer: SemanticLayer, language: Language) -> ColumnInfo:
+    role = ROLES[column.role]
+    dimension = next((d for m in layer.models if (d := m.dimension(column.name)) is not None), None)
+    if role == "category" and (
+        getattr(dimension, "type", None) == "date" or any(m.time_dimension(column.name) for m in layer.models)
+    ):
+        role = "time"  # a listing's date column (the day of a refund), not a category
+    fmt: Format | Literal["date", "text"]
+    if role == "time":
+        fmt = "date"
+    elif role == "category":
+        fmt = "text"
+    else:
+        fmt = column.format or "number"
+    order: list[str] = []
+    if role == "category":
+        order = list(getattr(dimension, "values", {}) or {})
+    adds_up = column.metric is not None and role in {"measure", "share"} and additive(column.metric, layer)
+    return ColumnInfo(
+        name=column.name,
+        role=role,
+        label=column.label.text(language),
+        format=fmt,
+        metric=column.metric,
+        order=order,
+        additive=adds_up,
+    )
 
 
 def _with_unit(label: str, unit: str, language: Language) -> str:

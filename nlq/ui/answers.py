@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from nlq import feedback
 from nlq.answer import AnswerBlock, AskResult
 from nlq.catalogue import CatalogueEntry, catalogue, search
-from nlq.charts import KIND_LABELS, ChartKind, chart_rows, is_profile, plan_chart, vega_spec
+from nlq.charts import KIND_LABELS, ChartKind, ChartPlan, chart_rows, is_profile, plan_chart, vega_spec
 from nlq.engines import ConnectorError
 from nlq.presentation import ColumnInfo, Language, csv_bytes, describe_columns, format_period, format_value
 from nlq.semantic.errors import QueryError
@@ -233,7 +233,8 @@ def _render_block(
     profile: bool,
 ) -> None:
     columns = describe_columns(block, layer, language)
-    plan = plan_chart(block, columns, profile=profile)
+    # The chart the pipeline decided (the JSON output carries the same one).
+    plan = ChartPlan.of(block.chart) if block.chart.options else plan_chart(block, columns, profile=profile)
     with st.container(border=True, key=f"answer-{turn.id}-{index}"):
         st.markdown(f"##### {_md(block.title or text['title'])}")
         if len(plan.options) > 1:
@@ -247,7 +248,7 @@ def _render_block(
             )
             plan = plan.switched(kind or plan.kind)
         if plan.kind == "kpi":
-            _kpis(block, columns, language)
+            _kpis(block, columns, plan.y, language)
         elif plan.kind != "table":
             records, left_out = chart_rows(plan, block, columns, language)
             spec = vega_spec(plan, records, columns, language)
@@ -277,10 +278,13 @@ def _render_block(
                     st.code(block.sql, language="sql")
 
 
-def _kpis(block: AnswerBlock, columns: list[ColumnInfo], language: Language) -> None:
+def _kpis(block: AnswerBlock, columns: list[ColumnInfo], shown: list[str], language: Language) -> None:
+    """A card for each of `shown` (the chart's values, the share asked for first)."""
     row = block.rows[0]
     by_name = {c.name: (c, row[i]) for i, c in enumerate(columns)}
-    measures = [c for c in columns if c.role == "measure"]
+    measures = [by_name[name][0] for name in shown if name in by_name] or [
+        c for c in columns if c.role == "measure"
+    ]
     # Four cards a row, at least a third of the width each.
     cards = [
         card
@@ -296,8 +300,10 @@ def _kpis(block: AnswerBlock, columns: list[ColumnInfo], language: Language) -> 
             delta = f"{growth[1] * 100:+.1f}%"
         help_text = None
         if previous is not None:
-            word = "对比期：" if language == "zh" else "comparison period: "
-            help_text = word + format_value(previous[1], column.format, language, column.currency)
+            # The comparison period by its own name (去年同期, 上期).
+            colon = "：" if language == "zh" else ": "
+            shown_previous = format_value(previous[1], column.format, language, column.currency)
+            help_text = f"{previous[0].label}{colon}{shown_previous}"
         with card:
             st.metric(
                 column.label,

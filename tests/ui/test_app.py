@@ -309,3 +309,11 @@ def test_an_administrator_viewing_as_a_role_is_audited_as_such(app: AppTest) -> 
     assert newest.question == "上周各渠道的订单数"
     # The east manager's policies applied; the administrator's own role is kept beside them.
     assert (newest.user, newest.role, newest.signed_in_role) == ("li.na", "east_manager", "admin")
+
+
+def test_a_share_questions_card_shows_the_share(app: AppTest) -> None:
+    ask(app, "本月美妆GMV占总GMV的比例")
+    first = app.metric[0]
+    # The share leads, as a percentage; the GMV it is a share of follows.
+    assert "占比" in first.label and first.value.endswith("%")
+    assert len(app.metric) == 2 and app.metric[1].value.startswith("¥")

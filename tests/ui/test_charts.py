@@ -57,7 +57,10 @@ def test_a_monthly_comparison_draws_both_periods(pipeline: Pipeline) -> None:
         "fold": ["gmv", "gmv_previous"],
         "as": ["metric", "value"],
     }
-    assert "成交额（对比期）" in spec["transform"][1]["calculate"]
+    # The compiler's label for the comparison period: a year-over-year comparison says so.
+    assert "成交额（去年同期）" in spec["transform"][1]["calculate"]
+    # The chart stored on the answer is the one drawn.
+    assert (block.chart.type, block.chart.y) == ("line", ["gmv", "gmv_previous"])
 
 
 def test_a_time_series_per_channel_draws_one_line_each(pipeline: Pipeline) -> None:
@@ -239,3 +242,9 @@ def test_every_kind_of_every_answer_is_valid_vega_lite(pipeline: Pipeline) -> No
                 problem = validate_jsonschema(spec, schema, raise_error=False)
                 assert problem is None, (question, kind, str(problem)[:500])
     assert drawn == {"line", "bar", "donut", "stacked_100", "profile", "dual_axis", "stacked_bar"}
+
+
+def test_a_single_period_is_a_card_not_a_one_point_line(pipeline: Pipeline) -> None:
+    block = answer(pipeline, "本月每月的GMV").answers[0]
+    assert len(block.rows) == 1
+    assert block.chart.type == "kpi" and block.chart.y == ["gmv"]
