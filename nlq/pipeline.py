@@ -3,18 +3,14 @@ policies) -> rows -> answer. Also runs semantic queries given directly."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
-import json
 import logging
 import time
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlglot import exp
 
 from nlq.answer import AnswerBlock, AnswerColumn, AskResult
 from nlq.audit import AuditError, AuditLog, AuditRecord, Kind, PendingRecord, open_audit
@@ -23,17 +19,17 @@ from nlq.demo import ensure_demo
 from nlq.engines import Connector, ConnectorError, QueryResult, open_connector
 from nlq.identity import Identity
 from nlq.language import Language, language_of
-from nlq.lexicon import Lexicon, spellings
+from nlq.lexicon import Lexicon
 from nlq.plan_cache import Plan, PlanCache
 from nlq.result_cache import SHARED, CacheKey, ResultCache
 from nlq.semantic.compiler import CompiledQuery, Compiler
 from nlq.semantic.errors import AccessDenied, QueryError
-from nlq.semantic.expressions import canonical
 from nlq.semantic.guard import cap, guard_sql
 from nlq.semantic.loader import load_cached
 from nlq.semantic.model import SemanticLayer
 from nlq.semantic.query import Filter, SemanticQuery
 from nlq.semantic.rawsql import secure_sql
+from nlq.warehouse_facts import WarehouseFacts
 
 if TYPE_CHECKING:  # understanding loads jieba: only questions pay for it, not `nlq query`
     from langchain_core.language_models import BaseChatModel
@@ -48,8 +44,6 @@ LOG = logging.getLogger(__name__)
 DEMO_SEMANTIC = Path(__file__).parent / "demo" / "semantic"
 MAX_ROWS = 10_000
 TIMEOUT_S = 60.0
-# Dimensions with more distinct values than this are not indexed for linking.
-VALUE_INDEX_LIMIT = 5_000
 
 
 class Pipeline:
@@ -86,6 +80,7 @@ class Pipeline:
         self._embedder = embedder
         self.db = ensure_demo(db)
         self.connector: Connector = open_connector(self.db)
+        self.facts = WarehouseFacts(self.connector, self.layer, self.db)
         self.compiler = self._compiler_for(self.identity)
         self.plans = PlanCache()
         self.audit: AuditLog = (
@@ -227,7 +222,7 @@ class Pipeline:
     def understander(self) -> Understander:
         from nlq.understand import Understander
 
-        values, spelled = self._indexed_values()
+        values, spelled = self.facts.indexed_values()
         lexicon = Lexicon.from_layer(self.layer, values, spelled)
         return Understander(self.layer, lexicon, self.campaigns())
 
@@ -249,110 +244,21 @@ class Pipeline:
             return True
         return understanding.status != "answer" or bool(understanding.unlinked)
 
-    @cached_property
+    # -- what the warehouse holds (the same for every asker) ------------------------------------
+    @property
     def latest_date(self) -> dt.date:
-        """The default as_of: the latest day with data in the models' default time dimensions."""
-        latest: dt.date | None = None
-        for model in self.layer.models:
-            if model.table is None or not model.default_time or "." in model.default_time:
-                continue
-            dimension = model.time_dimension(model.default_time)
-            if dimension is None:
-                continue
-            column = canonical(dimension.sql, model.name, self.layer.dialect)
-            sql = exp.select(exp.Max(this=exp.cast(column, "date"))).from_(
-                exp.to_table(model.table).as_(model.name)
-            )
-            value = self.connector.execute(sql.sql(self.connector.dialect)).rows[0][0]
-            if isinstance(value, str):  # engines that keep dates as ISO text (SQLite)
-                with contextlib.suppress(ValueError):
-                    value = dt.date.fromisoformat(value[:10])
-            if isinstance(value, dt.datetime):
-                value = value.date()
-            if isinstance(value, dt.date) and (latest is None or value > latest):
-                latest = value
-        return latest or dt.date.today()
+        """The default as_of: the latest day with data (see WarehouseFacts)."""
+        return self.facts.latest_date
+
+    def value_index(self, *, refresh: bool = False) -> dict[str, list[str]]:
+        return self.facts.value_index(refresh=refresh)
+
+    def campaigns(self) -> list[Campaign]:
+        return self.facts.campaigns()
 
     def _has_rows(self, query: SemanticQuery) -> bool:
         """Does the query, under the asker's policies, return any row?"""
         return bool(self.connector.execute(self.sql_for(query), max_rows=1, timeout_s=self.timeout_s).rows)
-
-    def _known_value(self, dimension: str, value: object) -> bool:
-        """Is `value` one the layer's dictionary or the data holds for `dimension`?"""
-        for model in self.layer.models:
-            found = model.dimension(dimension)
-            if found is not None and str(value) in found.values:
-                return True
-        return str(value) in self.value_index().get(dimension, [])
-
-    def value_index(self, *, refresh: bool = False) -> dict[str, list[str]]:
-        """Distinct values of the dimensions marked values_from_data, cached next
-        to a DuckDB file and rebuilt when the file changes or when asked to."""
-        return self._indexed_values(refresh=refresh)[0]
-
-    def _indexed_values(self, *, refresh: bool = False) -> tuple[dict[str, list[str]], dict[str, str]]:
-        """The value index and the pinyin spellings of its values, cached together. The
-        cache holds for the same file and the same indexed dimensions: another layer
-        over the same warehouse (its own names, other dimensions) indexes anew."""
-        cache = Path(f"{self.db}.values.json") if Path(str(self.db)).exists() else None
-        stamp = Path(str(self.db)).stat().st_mtime if cache else None
-        indexed = sorted(
-            [d.name, m.table or "", d.sql]
-            for m in self.layer.models
-            for d in m.dimensions
-            if d.values_from_data
-        )
-        if cache and cache.exists() and not refresh:
-            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-                stored = json.loads(cache.read_text(encoding="utf-8"))
-                if stored["stamp"] == stamp and stored.get("indexed") == indexed and "spellings" in stored:
-                    return dict(stored["values"]), dict(stored["spellings"])
-        index = self._distinct_values()
-        spelled = spellings(index)
-        if cache:
-            # In a read-only location the index is simply rebuilt next time.
-            with contextlib.suppress(OSError):
-                cache.write_text(
-                    json.dumps(
-                        {"stamp": stamp, "indexed": indexed, "values": index, "spellings": spelled},
-                        ensure_ascii=False,
-                    ),
-                    encoding="utf-8",
-                )
-        return index, spelled
-
-    def _distinct_values(self) -> dict[str, list[str]]:
-        index: dict[str, list[str]] = {}
-        for model in self.layer.models:
-            for dimension in model.dimensions:
-                if not dimension.values_from_data or model.table is None:
-                    continue
-                column = canonical(dimension.sql, model.name, self.layer.dialect)
-                sql = (
-                    exp.select(column.as_("value"))
-                    .distinct()
-                    .from_(exp.to_table(model.table).as_(model.name))
-                    .limit(VALUE_INDEX_LIMIT + 1)
-                )
-                rows = self.connector.execute(sql.sql(self.connector.dialect)).rows
-                if len(rows) <= VALUE_INDEX_LIMIT:
-                    known = set(index.get(dimension.name, []))
-                    index[dimension.name] = sorted(known | {str(r[0]) for r in rows if r[0] is not None})
-        return index
-
-    def campaigns(self) -> list[Campaign]:
-        from nlq.timeparse import Campaign
-
-        table = self.layer.reading.campaigns
-        model = self.layer.model(table.model) if table else None
-        if table is None or model is None or model.table is None:
-            return []
-        sql = exp.select(table.name, table.start, table.end).from_(exp.to_table(model.table))
-        try:
-            rows = self.connector.execute(sql.sql(self.connector.dialect)).rows
-        except ConnectorError:
-            return []
-        return [Campaign(name=r[0], start_date=r[1], end_date=r[2]) for r in rows]
 
     def ask(self, question: str, *, as_of: dt.date | None = None, id: str | None = None) -> AskResult:
         return self.converse(question, as_of=as_of, id=id)[0]
@@ -404,10 +310,10 @@ class Pipeline:
                         self.layer.role(self.role) if self.role else None,
                         language,
                         self._has_rows,
-                        self._known_value,
+                        self.facts.known_value,
                     )
                     contradicted = conflict(
-                        understanding, result.answers, self.layer, language, self._known_value
+                        understanding, result.answers, self.layer, language, self.facts.known_value
                     )
                     if unseen is not None:
                         # Empty because the rows are not the asker's to see, not because there are none.
