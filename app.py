@@ -11,12 +11,12 @@ import streamlit as st
 from nlq.ui import access, chat, signin_page
 from nlq.ui.resources import layer_or_none
 
-st.set_page_config(page_title="nlq 问数", page_icon="📊", layout="wide")
+st.set_page_config(page_title="nlq 问数", page_icon=":material/analytics:", layout="wide")
 layer = layer_or_none()
 if layer is not None:  # a layer that cannot load is explained by the chat page
     signin_page.gate(layer, access.current_language())
 role = access.current_role()
-pages = [st.Page(chat.render, title="问数 · Ask", icon="💬", url_path="chat", default=True)]
+pages = [st.Page(chat.render, title="问数 · Ask", icon=":material/chat:", url_path="chat", default=True)]
 if role in access.SEMANTIC_ROLES:
     pages.append(
         st.Page(

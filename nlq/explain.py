@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nlq.semantic.model import Label, SemanticLayer, SimpleMetric
+from nlq.semantic.model import Label, Role, SemanticLayer, SimpleMetric
 from nlq.semantic.query import Filter, SemanticQuery
 from nlq.understand import Language, Step, Understanding
 
@@ -27,22 +27,48 @@ def interpret(understanding: Understanding, layer: SemanticLayer) -> str:
             else "Understood as: a question beyond the layer's metrics, answered with SQL written by the language"
             " model (rewritten under the role's policies and checked)."
         )
-    parts = [_step(step, layer, language, understanding.time_text) for step in understanding.steps]
     by_model = understanding.read_by == "model"
-    if language == "zh":
-        return (
-            ("由语言模型" if by_model else "")
-            + "理解为："
-            + "；然后，".join(parts)
-            + "。"
-            + _ignored(understanding)
-        )
-    return (
-        ("The language model understood it as: " if by_model else "Understood as: ")
-        + "; then ".join(parts)
-        + "."
-        + _ignored(understanding)
+    zh = language == "zh"
+    lead = (
+        ("由语言模型" if by_model else "") + "理解为："
+        if zh
+        else ("The language model understood it as: " if by_model else "Understood as: ")
     )
+    steps = understanding.steps
+    if len(steps) == 1:
+        body = _step(steps[0], layer, language, understanding.time_text) + ("。" if zh else ".")
+    else:
+        body = _parts(steps, layer, language, understanding.time_text)
+    return lead + body + _ignored(understanding)
+
+
+def _parts(steps: list[Step], layer: SemanticLayer, language: Language, time_text: str) -> str:
+    """A compound question, one short sentence per part: the period said once when the
+    parts share it, each metric's 口径 once at the end."""
+    zh = language == "zh"
+    periods = {_step_period(step, layer, language, time_text) for step in steps}
+    shared = periods.pop() if len(periods) == 1 else None
+    sentences = [
+        f"{index}. {_step(step, layer, language, time_text, period=shared is None, caliber=False)}"
+        for index, step in enumerate(steps, start=1)
+    ]
+    end = "。" if zh else ". "
+    text = ((f"{shared}：" if zh else f"{shared}: ") if shared else "") + end.join(sentences) + end.strip()
+    calibers = _calibers([name for step in steps for name in step.query.metrics], layer, zh)
+    return text + (
+        "口径：" + "；".join(f"{label}为{text}" for label, text in calibers) + "。" if calibers else ""
+    )
+
+
+def _calibers(metrics: list[str], layer: SemanticLayer, zh: bool) -> list[tuple[str, str]]:
+    """Each metric's label and governed definition, once (in Chinese, where the layer
+    writes them)."""
+    found = []
+    for name in dict.fromkeys(metrics):
+        metric = layer.metric(name)
+        if metric and metric.description and zh:
+            found.append((metric.label.zh, metric.description.rstrip("。")))
+    return found
 
 
 def _ignored(understanding: Understanding) -> str:
@@ -56,15 +82,26 @@ def _ignored(understanding: Understanding) -> str:
     return f" Note: {words} not recognised; the result is not filtered or grouped by it."
 
 
-def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) -> str:
+def _step_period(step: Step, layer: SemanticLayer, language: Language, time_text: str) -> str:
     query = step.query
     zh = language == "zh"
-    timeless = all(_as_it_stands(name, layer) for name in query.metrics)
-    words = [
-        ("当前现状（无时间维度）" if zh else "as it stands (no date)")
-        if timeless
-        else _period(query, zh, time_text)
-    ]
+    if all(_as_it_stands(name, layer) for name in query.metrics):
+        return "当前现状（无时间维度）" if zh else "as it stands (no date)"
+    return _period(query, zh, time_text)
+
+
+def _step(
+    step: Step,
+    layer: SemanticLayer,
+    language: Language,
+    time_text: str,
+    *,
+    period: bool = True,
+    caliber: bool = True,
+) -> str:
+    query = step.query
+    zh = language == "zh"
+    words = [_step_period(step, layer, language, time_text) if period else ""]
     dated = _dated(query, layer)
     if dated is not None:  # 1997年发货的: the period is of the date the verb named
         words.append(f"按{dated.zh}统计" if zh else f"by {dated.en}")
@@ -118,10 +155,8 @@ def _step(step: Step, layer: SemanticLayer, language: Language, time_text: str) 
             words.append(f"按{label}{'从高到低' if direction else '从低到高'}取前 {query.limit}")
         else:
             words.append(f"{'top' if direction else 'bottom'} {query.limit} by {label}")
-    for name in query.metrics:
-        metric = layer.metric(name)
-        if metric and metric.description and zh:
-            words.append(f"{metric.label.zh}口径：{metric.description.rstrip('。')}")
+    if caliber:
+        words += [f"{label}口径：{text}" for label, text in _calibers(query.metrics, layer, zh)]
     return ("，" if zh else ", ").join(w for w in words if w)
 
 
@@ -181,3 +216,19 @@ def _filter(flt: Filter, layer: SemanticLayer, zh: bool) -> str:
         return f"{values}（{dimension}）" if zh else f"{values} ({dimension})"
     op = {"not_in": "≠", "!=": "≠"}.get(flt.op, flt.op)
     return f"{dimension} {op} {values}"
+
+
+def row_scope(role: Role | None, attributes: dict[str, object], language: str) -> str:
+    """The sentence that says an answer covers only the rows the asker's role may see
+    (a regional manager's GMV is their region's, not the company's); empty when the
+    role sees every row."""
+    if role is None or not role.row_filters:
+        return ""
+    bound = (
+        "、".join(str(v) for v in attributes.values())
+        if language == "zh"
+        else ", ".join(map(str, attributes.values()))
+    )
+    if language == "zh":
+        return f"数据范围：仅{role.label.zh}可见的数据" + (f"（{bound}）" if bound else "") + "。"
+    return f" Rows: only those the {role.label.en} role may see" + (f" ({bound})" if bound else "") + "."

@@ -274,7 +274,7 @@ class Pipeline:
         """One turn of a conversation: the answer, and how it was understood (the
         context for the next turn)."""
         from nlq.caliber import conflict
-        from nlq.explain import interpret
+        from nlq.explain import interpret, row_scope
         from nlq.visibility import unseen_value
 
         started = time.perf_counter()
@@ -294,7 +294,10 @@ class Pipeline:
                 result.message = understanding.message
                 result.options = understanding.options
             else:
-                result.interpretation = interpret(understanding, self.layer)
+                role = self.layer.role(self.role) if self.role else None
+                result.interpretation = interpret(understanding, self.layer) + row_scope(
+                    role, self.attributes, understanding.language
+                )
                 if understanding.sql:
                     block, spent = self.run_sql(
                         understanding.sql, title=result.interpretation, running=record.running

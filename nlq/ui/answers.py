@@ -24,7 +24,7 @@ from nlq.engines import ConnectorError
 from nlq.presentation import ColumnInfo, Language, csv_bytes, describe_columns, format_period, format_value
 from nlq.semantic.errors import QueryError
 from nlq.semantic.loader import LayerError
-from nlq.semantic.model import GRAINS, SemanticLayer
+from nlq.semantic.model import GRAINS, Role, SemanticLayer
 from nlq.ui import access
 from nlq.ui.conversation import CONTEXT, PENDING, TURNS, new_chat, queue
 from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_of, semantic
@@ -122,8 +122,8 @@ def _sidebar(layer: SemanticLayer, ui: Language, latest: dt.date) -> tuple[str, 
                 key=access.ROLE_KEY,
             )
         role = access.current_role() or names[0]
-        if role in roles and roles[role].description:
-            st.caption(roles[role].description)
+        if role in roles:
+            st.caption(_role_scope(roles[role], ui))
         as_of = _as_of(text, latest)
         st.button(text["new_chat"], icon=":material/add_comment:", key="nlq_new_chat", on_click=new_chat)
         st.divider()
@@ -143,20 +143,40 @@ def _sidebar(layer: SemanticLayer, ui: Language, latest: dt.date) -> tuple[str, 
                     st.markdown(_entry_markdown(entry, text))
         metrics = [e for e in entries if e.kind == "metric"]
         dimensions = [e for e in entries if e.kind != "metric"]
-        with st.expander(f"{text['metrics']}（{len(metrics)}）"):
+        with st.expander(text["counted"].format(text["metrics"], len(metrics))):
             for entry in metrics:
                 st.markdown(_entry_markdown(entry, text))
-        with st.expander(f"{text['dimensions']}（{len(dimensions)}）"):
+        with st.expander(text["counted"].format(text["dimensions"], len(dimensions))):
             for entry in dimensions:
                 st.markdown(_entry_markdown(entry, text))
     return role, as_of
+
+
+def _role_scope(role: Role, language: Language) -> str:
+    """What the role sees: the layer's own description in Chinese; in English, said
+    from its policies (the layer describes roles in one language)."""
+    if language == "zh" and role.description:
+        return role.description
+    parts = [
+        f"rows limited on {', '.join(sorted(role.row_filters))}" if role.row_filters else "all rows",
+    ]
+    if role.masks:
+        parts.append(f"masked: {', '.join(sorted(role.masks))}")
+    if role.hidden:
+        parts.append(f"hidden: {', '.join(sorted(role.hidden))}")
+    if role.deny_metrics:
+        parts.append(f"no {', '.join(role.deny_metrics)}")
+    parts.append("may run SQL" if role.raw_sql else "questions only")
+    return f"{role.label.en}: {'; '.join(parts)}."
 
 
 def _as_of(text: dict[str, str], latest: dt.date) -> dt.date:
     """The date relative times count from: the data's last day unless the user picks another."""
     chosen = st.session_state.get(access.AS_OF_KEY)
     shown = chosen if isinstance(chosen, dt.date) else latest
-    with st.popover(f"{text['as_of']}：{shown.isoformat()}", icon=":material/event:", width="stretch"):
+    with st.popover(
+        text["labelled"].format(text["as_of"], shown.isoformat()), icon=":material/event:", width="stretch"
+    ):
         picked = st.date_input(text["as_of"], value=latest, max_value=latest, key=access.AS_OF_KEY)
     return picked if isinstance(picked, dt.date) else latest
 
@@ -165,12 +185,13 @@ def _entry_markdown(entry: CatalogueEntry, text: dict[str, str]) -> str:
     lines = [f"**{_md(entry.label)}** `{entry.name}`" + (f" · {entry.unit}" if entry.unit else "")]
     if entry.model:
         lines[0] += f" · {_md(entry.model)}"
+    listed = text["list_separator"]
     if entry.definition:
-        lines.append(f"{text['definition']}：{_md(entry.definition)}")
+        lines.append(text["labelled"].format(text["definition"], _md(entry.definition)))
     if entry.synonyms:
-        lines.append(f"{text['synonyms']}：{_md('、'.join(entry.synonyms[:8]))}")
+        lines.append(text["labelled"].format(text["synonyms"], _md(listed.join(entry.synonyms[:8]))))
     if entry.values:
-        lines.append(f"{text['values']}：{_md('、'.join(entry.values[:12]))}")
+        lines.append(text["labelled"].format(text["values"], _md(listed.join(entry.values[:12]))))
     return "  \n".join(lines)
 
 
@@ -317,7 +338,7 @@ def _kpis(block: AnswerBlock, columns: list[ColumnInfo], shown: list[str], langu
 def _styled(block: AnswerBlock, columns: list[ColumnInfo], language: Language) -> object:
     """The table with labelled headers and display formats; the cells keep their
     numbers, so sorting a column still sorts by value."""
-    labels = _unique_labels(columns)
+    labels = _unique_labels(columns, language)
     frame = pd.DataFrame(block.rows, columns=labels)
     formats: dict[str, Callable[[Any], str]] = {}
     for label, column in zip(labels, columns, strict=True):
@@ -337,11 +358,11 @@ def _value_cell(value: Any, *, column: ColumnInfo, language: Language) -> str:
     return format_value(cell, column.format, language, column.currency)
 
 
-def _unique_labels(columns: list[ColumnInfo]) -> list[str]:
+def _unique_labels(columns: list[ColumnInfo], language: Language) -> list[str]:
     labels: list[str] = []
     for column in columns:
         label = column.label
-        labels.append(label if label not in labels else f"{label}（{column.name}）")
+        labels.append(label if label not in labels else TEXT[language]["counted"].format(label, column.name))
     return labels
 
 

@@ -107,3 +107,17 @@ def test_configuration_mistakes_are_one_line_with_the_fix(
         Pipeline(db=warehouse_path, semantic=layer, role="analyst", audit=tmp_path / "a.sqlite").role
         == "analyst"
     )
+
+
+def test_an_answer_says_whose_rows_it_covers(warehouse_path: Path, tmp_path: Path) -> None:
+    analyst = Pipeline(db=warehouse_path, user="chen.jie", audit=tmp_path / "audit.sqlite")
+    zhejiang = analyst.for_user("wang.fang")
+    everyone, hers, english = (
+        analyst.ask("上个月GMV"),
+        zhejiang.ask("上个月GMV"),
+        zhejiang.ask("GMV last month"),
+    )
+    analyst.close()
+    assert "数据范围" not in everyone.interpretation
+    assert hers.interpretation.endswith("数据范围：仅省区经理可见的数据（浙江）。")
+    assert "only those the province manager role may see (浙江)" in english.interpretation
