@@ -201,6 +201,20 @@ def is_profile(blocks: list[AnswerBlock], index: int) -> bool:
     return sum(share in b.columns for b in shared) >= 2
 
 
+# Kinds whose categories are drawn by value, largest first.
+RANKED_KINDS = {"bar", "donut", "stacked_100", "dual_axis"}
+
+
+def table_rows(plan: ChartPlan, block: AnswerBlock, columns: list[ColumnInfo]) -> list[list[Cell]]:
+    """The answer's rows in the order its chart draws them, so the table beside a bar
+    chart ranks as the bars do; other kinds keep the query's order."""
+    by_name = {c.name: c for c in columns}
+    if plan.kind not in RANKED_KINDS or plan.x is None or not plan.y or by_name[plan.x].role != "category":
+        return block.rows
+    value = block.columns.index(plan.y[0])
+    return sorted(block.rows, key=lambda row: _number(row[value]), reverse=True)
+
+
 def chart_rows(
     plan: ChartPlan,
     block: AnswerBlock,

@@ -19,7 +19,16 @@ from pydantic import BaseModel
 from nlq import feedback
 from nlq.answer import AnswerBlock, AskResult
 from nlq.catalogue import CatalogueEntry, catalogue, search
-from nlq.charts import KIND_LABELS, ChartKind, ChartPlan, chart_rows, is_profile, plan_chart, vega_spec
+from nlq.charts import (
+    KIND_LABELS,
+    ChartKind,
+    ChartPlan,
+    chart_rows,
+    is_profile,
+    plan_chart,
+    table_rows,
+    vega_spec,
+)
 from nlq.engines import ConnectorError
 from nlq.presentation import ColumnInfo, Language, csv_bytes, describe_columns, format_period, format_value
 from nlq.semantic.errors import QueryError
@@ -277,7 +286,8 @@ def _render_block(
                 st.vega_lite_chart(spec, width="stretch", key=f"chart-{turn.id}-{index}")
             if left_out:
                 st.caption(text["left_out"].format(left_out))
-        st.dataframe(_styled(block, columns, language), hide_index=True, width="stretch")
+        ordered = block.model_copy(update={"rows": table_rows(plan, block, columns)})
+        st.dataframe(_styled(ordered, columns, language), hide_index=True, width="stretch")
         st.caption(text["rows"].format(len(block.rows)))
         download, sql = st.columns([2, 3])
         with download:

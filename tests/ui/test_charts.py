@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 
 from nlq.answer import AnswerBlock, AskResult
-from nlq.charts import CJK_FONT, MAX_SLICES, TOP_N, ChartPlan, chart_rows, is_profile, plan_chart, vega_spec
+from nlq.charts import (
+    CJK_FONT,
+    MAX_SLICES,
+    TOP_N,
+    ChartPlan,
+    chart_rows,
+    is_profile,
+    plan_chart,
+    table_rows,
+    vega_spec,
+)
 from nlq.pipeline import Pipeline
 from nlq.presentation import Language, describe_columns
 
@@ -248,3 +258,17 @@ def test_a_single_period_is_a_card_not_a_one_point_line(pipeline: Pipeline) -> N
     block = answer(pipeline, "本月每月的GMV").answers[0]
     assert len(block.rows) == 1
     assert block.chart.type == "kpi" and block.chart.y == ["gmv"]
+
+
+def test_the_table_ranks_as_the_bars_do(pipeline: Pipeline) -> None:
+    block = answer(pipeline, "上个月各渠道的GMV").answers[0]
+    shuffled = block.model_copy(update={"rows": sorted(block.rows, key=lambda r: str(r[0]))})
+    columns = describe_columns(shuffled, pipeline.layer, "zh")
+    plan = plan_chart(shuffled, columns)
+    assert plan.kind == "bar"
+    gmv = [row[shuffled.columns.index("gmv")] for row in table_rows(plan, shuffled, columns)]
+    assert gmv == sorted(gmv, reverse=True) and len(gmv) == 6
+    # A line keeps time in its own order.
+    trend = answer(pipeline, "今年每月GMV").answers[0]
+    trend_columns = describe_columns(trend, pipeline.layer, "zh")
+    assert table_rows(plan_chart(trend, trend_columns), trend, trend_columns) == trend.rows
