@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from nlq.semantic.model import Label, Role, SemanticLayer, SimpleMetric
 from nlq.semantic.query import Filter, SemanticQuery
 from nlq.understand import Language, Step, Understanding
@@ -232,3 +234,10 @@ def row_scope(role: Role | None, attributes: dict[str, object], language: str) -
     if language == "zh":
         return f"数据范围：仅{role.label.zh}可见的数据" + (f"（{bound}）" if bound else "") + "。"
     return f" Rows: only those the {role.label.en} role may see" + (f" ({bound})" if bound else "") + "."
+
+
+def snapshot_note(labels: list[Label], day: dt.date, language: str) -> str:
+    """Which snapshot a stock figure is read at: the period's latest, named by its day."""
+    if language == "zh":
+        return f"{'、'.join(label.zh for label in labels)}取 {day.isoformat()} 的快照。"
+    return f" {', '.join(label.en for label in labels).capitalize()} as of the snapshot of {day.isoformat()}."

@@ -26,7 +26,7 @@ from nlq.semantic.compiler import CompiledQuery, Compiler
 from nlq.semantic.errors import AccessDenied, QueryError
 from nlq.semantic.guard import cap, guard_sql
 from nlq.semantic.loader import load_cached
-from nlq.semantic.model import SemanticLayer
+from nlq.semantic.model import Label, SemanticLayer
 from nlq.semantic.query import Filter, SemanticQuery
 from nlq.semantic.rawsql import secure_sql
 from nlq.warehouse_facts import WarehouseFacts
@@ -325,6 +325,8 @@ class Pipeline:
                         # A zero the metric's own 口径 guarantees is no answer: say why instead.
                         result.status, result.message, result.answers = "clarify", contradicted, []
                 chart_answers(result.answers, self.layer)
+                if result.answers:
+                    result.interpretation += self._snapshots(understanding)
         except (QueryError, ConnectorError) as error:
             _failed(result, error, language)
         except Exception as error:  # the boundary: whatever went wrong, the user gets a sentence
@@ -341,6 +343,24 @@ class Pipeline:
         )
         record.close(language, refused_sql)
         return result, understanding if result.status == "answered" else None
+
+    def _snapshots(self, understanding: Understanding) -> str:
+        """The day of the snapshot each stock figure is read at (one period, no time
+        buckets: a trend's buckets each have their own)."""
+        from nlq.explain import snapshot_note
+
+        notes = []
+        for step in understanding.steps:
+            if step.query.time_grain:
+                continue
+            read: dict[dt.date, list[Label]] = {}
+            for name in step.query.metrics:
+                day = self.facts.snapshot_day(name, step.query.time_range)
+                metric = self.layer.metric(name)
+                if day is not None and metric is not None:
+                    read.setdefault(day, []).append(metric.label)
+            notes += [snapshot_note(labels, day, understanding.language) for day, labels in read.items()]
+        return "".join(dict.fromkeys(notes))
 
     # -- raw SQL ---------------------------------------------------------------------------------
     @cached_property

@@ -18,7 +18,8 @@ from sqlglot import exp
 from nlq.engines import Connector, ConnectorError
 from nlq.lexicon import spellings
 from nlq.semantic.expressions import canonical
-from nlq.semantic.model import SemanticLayer
+from nlq.semantic.model import SemanticLayer, SemiAdditiveMetric
+from nlq.semantic.query import TimeRange
 
 if TYPE_CHECKING:
     from nlq.timeparse import Campaign
@@ -47,13 +48,8 @@ class WarehouseFacts:
             sql = exp.select(exp.Max(this=exp.cast(column, "date"))).from_(
                 exp.to_table(model.table).as_(model.name)
             )
-            value = self.connector.execute(sql.sql(self.connector.dialect)).rows[0][0]
-            if isinstance(value, str):  # engines that keep dates as ISO text (SQLite)
-                with contextlib.suppress(ValueError):
-                    value = dt.date.fromisoformat(value[:10])
-            if isinstance(value, dt.datetime):
-                value = value.date()
-            if isinstance(value, dt.date) and (latest is None or value > latest):
+            value = _as_date(self.connector.execute(sql.sql(self.connector.dialect)).rows[0][0])
+            if value is not None and (latest is None or value > latest):
                 latest = value
         return latest or dt.date.today()
 
@@ -133,3 +129,36 @@ class WarehouseFacts:
         except ConnectorError:
             return []
         return [Campaign(name=r[0], start_date=r[1], end_date=r[2]) for r in rows]
+
+    def snapshot_day(self, metric: str, period: TimeRange | None) -> dt.date | None:
+        """The day of the snapshot a snapshot metric (stock) is read at for a period: its
+        latest within the period, as the compiler reads it (the period alone decides it,
+        not the filters). None for other metrics."""
+        found = self.layer.metric(metric)
+        if not isinstance(found, SemiAdditiveMetric):
+            return None
+        model = self.layer.model(found.measure.partition(".")[0])
+        time_name = self.layer.time_of(found)
+        time = model.time_dimension(time_name.rpartition(".")[2]) if model and time_name else None
+        if model is None or model.table is None or time is None:
+            return None
+        column = exp.cast(canonical(time.sql, model.name, self.layer.dialect), "date")
+        conditions: list[exp.Expr] = []
+        if period is not None and period.start is not None:
+            conditions.append(column.copy() >= exp.cast(exp.Literal.string(period.start.isoformat()), "date"))
+        if period is not None and period.end is not None:
+            conditions.append(column.copy() <= exp.cast(exp.Literal.string(period.end.isoformat()), "date"))
+        sql = exp.select(exp.Max(this=column)).from_(exp.to_table(model.table).as_(model.name))
+        if conditions:
+            sql = sql.where(*conditions)
+        return _as_date(self.connector.execute(sql.sql(self.connector.dialect)).rows[0][0])
+
+
+def _as_date(value: object) -> dt.date | None:
+    """A day as the engine returns it: a date, a timestamp, or ISO text (SQLite)."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None

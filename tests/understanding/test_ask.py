@@ -438,3 +438,26 @@ def test_an_english_question_naming_a_chinese_value_is_answered_in_english(pipel
     assert "美妆 (category)" in result.interpretation
     # A Chinese question with an English name or acronym stays Chinese.
     assert pipeline.ask("上个月Tmall的GMV", as_of=AS_OF).interpretation.startswith("理解为：")
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end"),
+    [
+        ("上个月各品类的库存", "2026-05-01", "2026-05-31"),
+        ("stock by warehouse in April", "2026-04-01", "2026-04-30"),
+        ("当前库存", "2024-01-01", "2026-06-30"),
+    ],
+)
+def test_a_stock_figure_names_the_snapshot_it_is_read_at(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str, start: str, end: str
+) -> None:
+    row = con.execute(
+        "SELECT max(snapshot_date) FROM inventory_snapshots WHERE snapshot_date BETWEEN ? AND ?", [start, end]
+    ).fetchone()
+    assert row is not None
+    result = pipeline.ask(question, as_of=AS_OF)
+    assert result.status == "answered"
+    said = result.interpretation
+    assert row[0].isoformat() in said and ("快照" in said or "snapshot" in said)
+    # A flow metric names no snapshot.
+    assert "快照" not in pipeline.ask("上个月GMV", as_of=AS_OF).interpretation
