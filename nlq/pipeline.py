@@ -294,7 +294,15 @@ class Pipeline:
                 result.message = understanding.message
                 result.options = understanding.options
             else:
-                role = self.layer.role(self.role) if self.role else None
+                # Said only where the answer counts rows the role sees in part.
+                counted = {
+                    m
+                    for step in understanding.steps
+                    for n in step.query.metrics
+                    for m in self.layer.home_models(n)
+                }
+                scoped = bool(counted & self.compiler.policy.filtered_models())
+                role = self.layer.role(self.role) if self.role and scoped else None
                 result.interpretation = interpret(understanding, self.layer) + row_scope(
                     role, self.attributes, understanding.language
                 )

@@ -351,6 +351,20 @@ class SemanticLayer(Strict):
         measure = model.measure(measure_name) if model else None
         return (model, measure) if model is not None and measure is not None else None
 
+    def home_models(self, name: str, _trail: tuple[str, ...] = ()) -> set[str]:
+        """The models whose rows a metric counts, through ratios and derived metrics."""
+        metric = self.metric(name)
+        if metric is None or name in _trail:
+            return set()
+        trail = (*_trail, name)
+        if isinstance(metric, RatioMetric):
+            return self.home_models(metric.numerator, trail) | self.home_models(metric.denominator, trail)
+        if isinstance(metric, DerivedMetric):
+            names = re.findall(r"[A-Za-z_]\w*", metric.expr)
+            return set().union(*(self.home_models(part, trail) for part in names))
+        measure = getattr(metric, "measure", "")
+        return {measure.partition(".")[0]} if measure else set()
+
     def time_of(self, metric: AnyMetric) -> str | None:
         """The time dimension that dates a metric's rows: its own `time`, else its home
         model's `default_time`; None for a metric of rows as they stand (products)."""

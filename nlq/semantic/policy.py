@@ -87,6 +87,21 @@ class AccessPolicy:
         self.role: Role = found
         self._check_row_filters()
 
+    def filtered_models(self) -> set[str]:
+        """Models the role sees only some rows of: a row filter of their own, or on a
+        row they belong to (an order's items under a filter on orders)."""
+
+        def filtered(model: str, trail: tuple[str, ...]) -> bool:
+            if model in self.role.row_filters:
+                return True
+            return any(
+                filtered(edge.target, (*trail, model))
+                for edge in self.graph.edges.get(model, [])
+                if not edge.to_many and edge.target not in trail and edge.target != model
+            )
+
+        return {m.name for m in self.layer.models if filtered(m.name, ())}
+
     def _check_row_filters(self) -> None:
         """A row filter that is not SQL fails here, when the role is taken up, not at its
         first question (and never by answering without it)."""

@@ -288,7 +288,7 @@ def _render_block(
                 st.caption(text["left_out"].format(left_out))
         ordered = block.model_copy(update={"rows": table_rows(plan, block, columns)})
         st.dataframe(_styled(ordered, columns, language), hide_index=True, width="stretch")
-        st.caption(text["rows"].format(len(block.rows)))
+        st.caption(text["one_row"] if len(block.rows) == 1 else text["rows"].format(len(block.rows)))
         download, sql = st.columns([2, 3])
         with download:
             st.download_button(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -310,5 +311,46 @@ def test_attacks_from_a_browser_reach_nothing(app_url: str, pipeline: Pipeline) 
             page.get_by_label("用户名").wait_for(timeout=WAIT_MS)
             assert page.get_by_test_id("stChatInputTextArea").count() == 0
             assert page.get_by_test_id("stChatMessage").count() == 0
+        finally:
+            browser.close()
+
+
+CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
+def test_presentation_in_a_real_browser(app_url: str, pipeline: Pipeline) -> None:
+    """In English, as the East China manager: a share question's card shows the share,
+    the interpretation says whose rows the answer covers, the sidebar has no Chinese
+    and a stock figure names its snapshot."""
+    east = pipeline.for_user("zhou.min")
+    share = east.ask("what share of GMV came from beauty this month")
+    assert share.status == "answered" and share.answers[0].chart.y[0] == "gmv_share"
+    value = share.answers[0].rows[0][share.answers[0].columns.index("gmv_share")]
+    assert isinstance(value, float)
+    expected = f"{value * 100:.1f}%"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+            page.goto(app_url)
+            _sign_in(page, "zhou.min")
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.wait_for(timeout=WAIT_MS)
+            page.get_by_text("English").click()
+            page.get_by_text("Ask your data", exact=False).first.wait_for(timeout=WAIT_MS)
+            # The language switch names each language in its own script; nothing else is Chinese.
+            sidebar = page.get_by_test_id("stSidebar").inner_text()
+            assert not CJK.findall(sidebar.replace("界面语言 / Language", "").replace("中文", "")), sidebar
+            box.fill("what share of GMV came from beauty this month")
+            box.press("Enter")
+            card = page.get_by_test_id("stMetric").first
+            card.wait_for(timeout=WAIT_MS)
+            assert "share" in card.get_by_test_id("stMetricLabel").inner_text().lower()
+            assert card.get_by_test_id("stMetricValue").inner_text() == expected
+            page.get_by_text("only those the East China manager role may see").first.wait_for(timeout=WAIT_MS)
+            box.fill("stock by warehouse last month")
+            box.press("Enter")
+            page.get_by_text("as of the snapshot of 2026-05-31").first.wait_for(timeout=WAIT_MS)
+            page.screenshot(path=SHOTS / "05-presentation-en.png")
         finally:
             browser.close()
