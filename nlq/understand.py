@@ -144,6 +144,12 @@ def _refined(times: list[TimeMatch]) -> list[TimeMatch]:
     return [t for t in times if not any(inside(other, t) for other in times if other is not t)]
 
 
+def _shape(query: SemanticQuery) -> str:
+    """What a part of a question asks for, apart from which metrics: its grouping, time
+    buckets, period, ranking, filters and shares."""
+    return query.model_dump_json(exclude={"metrics", "share"}) + ("share" if query.share else "")
+
+
 class Ambiguous(Exception):
     """A word that reads equally well as a value of several dimensions."""
 
@@ -174,6 +180,13 @@ QUALIFYING_AFTER = re.compile(
 # A total asked in so many words: 向Fuller汇报的员工一共做了多少销售额 is one figure.
 TOTAL_WORD = re.compile(r"一共|总共|合计|总计|加起来|\btotal\b|altogether|combined|all together")
 # Dimensions named in one grouping: by category and supplier, 按省份、渠道.
+# Where a compound question turns to another part: 上个月的GMV和订单数，以及各渠道的退款率;
+# "GMV last month, and the AOV by channel". Each part keeps its own grouping.
+CLAUSE_BREAK = re.compile(
+    r"\s*(?:[，,；;？?。]\s*(?:以及|另外|此外|同时|其中|还有|并且)|以及|另外|[；;？?]"
+    r"|,\s*(?:and|plus|as well as|also)\b|\bplus\b|\band also\b)\s*",
+    re.IGNORECASE,
+)
 LISTED_WITH = re.compile(r"^\s*(?:和|与|及|以及|、|,|，|/|and|&|or)\s*$")
 # A dimension grouped by the word after it: 品类分别, channel by channel (a word of its own).
 GROUPED_AFTER = re.compile(r"^\s*(?:分别|各自|逐一)")
@@ -318,6 +331,68 @@ class Understander:
                 message=intent_message(intent, language),
                 evidence=[f"intent: {intent.name}"],
             )
+        whole = self._whole(question, language, as_of, previous)
+        linked_parts = any(step.feed or step.query.metric_filters for step in whole.steps)
+        if previous is None and not linked_parts:
+            # A part that builds on the one before (畅销商品以及买家画像: those products'
+            # buyers) is read whole; parts that stand apart are read apart.
+            parts = self._parts(question, language, as_of)
+            if parts is not None:
+                return parts
+        return whole
+
+    def _parts(self, question: str, language: Language, as_of: dt.date) -> Understanding | None:
+        """A compound question whose parts ask differently shaped things (totals, then a
+        breakdown: 上个月的GMV和订单数，以及各渠道的退款率), read part by part: each part
+        keeps its own grouping, and a part without a period takes the one before it.
+        None when it has one part, a part cannot be read alone, or all parts ask the
+        same shape (one reading then answers them together)."""
+        pieces = [p for p in CLAUSE_BREAK.split(question) if p and p.strip(" ，,。.？?；;")]
+        if len(pieces) < 2:
+            return None
+        joiner = "" if language == "zh" else " "
+        periods = [joiner.join(t.text for t in self._parse(p, language, as_of).times) for p in pieces]
+        readings: list[Understanding] = []
+        for index, piece in enumerate(pieces):
+            # A part without a period takes the one before it, else the one after it
+            # (English says the period last: "GMV, and the AOV by channel, last month").
+            before = [p for p in periods[:index] if p]
+            after = [p for p in periods[index + 1 :] if p]
+            period = periods[index] or (before[-1] if before else after[0] if after else "")
+            if period and not periods[index]:
+                piece = f"{period}{piece}" if language == "zh" else f"{piece} {period}"
+            reading = self._whole(piece, language, as_of)
+            if reading.status != "answer" or reading.sql:
+                return None
+            readings.append(reading)
+        if len({tuple(_shape(step.query) for step in r.steps) for r in readings}) < 2:
+            return None
+        steps: list[Step] = []
+        for reading in readings:
+            offset = len(steps)
+            steps += [
+                s
+                if s.feed is None
+                else s.model_copy(
+                    update={"feed": s.feed.model_copy(update={"source": s.feed.source + offset})}
+                )
+                for s in reading.steps
+            ]
+        return readings[0].model_copy(
+            update={
+                "steps": steps,
+                "evidence": [f"part: {p.strip()}" for p in pieces]
+                + [e for r in readings for e in r.evidence],
+                "unlinked": list(dict.fromkeys(w for r in readings for w in r.unlinked)),
+                "ignored": list(dict.fromkeys(w for r in readings for w in r.ignored)),
+                "linked": list(dict.fromkeys(w for r in readings for w in r.linked)),
+            }
+        )
+
+    def _whole(
+        self, question: str, language: Language, as_of: dt.date, previous: Understanding | None = None
+    ) -> Understanding:
+        """The question read as one (or one part of a compound question, on its own)."""
         parse = self._parse(question, language, as_of)
         linked = dict.fromkeys(
             f"{e.kind}:{e.target}" + (f"={e.value}" if e.value is not None else "")

@@ -461,3 +461,33 @@ def test_a_stock_figure_names_the_snapshot_it_is_read_at(
     assert row[0].isoformat() in said and ("快照" in said or "snapshot" in said)
     # A flow metric names no snapshot.
     assert "快照" not in pipeline.ask("上个月GMV", as_of=AS_OF).interpretation
+
+
+def test_each_part_of_a_compound_question_keeps_its_own_grouping(pipeline: Pipeline) -> None:
+    both = pipeline.ask("上个月的GMV和订单数，以及各渠道的退款率", as_of=AS_OF)
+    totals = pipeline.ask("上个月的GMV和订单数", as_of=AS_OF)
+    by_channel = pipeline.ask("上个月各渠道的退款率", as_of=AS_OF)
+    assert both.status == "answered" and [a.columns for a in both.answers] == [
+        ["gmv", "order_count"],
+        ["channel", "refund_rate"],
+    ]
+    assert both.answers[0].rows == totals.answers[0].rows
+    assert both.answers[1].rows == by_channel.answers[0].rows  # the period carried to the part without one
+    english = pipeline.ask("Give me total units sold this year, and units sold by category.", as_of=AS_OF)
+    assert [len(a.rows) for a in english.answers] == [1, 7]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "本月畅销商品以及买家画像",  # the second part is about the first part's buyers
+        "categories where units sold exceeded 3,000 and the refund rate was under 11% last month",
+        "上个月GMV以及订单数",  # two metrics of one shape: one answer
+    ],
+)
+def test_parts_that_belong_together_are_read_together(pipeline: Pipeline, question: str) -> None:
+    result = pipeline.ask(question, as_of=AS_OF)
+    assert result.status == "answered"
+    steps = pipeline.understander.understand(question, AS_OF).steps
+    assert not any(e.startswith("part:") for e in pipeline.understander.understand(question, AS_OF).evidence)
+    assert len(steps) == len(result.answers)
