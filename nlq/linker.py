@@ -256,6 +256,10 @@ class Linker:
                     # A known word with a suffix after it (广东省, 食品类) is that word: it
                     # outranks every other near word (品类 is not what 食品类 means).
                     prefix = len(window) > len(key) and window.startswith(key)
+                    # Nor does a slip put a word in front of a known one: 净利润率 is not a
+                    # typo of 利润率 (净 says which profit), it is a word nlq does not know.
+                    if not english and len(window) > len(key) and window.endswith(key):
+                        continue
                     # A slip never turns a word into its opposite: 卖家 is not a typo of 买家
                     # (the same pinyin), nor 差评率 of 好评率.
                     if opposite(window, key, self.opposites):

@@ -71,7 +71,19 @@ def find_negations(text: str, links: Sequence[Link], taken: Sequence[tuple[int, 
                 found.unscoped.append(match.group(0).strip())
             for i in range(start, end):
                 covered[i] = True
+    _fused(text, ordered, covered, found)
     return found
+
+
+def _fused(text: str, links: Sequence[Link], covered: list[bool], found: Negations) -> None:
+    """不 or 非 written onto a value whose first character a marker would share: 不在售
+    is the value 在售 negated, and the link (在售) hides the marker (不在) from the scan."""
+    for link in links:
+        before = link.start - 1
+        if link.kind == "value" and before >= 0 and text[before] in "不非" and not covered[before]:
+            found.markers.append((before, link.start, text[before]))
+            found.negated.add(link.start)
+            covered[before] = True
 
 
 def _scope(text: str, links: Sequence[Link], start: int, end: int, *, forward: bool) -> list[Link]:

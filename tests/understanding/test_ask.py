@@ -491,3 +491,22 @@ def test_parts_that_belong_together_are_read_together(pipeline: Pipeline, questi
     steps = pipeline.understander.understand(question, AS_OF).steps
     assert not any(e.startswith("part:") for e in pipeline.understander.understand(question, AS_OF).evidence)
     assert len(steps) == len(result.answers)
+
+
+def test_a_negation_written_onto_a_value_is_kept(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    # 不在售: the value 在售 negated, though the marker 不在 shares its first character.
+    result = pipeline.ask("不在售的商品今年卖了多少件", as_of=AS_OF)
+    row = con.execute(
+        "SELECT sum(oi.quantity) FROM order_items oi JOIN orders o USING (order_id) JOIN products p "
+        "USING (product_id) WHERE o.pay_time IS NOT NULL AND p.status <> '在售' "
+        "AND o.order_time >= '2026-01-01' AND o.order_time < '2026-07-01'"
+    ).fetchone()
+    assert row is not None and result.answers[0].rows == [[row[0]]]
+    assert "≠ 在售" in result.interpretation
+
+
+def test_a_word_put_in_front_of_a_metric_is_not_a_typo_of_it(pipeline: Pipeline) -> None:
+    # 净利润率 names another metric than 利润率 (the gross margin): asked back, not answered as it.
+    net = pipeline.ask("上个月的净利润率是多少", as_of=AS_OF)
+    assert net.status == "clarify" and not net.answers
+    assert pipeline.ask("上个月的利润率是多少", as_of=AS_OF).answers[0].columns == ["gross_margin"]
