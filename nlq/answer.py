@@ -11,7 +11,7 @@ from nlq.semantic.model import Format, Label
 
 Status = Literal["answered", "clarify", "refused", "error"]
 Cell = str | int | float | bool | None
-ColumnRole = Literal["dimension", "time", "metric", "previous", "growth", "share"]
+ColumnRole = Literal["dimension", "time", "metric", "previous", "growth", "share", "rank"]
 
 
 class Chart(BaseModel):

@@ -129,7 +129,8 @@ def plan_chart(block: AnswerBlock, columns: list[ColumnInfo], *, profile: bool =
         return ChartPlan(kind="table", rule="no rows", options=["table"])
     if len(block.rows) == 1 and not times and not categories:
         # The share asked for leads (美妆占GMV的比例: 3.9%, then the GMV it is of).
-        cards = [c.name for c in shares] + y
+        ranks = [c.name for c in columns if c.role == "rank"]
+        cards = ranks + [c.name for c in shares] + y
         return ChartPlan(kind="kpi", rule="a single value", y=cards, options=["kpi", "table"])
     if times and len(categories) <= 1 and measures:
         x = times[0].name

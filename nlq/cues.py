@@ -29,6 +29,7 @@ CueKind = Literal[
     "count",
     "sort",
     "sort_asc",
+    "rank",
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
@@ -47,6 +48,13 @@ class Cue:
 
 # (kind, pattern, grain). Patterns run on normalised (lower-case, half-width) text.
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
+    # 各省GMV排名, 四川排第几, where does 美妆 rank: a rank column, not the top N (排名前3).
+    (
+        "rank",
+        r"排名(?!前|第?\s*\d|第?[一二三四五六七八九十])|排第几|排在第几|第几名|名次|"
+        r"\brank(?:ing|ings|ed|s)?\b(?!\s+(?:top|first|\d))",
+        None,
+    ),
     (
         "sort",
         r"从高到低|由高到低|从大到小|由大到小|从多到少|降序|倒序|descending|highest first|largest first",

@@ -139,7 +139,17 @@ def _step(
                 "pop": "compared with the previous period",
             }[query.compare]
         )
-    if query.focus:
+    if query.focus and query.rank:
+        focused = (
+            "，".join(_filter(f, layer, zh) for f in query.focus)
+            if zh
+            else " and ".join(_filter(f, layer, zh) for f in query.focus)
+        )
+        metric = _metric(query.rank[0], layer, zh) or query.rank[0]
+        words.append(
+            f"{focused}按{metric}在全部中的排名" if zh else f"the rank of {focused} by {metric} among all"
+        )
+    elif query.focus:
         focused = (
             "，".join(_filter(f, layer, zh) for f in query.focus)
             if zh
@@ -149,6 +159,8 @@ def _step(
         words.append(f"{focused}占全部{total}的比例" if zh else f"the share of {focused} in all {total}")
     elif query.share:
         words.append("计算占比" if zh else "with share of total")
+    if query.rank and not query.focus:
+        words.append("计算排名" if zh else "ranked")
     if query.order_by and query.limit:
         direction = query.order_by[0].desc
         field = query.order_by[0].field

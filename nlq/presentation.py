@@ -17,7 +17,7 @@ from nlq.answer import AnswerBlock, AnswerColumn, Cell
 from nlq.semantic.model import GRAINS, Format, SemanticLayer
 
 Language = Literal["zh", "en"]
-Role = Literal["time", "category", "measure", "share", "previous", "growth"]
+Role = Literal["time", "category", "measure", "share", "previous", "growth", "rank"]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 GRAIN_LABELS = {
     "zh": {"day": "日期", "week": "周", "month": "月份", "quarter": "季度", "year": "年份"},
@@ -71,6 +71,7 @@ ROLES: dict[str, Role] = {
     "share": "share",
     "previous": "previous",
     "growth": "growth",
+    "rank": "rank",
 }
 
 

@@ -293,6 +293,10 @@ class Understander:
             "走势",
             "分布",
             "用户画像",
+            "排名",
+            "排第几",
+            "第几名",
+            "名次",
         ]
         # Table words (退款, orders) are the understanding's, not the lexicon's (see
         # _entity): the linker still knows them, so that a typo never swallows one.
@@ -1459,10 +1463,11 @@ class Understander:
             return self._cannot_use(parse, [cue.text if cue else "画像"])
         ranking = parse.cue("top", "bottom", "hot")
         ranked_item = self.layer.reading.ranked_item
-        if ranking and not group and ranked_item and not grain:
-            group = [ranked_item]  # 热销商品, top 5 fruit teas: what the warehouse ranks by default
+        ranks_items = parse.has("rank") and not values and not group and ranked_item and not grain
+        if (ranking or ranks_items) and not group and ranked_item and not grain:
+            group = [ranked_item]  # 热销商品, top 5 fruit teas, GMV排名: what the warehouse ranks by default
         focus: list[Filter] = []
-        if parse.has("share") and not group and not profile and values:
+        if parse.has("share", "rank") and not group and not profile and values:
             # 美妆占GMV的比例: the value's share among all values of its dimension; of
             # several values, the one the share is asked of (what % of dine-in orders
             # were paid in cash: cash, among dine-in orders).
@@ -1482,8 +1487,20 @@ class Understander:
             share=[m for m in metrics if self._additive(m)]
             if parse.has("share") and (group or profile)
             else [],
+            # 各省GMV排名, 四川排第几: the first metric's rank among every group
+            rank=metrics[:1] if parse.has("rank") and group and not profile else [],
             focus=focus,
         )
+        rank_cue = parse.cue("rank")
+        if rank_cue and not base.rank:
+            # 排名 with nothing to rank among (no grouping, no value): asked, not dropped
+            return self._cannot_use(parse, [rank_cue.text])
+        if base.rank and not base.order_by and not base.focus:
+            # the first ten of the items ranked by default, every group of one named
+            limit = 10 if ranks_items else None
+            base = base.model_copy(
+                update={"order_by": [OrderBy(field=metrics[0], desc=True)], "limit": limit}
+            )
         share_cue = parse.cue("share")
         if share_cue and not (base.share or base.focus or profile) and not self._rates(metrics):
             # what fraction of orders were shipped late: a share of nothing nlq can split

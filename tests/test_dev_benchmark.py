@@ -48,6 +48,7 @@ FEATURES = {
     "filter",
     "topn",
     "bottomn",
+    "rank",
     "trend",
     "yoy",
     "pop",

@@ -45,6 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     query.add_argument(
         "--share", action="append", default=[], help="add share-of-total columns for these metrics"
     )
+    query.add_argument(
+        "--rank", action="append", default=[], help="add rank columns (1 = largest) for these metrics"
+    )
     query.add_argument("--json", help="the whole semantic query as JSON (a file path, or - for stdin)")
     who = query.add_mutually_exclusive_group()
     who.add_argument("--role", default="analyst", help="access role (default analyst)")
@@ -97,6 +100,7 @@ def _query_document(args: argparse.Namespace) -> dict[str, Any]:
     if args.compare:
         document["compare"] = args.compare
     document["share"] = _split(args.share)
+    document["rank"] = _split(args.rank)
     return document
 
 

@@ -97,7 +97,7 @@ def safe_ratio(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
 @dataclass(frozen=True)
 class OutputColumn:
     name: str
-    role: Literal["dimension", "time", "metric", "previous", "growth", "share"]
+    role: Literal["dimension", "time", "metric", "previous", "growth", "share", "rank"]
     label: Label
     format: Format | None = None
     metric: str | None = None
@@ -1269,6 +1269,21 @@ class Compiler:
                     name,
                 )
             )
+        for name in query.rank:
+            if name not in query.metrics:
+                raise QueryError(
+                    f"rank by {name}, which the query does not compute", f"排名所依据的指标 {name} 未在查询中"
+                )
+            metric = self._metric(name)
+            order = exp.Ordered(this=self._metric_expr(name, ""), desc=True, nulls_first=False)
+            ranked = exp.Window(
+                this=exp.Rank(),
+                partition_by=[exp.column(grain)] if grain else [],
+                order=exp.Order(expressions=[order]),
+            )
+            projections.append(ranked.as_(f"{name}_rank"))
+            label = Label(zh=f"{metric.label.zh}排名", en=f"{metric.label.en} rank")
+            columns.append(OutputColumn(f"{name}_rank", "rank", label, "count", name))
 
         select = exp.select(*projections, copy=False).from_(exp.table_(source), copy=False)
         where: list[exp.Expr] = []

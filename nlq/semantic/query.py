@@ -96,7 +96,10 @@ class SemanticQuery(QueryModel):
     compare: Literal["yoy", "pop"] | None = None
     # Metrics to add a share-of-total column for.
     share: list[str] = Field(default_factory=list)
-    # Rows to keep once shares are computed over all of them: "美妆占GMV的比例" is the
+    # Metrics to add a rank column for (1 = the largest), over every group of the query
+    # (within each time bucket): 各省GMV排名.
+    rank: list[str] = Field(default_factory=list)
+    # Rows to keep once shares and ranks are computed over all of them: "美妆占GMV的比例" is the
     # 美妆 row of the GMV share by category, not the share within 美妆 (always 1).
     focus: list[Filter] = Field(default_factory=list)
     # How many groups there are, not their values: 销售额超过1万的客户有几个 counts the

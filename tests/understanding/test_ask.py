@@ -510,3 +510,19 @@ def test_a_word_put_in_front_of_a_metric_is_not_a_typo_of_it(pipeline: Pipeline)
     net = pipeline.ask("上个月的净利润率是多少", as_of=AS_OF)
     assert net.status == "clarify" and not net.answers
     assert pipeline.ask("上个月的利润率是多少", as_of=AS_OF).answers[0].columns == ["gross_margin"]
+
+
+def test_a_rank_is_a_column_over_every_group(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    ranked = pipeline.ask("上个月各省份GMV排名", as_of=AS_OF).answers[0]
+    assert ranked.columns == ["province", "gmv", "gmv_rank"]
+    assert [r[2] for r in ranked.rows] == list(range(1, len(ranked.rows) + 1))  # no ties here
+    one = pipeline.ask("上个月四川的GMV在所有省份中排第几", as_of=AS_OF)
+    row = next(r for r in ranked.rows if r[0] == "四川")
+    # 四川's rank among all provinces, not among the rows filtered to 四川 (always 1).
+    assert one.answers[0].rows == [row] and row[2] > 1
+    assert one.answers[0].chart.type == "kpi" and one.answers[0].chart.y[0] == "gmv_rank"
+    english = pipeline.ask("Where does 美妆 rank among categories by GMV this year?", as_of=AS_OF).answers[0]
+    assert english.columns == ["category", "gmv", "gmv_rank"] and english.rows[0][0] == "美妆"
+    # 排名前3 is still the top 3; 排名 with nothing to rank among ranks the products.
+    top = pipeline.ask("上个月GMV排名前3的省份", as_of=AS_OF).answers[0]
+    assert top.columns == ["province", "gmv"] and len(top.rows) == 3
