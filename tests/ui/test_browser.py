@@ -338,6 +338,9 @@ def test_presentation_in_a_real_browser(app_url: str, pipeline: Pipeline) -> Non
             box.wait_for(timeout=WAIT_MS)
             page.get_by_text("English").click()
             page.get_by_text("Ask your data", exact=False).first.wait_for(timeout=WAIT_MS)
+            # The sidebar redraws in English from the top down: its last line last.
+            page.get_by_text("Dimensions (", exact=False).first.wait_for(timeout=WAIT_MS)
+            expect(page.get_by_test_id("stSidebar")).not_to_contain_text("维度", timeout=WAIT_MS)
             # The language switch names each language in its own script; nothing else is Chinese.
             sidebar = page.get_by_test_id("stSidebar").inner_text()
             assert not CJK.findall(sidebar.replace("界面语言 / Language", "").replace("中文", "")), sidebar
