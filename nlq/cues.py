@@ -30,6 +30,7 @@ CueKind = Literal[
     "sort",
     "sort_asc",
     "rank",
+    "nth",
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
@@ -48,6 +49,14 @@ class Cue:
 
 # (kind, pattern, grain). Patterns run on normalised (lower-case, half-width) text.
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
+    # 排第二的品类, 第3名, the third-largest: the Nth of a ranking.
+    (
+        "nth",
+        rf"排(?:名)?第\s*{NUMBER}\s*(?:名|位)?|第\s*{NUMBER}\s*(?:名|高|大|多)|"
+        r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)"
+        r"[- ](?:largest|biggest|highest|most|best|top|greatest)\b",
+        None,
+    ),
     # 各省GMV排名, 四川排第几, where does 美妆 rank: a rank column, not the top N (排名前3).
     (
         "rank",

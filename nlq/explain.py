@@ -159,7 +159,17 @@ def _step(
         words.append(f"{focused}占全部{total}的比例" if zh else f"the share of {focused} in all {total}")
     elif query.share:
         words.append("计算占比" if zh else "with share of total")
-    if query.rank and not query.focus:
+    if query.rank and query.rank_keep:
+        op, n = query.rank_keep
+        metric = _metric(query.rank[0], layer, zh) or query.rank[0]
+        within = ("、" if zh else ", ").join(_dimension(d, layer, zh) for d in query.rank_within)
+        if op == "=":
+            words.append(f"按{metric}排名取第 {n} 名" if zh else f"the number {n} by {metric}")
+        elif zh:
+            words.append(f"每个{within}内按{metric}取前 {n}" if within else f"按{metric}取前 {n}")
+        else:
+            words.append(f"top {n} by {metric}" + (f" within each {within}" if within else ""))
+    elif query.rank and not query.focus:
         words.append("计算排名" if zh else "ranked")
     if query.order_by and query.limit:
         direction = query.order_by[0].desc

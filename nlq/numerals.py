@@ -25,11 +25,28 @@ ENGLISH = {
 ENGLISH_PATTERN = r"(?:" + "|".join(sorted(ENGLISH, key=len, reverse=True)) + r")\b"
 
 
+ORDINALS = {
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
+
+
 def number(text: str) -> int:
     if text.isdigit():
         return int(text)
     if text in ENGLISH:
         return ENGLISH[text]
+    if text in ORDINALS:
+        return ORDINALS[text]
+    if text[:-2].isdigit() and text[-2:] in {"st", "nd", "rd", "th"}:
+        return int(text[:-2])
     # cn2an compiles its patterns on import (a quarter to half a second of a cold
     # start): only a question that writes a number in Chinese pays for it.
     import cn2an

@@ -1463,7 +1463,7 @@ class Understander:
             return self._cannot_use(parse, [cue.text if cue else "画像"])
         ranking = parse.cue("top", "bottom", "hot")
         ranked_item = self.layer.reading.ranked_item
-        ranks_items = parse.has("rank") and not values and not group and ranked_item and not grain
+        ranks_items = parse.has("rank", "nth") and not values and not group and ranked_item and not grain
         if (ranking or ranks_items) and not group and ranked_item and not grain:
             group = [ranked_item]  # 热销商品, top 5 fruit teas, GMV排名: what the warehouse ranks by default
         focus: list[Filter] = []
@@ -1488,14 +1488,20 @@ class Understander:
             if parse.has("share") and (group or profile)
             else [],
             # 各省GMV排名, 四川排第几: the first metric's rank among every group
-            rank=metrics[:1] if parse.has("rank") and group and not profile else [],
+            rank=metrics[:1] if parse.has("rank", "nth") and group and not profile else [],
             focus=focus,
         )
-        rank_cue = parse.cue("rank")
+        rank_cue = parse.cue("rank", "nth")
+        nth = parse.cue("nth")
+        if nth is not None and base.rank and nth.number:
+            # 排第二的品类: the second of every group ranked, not the first N
+            base = base.model_copy(
+                update={"rank_keep": ("=", nth.number), "order_by": [OrderBy(field=metrics[0], desc=True)]}
+            )
         if rank_cue and not base.rank:
             # 排名 with nothing to rank among (no grouping, no value): asked, not dropped
             return self._cannot_use(parse, [rank_cue.text])
-        if base.rank and not base.order_by and not base.focus:
+        if base.rank and not base.order_by and not base.focus and not base.rank_keep:
             # the first ten of the items ranked by default, every group of one named
             limit = 10 if ranks_items else None
             base = base.model_copy(
@@ -1605,7 +1611,37 @@ class Understander:
         if limit is None:
             limit = 10 if self._plural(parse, ranking) else 1
         order = [OrderBy(field=query.metrics[0], desc=cue.kind != "bottom")]
+        numbered = any(c.number for c in ranking)
+        if numbered and len(query.dimensions) >= 2 and not query.time_grain and cue.kind != "bottom":
+            # 每个品类销量前3的商品, top 3 brands in each category: the top N within each
+            # value of the other dimensions, not the N largest pairs
+            ranked = self._ranked_dimension(parse, cue, query.dimensions)
+            within = [d for d in query.dimensions if d != ranked]
+            by_group = [OrderBy(field=d.rpartition(".")[2], desc=False) for d in within]
+            return query.model_copy(
+                update={
+                    "rank": query.metrics[:1],
+                    "rank_within": within,
+                    "rank_keep": ("<=", limit),
+                    "order_by": [*by_group, *order],
+                    "limit": None,
+                }
+            )
         return query.model_copy(update={"order_by": order, "limit": limit})
+
+    @staticmethod
+    def _ranked_dimension(parse: Parse, cue: Cue, dimensions: list[str]) -> str:
+        """The dimension a top N ranks: the one named right after the ranking words (前3的
+        商品, top 3 brands), else the nearest before them."""
+        named = [
+            (x.start, d)
+            for x in parse.links
+            for d in dimensions
+            if x.entries[0].kind == "dimension" and x.entries[0].target == d.rpartition(".")[2]
+        ]
+        after = sorted((start, d) for start, d in named if start >= cue.end)
+        before = sorted(((start, d) for start, d in named if start < cue.start), reverse=True)
+        return (after or before or [(0, dimensions[-1])])[0][1]
 
     def _thresholds(self, parse: Parse, query: SemanticQuery) -> list[MetricFilter]:
         """GMV超过100万的省份: a condition on the metric of each group (a total is not

@@ -1276,9 +1276,10 @@ class Compiler:
                 )
             metric = self._metric(name)
             order = exp.Ordered(this=self._metric_expr(name, ""), desc=True, nulls_first=False)
+            within = [exp.column(self._output_name(d)) for d in query.rank_within]
             ranked = exp.Window(
                 this=exp.Rank(),
-                partition_by=[exp.column(grain)] if grain else [],
+                partition_by=([exp.column(grain)] if grain else []) + within,
                 order=exp.Order(expressions=[order]),
             )
             projections.append(ranked.as_(f"{name}_rank"))
@@ -1317,7 +1318,19 @@ class Compiler:
         select = _where(select, where)
         if query.focus and not pin:
             select = self._focus(select, query, columns)
+        if query.rank and query.rank_keep:
+            select = self._kept_ranks(select, query, columns)
         return self._order(select, query, columns, unsorted=set(pinned)), columns
+
+    @staticmethod
+    def _kept_ranks(select: exp.Select, query: SemanticQuery, columns: list[OutputColumn]) -> exp.Select:
+        """The top N of each group, or the Nth: rows kept once every row was ranked."""
+        assert query.rank_keep is not None
+        op, n = query.rank_keep
+        rank = exp.column(f"{query.rank[0]}_rank")
+        kept = exp.LTE(this=rank, expression=exp.Literal.number(n)) if op == "<=" else rank.eq(n)
+        outer = exp.select(*[exp.column(c.name) for c in columns], copy=False)
+        return outer.from_(select.subquery("ranked", copy=False), copy=False).where(kept, copy=False)
 
     @staticmethod
     def _has_figure(leaf: Leaf) -> exp.Expr:

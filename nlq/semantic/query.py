@@ -99,6 +99,11 @@ class SemanticQuery(QueryModel):
     # Metrics to add a rank column for (1 = the largest), over every group of the query
     # (within each time bucket): 各省GMV排名.
     rank: list[str] = Field(default_factory=list)
+    # Rank within each value of these dimensions (每个品类销量前3的商品: within each category).
+    rank_within: list[str] = Field(default_factory=list)
+    # Keep the rows whose rank is at most (<=) or exactly (=) this: the top N of each
+    # group, the Nth (排第二的品类).
+    rank_keep: tuple[Literal["<=", "="], int] | None = None
     # Rows to keep once shares and ranks are computed over all of them: "美妆占GMV的比例" is the
     # 美妆 row of the GMV share by category, not the share within 美妆 (always 1).
     focus: list[Filter] = Field(default_factory=list)
@@ -111,6 +116,10 @@ class SemanticQuery(QueryModel):
         if not self.metrics and not self.dimensions:
             raise ValueError("a query needs at least one metric or one dimension")
         outputs = {d.rpartition(".")[2] for d in self.dimensions}
+        if self.rank_keep and not self.rank:
+            raise ValueError("rank_keep needs a rank")
+        if not set(self.rank_within) <= set(self.dimensions):
+            raise ValueError("rank_within names a dimension the query does not group by")
         for flt in self.focus:
             if flt.dimension.rpartition(".")[2] not in outputs:
                 raise ValueError(f"focus on {flt.dimension}, which is not a dimension of the query")

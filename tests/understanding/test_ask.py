@@ -526,3 +526,16 @@ def test_a_rank_is_a_column_over_every_group(pipeline: Pipeline, con: duckdb.Duc
     # 排名前3 is still the top 3; 排名 with nothing to rank among ranks the products.
     top = pipeline.ask("上个月GMV排名前3的省份", as_of=AS_OF).answers[0]
     assert top.columns == ["province", "gmv"] and len(top.rows) == 3
+
+
+def test_the_top_n_within_each_group_and_the_nth(pipeline: Pipeline) -> None:
+    per_group = pipeline.ask("每个品类销量前3的商品", as_of=AS_OF).answers[0]
+    categories = {row[0] for row in per_group.rows}
+    assert len(categories) == 7 and len(per_group.rows) >= 21  # three (or a tie more) in every category
+    assert all(row[3] <= 3 for row in per_group.rows)
+    ranked = pipeline.ask("上个月各品类GMV排名", as_of=AS_OF).answers[0]
+    second = next(row for row in ranked.rows if row[2] == 2)
+    nth = pipeline.ask("上个月GMV排第二的品类", as_of=AS_OF).answers[0]
+    assert nth.rows == [second]
+    english = pipeline.ask("third-largest category by GMV last month", as_of=AS_OF).answers[0]
+    assert [row[2] for row in english.rows] == [3]
