@@ -33,10 +33,14 @@ class RawData:
         try:
             users = con.execute("SELECT user_id, phone, user_name, province, city FROM users").fetchall()
             orders = con.execute("SELECT order_id, province FROM orders").fetchall()
+            brands = con.execute("SELECT DISTINCT brand FROM products").fetchall()
         finally:
             con.close()
-        # A name that is also a place (a user called 金华) proves nothing when it shows.
-        places = frozenset(u[3] for u in users) | frozenset(u[4] for u in users)
+        # A name that is also a place or a brand (a user called 金华, or 李宁) proves
+        # nothing when it shows.
+        places = (
+            frozenset(u[3] for u in users) | frozenset(u[4] for u in users) | frozenset(b[0] for b in brands)
+        )
         return cls(
             phones=frozenset(u[1] for u in users),
             names=frozenset(u[2] for u in users) - places,
