@@ -301,7 +301,7 @@ class Pipeline:
                     for n in step.query.metrics
                     for m in self.layer.home_models(n)
                 }
-                scoped = bool(counted & self.compiler.policy.filtered_models())
+                scoped = bool(counted & self.compiler.policy.filtered_models)
                 role = self.layer.role(self.role) if self.role and scoped else None
                 result.interpretation = interpret(understanding, self.layer) + row_scope(
                     role, self.attributes, understanding.language

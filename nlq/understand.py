@@ -355,7 +355,8 @@ class Understander:
         if len(pieces) < 2:
             return None
         joiner = "" if language == "zh" else " "
-        periods = [joiner.join(t.text for t in self._parse(p, language, as_of).times) for p in pieces]
+        parses = [self._parse(p, language, as_of) for p in pieces]
+        periods = [joiner.join(t.text for t in parse.times) for parse in parses]
         readings: list[Understanding] = []
         for index, piece in enumerate(pieces):
             # A part without a period takes the one before it, else the one after it
@@ -363,9 +364,11 @@ class Understander:
             before = [p for p in periods[:index] if p]
             after = [p for p in periods[index + 1 :] if p]
             period = periods[index] or (before[-1] if before else after[0] if after else "")
+            parse = parses[index]
             if period and not periods[index]:
                 piece = f"{period}{piece}" if language == "zh" else f"{piece} {period}"
-            reading = self._whole(piece, language, as_of)
+                parse = self._parse(piece, language, as_of)
+            reading = self._read_parse(parse, None)
             if reading.status != "answer" or reading.sql:
                 return None
             readings.append(reading)
@@ -396,8 +399,11 @@ class Understander:
     def _whole(
         self, question: str, language: Language, as_of: dt.date, previous: Understanding | None = None
     ) -> Understanding:
-        """The question read as one (or one part of a compound question, on its own)."""
-        parse = self._parse(question, language, as_of)
+        """The question read as one."""
+        return self._read_parse(self._parse(question, language, as_of), previous)
+
+    def _read_parse(self, parse: Parse, previous: Understanding | None) -> Understanding:
+        """A parsed question (or one part of a compound question, on its own), read."""
         linked = dict.fromkeys(
             f"{e.kind}:{e.target}" + (f"={e.value}" if e.value is not None else "")
             for x in parse.links

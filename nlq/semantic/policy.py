@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from functools import cached_property
 from typing import Any
 
 from sqlglot import exp
@@ -87,7 +88,8 @@ class AccessPolicy:
         self.role: Role = found
         self._check_row_filters()
 
-    def filtered_models(self) -> set[str]:
+    @cached_property
+    def filtered_models(self) -> frozenset[str]:
         """Models the role sees only some rows of: a row filter of their own, or on a
         row they belong to (an order's items under a filter on orders)."""
 
@@ -100,7 +102,7 @@ class AccessPolicy:
                 if not edge.to_many and edge.target not in trail and edge.target != model
             )
 
-        return {m.name for m in self.layer.models if filtered(m.name, ())}
+        return frozenset(m.name for m in self.layer.models if filtered(m.name, ()))
 
     def _check_row_filters(self) -> None:
         """A row filter that is not SQL fails here, when the role is taken up, not at its

@@ -25,7 +25,6 @@ from nlq.charts import (
     ChartPlan,
     chart_rows,
     is_profile,
-    plan_chart,
     table_rows,
     vega_spec,
 )
@@ -238,7 +237,7 @@ def _render_blocks(turn: Turn, layer: SemanticLayer, language: Language, text: d
     index = 0
     while index < len(blocks):
         if not is_profile(blocks, index):
-            _render_block(turn, index, blocks[index], layer, language, text, profile=False)
+            _render_block(turn, index, blocks[index], layer, language, text)
             index += 1
             continue
         # A profile is a small multiple: its distributions side by side, two a row.
@@ -248,7 +247,7 @@ def _render_blocks(turn: Turn, layer: SemanticLayer, language: Language, text: d
         for pair in range(0, len(group), 2):
             for column, at in zip(st.columns(2), group[pair : pair + 2], strict=False):
                 with column:
-                    _render_block(turn, at, blocks[at], layer, language, text, profile=True)
+                    _render_block(turn, at, blocks[at], layer, language, text)
         index = group[-1] + 1
 
 
@@ -259,12 +258,10 @@ def _render_block(
     layer: SemanticLayer,
     language: Language,
     text: dict[str, str],
-    *,
-    profile: bool,
 ) -> None:
     columns = describe_columns(block, layer, language)
     # The chart the pipeline decided (the JSON output carries the same one).
-    plan = ChartPlan.of(block.chart) if block.chart.options else plan_chart(block, columns, profile=profile)
+    plan = ChartPlan.of(block.chart)
     with st.container(border=True, key=f"answer-{turn.id}-{index}"):
         st.markdown(f"##### {_md(block.title or text['title'])}")
         if len(plan.options) > 1:
