@@ -11,7 +11,9 @@ from nlq.semantic.model import Format, Label
 
 Status = Literal["answered", "clarify", "refused", "error"]
 Cell = str | int | float | bool | None
-ColumnRole = Literal["dimension", "time", "metric", "previous", "growth", "share", "rank"]
+ColumnRole = Literal[
+    "dimension", "time", "metric", "previous", "change", "growth", "share", "rank", "cumulative"
+]
 
 
 class Chart(BaseModel):

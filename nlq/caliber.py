@@ -9,13 +9,18 @@ definition and that the rows asked for fall outside it, instead of a confident 0
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 from nlq.answer import AnswerBlock
 from nlq.language import Language
-from nlq.semantic.model import DerivedMetric, RatioMetric, SemanticLayer, SimpleMetric
+from nlq.messages import say
+from nlq.semantic.model import DerivedMetric, Label, RatioMetric, SemanticLayer, SimpleMetric
 from nlq.semantic.query import SemanticQuery
 from nlq.understand import Understanding
+
+# A 口径 is written as a sentence; quoted inside another, it loses its full stop.
+FULL_STOP = unicodedata.lookup("IDEOGRAPHIC FULL STOP")
 
 
 def governed_filters(layer: SemanticLayer, name: str, trail: tuple[str, ...] = ()) -> list[str]:
@@ -97,26 +102,28 @@ def _counted(layer: SemanticLayer, name: str) -> tuple[str, str, str] | None:
 def _message(layer: SemanticLayer, metrics: list[str], instead: list[str], language: Language) -> str:
     found = [m for m in (layer.metric(name) for name in metrics) if m is not None]
     others = [m for m in (layer.metric(name) for name in instead) if m is not None]
-    if language == "zh":
-        definitions = "；".join(f"{m.label.zh}的口径是：{(m.description or '').rstrip('。')}" for m in found)
-        offer = (
-            f"可以改问：{'、'.join(m.label.zh for m in others)}。"
-            if others
-            else "可以换一个指标，或请分析师在语义层中为它定义一个指标。"
+    definitions = say("catalogue.definitions_separator", language).join(
+        say(
+            "catalogue.governed_definition",
+            language,
+            metric=m.label,
+            # A Chinese reader is told the metric's written 口径, an English one its filters.
+            scope=Label(
+                zh=(m.description or "").rstrip(FULL_STOP),
+                en=" and ".join(governed_filters(layer, m.name)),
+            ),
         )
-        return (
-            f"按问题中的条件，结果为空或为 0，因为条件和指标口径不相容：{definitions}。"
-            f"问题所筛选的记录不在这个口径之内。{offer}"
-        )
-    definitions = "; ".join(
-        f"{m.label.en} only over rows where {' and '.join(governed_filters(layer, m.name))}" for m in found
+        for m in found
     )
     offer = (
-        f"Ask for {' or '.join(m.label.en for m in others)} instead."
+        say(
+            "catalogue.ask_instead",
+            language,
+            metrics=say("catalogue.alternatives_separator", language).join(
+                m.label.text(language) for m in others
+            ),
+        )
         if others
-        else "Try another metric, or ask an analyst to define one for them."
+        else say("catalogue.define_a_metric", language)
     )
-    return (
-        "Under the filters asked for, the result is empty or zero because they contradict the metric's "
-        f"governed definition ({definitions}): the records asked about fall outside it. {offer}"
-    )
+    return say("catalogue.governed_conflict", language, definitions=definitions, offer=offer)

@@ -8,12 +8,16 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from nlq.lexicon import normalise
+from nlq.messages import Text, say
 from nlq.semantic.model import SemanticLayer
 
 Language = Literal["zh", "en"]
-FORMAT_WORDS = {
-    "zh": {"currency": "金额（{}）", "percent": "比率", "count": "计数", "number": "数值"},
-    "en": {"currency": "amount ({})", "percent": "rate", "count": "count", "number": "number"},
+# Yuan is written as its word in Chinese (元), by the layer's own symbol in English.
+YUAN = {
+    "¥": "catalogue.yuan_sign",
+    "￥": "catalogue.yuan_fullwidth_sign",
+    "CNY": "catalogue.yuan_cny",
+    "RMB": "catalogue.yuan_rmb",
 }
 
 
@@ -34,9 +38,9 @@ class CatalogueEntry(BaseModel):
         return normalise(" ".join([*words, self.model]))
 
 
-def _unit(symbol: str, language: Language) -> str:
+def _unit(symbol: str) -> Text | str:
     """金额（元）: yuan is written as its word in Chinese; other currencies by their symbol."""
-    return "元" if language == "zh" and symbol in {"¥", "￥", "CNY", "RMB"} else symbol
+    return Text(YUAN[symbol]) if symbol in YUAN else symbol
 
 
 def catalogue(layer: SemanticLayer, language: Language, role: str | None = None) -> list[CatalogueEntry]:
@@ -46,7 +50,6 @@ def catalogue(layer: SemanticLayer, language: Language, role: str | None = None)
     denied = set(access.deny_metrics) if access else set()
     allowed = access.metrics if access else "*"
     hidden = set(access.hidden) if access else set()
-    zh = language == "zh"
     entries: list[CatalogueEntry] = []
     for metric in layer.metrics:
         if metric.name in denied or (allowed != "*" and metric.name not in allowed):
@@ -55,11 +58,11 @@ def catalogue(layer: SemanticLayer, language: Language, role: str | None = None)
             CatalogueEntry(
                 kind="metric",
                 name=metric.name,
-                label=metric.label.zh if zh else metric.label.en,
+                label=metric.label.text(language),
                 definition=metric.description,
                 synonyms=list(metric.synonyms),
-                unit=FORMAT_WORDS[language][metric.format].format(
-                    _unit(layer.currency_of(metric.name), language)
+                unit=say(
+                    f"catalogue.unit_{metric.format}", language, unit=_unit(layer.currency_of(metric.name))
                 ),
             )
         )
@@ -67,7 +70,7 @@ def catalogue(layer: SemanticLayer, language: Language, role: str | None = None)
     for model in layer.models:
         if access is not None and access.models != "*" and model.name not in access.models:
             continue
-        model_label = model.label.zh if zh else model.label.en
+        model_label = model.label.text(language)
         for dimension in model.dimensions:
             # A conformed dimension (channel on orders and events) is one concept: listed once.
             if dimension.name in seen or f"{model.name}.{dimension.name}" in hidden:
@@ -77,7 +80,7 @@ def catalogue(layer: SemanticLayer, language: Language, role: str | None = None)
                 CatalogueEntry(
                     kind="dimension",
                     name=dimension.name,
-                    label=dimension.label.zh if zh else dimension.label.en,
+                    label=dimension.label.text(language),
                     definition=dimension.description,
                     synonyms=list(dimension.synonyms),
                     values=list(dimension.values),
@@ -93,7 +96,7 @@ def catalogue(layer: SemanticLayer, language: Language, role: str | None = None)
                 CatalogueEntry(
                     kind="time",
                     name=time.name,
-                    label=time.label.zh if zh else time.label.en,
+                    label=time.label.text(language),
                     definition=time.description,
                     synonyms=list(time.synonyms),
                     model=model_label,

@@ -28,11 +28,12 @@ each answer's chart once (`chart_answers`); the UI and the JSON output use it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 
 from nlq.answer import AnswerBlock, Cell, Chart
+from nlq.messages import LANGUAGES, say
 from nlq.presentation import ColumnInfo, Language, describe_columns, format_period
 from nlq.semantic.model import SemanticLayer
 
@@ -49,30 +50,10 @@ MAX_SERIES = 8
 CJK_FONT = (
     '"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC", sans-serif'
 )
-OTHER_LABEL = {"zh": "其他", "en": "Other"}
-KIND_LABELS = {
-    "zh": {
-        "kpi": "指标卡",
-        "line": "折线图",
-        "bar": "条形图",
-        "donut": "环形图",
-        "stacked_100": "百分比条形图",
-        "profile": "分布小图",
-        "dual_axis": "双轴图",
-        "stacked_bar": "堆叠条形图",
-        "table": "表格",
-    },
-    "en": {
-        "kpi": "KPI cards",
-        "line": "line",
-        "bar": "bar",
-        "donut": "donut",
-        "stacked_100": "100% bar",
-        "profile": "small multiples",
-        "dual_axis": "two axes",
-        "stacked_bar": "stacked bar",
-        "table": "table",
-    },
+# The chart kinds by name, for a user switching between them (a front end's choice box).
+KIND_LABELS: dict[Language, dict[str, str]] = {
+    language: {kind: say(f"answers.kind_{kind}", language) for kind in get_args(ChartKind)}
+    for language in LANGUAGES
 }
 TIME_UNITS = {
     "day": "yearmonthdate",
@@ -241,7 +222,7 @@ def chart_rows(
     kept, rest = ranked[: limit - 1], ranked[limit - 1 :]
     if not info.additive:
         return ranked[:limit], len(ranked) - limit
-    other: dict[str, Cell] = {plan.x: OTHER_LABEL[language]}
+    other: dict[str, Cell] = {plan.x: say("answers.other", language)}
     for column in plan.y:
         other[column] = sum(_number(r.get(column)) for r in rest)
     return [*kept, other], 0
@@ -319,7 +300,7 @@ def _tooltip(plan: ChartPlan, info: dict[str, ColumnInfo]) -> list[dict[str, Any
     if plan.color:
         tips.append({"field": plan.color, "type": "nominal", "title": info[plan.color].label})
     for name, column in info.items():
-        if column.role in {"measure", "share", "previous", "growth"}:
+        if column.role in {"measure", "share", "previous", "change", "growth"}:
             fmt = TOOLTIP_FORMATS.get(column.format, ",.4~f")
             tips.append({"field": name, "type": "quantitative", "title": column.label, "format": fmt})
     return tips

@@ -31,6 +31,8 @@ CueKind = Literal[
     "sort_asc",
     "rank",
     "nth",
+    "cumulative",
+    "moving",
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
@@ -49,6 +51,14 @@ class Cue:
 
 # (kind, pattern, grain). Patterns run on normalised (lower-case, half-width) text.
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
+    # 累计GMV by month, running total: a sum along the time buckets (with no buckets, a total).
+    ("cumulative", r"累计|累积|running total|cumulative(?:ly)?|year[- ]to[- ]date|\bytd\b", None),
+    # 7日移动平均, rolling average: a window over the buckets, not a bucket of its own.
+    (
+        "moving",
+        r"(?:\d+\s*(?:日|天))?(?:移动平均|滑动平均)|(?:\d+[- ]day\s+)?(?:moving|rolling)\s+(?:average|mean|avg|sum|total)",
+        None,
+    ),
     # 排第二的品类, 第3名, the third-largest: the Nth of a ranking.
     (
         "nth",
@@ -111,12 +121,12 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "pop",
-        r"环比|比上月|较上月|比上周|较上周|比上个月|(?:compared (?:with|to)|vs\.?|versus|than) (?:the )?(?:previous|prior|(?:month|week|quarter|day) before)|month[- ]over[- ]month|mom|week[- ]over[- ]week|wow|period[- ]over[- ]period|previous period|sequential",
+        r"环比|比上月|较上月|比上周|较上周|比上个月|(?:比|较|相比|对比)(?:前一|上一)个?(?:月|周|天|日|季度)|(?:compared (?:with|to)|vs\.?|versus|than) (?:the )?(?:previous|prior|(?:month|week|quarter|day) before)|month[- ]over[- ]month|mom|week[- ]over[- ]week|wow|period[- ]over[- ]period|previous period|sequential",
         None,
     ),
     (
         "share",
-        r"占比|比例|比重|份额|占多少|占几成|贡献度|share|proportion|percentage|percent of|what %|what percent(?![a-z])|% of|fraction|mix",
+        r"占比|比例|比重|份额|占多少|占几成|占(?=[^，,。？?]{1,15}?(?:多少|几成|百分之几))|贡献度|share|proportion|percentage|percent of|what %|what percent(?![a-z])|% of|fraction|mix",
         None,
     ),
     ("grain", r"每天|每日|按天|按日|逐日|日度|每一天|daily|by day|per day|each day", "day"),

@@ -4,41 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 
+from nlq.messages import Text, listed, say
 from nlq.semantic.model import Label, Role, SemanticLayer, SimpleMetric
-from nlq.semantic.query import Filter, SemanticQuery
+from nlq.semantic.query import Filter, Ratio, SemanticQuery
 from nlq.understand import Language, Step, Understanding
 
-GRAIN_WORDS = {
-    "zh": {"day": "按天", "week": "按周（周一开始）", "month": "按月", "quarter": "按季度", "year": "按年"},
-    "en": {
-        "day": "by day",
-        "week": "by week (Monday start)",
-        "month": "by month",
-        "quarter": "by quarter",
-        "year": "by year",
-    },
-}
+# The layer writes its metrics' definitions (口径) in Chinese: a sentence in another
+# language leaves them out rather than mix languages.
+DEFINITIONS_LANGUAGE: Language = "zh"
+
+
+class Capitalisable(str):
+    """Text a template may ask for capitalised, ``{metrics:capitalized}``: the English
+    sentence that begins with a list of labels."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        if spec == "capitalized":
+            return self.capitalize()
+        return format(str(self), spec)
 
 
 def interpret(understanding: Understanding, layer: SemanticLayer) -> str:
     language = understanding.language
     if understanding.sql:
-        return (
-            "理解为：语义层的指标无法表达这个问题，由语言模型编写 SQL 回答（已按当前角色的权限改写并检查）。"
-            if language == "zh"
-            else "Understood as: a question beyond the layer's metrics, answered with SQL written by the language"
-            " model (rewritten under the role's policies and checked)."
-        )
-    by_model = understanding.read_by == "model"
-    zh = language == "zh"
-    lead = (
-        ("由语言模型" if by_model else "") + "理解为："
-        if zh
-        else ("The language model understood it as: " if by_model else "Understood as: ")
-    )
+        return say("explain.by_sql", language)
+    lead = say("explain.lead_by_model" if understanding.read_by == "model" else "explain.lead", language)
     steps = understanding.steps
     if len(steps) == 1:
-        body = _step(steps[0], layer, language, understanding.time_text) + ("。" if zh else ".")
+        body = _step(steps[0], layer, language, understanding.time_text) + say("explain.full_stop", language)
     else:
         body = _parts(steps, layer, language, understanding.time_text)
     return lead + body + _ignored(understanding)
@@ -47,29 +42,35 @@ def interpret(understanding: Understanding, layer: SemanticLayer) -> str:
 def _parts(steps: list[Step], layer: SemanticLayer, language: Language, time_text: str) -> str:
     """A compound question, one short sentence per part: the period said once when the
     parts share it, each metric's 口径 once at the end."""
-    zh = language == "zh"
     periods = {_step_period(step, layer, language, time_text) for step in steps}
     shared = periods.pop() if len(periods) == 1 else None
     sentences = [
         f"{index}. {_step(step, layer, language, time_text, period=shared is None, caliber=False)}"
         for index, step in enumerate(steps, start=1)
     ]
-    end = "。" if zh else ". "
-    text = ((f"{shared}：" if zh else f"{shared}: ") if shared else "") + end.join(sentences) + end.strip()
-    calibers = _calibers([name for step in steps for name in step.query.metrics], layer, zh)
-    return text + (
-        "口径：" + "；".join(f"{label}为{text}" for label, text in calibers) + "。" if calibers else ""
+    text = say("explain.part_separator", language).join(sentences) + say("explain.full_stop", language)
+    if shared:
+        text = say("grammar.labelled", language, label=shared, value=text)
+    calibers = _calibers([name for step in steps for name in step.query.metrics], layer, language)
+    if not calibers:
+        return text
+    definitions = say("explain.caliber_separator", language).join(
+        say("explain.caliber_of_part", language, metric=label, definition=definition)
+        for label, definition in calibers
     )
+    return text + say("explain.calibers", language, definitions=definitions)
 
 
-def _calibers(metrics: list[str], layer: SemanticLayer, zh: bool) -> list[tuple[str, str]]:
-    """Each metric's label and governed definition, once (in Chinese, where the layer
-    writes them)."""
+def _calibers(metrics: list[str], layer: SemanticLayer, language: Language) -> list[tuple[Label, str]]:
+    """Each metric's label and governed definition, once (only in the language the
+    layer writes definitions in)."""
+    if language != DEFINITIONS_LANGUAGE:
+        return []
     found = []
     for name in dict.fromkeys(metrics):
         metric = layer.metric(name)
-        if metric and metric.description and zh:
-            found.append((metric.label.zh, metric.description.rstrip("。")))
+        if metric and metric.description:
+            found.append((metric.label, metric.description.rstrip("。")))
     return found
 
 
@@ -77,19 +78,16 @@ def _ignored(understanding: Understanding) -> str:
     """Words that name something the answer did not use: said, never dropped silently."""
     if not understanding.ignored:
         return ""
-    if understanding.language == "zh":
-        words = "、".join(f"“{w}”" for w in understanding.ignored)
-        return f"注意：未能识别{words}，结果没有按它筛选或分组。"
-    words = ", ".join(f'"{w}"' for w in understanding.ignored)
-    return f" Note: {words} not recognised; the result is not filtered or grouped by it."
+    language = understanding.language
+    words = listed((Text("reading.quoted", word=w) for w in understanding.ignored), language)
+    return say("explain.ignored", language, words=words)
 
 
 def _step_period(step: Step, layer: SemanticLayer, language: Language, time_text: str) -> str:
     query = step.query
-    zh = language == "zh"
     if all(_as_it_stands(name, layer) for name in query.metrics):
-        return "当前现状（无时间维度）" if zh else "as it stands (no date)"
-    return _period(query, zh, time_text)
+        return say("explain.as_it_stands", language)
+    return _period(query, language, time_text)
 
 
 def _step(
@@ -102,86 +100,92 @@ def _step(
     caliber: bool = True,
 ) -> str:
     query = step.query
-    zh = language == "zh"
     words = [_step_period(step, layer, language, time_text) if period else ""]
     dated = _dated(query, layer)
     if dated is not None:  # 1997年发货的: the period is of the date the verb named
-        words.append(f"按{dated.zh}统计" if zh else f"by {dated.en}")
+        words.append(say("explain.dated_by", language, date=dated))
     if not query.focus:  # the focus says what the title would, naming the dimension too
         words.append(step.title)
     if query.time_grain:
-        words.append(GRAIN_WORDS[language][query.time_grain])
-    filters = [_filter(f, layer, zh) for f in query.filters]
+        words.append(say(f"explain.grain_{query.time_grain}", language))
+    if query.averaged_over:
+        words.append(say(f"explain.averaged_{query.averaged_over}", language))
+    if query.cumulative:
+        words.append(say("explain.cumulative", language))
+    for ratio in query.ratios:
+        words.append(say("explain.ratio", language, **_ratio_terms(ratio, layer, language)))
+    filters = [_filter(f, layer, language) for f in query.filters]
     if step.feed is not None:
-        filters.append(
-            f"{_dimension(step.feed.dimension, layer, zh)}取上一步结果"
-            if zh
-            else f"{step.feed.dimension} in the previous result"
-        )
+        # The English sentence names the dimension as the layer does, the Chinese by its label.
+        fed = _dimension_label(step.feed.dimension, layer)
+        named = Label(zh=fed.zh or fed.en, en=step.feed.dimension)
+        filters.append(say("explain.fed_by_previous", language, dimension=named))
     if filters:
-        words.append(("筛选 " if zh else "where ") + ("，".join(filters) if zh else " and ".join(filters)))
+        words.append(say("explain.where", language, filters=_joined_filters(filters, language)))
     for condition in query.metric_filters:
-        label = _metric(condition.metric, layer, zh) or condition.metric
         words.append(
-            f"只看{label} {condition.op} {_number(condition.value, condition.metric, layer)} 的"
-            if zh
-            else f"only where {label} {condition.op} {_number(condition.value, condition.metric, layer)}"
+            say(
+                "explain.only_where",
+                language,
+                metric=_metric(condition.metric, layer, language) or condition.metric,
+                op=condition.op,
+                bound=_number(condition.value, condition.metric, layer),
+            )
         )
     if query.count_groups and query.dimensions:
-        counted = _dimension(query.dimensions[0], layer, zh)
-        words.append(f"统计满足条件的{counted}个数" if zh else f"counting the {counted} values that qualify")
+        counted = _dimension(query.dimensions[0], layer, language)
+        words.append(say("explain.counting_groups", language, dimension=counted))
     if query.compare:
-        words.append(
-            {"yoy": "同比去年同期", "pop": "环比上一周期"}[query.compare]
-            if zh
-            else {
-                "yoy": "compared with the same period last year",
-                "pop": "compared with the previous period",
-            }[query.compare]
-        )
+        words.append(say(f"explain.compare_{query.compare}", language))
     if query.focus and query.rank:
-        focused = (
-            "，".join(_filter(f, layer, zh) for f in query.focus)
-            if zh
-            else " and ".join(_filter(f, layer, zh) for f in query.focus)
-        )
-        metric = _metric(query.rank[0], layer, zh) or query.rank[0]
-        words.append(
-            f"{focused}按{metric}在全部中的排名" if zh else f"the rank of {focused} by {metric} among all"
-        )
+        focused = _joined_filters([_filter(f, layer, language) for f in query.focus], language)
+        metric = _metric(query.rank[0], layer, language) or query.rank[0]
+        words.append(say("explain.rank_of_focus", language, focused=focused, metric=metric))
     elif query.focus:
-        focused = (
-            "，".join(_filter(f, layer, zh) for f in query.focus)
-            if zh
-            else " and ".join(_filter(f, layer, zh) for f in query.focus)
-        )
-        total = ("、" if zh else ", ").join(_metric(name, layer, zh) or name for name in query.metrics)
-        words.append(f"{focused}占全部{total}的比例" if zh else f"the share of {focused} in all {total}")
+        focused = _joined_filters([_filter(f, layer, language) for f in query.focus], language)
+        total = listed((_metric(name, layer, language) or name for name in query.metrics), language)
+        words.append(say("explain.share_of_focus", language, focused=focused, total=total))
     elif query.share:
-        words.append("计算占比" if zh else "with share of total")
+        words.append(say("explain.with_share", language))
     if query.rank and query.rank_keep:
         op, n = query.rank_keep
-        metric = _metric(query.rank[0], layer, zh) or query.rank[0]
-        within = ("、" if zh else ", ").join(_dimension(d, layer, zh) for d in query.rank_within)
+        metric = _metric(query.rank[0], layer, language) or query.rank[0]
+        within = listed((_dimension(d, layer, language) for d in query.rank_within), language)
         if op == "=":
-            words.append(f"按{metric}排名取第 {n} 名" if zh else f"the number {n} by {metric}")
-        elif zh:
-            words.append(f"每个{within}内按{metric}取前 {n}" if within else f"按{metric}取前 {n}")
+            words.append(say("explain.rank_number", language, metric=metric, n=n))
+        elif within:
+            words.append(say("explain.rank_top_within", language, metric=metric, n=n, within=within))
         else:
-            words.append(f"top {n} by {metric}" + (f" within each {within}" if within else ""))
+            words.append(say("explain.rank_top", language, metric=metric, n=n))
     elif query.rank and not query.focus:
-        words.append("计算排名" if zh else "ranked")
+        words.append(say("explain.ranked", language))
     if query.order_by and query.limit:
-        direction = query.order_by[0].desc
         field = query.order_by[0].field
-        label = _metric(field, layer, zh) or _dimension(field, layer, zh)
-        if zh:
-            words.append(f"按{label}{'从高到低' if direction else '从低到高'}取前 {query.limit}")
-        else:
-            words.append(f"{'top' if direction else 'bottom'} {query.limit} by {label}")
+        quotient = next((r for r in query.ratios if r.name == field), None)
+        label = (
+            say("explain.ratio_name", language, **_ratio_terms(quotient, layer, language))
+            if quotient
+            else _metric(field, layer, language) or _dimension(field, layer, language)
+        )
+        order = "explain.order_top" if query.order_by[0].desc else "explain.order_bottom"
+        words.append(say(order, language, field=label, limit=query.limit))
     if caliber:
-        words += [f"{label}口径：{text}" for label, text in _calibers(query.metrics, layer, zh)]
-    return ("，" if zh else ", ").join(w for w in words if w)
+        words += [
+            say("explain.caliber", language, metric=label, definition=definition)
+            for label, definition in _calibers(query.metrics, layer, language)
+        ]
+    return say("explain.word_separator", language).join(w for w in words if w)
+
+
+def _ratio_terms(ratio: Ratio, layer: SemanticLayer, language: Language) -> dict[str, str]:
+    return {
+        "numerator": _metric(ratio.numerator, layer, language) or ratio.numerator,
+        "denominator": _metric(ratio.denominator, layer, language) or ratio.denominator,
+    }
+
+
+def _joined_filters(filters: list[str], language: Language) -> str:
+    return say("explain.filter_separator", language).join(filters)
 
 
 def _dated(query: SemanticQuery, layer: SemanticLayer) -> Label | None:
@@ -200,28 +204,33 @@ def _as_it_stands(name: str, layer: SemanticLayer) -> bool:
     return isinstance(metric, SimpleMetric) and layer.time_of(metric) is None
 
 
-def _period(query: SemanticQuery, zh: bool, time_text: str) -> str:
+def _period(query: SemanticQuery, language: Language, time_text: str) -> str:
     """近三个月（2026-04-01 至 2026-06-30）: the words asked, and the exact dates."""
     time = query.time_range
     if time is None or (time.start is None and time.end is None):
-        return "全部时间" if zh else "all time"
+        return say("explain.all_time", language)
     if time.start is None:
-        return f"截至 {time.end} 的全部数据" if zh else f"all data up to {time.end}"
-    dates = f"{time.start} 至 {time.end}" if zh else f"{time.start} to {time.end}"
-    return f"{time_text}（{dates}）" if zh and time_text else f"{time_text} ({dates})" if time_text else dates
+        return say("explain.up_to", language, end=time.end)
+    dates = say("explain.dates", language, start=time.start, end=time.end)
+    return say("explain.period_named", language, period=time_text, dates=dates) if time_text else dates
 
 
-def _metric(name: str, layer: SemanticLayer, zh: bool) -> str | None:
+def _metric(name: str, layer: SemanticLayer, language: Language) -> str | None:
     metric = layer.metric(name)
-    return metric.label.text("zh" if zh else "en") if metric else None
+    return metric.label.text(language) if metric else None
 
 
-def _dimension(name: str, layer: SemanticLayer, zh: bool) -> str:
+def _dimension_label(name: str, layer: SemanticLayer) -> Label:
+    """The dimension's label; its name in both languages when no model has it."""
     for model in layer.models:
         dimension = model.dimension(name)
         if dimension is not None:
-            return dimension.label.text("zh" if zh else "en")
-    return name
+            return dimension.label
+    return Label(zh=name, en=name)
+
+
+def _dimension(name: str, layer: SemanticLayer, language: Language) -> str:
+    return _dimension_label(name, layer).text(language)
 
 
 def _number(value: float, metric: str, layer: SemanticLayer) -> str:
@@ -232,12 +241,12 @@ def _number(value: float, metric: str, layer: SemanticLayer) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
 
 
-def _filter(flt: Filter, layer: SemanticLayer, zh: bool) -> str:
+def _filter(flt: Filter, layer: SemanticLayer, language: Language) -> str:
     """天猫（渠道）: each value says which dimension it belongs to."""
-    values = "、".join(str(v) for v in flt.values) if zh else ", ".join(str(v) for v in flt.values)
-    dimension = _dimension(flt.dimension, layer, zh)
+    values = listed((str(v) for v in flt.values), language)
+    dimension = _dimension(flt.dimension, layer, language)
     if flt.op in {"in", "="}:
-        return f"{values}（{dimension}）" if zh else f"{values} ({dimension})"
+        return say("explain.filter_in", language, values=values, dimension=dimension)
     op = {"not_in": "≠", "!=": "≠"}.get(flt.op, flt.op)
     return f"{dimension} {op} {values}"
 
@@ -248,18 +257,13 @@ def row_scope(role: Role | None, attributes: dict[str, object], language: str) -
     role sees every row."""
     if role is None or not role.row_filters:
         return ""
-    bound = (
-        "、".join(str(v) for v in attributes.values())
-        if language == "zh"
-        else ", ".join(map(str, attributes.values()))
-    )
-    if language == "zh":
-        return f"数据范围：仅{role.label.zh}可见的数据" + (f"（{bound}）" if bound else "") + "。"
-    return f" Rows: only those the {role.label.en} role may see" + (f" ({bound})" if bound else "") + "."
+    bound = listed(map(str, attributes.values()), language)
+    if bound:
+        return say("explain.row_scope_bound", language, role=role.label, bound=bound)
+    return say("explain.row_scope", language, role=role.label)
 
 
 def snapshot_note(labels: list[Label], day: dt.date, language: str) -> str:
     """Which snapshot a stock figure is read at: the period's latest, named by its day."""
-    if language == "zh":
-        return f"{'、'.join(label.zh for label in labels)}取 {day.isoformat()} 的快照。"
-    return f" {', '.join(label.en for label in labels).capitalize()} as of the snapshot of {day.isoformat()}."
+    metrics = Capitalisable(listed(labels, language))
+    return say("explain.snapshot", language, metrics=metrics, day=day.isoformat())

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nlq.messages import Text
 from nlq.semantic.errors import AccessDenied
 from nlq.semantic.model import AttributeValue, SemanticLayer
 
@@ -38,7 +39,7 @@ class Identity(BaseModel):
             return cls(role=role, attributes=dict(attributes or {}))
         found = layer.user(user)
         if found is None:
-            raise AccessDenied(f"unknown user '{user}'", f"未知用户“{user}”，请联系管理员开通")
+            raise AccessDenied(Text("access.unknown_user", user=user))
         return cls(user=found.name, role=found.role, attributes=dict(found.attributes))
 
     def viewing_as(self, role: str) -> Identity:

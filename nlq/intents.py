@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from nlq.language import Language
+from nlq.semantic.model import Label
 
 
 @dataclass(frozen=True)
@@ -84,4 +85,4 @@ def find_intent(text: str) -> Intent | None:
 
 
 def message(intent: Intent, language: Language) -> str:
-    return intent.zh if language == "zh" else intent.en
+    return Label(zh=intent.zh, en=intent.en).text(language)

@@ -107,6 +107,10 @@ class Link:
         return f"“{self.text}”→{entry.kind}:{entry.target}{'=' + str(entry.value) if entry.value is not None else ''}（{how}）"
 
 
+# "each" written before a noun, which the segmenter may fuse with it (各省, 每省).
+DISTRIBUTIVE = "各每"
+
+
 class Linker:
     def __init__(
         self,
@@ -145,6 +149,8 @@ class Linker:
         cuts = {0, len(text)}
         for _, start, end in self.tokenizer.spans(text):
             cuts.update((start, end))
+            if end - start > 1 and text[start] in DISTRIBUTIVE:
+                cuts.add(start + 1)  # 各省 is one word to jieba: 各 + the dimension 省
         return cuts
 
     def link(self, text: str, reserved: Sequence[tuple[int, int]] = ()) -> list[Link]:

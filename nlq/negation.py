@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from nlq.linker import Link
 
 PREFIX = re.compile(
-    r"除了|除去|除开|除|不含|不包含|不包括|不计|不算|排除(?:掉)?|剔除(?:掉)?|去掉|去除|扣除|刨除|"
+    r"除了|除去|除开|除(?!以)|不含|不包含|不包括|不计|不算|排除(?:掉)?|剔除(?:掉)?|去掉|去除|扣除|刨除|"
     r"(?<!是)不是|不在|不属于|非(?!常)|"
     r"\bnot (?:counting|including)\b|\bleaving out\b|\bleave out\b|\beverything (?:but|except)\b|\bbut not\b|"
     r"\bexcluding\b|\bexclude\b|\bexcept(?: for)?\b|\bother than\b|\bapart from\b|\baside from\b|"

@@ -20,6 +20,7 @@ from nlq.engines import Connector, ConnectorError, QueryResult, open_connector
 from nlq.identity import Identity
 from nlq.language import Language, language_of
 from nlq.lexicon import Lexicon
+from nlq.messages import Text, say
 from nlq.plan_cache import Plan, PlanCache
 from nlq.result_cache import SHARED, CacheKey, ResultCache
 from nlq.semantic.compiler import CompiledQuery, Compiler
@@ -387,11 +388,8 @@ class Pipeline:
         try:
             role = self.layer.role(self.role) if self.role else None
             if role is None or not role.raw_sql:
-                label = role.label if role else None
-                raise AccessDenied(
-                    f"role {self.role} may not run SQL: ask in words instead",
-                    f"当前角色（{label.zh if label else self.role}）不能直接执行 SQL，请用自然语言提问",
-                )
+                named = role.called if role else str(self.role)
+                raise AccessDenied(Text("pipeline.role_may_not_run_sql", role=named))
             block, spent = self.run_sql(text, title="SQL", running=record.running)
             result.timings_ms.compile = spent["compile"]
             result.timings_ms.execute = spent["execute"]
@@ -524,11 +522,7 @@ class _OnRecord:
             LOG.error("audit log: %s", error)
             result.status = "error"
             result.answers = []
-            result.message = (
-                "审计日志无法写入，为保证每个问题都有记录，本次结果不予返回。请联系管理员。"
-                if language == "zh"
-                else "The audit log cannot be written, so the answer is withheld. Please contact an administrator."
-            )
+            result.message = say("pipeline.audit_unwritable", language)
 
     def _record(self, **outcome: Any) -> AuditRecord:
         return AuditRecord(
@@ -570,6 +564,4 @@ def _failed(result: AskResult, error: QueryError | ConnectorError, language: Lan
 
 
 def _engine_message(detail: str, language: str) -> str:
-    if language == "zh":
-        return f"查询没有完成（{detail}）。请换个问法再试，或联系数据团队。"
-    return f"The question could not be answered ({detail}). Please rephrase it or contact the data team."
+    return say("pipeline.not_answered", language, detail=detail)

@@ -14,20 +14,13 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from nlq.answer import AnswerBlock, AnswerColumn, Cell
+from nlq.messages import say
 from nlq.semantic.model import GRAINS, Format, SemanticLayer
 
 Language = Literal["zh", "en"]
-Role = Literal["time", "category", "measure", "share", "previous", "growth", "rank"]
+Role = Literal["time", "category", "measure", "share", "previous", "change", "growth", "rank"]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-GRAIN_LABELS = {
-    "zh": {"day": "日期", "week": "周", "month": "月份", "quarter": "季度", "year": "年份"},
-    "en": {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"},
-}
 SUFFIX_ROLES: dict[str, Role] = {"_share": "share", "_previous": "previous", "_growth": "growth"}
-SUFFIX_LABELS = {
-    "zh": {"share": "{}占比", "previous": "{}（对比期）", "growth": "{}增长率"},
-    "en": {"share": "{} share", "previous": "{} (comparison period)", "growth": "{} growth"},
-}
 
 
 class ColumnInfo(BaseModel):
@@ -70,8 +63,11 @@ ROLES: dict[str, Role] = {
     "metric": "measure",
     "share": "share",
     "previous": "previous",
+    "change": "change",
     "growth": "growth",
     "rank": "rank",
+    # a running total is drawn as the figure it is, but never added up again
+    "cumulative": "measure",
 }
 
 
@@ -92,7 +88,12 @@ def _typed(column: AnswerColumn, block: AnswerBlock, layer: SemanticLayer, langu
     order: list[str] = []
     if role == "category":
         order = list(getattr(dimension, "values", {}) or {})
-    adds_up = column.metric is not None and role in {"measure", "share"} and additive(column.metric, layer)
+    adds_up = (
+        column.metric is not None
+        and column.role in {"metric", "share"}
+        and role in {"measure", "share"}
+        and additive(column.metric, layer)
+    )
     return ColumnInfo(
         name=column.name,
         role=role,
@@ -105,7 +106,7 @@ def _typed(column: AnswerColumn, block: AnswerBlock, layer: SemanticLayer, langu
 
 
 def _with_unit(label: str, unit: str, language: Language) -> str:
-    return f"{label}（{unit}）" if language == "zh" else f"{label} ({unit})"
+    return say("answers.with_unit", language, label=label, unit=unit)
 
 
 def _describe(
@@ -126,14 +127,16 @@ def _describe(
     for suffix, role in SUFFIX_ROLES.items():
         base = layer.metric(name.removesuffix(suffix)) if name.endswith(suffix) else None
         if base is not None:
-            label = SUFFIX_LABELS[language][role].format(base.label.text(language))
+            label = say(f"answers.column_{role}", language, metric=base.label)
             fmt: Format = base.format if role == "previous" else "percent"
             adds_up = role == "share" and additive(base.name, layer)
             return ColumnInfo(
                 name=name, role=role, label=label, format=fmt, metric=base.name, additive=adds_up
             )
     if name in GRAINS:
-        return ColumnInfo(name=name, role="time", label=GRAIN_LABELS[language][name], format="date")
+        return ColumnInfo(
+            name=name, role="time", label=say(f"answers.column_grain_{name}", language), format="date"
+        )
     dimension = next(
         (d for m in layer.models for d in (m.dimension(name), m.time_dimension(name)) if d), None
     )
@@ -161,7 +164,7 @@ def format_value(value: Cell, fmt: str, language: Language = "zh", currency: str
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return ("是" if value else "否") if language == "zh" else ("yes" if value else "no")
+        return say("answers.boolean_true" if value else "answers.boolean_false", language)
     if isinstance(value, int | float):
         if fmt == "currency":
             return f"-{currency}{-value:,.2f}" if value < 0 else f"{currency}{value:,.2f}"
@@ -188,7 +191,7 @@ def format_period(value: Cell, grain: str, language: Language) -> str:
     if grain == "year":
         return str(day.year)
     if grain == "week":
-        return f"{day.isoformat()}{'当周' if language == 'zh' else ' week'}"
+        return say("answers.week_of", language, day=day.isoformat())
     return day.isoformat()
 
 

@@ -8,16 +8,18 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from nlq.messages import say
+
 Language = Literal["zh", "en"]
 
 MAX_LENGTH = 500
 
-RULES: list[tuple[str, re.Pattern[str], str, str]] = [
+# Each refusal: its name, what it matches in a question, and the message that answers it.
+RULES: list[tuple[str, re.Pattern[str], str]] = [
     (
         "sql",
         re.compile(r"\bselect\b[\s\S]*\bfrom\b|;\s*--|\bunion\s+(all\s+)?select\b", re.IGNORECASE),
-        "请用自然语言提问，例如“上个月各渠道的成交额”；nlq 不直接执行用户输入的 SQL。",
-        'Please ask in plain words, e.g. "GMV by channel last month"; nlq does not run SQL typed into the question.',
+        "safety.sql",
     ),
     (
         "write",
@@ -31,8 +33,7 @@ RULES: list[tuple[str, re.Pattern[str], str, str]] = [
             r"|删|清空|清除数据|修改|篡改|插入|新增一条|改成|改为|设为|设置为|调整为|更新为|写入|建表|(新建|创建|建立|新增|建)(一张|一个)?新?的?(数据)?表",
             re.IGNORECASE,
         ),
-        "nlq 只读取数据，不能修改、删除或新建任何数据和表。",
-        "nlq only reads data: it cannot change, delete or create data or tables.",
+        "safety.write",
     ),
     (
         "files",
@@ -41,8 +42,7 @@ RULES: list[tuple[str, re.Pattern[str], str, str]] = [
             r"导出到|写到文件|保存到文件|文件系统|本地文件|读取文件|shell|命令行|\bexec\b|system\(",
             re.IGNORECASE,
         ),
-        "nlq 不能访问文件、网络或执行系统命令，只能回答数据分析问题。",
-        "nlq cannot access files, the network or system commands; it only answers analytics questions.",
+        "safety.files",
     ),
     (
         "credentials",
@@ -51,8 +51,7 @@ RULES: list[tuple[str, re.Pattern[str], str, str]] = [
             r"connection string|dsn\b",
             re.IGNORECASE,
         ),
-        "出于安全原因，nlq 不会提供任何密码、密钥或连接信息。",
-        "For security reasons nlq never reveals passwords, keys or connection details.",
+        "safety.credentials",
     ),
     (
         "injection",
@@ -62,8 +61,7 @@ RULES: list[tuple[str, re.Pattern[str], str, str]] = [
             r"system prompt|you are now|jailbreak|developer mode|pretend to be|act as",
             re.IGNORECASE,
         ),
-        "这个请求试图改变 nlq 的规则，无法执行。请直接提出数据分析问题。",
-        "This request tries to change nlq's rules and cannot be carried out. Please ask an analytics question.",
+        "safety.injection",
     ),
     (
         "personal data",
@@ -72,8 +70,7 @@ RULES: list[tuple[str, re.Pattern[str], str, str]] = [
             r"(手机号|电话号码|电话|身份证|住址|家庭地址|真实姓名|姓名|phone numbers?|phones|names|addresses|emails?|id numbers?)",
             re.IGNORECASE,
         ),
-        "出于个人信息保护（PIPL），不能批量查询或导出用户的手机号、姓名等个人信息。",
-        "To protect personal information (PIPL), nlq does not list or export users' phone numbers, names or similar data.",
+        "safety.personal_data",
     ),
     (
         "off-topic",
@@ -82,8 +79,7 @@ RULES: list[tuple[str, re.Pattern[str], str, str]] = [
             r"\bweather\b|\bpoem\b|\bjoke\b|\btranslate\b|\brecipe\b|stock price|horoscope|lottery",
             re.IGNORECASE,
         ),
-        "这个问题超出了数据分析的范围。可以问我销售、订单、用户、流量、退款、评价或库存相关的问题。",
-        "This question is outside what I can analyse. Ask about sales, orders, users, traffic, refunds, reviews or stock.",
+        "safety.off_topic",
     ),
 ]
 
@@ -91,12 +87,8 @@ RULES: list[tuple[str, re.Pattern[str], str, str]] = [
 def screen(question: str, language: Language) -> str | None:
     """The refusal message for a question nlq must not answer, else None."""
     if len(question) > MAX_LENGTH:
-        return (
-            f"问题太长（{len(question)} 个字符）。请用一两句话提问，不超过 {MAX_LENGTH} 个字符。"
-            if language == "zh"
-            else f"The question is too long ({len(question)} characters). Please ask in a sentence or two, at most {MAX_LENGTH}."
-        )
-    for _, pattern, zh, en in RULES:
+        return say("safety.too_long", language, length=len(question), limit=MAX_LENGTH)
+    for _, pattern, key in RULES:
         if pattern.search(question):
-            return zh if language == "zh" else en
+            return say(key, language)
     return None

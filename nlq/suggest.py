@@ -16,6 +16,7 @@ from nlq.audit import AuditLog
 from nlq.feedback import FeedbackRecord
 from nlq.language import Language
 from nlq.lexicon import Entry, normalise
+from nlq.messages import Text, say
 from nlq.semantic.edit import LayerChange
 from nlq.understand import Understander, Understanding
 
@@ -48,21 +49,8 @@ class Fix(BaseModel):
 
     def describe(self, language: Language) -> str:
         change = self.change
-        if language == "zh":
-            what = {
-                "value_alias": f"维度 {change.target} 的取值“{change.value}”",
-                "metric_synonym": f"指标 {change.target}",
-                "dimension_synonym": f"维度 {change.target}",
-                "term_synonym": f"术语 {change.target}",
-            }[change.kind]
-            return f"“{change.word}”接近“{self.near}”：加为{what}的同义词？"
-        what = {
-            "value_alias": f"the value '{change.value}' of dimension {change.target}",
-            "metric_synonym": f"metric {change.target}",
-            "dimension_synonym": f"dimension {change.target}",
-            "term_synonym": f"term {change.target}",
-        }[change.kind]
-        return f"'{change.word}' is near '{self.near}': add it as a synonym of {what}?"
+        what = Text(f"suggest.change_{change.kind}", target=change.target, value=change.value)
+        return say("suggest.fix", language, word=change.word, near=self.near, what=what)
 
 
 class Suggestion(BaseModel):
@@ -187,10 +175,10 @@ def _change(entry: Entry, word: str) -> LayerChange:
 def report(suggestions: list[Suggestion], language: Language) -> str:
     """The suggestions as text, for the command line."""
     if not suggestions:
-        return "没有未能回答的问题。" if language == "zh" else "No unanswered questions."
+        return say("suggest.none_unanswered", language)
     lines: list[str] = []
     for suggestion in suggestions:
-        word = suggestion.word or ("（所有词都已识别）" if language == "zh" else "(every word linked)")
+        word = suggestion.word or say("suggest.every_word_linked", language)
         sources = ", ".join(f"{k} {v}" for k, v in suggestion.sources.items())
         lines.append(f"{suggestion.count:>4}  {word}  [{sources}]")
         for question in suggestion.questions[:3]:
@@ -198,10 +186,5 @@ def report(suggestions: list[Suggestion], language: Language) -> str:
         if suggestion.fix is not None:
             lines.append(f"      -> {suggestion.fix.describe(language)}")
         elif suggestion.word:
-            none = (
-                "层中没有相近的词：请手工添加同义词或指标"
-                if language == "zh"
-                else "nothing near in the layer: add a synonym or a metric by hand"
-            )
-            lines.append(f"      -> {none}")
+            lines.append(f"      -> {say('suggest.nothing_near', language)}")
     return "\n".join(lines)

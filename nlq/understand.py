@@ -27,7 +27,9 @@ from nlq.intents import message as intent_message
 from nlq.language import Language, language_of
 from nlq.lexicon import Entry, Lexicon, normalise
 from nlq.linker import ENGLISH_WORDS, FILLER, Link, Linker
+from nlq.messages import Text, listed, say
 from nlq.negation import Negations, find_negations
+from nlq.ratios import Averaged, divided, find_averaged, find_per
 from nlq.safety import screen
 from nlq.semantic.graph import JoinGraph
 from nlq.semantic.model import (
@@ -41,7 +43,7 @@ from nlq.semantic.model import (
     SemiAdditiveMetric,
     SimpleMetric,
 )
-from nlq.semantic.query import Filter, MetricFilter, OrderBy, SemanticQuery, TimeRange
+from nlq.semantic.query import Filter, MetricFilter, OrderBy, Ratio, SemanticQuery, TimeRange
 from nlq.timeparse import Campaign, TimeMatch, find_times
 
 LISTING_ROWS = 100
@@ -55,6 +57,8 @@ HOT_PHRASE = re.compile(
 BUY_WORDS = re.compile(
     r"买过|购买过|下过单|下单过|下了单|下单的|买了|bought|purchased|ordered|placed (?:an |any )?orders?"
 )
+# After a number: the rows it counts, when they are not what the metric counts.
+COUNTED_ROWS = re.compile(r"\s*(?:(?:different|distinct|unique|separate)\s+[a-z]+|[款种家])")
 UNIT_WORDS = re.compile(
     r"多少(?:台|件|个|份|部|瓶|盒|双|套|支|杯|罐|包|袋|只|箱|斤)|几(?:台|件|个|份|部|杯|瓶|盒|罐|包|箱)"
     r"|how many (?:units|items|pieces|cups|bottles|boxes)|how many\b.{1,40}\b(?:did we |we )?(?:sell|sold)\b"
@@ -105,6 +109,12 @@ SUMMED_OVER_TIME = re.compile(r"加起来|加总|累计|求和|合计|\bsum(?:me
 HOW_MANY_ANYWHERE = re.compile(r"多少|几[条个笔次]|how many|number of")
 # A comparison on a total is a yes/no question (GMV超过100万了吗): the total answers it.
 YES_NO = re.compile(r"吗|是否|有没有|是不是|\b(?:did|does|do|was|were|is|are|has|have)\b")
+# Grammar a reading turns on, as facts about the languages read. Those whose nouns say
+# their number ("top products" asks for a list, "top product" for one):
+NOUNS_WITH_NUMBER: frozenset[Language] = frozenset({"en"})
+# Those that name the value a share is asked of beside the share word (X中Y占比), not
+# last (what % of X were Y):
+SHARE_BESIDE_VALUE: frozenset[Language] = frozenset({"zh"})
 
 
 def _miscased_code(link: Link, question: str) -> bool:
@@ -142,6 +152,14 @@ def _refined(times: list[TimeMatch]) -> list[TimeMatch]:
         return rb.start <= ra.start and ra.end <= rb.end and (ra.start, ra.end) != (rb.start, rb.end)
 
     return [t for t in times if not any(inside(other, t) for other in times if other is not t)]
+
+
+def _run_on(words: list[str], language: Language) -> str:
+    """Words one after the other, as the language writes them (今年1月, this year January)."""
+    text = words[0] if words else ""
+    for word in words[1:]:
+        text = say("reading.run_on", language, before=text, after=word)
+    return text
 
 
 def _shape(query: SemanticQuery) -> str:
@@ -267,6 +285,11 @@ class Parse:
     attribute_spans: list[tuple[int, int]] = field(default_factory=list)
     unplaced: list[str] | None = None  # the words no rule used, once the reading is done
     unread: list[str] = field(default_factory=list)  # linked words the reading could not use
+    # 平均每单优惠, units per order: what the asked metrics are divided by, and the words
+    # that said so; 日均GMV: the buckets a metric is averaged over.
+    denominators: list[str] = field(default_factory=list)
+    ratio_spans: list[tuple[int, int]] = field(default_factory=list)
+    averaged: Averaged | None = None
 
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
@@ -354,9 +377,8 @@ class Understander:
         pieces = [p for p in CLAUSE_BREAK.split(question) if p and p.strip(" ，,。.？?；;")]
         if len(pieces) < 2:
             return None
-        joiner = "" if language == "zh" else " "
         parses = [self._parse(p, language, as_of) for p in pieces]
-        periods = [joiner.join(t.text for t in parse.times) for parse in parses]
+        periods = [_run_on([t.text for t in parse.times], language) for parse in parses]
         readings: list[Understanding] = []
         for index, piece in enumerate(pieces):
             # A part without a period takes the one before it, else the one after it
@@ -366,7 +388,7 @@ class Understander:
             period = periods[index] or (before[-1] if before else after[0] if after else "")
             parse = parses[index]
             if period and not periods[index]:
-                piece = f"{period}{piece}" if language == "zh" else f"{piece} {period}"
+                piece = say("reading.part_with_period", language, period=period, part=piece)
                 parse = self._parse(piece, language, as_of)
             reading = self._read_parse(parse, None)
             if reading.status != "answer" or reading.sql:
@@ -440,6 +462,7 @@ class Understander:
         try:
             if previous is not None:
                 return self._follow_up(parse, previous)
+            self._take_ratios(parse)
             self._take_attributes(parse)
             self._take_table_words(parse)
             named_metric = any(x.entries[0].kind == "metric" for x in parse.links)
@@ -480,10 +503,12 @@ class Understander:
         """A typo equally near words of different meaning: ask which one was meant."""
         candidates = list(dict.fromkeys([link.entries[0].surface, *link.alternatives]))
         asked = parse.question if link.text in parse.question else parse.text
-        if parse.language == "zh":
-            message = f"“{link.text}”可能是指：{'、'.join(candidates)}。请确认是哪一个。"
-        else:
-            message = f'"{link.text}" could mean {" or ".join(candidates)}. Which one do you mean?'
+        message = say(
+            "reading.which_word",
+            parse.language,
+            word=link.text,
+            candidates=say("reading.or_separator", parse.language).join(candidates),
+        )
         return Understanding(
             language=parse.language,
             status="clarify",
@@ -493,20 +518,8 @@ class Understander:
         )
 
     def _cannot_use(self, parse: Parse, words: list[str]) -> Understanding:
-        zh = parse.language == "zh"
-        if zh:
-            named = "、".join(f"“{w}”" for w in words)
-            message = (
-                f"问题里的{named}无法对应到语义层中的指标、维度或取值，忽略它会回答另一个问题。"
-                "请换一种说法，或请分析师把它加入语义层。"
-            )
-        else:
-            named = ", ".join(f'"{w}"' for w in words)
-            message = (
-                f"nlq cannot use {named}: it matches no metric, dimension or value of the semantic layer, "
-                "and answering without it would answer a different question. Please rephrase, or ask an "
-                "analyst to add it to the layer."
-            )
+        named = listed((Text("reading.quoted", word=w) for w in words), parse.language)
+        message = say("reading.cannot_use", parse.language, words=named)
         return Understanding(
             language=parse.language, status="clarify", message=message, evidence=parse.evidence
         )
@@ -519,7 +532,7 @@ class Understander:
         spans += [(c.start, c.end) for c in parse.cues]
         spans += [(c.start, c.end) for c in parse.comparisons]
         spans += parse.negations.spans + parse.counted + [(d.start, d.end) for d in parse.datings]
-        spans += parse.attribute_spans
+        spans += parse.attribute_spans + parse.ratio_spans
         if parse.has("yoy", "pop"):  # 同比增长率: the comparison's own word for what it outputs
             spans += [m.span() for m in GROWTH_WORDS.finditer(parse.text)]
         for start, end in spans + [(x.start, x.end) for x in parse.links]:
@@ -553,22 +566,20 @@ class Understander:
 
     def _clarify_value(self, parse: Parse, ambiguity: Ambiguous) -> Understanding:
         """Two dimensions are equally near the metric: ask instead of guessing."""
-        zh = parse.language == "zh"
+        language = parse.language
         dimensions = list(dict.fromkeys(ambiguity.dimensions))
-        if zh:
-            options = "、".join(f"{self._dimension_label(d, 'zh')}（{ambiguity.word}）" for d in dimensions)
-            message = f"“{ambiguity.word}”有多种理解：{options}。请在问题里说明是哪一个。"
-        else:
-            options = " or ".join(f"{self._dimension_label(d, 'en')} = {ambiguity.word}" for d in dimensions)
-            message = f'"{ambiguity.word}" can mean {options}. Please say which one.'
+        labels = [self._dimension_label(d, language) for d in dimensions]
+        readings = say("reading.or_separator", language).join(
+            say("reading.value_reading", language, dimension=label, word=ambiguity.word) for label in labels
+        )
+        message = say("reading.which_dimension", language, word=ambiguity.word, readings=readings)
         # Naming the dimension next to the word is what resolves it ("客户地区是华东的销售额").
-        joiner = "是" if zh else " "
         asked = parse.question if ambiguity.word in parse.question else parse.text
         rewrites = [
             asked.replace(
-                ambiguity.word, f"{self._dimension_label(d, parse.language)}{joiner}{ambiguity.word}", 1
+                ambiguity.word, say("reading.value_named", language, dimension=label, word=ambiguity.word), 1
             )
-            for d in dimensions
+            for label in labels
         ]
         return Understanding(
             language=parse.language,
@@ -625,7 +636,7 @@ class Understander:
             query = query.model_copy(
                 update={"order_by": [OrderBy(field=key.rsplit(".", 1)[-1], desc=descending)]}
             )
-        title = f"{model.label.zh}明细" if parse.language == "zh" else f"{model.label.en} list"
+        title = say("reading.listing_title", parse.language, model=model.label)
         step = Step(title=title, query=query)
         return Understanding(
             language=parse.language,
@@ -910,16 +921,8 @@ class Understander:
 
     def _out_of_scope(self, language: Language) -> str:
         covers = self.layer.reading.covers
-        topics = (
-            (covers.zh if language == "zh" else covers.en)
-            if covers
-            else ("、" if language == "zh" else ", ").join(
-                m.label.zh if language == "zh" else m.label.en for m in self.layer.models
-            )
-        )
-        if language == "zh":
-            return f"这个问题超出了数据分析的范围。可以问我{topics}相关的问题。"
-        return f"This question is outside what I can analyse. Ask about {topics}."
+        topics = covers.text(language) if covers else listed((m.label for m in self.layer.models), language)
+        return say("reading.out_of_scope", language, topics=topics)
 
     def _table_rows(self, parse: Parse) -> str | None:
         """5星评价占全部评价的比例, how many refunds: a table word with no metric counts
@@ -966,19 +969,15 @@ class Understander:
             )
         options = self.layer.reading.clarify or [m.name for m in self.layer.metrics[:4]]
         labels = [self._label(name, parse.language) for name in options]
-        message = (
-            f"请问想看哪个指标？例如：{'、'.join(labels)}。"
-            if parse.language == "zh"
-            else f"Which metric do you mean? For example: {', '.join(labels)}."
-        )
-        suffix = "（{}）" if parse.language == "zh" else ": {}"
+        message = say("reading.which_metric", parse.language, metrics=listed(labels, parse.language))
+        asked = (parse.question or parse.text).rstrip("?？。. ")
         return Understanding(
             language=parse.language,
             status="clarify",
             message=message,
             evidence=parse.evidence,
             options=[
-                (parse.question or parse.text).rstrip("?？。. ") + suffix.format(label) for label in labels
+                say("reading.metric_option", parse.language, question=asked, metric=label) for label in labels
             ],
         )
 
@@ -1078,6 +1077,46 @@ class Understander:
             return entries
         fewest = min(self._cardinality[e.target] for e in entries)
         return [e for e in entries if self._cardinality[e.target] == fewest]
+
+    def _take_ratios(self, parse: Parse) -> None:
+        """平均每单优惠, units per order, 人均买了几件, GMV / units sold: the metrics asked,
+        divided by what the "per" noun counts (a metric it names, or the layer's word for
+        orders, units or buyers). A metric named by the per phrase itself (平均每单 is the
+        average order value) gives way when another metric is what is divided; a per
+        noun that names a dimension (每个品类, per category) groups, and is left alone."""
+        parse.averaged = find_averaged(parse.text)
+        if parse.averaged is not None:
+            parse.ratio_spans.append((parse.averaged.start, parse.averaged.end))
+        for per in find_per(parse.text):
+            phrase = [x for x in parse.links if x.kind == "metric" and x.start <= per.start < x.end]
+            noun = next((x for x in parse.links if per.start < x.start <= per.noun_start), None)
+            if noun is not None and (noun.kind == "dimension" or (noun.kind == "value" and not per.generic)):
+                continue  # 每个品类, per category: each group, not a quotient
+            if noun is not None and noun.kind == "metric":
+                counted = [noun.entries[0].target]
+            else:
+                counted = self._word(per.generic) if per.generic else []
+            if not counted:
+                continue
+            denominator = counted[0]
+            # 买家平均每人下了几单: the buyers named are who is counted, the orders implied
+            counting = [x for x in parse.links if x.kind == "metric" and x.entries[0].target == denominator]
+            rest = [
+                x for x in parse.links if x.kind == "metric" and x not in phrase + counting and x is not noun
+            ]
+            implied = not rest and (UNIT_WORDS.search(parse.text) or ORDER_WORDS.search(parse.text))
+            if not rest and not implied:
+                continue  # 人均消费, 平均每单 alone: the governed metric the words name
+            parse.links = [x for x in parse.links if x not in phrase + counting and x is not noun]
+            parse.denominators.append(denominator)
+            parse.ratio_spans.append((per.start, max(per.end, noun.end if noun else per.end)))
+            parse.ratio_spans += [(x.start, x.end) for x in counting]
+        metrics = [x for x in parse.links if x.kind == "metric"]
+        for left, right in itertools.pairwise(metrics):
+            if divided(parse.text, left.end, right.start):
+                parse.links = [x for x in parse.links if x is not right]
+                parse.denominators.append(right.entries[0].target)
+                parse.ratio_spans.append((left.end, right.end))
 
     def _take_attributes(self, parse: Parse) -> None:
         """标价超过100的商品, products with more than 100 units in stock, orders whose
@@ -1420,10 +1459,12 @@ class Understander:
         """A period that starts after the last day of data has nothing to show: say so."""
         if time_range.start is None or time_range.start <= parse.as_of:
             return None
-        message = (
-            f"所问的时间（{time_range.start} 至 {time_range.end}）在数据截止日 {parse.as_of} 之后，还没有数据。"
-            if parse.language == "zh"
-            else f"The period asked for ({time_range.start} to {time_range.end}) starts after the last day of data, {parse.as_of}."
+        message = say(
+            "reading.no_data_yet",
+            parse.language,
+            start=time_range.start,
+            end=time_range.end,
+            as_of=parse.as_of,
         )
         return Understanding(
             language=parse.language, status="clarify", message=message, evidence=parse.evidence
@@ -1456,6 +1497,9 @@ class Understander:
         if too_late is not None:
             return too_late
         grain = self._grain(parse, time_range)
+        averaged = parse.averaged.grain if parse.averaged else None
+        if averaged is not None and grain == averaged:
+            grain = None  # 平均每天: the days are averaged over, not listed
         if len({d.dimension for d in parse.datings}) > 1:
             # ordered in 1997 and shipped in 1998: two dates, one period each; not one range
             return self._cannot_use(parse, [d.text for d in parse.datings])
@@ -1463,6 +1507,10 @@ class Understander:
         if summed and any(isinstance(self.layer.metric(m), SemiAdditiveMetric) for m in metrics):
             # 每周库存加起来: a snapshot is never summed over time (its 口径)
             return self._cannot_use(parse, [summed.group(0)])
+        moving = parse.cue("moving")
+        if moving is not None:
+            # 7日移动平均: a window over the buckets nlq does not compute yet, asked, not dropped
+            return self._cannot_use(parse, [moving.text])
         profile = parse.has("profile")
         if profile and self.layer.reading.profile is None:
             cue = parse.cue("profile")
@@ -1482,8 +1530,16 @@ class Understander:
             filters = [f for f in filters if f.dimension != focused]
             group = [f.dimension for f in focus]
 
+        denominators = [d for d in dict.fromkeys(parse.denominators) if self.layer.metric(d) is not None]
+        ratios = [Ratio(numerator=m, denominator=d) for d in denominators for m in metrics if m != d]
+        if parse.averaged and averaged and not grain and (ratios or parse.has("yoy", "pop", "share")):
+            # 日均GMV同比: an average over days compared or divided is not yet computed
+            return self._cannot_use(parse, [parse.text[parse.averaged.start : parse.averaged.end]])
         base = SemanticQuery(
-            metrics=metrics,
+            metrics=list(dict.fromkeys(metrics + [r.denominator for r in ratios])),
+            ratios=ratios,
+            averaged_over=averaged if averaged is not None and not grain else None,
+            cumulative=parse.has("cumulative") and grain is not None,
             dimensions=[d for d in group if not (profile and d in self._profile.dimensions)],
             time_grain=grain,
             time_range=time_range,
@@ -1523,7 +1579,17 @@ class Understander:
             # 从高到低排一下: every group, in the order asked
             order = [OrderBy(field=metrics[0], desc=not parse.has("sort_asc"))]
             base = base.model_copy(update={"order_by": order})
+        if base.ratios:
+            # 平均每单优惠最高的渠道: ranked by the quotient asked, not by its numerator
+            order = [
+                o.model_copy(update={"field": base.ratios[0].name}) if o.field == metrics[0] else o
+                for o in base.order_by
+            ]
+            base = base.model_copy(update={"order_by": order})
         base = base.model_copy(update={"metric_filters": self._thresholds(parse, base)})
+        miscounted = [w for c in parse.comparisons if (w := self._other_rows_counted(parse, c, base.metrics))]
+        if miscounted:
+            return self._cannot_use(parse, miscounted)
         if parse.comparisons and not base.metric_filters and not YES_NO.search(parse.text):
             # 下单少于5次的客户有多少: a condition on each customer nlq cannot group by is not dropped
             return self._cannot_use(parse, [c.text for c in parse.comparisons])
@@ -1536,7 +1602,7 @@ class Understander:
         elif len(parse.times) > 1 and not base.compare:
             # 2024年和2025年的GMV: every period named is answered, none dropped
             steps = self._periods_compared(base, parse)
-            time_text = ("和" if parse.language == "zh" else " and ").join(t.text for t in parse.times)
+            time_text = say("grammar.and_separator", parse.language).join(t.text for t in parse.times)
         else:
             steps = [Step(title=self.title(base, parse.language), query=base)]
         return Understanding(
@@ -1574,7 +1640,7 @@ class Understander:
         if len(values) == 1:
             return next(iter(values))
         named = [x for x in parse.links if x.entries[0].kind == "value" and x.entries[0].target in values]
-        if parse.language == "en" or not named:
+        if parse.language not in SHARE_BESIDE_VALUE or not named:
             return named[-1].entries[0].target if named else next(iter(values))
         cue = parse.cue("share")
         at = cue.start if cue else len(parse.text)
@@ -1667,6 +1733,23 @@ class Understander:
             filters.append(MetricFilter(metric=metric, op=comparison.op, value=value))
         return filters
 
+    def _other_rows_counted(self, parse: Parse, comparison: Comparison, metrics: list[str]) -> str | None:
+        """more than 25 different products, 超过150款: a number of rows of their own,
+        which only a distinct count of them can be compared with; the words, when the
+        metric the number would bind to counts something else."""
+        counted = COUNTED_ROWS.match(parse.text, comparison.end)
+        metric = self._bound_metric(parse, comparison, metrics)
+        if counted is None or metric is None:
+            return None
+        measured = self.layer.measure_of(metric)
+        named = next((x for x in parse.links if counted.start() <= x.start < counted.end()), None)
+        home = self._dimension_home(named.entries[0].target) if named and named.kind == "dimension" else None
+        # buyers counts users: at least 3 different categories is not a number of users
+        counts_them = home is None or (measured is not None and measured[0].name == home[0].name)
+        if measured is not None and measured[1].agg == "count_distinct" and counts_them:
+            return None
+        return parse.text[comparison.start : counted.end()]
+
     @staticmethod
     def _bound_metric(parse: Parse, comparison: Comparison, metrics: list[str]) -> str | None:
         named = [x for x in parse.links if x.entries[0].kind == "metric" and x.entries[0].target in metrics]
@@ -1709,7 +1792,7 @@ class Understander:
         if PLURAL_WORDS.search(parse.text) or any(c.kind == "hot" for c in ranking):
             return True
         dimensions = [link for link in parse.links if link.entries[0].kind == "dimension"]
-        if parse.language == "en":
+        if parse.language in NOUNS_WITH_NUMBER:
             # top products, which provinces: the noun's number; "top" with no noun is a list
             if dimensions:
                 return any(link.text.endswith("s") for link in dimensions)
@@ -1778,10 +1861,7 @@ class Understander:
         as_of = parse.as_of
         month = not parse.has("yoy") and not parse.has("trend", "grain")
         start = as_of.replace(day=1) if month else as_of.replace(month=1, day=1)
-        if parse.language == "zh":
-            text = "默认本月" if month else "默认今年以来"
-        else:
-            text = "this month by default" if month else "year to date by default"
+        text = say("reading.default_month" if month else "reading.default_year_to_date", parse.language)
         return TimeRange(start=start, end=as_of), text
 
     @staticmethod
@@ -1811,19 +1891,13 @@ class Understander:
         return name
 
     def title(self, query: SemanticQuery, language: Language) -> str:
-        metrics = ("、" if language == "zh" else ", ").join(self._label(m, language) for m in query.metrics)
+        metrics = listed((self._label(m, language) for m in query.metrics), language)
         if not query.dimensions:
             return metrics
         if query.focus:  # 美妆占GMV的比例: the focused values, not every category
-            values = ("、" if language == "zh" else ", ").join(str(v) for f in query.focus for v in f.values)
-            return f"{values}的{metrics}占比" if language == "zh" else f"{metrics} share of {values}"
-        dims = ("、" if language == "zh" else ", ").join(
-            self._dimension_label(d, language) for d in query.dimensions
-        )
+            values = listed((str(v) for f in query.focus for v in f.values), language)
+            return say("reading.title_focus", language, values=values, metrics=metrics)
+        dims = listed((self._dimension_label(d, language) for d in query.dimensions), language)
         if query.count_groups:
-            return (
-                f"满足条件的{dims}数（按{metrics}）"
-                if language == "zh"
-                else f"number of {dims} (by {metrics})"
-            )
-        return f"各{dims}的{metrics}" if language == "zh" else f"{metrics} by {dims}"
+            return say("reading.title_count_groups", language, dimensions=dims, metrics=metrics)
+        return say("reading.title_by", language, dimensions=dims, metrics=metrics)

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from nlq.answer import AnswerBlock
 from nlq.caliber import empty_answer
 from nlq.language import Language
-from nlq.semantic.model import Role, SemanticLayer
+from nlq.messages import Text, say
+from nlq.semantic.model import Label, Role, SemanticLayer
 from nlq.semantic.query import Filter, SemanticQuery
 from nlq.understand import Understanding
 
@@ -59,11 +60,15 @@ def _visible(layer: SemanticLayer, dimension: str, value: object, has_rows: HasR
 
 
 def _message(value: object, role: Role, language: Language) -> str:
-    if language == "zh":
-        scope = f"（{role.label.zh}：{role.description.rstrip('。')}）" if role.description else ""
-        return f"“{value}”不在您可查看的数据范围内{scope}，因此无法回答这个问题。如需查看，请联系管理员。"
-    scope = f" ({role.label.en})" if role.label.en else ""
-    return (
-        f"'{value}' is outside the data your role{scope} may see, so this question cannot be answered. "
-        "Ask an administrator if you need it."
+    return say("access.unseen_value", language, value=value, scope=getattr(_scope(role), language))
+
+
+def _scope(role: Role) -> Label:
+    """What the refusal says of the role, in each language, empty where it says nothing:
+    in Chinese its label and description (a layer writes descriptions in Chinese), in
+    English its label."""
+    described = Text("grammar.labelled", label=role.label.zh, value=role.description.rstrip("。"))
+    return Label(
+        zh=Text("grammar.parenthesised", inner=described).zh if role.description else "",
+        en=Text("grammar.parenthesised", inner=role.label.en).en if role.label.en else "",
     )

@@ -64,6 +64,10 @@ FEATURES = {
     "detail",
     "campaign",
     "term",
+    "ratio",
+    "average",
+    "cumulative",
+    "change",
 }
 REFUSALS = {"write", "ddl", "file", "credentials", "injection", "offtopic", "pii"}
 VOCABULARY = {"zh", "en", "refuse"} | GLOSSARY | FEATURES | REFUSALS

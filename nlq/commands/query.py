@@ -13,8 +13,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from nlq.demo.catalog import CATEGORIES, CHANNELS
+
 CONDITION = re.compile(r"^\s*([\w.]+)\s*(!=|>=|<=|=|>|<|~|\^)\s*(.*)$")
 OPS = {"=": "in", "!=": "not_in", "~": "contains", "^": "starts_with"}
+# The help's examples name the demo's own values (天猫, 京东, 手机), so that they can be tried on it.
+PHONES = next(iter(CATEGORIES[0].subcategories))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--where",
         action="append",
         default=[],
-        help="dimension filter: channel=天猫,京东 | status!=cancelled | name~手机 | x>3",
+        help=f"dimension filter: channel={','.join(CHANNELS[:2])} | status!=cancelled | name~{PHONES} | x>3",
     )
     query.add_argument("--having", action="append", default=[], help="metric filter: gmv>10000")
     query.add_argument(

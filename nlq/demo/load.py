@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from nlq.engines import ConnectorError, engine_for
 from nlq.engines.bulk import SourceTable
+from nlq.messages import Text
 
 
 @dataclass
@@ -56,11 +57,7 @@ def read_source(path: Path) -> list[SourceTable]:
 def load_demo(url: str, source: Path) -> LoadReport:
     engine = engine_for(url)
     if engine.load is None:
-        raise ConnectorError(
-            f"nlq demo load cannot write to {engine.name} (the DuckDB warehouse is made by `nlq demo build`)",
-            f"nlq demo load 不支持写入 {engine.name}（DuckDB 演示库请用 `nlq demo build`）",
-            kind="missing",
-        )
+        raise ConnectorError(Text("engines.demo_load_unsupported", engine=engine.name), kind="missing")
     started = time.perf_counter()
     tables = read_source(source)
     report = LoadReport(url)

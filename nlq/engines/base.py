@@ -14,6 +14,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from nlq.messages import Text
+
 if TYPE_CHECKING:  # only the Arrow engines (Spark, ClickHouse) hand over tables: pyarrow is theirs to import
     import pyarrow as pa
 
@@ -25,80 +27,65 @@ class ConnectorError(Exception):
     """An engine error translated into a message a user can act on, in English and
     Chinese. `kind` says what went wrong (bad credentials, unreachable host, ...)."""
 
-    def __init__(self, en: str, zh: str | None = None, *, kind: ErrorKind = "query") -> None:
-        super().__init__(en)
-        self.en = en
-        self.zh = zh or en
+    def __init__(self, reason: Text, *, kind: ErrorKind = "query") -> None:
+        self.reason = reason
+        super().__init__(self.en)
         self.kind = kind
 
+    @property
+    def en(self) -> str:
+        return self.message("en")
+
+    @property
+    def zh(self) -> str:
+        return self.message("zh")
+
     def message(self, language: str) -> str:
-        return self.zh if language == "zh" else self.en
+        return self.reason.text(language)
 
 
 def timeout_error(timeout_s: float | None) -> ConnectorError:
     seconds = f"{timeout_s:g}" if timeout_s else "?"
-    return ConnectorError(
-        f"query timed out after {seconds} s",
-        f"查询超时（超过 {seconds} 秒），请缩小时间范围或减少分组后再试",
-        kind="timeout",
-    )
+    return ConnectorError(Text("engines.timeout", seconds=seconds), kind="timeout")
 
 
 def missing_driver(engine: str, extra: str, package: str) -> ConnectorError:
     return ConnectorError(
-        f"{engine} needs the {package} package: pip install 'nlq[{extra}]'",
-        f"连接 {engine} 需要安装 {package}：pip install 'nlq[{extra}]'",
-        kind="driver",
+        Text("engines.missing_driver", engine=engine, extra=extra, package=package), kind="driver"
     )
 
 
 def unreachable(engine: str, where: str, detail: str) -> ConnectorError:
     return ConnectorError(
-        f"cannot reach the {engine} server at {where} ({detail}); check the host, the port and that it is running",
-        f"无法连接 {engine} 服务器 {where}（{detail}），请检查主机、端口以及服务是否已启动",
-        kind="unreachable",
+        Text("engines.unreachable", engine=engine, where=where, detail=detail), kind="unreachable"
     )
 
 
 def bad_credentials(engine: str, user: str) -> ConnectorError:
-    return ConnectorError(
-        f"{engine} refused the login of user '{user}': check the user name and password",
-        f"{engine} 拒绝了用户“{user}”的登录：请检查用户名和密码",
-        kind="auth",
-    )
+    return ConnectorError(Text("engines.bad_credentials", engine=engine, user=user), kind="auth")
 
 
 def unknown_database(engine: str, name: str) -> ConnectorError:
-    return ConnectorError(
-        f"{engine} has no database '{name}' (load the demo with `nlq demo load --db URL`)",
-        f"{engine} 中没有数据库“{name}”（可用 `nlq demo load --db URL` 导入演示数据）",
-        kind="missing",
-    )
+    return ConnectorError(Text("engines.unknown_database", engine=engine, name=name), kind="missing")
 
 
 def read_only_refused() -> ConnectorError:
     """The server refused a write because the session is read-only, as nlq opens it."""
-    return ConnectorError(
-        "the session is read-only: nlq never writes to the database",
-        "会话为只读：nlq 不会修改数据库",
-        kind="read_only",
-    )
+    return ConnectorError(Text("engines.read_only_session"), kind="read_only")
 
 
 # What an engine's error says, in nlq's words: an engine's text can echo the values a
 # query read (a failed cast quotes the value), so it is logged, never shown.
-ENGINE_ERRORS: list[tuple[tuple[str, ...], ErrorKind, str, str]] = [
+ENGINE_ERRORS: list[tuple[tuple[str, ...], ErrorKind, str]] = [
     (
         ("out of memory", "memory limit", "max_temp_directory_size", "cannot allocate", "memoryerror"),
         "resources",
-        "the query needed more memory than a question may use: narrow the period, the groups or the rows",
-        "查询所需内存超过单个问题的上限，请缩小时间范围、分组或数据量后再试",
+        "engines.out_of_memory",
     ),
     (
         ("invalidated", "fatal", "connection reset", "server closed", "lost connection", "gone away"),
         "unreachable",
-        "the connection to the database failed; it has been reopened: please ask again",
-        "与数据库的连接中断，已重新连接，请再问一次",
+        "engines.connection_lost",
     ),
     (
         (
@@ -109,8 +96,7 @@ ENGINE_ERRORS: list[tuple[tuple[str, ...], ErrorKind, str, str]] = [
             "query execution was interrupted",
         ),
         "timeout",
-        "the query took too long and was stopped",
-        "查询耗时过长，已被中止，请缩小范围后再试",
+        "engines.query_stopped",
     ),
     (
         (
@@ -122,14 +108,12 @@ ENGINE_ERRORS: list[tuple[tuple[str, ...], ErrorKind, str, str]] = [
             "overflow",
         ),
         "query",
-        "a value in the data could not be computed as the query asks (a conversion or an overflow)",
-        "数据中有值无法按查询要求计算（类型转换或数值溢出）",
+        "engines.value_not_computable",
     ),
     (
         ("does not exist", "not found", "binder error", "unknown column", "no such", "referenced"),
         "query",
-        "the query refers to a table or column the database does not have",
-        "查询引用了数据库中不存在的表或列",
+        "engines.unknown_table_or_column",
     ),
 ]
 
@@ -138,12 +122,10 @@ def query_failed(detail: str) -> ConnectorError:
     """An engine error as one of nlq's own messages (the engine's text is logged only)."""
     text = detail.casefold()
     LOG.warning("engine error: %s", detail.strip()[:500])
-    for needles, kind, en, zh in ENGINE_ERRORS:
+    for needles, kind, key in ENGINE_ERRORS:
         if any(n in text for n in needles):
-            return ConnectorError(en, zh, kind=kind)
-    return ConnectorError(
-        "the database could not run the query", "数据库未能执行该查询，请换个问法或联系数据团队", kind="query"
-    )
+            return ConnectorError(Text(key), kind=kind)
+    return ConnectorError(Text("engines.query_failed"), kind="query")
 
 
 def ensure_read_only(sql: str, dialect: str) -> None:
@@ -155,11 +137,7 @@ def ensure_read_only(sql: str, dialect: str) -> None:
     except ParseError as error:
         raise query_failed(f"cannot parse the query: {error}") from error
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
-        raise ConnectorError(
-            "only a single read-only query may run: the database is never written",
-            "只允许执行一条只读查询：不会修改数据库",
-            kind="read_only",
-        )
+        raise ConnectorError(Text("engines.single_read_only_query"), kind="read_only")
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from nlq.engines.base import (
 from nlq.engines.engine import Engine
 from nlq.engines.rewrites import exists_as_in, float_division
 from nlq.engines.urls import DatabaseURL, parse_url
+from nlq.messages import Text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -131,11 +132,7 @@ class ChDBConnector(ServerVersioning):
             raise missing_driver("chDB", "clickhouse", "chdb") from error
         folder = self.folder_of(self.url)
         if folder and not Path(folder).is_dir():
-            raise ConnectorError(
-                f"chDB data folder not found: {folder} (load the demo with `nlq demo load --db {url}`)",
-                f"找不到 chDB 数据目录：{folder}（可用 `nlq demo load --db {url}` 导入演示数据）",
-                kind="missing",
-            )
+            raise ConnectorError(Text("engines.chdb_folder_missing", folder=folder, url=url), kind="missing")
         self.folder = folder
         self._lock = threading.Lock()
         self._session = self._open()
@@ -260,11 +257,7 @@ def load_chdb(url: str, tables: list[SourceTable]) -> None:
 
     folder = ChDBConnector.folder_of(parse_url(url))
     if not folder:
-        raise ConnectorError(
-            "chdb:// needs a data folder to load into: chdb:///path/to/dir",
-            "chdb:// 需要指定数据目录：chdb:///路径",
-            kind="missing",
-        )
+        raise ConnectorError(Text("engines.chdb_load_needs_folder"), kind="missing")
     Path(folder).mkdir(parents=True, exist_ok=True)
     chdb = session.Session(folder)
     try:

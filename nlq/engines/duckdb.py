@@ -22,6 +22,7 @@ from nlq.engines.base import (
 )
 from nlq.engines.engine import Engine
 from nlq.engines.watchdog import Watchdog
+from nlq.messages import Text
 
 # DuckDB's compressed materialization narrows join keys (orders.order_id to INTEGER)
 # behind a cast, and the join's key range then no longer reaches the probe side's
@@ -50,9 +51,7 @@ class DuckDBConnector:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if not self.path.exists():
-            raise ConnectorError(
-                f"DuckDB file not found: {self.path}", f"找不到 DuckDB 文件：{self.path}", kind="missing"
-            )
+            raise ConnectorError(Text("engines.duckdb_file_missing", path=self.path), kind="missing")
         self._lock = threading.Lock()
         self._con = self._open()
         self._watchdog = Watchdog()
@@ -62,9 +61,7 @@ class DuckDBConnector:
             return duckdb.connect(str(self.path), read_only=True, config=dict(SETTINGS))
         except duckdb.Error as exc:
             raise ConnectorError(
-                f"cannot open DuckDB file {self.path}: {exc}",
-                f"无法打开 DuckDB 文件 {self.path}：{exc}",
-                kind="unreachable",
+                Text("engines.duckdb_cannot_open", path=self.path, detail=exc), kind="unreachable"
             ) from exc
 
     def execute(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from nlq.engines.base import Connector, ConnectorError
+from nlq.messages import Text
 
 if TYPE_CHECKING:
     from nlq.engines.bulk import SourceTable
@@ -84,11 +85,7 @@ def engine_for(url: str | Path) -> Engine:
         if scheme in engine.schemes:
             return engine
     known = ", ".join(sorted(s for e in found for s in e.schemes))
-    raise ConnectorError(
-        f"unsupported database URL scheme: {scheme} (known: {known})",
-        f"不支持的数据库地址类型：{scheme}（支持：{known}）",
-        kind="missing",
-    )
+    raise ConnectorError(Text("engines.unsupported_scheme", scheme=scheme, known=known), kind="missing")
 
 
 def rewrite(tree: exp.Expr, dialect: str) -> exp.Expr:

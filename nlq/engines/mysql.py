@@ -29,6 +29,7 @@ from nlq.engines.engine import Engine
 from nlq.engines.pool import ConnectionPool
 from nlq.engines.rewrites import float_division, mysql_dates_and_filters
 from nlq.engines.urls import DatabaseURL, parse_url
+from nlq.messages import Text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -181,11 +182,7 @@ def _refuse_cut_short(warnings: Any) -> None:
 
 
 def _recursion_stopped() -> ConnectorError:
-    return ConnectorError(
-        f"the query recursed more than {MAX_RECURSION} times and was stopped",
-        f"查询的递归超过 {MAX_RECURSION} 次，已被中止",
-        kind="resources",
-    )
+    return ConnectorError(Text("engines.recursion_stopped", limit=MAX_RECURSION), kind="resources")
 
 
 def load(url: str, tables: list[SourceTable]) -> None:

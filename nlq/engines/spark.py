@@ -31,6 +31,7 @@ from nlq.engines.base import (
 from nlq.engines.engine import Engine
 from nlq.engines.rewrites import day_as_date
 from nlq.engines.watchdog import Watchdog
+from nlq.messages import Text
 
 if TYPE_CHECKING:
     from nlq.engines.bulk import SourceTable
@@ -52,11 +53,7 @@ def parse_spark_url(url: str) -> tuple[str, dict[str, str]]:
     if rest.startswith("local"):
         return rest, options
     if not rest:
-        raise ConnectorError(
-            "a Spark URL names a master: spark://local[*] or spark://HOST:7077",
-            "Spark 地址需要指定 master：spark://local[*] 或 spark://主机:7077",
-            kind="unreachable",
-        )
+        raise ConnectorError(Text("engines.spark_url_needs_master"), kind="unreachable")
     return f"spark://{rest}", options
 
 
@@ -105,9 +102,7 @@ class SparkConnector(ServerVersioning):
             self.warehouse = Path(options.get("warehouse", str(DEFAULT_WAREHOUSE)))
             if not self.warehouse.is_dir() or not any(self.warehouse.glob("*.parquet")):
                 raise ConnectorError(
-                    f"no Parquet tables in {self.warehouse} (load the demo with `nlq demo load --db {url}`)",
-                    f"{self.warehouse} 中没有 Parquet 表（可用 `nlq demo load --db {url}` 导入演示数据）",
-                    kind="missing",
+                    Text("engines.spark_no_tables", warehouse=self.warehouse, url=url), kind="missing"
                 )
         self._lock = threading.Lock()
         self._watchdog = Watchdog()
@@ -185,11 +180,7 @@ def load(url: str, tables: list[SourceTable]) -> None:
 
     master, options = parse_spark_url(url)
     if not master.startswith("local") and "warehouse" not in options:
-        raise ConnectorError(
-            "loading into a Spark cluster is not supported: use spark://local[*]?warehouse=DIR",
-            "不支持向 Spark 集群导入：请使用 spark://local[*]?warehouse=目录",
-            kind="missing",
-        )
+        raise ConnectorError(Text("engines.spark_cluster_load"), kind="missing")
     warehouse = Path(options.get("warehouse", str(DEFAULT_WAREHOUSE)))
     warehouse.mkdir(parents=True, exist_ok=True)
     for table in tables:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from nlq.engines.base import ConnectorError
+from nlq.messages import Text
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,7 @@ def parse_url(text: str, default_ports: dict[str, int] | None = None) -> Databas
     try:
         port = parts.port
     except ValueError as error:
-        raise ConnectorError(
-            f"bad port in the database URL: {error}", f"数据库地址中的端口无效：{error}", kind="unreachable"
-        ) from error
+        raise ConnectorError(Text("engines.bad_port", detail=error), kind="unreachable") from error
     scheme = parts.scheme.lower()
     return DatabaseURL(
         scheme=scheme,

@@ -51,6 +51,7 @@ from nlq.llm.retrieval import (
     whole_layer,
 )
 from nlq.llm.settings import LLMSettings, build_chat_model
+from nlq.messages import say
 from nlq.semantic.errors import QueryError
 from nlq.semantic.model import SemanticLayer
 from nlq.semantic.query import SemanticQuery
@@ -336,11 +337,7 @@ class ModelReader:
         evidence = [*rules.evidence, f"{why}; the rules' reading stands"]
         if rules.status == "answer" or rules.status == "refuse":
             return rules.model_copy(update={"evidence": evidence})
-        message = rules.message or (
-            "没能理解这个问题，请换个说法，或说明想看的指标。"
-            if rules.language == "zh"
-            else "I could not understand the question. Please rephrase it or name the metric."
-        )
+        message = rules.message or say("pipeline.not_understood", rules.language)
         return Understanding(language=rules.language, status="clarify", message=message, evidence=evidence)
 
 

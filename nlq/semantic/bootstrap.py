@@ -26,6 +26,8 @@ import yaml
 from sqlglot import exp
 
 from nlq.engines.base import Connector, TableInfo
+from nlq.messages import LANGUAGES, Text, say
+from nlq.semantic.model import Label
 
 CATEGORICAL_MAX = 50  # distinct text values listed in the layer
 INDEXED_MAX = 5_000  # beyond this a text column is not indexed for linking
@@ -57,13 +59,24 @@ def _singular(table: str) -> str:
     return table
 
 
+def _drafted(key: str, label: Label) -> Label:
+    """The label message `key` makes of `label` (its count, its average), in each
+    language where `label` has words: never an English name where a Chinese one
+    belongs (平均price)."""
+    worded: dict[str, str] = {}
+    for language in LANGUAGES:
+        own = getattr(label, language)
+        worded[language] = say(key, language, label=own) if own else ""
+    return Label(**worded)
+
+
 def _metric(
-    name: str, measure: str, label: dict[str, str], time: str | None, *, fmt: str | None = None
+    name: str, measure: str, label: Label, time: str | None, *, fmt: str | None = None
 ) -> dict[str, Any]:
     metric: dict[str, Any] = {"name": name, "measure": measure}
     if fmt:
         metric["format"] = fmt
-    metric["label"] = label
+    metric["label"] = label.model_dump()
     if time:
         metric["time"] = time
     return metric
@@ -291,12 +304,12 @@ class Drafter:
             | referring
             | {c for c, t in info.columns.items() if c.endswith("_id") or self._ints(t, c)}
         )
-        label_zh = info.comment or ""
+        own = Label(zh=info.comment or "", en=_human(info.name))
         model: dict[str, Any] = {
             "name": info.name,
             "table": info.name,
             "primary_key": key[0] if len(key) == 1 else key,
-            "label": {"zh": label_zh, "en": _human(info.name)},
+            "label": own.model_dump(),
         }
         # A date in a composite key (a snapshot's date) is still the table's time.
         times = [c for c, t in info.columns.items() if TEMPORAL.search(t) and (c not in keys or c in key)]
@@ -307,7 +320,7 @@ class Drafter:
             {
                 "name": c,
                 "type": "timestamp" if TIMESTAMP.search(info.columns[c]) else "date",
-                "label": self._label(info, c),
+                "label": self._label(info, c).model_dump(),
             }
             for c in times
         ]
@@ -324,7 +337,7 @@ class Drafter:
             _metric(
                 f"{info.name}_count",
                 f"{info.name}.row_count",
-                {"zh": f"{label_zh}数" if label_zh else "", "en": f"number of {_human(info.name)}"},
+                _drafted("semantic.number_of", own),
                 time,
                 fmt="count",
             )
@@ -335,7 +348,7 @@ class Drafter:
                 continue
             if TEXT.search(dtype):
                 profile = self.profile(info.name, column)
-                dimension: dict[str, Any] = {"name": column, "label": self._label(info, column)}
+                dimension: dict[str, Any] = {"name": column, "label": self._label(info, column).model_dump()}
                 if profile.values:
                     dimension["values"] = {v: [] for v in profile.values}
                 elif profile.distinct <= INDEXED_MAX:
@@ -344,10 +357,10 @@ class Drafter:
             elif NUMERIC.search(dtype):
                 label = self._label(info, column)
                 if column in self._shared:
-                    label = {"zh": label["zh"], "en": f"{_human(info.name)} {label['en']}"}
+                    label = Label(zh=label.zh, en=f"{_human(info.name)} {label.en}")
                 # Each row's amount (a product's price) is an attribute to show and filter
                 # by, beside the metrics that total it.
-                dimensions.append({"name": column, "type": "number", "label": label})
+                dimensions.append({"name": column, "type": "number", "label": label.model_dump()})
                 measures += [
                     {"name": f"total_{column}", "agg": "sum", "expr": column},
                     {"name": f"avg_{column}", "agg": "avg", "expr": column},
@@ -357,7 +370,7 @@ class Drafter:
                     _metric(
                         f"{info.name}_avg_{column}",
                         f"{info.name}.avg_{column}",
-                        {"zh": f"平均{label['zh']}" if label["zh"] else "", "en": f"average {label['en']}"},
+                        _drafted("semantic.average_of", label),
                         time,
                     ),
                 ]
@@ -387,7 +400,7 @@ class Drafter:
                 {
                     "name": f"{column}_{c}",
                     "expr": c,
-                    "label": {"zh": "", "en": f"{_human(column)} {_human(c)}"},
+                    "label": Label(zh="", en=f"{_human(column)} {_human(c)}").model_dump(),
                 }
                 for c, t in info.columns.items()
                 if TEXT.search(t) and c != key[0]
@@ -396,7 +409,7 @@ class Drafter:
                 "name": name,
                 "table": info.name,
                 "primary_key": key[0],
-                "label": {"zh": "", "en": f"{_human(info.name)} ({_human(column)})"},
+                "label": Label(zh="", en=f"{_human(info.name)} ({_human(column)})").model_dump(),
                 "dimensions": dimensions,
                 "measures": [],  # its rows are counted as the table's own
             }
@@ -424,10 +437,10 @@ class Drafter:
         return None
 
     @staticmethod
-    def _label(info: TableInfo, column: str) -> dict[str, str]:
+    def _label(info: TableInfo, column: str) -> Label:
         """The engine's comment as the Chinese label, else none: never an English name
         where a Chinese one belongs (平均price)."""
-        return {"zh": info.column_comments.get(column, ""), "en": _human(column)}
+        return Label(zh=info.column_comments.get(column, ""), en=_human(column))
 
     def draft(self) -> dict[str, dict[str, Any]]:
         """The layer as YAML documents: models.yaml, metrics.yaml and roles.yaml."""
@@ -455,7 +468,7 @@ class Drafter:
                 "roles": [
                     {
                         "name": "analyst",
-                        "label": {"zh": "数据分析师", "en": "analyst"},
+                        "label": Label.worded(Text("semantic.drafted_role")).model_dump(),
                         "description": "drafted by nlq semantic init: every model and metric",
                     }
                 ]

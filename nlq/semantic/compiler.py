@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from sqlglot import exp
 
 from nlq.engines import rewrite
+from nlq.messages import Text
 from nlq.semantic.errors import QueryError
 from nlq.semantic.expressions import (
     and_all,
@@ -69,13 +70,7 @@ DOUBLE = exp.DataType.build("double")
 VALUE_OF_ONE_ROW = frozenset({"sum", "min", "max", "avg"})
 # The column of a pinned share's total (see Compiler._pin), beside the pinned value.
 TOTAL = "__total"
-GRAIN_LABELS: dict[str, Label] = {
-    "day": Label(zh="日期", en="day"),
-    "week": Label(zh="周", en="week"),
-    "month": Label(zh="月份", en="month"),
-    "quarter": Label(zh="季度", en="quarter"),
-    "year": Label(zh="年份", en="year"),
-}
+GRAIN_LABELS: dict[str, Label] = {grain: Label.worded(Text(f"semantic.grain_{grain}")) for grain in GRAINS}
 GRAIN_UNITS: dict[str, tuple[str, int]] = {
     "day": ("DAY", 1),
     "week": ("DAY", 7),
@@ -97,7 +92,9 @@ def safe_ratio(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
 @dataclass(frozen=True)
 class OutputColumn:
     name: str
-    role: Literal["dimension", "time", "metric", "previous", "growth", "share", "rank"]
+    role: Literal[
+        "dimension", "time", "metric", "previous", "change", "growth", "share", "rank", "cumulative"
+    ]
     label: Label
     format: Format | None = None
     metric: str | None = None
@@ -260,6 +257,12 @@ class Compiler:
     def compile(self, query: SemanticQuery) -> CompiledQuery:
         if not query.metrics:
             return self._listing(query)
+        final, columns = self._averaged(query) if query.averaged_over else self._select(query)
+        tree = rewrite(self.policy.apply(final, self.source_dialect), self.dialect)
+        return CompiledQuery(tree, self.dialect, columns)
+
+    def _select(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
+        """The query's SELECT before the asker's policy and the engine's dialect apply."""
         wanted = list(dict.fromkeys([*query.metrics, *query.share]))
         for name in wanted:
             self._metric(name)
@@ -297,8 +300,31 @@ class Compiler:
             final = final.with_(_alias(name), as_=select, copy=False)
         if query.count_groups and dim_names:
             final, columns = self._counted(final, query)
-        tree = rewrite(self.policy.apply(final, self.source_dialect), self.dialect)
-        return CompiledQuery(tree, self.dialect, columns)
+        return final, columns
+
+    def _averaged(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
+        """日均GMV: the metrics per bucket of the grain, then their mean in each group.
+        Buckets without a row (a day with no order) are not averaged in, as the
+        per-bucket figures show."""
+        grain = query.averaged_over
+        assert grain is not None
+        per_bucket = query.model_copy(
+            update={"time_grain": grain, "averaged_over": None, "order_by": [], "limit": None}
+        )
+        buckets, bucket_columns = self._select(per_bucket)
+        keys: list[exp.Expr] = [exp.column(c.name) for c in bucket_columns if c.role == "dimension"]
+        projections: list[exp.Expr] = list(keys)
+        columns = [c for c in bucket_columns if c.role == "dimension"]
+        for column in bucket_columns:
+            if column.role != "metric":
+                continue
+            projections.append(exp.Avg(this=exp.column(column.name)).as_(column.name))
+            label = Label.worded(Text(f"semantic.averaged_label_{grain}", label=column.label))
+            columns.append(replace(column, label=label))
+        select = exp.select(*projections, copy=False).from_(
+            buckets.subquery("buckets", copy=False), copy=False
+        )
+        return self._order(_group_by(select, keys), query, columns), columns
 
     def _counted(self, grouped: exp.Select, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
         """The number of groups the grouped query returns (its conditions applied)."""
@@ -306,12 +332,7 @@ class Compiler:
         name = f"{dimension}_count"
         label = self._dimension(query.dimensions[0]).label
         counted = exp.select(exp.Count(this=exp.Star()).as_(name)).from_(grouped.subquery("groups"))
-        column = OutputColumn(
-            name,
-            "metric",
-            Label(zh=f"{label.text('zh')}数", en=f"number of {label.text('en')}"),
-            "count",
-        )
+        column = OutputColumn(name, "metric", Label.worded(Text("semantic.number_of", label=label)), "count")
         return counted, [column]
 
     # -- listings ------------------------------------------------------------------------
@@ -362,13 +383,11 @@ class Compiler:
             m for m in self.layer.models if (not model_name or m.name == model_name) and m.dimension(name)
         ]
         if not holders:
-            raise QueryError(f"unknown dimension: {reference}", f"未知维度：{reference}")
+            raise QueryError(Text("semantic.unknown_dimension", dimension=reference))
         if len(holders) > 1:
             options = ", ".join(f"{m.name}.{name}" for m in holders)
             raise QueryError(
-                f"dimension {reference} is ambiguous: {options}",
-                f"维度 {reference} 有歧义：{options}",
-                kind="ambiguous",
+                Text("semantic.ambiguous_dimension", dimension=reference, options=options), kind="ambiguous"
             )
         return holders[0]
 
@@ -376,7 +395,7 @@ class Compiler:
     def _metric(self, name: str) -> AnyMetric:
         metric = self.layer.metric(name)
         if metric is None:
-            raise QueryError(f"unknown metric: {name}", f"未知指标：{name}")
+            raise QueryError(Text("semantic.unknown_metric", metric=name))
         return metric
 
     def _leaves(self, names: list[str], dated_by: str | None = None) -> list[Leaf]:
@@ -386,9 +405,7 @@ class Compiler:
 
         def expand(name: str, trail: tuple[str, ...]) -> None:
             if name in trail:
-                raise QueryError(
-                    f"metric {name} is defined in terms of itself", f"指标 {name} 循环引用了自身"
-                )
+                raise QueryError(Text("semantic.metric_cycle", metric=name))
             metric = self._metric(name)
             if isinstance(metric, RatioMetric):
                 expand(metric.numerator, (*trail, name))
@@ -408,10 +425,7 @@ class Compiler:
         home = self.layer.model(model_name)
         measure = home.measure(measure_name) if home else None
         if home is None or measure is None:
-            raise QueryError(
-                f"metric {metric.name} uses unknown measure {metric.measure}",
-                f"指标 {metric.name} 引用了不存在的度量 {metric.measure}",
-            )
+            raise QueryError(Text("semantic.unknown_measure", metric=metric.name, measure=metric.measure))
         conditions = [
             *conjuncts(self._canonical(measure.filter, home.name)),
             *conjuncts(self._canonical(getattr(metric, "filter", None), home.name)),
@@ -419,19 +433,14 @@ class Compiler:
         time_ref = self._dated_by(metric, home, dated_by) if dated_by else self.layer.time_of(metric)
         if time_ref is None:
             if not isinstance(metric, SimpleMetric):
-                raise QueryError(
-                    f"metric {metric.name} has no time dimension", f"指标 {metric.name} 没有时间维度"
-                )
+                raise QueryError(Text("semantic.metric_without_time", metric=metric.name))
             return Leaf(metric, home, measure, home.name, None, tuple(conditions))
         time_model, _, time_name = time_ref.rpartition(".")
         time_model = time_model or home.name
         owner = self.layer.model(time_model)
         time = owner.time_dimension(time_name) if owner else None
         if time is None:
-            raise QueryError(
-                f"metric {metric.name}: unknown time dimension {time_ref}",
-                f"指标 {metric.name} 的时间维度 {time_ref} 不存在",
-            )
+            raise QueryError(Text("semantic.unknown_time_dimension", metric=metric.name, time=time_ref))
         return Leaf(metric, home, measure, time_model, time, tuple(conditions))
 
     def _dated_by(self, metric: LeafMetric, home: Model, reference: str) -> str:
@@ -439,10 +448,7 @@ class Compiler:
         metric when its rows reach that time without repeating: the home model's own, or
         one a many-to-one path leads to. A snapshot keeps its snapshot date."""
         if isinstance(metric, SemiAdditiveMetric):
-            raise QueryError(
-                f"{metric.label.en} is a snapshot: it is dated by its snapshot only",
-                f"“{metric.label.zh}”是快照指标，只能按快照日期统计",
-            )
+            raise QueryError(Text("semantic.snapshot_dated", metric=metric.label))
         owner, time, _ = self._time_reached(home, reference)
         return f"{owner}.{time.name}"
 
@@ -455,10 +461,8 @@ class Compiler:
         time = model.time_dimension(name) if model else None
         path = self.graph.path(home.name, owner, forward_only=True)
         if time is None or path is None:
-            label = time.label if time else Label(zh=reference, en=reference)
             raise QueryError(
-                f"{home.label.en} cannot be dated by {label.en}",
-                f"“{home.label.zh}”不能按{label.zh}统计时间",
+                Text("semantic.not_dated_by", model=home.label, time=time.label if time else reference)
             )
         return owner, time, path
 
@@ -594,10 +598,7 @@ class Compiler:
         if query.compare is None:
             return [current]
         if start is None or end is None:
-            raise QueryError(
-                "a comparison needs a time range with a start and an end",
-                "同比、环比需要明确的时间范围",
-            )
+            raise QueryError(Text("semantic.comparison_needs_range"))
         grain = query.time_grain
         if query.compare == "yoy":
             previous_start, previous_end = year_over_year(start, end)
@@ -620,11 +621,10 @@ class Compiler:
         a time grain or a comparison, it says so instead of ignoring them."""
         if period.start is None and not query.time_grain and query.compare is None:
             return
-        raise QueryError(
-            f"{lead.metric.label.en or lead.name} counts rows as they stand, with no date: it cannot be taken "
-            "for a period, by day, week or month, or compared with an earlier period",
-            f"“{lead.metric.label.zh or lead.name}”是当前的存量，没有时间维度，不能按时间段、按日周月统计或同比环比",
-        )
+        label = lead.metric.label
+        # Its label, else its name, in each language.
+        called = Label(zh=label.zh or lead.name, en=label.en or lead.name)
+        raise QueryError(Text("semantic.rows_as_they_stand", metric=called))
 
     def _bucket(self, time_expr: exp.Expr, grain: Grain, period: Period) -> Bucket:
         shifted = time_expr
@@ -669,7 +669,7 @@ class Compiler:
             m for m in self.layer.models if (not model_name or m.name == model_name) and m.dimension(name)
         ]
         if not candidates:
-            raise QueryError(f"unknown dimension: {reference}", f"未知维度：{reference}")
+            raise QueryError(Text("semantic.unknown_dimension", dimension=reference))
         ranked: list[tuple[tuple[int, int], Model, list[Edge]]] = []
         for model in candidates:
             path = self.graph.path(home.name, model.name, semi_join=semi_join)
@@ -678,20 +678,20 @@ class Compiler:
         if not ranked:
             subject = leaves[0].metric.label if leaves else home.label
             wanted = candidates[0].dimension(name)
-            label = wanted.label if wanted else Label(zh=reference, en=reference)
             raise QueryError(
-                f"{subject.en} cannot be broken down or filtered by {label.en}: "
-                f"no {home.label.en} row belongs to exactly one {label.en}",
-                f"“{subject.zh}”无法按“{label.zh}”分析：一条{home.label.zh}记录不只对应一个{label.zh}",
+                Text(
+                    "semantic.not_one_per_row",
+                    metric=subject,
+                    dimension=wanted.label if wanted else reference,
+                    model=home.label,
+                )
             )
         ranked.sort(key=lambda item: item[0])
         best = [item for item in ranked if item[0] == ranked[0][0]]
         if len(best) > 1:
             options = ", ".join(f"{m.name}.{name}" for _, m, _ in best)
             raise QueryError(
-                f"dimension {reference} is ambiguous: {options}",
-                f"维度 {reference} 有歧义：{options}",
-                kind="ambiguous",
+                Text("semantic.ambiguous_dimension", dimension=reference, options=options), kind="ambiguous"
             )
         _, model, path = best[0]
         dimension = model.dimension(name)
@@ -706,10 +706,13 @@ class Compiler:
                 child = self.layer.model(next(e.target for e in path if e.to_many))
                 assert child is not None
                 raise QueryError(
-                    f"{variant.metric.label.en} cannot be broken down by {dimension.label.en}: "
-                    f"one {plan.home.label.en} row can have several {child.label.en} and would be counted more than once",
-                    f"“{variant.metric.label.zh}”不能按“{dimension.label.zh}”拆分："
-                    f"一条{plan.home.label.zh}记录可能对应多条{child.label.zh}，会被重复计算",
+                    Text(
+                        "semantic.fans_out",
+                        metric=variant.metric.label,
+                        dimension=dimension.label,
+                        model=plan.home.label,
+                        child=child.label,
+                    )
                 )
         plan.join(path)
         expression = canonical(dimension.sql, model.name, self.source_dialect)
@@ -762,8 +765,7 @@ class Compiler:
                 value = float(value) if "." in value else int(value)
             except ValueError as error:
                 raise QueryError(
-                    f"{dimension.name} is a number, not '{value}'",
-                    f"“{dimension.label.zh}”是数值，不能取“{value}”",
+                    Text("semantic.not_a_number", dimension=dimension.called, value=value)
                 ) from error
         return exp.convert(value)
 
@@ -780,19 +782,13 @@ class Compiler:
                     continue
                 path = self.graph.path(plan.home.name, model, semi_join=True)
                 if path is None:
-                    raise QueryError(
-                        f"{model} is not related to {plan.home.name}",
-                        f"{model} 与 {plan.home.name} 之间没有关联关系",
-                    )
+                    raise QueryError(Text("semantic.unrelated_models", model=model, home=plan.home.name))
                 first = next((i for i, e in enumerate(path) if e.to_many), None)
                 if first is None:
                     plan.join(path)
                     continue
                 if behind is not None and path[first] != behind:
-                    raise QueryError(
-                        "a condition spans two one-to-many relationships",
-                        "一个条件跨越了两个一对多关系，请拆分",
-                    )
+                    raise QueryError(Text("semantic.two_one_to_many"))
                 plan.join(path[:first])
                 behind = path[first]
                 paths.append(path[first:])
@@ -861,8 +857,13 @@ class Compiler:
         if query.time_grain and lead.time and query.time_grain not in lead.time.grains:
             allowed = ", ".join(lead.time.grains)
             raise QueryError(
-                f"{lead.metric.label.en} cannot be grouped by {query.time_grain}: {lead.time.name} allows {allowed}",
-                f"“{lead.metric.label.zh}”不支持按{GRAIN_LABELS[query.time_grain].zh}汇总（{lead.time.label.zh}可用粒度：{allowed}）",
+                Text(
+                    "semantic.grain_not_allowed",
+                    metric=lead.metric.label,
+                    grain=GRAIN_LABELS[query.time_grain],
+                    time=lead.time.called,
+                    allowed=allowed,
+                )
             )
         keys: list[tuple[str, exp.Expr]] = [
             (self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions
@@ -949,10 +950,7 @@ class Compiler:
     def _forward_path(self, home: str, target: str, leaf: Leaf) -> list[Edge]:
         path = self.graph.path(home, target, forward_only=True)
         if path is None:
-            raise QueryError(
-                f"metric {leaf.name}: {target} is not reachable from {home} through many-to-one relationships",
-                f"指标 {leaf.name}：无法从 {home} 经多对一关系关联到 {target}",
-            )
+            raise QueryError(Text("semantic.unreachable_model", metric=leaf.name, home=home, target=target))
         return path
 
     def _join_measures(self, plan: FactPlan) -> None:
@@ -1212,9 +1210,6 @@ class Compiler:
             projections.append(exp.column(grain))
             columns.append(OutputColumn(grain, "time", GRAIN_LABELS[grain]))
         comparing = len(periods) > 1
-        compare_word = {"yoy": ("同比", "year over year"), "pop": ("环比", "period over period")}.get(
-            query.compare or "", ("", "")
-        )
         for name in query.metrics:
             metric = self._metric(name)
             current = self._metric_expr(name, "")
@@ -1227,25 +1222,29 @@ class Compiler:
                     OutputColumn(
                         f"{name}_previous",
                         "previous",
-                        Label(
-                            zh=f"{metric.label.zh}（{'去年同期' if query.compare == 'yoy' else '上期'}）",
-                            en=f"{metric.label.en} (previous)",
-                        ),
+                        Label.worded(Text(f"semantic.previous_label_{query.compare}", label=metric.label)),
                         metric.format,
                         name,
                     )
                 )
                 change = exp.Sub(this=exp.paren(current.copy()), expression=exp.paren(previous.copy()))
+                projections.append(change.copy().as_(f"{name}_change"))
+                columns.append(
+                    OutputColumn(
+                        f"{name}_change",
+                        "change",
+                        Label.worded(Text(f"semantic.change_label_{query.compare}", label=metric.label)),
+                        metric.format,
+                        name,
+                    )
+                )
                 growth = safe_ratio(change, previous.copy())
                 projections.append(growth.as_(f"{name}_growth"))
                 columns.append(
                     OutputColumn(
                         f"{name}_growth",
                         "growth",
-                        Label(
-                            zh=f"{metric.label.zh}{compare_word[0]}增长率",
-                            en=f"{metric.label.en} growth ({compare_word[1]})",
-                        ),
+                        Label.worded(Text(f"semantic.growth_label_{query.compare}", label=metric.label)),
                         "percent",
                         name,
                     )
@@ -1264,16 +1263,27 @@ class Compiler:
                 OutputColumn(
                     f"{name}_share",
                     "share",
-                    Label(zh=f"{metric.label.zh}占比", en=f"{metric.label.en} share"),
+                    Label.worded(Text("semantic.share_label", label=metric.label)),
                     "percent",
                     name,
                 )
             )
+        for ratio in query.ratios:
+            quotient = safe_ratio(
+                self._metric_expr(ratio.numerator, ""), self._metric_expr(ratio.denominator, "")
+            )
+            projections.append(quotient.as_(ratio.name))
+            numerator, denominator = self._metric(ratio.numerator), self._metric(ratio.denominator)
+            label = Label.worded(
+                Text("semantic.ratio_label", numerator=numerator.label, denominator=denominator.label)
+            )
+            fmt: Format = "currency" if numerator.format == "currency" else "number"
+            columns.append(OutputColumn(ratio.name, "metric", label, fmt, None))
+        if query.cumulative:
+            projections += self._running_totals(query, columns)
         for name in query.rank:
             if name not in query.metrics:
-                raise QueryError(
-                    f"rank by {name}, which the query does not compute", f"排名所依据的指标 {name} 未在查询中"
-                )
+                raise QueryError(Text("semantic.rank_not_computed", metric=name))
             metric = self._metric(name)
             order = exp.Ordered(this=self._metric_expr(name, ""), desc=True, nulls_first=False)
             within = [exp.column(self._output_name(d)) for d in query.rank_within]
@@ -1283,7 +1293,7 @@ class Compiler:
                 order=exp.Order(expressions=[order]),
             )
             projections.append(ranked.as_(f"{name}_rank"))
-            label = Label(zh=f"{metric.label.zh}排名", en=f"{metric.label.en} rank")
+            label = Label.worded(Text("semantic.rank_label", label=metric.label))
             columns.append(OutputColumn(f"{name}_rank", "rank", label, "count", name))
 
         select = exp.select(*projections, copy=False).from_(exp.table_(source), copy=False)
@@ -1296,10 +1306,7 @@ class Compiler:
             self._metric(condition.metric)
             if condition.metric not in query.metrics:
                 self.policy.check_metric(condition.metric)
-                raise QueryError(
-                    f"filter on {condition.metric}, which the query does not compute",
-                    f"筛选条件中的指标 {condition.metric} 未在查询中",
-                )
+                raise QueryError(Text("semantic.filter_not_computed", metric=condition.metric))
             comparison = {"=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[
                 condition.op
             ]
@@ -1321,6 +1328,27 @@ class Compiler:
         if query.rank and query.rank_keep:
             select = self._kept_ranks(select, query, columns)
         return self._order(select, query, columns, unsorted=set(pinned)), columns
+
+    def _running_totals(self, query: SemanticQuery, columns: list[OutputColumn]) -> list[exp.Expr]:
+        """今年每月的累计GMV: each additive metric summed along the buckets so far, in each
+        group. A ratio or a snapshot does not add up over time, so it has no running total."""
+        assert query.time_grain is not None
+        groups = [exp.column(c.name) for c in columns if c.role == "dimension"]
+        along = exp.Order(expressions=[exp.Ordered(this=exp.column(query.time_grain), nulls_first=False)])
+        so_far = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW")
+        projections: list[exp.Expr] = []
+        for name in query.metrics:
+            metric, measured = self._metric(name), self.layer.measure_of(name)
+            if measured is None or measured[1].agg not in {"sum", "count"}:
+                # buyers this month plus buyers last month counts a repeat buyer twice
+                raise QueryError(Text("semantic.running_total_not_additive", metric=metric.label))
+            total = exp.Window(
+                this=exp.Sum(this=self._metric_expr(name, "")), partition_by=groups, order=along, spec=so_far
+            )
+            projections.append(total.as_(f"{name}_cumulative"))
+            label = Label.worded(Text("semantic.cumulative_label", label=metric.label))
+            columns.append(OutputColumn(f"{name}_cumulative", "cumulative", label, metric.format, name))
+        return projections
 
     @staticmethod
     def _kept_ranks(select: exp.Select, query: SemanticQuery, columns: list[OutputColumn]) -> exp.Select:
@@ -1360,10 +1388,7 @@ class Compiler:
         order: list[exp.Ordered] = []
         for item in query.order_by:
             if item.field not in names:
-                raise QueryError(
-                    f"cannot order by {item.field}: not in the result",
-                    f"无法按 {item.field} 排序：结果中没有该列",
-                )
+                raise QueryError(Text("semantic.order_not_in_result", field=item.field))
             order.append(exp.Ordered(this=exp.column(item.field), desc=item.desc, nulls_first=False))
         ordered = {item.field for item in query.order_by}
         if query.time_grain and query.time_grain not in ordered:
@@ -1390,7 +1415,7 @@ class Compiler:
             dimension = model.dimension(name)
             if dimension is not None:
                 return dimension
-        raise QueryError(f"unknown dimension: {reference}", f"未知维度：{reference}")
+        raise QueryError(Text("semantic.unknown_dimension", dimension=reference))
 
 
 def _inlined(final: exp.Select, ctes: list[tuple[str, exp.Select]]) -> exp.Select | None:

@@ -157,7 +157,7 @@ def dot(layer: SemanticLayer, language: str = "zh") -> str:
         '  edge [fontname="Noto Sans CJK SC", fontsize=10];',
     ]
     for model in layer.models:
-        label = model.label.zh if language == "zh" else model.label.en
+        label = model.label.text(language)
         lines.append(f"  {quoted(model.name)} [label={quoted(model.name + chr(10) + label)}];")
     for rel in layer.relationships:
         many, many_key, one, one_key, one_to_one = normalise(rel)

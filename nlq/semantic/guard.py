@@ -11,6 +11,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from nlq.messages import Text
 from nlq.semantic.errors import QueryError
 
 E = TypeVar("E", bound=exp.Expr)
@@ -117,8 +118,8 @@ SYSTEM_SCHEMAS = frozenset(
 
 
 class UnsafeQuery(QueryError):
-    def __init__(self, en: str, zh: str) -> None:
-        super().__init__(en, zh, kind="denied")
+    def __init__(self, reason: Text) -> None:
+        super().__init__(reason, kind="denied")
 
 
 # Longer SQL is refused before parsing: no real question needs it, and a
@@ -136,9 +137,7 @@ def check(tree: exp.Expr, *, tables: set[str], system_tables: bool = False) -> e
     lowercase, qualified as the layer writes them; `system_tables` lets a role read
     the catalog (information_schema)."""
     if not isinstance(tree, exp.Query):
-        raise UnsafeQuery(
-            f"only a SELECT query may run, not {type(tree).__name__}", "只允许执行只读查询（SELECT）"
-        )
+        raise UnsafeQuery(Text("access.not_select", kind=type(tree).__name__))
     # One walk checks every node and collects the tables and CTE names for the end.
     ctes: set[str] = set()
     found: list[exp.Table] = []
@@ -151,37 +150,29 @@ def check(tree: exp.Expr, *, tables: set[str], system_tables: bool = False) -> e
         elif traits.cte:
             ctes.add(node.alias_or_name.lower())
         elif traits.select and not node.expressions:
-            raise UnsafeQuery("a SELECT without columns cannot run", "SELECT 语句缺少要查询的列")
+            raise UnsafeQuery(Text("access.select_without_columns"))
         if traits.forbidden:
-            raise UnsafeQuery(
-                f"{type(node).__name__} is not allowed: nlq only reads",
-                f"查询中包含不允许的操作（{type(node).__name__}），nlq 只读取数据",
-            )
+            raise UnsafeQuery(Text("access.forbidden_operation", kind=type(node).__name__))
         if traits.function and _forbidden_function(_function_name(node)):
             name = _function_name(node)
-            raise UnsafeQuery(
-                f"function {name} is not allowed", f"不允许使用函数 {name}（文件、网络或系统访问）"
-            )
+            raise UnsafeQuery(Text("access.forbidden_function", name=name))
         if traits.lateral and isinstance(node.this, exp.Func):
             name = _function_name(node.this)
             if not isinstance(node.this, exp.Explode | exp.Unnest):
-                raise UnsafeQuery(f"table function {name} is not allowed", f"不允许使用表函数 {name}")
+                raise UnsafeQuery(Text("access.forbidden_table_function", name=name))
     for table in found:
         if isinstance(table.this, exp.Func):
             name = _function_name(table.this)
-            raise UnsafeQuery(f"table function {name} is not allowed", f"不允许使用表函数 {name}")
+            raise UnsafeQuery(Text("access.forbidden_table_function", name=name))
         schema = (table.db or "").lower()
         name = table.name.lower()
         qualified = ".".join(part.name.lower() for part in table.parts)
         if schema in SYSTEM_SCHEMAS or name in SYSTEM_SCHEMAS:
             if system_tables and schema in CATALOG_SCHEMAS:
                 continue
-            raise UnsafeQuery(f"system tables are not available ({table.sql()})", "不允许查询系统表")
+            raise UnsafeQuery(Text("access.system_tables", table=table.sql()))
         if qualified not in tables and not (qualified in ctes and not table.db):
-            raise UnsafeQuery(
-                f"table {table.sql()} is not part of the semantic layer",
-                f"表 {table.sql()} 不在语义层中，不能查询",
-            )
+            raise UnsafeQuery(Text("access.table_outside_layer", table=table.sql()))
     return tree
 
 
@@ -218,24 +209,18 @@ def _traits(kind: type[exp.Expr]) -> _Traits | None:
 def parse_statement(sql: str, dialect: str) -> exp.Expr:
     """SQL text -> exactly one statement, or UnsafeQuery (never a parser traceback)."""
     if len(sql) > MAX_SQL_CHARS:
-        raise UnsafeQuery(
-            f"the SQL is too long ({len(sql)} characters, at most {MAX_SQL_CHARS})",
-            f"SQL 过长（{len(sql)} 个字符，最多 {MAX_SQL_CHARS} 个）",
-        )
+        raise UnsafeQuery(Text("access.sql_too_long", length=len(sql), limit=MAX_SQL_CHARS))
     if "\x00" in sql:
-        raise UnsafeQuery("the SQL contains a NUL character", "SQL 中含有空字符（NUL）")
+        raise UnsafeQuery(Text("access.sql_with_nul"))
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except SqlglotError as error:
         first = (str(error).splitlines() or ["syntax error"])[0][:200]
-        raise UnsafeQuery(f"cannot parse the SQL: {first}", "SQL 无法解析，请检查语法") from error
+        raise UnsafeQuery(Text("access.sql_unparsable", detail=first)) from error
     except RecursionError as error:
-        raise UnsafeQuery("the SQL is nested too deeply", "SQL 嵌套层数过多") from error
+        raise UnsafeQuery(Text("access.sql_too_deep")) from error
     if len(statements) != 1:
-        raise UnsafeQuery(
-            f"exactly one statement may run, got {len(statements)}",
-            f"只允许执行一条语句，收到 {len(statements)} 条",
-        )
+        raise UnsafeQuery(Text("access.one_statement", count=len(statements)))
     return statements[0]
 
 

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
+from nlq.messages import LANGUAGES, Bilingual
+
 Grain = Literal["day", "week", "month", "quarter", "year"]
 GRAINS: tuple[Grain, ...] = ("day", "week", "month", "quarter", "year")
 Aggregation = Literal["sum", "count", "count_distinct", "avg", "min", "max"]
@@ -35,8 +37,14 @@ class Label(Strict):
     def text(self, language: str) -> str:
         """The label in `language` ("zh" or "en"), else in the other: a drafted layer
         leaves Chinese labels empty rather than mixing languages."""
-        first, second = (self.zh, self.en) if language == "zh" else (self.en, self.zh)
-        return first or second
+        own: str = getattr(self, language) if language in LANGUAGES else ""
+        return own or self.en or self.zh
+
+    @classmethod
+    def worded(cls, message: Bilingual) -> Label:
+        """A label worded from a message of the catalogue (a growth column's "GMV
+        growth"), in each language."""
+        return cls(**{language: message.text(language) for language in LANGUAGES})
 
 
 def _identifier(value: str) -> str:
@@ -55,6 +63,12 @@ class Named(Strict):
     @classmethod
     def _check_name(cls, value: str) -> str:
         return _identifier(value)
+
+    @property
+    def called(self) -> Label:
+        """How a refusal names it: by its label in Chinese, by its name in English (as
+        the layer, the SQL and the command line write it)."""
+        return Label(zh=self.label.zh, en=self.name)
 
 
 class Dimension(Named):

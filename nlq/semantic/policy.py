@@ -13,6 +13,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import Scope, build_scope
 
+from nlq.messages import Text
 from nlq.semantic.errors import AccessDenied
 from nlq.semantic.expressions import and_all, parse_snippet, table_reference
 from nlq.semantic.graph import JoinGraph
@@ -82,8 +83,7 @@ class AccessPolicy:
         found = layer.role(role) if role else None
         if found is None:
             raise AccessDenied(
-                f"role '{role}' has no access policy" if role else "no role given",
-                f"角色“{role}”没有访问权限" if role else "未指定角色，无权访问数据",
+                Text("access.role_without_policy", role=role) if role else Text("access.no_role")
             )
         self.role: Role = found
         self._check_row_filters()
@@ -128,18 +128,12 @@ class AccessPolicy:
         allowed = self.role.metrics == "*" or metric in self.role.metrics
         if not allowed or metric in self.role.deny_metrics:
             definition = self.layer.metric(metric)
-            label = definition.label.zh if definition else metric
-            raise AccessDenied(
-                f"role {self.role.name} may not see the metric {metric}",
-                f"当前角色（{self.role.label.zh}）无权查看指标“{label}”",
-            )
+            called = definition.called if definition else metric
+            raise AccessDenied(Text("access.metric_denied", role=self.role.called, metric=called))
 
     def check_model(self, model: str) -> None:
         if self.role.models != "*" and model not in self.role.models:
-            raise AccessDenied(
-                f"role {self.role.name} may not read {model}",
-                f"当前角色（{self.role.label.zh}）无权访问“{model}”的数据",
-            )
+            raise AccessDenied(Text("access.model_denied", role=self.role.called, model=model))
 
     # -- the pass over a compiled query --------------------------------------------
     def apply(self, tree: exp.Expr, dialect: str) -> exp.Expr:
@@ -188,10 +182,13 @@ class AccessPolicy:
                     if origin in masked:
                         model, name = origin
                         raise AccessDenied(
-                            f"role {self.role.name} sees {model}.{name} only masked: "
-                            f"it cannot be used in {clause}",
-                            f"当前角色（{self.role.label.zh}）只能看到脱敏后的 {model}.{name}，"
-                            f"不能用于筛选、分组、排序或关联（{clause}）",
+                            Text(
+                                "access.masked_use",
+                                role=self.role.called,
+                                model=model,
+                                column=name,
+                                clause=clause,
+                            )
                         )
 
     def view(self, model_name: str, columns: list[str], alias: str, dialect: str) -> exp.Subquery:
@@ -206,8 +203,7 @@ class AccessPolicy:
         if used & hidden:
             column = sorted(used & hidden)[0]
             raise AccessDenied(
-                f"role {self.role.name} may not see {model}.{column}",
-                f"当前角色（{self.role.label.zh}）无权查看字段 {model}.{column}",
+                Text("access.hidden_column", role=self.role.called, model=model, column=column)
             )
 
     def _masks(self, model: str, dialect: str) -> dict[str, exp.Expr]:
@@ -258,10 +254,7 @@ class AccessPolicy:
             if isinstance(node, exp.Placeholder):
                 name = node.name
                 if name not in self.attributes:
-                    raise AccessDenied(
-                        f"the row filter needs the user attribute '{name}'",
-                        f"行级权限需要用户属性“{name}”，当前用户未设置",
-                    )
+                    raise AccessDenied(Text("access.missing_attribute", name=name))
                 return exp.convert(self.attributes[name])
             return node
 
@@ -457,18 +450,12 @@ class _Lineage:
         if depth > MAX_LINEAGE_DEPTH:
             raise _too_deep()
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise AccessDenied(
-                "the query is too complex to check for masked columns within its time limit: simplify it",
-                "查询过于复杂，无法在时限内确认未使用脱敏字段，请简化查询",
-            )
+            raise AccessDenied(Text("access.masks_unchecked_in_time"))
 
 
 def _too_deep() -> AccessDenied:
     """Lineage past the depth it follows is refused, never taken as clean."""
-    return AccessDenied(
-        f"the query nests its columns more than {MAX_LINEAGE_DEPTH} levels deep: masked columns cannot be traced",
-        f"查询的列嵌套超过 {MAX_LINEAGE_DEPTH} 层，无法确认未使用脱敏字段，请简化查询",
-    )
+    return AccessDenied(Text("access.lineage_too_deep", depth=MAX_LINEAGE_DEPTH))
 
 
 def _columns_by_alias(tree: exp.Expr) -> dict[str, set[str]]:

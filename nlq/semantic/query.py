@@ -79,6 +79,18 @@ class OrderBy(QueryModel):
     desc: bool = True
 
 
+class Ratio(QueryModel):
+    """One governed metric divided by another over the same rows, asked where no
+    governed metric names the quotient: 平均每单优惠 is discount / orders."""
+
+    numerator: str
+    denominator: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.numerator}_per_{self.denominator}"
+
+
 class SemanticQuery(QueryModel):
     # No metric lists the distinct rows of the dimensions ("the 20 most expensive products").
     metrics: list[str] = Field(default_factory=list)
@@ -110,12 +122,27 @@ class SemanticQuery(QueryModel):
     # How many groups there are, not their values: 销售额超过1万的客户有几个 counts the
     # customers whose revenue passes the condition.
     count_groups: bool = False
+    # Quotients of two of the metrics, each a column of its own (units per order).
+    ratios: list[Ratio] = Field(default_factory=list)
+    # Each metric averaged over the buckets of this grain within the period (日均GMV,
+    # average orders per day): the metric per bucket first, then their mean per group.
+    averaged_over: Grain | None = None
+    # A running total of each metric along the time buckets, within each group
+    # (今年每月的累计GMV).
+    cumulative: bool = False
 
     @model_validator(mode="after")
     def _something_to_show(self) -> SemanticQuery:
         if not self.metrics and not self.dimensions:
             raise ValueError("a query needs at least one metric or one dimension")
         outputs = {d.rpartition(".")[2] for d in self.dimensions}
+        for ratio in self.ratios:
+            if not {ratio.numerator, ratio.denominator} <= set(self.metrics):
+                raise ValueError(f"the ratio {ratio.name} divides metrics the query does not compute")
+        if self.cumulative and not self.time_grain:
+            raise ValueError("a running total needs time buckets to run along")
+        if self.averaged_over and (self.time_grain or self.compare or self.ratios or self.share):
+            raise ValueError("an average over periods is of the metrics alone, over every bucket")
         if self.rank_keep and not self.rank:
             raise ValueError("rank_keep needs a rank")
         if not set(self.rank_within) <= set(self.dimensions):

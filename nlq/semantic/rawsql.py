@@ -14,6 +14,7 @@ from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import build_scope
 
+from nlq.messages import Text
 from nlq.semantic.errors import AccessDenied, QueryError
 from nlq.semantic.expressions import parse_snippet
 from nlq.semantic.guard import SYSTEM_SCHEMAS, UnsafeQuery, check, guard, parse_statement
@@ -51,16 +52,11 @@ def secure_sql(
     _refuse_shadowing(tree, layer)
     if _reads_system_tables(tree):
         if any(_model_of(t, relations) for t in tree.find_all(exp.Table)):
-            raise UnsafeQuery(
-                "a query may read either the catalog or the layer's tables, not both",
-                "一条查询不能同时读取系统目录和业务表",
-            )
+            raise UnsafeQuery(Text("access.catalog_and_tables"))
         return guard(tree, tables=set(), max_rows=max_rows, system_tables=True) if max_rows else tree
     if tree.find(exp.Columns) is not None:
         # COLUMNS('regex') picks columns by pattern: the column checks could not see which.
-        raise UnsafeQuery(
-            "COLUMNS(...) is not allowed: name the columns", "不允许使用 COLUMNS(...)，请写出具体的列名"
-        )
+        raise UnsafeQuery(Text("access.columns_by_pattern"))
     columns = visible_columns(layer, policy, schema)
     _refuse_hidden(tree, policy, relations)
     qualified = _qualify(tree, relations, columns, dialect)
@@ -87,10 +83,7 @@ def _refuse_shadowing(tree: exp.Expr, layer: SemanticLayer) -> None:
     for cte in tree.find_all(exp.CTE):
         name = cte.alias_or_name.lower()
         if name in governed:
-            raise UnsafeQuery(
-                f"the query defines '{cte.alias_or_name}', the name of a table of the semantic layer: rename it",
-                f"查询中定义的“{cte.alias_or_name}”与语义层中的表同名，会改变权限视图读取的数据，请换一个名字",
-            )
+            raise UnsafeQuery(Text("access.shadowed_table", name=cte.alias_or_name))
 
 
 def layer_relations(layer: SemanticLayer) -> dict[str, Model]:
@@ -167,8 +160,7 @@ def _refuse_hidden(tree: exp.Expr, policy: AccessPolicy, relations: Mapping[str,
         if column.name.lower() in names:
             model = next(m for m, c in sorted(hidden) if c == column.name.lower())
             raise AccessDenied(
-                f"role {policy.role.name} may not see {model}.{column.name}",
-                f"当前角色（{policy.role.label.zh}）无权查看字段 {model}.{column.name}",
+                Text("access.hidden_column", role=policy.role.called, model=model, column=column.name)
             )
 
 
@@ -191,12 +183,9 @@ def _qualify(
         )
     except (OptimizeError, SqlglotError) as error:
         detail = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-        raise QueryError(
-            f"the SQL refers to something the semantic layer does not have: {detail}",
-            f"SQL 引用了语义层中不存在或当前角色不可见的列或表：{detail}",
-        ) from error
+        raise QueryError(Text("access.unknown_reference", detail=detail)) from error
     except RecursionError as error:
-        raise UnsafeQuery("the SQL is nested too deeply", "SQL 嵌套层数过多") from error
+        raise UnsafeQuery(Text("access.sql_too_deep")) from error
     assert isinstance(qualified, exp.Query)
     return qualified
 
@@ -210,16 +199,13 @@ def _replace_tables(
 ) -> None:
     root = build_scope(tree)
     if root is None:
-        raise UnsafeQuery("the SQL has no query to run", "SQL 中没有可执行的查询")
+        raise UnsafeQuery(Text("access.no_query"))
     base: list[exp.Table] = []
     for scope in root.traverse():
         base += [s for s in scope.sources.values() if isinstance(s, exp.Table)]
     for table in base:
         model = _model_of(table, relations)
         if model is None:
-            raise UnsafeQuery(
-                f"table {table.sql()} is not part of the semantic layer",
-                f"表 {table.sql()} 不在语义层中，不能查询",
-            )
+            raise UnsafeQuery(Text("access.table_outside_layer", table=table.sql()))
         policy.check_model(model)
         table.replace(policy.view(model, columns[model], table.alias_or_name, dialect))

@@ -10,6 +10,7 @@ import streamlit as st
 
 from nlq.identity import Identity
 from nlq.language import Language
+from nlq.messages import LANGUAGES, listed, say
 
 ROLE_KEY = "nlq_role"
 IDENTITY_KEY = "nlq_identity"
@@ -76,7 +77,12 @@ def current_identity() -> Identity | None:
 
 
 def current_language() -> Language:
-    return "en" if st.session_state.get(LANGUAGE_KEY) == "en" else "zh"
+    return chosen_language(st.session_state.get(LANGUAGE_KEY))
+
+
+def chosen_language(choice: object) -> Language:
+    """The interface language a choice names; Chinese, the first, unless another was chosen."""
+    return next((language for language in LANGUAGES if language == choice), LANGUAGES[0])
 
 
 def keep_sidebar_choices() -> None:
@@ -93,12 +99,7 @@ def require(roles: frozenset[str], language: Language) -> str:
     see this page: a page left out of the navigation can still be asked for by URL."""
     role = current_role()
     if role not in roles:
-        allowed = "、".join(sorted(roles)) if language == "zh" else ", ".join(sorted(roles))
-        st.error(
-            f"当前角色“{role}”无权查看此页面（需要：{allowed}）。"
-            if language == "zh"
-            else f"The role '{role}' may not see this page (it needs: {allowed})."
-        )
+        st.error(say("ui.role_may_not", language, role=role, allowed=listed(sorted(roles), language)))
         st.stop()
     return role
 
@@ -106,5 +107,5 @@ def require(roles: frozenset[str], language: Language) -> str:
 def require_administrator(language: Language) -> None:
     """The audit page: for a signed-in administrator only, whatever role they view as."""
     if not reads_audit():
-        st.error("此页面仅供管理员查看。" if language == "zh" else "This page is for administrators only.")
+        st.error(say("ui.administrators_only", language))
         st.stop()

@@ -29,14 +29,14 @@ from nlq.charts import (
     vega_spec,
 )
 from nlq.engines import ConnectorError
+from nlq.messages import Text, listed, say
 from nlq.presentation import ColumnInfo, Language, csv_bytes, describe_columns, format_period, format_value
 from nlq.semantic.errors import QueryError
 from nlq.semantic.loader import LayerError
-from nlq.semantic.model import GRAINS, Role, SemanticLayer
+from nlq.semantic.model import GRAINS, Label, Role, SemanticLayer
 from nlq.ui import access
 from nlq.ui.conversation import CONTEXT, PENDING, TURNS, new_chat, queue
 from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_of, semantic
-from nlq.ui.texts import TEXT
 from nlq.understand import Understanding, language_of
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")
@@ -57,27 +57,26 @@ class Turn(BaseModel):
 def render(ui: Language) -> None:
     """Below the page's title and question box (see nlq.ui.chat.render)."""
     state = st.session_state
-    text = TEXT[ui]
     try:
         base = base_pipeline(database(), semantic())
     except (ConnectorError, LayerError, QueryError) as error:
         # A wrong NLQ_DB or NLQ_SEMANTIC: say what to fix instead of a traceback.
-        st.error(text["unavailable"].format(error), icon=":material/error:")
+        st.error(say("ui.unavailable", ui, reason=str(error)), icon=":material/error:")
         st.stop()
     layer = base.layer
     role, as_of = _sidebar(layer, ui, base.latest_date)
     pending = state[PENDING]
     if pending:
         state[PENDING] = None
-        _ask(pending, role, as_of, text)
+        _ask(pending, role, as_of, ui)
     for turn in state[TURNS]:
-        _render_turn(turn, layer, text)
+        _render_turn(turn, layer, ui)
 
 
 # -- asking --------------------------------------------------------------------------------------
 
 
-def _ask(question: str, role: str, as_of: dt.date, text: dict[str, str]) -> None:
+def _ask(question: str, role: str, as_of: dt.date, ui: Language) -> None:
     state = st.session_state
     identity = access.current_identity()
     if identity is None:  # the session ended meanwhile: sign in again
@@ -85,7 +84,7 @@ def _ask(question: str, role: str, as_of: dt.date, text: dict[str, str]) -> None
     assert identity is not None
     pipeline = pipeline_of(identity)
     previous: Understanding | None = state[CONTEXT]
-    with st.spinner(text["thinking"]):
+    with st.spinner(say("ui.thinking", ui)):
         result, understanding = pipeline.converse(question, as_of=as_of, previous=previous)
     if understanding is not None:  # a refusal or a clarification keeps the earlier context
         state[CONTEXT] = understanding
@@ -101,7 +100,7 @@ def _rate(turn_id: str) -> None:
     turn.rating = "up" if value == 1 else "down"
     entry = feedback.FeedbackRecord.of(turn.id, turn.rating, turn.result, as_of=turn.as_of, role=turn.role)
     feedback.record(entry, feedback_file())
-    st.toast(TEXT[access.current_language()]["thanks"])
+    st.toast(say("ui.thanks", access.current_language()))
 
 
 # -- sidebar -------------------------------------------------------------------------------------
@@ -111,102 +110,123 @@ def _sidebar(layer: SemanticLayer, ui: Language, latest: dt.date) -> tuple[str, 
     # Radios, and text boxes only inside popovers: the browser loads a text box's or a
     # select box's script (0.5 s of it here) when one is first shown, and a closed
     # popover shows nothing; the first answer comes that much sooner.
-    text = TEXT[ui]
     roles = {r.name: r for r in layer.roles}
     names = list(roles)
     identity = access.signed_in()
     with st.sidebar:
         who = identity.user if identity else ""
-        st.caption(text["signed_in"].format(who))
-        st.button(text["sign_out"], icon=":material/logout:", key="nlq_sign_out", on_click=access.sign_out)
+        st.caption(say("ui.signed_in", ui, user=who))
+        st.button(
+            say("ui.sign_out", ui), icon=":material/logout:", key="nlq_sign_out", on_click=access.sign_out
+        )
         if access.is_administrator():
             # An administrator may view as another role (audited under their own name).
             own = identity.role if identity and identity.role in names else names[0]
             st.radio(
-                text["role"],
+                say("ui.role", ui),
                 names,
                 index=names.index(own),
-                format_func=lambda n: roles[n].label.zh if ui == "zh" else roles[n].label.en,
+                format_func=lambda n: roles[n].label.text(ui),
                 key=access.ROLE_KEY,
             )
         role = access.current_role() or names[0]
         if role in roles:
             st.caption(_role_scope(roles[role], ui))
-        as_of = _as_of(text, latest)
-        st.button(text["new_chat"], icon=":material/add_comment:", key="nlq_new_chat", on_click=new_chat)
+        as_of = _as_of(ui, latest)
+        st.button(
+            say("ui.new_chat", ui), icon=":material/add_comment:", key="nlq_new_chat", on_click=new_chat
+        )
         st.divider()
-        st.subheader(text["catalogue"])
+        st.subheader(say("ui.catalogue", ui))
         entries = catalogue(layer, ui, role)
-        with st.popover(text["search"], icon=":material/search:", width="stretch"):
+        with st.popover(say("ui.search", ui), icon=":material/search:", width="stretch"):
             query = st.text_input(
-                text["search"],
+                say("ui.search", ui),
                 key="nlq_catalogue_search",
-                placeholder="GMV / 渠道 / refund…",
+                # A word in each language may be searched for: the hint shows one of each.
+                placeholder=say(
+                    "ui.search_placeholder",
+                    ui,
+                    chinese=say("ui.search_word", "zh"),
+                    english=say("ui.search_word", "en"),
+                ),
                 label_visibility="collapsed",
             )
             if query:
                 found = search(entries, query)
-                st.caption(text["found"].format(len(found)))
+                st.caption(say("ui.found", ui, count=len(found)))
                 for entry in found:
-                    st.markdown(_entry_markdown(entry, text))
+                    st.markdown(_entry_markdown(entry, ui))
         metrics = [e for e in entries if e.kind == "metric"]
         dimensions = [e for e in entries if e.kind != "metric"]
-        with st.expander(text["counted"].format(text["metrics"], len(metrics))):
+        with st.expander(say("ui.counted", ui, label=Text("ui.metrics"), count=len(metrics))):
             for entry in metrics:
-                st.markdown(_entry_markdown(entry, text))
-        with st.expander(text["counted"].format(text["dimensions"], len(dimensions))):
+                st.markdown(_entry_markdown(entry, ui))
+        with st.expander(say("ui.counted", ui, label=Text("ui.dimensions"), count=len(dimensions))):
             for entry in dimensions:
-                st.markdown(_entry_markdown(entry, text))
+                st.markdown(_entry_markdown(entry, ui))
     return role, as_of
 
 
 def _role_scope(role: Role, language: Language) -> str:
-    """What the role sees: the layer's own description in Chinese; in English, said
+    """What the role sees: the layer's own description in Chinese; otherwise said
     from its policies (the layer describes roles in one language)."""
-    if language == "zh" and role.description:
-        return role.description
+    return Label(zh=role.description, en=_policies(role)).text(language)
+
+
+def _policies(role: Role) -> str:
+    """The role's policies, in the English they are worded in (see ui.role_scope)."""
+    english: Language = "en"
     parts = [
-        f"rows limited on {', '.join(sorted(role.row_filters))}" if role.row_filters else "all rows",
+        say("ui.scope_rows_limited", english, models=listed(sorted(role.row_filters), english))
+        if role.row_filters
+        else say("ui.scope_all_rows", english),
     ]
     if role.masks:
-        parts.append(f"masked: {', '.join(sorted(role.masks))}")
+        parts.append(say("ui.scope_masked", english, columns=listed(sorted(role.masks), english)))
     if role.hidden:
-        parts.append(f"hidden: {', '.join(sorted(role.hidden))}")
+        parts.append(say("ui.scope_hidden", english, columns=listed(sorted(role.hidden), english)))
     if role.deny_metrics:
-        parts.append(f"no {', '.join(role.deny_metrics)}")
-    parts.append("may run SQL" if role.raw_sql else "questions only")
-    return f"{role.label.en}: {'; '.join(parts)}."
+        parts.append(say("ui.scope_denied", english, metrics=listed(role.deny_metrics, english)))
+    parts.append(
+        say("ui.scope_raw_sql", english) if role.raw_sql else say("ui.scope_questions_only", english)
+    )
+    policies = say("ui.scope_separator", english).join(parts)
+    return say("ui.role_scope", english, role=role.label, policies=policies)
 
 
-def _as_of(text: dict[str, str], latest: dt.date) -> dt.date:
+def _as_of(ui: Language, latest: dt.date) -> dt.date:
     """The date relative times count from: the data's last day unless the user picks another."""
     chosen = st.session_state.get(access.AS_OF_KEY)
     shown = chosen if isinstance(chosen, dt.date) else latest
     with st.popover(
-        text["labelled"].format(text["as_of"], shown.isoformat()), icon=":material/event:", width="stretch"
+        say("grammar.labelled", ui, label=Text("ui.as_of"), value=shown.isoformat()),
+        icon=":material/event:",
+        width="stretch",
     ):
-        picked = st.date_input(text["as_of"], value=latest, max_value=latest, key=access.AS_OF_KEY)
+        picked = st.date_input(say("ui.as_of", ui), value=latest, max_value=latest, key=access.AS_OF_KEY)
     return picked if isinstance(picked, dt.date) else latest
 
 
-def _entry_markdown(entry: CatalogueEntry, text: dict[str, str]) -> str:
+def _entry_markdown(entry: CatalogueEntry, ui: Language) -> str:
     lines = [f"**{_md(entry.label)}** `{entry.name}`" + (f" · {entry.unit}" if entry.unit else "")]
     if entry.model:
         lines[0] += f" · {_md(entry.model)}"
-    listed = text["list_separator"]
     if entry.definition:
-        lines.append(text["labelled"].format(text["definition"], _md(entry.definition)))
+        lines.append(say("grammar.labelled", ui, label=Text("ui.definition"), value=_md(entry.definition)))
     if entry.synonyms:
-        lines.append(text["labelled"].format(text["synonyms"], _md(listed.join(entry.synonyms[:8]))))
+        synonyms = _md(listed(entry.synonyms[:8], ui))
+        lines.append(say("grammar.labelled", ui, label=Text("ui.synonyms"), value=synonyms))
     if entry.values:
-        lines.append(text["labelled"].format(text["values"], _md(listed.join(entry.values[:12]))))
+        values = _md(listed(entry.values[:12], ui))
+        lines.append(say("grammar.labelled", ui, label=Text("ui.values"), value=values))
     return "  \n".join(lines)
 
 
 # -- one answer ------------------------------------------------------------------------------------
 
 
-def _render_turn(turn: Turn, layer: SemanticLayer, text: dict[str, str]) -> None:
+def _render_turn(turn: Turn, layer: SemanticLayer, ui: Language) -> None:
     result = turn.result
     language = language_of(result.question)
     with st.chat_message("user"):
@@ -214,11 +234,11 @@ def _render_turn(turn: Turn, layer: SemanticLayer, text: dict[str, str]) -> None
     with st.chat_message("assistant"):
         if result.status == "answered":
             st.caption(_md(result.interpretation))
-            _render_blocks(turn, layer, language, text)
+            _render_blocks(turn, layer, language, ui)
         elif result.status == "clarify":
             st.warning(_md(result.message), icon=":material/help:")
             if result.options:
-                st.markdown(TEXT[language]["choose"])
+                st.markdown(say("ui.choose", language))
                 for i, option in enumerate(result.options):
                     st.button(option, key=f"option-{turn.id}-{i}", on_click=queue, args=(option,))
         elif result.status == "refused":
@@ -229,15 +249,15 @@ def _render_turn(turn: Turn, layer: SemanticLayer, text: dict[str, str]) -> None
         with left:
             st.feedback("thumbs", key=f"feedback-{turn.id}", on_change=_rate, args=(turn.id,))
         with right:
-            st.caption(text["took"].format(f"{result.timings_ms.total:,.0f}"))
+            st.caption(say("ui.took", ui, ms=result.timings_ms.total))
 
 
-def _render_blocks(turn: Turn, layer: SemanticLayer, language: Language, text: dict[str, str]) -> None:
+def _render_blocks(turn: Turn, layer: SemanticLayer, language: Language, ui: Language) -> None:
     blocks = turn.result.answers
     index = 0
     while index < len(blocks):
         if not is_profile(blocks, index):
-            _render_block(turn, index, blocks[index], layer, language, text)
+            _render_block(turn, index, blocks[index], layer, language, ui)
             index += 1
             continue
         # A profile is a small multiple: its distributions side by side, two a row.
@@ -247,7 +267,7 @@ def _render_blocks(turn: Turn, layer: SemanticLayer, language: Language, text: d
         for pair in range(0, len(group), 2):
             for column, at in zip(st.columns(2), group[pair : pair + 2], strict=False):
                 with column:
-                    _render_block(turn, at, blocks[at], layer, language, text)
+                    _render_block(turn, at, blocks[at], layer, language, ui)
         index = group[-1] + 1
 
 
@@ -257,16 +277,16 @@ def _render_block(
     block: AnswerBlock,
     layer: SemanticLayer,
     language: Language,
-    text: dict[str, str],
+    ui: Language,
 ) -> None:
     columns = describe_columns(block, layer, language)
     # The chart the pipeline decided (the JSON output carries the same one).
     plan = ChartPlan.of(block.chart)
     with st.container(border=True, key=f"answer-{turn.id}-{index}"):
-        st.markdown(f"##### {_md(block.title or text['title'])}")
+        st.markdown(f"##### {_md(block.title or say('ui.title', ui))}")
         if len(plan.options) > 1:
             kind: ChartKind | None = st.segmented_control(
-                text["chart"],
+                say("ui.chart", ui),
                 plan.options,
                 default=plan.kind,
                 format_func=KIND_LABELS[language].__getitem__,
@@ -282,14 +302,16 @@ def _render_block(
             if spec is not None:
                 st.vega_lite_chart(spec, width="stretch", key=f"chart-{turn.id}-{index}")
             if left_out:
-                st.caption(text["left_out"].format(left_out))
+                st.caption(say("ui.left_out", ui, count=left_out))
         ordered = block.model_copy(update={"rows": table_rows(plan, block, columns)})
         st.dataframe(_styled(ordered, columns, language), hide_index=True, width="stretch")
-        st.caption(text["one_row"] if len(block.rows) == 1 else text["rows"].format(len(block.rows)))
+        st.caption(
+            say("ui.one_row", ui) if len(block.rows) == 1 else say("ui.rows", ui, count=len(block.rows))
+        )
         download, sql = st.columns([2, 3])
         with download:
             st.download_button(
-                text["csv"],
+                say("ui.csv", ui),
                 csv_bytes(block, columns),
                 file_name=f"nlq-{index + 1}.csv",
                 mime="text/csv",
@@ -300,7 +322,7 @@ def _render_block(
         with sql:
             # Drawn only once opened: the browser then loads its SQL highlighter (1.5 MB of
             # script) on demand instead of before the first answer's chart (0.6 s here).
-            shown = st.expander(text["sql"], key=f"{SQL_KEY}{turn.id}-{index}", on_change="rerun")
+            shown = st.expander(say("ui.sql", ui), key=f"{SQL_KEY}{turn.id}-{index}", on_change="rerun")
             if shown.open:
                 with shown:
                     st.code(block.sql, language="sql")
@@ -329,9 +351,8 @@ def _kpis(block: AnswerBlock, columns: list[ColumnInfo], shown: list[str], langu
         help_text = None
         if previous is not None:
             # The comparison period by its own name (去年同期, 上期).
-            colon = "：" if language == "zh" else ": "
             shown_previous = format_value(previous[1], column.format, language, column.currency)
-            help_text = f"{previous[0].label}{colon}{shown_previous}"
+            help_text = say("grammar.labelled", language, label=previous[0].label, value=shown_previous)
         with card:
             st.metric(
                 column.label,
@@ -369,7 +390,11 @@ def _unique_labels(columns: list[ColumnInfo], language: Language) -> list[str]:
     labels: list[str] = []
     for column in columns:
         label = column.label
-        labels.append(label if label not in labels else TEXT[language]["counted"].format(label, column.name))
+        labels.append(
+            label
+            if label not in labels
+            else label + say("grammar.parenthesised", language, inner=column.name)
+        )
     return labels
 
 

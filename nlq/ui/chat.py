@@ -7,9 +7,10 @@ from __future__ import annotations
 import streamlit as st
 
 from nlq.language import Language
+from nlq.messages import LANGUAGES, say
 from nlq.ui import access
 from nlq.ui.conversation import PENDING, TURNS, queue, start
-from nlq.ui.texts import EXAMPLES, TEXT
+from nlq.ui.texts import EXAMPLES
 
 
 def render() -> None:
@@ -17,15 +18,14 @@ def render() -> None:
     state = st.session_state
     start()
     ui = _sidebar_language()
-    text = TEXT[ui]
-    st.title(text["title"])
+    st.title(say("ui.title", ui))
     if not state[TURNS] and not state[PENDING]:
-        st.markdown(text["welcome"])
-        _examples(text)
+        st.markdown(say("ui.welcome", ui))
+        _examples(say("ui.examples", ui))
     else:
-        with st.expander(text["more_examples"]):
-            _examples(text, key="later")
-    st.chat_input(text["placeholder"], key="nlq_question", on_submit=_submitted)
+        with st.expander(say("ui.more_examples", ui)):
+            _examples(say("ui.examples", ui), key="later")
+    st.chat_input(say("ui.placeholder", ui), key="nlq_question", on_submit=_submitted)
     # Imported here, after the box is drawn: pandas, Altair and the pipeline take a
     # second or two to load, which serve.py starts at once while the page loads.
     from nlq.ui import answers
@@ -40,21 +40,29 @@ def _submitted() -> None:
 
 
 def _sidebar_language() -> Language:
+    # Labelled in both languages, so that a reader of either finds it; each language
+    # is named in itself.
+    label = say(
+        "ui.language_switch",
+        LANGUAGES[0],
+        chinese=say("ui.language", "zh"),
+        english=say("ui.language", "en"),
+    )
     with st.sidebar:
         choice = st.radio(
-            "界面语言 / Language",
-            ["zh", "en"],
-            format_func={"zh": "中文", "en": "English"}.__getitem__,
+            label,
+            list(LANGUAGES),
+            format_func=lambda language: say("ui.language_name", language),
             horizontal=True,
             key=access.LANGUAGE_KEY,
         )
-    return "en" if choice == "en" else "zh"
+    return access.chosen_language(choice)
 
 
-def _examples(text: dict[str, str], key: str = "first") -> None:
-    st.markdown(f"**{text['examples']}**")
+def _examples(heading: str, key: str = "first") -> None:
+    st.markdown(f"**{heading}**")
     left, right = st.columns(2)
-    for column, language, questions in ((left, "zh", EXAMPLES["zh"]), (right, "en", EXAMPLES["en"])):
+    for column, (language, questions) in zip((left, right), EXAMPLES, strict=True):
         with column:
             for i, question in enumerate(questions):
                 st.button(

@@ -13,6 +13,7 @@ import streamlit as st
 
 from nlq import feedback
 from nlq.identity import Identity
+from nlq.messages import say
 from nlq.pipeline import DEMO_SEMANTIC, Pipeline
 from nlq.semantic.loader import LayerError, load_cached
 from nlq.semantic.model import SemanticLayer
@@ -30,7 +31,11 @@ def feedback_file() -> Path:
     return Path(os.environ.get("NLQ_FEEDBACK") or feedback.DEFAULT_FILE)
 
 
-@st.cache_resource(show_spinner="正在加载语义层和数据… Loading the semantic layer and data…")
+# Shown before anyone chose a language: in both.
+LOADING = say("ui.loading_both", "zh", chinese=say("ui.loading", "zh"), english=say("ui.loading", "en"))
+
+
+@st.cache_resource(show_spinner=LOADING)
 def base_pipeline(db: str | None, layer: str | None) -> Pipeline:
     pipeline = Pipeline(db=db, semantic=layer)
     # Paid once here rather than by the first question: jieba, the lexicon, the value index.

@@ -10,31 +10,11 @@ import streamlit as st
 
 from nlq.identity import Identity
 from nlq.language import Language
+from nlq.messages import say
 from nlq.semantic.errors import QueryError
 from nlq.semantic.model import SemanticLayer
 from nlq.signin import sign_in
 from nlq.ui import access
-
-TEXT = {
-    "zh": {
-        "title": "登录 nlq 问数",
-        "user": "用户名",
-        "password": "密码",
-        "submit": "登录",
-        "wrong": "用户名或密码不正确。",
-        "sso": "使用单点登录（SSO）",
-        "unknown": "“{}”不是语义层中配置的用户，请联系管理员开通。",
-    },
-    "en": {
-        "title": "Sign in to nlq",
-        "user": "User name",
-        "password": "Password",
-        "submit": "Sign in",
-        "wrong": "The user name or password is not right.",
-        "sso": "Sign in with SSO",
-        "unknown": "'{}' is not a user of the semantic layer: ask an administrator.",
-    },
-}
 
 
 def gate(layer: SemanticLayer, language: Language) -> Identity:
@@ -42,26 +22,27 @@ def gate(layer: SemanticLayer, language: Language) -> Identity:
     identity = access.signed_in()
     if identity is not None:
         return identity
-    text = TEXT[language]
-    st.title(text["title"])
+    st.title(say("ui.signin_title", language))
     if _sso_configured():
-        _sso(layer, text)
+        _sso(layer, language)
     else:
-        _form(layer, text)
+        _form(layer, language)
     st.stop()
     raise AssertionError("st.stop() ends the run")
 
 
-def _form(layer: SemanticLayer, text: dict[str, str]) -> None:
+def _form(layer: SemanticLayer, language: Language) -> None:
     with st.form("nlq_signin_form"):
-        name = st.text_input(text["user"], key="nlq_signin_user")
-        password = st.text_input(text["password"], type="password", key="nlq_signin_password")
-        submitted = st.form_submit_button(text["submit"], key="nlq_signin")
+        name = st.text_input(say("ui.signin_user", language), key="nlq_signin_user")
+        password = st.text_input(
+            say("ui.signin_password", language), type="password", key="nlq_signin_password"
+        )
+        submitted = st.form_submit_button(say("ui.signin_submit", language), key="nlq_signin")
     if not submitted:
         return
     identity = sign_in(layer, name or "", password or "")
     if identity is None:
-        st.error(text["wrong"], icon=":material/lock:")
+        st.error(say("ui.signin_wrong", language), icon=":material/lock:")
         return
     access.start_session(identity, identity.may_administer(layer))
     st.rerun()
@@ -74,16 +55,16 @@ def _sso_configured() -> bool:
         return False
 
 
-def _sso(layer: SemanticLayer, text: dict[str, str]) -> None:
+def _sso(layer: SemanticLayer, language: Language) -> None:
     if not st.user.is_logged_in:
-        st.button(text["sso"], on_click=st.login, key="nlq_sso")
+        st.button(say("ui.signin_sso", language), on_click=st.login, key="nlq_sso")
         return
     name = str(st.user.get("email") or st.user.get("name") or "")
     try:
         identity = Identity.of(layer, user=name)
     except QueryError:
-        st.error(text["unknown"].format(name))
-        st.button("Sign out", on_click=st.logout, key="nlq_sso_out")
+        st.error(say("ui.signin_unknown", language, name=name))
+        st.button(say("ui.signin_sso_sign_out", language), on_click=st.logout, key="nlq_sso_out")
         return
     access.start_session(identity, identity.may_administer(layer))
     st.rerun()

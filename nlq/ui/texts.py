@@ -1,93 +1,30 @@
-"""The words of the chat page in both interface languages, and its example questions."""
+"""The chat page's example questions, in each language side by side (its words are in
+nlq/messages/ui.yaml)."""
 
 from __future__ import annotations
 
 from nlq.language import Language
 
-EXAMPLES: dict[Language, list[str]] = {
-    "zh": [
-        "近三月热销商品及其用户画像",
-        "今年每月的成交额趋势",
-        "上个月各渠道GMV占比",
-        "上季度各品类的退款率",
-        "上个月GMV同比",
-        "各渠道的情况怎么样",
-    ],
-    "en": [
-        "monthly GMV trend this year",
-        "refund rate by category last quarter",
-        "top 10 products by GMV last month",
-        "GMV and orders by channel last month",
-        "GMV last month year over year",
-    ],
-}
-TEXT: dict[Language, dict[str, str]] = {
-    "zh": {
-        "title": "nlq 问数",
-        "welcome": "用中文或英文提问，我会给出数字、图表、口径说明和 SQL。可以接着追问（“那上个月呢”“只看天猫”）。",
-        "examples": "示例问题",
-        "placeholder": "问一个数据问题，例如：上个月各渠道的GMV",
-        "role": "以此角色查看（管理员）",
-        "labelled": "{}：{}",
-        "counted": "{}（{}）",
-        "list_separator": "、",
-        "signed_in": "已登录：{}",
-        "sign_out": "退出登录",
-        "as_of": "数据截止日",
-        "new_chat": "新对话",
-        "catalogue": "指标与维度",
-        "search": "搜索指标和维度",
-        "found": "找到 {} 项",
-        "metrics": "指标",
-        "dimensions": "维度",
-        "definition": "口径",
-        "synonyms": "也可以说",
-        "values": "取值",
-        "csv": "下载 CSV",
-        "sql": "SQL",
-        "thinking": "正在查询…",
-        "took": "用时 {} 毫秒",
-        "left_out": "另有 {} 项未画出（比率或去重数不能相加为“其他”），完整数据见下表。",
-        "thanks": "谢谢，反馈已记录。",
-        "choose": "您是指：",
-        "chart": "图表类型",
-        "rows": "{} 行",
-        "one_row": "1 行",
-        "more_examples": "示例问题",
-        "unavailable": "无法打开数据或语义层，请检查 NLQ_DB / NLQ_SEMANTIC 的设置后刷新页面。原因：{}",
-    },
-    "en": {
-        "title": "nlq: ask your data",
-        "welcome": "Ask in Chinese or English: you get the numbers, a chart, how the question was read and the SQL. Follow-ups keep the context (“what about JD?”).",
-        "examples": "Example questions",
-        "placeholder": "Ask a data question, e.g. GMV by channel last month",
-        "role": "View as role (administrator)",
-        "labelled": "{}: {}",
-        "counted": "{} ({})",
-        "list_separator": ", ",
-        "signed_in": "Signed in as {}",
-        "sign_out": "Sign out",
-        "as_of": "Data as of",
-        "new_chat": "New chat",
-        "catalogue": "Metrics and dimensions",
-        "search": "Search metrics and dimensions",
-        "found": "{} found",
-        "metrics": "Metrics",
-        "dimensions": "Dimensions",
-        "definition": "Definition",
-        "synonyms": "Also called",
-        "values": "Values",
-        "csv": "Download CSV",
-        "sql": "SQL",
-        "thinking": "Querying…",
-        "took": "{} ms",
-        "left_out": "{} more not drawn (rates and distinct counts cannot be summed into “Other”); the table has them all.",
-        "thanks": "Thanks, your feedback is recorded.",
-        "choose": "Did you mean:",
-        "chart": "Chart type",
-        "rows": "{} rows",
-        "one_row": "1 row",
-        "more_examples": "Example questions",
-        "unavailable": "The data or the semantic layer cannot be opened: check NLQ_DB / NLQ_SEMANTIC and reload the page. Reason: {}",
-    },
-}
+EXAMPLES: tuple[tuple[Language, list[str]], ...] = (
+    (
+        "zh",
+        [
+            "近三月热销商品及其用户画像",
+            "今年每月的成交额趋势",
+            "上个月各渠道GMV占比",
+            "上季度各品类的退款率",
+            "上个月GMV同比",
+            "各渠道的情况怎么样",
+        ],
+    ),
+    (
+        "en",
+        [
+            "monthly GMV trend this year",
+            "refund rate by category last quarter",
+            "top 10 products by GMV last month",
+            "GMV and orders by channel last month",
+            "GMV last month year over year",
+        ],
+    ),
+)

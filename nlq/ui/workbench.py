@@ -21,6 +21,7 @@ from nlq.catalogue import catalogue
 from nlq.engines import ConnectorError
 from nlq.eval.benchmark import load_benchmark
 from nlq.language import Language
+from nlq.messages import Text, say
 from nlq.pipeline import DEMO_SEMANTIC, MAX_ROWS
 from nlq.proposal import DEV_BENCHMARK, Proposal, Scores, propose, score_layer
 from nlq.semantic.edit import EditError, LayerChange, save
@@ -32,149 +33,9 @@ from nlq.semantic.query import Filter, SemanticQuery, TimeRange
 from nlq.ui.access import SEMANTIC_ROLES, current_identity, current_language, require
 from nlq.ui.resources import base_pipeline, database, feedback_file, pipeline_for, pipeline_of, semantic
 
-KIND_LABELS: dict[Language, dict[str, str]] = {
-    "zh": {
-        "metric_synonym": "指标同义词",
-        "dimension_synonym": "维度同义词",
-        "value_alias": "取值同义词",
-        "term_synonym": "术语同义词",
-    },
-    "en": {
-        "metric_synonym": "metric synonym",
-        "dimension_synonym": "dimension synonym",
-        "value_alias": "value alias",
-        "term_synonym": "term synonym",
-    },
-}
 BENCHMARK_ENV = "NLQ_BENCHMARK"  # the benchmark a proposed change is scored on (default: dev)
 PREVIEW_ROWS = 20
 NO_GRAIN = "-"
-TEXT: dict[Language, dict[str, str]] = {
-    "zh": {
-        "title": "语义层工作台",
-        "caption": "语义层文件（{}）是唯一的事实来源：这里的修改先写入副本，校验并跑完开发基准后再保存。",
-        "browse": "浏览",
-        "preview": "预览 SQL",
-        "graph": "关系图",
-        "unanswered": "未回答的问题",
-        "models": "模型",
-        "metrics": "指标",
-        "dimensions": "维度",
-        "name": "名称",
-        "label": "名称（中文）",
-        "label_en": "名称（英文）",
-        "definition": "口径",
-        "synonyms": "同义词",
-        "values": "取值",
-        "model": "模型",
-        "table": "表",
-        "format": "格式",
-        "metric": "指标",
-        "by": "按维度",
-        "period": "时间范围",
-        "grain": "时间粒度",
-        "filter_on": "筛选维度",
-        "filter_values": "筛选取值",
-        "no_filter": "（不筛选）",
-        "limit": "最多行数",
-        "role_note": "以角色“{}”编译（行过滤、脱敏和禁用指标生效）。",
-        "first_rows": "前 {} 行（共 {} 行）",
-        "graph_caption": "箭头从多的一方指向一的一方；实线为必有父记录（内连接），虚线为左连接。",
-        "sources": "来源：审计日志中被拒绝或需澄清的问题，以及被点踩的回答。",
-        "count": "次数",
-        "word": "未识别的词",
-        "from": "来源",
-        "example": "问题示例",
-        "fix": "建议修改",
-        "none_near": "层中没有相近的词，请手工添加",
-        "all_linked": "（所有词都已识别）",
-        "nothing": "没有未回答的问题。",
-        "pick": "选择一个建议",
-        "pick_fix": "修改方式",
-        "try": "在副本上试用",
-        "trying": "正在写入副本、校验并运行开发基准…",
-        "diff": "修改（统一 diff）",
-        "valid": "语义层校验通过。",
-        "invalid": "语义层校验发现问题：",
-        "accuracy": "开发基准准确率",
-        "fixed": "修复的问题",
-        "regressed": "变差的问题",
-        "asked": "相关问题的回答变化",
-        "save": "保存到语义层文件",
-        "discard": "放弃",
-        "saved": "已保存：{}。之后的问题使用新的语义层。",
-        "cannot": "无法应用该修改：{}",
-        "audit_unavailable": "无法读取审计日志：{}",
-        "manual": "手工修改",
-        "kind": "修改类型",
-        "target": "对象",
-        "value": "取值",
-        "new_word": "新词",
-        "unavailable": "无法打开数据或语义层：{}",
-    },
-    "en": {
-        "title": "Semantic layer workbench",
-        "caption": "The layer's files ({}) are the source of truth: a change is written to a copy, validated and run on the dev benchmark before it is saved.",
-        "browse": "Browse",
-        "preview": "Preview SQL",
-        "graph": "Join graph",
-        "unanswered": "Unanswered",
-        "models": "Models",
-        "metrics": "Metrics",
-        "dimensions": "Dimensions",
-        "name": "Name",
-        "label": "Label (zh)",
-        "label_en": "Label (en)",
-        "definition": "Definition",
-        "synonyms": "Synonyms",
-        "values": "Values",
-        "model": "Model",
-        "table": "Table",
-        "format": "Format",
-        "metric": "Metric",
-        "by": "By",
-        "period": "Period",
-        "grain": "Time grain",
-        "filter_on": "Filter on",
-        "filter_values": "Filter values",
-        "no_filter": "(no filter)",
-        "limit": "Row limit",
-        "role_note": "Compiled as role '{}' (its row filters, masks and denied metrics apply).",
-        "first_rows": "First {} rows ({} in all)",
-        "graph_caption": "Arrows point from the many side to the one side; solid: every row has its parent (inner join), dashed: left join.",
-        "sources": "From: questions refused or clarified in the audit log, and answers rated down.",
-        "count": "Count",
-        "word": "Unlinked word",
-        "from": "From",
-        "example": "Example question",
-        "fix": "Suggested fix",
-        "none_near": "nothing near in the layer: add it by hand",
-        "all_linked": "(every word linked)",
-        "nothing": "No unanswered questions.",
-        "pick": "Pick a suggestion",
-        "pick_fix": "Change",
-        "try": "Try on a copy",
-        "trying": "Writing a copy, validating, running the dev benchmark…",
-        "diff": "Change (unified diff)",
-        "valid": "The layer validates.",
-        "invalid": "Validation found problems:",
-        "accuracy": "Dev benchmark accuracy",
-        "fixed": "Fixed",
-        "regressed": "Regressed",
-        "asked": "The questions it is meant to fix",
-        "save": "Save to the layer files",
-        "discard": "Discard",
-        "saved": "Saved: {}. Later questions use the new layer.",
-        "cannot": "The change cannot be applied: {}",
-        "audit_unavailable": "The audit log cannot be read: {}",
-        "manual": "Manual change",
-        "kind": "Kind",
-        "target": "Target",
-        "value": "Value",
-        "new_word": "New word",
-        "unavailable": "The data or the semantic layer cannot be opened: {}",
-    },
-}
 
 
 def layer_path() -> Path:
@@ -187,17 +48,21 @@ def benchmark_path() -> Path:
 
 def render() -> None:
     language = current_language()
-    text = TEXT[language]
     role = require(SEMANTIC_ROLES, language)
     try:
         base = base_pipeline(database(), semantic())
     except (ConnectorError, LayerError, QueryError) as error:
-        st.error(text["unavailable"].format(error))
+        st.error(say("workbench.unavailable", language, reason=str(error)))
         st.stop()
-    st.title(text["title"])
-    st.caption(text["caption"].format(layer_path()))
+    st.title(say("workbench.title", language))
+    st.caption(say("workbench.caption", language, path=str(layer_path())))
     browse, preview, graph, unanswered = st.tabs(
-        [text["browse"], text["preview"], text["graph"], text["unanswered"]]
+        [
+            say("workbench.browse", language),
+            say("workbench.preview", language),
+            say("workbench.graph", language),
+            say("workbench.unanswered", language),
+        ]
     )
     with browse:
         _browse(role, language)
@@ -205,7 +70,7 @@ def render() -> None:
         _preview(role, language)
     with graph:
         st.graphviz_chart(dot(base.layer, language), width="stretch")
-        st.caption(text["graph_caption"])
+        st.caption(say("workbench.graph_caption", language))
     with unanswered:
         _unanswered(language)
 
@@ -214,19 +79,19 @@ def render() -> None:
 
 
 def _browse(role: str, language: Language) -> None:
-    text = TEXT[language]
     layer = base_pipeline(database(), semantic()).layer
     entries = catalogue(layer, language, role)
-    st.subheader(text["metrics"])
+    words = say("workbench.word_separator", language)
+    st.subheader(say("workbench.metrics", language))
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    text["name"]: e.name,
-                    text["label"]: e.label,
-                    text["definition"]: e.definition,
-                    text["synonyms"]: "、".join(e.synonyms),
-                    text["format"]: e.unit,
+                    say("workbench.name", language): e.name,
+                    say("workbench.label", language): e.label,
+                    say("workbench.definition", language): e.definition,
+                    say("workbench.synonyms", language): words.join(e.synonyms),
+                    say("workbench.format", language): e.unit,
                 }
                 for e in entries
                 if e.kind == "metric"
@@ -236,17 +101,17 @@ def _browse(role: str, language: Language) -> None:
         width="stretch",
         key="wb_metrics",
     )
-    st.subheader(text["dimensions"])
+    st.subheader(say("workbench.dimensions", language))
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    text["name"]: e.name,
-                    text["label"]: e.label,
-                    text["model"]: e.model,
-                    text["synonyms"]: "、".join(e.synonyms),
-                    text["values"]: "、".join(e.values),
-                    text["definition"]: e.definition,
+                    say("workbench.name", language): e.name,
+                    say("workbench.label", language): e.label,
+                    say("workbench.model", language): e.model,
+                    say("workbench.synonyms", language): words.join(e.synonyms),
+                    say("workbench.values", language): words.join(e.values),
+                    say("workbench.definition", language): e.definition,
                 }
                 for e in entries
                 if e.kind != "metric"
@@ -256,16 +121,16 @@ def _browse(role: str, language: Language) -> None:
         width="stretch",
         key="wb_dimensions",
     )
-    st.subheader(text["models"])
+    st.subheader(say("workbench.models", language))
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    text["name"]: m.name,
-                    text["label"]: m.label.zh if language == "zh" else m.label.en,
-                    text["table"]: m.table or "(sql)",
-                    text["dimensions"]: len(m.dimensions) + len(m.time_dimensions),
-                    text["definition"]: m.description,
+                    say("workbench.name", language): m.name,
+                    say("workbench.label", language): m.label.text(language),
+                    say("workbench.table", language): m.table or "(sql)",
+                    say("workbench.dimensions", language): len(m.dimensions) + len(m.time_dimensions),
+                    say("workbench.definition", language): m.description,
                 }
                 for m in layer.models
             ]
@@ -280,7 +145,6 @@ def _browse(role: str, language: Language) -> None:
 
 
 def _preview(role: str, language: Language) -> None:
-    text = TEXT[language]
     base = base_pipeline(database(), semantic())
     entries = catalogue(base.layer, language, role)
     metrics = {e.name: e for e in entries if e.kind == "metric"}
@@ -289,28 +153,42 @@ def _preview(role: str, language: Language) -> None:
         return
     left, right = st.columns(2)
     metric = left.selectbox(
-        text["metric"], list(metrics), format_func=lambda n: f"{metrics[n].label} ({n})", key="wb_metric"
+        say("workbench.metric", language),
+        list(metrics),
+        format_func=lambda n: f"{metrics[n].label} ({n})",
+        key="wb_metric",
     )
     by = right.multiselect(
-        text["by"], list(dimensions), format_func=lambda n: f"{dimensions[n].label} ({n})", key="wb_by"
+        say("workbench.by", language),
+        list(dimensions),
+        format_func=lambda n: f"{dimensions[n].label} ({n})",
+        key="wb_by",
     )
     latest = base.latest_date
     start_default = (latest.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     period_col, grain_col, limit_col = st.columns([2, 1, 1])
-    period = period_col.date_input(text["period"], value=(start_default, latest), key="wb_period")
-    grain = grain_col.selectbox(text["grain"], [NO_GRAIN, *GRAINS], key="wb_grain")
-    limit = limit_col.number_input(text["limit"], min_value=1, max_value=MAX_ROWS, value=100, key="wb_limit")
+    period = period_col.date_input(
+        say("workbench.period", language), value=(start_default, latest), key="wb_period"
+    )
+    grain = grain_col.selectbox(say("workbench.grain", language), [NO_GRAIN, *GRAINS], key="wb_grain")
+    limit = limit_col.number_input(
+        say("workbench.limit", language), min_value=1, max_value=MAX_ROWS, value=100, key="wb_limit"
+    )
     filter_col, values_col = st.columns(2)
     on = filter_col.selectbox(
-        text["filter_on"],
+        say("workbench.filter_on", language),
         ["", *dimensions],
-        format_func=lambda n: text["no_filter"] if not n else f"{dimensions[n].label} ({n})",
+        format_func=lambda n: (
+            say("workbench.no_filter", language) if not n else f"{dimensions[n].label} ({n})"
+        ),
         key="wb_filter_on",
     )
     chosen: list[str] = []
     if on:
         known = dimensions[on].values or base.value_index().get(on, [])
-        chosen = values_col.multiselect(text["filter_values"], known, key="wb_filter_values")
+        chosen = values_col.multiselect(
+            say("workbench.filter_values", language), known, key="wb_filter_values"
+        )
     start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (None, None)
     try:
         query = SemanticQuery(
@@ -340,9 +218,11 @@ def _preview(role: str, language: Language) -> None:
     except ValueError as error:  # a query the typed model rejects (an empty period, say)
         st.warning(str(error))
         return
-    st.caption(text["role_note"].format(role))
+    st.caption(say("workbench.role_note", language, role=role))
     st.code(block.sql, language="sql")
-    st.caption(text["first_rows"].format(min(PREVIEW_ROWS, len(block.rows)), len(block.rows)))
+    st.caption(
+        say("workbench.first_rows", language, shown=min(PREVIEW_ROWS, len(block.rows)), total=len(block.rows))
+    )
     st.dataframe(
         pd.DataFrame(block.rows[:PREVIEW_ROWS], columns=block.columns),
         hide_index=True,
@@ -367,8 +247,7 @@ def _stamp(path: Path) -> tuple[tuple[str, float], ...]:
 
 
 def _unanswered(language: Language) -> None:
-    text = TEXT[language]
-    st.caption(text["sources"])
+    st.caption(say("workbench.sources", language))
     base = base_pipeline(database(), semantic())
     questions: list[suggest.Unanswered] = []
     try:
@@ -378,24 +257,30 @@ def _unanswered(language: Language) -> None:
         finally:
             log.close()
     except AuditError as error:
-        st.warning(text["audit_unavailable"].format(error))
+        st.warning(say("workbench.audit_unavailable", language, reason=str(error)))
     questions += suggest.from_feedback(feedback.read(feedback_file()))
     found = suggest.suggest(questions, base.understander, base.latest_date)
-    with st.expander(text["manual"]):
+    with st.expander(say("workbench.manual", language)):
         _manual(language)
     if not found:
-        st.info(text["nothing"])
+        st.info(say("workbench.nothing", language))
         _proposal(language)
         return
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    text["count"]: s.count,
-                    text["word"]: s.word or text["all_linked"],
-                    text["from"]: ", ".join(f"{k} {v}" for k, v in s.sources.items()),
-                    text["example"]: s.questions[0],
-                    text["fix"]: s.fix.describe(language) if s.fix else text["none_near"] if s.word else "",
+                    say("workbench.count", language): s.count,
+                    say("workbench.word", language): s.word or say("workbench.all_linked", language),
+                    say("workbench.from", language): ", ".join(f"{k} {v}" for k, v in s.sources.items()),
+                    say("workbench.example", language): s.questions[0],
+                    say("workbench.fix", language): (
+                        s.fix.describe(language)
+                        if s.fix
+                        else say("workbench.none_near", language)
+                        if s.word
+                        else ""
+                    ),
                 }
                 for s in found
             ]
@@ -409,24 +294,26 @@ def _unanswered(language: Language) -> None:
         _proposal(language)
         return
     word = st.selectbox(
-        text["pick"], list(fixable), format_func=lambda w: f"{w} ×{fixable[w].count}", key="wb_pick"
+        say("workbench.pick", language),
+        list(fixable),
+        format_func=lambda w: f"{w} ×{fixable[w].count}",
+        key="wb_pick",
     )
     chosen = fixable[word] if word in fixable else next(iter(fixable.values()))
     index = st.radio(
-        text["pick_fix"],
+        say("workbench.pick_fix", language),
         range(len(chosen.fixes)),
         format_func=lambda i: chosen.fixes[i].describe(language),
         key=f"wb_fix_{chosen.word}",
     )
     fix = chosen.fixes[index or 0]
-    if st.button(text["try"], icon=":material/science:", key="wb_try"):
+    if st.button(say("workbench.try", language), icon=":material/science:", key="wb_try"):
         _try(fix.change, chosen.questions[:5], language)
     _proposal(language)
 
 
 def _manual(language: Language) -> None:
     """Any synonym or value alias, typed by the analyst, through the same checks."""
-    text = TEXT[language]
     layer = base_pipeline(database(), semantic()).layer
     kinds: dict[str, list[str]] = {
         "metric_synonym": [m.name for m in layer.metrics],
@@ -436,23 +323,32 @@ def _manual(language: Language) -> None:
     }
     kind_col, target_col, value_col, word_col = st.columns(4)
     kind = kind_col.selectbox(
-        text["kind"], list(kinds), format_func=KIND_LABELS[language].__getitem__, key="wb_manual_kind"
+        say("workbench.kind", language),
+        list(kinds),
+        format_func=lambda kind: say(f"workbench.kind_{kind}", language),
+        key="wb_manual_kind",
     )
-    target = target_col.selectbox(text["target"], kinds[kind or "metric_synonym"], key="wb_manual_target")
+    target = target_col.selectbox(
+        say("workbench.target", language), kinds[kind or "metric_synonym"], key="wb_manual_target"
+    )
     value = None
     if kind == "value_alias" and target:
         values = next(d.values for m in layer.models for d in m.dimensions if d.name == target and d.values)
-        value = value_col.selectbox(text["value"], list(values), key="wb_manual_value")
-    word = word_col.text_input(text["new_word"], key="wb_manual_word").strip()
-    if st.button(text["try"], icon=":material/science:", key="wb_try_manual", disabled=not (word and target)):
+        value = value_col.selectbox(say("workbench.value", language), list(values), key="wb_manual_value")
+    word = word_col.text_input(say("workbench.new_word", language), key="wb_manual_word").strip()
+    if st.button(
+        say("workbench.try", language),
+        icon=":material/science:",
+        key="wb_try_manual",
+        disabled=not (word and target),
+    ):
         change = LayerChange(kind=kind, target=target, value=value, word=word)
         _try(change, [], language)
 
 
 def _try(change: LayerChange, questions: list[str], language: Language) -> None:
-    text = TEXT[language]
     base = base_pipeline(database(), semantic())
-    with st.spinner(text["trying"]):
+    with st.spinner(say("workbench.trying", language)):
         benchmark = benchmark_path()
         try:
             st.session_state["wb_proposal"] = propose(
@@ -466,7 +362,7 @@ def _try(change: LayerChange, questions: list[str], language: Language) -> None:
                 as_of=base.latest_date,
             )
         except (EditError, LayerError) as error:
-            st.error(text["cannot"].format(error))
+            st.error(say("workbench.cannot", language, reason=str(error)))
 
 
 def _proposal(language: Language) -> None:
@@ -476,32 +372,39 @@ def _proposal(language: Language) -> None:
 
 
 def _show_proposal(proposal: Proposal, language: Language) -> None:
-    text = TEXT[language]
     with st.container(border=True, key="wb_proposal_box"):
-        st.markdown(f"**{text['diff']}**")
+        st.markdown(f"**{say('workbench.diff', language)}**")
         st.code(proposal.diff, language="diff")
         if proposal.problems:
-            st.error(text["invalid"] + "\n\n" + "\n".join(f"- {p}" for p in proposal.problems))
+            st.error(
+                say("workbench.invalid", language) + "\n\n" + "\n".join(f"- {p}" for p in proposal.problems)
+            )
         else:
-            st.success(text["valid"])
+            st.success(say("workbench.valid", language))
         if proposal.asked:
-            st.markdown(f"**{text['asked']}**")
+            st.markdown(f"**{say('workbench.asked', language)}**")
             st.dataframe(
                 pd.DataFrame([a.model_dump() for a in proposal.asked]), hide_index=True, key="wb_asked"
             )
         delta = proposal.delta
         if delta is not None:
             st.metric(
-                text["accuracy"],
+                say("workbench.accuracy", language),
                 f"{delta.after:.1%}",
-                delta=f"{(delta.after - delta.before) * 100:+.1f} pt",
-                help=f"{delta.total} questions",
+                delta=say("workbench.accuracy_change", language, points=(delta.after - delta.before) * 100),
+                help=say("workbench.benchmark_total", language, total=delta.total),
             )
-            st.markdown(f"{text['fixed']}（{len(delta.fixed)}）：{' '.join(delta.fixed) or '-'}")
-            st.markdown(f"{text['regressed']}（{len(delta.regressed)}）：{' '.join(delta.regressed) or '-'}")
+            for label, names in (
+                (Text("workbench.fixed"), delta.fixed),
+                (Text("workbench.regressed"), delta.regressed),
+            ):
+                changes = " ".join(names) or "-"
+                st.markdown(
+                    say("workbench.benchmark_changes", language, label=label, count=len(names), names=changes)
+                )
         save_col, discard_col = st.columns(2)
         if save_col.button(
-            text["save"],
+            say("workbench.save", language),
             icon=":material/save:",
             key="wb_save",
             type="primary",
@@ -512,7 +415,7 @@ def _show_proposal(proposal: Proposal, language: Language) -> None:
             base_pipeline.clear(database(), semantic())
             pipeline_for.clear()
             st.session_state["wb_proposal"] = None
-            st.success(text["saved"].format(", ".join(p.name for p in written)))
-        if discard_col.button(text["discard"], key="wb_discard"):
+            st.success(say("workbench.saved", language, files=", ".join(p.name for p in written)))
+        if discard_col.button(say("workbench.discard", language), key="wb_discard"):
             st.session_state["wb_proposal"] = None
             st.rerun()

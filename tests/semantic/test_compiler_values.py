@@ -329,7 +329,7 @@ def test_metric_matches_hand_written_sql(con: duckdb.DuckDBPyConnection, layer: 
     current = gold(con, case, start=START, end=END)[0][0]
     previous = gold(con, case, start=START.replace(year=2025), end=END.replace(year=2025))[0][0]
     growth = (float(current) - float(previous)) / float(previous)
-    assert_rows(yoy, [(current, previous, growth)])
+    assert_rows(yoy, [(current, previous, float(current) - float(previous), growth)])
 
 
 def test_gmv_and_visitors_by_channel_in_one_query(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
@@ -436,9 +436,10 @@ def test_monthly_trend_with_year_over_year(con: duckdb.DuckDBPyConnection, layer
         ).fetchall()
     )
     assert [r[0] for r in rows] == [dt.date(2026, m, 1) for m in range(1, 7)]
-    for month, current, previous, growth in rows:
+    for month, current, previous, change, growth in rows:
         before = monthly[month.replace(year=2025)]
         assert same(current, monthly[month]) and same(previous, before)
+        assert same(change, float(monthly[month]) - float(before))
         assert same(growth, (float(monthly[month]) - float(before)) / float(before))
 
 
@@ -457,7 +458,7 @@ def test_previous_period_of_a_calendar_month(con: duckdb.DuckDBPyConnection, lay
         [a, b],
     ).fetchone()[0]
     march, february = count("2026-03-01", "2026-04-01"), count("2026-02-01", "2026-03-01")
-    assert_rows(rows, [(march, february, (march - february) / february)])
+    assert_rows(rows, [(march, february, march - february, (march - february) / february)])
 
 
 def test_weekly_trend_of_new_users_and_stock(con: duckdb.DuckDBPyConnection, layer: Any) -> None:

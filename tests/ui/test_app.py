@@ -151,7 +151,7 @@ def test_the_role_and_the_date_drive_the_answer(app: AppTest, pipeline: Pipeline
 
 def test_a_kpi_shows_its_growth_as_delta(app: AppTest, pipeline: Pipeline) -> None:
     ask(app, "上个月GMV同比")
-    gmv, previous, growth = pipeline.ask("上个月GMV同比", as_of=AS_OF).answers[0].rows[0]
+    gmv, previous, _change, growth = pipeline.ask("上个月GMV同比", as_of=AS_OF).answers[0].rows[0]
     card = app.metric[0]
     assert isinstance(previous, float) and isinstance(growth, float)
     assert card.label == "成交额" and card.value == f"¥{gmv:,.2f}" and card.delta == f"{growth * 100:+.1f}%"

@@ -109,7 +109,8 @@ def test_monthly_trend_and_year_over_year(pipeline: Pipeline) -> None:
     assert trend.answers[0].chart.type == "line"
     assert [r[0] for r in trend.answers[0].rows] == [f"2026-0{m}-01" for m in range(1, 7)]
     yoy = pipeline.ask("2025年双11天猫的GMV同比增长多少", as_of=AS_OF)
-    current, previous, growth = yoy.answers[0].rows[0]
+    current, previous, change, growth = yoy.answers[0].rows[0]
+    assert close(change, current - previous)
     assert close(growth, (current - previous) / previous)
 
 
@@ -242,7 +243,7 @@ def test_explicit_comparisons(pipeline: Pipeline, con: duckdb.DuckDBPyConnection
     ]
     assert [a.rows[0][0] for a in apart.answers] == counts
     same_period = pipeline.ask("上个月GMV和去年同期比", as_of=AS_OF)
-    assert same_period.answers[0].columns == ["gmv", "gmv_previous", "gmv_growth"]
+    assert same_period.answers[0].columns == ["gmv", "gmv_previous", "gmv_change", "gmv_growth"]
 
 
 def _gmv(con: duckdb.DuckDBPyConnection, start: str, end_exclusive: str) -> float:
@@ -262,7 +263,7 @@ def test_comparison_without_a_period_states_its_default(
     yoy = pipeline.ask("GMV同比", as_of=as_of)
     assert yoy.status == "answered"
     assert "默认今年以来（2026-01-01 至 2026-06-15）" in yoy.interpretation
-    current, previous, growth = yoy.answers[0].rows[0]
+    current, previous, _change, growth = yoy.answers[0].rows[0]
     assert close(current, _gmv(con, "2026-01-01", "2026-06-16"))
     assert close(previous, _gmv(con, "2025-01-01", "2025-06-16"))
     assert close(growth, (current - previous) / previous)
