@@ -39,8 +39,10 @@ BLIND_FLOOR := 0.97
 BLIND_WRONG := 1
 BLIND2_FLOOR := 0.98
 BLIND2_WRONG := 1
-BLIND3_FLOOR := 0.80
-BLIND3_WRONG := 11
+BLIND3_FLOOR := 0.81
+BLIND3_WRONG := 10
+BLIND4_FLOOR := 0.52
+BLIND4_WRONG := 9
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0
 NORTHWIND_FLOOR := 0.97
@@ -76,6 +78,8 @@ test: lint browser services
 		--min-accuracy $(BLIND2_FLOOR) --max-silently-wrong $(BLIND2_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/blind-3.jsonl --db data/demo.duckdb --report reports/eval-blind-3 \
 		--min-accuracy $(BLIND3_FLOOR) --max-silently-wrong $(BLIND3_WRONG)
+	$(BIN)/nlq eval eval/benchmarks/blind-4.jsonl --db data/demo.duckdb --report reports/eval-blind-4 \
+		--min-accuracy $(BLIND4_FLOOR) --max-silently-wrong $(BLIND4_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/traps.jsonl --db data/demo.duckdb --report reports/eval-traps \
 		--min-accuracy $(TRAPS_FLOOR) --max-silently-wrong $(TRAPS_WRONG)
 	$(BIN)/nlq demo build --example northwind --out data/northwind.duckdb
