@@ -650,6 +650,8 @@ FRAME_WORDS |= frozenset(
             "是多少",
             "一下下",
         ),
+        # the rows of a listing, named generically: 退款记录, 订单明细 of a table
+        *("记录", "明细记录", "列表", "清单", "哪几笔", "都买了啥", "买了啥", "买了什么", "都买了什么"),
     ]
 )
 ENGLISH_KNOWN |= frozenset(

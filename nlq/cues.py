@@ -33,6 +33,7 @@ CueKind = Literal[
     "nth",
     "cumulative",
     "moving",
+    "latest",
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
@@ -50,7 +51,17 @@ class Cue:
 
 
 # (kind, pattern, grain). Patterns run on normalised (lower-case, half-width) text.
+# 最近10笔退款, the 10 most recent refunds, last 5 orders: the newest rows, not a period.
+LATEST_PATTERN = (
+    rf"(?:最近|最新|最后|近)的?\s*{NUMBER}\s*(?:笔|条|个(?!月|星期|礼拜|季度|小时|钟头|工作日|自然)|单|次|位|款|件|张)|"
+    rf"\b(?:most recent|latest|newest|last)\s+{NUMBER}\b(?!\s*(?:full\s+|calendar\s+|complete\s+)?"
+    r"(?:days?|weeks?|months?|quarters?|years?|hours?|mins?|minutes?|weekends?|business days?)\b)|"
+    rf"\b{NUMBER}\s+(?:most recent|latest|newest)\b"
+)
+LATEST = re.compile(LATEST_PATTERN)
+
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
+    ("latest", LATEST_PATTERN, None),
     # 累计GMV by month, running total: a sum along the time buckets (with no buckets, a total).
     ("cumulative", r"累计|累积|running total|cumulative(?:ly)?|year[- ]to[- ]date|\bytd\b", None),
     # 7日移动平均, rolling average: a window over the buckets, not a bucket of its own.
@@ -129,8 +140,12 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         r"占比|比例|比重|份额|占多少|占几成|占(?=[^，,。？?]{1,15}?(?:多少|几成|百分之几))|贡献度|share|proportion|percentage|percent of|what %|what percent(?![a-z])|% of|fraction|mix",
         None,
     ),
-    ("grain", r"每天|每日|按天|按日|逐日|日度|每一天|daily|by day|per day|each day", "day"),
-    ("grain", r"每周|按周|逐周|周度|每个星期|weekly|by week|per week|each week", "week"),
+    (
+        "grain",
+        r"每天|每日|按天|按日|逐日|日度|每一天|哪一?天|哪一?日|daily|by day|per day|each day|which days?|what days?",
+        "day",
+    ),
+    ("grain", r"每周|按周|逐周|周度|每个星期|哪一?周|weekly|by week|per week|each week|which weeks?", "week"),
     (
         "grain",
         r"每月|每个月|按月|逐月|月度|分月|各月|月份|哪个月|哪些月|monthly|by month|per month|each month|which months?",

@@ -145,6 +145,9 @@ def _step(
         focused = _joined_filters([_filter(f, layer, language) for f in query.focus], language)
         total = listed((_metric(name, layer, language) or name for name in query.metrics), language)
         words.append(say("explain.share_of_focus", language, focused=focused, total=total))
+    elif query.share and query.share_within:
+        within = listed((_dimension(d, layer, language) for d in query.share_within), language)
+        words.append(say("explain.with_share_within", language, within=within))
     elif query.share:
         words.append(say("explain.with_share", language))
     if query.rank and query.rank_keep:
@@ -167,7 +170,10 @@ def _step(
             if quotient
             else _metric(field, layer, language) or _dimension(field, layer, language)
         )
+        by_time = any(model.time_dimension(field) for model in layer.models)
         order = "explain.order_top" if query.order_by[0].desc else "explain.order_bottom"
+        if by_time:  # the last 5 orders: the newest rows, not the largest
+            order = "explain.order_newest" if query.order_by[0].desc else "explain.order_oldest"
         words.append(say(order, language, field=label, limit=query.limit))
     if caliber:
         words += [
@@ -222,8 +228,9 @@ def _metric(name: str, layer: SemanticLayer, language: Language) -> str | None:
 
 def _dimension_label(name: str, layer: SemanticLayer) -> Label:
     """The dimension's label; its name in both languages when no model has it."""
+    owner, _, column = name.rpartition(".")
     for model in layer.models:
-        dimension = model.dimension(name)
+        dimension = model.column(column) if not owner or model.name == owner else None
         if dimension is not None:
             return dimension.label
     return Label(zh=name, en=name)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nlq.accounting import ENGLISH_KNOWN, FRAME_WORDS, unplaced
 from nlq.comparisons import Comparison, find_comparisons
-from nlq.cues import Cue, find_cues
+from nlq.cues import LATEST, Cue, find_cues
 from nlq.dating import Dating, date_words, find_dating
 from nlq.intents import find_intent
 from nlq.intents import message as intent_message
@@ -57,6 +57,25 @@ HOT_PHRASE = re.compile(
 BUY_WORDS = re.compile(
     r"买过|购买过|下过单|下单过|下了单|下单的|买了|bought|purchased|ordered|placed (?:an |any )?orders?"
 )
+# After a table word or a key's name: the key of one row (用户84, order #196910, 订单号为196813).
+KEY_NUMBER = r"\s*(?P<marker>id|编号|号|#|no\.?|number)?\s*(?:为|是|=|:|：)?\s*#?(?P<number>\d+)(?![\d.%]|\s*(?:元|块|件|个|笔|单|万|年|月|日|号|天|k\b))"
+# Between two columns of a list: 、 , 和 and.
+LIST_JOINER = re.compile(r"\s*(?:、|,|，|和|及|以及|与|and|&|/|\+)\s*(?:the\s+)?")
+# A grouping word right before a column: 各渠道, by channel, 按品类.
+GROUPING_BEFORE = re.compile(r"(?:各|每个|每|按|分|by|per|for each|each)\s*(?:个)?\s*$")
+# A period named as what another is compared with: 比上个月, compared with last year.
+COMPARED_BASE = re.compile(
+    r"(?:比|较|相比|对比|跟|和|与)\s*"
+    r"(上个?月|上周|上季度|上一季度|去年同期|去年|上一年|前一(?:个)?(?:月|周|天|季度|年)|上年同期)"
+    r"|\b(?:compared (?:with|to)|vs\.?|versus|than)\s+(the (?:previous|prior) (?:month|week|quarter|year)|last (?:month|week|quarter|year))"
+)
+# Between a participle and a place: shipped to 上海.
+DESTINATION = re.compile(r"\s+(?:to|into)\s+")
+# A share taken inside a group: within the channel, 渠道内, 在各品类中.
+WITHIN_BEFORE = re.compile(
+    r"\b(?:within|inside|in each|of each|of its|within each|within its)\s+(?:the\s+|its\s+|each\s+)?$"
+)
+WITHIN_AFTER = re.compile(r"\s*(?:内|里|之中|内部|中(?!国))")
 # After a number: the rows it counts, when they are not what the metric counts.
 COUNTED_ROWS = re.compile(r"\s*(?:(?:different|distinct|unique|separate)\s+[a-z]+|[款种家])")
 UNIT_WORDS = re.compile(
@@ -189,7 +208,9 @@ class Picked:
         return self.entry.value
 
 
-GROWTH_WORDS = re.compile(r"增长率|增速|增幅|涨幅|变化率|growth rate|rate of change")
+GROWTH_WORDS = re.compile(
+    r"增长率|增速|增幅|涨幅|变化率|变化额|变化量|变动|growth rate|rate of change|change amount|change rate"
+)
 QUALIFIED_GAP = re.compile(r"^[\s类的]*$")
 QUALIFYING_AFTER = re.compile(
     r"^\s*(?:(?:that|which|who) (?:are|is|were|was)\s*)?(?:not\s*|outside(?: of)?\s*|except\s*|excluding\s*)?"
@@ -212,7 +233,9 @@ EACH_WORD = re.compile(
     r"分别|各自|各多少|各是|各有|各(?=[卖买下花赚占])|每个|\beach\b|respectively|\bper\b|\bby\b"
 )
 GROUPING_WORD = re.compile(
-    r"(?:各(?:家|个|位|款|种|类)?|每个|每|分|按|by|per|each|every|哪个|哪些|which)\s*$"
+    r"(?:各(?:家|个|位|款|种|类)?|每个|每|分|按|哪个|哪些)\s*$"
+    # by order channel, each sales channel: one word may stand between
+    r"|\b(?:by|per|each|every|which)\s+(?:[a-z]+\s+)?$"
 )
 
 
@@ -232,6 +255,9 @@ class Step(BaseModel):
     title: str
     query: SemanticQuery
     feed: Feed | None = None
+    # Rows of a table listed (with the columns asked), not a figure: a part naming only
+    # columns (给我订单号和实付金额) says what to show of them, so such a question is read whole.
+    listing: bool = False
 
 
 class Understanding(BaseModel):
@@ -290,6 +316,10 @@ class Parse:
     denominators: list[str] = field(default_factory=list)
     ratio_spans: list[tuple[int, int]] = field(default_factory=list)
     averaged: Averaged | None = None
+    # Words a rule read that no link or cue holds: 退款时间 listed as a column, the
+    # "shipped" of "shipped to 上海".
+    read_spans: list[tuple[int, int]] = field(default_factory=list)
+    keyed: list[tuple[int, int]] = field(default_factory=list)  # 用户84: a row named by its key
 
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
@@ -359,7 +389,7 @@ class Understander:
                 evidence=[f"intent: {intent.name}"],
             )
         whole = self._whole(question, language, as_of, previous)
-        linked_parts = any(step.feed or step.query.metric_filters for step in whole.steps)
+        linked_parts = any(step.feed or step.query.metric_filters or step.listing for step in whole.steps)
         if previous is None and not linked_parts:
             # A part that builds on the one before (畅销商品以及买家画像: those products'
             # buyers) is read whole; parts that stand apart are read apart.
@@ -463,12 +493,20 @@ class Understander:
             if previous is not None:
                 return self._follow_up(parse, previous)
             self._take_ratios(parse)
+            self._take_destinations(parse)
+            self._take_keys(parse)
             self._take_attributes(parse)
             self._take_table_words(parse)
             named_metric = any(x.entries[0].kind == "metric" for x in parse.links)
             by_price = any(c.kind in {"top", "bottom"} and PRICE_WORDS.search(c.text) for c in parse.cues)
             numbered = any(c.kind in {"top", "bottom"} and c.number for c in parse.cues)
-            rows_ranked = numbered and not self._dimensions(parse, []) and self._table_word(parse)
+            # 最贵的5个商品, 实付金额最高的5笔订单: rows of a table ranked, by nothing or by a number of
+            # each row; a category named (销量最高的5个品类) is a grouping instead
+            rows_ranked = (
+                numbered
+                and self._table_word(parse)
+                and all(self._is_number(d) for d in self._dimensions(parse, []))
+            )
             # 1993年入职的员工有哪些, 库存为0的商品: rows of a table, no metric named
             which_rows = (
                 not named_metric
@@ -479,7 +517,12 @@ class Understander:
                 and self._table_word(parse)
             )
             wants_rows = (
-                self._detail_asked(parse) or (by_price and not named_metric) or rows_ranked or which_rows
+                self._detail_asked(parse)
+                or (by_price and not named_metric)
+                or rows_ranked
+                or which_rows
+                or (parse.has("latest") and self._table_word(parse))
+                or self._columns_listed(parse)
             )
             listing = self._listing(parse) if wants_rows else None
             if listing is not None:
@@ -532,7 +575,7 @@ class Understander:
         spans += [(c.start, c.end) for c in parse.cues]
         spans += [(c.start, c.end) for c in parse.comparisons]
         spans += parse.negations.spans + parse.counted + [(d.start, d.end) for d in parse.datings]
-        spans += parse.attribute_spans + parse.ratio_spans
+        spans += parse.attribute_spans + parse.ratio_spans + parse.read_spans
         if parse.has("yoy", "pop"):  # 同比增长率: the comparison's own word for what it outputs
             spans += [m.span() for m in GROWTH_WORDS.finditer(parse.text)]
         for start, end in spans + [(x.start, x.end) for x in parse.links]:
@@ -598,8 +641,15 @@ class Understander:
         if entity is None:
             return None
         link, model = entity
-        # A value (diamond members) names the rows and filters them; a table word does not filter.
-        others = [x for x in parse.links if x is not link or x.entries[0].kind == "value"]
+        # 下单时间 listed is the order time, not the event type 下单 inside it
+        times = [span for _, span in self._time_columns(parse)]
+        parse.links = [x for x in parse.links if not any(a <= x.start and x.end <= b for a, b in times)]
+        # A value (diamond members) names the rows and filters them; a table word does not
+        # filter, nor does a value the rows do not reach (订单 as the event type of events).
+        names_rows = link is not None and link.entries[0].kind == "value"
+        if link is not None and names_rows:
+            names_rows = self._reaches_one(model.name, self._qualified(link.entries[0].target))
+        others = [x for x in parse.links if x is not link or names_rows]
         metrics = list(dict.fromkeys(e.target for x in others for e in x.entries[:1] if e.kind == "metric"))
         scoped = replace(parse, links=others)
         mentioned = self._dimensions(scoped, metrics)
@@ -610,7 +660,7 @@ class Understander:
         values = self._values(scoped, metrics, mentioned, homes={model.name})
         filters = self._value_filters(values) + parse.attributes
         filters += self._term_filters(scoped)
-        columns = [c if "." in c else f"{model.name}.{c}" for c in model.detail]
+        columns = self._listing_columns(parse, model)
         time_range, time_text = self._time_range(parse)
         if time_range.start is None and parse.has("yoy", "pop"):
             time_range, time_text = self._comparison_default(parse)
@@ -618,7 +668,14 @@ class Understander:
         if too_late is not None:
             return too_late
         limit = (
-            next((c.number for c in parse.cues if c.kind in {"detail", "top", "bottom"} and c.number), None)
+            next(
+                (
+                    c.number
+                    for c in parse.cues
+                    if c.kind in {"detail", "top", "bottom", "latest"} and c.number
+                ),
+                None,
+            )
             or LISTING_ROWS
         )
         query = SemanticQuery(
@@ -631,13 +688,19 @@ class Understander:
         )
         query = query.model_copy(update={"metric_filters": self._thresholds(parse, query)})
         key = metrics[0] if metrics else self._numeric_column(model, mentioned)
-        if key is not None and (metrics or ranking):
+        newest = self._newest(model) if parse.has("latest") else None
+        if newest is not None:
+            # 最近10笔退款, the last 5 orders: the newest rows first
+            query = query.model_copy(
+                update={"order_by": [OrderBy(field=newest.rsplit(".", 1)[-1], desc=True)]}
+            )
+        elif key is not None and (metrics or ranking):
             descending = not ranking or ranking[0].kind != "bottom"
             query = query.model_copy(
                 update={"order_by": [OrderBy(field=key.rsplit(".", 1)[-1], desc=descending)]}
             )
         title = say("reading.listing_title", parse.language, model=model.label)
-        step = Step(title=title, query=query)
+        step = Step(title=title, query=query, listing=True)
         return Understanding(
             language=parse.language,
             status="answer",
@@ -646,29 +709,193 @@ class Understander:
             time_text=time_text,
         )
 
-    def _entity(self, parse: Parse) -> tuple[Link | None, Model] | None:
-        """The model whose rows are listed: a word naming it (订单, products), or a
-        link to one of its detail columns or their values (商品, diamond members).
-        Table words are matched here only, so they never compete with metric words."""
+    def _take_destinations(self, parse: Parse) -> None:
+        """orders shipped to 上海, delivered to Germany: a status-like participle before
+        "to" and a place is where the rows went (the place filters them), not a status."""
+        for link, after in itertools.pairwise(list(parse.links)):
+            if (
+                link.kind == "value"
+                and after.kind == "value"
+                and link.text.endswith("ed")
+                and DESTINATION.fullmatch(parse.text[link.end : after.start])
+            ):
+                parse.links = [x for x in parse.links if x is not link]
+                parse.read_spans.append((link.start, link.end))
+
+    def _take_keys(self, parse: Parse) -> None:
+        """用户84, order #196910, 订单号为196813: one row named by its key, a filter on
+        the key. A bare number after a table word must not look like a year or an
+        amount (orders 2025, 订单100元)."""
+        for word, model, key in self._key_words:
+            for match in re.finditer(rf"(?<![a-z]){re.escape(word)}{KEY_NUMBER}", parse.text):
+                number = match.group("number")
+                marked = match.group("marker") is not None
+                if not marked and (len(number) < 2 or 1900 <= int(number) <= 2100):
+                    continue
+                if any(a < match.end() and match.start() < b for a, b in parse.attribute_spans):
+                    continue
+                parse.attributes.append(Filter(dimension=f"{model.name}.{key}", values=[int(number)]))
+                parse.attribute_spans.append(match.span())
+                parse.keyed.append(match.span())
+                parse.links = [x for x in parse.links if not (match.start() <= x.start < match.end())]
+                parse.evidence.append(f"“{match.group(0)}”→{model.name}.{key} = {number}")
+
+    @cached_property
+    def _key_words(self) -> list[tuple[str, Model, str]]:
+        """Words naming a model or its key, longest first, with the key dimension."""
+        words = []
         for model in self.layer.models:
-            if not model.detail:
-                continue
-            words = sorted(
-                {model.label.zh, model.label.en, model.name, *model.synonyms}, key=len, reverse=True
+            key = next(
+                (d for d in model.dimensions if d.type == "number" and d.sql == model.primary_key), None
             )
-            if any(normalise(w) in parse.text for w in words if w):
-                table_word = next(
-                    (x for x in parse.links if any(x.text in normalise(w) for w in words)),
-                    None,
-                )
-                return table_word, model
+            if key is None:
+                continue
+            for word in (
+                model.label.zh,
+                model.label.en,
+                *model.synonyms,
+                key.label.zh,
+                key.label.en,
+                *key.synonyms,
+            ):
+                if word:
+                    written = normalise(word)
+                    # user 84 as well as users: an English plural names one row in the singular
+                    singular = written[:-1] if re.fullmatch(r"[a-z ]+s", written) else None
+                    words += [(w, model, key.name) for w in (written, singular) if w]
+        return sorted(words, key=lambda item: -len(item[0]))
+
+    def _columns_listed(self, parse: Parse) -> bool:
+        """给我订单号、用户ID和实付金额 / with order id, refund time, amount and reason: two
+        or more columns written as a list about a table's rows, none of them grouped by."""
+        if not self._table_word(parse):
+            return False
+        spans = sorted(
+            [(x.start, x.end) for x in parse.links if x.kind == "dimension"]
+            + [span for _, span in self._time_columns(parse)]
+        )
+        listed = any(
+            LIST_JOINER.fullmatch(parse.text[a_end:b_start])
+            for (_, a_end), (b_start, _) in itertools.pairwise(spans)
+        )
+        grouped = any(GROUPING_BEFORE.search(parse.text[:start]) for start, _ in spans)
+        return listed and not grouped
+
+    def _is_number(self, dimension: str) -> bool:
+        home = self._dimension_home(dimension)
+        found = home[0].dimension(home[1]) if home else None
+        return found is not None and found.type == "number"
+
+    def _listing_columns(self, parse: Parse, model: Model) -> list[str]:
+        """The model's detail columns, then every column the question names that each
+        row has one of (用户ID of an order, the refund time), then the time that orders
+        the newest rows when those are asked."""
+        columns = [c if "." in c else f"{model.name}.{c}" for c in model.detail]
+        newest = self._newest(model) if parse.has("latest") else None
+        for column in [*self._listed_columns(parse), *([newest] if newest else [])]:
+            shown = {c.rsplit(".", 1)[-1] for c in columns}
+            if column.rsplit(".", 1)[-1] not in shown and self._reaches_one(model.name, column):
+                columns.append(column)
+        parse.read_spans += [span for _, span in self._time_columns(parse)]
+        return columns
+
+    @staticmethod
+    def _newest(model: Model) -> str | None:
+        """The time a model's rows are dated by, which "the newest rows" sort by."""
+        if model.default_time is None:
+            return None
+        return model.default_time if "." in model.default_time else f"{model.name}.{model.default_time}"
+
+    def _entity(self, parse: Parse) -> tuple[Link | None, Model] | None:
+        """The model whose rows are listed: the rows of a table the question names
+        (订单, refunds), unless the columns asked are below it (what was in order 196910:
+        product name, quantity: its order lines), or the model of the columns and values
+        named (商品, diamond members). A table word inside a longer name (订单 in 订单号)
+        names that column, not the rows. Table words are matched here only, so they never
+        compete with metric words."""
+        columns = self._listed_columns(parse)
+        names = sorted(self._table_names(parse.text), key=lambda n: (n[0], n[0] - n[1]))
+        longer = [(a, b) for a, b, _ in names] + [(x.start, x.end) for x in parse.links]
+        for start, end, model in names:
+            inside = any(a <= start and end <= b and b - a > end - start for a, b in longer)
+            keyed = any(a <= start and end <= b for a, b in parse.keyed)  # 用户84: a filter
+            if not model.detail or inside or keyed:
+                continue
+            table_word = next((x for x in parse.links if x.start <= start and end <= x.end), None)
+            return table_word, self._rows_below(model, columns) or model
         for link in parse.links:
             for entry in link.entries:
                 if entry.kind in {"dimension", "value"}:
                     owner = next((m for m in self.layer.models if entry.target in m.detail), None)
                     if owner is not None:
-                        return link, owner
+                        return link, self._rows_below(owner, columns) or owner
+        rows_of = next((self.layer.model(f.dimension.split(".")[0]) for f in parse.attributes), None)
+        if rows_of is not None and rows_of.detail:  # order 196910: the rows of that order
+            return None, self._rows_below(rows_of, columns) or rows_of
         return None
+
+    def _rows_below(self, model: Model, columns: list[str]) -> Model | None:
+        """The listable model whose rows reach `model` and every column one to one,
+        when `model` itself does not reach them all: the rows those columns describe."""
+        if all(self._reaches_one(model.name, c) for c in columns):
+            return None
+        return next(
+            (
+                candidate
+                for candidate in self.layer.models
+                if candidate.detail
+                and self._one_each(candidate.name, model.name)
+                and all(self._reaches_one(candidate.name, c) for c in columns)
+            ),
+            None,
+        )
+
+    def _reaches_one(self, source: str, column: str) -> bool:
+        """Can each row of `source` be read with `column` (model.name, or a bare name
+        some model holds) without fanning out?"""
+        owner, _, name = column.rpartition(".")
+        holders = [owner] if owner else [m.name for m in self.layer.models if m.column(name)]
+        return any(self._one_each(source, holder) for holder in holders)
+
+    def _one_each(self, source: str, target: str) -> bool:
+        """Does each row of `source` meet one row of `target` (many-to-one all the way)?"""
+        path = self.graph.path(source, target)
+        return path is not None and not any(edge.to_many for edge in path)
+
+    def _listed_columns(self, parse: Parse) -> list[str]:
+        """The columns a listing question names: its dimensions, and the times of rows
+        it names by their own words (退款时间, order time), as model.name."""
+        named = [
+            self._qualified(e.target) for x in parse.links for e in x.entries[:1] if e.kind == "dimension"
+        ]
+        keys = [f.dimension for f in parse.attributes]  # the row named by its key is reached too
+        return list(dict.fromkeys(named + keys + [column for column, _ in self._time_columns(parse)]))
+
+    def _qualified(self, dimension: str) -> str:
+        if "." in dimension:
+            return dimension
+        home = self._dimension_home(dimension)
+        return f"{home[0].name}.{dimension}" if home else dimension
+
+    def _time_columns(self, parse: Parse) -> list[tuple[str, tuple[int, int]]]:
+        """退款时间, order time: a time of rows written as a column, with its span."""
+        found: list[tuple[str, tuple[int, int]]] = []
+        taken = [False] * len(parse.text)
+        words = [
+            (normalise(word), f"{model.name}.{time.name}")
+            for model in self.layer.models
+            for time in model.time_dimensions
+            for word in (time.label.zh, time.label.en, *time.synonyms)
+            if word
+        ]
+        for word, column in sorted(words, key=lambda pair: -len(pair[0])):
+            for match in re.finditer(re.escape(word), parse.text):
+                if any(taken[match.start() : match.end()]):
+                    continue
+                found.append((column, match.span()))
+                for i in range(*match.span()):
+                    taken[i] = True
+        return found
 
     def _table_word(self, parse: Parse) -> bool:
         """Does the question name a listable table (最大的5笔退款)?"""
@@ -785,11 +1012,19 @@ class Understander:
         # year (at least 2000 buyers); a period inside another refines it (上个月月底
         # （29号到31号）): the narrowest is the one asked about.
         comparisons = find_comparisons(text)
+        # 最近10笔 asks for the newest rows: its 最近 is no period
+        newest = [(m.start(), m.end()) for m in LATEST.finditer(text)]
         found = [
             t
             for t in find_times(text, as_of, self.campaigns)
             if not any(c.start < t.span[1] and t.span[0] < c.end for c in comparisons)
+            and not any(a < t.span[1] and t.span[0] < b for a, b in newest)
         ]
+        # 今年每月比上个月: the period compared with is the comparison's, not the question's
+        bases = [m.span(1) for m in COMPARED_BASE.finditer(text)]
+        own = [t for t in found if not any(a <= t.span[0] and t.span[1] <= b for a, b in bases)]
+        if own and len(own) < len(found):
+            found = own
         times = _refined(found)
         periods = [t.span for t in found]
         taken = periods + [(c.start, c.end) for c in comparisons]
@@ -808,6 +1043,9 @@ class Understander:
         ]
         cues = [c for c in cues if not any(x.start <= c.start and c.end <= x.end for x in named)]
         reserved = taken + [(c.start, c.end) for c in cues]
+        if any(c.kind in {"yoy", "pop"} for c in cues):
+            # 环比变化率: the comparison's own words for what it outputs, never a metric (转化率)
+            reserved += [m.span() for m in GROWTH_WORDS.finditer(text)]
         # With no cue to keep clear, the links are those already found.
         linked = self.linker.link(text, reserved) if cues else unreserved
         links = [x for x in linked if not _miscased_code(x, question)]
@@ -1496,6 +1734,10 @@ class Understander:
         too_late = self._no_data_yet(parse, time_range)
         if too_late is not None:
             return too_late
+        grains = {c.grain for c in parse.cues if c.kind == "grain"}
+        if len(grains) > 1 and not parse.averaged:
+            # for each month, which day: a ranking of days within months is not computed yet
+            return self._cannot_use(parse, [c.text for c in parse.cues if c.kind == "grain"])
         grain = self._grain(parse, time_range)
         averaged = parse.averaged.grain if parse.averaged else None
         if averaged is not None and grain == averaged:
@@ -1549,6 +1791,7 @@ class Understander:
             share=[m for m in metrics if self._additive(m)]
             if parse.has("share") and (group or profile)
             else [],
+            share_within=self._share_within(parse, group) if parse.has("share") and len(group) > 1 else [],
             # 各省GMV排名, 四川排第几: the first metric's rank among every group
             rank=metrics[:1] if parse.has("rank", "nth") and group and not profile else [],
             focus=focus,
@@ -1612,6 +1855,19 @@ class Understander:
             evidence=parse.evidence,
             time_text=time_text,
         )
+
+    @staticmethod
+    def _share_within(parse: Parse, group: list[str]) -> list[str]:
+        """each reason's share within the channel, 各渠道内各原因的占比: the groups a share
+        is taken within, named with "within" or 内/里/中 beside them."""
+        within = []
+        for link in parse.links:
+            target = link.entries[0].target
+            if link.entries[0].kind != "dimension" or target not in group or target in within:
+                continue
+            if WITHIN_BEFORE.search(parse.text[: link.start]) or WITHIN_AFTER.match(parse.text[link.end :]):
+                within.append(target)
+        return within if len(within) < len(group) else []
 
     @staticmethod
     def _counting_groups(parse: Parse, query: SemanticQuery) -> str | None:

@@ -168,7 +168,11 @@ def _check_values(item: BenchmarkItem, rows: list[tuple]) -> None:
         for j in floats:
             assert all(0 <= r[j] <= 1 for r in rows), f"{item.id}: a share outside 0..1"
             if "dimension" in tags:
-                assert abs(sum(r[j] for r in rows) - 1) < 1e-9, f"{item.id}: shares do not add up to 1"
+                # of the total, or within each value of the first column (a share within a group)
+                groups = {r[0] for r in rows} if abs(sum(r[j] for r in rows) - 1) >= 1e-9 else {None}
+                for group in groups:
+                    total = sum(r[j] for r in rows if group is None or r[0] == group)
+                    assert abs(total - 1) < 1e-9, f"{item.id}: shares do not add up to 1"
     if "trend" in tags and item.order_matters:
         periods = [r[0] for r in rows]
         assert all(isinstance(p, dt.date) for p in periods), f"{item.id}: a trend starts with its DATE bucket"

@@ -380,7 +380,7 @@ class Compiler:
     def _listing_home(self, reference: str) -> Model:
         model_name, _, name = reference.rpartition(".")
         holders = [
-            m for m in self.layer.models if (not model_name or m.name == model_name) and m.dimension(name)
+            m for m in self.layer.models if (not model_name or m.name == model_name) and m.column(name)
         ]
         if not holders:
             raise QueryError(Text("semantic.unknown_dimension", dimension=reference))
@@ -666,7 +666,7 @@ class Compiler:
         nearest model (fewest one-to-many edges, then fewest joins) that has it."""
         model_name, _, name = reference.rpartition(".")
         candidates = [
-            m for m in self.layer.models if (not model_name or m.name == model_name) and m.dimension(name)
+            m for m in self.layer.models if (not model_name or m.name == model_name) and m.column(name)
         ]
         if not candidates:
             raise QueryError(Text("semantic.unknown_dimension", dimension=reference))
@@ -677,7 +677,7 @@ class Compiler:
                 ranked.append(((sum(e.to_many for e in path), len(path)), model, path))
         if not ranked:
             subject = leaves[0].metric.label if leaves else home.label
-            wanted = candidates[0].dimension(name)
+            wanted = candidates[0].column(name)
             raise QueryError(
                 Text(
                     "semantic.not_one_per_row",
@@ -694,7 +694,7 @@ class Compiler:
                 Text("semantic.ambiguous_dimension", dimension=reference, options=options), kind="ambiguous"
             )
         _, model, path = best[0]
-        dimension = model.dimension(name)
+        dimension = model.column(name)
         assert dimension is not None
         return model, dimension, path
 
@@ -1252,8 +1252,9 @@ class Compiler:
         for name in query.share:
             metric = self._metric(name)
             value = self._metric_expr(name, "")
+            within = [exp.column(self._output_name(d)) for d in query.share_within]
             total: exp.Expr = exp.Window(
-                this=exp.Sum(this=value.copy()), partition_by=[exp.column(grain)] if grain else []
+                this=exp.Sum(this=value.copy()), partition_by=([exp.column(grain)] if grain else []) + within
             )
             if pin:
                 total = exp.column(name + TOTAL)
@@ -1412,7 +1413,7 @@ class Compiler:
         for model in self.layer.models:
             if model_name and model.name != model_name:
                 continue
-            dimension = model.dimension(name)
+            dimension = model.column(name)
             if dimension is not None:
                 return dimension
         raise QueryError(Text("semantic.unknown_dimension", dimension=reference))

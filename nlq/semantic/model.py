@@ -75,7 +75,7 @@ class Dimension(Named):
     """A categorical attribute. `expr` defaults to the column named like the dimension."""
 
     expr: str | None = None
-    type: Literal["string", "number", "boolean", "date"] = "string"
+    type: Literal["string", "number", "boolean", "date", "timestamp"] = "string"
     values: dict[str, list[str]] = Field(default_factory=dict)
     values_from_data: bool = False
 
@@ -145,6 +145,19 @@ class Model(Named):
 
     def time_dimension(self, name: str) -> TimeDimension | None:
         return next((d for d in self.time_dimensions if d.name == name), None)
+
+    def column(self, name: str) -> Dimension | None:
+        """A dimension, or a time dimension shown as the column it is (a listing's
+        refund time): what a query may group or list by."""
+        found = self.dimension(name)
+        if found is not None:
+            return found
+        time = self.time_dimension(name)
+        if time is None:
+            return None
+        return Dimension(
+            name=time.name, label=time.label, synonyms=time.synonyms, expr=time.expr, type=time.type
+        )
 
     def measure(self, name: str) -> Measure | None:
         return next((m for m in self.measures if m.name == name), None)

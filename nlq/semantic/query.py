@@ -108,6 +108,9 @@ class SemanticQuery(QueryModel):
     compare: Literal["yoy", "pop"] | None = None
     # Metrics to add a share-of-total column for.
     share: list[str] = Field(default_factory=list)
+    # The share within each value of these dimensions, not of the grand total: each
+    # refund reason's share within its channel.
+    share_within: list[str] = Field(default_factory=list)
     # Metrics to add a rank column for (1 = the largest), over every group of the query
     # (within each time bucket): 各省GMV排名.
     rank: list[str] = Field(default_factory=list)
@@ -145,6 +148,8 @@ class SemanticQuery(QueryModel):
             raise ValueError("an average over periods is of the metrics alone, over every bucket")
         if self.rank_keep and not self.rank:
             raise ValueError("rank_keep needs a rank")
+        if not set(self.share_within) <= set(self.dimensions):
+            raise ValueError("share_within names a dimension the query does not group by")
         if not set(self.rank_within) <= set(self.dimensions):
             raise ValueError("rank_within names a dimension the query does not group by")
         for flt in self.focus:

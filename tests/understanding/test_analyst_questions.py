@@ -1,0 +1,278 @@
+"""The questions analysts ask beyond one governed figure (issue 24): ratios on the fly,
+averages over periods, running totals, the change beside a comparison, shares within a
+group, listings of rows with the columns asked, and the look-alikes of each that must
+keep their old reading or be asked back. Values are checked against hand-written SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from nlq.cues import find_cues
+from nlq.pipeline import Pipeline
+from nlq.ratios import find_averaged, find_per
+from nlq.semantic.query import Ratio, SemanticQuery
+
+AS_OF = dt.date(2026, 6, 30)
+JUNE = "o.order_time >= TIMESTAMP '2026-06-01' AND o.order_time < TIMESTAMP '2026-07-01'"
+MAY = "o.order_time >= TIMESTAMP '2026-05-01' AND o.order_time < TIMESTAMP '2026-06-01'"
+
+
+@pytest.fixture(scope="module")
+def pipeline(warehouse_path: Path) -> Pipeline:
+    return Pipeline(db=warehouse_path, role="analyst")
+
+
+def read(pipeline: Pipeline, question: str) -> SemanticQuery:
+    reading = pipeline.understander.understand(question, AS_OF)
+    assert reading.status == "answer", (question, reading.message)
+    assert len(reading.steps) == 1, question
+    return reading.steps[0].query
+
+
+def asked_back(pipeline: Pipeline, question: str) -> str:
+    reading = pipeline.understander.understand(question, AS_OF)
+    assert reading.status == "clarify", (question, [s.query for s in reading.steps])
+    return reading.message
+
+
+def close(a: object, b: object) -> bool:
+    return math.isclose(float(a), float(b), rel_tol=1e-9)  # type: ignore[arg-type]
+
+
+# -- ratios on the fly ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "numerator", "denominator"),
+    [
+        ("本月各渠道平均每单优惠多少钱", "discount_amount", "order_count"),
+        ("今年各年龄段的买家人均买了几件", "units_sold", "buyers"),
+        ("去年各城市等级的买家平均每人下了几单", "order_count", "buyers"),
+        ("discount per paid order by member level last month", "discount_amount", "order_count"),
+        ("page views per visitor by channel last week", "page_views", "visitors"),
+        ("上个月GMV除以销量，按品类看", "gmv", "units_sold"),
+        ("GMV / units sold by category this quarter", "gmv", "units_sold"),
+    ],
+)
+def test_x_per_y_is_one_metric_divided_by_another(
+    pipeline: Pipeline, question: str, numerator: str, denominator: str
+) -> None:
+    query = read(pipeline, question)
+    assert query.ratios == [Ratio(numerator=numerator, denominator=denominator)]
+    assert {numerator, denominator} <= set(query.metrics)
+
+
+@pytest.mark.parametrize(
+    ("question", "metric", "dimensions"),
+    [
+        ("平均每单金额", "avg_order_value", []),  # the governed AOV, named by its synonym
+        ("人均消费", "avg_spend_per_buyer", []),
+        ("每个品类的GMV", "gmv", ["category"]),  # each category: a grouping
+        ("GMV per category last month", "gmv", ["category"]),
+    ],
+)
+def test_per_words_that_name_a_metric_or_a_grouping_are_no_ratio(
+    pipeline: Pipeline, question: str, metric: str, dimensions: list[str]
+) -> None:
+    query = read(pipeline, question)
+    assert (query.metrics, query.dimensions, query.ratios) == ([metric], dimensions, [])
+
+
+def test_a_ratio_is_the_quotient_of_the_two_totals(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    answer = pipeline.ask("本月各渠道平均每单优惠多少钱", as_of=AS_OF).answers[0]
+    got = {row[0]: row[answer.columns.index("discount_amount_per_order_count")] for row in answer.rows}
+    want = dict(
+        con.execute(
+            f"SELECT channel, SUM(discount_amount) / COUNT(*) FROM orders o WHERE pay_time IS NOT NULL AND {JUNE} GROUP BY 1"
+        ).fetchall()
+    )
+    assert got.keys() == want.keys() and all(close(got[c], want[c]) for c in want)
+    assert "非治理指标" in pipeline.ask("本月各渠道平均每单优惠多少钱", as_of=AS_OF).interpretation
+
+
+def test_per_phrases_are_found_and_time_is_averaged_not_divided() -> None:
+    assert [p.generic for p in find_per("平均每单优惠了多少钱")] == ["orders"]
+    assert [p.generic for p in find_per("人均买了多少件")] == ["buyers"]
+    assert find_per("本月平均每天的gmv") == []  # a day is averaged over
+    assert getattr(find_averaged("本月平均每天的gmv"), "grain", None) == "day"
+    assert getattr(find_averaged("average number of paid orders per day"), "grain", None) == "day"
+    assert getattr(find_averaged("日均gmv"), "grain", None) == "day"
+    assert find_averaged("average order value last month") is None
+
+
+# -- averages over periods, running totals, changes --------------------------------------------------
+def test_an_average_per_day_is_the_mean_of_the_daily_totals(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    query = read(pipeline, "本月日均GMV")
+    assert (query.averaged_over, query.time_grain) == ("day", None)
+    (value,) = pipeline.ask("本月日均GMV", as_of=AS_OF).answers[0].rows[0]
+    (want,) = con.execute(
+        "SELECT AVG(g) FROM (SELECT CAST(o.order_time AS DATE), SUM(oi.amount) g FROM orders o "
+        f"JOIN order_items oi USING (order_id) WHERE o.pay_time IS NOT NULL AND {JUNE} GROUP BY 1)"
+    ).fetchone()
+    assert close(value, want)
+
+
+def test_a_running_total_runs_along_the_months(pipeline: Pipeline) -> None:
+    assert read(pipeline, "今年每月累计GMV").cumulative
+    assert not read(pipeline, "今年累计GMV").cumulative  # no months: 累计 is the total
+    answer = pipeline.ask("今年每个月的累计成交额", as_of=AS_OF).answers[0]
+    monthly = [row[answer.columns.index("gmv")] for row in answer.rows]
+    running = [row[answer.columns.index("gmv_cumulative")] for row in answer.rows]
+    assert all(close(r, sum(monthly[: i + 1])) for i, r in enumerate(running))
+
+
+def test_a_running_total_of_distinct_buyers_is_refused(pipeline: Pipeline) -> None:
+    result = pipeline.ask("今年每月累计买家数", as_of=AS_OF)
+    assert result.status in {"refused", "clarify"} and "累加" in result.message
+
+
+def test_a_comparison_shows_the_change_beside_the_rate(pipeline: Pipeline) -> None:
+    answer = pipeline.ask("上个月各渠道的订单数比前一个月变化了多少", as_of=AS_OF).answers[0]
+    assert answer.columns[:4] == ["channel", "order_count", "order_count_previous", "order_count_change"]
+    for row in answer.rows:
+        assert row[3] == row[1] - row[2]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "近7天的7日移动平均GMV",
+        "daily GMV with a 7-day moving average",
+        "For each month of 2025, which day had the highest GMV?",
+    ],
+)
+def test_windows_not_computed_yet_are_asked_back(pipeline: Pipeline, question: str) -> None:
+    asked_back(pipeline, question)
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("上个月有销量的商品超过150款的品类有哪些", "超过150款"),
+        (
+            "Which brands had more than 25 different products sold this year?",
+            "more than 25 different products",
+        ),
+        (
+            "How many users bought from at least 3 different categories last month?",
+            "at least 3 different categories",
+        ),
+    ],
+)
+def test_a_number_of_other_rows_is_not_bound_to_the_metric(
+    pipeline: Pipeline, question: str, words: str
+) -> None:
+    assert words in asked_back(pipeline, question)
+
+
+def test_which_day_groups_by_day(pipeline: Pipeline) -> None:
+    query = read(pipeline, "上个月哪天GMV最高")
+    assert (query.time_grain, query.dimensions, query.limit) == ("day", [], 1)
+
+
+# -- shares and comparisons -------------------------------------------------------------------------
+def test_a_share_within_a_group_divides_by_that_group(pipeline: Pipeline) -> None:
+    query = read(
+        pipeline,
+        "For each order channel, each refund reason's share of refund amount within the channel this year",
+    )
+    assert (query.dimensions, query.share_within) == (["channel", "reason"], ["channel"])
+    answer = pipeline.ask("今年各渠道内各退款原因的退款金额占比", as_of=AS_OF).answers[0]
+    share = answer.columns.index("refund_amount_share")
+    for channel in {row[0] for row in answer.rows}:
+        assert close(sum(row[share] for row in answer.rows if row[0] == channel), 1.0)
+
+
+def test_the_period_compared_with_is_not_the_period_asked(pipeline: Pipeline) -> None:
+    query = read(pipeline, "今年每个月的买家数比上个月的环比变化率")
+    assert query.time_range is not None and query.time_range.start == dt.date(2026, 1, 1)
+    assert (query.time_grain, query.compare, query.metrics) == ("month", "pop", ["buyers"])
+
+
+def test_jieba_fused_each_still_groups(pipeline: Pipeline) -> None:
+    assert read(pipeline, "各省的GMV").dimensions == ["province"]
+
+
+def test_shipped_to_a_place_is_where_the_orders_went(pipeline: Pipeline) -> None:
+    query = read(pipeline, "GMV of orders shipped to 上海 last month")
+    assert [(f.dimension, f.values) for f in query.filters] == [("province", ["上海"])]
+
+
+def test_division_is_no_exclusion(pipeline: Pipeline) -> None:
+    assert read(pipeline, "上个月GMV除以销量").filters == []
+
+
+# -- listings -------------------------------------------------------------------------------------
+def test_the_newest_rows_are_sorted_by_their_time(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    query = read(pipeline, "最近5笔退款的退款单号、退款时间和退款原因")
+    assert (query.order_by[0].field, query.order_by[0].desc, query.limit) == ("refund_time", True, 5)
+    answer = pipeline.ask("最近5笔退款的退款单号、退款时间和退款原因", as_of=AS_OF).answers[0]
+    ids = [row[answer.columns.index("refund_id")] for row in answer.rows]
+    want = con.execute(
+        "SELECT refund_id FROM refunds WHERE refund_time < TIMESTAMP '2026-07-01' "
+        "ORDER BY refund_time DESC, refund_id LIMIT 5"
+    ).fetchall()
+    assert ids == [w[0] for w in want]
+
+
+@pytest.mark.parametrize(
+    ("text", "latest"),
+    [
+        ("最近10笔退款", 10),
+        ("the 10 most recent refunds", 10),
+        ("last 5 orders of user 84", 5),
+        ("最近3个月的gmv", None),
+        ("近3个月", None),
+        ("last 7 days gmv", None),
+        ("last 3 full months", None),
+    ],
+)
+def test_the_newest_rows_are_no_period(text: str, latest: int | None) -> None:
+    found = [c.number for c in find_cues(text) if c.kind == "latest"]
+    assert found == ([latest] if latest else [])
+
+
+@pytest.mark.parametrize(
+    ("question", "key", "value"),
+    [
+        ("用户84最近的3笔订单", "users.user_id", 84),
+        ("last 3 orders of user 150", "users.user_id", 150),
+        ("订单号为196813的明细", "orders.order_id", 196813),
+    ],
+)
+def test_a_row_named_by_its_key_is_a_filter_on_the_key(
+    pipeline: Pipeline, question: str, key: str, value: int
+) -> None:
+    assert (key, [value]) in [(f.dimension, f.values) for f in read(pipeline, question).filters]
+
+
+def test_a_year_after_a_table_word_is_no_key(pipeline: Pipeline) -> None:
+    query = read(pipeline, "orders 2025 by month")
+    assert (
+        query.filters == [] and query.time_range is not None and query.time_range.start == dt.date(2025, 1, 1)
+    )
+
+
+def test_the_rows_below_the_named_table_are_listed_when_their_columns_are_asked(pipeline: Pipeline) -> None:
+    reading = pipeline.understander.understand(
+        "what was in order 100? product name, quantity and unit price", AS_OF
+    )
+    query = reading.steps[0].query
+    assert reading.steps[0].listing
+    assert {"products.product_name", "order_items.quantity", "order_items.unit_price"} <= set(
+        query.dimensions
+    )
+    assert [(f.dimension, f.values) for f in query.filters] == [("orders.order_id", [100])]
+
+
+def test_a_table_word_inside_a_column_name_does_not_pick_the_rows(pipeline: Pipeline) -> None:
+    reading = pipeline.understander.understand("最近10笔退款的订单号、退款时间和退款原因", AS_OF)
+    assert reading.steps[0].title.startswith("退款")
+    assert "refunds.refund_time" in reading.steps[0].query.dimensions
