@@ -71,6 +71,8 @@ COMPARED_BASE = re.compile(
 )
 # Between a participle and a place: shipped to 上海.
 DESTINATION = re.compile(r"\s+(?:to|into)\s+")
+# A count of times (超过3次, more than 5 times): a number of rows, orders when nothing else is named.
+TIMES = re.compile(r"[次单笔](?:及?以上|及?以下)?$|\btimes?\b")
 # A share taken inside a group: within the channel, 渠道内, 在各品类中.
 WITHIN_BEFORE = re.compile(
     r"\b(?:within|inside|in each|of each|of its|within each|within its)\s+(?:the\s+|its\s+|each\s+)?$"
@@ -320,6 +322,8 @@ class Parse:
     # "shipped" of "shipped to 上海".
     read_spans: list[tuple[int, int]] = field(default_factory=list)
     keyed: list[tuple[int, int]] = field(default_factory=list)  # 用户84: a row named by its key
+    # A comparison (by its start) bound to the metric counting what its number counts.
+    bound: dict[int, str] = field(default_factory=dict)
 
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
@@ -494,6 +498,7 @@ class Understander:
                 return self._follow_up(parse, previous)
             self._take_ratios(parse)
             self._take_destinations(parse)
+            self._take_counts(parse)
             self._take_keys(parse)
             self._take_attributes(parse)
             self._take_table_words(parse)
@@ -1098,7 +1103,8 @@ class Understander:
         return [m for m in self._asked_metrics(parse) if self.layer.metric(m) is not None]
 
     def _asked_metrics(self, parse: Parse) -> list[str]:
-        if not parse.links and not parse.times and not parse.attributes:
+        counts = list(dict.fromkeys(parse.bound.values()))
+        if not parse.links and not parse.times and not parse.attributes and not counts:
             return []
         histogram = self._histogram(parse)
         if histogram is not None:
@@ -1111,8 +1117,9 @@ class Understander:
             return self._word("units")  # 卖了多少台 counts units, whatever 卖了多少 looked like
         if named and weakly_named and ORDER_WORDS.search(parse.text):
             return self._word("orders")
-        if named:
-            return named
+        if named or counts:
+            # the refund amount of users with more than 2 refunds: the amount, and the count
+            return list(dict.fromkeys(named + counts))
         # A question is about a metric: when no word names one first-hand, a word that
         # can also be read as one ("order" as orders rather than the event type) is.
         for link in parse.links:
@@ -1772,6 +1779,15 @@ class Understander:
             filters = [f for f in filters if f.dimension != focused]
             group = [f.dimension for f in focus]
 
+        if (
+            not group
+            and not grain
+            and not profile
+            and parse.comparisons
+            and not TOTAL_WORD.search(parse.text)
+        ):
+            # 买过超过3次的用户, users who placed more than 5 orders: the condition is on each user
+            group = self._compared_entity(parse, metrics)
         denominators = [d for d in dict.fromkeys(parse.denominators) if self.layer.metric(d) is not None]
         ratios = [Ratio(numerator=m, denominator=d) for d in denominators for m in metrics if m != d]
         if parse.averaged and averaged and not grain and (ratios or parse.has("yoy", "pop", "share")):
@@ -1836,7 +1852,12 @@ class Understander:
         if parse.comparisons and not base.metric_filters and not YES_NO.search(parse.text):
             # 下单少于5次的客户有多少: a condition on each customer nlq cannot group by is not dropped
             return self._cannot_use(parse, [c.text for c in parse.comparisons])
-        if self._counting_groups(parse, base) is not None:
+        entity_counted = (
+            bool(base.metric_filters)
+            and any(d in base.dimensions for d in self._entity_keys)
+            and (HOW_MANY_ANYWHERE.search(parse.text) is not None)
+        )
+        if self._counting_groups(parse, base) is not None or entity_counted:
             # 销售额超过1万的客户有几个: the number of the groups, not their list
             base = base.model_copy(update={"count_groups": True, "order_by": [], "limit": None})
         steps: list[Step] = []
@@ -1855,6 +1876,72 @@ class Understander:
             evidence=parse.evidence,
             time_text=time_text,
         )
+
+    def _take_counts(self, parse: Parse) -> None:
+        """超过3次, 退款超过2次, more than 2 refunds, 下单少于5次: a number of rows, bound to
+        the metric counting them: the rows of the table written beside the number (the
+        word is the count, not an amount of it or a filter), else orders. The verb counted
+        (下单) is no value to filter on either."""
+        for comparison in parse.comparisons:
+            after = [
+                (start, end, model)
+                for start, end, model in self._table_names(parse.text)
+                if start >= comparison.end and not parse.text[comparison.end : start].strip()
+            ]
+            times = TIMES.search(comparison.text) is not None
+            if not after and not times:
+                continue
+            before = [
+                (start, end, model)
+                for start, end, model in self._table_names(parse.text)
+                if end <= comparison.start and not parse.text[end : comparison.start].strip(" 的")
+            ]
+            counted_by = after[:1] or (before[-1:] if times else [])
+            counted = self._row_count(counted_by[0][2]) if counted_by else None
+            metric = counted or (self._word("orders")[0] if times and self._word("orders") else None)
+            if metric is None:
+                continue
+            spans = [(a, b) for a, b, _ in counted_by]
+            verbs = [
+                x
+                for x in parse.links
+                if x.kind == "value"
+                and x.end <= comparison.start
+                and not parse.text[x.end : comparison.start].strip(" 了过的")
+            ]
+            taken = [
+                x for x in parse.links if x in verbs or any(a <= x.start and x.end <= b for a, b in spans)
+            ]
+            parse.links = [x for x in parse.links if x not in taken]
+            parse.read_spans += [(x.start, x.end) for x in taken] + spans
+            parse.bound[comparison.start] = metric
+
+    def _compared_entity(self, parse: Parse, metrics: list[str]) -> list[str]:
+        """The key of the rows a condition is on (用户 in 买过超过3次的用户): a table the
+        question names whose rows each metric can be computed for, one per row."""
+        for start, end, model in sorted(self._table_names(parse.text)):
+            if any(x.start <= start and end <= x.end and x.end - x.start > end - start for x in parse.links):
+                continue
+            if any(
+                (c.start >= end and not parse.text[end : c.start].strip(" 的"))
+                or (start >= c.end and not parse.text[c.end : start].strip())
+                for c in parse.comparisons
+            ):
+                continue  # 退款超过2次, more than 5 orders: the rows counted, not those the condition is on
+            key = self._entity_key(model)
+            homes = {h for m in metrics for h in self._homes(m)}
+            if key is not None and homes and all(self._one_each(h, model.name) for h in homes):
+                parse.read_spans.append((start, end))
+                return [key]
+        return []
+
+    def _entity_key(self, model: Model) -> str | None:
+        key = next((d for d in model.dimensions if d.sql == model.primary_key), None)
+        return f"{model.name}.{key.name}" if key else None
+
+    @cached_property
+    def _entity_keys(self) -> set[str]:
+        return {key for model in self.layer.models if (key := self._entity_key(model))}
 
     @staticmethod
     def _share_within(parse: Parse, group: list[str]) -> list[str]:
@@ -2008,6 +2095,8 @@ class Understander:
 
     @staticmethod
     def _bound_metric(parse: Parse, comparison: Comparison, metrics: list[str]) -> str | None:
+        if parse.bound.get(comparison.start) in metrics:
+            return parse.bound[comparison.start]  # more than 2 refunds: their count
         named = [x for x in parse.links if x.entries[0].kind == "metric" and x.entries[0].target in metrics]
         before = [x for x in named if x.end <= comparison.start]
         after = [x for x in named if x.start >= comparison.end]

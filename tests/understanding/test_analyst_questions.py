@@ -276,3 +276,40 @@ def test_a_table_word_inside_a_column_name_does_not_pick_the_rows(pipeline: Pipe
     reading = pipeline.understander.understand("最近10笔退款的订单号、退款时间和退款原因", AS_OF)
     assert reading.steps[0].title.startswith("退款")
     assert "refunds.refund_time" in reading.steps[0].query.dimensions
+
+
+# -- conditions on each row's count -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "metrics", "bound", "counted"),
+    [
+        ("去年下单超过5次的用户有几个", ["order_count"], "order_count", True),
+        ("今年退款超过2次的用户有几个", ["refund_count"], "refund_count", True),
+        ("how many users had more than 2 refunds this year", ["refund_count"], "refund_count", True),
+        (
+            "refund amount of users with more than 3 refunds last year",
+            ["refund_amount", "refund_count"],
+            "refund_count",
+            False,
+        ),
+        ("买过3次以上的用户", ["order_count"], "order_count", False),
+    ],
+)
+def test_a_condition_on_a_count_is_on_each_row_named(
+    pipeline: Pipeline, question: str, metrics: list[str], bound: str, counted: bool
+) -> None:
+    query = read(pipeline, question)
+    assert query.dimensions == ["users.user_id"]  # each user, not the users' total
+    assert query.metrics == metrics and [f.metric for f in query.metric_filters] == [bound]
+    assert query.count_groups is counted
+    assert not query.filters  # 下单 is the verb counted, not the event type
+
+
+def test_users_with_more_than_n_orders_are_counted(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    (count,) = pipeline.ask("去年下单超过5次的用户有几个", as_of=AS_OF).answers[0].rows[0]
+    (want,) = con.execute(
+        "SELECT COUNT(*) FROM (SELECT user_id FROM orders WHERE pay_time IS NOT NULL AND order_time >= '2025-01-01'"
+        " AND order_time < '2026-01-01' GROUP BY 1 HAVING COUNT(*) > 5)"
+    ).fetchone()
+    assert count == want
