@@ -85,7 +85,9 @@ def _ignored(understanding: Understanding) -> str:
 
 def _step_period(step: Step, layer: SemanticLayer, language: Language, time_text: str) -> str:
     query = step.query
-    if all(_as_it_stands(name, layer) for name in query.metrics):
+    # a listing's period is of its rows, or of the figure they lack (没有销量的商品)
+    measured = query.metrics or ([query.without] if query.without else [])
+    if measured and all(_as_it_stands(name, layer) for name in measured):
         return say("explain.as_it_stands", language)
     return _period(query, language, time_text)
 
@@ -132,7 +134,12 @@ def _step(
                 bound=_number(condition.value, condition.metric, layer),
             )
         )
-    if query.count_groups and query.dimensions:
+    if query.without:
+        metric = _metric(query.without, layer, language) or query.without
+        words.append(say("explain.without", language, metric=metric))
+    if query.count_groups and query.without:
+        words.append(say("explain.counting_rows", language))
+    elif query.count_groups and query.dimensions:
         counted = _dimension(query.dimensions[0], layer, language)
         words.append(say("explain.counting_groups", language, dimension=counted))
     if query.compare:

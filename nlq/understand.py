@@ -71,6 +71,13 @@ COMPARED_BASE = re.compile(
 )
 # Between a participle and a place: shipped to 上海.
 DESTINATION = re.compile(r"\s+(?:to|into)\s+")
+# A "did not happen" marker and what did not: 一条评价都没收到, 一件都没卖出去, never ordered.
+ABSENCE_BEFORE = re.compile(r"一[件单条个笔次]?[\u4e00-\u9fff]{0,3}都\s*$")
+ABSENCE_REACH = 8
+BUY_VERB = re.compile(
+    r"\s*(?:买过?|购买过?|下过?单|下单|消费过?|(?:placed|made)\s+(?:an?\s+|any\s+|a\s+single\s+)?orders?|ordered|bought|purchased|(?:order|buy|purchase)\b)"
+)
+SELL_VERB = re.compile(r"\s*(?:卖出?去?|售出|卖掉|动销|sold|been sold)")
 # A count of times (超过3次, more than 5 times): a number of rows, orders when nothing else is named.
 TIMES = re.compile(r"[次单笔](?:及?以上|及?以下)?$|\btimes?\b")
 # A share taken inside a group: within the channel, 渠道内, 在各品类中.
@@ -321,7 +328,9 @@ class Parse:
     # Words a rule read that no link or cue holds: 退款时间 listed as a column, the
     # "shipped" of "shipped to 上海".
     read_spans: list[tuple[int, int]] = field(default_factory=list)
-    keyed: list[tuple[int, int]] = field(default_factory=list)  # 用户84: a row named by its key
+    # Table words that do not name the rows listed: 用户 of 用户84, 评价 of 一条评价都没收到.
+    keyed: list[tuple[int, int]] = field(default_factory=list)
+    absent: str | None = None  # 没卖出去的商品: the metric the rows listed have no figure of
     # A comparison (by its start) bound to the metric counting what its number counts.
     bound: dict[int, str] = field(default_factory=dict)
 
@@ -529,9 +538,13 @@ class Understander:
                 or (parse.has("latest") and self._table_word(parse))
                 or self._columns_listed(parse)
             )
-            listing = self._listing(parse) if wants_rows else None
+            absent = self._take_absence(parse)
+            listing = self._listing(parse) if wants_rows or absent else None
             if listing is not None:
                 return listing
+            if absent:
+                # 从没买过的用户 with no table of rows to list: asked, not answered as a total
+                return self._cannot_use(parse, [parse.text[a:b] for a, b in parse.read_spans[:1]])
             metrics = self._metrics(parse)
             if not metrics:
                 return self._clarify(parse)
@@ -684,12 +697,14 @@ class Understander:
             or LISTING_ROWS
         )
         query = SemanticQuery(
-            metrics=metrics,
+            metrics=[] if parse.absent else metrics,
             dimensions=columns,
             filters=filters,
             time_range=time_range,
             time_dimension=self._dated_by(parse),
             limit=limit,
+            without=parse.absent,
+            count_groups=bool(parse.absent and HOW_MANY_ANYWHERE.search(parse.text)),
         )
         query = query.model_copy(update={"metric_filters": self._thresholds(parse, query)})
         key = metrics[0] if metrics else self._numeric_column(model, mentioned)
@@ -704,6 +719,9 @@ class Understander:
             query = query.model_copy(
                 update={"order_by": [OrderBy(field=key.rsplit(".", 1)[-1], desc=descending)]}
             )
+        if parse.absent and parse.datings:
+            # 去年注册但从没买过: the period is the rows' own, the absence of all time; not yet
+            return self._cannot_use(parse, [d.text for d in parse.datings])
         title = say("reading.listing_title", parse.language, model=model.label)
         step = Step(title=title, query=query, listing=True)
         return Understanding(
@@ -713,6 +731,59 @@ class Understander:
             evidence=parse.evidence,
             time_text=time_text,
         )
+
+    def _take_absence(self, parse: Parse) -> bool:
+        """上个月一件都没卖出去的在售商品, 一条评价都没收到的商品, users who never ordered:
+        rows of a table the question names that have no figure of a metric in the period.
+        The metric is the one named beside the marker, the rows of a table counted there
+        (评价), or the layer's orders for a buying verb and units for a selling one."""
+        unscoped = set(parse.negations.unscoped)
+        for start, end, marker in parse.negations.markers:
+            if marker.strip() not in unscoped:
+                continue
+            clause = ABSENCE_BEFORE.search(parse.text[:start])
+            near = (clause.start() if clause else start, end + ABSENCE_REACH)
+            beside = [
+                x
+                for x in parse.links
+                if x.kind == "metric"
+                and ((near[0] <= x.start and x.end <= start) or (end <= x.start <= end + 3))
+            ]
+            # 一条评价都没, 没收到评价: the table whose rows did not happen, beside the marker
+            tables = [
+                (a, b, m)
+                for a, b, m in self._table_names(parse.text)
+                if (near[0] <= a and b <= start) or (end <= a <= end + 3)
+            ]
+            after = parse.text[end : near[1]]
+            verb = BUY_VERB.match(after) or SELL_VERB.match(after)
+            # the nearest to the marker is what did not happen
+            candidates = sorted(
+                [(max(start - x.end, x.start - end), x.entries[0].target) for x in beside]
+                + [(max(start - b, a - end), c) for a, b, m in tables if (c := self._row_count(m))]
+            )
+            inside = beside
+            if verb is not None:
+                metric: str | None = next(
+                    iter(self._word("orders" if BUY_VERB.match(after) else "units")), None
+                )
+            else:
+                metric = candidates[0][1] if candidates else None
+            if metric is None:
+                continue
+            parse.absent = metric
+            parse.links = [x for x in parse.links if x not in inside]
+            parse.keyed += [(a, b) for a, b, _ in tables]
+            parse.read_spans += [
+                (start, end),
+                *((x.start, x.end) for x in inside),
+                *((a, b) for a, b, _ in tables),
+            ]
+            if verb:
+                parse.read_spans.append((end, end + verb.end()))
+            parse.negations.unscoped = [u for u in parse.negations.unscoped if u != marker.strip()]
+            return True
+        return False
 
     def _take_destinations(self, parse: Parse) -> None:
         """orders shipped to 上海, delivered to Germany: a status-like participle before

@@ -62,7 +62,7 @@ from nlq.semantic.model import (
 )
 from nlq.semantic.periods import previous_period, shift_by_grain, year_over_year
 from nlq.semantic.policy import AccessPolicy, model_table
-from nlq.semantic.query import Filter, SemanticQuery
+from nlq.semantic.query import Filter, MetricFilter, SemanticQuery
 
 LeafMetric = SimpleMetric | PerEntityMetric | SemiAdditiveMetric
 DOUBLE = exp.DataType.build("double")
@@ -343,9 +343,10 @@ class Compiler:
         home = self._listing_home(query.dimensions[0])
         plan = FactPlan(home, [], self.source_dialect, self.graph)
         keys = [(self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions]
-        where = [self._filter_predicate(plan, f) for f in query.filters]
+        own, theirs = self._split_filters(home, query) if query.without else (query.filters, [])
+        where = [self._filter_predicate(plan, f) for f in own]
         dated_by = query.time_dimension or home.default_time
-        if dated_by and query.time_range:
+        if dated_by and query.time_range and not query.without:
             time_model, time, path = self._time_reached(home, dated_by)
             plan.join(path)
             time_expr = canonical(time.sql, time_model, self.source_dialect)
@@ -355,6 +356,8 @@ class Compiler:
         select = _where(
             plan.relation(self.layer, projections, placed).select(*projections, copy=False), placed
         )
+        if query.without:
+            select = _where(select, [self._absent(home, query, theirs)])
         # DISTINCT rather than GROUP BY: a listing may show a masked column, which
         # the policy lets no query group, filter or sort on.
         select = select.distinct(copy=False)
@@ -371,11 +374,56 @@ class Compiler:
             columns,
             unsorted=masked,
         )
-        tree = rewrite(
-            self.policy.apply(final.with_(_alias("listing"), as_=select, copy=False), self.source_dialect),
-            self.dialect,
-        )
+        final = final.with_(_alias("listing"), as_=select, copy=False)
+        if query.count_groups:
+            # how many products sold nothing: the rows counted, not listed
+            final.set("limit", None)
+            name = f"{home.name}_count"
+            final = exp.select(exp.Count(this=exp.Star()).as_(name)).from_(final.subquery("rows"))
+            label = Label.worded(Text("semantic.number_of", label=home.label))
+            columns = [OutputColumn(name, "metric", label, "count")]
+        tree = rewrite(self.policy.apply(final, self.source_dialect), self.dialect)
         return CompiledQuery(tree, self.dialect, columns)
+
+    def _split_filters(self, home: Model, query: SemanticQuery) -> tuple[list[Filter], list[Filter]]:
+        """The filters a listing's rows carry (在售 of a product), and those only the
+        absent metric's rows can (上个月在天猫没卖出去: the channel of the sales)."""
+        own: list[Filter] = []
+        theirs: list[Filter] = []
+        for flt in query.filters:
+            model_name, _, name = flt.dimension.rpartition(".")
+            holders = [
+                m for m in self.layer.models if (not model_name or m.name == model_name) and m.column(name)
+            ]
+            paths = [self.graph.path(home.name, m.name) for m in holders]
+            one_each = any(p is not None and not any(e.to_many for e in p) for p in paths)
+            (own if one_each else theirs).append(flt)
+        return own, theirs
+
+    def _absent(self, home: Model, query: SemanticQuery, filters: list[Filter]) -> exp.Expr:
+        """NOT IN the keys of the rows that have a figure of the metric in the period,
+        computed as a grouped query of its own (its 口径, fan-out rule and the asker's
+        policy apply as to any other)."""
+        assert query.without is not None
+        key = next((d for d in home.dimensions if d.sql == home.primary_key), None)
+        if key is None:
+            raise QueryError(Text("semantic.absent_needs_key", model=home.label))
+        present = SemanticQuery(
+            metrics=[query.without],
+            dimensions=[f"{home.name}.{key.name}"],
+            time_range=query.time_range,
+            time_dimension=query.time_dimension,
+            filters=filters,
+            metric_filters=[MetricFilter(metric=query.without, op=">", value=0)],
+        )
+        inner, _ = self._select(present)
+        inner.set("order", None)  # a set of keys: no order
+        keys = exp.select(exp.column(key.name), copy=False).from_(
+            inner.subquery("present", copy=False), copy=False
+        )
+        keys = keys.where(exp.Not(this=exp.column(key.name).is_(exp.null())), copy=False)
+        column = canonical(key.sql, home.name, self.source_dialect)
+        return exp.Not(this=exp.In(this=column, query=keys.subquery(copy=False)))
 
     def _listing_home(self, reference: str) -> Model:
         model_name, _, name = reference.rpartition(".")
@@ -1335,7 +1383,7 @@ class Compiler:
         group. A ratio or a snapshot does not add up over time, so it has no running total."""
         assert query.time_grain is not None
         groups = [exp.column(c.name) for c in columns if c.role == "dimension"]
-        along = exp.Order(expressions=[exp.Ordered(this=exp.column(query.time_grain), nulls_first=False)])
+        along = exp.Order(expressions=[exp.Ordered(this=exp.column(query.time_grain), desc=False)])
         so_far = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW")
         projections: list[exp.Expr] = []
         for name in query.metrics:

@@ -133,6 +133,10 @@ class SemanticQuery(QueryModel):
     # A running total of each metric along the time buckets, within each group
     # (今年每月的累计GMV).
     cumulative: bool = False
+    # A listing's rows that have no figure of this metric in the period (上个月没有销量的
+    # 在售商品, users who never ordered): the period and the filters the rows cannot carry
+    # are the metric's.
+    without: str | None = None
 
     @model_validator(mode="after")
     def _something_to_show(self) -> SemanticQuery:
@@ -142,6 +146,8 @@ class SemanticQuery(QueryModel):
         for ratio in self.ratios:
             if not {ratio.numerator, ratio.denominator} <= set(self.metrics):
                 raise ValueError(f"the ratio {ratio.name} divides metrics the query does not compute")
+        if self.without and self.metrics:
+            raise ValueError("rows without a figure are a listing: no metric of their own")
         if self.cumulative and not self.time_grain:
             raise ValueError("a running total needs time buckets to run along")
         if self.averaged_over and (self.time_grain or self.compare or self.ratios or self.share):

@@ -313,3 +313,48 @@ def test_users_with_more_than_n_orders_are_counted(
         " AND order_time < '2026-01-01' GROUP BY 1 HAVING COUNT(*) > 5)"
     ).fetchone()
     assert count == want
+
+
+# -- rows without a figure (anti-joins) -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "absent", "counted"),
+    [
+        ("上个月一件都没卖出去的在售商品有哪些", "units_sold", False),
+        ("本季度一条评价都没收到的商品有哪些", "review_count", False),
+        ("上个月没有销量的商品有多少个", "units_sold", True),
+        ("没买过美妆的用户有多少", "order_count", True),
+        ("customers who didn't order last month", "order_count", False),
+    ],
+)
+def test_rows_without_a_figure_are_listed_or_counted(
+    pipeline: Pipeline, question: str, absent: str, counted: bool
+) -> None:
+    query = read(pipeline, question)
+    assert (query.without, query.count_groups, query.metrics) == (absent, counted, [])
+
+
+def test_users_who_never_bought_a_category_are_counted(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    (count,) = pipeline.ask("没买过美妆的用户有多少", as_of=AS_OF).answers[0].rows[0]
+    (want,) = con.execute(
+        "SELECT COUNT(*) FROM users WHERE user_id NOT IN (SELECT o.user_id FROM orders o JOIN order_items oi"
+        " USING (order_id) JOIN products p USING (product_id) WHERE p.category = '美妆'"
+        " AND o.pay_time IS NOT NULL AND o.order_time < TIMESTAMP '2026-07-01')"
+    ).fetchone()
+    assert count == want
+
+
+def test_products_unsold_in_a_month_are_those_with_no_paid_units(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    answer = pipeline.ask("上个月一件都没卖出去的在售商品有哪些", as_of=AS_OF).answers[0]
+    got = {row[answer.columns.index("product_id")] for row in answer.rows}
+    want = {
+        r[0]
+        for r in con.execute(
+            f"SELECT product_id FROM products WHERE status = '在售' AND product_id NOT IN (SELECT oi.product_id"
+            f" FROM order_items oi JOIN orders o USING (order_id) WHERE o.pay_time IS NOT NULL AND {MAY})"
+        ).fetchall()
+    }
+    assert got == want and want
