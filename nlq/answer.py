@@ -7,13 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from nlq.semantic.compiler import ColumnRole
 from nlq.semantic.model import Format, Label
 
 Status = Literal["answered", "clarify", "refused", "error"]
 Cell = str | int | float | bool | None
-ColumnRole = Literal[
-    "dimension", "time", "metric", "previous", "change", "growth", "share", "rank", "cumulative"
-]
 
 
 class Chart(BaseModel):

@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from nlq.messages import Text
+from nlq.messages import Text, WordedError
 
 if TYPE_CHECKING:  # only the Arrow engines (Spark, ClickHouse) hand over tables: pyarrow is theirs to import
     import pyarrow as pa
@@ -23,25 +23,13 @@ LOG = logging.getLogger(__name__)
 ErrorKind = Literal["auth", "unreachable", "timeout", "missing", "read_only", "driver", "query", "resources"]
 
 
-class ConnectorError(Exception):
+class ConnectorError(WordedError):
     """An engine error translated into a message a user can act on, in English and
     Chinese. `kind` says what went wrong (bad credentials, unreachable host, ...)."""
 
     def __init__(self, reason: Text, *, kind: ErrorKind = "query") -> None:
-        self.reason = reason
-        super().__init__(self.en)
+        super().__init__(reason)
         self.kind = kind
-
-    @property
-    def en(self) -> str:
-        return self.message("en")
-
-    @property
-    def zh(self) -> str:
-        return self.message("zh")
-
-    def message(self, language: str) -> str:
-        return self.reason.text(language)
 
 
 def timeout_error(timeout_s: float | None) -> ConnectorError:

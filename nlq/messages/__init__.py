@@ -92,6 +92,26 @@ class Text:
         return hash((self.key, tuple(sorted((k, repr(v)) for k, v in self.params.items()))))
 
 
+class WordedError(Exception):
+    """An error a user reads: its reason is a catalogue message, worded in the reader's
+    language when it is shown (`message`), in English in logs and tracebacks."""
+
+    def __init__(self, reason: Text) -> None:
+        self.reason = reason
+        super().__init__(reason.en)
+
+    @property
+    def en(self) -> str:
+        return self.reason.en
+
+    @property
+    def zh(self) -> str:
+        return self.reason.zh
+
+    def message(self, language: str) -> str:
+        return self.reason.text(language)
+
+
 def say(key: str, language: str, /, **params: object) -> str:
     """The message `key` worded in `language` now."""
     return Text(key, **params).text(language)

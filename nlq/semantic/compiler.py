@@ -89,12 +89,18 @@ def safe_ratio(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
     )
 
 
+# What a column of an answer is: a grouping, a time bucket, a figure, or one computed
+# from a figure (the compared period's, the change, the growth, a share, a rank, a
+# running total).
+ColumnRole = Literal[
+    "dimension", "time", "metric", "previous", "change", "growth", "share", "rank", "cumulative"
+]
+
+
 @dataclass(frozen=True)
 class OutputColumn:
     name: str
-    role: Literal[
-        "dimension", "time", "metric", "previous", "change", "growth", "share", "rank", "cumulative"
-    ]
+    role: ColumnRole
     label: Label
     format: Format | None = None
     metric: str | None = None
@@ -1265,38 +1271,19 @@ class Compiler:
             columns.append(OutputColumn(name, "metric", metric.label, metric.format, name))
             if comparing:
                 previous = self._metric_expr(name, "__previous")
-                projections.append(previous.copy().as_(f"{name}_previous"))
-                columns.append(
-                    OutputColumn(
-                        f"{name}_previous",
-                        "previous",
-                        Label.worded(Text(f"semantic.previous_label_{query.compare}", label=metric.label)),
-                        metric.format,
-                        name,
-                    )
-                )
                 change = exp.Sub(this=exp.paren(current.copy()), expression=exp.paren(previous.copy()))
-                projections.append(change.copy().as_(f"{name}_change"))
-                columns.append(
-                    OutputColumn(
-                        f"{name}_change",
-                        "change",
-                        Label.worded(Text(f"semantic.change_label_{query.compare}", label=metric.label)),
-                        metric.format,
-                        name,
+                compared: list[tuple[ColumnRole, exp.Expr, Format | None]] = [
+                    ("previous", previous.copy(), metric.format),
+                    ("change", change.copy(), metric.format),
+                    ("growth", safe_ratio(change, previous.copy()), "percent"),
+                ]
+                for role, value, shown in compared:
+                    # 上月的GMV, 变化额, 环比增长率: each beside the figure it compares
+                    label = Label.worded(
+                        Text(f"semantic.compared_{role}_{query.compare}", label=metric.label)
                     )
-                )
-                growth = safe_ratio(change, previous.copy())
-                projections.append(growth.as_(f"{name}_growth"))
-                columns.append(
-                    OutputColumn(
-                        f"{name}_growth",
-                        "growth",
-                        Label.worded(Text(f"semantic.growth_label_{query.compare}", label=metric.label)),
-                        "percent",
-                        name,
-                    )
-                )
+                    projections.append(value.as_(f"{name}_{role}"))
+                    columns.append(OutputColumn(f"{name}_{role}", role, label, shown, name))
         for name in query.share:
             metric = self._metric(name)
             value = self._metric_expr(name, "")

@@ -4,30 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from nlq.messages import Text
+from nlq.messages import Text, WordedError
 
 Language = Literal["zh", "en"]
 
 
-class QueryError(Exception):
+class QueryError(WordedError):
     """A semantic query that cannot be answered as asked, with the reason in
     Chinese and English. `kind` tells the caller whether to refuse or clarify."""
 
     def __init__(self, reason: Text, *, kind: Literal["invalid", "denied", "ambiguous"] = "invalid") -> None:
-        self.reason = reason
-        super().__init__(self.en)
+        super().__init__(reason)
         self.kind = kind
-
-    @property
-    def en(self) -> str:
-        return self.message("en")
-
-    @property
-    def zh(self) -> str:
-        return self.message("zh")
-
-    def message(self, language: Language | str) -> str:
-        return self.reason.text(language)
 
 
 class AccessDenied(QueryError):

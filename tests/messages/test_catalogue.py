@@ -95,7 +95,8 @@ def test_every_message_is_used() -> None:
     unused = [
         key
         for key in catalogue()
-        if key not in constants and not any(p and key.startswith(p) for p in prefixes if "." in p)
+        # a family chosen by an f-string counts when the f-string names more than its file
+        if key not in constants and not any(key.startswith(p) for p in prefixes if p.partition(".")[2])
     ]
     assert unused == []
 
