@@ -136,7 +136,8 @@ def _step(
         )
     if query.without:
         metric = _metric(query.without, layer, language) or query.without
-        words.append(say("explain.without", language, metric=metric))
+        key = "explain.without_ever" if query.rows_dated else "explain.without"
+        words.append(say(key, language, metric=metric))
     if query.count_groups and query.without:
         words.append(say("explain.counting_rows", language))
     elif query.count_groups and query.dimensions:

@@ -71,6 +71,15 @@ COMPARED_BASE = re.compile(
 )
 # Between a participle and a place: shipped to 上海.
 DESTINATION = re.compile(r"\s+(?:to|into)\s+")
+# The amount of a listed row, named generically (金额最大的10笔退款).
+AMOUNT_WORD = re.compile(r"金额|\bamounts?\b")
+# 按订单收货省份算: the column a question says it means.
+BASIS = re.compile(r"按(?:照)?(.{1,12}?)(?:来)?(?:算|计算|统计)")
+# Between a period and a table word it dates: 上个月的订单, last month's orders, orders placed in May.
+DATED_ROWS_BEFORE = re.compile(r"\s*(?:的|'s|’s)?\s*")
+DATED_ROWS_AFTER = re.compile(r"\s*(?:placed|created|made|registered|signed up|from)?\s*(?:in|during)?\s*")
+# A grouping asked for in so many words (各品类, 按渠道, by channel): figures, not rows.
+GROUPED_BY = re.compile(r"(?:各(?:家|个|位|款|种|类)?|按|分)\s*$|\b(?:by|per)\s+(?:[a-z]+\s+)?$")
 # A "did not happen" marker and what did not: 一条评价都没收到, 一件都没卖出去, never ordered.
 ABSENCE_BEFORE = re.compile(r"一[件单条个笔次]?[\u4e00-\u9fff]{0,3}都\s*$")
 ABSENCE_REACH = 8
@@ -264,8 +273,7 @@ class Step(BaseModel):
     title: str
     query: SemanticQuery
     feed: Feed | None = None
-    # Rows of a table listed (with the columns asked), not a figure: a part naming only
-    # columns (给我订单号和实付金额) says what to show of them, so such a question is read whole.
+    # Rows of a table listed (with the columns asked), not a figure.
     listing: bool = False
 
 
@@ -394,6 +402,8 @@ class Understander:
         if verdict is not None:
             return Understanding(language=language, status="refuse", message=verdict, screened=True)
         intent = find_intent(normalise(question))
+        if intent is not None and intent.name == "redefine" and self._names_a_basis(normalise(question)):
+            intent = None  # 按订单收货省份算, 按下单时间算: which column, not a new 口径
         if intent is not None:
             return Understanding(
                 language=language,
@@ -402,7 +412,7 @@ class Understander:
                 evidence=[f"intent: {intent.name}"],
             )
         whole = self._whole(question, language, as_of, previous)
-        linked_parts = any(step.feed or step.query.metric_filters or step.listing for step in whole.steps)
+        linked_parts = any(step.feed or step.query.metric_filters for step in whole.steps)
         if previous is None and not linked_parts:
             # A part that builds on the one before (畅销商品以及买家画像: those products'
             # buyers) is read whole; parts that stand apart are read apart.
@@ -410,6 +420,25 @@ class Understander:
             if parts is not None:
                 return parts
         return whole
+
+    def _only_columns(self, parse: Parse) -> bool:
+        """A clause that only names columns (two or more, no figure, value or period)."""
+        times = [span for _, span in self._time_columns(parse)]
+        kinds = [x.kind for x in parse.links if not any(a <= x.start and x.end <= b for a, b in times)]
+        return len(kinds) + len(times) >= 2 and set(kinds) <= {"dimension"} and not parse.times
+
+    def _names_a_basis(self, text: str) -> bool:
+        """按X算 where X ends with a dimension or a time of the layer: the question says
+        which column it means (a shipping province, an order time), not a definition."""
+        match = BASIS.search(text)
+        if match is None:
+            return False
+        inner = match.group(1).rstrip("的")
+        links = self.linker.link(inner)
+        last = links[-1] if links else None
+        if last is not None and last.kind == "dimension" and last.end == len(inner):
+            return True
+        return any(inner.endswith(normalise(word)) for word in self._date_words)
 
     def _parts(self, question: str, language: Language, as_of: dt.date) -> Understanding | None:
         """A compound question whose parts ask differently shaped things (totals, then a
@@ -420,7 +449,11 @@ class Understander:
         pieces = [p for p in CLAUSE_BREAK.split(question) if p and p.strip(" ，,。.？?；;")]
         if len(pieces) < 2:
             return None
+        if any(BASIS.fullmatch(normalise(p).strip(" ，,。.？?；;")) for p in pieces):
+            return None  # 按订单收货省份算 qualifies the question, it asks nothing of its own
         parses = [self._parse(p, language, as_of) for p in pieces]
+        if any(self._only_columns(parse) for parse in parses):
+            return None  # 给我订单号、用户ID和实付金额 says what to show of the rows the rest asks for
         periods = [_run_on([t.text for t in parse.times], language) for parse in parses]
         readings: list[Understanding] = []
         for index, piece in enumerate(pieces):
@@ -507,6 +540,7 @@ class Understander:
                 return self._follow_up(parse, previous)
             self._take_ratios(parse)
             self._take_destinations(parse)
+            self._take_basis(parse)
             self._take_counts(parse)
             self._take_keys(parse)
             self._take_attributes(parse)
@@ -530,8 +564,12 @@ class Understander:
                 and (WHICH_ROWS.search(parse.text) or parse.attributes)
                 and self._table_word(parse)
             )
+            # 各品类的销量列一下: a grouping named with its word asks for figures, not rows
+            grouped = any(
+                x.kind == "dimension" and GROUPED_BY.search(parse.text[: x.start]) for x in parse.links
+            )
             wants_rows = (
-                self._detail_asked(parse)
+                (self._detail_asked(parse) and not grouped)
                 or (by_price and not named_metric)
                 or rows_ranked
                 or which_rows
@@ -669,9 +707,18 @@ class Understander:
             names_rows = self._reaches_one(model.name, self._qualified(link.entries[0].target))
         others = [x for x in parse.links if x is not link or names_rows]
         metrics = list(dict.fromkeys(e.target for x in others for e in x.entries[:1] if e.kind == "metric"))
+        # 新注册的用户: a count of the listed rows themselves is 1 on each row; unfiltered, it
+        # only names them (a filtered one, paid orders, still keeps the rows it counts)
+        metrics = [m for m in metrics if not self._counts_rows_of(m, model, unfiltered=True)]
         scoped = replace(parse, links=others)
         mentioned = self._dimensions(scoped, metrics)
         ranking = [c for c in parse.cues if c.kind in {"top", "bottom", "hot"}]
+        amount = AMOUNT_WORD.search(parse.text)
+        magnitude = self._magnitude(model)
+        if amount and magnitude and not self._covered(parse)[amount.start()]:
+            # 金额最大的10笔退款, the amount: the listed rows' own amount
+            metrics = list(dict.fromkeys([*metrics, magnitude]))
+            parse.read_spans.append(amount.span())
         if ranking and not metrics and self._numeric_column(model, mentioned) is None:
             # 最大的5笔退款: with no number among the columns, rows rank by the model's amount.
             metrics = [m for m in [self._magnitude(model)] if m is not None]
@@ -704,10 +751,13 @@ class Understander:
             time_dimension=self._dated_by(parse),
             limit=limit,
             without=parse.absent,
+            rows_dated=bool(parse.absent) and self._rows_dated(parse, model),
             count_groups=bool(parse.absent and HOW_MANY_ANYWHERE.search(parse.text)),
         )
         query = query.model_copy(update={"metric_filters": self._thresholds(parse, query)})
-        key = metrics[0] if metrics else self._numeric_column(model, mentioned)
+        # ranked by a figure of each row, never by the count of the rows themselves (1 each)
+        figures = [m for m in metrics if not self._counts_rows_of(m, model)]
+        key = figures[0] if figures else None if metrics else self._numeric_column(model, mentioned)
         newest = self._newest(model) if parse.has("latest") else None
         if newest is not None:
             # 最近10笔退款, the last 5 orders: the newest rows first
@@ -719,9 +769,6 @@ class Understander:
             query = query.model_copy(
                 update={"order_by": [OrderBy(field=key.rsplit(".", 1)[-1], desc=descending)]}
             )
-        if parse.absent and parse.datings:
-            # 去年注册但从没买过: the period is the rows' own, the absence of all time; not yet
-            return self._cannot_use(parse, [d.text for d in parse.datings])
         title = say("reading.listing_title", parse.language, model=model.label)
         step = Step(title=title, query=query, listing=True)
         return Understanding(
@@ -762,7 +809,6 @@ class Understander:
                 [(max(start - x.end, x.start - end), x.entries[0].target) for x in beside]
                 + [(max(start - b, a - end), c) for a, b, m in tables if (c := self._row_count(m))]
             )
-            inside = beside
             if verb is not None:
                 metric: str | None = next(
                     iter(self._word("orders" if BUY_VERB.match(after) else "units")), None
@@ -771,19 +817,30 @@ class Understander:
                 metric = candidates[0][1] if candidates else None
             if metric is None:
                 continue
+            # the words of what did not happen are used up; a table word among them (评价)
+            # names no rows to list
+            used = [x for x in beside if x.entries[0].target == metric]
+            counted = [(a, b) for a, b, m in tables if verb is None and self._row_count(m) == metric]
             parse.absent = metric
-            parse.links = [x for x in parse.links if x not in inside]
-            parse.keyed += [(a, b) for a, b, _ in tables]
-            parse.read_spans += [
-                (start, end),
-                *((x.start, x.end) for x in inside),
-                *((a, b) for a, b, _ in tables),
-            ]
+            parse.links = [x for x in parse.links if x not in used]
+            parse.keyed += counted
+            parse.read_spans += [(start, end), *((x.start, x.end) for x in used), *counted]
             if verb:
                 parse.read_spans.append((end, end + verb.end()))
             parse.negations.unscoped = [u for u in parse.negations.unscoped if u != marker.strip()]
             return True
         return False
+
+    def _take_basis(self, parse: Parse) -> None:
+        """按订单收货省份算: the words before the column only say whose column it is (订单
+        is no metric asked); the column itself stays linked."""
+        match = BASIS.search(parse.text)
+        if match is None or not self._names_a_basis(parse.text):
+            return
+        start, end = match.span(1)
+        owners = [x for x in parse.links if start <= x.start and x.end <= end and x.kind == "metric"]
+        parse.links = [x for x in parse.links if x not in owners]
+        parse.read_spans += [(match.start(), start), (end, match.end())] + [(x.start, x.end) for x in owners]
 
     def _take_destinations(self, parse: Parse) -> None:
         """orders shipped to 上海, delivered to Germany: a status-like participle before
@@ -857,10 +914,39 @@ class Understander:
         grouped = any(GROUPING_BEFORE.search(parse.text[:start]) for start, _ in spans)
         return listed and not grouped
 
+    def _measured_not_grouped(self, parse: Parse, dimension: str) -> bool:
+        """A number of each row (a list price) is grouped by only when asked in so many
+        words (by list price, 各价格): "the average selling price" names no grouping."""
+        home = self._dimension_home(dimension)
+        found = home[0].dimension(home[1]) if home else None
+        return (
+            found is not None
+            and found.type == "number"
+            and not found.values
+            and not parse.has("distribution")
+            and not self._named_with_grouping_word(parse, dimension)
+        )
+
     def _is_number(self, dimension: str) -> bool:
         home = self._dimension_home(dimension)
         found = home[0].dimension(home[1]) if home else None
         return found is not None and found.type == "number"
+
+    def _rows_dated(self, parse: Parse, model: Model) -> bool:
+        """上个月的订单, last month's orders, 去年注册的用户: a period written onto the table
+        word (or a date word of the table's own) dates the rows, not what they lack."""
+        if any(d.dimension.split(".")[0] == model.name for d in parse.datings):
+            return True
+        for start, end, named in self._table_names(parse.text):
+            if named.name != model.name:
+                continue
+            for time in parse.times:
+                before, after = time.span[1] <= start, time.span[0] >= end
+                if before and DATED_ROWS_BEFORE.fullmatch(parse.text[time.span[1] : start]):
+                    return True
+                if after and DATED_ROWS_AFTER.fullmatch(parse.text[end : time.span[0]]):
+                    return True
+        return False
 
     def _listing_columns(self, parse: Parse, model: Model) -> list[str]:
         """The model's detail columns, then every column the question names that each
@@ -891,8 +977,15 @@ class Understander:
         compete with metric words."""
         columns = self._listed_columns(parse)
         names = sorted(self._table_names(parse.text), key=lambda n: (n[0], n[0] - n[1]))
-        longer = [(a, b) for a, b, _ in names] + [(x.start, x.end) for x in parse.links]
         for start, end, model in names:
+            # 订单 in 订单号 names the column; in 新注册的用户 (the count of users) still the rows
+            longer = [(a, b) for a, b, _ in names] + [
+                (x.start, x.end)
+                for x in parse.links
+                if not (
+                    x.kind == "metric" and x.end == end and self._counts_rows_of(x.entries[0].target, model)
+                )
+            ]
             inside = any(a <= start and end <= b and b - a > end - start for a, b in longer)
             keyed = any(a <= start and end <= b for a, b in parse.keyed)  # 用户84: a filter
             if not model.detail or inside or keyed:
@@ -1003,6 +1096,19 @@ class Understander:
             ):
                 return name
         return None
+
+    def _counts_rows_of(self, metric: str, model: Model, *, unfiltered: bool = False) -> bool:
+        """Does the metric count `model`'s own rows (orders of orders, new users of users)?"""
+        found = self.layer.metric(metric)
+        measured = self.layer.measure_of(metric)
+        if measured is None or measured[0].name != model.name:
+            return False
+        home, measure = measured
+        counts = measure.agg == "count" or (
+            measure.agg == "count_distinct" and measure.expr == home.primary_key
+        )
+        filtered = bool(measure.filter) or bool(getattr(found, "filter", None))
+        return counts and not (unfiltered and filtered)
 
     def _magnitude(self, model: Model) -> str | None:
         """The metric that sums an amount of the model's own rows (refund_amount for
@@ -1787,7 +1893,11 @@ class Understander:
         )
 
     def _assemble(self, parse: Parse, metrics: list[str]) -> Understanding:
-        mentioned = [d for d in self._dimensions(parse, metrics) if not self._qualifier(parse, d)]
+        mentioned = [
+            d
+            for d in self._dimensions(parse, metrics)
+            if not self._qualifier(parse, d) and not self._measured_not_grouped(parse, d)
+        ]
         nouns = self._row_nouns(parse, mentioned)
         mentioned = [d for d in mentioned if d not in nouns]
         values = self._values(parse, metrics, mentioned)

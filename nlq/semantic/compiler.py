@@ -352,7 +352,7 @@ class Compiler:
         own, theirs = self._split_filters(home, query) if query.without else (query.filters, [])
         where = [self._filter_predicate(plan, f) for f in own]
         dated_by = query.time_dimension or home.default_time
-        if dated_by and query.time_range and not query.without:
+        if dated_by and query.time_range and (not query.without or query.rows_dated):
             time_model, time, path = self._time_reached(home, dated_by)
             plan.join(path)
             time_expr = canonical(time.sql, time_model, self.source_dialect)
@@ -417,8 +417,8 @@ class Compiler:
         present = SemanticQuery(
             metrics=[query.without],
             dimensions=[f"{home.name}.{key.name}"],
-            time_range=query.time_range,
-            time_dimension=query.time_dimension,
+            time_range=None if query.rows_dated else query.time_range,
+            time_dimension=None if query.rows_dated else query.time_dimension,
             filters=filters,
             metric_filters=[MetricFilter(metric=query.without, op=">", value=0)],
         )

@@ -137,6 +137,9 @@ class SemanticQuery(QueryModel):
     # 在售商品, users who never ordered): the period and the filters the rows cannot carry
     # are the metric's.
     without: str | None = None
+    # The period is the listed rows' own (上个月的订单里没有评价的): they are dated by it, and
+    # the figure they lack is looked for in all the data.
+    rows_dated: bool = False
 
     @model_validator(mode="after")
     def _something_to_show(self) -> SemanticQuery:

@@ -358,3 +358,17 @@ def test_products_unsold_in_a_month_are_those_with_no_paid_units(
         ).fetchall()
     }
     assert got == want and want
+
+
+def test_rows_dated_by_their_own_period_lack_the_figure_at_any_time(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    query = read(pipeline, "去年注册但从没买过的用户有多少")
+    assert (query.without, query.rows_dated, query.count_groups) == ("order_count", True, True)
+    (count,) = pipeline.ask("去年注册但从没买过的用户有多少", as_of=AS_OF).answers[0].rows[0]
+    (want,) = con.execute(
+        "SELECT COUNT(*) FROM users WHERE register_date >= DATE '2025-01-01' AND register_date < DATE '2026-01-01'"
+        " AND user_id NOT IN (SELECT user_id FROM orders WHERE pay_time IS NOT NULL)"
+    ).fetchone()
+    assert count == want
+    assert not read(pipeline, "上个月没有销量的商品有多少个").rows_dated  # the period is the sales'

@@ -142,7 +142,6 @@ def test_excluded_values_stay_grouped_when_asked_per_value(pipeline: Pipeline) -
 @pytest.mark.parametrize(
     "question",
     [
-        "去年注册但从没买过的用户有多少",  # the period is the rows', the absence of all time
         "上个月没回购的用户有多少",
         "拼多多上个月的GMV",
         "Pinduoduo GMV last month",
