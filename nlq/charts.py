@@ -300,7 +300,7 @@ def _tooltip(plan: ChartPlan, info: dict[str, ColumnInfo]) -> list[dict[str, Any
     if plan.color:
         tips.append({"field": plan.color, "type": "nominal", "title": info[plan.color].label})
     for name, column in info.items():
-        if column.role in {"measure", "share", "previous", "change", "growth"}:
+        if column.role in {"measure", "component", "share", "previous", "change", "growth"}:
             fmt = TOOLTIP_FORMATS.get(column.format, ",.4~f")
             tips.append({"field": name, "type": "quantitative", "title": column.label, "format": fmt})
     return tips

@@ -18,7 +18,7 @@ from nlq.messages import say
 from nlq.semantic.model import GRAINS, Format, SemanticLayer
 
 Language = Literal["zh", "en"]
-Role = Literal["time", "category", "measure", "share", "previous", "change", "growth", "rank"]
+Role = Literal["time", "category", "measure", "component", "share", "previous", "change", "growth", "rank"]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 SUFFIX_ROLES: dict[str, Role] = {"_share": "share", "_previous": "previous", "_growth": "growth"}
 
@@ -62,6 +62,7 @@ ROLES: dict[str, Role] = {
     "time": "time",
     "metric": "measure",
     "share": "share",
+    "component": "component",
     "previous": "previous",
     "change": "change",
     "growth": "growth",

@@ -93,7 +93,7 @@ def safe_ratio(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
 # from a figure (the compared period's, the change, the growth, a share, a rank, a
 # running total).
 ColumnRole = Literal[
-    "dimension", "time", "metric", "previous", "change", "growth", "share", "rank", "cumulative"
+    "dimension", "time", "metric", "component", "previous", "change", "growth", "share", "rank", "cumulative"
 ]
 
 
@@ -1264,11 +1264,14 @@ class Compiler:
             projections.append(exp.column(grain))
             columns.append(OutputColumn(grain, "time", GRAIN_LABELS[grain]))
         comparing = len(periods) > 1
+        # the figures a quotient asked on the fly is made of are shown beside it, not as the answer
+        parts = {n for r in query.ratios for n in (r.numerator, r.denominator)}
         for name in query.metrics:
             metric = self._metric(name)
             current = self._metric_expr(name, "")
             projections.append(current.as_(name))
-            columns.append(OutputColumn(name, "metric", metric.label, metric.format, name))
+            role: ColumnRole = "component" if name in parts else "metric"
+            columns.append(OutputColumn(name, role, metric.label, metric.format, name))
             if comparing:
                 previous = self._metric_expr(name, "__previous")
                 change = exp.Sub(this=exp.paren(current.copy()), expression=exp.paren(previous.copy()))

@@ -317,3 +317,21 @@ def test_a_share_questions_card_shows_the_share(app: AppTest) -> None:
     # The share leads, as a percentage; the GMV it is a share of follows.
     assert "占比" in first.label and first.value.endswith("%")
     assert len(app.metric) == 2 and app.metric[1].value.startswith("¥")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "本月各渠道平均每单优惠多少钱",  # a ratio on the fly
+        "今年每个月的累计成交额",  # a running total
+        "最近5笔退款的退款单号、退款时间和退款原因",  # rows, newest first, a time column
+        "上个月没有销量的商品有多少个",  # rows without a figure, counted
+        "上个月各渠道的订单数比前一个月变化了多少",  # the change beside the comparison
+        "今年各渠道内各退款原因的退款金额占比",  # a share within each channel
+    ],
+)
+def test_the_analysts_answers_are_drawn(app: AppTest, question: str) -> None:
+    ask(app, question)
+    drawn = len(app.dataframe) + len(app.metric) + len(charts(app))
+    assert drawn > 0, question
+    assert not [e for e in app.error], [e.value for e in app.error]
