@@ -160,7 +160,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         r"用户画像|买家画像|人群画像|画像|人群特征|(?:their |the )?(?:buyer|customer|user)s?'? profiles?|profile|demographics",
         None,
     ),
-    ("compare", r"对比|比较|相比|vs\.?|versus|compared? (?:to|with)", None),
+    ("compare", r"对比|比较|相比|vs\.?|versus|compared? (?:to|with)|side by side|并排", None),
     (
         "detail",
         r"(?:列出|列一下|列举|罗列|明细|清单)(?:\s*(?:前)?(\d+)(?:个|条|笔)?)?|list(?: all| the)?(?: (\d+))?\b|show (?:me )?(?:all|the (?:(\d+) )?(?=most|least|top|latest|biggest|largest|cheapest|priciest))",

@@ -69,6 +69,10 @@ COMPARED_BASE = re.compile(
     r"(上个?月|上周|上季度|上一季度|去年同期|去年|上一年|前一(?:个)?(?:月|周|天|季度|年)|上年同期)"
     r"|\b(?:compared (?:with|to)|vs\.?|versus|than)\s+(the (?:previous|prior) (?:month|week|quarter|year)|last (?:month|week|quarter|year))"
 )
+# Between two periods compared: 二季度比一季度, Q2 vs Q1, this month compared with last month.
+PERIODS_COMPARED = re.compile(
+    r"\s*(?:的\S{0,6})?(?:比|较|相比|对比|vs\.?|versus|compared (?:with|to)|than)\s*"
+)
 # Between a participle and a place: shipped to 上海.
 DESTINATION = re.compile(r"\s+(?:to|into)\s+")
 # The amount of a listed row, named generically (金额最大的10笔退款).
@@ -227,7 +231,8 @@ class Picked:
 
 
 GROWTH_WORDS = re.compile(
-    r"增长率|增速|增幅|涨幅|变化率|变化额|变化量|变动|growth rate|rate of change|change amount|change rate"
+    r"增长率|增速|增幅|涨幅|变化率|变化额|变化量|变动|差额|差值|多了多少|少了多少|差了多少"
+    r"|growth rate|rate of change|change amount|change rate|(?:count |amount )?difference|\bdiff\b"
 )
 QUALIFIED_GAP = re.compile(r"^[\s类的]*$")
 QUALIFYING_AFTER = re.compile(
@@ -467,6 +472,12 @@ class Understander:
                 piece = say("reading.part_with_period", language, period=period, part=piece)
                 parse = self._parse(piece, language, as_of)
             reading = self._read_parse(parse, None)
+            named = any(x.kind == "metric" for x in parse.links)
+            if reading.status != "answer" and readings and not named:
+                # 二季度比一季度多了多少: a part naming no figure asks of the one before it
+                metric = self._label(readings[-1].steps[0].query.metrics[0], language)
+                carried = say("reading.part_with_metric", language, metric=metric, part=piece)
+                reading = self._read_parse(self._parse(carried, language, as_of), None)
             if reading.status != "answer" or reading.sql:
                 return None
             readings.append(reading)
@@ -1204,9 +1215,7 @@ class Understander:
         ]
         # 今年每月比上个月: the period compared with is the comparison's, not the question's
         bases = [m.span(1) for m in COMPARED_BASE.finditer(text)]
-        own = [t for t in found if not any(a <= t.span[0] and t.span[1] <= b for a, b in bases)]
-        if own and len(own) < len(found):
-            found = own
+        found = [t for t in found if not any(a <= t.span[0] and t.span[1] <= b for a, b in bases)]
         times = _refined(found)
         periods = [t.span for t in found]
         taken = periods + [(c.start, c.end) for c in comparisons]
@@ -2174,7 +2183,12 @@ class Understander:
     def _versus_previous(parse: Parse) -> TimeMatch | None:
         """This month vs last month, 本周和上周: a calendar period compared with the one
         just before it (period over period)."""
-        if not parse.has("compare", "pop") or len(parse.times) != 2:
+        if len(parse.times) != 2:
+            return None
+        written = sorted(parse.times, key=lambda t: t.span[0])
+        # 二季度比一季度: two periods with a comparison word between them
+        between = parse.text[written[0].span[1] : written[1].span[0]]
+        if not parse.has("compare", "pop") and not PERIODS_COMPARED.fullmatch(between):
             return None
         first, second = sorted(parse.times, key=lambda t: t.range.start or parse.as_of)
         if first.unit is None or first.unit != second.unit or first.range.end is None:

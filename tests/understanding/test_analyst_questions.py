@@ -372,3 +372,27 @@ def test_rows_dated_by_their_own_period_lack_the_figure_at_any_time(
     ).fetchone()
     assert count == want
     assert not read(pipeline, "上个月没有销量的商品有多少个").rows_dated  # the period is the sales'
+
+
+# -- two periods compared ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "start"),
+    [
+        ("今年二季度的订单数比一季度多了多少", dt.date(2026, 4, 1)),
+        ("Compare Q1 2026 with Q4 2025 side by side: GMV, paid orders and buyers", dt.date(2026, 1, 1)),
+        (
+            "paid orders by channel last week vs the week before, as a count difference and a rate",
+            dt.date(2026, 6, 22),
+        ),
+    ],
+)
+def test_a_period_compared_with_the_one_before_it(pipeline: Pipeline, question: str, start: dt.date) -> None:
+    query = read(pipeline, question)
+    assert query.compare == "pop" and query.time_range is not None and query.time_range.start == start
+
+
+def test_a_part_naming_no_figure_asks_of_the_part_before(pipeline: Pipeline) -> None:
+    reading = pipeline.understander.understand(
+        "今年一季度和二季度的GMV分别是多少？二季度比一季度多了多少？", AS_OF
+    )
+    assert [(s.query.metrics, s.query.compare) for s in reading.steps] == [(["gmv"], None), (["gmv"], "pop")]
