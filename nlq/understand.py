@@ -34,6 +34,7 @@ from nlq.safety import screen
 from nlq.semantic.graph import JoinGraph
 from nlq.semantic.model import (
     DerivedMetric,
+    Dimension,
     Grain,
     MetricWord,
     Model,
@@ -175,6 +176,13 @@ def _written_as_code(link: Link, question: str) -> bool:
     return any(re.search(rf"(?<![A-Za-z]){re.escape(s)}(?![A-Za-z])", question) for s in surfaces)
 
 
+def _beside(start: int, end: int, marker: tuple[int, int, int]) -> bool:
+    """Words of what did not happen: in the clause before a marker (一条评价都没) or just
+    after it (没收到评价). `marker` is (clause start, marker start, marker end)."""
+    first, before, after = marker
+    return (first <= start and end <= before) or (after <= start <= after + 3)
+
+
 def _refined(times: list[TimeMatch]) -> list[TimeMatch]:
     """The periods that hold no other period of the question, each once (Double 11
     (双11) names one period twice)."""
@@ -278,8 +286,6 @@ class Step(BaseModel):
     title: str
     query: SemanticQuery
     feed: Feed | None = None
-    # Rows of a table listed (with the columns asked), not a figure.
-    listing: bool = False
 
 
 class Understanding(BaseModel):
@@ -407,7 +413,7 @@ class Understander:
         if verdict is not None:
             return Understanding(language=language, status="refuse", message=verdict, screened=True)
         intent = find_intent(normalise(question))
-        if intent is not None and intent.name == "redefine" and self._names_a_basis(normalise(question)):
+        if intent is not None and intent.name == "redefine" and self._basis(normalise(question)):
             intent = None  # 按订单收货省份算, 按下单时间算: which column, not a new 口径
         if intent is not None:
             return Understanding(
@@ -432,18 +438,31 @@ class Understander:
         kinds = [x.kind for x in parse.links if not any(a <= x.start and x.end <= b for a, b in times)]
         return len(kinds) + len(times) >= 2 and set(kinds) <= {"dimension"} and not parse.times
 
-    def _names_a_basis(self, text: str) -> bool:
+    @cached_property
+    def _time_words(self) -> list[tuple[str, str]]:
+        """The words of every time of rows (退款时间, order time), longest first, with the
+        time dimension they name."""
+        words = [
+            (normalise(word), f"{model.name}.{time.name}")
+            for model in self.layer.models
+            for time in model.time_dimensions
+            for word in (time.label.zh, time.label.en, *time.synonyms)
+            if word
+        ]
+        return sorted(words, key=lambda pair: -len(pair[0]))
+
+    def _basis(self, text: str) -> re.Match[str] | None:
         """按X算 where X ends with a dimension or a time of the layer: the question says
         which column it means (a shipping province, an order time), not a definition."""
         match = BASIS.search(text)
         if match is None:
-            return False
+            return None
         inner = match.group(1).rstrip("的")
         links = self.linker.link(inner)
         last = links[-1] if links else None
         if last is not None and last.kind == "dimension" and last.end == len(inner):
-            return True
-        return any(inner.endswith(normalise(word)) for word in self._date_words)
+            return match
+        return match if any(inner.endswith(normalise(word)) for word in self._date_words) else None
 
     def _parts(self, question: str, language: Language, as_of: dt.date) -> Understanding | None:
         """A compound question whose parts ask differently shaped things (totals, then a
@@ -781,7 +800,7 @@ class Understander:
                 update={"order_by": [OrderBy(field=key.rsplit(".", 1)[-1], desc=descending)]}
             )
         title = say("reading.listing_title", parse.language, model=model.label)
-        step = Step(title=title, query=query, listing=True)
+        step = Step(title=title, query=query)
         return Understanding(
             language=parse.language,
             status="answer",
@@ -800,38 +819,32 @@ class Understander:
             if marker.strip() not in unscoped:
                 continue
             clause = ABSENCE_BEFORE.search(parse.text[:start])
-            near = (clause.start() if clause else start, end + ABSENCE_REACH)
-            beside = [
-                x
-                for x in parse.links
-                if x.kind == "metric"
-                and ((near[0] <= x.start and x.end <= start) or (end <= x.start <= end + 3))
-            ]
-            # 一条评价都没, 没收到评价: the table whose rows did not happen, beside the marker
+            marker_span = (clause.start() if clause else start, start, end)
+            metrics = [x for x in parse.links if x.kind == "metric" and _beside(x.start, x.end, marker_span)]
+            # the rows of a table whose rows did not happen, counted
             tables = [
-                (a, b, m)
+                (a, b, count)
                 for a, b, m in self._table_names(parse.text)
-                if (near[0] <= a and b <= start) or (end <= a <= end + 3)
+                if _beside(a, b, marker_span) and (count := self._row_count(m))
             ]
-            after = parse.text[end : near[1]]
-            verb = BUY_VERB.match(after) or SELL_VERB.match(after)
+            after = parse.text[end : end + ABSENCE_REACH]
+            bought, sold = BUY_VERB.match(after), SELL_VERB.match(after)
+            verb = bought or sold
             # the nearest to the marker is what did not happen
             candidates = sorted(
-                [(max(start - x.end, x.start - end), x.entries[0].target) for x in beside]
-                + [(max(start - b, a - end), c) for a, b, m in tables if (c := self._row_count(m))]
+                [(max(start - x.end, x.start - end), x.entries[0].target) for x in metrics]
+                + [(max(start - b, a - end), count) for a, b, count in tables]
             )
             if verb is not None:
-                metric: str | None = next(
-                    iter(self._word("orders" if BUY_VERB.match(after) else "units")), None
-                )
+                metric = next(iter(self._word("orders" if bought else "units")), None)
             else:
                 metric = candidates[0][1] if candidates else None
             if metric is None:
                 continue
             # the words of what did not happen are used up; a table word among them (评价)
             # names no rows to list
-            used = [x for x in beside if x.entries[0].target == metric]
-            counted = [(a, b) for a, b, m in tables if verb is None and self._row_count(m) == metric]
+            used = [x for x in metrics if x.entries[0].target == metric]
+            counted = [(a, b) for a, b, count in tables if verb is None and count == metric]
             parse.absent = metric
             parse.links = [x for x in parse.links if x not in used]
             parse.keyed += counted
@@ -845,8 +858,8 @@ class Understander:
     def _take_basis(self, parse: Parse) -> None:
         """按订单收货省份算: the words before the column only say whose column it is (订单
         is no metric asked); the column itself stays linked."""
-        match = BASIS.search(parse.text)
-        if match is None or not self._names_a_basis(parse.text):
+        match = self._basis(parse.text)
+        if match is None:
             return
         start, end = match.span(1)
         owners = [x for x in parse.links if start <= x.start and x.end <= end and x.kind == "metric"]
@@ -889,11 +902,9 @@ class Understander:
         """Words naming a model or its key, longest first, with the key dimension."""
         words = []
         for model in self.layer.models:
-            key = next(
-                (d for d in model.dimensions if d.type == "number" and d.sql == model.primary_key), None
-            )
-            if key is None:
-                continue
+            key = model.key_dimension
+            if key is None or key.type != "number":
+                continue  # a key named by a number only: 用户84, order 196910
             for word in (
                 model.label.zh,
                 model.label.en,
@@ -928,8 +939,7 @@ class Understander:
     def _measured_not_grouped(self, parse: Parse, dimension: str) -> bool:
         """A number of each row (a list price) is grouped by only when asked in so many
         words (by list price, 各价格): "the average selling price" names no grouping."""
-        home = self._dimension_home(dimension)
-        found = home[0].dimension(home[1]) if home else None
+        found = self._dimension_named(dimension)
         return (
             found is not None
             and found.type == "number"
@@ -939,9 +949,12 @@ class Understander:
         )
 
     def _is_number(self, dimension: str) -> bool:
-        home = self._dimension_home(dimension)
-        found = home[0].dimension(home[1]) if home else None
+        found = self._dimension_named(dimension)
         return found is not None and found.type == "number"
+
+    def _dimension_named(self, name: str) -> Dimension | None:
+        home = self._dimension_home(name)
+        return home[0].dimension(home[1]) if home else None
 
     def _rows_dated(self, parse: Parse, model: Model) -> bool:
         """上个月的订单, last month's orders, 去年注册的用户: a period written onto the table
@@ -987,19 +1000,8 @@ class Understander:
         names that column, not the rows. Table words are matched here only, so they never
         compete with metric words."""
         columns = self._listed_columns(parse)
-        names = sorted(self._table_names(parse.text), key=lambda n: (n[0], n[0] - n[1]))
-        for start, end, model in names:
-            # 订单 in 订单号 names the column; in 新注册的用户 (the count of users) still the rows
-            longer = [(a, b) for a, b, _ in names] + [
-                (x.start, x.end)
-                for x in parse.links
-                if not (
-                    x.kind == "metric" and x.end == end and self._counts_rows_of(x.entries[0].target, model)
-                )
-            ]
-            inside = any(a <= start and end <= b and b - a > end - start for a, b in longer)
-            keyed = any(a <= start and end <= b for a, b in parse.keyed)  # 用户84: a filter
-            if not model.detail or inside or keyed:
+        for start, end, model in self._named_tables(parse):
+            if not model.detail:
                 continue
             table_word = next((x for x in parse.links if x.start <= start and end <= x.end), None)
             return table_word, self._rows_below(model, columns) or model
@@ -1014,6 +1016,26 @@ class Understander:
             return None, self._rows_below(rows_of, columns) or rows_of
         return None
 
+    def _named_tables(self, parse: Parse) -> list[tuple[int, int, Model]]:
+        """The table words that name rows, left to right: not part of a longer name (订单
+        in 订单号 or 订单明细 names that), unless the longer name counts those rows (用户
+        in 新注册的用户), and not a table named only to pick one row by its key (用户84)."""
+        names = sorted(self._table_names(parse.text), key=lambda n: (n[0], n[0] - n[1]))
+        named = []
+        for start, end, model in names:
+            longer = [(a, b) for a, b, _ in names] + [
+                (x.start, x.end)
+                for x in parse.links
+                if not (
+                    x.kind == "metric" and x.end == end and self._counts_rows_of(x.entries[0].target, model)
+                )
+            ]
+            inside = any(a <= start and end <= b and b - a > end - start for a, b in longer)
+            keyed = any(a <= start and end <= b for a, b in parse.keyed)
+            if not inside and not keyed:
+                named.append((start, end, model))
+        return named
+
     def _rows_below(self, model: Model, columns: list[str]) -> Model | None:
         """The listable model whose rows reach `model` and every column one to one,
         when `model` itself does not reach them all: the rows those columns describe."""
@@ -1024,7 +1046,7 @@ class Understander:
                 candidate
                 for candidate in self.layer.models
                 if candidate.detail
-                and self._one_each(candidate.name, model.name)
+                and self.graph.one_each(candidate.name, model.name)
                 and all(self._reaches_one(candidate.name, c) for c in columns)
             ),
             None,
@@ -1033,14 +1055,7 @@ class Understander:
     def _reaches_one(self, source: str, column: str) -> bool:
         """Can each row of `source` be read with `column` (model.name, or a bare name
         some model holds) without fanning out?"""
-        owner, _, name = column.rpartition(".")
-        holders = [owner] if owner else [m.name for m in self.layer.models if m.column(name)]
-        return any(self._one_each(source, holder) for holder in holders)
-
-    def _one_each(self, source: str, target: str) -> bool:
-        """Does each row of `source` meet one row of `target` (many-to-one all the way)?"""
-        path = self.graph.path(source, target)
-        return path is not None and not any(edge.to_many for edge in path)
+        return any(self.graph.one_each(source, holder.name) for holder in self.layer.holders(column))
 
     def _listed_columns(self, parse: Parse) -> list[str]:
         """The columns a listing question names: its dimensions, and the times of rows
@@ -1061,14 +1076,7 @@ class Understander:
         """退款时间, order time: a time of rows written as a column, with its span."""
         found: list[tuple[str, tuple[int, int]]] = []
         taken = [False] * len(parse.text)
-        words = [
-            (normalise(word), f"{model.name}.{time.name}")
-            for model in self.layer.models
-            for time in model.time_dimensions
-            for word in (time.label.zh, time.label.en, *time.synonyms)
-            if word
-        ]
-        for word, column in sorted(words, key=lambda pair: -len(pair[0])):
+        for word, column in self._time_words:
             for match in re.finditer(re.escape(word), parse.text):
                 if any(taken[match.start() : match.end()]):
                     continue
@@ -2109,9 +2117,7 @@ class Understander:
     def _compared_entity(self, parse: Parse, metrics: list[str]) -> list[str]:
         """The key of the rows a condition is on (用户 in 买过超过3次的用户): a table the
         question names whose rows each metric can be computed for, one per row."""
-        for start, end, model in sorted(self._table_names(parse.text)):
-            if any(x.start <= start and end <= x.end and x.end - x.start > end - start for x in parse.links):
-                continue
+        for start, end, model in self._named_tables(parse):
             if any(
                 (c.start >= end and not parse.text[end : c.start].strip(" 的"))
                 or (start >= c.end and not parse.text[c.end : start].strip())
@@ -2120,13 +2126,14 @@ class Understander:
                 continue  # 退款超过2次, more than 5 orders: the rows counted, not those the condition is on
             key = self._entity_key(model)
             homes = {h for m in metrics for h in self._homes(m)}
-            if key is not None and homes and all(self._one_each(h, model.name) for h in homes):
+            if key is not None and homes and all(self.graph.one_each(h, model.name) for h in homes):
                 parse.read_spans.append((start, end))
                 return [key]
         return []
 
-    def _entity_key(self, model: Model) -> str | None:
-        key = next((d for d in model.dimensions if d.sql == model.primary_key), None)
+    @staticmethod
+    def _entity_key(model: Model) -> str | None:
+        key = model.key_dimension
         return f"{model.name}.{key.name}" if key else None
 
     @cached_property

@@ -305,7 +305,8 @@ class Compiler:
         for name, select in ctes:
             final = final.with_(_alias(name), as_=select, copy=False)
         if query.count_groups and dim_names:
-            final, columns = self._counted(final, query)
+            label = self._dimension(query.dimensions[0]).label
+            final, columns = self._counted(final, f"{dim_names[0]}_count", label)
         return final, columns
 
     def _averaged(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
@@ -332,13 +333,11 @@ class Compiler:
         )
         return self._order(_group_by(select, keys), query, columns), columns
 
-    def _counted(self, grouped: exp.Select, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
-        """The number of groups the grouped query returns (its conditions applied)."""
-        dimension = self._output_name(query.dimensions[0])
-        name = f"{dimension}_count"
-        label = self._dimension(query.dimensions[0]).label
-        counted = exp.select(exp.Count(this=exp.Star()).as_(name)).from_(grouped.subquery("groups"))
-        column = OutputColumn(name, "metric", Label.worded(Text("semantic.number_of", label=label)), "count")
+    @staticmethod
+    def _counted(rows: exp.Select, name: str, of: Label) -> tuple[exp.Select, list[OutputColumn]]:
+        """The number of rows (groups, or listed rows) the query returns, its conditions applied."""
+        counted = exp.select(exp.Count(this=exp.Star()).as_(name)).from_(rows.subquery("groups"))
+        column = OutputColumn(name, "metric", Label.worded(Text("semantic.number_of", label=of)), "count")
         return counted, [column]
 
     # -- listings ------------------------------------------------------------------------
@@ -384,10 +383,7 @@ class Compiler:
         if query.count_groups:
             # how many products sold nothing: the rows counted, not listed
             final.set("limit", None)
-            name = f"{home.name}_count"
-            final = exp.select(exp.Count(this=exp.Star()).as_(name)).from_(final.subquery("rows"))
-            label = Label.worded(Text("semantic.number_of", label=home.label))
-            columns = [OutputColumn(name, "metric", label, "count")]
+            final, columns = self._counted(final, f"{home.name}_count", home.label)
         tree = rewrite(self.policy.apply(final, self.source_dialect), self.dialect)
         return CompiledQuery(tree, self.dialect, columns)
 
@@ -397,12 +393,7 @@ class Compiler:
         own: list[Filter] = []
         theirs: list[Filter] = []
         for flt in query.filters:
-            model_name, _, name = flt.dimension.rpartition(".")
-            holders = [
-                m for m in self.layer.models if (not model_name or m.name == model_name) and m.column(name)
-            ]
-            paths = [self.graph.path(home.name, m.name) for m in holders]
-            one_each = any(p is not None and not any(e.to_many for e in p) for p in paths)
+            one_each = any(self.graph.one_each(home.name, m.name) for m in self.layer.holders(flt.dimension))
             (own if one_each else theirs).append(flt)
         return own, theirs
 
@@ -411,7 +402,7 @@ class Compiler:
         computed as a grouped query of its own (its 口径, fan-out rule and the asker's
         policy apply as to any other)."""
         assert query.without is not None
-        key = next((d for d in home.dimensions if d.sql == home.primary_key), None)
+        key = home.key_dimension
         if key is None:
             raise QueryError(Text("semantic.absent_needs_key", model=home.label))
         present = SemanticQuery(
@@ -432,10 +423,8 @@ class Compiler:
         return exp.Not(this=exp.In(this=column, query=keys.subquery(copy=False)))
 
     def _listing_home(self, reference: str) -> Model:
-        model_name, _, name = reference.rpartition(".")
-        holders = [
-            m for m in self.layer.models if (not model_name or m.name == model_name) and m.column(name)
-        ]
+        name = reference.rpartition(".")[2]
+        holders = self.layer.holders(reference)
         if not holders:
             raise QueryError(Text("semantic.unknown_dimension", dimension=reference))
         if len(holders) > 1:
@@ -718,10 +707,8 @@ class Compiler:
     ) -> tuple[Model, Dimension, list[Edge]]:
         """The dimension a name means for a fact: a qualified `model.name`, or the
         nearest model (fewest one-to-many edges, then fewest joins) that has it."""
-        model_name, _, name = reference.rpartition(".")
-        candidates = [
-            m for m in self.layer.models if (not model_name or m.name == model_name) and m.column(name)
-        ]
+        name = reference.rpartition(".")[2]
+        candidates = self.layer.holders(reference)
         if not candidates:
             raise QueryError(Text("semantic.unknown_dimension", dimension=reference))
         ranked: list[tuple[tuple[int, int], Model, list[Edge]]] = []

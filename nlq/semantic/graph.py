@@ -63,6 +63,11 @@ class JoinGraph:
         # for the same sources again (which models a fact pass reaches).
         self._forward: dict[str, Mapping[str, list[list[Edge]]]] = {}
 
+    def one_each(self, source: str, target: str) -> bool:
+        """Does each row of `source` meet at most one row of `target` (many-to-one all the way)?"""
+        path = self.path(source, target)
+        return path is not None and not any(edge.to_many for edge in path)
+
     def path(
         self, source: str, target: str, *, forward_only: bool = False, semi_join: bool = False
     ) -> list[Edge] | None:

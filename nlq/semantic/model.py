@@ -143,6 +143,12 @@ class Model(Named):
     def dimension(self, name: str) -> Dimension | None:
         return next((d for d in self.dimensions if d.name == name), None)
 
+    @property
+    def key_dimension(self) -> Dimension | None:
+        """The dimension that is the model's primary key (users.user_id), if one is declared:
+        a row named by its key, the rows kept apart from those with a figure."""
+        return next((d for d in self.dimensions if d.sql == self.primary_key), None)
+
     def time_dimension(self, name: str) -> TimeDimension | None:
         return next((d for d in self.time_dimensions if d.name == name), None)
 
@@ -364,6 +370,12 @@ class SemanticLayer(Strict):
 
     def model(self, name: str) -> Model | None:
         return next((m for m in self.models if m.name == name), None)
+
+    def holders(self, reference: str) -> list[Model]:
+        """The models with the column a reference names: `model.name`, or a bare name
+        that several models may hold (channel on orders and on events)."""
+        owner, _, name = reference.rpartition(".")
+        return [m for m in self.models if (not owner or m.name == owner) and m.column(name)]
 
     def metric(self, name: str) -> AnyMetric | None:
         return next((m for m in self.metrics if m.name == name), None)
