@@ -6,8 +6,6 @@ from typing import Literal
 
 from nlq.messages import Text, WordedError
 
-Language = Literal["zh", "en"]
-
 
 class QueryError(WordedError):
     """A semantic query that cannot be answered as asked, with the reason in
