@@ -35,11 +35,11 @@ from nlq.semantic.expressions import (
     canonical,
     columns_of,
     conjuncts,
-    date_literal,
     implies,
     models_of,
     parse_snippet,
     rename_models,
+    time_bounds,
 )
 from nlq.semantic.graph import Edge, JoinGraph
 from nlq.semantic.model import (
@@ -63,6 +63,7 @@ from nlq.semantic.model import (
 from nlq.semantic.periods import previous_period, shift_by_grain, year_over_year
 from nlq.semantic.policy import AccessPolicy, model_table
 from nlq.semantic.query import Filter, MetricFilter, SemanticQuery
+from nlq.semantic.segments import Span, segment_relation
 
 LeafMetric = SimpleMetric | PerEntityMetric | SemiAdditiveMetric
 DOUBLE = exp.DataType.build("double")
@@ -177,10 +178,14 @@ class FactPlan:
     graph: JoinGraph
     joins: list[Edge] = field(default_factory=list)
     where: list[exp.Expr] = field(default_factory=list)
+    # The period the governed segments it reads are computed for, and those segments:
+    # alias, one row per entity, and the condition joining it to the facts.
+    span: Span = field(default_factory=lambda: Span(None, None))
+    segments: list[tuple[str, exp.Select, exp.Expr]] = field(default_factory=list)
 
     @property
     def joined(self) -> set[str]:
-        return {self.home.name} | {e.target for e in self.joins}
+        return {self.home.name} | {e.target for e in self.joins} | {alias for alias, _, _ in self.segments}
 
     def join(self, path: list[Edge]) -> None:
         for edge in path:
@@ -196,13 +201,17 @@ class FactPlan:
         reads only costs time; row policies of a parent model reach the home model's
         own view (see AccessPolicy.visibility)."""
         select = exp.select().from_(model_table(self.home, self.home.name, self.dialect), copy=False)
-        for edge in self._joins_for([*reading, *where]):
+        joining = [on for _, _, on in self.segments]
+        for edge in self._joins_for([*reading, *where, *joining]):
             target = layer.model(edge.target)
             assert target is not None
             on = exp.column(edge.target_key, edge.target).eq(self._source_of(edge))
             side = {"kind": "INNER"} if self._always_matches(edge, where) else {"side": "LEFT"}
             join = exp.Join(this=model_table(target, edge.target, self.dialect), on=on, **side)
             select = select.join(join, copy=False)
+        for alias, rows, condition in self.segments:
+            segment = exp.Join(this=rows.subquery(alias, copy=False), on=condition, side="LEFT")
+            select = select.join(segment, copy=False)
         return select
 
     def _always_matches(self, edge: Edge, where: Sequence[exp.Expr]) -> bool:
@@ -346,7 +355,8 @@ class Compiler:
         values of the dimensions, read from the model of the first one and what it
         reaches; filters and the model's default time apply as usual."""
         home = self._listing_home(query.dimensions[0])
-        plan = FactPlan(home, [], self.source_dialect, self.graph)
+        span = Span(query.time_range.start, query.time_range.end) if query.time_range else Span(None, None)
+        plan = FactPlan(home, [], self.source_dialect, self.graph, span=span)
         keys = [(self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions]
         own, theirs = self._split_filters(home, query) if query.without else (query.filters, [])
         where = [self._filter_predicate(plan, f) for f in own]
@@ -683,19 +693,9 @@ class Compiler:
         truncated = exp.DateTrunc(this=shifted, unit=exp.Literal.string(grain.upper()))
         return Bucket(key=truncated, value=exp.cast(truncated.copy(), exp.DataType.build("date")))
 
-    def _range(self, time: TimeDimension, time_expr: exp.Expr, period: Period) -> list[exp.Expr]:
-        sql_type = "date" if time.type == "date" else "timestamp"
-        bounds: list[exp.Expr] = []
-        if period.start is not None:
-            bounds.append(exp.GTE(this=time_expr.copy(), expression=date_literal(period.start, sql_type)))
-        if period.end is not None:
-            bounds.append(
-                exp.LT(
-                    this=time_expr.copy(),
-                    expression=date_literal(period.end + dt.timedelta(days=1), sql_type),
-                )
-            )
-        return bounds
+    @staticmethod
+    def _range(time: TimeDimension, time_expr: exp.Expr, period: Period) -> list[exp.Expr]:
+        return time_bounds(time.type, time_expr, period.start, period.end)
 
     # -- dimensions and filters ----------------------------------------------------
     @staticmethod
@@ -741,6 +741,8 @@ class Compiler:
 
     def _group_by_dimension(self, plan: FactPlan, reference: str) -> exp.Expr:
         model, dimension, path = self._resolve_dimension(reference, plan.home, plan.leaves)
+        if dimension.segment is not None:
+            return self._segment(plan, model, dimension, path)
         if any(edge.to_many for edge in path):
             variant = next((leaf for leaf in plan.leaves if not leaf.fanout_invariant), None)
             if variant is not None:
@@ -770,9 +772,37 @@ class Compiler:
         return (model, column) in self.policy.masked() | self.policy.hidden()
 
     def _filter_predicate(self, plan: FactPlan, flt: Filter) -> exp.Expr:
-        model, dimension, _ = self._resolve_dimension(flt.dimension, plan.home, plan.leaves, semi_join=True)
-        column = canonical(dimension.sql, model.name, self.source_dialect)
+        model, dimension, path = self._resolve_dimension(
+            flt.dimension, plan.home, plan.leaves, semi_join=True
+        )
+        column: exp.Expr = (
+            self._segment(plan, model, dimension, path)
+            if dimension.segment is not None
+            else canonical(dimension.sql, model.name, self.source_dialect)
+        )
         return self._predicate(column, flt, dimension)
+
+    def _segment(self, plan: FactPlan, entity: Model, dimension: Dimension, path: list[Edge]) -> exp.Column:
+        """A governed segment's value for each fact row: its per-entity relation for the
+        plan's period, joined many-to-one on the entity's key."""
+        if any(edge.to_many for edge in path):
+            subject = plan.leaves[0].metric.label if plan.leaves else plan.home.label
+            raise QueryError(
+                Text(
+                    "semantic.not_one_per_row",
+                    metric=subject,
+                    dimension=dimension.label,
+                    model=plan.home.label,
+                )
+            )
+        alias = f"{dimension.name}_segment"
+        if all(existing != alias for existing, _, _ in plan.segments):
+            plan.join(path)
+            key = entity.primary_key if isinstance(entity.primary_key, str) else entity.primary_key[0]
+            on = exp.column(key, alias).eq(plan.same_key(exp.column(key, entity.name)))
+            rows = segment_relation(self.layer, entity, dimension, plan.span, self.source_dialect)
+            plan.segments.append((alias, rows, on))
+        return exp.column(dimension.name, alias)
 
     def _predicate(self, column: exp.Expr, flt: Filter, dimension: Dimension) -> exp.Expr:
         values = [self._typed(v, dimension) for v in flt.values]
@@ -888,7 +918,7 @@ class Compiler:
     def _fact(
         self, home: Model, leaves: list[Leaf], query: SemanticQuery, period: Period, pin: bool = False
     ) -> exp.Select:
-        plan = FactPlan(home, leaves, self.source_dialect, self.graph)
+        plan = FactPlan(home, leaves, self.source_dialect, self.graph, span=Span(period.start, period.end))
         lead = leaves[0]
         plan.join(self._forward_path(home.name, lead.time_model, lead))
         self._join_measures(plan)

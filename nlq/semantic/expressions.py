@@ -4,6 +4,7 @@ column is qualified by the name of the model that holds it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TypeVar
@@ -121,6 +122,22 @@ def rename_models(tree: exp.Expr, aliases: dict[str, str]) -> exp.Expr:
         if column.table in aliases:
             column.set("table", exp.to_identifier(aliases[column.table]))
     return tree
+
+
+def time_bounds(
+    time_type: str, time_expr: exp.Expr, start: dt.date | None, end: dt.date | None
+) -> list[exp.Expr]:
+    """A time within a closed range of days, either end open: at or after the first day,
+    before the day after the last (a timestamp on the last day is inside)."""
+    sql_type = "date" if time_type == "date" else "timestamp"
+    bounds: list[exp.Expr] = []
+    if start is not None:
+        bounds.append(exp.GTE(this=time_expr.copy(), expression=date_literal(start, sql_type)))
+    if end is not None:
+        bounds.append(
+            exp.LT(this=time_expr.copy(), expression=date_literal(end + dt.timedelta(days=1), sql_type))
+        )
+    return bounds
 
 
 def date_literal(value: object, sql_type: str) -> exp.Expr:

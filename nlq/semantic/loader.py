@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from nlq.semantic.model import METRIC_TYPES, SemanticLayer
 
 Path_ = tuple[str | int, ...]
-SECTIONS = ("models", "relationships", "metrics", "terms", "roles", "users")
+SECTIONS = ("models", "relationships", "metrics", "terms", "funnels", "cohorts", "roles", "users")
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,54 @@ class Named(Strict):
         return Label(zh=self.label.zh, en=self.name)
 
 
+class Feature(Strict):
+    """One figure of each entity, aggregated over its rows of a segment's facts: the
+    number of a buyer's paid orders, the time of their first one."""
+
+    agg: Aggregation
+    expr: str | None = None
+    # Over the rows of the asked period, or over every row up to its end (a buyer's
+    # first paid order ever, which decides whether they are new in the period).
+    over: Literal["period", "all"] = "period"
+
+
+class SegmentCase(Strict):
+    value: str
+    # A SQL condition over the features and the period's bounds (:start, :end).
+    when: str
+
+
+class Segment(Strict):
+    """A governed per-entity attribute (新客/老客, 购买频次, RFM): computed from the
+    entity's rows of a model within the asked period, never typed as ad hoc SQL. The
+    population is the entities with at least one such row in the period."""
+
+    # The model whose rows are measured, its column naming the entity, and which rows count.
+    facts: str
+    entity: str
+    rows: str | None = None
+    features: dict[str, Feature] = Field(min_length=1)
+    # The attribute: the first case that holds, or an expression over the features.
+    cases: list[SegmentCase] = Field(default_factory=list)
+    expr: str | None = None
+    # The period when the question names none (RFM over the last 365 days).
+    default_days: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_value(self) -> Segment:
+        if bool(self.cases) == (self.expr is not None):
+            raise ValueError("a segment has either cases or an expr")
+        for name in self.features:
+            _identifier(name)
+        return self
+
+    @property
+    def needs_period(self) -> bool:
+        """Whether its value depends on where the period starts or ends."""
+        text = " ".join([*(c.when for c in self.cases), self.expr or ""])
+        return bool(re.search(r":(start|end)\b", text))
+
+
 class Dimension(Named):
     """A categorical attribute. `expr` defaults to the column named like the dimension."""
 
@@ -78,6 +126,8 @@ class Dimension(Named):
     type: Literal["string", "number", "boolean", "date", "timestamp"] = "string"
     values: dict[str, list[str]] = Field(default_factory=dict)
     values_from_data: bool = False
+    # A per-entity attribute computed from facts (the dimension's model is the entity).
+    segment: Segment | None = None
 
     @property
     def sql(self) -> str:
@@ -334,6 +384,24 @@ class CampaignTable(Strict):
 MetricWord = Literal["sales", "orders", "units", "buyers", "users", "registrations"]
 
 
+class Funnel(Named):
+    """Steps users go through (view -> cart -> order -> pay): the metric (distinct users)
+    at each value of the step dimension, in order, with each step's conversion."""
+
+    metric: str
+    step: str
+    steps: list[str] = Field(min_length=2)
+
+
+class Cohort(Named):
+    """Retention: entities grouped by the bucket of a per-entity time (first purchase
+    month), the metric of each group followed bucket by bucket after it."""
+
+    metric: str
+    cohort: str
+    grain: Grain = "month"
+
+
 class Reading(Strict):
     """What the reader's generic words mean in this warehouse: the domain knowledge a
     reader would otherwise carry in code. Every name here is the layer's own."""
@@ -364,6 +432,8 @@ class SemanticLayer(Strict):
     relationships: list[Relationship] = Field(default_factory=list)
     metrics: list[Metric] = Field(default_factory=list)
     terms: list[Term] = Field(default_factory=list)
+    funnels: list[Funnel] = Field(default_factory=list)
+    cohorts: list[Cohort] = Field(default_factory=list)
     roles: list[Role] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
     reading: Reading = Field(default_factory=Reading)
@@ -417,6 +487,12 @@ class SemanticLayer(Strict):
         """The currency symbol a metric's amounts are in: its own, else the layer's."""
         metric = self.metric(name)
         return (metric.currency if metric else None) or self.reading.currency
+
+    def funnel(self, name: str) -> Funnel | None:
+        return next((f for f in self.funnels if f.name == name), None)
+
+    def cohort(self, name: str) -> Cohort | None:
+        return next((c for c in self.cohorts if c.name == name), None)
 
     def role(self, name: str) -> Role | None:
         return next((r for r in self.roles if r.name == name), None)

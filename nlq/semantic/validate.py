@@ -18,6 +18,7 @@ from nlq.semantic.model import (
     Model,
     PerEntityMetric,
     RatioMetric,
+    Segment,
     SemanticLayer,
     SemiAdditiveMetric,
     SimpleMetric,
@@ -92,6 +93,9 @@ class Validator:
         for key in keys:
             self._column(model.name, key, columns, (*where, "primary_key"))
         for j, dim in enumerate(model.dimensions):
+            if dim.segment is not None:
+                self._segment(model, dim.segment, (*where, "dimensions", j, "segment"))
+                continue
             self._expression(
                 dim.sql, model.name, columns, (*where, "dimensions", j, "expr" if dim.expr else "name")
             )
@@ -125,6 +129,56 @@ class Validator:
                     (*where, "detail", j),
                     f"detail column '{name}' is not reachable from {model.name}",
                     "use a many-to-one neighbour",
+                )
+
+    def _segment(self, entity: Model, segment: Segment, where: tuple[str | int, ...]) -> None:
+        """A segment reads the columns of its facts, which reach the entity many-to-one
+        and have a time to take the period by; its value reads only its features."""
+        facts = self.models.get(segment.facts)
+        if facts is None:
+            self.report(
+                (*where, "facts"),
+                f"segment facts '{segment.facts}' is not a model",
+                f"use a model name: {', '.join(sorted(self.models))}",
+            )
+            return
+        columns = self._columns_of(facts)
+        self._column(facts.name, segment.entity, columns, (*where, "entity"))
+        if facts.name != entity.name and self.graph.path(facts.name, entity.name, forward_only=True) is None:
+            self.report(
+                (*where, "facts"),
+                f"{entity.name} cannot be reached many-to-one from {facts.name}",
+                "segment a model the facts belong to",
+            )
+        if facts.default_time is None:
+            self.report((*where, "facts"), f"{facts.name} has no default_time", "give the facts a time")
+        if segment.rows:
+            self._expression(segment.rows, facts.name, columns, (*where, "rows"), own_columns_only=True)
+        for name, feature in segment.features.items():
+            if feature.expr:
+                self._expression(
+                    feature.expr,
+                    facts.name,
+                    columns,
+                    (*where, "features", name, "expr"),
+                    own_columns_only=True,
+                )
+        conditions: list[tuple[tuple[str | int, ...], str]] = (
+            [(("expr",), segment.expr)] if segment.expr else []
+        )
+        conditions += [(("cases", i, "when"), case.when) for i, case in enumerate(segment.cases)]
+        for place, sql in conditions:
+            try:
+                tree = sqlglot.parse_one(sql, read=self.layer.dialect)
+            except ParseError as error:
+                self.report((*where, *place), f"cannot parse '{sql}': {str(error).splitlines()[0]}", "")
+                continue
+            unknown = sorted({c.name for c in tree.find_all(exp.Column)} - set(segment.features))
+            if unknown:
+                self.report(
+                    (*where, *place),
+                    f"'{', '.join(unknown)}' is not a feature of the segment",
+                    f"use the features: {', '.join(segment.features)}",
                 )
 
     def _table_columns(self, model: Model, where: tuple[str | int, ...]) -> set[str] | None:

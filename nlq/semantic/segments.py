@@ -1,0 +1,113 @@
+"""Governed segments: a per-entity attribute (新客/老客, 购买频次, RFM, 首单月份)
+computed from the entity's rows of a model within the asked period.
+
+A segment is a relation of one row per entity of the period's population (the
+entities with at least one counted row in the period): its key and its value.
+A query grouped or filtered by the segment joins it many-to-one on the entity,
+so it never repeats a fact row; the facts read inside it are tagged models like
+any other, so the asker's row policies apply to them too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from nlq.messages import Text
+from nlq.semantic.errors import QueryError
+from nlq.semantic.expressions import canonical, date_literal, parse_snippet, time_bounds
+from nlq.semantic.model import Dimension, Feature, Model, Segment, SemanticLayer, TimeDimension
+from nlq.semantic.policy import model_table
+
+
+@dataclass(frozen=True)
+class Span:
+    """The period a segment is computed for: its first and last day, either open."""
+
+    start: dt.date | None
+    end: dt.date | None
+
+
+def segment_relation(
+    layer: SemanticLayer, entity: Model, dimension: Dimension, span: Span, dialect: str
+) -> exp.Select:
+    """SELECT <entity key>, <value> FROM (the features of each entity) per entity."""
+    segment = dimension.segment
+    assert segment is not None
+    if segment.needs_period and (span.start is None or span.end is None):
+        raise QueryError(Text("semantic.segment_needs_period", segment=dimension.label))
+    facts = layer.model(segment.facts)
+    if facts is None or facts.default_time is None:
+        raise QueryError(Text("semantic.segment_without_time", segment=dimension.label))
+    time = facts.time_dimension(facts.default_time)
+    assert time is not None  # validated: a default time is one of the model's times
+    key = entity.primary_key if isinstance(entity.primary_key, str) else entity.primary_key[0]
+    features = _features(segment, facts, time, span, key, dialect)
+    value = _value(segment, span, dialect)
+    return exp.select(
+        exp.column(key).as_(key, copy=False), value.as_(dimension.name, copy=False), copy=False
+    ).from_(features.subquery("features", copy=False), copy=False)
+
+
+def _features(
+    segment: Segment, facts: Model, time: TimeDimension, span: Span, key: str, dialect: str
+) -> exp.Select:
+    """Each entity's features, over its counted rows up to the period's end; those of
+    the period alone count only the rows inside it, and an entity with none there is
+    not in the population."""
+    time_expr = canonical(time.sql, facts.name, dialect)
+    inside = time_bounds(time.type, time_expr, span.start, span.end)
+    reaches_back = any(f.over == "all" for f in segment.features.values())
+    where = time_bounds(time.type, time_expr, None, span.end) if reaches_back else list(inside)
+    if segment.rows:
+        where.insert(0, canonical(segment.rows, facts.name, dialect))
+    in_period = exp.and_(*inside) if reaches_back and inside else None
+    entity = canonical(segment.entity, facts.name, dialect)
+    projections: list[exp.Expr] = [entity.copy().as_(key, copy=False)]
+    for name, feature in segment.features.items():
+        scope = in_period if feature.over == "period" else None
+        projections.append(_aggregate(feature, facts, scope, dialect).as_(name, copy=False))
+    select = exp.select(*projections, copy=False).from_(model_table(facts, facts.name, dialect), copy=False)
+    if where:
+        select = select.where(exp.and_(*where), copy=False)
+    select = select.group_by(entity.copy(), copy=False)
+    if in_period is not None:
+        counted = exp.Count(this=exp.Case().when(in_period.copy(), exp.Literal.number(1)))
+        select = select.having(exp.GT(this=counted, expression=exp.Literal.number(0)), copy=False)
+    return select
+
+
+def _aggregate(feature: Feature, facts: Model, scope: exp.Expr | None, dialect: str) -> exp.Expr:
+    value: exp.Expr = canonical(feature.expr, facts.name, dialect) if feature.expr else exp.Literal.number(1)
+    if scope is not None:
+        value = exp.Case().when(scope.copy(), value)
+    elif feature.expr is None and feature.agg == "count":
+        return exp.Count(this=exp.Star())
+    if feature.agg == "count_distinct":
+        return exp.Count(this=exp.Distinct(expressions=[value]))
+    function = {"sum": exp.Sum, "count": exp.Count, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
+    return function[feature.agg](this=value)
+
+
+def _value(segment: Segment, span: Span, dialect: str) -> exp.Expr:
+    """The segment's value from the features: the first case that holds, or its expr;
+    :start and :end are the period's first and last day."""
+
+    def bound(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Placeholder) and node.name in {"start", "end"}:
+            day = span.start if node.name == "start" else span.end
+            assert day is not None  # needs_period was checked
+            return date_literal(day, "date")
+        return node
+
+    def parsed(sql: str) -> exp.Expr:
+        return parse_snippet(sql, dialect).transform(bound)
+
+    if segment.expr is not None:
+        return parsed(segment.expr)
+    case = exp.Case()
+    for branch in segment.cases:
+        case = case.when(parsed(branch.when), exp.Literal.string(branch.value), copy=False)
+    return case
