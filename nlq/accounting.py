@@ -193,6 +193,7 @@ FRAME_WORDS = frozenset(
 ENGLISH_KNOWN = frozenset(
     [
         "the",
+        "exactly",
         "and",
         "for",
         "with",

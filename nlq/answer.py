@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from nlq.semantic.compiler import ColumnRole
+from nlq.semantic.columns import ColumnRole
 from nlq.semantic.model import Format, Label
 
 Status = Literal["answered", "clarify", "refused", "error"]

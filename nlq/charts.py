@@ -38,7 +38,17 @@ from nlq.presentation import ColumnInfo, Language, describe_columns, format_peri
 from nlq.semantic.model import SemanticLayer
 
 ChartKind = Literal[
-    "kpi", "line", "bar", "donut", "stacked_100", "profile", "dual_axis", "stacked_bar", "table"
+    "kpi",
+    "line",
+    "bar",
+    "donut",
+    "stacked_100",
+    "profile",
+    "dual_axis",
+    "stacked_bar",
+    "funnel",
+    "heatmap",
+    "table",
 ]
 # The Vega-Lite version of the Altair release Streamlit draws with (a test keeps
 # them equal); written out because importing Altair for it costs half a second of start-up.
@@ -108,6 +118,25 @@ def plan_chart(block: AnswerBlock, columns: list[ColumnInfo], *, profile: bool =
     y = [m.name for m in measures]
     if not block.rows:
         return ChartPlan(kind="table", rule="no rows", options=["table"])
+    steps = next((c for c in columns if c.role == "step"), None)
+    if steps is not None and measures and not categories and len(block.rows) > 1:
+        # 转化漏斗: the users at each step, in the funnel's order, widest first.
+        return ChartPlan(
+            kind="funnel", rule="funnel", x=steps.name, y=[measures[-1].name], options=["funnel", "table"]
+        )
+    offset = next((c for c in columns if c.role == "offset"), None)
+    rates = [c for c in columns if c.role == "rate"]
+    cohorts = [c for c in columns if c.role == "time"]
+    if offset is not None and rates and cohorts and len(block.rows) > 1:
+        # 留存: cohorts down, months after across, the rate as colour.
+        return ChartPlan(
+            kind="heatmap",
+            rule="cohort retention",
+            x=offset.name,
+            y=[rates[0].name],
+            color=cohorts[0].name,
+            options=["heatmap", "table"],
+        )
     if len(block.rows) == 1 and not times and not categories:
         # The share asked for leads (美妆占GMV的比例: 3.9%, then the GMV it is of).
         ranks = [c.name for c in columns if c.role == "rank"]
@@ -246,6 +275,8 @@ def vega_spec(
         "profile": _profile,
         "dual_axis": _dual_axis,
         "stacked_bar": _stacked_bar,
+        "funnel": _funnel,
+        "heatmap": _heatmap,
     }
     builder = builders.get(plan.kind)
     if builder is None or plan.x is None:
@@ -523,6 +554,69 @@ def _stacked_bar(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[s
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _funnel(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    """Horizontal bars in the funnel's own order (not ranked), each labelled with its
+    number."""
+    step = {
+        "field": plan.x,
+        "type": "nominal",
+        "title": info[plan.x or ""].label,
+        "sort": list(dict.fromkeys(r[plan.x or ""] for r in data)),
+    }
+    value = _quantity(info[plan.y[0]])
+    return {
+        "layer": [
+            {"mark": {"type": "bar", "cornerRadiusEnd": 2}},
+            {
+                "mark": {"type": "text", "align": "left", "dx": 4},
+                "encoding": {"text": {"field": plan.y[0], "type": "quantitative", "format": ","}},
+            },
+        ],
+        "encoding": {"y": step, "x": value, "tooltip": _tooltip(plan, info)},
+        "width": "container",
+        "height": max(120, 40 * len(data)),
+    }
+
+
+def _heatmap(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    """A cohort matrix: a cell per cohort and month after it, coloured by the rate."""
+    cohort = plan.color or ""
+    rate = info[plan.y[0]]
+    cohorts = len({r.get(cohort) for r in data})
+    return {
+        "mark": {"type": "rect"},
+        "encoding": {
+            "x": {
+                "field": plan.x,
+                "type": "ordinal",
+                "title": info[plan.x or ""].label,
+                "axis": {"labelAngle": 0},
+            },
+            "y": {
+                "field": cohort,
+                "type": "ordinal",
+                "timeUnit": "yearmonth",
+                "title": info[cohort].label,
+                "axis": {"format": "%Y-%m"},
+            },
+            "color": {
+                "field": rate.name,
+                "type": "quantitative",
+                "title": rate.label,
+                "scale": {"scheme": "blues"},
+                "legend": {"format": ".0%"},
+            },
+            "tooltip": [
+                {"field": cohort, "type": "temporal", "title": info[cohort].label, "format": "%Y-%m"},
+                {"field": plan.x, "type": "ordinal", "title": info[plan.x or ""].label},
+                {"field": rate.name, "type": "quantitative", "title": rate.label, "format": ".1%"},
+            ],
+        },
+        "width": "container",
+        "height": max(120, 24 * cohorts),
+    }
 
 
 def _distinct(block: AnswerBlock, column: str) -> int:

@@ -64,10 +64,12 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("latest", LATEST_PATTERN, None),
     # 累计GMV by month, running total: a sum along the time buckets (with no buckets, a total).
     ("cumulative", r"累计|累积|running total|cumulative(?:ly)?|year[- ]to[- ]date|\bytd\b", None),
-    # 7日移动平均, rolling average: a window over the buckets, not a bucket of its own.
+    # 7日移动平均, 3个月移动平均, 7日均线, rolling average: a window over the buckets, not a
+    # bucket of its own; its length and unit are read by the reader.
     (
         "moving",
-        r"(?:\d+\s*(?:日|天))?(?:移动平均|滑动平均)|(?:\d+[- ]day\s+)?(?:moving|rolling)\s+(?:average|mean|avg|sum|total)",
+        rf"(?:{NUMBER}\s*(?:日|天|个月|月|周))?(?:移动平均|滑动平均|均线|移动均值)|"
+        r"(?:(\d+)[- ](?:day|week|month)s?\s+)?(?:moving|rolling)\s+(?:average|mean|avg)",
         None,
     ),
     # 排第二的品类, 第3名, the third-largest: the Nth of a ranking.
@@ -122,7 +124,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "top",
-        r"最高|最多|最好|最大|最贵|最畅销|最赚钱|第一|top|highest|most expensive|priciest|most|best|largest|biggest|leading|排个名|排名|排行|榜",
+        r"最高|最多|最好|最大|最贵|最畅销|最赚钱|第一|峰值|高峰|top|peak|highest|most expensive|priciest|most|best|largest|biggest|leading|排个名|排名|排行|榜",
         None,
     ),
     (
@@ -142,13 +144,17 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "grain",
-        r"每天|每日|按天|按日|逐日|日度|每一天|哪一?天|哪一?日|daily|by day|per day|each day|which days?|what days?",
+        r"每天|每日|按天|按日|逐日|日度|每一天|单日|单天|哪一?天|哪一?日|daily|by day|per day|each day|single day|which days?|what days?",
         "day",
     ),
-    ("grain", r"每周|按周|逐周|周度|每个星期|哪一?周|weekly|by week|per week|each week|which weeks?", "week"),
     (
         "grain",
-        r"每月|每个月|按月|逐月|月度|分月|各月|月份|哪个月|哪些月|monthly|by month|per month|each month|which months?",
+        r"每周|按周|逐周|周度|每个星期|单周|哪一?周|weekly|by week|per week|each week|single week|which weeks?",
+        "week",
+    ),
+    (
+        "grain",
+        r"每月|每个月|按月|逐月|月度|分月|各月|月份|单月|哪个月|哪些月|monthly|by month|per month|each month|single month|which months?",
         "month",
     ),
     ("grain", r"每季度|按季度|逐季|季度|各季度|quarterly|by quarter|per quarter", "quarter"),

@@ -114,6 +114,27 @@ def _step(
         words.append(say(f"explain.averaged_{query.averaged_over}", language))
     if query.cumulative:
         words.append(say("explain.cumulative", language))
+    if query.moving:
+        words.append(say("explain.moving", language, window=query.moving))
+    funnel = layer.funnel(query.funnel or "")
+    if funnel is not None:
+        steps = query.funnel_steps or funnel.steps
+        key = "explain.funnel_between" if len(steps) == 2 else "explain.funnel"
+        words.append(say(key, language, steps=" → ".join(steps)))
+    cohort = layer.cohort(query.cohort or "")
+    if cohort is not None:
+        words.append(
+            say(
+                "explain.cohort",
+                language,
+                cohort=_dimension_label(cohort.cohort, layer),
+                until=query.cohort_until,
+            )
+        )
+        if query.cohort_offsets:
+            words.append(
+                say("explain.cohort_offsets", language, offsets=", ".join(map(str, query.cohort_offsets)))
+            )
     for ratio in query.ratios:
         words.append(say("explain.ratio", language, **_ratio_terms(ratio, layer, language)))
     filters = [_filter(f, layer, language) for f in query.filters]

@@ -18,7 +18,20 @@ from nlq.messages import say
 from nlq.semantic.model import GRAINS, Format, SemanticLayer
 
 Language = Literal["zh", "en"]
-Role = Literal["time", "category", "measure", "component", "share", "previous", "change", "growth", "rank"]
+Role = Literal[
+    "time",
+    "category",
+    "measure",
+    "component",
+    "share",
+    "previous",
+    "change",
+    "growth",
+    "rank",
+    "step",
+    "offset",
+    "rate",
+]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 SUFFIX_ROLES: dict[str, Role] = {"_share": "share", "_previous": "previous", "_growth": "growth"}
 
@@ -69,6 +82,12 @@ ROLES: dict[str, Role] = {
     "rank": "rank",
     # a running total is drawn as the figure it is, but never added up again
     "cumulative": "measure",
+    "moving": "measure",
+    # a funnel's steps keep their order; a cohort's months after it are numbers in order
+    "step": "step",
+    "offset": "offset",
+    "conversion": "rate",
+    "retention": "rate",
 }
 
 

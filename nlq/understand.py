@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache, partial
 from typing import Literal
@@ -29,8 +29,11 @@ from nlq.lexicon import Entry, Lexicon, normalise
 from nlq.linker import ENGLISH_WORDS, FILLER, Link, Linker
 from nlq.messages import Text, listed, say
 from nlq.negation import Negations, find_negations
+from nlq.numerals import number
 from nlq.ratios import Averaged, divided, find_averaged, find_per
 from nlq.safety import screen
+from nlq.semantic.cohorts import RATE as COHORT_RANKED
+from nlq.semantic.funnels import FROM_PREVIOUS as FUNNEL_RANKED
 from nlq.semantic.graph import JoinGraph
 from nlq.semantic.model import (
     DerivedMetric,
@@ -40,6 +43,7 @@ from nlq.semantic.model import (
     Model,
     Profile,
     RatioMetric,
+    Segment,
     SemanticLayer,
     SemiAdditiveMetric,
     SimpleMetric,
@@ -107,6 +111,37 @@ UNIT_WORDS = re.compile(
 )
 ORDER_WORDS = re.compile(r"多少单|几单|多少笔|how many orders")
 REGISTER_WORDS = re.compile(r"新注册|注册了|注册用户|sign(?:ed)? ?ups?\b|registered|registrations?")
+# The people of a segment (新客有多少人, how many customers).
+PEOPLE_WORDS = re.compile(
+    r"多少人|几个人|人数|每层多少|多少个|有几个|\bpeople\b|\bhow many\b|buyers?|shoppers?"
+)
+# The groups of a segment (每层多少人, 各类客户, each segment).
+SEGMENT_GROUPS = re.compile(
+    r"每层|各层|每一层|各类|每类|每个分群|各分群|各群|\beach (?:segment|bucket|group|tier)\b|\bper (?:segment|bucket)\b"
+)
+# Words framing a funnel or a cohort table, which they are anyway.
+CONSTRUCT_FRAME = re.compile(
+    r"这批|这一批|那批|表格?|矩阵|曲线|情况|\btable\b|\bmatrix\b|\bcurve\b|\bchart\b"
+)
+# Where a funnel loses its users (哪一步流失最多, the biggest drop-off).
+LOSS_WORDS = re.compile(r"流失|掉得最多|损失|drop[- ]?off|drops?\b|los(?:e|es|t|ing)\b|leak")
+# The months after a cohort's own: 次月留存 (the next), 第3个月, month-3, month 3.
+NEXT_MONTH = re.compile(r"次月|下个?月留存|month[- ]?1\b|next[- ]month|second[- ]month")
+MONTH_AFTER = re.compile(r"第\s*(\d+|[一二三四五六七八九十]+)\s*个?月|month[- ]([2-9]|1[0-2])\b")
+# 平均次月留存: the mean over the cohorts.
+AVERAGE_WORD = re.compile(r"平均|均值|\baverage\b|\bmean\b|\bavg\b")
+# The unit of a moving average's window.
+MOVING_UNIT = re.compile(r"日|天|day|周|week|月|month")
+MOVING_UNITS: dict[str, Grain] = {
+    "日": "day",
+    "天": "day",
+    "day": "day",
+    "周": "week",
+    "week": "week",
+    "月": "month",
+    "month": "month",
+}
+MOVING_DEFAULT: dict[str, int] = {"day": 7, "week": 4, "month": 3, "quarter": 4, "year": 3}
 USER_WORDS = re.compile(r"用户|会员|客户|顾客|人群|users?|customers?|members?")
 SINGULAR = re.compile(r"哪个|哪一个|哪家|哪款|哪位|是什么")  # English number comes from the noun
 # Chat shorthand, spelled out before reading (amt -> amount, last mnth -> last month).
@@ -347,6 +382,8 @@ class Parse:
     # Words a rule read that no link or cue holds: 退款时间 listed as a column, the
     # "shipped" of "shipped to 上海".
     read_spans: list[tuple[int, int]] = field(default_factory=list)
+    # The metric a funnel or a cohort table of the layer is built on, while it is read.
+    construct: str = ""
     # Table words that do not name the rows listed: 用户 of 用户84, 评价 of 一条评价都没收到.
     keyed: list[tuple[int, int]] = field(default_factory=list)
     absent: str | None = None  # 没卖出去的商品: the metric the rows listed have no figure of
@@ -575,6 +612,9 @@ class Understander:
             self._take_keys(parse)
             self._take_attributes(parse)
             self._take_table_words(parse)
+            analysis = self._analysis(parse)
+            if analysis is not None:
+                return analysis
             named_metric = any(x.entries[0].kind == "metric" for x in parse.links)
             by_price = any(c.kind in {"top", "bottom"} and PRICE_WORDS.search(c.text) for c in parse.cues)
             numbered = any(c.kind in {"top", "bottom"} and c.number for c in parse.cues)
@@ -1312,6 +1352,12 @@ class Understander:
         if named and weakly_named and ORDER_WORDS.search(parse.text):
             return self._word("orders")
         if named or counts:
+            population = self._segment_population(parse)
+            people = list(PEOPLE_WORDS.finditer(parse.text))
+            if population is not None and people:
+                # 新老客分别多少人、GMV多少: the people of each group, and the figure named
+                parse.read_spans += [m.span() for m in people]
+                named = [population, *named]
             # the refund amount of users with more than 2 refunds: the amount, and the count
             return list(dict.fromkeys(named + counts))
         # A question is about a metric: when no word names one first-hand, a word that
@@ -1329,6 +1375,14 @@ class Understander:
             return [reading.best_selling] if reading.best_selling else []
         if parse.has("profile"):
             return [reading.profile.metric] if reading.profile else []
+        population = self._segment_population(parse)
+        if population is not None:
+            parse.read_spans += [m.span() for m in SEGMENT_GROUPS.finditer(parse.text)]
+        people = [*USER_WORDS.finditer(parse.text), *PEOPLE_WORDS.finditer(parse.text)]
+        if population is not None and (people or parse.has("distribution", "share")):
+            # 新客有多少人, 每层多少人: the people of a segment are its population
+            parse.read_spans += [m.span() for m in people]
+            return [population]
         counted = self._counted_entity(parse) or self._counted_rows(parse)
         if counted is not None:
             return [counted]
@@ -1346,8 +1400,182 @@ class Understander:
             parse.has("distribution", "share") or self._dimensions(parse, [])
         ):
             return self._word("users")
+        if population is not None:
+            return [population]  # 购买频次分布: a segment's breakdown counts its people
         rows = self._table_rows(parse)
         return [rows] if rows is not None else []
+
+    def _segment_days(self, dimensions: list[str]) -> int | None:
+        """The default period of the first governed segment among these that has one."""
+        for name in dimensions:
+            dimension = self._dimension_named(name.rpartition(".")[2])
+            if dimension is not None and dimension.segment is not None and dimension.segment.default_days:
+                return dimension.segment.default_days
+        return None
+
+    def _segment_of(self, name: str) -> Segment | None:
+        dimension = self._dimension_named(name.rpartition(".")[2])
+        return dimension.segment if dimension is not None else None
+
+    def _segment_population(self, parse: Parse) -> str | None:
+        """The metric counting the population of the first governed segment the question
+        names (新老客, 重要价值客户): its buyers, not the registered users."""
+        for link in parse.links:
+            entry = link.entries[0]
+            if entry.kind not in {"dimension", "value"}:
+                continue
+            dimension = self._dimension_named(entry.target)
+            if dimension is not None and dimension.segment is not None and dimension.segment.population:
+                return dimension.segment.population
+        return None
+
+    # -- funnels and cohorts -----------------------------------------------------------------
+    def _analysis(self, parse: Parse) -> Understanding | None:
+        """A funnel or a cohort table of the layer named by its word (转化漏斗, 留存): the
+        question's period, groups and filters read as for any metric, then the construct."""
+        worded = self._analysis_word(parse)
+        found = worded or self._steps_converted(parse)
+        if found is None:
+            return None
+        kind, name, span = found
+        parse.read_spans.append(span)
+        if kind == "funnel":
+            funnel = self.layer.funnel(name)
+            assert funnel is not None
+            return self._constructed(
+                parse, funnel.metric, lambda query: self._funnel_query(parse, query, name, worded is not None)
+            )
+        cohort = self.layer.cohort(name)
+        assert cohort is not None
+        return self._constructed(parse, cohort.metric, lambda query: self._cohort_query(parse, query, name))
+
+    def _steps_converted(self, parse: Parse) -> tuple[str, str, tuple[int, int]] | None:
+        """加购到下单的转化率, cart-to-order conversion: two steps of a funnel and a rate
+        between them are that funnel's conversion, not the rate's own 口径."""
+        for funnel in self.layer.funnels:
+            step = funnel.step.rpartition(".")[2]
+            steps = {
+                e.value
+                for x in parse.links
+                for e in x.entries[:1]
+                if e.kind == "value" and e.target == step and e.value in funnel.steps
+            }
+            rate = next(
+                (
+                    x
+                    for x in parse.links
+                    if x.entries[0].kind == "metric"
+                    and (m := self.layer.metric(x.entries[0].target)) is not None
+                    and m.format == "percent"
+                ),
+                None,
+            )
+            if len(steps) >= 2 and rate is not None:
+                parse.links = [x for x in parse.links if x is not rate]
+                return ("funnel", funnel.name, (rate.start, rate.end))
+        return None
+
+    def _analysis_word(self, parse: Parse) -> tuple[str, str, tuple[int, int]] | None:
+        words = [
+            (normalise(word), kind, item.name)
+            for kind, items in (("funnel", self.layer.funnels), ("cohort", self.layer.cohorts))
+            for item in items
+            for word in [item.label.zh, item.label.en, *item.synonyms]
+            if word
+        ]
+        best: tuple[str, str, tuple[int, int]] | None = None
+        for word, kind, name in sorted(words, key=lambda w: -len(w[0])):
+            match = re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", parse.text)
+            if match and (best is None or match.start() < best[2][0]):
+                best = (kind, name, match.span())
+        return best
+
+    def _constructed(
+        self, parse: Parse, metric: str, build: Callable[[SemanticQuery], SemanticQuery]
+    ) -> Understanding:
+        parse.construct = metric
+        # 各环节人数, 这批首购用户的留存表: the construct's people, its rows and its table
+        frame = [*PEOPLE_WORDS.finditer(parse.text), *CONSTRUCT_FRAME.finditer(parse.text)]
+        parse.read_spans += [m.span() for m in frame]
+        reading = self._assemble(parse, [metric])
+        if reading.status != "answer" or len(reading.steps) != 1:
+            return reading
+        query = build(reading.steps[0].query)
+        step = Step(title=self.title(query, parse.language), query=query)
+        return reading.model_copy(update={"steps": [step]})
+
+    def _funnel_query(self, parse: Parse, query: SemanticQuery, name: str, worded: bool) -> SemanticQuery:
+        """The steps named (加购到下单) pick the steps; a ranking ranks the conversion from
+        the step before, the lowest first where the question asks where users are lost."""
+        funnel = self.layer.funnel(name)
+        assert funnel is not None
+        step = funnel.step.rpartition(".")[2]
+        named = [
+            e.value for x in parse.links for e in x.entries[:1] if e.kind == "value" and e.target == step
+        ]
+        positions = sorted(funnel.steps.index(v) for v in named if v in funnel.steps)
+        steps: list[str] = []
+        if len(positions) >= 2:
+            # the view-to-pay funnel: every step from the first named to the last; two steps
+            # next to each other, or named without the funnel's word, their conversion
+            between = funnel.steps[positions[0] : positions[-1] + 1]
+            steps = [funnel.steps[positions[0]], funnel.steps[positions[-1]]] if not worded else between
+            steps = [] if steps == funnel.steps else steps
+        lost = LOSS_WORDS.search(parse.text) is not None
+        order = [
+            OrderBy(field=FUNNEL_RANKED, desc=o.desc != lost)
+            for o in query.order_by
+            if o.field in query.metrics
+        ]
+        limit: int | None = query.limit if order else None
+        if lost and not order:
+            order, limit = [OrderBy(field=FUNNEL_RANKED, desc=False)], 1
+        return SemanticQuery(
+            funnel=name,
+            funnel_steps=steps,
+            dimensions=[d for d in query.dimensions if d.rpartition(".")[2] != step],
+            filters=[f for f in query.filters if f.dimension.rpartition(".")[2] != step],
+            time_range=query.time_range,
+            time_grain=query.time_grain,
+            order_by=order,
+            limit=limit,
+        )
+
+    def _cohort_query(self, parse: Parse, query: SemanticQuery, name: str) -> SemanticQuery:
+        """The period picks the cohorts, followed to the last day of data; 次月 or the Nth
+        month keeps that month after each cohort's own. A segment decided by history (新客)
+        is what a cohort already is: not a filter of its own."""
+        cohort = self.layer.cohort(name)
+        assert cohort is not None
+        own = cohort.cohort.rpartition(".")[2]
+        filters = [
+            f
+            for f in query.filters
+            if not (
+                (d := self._dimension_named(f.dimension.rpartition(".")[2]))
+                and d.segment
+                and d.segment.historical
+            )
+        ]
+        offsets = [number(m.group(1) or m.group(2)) or 0 for m in MONTH_AFTER.finditer(parse.text)]
+        offsets += [1 for _ in NEXT_MONTH.finditer(parse.text)]
+        order = [
+            OrderBy(field=COHORT_RANKED, desc=o.desc) for o in query.order_by if o.field in query.metrics
+        ]
+        averaged = AVERAGE_WORD.search(parse.text) is not None and not order
+        if averaged:
+            parse.read_spans += [m.span() for m in AVERAGE_WORD.finditer(parse.text)]
+        return SemanticQuery(
+            cohort=name,
+            cohort_averaged=averaged,
+            cohort_offsets=sorted(set(offsets)),
+            cohort_until=parse.as_of,
+            dimensions=[d for d in query.dimensions if d.rpartition(".")[2] != own],
+            filters=filters,
+            time_range=query.time_range,
+            order_by=order,
+            limit=query.limit if order else None,
+        )
 
     def _counted_rows(self, parse: Parse) -> str | None:
         """标价在35到45之间的商品有几个: the rows an attribute condition picks, counted."""
@@ -1872,7 +2100,8 @@ class Understander:
             previous = link
         if not explicit and not (TOTAL_WORD.search(parse.text) and not EACH_WORD.search(parse.text)):
             return set()
-        return {d for d in mentioned if d not in explicit}
+        # A segment's word (新老客, new vs returning) names no rows: it asks for its groups.
+        return {d for d in mentioned if d not in explicit and not self._segment_of(d)}
 
     @staticmethod
     def _grouped(parse: Parse, dimension: str) -> bool:
@@ -1939,6 +2168,11 @@ class Understander:
         too_late = self._no_data_yet(parse, time_range)
         if too_late is not None:
             return too_late
+        days = self._segment_days([*group, *(f.dimension for f in filters)])
+        if not parse.times and time_range.start is None and days is not None:
+            # RFM分群 with no period: the segment's own (the last 365 days)
+            time_range = TimeRange(start=parse.as_of - dt.timedelta(days=days - 1), end=parse.as_of)
+            time_text = say("reading.last_days", parse.language, days=days)
         grains = {c.grain for c in parse.cues if c.kind == "grain"}
         if len(grains) > 1 and not parse.averaged:
             # for each month, which day: a ranking of days within months is not computed yet
@@ -1956,8 +2190,11 @@ class Understander:
             return self._cannot_use(parse, [summed.group(0)])
         moving = parse.cue("moving")
         if moving is not None:
-            # 7日移动平均: a window over the buckets nlq does not compute yet, asked, not dropped
-            return self._cannot_use(parse, [moving.text])
+            # 7日移动平均, 3个月移动平均: the window's buckets are the cue's unit, else the
+            # question's grain, else days
+            grain = MOVING_UNITS.get(m.group(0)) if (m := MOVING_UNIT.search(moving.text)) else None
+            grain = grain or self._grain(parse, time_range) or "day"
+            averaged = None
         profile = parse.has("profile")
         if profile and self.layer.reading.profile is None:
             cue = parse.cue("profile")
@@ -1965,7 +2202,7 @@ class Understander:
         ranking = parse.cue("top", "bottom", "hot")
         ranked_item = self.layer.reading.ranked_item
         ranks_items = parse.has("rank", "nth") and not values and not group and ranked_item and not grain
-        if (ranking or ranks_items) and not group and ranked_item and not grain:
+        if (ranking or ranks_items) and not group and ranked_item and not grain and not parse.construct:
             group = [ranked_item]  # 热销商品, top 5 fruit teas, GMV排名: what the warehouse ranks by default
         focus: list[Filter] = []
         if parse.has("share", "rank") and not group and not profile and values:
@@ -2044,6 +2281,9 @@ class Understander:
             ]
             base = base.model_copy(update={"order_by": order})
         base = base.model_copy(update={"metric_filters": self._thresholds(parse, base)})
+        if moving is not None:
+            window = moving.number or MOVING_DEFAULT[grain or "day"]
+            base = base.model_copy(update={"moving": window, "time_grain": grain, "compare": None})
         miscounted = [w for c in parse.comparisons if (w := self._other_rows_counted(parse, c, base.metrics))]
         if miscounted:
             return self._cannot_use(parse, miscounted)
@@ -2438,7 +2678,9 @@ class Understander:
         return name
 
     def title(self, query: SemanticQuery, language: Language) -> str:
-        metrics = listed((self._label(m, language) for m in query.metrics), language)
+        constructed = self.layer.funnel(query.funnel or "") or self.layer.cohort(query.cohort or "")
+        names = [constructed.label.text(language)] if constructed else []
+        metrics = listed([*names, *(self._label(m, language) for m in query.metrics)], language)
         if not query.dimensions:
             return metrics
         if query.focus:  # 美妆占GMV的比例: the focused values, not every category

@@ -23,12 +23,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 from sqlglot import exp
 
 from nlq.engines import rewrite
 from nlq.messages import Text
+from nlq.semantic.cohorts import retention_table
+from nlq.semantic.columns import ColumnRole, OutputColumn, safe_ratio
 from nlq.semantic.errors import QueryError
 from nlq.semantic.expressions import (
     and_all,
@@ -41,6 +43,7 @@ from nlq.semantic.expressions import (
     rename_models,
     time_bounds,
 )
+from nlq.semantic.funnels import funnel_table
 from nlq.semantic.graph import Edge, JoinGraph
 from nlq.semantic.model import (
     FANOUT_INVARIANT,
@@ -60,13 +63,13 @@ from nlq.semantic.model import (
     SimpleMetric,
     TimeDimension,
 )
-from nlq.semantic.periods import previous_period, shift_by_grain, year_over_year
+from nlq.semantic.periods import grain_start, previous_period, shift_by_grain, year_over_year
 from nlq.semantic.policy import AccessPolicy, model_table
-from nlq.semantic.query import Filter, MetricFilter, SemanticQuery
+from nlq.semantic.query import Filter, MetricFilter, SemanticQuery, TimeRange
 from nlq.semantic.segments import Span, segment_relation
+from nlq.semantic.windows import moving_average
 
 LeafMetric = SimpleMetric | PerEntityMetric | SemiAdditiveMetric
-DOUBLE = exp.DataType.build("double")
 # Aggregates whose value over one row is that row's value.
 VALUE_OF_ONE_ROW = frozenset({"sum", "min", "max", "avg"})
 # The column of a pinned share's total (see Compiler._pin), beside the pinned value.
@@ -79,32 +82,6 @@ GRAIN_UNITS: dict[str, tuple[str, int]] = {
     "quarter": ("MONTH", 3),
     "year": ("MONTH", 12),
 }
-
-
-def safe_ratio(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
-    """numerator / denominator as a fraction on every engine: the cast avoids integer
-    division (PostgreSQL), NULLIF turns a zero denominator into NULL, not an error."""
-    return exp.Div(
-        this=exp.cast(numerator, DOUBLE),
-        expression=exp.Nullif(this=denominator, expression=exp.Literal.number(0)),
-    )
-
-
-# What a column of an answer is: a grouping, a time bucket, a figure, or one computed
-# from a figure (the compared period's, the change, the growth, a share, a rank, a
-# running total).
-ColumnRole = Literal[
-    "dimension", "time", "metric", "component", "previous", "change", "growth", "share", "rank", "cumulative"
-]
-
-
-@dataclass(frozen=True)
-class OutputColumn:
-    name: str
-    role: ColumnRole
-    label: Label
-    format: Format | None = None
-    metric: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +158,9 @@ class FactPlan:
     # The period the governed segments it reads are computed for, and those segments:
     # alias, one row per entity, and the condition joining it to the facts.
     span: Span = field(default_factory=lambda: Span(None, None))
+    # The question's filters and groups, which a segment of the period alone is computed under.
+    filters: list[Filter] = field(default_factory=list)
+    grouped: list[str] = field(default_factory=list)
     segments: list[tuple[str, exp.Select, exp.Expr]] = field(default_factory=list)
 
     @property
@@ -270,11 +250,108 @@ class Compiler:
 
     # -- entry point ---------------------------------------------------------------
     def compile(self, query: SemanticQuery) -> CompiledQuery:
-        if not query.metrics:
+        if query.funnel:
+            final, columns = self._funnel(query)
+        elif query.cohort:
+            final, columns = self._cohort(query)
+        elif query.moving:
+            final, columns = self._moving(query)
+        elif not query.metrics:
             return self._listing(query)
-        final, columns = self._averaged(query) if query.averaged_over else self._select(query)
+        elif query.averaged_over:
+            final, columns = self._averaged(query)
+        else:
+            final, columns = self._select(query)
         tree = rewrite(self.policy.apply(final, self.source_dialect), self.dialect)
         return CompiledQuery(tree, self.dialect, columns)
+
+    def _unordered(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
+        select, columns = self._select(query)
+        select.set("order", None)
+        return select, columns
+
+    def _funnel(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
+        """转化漏斗: the funnel's metric by its step (and the query's groups), then the
+        step table (nlq.semantic.funnels)."""
+        assert query.funnel is not None
+        funnel = self.layer.funnel(query.funnel)
+        if funnel is None:
+            raise QueryError(Text("semantic.unknown_funnel", funnel=query.funnel))
+        steps = query.funnel_steps or funnel.steps
+        counts = SemanticQuery(
+            metrics=[funnel.metric],
+            dimensions=[*query.dimensions, funnel.step],
+            time_range=query.time_range,
+            time_dimension=query.time_dimension,
+            filters=[*query.filters, Filter(dimension=funnel.step, op="in", values=list(steps))],
+        )
+        final, columns = funnel_table(*self._unordered(counts), funnel, steps, self._output_name(funnel.step))
+        return self._reordered(final, query, columns), columns
+
+    def _cohort(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
+        """留存: the cohort metric by cohort and bucket, from the first cohort's start to
+        the last day asked about, then the retention table (nlq.semantic.cohorts)."""
+        assert query.cohort is not None
+        cohort = self.layer.cohort(query.cohort)
+        if cohort is None:
+            raise QueryError(Text("semantic.unknown_cohort", cohort=query.cohort))
+        start = query.time_range.start if query.time_range else None
+        end = query.time_range.end if query.time_range else None
+        until = query.cohort_until or end
+        filters = list(query.filters)
+        if start is not None:
+            filters.append(Filter(dimension=cohort.cohort, op=">=", values=[start.isoformat()]))
+        if end is not None:
+            filters.append(Filter(dimension=cohort.cohort, op="<=", values=[end.isoformat()]))
+        activity = SemanticQuery(
+            metrics=[cohort.metric],
+            dimensions=[cohort.cohort, *query.dimensions],
+            time_grain=cohort.grain,
+            time_range=TimeRange(start=start, end=until) if start or until else None,
+            filters=filters,
+        )
+        final, columns = retention_table(
+            *self._unordered(activity),
+            self._output_name(cohort.cohort),
+            cohort.grain,
+            query.cohort_offsets,
+            averaged=query.cohort_averaged,
+        )
+        return self._reordered(final, query, columns), columns
+
+    def _moving(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
+        """7日移动平均: the metrics by bucket from N-1 buckets before the period, then
+        each bucket's mean over its window (nlq.semantic.windows)."""
+        grain, window = query.time_grain, query.moving
+        assert grain is not None and window is not None
+        start = query.time_range.start if query.time_range else None
+        first = grain_start(start, grain) if start is not None else None
+        reach = shift_by_grain(first, grain, 1 - window) if first is not None else None
+        series = query.model_copy(
+            update={
+                "moving": None,
+                "order_by": [],
+                "limit": None,
+                "time_range": TimeRange(start=reach, end=query.time_range.end if query.time_range else None),
+            }
+        )
+        final, columns = moving_average(*self._unordered(series), grain, window, first)
+        return self._reordered(final, query, columns), columns
+
+    def _reordered(self, select: exp.Select, query: SemanticQuery, columns: list[OutputColumn]) -> exp.Select:
+        """The order and limit the question asks (the channel with the lowest conversion),
+        in place of the construct's own order."""
+        if query.order_by:
+            names = {c.name for c in columns}
+            order = []
+            for item in query.order_by:
+                if item.field not in names:
+                    raise QueryError(Text("semantic.order_not_in_result", field=item.field))
+                order.append(exp.Ordered(this=exp.column(item.field), desc=item.desc, nulls_first=False))
+            select.set("order", exp.Order(expressions=order))
+        if query.limit is not None:
+            select = select.limit(exp.Literal.number(query.limit), copy=False)
+        return select
 
     def _select(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
         """The query's SELECT before the asker's policy and the engine's dialect apply."""
@@ -356,7 +433,7 @@ class Compiler:
         reaches; filters and the model's default time apply as usual."""
         home = self._listing_home(query.dimensions[0])
         span = Span(query.time_range.start, query.time_range.end) if query.time_range else Span(None, None)
-        plan = FactPlan(home, [], self.source_dialect, self.graph, span=span)
+        plan = FactPlan(home, [], self.source_dialect, self.graph, span=span, filters=list(query.filters))
         keys = [(self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions]
         own, theirs = self._split_filters(home, query) if query.without else (query.filters, [])
         where = [self._filter_predicate(plan, f) for f in own]
@@ -782,6 +859,42 @@ class Compiler:
         )
         return self._predicate(column, flt, dimension)
 
+    def _segment_facts(
+        self, plan: FactPlan, entity: Model, dimension: Dimension
+    ) -> tuple[exp.Select, list[exp.Expr]]:
+        """The facts a segment of the period alone is computed from: those the question's
+        filters keep (美妆的购买频次 counts orders with a 美妆 item). Grouped by what varies
+        within an entity (each channel), a buyer would be in a segment per group: refused."""
+        segment = dimension.segment
+        assert segment is not None
+        for reference in plan.grouped:
+            holders = self.layer.holders(reference)
+            if holders and not any(
+                h.name == entity.name or self.graph.path(entity.name, h.name, forward_only=True) is not None
+                for h in holders
+            ):
+                raise QueryError(
+                    Text(
+                        "semantic.segment_split",
+                        segment=dimension.label,
+                        dimension=self._dimension_label(reference),
+                    )
+                )
+        facts = self.layer.model(segment.facts)
+        assert facts is not None
+        rows = FactPlan(facts, [], self.source_dialect, self.graph)
+        predicates = []
+        for flt in plan.filters:
+            found = self.layer.holders(flt.dimension)
+            if any(c.segment for m in found if (c := m.column(flt.dimension.rpartition(".")[2]))):
+                continue
+            try:
+                predicates.append(self._filter_predicate(rows, flt))
+            except QueryError:
+                continue  # a filter the facts do not reach is not theirs (a product's status)
+        conditions = self._place(rows, predicates)
+        return rows.relation(self.layer, [], conditions), conditions
+
     def _segment(self, plan: FactPlan, entity: Model, dimension: Dimension, path: list[Edge]) -> exp.Column:
         """A governed segment's value for each fact row: its per-entity relation for the
         plan's period, joined many-to-one on the entity's key."""
@@ -800,7 +913,9 @@ class Compiler:
             plan.join(path)
             key = entity.primary_key if isinstance(entity.primary_key, str) else entity.primary_key[0]
             on = exp.column(key, alias).eq(plan.same_key(exp.column(key, entity.name)))
-            rows = segment_relation(self.layer, entity, dimension, plan.span, self.source_dialect)
+            historical = dimension.segment is not None and dimension.segment.historical
+            kept = None if historical else self._segment_facts(plan, entity, dimension)
+            rows = segment_relation(self.layer, entity, dimension, plan.span, self.source_dialect, kept)
             plan.segments.append((alias, rows, on))
         return exp.column(dimension.name, alias)
 
@@ -918,7 +1033,15 @@ class Compiler:
     def _fact(
         self, home: Model, leaves: list[Leaf], query: SemanticQuery, period: Period, pin: bool = False
     ) -> exp.Select:
-        plan = FactPlan(home, leaves, self.source_dialect, self.graph, span=Span(period.start, period.end))
+        plan = FactPlan(
+            home,
+            leaves,
+            self.source_dialect,
+            self.graph,
+            span=Span(period.start, period.end),
+            filters=list(query.filters),
+            grouped=list(query.dimensions),
+        )
         lead = leaves[0]
         plan.join(self._forward_path(home.name, lead.time_model, lead))
         self._join_measures(plan)

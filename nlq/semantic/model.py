@@ -103,6 +103,9 @@ class Segment(Strict):
     expr: str | None = None
     # The period when the question names none (RFM over the last 365 days).
     default_days: int | None = Field(default=None, ge=1)
+    # The governed metric that counts the population (buyers): what "how many people" of a
+    # segment means.
+    population: str | None = None
 
     @model_validator(mode="after")
     def _one_value(self) -> Segment:
@@ -111,6 +114,12 @@ class Segment(Strict):
         for name in self.features:
             _identifier(name)
         return self
+
+    @property
+    def historical(self) -> bool:
+        """Whether its value is decided by each entity's whole history (a first order
+        ever), not by the period alone."""
+        return all(feature.over == "all" for feature in self.features.values())
 
     @property
     def needs_period(self) -> bool:

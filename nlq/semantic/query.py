@@ -140,11 +140,29 @@ class SemanticQuery(QueryModel):
     # The period is the listed rows' own (上个月的订单里没有评价的): they are dated by it, and
     # the figure they lack is looked for in all the data.
     rows_dated: bool = False
+    # A funnel of the layer: its metric at each step, with the conversions (转化漏斗); with
+    # steps named, those only, and with two, the conversion between them (加购到下单).
+    funnel: str | None = None
+    funnel_steps: list[str] = Field(default_factory=list)
+    # A cohort table of the layer: the cohorts whose bucket lies in the period, followed up
+    # to `cohort_until` (the last day of data asked about); `cohort_offsets` keeps those
+    # buckets after the cohort's own only (次月留存: 1).
+    cohort: str | None = None
+    cohort_offsets: list[int] = Field(default_factory=list)
+    cohort_until: dt.date | None = None
+    # The mean over the cohorts of each bucket after the cohort's (平均次月留存率).
+    cohort_averaged: bool = False
+    # Each metric's mean over this many time buckets ending at each (7日移动平均).
+    moving: int | None = Field(default=None, ge=2)
 
     @model_validator(mode="after")
     def _something_to_show(self) -> SemanticQuery:
-        if not self.metrics and not self.dimensions:
+        if not self.metrics and not self.dimensions and not self.funnel and not self.cohort:
             raise ValueError("a query needs at least one metric or one dimension")
+        if self.moving and not self.time_grain:
+            raise ValueError("a moving average needs time buckets to move along")
+        if len(self.funnel_steps) == 1:
+            raise ValueError("a funnel needs at least two steps")
         outputs = {d.rpartition(".")[2] for d in self.dimensions}
         for ratio in self.ratios:
             if not {ratio.numerator, ratio.denominator} <= set(self.metrics):

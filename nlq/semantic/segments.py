@@ -31,9 +31,16 @@ class Span:
 
 
 def segment_relation(
-    layer: SemanticLayer, entity: Model, dimension: Dimension, span: Span, dialect: str
+    layer: SemanticLayer,
+    entity: Model,
+    dimension: Dimension,
+    span: Span,
+    dialect: str,
+    kept: tuple[exp.Select, list[exp.Expr]] | None = None,
 ) -> exp.Select:
-    """SELECT <entity key>, <value> FROM (the features of each entity) per entity."""
+    """SELECT <entity key>, <value> FROM (the features of each entity) per entity. `kept` is
+    the facts with the joins and the conditions of the question's filters (美妆的购买频次:
+    the orders with a 美妆 item), for a segment of the period alone."""
     segment = dimension.segment
     assert segment is not None
     if segment.needs_period and (span.start is None or span.end is None):
@@ -44,7 +51,7 @@ def segment_relation(
     time = facts.time_dimension(facts.default_time)
     assert time is not None  # validated: a default time is one of the model's times
     key = entity.primary_key if isinstance(entity.primary_key, str) else entity.primary_key[0]
-    features = _features(segment, facts, time, span, key, dialect)
+    features = _features(segment, facts, time, span, key, dialect, kept)
     value = _value(segment, span, dialect)
     return exp.select(
         exp.column(key).as_(key, copy=False), value.as_(dimension.name, copy=False), copy=False
@@ -52,7 +59,13 @@ def segment_relation(
 
 
 def _features(
-    segment: Segment, facts: Model, time: TimeDimension, span: Span, key: str, dialect: str
+    segment: Segment,
+    facts: Model,
+    time: TimeDimension,
+    span: Span,
+    key: str,
+    dialect: str,
+    kept: tuple[exp.Select, list[exp.Expr]] | None,
 ) -> exp.Select:
     """Each entity's features, over its counted rows up to the period's end; those of
     the period alone count only the rows inside it, and an entity with none there is
@@ -63,13 +76,17 @@ def _features(
     where = time_bounds(time.type, time_expr, None, span.end) if reaches_back else list(inside)
     if segment.rows:
         where.insert(0, canonical(segment.rows, facts.name, dialect))
+    source = exp.select().from_(model_table(facts, facts.name, dialect), copy=False)
+    if kept is not None and not reaches_back:
+        source, conditions = kept
+        where += conditions
     in_period = exp.and_(*inside) if reaches_back and inside else None
     entity = canonical(segment.entity, facts.name, dialect)
     projections: list[exp.Expr] = [entity.copy().as_(key, copy=False)]
     for name, feature in segment.features.items():
         scope = in_period if feature.over == "period" else None
         projections.append(_aggregate(feature, facts, scope, dialect).as_(name, copy=False))
-    select = exp.select(*projections, copy=False).from_(model_table(facts, facts.name, dialect), copy=False)
+    select = source.select(*projections, copy=False)
     if where:
         select = select.where(exp.and_(*where), copy=False)
     select = select.group_by(entity.copy(), copy=False)

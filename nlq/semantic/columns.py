@@ -1,0 +1,54 @@
+"""The columns of a compiled answer: what each is (a grouping, a figure, one computed
+from a figure), how it is labelled and formatted; and the arithmetic every
+construct shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlglot import exp
+
+from nlq.semantic.model import Format, Label
+
+DOUBLE = exp.DataType.build("double")
+
+
+def safe_ratio(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
+    """numerator / denominator as a fraction on every engine: the cast avoids integer
+    division (PostgreSQL), NULLIF turns a zero denominator into NULL, not an error."""
+    return exp.Div(
+        this=exp.cast(numerator, DOUBLE),
+        expression=exp.Nullif(this=denominator, expression=exp.Literal.number(0)),
+    )
+
+
+# What a column of an answer is: a grouping, a time bucket, a figure, or one computed
+# from a figure (the compared period's, the change, the growth, a share, a rank, a
+# running total).
+ColumnRole = Literal[
+    "dimension",
+    "time",
+    "metric",
+    "component",
+    "previous",
+    "change",
+    "growth",
+    "share",
+    "rank",
+    "cumulative",
+    "moving",
+    "step",
+    "conversion",
+    "offset",
+    "retention",
+]
+
+
+@dataclass(frozen=True)
+class OutputColumn:
+    name: str
+    role: ColumnRole
+    label: Label
+    format: Format | None = None
+    metric: str | None = None

@@ -1,0 +1,77 @@
+"""Funnels: the governed metric (distinct users) at each step of a funnel the layer
+declares, in the funnel's order, with each step's conversion from the one before
+and from the first. Steps are counted as the funnel's metric counts them: a user
+at a later step need not have been counted at an earlier one."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from nlq.messages import Text
+from nlq.semantic.columns import OutputColumn, safe_ratio
+from nlq.semantic.model import Funnel, Label
+
+NUMBER = "step_number"
+FROM_PREVIOUS = "step_conversion"
+FROM_FIRST = "overall_conversion"
+
+
+def funnel_table(
+    counts: exp.Select, columns: list[OutputColumn], funnel: Funnel, steps: list[str], step: str
+) -> tuple[exp.Select, list[OutputColumn]]:
+    """The step table over `counts` (the metric by the groups and the step). With two
+    steps only (加购到下单的转化率), one row per group: the later step and the
+    conversion between them."""
+    keys = [c.name for c in columns if c.role in {"dimension", "time"} and c.name != step]
+    metric = next(c for c in columns if c.role == "metric")
+    number = exp.Case(this=exp.column(step))
+    for position, value in enumerate(steps, start=1):
+        number = number.when(exp.Literal.string(value), exp.Literal.number(position), copy=False)
+    window = exp.Window(
+        partition_by=[exp.column(k) for k in keys] or None,
+        order=exp.Order(expressions=[exp.Ordered(this=exp.column(NUMBER))]),
+    )
+    previous = exp.Lag(this=exp.column(metric.name))
+    first = exp.FirstValue(this=exp.column(metric.name))
+    numbered = exp.select(exp.Star(), number.as_(NUMBER), copy=False).from_(
+        counts.subquery("steps", copy=False), copy=False
+    )
+    from_previous = exp.Case().when(
+        exp.column(NUMBER).eq(exp.Literal.number(1)), exp.cast(exp.Literal.number(1), "double")
+    )
+    from_previous = from_previous.else_(safe_ratio(exp.column(metric.name), _over(previous, window)))
+    converted = exp.select(
+        *[exp.column(k) for k in keys],
+        exp.column(step),
+        exp.column(NUMBER),
+        exp.column(metric.name),
+        from_previous.as_(FROM_PREVIOUS),
+        safe_ratio(exp.column(metric.name), _over(first, window)).as_(FROM_FIRST),
+        copy=False,
+    ).from_(numbered.subquery("numbered", copy=False), copy=False)
+    final = exp.select(
+        *[exp.column(k) for k in keys],
+        exp.column(step),
+        exp.column(metric.name),
+        exp.column(FROM_PREVIOUS),
+        exp.column(FROM_FIRST),
+        copy=False,
+    ).from_(converted.subquery("funnel", copy=False), copy=False)
+    if len(steps) == 2:
+        final = final.where(exp.column(NUMBER).eq(exp.Literal.number(2)), copy=False)
+    final = final.order_by(*[exp.column(k) for k in keys], exp.column(NUMBER), copy=False)
+    shown = [c for c in columns if c.name in keys]
+    step_column = next(c for c in columns if c.name == step)
+    shown += [
+        OutputColumn(step, "step", step_column.label),
+        metric,
+        OutputColumn(FROM_PREVIOUS, "conversion", Label.worded(Text("semantic.step_conversion")), "percent"),
+        OutputColumn(FROM_FIRST, "conversion", Label.worded(Text("semantic.overall_conversion")), "percent"),
+    ]
+    return final, shown
+
+
+def _over(function: exp.Expr, window: exp.Window) -> exp.Window:
+    over = window.copy()
+    over.set("this", function)
+    return over
