@@ -43,6 +43,8 @@ BLIND3_FLOOR := 0.83
 BLIND3_WRONG := 10
 BLIND4_FLOOR := 0.84
 BLIND4_WRONG := 0
+BLIND5_FLOOR := 0.90
+BLIND5_WRONG := 1
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0
 NORTHWIND_FLOOR := 0.97
@@ -80,6 +82,8 @@ test: lint browser services
 		--min-accuracy $(BLIND3_FLOOR) --max-silently-wrong $(BLIND3_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/blind-4.jsonl --db data/demo.duckdb --report reports/eval-blind-4 \
 		--min-accuracy $(BLIND4_FLOOR) --max-silently-wrong $(BLIND4_WRONG)
+	$(BIN)/nlq eval eval/benchmarks/blind-5.jsonl --db data/demo.duckdb --report reports/eval-blind-5 \
+		--min-accuracy $(BLIND5_FLOOR) --max-silently-wrong $(BLIND5_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/traps.jsonl --db data/demo.duckdb --report reports/eval-traps \
 		--min-accuracy $(TRAPS_FLOOR) --max-silently-wrong $(TRAPS_WRONG)
 	$(BIN)/nlq demo build --example northwind --out data/northwind.duckdb

@@ -117,8 +117,11 @@ def _count(text: str | None) -> int:
     return number(text)
 
 
+ORDINAL_QUARTERS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
+
+
 def _year(text: str | None, ctx: Context) -> int:
-    relative = {"今年": 0, "去年": -1, "前年": -2, None: 0}
+    relative = {"今年": 0, "去年": -1, "前年": -2, "this": 0, "last": -1, "previous": -1, None: 0}
     if text in relative:
         return ctx.as_of.year + relative[text]
     return int(str(text))
@@ -321,8 +324,15 @@ PATTERNS: list[tuple[str, Resolver]] = [
     ),
     (rf"{Y_ZH}?(?P<h>上半年|下半年)", _half),
     (
-        r"(?:(?P<y>(?:19|20)\d\d)\s*)?(?P<h>first half|second half|h1|h2)(?:\s+(?:of\s+)?(?P<y2>(?:19|20)\d\d))?",
-        lambda g, c: _half({"h": g["h"], "y": g["y"] or g["y2"]}, c),
+        r"(?:(?P<y>(?:19|20)\d\d)\s*)?(?:the\s+)?(?P<h>first half|second half|h1|h2)"
+        r"(?:\s+(?:of\s+)?(?:(?P<y2>(?:19|20)\d\d)|(?:the\s+)?(?P<rel>this|last|previous)\s+year))?",
+        lambda g, c: _half({"h": g["h"], "y": g["y"] or g["y2"] or g["rel"]}, c),
+    ),
+    # the first quarter of this year, the third quarter of 2025
+    (
+        r"(?:the\s+)?(?P<q>first|second|third|fourth)\s+quarter"
+        r"(?:\s+of\s+(?:(?P<y>(?:19|20)\d\d)|(?:the\s+)?(?P<rel>this|last|previous)\s+year))?",
+        lambda g, c: _quarter({"q": ORDINAL_QUARTERS[str(g["q"])], "y": g["y"] or g["rel"]}, c),
     ),
     # campaigns
     (

@@ -98,6 +98,7 @@ BUY_VERB = re.compile(
 SELL_VERB = re.compile(r"\s*(?:卖出?去?|售出|卖掉|动销|sold|been sold)")
 # A count of times (超过3次, more than 5 times): a number of rows, orders when nothing else is named.
 TIMES = re.compile(r"[次单笔](?:及?以上|及?以下)?$|\btimes?\b")
+TIMES_AFTER = re.compile(r"\s*(?:times?\b|次)")
 # A share taken inside a group: within the channel, 渠道内, 在各品类中.
 WITHIN_BEFORE = re.compile(
     r"\b(?:within|inside|in each|of each|of its|within each|within its)\s+(?:the\s+|its\s+|each\s+)?$"
@@ -113,7 +114,12 @@ ORDER_WORDS = re.compile(r"多少单|几单|多少笔|how many orders")
 REGISTER_WORDS = re.compile(r"新注册|注册了|注册用户|sign(?:ed)? ?ups?\b|registered|registrations?")
 # The people of a segment (新客有多少人, how many customers).
 PEOPLE_WORDS = re.compile(
-    r"多少人|几个人|人数|每层多少|多少个|有几个|\bpeople\b|\bhow many\b|buyers?|shoppers?"
+    r"多少人|几个人|人数|每层多少|多少个|有几个|\bpeople\b|\bhow many\b|buyers?|shoppers?|"
+    r"\bnumber of (?:customers|users|people|members)\b"
+)
+# A part of a compound question grouped as the one before it (…and the AOV of each group).
+GROUP_BACK = re.compile(
+    r"每组|各组|每一组|每个组|每类|各类|这几类|\beach (?:group|segment|of them)\b|\bper group\b"
 )
 # The groups of a segment (每层多少人, 各类客户, each segment).
 SEGMENT_GROUPS = re.compile(
@@ -126,10 +132,27 @@ CONSTRUCT_FRAME = re.compile(
 # Where a funnel loses its users (哪一步流失最多, the biggest drop-off).
 LOSS_WORDS = re.compile(r"流失|掉得最多|损失|drop[- ]?off|drops?\b|los(?:e|es|t|ing)\b|leak")
 # The months after a cohort's own: 次月留存 (the next), 第3个月, month-3, month 3.
-NEXT_MONTH = re.compile(r"次月|下个?月留存|month[- ]?1\b|next[- ]month|second[- ]month")
-MONTH_AFTER = re.compile(r"第\s*(\d+|[一二三四五六七八九十]+)\s*个?月|month[- ]([2-9]|1[0-2])\b")
+NEXT_MONTH = re.compile(r"次月|下个?月留存|month[- ]?1\b|next[- ]month")
+MONTH_AFTER = re.compile(
+    r"第\s*(\d+|[一二三四五六七八九十]+)\s*个?月|month[- ]([2-9]|1[0-2])\b|"
+    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)\s+month\b"
+)
 # 平均次月留存: the mean over the cohorts.
 AVERAGE_WORD = re.compile(r"平均|均值|\baverage\b|\bmean\b|\bavg\b")
+ORDINALS = (
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+)
 # The unit of a moving average's window.
 MOVING_UNIT = re.compile(r"日|天|day|周|week|月|month")
 MOVING_UNITS: dict[str, Grain] = {
@@ -533,6 +556,15 @@ class Understander:
                 # 二季度比一季度多了多少: a part naming no figure asks of the one before it
                 metric = self._label(readings[-1].steps[0].query.metrics[0], language)
                 carried = say("reading.part_with_metric", language, metric=metric, part=piece)
+                reading = self._read_parse(self._parse(carried, language, as_of), None)
+            back = GROUP_BACK.search(normalise(piece))
+            if back and readings and reading.status == "answer" and not reading.steps[0].query.dimensions:
+                # …, and the AOV of each group: grouped as the part before it
+                grouped = readings[-1].steps[0].query.dimensions
+                if not grouped:
+                    return None
+                dimension = self._dimension_label(grouped[0], language)
+                carried = say("reading.part_with_grouping", language, dimension=dimension, part=piece)
                 reading = self._read_parse(self._parse(carried, language, as_of), None)
             if reading.status != "answer" or reading.sql:
                 return None
@@ -1557,7 +1589,13 @@ class Understander:
                 and d.segment.historical
             )
         ]
-        offsets = [number(m.group(1) or m.group(2)) or 0 for m in MONTH_AFTER.finditer(parse.text)]
+        offsets = [
+            ORDINALS.index(m.group(3)) + 1 if m.group(3) else number(m.group(1) or m.group(2)) or 0
+            for m in MONTH_AFTER.finditer(parse.text)
+        ]
+        parse.read_spans += [
+            m.span() for m in [*MONTH_AFTER.finditer(parse.text), *NEXT_MONTH.finditer(parse.text)]
+        ]
         offsets += [1 for _ in NEXT_MONTH.finditer(parse.text)]
         order = [
             OrderBy(field=COHORT_RANKED, desc=o.desc) for o in query.order_by if o.field in query.metrics
@@ -2049,8 +2087,8 @@ class Understander:
         item (各, each, a ranking)."""
         if EACH_WORD.search(parse.text) or parse.has("top", "bottom", "hot", "sort", "sort_asc"):
             return False
-        if self._named_with_grouping_word(parse, dimension):
-            return False
+        if self._named_with_grouping_word(parse, dimension) or self._segment_of(dimension):
+            return False  # a segment's word (RFM segments of tier-1 users) asks for its groups
         for index, link in enumerate(parse.links):
             if link.entries[0].kind != "dimension" or link.entries[0].target != dimension or index == 0:
                 continue
@@ -2326,7 +2364,11 @@ class Understander:
                 for start, end, model in self._table_names(parse.text)
                 if start >= comparison.end and not parse.text[comparison.end : start].strip()
             ]
-            times = TIMES.search(comparison.text) is not None
+            # 3 or more times: the unit written after the number the condition took
+            unit = TIMES_AFTER.match(parse.text[comparison.end :])
+            times = TIMES.search(comparison.text) is not None or unit is not None
+            if unit is not None:
+                parse.read_spans.append((comparison.end, comparison.end + unit.end()))
             if not after and not times:
                 continue
             before = [
@@ -2393,13 +2435,17 @@ class Understander:
                 within.append(target)
         return within if len(within) < len(group) else []
 
-    @staticmethod
-    def _counting_groups(parse: Parse, query: SemanticQuery) -> str | None:
+    def _counting_groups(self, parse: Parse, query: SemanticQuery) -> str | None:
         """销售额超过1万的客户有几个: how many groups meet a condition, which a grouped
-        answer does not say; the words that ask it, or None."""
+        answer does not say; the words that ask it, or None. A segment's groups are few
+        and known: how many new vs returning customers counts their people."""
         for link in parse.links:
             entry = link.entries[0]
-            if entry.kind != "dimension" or entry.target not in query.dimensions:
+            if (
+                entry.kind != "dimension"
+                or entry.target not in query.dimensions
+                or self._segment_of(entry.target)
+            ):
                 continue
             after = re.match(
                 r"\s*(?:有|一共有|总共有|共有)?\s*(多少个|几个|多少家|几家|多少位|几位|多少)",

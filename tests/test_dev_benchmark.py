@@ -68,6 +68,10 @@ FEATURES = {
     "average",
     "cumulative",
     "change",
+    "segment",
+    "funnel",
+    "cohort",
+    "moving",
 }
 REFUSALS = {"write", "ddl", "file", "credentials", "injection", "offtopic", "pii"}
 VOCABULARY = {"zh", "en", "refuse"} | GLOSSARY | FEATURES | REFUSALS

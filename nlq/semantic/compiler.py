@@ -392,7 +392,9 @@ class Compiler:
             final = final.with_(_alias(name), as_=select, copy=False)
         if query.count_groups and dim_names:
             label = self._dimension(query.dimensions[0]).label
-            final, columns = self._counted(final, f"{dim_names[0]}_count", label)
+            conditioned = {f.metric for f in query.metric_filters}
+            totals = [c for c in columns if c.metric not in conditioned and self._adds_up_over_groups(c)]
+            final, columns = self._counted(final, f"{dim_names[0]}_count", label, totals)
         return final, columns
 
     def _averaged(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
@@ -420,11 +422,26 @@ class Compiler:
         return self._order(_group_by(select, keys), query, columns), columns
 
     @staticmethod
-    def _counted(rows: exp.Select, name: str, of: Label) -> tuple[exp.Select, list[OutputColumn]]:
-        """The number of rows (groups, or listed rows) the query returns, its conditions applied."""
-        counted = exp.select(exp.Count(this=exp.Star()).as_(name)).from_(rows.subquery("groups"))
+    def _counted(
+        rows: exp.Select, name: str, of: Label, totals: Sequence[OutputColumn] = ()
+    ) -> tuple[exp.Select, list[OutputColumn]]:
+        """The number of rows (groups, or listed rows) the query returns, its conditions
+        applied; and the total of the figures asked of them beside the condition (how many
+        customers ordered 3 times or more, and how much GMV they brought in)."""
+        counted = exp.select(
+            exp.Count(this=exp.Star()).as_(name),
+            *[exp.Sum(this=exp.column(c.name)).as_(c.name) for c in totals],
+        ).from_(rows.subquery("groups"))
         column = OutputColumn(name, "metric", Label.worded(Text("semantic.number_of", label=of)), "count")
-        return counted, [column]
+        return counted, [column, *totals]
+
+    def _adds_up_over_groups(self, column: OutputColumn) -> bool:
+        """A figure whose groups' values add up to the whole: a sum or a count of rows."""
+        metric = self.layer.metric(column.metric or "") if column.role == "metric" else None
+        if not isinstance(metric, SimpleMetric):
+            return False
+        found = self.layer.measure_of(metric.name)
+        return found is not None and found[1].agg in {"sum", "count"}
 
     # -- listings ------------------------------------------------------------------------
     def _listing(self, query: SemanticQuery) -> CompiledQuery:

@@ -180,6 +180,14 @@ NEW_CONSTRUCTS = [
     "除了天猫，其他渠道上个月的GMV分别是多少",  # NOT IN, still grouped
     "今年退款率不高于11%的品类",  # a percentage bound on a rate
     "订单数至少500且成交额低于两百万的渠道",  # two bounds, each on its own metric
+    "上个月新客和老客各有多少人",  # a segment decided by each buyer's first order ever
+    "今年美妆的购买频次分层，每层多少人",  # a segment of the period under the question's filter
+    "RFM分群各有多少人",  # date arithmetic in a segment's cases
+    "近30天各渠道的漏斗",  # window functions over a funnel's steps
+    "618期间加购到下单的转化率",  # the conversion between two steps
+    "2025年每个月的次月留存率",  # month arithmetic of a cohort table
+    "2025年各月cohort的平均次月留存率",  # a mean over cohorts
+    "近30天GMV的7日移动平均",  # a window frame reaching before the period
 ]
 
 

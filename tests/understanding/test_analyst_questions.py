@@ -143,9 +143,8 @@ def test_a_comparison_shows_the_change_beside_the_rate(pipeline: Pipeline) -> No
 @pytest.mark.parametrize(
     "question",
     [
-        "近7天的7日移动平均GMV",
-        "daily GMV with a 7-day moving average",
         "For each month of 2025, which day had the highest GMV?",
+        "近7天每天GMV最高的小时",
     ],
 )
 def test_windows_not_computed_yet_are_asked_back(pipeline: Pipeline, question: str) -> None:

@@ -37,7 +37,11 @@ def renamed(layer: dict[str, Any]) -> dict[str, Any]:
 
     for model in layer["models"]:
         for dimension in model.get("dimensions", []):
-            dimension.setdefault("expr", dimension["name"])
+            segment = dimension.get("segment")
+            if segment is None:
+                dimension.setdefault("expr", dimension["name"])
+            elif "population" in segment:
+                segment["population"] = metrics[segment["population"]]
             dimension["name"] = dimensions[dimension["name"]]
         model["detail"] = [dimension_ref(c) for c in model.get("detail", [])]
     for metric in layer["metrics"]:
@@ -47,6 +51,10 @@ def renamed(layer: dict[str, Any]) -> dict[str, Any]:
                 metric[key] = metrics[metric[key]]
         if metric.get("type") == "derived":
             metric["expr"] = metric_expr(metric["expr"])
+    for funnel in layer.get("funnels", []):
+        funnel["metric"], funnel["step"] = metrics[funnel["metric"]], dimension_ref(funnel["step"])
+    for cohort in layer.get("cohorts", []):
+        cohort["metric"], cohort["cohort"] = metrics[cohort["metric"]], dimension_ref(cohort["cohort"])
     for term in layer.get("terms", []):
         for flt in term.get("filters", []):
             flt["dimension"] = dimension_ref(flt["dimension"])
