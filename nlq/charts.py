@@ -118,6 +118,9 @@ def plan_chart(block: AnswerBlock, columns: list[ColumnInfo], *, profile: bool =
     y = [m.name for m in measures]
     if not block.rows:
         return ChartPlan(kind="table", rule="no rows", options=["table"])
+    if any(c.role == "rank" for c in columns) and len(categories) >= 2:
+        # 每个品类销量前3的商品: a rank within each group reads as a table, group by group.
+        return ChartPlan(kind="table", rule="ranking within groups", options=["table", "stacked_bar"])
     steps = next((c for c in columns if c.role == "step"), None)
     if steps is not None and measures and not categories and len(block.rows) > 1:
         # 转化漏斗: the users at each step, in the funnel's order, widest first.
@@ -584,7 +587,9 @@ def _heatmap(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, 
     """A cohort matrix: a cell per cohort and month after it, coloured by the rate."""
     cohort = plan.color or ""
     rate = info[plan.y[0]]
-    cohorts = len({r.get(cohort) for r in data})
+    # The first month is everyone (100%): the colours spread over the months after it.
+    later = [_number(r.get(rate.name)) for r in data if _number(r.get(plan.x or "")) > 0]
+    top = max(later) if later else 1.0
     return {
         "mark": {"type": "rect"},
         "encoding": {
@@ -605,7 +610,7 @@ def _heatmap(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, 
                 "field": rate.name,
                 "type": "quantitative",
                 "title": rate.label,
-                "scale": {"scheme": "blues"},
+                "scale": {"scheme": "blues", "domain": [0, top], "clamp": True},
                 "legend": {"format": ".0%"},
             },
             "tooltip": [
@@ -615,7 +620,7 @@ def _heatmap(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, 
             ],
         },
         "width": "container",
-        "height": max(120, 24 * cohorts),
+        "height": {"step": 24},
     }
 
 

@@ -606,8 +606,10 @@ class Understander:
             for x in parse.links
             for e in x.entries[:1]
         )
+        understood = self._understand(parse, previous)
+        # After the reading: the words its rules took (a segment's people, a funnel's word) are used.
         unlinked = list(dict.fromkeys([*parse.negations.unscoped, *self._unlinked(parse)]))
-        return self._understand(parse, previous).model_copy(
+        return understood.model_copy(
             update={
                 "unlinked": unlinked,
                 "ignored": parse.unplaced if parse.unplaced is not None else self._unplaced(parse),

@@ -124,7 +124,9 @@ def tables(layer: SemanticLayer) -> str:
     for model in layer.models:
         if model.table is None:
             continue
-        columns = [d.sql for d in model.time_dimensions] + [d.sql for d in model.dimensions]
+        columns = [d.sql for d in model.time_dimensions] + [
+            d.sql for d in model.dimensions if d.segment is None
+        ]
         lines.append(
             f"- {model.table} ({model.label.zh} / {model.label.en}): {', '.join(dict.fromkeys(columns))}"
         )

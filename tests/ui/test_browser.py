@@ -319,6 +319,61 @@ def test_attacks_from_a_browser_reach_nothing(app_url: str, pipeline: Pipeline) 
 CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 
+ANALYSTS_CHARTS = [
+    # question, the chart kind, what the chart draws, the screenshot
+    ("上个月的转化漏斗", "funnel", "g.mark-rect.role-mark path", "12-funnel.png"),
+    ("2025年下半年的同期群留存表", "heatmap", "g.mark-rect.role-mark path", "13-cohort-heatmap.png"),
+    ("今年每个月的累计成交额", "line", "g.mark-line path", "14-cumulative-line.png"),
+    ("近30天GMV的7日移动平均", "line", "g.mark-line path", "15-moving-average.png"),
+]
+
+
+def test_analysts_charts_in_a_real_browser(app_url: str, pipeline: Pipeline) -> None:
+    """A funnel in its steps' order, a cohort table as a heatmap with a cell per cohort and
+    month, running totals and moving averages as lines, and a ranking within groups as a
+    table: each drawn in the chat page as the pipeline decided."""
+    expected = {q: pipeline.ask(q, as_of=AS_OF).answers[0] for q, *_ in ANALYSTS_CHARTS}
+    ranked = pipeline.ask("每个品类销量前3的商品", as_of=AS_OF).answers[0]
+    assert ranked.chart is not None and ranked.chart.type == "table"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+            page.goto(app_url)
+            _sign_in(page, "chen.jie")
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.wait_for(timeout=WAIT_MS)
+            charts = page.get_by_test_id("stVegaLiteChart")
+            answers = page.get_by_test_id("stChatMessage").filter(has=page.get_by_test_id("stVegaLiteChart"))
+            for index, (question, kind, marks, shot) in enumerate(ANALYSTS_CHARTS):
+                answer = expected[question]
+                assert answer.chart is not None and answer.chart.type == kind, question
+                box.fill(question)
+                box.press("Enter")
+                chart = charts.nth(index)
+                chart.locator("svg.marks, canvas").first.wait_for(timeout=WAIT_MS)
+                drawn = chart.locator(marks).count()
+                if kind in {"funnel", "heatmap"}:
+                    assert drawn == len(answer.rows), (question, drawn)  # a bar per step, a cell per row
+                else:
+                    assert drawn >= 1, question
+                if kind == "funnel":
+                    html = chart.inner_html()
+                    steps = [str(row[0]) for row in answer.rows]
+                    assert steps == ["view", "cart", "order", "pay"]
+                    assert all(step in html for step in steps)
+                _screenshot(page, answers.nth(index), SHOTS / shot)
+            box.fill("每个品类销量前3的商品")
+            box.press("Enter")
+            table = page.get_by_test_id("stChatMessage").last
+            expect(table.get_by_test_id("stDataFrame")).to_have_count(1, timeout=WAIT_MS)
+            assert _grid_rows(table, 1) == [len(ranked.rows)] == [21]
+            _screenshot(page, table, SHOTS / "16-rank-table.png")
+        finally:
+            browser.close()
+
+
 def test_presentation_in_a_real_browser(app_url: str, pipeline: Pipeline) -> None:
     """In English, as the East China manager: a share question's card shows the share,
     the interpretation says whose rows the answer covers, the sidebar has no Chinese

@@ -148,7 +148,7 @@ def test_a_suggested_synonym_fixes_its_question_and_changes_no_other_dev_result(
     )
     assert proposal.problems == []
     assert (
-        "+    synonyms: [人均消费, 人均成交额, ARPPU, spend per buyer, average spend per customer, 客单]"
+        "+    synonyms: [人均消费, 人均成交额, ARPPU, spend per buyer, average spend per customer, average spend, avg spend, spend per customer, 客单]"
         in (proposal.diff)
     )
     assert [(a.status_before, a.status_after) for a in proposal.asked] == [("clarify", "answered")]
