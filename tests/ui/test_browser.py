@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from nlq.pipeline import Pipeline
 
@@ -117,11 +117,10 @@ def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> No
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-            page.goto(app_url)
-            _sign_in(page, "chen.jie")  # an analyst, as the pipeline above
+            page = _signed_in(
+                browser, app_url, "chen.jie", locale="zh-CN"
+            )  # an analyst, as the pipeline above
             box = page.get_by_test_id("stChatInputTextArea")
-            box.wait_for(timeout=WAIT_MS)
             page.get_by_text("近三月热销商品及其用户画像").first.wait_for(timeout=WAIT_MS)  # the examples
             page.screenshot(path=SHOTS / "01-welcome.png")
 
@@ -179,6 +178,15 @@ def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> No
     (SHOTS / "latency.json").write_text(
         json.dumps({q: round(s, 3) for q, s in seen.items()}, ensure_ascii=False), encoding="utf-8"
     )
+
+
+def _signed_in(browser: Browser, app_url: str, user: str, *, locale: str = "zh-CN") -> Page:
+    """A wide page of the chat app, signed in as `user`, its question box shown."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=locale)
+    page.goto(app_url)
+    _sign_in(page, user)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
+    return page
 
 
 def _sign_in(page: Page, user: str, password: str | None = None) -> None:
@@ -339,11 +347,8 @@ def test_analysts_charts_in_a_real_browser(app_url: str, pipeline: Pipeline) -> 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-            page.goto(app_url)
-            _sign_in(page, "chen.jie")
+            page = _signed_in(browser, app_url, "chen.jie", locale="zh-CN")
             box = page.get_by_test_id("stChatInputTextArea")
-            box.wait_for(timeout=WAIT_MS)
             charts = page.get_by_test_id("stVegaLiteChart")
             answers = page.get_by_test_id("stChatMessage").filter(has=page.get_by_test_id("stVegaLiteChart"))
             for index, (question, kind, marks, shot) in enumerate(ANALYSTS_CHARTS):
@@ -387,11 +392,8 @@ def test_presentation_in_a_real_browser(app_url: str, pipeline: Pipeline) -> Non
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
-            page.goto(app_url)
-            _sign_in(page, "zhou.min")
+            page = _signed_in(browser, app_url, "zhou.min", locale="en-US")
             box = page.get_by_test_id("stChatInputTextArea")
-            box.wait_for(timeout=WAIT_MS)
             page.get_by_text("English").click()
             page.get_by_text("Ask your data", exact=False).first.wait_for(timeout=WAIT_MS)
             # The sidebar redraws in English from the top down: its last line last.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, WAIT_MS, _sign_in, app_url
+from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, WAIT_MS, _signed_in, app_url
 
 __all__ = ["app_url"]  # the server fixture, shared with the chat's browser test
 
@@ -20,10 +20,7 @@ def test_pages_follow_the_role_and_keep_it(app_url: str) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-            page.goto(app_url)
-            _sign_in(page, "li.na")  # an administrator: may view as each role
-            page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
+            page = _signed_in(browser, app_url, "li.na")  # an administrator: may view as each role
             nav = page.get_by_test_id("stSidebarNav")
             roles = page.get_by_role("radiogroup", name="以此角色查看（管理员）")
             roles.get_by_text("数据分析师").click()
