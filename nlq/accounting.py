@@ -194,6 +194,8 @@ ENGLISH_KNOWN = frozenset(
     [
         "the",
         "exactly",
+        "account",
+        "accounted",
         "and",
         "for",
         "with",

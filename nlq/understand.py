@@ -101,7 +101,7 @@ TIMES = re.compile(r"[次单笔](?:及?以上|及?以下)?$|\btimes?\b")
 TIMES_AFTER = re.compile(r"\s*(?:times?\b|次)")
 # A share taken inside a group: within the channel, 渠道内, 在各品类中.
 WITHIN_BEFORE = re.compile(
-    r"\b(?:within|inside|in each|of each|of its|within each|within its)\s+(?:the\s+|its\s+|each\s+)?$"
+    r"\b(?:within|inside|in each|of each|of its|within each|within its)\s+(?:the\s+|its\s+|each\s+)?(?:parent\s+)?$"
 )
 WITHIN_AFTER = re.compile(r"\s*(?:内|里|之中|内部|中(?!国))")
 # After a number: the rows it counts, when they are not what the metric counts.
@@ -2131,8 +2131,12 @@ class Understander:
                 and previous.entries[0].target in explicit
                 and LISTED_WITH.match(parse.text[previous.end : link.start])
             )
+            within = parse.has("share") and (
+                WITHIN_BEFORE.search(parse.text[: link.start]) or WITHIN_AFTER.match(parse.text[link.end :])
+            )
             if (
                 listed
+                or within
                 or GROUPING_WORD.search(parse.text[: link.start])
                 or GROUPED_AFTER.match(parse.text[link.end :])
             ):
@@ -2433,8 +2437,11 @@ class Understander:
             target = link.entries[0].target
             if link.entries[0].kind != "dimension" or target not in group or target in within:
                 continue
-            if WITHIN_BEFORE.search(parse.text[: link.start]) or WITHIN_AFTER.match(parse.text[link.end :]):
+            before = WITHIN_BEFORE.search(parse.text[: link.start])
+            if before or WITHIN_AFTER.match(parse.text[link.end :]):
                 within.append(target)
+            if before:
+                parse.read_spans.append(before.span())  # of its parent category: the words of "within"
         return within if len(within) < len(group) else []
 
     def _counting_groups(self, parse: Parse, query: SemanticQuery) -> str | None:
@@ -2468,6 +2475,11 @@ class Understander:
         if len(values) == 1:
             return next(iter(values))
         named = [x for x in parse.links if x.entries[0].kind == "value" and x.entries[0].target in values]
+        # 手机在手机数码里的占比: the value written as the container (…里, …中, within …) is
+        # the whole the share is taken of, never the part asked
+        parts = [x for x in named if not WITHIN_AFTER.match(parse.text[x.end :])]
+        if parts and len(parts) < len(named):
+            named = parts
         if parse.language not in SHARE_BESIDE_VALUE or not named:
             return named[-1].entries[0].target if named else next(iter(values))
         cue = parse.cue("share")

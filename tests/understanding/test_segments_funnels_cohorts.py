@@ -328,10 +328,31 @@ def test_a_funnel_and_a_cohort_table_get_their_own_charts(pipeline: Pipeline) ->
 def test_segment_filters_reach_the_segment_not_only_the_facts() -> None:
     layer, _ = load_layer(DEMO)
     query = SemanticQuery(
-        metrics=["buyers"],
+        metrics=["gmv"],
         dimensions=["purchase_frequency"],
         filters=[Filter(dimension="orders.channel", values=["抖音"])],
         time_range=TimeRange(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)),
     )
     sql = Compiler(layer, role="analyst").compile(query).sql()
     assert sql.count("'抖音'") == 2, sql  # in the facts, and inside the segment's own orders
+    # its people are counted from the segment's rows alone: one pass over the orders
+    people = query.model_copy(update={"metrics": ["buyers"]})
+    sql = Compiler(layer, role="analyst").compile(people).sql()
+    assert sql.count("'抖音'") == 1 and sql.count("FROM orders") == 1, sql
+
+
+@pytest.mark.parametrize("role", ["east_manager", "analyst"])
+@pytest.mark.parametrize("segment", ["buyer_type", "rfm_segment", "purchase_frequency"])
+def test_a_segments_people_are_its_buyers_under_every_role(
+    db: duckdb.DuckDBPyConnection, role: str, segment: str
+) -> None:
+    """Counted from the segment's own rows or from the orders joined to it, under the
+    role's row policy: the same people."""
+    layer, _ = load_layer(DEMO)
+    compiler = Compiler(layer, role=role)
+    period = TimeRange(start=dt.date(2026, 1, 1), end=dt.date(2026, 6, 30))
+    alone = SemanticQuery(metrics=["buyers"], dimensions=[segment], time_range=period)
+    joined = alone.model_copy(update={"metrics": ["buyers", "gmv"]})
+    counted = rows(db, compiler.compile(alone).sql())
+    assert counted == [r[:2] for r in rows(db, compiler.compile(joined).sql())]
+    assert len(counted) >= 2
