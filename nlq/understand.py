@@ -137,6 +137,12 @@ MONTH_AFTER = re.compile(
     r"第\s*(\d+|[一二三四五六七八九十]+)\s*个?月|month[- ]([2-9]|1[0-2])\b|"
     r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)\s+month\b"
 )
+# What is taken of each bucket's figure when several are asked: 平均值、最高和最低.
+ACROSS_WORDS: tuple[tuple[Literal["avg", "max", "min"], re.Pattern[str]], ...] = (
+    ("avg", re.compile(r"平均值|均值|平均|\baverage\b|\bmean\b|\bavg\b")),
+    ("max", re.compile(r"最高值?|最大值?|峰值|最多|\bhighest\b|\bmaximum\b|\bmax\b|\bpeak\b|\bbest\b")),
+    ("min", re.compile(r"最低值?|最小值?|谷值|最少|\blowest\b|\bminimum\b|\bmin\b|\bworst\b")),
+)
 # 平均次月留存: the mean over the cohorts.
 AVERAGE_WORD = re.compile(r"平均|均值|\baverage\b|\bmean\b|\bavg\b")
 ORDINALS = (
@@ -1439,6 +1445,28 @@ class Understander:
         rows = self._table_rows(parse)
         return [rows] if rows is not None else []
 
+    @staticmethod
+    def _across(parse: Parse) -> list[Literal["avg", "max", "min"]]:
+        """The figures asked of each bucket's value, when more than one is (平均值、最高和最低,
+        the highest and lowest month): one alone ranks the buckets instead (单月GMV最高是多少
+        shows the month too)."""
+        found: list[tuple[int, Literal["avg", "max", "min"], tuple[int, int]]] = []
+        for function, pattern in ACROSS_WORDS:
+            for match in pattern.finditer(parse.text):
+                found.append((match.start(), function, match.span()))
+        functions = list(dict.fromkeys(function for _, function, _ in sorted(found)))
+        ranked = any(
+            x.entries[0].kind == "dimension"
+            and 0 <= x.start - end <= 2
+            and not parse.text[end : x.start].strip("的 ")
+            for _, _, (_, end) in found
+            for x in parse.links
+        )
+        if len(functions) < 2 or ranked:  # 每月GMV最高和最低的渠道 ranks the channels
+            return []
+        parse.read_spans += [span for _, _, span in found]
+        return functions
+
     def _segment_days(self, dimensions: list[str]) -> int | None:
         """The default period of the first governed segment among these that has one."""
         for name in dimensions:
@@ -2225,6 +2253,10 @@ class Understander:
         averaged = parse.averaged.grain if parse.averaged else None
         if averaged is not None and grain == averaged:
             grain = None  # 平均每天: the days are averaged over, not listed
+        across = self._across(parse) if grain is not None else []
+        if across:
+            # 单月GMV的最高值和最低值: the monthly figures' highest and lowest, not every month
+            averaged, grain = grain, None
         if len({d.dimension for d in parse.datings}) > 1:
             # ordered in 1997 and shipped in 1998: two dates, one period each; not one range
             return self._cannot_use(parse, [d.text for d in parse.datings])
@@ -2243,7 +2275,7 @@ class Understander:
         if profile and self.layer.reading.profile is None:
             cue = parse.cue("profile")
             return self._cannot_use(parse, [cue.text if cue else "画像"])
-        ranking = parse.cue("top", "bottom", "hot")
+        ranking = None if across else parse.cue("top", "bottom", "hot")
         ranked_item = self.layer.reading.ranked_item
         ranks_items = parse.has("rank", "nth") and not values and not group and ranked_item and not grain
         if (ranking or ranks_items) and not group and ranked_item and not grain and not parse.construct:
@@ -2276,6 +2308,7 @@ class Understander:
             metrics=list(dict.fromkeys(metrics + [r.denominator for r in ratios])),
             ratios=ratios,
             averaged_over=averaged if averaged is not None and not grain else None,
+            across=across,
             cumulative=parse.has("cumulative") and grain is not None,
             dimensions=[d for d in group if not (profile and d in self._profile.dimensions)],
             time_grain=grain,

@@ -461,12 +461,21 @@ class Compiler:
         keys: list[exp.Expr] = [exp.column(c.name) for c in bucket_columns if c.role == "dimension"]
         projections: list[exp.Expr] = list(keys)
         columns = [c for c in bucket_columns if c.role == "dimension"]
+        taken = query.across or ["avg"]
+        functions = {"avg": exp.Avg, "max": exp.Max, "min": exp.Min}
         for column in bucket_columns:
             if column.role != "metric":
                 continue
-            projections.append(exp.Avg(this=exp.column(column.name)).as_(column.name))
-            label = Label.worded(Text(f"semantic.averaged_label_{grain}", label=column.label))
-            columns.append(replace(column, label=label))
+            for function in taken:
+                name = column.name if taken == ["avg"] else f"{column.name}_{function}"
+                projections.append(functions[function](this=exp.column(column.name)).as_(name))
+                key = (
+                    f"semantic.averaged_label_{grain}"
+                    if function == "avg"
+                    else f"semantic.over_{function}_{grain}"
+                )
+                label = Label.worded(Text(key, label=column.label))
+                columns.append(replace(column, name=name, label=label))
         select = exp.select(*projections, copy=False).from_(
             buckets.subquery("buckets", copy=False), copy=False
         )

@@ -130,6 +130,9 @@ class SemanticQuery(QueryModel):
     # Each metric averaged over the buckets of this grain within the period (日均GMV,
     # average orders per day): the metric per bucket first, then their mean per group.
     averaged_over: Grain | None = None
+    # What is taken of those per-bucket figures: their mean (the default), highest, lowest
+    # (去年各渠道单月GMV的最高值和最低值).
+    across: list[Literal["avg", "max", "min"]] = Field(default_factory=list)
     # A running total of each metric along the time buckets, within each group
     # (今年每月的累计GMV).
     cumulative: bool = False
@@ -171,6 +174,8 @@ class SemanticQuery(QueryModel):
             raise ValueError("rows without a figure are a listing: no metric of their own")
         if self.cumulative and not self.time_grain:
             raise ValueError("a running total needs time buckets to run along")
+        if self.across and not self.averaged_over:
+            raise ValueError("the highest or lowest of per-bucket figures needs the buckets' grain")
         if self.averaged_over and (self.time_grain or self.compare or self.ratios or self.share):
             raise ValueError("an average over periods is of the metrics alone, over every bucket")
         if self.rank_keep and not self.rank:

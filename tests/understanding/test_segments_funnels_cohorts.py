@@ -356,3 +356,28 @@ def test_a_segments_people_are_its_buyers_under_every_role(
     counted = rows(db, compiler.compile(alone).sql())
     assert counted == [r[:2] for r in rows(db, compiler.compile(joined).sql())]
     assert len(counted) >= 2
+
+
+def test_the_highest_and_lowest_of_the_monthly_figures(
+    pipeline: Pipeline, db: duckdb.DuckDBPyConnection
+) -> None:
+    query = read(pipeline, "去年每个渠道单月GMV的最高值和最低值")
+    assert (query.averaged_over, query.across, query.time_grain) == ("month", ["max", "min"], None)
+    expected = {
+        channel: (high, low)
+        for channel, high, low in rows(
+            db,
+            """SELECT channel, MAX(g), MIN(g) FROM (SELECT o.channel, DATE_TRUNC('month', o.order_time), SUM(oi.amount) AS g
+            FROM orders o JOIN order_items oi USING (order_id) WHERE o.pay_time IS NOT NULL
+            AND o.order_time >= TIMESTAMP '2025-01-01' AND o.order_time < TIMESTAMP '2026-01-01' GROUP BY 1, 2) GROUP BY 1""",
+        )
+    }
+    found = answer(pipeline, "去年每个渠道单月GMV的最高值和最低值")
+    assert {r["channel"]: (r["gmv_max"], r["gmv_min"]) for r in found} == {
+        c: (float(h), float(lo)) for c, (h, lo) in expected.items()
+    }
+    # one of them alone ranks the months instead, and shows which month it was
+    single = read(pipeline, "今年单月GMV最高是多少")
+    assert single.time_grain == "month" and single.limit == 1 and not single.across
+    # the highest and lowest *channel* are a ranking of channels, not of months
+    assert not read(pipeline, "每月GMV最高和最低的渠道").across
