@@ -1386,6 +1386,8 @@ class Understander:
         named = list(
             dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "metric")
         )
+        if self._segment_population(parse) is not None:  # per bucket, 每层: a segment's groups
+            parse.read_spans += [m.span() for m in SEGMENT_GROUPS.finditer(parse.text)]
         weakly_named = all(x.match == "fuzzy" for x in parse.links if x.entries[0].kind == "metric")
         if named and weakly_named and UNIT_WORDS.search(parse.text):
             return self._word("units")  # 卖了多少台 counts units, whatever 卖了多少 looked like
@@ -1416,8 +1418,6 @@ class Understander:
         if parse.has("profile"):
             return [reading.profile.metric] if reading.profile else []
         population = self._segment_population(parse)
-        if population is not None:
-            parse.read_spans += [m.span() for m in SEGMENT_GROUPS.finditer(parse.text)]
         people = [*USER_WORDS.finditer(parse.text), *PEOPLE_WORDS.finditer(parse.text)]
         if population is not None and (people or parse.has("distribution", "share")):
             # 新客有多少人, 每层多少人: the people of a segment are its population
