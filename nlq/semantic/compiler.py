@@ -33,6 +33,8 @@ from nlq.semantic.cohorts import retention_table
 from nlq.semantic.columns import ColumnRole, OutputColumn, safe_ratio
 from nlq.semantic.errors import QueryError
 from nlq.semantic.expressions import (
+    AGGREGATES,
+    aggregate,
     and_all,
     canonical,
     columns_of,
@@ -462,13 +464,12 @@ class Compiler:
         projections: list[exp.Expr] = list(keys)
         columns = [c for c in bucket_columns if c.role == "dimension"]
         taken = query.across or ["avg"]
-        functions = {"avg": exp.Avg, "max": exp.Max, "min": exp.Min}
         for column in bucket_columns:
             if column.role != "metric":
                 continue
             for function in taken:
                 name = column.name if taken == ["avg"] else f"{column.name}_{function}"
-                projections.append(functions[function](this=exp.column(column.name)).as_(name))
+                projections.append(AGGREGATES[function](this=exp.column(column.name)).as_(name))
                 key = (
                     f"semantic.averaged_label_{grain}"
                     if function == "avg"
@@ -1285,18 +1286,7 @@ class Compiler:
 
     @staticmethod
     def _aggregate(measure: Measure, value: exp.Expr | None, condition: exp.Expr | None) -> exp.Expr:
-        if value is None:  # COUNT(*)
-            if condition is None:
-                return exp.Count(this=exp.Star())
-            value = exp.Literal.number(1)
-        if condition is not None:
-            value = exp.Case().when(condition, value)
-        if measure.agg == "count_distinct":
-            return exp.Count(this=exp.Distinct(expressions=[value]))
-        function = {"sum": exp.Sum, "count": exp.Count, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[
-            measure.agg
-        ]
-        return function(this=value)
+        return aggregate(measure.agg, value, condition)
 
     def _per_entity_fact(
         self,

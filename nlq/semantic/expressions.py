@@ -124,6 +124,29 @@ def rename_models(tree: exp.Expr, aliases: dict[str, str]) -> exp.Expr:
     return tree
 
 
+AGGREGATES: dict[str, type[exp.AggFunc]] = {
+    "sum": exp.Sum,
+    "count": exp.Count,
+    "avg": exp.Avg,
+    "min": exp.Min,
+    "max": exp.Max,
+}
+
+
+def aggregate(agg: str, value: exp.Expr | None, condition: exp.Expr | None) -> exp.Expr:
+    """An aggregate of `value` (None: the rows themselves, COUNT(*)) over the rows where
+    `condition` holds (CASE WHEN inside the aggregate): a measure's, a segment feature's."""
+    if value is None:
+        if condition is None:
+            return exp.Count(this=exp.Star())
+        value = exp.Literal.number(1)
+    if condition is not None:
+        value = exp.Case().when(condition, value)
+    if agg == "count_distinct":
+        return exp.Count(this=exp.Distinct(expressions=[value]))
+    return AGGREGATES[agg](this=value)
+
+
 def time_bounds(
     time_type: str, time_expr: exp.Expr, start: dt.date | None, end: dt.date | None
 ) -> list[exp.Expr]:

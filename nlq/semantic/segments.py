@@ -17,8 +17,8 @@ from sqlglot import exp
 
 from nlq.messages import Text
 from nlq.semantic.errors import QueryError
-from nlq.semantic.expressions import canonical, date_literal, parse_snippet, time_bounds
-from nlq.semantic.model import Dimension, Feature, Model, Segment, SemanticLayer, TimeDimension
+from nlq.semantic.expressions import aggregate, canonical, date_literal, parse_snippet, time_bounds
+from nlq.semantic.model import Dimension, Model, Segment, SemanticLayer, TimeDimension
 from nlq.semantic.policy import model_table
 
 
@@ -85,7 +85,8 @@ def _features(
     projections: list[exp.Expr] = [entity.copy().as_(key, copy=False)]
     for name, feature in segment.features.items():
         scope = in_period if feature.over == "period" else None
-        projections.append(_aggregate(feature, facts, scope, dialect).as_(name, copy=False))
+        value = canonical(feature.expr, facts.name, dialect) if feature.expr else None
+        projections.append(aggregate(feature.agg, value, scope and scope.copy()).as_(name, copy=False))
     select = source.select(*projections, copy=False)
     if where:
         select = select.where(exp.and_(*where), copy=False)
@@ -94,18 +95,6 @@ def _features(
         counted = exp.Count(this=exp.Case().when(in_period.copy(), exp.Literal.number(1)))
         select = select.having(exp.GT(this=counted, expression=exp.Literal.number(0)), copy=False)
     return select
-
-
-def _aggregate(feature: Feature, facts: Model, scope: exp.Expr | None, dialect: str) -> exp.Expr:
-    value: exp.Expr = canonical(feature.expr, facts.name, dialect) if feature.expr else exp.Literal.number(1)
-    if scope is not None:
-        value = exp.Case().when(scope.copy(), value)
-    elif feature.expr is None and feature.agg == "count":
-        return exp.Count(this=exp.Star())
-    if feature.agg == "count_distinct":
-        return exp.Count(this=exp.Distinct(expressions=[value]))
-    function = {"sum": exp.Sum, "count": exp.Count, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
-    return function[feature.agg](this=value)
 
 
 def _value(segment: Segment, span: Span, dialect: str) -> exp.Expr:
