@@ -1386,7 +1386,8 @@ class Understander:
         named = list(
             dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "metric")
         )
-        if self._segment_population(parse) is not None:  # per bucket, 每层: a segment's groups
+        population = self._segment_population(parse)
+        if population is not None:  # per bucket, 每层: a segment's groups
             parse.read_spans += [m.span() for m in SEGMENT_GROUPS.finditer(parse.text)]
         weakly_named = all(x.match == "fuzzy" for x in parse.links if x.entries[0].kind == "metric")
         if named and weakly_named and UNIT_WORDS.search(parse.text):
@@ -1394,7 +1395,6 @@ class Understander:
         if named and weakly_named and ORDER_WORDS.search(parse.text):
             return self._word("orders")
         if named or counts:
-            population = self._segment_population(parse)
             people = list(PEOPLE_WORDS.finditer(parse.text))
             if population is not None and people:
                 # 新老客分别多少人、GMV多少: the people of each group, and the figure named
@@ -1417,7 +1417,6 @@ class Understander:
             return [reading.best_selling] if reading.best_selling else []
         if parse.has("profile"):
             return [reading.profile.metric] if reading.profile else []
-        population = self._segment_population(parse)
         people = [*USER_WORDS.finditer(parse.text), *PEOPLE_WORDS.finditer(parse.text)]
         if population is not None and (people or parse.has("distribution", "share")):
             # 新客有多少人, 每层多少人: the people of a segment are its population
@@ -1470,14 +1469,14 @@ class Understander:
     def _segment_days(self, dimensions: list[str]) -> int | None:
         """The default period of the first governed segment among these that has one."""
         for name in dimensions:
-            dimension = self._dimension_named(name.rpartition(".")[2])
-            if dimension is not None and dimension.segment is not None and dimension.segment.default_days:
-                return dimension.segment.default_days
+            segment = self._segment_of(name)
+            if segment is not None and segment.default_days:
+                return segment.default_days
         return None
 
     def _segment_of(self, name: str) -> Segment | None:
-        dimension = self._dimension_named(name.rpartition(".")[2])
-        return dimension.segment if dimension is not None else None
+        found = self.layer.segment_of(name)
+        return found[1].segment if found is not None else None
 
     def _segment_population(self, parse: Parse) -> str | None:
         """The metric counting the population of the first governed segment the question
@@ -1486,9 +1485,9 @@ class Understander:
             entry = link.entries[0]
             if entry.kind not in {"dimension", "value"}:
                 continue
-            dimension = self._dimension_named(entry.target)
-            if dimension is not None and dimension.segment is not None and dimension.segment.population:
-                return dimension.segment.population
+            segment = self._segment_of(entry.target)
+            if segment is not None and segment.population:
+                return segment.population
         return None
 
     # -- funnels and cohorts -----------------------------------------------------------------
@@ -1613,11 +1612,7 @@ class Understander:
         filters = [
             f
             for f in query.filters
-            if not (
-                (d := self._dimension_named(f.dimension.rpartition(".")[2]))
-                and d.segment
-                and d.segment.historical
-            )
+            if not ((segment := self._segment_of(f.dimension)) and segment.historical)
         ]
         offsets = [
             ORDINALS.index(m.group(3)) + 1 if m.group(3) else number(m.group(1) or m.group(2)) or 0

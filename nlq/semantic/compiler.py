@@ -344,16 +344,21 @@ class Compiler:
         """The order and limit the question asks (the channel with the lowest conversion),
         in place of the construct's own order."""
         if query.order_by:
-            names = {c.name for c in columns}
-            order = []
-            for item in query.order_by:
-                if item.field not in names:
-                    raise QueryError(Text("semantic.order_not_in_result", field=item.field))
-                order.append(exp.Ordered(this=exp.column(item.field), desc=item.desc, nulls_first=False))
-            select.set("order", exp.Order(expressions=order))
+            select.set("order", exp.Order(expressions=self._asked_order(query, columns)))
         if query.limit is not None:
             select = select.limit(exp.Literal.number(query.limit), copy=False)
         return select
+
+    @staticmethod
+    def _asked_order(query: SemanticQuery, columns: list[OutputColumn]) -> list[exp.Ordered]:
+        """The order the question asks, by columns of the answer."""
+        names = {c.name for c in columns}
+        order: list[exp.Ordered] = []
+        for item in query.order_by:
+            if item.field not in names:
+                raise QueryError(Text("semantic.order_not_in_result", field=item.field))
+            order.append(exp.Ordered(this=exp.column(item.field), desc=item.desc, nulls_first=False))
+        return order
 
     def _select(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
         """The query's SELECT before the asker's policy and the engine's dialect apply."""
@@ -410,10 +415,9 @@ class Compiler:
         says counts its population, and any other filter is computed inside it."""
         references = [*query.dimensions, *(f.dimension for f in query.filters)]
         segments = {
-            (model.name, dimension.name): (model, dimension)
+            (found[0].name, found[1].name): found
             for reference in references
-            for model in self.layer.holders(reference)
-            if (dimension := model.column(reference.rpartition(".")[2])) is not None and dimension.segment
+            if (found := self.layer.segment_of(reference)) is not None
         }
         if len(segments) != 1 or len(query.dimensions) > 1:
             return None
@@ -428,7 +432,7 @@ class Compiler:
             or _asks_more_than_groups(query)
         ):
             return None
-        span = Span(query.time_range.start, query.time_range.end) if query.time_range else Span(None, None)
+        span = Span.of(query.time_range)
         facts = FactPlan(entity, [], self.source_dialect, self.graph, span=span, filters=plain)
         kept = None if segment.historical else self._segment_facts(facts, entity, dimension)
         rows = segment_relation(self.layer, entity, dimension, span, self.source_dialect, kept)
@@ -510,7 +514,7 @@ class Compiler:
         values of the dimensions, read from the model of the first one and what it
         reaches; filters and the model's default time apply as usual."""
         home = self._listing_home(query.dimensions[0])
-        span = Span(query.time_range.start, query.time_range.end) if query.time_range else Span(None, None)
+        span = Span.of(query.time_range)
         plan = FactPlan(home, [], self.source_dialect, self.graph, span=span, filters=list(query.filters))
         keys = [(self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions]
         own, theirs = self._split_filters(home, query) if query.without else (query.filters, [])
@@ -963,8 +967,7 @@ class Compiler:
         rows = FactPlan(facts, [], self.source_dialect, self.graph)
         predicates = []
         for flt in plan.filters:
-            found = self.layer.holders(flt.dimension)
-            if any(c.segment for m in found if (c := m.column(flt.dimension.rpartition(".")[2]))):
+            if self.layer.segment_of(flt.dimension) is not None:
                 continue
             try:
                 predicates.append(self._filter_predicate(rows, flt))
@@ -1630,12 +1633,7 @@ class Compiler:
         *,
         unsorted: set[str] | frozenset[str] = frozenset(),
     ) -> exp.Select:
-        names = [c.name for c in columns]
-        order: list[exp.Ordered] = []
-        for item in query.order_by:
-            if item.field not in names:
-                raise QueryError(Text("semantic.order_not_in_result", field=item.field))
-            order.append(exp.Ordered(this=exp.column(item.field), desc=item.desc, nulls_first=False))
+        order = self._asked_order(query, columns)
         ordered = {item.field for item in query.order_by}
         if query.time_grain and query.time_grain not in ordered:
             order.append(exp.Ordered(this=exp.column(query.time_grain), desc=False, nulls_first=False))

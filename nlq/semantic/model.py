@@ -456,6 +456,15 @@ class SemanticLayer(Strict):
         owner, _, name = reference.rpartition(".")
         return [m for m in self.models if (not owner or m.name == owner) and m.column(name)]
 
+    def segment_of(self, reference: str) -> tuple[Model, Dimension] | None:
+        """The governed segment a dimension reference names, with its entity model."""
+        name = reference.rpartition(".")[2]
+        for model in self.holders(reference):
+            dimension = model.column(name)
+            if dimension is not None and dimension.segment is not None:
+                return model, dimension
+        return None
+
     def metric(self, name: str) -> AnyMetric | None:
         return next((m for m in self.metrics if m.name == name), None)
 

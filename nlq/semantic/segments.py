@@ -20,6 +20,7 @@ from nlq.semantic.errors import QueryError
 from nlq.semantic.expressions import aggregate, canonical, date_literal, parse_snippet, time_bounds
 from nlq.semantic.model import Dimension, Model, Segment, SemanticLayer, TimeDimension
 from nlq.semantic.policy import model_table
+from nlq.semantic.query import TimeRange
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class Span:
 
     start: dt.date | None
     end: dt.date | None
+
+    @classmethod
+    def of(cls, period: TimeRange | None) -> Span:
+        return cls(period.start, period.end) if period else cls(None, None)
 
 
 def segment_relation(
