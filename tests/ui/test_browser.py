@@ -369,9 +369,14 @@ def test_analysts_charts_in_a_real_browser(app_url: str, pipeline: Pipeline) -> 
                     assert steps == ["view", "cart", "order", "pay"]
                     assert all(step in html for step in steps)
                 _screenshot(page, answers.nth(index), SHOTS / shot)
+            # The answer is found by its place: `.last` could still be the previous answer, or
+            # the question itself, at the moment it is read.
+            messages = page.get_by_test_id("stChatMessage")
+            before = messages.count()
             box.fill("每个品类销量前3的商品")
             box.press("Enter")
-            table = page.get_by_test_id("stChatMessage").last
+            expect(messages).to_have_count(before + 2, timeout=WAIT_MS)
+            table = messages.nth(before + 1)
             expect(table.get_by_test_id("stDataFrame")).to_have_count(1, timeout=WAIT_MS)
             assert _grid_rows(table, 1) == [len(ranked.rows)] == [21]
             _screenshot(page, table, SHOTS / "16-rank-table.png")
