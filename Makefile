@@ -45,6 +45,8 @@ BLIND4_FLOOR := 0.86
 BLIND4_WRONG := 0
 BLIND5_FLOOR := 0.94
 BLIND5_WRONG := 1
+BLIND6_FLOOR := 0.55
+BLIND6_WRONG := 3
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0
 NORTHWIND_FLOOR := 0.97
@@ -84,6 +86,8 @@ test: lint browser services
 		--min-accuracy $(BLIND4_FLOOR) --max-silently-wrong $(BLIND4_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/blind-5.jsonl --db data/demo.duckdb --report reports/eval-blind-5 \
 		--min-accuracy $(BLIND5_FLOOR) --max-silently-wrong $(BLIND5_WRONG)
+	$(BIN)/nlq eval eval/benchmarks/blind-6.jsonl --db data/demo.duckdb --report reports/eval-blind-6 \
+		--min-accuracy $(BLIND6_FLOOR) --max-silently-wrong $(BLIND6_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/traps.jsonl --db data/demo.duckdb --report reports/eval-traps \
 		--min-accuracy $(TRAPS_FLOOR) --max-silently-wrong $(TRAPS_WRONG)
 	$(BIN)/nlq demo build --example northwind --out data/northwind.duckdb

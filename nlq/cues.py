@@ -34,6 +34,7 @@ CueKind = Literal[
     "cumulative",
     "moving",
     "latest",
+    "why",
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
@@ -62,6 +63,20 @@ LATEST = re.compile(LATEST_PATTERN)
 
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("latest", LATEST_PATTERN, None),
+    # 为什么GMV下降了, 哪个品类拖后腿, what drove the rise: an explanation of a change, not a figure.
+    (
+        "why",
+        # 原因 alone is a dimension's word (退款原因): the reason of a change is asked for
+        r"为什么|为啥|为何|(?:什么|啥|主要|看看|找找?|分析|查查?)原因|原因(?:呢|何在)|(?<=[，,。？?\s])原因是什么|靠什么|靠的是什么|归因|怎么回事|拖后腿|拖累|拉低|拉高|"
+        r"是什么导致|导致(?=[^，,。？?]{0,8}(?:下降|上升|增长|下滑|变化|减少|增加|变少|变多))|驱动|带起来|带动|拉动|"
+        r"(?:主要)?(?:是)?(?:谁|哪些?[个家类款]?)(?:贡献|带来|造成)|"
+        r"贡献了?(?=[^，,。？?]{0,4}(?:增长|下降|下滑|上涨|上升|变化|提升|减少|增量|降幅|涨幅))|"
+        r"什么情况|怎么了|\bwhy\b|\bwhat (?:drove|drives|caused|causes|is driving|was driving|explains|led to|is behind|was behind)\b|"
+        r"\b(?:explain|explains|explained|attribut(?:e|ion))\b|\bdrivers?\b|"
+        r"\breasons? (?:for|behind)\b|\broot cause|\bcontribut(?:ed|ing|es)? (?:the )?most to\b|"
+        r"\bbehind (?:it|that|this|the)\b|\bresponsible\b|\bcontribut(?:e|ed|es|ion)\b|\bdriving\b|\bdragg(?:ed|ing) down\b|\bheld back\b|\bpulled down\b",
+        None,
+    ),
     # 累计GMV by month, running total: a sum along the time buckets (with no buckets, a total).
     ("cumulative", r"累计|累积|running total|cumulative(?:ly)?|year[- ]to[- ]date|\bytd\b", None),
     # 7日移动平均, 3个月移动平均, 7日均线, rolling average: a window over the buckets, not a

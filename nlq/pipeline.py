@@ -18,6 +18,7 @@ from nlq.charts import chart_answers
 from nlq.demo import ensure_demo
 from nlq.engines import Connector, ConnectorError, QueryResult, open_connector
 from nlq.identity import Identity
+from nlq.insight.attribution import attribute
 from nlq.language import Language, language_of
 from nlq.lexicon import Lexicon
 from nlq.messages import Text, say
@@ -193,9 +194,12 @@ class Pipeline:
         result = AskResult(question=query.model_dump_json(exclude_defaults=True), status="answered")
         record = _OnRecord(self, "query", result)
         try:
-            block, spent = self.run(query, title=title, running=record.running)
-            result.timings_ms.compile, result.timings_ms.execute = spent["compile"], spent["execute"]
-            result.answers.append(block)
+            if query.explain is not None:
+                self._explain(query, result, record.running)
+            else:
+                block, spent = self.run(query, title=title, running=record.running)
+                result.timings_ms.compile, result.timings_ms.execute = spent["compile"], spent["execute"]
+                result.answers.append(block)
             chart_answers(result.answers, self.layer)
         except (QueryError, ConnectorError) as error:
             _failed(result, error, language)
@@ -469,10 +473,28 @@ class Pipeline:
                         ]
                     }
                 )
+            if query.explain is not None:
+                self._explain(query, result, running)
+                continue
             block, spent = self.run(query, title=step.title, running=running)
             timings.compile += spent["compile"]
             timings.execute += spent["execute"]
             result.answers.append(block)
+
+    def _explain(self, query: SemanticQuery, result: AskResult, running: Running | None = None) -> None:
+        """An analysis of a metric (why it changed): the governed queries it needs, each
+        run as any answer's, and what they say in a sentence."""
+        timings = result.timings_ms
+
+        def run(part: SemanticQuery, title: str) -> AnswerBlock:
+            block, spent = self.run(part, title=title, running=running)
+            timings.compile += spent["compile"]
+            timings.execute += spent["execute"]
+            return block
+
+        found = attribute(query, self.layer, run, self.value_index(), language_of(result.question))
+        result.answers.extend(found.blocks)
+        result.message = found.message
 
     def close(self) -> None:
         self.connector.close()

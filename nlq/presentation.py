@@ -31,6 +31,9 @@ Role = Literal[
     "step",
     "offset",
     "rate",
+    "contribution",
+    "explained",
+    "score",
 ]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 SUFFIX_ROLES: dict[str, Role] = {"_share": "share", "_previous": "previous", "_growth": "growth"}
@@ -88,6 +91,11 @@ ROLES: dict[str, Role] = {
     "offset": "offset",
     "conversion": "rate",
     "retention": "rate",
+    # a value's part of a change is drawn as a waterfall; the rest are read in the table
+    "contribution": "contribution",
+    "explained": "explained",
+    "effect": "change",
+    "score": "score",
 }
 
 

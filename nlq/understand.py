@@ -144,6 +144,26 @@ ACROSS_WORDS: tuple[tuple[Literal["avg", "max", "min"], re.Pattern[str]], ...] =
     ("min", re.compile(r"最低值?|最小值?|谷值|最少|\blowest\b|\bminimum\b|\bmin\b|\bworst\b")),
 )
 # 平均次月留存: the mean over the cohorts.
+# The direction a "why" question says the figure moved in (checked against the data).
+FALL_WORDS = re.compile(
+    r"下降|下滑|下跌|跌|降(?!序)|掉|减少|少了|变少|走低|不如|拖后腿|拖累|拉低|"
+    r"\b(?:drop(?:s|ped)?|f[ae]ll(?:s|en)?(?: off)?|slipp?(?:ed|s)?|declin(?:e|ed|es|ing)|decreas(?:e|ed|es)|down|lower|dip(?:ped)?|slump(?:ed)?)\b"
+)
+RISE_WORDS = re.compile(
+    r"上升|上涨|增长|涨|增加|多了|变多|走高|提升|飙升|拉高|带起来|带动|拉动|猛增|大增|"
+    r"\b(?:(?:way )?up|ris(?:e|es|en|ing)|rose|more|gr[eo]w(?:n|th|s)?|increas(?:e|ed|es)|up|higher|jump(?:ed)?|spike[sd]?|surge[sd]?)\b"
+)
+# 拆一下, break it down, 涨得最多, grew the most: which values a change is made of.
+BROKEN_DOWN = re.compile(
+    r"拆|分解|(?:多|少|涨|降|跌|增|减|掉)得?最(?:多|快|厉害|猛)|(?:多|少|涨|降|跌|增|减|掉)得(?:多|快|厉害|猛)|"
+    r"\bbreak(?:s|ing)? (?:it |this |that )?down\b|\bbreakdown\b|\bdecompos|"
+    r"\b(?:grew|rose|increased|dropped|fell|declined) the most\b|\bbiggest (?:drop|increase|rise|decline|gain|loss)\b"
+)
+# How much, how surely: 涨得很猛, 掉了不少, 主要是什么原因, dropped sharply.
+CHANGE_DEGREE = re.compile(
+    r"很猛|不少|很多|明显|大幅|厉害|这么多|那么多|这么|那么|得|主要|到底|究竟|变化|变动|波动|跟|靠什么|靠|一大截|"
+    r"\b(?:sharply|a lot|so much|significantly|mainly|mostly|main|so|much|change[sd]?|difference|from|to|any idea|idea)\b"
+)
 AVERAGE_WORD = re.compile(r"平均|均值|\baverage\b|\bmean\b|\bavg\b")
 ORDINALS = (
     "first",
@@ -481,6 +501,12 @@ class Understander:
         intent = find_intent(normalise(question))
         if intent is not None and intent.name == "redefine" and self._basis(normalise(question)):
             intent = None  # 按订单收货省份算, 按下单时间算: which column, not a new 口径
+        if (
+            intent is not None
+            and intent.name == "why"
+            and any(c.kind == "why" for c in find_cues(normalise(question)))
+        ):
+            intent = None  # 为什么GMV下降了: a change explained over the layer's dimensions (nlq.insight)
         if intent is not None:
             return Understanding(
                 language=language,
@@ -489,7 +515,10 @@ class Understander:
                 evidence=[f"intent: {intent.name}"],
             )
         whole = self._whole(question, language, as_of, previous)
-        linked_parts = any(step.feed or step.query.metric_filters for step in whole.steps)
+        # 为啥变少了？按注册渠道拆一下: one change explained, its parts are not questions of their own
+        linked_parts = any(
+            step.feed or step.query.metric_filters or step.query.explain for step in whole.steps
+        )
         if previous is None and not linked_parts:
             # A part that builds on the one before (畅销商品以及买家画像: those products'
             # buyers) is read whole; parts that stand apart are read apart.
@@ -655,6 +684,8 @@ class Understander:
             analysis = self._analysis(parse)
             if analysis is not None:
                 return analysis
+            if parse.has("why") or self._change_broken_down(parse):
+                return self._why(parse)
             named_metric = any(x.entries[0].kind == "metric" for x in parse.links)
             by_price = any(c.kind in {"top", "bottom"} and PRICE_WORDS.search(c.text) for c in parse.cues)
             numbered = any(c.kind in {"top", "bottom"} and c.number for c in parse.cues)
@@ -1509,6 +1540,59 @@ class Understander:
         cohort = self.layer.cohort(name)
         assert cohort is not None
         return self._constructed(parse, cohort.metric, lambda query: self._cohort_query(parse, query, name))
+
+    def _why(self, parse: Parse) -> Understanding:
+        """为什么上个月GMV下降了, 哪个品类拖后腿, what drove the rise in refunds: the change of
+        each metric asked against the period before (同比: a year before), explained over
+        the dimensions named, or every one the layer lets it be grouped by."""
+        moves = {"fall": FALL_WORDS, "rise": RISE_WORDS}
+        said = [kind for kind, words in moves.items() if words.search(parse.text)]
+        for words in [*moves.values(), CHANGE_DEGREE, BROKEN_DOWN]:
+            parse.read_spans += [m.span() for m in words.finditer(parse.text)]
+        metrics = self._metrics(parse)
+        if not metrics:
+            return self._clarify(parse)
+        reading = self._assemble(parse, metrics)
+        if reading.status != "answer":
+            return reading
+        explain: Literal["change", "rise", "fall"] = said[0] if len(said) == 1 else "change"  # type: ignore[assignment]
+        whole, _ = self._comparison_default(parse)
+        # 这个季度跟上个季度比, Q1 to Q2: the later period is explained against the earlier
+        named = sorted({(t.range.start, t.range.end) for t in parse.times if t.range.start and t.range.end})
+        periods = [TimeRange(start=a, end=b) for a, b in named]
+        baseline = periods[0] if len(periods) == 2 else None
+        steps: list[Step] = []
+        for step in reading.steps:
+            query = step.query
+            for metric in query.metrics:
+                asked = SemanticQuery(
+                    metrics=[metric],
+                    dimensions=query.dimensions,
+                    # 客单价为什么涨了: this month so far against the month before
+                    time_range=periods[1]
+                    if baseline
+                    else (query.time_range if query.time_range and query.time_range.start else whole),
+                    time_dimension=query.time_dimension,
+                    filters=query.filters,
+                    compare=query.compare or "pop",
+                    baseline=baseline,
+                    explain=explain,
+                )
+                if all(s.query != asked for s in steps):
+                    steps.append(Step(title=self.title(asked, parse.language), query=asked))
+        return reading.model_copy(update={"steps": steps})
+
+    def _change_broken_down(self, parse: Parse) -> bool:
+        """A change stated between two periods and broken down by a dimension (618的优惠金额
+        比去年多了不少，哪个省多得最多; units grew from Q1 to Q2, break it down by member
+        level): how much of it each value explains, not each period's figures."""
+        periods = {(t.range.start, t.range.end) for t in parse.times}
+        return (
+            bool(FALL_WORDS.search(parse.text) or RISE_WORDS.search(parse.text))
+            and (len(periods) >= 2 or parse.has("pop", "yoy"))
+            and any(x.entries[0].kind == "dimension" for x in parse.links)
+            and bool(BROKEN_DOWN.search(parse.text))
+        )
 
     def _steps_converted(self, parse: Parse) -> tuple[str, str, tuple[int, int]] | None:
         """加购到下单的转化率, cart-to-order conversion: two steps of a funnel and a rate

@@ -42,6 +42,12 @@ ColumnRole = Literal[
     "conversion",
     "offset",
     "retention",
+    # why a figure changed: a value's part of the change, the share of it explained, the
+    # rate and mix effects of a ratio, a dimension's surprise
+    "contribution",
+    "explained",
+    "effect",
+    "score",
 ]
 
 

@@ -812,6 +812,8 @@ class Compiler:
         if start is None or end is None:
             raise QueryError(Text("semantic.comparison_needs_range"))
         grain = query.time_grain
+        if query.baseline is not None and query.baseline.start and query.baseline.end:
+            return [current, Period("__previous", query.baseline.start, query.baseline.end, None)]
         if query.compare == "yoy":
             previous_start, previous_end = year_over_year(start, end)
             shift = ("MONTH", 12)

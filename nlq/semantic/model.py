@@ -434,6 +434,31 @@ class Reading(Strict):
     opposites: list[tuple[str, str]] = Field(default_factory=list)
 
 
+class AttributionSettings(Strict):
+    """Where "why did it change" looks: these dimensions, else every dimension with at
+    most `max_values` values (a value list, or values indexed from the data)."""
+
+    dimensions: list[str] = Field(default_factory=list)
+    max_values: int = Field(default=100, ge=2)
+
+
+class AnomalySettings(Strict):
+    """How "what is unusual" reads a daily series: the days looked at when the question
+    names none, the weeks before them that say what is usual, and how far from usual
+    (robust z-score, in median absolute deviations) a day must be to be flagged."""
+
+    window_days: int = Field(default=30, ge=1)
+    history_weeks: int = Field(default=8, ge=2)
+    threshold: float = Field(default=3.5, gt=0)
+    # Scanned when the question names no metric ("最近有什么异常").
+    metrics: list[str] = Field(default_factory=list)
+
+
+class Insights(Strict):
+    attribution: AttributionSettings = Field(default_factory=AttributionSettings)
+    anomalies: AnomalySettings = Field(default_factory=AnomalySettings)
+
+
 class SemanticLayer(Strict):
     name: str = "semantic layer"
     dialect: str = "duckdb"
@@ -446,6 +471,7 @@ class SemanticLayer(Strict):
     roles: list[Role] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
     reading: Reading = Field(default_factory=Reading)
+    insights: Insights = Field(default_factory=Insights)
 
     def model(self, name: str) -> Model | None:
         return next((m for m in self.models if m.name == name), None)

@@ -106,6 +106,9 @@ class SemanticQuery(QueryModel):
     limit: int | None = Field(default=None, ge=1)
     # Compare with the same period a year earlier, or with the previous period.
     compare: Literal["yoy", "pop"] | None = None
+    # The period compared with when the question names it (这个季度跟上个季度比, February
+    # against January), instead of the one `compare` derives.
+    baseline: TimeRange | None = None
     # Metrics to add a share-of-total column for.
     share: list[str] = Field(default_factory=list)
     # The share within each value of these dimensions, not of the grand total: each
@@ -157,6 +160,10 @@ class SemanticQuery(QueryModel):
     cohort_averaged: bool = False
     # Each metric's mean over this many time buckets ending at each (7日移动平均).
     moving: int | None = Field(default=None, ge=2)
+    # Not one query but an analysis of the metric (nlq.insight): why it changed against
+    # the period `compare` names, over `dimensions` or every searched one (归因).
+    # "rise" and "fall" say which way the asker believes it moved (checked, never assumed).
+    explain: Literal["change", "rise", "fall"] | None = None
 
     @model_validator(mode="after")
     def _something_to_show(self) -> SemanticQuery:
@@ -178,6 +185,10 @@ class SemanticQuery(QueryModel):
             raise ValueError("the highest or lowest of per-bucket figures needs the buckets' grain")
         if self.averaged_over and (self.time_grain or self.compare or self.ratios or self.share):
             raise ValueError("an average over periods is of the metrics alone, over every bucket")
+        if self.baseline and not self.compare:
+            raise ValueError("a baseline is the period a comparison is with: set compare")
+        if self.explain and (len(self.metrics) != 1 or not self.time_range or not self.time_range.start):
+            raise ValueError("why a metric changed needs one metric and its period")
         if self.rank_keep and not self.rank:
             raise ValueError("rank_keep needs a rank")
         if not set(self.share_within) <= set(self.dimensions):

@@ -171,7 +171,9 @@ def test_intents_are_recognised(question: str, intent: str) -> None:
     assert found is not None and found.name == intent
 
 
-@pytest.mark.parametrize("question", ["为什么上个月GMV下降了", "predict GMV for next month", "把订单表删了"])
+@pytest.mark.parametrize(
+    "question", ["上周北京下雨对销量有多大影响", "predict GMV for next month", "把订单表删了"]
+)
 def test_an_intent_is_never_answered_by_another_query(question: str, pipeline: Pipeline) -> None:
     result = pipeline.ask(question, as_of=AS_OF)
     assert result.status in {"refused", "clarify"}

@@ -1,0 +1,1 @@
+"""What nlq reads into the figures beyond answering: why they changed."""
