@@ -48,6 +48,8 @@ ChartKind = Literal[
     "stacked_bar",
     "funnel",
     "heatmap",
+    "waterfall",
+    "anomaly",
     "table",
 ]
 # The Vega-Lite version of the Altair release Streamlit draws with (a test keeps
@@ -118,6 +120,31 @@ def plan_chart(block: AnswerBlock, columns: list[ColumnInfo], *, profile: bool =
     y = [m.name for m in measures]
     if not block.rows:
         return ChartPlan(kind="table", rule="no rows", options=["table"])
+    if any(c.role == "score" for c in columns):
+        # 各维度的解释力, the unusual days: a reading of many figures, read in the table
+        return ChartPlan(kind="table", rule="an analysis's findings", options=["table"])
+    contribution = next((c for c in columns if c.role == "contribution"), None)
+    if contribution is not None and categories:
+        # 为什么GMV下降了: each value's part of the change, stacked up to the total change.
+        return ChartPlan(
+            kind="waterfall",
+            rule="contributions to a change",
+            x=categories[0].name,
+            y=[contribution.name],
+            options=["waterfall", "bar", "table"],
+        )
+    expected = next((c for c in columns if c.role == "expected"), None)
+    if expected is not None and times and measures:
+        # 哪天的订单数不正常: the series, its usual value and band, the days outside it marked.
+        bands = [c.name for c in columns if c.role == "band"]
+        return ChartPlan(
+            kind="anomaly",
+            rule="a series with its usual range",
+            x=times[0].name,
+            y=[measures[0].name, expected.name, *bands],
+            color=categories[0].name if categories else None,
+            options=["anomaly", "line", "table"],
+        )
     if any(c.role == "rank" for c in columns) and len(categories) >= 2:
         # 每个品类销量前3的商品: a rank within each group reads as a table, group by group.
         return ChartPlan(kind="table", rule="ranking within groups", options=["table", "stacked_bar"])
@@ -239,6 +266,8 @@ def chart_rows(
     donuts keep the top N by value, the rest folded into 其他 when it adds up."""
     records = [dict(zip(block.columns, row, strict=True)) for row in block.rows]
     by_name = {c.name: c for c in columns}
+    if plan.kind == "waterfall":
+        return _waterfall_rows(plan, records, language), 0
     if plan.x is None or not plan.y or by_name[plan.x].role == "time":
         return records, 0  # time runs in its own order, every bucket shown
     value = plan.y[0]
@@ -258,6 +287,38 @@ def chart_rows(
     for column in plan.y:
         other[column] = sum(_number(r.get(column)) for r in rest)
     return [*kept, other], 0
+
+
+def _waterfall_rows(
+    plan: ChartPlan, records: list[dict[str, Cell]], language: Language
+) -> list[dict[str, Cell]]:
+    """Each value's bar from where the ones before it left the change to where it takes it,
+    the largest parts first (the rest folded into 其他: contributions add up), then the total."""
+    assert plan.x is not None
+    value = plan.y[0]
+    ranked = sorted(records, key=lambda r: -abs(_number(r.get(value))))
+    if len(ranked) > TOP_N:
+        rest = ranked[TOP_N - 1 :]
+        ranked = [
+            *ranked[: TOP_N - 1],
+            {plan.x: say("answers.other", language), value: sum(_number(r.get(value)) for r in rest)},
+        ]
+    bars: list[dict[str, Cell]] = []
+    running = 0.0
+    for record in ranked:
+        part = _number(record.get(value))
+        bars.append(
+            {**record, "__start": running, "__end": running + part, "__kind": "up" if part >= 0 else "down"}
+        )
+        running += part
+    total: dict[str, Cell] = {
+        plan.x: say("answers.total_change", language),
+        value: running,
+        "__start": 0.0,
+        "__end": running,
+        "__kind": "total",
+    }
+    return [*bars, total]
 
 
 def vega_spec(
@@ -280,6 +341,8 @@ def vega_spec(
         "stacked_bar": _stacked_bar,
         "funnel": _funnel,
         "heatmap": _heatmap,
+        "waterfall": _waterfall,
+        "anomaly": _anomaly,
     }
     builder = builders.get(plan.kind)
     if builder is None or plan.x is None:
@@ -622,6 +685,98 @@ def _heatmap(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, 
         "width": "container",
         "height": {"step": 24},
     }
+
+
+def _waterfall(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    """Floating bars, rises green and falls red, ending on the total change in grey."""
+    value = info[plan.y[0]]
+    fmt = AXIS_FORMATS.get(value.format, ",.4~f")
+    return {
+        "mark": {"type": "bar", "cornerRadius": 2},
+        "encoding": {
+            "x": _category(plan, info, data) | {"axis": {"labelAngle": -30}},
+            "y": {
+                "field": "__start",
+                "type": "quantitative",
+                "title": value.axis_title,
+                "axis": {"format": fmt},
+            },
+            "y2": {"field": "__end"},
+            "color": {
+                "field": "__kind",
+                "type": "nominal",
+                "scale": {"domain": ["up", "down", "total"], "range": ["#2e9d5b", "#d64541", "#8a8f98"]},
+                "legend": None,
+            },
+            "tooltip": [
+                {"field": plan.x, "type": "nominal", "title": info[plan.x or ""].label},
+                {
+                    "field": value.name,
+                    "type": "quantitative",
+                    "title": value.label,
+                    "format": TOOLTIP_FORMATS.get(value.format, ",.4~f"),
+                },
+            ],
+        },
+        "width": "container",
+        "height": 320,
+    }
+
+
+def _anomaly(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    """The daily series over its usual range (a band), the usual value dashed, and the
+    days outside the band as red points; by a dimension, a line per value and no band."""
+    actual, expected, *band = plan.y
+    measure = info[actual]
+    x = _time_x(plan, info)
+    outside = (
+        f"datum['{actual}'] != null && datum['{band[0]}'] != null && (datum['{actual}'] < datum['{band[0]}'] || datum['{actual}'] > datum['{band[1]}'])"
+        if len(band) == 2
+        else "false"
+    )
+    tips = [
+        {"field": f"{plan.x}__label", "type": "nominal", "title": info[plan.x or ""].label},
+        *([{"field": plan.color, "type": "nominal", "title": info[plan.color].label}] if plan.color else []),
+        *(
+            {
+                "field": name,
+                "type": "quantitative",
+                "title": info[name].label,
+                "format": TOOLTIP_FORMATS.get(measure.format, ",.4~f"),
+            }
+            for name in plan.y
+        ),
+    ]
+    series: dict[str, Any] = {"x": x, "y": _quantity(measure), "tooltip": tips}
+    if plan.color:
+        series["color"] = {"field": plan.color, "type": "nominal", "title": info[plan.color].label}
+    layers: list[dict[str, Any]] = []
+    if len(band) == 2 and not plan.color:
+        layers.append(
+            {
+                "mark": {"type": "area", "opacity": 0.18, "color": "#4c78a8"},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": band[0], "type": "quantitative"},
+                    "y2": {"field": band[1]},
+                },
+            }
+        )
+        layers.append(
+            {
+                "mark": {"type": "line", "strokeDash": [4, 3], "color": "#8a8f98"},
+                "encoding": {"x": x, "y": {"field": expected, "type": "quantitative"}},
+            }
+        )
+    layers.append({"mark": {"type": "line", "point": False}, "encoding": series})
+    layers.append(
+        {
+            "transform": [{"filter": outside}],
+            "mark": {"type": "point", "filled": True, "size": 90, "color": "#d64541"},
+            "encoding": {"x": x, "y": {"field": actual, "type": "quantitative"}, "tooltip": tips},
+        }
+    )
+    return {"layer": layers, "width": "container", "height": 320}
 
 
 def _distinct(block: AnswerBlock, column: str) -> int:

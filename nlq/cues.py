@@ -35,6 +35,7 @@ CueKind = Literal[
     "moving",
     "latest",
     "why",
+    "anomaly",
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
@@ -63,6 +64,14 @@ LATEST = re.compile(LATEST_PATTERN)
 
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("latest", LATEST_PATTERN, None),
+    # 最近有什么异常, 哪天的订单数不正常, unusual days: the days a metric left its usual range.
+    (
+        "anomaly",
+        r"异常值?|不正常|正常吗|正不正常|是否正常|反常|离群|不太?对劲|奇怪|古怪|"
+        r"\banomal(?:y|ies|ous)\b|\bunusual\b|\boutliers?\b|\babnormal(?:ly)?\b|\bweird\b|\bstrange\b|"
+        r"\banything off\b|\b(?:look|looks|looked|seem|seems|seemed) off\b",
+        None,
+    ),
     # 为什么GMV下降了, 哪个品类拖后腿, what drove the rise: an explanation of a change, not a figure.
     (
         "why",

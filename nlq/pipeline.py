@@ -18,7 +18,8 @@ from nlq.charts import chart_answers
 from nlq.demo import ensure_demo
 from nlq.engines import Connector, ConnectorError, QueryResult, open_connector
 from nlq.identity import Identity
-from nlq.insight.attribution import attribute
+from nlq.insight.anomalies import Scan, scan
+from nlq.insight.attribution import Attribution, attribute
 from nlq.language import Language, language_of
 from nlq.lexicon import Lexicon
 from nlq.messages import Text, say
@@ -492,9 +493,14 @@ class Pipeline:
             timings.execute += spent["execute"]
             return block
 
-        found = attribute(query, self.layer, run, self.value_index(), language_of(result.question))
+        language = language_of(result.question)
+        if query.explain == "anomalies":
+            campaigns = [(c.start_date, c.end_date) for c in self.campaigns()]
+            found: Attribution | Scan = scan(query, self.layer, run, campaigns, language)
+        else:
+            found = attribute(query, self.layer, run, self.value_index(), language)
         result.answers.extend(found.blocks)
-        result.message = found.message
+        result.message = " ".join(m for m in (result.message, found.message) if m)
 
     def close(self) -> None:
         self.connector.close()

@@ -34,6 +34,8 @@ Role = Literal[
     "contribution",
     "explained",
     "score",
+    "expected",
+    "band",
 ]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 SUFFIX_ROLES: dict[str, Role] = {"_share": "share", "_previous": "previous", "_growth": "growth"}
@@ -96,6 +98,9 @@ ROLES: dict[str, Role] = {
     "explained": "explained",
     "effect": "change",
     "score": "score",
+    "expected": "expected",
+    "band": "band",
+    "flag": "category",
 }
 
 

@@ -159,6 +159,14 @@ BROKEN_DOWN = re.compile(
     r"\bbreak(?:s|ing)? (?:it |this |that )?down\b|\bbreakdown\b|\bdecompos|"
     r"\b(?:grew|rose|increased|dropped|fell|declined) the most\b|\bbiggest (?:drop|increase|rise|decline|gain|loss)\b"
 )
+# 哪几天, any day, spikes or drops, 波动: the words around an anomaly question.
+ODD_DAYS = re.compile(
+    r"哪几天|哪些天|哪天|哪一天|哪些日子|日子|有没有|有什么|什么|波动|检测|情况|最近|"
+    r"\b(?:any|which|what) days?\b|\bspikes?\b|\bdrops?\b|\bdips?\b|\bjumps?\b|\bdays?\b|"
+    r"\bflag\b|\bspot\b|\bcheck\b|\bany\b|\blately\b"
+)
+# The intents nlq.insight answers, by the cue that must be there for it to.
+ANSWERED_INTENTS = {"why": "why", "anomaly": "anomaly"}
 # How much, how surely: 涨得很猛, 掉了不少, 主要是什么原因, dropped sharply.
 CHANGE_DEGREE = re.compile(
     r"很猛|不少|很多|明显|大幅|厉害|这么多|那么多|这么|那么|得|主要|到底|究竟|变化|变动|波动|跟|靠什么|靠|一大截|"
@@ -501,12 +509,15 @@ class Understander:
         intent = find_intent(normalise(question))
         if intent is not None and intent.name == "redefine" and self._basis(normalise(question)):
             intent = None  # 按订单收货省份算, 按下单时间算: which column, not a new 口径
-        if (
-            intent is not None
-            and intent.name == "why"
-            and any(c.kind == "why" for c in find_cues(normalise(question)))
-        ):
-            intent = None  # 为什么GMV下降了: a change explained over the layer's dimensions (nlq.insight)
+        if intent is not None and intent.name in ANSWERED_INTENTS:
+            # 为什么GMV下降了, 近30天哪天的订单数不正常: explained by nlq.insight when its own cue
+            # is there (对GMV的影响 is a why of another kind, still refused)
+            kind = ANSWERED_INTENTS[intent.name]
+            text = normalise(question)
+            cues = [c for c in find_cues(text) if c.kind == kind]
+            # 异常订单, unusual orders: rows out of the ordinary, not days of a metric (asked back)
+            if cues and not any(self._qualifies_rows(text[c.end :]) for c in cues if c.kind == "anomaly"):
+                intent = None
         if intent is not None:
             return Understanding(
                 language=language,
@@ -686,6 +697,8 @@ class Understander:
                 return analysis
             if parse.has("why") or self._change_broken_down(parse):
                 return self._why(parse)
+            if parse.has("anomaly"):
+                return self._anomalies(parse)
             named_metric = any(x.entries[0].kind == "metric" for x in parse.links)
             by_price = any(c.kind in {"top", "bottom"} and PRICE_WORDS.search(c.text) for c in parse.cues)
             numbered = any(c.kind in {"top", "bottom"} and c.number for c in parse.cues)
@@ -1581,6 +1594,46 @@ class Understander:
                 if all(s.query != asked for s in steps):
                     steps.append(Step(title=self.title(asked, parse.language), query=asked))
         return reading.model_copy(update={"steps": steps})
+
+    def _anomalies(self, parse: Parse) -> Understanding:
+        """最近有什么异常, 近30天哪天的订单数不正常, anomalies in refunds by channel last month:
+        the days of the period (the layer's window when none is named) on which each metric
+        asked (the layer's list when none is) left its usual range, by the dimension asked."""
+        settings = self.layer.insights.anomalies
+        parse.read_spans += [m.span() for m in ODD_DAYS.finditer(parse.text)]
+        metrics = self._metrics(parse)
+        if not metrics and self._unlinked(parse):
+            return self._clarify(parse)  # 退款数据里有没有异常: a metric named, but not one nlq knows
+        metrics = metrics or list(settings.metrics or self.layer.reading.clarify)
+        reading = self._assemble(parse, metrics)
+        if reading.status != "answer" or not reading.steps:
+            return reading
+        query = reading.steps[0].query
+        window = query.time_range
+        if window is None or window.start is None:
+            end = parse.as_of
+            window = TimeRange(start=end - dt.timedelta(days=settings.window_days - 1), end=end)
+        if len(query.dimensions) > 1:
+            return self._cannot_use(
+                parse, [self._dimension_label(d, parse.language) for d in query.dimensions[1:]]
+            )
+        asked = SemanticQuery(
+            metrics=list(dict.fromkeys(m for s in reading.steps for m in s.query.metrics)),
+            dimensions=query.dimensions,
+            time_range=window,
+            time_dimension=query.time_dimension,
+            filters=query.filters,
+            explain="anomalies",
+        )
+        return reading.model_copy(
+            update={"steps": [Step(title=self.title(asked, parse.language), query=asked)]}
+        )
+
+    def _qualifies_rows(self, after: str) -> bool:
+        """Whether an anomaly word stands right before the name of a table's rows (异常订单,
+        unusual orders): the rows themselves are asked for."""
+        rest = re.sub(r"^\s*(?:的)?\s*", "", after)
+        return any(rest.startswith(word) for word, _ in self._table_words)
 
     def _change_broken_down(self, parse: Parse) -> bool:
         """A change stated between two periods and broken down by a dimension (618的优惠金额

@@ -44,7 +44,7 @@ from nlq.demo.catalog import (
 )
 from nlq.demo.geography import CITIES
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 START = dt.date(2024, 1, 1)
 END = dt.date(2026, 6, 30)
 DAYS = (END - START).days + 1
@@ -87,6 +87,30 @@ HOURS = np.array(
 )
 WEEKDAYS = np.array([0.95, 0.94, 0.96, 1.0, 1.06, 1.14, 1.1])  # Monday first
 MONTHS = np.array([1.0, 0.82, 1.0, 0.96, 1.0, 1.04, 0.95, 0.96, 1.0, 1.0, 1.08, 1.1])
+
+
+@dataclass(frozen=True)
+class Planted:
+    """A change planted in the data for "why" and "what is unusual" to find (README:
+    "Planted changes"). Each draws from a stream of its own, so the rest of the
+    warehouse is drawn as before."""
+
+    what: str  # the channel, category or province
+    start: dt.date
+    end: dt.date
+    strength: float  # the share of orders cancelled or sessions lost; the refund risk's factor
+
+
+# 抖音's paid orders in September 2025: 70% of them cancelled instead (its GMV drops).
+CHANNEL_DROP = Planted("抖音", dt.date(2025, 9, 1), dt.date(2025, 9, 30), 0.7)
+# Orders with 美妆 in October 2025 are refunded 3.5 times as often.
+REFUND_SPIKE = Planted("美妆", dt.date(2025, 10, 1), dt.date(2025, 10, 31), 3.5)
+# Browsing sessions of users in 四川 lose 90% in the week of 2025-08-11 (views and carts).
+TRAFFIC_DIP = Planted("四川", dt.date(2025, 8, 11), dt.date(2025, 8, 17), 0.9)
+
+
+def _within(days: Ints, planted: Planted) -> npt.NDArray[np.bool_]:
+    return (days >= (planted.start - START).days) & (days <= (planted.end - START).days)
 
 
 @dataclass
@@ -485,10 +509,22 @@ class Generator:
         age = DAYS - 1 - day
         r = rng.random(n)
         unpaid_recent = np.where(age == 0, 0.3, np.where(age == 1, 0.1, 0.0))
-        cancelled = r < 0.05
+        dropped = (
+            (channel == CHANNELS.index(CHANNEL_DROP.what))
+            & _within(day, CHANNEL_DROP)
+            & (self.rng(31).random(n) < CHANNEL_DROP.strength)
+        )
+        cancelled = (r < 0.05) | dropped
         created = ~cancelled & (r < 0.05 + unpaid_recent)
         paid = ~cancelled & ~created
         refund_risk = np.maximum.reduceat(np.array([c.refund for c in CATEGORIES])[item_category], first_line)
+        spiked = [c.name for c in CATEGORIES].index(REFUND_SPIKE.what)
+        beauty = np.maximum.reduceat((item_category == spiked).astype(np.int64), first_line) > 0
+        refund_risk = np.where(
+            beauty & _within(day, REFUND_SPIKE),
+            np.minimum(refund_risk * REFUND_SPIKE.strength, 0.7),
+            refund_risk,
+        )
         refunded = paid & (age > 3) & (rng.random(n) < refund_risk)
         stage = rng.random(n)
         status = np.select(
@@ -613,6 +649,20 @@ class Generator:
                 self.order_channel,
                 self.order_channel[paid],
             ]
+        )
+        # The planted dip: sessions of one province's users in one week, lost with their views and carts.
+        provinces = np.array([c[0] for c in CITIES])[self.user_city[session_user]]
+        lost = (
+            (provinces == TRAFFIC_DIP.what)
+            & _within(session_day, TRAFFIC_DIP)
+            & (self.rng(51).random(sessions) < TRAFFIC_DIP.strength)
+        )
+        browsing = np.concatenate(
+            [np.ones(len(view_session) + len(carted), bool), np.zeros(n_orders + len(paid), bool)]
+        )
+        keep = ~(browsing & lost[np.minimum(session, sessions - 1)])
+        user, session, seconds, kind, product, channel = (
+            a[keep] for a in (user, session, seconds, kind, product, channel)
         )
         order = np.lexsort((kind, seconds))
         session_ids = np.char.add("S", np.char.zfill(session[order].astype(str), 9))

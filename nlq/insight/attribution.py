@@ -9,10 +9,11 @@ the dimensions that explain most. The arithmetic is `nlq.insight.decompose`."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nlq.answer import AnswerBlock, AnswerColumn, Cell
+from nlq.insight.blocks import Runner, column, dimension_label, metric_format, metric_label
 from nlq.insight.decompose import Explained, Method, Parts, decompose, ranked
 from nlq.language import Language
 from nlq.messages import Text, listed, say
@@ -21,9 +22,6 @@ from nlq.semantic.columns import ColumnRole
 from nlq.semantic.errors import QueryError
 from nlq.semantic.model import Format, Label, RatioMetric, SemanticLayer, SemiAdditiveMetric, SimpleMetric
 from nlq.semantic.query import SemanticQuery
-
-# The pipeline's way of running one governed query: its answer block (rows, SQL, typed columns).
-Runner = Callable[[SemanticQuery, str], AnswerBlock]
 
 TOP_VALUES = 10  # values of a pair of dimensions shown
 PAIRED = 3  # the dimensions that explain most, whose pairs are looked at
@@ -100,8 +98,8 @@ def attribute(
         accounts.append((decompose(dimension, parts, whole, method), block))
     order = ranked([e for e, _ in accounts])
     blocks = {e.dimension: b for e, b in accounts}
-    label = _label(metric, layer)
-    answer = [_summary(totals, metric, label, whole, _format(metric, layer), language)]
+    label = metric_label(metric, layer)
+    answer = [_summary(totals, metric, label, whole, metric_format(metric, layer), language)]
     shown = order if named else order[:1]
     for explained in shown:
         answer.append(
@@ -174,7 +172,7 @@ def _summary(
     growth = change / before if change is not None and before else None
     columns = [
         *_figures(metric, label, fmt, "change"),
-        _column(
+        column(
             f"{metric}_growth",
             "growth",
             Label.worded(Text("answers.column_growth", metric=label)),
@@ -203,15 +201,15 @@ def _contributions(
     """One dimension's values: the metric before and after, each one's part of the
     change and its share; for a ratio, the rate and mix effects the part is made of."""
     dimension = explained.dimension
-    dimension_label = _dimension_label(dimension, layer)
-    fmt = _format(metric, layer)
+    title = dimension_label(dimension, layer)
+    fmt = metric_format(metric, layer)
     columns = [
-        _column(dimension, "dimension", dimension_label),
+        column(dimension, "dimension", title),
         *_figures(metric, label, fmt, "contribution"),
     ]
     if method == "ratio":
         # a value's own rate moved by this much; its part of the total change is the next column
-        columns[-1] = _column(
+        columns[-1] = column(
             f"{metric}_change",
             "change",
             Label.worded(Text("insight.column_own_change", metric=label)),
@@ -219,17 +217,17 @@ def _contributions(
             fmt,
         )
         columns.append(
-            _column(
+            column(
                 "contribution", "contribution", Label.worded(Text("insight.column_contribution")), metric, fmt
             )
         )
     columns.append(
-        _column("share_of_change", "explained", Label.worded(Text("insight.column_share")), None, "percent")
+        column("share_of_change", "explained", Label.worded(Text("insight.column_share")), None, "percent")
     )
     if method == "ratio":
         columns += [
-            _column("rate_effect", "effect", Label.worded(Text("insight.column_rate_effect")), metric, fmt),
-            _column("mix_effect", "effect", Label.worded(Text("insight.column_mix_effect")), metric, fmt),
+            column("rate_effect", "effect", Label.worded(Text("insight.column_rate_effect")), metric, fmt),
+            column("mix_effect", "effect", Label.worded(Text("insight.column_mix_effect")), metric, fmt),
         ]
     rows: list[list[Cell]] = []
     for c in explained.contributions:
@@ -241,7 +239,7 @@ def _contributions(
             row += [c.change, c.share]
         rows.append(row)
     return AnswerBlock(
-        title=say("insight.by_title", language, metric=label, dimension=dimension_label),
+        title=say("insight.by_title", language, metric=label, dimension=title),
         sql=block.sql,
         columns=[c.name for c in columns],
         rows=rows,
@@ -252,14 +250,14 @@ def _contributions(
 def _ranking(order: list[Explained], layer: SemanticLayer, language: Language) -> AnswerBlock:
     """Every dimension searched, the ones that explain the change first."""
     columns = [
-        _column("dimension", "dimension", Label.worded(Text("insight.column_dimension"))),
-        _column("values", "dimension", Label.worded(Text("insight.column_values"))),
-        _column("explained", "explained", Label.worded(Text("insight.column_explained")), None, "percent"),
-        _column("surprise", "score", Label.worded(Text("insight.column_surprise"))),
+        column("dimension", "dimension", Label.worded(Text("insight.column_dimension"))),
+        column("values", "dimension", Label.worded(Text("insight.column_values"))),
+        column("explained", "explained", Label.worded(Text("insight.column_explained")), None, "percent"),
+        column("surprise", "score", Label.worded(Text("insight.column_surprise"))),
     ]
     rows: list[list[Cell]] = [
         [
-            _dimension_label(e.dimension, layer).text(language),
+            dimension_label(e.dimension, layer).text(language),
             listed([_text(c.value) for c in e.named], language),
             e.explained,
             round(e.surprise, 6),
@@ -285,12 +283,12 @@ def _pair_block(
 ) -> AnswerBlock:
     first, second = explained.dimension.split(" × ")
     pair = Label(
-        zh=f"{_dimension_label(first, layer).zh} × {_dimension_label(second, layer).zh}",
-        en=f"{_dimension_label(first, layer).en} × {_dimension_label(second, layer).en}",
+        zh=f"{dimension_label(first, layer).zh} × {dimension_label(second, layer).zh}",
+        en=f"{dimension_label(first, layer).en} × {dimension_label(second, layer).en}",
     )
     top = Explained(explained.dimension, explained.contributions[:TOP_VALUES])
     shown = _contributions(top, block, metric, label, "additive", layer, language)
-    columns = [_column("values", "dimension", pair), *shown.typed_columns[1:]]
+    columns = [column("values", "dimension", pair), *shown.typed_columns[1:]]
     return AnswerBlock(
         title=say("insight.pairs_title", language, metric=label),
         sql=block.sql,
@@ -311,7 +309,7 @@ def _sentence(
     language: Language,
 ) -> str:
     before, after = whole.figure_before or 0.0, whole.figure_after or 0.0
-    fmt = _format(metric, layer)
+    fmt = metric_format(metric, layer)
     currency = layer.currency_of(metric)
     change = after - before
     if not change:
@@ -333,7 +331,7 @@ def _sentence(
     found = say(
         "insight.explained_by",
         language,
-        dimension=_dimension_label(best.dimension, layer),
+        dimension=dimension_label(best.dimension, layer),
         values=values,
         share=f"{best.explained:.0%}",
     )
@@ -343,42 +341,18 @@ def _sentence(
 def _figures(metric: str, label: Label, fmt: Format, change: ColumnRole) -> list[AnswerColumn]:
     """The metric in the period compared with, in the period asked, and the change."""
     return [
-        _column(
+        column(
             f"{metric}_previous",
             "previous",
             Label.worded(Text("answers.column_previous", metric=label)),
             metric,
             fmt,
         ),
-        _column(metric, "metric", label, metric, fmt),
-        _column(
+        column(metric, "metric", label, metric, fmt),
+        column(
             f"{metric}_change", change, Label.worded(Text("insight.column_change", metric=label)), metric, fmt
         ),
     ]
-
-
-def _format(metric: str, layer: SemanticLayer) -> Format:
-    found = layer.metric(metric)
-    return found.format if found is not None else "number"
-
-
-def _label(metric: str, layer: SemanticLayer) -> Label:
-    found = layer.metric(metric)
-    return found.label if found is not None else Label(zh=metric, en=metric)
-
-
-def _dimension_label(name: str, layer: SemanticLayer) -> Label:
-    for model in layer.holders(name):
-        dimension = model.column(name.rpartition(".")[2])
-        if dimension is not None:
-            return dimension.label
-    return Label(zh=name, en=name)
-
-
-def _column(
-    name: str, role: ColumnRole, label: Label, metric: str | None = None, fmt: Format | None = None
-) -> AnswerColumn:
-    return AnswerColumn(name=name, role=role, label=label, metric=metric, format=fmt)
 
 
 def _number(value: Cell) -> float:

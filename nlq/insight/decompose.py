@@ -103,9 +103,14 @@ def decompose(dimension: str, parts: Sequence[Parts], total: Parts, method: Meth
 
 
 def ranked(explained: Sequence[Explained]) -> list[Explained]:
-    """Dimensions whose few values explain the change first, by their surprise; then the
-    rest by the share their named values explain."""
-    return sorted(explained, key=lambda e: (not e.explains, -e.surprise, -e.explained))
+    """Dimensions whose few values explain the change first, by the surprise of those values
+    per value named (Adtributor's surprise, kept succinct: 美妆 alone says more than three
+    of its brands together); then the rest by the share their named values explain."""
+    return sorted(explained, key=lambda e: (not e.explains, -_surprise_per_value(e), -e.explained))
+
+
+def _surprise_per_value(explained: Explained) -> float:
+    return explained.surprise / len(explained.named) if explained.named else 0.0
 
 
 def _additive_parts(parts: Sequence[Parts], total: Parts, method: Method) -> list[Contribution]:

@@ -48,6 +48,10 @@ ColumnRole = Literal[
     "explained",
     "effect",
     "score",
+    # what is unusual: a day's usual value, the band around it, whether it left the band
+    "expected",
+    "band",
+    "flag",
 ]
 
 

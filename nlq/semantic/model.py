@@ -450,6 +450,9 @@ class AnomalySettings(Strict):
     window_days: int = Field(default=30, ge=1)
     history_weeks: int = Field(default=8, ge=2)
     threshold: float = Field(default=3.5, gt=0)
+    # A whole period above or below its usual level is flagged when it is this far from it
+    # (as a share) as well as past the threshold: growth of a few percent is not an anomaly.
+    min_shift: float = Field(default=0.2, ge=0)
     # Scanned when the question names no metric ("最近有什么异常").
     metrics: list[str] = Field(default_factory=list)
 

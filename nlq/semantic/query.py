@@ -163,7 +163,8 @@ class SemanticQuery(QueryModel):
     # Not one query but an analysis of the metric (nlq.insight): why it changed against
     # the period `compare` names, over `dimensions` or every searched one (归因).
     # "rise" and "fall" say which way the asker believes it moved (checked, never assumed).
-    explain: Literal["change", "rise", "fall"] | None = None
+    # "anomalies": the days of the period on which each metric left its usual range.
+    explain: Literal["change", "rise", "fall", "anomalies"] | None = None
 
     @model_validator(mode="after")
     def _something_to_show(self) -> SemanticQuery:
@@ -187,8 +188,10 @@ class SemanticQuery(QueryModel):
             raise ValueError("an average over periods is of the metrics alone, over every bucket")
         if self.baseline and not self.compare:
             raise ValueError("a baseline is the period a comparison is with: set compare")
-        if self.explain and (len(self.metrics) != 1 or not self.time_range or not self.time_range.start):
-            raise ValueError("why a metric changed needs one metric and its period")
+        if self.explain and (not self.metrics or not self.time_range or not self.time_range.start):
+            raise ValueError("an analysis needs a metric and its period")
+        if self.explain in {"change", "rise", "fall"} and len(self.metrics) != 1:
+            raise ValueError("why a metric changed is asked of one metric at a time")
         if self.rank_keep and not self.rank:
             raise ValueError("rank_keep needs a rank")
         if not set(self.share_within) <= set(self.dimensions):

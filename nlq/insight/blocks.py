@@ -1,0 +1,39 @@
+"""What the answers of an analysis are made of: the governed queries it runs, and the
+typed columns and labels of the tables it shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nlq.answer import AnswerBlock, AnswerColumn
+from nlq.semantic.columns import ColumnRole
+from nlq.semantic.model import Format, Label, SemanticLayer
+from nlq.semantic.query import SemanticQuery
+
+# The pipeline's way of running one governed query: its answer block (rows, SQL, typed
+# columns), compiled under the asker's policies, guarded and on record like any answer.
+Runner = Callable[[SemanticQuery, str], AnswerBlock]
+
+
+def column(
+    name: str, role: ColumnRole, label: Label, metric: str | None = None, fmt: Format | None = None
+) -> AnswerColumn:
+    return AnswerColumn(name=name, role=role, label=label, metric=metric, format=fmt)
+
+
+def metric_label(metric: str, layer: SemanticLayer) -> Label:
+    found = layer.metric(metric)
+    return found.label if found is not None else Label(zh=metric, en=metric)
+
+
+def metric_format(metric: str, layer: SemanticLayer) -> Format:
+    found = layer.metric(metric)
+    return found.format if found is not None else "number"
+
+
+def dimension_label(name: str, layer: SemanticLayer) -> Label:
+    for model in layer.holders(name):
+        dimension = model.column(name.rpartition(".")[2])
+        if dimension is not None:
+            return dimension.label
+    return Label(zh=name, en=name)
