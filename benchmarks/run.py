@@ -18,7 +18,7 @@ from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
-from benchmarks import demo_build, engine_ratio, latency, linking, profiling, startup
+from benchmarks import demo_build, engine_ratio, insights, latency, linking, profiling, startup
 from benchmarks.figures import spread, spread_cells, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +50,7 @@ def main() -> None:
     sections.append(_end_to_end(warehouses, args.repeats))
     target = _target_scale(warehouses)
     sections.append(_profile(target, warehouses[target]))
+    sections.append(_insights(target, warehouses[target], args.repeats))
     sections.append(_cache(smallest))
     sections.append(_startup(smallest))
     sections.append(builds)
@@ -125,6 +126,19 @@ def _builds(scales: list[float]) -> tuple[str, dict[float, Path]]:
         ["scale", "runs", "build time p50 / p95 / max (s)", "peak memory (MiB)", "file (MiB)", "orders"], rows
     )
     return "\n\n".join(["## Demo warehouse build", text, *skipped]), warehouses
+
+
+def _insights(scale: float, db: Path, repeats: int) -> str:
+    text = insights.report(db, max(repeats, 5))
+    return "\n\n".join(
+        [
+            f"## Why it changed and what is unusual (scale {scale:g}, end to end, result cache off)",
+            "Every governed query an analysis runs, with the engine: the totals, one query per "
+            "dimension searched (16 in the demo layer) and the top pair for a why; each metric's "
+            "daily series for an anomaly scan.",
+            text,
+        ]
+    )
 
 
 def _available_mib() -> float | None:

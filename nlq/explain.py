@@ -164,7 +164,18 @@ def _step(
     elif query.count_groups and query.dimensions:
         counted = _dimension(query.dimensions[0], layer, language)
         words.append(say("explain.counting_groups", language, dimension=counted))
-    if query.compare:
+    if query.explain == "anomalies":
+        words.append(say("explain.anomalies", language))
+    elif query.explain is not None:
+        searched = (
+            listed((_dimension(d, layer, language) for d in query.dimensions), language)
+            if query.dimensions
+            else say("explain.every_dimension", language)
+        )
+        words.append(say("explain.why", language, dimensions=searched))
+    if query.baseline is not None:
+        words.append(say("explain.against", language, start=query.baseline.start, end=query.baseline.end))
+    elif query.compare:
         words.append(say(f"explain.compare_{query.compare}", language))
     if query.focus and query.rank:
         focused = _joined_filters([_filter(f, layer, language) for f in query.focus], language)

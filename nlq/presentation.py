@@ -36,6 +36,7 @@ Role = Literal[
     "score",
     "expected",
     "band",
+    "flag",
 ]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 SUFFIX_ROLES: dict[str, Role] = {"_share": "share", "_previous": "previous", "_growth": "growth"}
@@ -100,7 +101,7 @@ ROLES: dict[str, Role] = {
     "score": "score",
     "expected": "expected",
     "band": "band",
-    "flag": "category",
+    "flag": "flag",
 }
 
 

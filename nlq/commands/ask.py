@@ -112,6 +112,8 @@ def print_text(result: dict[str, Any]) -> None:
             print(f"  - {option}")
         return
     print(result["interpretation"])
+    if result.get("message"):
+        print(result["message"])
     for answer in result["answers"]:
         print()
         print(f"## {answer['title']}")

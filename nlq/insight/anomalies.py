@@ -24,11 +24,11 @@ from nlq.insight.blocks import Runner, column, dimension_label, metric_format, m
 from nlq.language import Language
 from nlq.messages import Text, listed, say
 from nlq.presentation import format_value
-from nlq.semantic.model import Label, SemanticLayer
+from nlq.semantic.model import Format, Label, SemanticLayer
 from nlq.semantic.query import SemanticQuery, TimeRange
 
 MAD_TO_SIGMA = 1.4826
-SHOWN = 10  # anomalies named in the sentence at most: the table holds them all
+SHOWN = 5  # anomalies named in the sentence at most: the table holds them all
 
 
 @dataclass(frozen=True)
@@ -102,16 +102,20 @@ def detect(
     if len(residuals) >= 7:
         centre = statistics.median(residuals)
         spread = MAD_TO_SIGMA * statistics.median(abs(r - centre) for r in residuals)
+    never_negative = min(series.values(), default=0.0) >= 0  # a count or a rate: no band below 0
     days = []
     day = start
     while day <= window.end:
         if day in series:
             actual, expected = series[day], usual(day)
             score = low = high = None
+            campaign = day in campaign_days
             if expected is not None and spread:
                 score = (actual - expected) / spread
-                low, high = expected - threshold * spread, expected + threshold * spread
-            days.append(Day(day, group, actual, expected, low, high, score, day in campaign_days))
+                if not campaign:  # a campaign day is not held to the usual range at all
+                    low, high = expected - threshold * spread, expected + threshold * spread
+                    low = max(low, 0.0) if never_negative else low
+            days.append(Day(day, group, actual, expected, low, high, score, campaign))
         day += dt.timedelta(days=1)
     return days
 
@@ -122,8 +126,8 @@ class Shift:
     channel's month-long drop) may leave every single day inside its band."""
 
     group: Cell
-    actual: float
-    expected: float
+    actual: float  # the mean of the window's ordinary days
+    expected: float  # the mean of their usual values
     score: float
 
     @property
@@ -132,17 +136,18 @@ class Shift:
 
 
 def shifted(days: list[Day], threshold: float, least: float) -> Shift | None:
-    """The window's total against its usual total, in standard errors of the days'
-    robust spread (the band's half-width over the threshold, times the square root of
-    the days): flagged past the same threshold and the layer's least share, over a week or
-    more of ordinary days."""
+    """The window's daily mean against its usual mean, in standard errors (the days' robust
+    spread, the band's half-width over the threshold, over the square root of the days):
+    flagged past the same threshold and the layer's least share, over a week or more of
+    ordinary days."""
     usual = [d for d in days if not d.campaign and d.expected is not None and d.high is not None]
     if len(usual) < 7:
         return None
     spread = ((usual[0].high or 0.0) - (usual[0].expected or 0.0)) / threshold
-    actual = sum(d.actual for d in usual)
-    expected = sum(d.expected or 0.0 for d in usual)
-    score = (actual - expected) / (spread * len(usual) ** 0.5) if spread else 0.0
+    actual = sum(d.actual for d in usual) / len(usual)
+    expected = sum(d.expected or 0.0 for d in usual) / len(usual)
+    # the mean of n days' residuals has a standard error of spread / sqrt(n)
+    score = (actual - expected) / (spread / len(usual) ** 0.5) if spread else 0.0
     shift = Shift(usual[0].group, actual, expected, score)
     return shift if abs(score) > threshold and abs(shift.relative) >= least else None
 
@@ -252,6 +257,7 @@ def _flagged_block(
     flagged: list[tuple[str, Day]], query: SemanticQuery, layer: SemanticLayer, language: Language
 ) -> AnswerBlock:
     group = query.dimensions[0].rpartition(".")[2] if query.dimensions else None
+    fmt = _one_format([m for m, _ in flagged], layer)
     columns = [
         column("metric", "dimension", Label.worded(Text("insight.column_metric"))),
         column("day", "time", Label.worded(Text("answers.column_grain_day"))),
@@ -260,9 +266,9 @@ def _flagged_block(
         columns.append(column(group, "dimension", dimension_label(group, layer)))
     # one table may hold several metrics: their figures keep no one format
     columns += [
-        column("actual", "metric", Label.worded(Text("insight.column_actual"))),
-        column("expected", "expected", Label.worded(Text("insight.column_expected"))),
-        column("deviation", "change", Label.worded(Text("insight.column_deviation"))),
+        column("actual", "metric", Label.worded(Text("insight.column_actual")), None, fmt),
+        column("expected", "expected", Label.worded(Text("insight.column_expected")), None, fmt),
+        column("deviation", "change", Label.worded(Text("insight.column_deviation")), None, fmt),
         column("score", "score", Label.worded(Text("insight.column_score"))),
     ]
     rows: list[list[Cell]] = [
@@ -290,12 +296,13 @@ def _shift_block(
     shifts: list[tuple[str, Shift]], query: SemanticQuery, layer: SemanticLayer, language: Language
 ) -> AnswerBlock:
     group = query.dimensions[0].rpartition(".")[2] if query.dimensions else None
+    fmt = _one_format([m for m, _ in shifts], layer)
     columns = [column("metric", "dimension", Label.worded(Text("insight.column_metric")))]
     if group:
         columns.append(column(group, "dimension", dimension_label(group, layer)))
     columns += [
-        column("actual", "metric", Label.worded(Text("insight.column_actual_total"))),
-        column("expected", "expected", Label.worded(Text("insight.column_expected_total"))),
+        column("actual", "metric", Label.worded(Text("insight.column_actual_mean")), None, fmt),
+        column("expected", "expected", Label.worded(Text("insight.column_expected_mean")), None, fmt),
         column("relative", "growth", Label.worded(Text("insight.column_relative")), None, "percent"),
         column("score", "score", Label.worded(Text("insight.column_score"))),
     ]
@@ -389,3 +396,9 @@ def _group_text(group: Cell, language: Language) -> str:
     if group is None:
         return ""
     return f"（{group}）" if language == "zh" else f" ({group})"
+
+
+def _one_format(metrics: list[str], layer: SemanticLayer) -> Format | None:
+    """The display format of figures of these metrics in one column: theirs when they share it."""
+    formats = {metric_format(m, layer) for m in metrics}
+    return formats.pop() if len(formats) == 1 else None

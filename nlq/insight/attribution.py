@@ -318,7 +318,12 @@ def _sentence(
         )
     moved = say("insight.rose" if change > 0 else "insight.fell", language)
     growth = f"{abs(change) / before:.1%}" if before else "—"
-    delta = format_value(change, fmt, language, currency)
+    # a rate moves by points (退款率上升51%, +5.8个百分点), anything else by its own unit
+    delta = (
+        say("insight.points", language, points=f"{change * 100:+.1f}")
+        if fmt == "percent"
+        else format_value(change, fmt, language, currency)
+    )
     sentence = say("insight.changed", language, metric=label, moved=moved, growth=growth, delta=delta)
     if believed in {"rise", "fall"} and (believed == "rise") != (change > 0):
         # 为什么GMV下降了 when it rose: the premise is wrong, and the answer says so first

@@ -37,6 +37,9 @@ MIN_VALUE_SHARE = 0.1
 EXPLAINED_ENOUGH = 0.67
 # An explanation names a few values: a change spread over many explains nothing.
 MOST_NAMED = 3
+# Named values that explain the change only about as much as they weigh moved with the
+# rest: they must explain this much more of it than their share of the figure before.
+CONCENTRATED = 0.25
 
 Method = Literal["additive", "ratio", "opaque"]
 
@@ -69,6 +72,7 @@ class Contribution:
     surprise: float
     rate_effect: float | None = None
     mix_effect: float | None = None
+    weight: float = 0.0  # its share of the figure before (of the denominator, for a ratio)
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,13 @@ class Explained:
     overlap: float = 0.0  # what the values' parts do not add up to (a distinct count)
 
     @property
+    def held(self) -> float:
+        """The named values' share of the figure before the change."""
+        return sum(c.weight for c in self.named)
+
+    @property
     def explains(self) -> bool:
-        return self.explained >= EXPLAINED_ENOUGH
+        return self.explained >= EXPLAINED_ENOUGH and self.explained - self.held >= CONCENTRATED
 
 
 def decompose(dimension: str, parts: Sequence[Parts], total: Parts, method: Method) -> Explained:
@@ -98,7 +107,8 @@ def decompose(dimension: str, parts: Sequence[Parts], total: Parts, method: Meth
     if method == "opaque" or not change:
         return Explained(dimension, contributions, overlap=overlap)
     named, explained = _named(contributions, change)
-    surprise = sum(c.surprise for c in named) if explained >= EXPLAINED_ENOUGH else 0.0
+    found = Explained(dimension, contributions, named, explained, 0.0, overlap)
+    surprise = sum(c.surprise for c in named) if found.explains else 0.0
     return Explained(dimension, contributions, named, explained, surprise, overlap)
 
 
@@ -122,7 +132,8 @@ def _additive_parts(parts: Sequence[Parts], total: Parts, method: Method) -> lis
         own = (b or 0.0) - (a or 0.0)
         surprise = _surprise(_fraction(part.before[0], whole_before), _fraction(part.after[0], whole_after))
         share = own / change if change and method == "additive" else None
-        result.append(Contribution(part.value, a, b, own, share, surprise))
+        weight = _fraction(part.before[0], whole_before)
+        result.append(Contribution(part.value, a, b, own, share, surprise, weight=weight))
     return result
 
 
@@ -143,7 +154,7 @@ def _ratio_parts(parts: Sequence[Parts], total: Parts) -> list[Contribution]:
             _fraction(part.before[0], total.before[0]), _fraction(part.after[0], total.after[0])
         )
         share = (rate + mix) / change if change else None
-        result.append(Contribution(part.value, r0, r1, rate + mix, share, surprise, rate, mix))
+        result.append(Contribution(part.value, r0, r1, rate + mix, share, surprise, rate, mix, w0))
     return result
 
 

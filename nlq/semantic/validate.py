@@ -51,6 +51,7 @@ class Validator:
         self._roles()
         self._users()
         self._reading()
+        self._insights()
         return self.problems
 
     def report(self, path: Iterable[str | int], message: str, fix: str) -> None:
@@ -593,6 +594,24 @@ class Validator:
                 for field in ("name", "start", "end"):
                     column = getattr(reading.campaigns, field)
                     self._column(model.name, column, columns, ("reading", "campaigns", field))
+
+    def _insights(self) -> None:
+        """The dimensions "why" searches and the metrics "what is unusual" scans are the layer's own."""
+        insights = self.layer.insights
+        for i, name in enumerate(insights.attribution.dimensions):
+            if not self._dimension_exists(name):
+                self.report(
+                    ("insights", "attribution", "dimensions", i),
+                    f"attribution searches unknown dimension '{name}'",
+                    "use a dimension name of the layer",
+                )
+        for i, name in enumerate(insights.anomalies.metrics):
+            if self.layer.metric(name) is None:
+                self.report(
+                    ("insights", "anomalies", "metrics", i),
+                    f"anomaly scan names unknown metric '{name}'",
+                    "use a metric name of the layer",
+                )
 
     def _users(self) -> None:
         roles = {r.name for r in self.layer.roles}

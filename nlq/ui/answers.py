@@ -234,6 +234,9 @@ def _render_turn(turn: Turn, layer: SemanticLayer, ui: Language) -> None:
     with st.chat_message("assistant"):
         if result.status == "answered":
             st.caption(_md(result.interpretation))
+            if result.message:
+                # what an analysis found (why it changed, the unusual days), before its tables
+                st.info(_md(result.message), icon=":material/insights:")
             _render_blocks(turn, layer, language, ui)
         elif result.status == "clarify":
             st.warning(_md(result.message), icon=":material/help:")

@@ -420,3 +420,45 @@ def test_presentation_in_a_real_browser(app_url: str, pipeline: Pipeline) -> Non
             page.screenshot(path=SHOTS / "05-presentation-en.png")
         finally:
             browser.close()
+
+
+def test_insight_charts_in_a_real_browser(app_url: str, pipeline: Pipeline) -> None:
+    """Why GMV fell, as a waterfall (a bar per channel and one for the total change), and the
+    unusual days of a series, as a line over its usual band with a red point per unusual
+    day: each drawn as the pipeline decided, with the finding said above the tables."""
+    why = pipeline.ask("为什么2025年9月GMV下降了", as_of=AS_OF)
+    odd = pipeline.ask("2025年10月美妆的退款率有没有异常", as_of=AS_OF)
+    waterfall = next(b for b in why.answers if b.chart.type == "waterfall")
+    series = next(b for b in odd.answers if b.chart.type == "anomaly")
+    unusual = sum(1 for row in series.rows if row[-1] == "异常")
+    assert unusual >= 3  # the planted 美妆 refund spike
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = _signed_in(browser, app_url, "chen.jie", locale="zh-CN")
+            box = page.get_by_test_id("stChatInputTextArea")
+            messages = page.get_by_test_id("stChatMessage")
+            for question, shot in (
+                ("为什么2025年9月GMV下降了", "17-why-waterfall.png"),
+                ("2025年10月美妆的退款率有没有异常", "18-anomalies.png"),
+            ):
+                before = messages.count()
+                box.fill(question)
+                box.press("Enter")
+                expect(messages).to_have_count(before + 2, timeout=WAIT_MS)
+                answer = messages.nth(before + 1)
+                answer.get_by_test_id("stVegaLiteChart").first.locator("svg.marks").wait_for(timeout=WAIT_MS)
+                if shot.startswith("17"):
+                    expect(answer).to_contain_text("按渠道看，抖音解释了变化的", timeout=WAIT_MS)
+                    chart = answer.get_by_test_id("stVegaLiteChart").first
+                    bars = chart.locator("g.mark-rect.role-mark path")
+                    assert bars.count() == len(waterfall.rows) + 1  # and the total change
+                else:
+                    expect(answer).to_contain_text("退款率为", timeout=WAIT_MS)
+                    chart = answer.get_by_test_id("stVegaLiteChart").first
+                    points = chart.locator("g.mark-symbol.role-mark path")
+                    assert points.count() == unusual
+                _screenshot(page, answer, SHOTS / shot)
+        finally:
+            browser.close()
