@@ -18,7 +18,7 @@ from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
-from benchmarks import demo_build, engine_ratio, insights, latency, linking, profiling, startup
+from benchmarks import demo_build, engine_ratio, forecasts, insights, latency, linking, profiling, startup
 from benchmarks.figures import spread, spread_cells, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +51,7 @@ def main() -> None:
     target = _target_scale(warehouses)
     sections.append(_profile(target, warehouses[target]))
     sections.append(_insights(target, warehouses[target], args.repeats))
+    sections.append(_forecasts(smallest))
     sections.append(_cache(smallest))
     sections.append(_startup(smallest))
     sections.append(builds)
@@ -137,6 +138,20 @@ def _insights(scale: float, db: Path, repeats: int) -> str:
             "dimension searched (16 in the demo layer) and the top pair for a why; each metric's "
             "daily series for an anomaly scan.",
             text,
+        ]
+    )
+
+
+def _forecasts(db: Path) -> str:
+    return "\n\n".join(
+        [
+            "## Forecast backtest (scale 1)",
+            "Rolling origins over the last half year: the next 28 days from each of 8 weekly "
+            "origins (error per ordinary day; campaign days left out, as the model leaves out "
+            "their lift) and each of the last 6 whole months' total from the day before it, "
+            "against a seasonal naive forecast (the same weekday of the last week seen; the same "
+            "month a year before).",
+            forecasts.report(db),
         ]
     )
 

@@ -50,6 +50,7 @@ ChartKind = Literal[
     "heatmap",
     "waterfall",
     "anomaly",
+    "forecast",
     "table",
 ]
 # The Vega-Lite version of the Altair release Streamlit draws with (a test keeps
@@ -132,6 +133,21 @@ def plan_chart(block: AnswerBlock, columns: list[ColumnInfo], *, profile: bool =
             x=categories[0].name,
             y=[contribution.name],
             options=["waterfall", "bar", "table"],
+        )
+    predicted = next((c for c in columns if c.role == "forecast"), None)
+    if predicted is not None and not times:
+        # a forecast period's total and its intervals: read in the table, never as a KPI of actuals
+        return ChartPlan(kind="table", rule="a forecast's totals", options=["table"])
+    if predicted is not None:
+        # 预测下个月的销量: the forecast line inside its interval, drawn apart from any actual
+        bands = [c.name for c in columns if c.role == "band"]
+        return ChartPlan(
+            kind="forecast",
+            rule="a forecast with its interval",
+            x=times[0].name,
+            y=[predicted.name, *bands[:2]],
+            color=categories[0].name if categories else None,
+            options=["forecast", "table"],
         )
     expected = next((c for c in columns if c.role == "expected"), None)
     if expected is not None and times and measures:
@@ -343,6 +359,7 @@ def vega_spec(
         "heatmap": _heatmap,
         "waterfall": _waterfall,
         "anomaly": _anomaly,
+        "forecast": _forecast,
     }
     builder = builders.get(plan.kind)
     if builder is None or plan.x is None:
@@ -774,6 +791,45 @@ def _anomaly(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, 
             "transform": [{"filter": outside}],
             "mark": {"type": "point", "filled": True, "size": 90, "color": "#d64541"},
             "encoding": {"x": x, "y": {"field": actual, "type": "quantitative"}, "tooltip": tips},
+        }
+    )
+    return {"layer": layers, "width": "container", "height": 320}
+
+
+def _forecast(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, Cell]]) -> dict[str, Any]:
+    """A dashed line (a forecast, never an actual) inside its shaded interval; by a
+    dimension, a line and a band per value."""
+    predicted, *band = plan.y
+    measure = info[predicted]
+    x = _time_x(plan, info)
+    colour = (
+        {"color": {"field": plan.color, "type": "nominal", "title": info[plan.color].label}}
+        if plan.color
+        else {}
+    )
+    fmt = TOOLTIP_FORMATS.get(measure.format, ",.4~f")
+    tips = [
+        {"field": f"{plan.x}__label", "type": "nominal", "title": info[plan.x or ""].label},
+        *([{"field": plan.color, "type": "nominal", "title": info[plan.color].label}] if plan.color else []),
+        *({"field": n, "type": "quantitative", "title": info[n].label, "format": fmt} for n in plan.y),
+    ]
+    layers: list[dict[str, Any]] = []
+    if len(band) == 2:
+        layers.append(
+            {
+                "mark": {"type": "area", "opacity": 0.2},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": band[0], "type": "quantitative"},
+                    "y2": {"field": band[1]},
+                    **colour,
+                },
+            }
+        )
+    layers.append(
+        {
+            "mark": {"type": "line", "strokeDash": [6, 4], "point": True},
+            "encoding": {"x": x, "y": _quantity(measure), "tooltip": tips, **colour},
         }
     )
     return {"layer": layers, "width": "container", "height": 320}

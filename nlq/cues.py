@@ -36,6 +36,7 @@ CueKind = Literal[
     "latest",
     "why",
     "anomaly",
+    "forecast",
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
@@ -64,6 +65,13 @@ LATEST = re.compile(LATEST_PATTERN)
 
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("latest", LATEST_PATTERN, None),
+    # 预测下个月的销量, forecast GMV for Q3: a figure of days that have not happened yet.
+    (
+        "forecast",
+        r"预测|预计|预估|推测|会是多少|会有多少|能卖多少|会卖多少|能达到多少|"
+        r"\bforecast(?:s|ed|ing)?\b|\bpredict(?:s|ed|ion|ions)?\b|\bprojections?\b|\bprojected\b|\bexpected to\b|\bwill\b|\bgoing to be\b",
+        None,
+    ),
     # 最近有什么异常, 哪天的订单数不正常, unusual days: the days a metric left its usual range.
     (
         "anomaly",

@@ -166,6 +166,8 @@ def _step(
         words.append(say("explain.counting_groups", language, dimension=counted))
     if query.explain == "anomalies":
         words.append(say("explain.anomalies", language))
+    elif query.explain == "forecast":
+        words.append(say("explain.forecast", language))
     elif query.explain is not None:
         searched = (
             listed((_dimension(d, layer, language) for d in query.dimensions), language)

@@ -20,6 +20,7 @@ from nlq.engines import Connector, ConnectorError, QueryResult, open_connector
 from nlq.identity import Identity
 from nlq.insight.anomalies import Scan, scan
 from nlq.insight.attribution import Attribution, attribute
+from nlq.insight.forecast import Forecast, forecast
 from nlq.language import Language, language_of
 from nlq.lexicon import Lexicon
 from nlq.messages import Text, say
@@ -494,9 +495,12 @@ class Pipeline:
             return block
 
         language = language_of(result.question)
+        campaigns = [(c.start_date, c.end_date) for c in self.campaigns()]
+        found: Attribution | Scan | Forecast
         if query.explain == "anomalies":
-            campaigns = [(c.start_date, c.end_date) for c in self.campaigns()]
-            found: Attribution | Scan = scan(query, self.layer, run, campaigns, language)
+            found = scan(query, self.layer, run, campaigns, language)
+        elif query.explain == "forecast":
+            found = forecast(query, self.layer, run, campaigns, self.latest_date, language)
         else:
             found = attribute(query, self.layer, run, self.value_index(), language)
         result.answers.extend(found.blocks)

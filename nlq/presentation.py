@@ -37,6 +37,7 @@ Role = Literal[
     "expected",
     "band",
     "flag",
+    "forecast",
 ]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 SUFFIX_ROLES: dict[str, Role] = {"_share": "share", "_previous": "previous", "_growth": "growth"}
@@ -102,6 +103,7 @@ ROLES: dict[str, Role] = {
     "expected": "expected",
     "band": "band",
     "flag": "flag",
+    "forecast": "forecast",
 }
 
 

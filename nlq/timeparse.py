@@ -356,8 +356,12 @@ PATTERNS: list[tuple[str, Resolver]] = [
     (r"(?:the\s+)?past week", _fixed(1, "week")),
     # Periods after as_of: resolved whole, so the reader can say there is no data yet.
     (r"明天|明日|tomorrow", _day(1)),
+    # 预测一下下个月 is 一下 + 下个月: 下下 is read only where no 一 comes before it
+    (r"(?<!一)(?:下下周|下下个星期|下下星期)|(?:the )?week after next", _calendar("week", 2, to_date=False)),
     (r"下周|下个星期|下星期|下礼拜|下个礼拜|next week", _calendar("week", 1, to_date=False)),
+    (r"(?<!一)(?:下下个月|下下月)|(?:the )?month after next", _calendar("month", 2, to_date=False)),
     (r"下个月|下月|下一个月|next month", _calendar("month", 1, to_date=False)),
+    (r"(?<!一)(?:下下季度|下下个季度)|(?:the )?quarter after next", _calendar("quarter", 2, to_date=False)),
     (r"下季度|下个季度|下一季度|next quarter", _calendar("quarter", 1, to_date=False)),
     (r"明年|下一年|next year", _calendar("year", 1, to_date=False)),
     (r"今天|今日|today", _day(0)),

@@ -48,6 +48,7 @@ from nlq.semantic.model import (
     SemiAdditiveMetric,
     SimpleMetric,
 )
+from nlq.semantic.periods import grain_start, shift_by_grain, shift_months
 from nlq.semantic.query import Filter, MetricFilter, OrderBy, Ratio, SemanticQuery, TimeRange
 from nlq.timeparse import Campaign, TimeMatch, find_times
 
@@ -165,8 +166,15 @@ ODD_DAYS = re.compile(
     r"\b(?:any|which|what) days?\b|\bspikes?\b|\bdrops?\b|\bdips?\b|\bjumps?\b|\bdays?\b|"
     r"\bflag\b|\bspot\b|\bcheck\b|\bany\b|\blately\b"
 )
+# 未来7天, 接下来3个月, the next 30 days: a span ahead of the data.
+FUTURE_SPAN = re.compile(
+    r"(?:未来|接下来|之后|往后|下)\s*(\d+|[一二两三四五六七八九十]+)\s*(天|日|周|星期|个月|月)|"
+    r"\b(?:next|coming|following)\s+(\d+)\s+(days?|weeks?|months?)\b"
+)
+# The words around a forecast: 会, 多少, will, be.
+FUTURE_WORDS = re.compile(r"大概|大约|可能|会|能|将|多少|\b(?:will|be|about|roughly|likely|going to)\b")
 # The intents nlq.insight answers, by the cue that must be there for it to.
-ANSWERED_INTENTS = {"why": "why", "anomaly": "anomaly"}
+ANSWERED_INTENTS = {"why": "why", "anomaly": "anomaly", "forecast": "forecast"}
 # How much, how surely: 涨得很猛, 掉了不少, 主要是什么原因, dropped sharply.
 CHANGE_DEGREE = re.compile(
     r"很猛|不少|很多|明显|大幅|厉害|这么多|那么多|这么|那么|得|主要|到底|究竟|变化|变动|波动|跟|靠什么|靠|一大截|"
@@ -699,6 +707,8 @@ class Understander:
                 return self._why(parse)
             if parse.has("anomaly"):
                 return self._anomalies(parse)
+            if parse.has("forecast"):
+                return self._forecast(parse)
             named_metric = any(x.entries[0].kind == "metric" for x in parse.links)
             by_price = any(c.kind in {"top", "bottom"} and PRICE_WORDS.search(c.text) for c in parse.cues)
             numbered = any(c.kind in {"top", "bottom"} and c.number for c in parse.cues)
@@ -1628,6 +1638,87 @@ class Understander:
         return reading.model_copy(
             update={"steps": [Step(title=self.title(asked, parse.language), query=asked)]}
         )
+
+    def _forecast(self, parse: Parse) -> Understanding:
+        """预测下个月的销量, forecast GMV for Q3 by channel, 未来7天的订单数预计多少: each metric
+        asked over a period after the last day of data (the next 30 days when none is named),
+        by the dimension asked."""
+        window, said = self._future(parse)
+        if any(self._campaign_dates(t) for t in parse.times):
+            # 双11的GMV预测: a campaign's lift is what the model leaves out; asked back, never understated
+            return Understanding(
+                language=parse.language,
+                status="clarify",
+                message=say("reading.forecast_campaign", parse.language),
+                evidence=parse.evidence,
+            )
+        parse.times = []  # the period is ahead of the data: no figure of it is read, one is forecast
+        parse.read_spans += [
+            m.span() for m in (*FUTURE_WORDS.finditer(parse.text), *FUTURE_SPAN.finditer(parse.text))
+        ]
+        metrics = self._metrics(parse)
+        if not metrics:
+            return self._clarify(parse)
+        reading = self._assemble(parse, metrics)
+        if reading.status != "answer" or not reading.steps:
+            return reading
+        query = reading.steps[0].query
+        if len(query.dimensions) > 1:
+            return self._cannot_use(
+                parse, [self._dimension_label(d, parse.language) for d in query.dimensions[1:]]
+            )
+        steps = []
+        for metric in dict.fromkeys(m for s in reading.steps for m in s.query.metrics):
+            asked = SemanticQuery(
+                metrics=[metric],
+                dimensions=query.dimensions,
+                time_range=window,
+                filters=query.filters,
+                explain="forecast",
+            )
+            steps.append(Step(title=self.title(asked, parse.language), query=asked))
+        return reading.model_copy(update={"steps": steps, "time_text": said})
+
+    @staticmethod
+    def _future(parse: Parse) -> tuple[TimeRange, str]:
+        """The period a forecast is of: the one named (a quarter or a campaign without a year
+        is its next one), N days, weeks or months ahead, or the next 30 days."""
+        ahead = FUTURE_SPAN.search(parse.text)
+        if ahead:
+            count = number(ahead.group(1) or ahead.group(3)) or 1
+            unit = ahead.group(2) or ahead.group(4)
+            days = count * (
+                30
+                if unit in {"个月", "月"} or unit.startswith("month")
+                else 7
+                if unit in {"周", "星期"} or unit.startswith("week")
+                else 1
+            )
+            start = parse.as_of + dt.timedelta(days=1)
+            return TimeRange(start=start, end=parse.as_of + dt.timedelta(days=days)), ahead.group(0)
+        for match in parse.times:
+            if match.range.start is None or match.range.end is None:
+                continue
+            first, end = match.range.start, match.whole_end or match.range.end
+            unit = match.unit
+            if unit is not None and grain_start(first, unit) == first:
+                # 今年全年, 本季度: the whole calendar period, not the part of it with data
+                end = max(end, shift_by_grain(first, unit, 1) - dt.timedelta(days=1))
+            years = 0
+            while end <= parse.as_of and not re.search(
+                r"\d{4}|去年|今年|明年|last year|this year|next year", match.text
+            ):
+                years += 1  # "Q3" asked for a forecast on 2026-06-30 is the coming one
+                first, end = shift_months(first, 12), shift_months(end, 12, keep_month_end=True)
+                if years > 1:
+                    break
+            return TimeRange(start=first, end=end), match.text
+        start = parse.as_of + dt.timedelta(days=1)
+        return TimeRange(start=start, end=parse.as_of + dt.timedelta(days=30)), ""
+
+    def _campaign_dates(self, match: TimeMatch) -> bool:
+        """Whether a time phrase named a campaign's days (双11, 618)."""
+        return any((c.start_date, c.end_date) == (match.range.start, match.range.end) for c in self.campaigns)
 
     def _qualifies_rows(self, after: str) -> bool:
         """Whether an anomaly word stands right before the name of a table's rows (异常订单,

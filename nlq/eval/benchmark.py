@@ -23,7 +23,12 @@ class BenchmarkItem(BaseModel):
     as_of: dt.date | None = None
     gold_sql: str | list[str] | None = None
     order_matters: bool = False
-    expect: Literal["answer", "refuse"] = "answer"
+    # "forecast": no gold can be run for days that have not happened; the right outcome is
+    # an answer labelled as a forecast, of days after as_of (never a plain figure).
+    expect: Literal["answer", "refuse", "forecast"] = "answer"
+    # For a forecast: the period asked about (first and last day); the forecast must reach
+    # its last day and start on its first, or the day after as_of when the period has begun.
+    period: tuple[dt.date, dt.date] | None = None
     tags: list[str] = Field(default_factory=list)
 
     @property

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from nlq.answer import AskResult
 from nlq.engines import Connector, ConnectorError, rewrite
 from nlq.eval.benchmark import BenchmarkItem
-from nlq.eval.scoring import ResultSet, Verdict, score
+from nlq.eval.scoring import ResultSet, Verdict, score, score_forecast
 
 PREVIEW_ROWS = 10
 GOLD_DIALECT = "duckdb"
@@ -115,6 +115,16 @@ def run_benchmark(
     return RunResult(records)
 
 
+def _forecast_days(result: AskResult) -> list[str]:
+    """The days an answer forecasts: those of a block with a forecast column."""
+    return [
+        str(row[block.columns.index("day")])[:10]
+        for block in result.answers
+        if "day" in block.columns and any(c.role == "forecast" for c in block.typed_columns)
+        for row in block.rows
+    ]
+
+
 def _run_one(
     item: BenchmarkItem,
     predictor: Predictor,
@@ -149,6 +159,12 @@ def _run_one(
         verdict = Verdict(False, failed_gold)
     elif result.status == "error":
         verdict = Verdict(False, f"error: {result.message}")
+    elif item.expect == "forecast":
+        as_of = item.as_of.isoformat() if item.as_of else ""  # none pinned: the data's last day
+        period = (item.period[0].isoformat(), item.period[1].isoformat()) if item.period else None
+        verdict = score_forecast(
+            status=result.status, forecast_days=_forecast_days(result), as_of=as_of, period=period
+        )
     else:
         verdict = score(
             expect=item.expect,

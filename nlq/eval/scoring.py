@@ -185,6 +185,28 @@ def match_result(gold: ResultSet, predicted: ResultSet, *, ordered: bool) -> tup
     )
 
 
+def score_forecast(
+    *, status: str, forecast_days: list[str], as_of: str, period: tuple[str, str] | None
+) -> Verdict:
+    """A forecast question is answered right by a forecast of days after as_of that covers
+    the days of the period asked about (those after as_of) and no others."""
+    if status != "answered":
+        return Verdict(False, f"status {status}, expected a forecast")
+    if not forecast_days:
+        return Verdict(False, "answered without a forecast")
+    first, last = min(forecast_days), max(forecast_days)
+    if first <= as_of:
+        return Verdict(False, f"a forecast of {first}, on or before {as_of}")
+    if period is not None:
+        # the period's first day, unless it has begun (or as_of is not pinned: then any day in it)
+        start = period[0] if as_of and period[0] > as_of else None
+        if last != period[1] or first < period[0] or (start is not None and first != start):
+            return Verdict(
+                False, f"a forecast of {first}..{last}, the period asked is {period[0]}..{period[1]}"
+            )
+    return Verdict(True)
+
+
 def score(
     *,
     expect: str,

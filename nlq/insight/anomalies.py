@@ -20,7 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nlq.answer import AnswerBlock, Cell
-from nlq.insight.blocks import Runner, column, dimension_label, metric_format, metric_label
+from nlq.insight.blocks import (
+    Runner,
+    column,
+    group_column,
+    group_text,
+    metric_format,
+    metric_label,
+    table,
+)
 from nlq.language import Language
 from nlq.messages import Text, listed, say
 from nlq.presentation import format_value
@@ -184,7 +192,7 @@ def scan(
         block = run(daily, "")
         by_group: dict[Cell, dict[dt.date, float]] = defaultdict(dict)
         at = {name: i for i, name in enumerate(block.columns)}
-        group_column = query.dimensions[0].rpartition(".")[2] if query.dimensions else None
+        group_column = _group(query)
         for row in block.rows:
             value = row[at[metric]]
             if isinstance(value, int | float):
@@ -225,9 +233,10 @@ def _series_block(
 ) -> AnswerBlock:
     """The window's daily series beside its usual value and band: what the chart draws."""
     label, fmt = metric_label(metric, layer), metric_format(metric, layer)
-    columns = [column("day", "time", Label.worded(Text("answers.column_grain_day")))]
-    if group:
-        columns.append(column(group, "dimension", dimension_label(group, layer)))
+    columns = [
+        column("day", "time", Label.worded(Text("answers.column_grain_day"))),
+        *group_column(group, layer),
+    ]
     columns += [
         column(metric, "metric", label, metric, fmt),
         column("expected", "expected", Label.worded(Text("insight.column_expected")), metric, fmt),
@@ -244,26 +253,19 @@ def _series_block(
         rows.append(
             [d.day.isoformat(), *([d.group] if group else []), d.actual, d.expected, d.low, d.high, mark]
         )
-    return AnswerBlock(
-        title=say("insight.series_title", language, metric=label),
-        sql=sql,
-        columns=[c.name for c in columns],
-        rows=rows,
-        typed_columns=columns,
-    )
+    return table(say("insight.series_title", language, metric=label), columns, rows, sql)
 
 
 def _flagged_block(
     flagged: list[tuple[str, Day]], query: SemanticQuery, layer: SemanticLayer, language: Language
 ) -> AnswerBlock:
-    group = query.dimensions[0].rpartition(".")[2] if query.dimensions else None
+    group = _group(query)
     fmt = _one_format([m for m, _ in flagged], layer)
     columns = [
         column("metric", "dimension", Label.worded(Text("insight.column_metric"))),
         column("day", "time", Label.worded(Text("answers.column_grain_day"))),
+        *group_column(group, layer),
     ]
-    if group:
-        columns.append(column(group, "dimension", dimension_label(group, layer)))
     # one table may hold several metrics: their figures keep no one format
     columns += [
         column("actual", "metric", Label.worded(Text("insight.column_actual")), None, fmt),
@@ -283,23 +285,18 @@ def _flagged_block(
         ]
         for metric, d in flagged
     ]
-    return AnswerBlock(
-        title=say("insight.flagged_title", language),
-        sql="",
-        columns=[c.name for c in columns],
-        rows=rows,
-        typed_columns=columns,
-    )
+    return table(say("insight.flagged_title", language), columns, rows)
 
 
 def _shift_block(
     shifts: list[tuple[str, Shift]], query: SemanticQuery, layer: SemanticLayer, language: Language
 ) -> AnswerBlock:
-    group = query.dimensions[0].rpartition(".")[2] if query.dimensions else None
+    group = _group(query)
     fmt = _one_format([m for m, _ in shifts], layer)
-    columns = [column("metric", "dimension", Label.worded(Text("insight.column_metric")))]
-    if group:
-        columns.append(column(group, "dimension", dimension_label(group, layer)))
+    columns = [
+        column("metric", "dimension", Label.worded(Text("insight.column_metric"))),
+        *group_column(group, layer),
+    ]
     columns += [
         column("actual", "metric", Label.worded(Text("insight.column_actual_mean")), None, fmt),
         column("expected", "expected", Label.worded(Text("insight.column_expected_mean")), None, fmt),
@@ -317,13 +314,7 @@ def _shift_block(
         ]
         for metric, shift in shifts
     ]
-    return AnswerBlock(
-        title=say("insight.shift_title", language),
-        sql="",
-        columns=[c.name for c in columns],
-        rows=rows,
-        typed_columns=columns,
-    )
+    return table(say("insight.shift_title", language), columns, rows)
 
 
 def _sentence(
@@ -345,7 +336,7 @@ def _sentence(
             "insight.shift",
             language,
             metric=metric_label(metric, layer),
-            group=_group_text(shift.group, language),
+            group=group_text(shift.group, language),
             direction=say("insight.above" if shift.score > 0 else "insight.below", language),
             relative=f"{abs(shift.relative):.0%}",
         )
@@ -377,7 +368,7 @@ def _sentence(
                 language,
                 metric=label,
                 day=d.day.isoformat(),
-                group=_group_text(d.group, language),
+                group=group_text(d.group, language),
                 actual=format_value(d.actual, fmt, language, currency),
                 expected=format_value(d.expected, fmt, language, currency),
                 direction=say("insight.above" if (d.score or 0) > 0 else "insight.below", language),
@@ -392,13 +383,12 @@ def _sentence(
     return " ".join([head, listed_days, follow, method])
 
 
-def _group_text(group: Cell, language: Language) -> str:
-    if group is None:
-        return ""
-    return f"（{group}）" if language == "zh" else f" ({group})"
-
-
 def _one_format(metrics: list[str], layer: SemanticLayer) -> Format | None:
     """The display format of figures of these metrics in one column: theirs when they share it."""
     formats = {metric_format(m, layer) for m in metrics}
     return formats.pop() if len(formats) == 1 else None
+
+
+def _group(query: SemanticQuery) -> str | None:
+    """The column of the dimension the series are split by, if any."""
+    return query.dimensions[0].rpartition(".")[2] if query.dimensions else None

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nlq.answer import AnswerBlock, AnswerColumn, Cell
-from nlq.insight.blocks import Runner, column, dimension_label, metric_format, metric_label
+from nlq.insight.blocks import Runner, column, dimension_label, metric_format, metric_label, table
 from nlq.insight.decompose import Explained, Method, Parts, decompose, ranked
 from nlq.language import Language
 from nlq.messages import Text, listed, say
@@ -180,12 +180,11 @@ def _summary(
             "percent",
         ),
     ]
-    return AnswerBlock(
-        title=say("insight.summary_title", language, metric=label),
-        sql=block.sql,
-        columns=[c.name for c in columns],
-        rows=[[before, after, change, growth]],
-        typed_columns=columns,
+    return table(
+        say("insight.summary_title", language, metric=label),
+        columns,
+        [[before, after, change, growth]],
+        block.sql,
     )
 
 
@@ -238,13 +237,7 @@ def _contributions(
         else:
             row += [c.change, c.share]
         rows.append(row)
-    return AnswerBlock(
-        title=say("insight.by_title", language, metric=label, dimension=title),
-        sql=block.sql,
-        columns=[c.name for c in columns],
-        rows=rows,
-        typed_columns=columns,
-    )
+    return table(say("insight.by_title", language, metric=label, dimension=title), columns, rows, block.sql)
 
 
 def _ranking(order: list[Explained], layer: SemanticLayer, language: Language) -> AnswerBlock:
@@ -264,13 +257,7 @@ def _ranking(order: list[Explained], layer: SemanticLayer, language: Language) -
         ]
         for e in order
     ]
-    return AnswerBlock(
-        title=say("insight.ranking_title", language),
-        sql="",
-        columns=[c.name for c in columns],
-        rows=rows,
-        typed_columns=columns,
-    )
+    return table(say("insight.ranking_title", language), columns, rows)
 
 
 def _pair_block(
@@ -289,13 +276,7 @@ def _pair_block(
     top = Explained(explained.dimension, explained.contributions[:TOP_VALUES])
     shown = _contributions(top, block, metric, label, "additive", layer, language)
     columns = [column("values", "dimension", pair), *shown.typed_columns[1:]]
-    return AnswerBlock(
-        title=say("insight.pairs_title", language, metric=label),
-        sql=block.sql,
-        columns=[c.name for c in columns],
-        rows=shown.rows,
-        typed_columns=columns,
-    )
+    return table(say("insight.pairs_title", language, metric=label), columns, shown.rows, block.sql)
 
 
 def _sentence(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nlq.answer import AnswerBlock, AnswerColumn
+from nlq.answer import AnswerBlock, AnswerColumn, Cell
+from nlq.messages import say
 from nlq.semantic.columns import ColumnRole
 from nlq.semantic.model import Format, Label, SemanticLayer
 from nlq.semantic.query import SemanticQuery
@@ -37,3 +38,21 @@ def dimension_label(name: str, layer: SemanticLayer) -> Label:
         if dimension is not None:
             return dimension.label
     return Label(zh=name, en=name)
+
+
+def table(title: str, columns: list[AnswerColumn], rows: list[list[Cell]], sql: str = "") -> AnswerBlock:
+    """An analysis's table: its typed columns, its rows, and the query they came from (none
+    when they were computed from the tables before it)."""
+    return AnswerBlock(
+        title=title, sql=sql, columns=[c.name for c in columns], rows=rows, typed_columns=columns
+    )
+
+
+def group_column(group: str | None, layer: SemanticLayer) -> list[AnswerColumn]:
+    """The column of the dimension an analysis's series are split by, when they are."""
+    return [column(group, "dimension", dimension_label(group, layer))] if group else []
+
+
+def group_text(group: Cell, language: str) -> str:
+    """A series' value after its metric in a sentence: 退款率（美妆）, refund rate (美妆)."""
+    return "" if group is None else say("insight.group", language, group=group)

@@ -52,6 +52,8 @@ ColumnRole = Literal[
     "expected",
     "band",
     "flag",
+    # what comes next: a forecast figure, never an actual one
+    "forecast",
 ]
 
 

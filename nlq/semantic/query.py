@@ -164,7 +164,8 @@ class SemanticQuery(QueryModel):
     # the period `compare` names, over `dimensions` or every searched one (归因).
     # "rise" and "fall" say which way the asker believes it moved (checked, never assumed).
     # "anomalies": the days of the period on which each metric left its usual range.
-    explain: Literal["change", "rise", "fall", "anomalies"] | None = None
+    # "forecast": the metric over a period after the last day of data, forecast.
+    explain: Literal["change", "rise", "fall", "anomalies", "forecast"] | None = None
 
     @model_validator(mode="after")
     def _something_to_show(self) -> SemanticQuery:

@@ -5,28 +5,14 @@ planted change first and the detector flags it, while campaign days are never fl
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from nlq.answer import AskResult
 from nlq.demo.warehouse import CHANNEL_DROP, REFUND_SPIKE, TRAFFIC_DIP
 from nlq.insight.anomalies import detect, shifted
 from nlq.pipeline import Pipeline
 from nlq.semantic.query import TimeRange
-
-AS_OF = dt.date(2026, 6, 30)
-
-
-@pytest.fixture(scope="module")
-def pipeline(warehouse_path: Path) -> Pipeline:
-    return Pipeline(db=warehouse_path, role="analyst")
-
-
-def ask(pipeline: Pipeline, question: str) -> AskResult:
-    result = pipeline.ask(question, as_of=AS_OF)
-    assert result.status == "answered", (question, result.message)
-    return result
+from tests.insight.conftest import AS_OF, ask
 
 
 def weekly(start: dt.date, days: int, spike: dict[dt.date, float] | None = None) -> dict[dt.date, float]:

@@ -17,22 +17,11 @@ import pytest
 from nlq.answer import AnswerBlock, AskResult
 from nlq.insight.decompose import Parts, decompose, ranked
 from nlq.pipeline import Pipeline
+from tests.insight.conftest import AS_OF, ask
 
-AS_OF = dt.date(2026, 6, 30)
 PAID = "o.pay_time IS NOT NULL"
 MAY = "o.order_time >= TIMESTAMP '2026-05-01' AND o.order_time < TIMESTAMP '2026-06-01'"
 APRIL = "o.order_time >= TIMESTAMP '2026-04-01' AND o.order_time < TIMESTAMP '2026-05-01'"
-
-
-@pytest.fixture(scope="module")
-def pipeline(warehouse_path: Path) -> Pipeline:
-    return Pipeline(db=warehouse_path, role="analyst")
-
-
-def ask(pipeline: Pipeline, question: str) -> AskResult:
-    result = pipeline.ask(question, as_of=AS_OF)
-    assert result.status == "answered", (question, result.message)
-    return result
 
 
 def rows(block: AnswerBlock) -> list[dict[str, Any]]:

@@ -180,6 +180,18 @@ def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> No
     )
 
 
+def _answer_to(page: Page, question: str) -> Locator:
+    """The assistant's message answering `question`, asked now. Found by its place: `.last`
+    could still be the previous answer, or the question itself, at the moment it is read."""
+    messages = page.get_by_test_id("stChatMessage")
+    before = messages.count()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    box.press("Enter")
+    expect(messages).to_have_count(before + 2, timeout=WAIT_MS)
+    return messages.nth(before + 1)
+
+
 def _signed_in(browser: Browser, app_url: str, user: str, *, locale: str = "zh-CN") -> Page:
     """A wide page of the chat app, signed in as `user`, its question box shown."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=locale)
@@ -369,14 +381,7 @@ def test_analysts_charts_in_a_real_browser(app_url: str, pipeline: Pipeline) -> 
                     assert steps == ["view", "cart", "order", "pay"]
                     assert all(step in html for step in steps)
                 _screenshot(page, answers.nth(index), SHOTS / shot)
-            # The answer is found by its place: `.last` could still be the previous answer, or
-            # the question itself, at the moment it is read.
-            messages = page.get_by_test_id("stChatMessage")
-            before = messages.count()
-            box.fill("每个品类销量前3的商品")
-            box.press("Enter")
-            expect(messages).to_have_count(before + 2, timeout=WAIT_MS)
-            table = messages.nth(before + 1)
+            table = _answer_to(page, "每个品类销量前3的商品")
             expect(table.get_by_test_id("stDataFrame")).to_have_count(1, timeout=WAIT_MS)
             assert _grid_rows(table, 1) == [len(ranked.rows)] == [21]
             _screenshot(page, table, SHOTS / "16-rank-table.png")
@@ -437,17 +442,11 @@ def test_insight_charts_in_a_real_browser(app_url: str, pipeline: Pipeline) -> N
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = _signed_in(browser, app_url, "chen.jie", locale="zh-CN")
-            box = page.get_by_test_id("stChatInputTextArea")
-            messages = page.get_by_test_id("stChatMessage")
             for question, shot in (
                 ("为什么2025年9月GMV下降了", "17-why-waterfall.png"),
                 ("2025年10月美妆的退款率有没有异常", "18-anomalies.png"),
             ):
-                before = messages.count()
-                box.fill(question)
-                box.press("Enter")
-                expect(messages).to_have_count(before + 2, timeout=WAIT_MS)
-                answer = messages.nth(before + 1)
+                answer = _answer_to(page, question)
                 answer.get_by_test_id("stVegaLiteChart").first.locator("svg.marks").wait_for(timeout=WAIT_MS)
                 if shot.startswith("17"):
                     expect(answer).to_contain_text("按渠道看，抖音解释了变化的", timeout=WAIT_MS)
