@@ -37,6 +37,7 @@ CueKind = Literal[
     "why",
     "anomaly",
     "forecast",
+    "stock_alert",
 ]
 
 CN_NUMBER = r"[零一二两三四五六七八九十百仨俩]+"
@@ -65,6 +66,14 @@ LATEST = re.compile(LATEST_PATTERN)
 
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("latest", LATEST_PATTERN, None),
+    # 库存不足的商品, 哪些商品快断货了, running out of stock: items whose stock runs out soonest.
+    (
+        "stock_alert",
+        r"库存不足|库存不够|库存告急|库存预警|库存紧张|快断货|要断货|会断货|断货|快缺货|缺货|快卖完|快卖光|需要补货|该补货|补货|可售天数|"
+        r"\blow (?:on )?stock\b|\brunning (?:low|out)\b|\brun out\b|\bout of stock\b|\bstock[- ]?outs?\b|"
+        r"\brestock(?:ing)?\b|\breorder(?:ing)?\b|\bdays of cover\b",
+        None,
+    ),
     # 预测下个月的销量, forecast GMV for Q3: a figure of days that have not happened yet.
     (
         "forecast",

@@ -168,6 +168,8 @@ def _step(
         words.append(say("explain.anomalies", language))
     elif query.explain == "forecast":
         words.append(say("explain.forecast", language))
+    elif query.explain == "stock":
+        words.append(say("explain.stock", language))
     elif query.explain is not None:
         searched = (
             listed((_dimension(d, layer, language) for d in query.dimensions), language)

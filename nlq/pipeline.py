@@ -21,6 +21,7 @@ from nlq.identity import Identity
 from nlq.insight.anomalies import Scan, scan
 from nlq.insight.attribution import Attribution, attribute
 from nlq.insight.forecast import Forecast, forecast
+from nlq.insight.stock import Warnings, stock_warnings
 from nlq.language import Language, language_of
 from nlq.lexicon import Lexicon
 from nlq.messages import Text, say
@@ -319,6 +320,9 @@ class Pipeline:
                     )
                     result.timings_ms.compile, result.timings_ms.execute = spent["compile"], spent["execute"]
                     result.answers.append(block)
+                elif any(step.query.explain for step in understanding.steps):
+                    # an analysis's tables are not one query's rows: its own sentence says what it found
+                    self._answer(understanding.steps, result, record.running)
                 else:
                     self._answer(understanding.steps, result, record.running)
                     unseen = unseen_value(
@@ -496,11 +500,13 @@ class Pipeline:
 
         language = language_of(result.question)
         campaigns = [(c.start_date, c.end_date) for c in self.campaigns()]
-        found: Attribution | Scan | Forecast
+        found: Attribution | Scan | Forecast | Warnings
         if query.explain == "anomalies":
             found = scan(query, self.layer, run, campaigns, language)
         elif query.explain == "forecast":
             found = forecast(query, self.layer, run, campaigns, self.latest_date, language)
+        elif query.explain == "stock":
+            found = stock_warnings(query, self.layer, run, self.latest_date, language)
         else:
             found = attribute(query, self.layer, run, self.value_index(), language)
         result.answers.extend(found.blocks)

@@ -173,6 +173,10 @@ FUTURE_SPAN = re.compile(
 )
 # The words around a forecast: 会, 多少, will, be.
 FUTURE_WORDS = re.compile(r"大概|大约|可能|会|能|将|多少|\b(?:will|be|about|roughly|likely|going to)\b")
+# The words around a stock warning: 哪些商品, 库存, items, stock.
+STOCK_WORDS = re.compile(
+    r"哪些|哪几个|哪个|的|了|吗|快|库存|\b(?:which|what|items?|products?|is|are|of|stock)\b"
+)
 # The intents nlq.insight answers, by the cue that must be there for it to.
 ANSWERED_INTENTS = {"why": "why", "anomaly": "anomaly", "forecast": "forecast"}
 # How much, how surely: 涨得很猛, 掉了不少, 主要是什么原因, dropped sharply.
@@ -709,6 +713,8 @@ class Understander:
                 return self._anomalies(parse)
             if parse.has("forecast"):
                 return self._forecast(parse)
+            if parse.has("stock_alert") and self.layer.insights.stock.stock:
+                return self._stock_alert(parse)
             named_metric = any(x.entries[0].kind == "metric" for x in parse.links)
             by_price = any(c.kind in {"top", "bottom"} and PRICE_WORDS.search(c.text) for c in parse.cues)
             numbered = any(c.kind in {"top", "bottom"} and c.number for c in parse.cues)
@@ -1715,6 +1721,22 @@ class Understander:
             return TimeRange(start=first, end=end), match.text
         start = parse.as_of + dt.timedelta(days=1)
         return TimeRange(start=start, end=parse.as_of + dt.timedelta(days=30)), ""
+
+    def _stock_alert(self, parse: Parse) -> Understanding:
+        """库存不足的商品, 美妆哪些商品快断货了, what is running out of stock: the layer's stock
+        warning, under the question's filters."""
+        settings = self.layer.insights.stock
+        assert settings.stock is not None
+        parse.read_spans += [m.span() for m in STOCK_WORDS.finditer(parse.text)]
+        reading = self._assemble(parse, [settings.stock])
+        if reading.status != "answer" or not reading.steps:
+            return reading
+        asked = SemanticQuery(
+            metrics=[settings.stock], filters=reading.steps[0].query.filters, explain="stock"
+        )
+        return reading.model_copy(
+            update={"steps": [Step(title=self.title(asked, parse.language), query=asked)]}
+        )
 
     def _campaign_dates(self, match: TimeMatch) -> bool:
         """Whether a time phrase named a campaign's days (双11, 618)."""

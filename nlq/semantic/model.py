@@ -457,9 +457,23 @@ class AnomalySettings(Strict):
     metrics: list[str] = Field(default_factory=list)
 
 
+class StockSettings(Strict):
+    """库存预警: the items whose stock covers fewer than `cover_days` of their recent sales
+    (the daily mean over the last `window_days`), with the quantity that brings them to
+    `target_days`. Off until the layer names its stock and sales metrics and the item."""
+
+    stock: str | None = None
+    sales: str | None = None
+    item: str | None = None
+    window_days: int = Field(default=28, ge=1)
+    cover_days: float = Field(default=14, gt=0)
+    target_days: float = Field(default=30, gt=0)
+
+
 class Insights(Strict):
     attribution: AttributionSettings = Field(default_factory=AttributionSettings)
     anomalies: AnomalySettings = Field(default_factory=AnomalySettings)
+    stock: StockSettings = Field(default_factory=StockSettings)
 
 
 class SemanticLayer(Strict):

@@ -165,7 +165,8 @@ class SemanticQuery(QueryModel):
     # "rise" and "fall" say which way the asker believes it moved (checked, never assumed).
     # "anomalies": the days of the period on which each metric left its usual range.
     # "forecast": the metric over a period after the last day of data, forecast.
-    explain: Literal["change", "rise", "fall", "anomalies", "forecast"] | None = None
+    # "stock": the items whose stock runs out soonest at their recent sales (库存预警).
+    explain: Literal["change", "rise", "fall", "anomalies", "forecast", "stock"] | None = None
 
     @model_validator(mode="after")
     def _something_to_show(self) -> SemanticQuery:
@@ -189,7 +190,9 @@ class SemanticQuery(QueryModel):
             raise ValueError("an average over periods is of the metrics alone, over every bucket")
         if self.baseline and not self.compare:
             raise ValueError("a baseline is the period a comparison is with: set compare")
-        if self.explain and (not self.metrics or not self.time_range or not self.time_range.start):
+        if self.explain not in {None, "stock"} and (
+            not self.metrics or not self.time_range or not self.time_range.start
+        ):
             raise ValueError("an analysis needs a metric and its period")
         if self.explain in {"change", "rise", "fall"} and len(self.metrics) != 1:
             raise ValueError("why a metric changed is asked of one metric at a time")

@@ -605,6 +605,20 @@ class Validator:
                     f"attribution searches unknown dimension '{name}'",
                     "use a dimension name of the layer",
                 )
+        stock = insights.stock
+        for field, named in (("stock", stock.stock), ("sales", stock.sales)):
+            if named is not None and self.layer.metric(named) is None:
+                self.report(
+                    ("insights", "stock", field),
+                    f"stock warnings name unknown metric '{named}'",
+                    "use a metric name of the layer",
+                )
+        if stock.item is not None and not self._dimension_exists(stock.item):
+            self.report(
+                ("insights", "stock", "item"),
+                f"stock warnings name unknown dimension '{stock.item}'",
+                "use a dimension name of the layer",
+            )
         for i, name in enumerate(insights.anomalies.metrics):
             if self.layer.metric(name) is None:
                 self.report(
