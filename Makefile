@@ -47,6 +47,8 @@ BLIND5_FLOOR := 0.94
 BLIND5_WRONG := 1
 BLIND6_FLOOR := 0.9
 BLIND6_WRONG := 3
+BLIND7_FLOOR := 0.94
+BLIND7_WRONG := 2
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0
 NORTHWIND_FLOOR := 0.97
@@ -88,6 +90,8 @@ test: lint browser services
 		--min-accuracy $(BLIND5_FLOOR) --max-silently-wrong $(BLIND5_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/blind-6.jsonl --db data/demo.duckdb --report reports/eval-blind-6 \
 		--min-accuracy $(BLIND6_FLOOR) --max-silently-wrong $(BLIND6_WRONG)
+	$(BIN)/nlq eval eval/benchmarks/blind-7.jsonl --db data/demo.duckdb --report reports/eval-blind-7 \
+		--min-accuracy $(BLIND7_FLOOR) --max-silently-wrong $(BLIND7_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/traps.jsonl --db data/demo.duckdb --report reports/eval-traps \
 		--min-accuracy $(TRAPS_FLOOR) --max-silently-wrong $(TRAPS_WRONG)
 	$(BIN)/nlq demo build --example northwind --out data/northwind.duckdb

@@ -69,16 +69,18 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     # 库存不足的商品, 哪些商品快断货了, running out of stock: items whose stock runs out soonest.
     (
         "stock_alert",
-        r"库存不足|库存不够|库存告急|库存预警|库存紧张|快断货|要断货|会断货|断货|快缺货|缺货|快卖完|快卖光|需要补货|该补货|补货|可售天数|"
+        r"库存不足|库存不够|库存告急|库存预警|库存紧张|快断货|要断货|会断货|断货|快缺货|缺货|快卖完|快卖光|快卖断|卖断|"
+        r"需要补货|该补货|补货|可售天数|撑得住|撑不住|够不够卖|不够卖|"
         r"\blow (?:on )?stock\b|\brunning (?:low|out)\b|\brun out\b|\bout of stock\b|\bstock[- ]?outs?\b|"
+        r"\bsell(?:ing)? out\b|\bsold out\b|"
         r"\brestock(?:ing)?\b|\breorder(?:ing)?\b|\bdays of cover\b",
         None,
     ),
     # 预测下个月的销量, forecast GMV for Q3: a figure of days that have not happened yet.
     (
         "forecast",
-        r"预测|预计|预估|推测|会是多少|会有多少|能卖多少|会卖多少|能达到多少|"
-        r"\bforecast(?:s|ed|ing)?\b|\bpredict(?:s|ed|ion|ions)?\b|\bprojections?\b|\bprojected\b|\bexpected to\b|\bwill\b|\bgoing to be\b",
+        r"预测|预计|预估|推测|估计|会是多少|会有多少|能卖多少|会卖多少|能达到多少|能到多少|能做多少|能做到多少|大概多少|大概能|"
+        r"\bforecast(?:s|ed|ing)?\b|\bpredict(?:s|ed|ion|ions)?\b|\bprojections?\b|\bprojected\b|\bexpect(?:ed)?\b|\boutlook\b|\bwill\b|\bgoing to be\b",
         None,
     ),
     # 最近有什么异常, 哪天的订单数不正常, unusual days: the days a metric left its usual range.

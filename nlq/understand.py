@@ -171,11 +171,19 @@ FUTURE_SPAN = re.compile(
     r"(?:未来|接下来|之后|往后|下)\s*(\d+|[一二两三四五六七八九十]+)\s*(天|日|周|星期|个月|月)|"
     r"\b(?:next|coming|following)\s+(\d+)\s+(days?|weeks?|months?)\b"
 )
+# 今年剩下的时间, the rest of the year: from the day after the data to the year's end.
+REST_OF_YEAR = re.compile(
+    r"今年剩下的?(?:时间|日子|几个月)?|今年余下的?(?:时间)?|年底前|\b(?:the )?rest of (?:the|this) year\b"
+)
 # The words around a forecast: 会, 多少, will, be.
-FUTURE_WORDS = re.compile(r"大概|大约|可能|会|能|将|多少|\b(?:will|be|about|roughly|likely|going to)\b")
+FUTURE_WORDS = re.compile(
+    r"大概|大约|可能|会|能|将|多少|做|\b(?:will|be|about|roughly|likely|going to|should|we|how many|spend|over)\b"
+)
 # The words around a stock warning: 哪些商品, 库存, items, stock.
 STOCK_WORDS = re.compile(
-    r"哪些|哪几个|哪个|的|了|吗|快|库存|\b(?:which|what|items?|products?|is|are|of|stock)\b"
+    r"哪些|哪几个|哪个|的|了|吗|快|库存|清单|有没有|现在|要|每个|建议补多少|补多少|"
+    r"\b(?:which|what|items?|products?|skus?|is|are|of|stock|alerts?|list|suggestions?|soon|about to|"
+    r"any|we|need|should|how many|units?)\b"
 )
 # The intents nlq.insight answers, by the cue that must be there for it to.
 ANSWERED_INTENTS = {"why": "why", "anomaly": "anomaly", "forecast": "forecast"}
@@ -1381,6 +1389,9 @@ class Understander:
             if x.match != "fuzzy" and (x.kind == "metric" or (x.kind == "dimension" and " " in x.text))
         ]
         cues = [c for c in cues if not any(x.start <= c.start and c.end <= x.end for x in named)]
+        if not self.layer.insights.stock.stock:
+            # out of stock where the layer sets no stock warning: the words are its columns' (库存为0)
+            cues = [c for c in cues if c.kind != "stock_alert"]
         reserved = taken + [(c.start, c.end) for c in cues]
         if any(c.kind in {"yoy", "pop"} for c in cues):
             # 环比变化率: the comparison's own words for what it outputs, never a metric (转化率)
@@ -1440,13 +1451,14 @@ class Understander:
         counts = list(dict.fromkeys(parse.bound.values()))
         if not parse.links and not parse.times and not parse.attributes and not counts:
             return []
-        histogram = self._histogram(parse)
+        population = self._segment_population(parse)
+        # 评分分布 counts a model's rows by a column; 流失风险用户的城市等级分布 counts a segment's people
+        histogram = self._histogram(parse) if population is None else None
         if histogram is not None:
             return [histogram]
         named = list(
             dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "metric")
         )
-        population = self._segment_population(parse)
         if population is not None:  # per bucket, 每层: a segment's groups
             parse.read_spans += [m.span() for m in SEGMENT_GROUPS.finditer(parse.text)]
         weakly_named = all(x.match == "fuzzy" for x in parse.links if x.entries[0].kind == "metric")
@@ -1462,6 +1474,12 @@ class Understander:
                 named = [population, *named]
             # the refund amount of users with more than 2 refunds: the amount, and the count
             return list(dict.fromkeys(named + counts))
+        people = [*USER_WORDS.finditer(parse.text), *PEOPLE_WORDS.finditer(parse.text)]
+        if population is not None and (people or parse.has("distribution", "share")):
+            # 新客有多少人, 每层多少人, 流失风险用户分布: the people of a segment are its population,
+            # before any second reading of a word as a metric
+            parse.read_spans += [m.span() for m in people]
+            return [population]
         # A question is about a metric: when no word names one first-hand, a word that
         # can also be read as one ("order" as orders rather than the event type) is.
         for link in parse.links:
@@ -1477,11 +1495,6 @@ class Understander:
             return [reading.best_selling] if reading.best_selling else []
         if parse.has("profile"):
             return [reading.profile.metric] if reading.profile else []
-        people = [*USER_WORDS.finditer(parse.text), *PEOPLE_WORDS.finditer(parse.text)]
-        if population is not None and (people or parse.has("distribution", "share")):
-            # 新客有多少人, 每层多少人: the people of a segment are its population
-            parse.read_spans += [m.span() for m in people]
-            return [population]
         counted = self._counted_entity(parse) or self._counted_rows(parse)
         if counted is not None:
             return [counted]
@@ -1537,6 +1550,23 @@ class Understander:
     def _segment_of(self, name: str) -> Segment | None:
         found = self.layer.segment_of(name)
         return found[1].segment if found is not None else None
+
+    def _segment_entity(self, parse: Parse, metrics: list[str]) -> Model | None:
+        """The model of a segment's people when the question counts them (its population)."""
+        for link in parse.links:
+            entry = link.entries[0]
+            found = self.layer.segment_of(entry.target) if entry.kind in {"dimension", "value"} else None
+            # only its people asked: with a figure of the rows beside them (新老客的GMV), places
+            # are the rows' (广东的订单)
+            if found is not None and found[1].segment and metrics == [found[1].segment.population]:
+                return found[0]
+        return None
+
+    def _on_entity(self, dimension: str, entity: Model) -> str:
+        """A dimension several models hold (province: an order's, a user's), as the entity's."""
+        if "." in dimension or entity.column(dimension) is None or len(self.layer.holders(dimension)) < 2:
+            return dimension
+        return f"{entity.name}.{dimension}"
 
     def _segment_population(self, parse: Parse) -> str | None:
         """The metric counting the population of the first governed segment the question
@@ -1650,7 +1680,7 @@ class Understander:
         asked over a period after the last day of data (the next 30 days when none is named),
         by the dimension asked."""
         window, said = self._future(parse)
-        if any(self._campaign_dates(t) for t in parse.times):
+        if any(self._campaign_dates(t) for t in parse.times) or self._campaign_named(parse.text):
             # 双11的GMV预测: a campaign's lift is what the model leaves out; asked back, never understated
             return Understanding(
                 language=parse.language,
@@ -1659,9 +1689,8 @@ class Understander:
                 evidence=parse.evidence,
             )
         parse.times = []  # the period is ahead of the data: no figure of it is read, one is forecast
-        parse.read_spans += [
-            m.span() for m in (*FUTURE_WORDS.finditer(parse.text), *FUTURE_SPAN.finditer(parse.text))
-        ]
+        future = (FUTURE_WORDS, FUTURE_SPAN, REST_OF_YEAR)
+        parse.read_spans += [m.span() for words in future for m in words.finditer(parse.text)]
         metrics = self._metrics(parse)
         if not metrics:
             return self._clarify(parse)
@@ -1689,6 +1718,10 @@ class Understander:
     def _future(parse: Parse) -> tuple[TimeRange, str]:
         """The period a forecast is of: the one named (a quarter or a campaign without a year
         is its next one), N days, weeks or months ahead, or the next 30 days."""
+        rest = REST_OF_YEAR.search(parse.text)
+        if rest:
+            start = parse.as_of + dt.timedelta(days=1)
+            return TimeRange(start=start, end=dt.date(parse.as_of.year, 12, 31)), rest.group(0)
         ahead = FUTURE_SPAN.search(parse.text)
         if ahead:
             count = number(ahead.group(1) or ahead.group(3)) or 1
@@ -1737,6 +1770,11 @@ class Understander:
         return reading.model_copy(
             update={"steps": [Step(title=self.title(asked, parse.language), query=asked)]}
         )
+
+    def _campaign_named(self, text: str) -> bool:
+        """Whether a campaign is named by its name without a year (今年双11 before its rows exist)."""
+        names = {re.sub(r"^\d{4}", "", normalise(c.name)) for c in self.campaigns}
+        return any(name and name in text for name in names)
 
     def _campaign_dates(self, match: TimeMatch) -> bool:
         """Whether a time phrase named a campaign's days (双11, 618)."""
@@ -2549,6 +2587,13 @@ class Understander:
         if parse.averaged and averaged and not grain and (ratios or parse.has("yoy", "pop", "share")):
             # 日均GMV同比: an average over days compared or divided is not yet computed
             return self._cannot_use(parse, [parse.text[parse.averaged.start : parse.averaged.end]])
+        entity = self._segment_entity(parse, metrics)
+        if entity is not None:
+            # 广东的客户有多少存在流失风险: a segment's people are placed by their own province
+            group = [self._on_entity(d, entity) for d in group]
+            filters = [
+                f.model_copy(update={"dimension": self._on_entity(f.dimension, entity)}) for f in filters
+            ]
         base = SemanticQuery(
             metrics=list(dict.fromkeys(metrics + [r.denominator for r in ratios])),
             ratios=ratios,

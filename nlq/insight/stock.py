@@ -50,7 +50,7 @@ def stock_warnings(
         cover = quantity / daily if daily else (math.inf if quantity > 0 else 0.0)
         if cover < settings.cover_days and daily > 0:
             reorder = max(0, math.ceil(settings.target_days * daily - quantity))
-            rows.append([name, quantity, round(daily, 2), round(cover, 1), reorder])
+            rows.append([name, quantity, daily, cover, reorder])  # shown rounded, kept exact
     rows.sort(key=lambda r: (float(r[3] or 0), str(r[0])))
     columns = [
         column(item, "dimension", dimension_label(item, layer)),
@@ -62,7 +62,7 @@ def stock_warnings(
             None,
             "number",
         ),
-        column("days_of_cover", "score", Label.worded(Text("insight.column_days_of_cover"))),
+        column("days_of_cover", "score", Label.worded(Text("insight.column_days_of_cover")), None, "number"),
         column(
             "reorder",
             "metric",

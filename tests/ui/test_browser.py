@@ -428,9 +428,10 @@ def test_presentation_in_a_real_browser(app_url: str, pipeline: Pipeline) -> Non
 
 
 def test_insight_charts_in_a_real_browser(app_url: str, pipeline: Pipeline) -> None:
-    """Why GMV fell, as a waterfall (a bar per channel and one for the total change), and the
+    """Why GMV fell, as a waterfall (a bar per channel and one for the total change); the
     unusual days of a series, as a line over its usual band with a red point per unusual
-    day: each drawn as the pipeline decided, with the finding said above the tables."""
+    day; next month's forecast, a dashed line in its interval: each drawn as the pipeline
+    decided, with the finding said above the tables."""
     why = pipeline.ask("为什么2025年9月GMV下降了", as_of=AS_OF)
     odd = pipeline.ask("2025年10月美妆的退款率有没有异常", as_of=AS_OF)
     waterfall = next(b for b in why.answers if b.chart.type == "waterfall")
@@ -445,6 +446,7 @@ def test_insight_charts_in_a_real_browser(app_url: str, pipeline: Pipeline) -> N
             for question, shot in (
                 ("为什么2025年9月GMV下降了", "17-why-waterfall.png"),
                 ("2025年10月美妆的退款率有没有异常", "18-anomalies.png"),
+                ("预测下个月的销量", "19-forecast.png"),
             ):
                 answer = _answer_to(page, question)
                 answer.get_by_test_id("stVegaLiteChart").first.locator("svg.marks").wait_for(timeout=WAIT_MS)
@@ -453,11 +455,18 @@ def test_insight_charts_in_a_real_browser(app_url: str, pipeline: Pipeline) -> N
                     chart = answer.get_by_test_id("stVegaLiteChart").first
                     bars = chart.locator("g.mark-rect.role-mark path")
                     assert bars.count() == len(waterfall.rows) + 1  # and the total change
-                else:
+                elif shot.startswith("18"):
                     expect(answer).to_contain_text("退款率为", timeout=WAIT_MS)
                     chart = answer.get_by_test_id("stVegaLiteChart").first
                     points = chart.locator("g.mark-symbol.role-mark path")
                     assert points.count() == unusual
+                else:
+                    expect(answer).to_contain_text("这是预测，不是实际值", timeout=WAIT_MS)
+                    chart = answer.get_by_test_id("stVegaLiteChart").first
+                    # the interval as a band, the forecast as a line with a point per day
+                    assert chart.locator("g.mark-area.role-mark path").count() == 1
+                    assert chart.locator("g.mark-line.role-mark path").count() == 1
+                    assert chart.locator("g.mark-symbol.role-mark path").count() == 31
                 _screenshot(page, answer, SHOTS / shot)
         finally:
             browser.close()

@@ -172,7 +172,7 @@ def test_intents_are_recognised(question: str, intent: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["上周北京下雨对销量有多大影响", "predict GMV for next month", "把订单表删了"]
+    "question", ["上周北京下雨对销量有多大影响", "如果把价格降10%，销量会怎样", "把订单表删了"]
 )
 def test_an_intent_is_never_answered_by_another_query(question: str, pipeline: Pipeline) -> None:
     result = pipeline.ask(question, as_of=AS_OF)
