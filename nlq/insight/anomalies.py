@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from nlq.answer import AnswerBlock, Cell
 from nlq.insight.blocks import (
     Runner,
     column,
+    daily_series,
     group_column,
     group_text,
     metric_format,
@@ -190,14 +190,8 @@ def scan(
             }
         )
         block = run(daily, "")
-        by_group: dict[Cell, dict[dt.date, float]] = defaultdict(dict)
-        at = {name: i for i, name in enumerate(block.columns)}
         group_column = _group(query)
-        for row in block.rows:
-            value = row[at[metric]]
-            if isinstance(value, int | float):
-                day = dt.date.fromisoformat(str(row[at["day"]])[:10])
-                by_group[row[at[group_column]] if group_column else None][day] = float(value)
+        by_group = daily_series(block, metric, group_column)
         series: list[Day] = []
         for group, values in by_group.items():
             days = detect(

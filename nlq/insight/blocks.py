@@ -3,6 +3,8 @@ typed columns and labels of the tables it shows."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 
 from nlq.answer import AnswerBlock, AnswerColumn, Cell
@@ -56,3 +58,15 @@ def group_column(group: str | None, layer: SemanticLayer) -> list[AnswerColumn]:
 def group_text(group: Cell, language: str) -> str:
     """A series' value after its metric in a sentence: 退款率（美妆）, refund rate (美妆)."""
     return "" if group is None else say("insight.group", language, group=group)
+
+
+def daily_series(block: AnswerBlock, metric: str, group: str | None) -> dict[Cell, dict[dt.date, float]]:
+    """A governed daily query's figures by day, per value of the dimension it is split by."""
+    at = {name: i for i, name in enumerate(block.columns)}
+    series: dict[Cell, dict[dt.date, float]] = defaultdict(dict)
+    for row in block.rows:
+        value = row[at[metric]]
+        if isinstance(value, int | float):
+            day = dt.date.fromisoformat(str(row[at["day"]])[:10])
+            series[row[at[group]] if group else None][day] = float(value)
+    return dict(series)

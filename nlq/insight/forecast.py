@@ -19,17 +19,17 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import warnings
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from nlq.answer import AnswerBlock, Cell
+from nlq.answer import AnswerBlock, AnswerColumn, Cell
 from nlq.insight.blocks import (
     Runner,
     column,
+    daily_series,
     group_column,
     group_text,
     metric_format,
@@ -111,7 +111,7 @@ def forecast(
     )
     history = run(daily, "")
     group = query.dimensions[0].rpartition(".")[2] if query.dimensions else None
-    series = _series(history, metric, group)
+    series = daily_series(history, metric, group)
     if len(series) > MAX_SERIES:
         raise QueryError(Text("insight.forecast_too_many", count=len(series), most=MAX_SERIES))
     days_off = {a + dt.timedelta(days=n) for a, b in campaigns for n in range((b - a).days + 1)}
@@ -189,17 +189,6 @@ def adds_up_over_days(metric: str, layer: SemanticLayer) -> bool:
     home, measure = found
     keys = [home.primary_key] if isinstance(home.primary_key, str) else home.primary_key
     return (measure.expr or "").strip() in keys
-
-
-def _series(block: AnswerBlock, metric: str, group: str | None) -> dict[Cell, dict[dt.date, float]]:
-    at = {name: i for i, name in enumerate(block.columns)}
-    series: dict[Cell, dict[dt.date, float]] = defaultdict(dict)
-    for row in block.rows:
-        value = row[at[metric]]
-        if isinstance(value, int | float):
-            day = dt.date.fromisoformat(str(row[at["day"]])[:10])
-            series[row[at[group]] if group else None][day] = float(value)
-    return dict(series)
 
 
 def _filled(values: dict[dt.date, float], last_day: dt.date) -> dict[dt.date, float]:
@@ -302,18 +291,11 @@ def _totals_block(
     language: Language,
     sql: str,
 ) -> AnswerBlock:
-    fmt = metric_format(metric, layer)
     label = metric_label(metric, layer)
     columns = [
         column("period", "dimension", Label.worded(Text("insight.column_period"))),
         *group_column(group, layer),
-        column(
-            "forecast", "forecast", Label.worded(Text("insight.column_forecast", metric=label)), metric, fmt
-        ),
-        *(
-            column(name, "band", Label.worded(Text(f"insight.column_{name}")), metric, fmt)
-            for name in ("low_95", "low_80", "high_80", "high_95")
-        ),
+        *_forecast_columns(metric, layer, ("low_95", "low_80", "high_80", "high_95")),
     ]
     span = f"{period.start} – {period.end}"
     rows: list[list[Cell]] = [
@@ -327,16 +309,11 @@ def _daily_block(
     outlooks: list[Outlook], metric: str, group: str | None, layer: SemanticLayer, language: Language
 ) -> AnswerBlock:
     """Each day forecast with its 95% interval: what the chart draws as a band."""
-    fmt = metric_format(metric, layer)
     label = metric_label(metric, layer)
     columns = [
         column("day", "time", Label.worded(Text("answers.column_grain_day"))),
         *group_column(group, layer),
-        column(
-            "forecast", "forecast", Label.worded(Text("insight.column_forecast", metric=label)), metric, fmt
-        ),
-        column("low_95", "band", Label.worded(Text("insight.column_low_95")), metric, fmt),
-        column("high_95", "band", Label.worded(Text("insight.column_high_95")), metric, fmt),
+        *_forecast_columns(metric, layer, ("low_95", "high_95")),
     ]
     rows: list[list[Cell]] = [
         [day.isoformat(), *([o.group] if group else []), mean, low, high]
@@ -416,3 +393,13 @@ def _sentence(
             method,
         ]
     )
+
+
+def _forecast_columns(metric: str, layer: SemanticLayer, bands: tuple[str, ...]) -> list[AnswerColumn]:
+    """The forecast figure and the interval bounds beside it, in the metric's format."""
+    fmt, label = metric_format(metric, layer), metric_label(metric, layer)
+    forecast_label = Label.worded(Text("insight.column_forecast", metric=label))
+    return [
+        column("forecast", "forecast", forecast_label, metric, fmt),
+        *(column(name, "band", Label.worded(Text(f"insight.column_{name}")), metric, fmt) for name in bands),
+    ]
