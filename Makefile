@@ -32,6 +32,8 @@ lint: $(STAMP)
 
 # The accuracy floor is the accuracy reached on the dev benchmark: raise it, never lower it.
 EVAL_FLOOR := 1.0
+# The dev questions of why, anomalies, forecasts, stock warnings and churn (issue 25).
+INSIGHTS_FLOOR := 1.0
 # The blind sets (written by people who never saw nlq's code) are held to the accuracy
 # they reach and to at most the silently wrong answers they have: raise the floors and
 # lower the ceilings as the reader improves, never the other way.
@@ -47,8 +49,8 @@ BLIND5_FLOOR := 0.94
 BLIND5_WRONG := 1
 BLIND6_FLOOR := 0.9
 BLIND6_WRONG := 3
-BLIND7_FLOOR := 0.94
-BLIND7_WRONG := 2
+BLIND7_FLOOR := 0.97
+BLIND7_WRONG := 1
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0
 NORTHWIND_FLOOR := 0.97
@@ -88,6 +90,8 @@ test: lint browser services
 		--min-accuracy $(BLIND4_FLOOR) --max-silently-wrong $(BLIND4_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/blind-5.jsonl --db data/demo.duckdb --report reports/eval-blind-5 \
 		--min-accuracy $(BLIND5_FLOOR) --max-silently-wrong $(BLIND5_WRONG)
+	$(BIN)/nlq eval eval/benchmarks/dev-insights.jsonl --db data/demo.duckdb --report reports/eval-insights \
+		--min-accuracy $(INSIGHTS_FLOOR) --max-silently-wrong 0
 	$(BIN)/nlq eval eval/benchmarks/blind-6.jsonl --db data/demo.duckdb --report reports/eval-blind-6 \
 		--min-accuracy $(BLIND6_FLOOR) --max-silently-wrong $(BLIND6_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/blind-7.jsonl --db data/demo.duckdb --report reports/eval-blind-7 \

@@ -71,7 +71,8 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         "stock_alert",
         r"库存不足|库存不够|库存告急|库存预警|库存紧张|快断货|要断货|会断货|断货|快缺货|缺货|快卖完|快卖光|快卖断|卖断|"
         r"需要补货|该补货|补货|可售天数|撑得住|撑不住|够不够卖|不够卖|"
-        r"\blow (?:on )?stock\b|\brunning (?:low|out)\b|\brun out\b|\bout of stock\b|\bstock[- ]?outs?\b|"
+        r"\bat risk of (?:running out|selling out|a stock-?out)\b|"
+        r"\blow (?:on )?stock\b|\bstock (?:warnings?|alerts?)\b|\brunning (?:low|out)\b|\brun out\b|\bout of stock\b|\bstock[- ]?outs?\b|"
         r"\bsell(?:ing)? out\b|\bsold out\b|"
         r"\brestock(?:ing)?\b|\breorder(?:ing)?\b|\bdays of cover\b",
         None,
@@ -80,13 +81,13 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     (
         "forecast",
         r"预测|预计|预估|推测|估计|会是多少|会有多少|能卖多少|会卖多少|能达到多少|能到多少|能做多少|能做到多少|大概多少|大概能|"
-        r"\bforecast(?:s|ed|ing)?\b|\bpredict(?:s|ed|ion|ions)?\b|\bprojections?\b|\bprojected\b|\bexpect(?:ed)?\b|\boutlook\b|\bwill\b|\bgoing to be\b",
+        r"\bforecast(?:s|ed|ing)?\b|\bpredict(?:s|ed|ion|ions)?\b|\bproject(?:s|ed|ion|ions)?\b|\bexpect(?:ed)?\b|\boutlook\b|\bwill\b|\bgoing to be\b",
         None,
     ),
     # 最近有什么异常, 哪天的订单数不正常, unusual days: the days a metric left its usual range.
     (
         "anomaly",
-        r"异常值?|不正常|正常吗|正不正常|是否正常|反常|离群|不太?对劲|奇怪|古怪|"
+        r"异常值?|不太?正常|不大正常|正常吗|正不正常|是否正常|反常|离群|不太?对劲|奇怪|古怪|"
         r"\banomal(?:y|ies|ous)\b|\bunusual\b|\boutliers?\b|\babnormal(?:ly)?\b|\bweird\b|\bstrange\b|"
         r"\banything off\b|\b(?:look|looks|looked|seem|seems|seemed) off\b",
         None,
@@ -95,14 +96,14 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     (
         "why",
         # 原因 alone is a dimension's word (退款原因): the reason of a change is asked for
-        r"为什么|为啥|为何|(?:什么|啥|主要|看看|找找?|分析|查查?)原因|原因(?:呢|何在)|(?<=[，,。？?\s])原因是什么|靠什么|靠的是什么|归因|怎么回事|拖后腿|拖累|拉低|拉高|"
-        r"是什么导致|导致(?=[^，,。？?]{0,8}(?:下降|上升|增长|下滑|变化|减少|增加|变少|变多))|驱动|带起来|带动|拉动|"
+        r"为什么|为啥|为何|(?:什么|啥|主要|看看|找找?|分析|查查?|拆(?:一下|解)?)原因|原因(?:呢|何在)|(?<=[，,。？?\s])原因是什么|靠什么|靠的是什么|归因|怎么回事|拖后腿|拖累|拉低|拉高|"
+        r"是什么导致|导致(?=[^，,。？?]{0,8}(?:下降|上升|增长|下滑|变化|减少|增加|变少|变多))|驱动|带起来|带动|拉动|主要来自|来自哪|"
         r"(?:主要)?(?:是)?(?:谁|哪些?[个家类款]?)(?:贡献|带来|造成)|"
         r"贡献了?(?=[^，,。？?]{0,4}(?:增长|下降|下滑|上涨|上升|变化|提升|减少|增量|降幅|涨幅))|"
         r"什么情况|怎么了|\bwhy\b|\bwhat (?:drove|drives|caused|causes|is driving|was driving|explains|led to|is behind|was behind)\b|"
         r"\b(?:explain|explains|explained|attribut(?:e|ion))\b|\bdrivers?\b|"
         r"\breasons? (?:for|behind)\b|\broot cause|\bcontribut(?:ed|ing|es)? (?:the )?most to\b|"
-        r"\bbehind (?:it|that|this|the)\b|\bresponsible\b|\bcontribut(?:e|ed|es|ion)\b|\bdriving\b|\bdragg(?:ed|ing) down\b|\bheld back\b|\bpulled down\b",
+        r"\bbehind (?:it|that|this|the)\b|\bresponsible\b|\bdrove\b|\bcom(?:e|es|ing) from\b|\bcontribut(?:e|ed|es|ion)\b|\bdriving\b|\bdragg(?:ed|ing) down\b|\bheld back\b|\bpulled down\b",
         None,
     ),
     # 累计GMV by month, running total: a sum along the time buckets (with no buckets, a total).

@@ -157,7 +157,7 @@ RISE_WORDS = re.compile(
 # 拆一下, break it down, 涨得最多, grew the most: which values a change is made of.
 BROKEN_DOWN = re.compile(
     r"拆|分解|(?:多|少|涨|降|跌|增|减|掉)得?最(?:多|快|厉害|猛)|(?:多|少|涨|降|跌|增|减|掉)得(?:多|快|厉害|猛)|"
-    r"\bbreak(?:s|ing)? (?:it |this |that )?down\b|\bbreakdown\b|\bdecompos|"
+    r"\b(?:break(?:s|ing)?|broken) (?:it |this |that )?down\b|\bbreakdown\b|\bdecompos|"
     r"\b(?:grew|rose|increased|dropped|fell|declined) the most\b|\bbiggest (?:drop|increase|rise|decline|gain|loss)\b"
 )
 # 哪几天, any day, spikes or drops, 波动: the words around an anomaly question.
@@ -182,7 +182,8 @@ FUTURE_WORDS = re.compile(
 # The words around a stock warning: 哪些商品, 库存, items, stock.
 STOCK_WORDS = re.compile(
     r"哪些|哪几个|哪个|的|了|吗|快|库存|清单|有没有|现在|要|每个|建议补多少|补多少|"
-    r"\b(?:which|what|items?|products?|skus?|is|are|of|stock|alerts?|list|suggestions?|soon|about to|"
+    r"\b(?:which|what|items?|products?|skus?|is|are|of|stock|alerts?|warnings?|list|suggest(?:ions?|ed)|"
+    r"quantit(?:y|ies)|show|soon|about to|"
     r"any|we|need|should|how many|units?)\b"
 )
 # The intents nlq.insight answers, by the cue that must be there for it to.
@@ -190,7 +191,8 @@ ANSWERED_INTENTS = {"why": "why", "anomaly": "anomaly", "forecast": "forecast"}
 # How much, how surely: 涨得很猛, 掉了不少, 主要是什么原因, dropped sharply.
 CHANGE_DEGREE = re.compile(
     r"很猛|不少|很多|明显|大幅|厉害|这么多|那么多|这么|那么|得|主要|到底|究竟|变化|变动|波动|跟|靠什么|靠|一大截|"
-    r"\b(?:sharply|a lot|so much|significantly|mainly|mostly|main|so|much|change[sd]?|difference|from|to|any idea|idea)\b"
+    r"挺大|很大|较大|前\d+天|"
+    r"\b(?:sharply|a lot|so much|significantly|mainly|mostly|main|so|much|change[sd]?|difference|from|to|any idea|idea|between|and|mov(?:e|ed|ing))\b"
 )
 AVERAGE_WORD = re.compile(r"平均|均值|\baverage\b|\bmean\b|\bavg\b")
 ORDINALS = (
