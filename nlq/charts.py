@@ -296,13 +296,21 @@ def chart_rows(
     limit = MAX_SLICES if plan.kind == "donut" else TOP_N
     if len(ranked) <= limit:
         return ranked, 0
-    kept, rest = ranked[: limit - 1], ranked[limit - 1 :]
     if not info.additive:
         return ranked[:limit], len(ranked) - limit
+    return _folded(plan, ranked, limit, language), 0
+
+
+def _folded(
+    plan: ChartPlan, ranked: list[dict[str, Cell]], limit: int, language: Language
+) -> list[dict[str, Cell]]:
+    """The first limit - 1 records, then 其他 / Other adding up the plotted figures of the rest."""
+    assert plan.x is not None
+    kept, rest = ranked[: limit - 1], ranked[limit - 1 :]
     other: dict[str, Cell] = {plan.x: say("answers.other", language)}
     for column in plan.y:
         other[column] = sum(_number(r.get(column)) for r in rest)
-    return [*kept, other], 0
+    return [*kept, other]
 
 
 def _waterfall_rows(
@@ -314,11 +322,7 @@ def _waterfall_rows(
     value = plan.y[0]
     ranked = sorted(records, key=lambda r: -abs(_number(r.get(value))))
     if len(ranked) > TOP_N:
-        rest = ranked[TOP_N - 1 :]
-        ranked = [
-            *ranked[: TOP_N - 1],
-            {plan.x: say("answers.other", language), value: sum(_number(r.get(value)) for r in rest)},
-        ]
+        ranked = _folded(plan, ranked, TOP_N, language)
     bars: list[dict[str, Cell]] = []
     running = 0.0
     for record in ranked:
@@ -751,19 +755,7 @@ def _anomaly(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str, 
         if len(band) == 2
         else "false"
     )
-    tips = [
-        {"field": f"{plan.x}__label", "type": "nominal", "title": info[plan.x or ""].label},
-        *([{"field": plan.color, "type": "nominal", "title": info[plan.color].label}] if plan.color else []),
-        *(
-            {
-                "field": name,
-                "type": "quantitative",
-                "title": info[name].label,
-                "format": TOOLTIP_FORMATS.get(measure.format, ",.4~f"),
-            }
-            for name in plan.y
-        ),
-    ]
+    tips = _series_tooltip(plan, info, measure)
     series: dict[str, Any] = {"x": x, "y": _quantity(measure), "tooltip": tips}
     if plan.color:
         series["color"] = {"field": plan.color, "type": "nominal", "title": info[plan.color].label}
@@ -807,12 +799,7 @@ def _forecast(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str,
         if plan.color
         else {}
     )
-    fmt = TOOLTIP_FORMATS.get(measure.format, ",.4~f")
-    tips = [
-        {"field": f"{plan.x}__label", "type": "nominal", "title": info[plan.x or ""].label},
-        *([{"field": plan.color, "type": "nominal", "title": info[plan.color].label}] if plan.color else []),
-        *({"field": n, "type": "quantitative", "title": info[n].label, "format": fmt} for n in plan.y),
-    ]
+    tips = _series_tooltip(plan, info, measure)
     layers: list[dict[str, Any]] = []
     if len(band) == 2:
         layers.append(
@@ -833,6 +820,19 @@ def _forecast(plan: ChartPlan, info: dict[str, ColumnInfo], data: list[dict[str,
         }
     )
     return {"layer": layers, "width": "container", "height": 320}
+
+
+def _series_tooltip(
+    plan: ChartPlan, info: dict[str, ColumnInfo], measure: ColumnInfo
+) -> list[dict[str, Any]]:
+    """A day's label, its series (when split by a dimension) and every plotted figure, in the
+    measure's format: the band charts' tooltip."""
+    fmt = TOOLTIP_FORMATS.get(measure.format, ",.4~f")
+    return [
+        {"field": f"{plan.x}__label", "type": "nominal", "title": info[plan.x or ""].label},
+        *([{"field": plan.color, "type": "nominal", "title": info[plan.color].label}] if plan.color else []),
+        *({"field": n, "type": "quantitative", "title": info[n].label, "format": fmt} for n in plan.y),
+    ]
 
 
 def _distinct(block: AnswerBlock, column: str) -> int:

@@ -320,29 +320,28 @@ class Pipeline:
                     )
                     result.timings_ms.compile, result.timings_ms.execute = spent["compile"], spent["execute"]
                     result.answers.append(block)
-                elif any(step.query.explain for step in understanding.steps):
-                    # an analysis's tables are not one query's rows: its own sentence says what it found
-                    self._answer(understanding.steps, result, record.running)
                 else:
                     self._answer(understanding.steps, result, record.running)
-                    unseen = unseen_value(
-                        understanding,
-                        result.answers,
-                        self.layer,
-                        self.layer.role(self.role) if self.role else None,
-                        language,
-                        self._has_rows,
-                        self.facts.known_value,
-                    )
-                    contradicted = conflict(
-                        understanding, result.answers, self.layer, language, self.facts.known_value
-                    )
-                    if unseen is not None:
-                        # Empty because the rows are not the asker's to see, not because there are none.
-                        result.status, result.message, result.answers = "refused", unseen, []
-                    elif contradicted is not None:
-                        # A zero the metric's own 口径 guarantees is no answer: say why instead.
-                        result.status, result.message, result.answers = "clarify", contradicted, []
+                    # an analysis's tables are not one query's rows: its own sentence says what it found
+                    if not any(step.query.explain for step in understanding.steps):
+                        unseen = unseen_value(
+                            understanding,
+                            result.answers,
+                            self.layer,
+                            self.layer.role(self.role) if self.role else None,
+                            language,
+                            self._has_rows,
+                            self.facts.known_value,
+                        )
+                        contradicted = conflict(
+                            understanding, result.answers, self.layer, language, self.facts.known_value
+                        )
+                        if unseen is not None:
+                            # Empty because the rows are not the asker's to see, not because there are none.
+                            result.status, result.message, result.answers = "refused", unseen, []
+                        elif contradicted is not None:
+                            # A zero the metric's own 口径 guarantees is no answer: say why instead.
+                            result.status, result.message, result.answers = "clarify", contradicted, []
                 chart_answers(result.answers, self.layer)
                 if result.answers:
                     result.interpretation += self._snapshots(understanding)
@@ -499,18 +498,21 @@ class Pipeline:
             return block
 
         language = language_of(result.question)
-        campaigns = [(c.start_date, c.end_date) for c in self.campaigns()]
         found: Attribution | Scan | Forecast | Warnings
         if query.explain == "anomalies":
-            found = scan(query, self.layer, run, campaigns, language)
+            found = scan(query, self.layer, run, self._campaign_days(), language)
         elif query.explain == "forecast":
-            found = forecast(query, self.layer, run, campaigns, self.latest_date, language)
+            found = forecast(query, self.layer, run, self._campaign_days(), self.latest_date, language)
         elif query.explain == "stock":
             found = stock_warnings(query, self.layer, run, self.latest_date, language)
         else:
             found = attribute(query, self.layer, run, self.value_index(), language)
         result.answers.extend(found.blocks)
         result.message = " ".join(m for m in (result.message, found.message) if m)
+
+    def _campaign_days(self) -> list[tuple[dt.date, dt.date]]:
+        """The campaigns' first and last days, read only by the analyses that set them apart."""
+        return [(c.start_date, c.end_date) for c in self.campaigns()]
 
     def close(self) -> None:
         self.connector.close()

@@ -186,8 +186,8 @@ STOCK_WORDS = re.compile(
     r"quantit(?:y|ies)|show|soon|about to|"
     r"any|we|need|should|how many|units?)\b"
 )
-# The intents nlq.insight answers, by the cue that must be there for it to.
-ANSWERED_INTENTS = {"why": "why", "anomaly": "anomaly", "forecast": "forecast"}
+# The intents nlq.insight answers when the cue of the same name is there.
+ANSWERED_INTENTS = frozenset({"why", "anomaly", "forecast"})
 # How much, how surely: 涨得很猛, 掉了不少, 主要是什么原因, dropped sharply.
 CHANGE_DEGREE = re.compile(
     r"很猛|不少|很多|明显|大幅|厉害|这么多|那么多|这么|那么|得|主要|到底|究竟|变化|变动|波动|跟|靠什么|靠|一大截|"
@@ -534,9 +534,8 @@ class Understander:
         if intent is not None and intent.name in ANSWERED_INTENTS:
             # 为什么GMV下降了, 近30天哪天的订单数不正常: explained by nlq.insight when its own cue
             # is there (对GMV的影响 is a why of another kind, still refused)
-            kind = ANSWERED_INTENTS[intent.name]
             text = normalise(question)
-            cues = [c for c in find_cues(text) if c.kind == kind]
+            cues = [c for c in find_cues(text) if c.kind == intent.name]
             # 异常订单, unusual orders: rows out of the ordinary, not days of a metric (asked back)
             if cues and not any(self._qualifies_rows(text[c.end :]) for c in cues if c.kind == "anomaly"):
                 intent = None
@@ -1622,7 +1621,7 @@ class Understander:
         named = sorted({(t.range.start, t.range.end) for t in parse.times if t.range.start and t.range.end})
         periods = [TimeRange(start=a, end=b) for a, b in named]
         baseline = periods[0] if len(periods) == 2 else None
-        steps: list[Step] = []
+        queries: list[SemanticQuery] = []
         for step in reading.steps:
             query = step.query
             for metric in query.metrics:
@@ -1639,9 +1638,9 @@ class Understander:
                     baseline=baseline,
                     explain=explain,
                 )
-                if all(s.query != asked for s in steps):
-                    steps.append(Step(title=self.title(asked, parse.language), query=asked))
-        return reading.model_copy(update={"steps": steps})
+                if asked not in queries:
+                    queries.append(asked)
+        return self._analysed(reading, parse, queries)
 
     def _anomalies(self, parse: Parse) -> Understanding:
         """最近有什么异常, 近30天哪天的订单数不正常, anomalies in refunds by channel last month:
@@ -1662,9 +1661,7 @@ class Understander:
             end = parse.as_of
             window = TimeRange(start=end - dt.timedelta(days=settings.window_days - 1), end=end)
         if len(query.dimensions) > 1:
-            return self._cannot_use(
-                parse, [self._dimension_label(d, parse.language) for d in query.dimensions[1:]]
-            )
+            return self._split_once(parse, query)
         asked = SemanticQuery(
             metrics=list(dict.fromkeys(m for s in reading.steps for m in s.query.metrics)),
             dimensions=query.dimensions,
@@ -1673,9 +1670,7 @@ class Understander:
             filters=query.filters,
             explain="anomalies",
         )
-        return reading.model_copy(
-            update={"steps": [Step(title=self.title(asked, parse.language), query=asked)]}
-        )
+        return self._analysed(reading, parse, [asked])
 
     def _forecast(self, parse: Parse) -> Understanding:
         """预测下个月的销量, forecast GMV for Q3 by channel, 未来7天的订单数预计多少: each metric
@@ -1701,20 +1696,18 @@ class Understander:
             return reading
         query = reading.steps[0].query
         if len(query.dimensions) > 1:
-            return self._cannot_use(
-                parse, [self._dimension_label(d, parse.language) for d in query.dimensions[1:]]
-            )
-        steps = []
-        for metric in dict.fromkeys(m for s in reading.steps for m in s.query.metrics):
-            asked = SemanticQuery(
+            return self._split_once(parse, query)
+        asked = [
+            SemanticQuery(
                 metrics=[metric],
                 dimensions=query.dimensions,
                 time_range=window,
                 filters=query.filters,
                 explain="forecast",
             )
-            steps.append(Step(title=self.title(asked, parse.language), query=asked))
-        return reading.model_copy(update={"steps": steps, "time_text": said})
+            for metric in dict.fromkeys(m for s in reading.steps for m in s.query.metrics)
+        ]
+        return self._analysed(reading, parse, asked).model_copy(update={"time_text": said})
 
     @staticmethod
     def _future(parse: Parse) -> tuple[TimeRange, str]:
@@ -1745,14 +1738,11 @@ class Understander:
             if unit is not None and grain_start(first, unit) == first:
                 # 今年全年, 本季度: the whole calendar period, not the part of it with data
                 end = max(end, shift_by_grain(first, unit, 1) - dt.timedelta(days=1))
-            years = 0
-            while end <= parse.as_of and not re.search(
-                r"\d{4}|去年|今年|明年|last year|this year|next year", match.text
-            ):
-                years += 1  # "Q3" asked for a forecast on 2026-06-30 is the coming one
-                first, end = shift_months(first, 12), shift_months(end, 12, keep_month_end=True)
-                if years > 1:
+            yearless = not re.search(r"\d{4}|去年|今年|明年|last year|this year|next year", match.text)
+            for _ in range(2):  # "Q3" asked for a forecast on 2026-06-30 is the coming one
+                if end > parse.as_of or not yearless:
                     break
+                first, end = shift_months(first, 12), shift_months(end, 12, keep_month_end=True)
             return TimeRange(start=first, end=end), match.text
         start = parse.as_of + dt.timedelta(days=1)
         return TimeRange(start=start, end=parse.as_of + dt.timedelta(days=30)), ""
@@ -1769,8 +1759,18 @@ class Understander:
         asked = SemanticQuery(
             metrics=[settings.stock], filters=reading.steps[0].query.filters, explain="stock"
         )
-        return reading.model_copy(
-            update={"steps": [Step(title=self.title(asked, parse.language), query=asked)]}
+        return self._analysed(reading, parse, [asked])
+
+    def _analysed(self, reading: Understanding, parse: Parse, queries: list[SemanticQuery]) -> Understanding:
+        """A reading whose steps are these analyses (nlq.insight), each titled as any query."""
+        steps = [Step(title=self.title(query, parse.language), query=query) for query in queries]
+        return reading.model_copy(update={"steps": steps})
+
+    def _split_once(self, parse: Parse, query: SemanticQuery) -> Understanding:
+        """An anomaly scan or a forecast splits its series by one dimension: the others are
+        named back, not dropped."""
+        return self._cannot_use(
+            parse, [self._dimension_label(d, parse.language) for d in query.dimensions[1:]]
         )
 
     def _campaign_named(self, text: str) -> bool:

@@ -27,6 +27,7 @@ from nlq.insight.blocks import (
     group_text,
     metric_format,
     metric_label,
+    split_by,
     table,
 )
 from nlq.language import Language
@@ -190,10 +191,9 @@ def scan(
             }
         )
         block = run(daily, "")
-        group_column = _group(query)
-        by_group = daily_series(block, metric, group_column)
+        split = split_by(query)
         series: list[Day] = []
-        for group, values in by_group.items():
+        for group, values in daily_series(block, metric, split).items():
             days = detect(
                 values,
                 window,
@@ -207,7 +207,7 @@ def scan(
             if shift is not None:
                 shifts.append((metric, shift))
         found += [(metric, d) for d in series if d.flagged]
-        blocks.append(_series_block(metric, group_column, series, block.sql, layer, language))
+        blocks.append(_series_block(metric, split, series, block.sql, layer, language))
     flagged = sorted(found, key=lambda f: -abs(f[1].score or 0.0))
     shifts.sort(key=lambda f: -abs(f[1].score))
     if shifts:
@@ -253,14 +253,14 @@ def _series_block(
 def _flagged_block(
     flagged: list[tuple[str, Day]], query: SemanticQuery, layer: SemanticLayer, language: Language
 ) -> AnswerBlock:
-    group = _group(query)
+    group = split_by(query)
     fmt = _one_format([m for m, _ in flagged], layer)
     columns = [
         column("metric", "dimension", Label.worded(Text("insight.column_metric"))),
         column("day", "time", Label.worded(Text("answers.column_grain_day"))),
         *group_column(group, layer),
     ]
-    # one table may hold several metrics: their figures keep no one format
+    # one table may hold several metrics: their own format when they share one
     columns += [
         column("actual", "metric", Label.worded(Text("insight.column_actual")), None, fmt),
         column("expected", "expected", Label.worded(Text("insight.column_expected")), None, fmt),
@@ -285,7 +285,7 @@ def _flagged_block(
 def _shift_block(
     shifts: list[tuple[str, Shift]], query: SemanticQuery, layer: SemanticLayer, language: Language
 ) -> AnswerBlock:
-    group = _group(query)
+    group = split_by(query)
     fmt = _one_format([m for m, _ in shifts], layer)
     columns = [
         column("metric", "dimension", Label.worded(Text("insight.column_metric"))),
@@ -381,8 +381,3 @@ def _one_format(metrics: list[str], layer: SemanticLayer) -> Format | None:
     """The display format of figures of these metrics in one column: theirs when they share it."""
     formats = {metric_format(m, layer) for m in metrics}
     return formats.pop() if len(formats) == 1 else None
-
-
-def _group(query: SemanticQuery) -> str | None:
-    """The column of the dimension the series are split by, if any."""
-    return query.dimensions[0].rpartition(".")[2] if query.dimensions else None

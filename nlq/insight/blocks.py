@@ -70,3 +70,8 @@ def daily_series(block: AnswerBlock, metric: str, group: str | None) -> dict[Cel
             day = dt.date.fromisoformat(str(row[at["day"]])[:10])
             series[row[at[group]] if group else None][day] = float(value)
     return dict(series)
+
+
+def split_by(query: SemanticQuery) -> str | None:
+    """The column of the dimension an analysis's series are split by, if any."""
+    return query.dimensions[0].rpartition(".")[2] if query.dimensions else None

@@ -34,6 +34,7 @@ from nlq.insight.blocks import (
     group_text,
     metric_format,
     metric_label,
+    split_by,
     table,
 )
 from nlq.language import Language
@@ -110,7 +111,7 @@ def forecast(
         }
     )
     history = run(daily, "")
-    group = query.dimensions[0].rpartition(".")[2] if query.dimensions else None
+    group = split_by(query)
     series = daily_series(history, metric, group)
     if len(series) > MAX_SERIES:
         raise QueryError(Text("insight.forecast_too_many", count=len(series), most=MAX_SERIES))
