@@ -62,6 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     query.add_argument("--db", help="database URL or DuckDB path (default: the demo warehouse)")
     query.add_argument("--semantic", help="semantic layer folder or file (default: the demo layer)")
     query.add_argument("--dialect", help="print the SQL for this sqlglot dialect instead of running it")
+    query.add_argument(
+        "--plan",
+        action="store_true",
+        help="print the compiler's plan (its nodes after the rewrites) instead of running it",
+    )
     query.add_argument("--format", choices=["text", "json"], default="text")
     query.set_defaults(handler=_run)
 
@@ -126,6 +131,9 @@ def _run(args: argparse.Namespace) -> int:
             user=args.user,
             audit=args.audit,
         )
+        if args.plan:
+            print(pipeline.compiler.explain(query))
+            return 0
         if args.dialect:
             print(pipeline.compile(query).sql(args.dialect, pretty=True))
             return 0

@@ -23,10 +23,10 @@ def retention_table(
     offsets: list[int],
     *,
     averaged: bool = False,
-) -> tuple[exp.Select, list[OutputColumn]]:
+) -> exp.Select:
     """One row per cohort (and group) and month after it with the metric: the cohort's
     size, the metric, and their ratio. `offsets` keeps only those months (次月留存: 1)."""
-    keys = [c.name for c in columns if c.role == "dimension" and c.name != cohort]
+    keys = _keys(columns, cohort)
     metric = next(c for c in columns if c.role == "metric")
     offset = exp.Sub(
         this=exp.Add(
@@ -68,39 +68,44 @@ def retention_table(
     if offsets:
         final = final.where(exp.column(OFFSET).isin(*[exp.Literal.number(k) for k in offsets]), copy=False)
     final = final.order_by(exp.column(cohort), *[exp.column(k) for k in keys], exp.column(OFFSET), copy=False)
+    return _averaged(final, keys) if averaged else final
+
+
+def retention_columns(
+    columns: list[OutputColumn], cohort: str, *, averaged: bool = False
+) -> list[OutputColumn]:
+    """The retention table's columns, from those of the activity it reads."""
+    keys = _keys(columns, cohort)
+    metric = next(c for c in columns if c.role == "metric")
     by_name = {c.name: c for c in columns}
+    offset = OutputColumn(OFFSET, "offset", Label.worded(Text("semantic.month_offset")))
     if averaged:
-        return _averaged(final, keys, by_name)
-    shown = [
+        label = Label.worded(Text("semantic.average_retention_rate"))
+        return [*[by_name[k] for k in keys], offset, OutputColumn(RATE, "retention", label, "percent")]
+    return [
         by_name[cohort],
         *[by_name[k] for k in keys],
-        OutputColumn(OFFSET, "offset", Label.worded(Text("semantic.month_offset"))),
+        offset,
         OutputColumn(
             SIZE, "metric", Label.worded(Text("semantic.cohort_size", label=metric.label)), metric.format
         ),
         metric,
         OutputColumn(RATE, "retention", Label.worded(Text("semantic.retention_rate")), "percent"),
     ]
-    return final, shown
 
 
-def _averaged(
-    table: exp.Select, keys: list[str], by_name: dict[str, OutputColumn]
-) -> tuple[exp.Select, list[OutputColumn]]:
+def _keys(columns: list[OutputColumn], cohort: str) -> list[str]:
+    return [c.name for c in columns if c.role == "dimension" and c.name != cohort]
+
+
+def _averaged(table: exp.Select, keys: list[str]) -> exp.Select:
     """平均次月留存率: each month after the cohort's, the mean of the cohorts' rates (each
     cohort weighs the same, whatever its size)."""
     table.set("order", None)
     groups = [*[exp.column(k) for k in keys], exp.column(OFFSET)]
-    select = (
+    return (
         exp.select(*groups, exp.Avg(this=exp.column(RATE)).as_(RATE), copy=False)
         .from_(table.subquery("retention", copy=False), copy=False)
         .group_by(*[g.copy() for g in groups], copy=False)
         .order_by(*[g.copy() for g in groups], copy=False)
     )
-    label = Label.worded(Text("semantic.average_retention_rate"))
-    shown = [
-        *[by_name[k] for k in keys],
-        OutputColumn(OFFSET, "offset", Label.worded(Text("semantic.month_offset"))),
-        OutputColumn(RATE, "retention", label, "percent"),
-    ]
-    return select, shown

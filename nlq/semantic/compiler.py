@@ -1,4 +1,7 @@
-"""Compiles a SemanticQuery into one sqlglot expression.
+"""Compiles a SemanticQuery into one sqlglot expression: the compiler plans what is
+computed as typed nodes (nlq.semantic.plan), the optimizer rewrites the plan by named
+passes (nlq.semantic.optimizer) and the renderer writes it as SQL
+(nlq.semantic.render); the asker's policy and the engine's dialect apply last.
 
 The fan-out rule (shared/design/semantic-layer.md) shapes everything here:
 
@@ -22,30 +25,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlglot import exp
 
 from nlq.engines import rewrite
 from nlq.messages import Text
-from nlq.semantic.cohorts import retention_table
+from nlq.semantic.cohorts import retention_columns
 from nlq.semantic.columns import ColumnRole, OutputColumn, safe_ratio
 from nlq.semantic.errors import QueryError
 from nlq.semantic.expressions import (
     AGGREGATES,
-    aggregate,
     and_all,
     canonical,
     columns_of,
     conjuncts,
-    implies,
     models_of,
     parse_snippet,
     rename_models,
     time_bounds,
 )
-from nlq.semantic.funnels import funnel_table
+from nlq.semantic.funnels import funnel_columns
 from nlq.semantic.graph import Edge, JoinGraph
 from nlq.semantic.model import (
     FANOUT_INVARIANT,
@@ -56,7 +57,6 @@ from nlq.semantic.model import (
     Format,
     Grain,
     Label,
-    Measure,
     Model,
     PerEntityMetric,
     RatioMetric,
@@ -65,15 +65,39 @@ from nlq.semantic.model import (
     SimpleMetric,
     TimeDimension,
 )
+from nlq.semantic.optimizer import optimize
 from nlq.semantic.periods import grain_start, previous_period, shift_by_grain, year_over_year
+from nlq.semantic.plan import (
+    Absent,
+    Combine,
+    Counted,
+    Fact,
+    FunnelSteps,
+    Leaf,
+    LeafMetric,
+    Moving,
+    Node,
+    Order,
+    PerEntity,
+    Population,
+    Project,
+    Relation,
+    Retention,
+    Rows,
+    Snapshots,
+    Table,
+    With,
+    describe,
+)
+from nlq.semantic.plan import (
+    Measure as Figure,
+)
 from nlq.semantic.policy import AccessPolicy, model_table
 from nlq.semantic.query import Filter, MetricFilter, SemanticQuery, TimeRange
+from nlq.semantic.render import Renderer
 from nlq.semantic.segments import Span, segment_relation
-from nlq.semantic.windows import moving_average
+from nlq.semantic.windows import moving_columns
 
-LeafMetric = SimpleMetric | PerEntityMetric | SemiAdditiveMetric
-# Aggregates whose value over one row is that row's value.
-VALUE_OF_ONE_ROW = frozenset({"sum", "min", "max", "avg"})
 # The column of a pinned share's total (see Compiler._pin), beside the pinned value.
 TOTAL = "__total"
 GRAIN_LABELS: dict[str, Label] = {grain: Label.worded(Text(f"semantic.grain_{grain}")) for grain in GRAINS}
@@ -97,38 +121,6 @@ class CompiledQuery:
 
 
 @dataclass(frozen=True)
-class Leaf:
-    """A metric computed directly from the rows of its home model."""
-
-    metric: LeafMetric
-    home: Model
-    measure: Measure
-    time_model: str
-    # None for a metric of rows as they stand (products, registered sellers): no period
-    # or time grain applies to it.
-    time: TimeDimension | None
-    conditions: tuple[exp.Expr, ...]
-
-    @property
-    def name(self) -> str:
-        return self.metric.name
-
-    @property
-    def time_name(self) -> str:
-        return self.time.name if self.time else ""
-
-    @property
-    def conditions_models(self) -> set[str]:
-        return set().union(*(models_of(c) for c in self.conditions))
-
-    @property
-    def fanout_invariant(self) -> bool:
-        return isinstance(self.metric, PerEntityMetric) or (
-            not isinstance(self.metric, SemiAdditiveMetric) and self.measure.agg in FANOUT_INVARIANT
-        )
-
-
-@dataclass(frozen=True)
 class Period:
     """One pass over the facts: the asked period, or the one it is compared with.
     `shift` is added to the time before truncating, so previous buckets line up."""
@@ -147,94 +139,6 @@ class Bucket:
     value: exp.Expr
 
 
-@dataclass
-class FactPlan:
-    """One aggregate subquery over a home model."""
-
-    home: Model
-    leaves: list[Leaf]
-    dialect: str
-    graph: JoinGraph
-    joins: list[Edge] = field(default_factory=list)
-    where: list[exp.Expr] = field(default_factory=list)
-    # The period the governed segments it reads are computed for, and those segments:
-    # alias, one row per entity, and the condition joining it to the facts.
-    span: Span = field(default_factory=lambda: Span(None, None))
-    # The question's filters and groups, which a segment of the period alone is computed under.
-    filters: list[Filter] = field(default_factory=list)
-    grouped: list[str] = field(default_factory=list)
-    segments: list[tuple[str, exp.Select, exp.Expr]] = field(default_factory=list)
-
-    @property
-    def joined(self) -> set[str]:
-        return {self.home.name} | {e.target for e in self.joins} | {alias for alias, _, _ in self.segments}
-
-    def join(self, path: list[Edge]) -> None:
-        for edge in path:
-            if edge.target not in self.joined:
-                self.joins.append(edge)
-
-    def relation(
-        self, layer: SemanticLayer, reading: Sequence[exp.Expr], where: Sequence[exp.Expr] = ()
-    ) -> exp.Select:
-        """The home model and the joins that the expressions it will hold (`reading`,
-        and its conditions, `where`) read. Every join is many-to-one (LEFT, or INNER
-        where a match always exists for the rows `where` keeps), so one that nothing
-        reads only costs time; row policies of a parent model reach the home model's
-        own view (see AccessPolicy.visibility)."""
-        select = exp.select().from_(model_table(self.home, self.home.name, self.dialect), copy=False)
-        joining = [on for _, _, on in self.segments]
-        for edge in self._joins_for([*reading, *where, *joining]):
-            target = layer.model(edge.target)
-            assert target is not None
-            on = exp.column(edge.target_key, edge.target).eq(self._source_of(edge))
-            side = {"kind": "INNER"} if self._always_matches(edge, where) else {"side": "LEFT"}
-            join = exp.Join(this=model_table(target, edge.target, self.dialect), on=on, **side)
-            select = select.join(join, copy=False)
-        for alias, rows, condition in self.segments:
-            segment = exp.Join(this=rows.subquery(alias, copy=False), on=condition, side="LEFT")
-            select = select.join(segment, copy=False)
-        return select
-
-    def _always_matches(self, edge: Edge, where: Sequence[exp.Expr]) -> bool:
-        # A left join keeps rows the inner join would drop, so an engine may not reorder
-        # it: the inner join is what lets it plan well (cart adds by product 1.4x faster).
-        if edge.always_matches:
-            return True
-        return edge.required_when is not None and implies(
-            where, canonical(edge.required_when, edge.source, self.dialect)
-        )
-
-    def same_key(self, column: exp.Column) -> exp.Column:
-        """A joined model's column read from the model it was joined from, where the
-        join makes them equal: its key (orders.order_id is refunds.order_id once refunds
-        joins orders) or a column the relationship says the source repeats (a review's
-        user_id is its order's). A semi-join or a join correlated on it then needs no
-        join to orders. Only along required relationships: a dangling reference finds
-        no row through the join, but would through the foreign key alone."""
-        for edge in reversed(self.joins):
-            if edge.target != column.table or not edge.always_matches:
-                continue
-            same = dict(edge.same)
-            if edge.target_key == column.name:
-                return self.same_key(exp.column(edge.source_key, edge.source))
-            if column.name in same:
-                return self.same_key(exp.column(same[column.name], edge.source))
-        return column
-
-    def _source_of(self, edge: Edge) -> exp.Column:
-        return self.same_key(exp.column(edge.source_key, edge.source))
-
-    def _joins_for(self, reading: Sequence[exp.Expr]) -> list[Edge]:
-        needed = set().union(*(models_of(e) for e in reading))
-        kept: list[Edge] = []
-        for edge in reversed(self.joins):  # a path's later edges first: they need the earlier ones
-            if edge.target in needed:
-                kept.append(edge)
-                needed.add(self._source_of(edge).table)
-        return kept[::-1]
-
-
 class Compiler:
     def __init__(
         self,
@@ -249,30 +153,39 @@ class Compiler:
         self.dialect = dialect or layer.dialect
         self.graph = JoinGraph(layer)
         self.policy = AccessPolicy(layer, role, attributes)
+        self.renderer = Renderer(layer)
 
     # -- entry point ---------------------------------------------------------------
     def compile(self, query: SemanticQuery) -> CompiledQuery:
-        if query.funnel:
-            final, columns = self._funnel(query)
-        elif query.cohort:
-            final, columns = self._cohort(query)
-        elif query.moving:
-            final, columns = self._moving(query)
-        elif not query.metrics:
-            return self._listing(query)
-        elif query.averaged_over:
-            final, columns = self._averaged(query)
-        else:
-            final, columns = self._select(query)
+        plan, columns = self.plan(query)
+        final = self.renderer.select(optimize(plan))
         tree = rewrite(self.policy.apply(final, self.source_dialect), self.dialect)
         return CompiledQuery(tree, self.dialect, columns)
 
-    def _unordered(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
-        select, columns = self._select(query)
-        select.set("order", None)
-        return select, columns
+    def explain(self, query: SemanticQuery) -> str:
+        """The query's plan, rewritten, as an indented tree (the plan snapshot tests'
+        and `nlq query --plan`'s)."""
+        return describe(optimize(self.plan(query)[0]))
 
-    def _funnel(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
+    def plan(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
+        """What the query computes, as a plan (nlq.semantic.plan), and its answer's columns."""
+        if query.funnel:
+            return self._funnel(query)
+        if query.cohort:
+            return self._cohort(query)
+        if query.moving:
+            return self._moving(query)
+        if not query.metrics:
+            return self._listing(query)
+        if query.averaged_over:
+            return self._averaged(query)
+        return self._select(query)
+
+    def _unordered(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
+        plan, columns = self._select(query)
+        return _without_order(plan), columns
+
+    def _funnel(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
         """转化漏斗: the funnel's metric by its step (and the query's groups), then the
         step table (nlq.semantic.funnels)."""
         assert query.funnel is not None
@@ -287,10 +200,13 @@ class Compiler:
             time_dimension=query.time_dimension,
             filters=[*query.filters, Filter(dimension=funnel.step, op="in", values=list(steps))],
         )
-        final, columns = funnel_table(*self._unordered(counts), funnel, steps, self._output_name(funnel.step))
-        return self._reordered(final, query, columns), columns
+        plan, counted = self._unordered(counts)
+        step = self._output_name(funnel.step)
+        table = FunnelSteps(plan, tuple(counted), funnel, tuple(steps), step)
+        columns = funnel_columns(counted, step)
+        return self._reordered(table, query, columns), columns
 
-    def _cohort(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
+    def _cohort(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
         """留存: the cohort metric by cohort and bucket, from the first cohort's start to
         the last day asked about, then the retention table (nlq.semantic.cohorts)."""
         assert query.cohort is not None
@@ -312,16 +228,15 @@ class Compiler:
             time_range=TimeRange(start=start, end=until) if start or until else None,
             filters=filters,
         )
-        final, columns = retention_table(
-            *self._unordered(activity),
-            self._output_name(cohort.cohort),
-            cohort.grain,
-            query.cohort_offsets,
-            averaged=query.cohort_averaged,
+        plan, active = self._unordered(activity)
+        name = self._output_name(cohort.cohort)
+        table = Retention(
+            plan, tuple(active), name, cohort.grain, tuple(query.cohort_offsets), query.cohort_averaged
         )
-        return self._reordered(final, query, columns), columns
+        columns = retention_columns(active, name, averaged=query.cohort_averaged)
+        return self._reordered(table, query, columns), columns
 
-    def _moving(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
+    def _moving(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
         """7日移动平均: the metrics by bucket from N-1 buckets before the period, then
         each bucket's mean over its window (nlq.semantic.windows)."""
         grain, window = query.time_grain, query.moving
@@ -337,17 +252,16 @@ class Compiler:
                 "time_range": TimeRange(start=reach, end=query.time_range.end if query.time_range else None),
             }
         )
-        final, columns = moving_average(*self._unordered(series), grain, window, first)
-        return self._reordered(final, query, columns), columns
+        plan, buckets = self._unordered(series)
+        columns = moving_columns(buckets, grain, window)
+        return self._reordered(Moving(plan, tuple(buckets), grain, window, first), query, columns), columns
 
-    def _reordered(self, select: exp.Select, query: SemanticQuery, columns: list[OutputColumn]) -> exp.Select:
+    def _reordered(self, plan: Node, query: SemanticQuery, columns: list[OutputColumn]) -> Node:
         """The order and limit the question asks (the channel with the lowest conversion),
         in place of the construct's own order."""
-        if query.order_by:
-            select.set("order", exp.Order(expressions=self._asked_order(query, columns)))
-        if query.limit is not None:
-            select = select.limit(exp.Literal.number(query.limit), copy=False)
-        return select
+        if not query.order_by and query.limit is None:
+            return plan
+        return Order(plan, tuple(self._asked_order(query, columns)), query.limit)
 
     @staticmethod
     def _asked_order(query: SemanticQuery, columns: list[OutputColumn]) -> list[exp.Ordered]:
@@ -360,8 +274,8 @@ class Compiler:
             order.append(exp.Ordered(this=exp.column(item.field), desc=item.desc, nulls_first=False))
         return order
 
-    def _select(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
-        """The query's SELECT before the asker's policy and the engine's dialect apply."""
+    def _select(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
+        """The query's plan of facts, combined, and the final select over them."""
         counted = self._population(query)
         if counted is not None:
             return counted
@@ -377,29 +291,25 @@ class Compiler:
         pin = self._pin(query, groups)
         names = [] if pin else [*dim_names, *([grain] if grain else [])]
 
-        parts: list[tuple[str, exp.Select, list[str]]] = []
+        parts: list[tuple[str, Node, tuple[str, ...]]] = []
         for index, (home, group) in enumerate(groups):
             for period in periods:
-                select = self._fact(home, group, query, period, pin)
+                fact = self._fact(home, group, query, period, pin)
                 cte = f"{home.name}_facts" + (f"_{index}" if index else "") + period.suffix
                 values = [leaf.name + period.suffix for leaf in group]
                 if pin:
                     values += [name + TOTAL for name in query.share]
-                parts.append((cte, select, values))
+                parts.append((cte, fact, tuple(values)))
 
-        ctes: list[tuple[str, exp.Select]] = [(name, select) for name, select, _ in parts]
+        ctes: list[tuple[str, Node]] = [(name, fact) for name, fact, _ in parts]
         if len(parts) == 1:
             source = parts[0][0]
         else:
             source = "combined"
-            ctes.append((source, self._combine(parts, names)))
+            ctes.append((source, Combine(tuple((cte, values) for cte, _, values in parts), tuple(names))))
 
-        final, columns = self._final(query, source, dim_names, periods, pin)
-        inlined = _inlined(final, ctes)
-        if inlined is not None:
-            final, ctes = inlined, []
-        for name, select in ctes:
-            final = final.with_(_alias(name), as_=select, copy=False)
+        body, columns = self._final(query, Table(source), dim_names, periods, pin)
+        final: Node = With(tuple(ctes), body)
         if query.count_groups and dim_names:
             label = self._dimension(query.dimensions[0]).label
             conditioned = {f.metric for f in query.metric_filters}
@@ -407,7 +317,7 @@ class Compiler:
             final, columns = self._counted(final, f"{dim_names[0]}_count", label, totals)
         return final, columns
 
-    def _population(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]] | None:
+    def _population(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]] | None:
         """购买次数分布, 重要价值客户有多少: the people of a segment, counted from the segment's
         own rows (one per person of the period's population) rather than from the facts
         joined to it: one pass over the facts, not two (2x faster at scale 10). Only where
@@ -433,28 +343,23 @@ class Compiler:
         ):
             return None
         span = Span.of(query.time_range)
-        facts = FactPlan(entity, [], self.source_dialect, self.graph, span=span, filters=plain)
+        facts = Relation(entity, [], self.source_dialect, self.graph, span=span, filters=plain)
         kept = None if segment.historical else self._segment_facts(facts, entity, dimension)
         rows = segment_relation(self.layer, entity, dimension, span, self.source_dialect, kept)
-        value = exp.column(dimension.name)
-        select = exp.select(copy=False).from_(rows.subquery("people", copy=False), copy=False)
         where = [
-            self._predicate(value.copy(), f, dimension)
+            self._predicate(exp.column(dimension.name), f, dimension)
             for f in query.filters
             if f.dimension.rpartition(".")[2] == dimension.name
         ]
         metric = self._metric(query.metrics[0])
         self.policy.check_metric(metric.name)
-        count = exp.Count(this=exp.Star()).as_(metric.name)
         columns = [OutputColumn(metric.name, "metric", metric.label, metric.format, metric.name)]
         if query.dimensions:
-            select = _group_by(select.select(value.as_(dimension.name), count, copy=False), [value.copy()])
             columns.insert(0, OutputColumn(dimension.name, "dimension", dimension.label))
-        else:
-            select = select.select(count, copy=False)
-        return self._order(_where(select, where), query, columns), columns
+        people = Population(rows, dimension.name, metric.name, tuple(where), grouped=bool(query.dimensions))
+        return self._order(people, query, columns), columns
 
-    def _averaged(self, query: SemanticQuery) -> tuple[exp.Select, list[OutputColumn]]:
+    def _averaged(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
         """日均GMV: the metrics per bucket of the grain, then their mean in each group.
         Buckets without a row (a day with no order) are not averaged in, as the
         per-bucket figures show."""
@@ -481,22 +386,17 @@ class Compiler:
                 )
                 label = Label.worded(Text(key, label=column.label))
                 columns.append(replace(column, name=name, label=label))
-        select = exp.select(*projections, copy=False).from_(
-            buckets.subquery("buckets", copy=False), copy=False
-        )
-        return self._order(_group_by(select, keys), query, columns), columns
+        averaged = Project(buckets, tuple(projections), "buckets", group_by=tuple(keys))
+        return self._order(averaged, query, columns), columns
 
     @staticmethod
     def _counted(
-        rows: exp.Select, name: str, of: Label, totals: Sequence[OutputColumn] = ()
-    ) -> tuple[exp.Select, list[OutputColumn]]:
+        rows: Node, name: str, of: Label, totals: Sequence[OutputColumn] = ()
+    ) -> tuple[Node, list[OutputColumn]]:
         """The number of rows (groups, or listed rows) the query returns, its conditions
         applied; and the total of the figures asked of them beside the condition (how many
         customers ordered 3 times or more, and how much GMV they brought in)."""
-        counted = exp.select(
-            exp.Count(this=exp.Star()).as_(name),
-            *[exp.Sum(this=exp.column(c.name)).as_(c.name) for c in totals],
-        ).from_(rows.subquery("groups"))
+        counted = Counted(rows, name, tuple(c.name for c in totals))
         column = OutputColumn(name, "metric", Label.worded(Text("semantic.number_of", label=of)), "count")
         return counted, [column, *totals]
 
@@ -509,13 +409,13 @@ class Compiler:
         return found is not None and found[1].agg in {"sum", "count"}
 
     # -- listings ------------------------------------------------------------------------
-    def _listing(self, query: SemanticQuery) -> CompiledQuery:
+    def _listing(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
         """Rows without a metric ("the 20 most expensive products in 美妆"): the distinct
         values of the dimensions, read from the model of the first one and what it
         reaches; filters and the model's default time apply as usual."""
         home = self._listing_home(query.dimensions[0])
         span = Span.of(query.time_range)
-        plan = FactPlan(home, [], self.source_dialect, self.graph, span=span, filters=list(query.filters))
+        plan = Relation(home, [], self.source_dialect, self.graph, span=span, filters=list(query.filters))
         keys = [(self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions]
         own, theirs = self._split_filters(home, query) if query.without else (query.filters, [])
         where = [self._filter_predicate(plan, f) for f in own]
@@ -526,35 +426,22 @@ class Compiler:
             time_expr = canonical(time.sql, time_model, self.source_dialect)
             where += self._range(time, time_expr, Period("", query.time_range.start, query.time_range.end))
         placed = self._place(plan, where)
-        projections = _aliased(keys)
-        select = _where(
-            plan.relation(self.layer, projections, placed).select(*projections, copy=False), placed
-        )
-        if query.without:
-            select = _where(select, [self._absent(home, query, theirs)])
+        absent = self._absent(home, query, theirs) if query.without else None
         # DISTINCT rather than GROUP BY: a listing may show a masked column, which
         # the policy lets no query group, filter or sort on.
-        select = select.distinct(copy=False)
+        rows = Rows(plan, tuple(keys), tuple(placed), without=absent, distinct=True)
         columns = [
             OutputColumn(name, "dimension", self._dimension_label(ref))
             for ref, (name, _) in zip(query.dimensions, keys, strict=True)
         ]
         masked = {name for name, value in keys if columns_of(value) & self.policy.masked()}
-        final = self._order(
-            exp.select(*[exp.column(name) for name, _ in keys], copy=False).from_(
-                exp.table_("listing"), copy=False
-            ),
-            query,
-            columns,
-            unsorted=masked,
-        )
-        final = final.with_(_alias("listing"), as_=select, copy=False)
+        listed = Project(Table("listing"), tuple(exp.column(name) for name, _ in keys))
+        ordered = self._order(listed, query, columns, unsorted=masked)
         if query.count_groups:
             # how many products sold nothing: the rows counted, not listed
-            final.set("limit", None)
-            final, columns = self._counted(final, f"{home.name}_count", home.label)
-        tree = rewrite(self.policy.apply(final, self.source_dialect), self.dialect)
-        return CompiledQuery(tree, self.dialect, columns)
+            ordered = replace(ordered, limit=None)
+            return self._counted(With((("listing", rows),), ordered), f"{home.name}_count", home.label)
+        return With((("listing", rows),), ordered), columns
 
     def _split_filters(self, home: Model, query: SemanticQuery) -> tuple[list[Filter], list[Filter]]:
         """The filters a listing's rows carry (在售 of a product), and those only the
@@ -566,7 +453,7 @@ class Compiler:
             (own if one_each else theirs).append(flt)
         return own, theirs
 
-    def _absent(self, home: Model, query: SemanticQuery, filters: list[Filter]) -> exp.Expr:
+    def _absent(self, home: Model, query: SemanticQuery, filters: list[Filter]) -> Absent:
         """NOT IN the keys of the rows that have a figure of the metric in the period,
         computed as a grouped query of its own (its 口径, fan-out rule and the asker's
         policy apply as to any other)."""
@@ -582,14 +469,8 @@ class Compiler:
             filters=filters,
             metric_filters=[MetricFilter(metric=query.without, op=">", value=0)],
         )
-        inner, _ = self._select(present)
-        inner.set("order", None)  # a set of keys: no order
-        keys = exp.select(exp.column(key.name), copy=False).from_(
-            inner.subquery("present", copy=False), copy=False
-        )
-        keys = keys.where(exp.Not(this=exp.column(key.name).is_(exp.null())), copy=False)
-        column = canonical(key.sql, home.name, self.source_dialect)
-        return exp.Not(this=exp.In(this=column, query=keys.subquery(copy=False)))
+        inner, _ = self._unordered(present)  # a set of keys: no order
+        return Absent(canonical(key.sql, home.name, self.source_dialect), key.name, inner)
 
     def _listing_home(self, reference: str) -> Model:
         name = reference.rpartition(".")[2]
@@ -900,7 +781,7 @@ class Compiler:
         assert dimension is not None
         return model, dimension, path
 
-    def _group_by_dimension(self, plan: FactPlan, reference: str) -> exp.Expr:
+    def _group_by_dimension(self, plan: Relation, reference: str) -> exp.Expr:
         model, dimension, path = self._resolve_dimension(reference, plan.home, plan.leaves)
         if dimension.segment is not None:
             return self._segment(plan, model, dimension, path)
@@ -932,7 +813,7 @@ class Compiler:
     def _protected(self, model: str, column: str) -> bool:
         return (model, column) in self.policy.masked() | self.policy.hidden()
 
-    def _filter_predicate(self, plan: FactPlan, flt: Filter) -> exp.Expr:
+    def _filter_predicate(self, plan: Relation, flt: Filter) -> exp.Expr:
         model, dimension, path = self._resolve_dimension(
             flt.dimension, plan.home, plan.leaves, semi_join=True
         )
@@ -944,7 +825,7 @@ class Compiler:
         return self._predicate(column, flt, dimension)
 
     def _segment_facts(
-        self, plan: FactPlan, entity: Model, dimension: Dimension
+        self, plan: Relation, entity: Model, dimension: Dimension
     ) -> tuple[exp.Select, list[exp.Expr]]:
         """The facts a segment of the period alone is computed from: those the question's
         filters keep (美妆的购买频次 counts orders with a 美妆 item). Grouped by what varies
@@ -966,7 +847,7 @@ class Compiler:
                 )
         facts = self.layer.model(segment.facts)
         assert facts is not None
-        rows = FactPlan(facts, [], self.source_dialect, self.graph)
+        rows = Relation(facts, [], self.source_dialect, self.graph)
         predicates = []
         for flt in plan.filters:
             if self.layer.segment_of(flt.dimension) is not None:
@@ -976,9 +857,9 @@ class Compiler:
             except QueryError:
                 continue  # a filter the facts do not reach is not theirs (a product's status)
         conditions = self._place(rows, predicates)
-        return rows.relation(self.layer, [], conditions), conditions
+        return rows.select(self.layer, [], conditions), conditions
 
-    def _segment(self, plan: FactPlan, entity: Model, dimension: Dimension, path: list[Edge]) -> exp.Column:
+    def _segment(self, plan: Relation, entity: Model, dimension: Dimension, path: list[Edge]) -> exp.Column:
         """A governed segment's value for each fact row: its per-entity relation for the
         plan's period, joined many-to-one on the entity's key."""
         if any(edge.to_many for edge in path):
@@ -1038,7 +919,7 @@ class Compiler:
                 ) from error
         return exp.convert(value)
 
-    def _place(self, plan: FactPlan, predicates: list[exp.Expr]) -> list[exp.Expr]:
+    def _place(self, plan: Relation, predicates: list[exp.Expr]) -> list[exp.Expr]:
         """Predicates over joinable models stay as they are (their models are
         joined); those behind a one-to-many edge become one EXISTS per edge."""
         placed: list[exp.Expr] = []
@@ -1071,7 +952,7 @@ class Compiler:
             placed.append(self._exists(plan, edge, path, inner))
         return placed
 
-    def _exists(self, plan: FactPlan, edge: Edge, path: list[Edge], predicates: list[exp.Expr]) -> exp.Exists:
+    def _exists(self, plan: Relation, edge: Edge, path: list[Edge], predicates: list[exp.Expr]) -> exp.Exists:
         aliases = {e.target: f"{e.target}_1" for e in path}
         child = self.layer.model(edge.target)
         assert child is not None
@@ -1115,8 +996,8 @@ class Compiler:
     # -- facts -----------------------------------------------------------------------
     def _fact(
         self, home: Model, leaves: list[Leaf], query: SemanticQuery, period: Period, pin: bool = False
-    ) -> exp.Select:
-        plan = FactPlan(
+    ) -> Node:
+        plan = Relation(
             home,
             leaves,
             self.source_dialect,
@@ -1184,45 +1065,17 @@ class Compiler:
                 plan, lead, keys, span, conditions, time_expr, query.time_grain, period
             )
 
-        projections = _aliased(keys)
-        single = self._row_per_group(plan, keys, leaves)
+        measures: list[Figure] = []
         for leaf in leaves:
             value = self._measure_value(leaf)
             condition = residual_placed.get(leaf.name)
-            if single and value is not None:
-                aggregate = exp.Case().when(condition, value) if condition is not None else value
-            else:
-                aggregate = self._cheapest_count(plan, self._aggregate(leaf.measure, value, condition))
+            figure = Figure(leaf.name + period.suffix, leaf.measure.agg, value, condition)
             if focus is not None:
                 if leaf.name in query.share:
-                    projections.append(aggregate.copy().as_(leaf.name + TOTAL, copy=False))
-                # FILTER rather than CASE here: 1.08x the hand-written SQL against 1.2x
-                # (DuckDB; other engines get CASE, see nlq.engines.rewrites).
-                aggregate = exp.Filter(this=aggregate, expression=exp.Where(this=focus.copy()))
-            projections.append(aggregate.as_(leaf.name + period.suffix, copy=False))
-        select = plan.relation(self.layer, projections, where).select(*projections, copy=False)
-        select = _where(select, where)
-        return select if single else _group_by(select, [value.copy() for _, value in keys])
-
-    @staticmethod
-    def _row_per_group(plan: FactPlan, keys: list[tuple[str, exp.Expr]], leaves: list[Leaf]) -> bool:
-        """Whether every group is one row of the home model: grouped by its own key, with
-        many-to-one joins only (近7天退款金额最大的5笔退款: by refund). A sum, minimum,
-        maximum or average of one value is that value, so nothing is aggregated (the
-        grouping took the top 5 refunds to 1.9x the hand-written query at scale 30; 1.4x
-        without it)."""
-        if any(edge.to_many for edge in plan.joins):
-            return False
-        key = plan.home.primary_key
-        grouped = {v.name for _, v in keys if isinstance(v, exp.Column) and v.table == plan.home.name}
-        if not ({key} if isinstance(key, str) else set(key)) <= grouped:
-            return False
-        return all(
-            isinstance(leaf.metric, SimpleMetric)
-            and leaf.measure.agg in VALUE_OF_ONE_ROW
-            and leaf.measure.expr
-            for leaf in leaves
-        )
+                    measures.append(replace(figure, name=leaf.name + TOTAL))
+                figure = replace(figure, focus=focus)
+            measures.append(figure)
+        return Fact(plan, tuple(keys), tuple(measures), tuple(where), simple=True)
 
     def _forward_path(self, home: str, target: str, leaf: Leaf) -> list[Edge]:
         path = self.graph.path(home, target, forward_only=True)
@@ -1230,7 +1083,7 @@ class Compiler:
             raise QueryError(Text("semantic.unreachable_model", metric=leaf.name, home=home, target=target))
         return path
 
-    def _join_measures(self, plan: FactPlan) -> None:
+    def _join_measures(self, plan: Relation) -> None:
         """Models a measure expression reads (products.unit_cost in gross profit) are
         joined forward only: a measure never fans out."""
         for leaf in plan.leaves:
@@ -1258,81 +1111,27 @@ class Compiler:
         }
         return common, residual
 
-    @staticmethod
-    def _cheapest_count(plan: FactPlan, aggregate: exp.Expr) -> exp.Expr:
-        """COUNT(DISTINCT key) or COUNT(key) of the home model's own key is COUNT(*) while
-        every join is many-to-one: each home row appears once and a key is never null;
-        with a condition, COUNT(DISTINCT CASE WHEN c THEN key END) is COUNT(CASE WHEN c
-        THEN 1 END). Distinct counting is the costliest aggregate there is (orders
-        counted 10-40x slower at scale 10), and COUNT(*) need not even read the column."""
-        if not isinstance(aggregate, exp.Count) or any(e.to_many for e in plan.joins):
-            return aggregate
-        counted = aggregate.this
-        if isinstance(counted, exp.Distinct) and len(counted.expressions) == 1:
-            counted = counted.expressions[0]
-
-        def is_home_key(node: exp.Expr | None) -> bool:
-            return (
-                isinstance(node, exp.Column)
-                and node.table == plan.home.name
-                and node.name == plan.home.primary_key
-            )
-
-        if is_home_key(counted):
-            return exp.Count(this=exp.Star())
-        branches = (counted.args.get("ifs") or []) if isinstance(counted, exp.Case) else []
-        if (
-            len(branches) == 1
-            and counted.args.get("default") is None
-            and is_home_key(branches[0].args["true"])
-        ):
-            return exp.Count(this=exp.Case().when(branches[0].this, exp.Literal.number(1), copy=False))
-        return aggregate
-
-    @staticmethod
-    def _aggregate(measure: Measure, value: exp.Expr | None, condition: exp.Expr | None) -> exp.Expr:
-        return aggregate(measure.agg, value, condition)
-
     def _per_entity_fact(
         self,
-        plan: FactPlan,
+        plan: Relation,
         leaf: Leaf,
         keys: list[tuple[str, exp.Expr]],
         where: list[exp.Expr],
         condition: exp.Expr | None,
         period: Period,
-    ) -> exp.Select:
+    ) -> PerEntity:
         metric = leaf.metric
         assert isinstance(metric, PerEntityMetric)
         entity = canonical(metric.entity, leaf.home.name, self.source_dialect)
-        measured = self._measure_value(leaf)
-        aggregate = self._aggregate(leaf.measure, measured, condition)
-        projections = [*_aliased(keys), self._cheapest_count(plan, aggregate).as_("entity_value", copy=False)]
-        per_entity = plan.relation(self.layer, [*projections, entity], where).select(*projections, copy=False)
-        per_entity = _where(per_entity, where)
-        per_entity = _group_by(per_entity, [*[value.copy() for _, value in keys], entity])
-        value = exp.column("entity_value")
-
-        def entities_reaching(threshold: int) -> exp.Expr:
-            return exp.Count(
-                this=exp.Case().when(
-                    exp.GTE(this=value.copy(), expression=exp.Literal.number(threshold)),
-                    exp.Literal.number(1),
-                )
-            )
-
-        share = safe_ratio(entities_reaching(metric.at_least), entities_reaching(1))
-        outer = exp.select(
-            *[exp.column(name) for name, _ in keys],
-            share.as_(leaf.name + period.suffix, copy=False),
-            copy=False,
+        figure = Figure("entity_value", leaf.measure.agg, self._measure_value(leaf), condition)
+        per_entity = Fact(plan, tuple(keys), (figure,), tuple(where), also_grouped=(entity,))
+        return PerEntity(
+            leaf.name + period.suffix, per_entity, tuple(name for name, _ in keys), metric.at_least
         )
-        outer = outer.from_(per_entity.subquery("per_entity", copy=False), copy=False)
-        return _group_by(outer, [exp.column(name) for name, _ in keys])
 
     def _semi_additive_fact(
         self,
-        plan: FactPlan,
+        plan: Relation,
         leaf: Leaf,
         keys: list[tuple[str, exp.Expr]],
         span: list[exp.Expr],
@@ -1340,11 +1139,12 @@ class Compiler:
         time_expr: exp.Expr,
         grain: Grain | None,
         period: Period,
-    ) -> exp.Select:
+    ) -> Snapshots:
         # A snapshot measure is read at the latest snapshot time within the period (or
         # within each time bucket), and the period alone decides that time: a filter
         # (华东仓) then reads the same snapshot as its row of a breakdown (by warehouse),
         # and a warehouse that stopped reporting shows no stale stock.
+        name = leaf.name + period.suffix
         if (
             grain
             and leaf.time
@@ -1352,53 +1152,35 @@ class Compiler:
             and GRAINS.index(grain) <= GRAINS.index(leaf.time.cadence)
         ):
             # Each bucket holds one snapshot time (the layer's cadence): its latest.
-            where = [*span, *conditions]
-            projections = self._snapshot_projections(leaf, keys)
-            rows = plan.relation(self.layer, projections, where).select(*projections, copy=False)
-            return self._sum_snapshots(leaf, keys, _where(rows, where), period)
+            rows = Rows(plan, self._snapshot_projections(leaf, keys), (*span, *conditions))
+            return Snapshots(name, rows, tuple(k for k, _ in keys), leaf.measure.agg)
         # The latest times come from a grouped subquery joined on the time, its bucket
         # with it. Not MAX() OVER: MariaDB computes that window in quadratic time; not IN:
         # DuckDB probes that semi-join row by row and truncates every row's time again.
-        latest = plan.relation(self.layer, [time_expr], span)
         bucket = self._bucket(time_expr, grain, period) if grain else None
-        if bucket is not None:
-            latest = latest.select(bucket.value.as_("bucket", copy=False), copy=False)
-        latest = latest.select(exp.Max(this=time_expr.copy()).as_("snapshot_time", copy=False), copy=False)
         # Grouped by the truncation itself, cast to a date once per bucket rather than
         # once per row (DuckDB truncates a date to a timestamp: 今年每个月月末的库存 1.4x).
-        grouped = [bucket.key] if bucket is not None else []
-        latest = _group_by(_where(latest, [c.copy() for c in span]), grouped)
+        latest = Fact(
+            plan,
+            (("bucket", bucket.value),) if bucket is not None else (),
+            (Figure("snapshot_time", "max", time_expr.copy()),),
+            tuple(span),
+            group_by=(bucket.key,) if bucket is not None else (),
+        )
         alias = self._free_alias("latest_snapshot")
         if grain:  # the bucket key (the last, see _fact) is the one the latest time came with
             keys = [*keys[:-1], (grain, exp.column("bucket", alias))]
-        projections = self._snapshot_projections(leaf, keys)
-        rows = plan.relation(self.layer, [*projections, time_expr], conditions)
-        rows = rows.join(
-            exp.Join(
-                this=latest.subquery(alias, copy=False),
-                on=time_expr.copy().eq(exp.column("snapshot_time", alias)),
-                kind="INNER",
-            ),
-            copy=False,
+        on = time_expr.copy().eq(exp.column("snapshot_time", alias))
+        rows = Rows(
+            plan, self._snapshot_projections(leaf, keys), tuple(conditions), joined=((latest, alias, on),)
         )
-        rows = _where(rows.select(*projections, copy=False), conditions)
-        return self._sum_snapshots(leaf, keys, rows, period)
+        return Snapshots(name, rows, tuple(k for k, _ in keys), leaf.measure.agg)
 
-    def _snapshot_projections(self, leaf: Leaf, keys: list[tuple[str, exp.Expr]]) -> list[exp.Expr]:
+    def _snapshot_projections(
+        self, leaf: Leaf, keys: list[tuple[str, exp.Expr]]
+    ) -> tuple[tuple[str, exp.Expr], ...]:
         value = self._measure_value(leaf) or exp.Literal.number(1)
-        return [*_aliased(keys), value.as_("snapshot_value", copy=False)]
-
-    def _sum_snapshots(
-        self, leaf: Leaf, keys: list[tuple[str, exp.Expr]], rows: exp.Select, period: Period
-    ) -> exp.Select:
-        outer = exp.select(
-            *[exp.column(name) for name, _ in keys],
-            self._aggregate(leaf.measure, exp.column("snapshot_value"), None).as_(
-                leaf.name + period.suffix, copy=False
-            ),
-            copy=False,
-        ).from_(rows.subquery("snapshots", copy=False), copy=False)
-        return _group_by(outer, [exp.column(name) for name, _ in keys])
+        return (*keys, ("snapshot_value", value))
 
     def _free_alias(self, name: str) -> str:
         """`name`, or `name_2`..., whichever no model of the layer is called: a
@@ -1411,36 +1193,6 @@ class Compiler:
         return candidate
 
     # -- combining and the final select ------------------------------------------------------
-    def _combine(self, parts: list[tuple[str, exp.Select, list[str]]], names: list[str]) -> exp.Select:
-        values = [column for _, _, columns in parts for column in columns]
-        if not names:
-            # Without dimensions every part is one aggregate row: side by side they are
-            # the answer (a union and a grouping around two counts cost more than both).
-            home = {column: cte for cte, _, columns in reversed(parts) for column in columns}
-            select = exp.select(*[exp.column(v, home[v]).as_(v, copy=False) for v in values], copy=False)
-            select = select.from_(exp.table_(parts[0][0]), copy=False)
-            for cte, _, _ in parts[1:]:
-                select = select.join(exp.Join(this=exp.table_(cte), kind="CROSS"), copy=False)
-            return select
-        branches: list[exp.Select] = []
-        for cte, _, columns in parts:
-            projections: list[exp.Expr] = [exp.column(n) for n in names]
-            for column in values:
-                projections.append(exp.column(column) if column in columns else exp.null().as_(column))
-            branches.append(exp.select(*projections, copy=False).from_(exp.table_(cte), copy=False))
-        union: exp.Query = branches[0]
-        for branch in branches[1:]:
-            union = exp.union(union, branch, distinct=False, copy=False)
-        combined = exp.select(
-            *[exp.column(n) for n in names],
-            *[exp.Max(this=exp.column(v)).as_(v, copy=False) for v in values],
-            copy=False,
-        )
-        combined = combined.from_(
-            exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("facts"))), copy=False
-        )
-        return _group_by(combined, [exp.column(n) for n in names])
-
     def _metric_expr(self, name: str, suffix: str) -> exp.Expr:
         metric = self._metric(name)
         if isinstance(metric, RatioMetric):
@@ -1461,8 +1213,8 @@ class Compiler:
         return exp.column(name + suffix)
 
     def _final(
-        self, query: SemanticQuery, source: str, dim_names: list[str], periods: list[Period], pin: bool
-    ) -> tuple[exp.Select, list[OutputColumn]]:
+        self, query: SemanticQuery, source: Table, dim_names: list[str], periods: list[Period], pin: bool
+    ) -> tuple[Node, list[OutputColumn]]:
         grain = query.time_grain
         projections: list[exp.Expr] = []
         columns: list[OutputColumn] = []
@@ -1547,7 +1299,6 @@ class Compiler:
             label = Label.worded(Text("semantic.rank_label", label=metric.label))
             columns.append(OutputColumn(f"{name}_rank", "rank", label, "count", name))
 
-        select = exp.select(*projections, copy=False).from_(exp.table_(source), copy=False)
         where: list[exp.Expr] = []
         if comparing:
             # Rows that exist only in the compared period are not part of the answer.
@@ -1573,12 +1324,12 @@ class Compiler:
                     *[self._has_figure(leaf) for leaf in self._leaves(query.metrics, query.time_dimension)]
                 )
             )
-        select = _where(select, where)
+        final: Node = Project(source, tuple(projections), where=tuple(where))
         if query.focus and not pin:
-            select = self._focus(select, query, columns)
+            final = self._focus(final, query, columns)
         if query.rank and query.rank_keep:
-            select = self._kept_ranks(select, query, columns)
-        return self._order(select, query, columns, unsorted=set(pinned)), columns
+            final = self._kept_ranks(final, query, columns)
+        return self._order(final, query, columns, unsorted=set(pinned)), columns
 
     def _running_totals(self, query: SemanticQuery, columns: list[OutputColumn]) -> list[exp.Expr]:
         """今年每月的累计GMV: each additive metric summed along the buckets so far, in each
@@ -1602,14 +1353,13 @@ class Compiler:
         return projections
 
     @staticmethod
-    def _kept_ranks(select: exp.Select, query: SemanticQuery, columns: list[OutputColumn]) -> exp.Select:
+    def _kept_ranks(ranked: Node, query: SemanticQuery, columns: list[OutputColumn]) -> Node:
         """The top N of each group, or the Nth: rows kept once every row was ranked."""
         assert query.rank_keep is not None
         op, n = query.rank_keep
         rank = exp.column(f"{query.rank[0]}_rank")
         kept = exp.LTE(this=rank, expression=exp.Literal.number(n)) if op == "<=" else rank.eq(n)
-        outer = exp.select(*[exp.column(c.name) for c in columns], copy=False)
-        return outer.from_(select.subquery("ranked", copy=False), copy=False).where(kept, copy=False)
+        return Project(ranked, tuple(exp.column(c.name) for c in columns), "ranked", where=(kept,))
 
     @staticmethod
     def _has_figure(leaf: Leaf) -> exp.Expr:
@@ -1618,23 +1368,22 @@ class Compiler:
             return exp.GT(this=value, expression=exp.Literal.number(0))
         return exp.Not(this=value.is_(exp.null()))
 
-    def _focus(self, select: exp.Select, query: SemanticQuery, columns: list[OutputColumn]) -> exp.Select:
+    def _focus(self, shares: Node, query: SemanticQuery, columns: list[OutputColumn]) -> Node:
         """Keep the focused rows only after the shares saw every row."""
         conditions = [
             self._predicate(exp.column(self._output_name(flt.dimension)), flt, self._dimension(flt.dimension))
             for flt in query.focus
         ]
-        outer = exp.select(*[exp.column(c.name) for c in columns], copy=False)
-        return _where(outer.from_(select.subquery("shares", copy=False), copy=False), conditions)
+        return Project(shares, tuple(exp.column(c.name) for c in columns), "shares", where=tuple(conditions))
 
     def _order(
         self,
-        select: exp.Select,
+        rows: Node,
         query: SemanticQuery,
         columns: list[OutputColumn],
         *,
         unsorted: set[str] | frozenset[str] = frozenset(),
-    ) -> exp.Select:
+    ) -> Order:
         order = self._asked_order(query, columns)
         ordered = {item.field for item in query.order_by}
         if query.time_grain and query.time_grain not in ordered:
@@ -1644,11 +1393,7 @@ class Compiler:
         for column in columns:
             if column.role == "dimension" and column.name not in ordered | unsorted:
                 order.append(exp.Ordered(this=exp.column(column.name), desc=False, nulls_first=False))
-        if order:
-            select = select.order_by(*order, copy=False)
-        if query.limit is not None:
-            select = select.limit(exp.Literal.number(query.limit), copy=False)
-        return select
+        return Order(rows, tuple(order), query.limit)
 
     def _dimension_label(self, reference: str) -> Label:
         return self._dimension(reference).label
@@ -1680,33 +1425,6 @@ def _asks_more_than_groups(query: SemanticQuery) -> bool:
     )
 
 
-def _inlined(final: exp.Select, ctes: list[tuple[str, exp.Select]]) -> exp.Select | None:
-    """The one fact itself, ordered and limited, where the final select only passes its
-    columns on (`SELECT channel, gmv AS gmv FROM orders_facts ORDER BY channel`): the SQL
-    a person would write, which the engine also plans a little faster (a tenth of a
-    millisecond, a tenth of the smallest queries). ORDER BY then names output columns,
-    which every engine resolves before input columns."""
-    if len(ctes) != 1 or any(final.args.get(k) for k in ("where", "group", "having", "joins", "distinct")):
-        return None
-    name, fact = ctes[0]
-    source = final.args.get("from_")
-    if not isinstance(source, exp.From) or source.this.name != name:
-        return None
-    passed = [
-        p.alias_or_name
-        if isinstance(p, exp.Column)
-        or (isinstance(p, exp.Alias) and isinstance(p.this, exp.Column) and p.this.name == p.alias)
-        else None
-        for p in final.expressions
-    ]
-    if passed != [p.alias_or_name for p in fact.expressions]:
-        return None
-    for clause in ("order", "limit"):
-        if final.args.get(clause) is not None:
-            fact.set(clause, final.args[clause])
-    return fact
-
-
 def _through(link: list[Edge], below: list[Edge]) -> list[Edge]:
     """The path from the start of `link` that `below` takes from its end: joined on, or,
     where `below` first walks `link` back (orders to their items, for the category of an
@@ -1720,20 +1438,14 @@ def _through(link: list[Edge], below: list[Edge]) -> list[Edge]:
     return below[len(link) :] if walks_back else [*link, *below]
 
 
-# The builders below take expressions the compiler has just made and owns: copy=False
-# saves sqlglot copying the whole query again at every step (most of compile time).
-def _aliased(keys: list[tuple[str, exp.Expr]]) -> list[exp.Expr]:
-    return [value.copy().as_(name, copy=False) for name, value in keys]
+def _without_order(plan: Node) -> Node:
+    """The plan without its order (a set of keys, or rows a construct orders itself)."""
+    if isinstance(plan, With):
+        return replace(plan, body=_without_order(plan.body))
+    if isinstance(plan, Order):
+        return replace(plan, order=())
+    return plan
 
 
 def _where(select: exp.Select, conditions: list[exp.Expr]) -> exp.Select:
-    # and_ copies the conditions: a metric's own filter serves both periods of a comparison.
     return select.where(exp.and_(*conditions), copy=False) if conditions else select
-
-
-def _group_by(select: exp.Select, keys: list[exp.Expr]) -> exp.Select:
-    return select.group_by(*keys, copy=False) if keys else select
-
-
-def _alias(name: str) -> exp.TableAlias:
-    return exp.TableAlias(this=exp.to_identifier(name))

@@ -9,20 +9,18 @@ from sqlglot import exp
 
 from nlq.messages import Text
 from nlq.semantic.columns import OutputColumn, safe_ratio
-from nlq.semantic.model import Funnel, Label
+from nlq.semantic.model import Label
 
 NUMBER = "step_number"
 FROM_PREVIOUS = "step_conversion"
 FROM_FIRST = "overall_conversion"
 
 
-def funnel_table(
-    counts: exp.Select, columns: list[OutputColumn], funnel: Funnel, steps: list[str], step: str
-) -> tuple[exp.Select, list[OutputColumn]]:
+def funnel_table(counts: exp.Select, columns: list[OutputColumn], steps: list[str], step: str) -> exp.Select:
     """The step table over `counts` (the metric by the groups and the step). With two
     steps only (加购到下单的转化率), one row per group: the later step and the
     conversion between them."""
-    keys = [c.name for c in columns if c.role in {"dimension", "time"} and c.name != step]
+    keys = _keys(columns, step)
     metric = next(c for c in columns if c.role == "metric")
     number = exp.Case(this=exp.column(step))
     for position, value in enumerate(steps, start=1):
@@ -59,16 +57,26 @@ def funnel_table(
     ).from_(converted.subquery("funnel", copy=False), copy=False)
     if len(steps) == 2:
         final = final.where(exp.column(NUMBER).eq(exp.Literal.number(2)), copy=False)
-    final = final.order_by(*[exp.column(k) for k in keys], exp.column(NUMBER), copy=False)
+    return final.order_by(*[exp.column(k) for k in keys], exp.column(NUMBER), copy=False)
+
+
+def funnel_columns(columns: list[OutputColumn], step: str) -> list[OutputColumn]:
+    """The step table's columns, from those of the counts it reads."""
+    keys = _keys(columns, step)
+    metric = next(c for c in columns if c.role == "metric")
     shown = [c for c in columns if c.name in keys]
     step_column = next(c for c in columns if c.name == step)
-    shown += [
+    return [
+        *shown,
         OutputColumn(step, "step", step_column.label),
         metric,
         OutputColumn(FROM_PREVIOUS, "conversion", Label.worded(Text("semantic.step_conversion")), "percent"),
         OutputColumn(FROM_FIRST, "conversion", Label.worded(Text("semantic.overall_conversion")), "percent"),
     ]
-    return final, shown
+
+
+def _keys(columns: list[OutputColumn], step: str) -> list[str]:
+    return [c.name for c in columns if c.role in {"dimension", "time"} and c.name != step]
 
 
 def _over(function: exp.Expr, window: exp.Window) -> exp.Window:

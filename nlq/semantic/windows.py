@@ -16,7 +16,7 @@ from nlq.semantic.model import Label
 
 def moving_average(
     series: exp.Select, columns: list[OutputColumn], bucket: str, window: int, first: dt.date | None
-) -> tuple[exp.Select, list[OutputColumn]]:
+) -> exp.Select:
     """`series` is the metrics by bucket (and groups) from `window - 1` buckets before the
     period; the answer keeps the buckets from `first` (the period's first bucket)."""
     keys = [c.name for c in columns if c.role == "dimension"]
@@ -54,9 +54,14 @@ def moving_average(
         final = final.where(
             exp.GTE(this=exp.column(bucket), expression=date_literal(first, "date")), copy=False
         )
-    final = final.order_by(*[exp.column(k) for k in keys], exp.column(bucket), copy=False)
+    return final.order_by(*[exp.column(k) for k in keys], exp.column(bucket), copy=False)
+
+
+def moving_columns(columns: list[OutputColumn], bucket: str, window: int) -> list[OutputColumn]:
+    """The moving averages' columns, from those of the series they read."""
     by_name = {c.name: c for c in columns}
-    shown = [by_name[k] for k in keys] + [by_name[bucket]]
+    metrics = [c for c in columns if c.role == "metric"]
+    shown = [c for c in columns if c.role == "dimension"] + [by_name[bucket]]
     shown += [
         OutputColumn(
             f"{m.name}_moving",
@@ -68,4 +73,4 @@ def moving_average(
         for m in metrics
     ]
     shown += [OutputColumn(m.name, "metric", m.label, m.format, m.metric) for m in metrics]
-    return final, shown
+    return shown

@@ -1,0 +1,181 @@
+"""The compiler's plans (nlq.semantic.plan): one snapshot per kind of node, so a
+change of plan shows as a diff of its tree; and the rewrites (nlq.semantic.optimizer)
+keep every answer while changing the SQL as they say.
+
+A snapshot that differs fails with both trees; `NLQ_UPDATE_PLANS=1 pytest
+tests/semantic/test_plans.py` writes the new ones, to be read and committed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from nlq.semantic.compiler import Compiler
+from nlq.semantic.loader import load_layer
+from nlq.semantic.optimizer import RULES, optimize
+from nlq.semantic.plan import Combine, Counted, Fact, Node, With, describe
+from nlq.semantic.query import SemanticQuery
+
+DEMO = Path(__file__).resolve().parents[2] / "nlq" / "demo" / "semantic"
+SNAPSHOTS = Path(__file__).resolve().parent / "plans"
+MAY = {"start": "2026-05-01", "end": "2026-05-31"}
+QUARTER = {"start": "2026-04-01", "end": "2026-06-30"}
+
+QUERIES: dict[str, dict[str, Any]] = {
+    "fact_by_dimension": {"metrics": ["gmv"], "dimensions": ["channel"], "time_range": MAY},
+    "facts_side_by_side": {"metrics": ["gmv", "refund_rate"], "time_range": MAY},
+    "facts_combined_on_keys": {"metrics": ["gmv", "visitors"], "dimensions": ["channel"], "time_range": MAY},
+    "per_entity": {"metrics": ["repurchase_rate"], "dimensions": ["channel"], "time_range": QUARTER},
+    "semi_additive_by_month": {"metrics": ["stock_qty"], "time_grain": "month", "time_range": QUARTER},
+    "compared_with_previous": {
+        "metrics": ["gmv"],
+        "dimensions": ["channel"],
+        "time_range": MAY,
+        "compare": "pop",
+    },
+    "rank_top_n_per_group": {
+        "metrics": ["units_sold"],
+        "dimensions": ["category", "product_name"],
+        "time_range": MAY,
+        "rank": ["units_sold"],
+        "rank_within": ["category"],
+        "rank_keep": ["<=", 3],
+    },
+    "share_of_one_value": {
+        "metrics": ["gmv"],
+        "dimensions": ["channel"],
+        "time_range": MAY,
+        "share": ["gmv"],
+        "focus": [{"dimension": "channel", "values": ["天猫"]}],
+    },
+    "cumulative_by_month": {
+        "metrics": ["gmv"],
+        "time_grain": "month",
+        "time_range": {"start": "2026-01-01", "end": "2026-06-30"},
+        "cumulative": True,
+    },
+    "averaged_over_days": {"metrics": ["gmv"], "time_range": MAY, "averaged_over": "day"},
+    "ratio_on_the_fly": {
+        "metrics": ["discount_amount", "order_count"],
+        "ratios": [{"numerator": "discount_amount", "denominator": "order_count"}],
+        "time_range": MAY,
+    },
+    "listing_of_rows": {
+        "dimensions": ["orders.order_id", "orders.pay_amount"],
+        "time_range": MAY,
+        "order_by": [{"field": "pay_amount", "desc": True}],
+        "limit": 5,
+    },
+    "listing_without_a_figure": {
+        "dimensions": ["products.product_id", "products.product_name"],
+        "filters": [{"dimension": "product_status", "values": ["在售"]}],
+        "without": "units_sold",
+        "time_range": MAY,
+    },
+    "groups_counted_under_a_condition": {
+        "metrics": ["order_count"],
+        "dimensions": ["users.user_id"],
+        "time_range": QUARTER,
+        "metric_filters": [{"metric": "order_count", "op": ">", "value": 3}],
+        "count_groups": True,
+    },
+    "one_row_per_group": {
+        "metrics": ["refund_amount"],
+        "dimensions": ["refunds.refund_id"],
+        "time_range": MAY,
+        "order_by": [{"field": "refund_amount", "desc": True}],
+        "limit": 5,
+    },
+    "segment_population": {"metrics": ["buyers"], "dimensions": ["buyer_type"], "time_range": MAY},
+    "funnel": {"funnel": "purchase_funnel", "metrics": [], "time_range": MAY},
+    "cohort_retention": {"cohort": "buyer_retention", "metrics": [], "time_range": QUARTER},
+    "moving_average": {"metrics": ["gmv"], "time_grain": "day", "moving": 7, "time_range": MAY},
+}
+
+
+@pytest.fixture(scope="module")
+def compiler() -> Compiler:
+    return Compiler(load_layer(DEMO)[0], role="admin")
+
+
+def _query(spec: dict[str, Any]) -> SemanticQuery:
+    return SemanticQuery.model_validate(spec)
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_plan_snapshot(compiler: Compiler, name: str) -> None:
+    plan = compiler.explain(_query(QUERIES[name]))
+    path = SNAPSHOTS / f"{name}.txt"
+    if os.environ.get("NLQ_UPDATE_PLANS") or not path.exists():
+        path.write_text(plan + "\n", encoding="utf-8")
+    assert plan + "\n" == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_rewrites_keep_the_answer(compiler: Compiler, con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """The plan rendered as planned and as rewritten gives the same rows."""
+    plan, _ = compiler.plan(_query(QUERIES[name]))
+    as_planned = compiler.renderer.select(plan).sql(dialect="duckdb")
+    rewritten = compiler.renderer.select(optimize(plan)).sql(dialect="duckdb")
+    assert _rows(con, as_planned) == _rows(con, rewritten)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    return sorted(con.execute(sql).fetchall(), key=repr)
+
+
+def test_each_rewrite_changes_what_it_says(compiler: Compiler) -> None:
+    def rewritten(name: str) -> Node:
+        return optimize(compiler.plan(_query(QUERIES[name]))[0])
+
+    # the one fact is the query itself, not a CTE read by a select that passes it on
+    single = rewritten("fact_by_dimension")
+    assert not isinstance(single, With)
+    assert isinstance(single.children()[0], Fact)
+    # orders counted by COUNT(*), not COUNT(DISTINCT order_id)
+    assert "order_count=COUNT(*)" in describe(rewritten("facts_side_by_side"))
+    assert any(isinstance(n, Combine) and n.side_by_side for n in _walk(rewritten("facts_side_by_side")))
+    assert not any(
+        isinstance(n, Combine) and n.side_by_side for n in _walk(rewritten("facts_combined_on_keys"))
+    )
+    # each refund is its own group: read, not aggregated
+    assert "(one row per group)" in describe(rewritten("one_row_per_group"))
+    assert isinstance(rewritten("groups_counted_under_a_condition"), Counted)
+
+
+def test_no_rewrite_is_a_plan_unchanged(compiler: Compiler) -> None:
+    plan, _ = compiler.plan(_query(QUERIES["one_row_per_group"]))
+    assert describe(optimize(plan, rules=())) == describe(plan)
+    assert describe(optimize(plan, rules=RULES)) != describe(plan)
+
+
+def _walk(node: Node) -> list[Node]:
+    found = [node]
+    for child in node.children():
+        found += _walk(child)
+    return found
+
+
+def test_the_cli_prints_the_plan(warehouse_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from nlq.cli import main
+
+    args = [
+        "query",
+        "--metric",
+        "gmv,visitors",
+        "--by",
+        "channel",
+        "--from",
+        "2026-05-01",
+        "--to",
+        "2026-05-31",
+    ]
+    assert main([*args, "--db", str(warehouse_path), "--role", "admin", "--plan"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("With ")
+    assert "Combine order_items_facts" in printed and "(union) on [channel]" in printed
+    assert "Fact events" in printed  # visitors: a pass of its own, over the events
