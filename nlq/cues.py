@@ -119,15 +119,18 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     # 排第二的品类, 第3名, the third-largest: the Nth of a ranking.
     (
         "nth",
-        rf"排(?:名)?第\s*{NUMBER}\s*(?:名|位)?|第\s*{NUMBER}\s*(?:名|高|大|多)|"
+        rf"(?:排名?)?倒数第\s*{NUMBER}\s*(?:名|位)?|排(?:名)?第\s*{NUMBER}\s*(?:名|位)?|"
+        rf"第\s*{NUMBER}\s*(?:名|高|大|多|低|少|小)|"
         r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)"
-        r"[- ](?:largest|biggest|highest|most|best|top|greatest)\b",
+        r"[- ](?:largest|biggest|highest|most|best|top|greatest|smallest|lowest|least|worst|fewest|weakest)\b|"
+        r"\b(second)[- ](?:to[- ])?last\b|"
+        rf"\b(?:number|no\.)\s*{NUMBER}\b(?!\s*(?:of|orders?|items?|units?|%))",
         None,
     ),
     # 各省GMV排名, 四川排第几, where does 美妆 rank: a rank column, not the top N (排名前3).
     (
         "rank",
-        r"排名(?!前|第?\s*\d|第?[一二三四五六七八九十])|排第几|排在第几|第几名|名次|"
+        r"排名第几|排个?名次|排个名|排名(?!前|第?\s*\d|第?[一二三四五六七八九十])|排第几|排在第几|第几(?:名|位)?|名次|"
         r"\brank(?:ing|ings|ed|s)?\b(?!\s+(?:top|first|\d))",
         None,
     ),
@@ -148,7 +151,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("bottom", rf"(?:worst|lowest|least|smallest|weakest)\s+{NUMBER}\b", None),
     ("top", rf"(?:best|highest|biggest|largest|strongest|leading)\s+{NUMBER}\b", None),
     # 卖得最好的5款, 最高的3个: the number written after a ranking word.
-    ("count", rf"(?<=[好多高低少差销])的\s*{NUMBER}\s*(?:个|款|家|位|名|种|大|条|笔)", None),
+    ("count", rf"(?<=[好多高低少差销底后])的\s*{NUMBER}\s*(?:个|款|家|位|名|种|大|条|笔)", None),
     # 哪3个, which 3, the 5 brands: a count of the ranked, its direction said elsewhere.
     ("count", rf"(?:哪|which\s+|the\s+)\s*{NUMBER}\s*(?:个|款|家|位|名|种|大)?(?=\s*[^\d\s%万亿千])", None),
     (
@@ -168,7 +171,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "top",
-        r"最高|最多|最好|最大|最贵|最畅销|最赚钱|第一|峰值|高峰|top|peak|highest|most expensive|priciest|most|best|largest|biggest|leading|排个名|排名|排行|榜",
+        r"最高|最多|最好|最大|最贵|最畅销|最赚钱|第一|峰值|高峰|top|peak|highest|most expensive|priciest|most|best|largest|biggest|leading|排名|排行|榜",
         None,
     ),
     (
@@ -218,6 +221,12 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
 ]
 COMPILED = [(kind, re.compile(pattern), grain) for kind, pattern, grain in PATTERNS]
+# An Nth counted from the bottom: 倒数第二, the second-lowest, second to last.
+FROM_THE_BOTTOM = re.compile(r"倒数|第\s*\S+?\s*[低少小]|smallest|lowest|least|worst|fewest|weakest|last")
+
+
+def from_the_bottom(cue: Cue) -> bool:
+    return bool(FROM_THE_BOTTOM.search(cue.text))
 
 
 def find_cues(

@@ -198,12 +198,16 @@ def _step(
         op, n = query.rank_keep
         metric = _metric(query.rank[0], layer, language) or query.rank[0]
         within = listed((_dimension(d, layer, language) for d in query.rank_within), language)
+        end = "bottom" if query.rank_ascending else "top"
         if op == "=":
-            words.append(say("explain.rank_number", language, metric=metric, n=n))
+            words.append(say(f"explain.rank_number_{end}", language, metric=metric, n=n))
         elif within:
-            words.append(say("explain.rank_top_within", language, metric=metric, n=n, within=within))
+            words.append(say(f"explain.rank_{end}_within", language, metric=metric, n=n, within=within))
         else:
-            words.append(say("explain.rank_top", language, metric=metric, n=n))
+            words.append(say(f"explain.rank_{end}", language, metric=metric, n=n))
+    elif query.rank and query.rank_within and not query.focus:
+        within = listed((_dimension(d, layer, language) for d in query.rank_within), language)
+        words.append(say("explain.ranked_within", language, within=within))
     elif query.rank and not query.focus:
         words.append(say("explain.ranked", language))
     if query.order_by and query.limit:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nlq.accounting import ENGLISH_KNOWN, FRAME_WORDS, unplaced
 from nlq.comparisons import Comparison, find_comparisons
-from nlq.cues import LATEST, Cue, find_cues
+from nlq.cues import LATEST, Cue, find_cues, from_the_bottom
 from nlq.dating import Dating, date_words, find_dating
 from nlq.intents import find_intent
 from nlq.intents import message as intent_message
@@ -103,6 +103,37 @@ TIMES_AFTER = re.compile(r"\s*(?:times?\b|次)")
 # A share taken inside a group: within the channel, 渠道内, 在各品类中.
 WITHIN_BEFORE = re.compile(
     r"\b(?:within|inside|in each|of each|of its|within each|within its)\s+(?:the\s+|its\s+|each\s+)?(?:parent\s+)?$"
+)
+# What opens a request before its verb, the verbs of a request, and what the verb acts
+# on (Name the 5 cities).
+REQUEST_VERBS = frozenset(
+    [
+        "name",
+        "count",
+        "list",
+        "show",
+        "give",
+        "tell",
+        "find",
+        "get",
+        "pull",
+        "report",
+        "sort",
+        "order",
+        "rank",
+        "compare",
+        "chart",
+        "plot",
+        "display",
+        "identify",
+        "return",
+        "fetch",
+        "break",
+    ]
+)
+IMPERATIVE_OPENING = re.compile(r"\s*(?:please\s+|(?:can|could|would) you\s+)?")
+ACTED_ON = re.compile(
+    r"\s+(?:the|all|every|each|a|an|\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b"
 )
 WITHIN_AFTER = re.compile(r"\s*(?:内|里|之中|内部|中(?!国))")
 # After a number: the rows it counts, when they are not what the metric counts.
@@ -706,6 +737,7 @@ class Understander:
         try:
             if previous is not None:
                 return self._follow_up(parse, previous)
+            self._take_imperative(parse)
             self._take_ratios(parse)
             self._take_destinations(parse)
             self._take_basis(parse)
@@ -747,8 +779,10 @@ class Understander:
             grouped = any(
                 x.kind == "dimension" and GROUPED_BY.search(parse.text[: x.start]) for x in parse.links
             )
+            # list the bottom two brands by gross margin: groups ranked by a figure, not rows
+            ranked_groups = named_metric and numbered and not rows_ranked
             wants_rows = (
-                (self._detail_asked(parse) and not grouped)
+                (self._detail_asked(parse) and not grouped and not ranked_groups)
                 or (by_price and not named_metric)
                 or rows_ranked
                 or which_rows
@@ -1014,6 +1048,20 @@ class Understander:
         owners = [x for x in parse.links if start <= x.start and x.end <= end and x.kind == "metric"]
         parse.links = [x for x in parse.links if x not in owners]
         parse.read_spans += [(match.start(), start), (end, match.end())] + [(x.start, x.end) for x in owners]
+
+    @staticmethod
+    def _take_imperative(parse: Parse) -> None:
+        """Name the 5 cities..., Count the orders...: a word that opens an English request
+        and is followed by what it acts on (the, all, a number) is the request's verb,
+        not the layer's word of the same spelling (a user's name)."""
+        if not parse.links:
+            return
+        first = min(parse.links, key=lambda x: x.start)
+        opening = IMPERATIVE_OPENING.fullmatch(parse.text[: first.start])
+        verb = first.text.strip() in REQUEST_VERBS
+        if opening and verb and ACTED_ON.match(parse.text[first.end :]):
+            parse.links = [x for x in parse.links if x is not first]
+            parse.read_spans.append((first.start, first.end))
 
     def _take_destinations(self, parse: Parse) -> None:
         """orders shipped to 上海, delivered to Germany: a status-like participle before
@@ -2429,8 +2477,9 @@ class Understander:
         """Freight by shipper for customers in Germany, 日本供应商的商品各品类销售额: when
         the question groups by some dimensions in so many words (by shipper, 各品类, and
         those listed with them), another dimension word it names bare only says whose
-        rows are measured. A ranking ranks such a word (销量前5的商品), so it stays."""
-        if parse.has("top", "bottom", "hot"):
+        rows are measured. A ranking ranks such a word (销量前5的商品, rank the member
+        levels within each channel), so it stays."""
+        if parse.has("top", "bottom", "hot", "rank", "nth"):
             return set()
         explicit: set[str] = set()
         previous: Link | None = None
@@ -2611,7 +2660,7 @@ class Understander:
             share=[m for m in metrics if self._additive(m)]
             if parse.has("share") and (group or profile)
             else [],
-            share_within=self._share_within(parse, group) if parse.has("share") and len(group) > 1 else [],
+            share_within=self._within(parse, group) if parse.has("share") and len(group) > 1 else [],
             # 各省GMV排名, 四川排第几: the first metric's rank among every group
             rank=metrics[:1] if parse.has("rank", "nth") and group and not profile else [],
             focus=focus,
@@ -2619,10 +2668,24 @@ class Understander:
         rank_cue = parse.cue("rank", "nth")
         nth = parse.cue("nth")
         if nth is not None and base.rank and nth.number:
-            # 排第二的品类: the second of every group ranked, not the first N
+            # 排第二的品类: the second of every group ranked, not the first N; 倒数第二, the
+            # second-lowest: counted from the bottom
+            lowest = from_the_bottom(nth)
             base = base.model_copy(
-                update={"rank_keep": ("=", nth.number), "order_by": [OrderBy(field=metrics[0], desc=True)]}
+                update={
+                    "rank_keep": ("=", nth.number),
+                    "rank_ascending": lowest,
+                    "order_by": [OrderBy(field=metrics[0], desc=not lowest)],
+                }
             )
+        elif base.rank and len(base.dimensions) > 1 and not base.focus:
+            # 在每个品类内部给品牌排名, rank the member levels within each channel: a rank
+            # within each value of the groups named with "within", 每个…内
+            within = self._within(parse, base.dimensions)
+            if within:
+                by_group = [OrderBy(field=d.rpartition(".")[2], desc=False) for d in within]
+                order = [*by_group, OrderBy(field=metrics[0], desc=True)]
+                base = base.model_copy(update={"rank_within": within, "order_by": order})
         if rank_cue and not base.rank:
             # 排名 with nothing to rank among (no grouping, no value): asked, not dropped
             return self._cannot_use(parse, [rank_cue.text])
@@ -2754,19 +2817,23 @@ class Understander:
         return {key for model in self.layer.models if (key := self._entity_key(model))}
 
     @staticmethod
-    def _share_within(parse: Parse, group: list[str]) -> list[str]:
-        """each reason's share within the channel, 各渠道内各原因的占比: the groups a share
-        is taken within, named with "within" or 内/里/中 beside them."""
+    def _within(parse: Parse, group: list[str]) -> list[str]:
+        """each reason's share within the channel, 各渠道内各原因的占比, 在每个品类内部给品牌
+        排名: the groups a share or a rank is taken within, named with "within" or 内/里/中
+        beside them."""
         within = []
         for link in parse.links:
             target = link.entries[0].target
             if link.entries[0].kind != "dimension" or target not in group or target in within:
                 continue
             before = WITHIN_BEFORE.search(parse.text[: link.start])
-            if before or WITHIN_AFTER.match(parse.text[link.end :]):
+            after = WITHIN_AFTER.match(parse.text[link.end :])
+            if before or after:
                 within.append(target)
             if before:
                 parse.read_spans.append(before.span())  # of its parent category: the words of "within"
+            elif after:
+                parse.read_spans.append((link.end + after.start(), link.end + after.end()))
         return within if len(within) < len(group) else []
 
     def _counting_groups(self, parse: Parse, query: SemanticQuery) -> str | None:
@@ -2799,6 +2866,15 @@ class Understander:
         last named (what % of X were Y); in Chinese the one next to the share word (X中Y占比)."""
         if len(values) == 1:
             return next(iter(values))
+        # 华为在手机数码各品牌中排第几, 宁波 among the cities of 浙江: the value of the
+        # dimension the question names as the whole it is among
+        among = [
+            x.entries[0].target
+            for x in parse.links
+            if x.entries[0].kind == "dimension" and x.entries[0].target in values
+        ]
+        if len(among) == 1:
+            return among[0]
         named = [x for x in parse.links if x.entries[0].kind == "value" and x.entries[0].target in values]
         # 手机在手机数码里的占比: the value written as the container (…里, …中, within …) is
         # the whole the share is taken of, never the part asked
@@ -2853,10 +2929,11 @@ class Understander:
         if limit is None:
             limit = 10 if self._plural(parse, ranking) else 1
         order = [OrderBy(field=query.metrics[0], desc=cue.kind != "bottom")]
-        numbered = any(c.number for c in ranking)
-        if numbered and len(query.dimensions) >= 2 and not query.time_grain and cue.kind != "bottom":
-            # 每个品类销量前3的商品, top 3 brands in each category: the top N within each
-            # value of the other dimensions, not the N largest pairs
+        numbered = any(c.number for c in ranking + [c for c in parse.cues if c.kind == "count"])
+        if numbered and len(query.dimensions) >= 2 and not query.time_grain:
+            # 每个品类销量前3的商品, top 3 brands in each category, 每个渠道垫底的2个省份: the
+            # top (or bottom) N within each value of the other dimensions, not the N
+            # largest pairs
             ranked = self._ranked_dimension(parse, cue, query.dimensions)
             within = [d for d in query.dimensions if d != ranked]
             by_group = [OrderBy(field=d.rpartition(".")[2], desc=False) for d in within]
@@ -2865,6 +2942,7 @@ class Understander:
                     "rank": query.metrics[:1],
                     "rank_within": within,
                     "rank_keep": ("<=", limit),
+                    "rank_ascending": cue.kind == "bottom",
                     "order_by": [*by_group, *order],
                     "limit": None,
                 }

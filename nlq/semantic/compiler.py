@@ -1288,7 +1288,9 @@ class Compiler:
             if name not in query.metrics:
                 raise QueryError(Text("semantic.rank_not_computed", metric=name))
             metric = self._metric(name)
-            order = exp.Ordered(this=self._metric_expr(name, ""), desc=True, nulls_first=False)
+            order = exp.Ordered(
+                this=self._metric_expr(name, ""), desc=not query.rank_ascending, nulls_first=False
+            )
             within = [exp.column(self._output_name(d)) for d in query.rank_within]
             ranked = exp.Window(
                 this=exp.Rank(),

@@ -122,6 +122,8 @@ class SemanticQuery(QueryModel):
     # Keep the rows whose rank is at most (<=) or exactly (=) this: the top N of each
     # group, the Nth (排第二的品类).
     rank_keep: tuple[Literal["<=", "="], int] | None = None
+    # Rank 1 is the lowest: 倒数第二的渠道, the bottom 2 brands in each category.
+    rank_ascending: bool = False
     # Rows to keep once shares and ranks are computed over all of them: "美妆占GMV的比例" is the
     # 美妆 row of the GMV share by category, not the share within 美妆 (always 1).
     focus: list[Filter] = Field(default_factory=list)

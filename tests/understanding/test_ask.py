@@ -539,3 +539,47 @@ def test_the_top_n_within_each_group_and_the_nth(pipeline: Pipeline) -> None:
     assert nth.rows == [second]
     english = pipeline.ask("third-largest category by GMV last month", as_of=AS_OF).answers[0]
     assert [row[2] for row in english.rows] == [3]
+
+
+def test_the_bottom_n_within_each_group_and_the_nth_from_the_bottom(pipeline: Pipeline) -> None:
+    ranked = pipeline.ask("上个月各渠道的购买用户数排名", as_of=AS_OF).answers[0]
+    by_rank = sorted(ranked.rows, key=lambda row: row[2])
+    second_last = pipeline.ask("上个月哪个渠道的购买用户数是倒数第二", as_of=AS_OF)
+    assert second_last.answers[0].rows[0][:2] == by_rank[-2][:2]
+    assert "倒数第 2" in second_last.interpretation
+    english = pipeline.ask("the second-lowest channel by buyers last month", as_of=AS_OF).answers[0]
+    assert english.rows[0][:2] == by_rank[-2][:2]
+    # the two lowest provinces of every channel, not the two lowest pairs
+    bottom = pipeline.ask("上个月每个渠道GMV垫底的2个省份", as_of=AS_OF)
+    rows = bottom.answers[0].rows
+    channels = {row[0] for row in rows}
+    assert len(channels) == 6 and len(rows) == 12
+    pairs = pipeline.ask("上个月各渠道各省份的GMV", as_of=AS_OF).answers[0]
+    for channel in channels:
+        lowest = sorted(r[2] for r in pairs.rows if r[0] == channel)[:2]
+        assert sorted(r[2] for r in rows if r[0] == channel) == lowest
+    assert "每个渠道内按成交额取倒数 2" in bottom.interpretation
+
+
+def test_a_rank_within_each_group_and_a_value_among_the_named_whole(pipeline: Pipeline) -> None:
+    within = pipeline.ask("上个月在每个品类内部，把各品牌按成交额排个名次", as_of=AS_OF)
+    rows = within.answers[0].rows
+    assert within.answers[0].columns == ["category", "brand", "gmv", "gmv_rank"]
+    for category in {row[0] for row in rows}:
+        ranks = sorted(row[3] for row in rows if row[0] == category)
+        assert ranks[0] == 1  # ranked within the category, not over every pair
+    english = pipeline.ask("Within each channel, rank the member levels by GMV last month", as_of=AS_OF)
+    assert english.answers[0].columns == ["channel", "member_level", "gmv", "gmv_rank"]
+    # 华为 among the brands of 手机数码: its rank in that category, the category a filter
+    among = pipeline.ask("上个月华为的销量在手机数码各品牌中排名第几", as_of=AS_OF).answers[0]
+    brands = pipeline.ask("上个月手机数码各品牌的销量排名", as_of=AS_OF).answers[0]
+    assert among.rows == [row for row in brands.rows if row[0] == "华为"]
+
+
+def test_a_request_verb_is_not_the_layer_word_of_its_spelling(pipeline: Pipeline) -> None:
+    # "Name the 5 cities": the verb, not a user's name
+    named = pipeline.ask("Name the 5 cities that brought in the most new users last year", as_of=AS_OF)
+    assert named.answers[0].columns == ["city", "new_users"] and len(named.answers[0].rows) == 5
+    # "List the bottom two brands by gross margin": ranked groups, not rows of products
+    listed = pipeline.ask("List the bottom two brands by gross margin last month", as_of=AS_OF).answers[0]
+    assert listed.columns == ["brand", "gross_margin"] and len(listed.rows) == 2
