@@ -136,12 +136,14 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "sort",
-        r"从高到低|由高到低|从大到小|由大到小|从多到少|降序|倒序|descending|highest first|largest first",
+        r"(?:从高到低|由高到低|从大到小|由大到小|从多到少)(?:排(?:列|序)?)?|降序|倒序|descending|highest first|largest first|"
+        r"(?:from )?(?:highest|largest|biggest|most) to (?:lowest|smallest|least)|high to low",
         None,
     ),
     (
         "sort_asc",
-        r"从低到高|由低到高|从小到大|由小到大|从少到多|升序|ascending|lowest first|smallest first",
+        r"(?:从低到高|由低到高|从小到大|由小到大|从少到多)(?:排(?:列|序)?)?|升序|ascending|lowest first|smallest first|"
+        r"(?:from )?(?:lowest|smallest|least) to (?:highest|largest|biggest|most)|low to high",
         None,
     ),
     ("top", rf"(?:前|top\s*|排名前|最高的|最多的|最大的|最贵的)\s*{NUMBER}(?:名|个|款|位|大|家)?", None),
@@ -176,12 +178,13 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "yoy",
-        r"同比|比去年同期|较去年同期|去年同期|同期相比|(?:compared (?:with|to)|vs\.?|versus|than) (?:the )?year before|year[- ]over[- ]year|year[- ]on[- ]year|yoy|vs\.? last year|compared (?:with|to) last year",
+        r"同比|比去年同期|较去年同期|去年同期|同期相比|(?:the )?same period (?:of )?last year|(?:compared (?:with|to)|vs\.?|versus|than) (?:the )?year before|year[- ]over[- ]year|year[- ]on[- ]year|yoy|vs\.? last year|compared (?:with|to) last year",
         None,
     ),
     (
         "pop",
-        r"环比|比上月|较上月|比上周|较上周|比上个月|(?:比|较|相比|对比)(?:前一|上一)个?(?:月|周|天|日|季度)|(?:compared (?:with|to)|vs\.?|versus|than) (?:the )?(?:previous|prior|(?:month|week|quarter|day) before)|month[- ]over[- ]month|mom|week[- ]over[- ]week|wow|period[- ]over[- ]period|previous period|sequential",
+        r"环比上一?个?(?:月|周|季度|季|年|期)|环比|比上月|较上月|"
+        r"(?:chang\w*|grew|growth|increase\w*|decrease\w*|drop\w*|rose|fell) from (?:the )?(?:previous|prior) (?:month|week|quarter|day|period)|比上周|较上周|比上个月|(?:比|较|相比|对比)(?:前一|上一)个?(?:月|周|天|日|季度)|(?:compared (?:with|to)|vs\.?|versus|than) (?:the )?(?:previous|prior|(?:month|week|quarter|day) before)|month[- ]over[- ]month|mom|week[- ]over[- ]week|wow|period[- ]over[- ]period|previous period|sequential",
         None,
     ),
     (
@@ -213,7 +216,12 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         r"用户画像|买家画像|人群画像|画像|人群特征|(?:their |the )?(?:buyer|customer|user)s?'? profiles?|profile|demographics",
         None,
     ),
-    ("compare", r"对比|比较|相比|vs\.?|versus|compared? (?:to|with)|side by side|并排", None),
+    (
+        "compare",
+        r"放在一起(?:对比|比较)?|放一起(?:对比|比较)?|放一行(?:对比|比较)?|对比|比较|相比|vs\.?|versus|"
+        r"compared? (?:to|with)|side by side|并排",
+        None,
+    ),
     (
         "detail",
         r"(?:列出|列一下|列举|罗列|明细|清单)(?:\s*(?:前)?(\d+)(?:个|条|笔)?)?|list(?: all| the)?(?: (\d+))?\b|show (?:me )?(?:all|the (?:(\d+) )?(?=most|least|top|latest|biggest|largest|cheapest|priciest))",

@@ -155,6 +155,10 @@ def _step(
                 bound=_number(condition.value, condition.metric, layer),
             )
         )
+    if query.with_figure and query.with_range:
+        metric = _metric(query.with_figure, layer, language) or query.with_figure
+        span = query.with_range
+        words.append(say("explain.with_figure", language, metric=metric, start=span.start, end=span.end))
     if query.without:
         metric = _metric(query.without, layer, language) or query.without
         key = "explain.without_ever" if query.rows_dated else "explain.without"
@@ -198,13 +202,13 @@ def _step(
         op, n = query.rank_keep
         metric = _metric(query.rank[0], layer, language) or query.rank[0]
         within = listed((_dimension(d, layer, language) for d in query.rank_within), language)
-        end = "bottom" if query.rank_ascending else "top"
+        side = "bottom" if query.rank_ascending else "top"
         if op == "=":
-            words.append(say(f"explain.rank_number_{end}", language, metric=metric, n=n))
+            words.append(say(f"explain.rank_number_{side}", language, metric=metric, n=n))
         elif within:
-            words.append(say(f"explain.rank_{end}_within", language, metric=metric, n=n, within=within))
+            words.append(say(f"explain.rank_{side}_within", language, metric=metric, n=n, within=within))
         else:
-            words.append(say(f"explain.rank_{end}", language, metric=metric, n=n))
+            words.append(say(f"explain.rank_{side}", language, metric=metric, n=n))
     elif query.rank and query.rank_within and not query.focus:
         within = listed((_dimension(d, layer, language) for d in query.rank_within), language)
         words.append(say("explain.ranked_within", language, within=within))

@@ -270,6 +270,9 @@ class Linker:
                     # (the same pinyin), nor 差评率 of 好评率.
                     if opposite(window, key, self.opposites):
                         continue
+                    # Nor changes a number: 买过3次 is not a slip of 买过1次, the count differs.
+                    if _numerals(window) != _numerals(key):
+                        continue
                     # English slips are slips of names (gvm), never of values: "made" is
                     # not "male", "first-time" not "first-tier".
                     if english and all(e.kind == "value" for e in self.lexicon.by_key[key]):
@@ -389,3 +392,10 @@ def _gaps(text: str, covered: list[bool]) -> list[tuple[int, int]]:
                 gaps.append((start, i))
             start = None
     return gaps
+
+
+NUMERALS = re.compile(r"\d+|[零一二两三四五六七八九十百千万]+")
+
+
+def _numerals(word: str) -> list[str]:
+    return NUMERALS.findall(word)

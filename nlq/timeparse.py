@@ -382,18 +382,22 @@ PATTERNS: list[tuple[str, Resolver]] = [
     ),
     (r"本月|这个月|当月|this month|month to date|mtd", _calendar("month", 0, to_date=True)),
     (r"上上个月|上上月|(?:the )?month before last", _calendar("month", -2, to_date=False)),
-    (r"上个月|上月|上一个月|last month|previous month", _calendar("month", -1, to_date=False)),
+    # "changed from the previous month" is a comparison, not a period of its own
+    (r"上个月|上月|上一个月|last month|(?<!from the )previous month", _calendar("month", -1, to_date=False)),
     (r"本季度|这个季度|这季度|当季|this quarter|quarter to date|qtd", _calendar("quarter", 0, to_date=True)),
     (r"上上季度|上上个季度|(?:the )?quarter before last", _calendar("quarter", -2, to_date=False)),
     (r"上季度|上个季度|上一季度|last quarter|previous quarter", _calendar("quarter", -1, to_date=False)),
     (
-        r"今年以来|年初至今|年初到现在|年初到今天|年初以来|今年|本年|this year|year to date|ytd",
+        r"今年以来|年初至今|年初到现在|年初到今天|年初以来|今年|本年|this year|year[- ]to[- ]date|ytd",
         _calendar("year", 0, to_date=True),
     ),
     # 去年同期 is a comparison (year over year), not a period of its own.
-    (r"去年(?!同期)|上一年|last year|previous year", _calendar("year", -1, to_date=False)),
+    (
+        r"去年(?!同期)|上一年|(?<!same period )last year|(?<!from the )previous year",
+        _calendar("year", -1, to_date=False),
+    ),
     (r"前年", _calendar("year", -2, to_date=False)),
-    (r"(?:in\s+)?(?P<y>(?:19|20)\d\d)年?(?![-/.月\d])", _whole_year),
+    (r"(?:in\s+)?(?P<y>(?:19|20)\d\d)年?(?![-/月\d]|\.\d)", _whole_year),
     (rf"(?P<m>{CNUM})月份?(?![\d{CN}]*[日号])", _one_month),
 ]
 COMPILED = [(re.compile(p), r) for p, r in PATTERNS]

@@ -94,8 +94,11 @@ GROUPED_BY = re.compile(r"(?:各(?:家|个|位|款|种|类)?|按|分)\s*$|\b(?:b
 ABSENCE_BEFORE = re.compile(r"一[件单条个笔次]?[\u4e00-\u9fff]{0,3}都\s*$")
 ABSENCE_REACH = 8
 BUY_VERB = re.compile(
-    r"\s*(?:买过?|购买过?|下过?单|下单|消费过?|(?:placed|made)\s+(?:an?\s+|any\s+|a\s+single\s+)?orders?|ordered|bought|purchased|(?:order|buy|purchase)\b)"
+    r"\s*(?:成功|再|真正)?\s*(?:付款|支付|付过款)?\s*(?:(?:下过?单|下单)\s*(?=购买|买))?(?:买过?|购买过?|下过?单|下单|消费过?|付过款|付款|支付过?|(?:placed|made)\s+(?:an?\s+|any\s+|a\s+single\s+)?(?:orders?|purchases?)|ordered|bought|purchased|(?:order|buy|purchase)\b)"
 )
+# A verb of buying or selling written beside a period (去年买过, bought ... in Q1).
+HAD_VERB = re.compile(r"买过?|购买过?|下过?单|消费过?|bought|purchased|ordered|卖出|售出|sold")
+HAD_REACH = 14
 SELL_VERB = re.compile(r"\s*(?:卖出?去?|售出|卖掉|动销|sold|been sold)")
 # A count of times (超过3次, more than 5 times): a number of rows, orders when nothing else is named.
 TIMES = re.compile(r"[次单笔](?:及?以上|及?以下)?$|\btimes?\b")
@@ -174,6 +177,11 @@ ACROSS_WORDS: tuple[tuple[Literal["avg", "max", "min"], re.Pattern[str]], ...] =
     ("avg", re.compile(r"平均值|均值|平均|\baverage\b|\bmean\b|\bavg\b")),
     ("max", re.compile(r"最高值?|最大值?|峰值|最多|\bhighest\b|\bmaximum\b|\bmax\b|\bpeak\b|\bbest\b")),
     ("min", re.compile(r"最低值?|最小值?|谷值|最少|\blowest\b|\bminimum\b|\bmin\b|\bworst\b")),
+)
+VALUE_NOUN = re.compile(r"值|maximum|minimum")
+# 峰值是哪天: which bucket had it, not only its value.
+WHICH_BUCKET = re.compile(
+    r"哪一?[天日周月年]|哪个月|哪个季度|\bwhich (?:day|week|month|quarter|year)s?\b|\bwhen\b"
 )
 # 平均次月留存: the mean over the cohorts.
 # The direction a "why" question says the figure moved in (checked against the data).
@@ -384,8 +392,9 @@ class Picked:
 
 
 GROWTH_WORDS = re.compile(
-    r"增长率|增速|增幅|涨幅|变化率|变化额|变化量|变动|差额|差值|多了多少|少了多少|差了多少"
+    r"增长率|增速|增幅|涨幅|增长额|增加额|增长量|变化率|变化额|变化量|变动|差额|差值|多了多少|少了多少|差了多少"
     r"|growth rate|rate of change|change amount|change rate|(?:count |amount )?difference|\bdiff\b"
+    r"|\(?absolute(?: change)?(?: and %| and percent(?:age)?)?\)?"
 )
 QUALIFIED_GAP = re.compile(r"^[\s类的]*$")
 QUALIFYING_AFTER = re.compile(
@@ -394,6 +403,8 @@ QUALIFYING_AFTER = re.compile(
 )
 # A total asked in so many words: 向Fuller汇报的员工一共做了多少销售额 is one figure.
 TOTAL_WORD = re.compile(r"一共|总共|合计|总计|加起来|\btotal\b|altogether|combined|all together")
+# 一共有多少人: a total of the people counted, not a total of the figure.
+TOTAL_OF_PEOPLE = re.compile(r"(?:一共|总共)(?:有)?(?:多少|几)(?:人|个|位|家|名)")
 # Dimensions named in one grouping: by category and supplier, 按省份、渠道.
 # Where a compound question turns to another part: 上个月的GMV和订单数，以及各渠道的退款率;
 # "GMV last month, and the AOV by channel". Each part keeps its own grouping.
@@ -497,6 +508,7 @@ class Parse:
     # Table words that do not name the rows listed: 用户 of 用户84, 评价 of 一条评价都没收到.
     keyed: list[tuple[int, int]] = field(default_factory=list)
     absent: str | None = None  # 没卖出去的商品: the metric the rows listed have no figure of
+    absent_at: int = 0  # where the question says it did not happen
     # A comparison (by its start) bound to the metric counting what its number counts.
     bound: dict[int, str] = field(default_factory=dict)
 
@@ -622,6 +634,13 @@ class Understander:
             return match
         return match if any(inner.endswith(normalise(word)) for word in self._date_words) else None
 
+    @staticmethod
+    def _only_compared(parse: Parse) -> bool:
+        """A part that names nothing (no figure, group, value or period) and only asks
+        for a comparison or an order: 放一行对比, 以及环比上季度的增长额和增长率, 按从高到低排."""
+        compared = parse.has("compare", "pop", "yoy", "sort", "sort_asc") or GROWTH_WORDS.search(parse.text)
+        return bool(compared) and not parse.links and not parse.times
+
     def _parts(self, question: str, language: Language, as_of: dt.date) -> Understanding | None:
         """A compound question whose parts ask differently shaped things (totals, then a
         breakdown: 上个月的GMV和订单数，以及各渠道的退款率), read part by part: each part
@@ -636,6 +655,10 @@ class Understander:
         parses = [self._parse(p, language, as_of) for p in pieces]
         if any(self._only_columns(parse) for parse in parses):
             return None  # 给我订单号、用户ID和实付金额 says what to show of the rows the rest asks for
+        if any(self._only_compared(parse) for parse in parses[1:]):
+            # 放一行对比, 以及环比的增长额, Sort from highest to lowest: how to show the part
+            # before, not a question of its own
+            return None
         periods = [_run_on([t.text for t in parse.times], language) for parse in parses]
         readings: list[Understanding] = []
         for index, piece in enumerate(pieces):
@@ -942,6 +965,10 @@ class Understander:
         time_range, time_text = self._time_range(parse)
         if time_range.start is None and parse.has("yoy", "pop"):
             time_range, time_text = self._comparison_default(parse)
+        present = self._present_before(parse) if parse.absent else None
+        if present is not None:
+            # 去年买过、今年没再买的用户: the period of what did not happen is the one asked
+            time_range, time_text = present[2].range, present[2].text
         too_late = self._no_data_yet(parse, time_range)
         if too_late is not None:
             return too_late
@@ -964,7 +991,9 @@ class Understander:
             time_dimension=self._dated_by(parse),
             limit=limit,
             without=parse.absent,
-            rows_dated=bool(parse.absent) and self._rows_dated(parse, model),
+            with_figure=present[0] if present else None,
+            with_range=present[1].range if present else None,
+            rows_dated=bool(parse.absent) and not present and self._rows_dated(parse, model),
             count_groups=bool(parse.absent and HOW_MANY_ANYWHERE.search(parse.text)),
         )
         query = query.model_copy(update={"metric_filters": self._thresholds(parse, query)})
@@ -991,6 +1020,24 @@ class Understander:
             evidence=parse.evidence,
             time_text=time_text,
         )
+
+    def _present_before(self, parse: Parse) -> tuple[str, TimeMatch, TimeMatch] | None:
+        """去年买过东西、但今年没有再买的用户, customers who bought in Q1 but haven't
+        purchased in Q2: of two periods, the one a buying (or selling) verb is written
+        beside says when the rows did have a figure; the other, nearest the marker, when
+        they did not. The metric they had, the period they had it and the period asked."""
+        if len(parse.times) != 2:
+            return None
+        absent = min(parse.times, key=lambda t: abs(t.span[0] - parse.absent_at))
+        had = next(t for t in parse.times if t is not absent)
+        near = parse.text[max(0, had.span[0] - HAD_REACH) : had.span[1] + HAD_REACH]
+        verb = HAD_VERB.search(near)
+        if verb is None:
+            return None
+        offset = max(0, had.span[0] - HAD_REACH)
+        parse.read_spans.append((offset + verb.start(), offset + verb.end()))
+        metric = next(iter(self._word("units" if SELL_VERB.match(verb.group(0)) else "orders")), None)
+        return (metric, had, absent) if metric else None
 
     def _take_absence(self, parse: Parse) -> bool:
         """上个月一件都没卖出去的在售商品, 一条评价都没收到的商品, users who never ordered:
@@ -1027,8 +1074,16 @@ class Understander:
             # the words of what did not happen are used up; a table word among them (评价)
             # names no rows to list
             used = [x for x in metrics if x.entries[0].target == metric]
+            # 一次都没有: "not even once" counts nothing, it names no value (1次); nor does
+            # the verb of what did not happen (付款买过: no filter on payment events)
+            spoken = [(clause.start(), start)] if clause else []
+            if verb:
+                spoken.append((end, end + verb.end()))
+            used += [x for x in parse.links if any(a <= x.start and x.end <= b for a, b in spoken)]
+            parse.read_spans += spoken
             counted = [(a, b) for a, b, count in tables if verb is None and count == metric]
             parse.absent = metric
+            parse.absent_at = start
             parse.links = [x for x in parse.links if x not in used]
             parse.keyed += counted
             parse.read_spans += [(start, end), *((x.start, x.end) for x in used), *counted]
@@ -1583,7 +1638,11 @@ class Understander:
             for _, _, (_, end) in found
             for x in parse.links
         )
-        if len(functions) < 2 or ranked:  # 每月GMV最高和最低的渠道 ranks the channels
+        # 单月订单量的最高值: the value itself named (值, maximum), not which bucket had it
+        valued = any(VALUE_NOUN.search(parse.text[a:b]) for _, _, (a, b) in found) and not (
+            WHICH_BUCKET.search(parse.text)
+        )
+        if (len(functions) < 2 and not valued) or ranked:  # 每月GMV最高和最低的渠道 ranks the channels
             return []
         parse.read_spans += [span for _, _, span in found]
         return functions
@@ -2571,6 +2630,12 @@ class Understander:
         previous = self._versus_previous(parse) if versus is None else None
         if previous is not None:
             time_range, time_text = previous.range, previous.text
+        named = self._named_periods_compared(parse) if versus is None and previous is None else None
+        baseline = None
+        if named is not None:
+            # 今年618和去年618放在一起对比: the later period against the one named with it
+            versus, earlier = named
+            time_range, time_text, baseline = versus.range, versus.text, earlier.range
         too_late = self._no_data_yet(parse, time_range)
         if too_late is not None:
             return too_late
@@ -2629,7 +2694,7 @@ class Understander:
             and not grain
             and not profile
             and parse.comparisons
-            and not TOTAL_WORD.search(parse.text)
+            and not TOTAL_WORD.search(TOTAL_OF_PEOPLE.sub("", parse.text))
         ):
             # 买过超过3次的用户, users who placed more than 5 orders: the condition is on each user
             group = self._compared_entity(parse, metrics)
@@ -2657,6 +2722,7 @@ class Understander:
             time_dimension=self._dated_by(parse),
             filters=filters,
             compare="yoy" if parse.has("yoy") or versus else "pop" if parse.has("pop") or previous else None,
+            baseline=baseline,
             share=[m for m in metrics if self._additive(m)]
             if parse.has("share") and (group or profile)
             else [],
@@ -2709,6 +2775,15 @@ class Understander:
             # 平均每单优惠最高的渠道: ranked by the quotient asked, not by its numerator
             order = [
                 o.model_copy(update={"field": base.ratios[0].name}) if o.field == metrics[0] else o
+                for o in base.order_by
+            ]
+            base = base.model_copy(update={"order_by": order})
+        if base.across and base.across != ["avg"]:
+            # 单月订单量的最高值，按从高到低排: ordered by the figure asked of the buckets
+            order = [
+                o.model_copy(update={"field": f"{o.field}_{base.across[0]}"})
+                if o.field in base.metrics
+                else o
                 for o in base.order_by
             ]
             base = base.model_copy(update={"order_by": order})
@@ -2903,6 +2978,26 @@ class Understander:
             return None
         follows = second.range.start == first.range.end + dt.timedelta(days=1)
         return second if follows and first.unit in {"week", "month", "quarter"} else None
+
+    @staticmethod
+    def _named_periods_compared(parse: Parse) -> tuple[TimeMatch, TimeMatch] | None:
+        """今年618和去年618放在一起对比, 2026年3月和2025年3月对比: the same period of two
+        years named with a comparison word, the later compared with the earlier (year
+        over year) as given (a campaign's dates differ from year to year). Two whole
+        years stay a series by year (2024年和2025年的GMV对比), periods further apart two
+        answers."""
+        if len(parse.times) != 2 or not parse.has("compare", "yoy", "pop"):
+            return None
+        earlier, later = sorted(parse.times, key=lambda t: t.range.start or parse.as_of)
+        first, last = earlier.range, later.range
+        if None in (first.start, first.end, last.start, last.end) or first.end >= last.start:  # type: ignore[operator]
+            return None
+        assert first.start is not None and last.start is not None
+        year_before = (
+            first.start.year == last.start.year - 1
+            and abs((first.start.replace(year=last.start.year) - last.start).days) <= 31
+        )
+        return (later, earlier) if year_before and later.unit != "year" else None
 
     @staticmethod
     def _versus_last_year(parse: Parse) -> TimeMatch | None:

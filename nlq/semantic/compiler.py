@@ -68,13 +68,13 @@ from nlq.semantic.model import (
 from nlq.semantic.optimizer import optimize
 from nlq.semantic.periods import grain_start, previous_period, shift_by_grain, year_over_year
 from nlq.semantic.plan import (
-    Absent,
     Combine,
     Counted,
     Fact,
     FunnelSteps,
     Leaf,
     LeafMetric,
+    Membership,
     Moving,
     Node,
     Order,
@@ -417,7 +417,8 @@ class Compiler:
         span = Span.of(query.time_range)
         plan = Relation(home, [], self.source_dialect, self.graph, span=span, filters=list(query.filters))
         keys = [(self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions]
-        own, theirs = self._split_filters(home, query) if query.without else (query.filters, [])
+        among = query.without or query.with_figure
+        own, theirs = self._split_filters(home, query) if among else (query.filters, [])
         where = [self._filter_predicate(plan, f) for f in own]
         dated_by = query.time_dimension or home.default_time
         if dated_by and query.time_range and (not query.without or query.rows_dated):
@@ -426,10 +427,15 @@ class Compiler:
             time_expr = canonical(time.sql, time_model, self.source_dialect)
             where += self._range(time, time_expr, Period("", query.time_range.start, query.time_range.end))
         placed = self._place(plan, where)
-        absent = self._absent(home, query, theirs) if query.without else None
+        memberships: list[Membership] = []
+        if query.with_figure:
+            memberships.append(self._keys_of(home, query.with_figure, query.with_range, theirs, absent=False))
+        if query.without:
+            period = None if query.rows_dated else query.time_range
+            memberships.append(self._keys_of(home, query.without, period, theirs, query.time_dimension))
         # DISTINCT rather than GROUP BY: a listing may show a masked column, which
         # the policy lets no query group, filter or sort on.
-        rows = Rows(plan, tuple(keys), tuple(placed), without=absent, distinct=True)
+        rows = Rows(plan, tuple(keys), tuple(placed), memberships=tuple(memberships), distinct=True)
         columns = [
             OutputColumn(name, "dimension", self._dimension_label(ref))
             for ref, (name, _) in zip(query.dimensions, keys, strict=True)
@@ -453,24 +459,32 @@ class Compiler:
             (own if one_each else theirs).append(flt)
         return own, theirs
 
-    def _absent(self, home: Model, query: SemanticQuery, filters: list[Filter]) -> Absent:
-        """NOT IN the keys of the rows that have a figure of the metric in the period,
-        computed as a grouped query of its own (its 口径, fan-out rule and the asker's
-        policy apply as to any other)."""
-        assert query.without is not None
+    def _keys_of(
+        self,
+        home: Model,
+        metric: str,
+        period: TimeRange | None,
+        filters: list[Filter],
+        dated_by: str | None = None,
+        *,
+        absent: bool = True,
+    ) -> Membership:
+        """NOT IN (or IN) the keys of the rows that have a figure of the metric in the
+        period, computed as a grouped query of its own (its 口径, fan-out rule and the
+        asker's policy apply as to any other)."""
         key = home.key_dimension
         if key is None:
             raise QueryError(Text("semantic.absent_needs_key", model=home.label))
         present = SemanticQuery(
-            metrics=[query.without],
+            metrics=[metric],
             dimensions=[f"{home.name}.{key.name}"],
-            time_range=None if query.rows_dated else query.time_range,
-            time_dimension=None if query.rows_dated else query.time_dimension,
+            time_range=period,
+            time_dimension=dated_by if period else None,
             filters=filters,
-            metric_filters=[MetricFilter(metric=query.without, op=">", value=0)],
+            metric_filters=[MetricFilter(metric=metric, op=">", value=0)],
         )
         inner, _ = self._unordered(present)  # a set of keys: no order
-        return Absent(canonical(key.sql, home.name, self.source_dialect), key.name, inner)
+        return Membership(canonical(key.sql, home.name, self.source_dialect), key.name, inner, absent)
 
     def _listing_home(self, reference: str) -> Model:
         name = reference.rpartition(".")[2]

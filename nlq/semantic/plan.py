@@ -275,14 +275,14 @@ class Fact(Node):
 @dataclass(frozen=True)
 class Rows(Node):
     """The rows of a home model, not aggregated: a listing's, or a snapshot's values.
-    `joined` are plans joined as derived tables (the latest snapshot time); `without`
-    keeps rows whose key is not among a plan's keys (an anti-join)."""
+    `joined` are plans joined as derived tables (the latest snapshot time);
+    `memberships` keep rows whose key is (or is not: an anti-join) among a plan's keys."""
 
     relation: Relation
     projections: tuple[tuple[str, exp.Expr], ...]
     where: tuple[exp.Expr, ...] = ()
     joined: tuple[tuple[Node, str, exp.Expr], ...] = ()
-    without: Absent | None = None
+    memberships: tuple[Membership, ...] = ()
     distinct: bool = False
 
     def describe(self) -> str:
@@ -295,16 +295,20 @@ class Rows(Node):
 
 
 @dataclass(frozen=True)
-class Absent(Node):
-    """上个月没有销量的商品: `column` NOT IN the keys of `present` (a grouped query of
-    the metric, its 口径 and policies applied as to any other)."""
+class Membership(Node):
+    """上个月没有销量的商品 (absent), 去年买过的用户 (present): `column` NOT IN, or IN, the
+    keys of `present` (a grouped query of the metric, its 口径 and policies applied as
+    to any other)."""
 
     column: exp.Expr
     key: str
     present: Node
+    absent: bool = True
 
     def describe(self) -> str:
-        return f"Absent {_sql(self.column)} not in {self.key} of"
+        if self.absent:
+            return f"Absent {_sql(self.column)} not in {self.key} of"
+        return f"Present {_sql(self.column)} in {self.key} of"
 
 
 @dataclass(frozen=True)

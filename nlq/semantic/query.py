@@ -148,6 +148,10 @@ class SemanticQuery(QueryModel):
     # The period is the listed rows' own (上个月的订单里没有评价的): they are dated by it, and
     # the figure they lack is looked for in all the data.
     rows_dated: bool = False
+    # 去年买过、今年没买的用户: the listed rows also have a figure of this metric (orders)
+    # within `with_range` (去年), beside `without` in the query's period.
+    with_figure: str | None = None
+    with_range: TimeRange | None = None
     # A funnel of the layer: its metric at each step, with the conversions (转化漏斗); with
     # steps named, those only, and with two, the conversion between them (加购到下单).
     funnel: str | None = None
@@ -182,8 +186,8 @@ class SemanticQuery(QueryModel):
         for ratio in self.ratios:
             if not {ratio.numerator, ratio.denominator} <= set(self.metrics):
                 raise ValueError(f"the ratio {ratio.name} divides metrics the query does not compute")
-        if self.without and self.metrics:
-            raise ValueError("rows without a figure are a listing: no metric of their own")
+        if (self.without or self.with_figure) and self.metrics:
+            raise ValueError("rows without or with a figure are a listing: no metric of their own")
         if self.cumulative and not self.time_grain:
             raise ValueError("a running total needs time buckets to run along")
         if self.across and not self.averaged_over:

@@ -15,11 +15,11 @@ from nlq.semantic.expressions import aggregate
 from nlq.semantic.funnels import funnel_table
 from nlq.semantic.model import SemanticLayer
 from nlq.semantic.plan import (
-    Absent,
     Combine,
     Counted,
     Fact,
     FunnelSteps,
+    Membership,
     Moving,
     Node,
     Order,
@@ -41,7 +41,7 @@ class Renderer:
         self.renderers: dict[type[Node], Callable[[Any], exp.Expr]] = {
             Fact: self.fact,
             Rows: self.rows,
-            Absent: self.absent,
+            Membership: self.membership,
             PerEntity: self.per_entity,
             Snapshots: self.snapshots,
             Combine: self.combine,
@@ -94,17 +94,18 @@ class Renderer:
             joined = exp.Join(this=self.select(plan).subquery(alias, copy=False), on=on.copy(), kind="INNER")
             select = select.join(joined, copy=False)
         select = _where(select.select(*projections, copy=False), where)
-        if node.without is not None:
-            select = _where(select, [self.absent(node.without)])
+        for membership in node.memberships:
+            select = _where(select, [self.membership(membership)])
         return select.distinct(copy=False) if node.distinct else select
 
-    def absent(self, node: Absent) -> exp.Expr:
+    def membership(self, node: Membership) -> exp.Expr:
         inner = self.select(node.present)
         keys = exp.select(exp.column(node.key), copy=False).from_(
             inner.subquery("present", copy=False), copy=False
         )
         keys = keys.where(exp.Not(this=exp.column(node.key).is_(exp.null())), copy=False)
-        return exp.Not(this=exp.In(this=node.column.copy(), query=keys.subquery(copy=False)))
+        among = exp.In(this=node.column.copy(), query=keys.subquery(copy=False))
+        return exp.Not(this=among) if node.absent else among
 
     def per_entity(self, node: PerEntity) -> exp.Select:
         value = exp.column("entity_value")

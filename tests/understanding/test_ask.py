@@ -583,3 +583,42 @@ def test_a_request_verb_is_not_the_layer_word_of_its_spelling(pipeline: Pipeline
     # "List the bottom two brands by gross margin": ranked groups, not rows of products
     listed = pipeline.ask("List the bottom two brands by gross margin last month", as_of=AS_OF).answers[0]
     assert listed.columns == ["brand", "gross_margin"] and len(listed.rows) == 2
+
+
+def test_rows_that_had_a_figure_then_and_none_since(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    paid = "SELECT DISTINCT user_id FROM orders WHERE pay_time IS NOT NULL AND order_time >= '{}' AND order_time < '{}'"
+    lapsed = con.execute(
+        f"SELECT COUNT(*) FROM ({paid.format('2025-01-01', '2026-01-01')} EXCEPT {paid.format('2026-01-01', '2026-07-01')})"
+    ).fetchone()[0]
+    answer = pipeline.ask("去年买过东西、但今年到现在还没有再下单购买的用户有多少？", as_of=AS_OF)
+    assert answer.answers[0].rows == [[lapsed]]
+    assert "在 2025-01-01 至 2025-12-31 有订单数的" in answer.interpretation
+    never = con.execute(
+        "SELECT COUNT(*) FROM users WHERE user_id NOT IN (SELECT user_id FROM orders WHERE pay_time IS NOT NULL)"
+    ).fetchone()[0]
+    # 一次都没有 is "not even once", not the 1次 purchase-frequency bucket; 付款 names no event filter
+    answer = pipeline.ask("到目前为止，有多少注册用户一次都没有成功付款买过东西？", as_of=AS_OF)
+    assert answer.answers[0].rows == [[never]]
+
+
+def test_periods_compared_in_one_row(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    def gmv(start: str, end: str) -> float:
+        return float(_gmv(con, start, end))
+
+    both = pipeline.ask("今年618和去年618的销售额放在一起对比一下", as_of=AS_OF).answers[0]
+    assert both.columns == ["gmv", "gmv_previous", "gmv_change", "gmv_growth"]
+    assert close(both.rows[0][0], gmv("2026-06-01", "2026-06-19"))
+    assert close(both.rows[0][1], gmv("2025-06-01", "2025-06-19"))
+    to_date = pipeline.ask("How does year-to-date GMV compare with the same period last year?", as_of=AS_OF)
+    assert close(to_date.answers[0].rows[0][1], gmv("2025-01-01", "2025-07-01"))
+    # a part that only asks how to show the one before it is not a question of its own
+    quarters = pipeline.ask("今年一季度和二季度的订单数各是多少？放一行对比", as_of=AS_OF)
+    assert len(quarters.answers) == 1 and quarters.answers[0].columns[:2] == [
+        "order_count",
+        "order_count_previous",
+    ]
+    peak = pipeline.ask("去年每个渠道单月订单量的最高值分别是多少，按从高到低排", as_of=AS_OF).answers[0]
+    assert peak.columns == ["channel", "order_count_max"] and len(peak.rows) == 6
+    assert [r[1] for r in peak.rows] == sorted((r[1] for r in peak.rows), reverse=True)
