@@ -43,7 +43,7 @@ BLIND2_FLOOR := 0.98
 BLIND2_WRONG := 1
 BLIND3_FLOOR := 0.83
 BLIND3_WRONG := 10
-BLIND4_FLOOR := 0.86
+BLIND4_FLOOR := 0.9
 BLIND4_WRONG := 0
 BLIND5_FLOOR := 0.94
 BLIND5_WRONG := 1
@@ -54,6 +54,10 @@ BLIND7_WRONG := 1
 # blind-8 (ranking within groups): 58.3% with 9 silently wrong before the rules for it
 BLIND8_FLOOR := 1.0
 BLIND8_WRONG := 0
+# blind-9 (aggregates over groups, conditions on children, anti-joins; running and period
+# arithmetic): 55.0% with 8 silently wrong before the rules for it
+BLIND9_FLOOR := 0.92
+BLIND9_WRONG := 0
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0
 NORTHWIND_FLOOR := 0.97
@@ -101,6 +105,8 @@ test: lint browser services
 		--min-accuracy $(BLIND7_FLOOR) --max-silently-wrong $(BLIND7_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/blind-8.jsonl --db data/demo.duckdb --report reports/eval-blind-8 \
 		--min-accuracy $(BLIND8_FLOOR) --max-silently-wrong $(BLIND8_WRONG)
+	$(BIN)/nlq eval eval/benchmarks/blind-9.jsonl --db data/demo.duckdb --report reports/eval-blind-9 \
+		--min-accuracy $(BLIND9_FLOOR) --max-silently-wrong $(BLIND9_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/traps.jsonl --db data/demo.duckdb --report reports/eval-traps \
 		--min-accuracy $(TRAPS_FLOOR) --max-silently-wrong $(TRAPS_WRONG)
 	$(BIN)/nlq demo build --example northwind --out data/northwind.duckdb

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from nlq.messages import Text, listed, say
+from nlq.semantic.distinct import with_distinct_counts
+from nlq.semantic.errors import QueryError
+from nlq.semantic.graph import JoinGraph
 from nlq.semantic.model import Label, Role, SemanticLayer, SimpleMetric
 from nlq.semantic.query import Filter, Ratio, SemanticQuery
 from nlq.understand import Language, Step, Understanding
@@ -102,6 +106,10 @@ def _step(
     caliber: bool = True,
 ) -> str:
     query = step.query
+    if query.distinct:
+        # 不同商品数: named as the count of what it counts
+        with contextlib.suppress(QueryError):
+            layer = with_distinct_counts(layer, query.distinct, JoinGraph(layer))
     words = [_step_period(step, layer, language, time_text) if period else ""]
     dated = _dated(query, layer)
     if dated is not None:  # 1997年发货的: the period is of the date the verb named

@@ -49,7 +49,15 @@ from nlq.semantic.model import (
     SimpleMetric,
 )
 from nlq.semantic.periods import grain_start, shift_by_grain, shift_months
-from nlq.semantic.query import Filter, MetricFilter, OrderBy, Ratio, SemanticQuery, TimeRange
+from nlq.semantic.query import (
+    DistinctCount,
+    Filter,
+    MetricFilter,
+    OrderBy,
+    Ratio,
+    SemanticQuery,
+    TimeRange,
+)
 from nlq.timeparse import Campaign, TimeMatch, find_times
 
 LISTING_ROWS = 100
@@ -107,6 +115,18 @@ TIMES_AFTER = re.compile(r"\s*(?:times?\b|次)")
 WITHIN_BEFORE = re.compile(
     r"\b(?:within|inside|in each|of each|of its|within each|within its)\s+(?:the\s+|its\s+|each\s+)?(?:parent\s+)?$"
 )
+# A count of distinct values: 不同(的)商品数, 多少种商品, different/distinct/unique categories.
+DISTINCT_BEFORE = re.compile(r"(?:不同(?:的)?|多少种|多少款|\b(?:different|distinct|unique)\s+)$")
+# A number or a "how many" before those words: 3个不同的, at least 3 different, how many distinct.
+COUNT_BEFORE = re.compile(
+    r"(?:\d+|[一二两三四五六七八九十]+|多少|几)\s*(?:个|种|款|家)?\s*$|\b(?:how many|number of|\d+)\s*$"
+)
+DISTINCT_COUNTED_AFTER = re.compile(
+    r"(?:数|数量|个数)(?=\s*(?:超过|大于|多于|少于|不到|至少|是|为|有|多少|几|\d|$|[，,。？?]))"
+)
+# 超过150款: pieces of the items the warehouse ranks by default (products), counted.
+PIECES_COUNTED = re.compile(r"\s*款")
+SELL_WORDS = re.compile(r"卖出去|卖出|卖掉|卖了|售出|\bsold\b|\bsell(?:s|ing)?\b")
 # What opens a request before its verb, the verbs of a request, and what the verb acts
 # on (Name the 5 cities).
 REQUEST_VERBS = frozenset(
@@ -234,6 +254,8 @@ CHANGE_DEGREE = re.compile(
     r"\b(?:sharply|a lot|so much|significantly|mainly|mostly|main|so|much|change[sd]?|difference|from|to|any idea|idea|between|and|mov(?:e|ed|ing))\b"
 )
 AVERAGE_WORD = re.compile(r"平均|均值|\baverage\b|\bmean\b|\bavg\b")
+# The one group an average is taken per: 平均每个品牌, (on average) a brand, per brand.
+AVERAGED_EACH = re.compile(r"(?:平均(?:每|一)(?:个|家|位|款|种)?|\b(?:a|an|per)\s+)$")
 ORDINALS = (
     "first",
     "second",
@@ -511,6 +533,8 @@ class Parse:
     absent_at: int = 0  # where the question says it did not happen
     # A comparison (by its start) bound to the metric counting what its number counts.
     bound: dict[int, str] = field(default_factory=dict)
+    # 不同商品数, at least 3 different categories: counts of distinct values asked
+    distinct: list[DistinctCount] = field(default_factory=list)
 
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
@@ -761,6 +785,7 @@ class Understander:
             if previous is not None:
                 return self._follow_up(parse, previous)
             self._take_imperative(parse)
+            self._take_distinct(parse)
             self._take_ratios(parse)
             self._take_destinations(parse)
             self._take_basis(parse)
@@ -1103,6 +1128,101 @@ class Understander:
         owners = [x for x in parse.links if start <= x.start and x.end <= end and x.kind == "metric"]
         parse.links = [x for x in parse.links if x not in owners]
         parse.read_spans += [(match.start(), start), (end, match.end())] + [(x.start, x.end) for x in owners]
+
+    def _take_distinct(self, parse: Parse) -> None:
+        """卖出去的不同商品数超过140个, at least 3 different categories, 超过150款, 卖了多少种
+        商品: a number of distinct values (or of rows of a table: 款 counts products) over
+        the rows of the figure the question names, or of the one its verb sells or buys;
+        the condition binds to it."""
+        for link in list(parse.links):
+            before = DISTINCT_BEFORE.search(parse.text[: link.start])
+            if link.kind != "dimension" or before is None:
+                continue
+            # 不同会员等级的客单价, for different channels: a grouping, unless a count is
+            # asked of them (不同商品数, 多少种商品, more than 25 different products)
+            counted_after = DISTINCT_COUNTED_AFTER.match(parse.text[link.end :])
+            kinds = before.group(0).startswith("多少") and not re.match(r"\s*的", parse.text[link.end :])
+            if not (counted_after or kinds or COUNT_BEFORE.search(parse.text[: before.start()])):
+                continue
+            counted = self._counted_dimension(parse, link)
+            if counted is None:
+                continue
+            self._count_distinct(parse, link, counted)
+        for comparison in parse.comparisons:
+            piece = PIECES_COUNTED.match(parse.text, comparison.end)
+            item = self.layer.reading.ranked_item
+            if piece is None or item is None or parse.bound.get(comparison.start):
+                continue
+            model = self.layer.holders(item)[0] if self.layer.holders(item) else None
+            key = self._entity_key(model) if model else None
+            if key is not None:
+                self._count_distinct(parse, None, key, (piece.start(), piece.end()))
+
+    def _counted_dimension(self, parse: Parse, link: Link) -> str | None:
+        """What a distinct count counts: a table named (商品, products) counts its rows by
+        their key; a dimension word (categories) its values."""
+        if link.kind != "dimension":
+            return None
+        for start, end, model in self._table_names(parse.text):
+            if (start <= link.start and link.end <= end) or (link.start <= start and end <= link.end):
+                return self._entity_key(model)
+        return link.entries[0].target
+
+    def _count_distinct(
+        self, parse: Parse, link: Link | None, dimension: str, span: tuple[int, int] | None = None
+    ) -> None:
+        holders = self.layer.holders(dimension)
+        if not holders:
+            return
+        counted_model = holders[0].name
+        named = [x for x in parse.links if x.kind == "metric" and x is not link]
+        sold = SELL_WORDS.search(parse.text)
+        if sold:
+            parse.read_spans.append(sold.span())
+        candidates = [x.entries[0].target for x in named] + self._word("units" if sold else "orders")
+        candidates += self._word("orders" if sold else "units")
+        of = next(
+            (
+                m
+                for m in candidates
+                if isinstance(self.layer.metric(m), SimpleMetric)
+                and any(self.graph.one_each(h, counted_model) or h == counted_model for h in self._homes(m))
+            ),
+            None,
+        )
+        if of is None:
+            return
+        count = DistinctCount(dimension=dimension, of=of)
+        if count not in parse.distinct:
+            parse.distinct.append(count)
+        where = span or (link.start, link.end) if link else span
+        assert where is not None
+        for comparison in parse.comparisons:
+            gap = (
+                parse.text[comparison.end : where[0]]
+                if comparison.end <= where[0]
+                else parse.text[where[1] : comparison.start]
+            )
+            if len(gap) <= 12:
+                parse.bound[comparison.start] = count.name
+        used = [x for x in named if x.entries[0].target == of]
+        # 有销量的商品超过150款, bought products from 3 categories: the table whose rows are
+        # counted is no grouping of its own
+        used += [
+            x
+            for x in parse.links
+            if x.kind == "dimension"
+            and not GROUPED_BY.search(parse.text[: x.start])
+            and any(
+                model.name == counted_model and a <= x.start and x.end <= b
+                for a, b, model in self._table_names(parse.text)
+            )
+        ]
+        parse.links = [x for x in parse.links if x is not link and x not in used]
+        parse.read_spans.append(where)
+        parse.read_spans += [(x.start, x.end) for x in used]
+        for marker in (*DISTINCT_BEFORE.finditer(parse.text), *DISTINCT_COUNTED_AFTER.finditer(parse.text)):
+            parse.read_spans.append(marker.span())
 
     @staticmethod
     def _take_imperative(parse: Parse) -> None:
@@ -1549,6 +1669,10 @@ class Understander:
         """The metrics asked for: named ones, else the glossary's defaults for the
         question's words, but only when the question is about the data at all and
         only defaults this layer defines."""
+        if parse.distinct:
+            # 不同商品数超过140的品类: the counts asked, beside any figure named
+            named = [x.entries[0].target for x in parse.links if x.kind == "metric"]
+            return list(dict.fromkeys([*(d.name for d in parse.distinct), *named]))
         return [m for m in self._asked_metrics(parse) if self.layer.metric(m) is not None]
 
     def _asked_metrics(self, parse: Parse) -> list[str]:
@@ -1646,6 +1770,39 @@ class Understander:
             return []
         parse.read_spans += [span for _, _, span in found]
         return functions
+
+    def _over_groups(
+        self, parse: Parse, group: list[str]
+    ) -> tuple[str, list[Literal["avg", "max", "min"]]] | None:
+        """平均每个品牌有多少买家, on average ... a brand, average GMV per brand: the mean of
+        the groups' figures; 各品牌GMV的最大值: their highest. The dimension whose groups
+        are taken, and what is taken of them."""
+        if parse.denominators:
+            return None  # average units per order: a quotient, not a mean over groups
+        links = [x for x in parse.links if x.kind == "dimension" and x.entries[0].target in group]
+        # 最大值, 平均值, maximum: the value itself named, outside any word of the layer
+        found = sorted(
+            (m.start(), function, m.span())
+            for function, pattern in ACROSS_WORDS
+            for m in pattern.finditer(parse.text)
+            if not any(x.start <= m.start() < x.end for x in parse.links)
+        )
+        if any(VALUE_NOUN.search(parse.text[a:b]) for _, _, (a, b) in found):
+            functions: list[Literal["avg", "max", "min"]] = list(dict.fromkeys(f for _, f, _ in found))
+            before = [x for x in links if x.end <= found[0][0]]
+            if before:
+                parse.read_spans += [span for _, _, span in found]
+                return before[-1].entries[0].target, functions
+            return None
+        averaging = AVERAGE_WORD.search(parse.text)
+        if averaging is None or any(x.start <= averaging.start() < x.end for x in parse.links):
+            return None  # average order value: the word is the metric's
+        for link in links:
+            each = AVERAGED_EACH.search(parse.text[: link.start])
+            if each is not None:
+                parse.read_spans += [averaging.span(), each.span()]
+                return link.entries[0].target, ["avg"]
+        return None
 
     def _segment_days(self, dimensions: list[str]) -> int | None:
         """The default period of the first governed segment among these that has one."""
@@ -2656,6 +2813,11 @@ class Understander:
         if across:
             # 单月GMV的最高值和最低值: the monthly figures' highest and lowest, not every month
             averaged, grain = grain, None
+        over_groups = self._over_groups(parse, group) if grain is None and averaged is None else None
+        if over_groups is not None:
+            # 平均每个品牌有多少买家, 各品牌GMV的最大值: taken over the brands' figures
+            over, across = over_groups
+            group = [d for d in group if d != over]
         if len({d.dimension for d in parse.datings}) > 1:
             # ordered in 1997 and shipped in 1998: two dates, one period each; not one range
             return self._cannot_use(parse, [d.text for d in parse.datings])
@@ -2713,7 +2875,9 @@ class Understander:
         base = SemanticQuery(
             metrics=list(dict.fromkeys(metrics + [r.denominator for r in ratios])),
             ratios=ratios,
+            distinct=list(parse.distinct),
             averaged_over=averaged if averaged is not None and not grain else None,
+            averaged_across=over_groups[0] if over_groups else None,
             across=across,
             cumulative=parse.has("cumulative") and grain is not None,
             dimensions=[d for d in group if not (profile and d in self._profile.dimensions)],
@@ -2876,7 +3040,9 @@ class Understander:
             ):
                 continue  # 退款超过2次, more than 5 orders: the rows counted, not those the condition is on
             key = self._entity_key(model)
-            homes = {h for m in metrics for h in self._homes(m)}
+            # a distinct count is counted over its governed metric's rows
+            governed = [next((d.of for d in parse.distinct if d.name == m), m) for m in metrics]
+            homes = {h for m in governed for h in self._homes(m)}
             if key is not None and homes and all(self.graph.one_each(h, model.name) for h in homes):
                 parse.read_spans.append((start, end))
                 return [key]
@@ -3082,7 +3248,7 @@ class Understander:
         metric the number would bind to counts something else."""
         counted = COUNTED_ROWS.match(parse.text, comparison.end)
         metric = self._bound_metric(parse, comparison, metrics)
-        if counted is None or metric is None:
+        if counted is None or metric is None or any(d.name == metric for d in parse.distinct):
             return None
         measured = self.layer.measure_of(metric)
         named = next((x for x in parse.links if counted.start() <= x.start < counted.end()), None)
@@ -3228,6 +3394,18 @@ class Understander:
         found = self.layer.metric(metric)
         return (found.label.text(language) or metric) if found else metric
 
+    def _distinct_label(self, count: DistinctCount, language: Language) -> str:
+        """不同商品数: a count of distinct products (a model's key counts its rows) or values."""
+        model = next(iter(self.layer.holders(count.dimension)), None)
+        key = model.key_dimension if model else None
+        name = count.dimension.rpartition(".")[2]
+        called = (
+            model.label.text(language)
+            if model is not None and key is not None and key.name == name
+            else self._dimension_label(name, language)
+        )
+        return say("semantic.distinct_count", language, label=called)
+
     def _dimension_label(self, name: str, language: Language) -> str:
         for model in self.layer.models:
             dimension = model.dimension(name)
@@ -3238,7 +3416,9 @@ class Understander:
     def title(self, query: SemanticQuery, language: Language) -> str:
         constructed = self.layer.funnel(query.funnel or "") or self.layer.cohort(query.cohort or "")
         names = [constructed.label.text(language)] if constructed else []
-        metrics = listed([*names, *(self._label(m, language) for m in query.metrics)], language)
+        counted = {d.name: self._distinct_label(d, language) for d in query.distinct}
+        labels = [counted.get(m) or self._label(m, language) for m in query.metrics]
+        metrics = listed([*names, *labels], language)
         if not query.dimensions:
             return metrics
         if query.focus:  # 美妆占GMV的比例: the focused values, not every category

@@ -23,6 +23,7 @@ the type of the one branch that computes it (counts stay integers).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -34,6 +35,7 @@ from nlq.engines import rewrite
 from nlq.messages import Text
 from nlq.semantic.cohorts import retention_columns
 from nlq.semantic.columns import ColumnRole, OutputColumn, safe_ratio
+from nlq.semantic.distinct import with_distinct_counts
 from nlq.semantic.errors import QueryError
 from nlq.semantic.expressions import (
     AGGREGATES,
@@ -93,7 +95,7 @@ from nlq.semantic.plan import (
     Measure as Figure,
 )
 from nlq.semantic.policy import AccessPolicy, model_table
-from nlq.semantic.query import Filter, MetricFilter, SemanticQuery, TimeRange
+from nlq.semantic.query import DistinctCount, Filter, MetricFilter, SemanticQuery, TimeRange
 from nlq.semantic.render import Renderer
 from nlq.semantic.segments import Span, segment_relation
 from nlq.semantic.windows import moving_columns
@@ -153,12 +155,12 @@ class Compiler:
         self.dialect = dialect or layer.dialect
         self.graph = JoinGraph(layer)
         self.policy = AccessPolicy(layer, role, attributes)
-        self.renderer = Renderer(layer)
 
     # -- entry point ---------------------------------------------------------------
     def compile(self, query: SemanticQuery) -> CompiledQuery:
         plan, columns = self.plan(query)
-        final = self.renderer.select(optimize(plan))
+        # a renderer per query: it keeps the CTE names the query has taken
+        final = Renderer(self.layer).query(optimize(plan))
         tree = rewrite(self.policy.apply(final, self.source_dialect), self.dialect)
         return CompiledQuery(tree, self.dialect, columns)
 
@@ -169,6 +171,8 @@ class Compiler:
 
     def plan(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
         """What the query computes, as a plan (nlq.semantic.plan), and its answer's columns."""
+        if query.distinct:
+            return self._with_distinct(query.distinct).plan(query.model_copy(update={"distinct": []}))
         if query.funnel:
             return self._funnel(query)
         if query.cohort:
@@ -177,9 +181,23 @@ class Compiler:
             return self._moving(query)
         if not query.metrics:
             return self._listing(query)
-        if query.averaged_over:
+        if query.averaged_over or query.averaged_across:
             return self._averaged(query)
         return self._select(query)
+
+    def _with_distinct(self, counts: list[DistinctCount]) -> Compiler:
+        """This compiler over the layer with each distinct count as a simple metric
+        (nlq.semantic.distinct); the asker may see it where they may see its metric."""
+        role = self.policy.role
+        for count in counts:
+            self.policy.check_metric(count.of)
+            if role.metrics != "*":
+                role = role.model_copy(update={"metrics": [*role.metrics, count.name]})
+        extended = copy.copy(self)
+        extended.layer = with_distinct_counts(self.layer, counts, self.graph)
+        extended.policy = copy.copy(self.policy)
+        extended.policy.role = role
+        return extended
 
     def _unordered(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
         plan, columns = self._select(query)
@@ -363,15 +381,24 @@ class Compiler:
         """日均GMV: the metrics per bucket of the grain, then their mean in each group.
         Buckets without a row (a day with no order) are not averaged in, as the
         per-bucket figures show."""
-        grain = query.averaged_over
-        assert grain is not None
-        per_bucket = query.model_copy(
-            update={"time_grain": grain, "averaged_over": None, "order_by": [], "limit": None}
-        )
-        buckets, bucket_columns = self._select(per_bucket)
-        keys: list[exp.Expr] = [exp.column(c.name) for c in bucket_columns if c.role == "dimension"]
+        grain, across = query.averaged_over, query.averaged_across
+        update: dict[str, Any] = {
+            "averaged_over": None,
+            "averaged_across": None,
+            "order_by": [],
+            "limit": None,
+        }
+        if grain is not None:
+            update["time_grain"] = grain
+        else:
+            assert across is not None
+            update["dimensions"] = [*query.dimensions, across]
+        buckets, bucket_columns = self._select(query.model_copy(update=update))
+        inner = self._output_name(across) if across else None
+        columns = [c for c in bucket_columns if c.role == "dimension" and c.name != inner]
+        keys: list[exp.Expr] = [exp.column(c.name) for c in columns]
         projections: list[exp.Expr] = list(keys)
-        columns = [c for c in bucket_columns if c.role == "dimension"]
+        over = self._dimension(across).label if across else None
         taken = query.across or ["avg"]
         for column in bucket_columns:
             if column.role != "metric":
@@ -379,12 +406,17 @@ class Compiler:
             for function in taken:
                 name = column.name if taken == ["avg"] else f"{column.name}_{function}"
                 projections.append(AGGREGATES[function](this=exp.column(column.name)).as_(name))
-                key = (
-                    f"semantic.averaged_label_{grain}"
-                    if function == "avg"
-                    else f"semantic.over_{function}_{grain}"
-                )
-                label = Label.worded(Text(key, label=column.label))
+                if over is not None:  # 平均每个品牌的买家数
+                    label = Label.worded(
+                        Text(f"semantic.over_{function}_group", label=column.label, group=over)
+                    )
+                else:
+                    key = (
+                        f"semantic.averaged_label_{grain}"
+                        if function == "avg"
+                        else f"semantic.over_{function}_{grain}"
+                    )
+                    label = Label.worded(Text(key, label=column.label))
                 columns.append(replace(column, name=name, label=label))
         averaged = Project(buckets, tuple(projections), "buckets", group_by=tuple(keys))
         return self._order(averaged, query, columns), columns
@@ -421,11 +453,14 @@ class Compiler:
         own, theirs = self._split_filters(home, query) if among else (query.filters, [])
         where = [self._filter_predicate(plan, f) for f in own]
         dated_by = query.time_dimension or home.default_time
-        if dated_by and query.time_range and (not query.without or query.rows_dated):
+        if dated_by and query.time_range:
             time_model, time, path = self._time_reached(home, dated_by)
             plan.join(path)
             time_expr = canonical(time.sql, time_model, self.source_dialect)
-            where += self._range(time, time_expr, Period("", query.time_range.start, query.time_range.end))
+            # Rows without a figure in a period are those there by its end (a user who
+            # registered later never could have ordered in it); dated rows, within it.
+            start = query.time_range.start if not among or query.rows_dated else None
+            where += self._range(time, time_expr, Period("", start, query.time_range.end))
         placed = self._place(plan, where)
         memberships: list[Membership] = []
         if query.with_figure:

@@ -91,6 +91,19 @@ class Ratio(QueryModel):
         return f"{self.numerator}_per_{self.denominator}"
 
 
+class DistinctCount(QueryModel):
+    """不同商品数, at least 3 different categories: the number of distinct values of a
+    dimension over the rows of a governed metric (its home, filter and time: products
+    sold are counted over the paid order lines), asked where no governed metric names it."""
+
+    dimension: str
+    of: str
+
+    @property
+    def name(self) -> str:
+        return f"distinct_{self.dimension.rpartition('.')[2]}"
+
+
 class SemanticQuery(QueryModel):
     # No metric lists the distinct rows of the dimensions ("the 20 most expensive products").
     metrics: list[str] = Field(default_factory=list)
@@ -132,9 +145,14 @@ class SemanticQuery(QueryModel):
     count_groups: bool = False
     # Quotients of two of the metrics, each a column of its own (units per order).
     ratios: list[Ratio] = Field(default_factory=list)
+    # Counts of distinct values asked on the fly; each is a metric of the query by its name.
+    distinct: list[DistinctCount] = Field(default_factory=list)
     # Each metric averaged over the buckets of this grain within the period (日均GMV,
     # average orders per day): the metric per bucket first, then their mean per group.
     averaged_over: Grain | None = None
+    # Or over the groups of this dimension (平均每个品牌有多少买家, 各品牌GMV的最大值): the
+    # metric per group first, then their mean (highest, lowest) per group of the query.
+    averaged_across: str | None = None
     # What is taken of those per-bucket figures: their mean (the default), highest, lowest
     # (去年各渠道单月GMV的最高值和最低值).
     across: list[Literal["avg", "max", "min"]] = Field(default_factory=list)
@@ -190,9 +208,13 @@ class SemanticQuery(QueryModel):
             raise ValueError("rows without or with a figure are a listing: no metric of their own")
         if self.cumulative and not self.time_grain:
             raise ValueError("a running total needs time buckets to run along")
-        if self.across and not self.averaged_over:
+        if self.across and not (self.averaged_over or self.averaged_across):
             raise ValueError("the highest or lowest of per-bucket figures needs the buckets' grain")
-        if self.averaged_over and (self.time_grain or self.compare or self.ratios or self.share):
+        if self.averaged_over and self.averaged_across:
+            raise ValueError("an average is over time buckets or over groups, not both")
+        if (self.averaged_over or self.averaged_across) and (
+            self.time_grain or self.compare or self.ratios or self.share
+        ):
             raise ValueError("an average over periods is of the metrics alone, over every bucket")
         if self.baseline and not self.compare:
             raise ValueError("a baseline is the period a comparison is with: set compare")

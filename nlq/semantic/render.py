@@ -38,6 +38,7 @@ from nlq.semantic.windows import moving_average
 class Renderer:
     def __init__(self, layer: SemanticLayer) -> None:
         self.layer = layer
+        self.named: set[str] = set()
         self.renderers: dict[type[Node], Callable[[Any], exp.Expr]] = {
             Fact: self.fact,
             Rows: self.rows,
@@ -55,6 +56,12 @@ class Renderer:
             Moving: self.moving,
             Table: self.table,
         }
+
+    def query(self, plan: Node) -> exp.Select:
+        """The whole plan as one SELECT: CTE names unique across it (an engine that
+        lifts nested CTEs to the top, as Spark's rewrite does, must not see two)."""
+        self.named = set()
+        return self.select(plan)
 
     def render(self, node: Node) -> exp.Expr:
         return self.renderers[type(node)](node)
@@ -176,11 +183,17 @@ class Renderer:
         return select
 
     def with_(self, node: With) -> exp.Select:
+        renamed = {name: _fresh(name, self.named) for name, _ in node.ctes}
+        self.named.update(renamed.values())
+        ctes = [(renamed[name], self.select(cte)) for name, cte in node.ctes]
         select = self.select(node.body)
-        for name, cte in node.ctes:
-            select = select.with_(
-                exp.TableAlias(this=exp.to_identifier(name)), as_=self.select(cte), copy=False
-            )
+        for name, cte_select in ctes:
+            select = select.with_(exp.TableAlias(this=exp.to_identifier(name)), as_=cte_select, copy=False)
+        moved = {old: new for old, new in renamed.items() if old != new}
+        if moved:  # the body and the later CTEs read them by name
+            for table in select.find_all(exp.Table):
+                if not table.db and table.name in moved:
+                    table.set("this", exp.to_identifier(moved[table.name]))
         return select
 
     def table(self, node: Table) -> exp.Select:
@@ -226,6 +239,14 @@ class Renderer:
 # saves sqlglot copying the whole query again at every step (most of compile time).
 def _aliased(keys: tuple[tuple[str, exp.Expr], ...]) -> list[exp.Expr]:
     return [value.copy().as_(name, copy=False) for name, value in keys]
+
+
+def _fresh(name: str, named: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in named:
+        n += 1
+        candidate = f"{name}_{n}"
+    return candidate
 
 
 def _where(select: exp.Select, conditions: list[exp.Expr]) -> exp.Select:

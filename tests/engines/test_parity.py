@@ -188,6 +188,11 @@ NEW_CONSTRUCTS = [
     "2025年每个月的次月留存率",  # month arithmetic of a cohort table
     "2025年各月cohort的平均次月留存率",  # a mean over cohorts
     "近30天GMV的7日移动平均",  # a window frame reaching before the period
+    "上个月每个渠道GMV垫底的2个省份",  # a rank from the lowest within each group
+    "上个月卖出去的不同商品数超过140个的品类有哪些",  # a distinct count on the fly, with a condition
+    "平均每个品牌上个月有多少买家",  # a mean over the groups of a dimension
+    "去年买过东西、但今年到现在还没有再下单购买的用户有多少",  # IN beside NOT IN, two periods
+    "今年618和去年618的销售额放在一起对比一下",  # a comparison with a named baseline
 ]
 
 

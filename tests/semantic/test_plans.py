@@ -19,6 +19,7 @@ from nlq.semantic.loader import load_layer
 from nlq.semantic.optimizer import RULES, optimize
 from nlq.semantic.plan import Combine, Counted, Fact, Node, With, describe
 from nlq.semantic.query import SemanticQuery
+from nlq.semantic.render import Renderer
 
 DEMO = Path(__file__).resolve().parents[2] / "nlq" / "demo" / "semantic"
 SNAPSHOTS = Path(__file__).resolve().parent / "plans"
@@ -119,8 +120,8 @@ def test_plan_snapshot(compiler: Compiler, name: str) -> None:
 def test_rewrites_keep_the_answer(compiler: Compiler, con: duckdb.DuckDBPyConnection, name: str) -> None:
     """The plan rendered as planned and as rewritten gives the same rows."""
     plan, _ = compiler.plan(_query(QUERIES[name]))
-    as_planned = compiler.renderer.select(plan).sql(dialect="duckdb")
-    rewritten = compiler.renderer.select(optimize(plan)).sql(dialect="duckdb")
+    as_planned = Renderer(compiler.layer).query(plan).sql(dialect="duckdb")
+    rewritten = Renderer(compiler.layer).query(optimize(plan)).sql(dialect="duckdb")
     assert _rows(con, as_planned) == _rows(con, rewritten)
 
 

@@ -152,23 +152,72 @@ def test_windows_not_computed_yet_are_asked_back(pipeline: Pipeline, question: s
 
 
 @pytest.mark.parametrize(
-    ("question", "words"),
+    ("question", "counted", "grouped", "op", "value"),
     [
-        ("上个月有销量的商品超过150款的品类有哪些", "超过150款"),
+        ("上个月有销量的商品超过150款的品类有哪些", "products.product_id", ["category"], ">", 150),
         (
             "Which brands had more than 25 different products sold this year?",
-            "more than 25 different products",
+            "products.product_id",
+            ["brand"],
+            ">",
+            25,
         ),
         (
             "How many users bought from at least 3 different categories last month?",
-            "at least 3 different categories",
+            "category",
+            ["users.user_id"],
+            ">=",
+            3,
         ),
+        ("上个月卖出去的不同商品数超过140个的品类有哪些", "products.product_id", ["category"], ">", 140),
     ],
 )
-def test_a_number_of_other_rows_is_not_bound_to_the_metric(
-    pipeline: Pipeline, question: str, words: str
+def test_a_number_of_other_rows_is_a_distinct_count_of_them(
+    pipeline: Pipeline, question: str, counted: str, grouped: list[str], op: str, value: int
 ) -> None:
-    assert words in asked_back(pipeline, question)
+    query = read(pipeline, question)
+    assert [(d.dimension, d.of) for d in query.distinct] == [(counted, "units_sold")]
+    assert query.dimensions == grouped
+    assert [(f.metric, f.op, f.value) for f in query.metric_filters] == [(query.distinct[0].name, op, value)]
+
+
+def test_a_distinct_count_answers_as_the_sql_would(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    answer = pipeline.ask("上个月卖出去的不同商品数超过140个的品类有哪些", as_of=AS_OF)
+    expected = con.execute(
+        "SELECT p.category, COUNT(DISTINCT p.product_id) FROM order_items oi JOIN orders o USING (order_id) "
+        f"JOIN products p USING (product_id) WHERE o.pay_time IS NOT NULL AND {MAY} "
+        "GROUP BY 1 HAVING COUNT(DISTINCT p.product_id) > 140 ORDER BY 1"
+    ).fetchall()
+    assert [tuple(r) for r in answer.answers[0].rows] == expected
+    assert "不同商品数" in answer.interpretation
+    users = pipeline.ask(
+        "How many users bought from at least 3 different categories last month?", as_of=AS_OF
+    )
+    expected_users = con.execute(
+        "SELECT COUNT(*) FROM (SELECT o.user_id FROM order_items oi JOIN orders o USING (order_id) "
+        f"JOIN products p USING (product_id) WHERE o.pay_time IS NOT NULL AND {MAY} "
+        "GROUP BY 1 HAVING COUNT(DISTINCT p.category) >= 3)"
+    ).fetchone()[0]
+    assert users.answers[0].rows == [[expected_users]]
+
+
+def test_an_average_or_highest_over_the_groups_of_a_dimension(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    per_brand = con.execute(
+        "SELECT AVG(n), MAX(n) FROM (SELECT p.brand, COUNT(DISTINCT o.user_id) AS n FROM order_items oi "
+        f"JOIN orders o USING (order_id) JOIN products p USING (product_id) WHERE o.pay_time IS NOT NULL AND {MAY} GROUP BY 1)"
+    ).fetchone()
+    on_average = pipeline.ask(
+        "On average, how many distinct buyers did a brand have last month?", as_of=AS_OF
+    )
+    assert close(on_average.answers[0].rows[0][0], per_brand[0])
+    highest = pipeline.ask("上个月各品牌购买用户数的最大值", as_of=AS_OF)
+    assert close(highest.answers[0].rows[0][0], per_brand[1])
+    # average order value by channel is a metric of each channel, not a mean over channels
+    assert read(pipeline, "average order value for each channel last month").dimensions == ["channel"]
 
 
 def test_which_day_groups_by_day(pipeline: Pipeline) -> None:
