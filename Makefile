@@ -43,10 +43,10 @@ BLIND2_FLOOR := 0.98
 BLIND2_WRONG := 1
 BLIND3_FLOOR := 0.83
 BLIND3_WRONG := 10
-BLIND4_FLOOR := 0.9
+BLIND4_FLOOR := 0.92
 BLIND4_WRONG := 0
-BLIND5_FLOOR := 0.94
-BLIND5_WRONG := 1
+BLIND5_FLOOR := 0.95
+BLIND5_WRONG := 0
 BLIND6_FLOOR := 0.9
 BLIND6_WRONG := 3
 BLIND7_FLOOR := 0.97
@@ -56,7 +56,7 @@ BLIND8_FLOOR := 1.0
 BLIND8_WRONG := 0
 # blind-9 (aggregates over groups, conditions on children, anti-joins; running and period
 # arithmetic): 55.0% with 8 silently wrong before the rules for it
-BLIND9_FLOOR := 0.92
+BLIND9_FLOOR := 0.95
 BLIND9_WRONG := 0
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0

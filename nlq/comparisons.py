@@ -69,6 +69,7 @@ INCLUSIVE_ABOVE = r"不少于|不低于|不小于|至少|起码|最少|>=|≥|at
 STRICT_BELOW = r"低于|少于|小于|不到|不足|less than|fewer than|lower than|smaller than|below|under|<"
 INCLUSIVE_BELOW = r"不超过|不大于|不高于|不多于|至多|最多|<=|≤|at most|no more than|not more than|no greater than|up to|maximum of"
 
+BUYING = r"(?:买过|买了|购买过|购买了|下过单|下了单|消费过)"
 # "both ends included" after a range says what a range already means.
 INCLUSIVE = r"(?:\s*[（(]?\s*(?:含两端|包含两端|包括两端|含|inclusive|both inclusive|included)\s*[)）]?)?"
 PATTERNS: list[tuple[str, Operator | None]] = [
@@ -77,6 +78,9 @@ PATTERNS: list[tuple[str, Operator | None]] = [
     (rf"between\s+{_amount('low')}\s+and\s+{_amount('high')}{INCLUSIVE}", None),
     (rf"(?:{INCLUSIVE_BELOW})\s*{_amount('value')}{COUNTED}", "<="),
     (rf"(?:{INCLUSIVE_ABOVE})\s*{_amount('value')}{COUNTED}", ">="),
+    # 至少买过3次: a buying verb between the bound and the number (the count is of orders)
+    (rf"(?:{INCLUSIVE_ABOVE})\s*{BUYING}\s*{_amount('value')}{COUNTED}", ">="),
+    (rf"(?:{STRICT_ABOVE})\s*{BUYING}\s*{_amount('value')}{COUNTED}", ">"),
     # 库存为0, 等于100, exactly 12: an amount that is not a date (为2024年 is a period)
     (rf"(?:等于|(?:为|是)(?=\s*\d))\s*{_amount('value')}(?!\s*(?:年|月|日|号|季|周|天|[/-]\d))", "="),
     (rf"(?:equal to|equals|exactly)\s+{_amount('value')}", "="),

@@ -64,6 +64,15 @@ LATEST_PATTERN = (
 )
 LATEST = re.compile(LATEST_PATTERN)
 
+# Fixed-width look-behinds for the ranking words before a unit (best week, 最高的一天).
+RANKED_BEFORE = (
+    "(?:" + "|".join(f"(?<={w})" for w in ("最高的", "最好的", "最多的", "最低的", "最差的", "最少的")) + ")"
+)
+RANKED_BEFORE_EN = (
+    "(?:"
+    + "|".join(f"(?<={w} )" for w in ("best", "worst", "busiest", "biggest", "highest", "lowest", "top"))
+    + ")"
+)
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("latest", LATEST_PATTERN, None),
     # 库存不足的商品, 哪些商品快断货了, running out of stock: items whose stock runs out soonest.
@@ -192,6 +201,10 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         r"占比|比例|比重|份额|占多少|占几成|占(?=[^，,。？?]{1,15}?(?:多少|几成|百分之几))|贡献度|share|proportion|percentage|percent of|what %|what percent(?![a-z])|% of|fraction|mix",
         None,
     ),
+    # the best week, 最高的一天: the buckets of a unit ranked (the ranking word stays a cue)
+    ("grain", rf"{RANKED_BEFORE}(?:一)?(?:天|日)|{RANKED_BEFORE_EN}day\b", "day"),
+    ("grain", rf"{RANKED_BEFORE}(?:一)?周|{RANKED_BEFORE_EN}week\b", "week"),
+    ("grain", rf"{RANKED_BEFORE}(?:一)?个?月|{RANKED_BEFORE_EN}month\b", "month"),
     (
         "grain",
         r"每天|每日|按天|按日|逐日|日度|每一天|单日|单天|哪一?天|哪一?日|daily|by day|per day|each day|single day|which days?|what days?",

@@ -209,7 +209,10 @@ def _step(
     if query.rank and query.rank_keep:
         op, n = query.rank_keep
         metric = _metric(query.rank[0], layer, language) or query.rank[0]
-        within = listed((_dimension(d, layer, language) for d in query.rank_within), language)
+        # within each category, or each month of the days ranked
+        groups = [_dimension(d, layer, language) for d in query.rank_within]
+        groups += [say(f"semantic.grain_{query.rank_per}", language)] if query.rank_per else []
+        within = listed(groups, language)
         side = "bottom" if query.rank_ascending else "top"
         if op == "=":
             words.append(say(f"explain.rank_number_{side}", language, metric=metric, n=n))

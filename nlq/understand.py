@@ -36,6 +36,7 @@ from nlq.semantic.cohorts import RATE as COHORT_RANKED
 from nlq.semantic.funnels import FROM_PREVIOUS as FUNNEL_RANKED
 from nlq.semantic.graph import JoinGraph
 from nlq.semantic.model import (
+    GRAINS,
     DerivedMetric,
     Dimension,
     Grain,
@@ -115,6 +116,16 @@ TIMES_AFTER = re.compile(r"\s*(?:times?\b|次)")
 WITHIN_BEFORE = re.compile(
     r"\b(?:within|inside|in each|of each|of its|within each|within its)\s+(?:the\s+|its\s+|each\s+)?(?:parent\s+)?$"
 )
+# A part that points back at the answer of the part before: how much that week, 那天卖了多少.
+BACK_REFERENCE = re.compile(
+    r"\bthat (?:day|week|month|quarter|year)\b|那一?(?:天|周|个月|月|季度|年)|当(?:天|周|月)"
+)
+# One row of a table whose figure is the highest or lowest: any single user, 单个用户.
+ANY_SINGLE = re.compile(r"\bany (?:single |one |individual )?|单个|任何一个|任一")
+ANY_EXTREME = re.compile(
+    r"\b(?:highest|most|largest|maximum|lowest|least|fewest|minimum)\b|最多|最高|最大|最少|最低|最小"
+)
+LOWEST_WORDS = frozenset({"lowest", "least", "fewest", "minimum", "最少", "最低", "最小"})
 # A count of distinct values: 不同(的)商品数, 多少种商品, different/distinct/unique categories.
 DISTINCT_BEFORE = re.compile(r"(?:不同(?:的)?|多少种|多少款|\b(?:different|distinct|unique)\s+)$")
 # A number or a "how many" before those words: 3个不同的, at least 3 different, how many distinct.
@@ -679,6 +690,8 @@ class Understander:
         parses = [self._parse(p, language, as_of) for p in pieces]
         if any(self._only_columns(parse) for parse in parses):
             return None  # 给我订单号、用户ID和实付金额 says what to show of the rows the rest asks for
+        if any(BACK_REFERENCE.search(normalise(p)) for p in pieces[1:]):
+            return None  # the best week ..., and how much that week: one reading of both
         if any(self._only_compared(parse) for parse in parses[1:]):
             # 放一行对比, 以及环比的增长额, Sort from highest to lowest: how to show the part
             # before, not a question of its own
@@ -1779,6 +1792,9 @@ class Understander:
         are taken, and what is taken of them."""
         if parse.denominators:
             return None  # average units per order: a quotient, not a mean over groups
+        single = self._any_single(parse)
+        if single is not None:
+            return single
         links = [x for x in parse.links if x.kind == "dimension" and x.entries[0].target in group]
         # 最大值, 平均值, maximum: the value itself named, outside any word of the layer
         found = sorted(
@@ -1802,6 +1818,30 @@ class Understander:
             if each is not None:
                 parse.read_spans += [averaging.span(), each.span()]
                 return link.entries[0].target, ["avg"]
+        return None
+
+    def _any_single(self, parse: Parse) -> tuple[str, list[Literal["avg", "max", "min"]]] | None:
+        """the highest number of orders any single user placed, 单个用户最多下了几单: the
+        highest (lowest) of each row's figure, over the rows of the table named."""
+        for match in ANY_SINGLE.finditer(parse.text):
+            word = re.match(r"[a-z]+|", parse.text[match.end() :]).group(0)  # type: ignore[union-attr]
+            named = next(
+                (model for start, _, model in self._table_names(parse.text) if start == match.end()),
+                None,
+            ) or next((model for table, model in self._table_words if word and table == f"{word}s"), None)
+            if named is not None and word:
+                parse.read_spans.append((match.end(), match.end() + len(word)))
+            key = self._entity_key(named) if named is not None else None
+            outside = [
+                m
+                for m in ANY_EXTREME.finditer(parse.text)
+                if not any(x.start <= m.start() < x.end for x in parse.links)
+            ]
+            if key is None or not outside:
+                continue
+            lowest = any(m.group(0) in LOWEST_WORDS for m in outside)
+            parse.read_spans += [match.span(), *(m.span() for m in outside)]
+            return key, ["min" if lowest else "max"]
         return None
 
     def _segment_days(self, dimensions: list[str]) -> int | None:
@@ -2802,10 +2842,14 @@ class Understander:
             time_range = TimeRange(start=parse.as_of - dt.timedelta(days=days - 1), end=parse.as_of)
             time_text = say("reading.last_days", parse.language, days=days)
         grains = {c.grain for c in parse.cues if c.kind == "grain"}
-        if len(grains) > 1 and not parse.averaged:
-            # for each month, which day: a ranking of days within months is not computed yet
+        rank_per = None
+        ranking_cue = parse.cue("top", "bottom")
+        if len(grains) == 2 and not parse.averaged and ranking_cue is not None:
+            # for each month, which day had the highest GMV: days ranked within their month
+            finer, rank_per = sorted((g for g in grains if g is not None), key=GRAINS.index)
+        elif len(grains) > 1 and not parse.averaged:
             return self._cannot_use(parse, [c.text for c in parse.cues if c.kind == "grain"])
-        grain = self._grain(parse, time_range)
+        grain = finer if rank_per is not None else self._grain(parse, time_range)
         averaged = parse.averaged.grain if parse.averaged else None
         if averaged is not None and grain == averaged:
             grain = None  # 平均每天: the days are averaged over, not listed
@@ -2931,6 +2975,19 @@ class Understander:
             return self._cannot_use(parse, [share_cue.text])
         if ranking and (base.dimensions or base.time_grain):
             base = self._ranked(base, parse, ranking)
+        if rank_per is not None and ranking is not None and base.time_grain and not base.dimensions:
+            # the top (bottom) N buckets of each coarser bucket, every one of them shown
+            n = base.limit or 1
+            base = base.model_copy(
+                update={
+                    "rank": metrics[:1],
+                    "rank_per": rank_per,
+                    "rank_keep": ("<=", n),
+                    "rank_ascending": ranking.kind == "bottom",
+                    "order_by": [OrderBy(field=base.time_grain, desc=False)],
+                    "limit": None,
+                }
+            )
         elif parse.has("sort", "sort_asc") and base.dimensions:
             # 从高到低排一下: every group, in the order asked
             order = [OrderBy(field=metrics[0], desc=not parse.has("sort_asc"))]

@@ -1341,9 +1341,15 @@ class Compiler:
                 this=self._metric_expr(name, ""), desc=not query.rank_ascending, nulls_first=False
             )
             within = [exp.column(self._output_name(d)) for d in query.rank_within]
+            # within each time bucket, or each bucket of the coarser grain asked (days in a month)
+            bucket: list[exp.Expr] = [exp.column(grain)] if grain else []
+            if grain and query.rank_per:
+                bucket = [
+                    exp.DateTrunc(this=exp.column(grain), unit=exp.Literal.string(query.rank_per.upper()))
+                ]
             ranked = exp.Window(
                 this=exp.Rank(),
-                partition_by=([exp.column(grain)] if grain else []) + within,
+                partition_by=bucket + within,
                 order=exp.Order(expressions=[order]),
             )
             projections.append(ranked.as_(f"{name}_rank"))

@@ -137,6 +137,9 @@ class SemanticQuery(QueryModel):
     rank_keep: tuple[Literal["<=", "="], int] | None = None
     # Rank 1 is the lowest: 倒数第二的渠道, the bottom 2 brands in each category.
     rank_ascending: bool = False
+    # Rank the time buckets within each bucket of this coarser grain, not each bucket
+    # alone (每个月GMV最高的一天: days ranked within their month).
+    rank_per: Grain | None = None
     # Rows to keep once shares and ranks are computed over all of them: "美妆占GMV的比例" is the
     # 美妆 row of the GMV share by category, not the share within 美妆 (always 1).
     focus: list[Filter] = Field(default_factory=list)
@@ -224,6 +227,8 @@ class SemanticQuery(QueryModel):
             raise ValueError("an analysis needs a metric and its period")
         if self.explain in {"change", "rise", "fall"} and len(self.metrics) != 1:
             raise ValueError("why a metric changed is asked of one metric at a time")
+        if self.rank_per and not (self.rank and self.time_grain):
+            raise ValueError("ranking buckets within coarser ones needs a rank and a time grain")
         if self.rank_keep and not self.rank:
             raise ValueError("rank_keep needs a rank")
         if not set(self.share_within) <= set(self.dimensions):

@@ -193,6 +193,8 @@ NEW_CONSTRUCTS = [
     "平均每个品牌上个月有多少买家",  # a mean over the groups of a dimension
     "去年买过东西、但今年到现在还没有再下单购买的用户有多少",  # IN beside NOT IN, two periods
     "今年618和去年618的销售额放在一起对比一下",  # a comparison with a named baseline
+    "2025年每个月GMV最高的一天是哪天",  # days ranked within the month they fall in
+    "今年各会员等级中单个用户最多下了几单",  # the highest of each user's figure, per group
 ]
 
 

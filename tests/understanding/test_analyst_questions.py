@@ -140,10 +140,47 @@ def test_a_comparison_shows_the_change_beside_the_rate(pipeline: Pipeline) -> No
         assert row[3] == row[1] - row[2]
 
 
+def test_days_ranked_within_their_month(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    answer = pipeline.ask("For each month of 2025, which day had the highest GMV?", as_of=AS_OF)
+    expected = con.execute(
+        "SELECT CAST(day AS VARCHAR), gmv FROM (SELECT CAST(o.order_time AS DATE) AS day, SUM(oi.amount) AS gmv, "
+        "RANK() OVER (PARTITION BY DATE_TRUNC('month', CAST(o.order_time AS DATE)) ORDER BY SUM(oi.amount) DESC) AS r "
+        "FROM order_items oi JOIN orders o USING (order_id) WHERE o.pay_time IS NOT NULL "
+        "AND o.order_time >= TIMESTAMP '2025-01-01' AND o.order_time < TIMESTAMP '2026-01-01' GROUP BY 1) WHERE r = 1 ORDER BY 1"
+    ).fetchall()
+    assert [(r[0], r[1]) for r in answer.answers[0].rows] == [
+        (d, pytest.approx(float(g))) for d, g in expected
+    ]
+    assert len(expected) == 12 and "within each month" in answer.interpretation
+
+
+def test_the_highest_figure_of_any_single_row(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    question = (
+        "For each member level, what is the highest number of paid orders any single user placed this year?"
+    )
+    answer = pipeline.ask(question, as_of=AS_OF)
+    expected = con.execute(
+        "SELECT u.member_level, MAX(n) FROM (SELECT user_id, COUNT(*) AS n FROM orders o WHERE o.pay_time IS NOT NULL "
+        "AND o.order_time >= TIMESTAMP '2026-01-01' AND o.order_time < TIMESTAMP '2026-07-01' GROUP BY 1) "
+        "JOIN users u USING (user_id) GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert sorted(tuple(r) for r in answer.answers[0].rows) == expected
+    # the best week, and how much that week: one reading, the week and its figure
+    best = pipeline.ask(
+        "What was the best week this year by GMV, and how much did we do that week?", as_of=AS_OF
+    )
+    assert (
+        len(best.answers) == 1
+        and best.answers[0].columns == ["week", "gmv"]
+        and len(best.answers[0].rows) == 1
+    )
+    # 至少买过3次: the verb between the bound and the number
+    assert read(pipeline, "至少买过3次的用户一共有多少人？").metric_filters[0].op == ">="
+
+
 @pytest.mark.parametrize(
     "question",
     [
-        "For each month of 2025, which day had the highest GMV?",
         "近7天每天GMV最高的小时",
     ],
 )
