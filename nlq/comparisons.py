@@ -69,7 +69,7 @@ INCLUSIVE_ABOVE = r"不少于|不低于|不小于|至少|起码|最少|>=|≥|at
 STRICT_BELOW = r"低于|少于|小于|不到|不足|less than|fewer than|lower than|smaller than|below|under|<"
 INCLUSIVE_BELOW = r"不超过|不大于|不高于|不多于|至多|最多|<=|≤|at most|no more than|not more than|no greater than|up to|maximum of"
 
-BUYING = r"(?:买过|买了|购买过|购买了|下过单|下了单|消费过)"
+BUYING = r"(?:买过|买了|购买过|购买了|下过单|下了单|下过|下了|消费过)"
 # "both ends included" after a range says what a range already means.
 INCLUSIVE = r"(?:\s*[（(]?\s*(?:含两端|包含两端|包括两端|含|inclusive|both inclusive|included)\s*[)）]?)?"
 PATTERNS: list[tuple[str, Operator | None]] = [

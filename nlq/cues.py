@@ -58,6 +58,8 @@ class Cue:
 # 最近10笔退款, the 10 most recent refunds, last 5 orders: the newest rows, not a period.
 LATEST_PATTERN = (
     rf"(?:最近|最新|最后|近)的?\s*{NUMBER}\s*(?:笔|条|个(?!月|星期|礼拜|季度|小时|钟头|工作日|自然)|单|次|位|款|件|张)|"
+    # 最近下的5笔订单, 最后发生的10笔退款: a short verb between the word and the number
+    rf"(?:最近|最新|最后)[\u4e00-\u9fff]{{1,3}}的\s*{NUMBER}\s*(?:笔|条|单|次|张)|"
     rf"\b(?:most recent|latest|newest|last)\s+{NUMBER}\b(?!\s*(?:full\s+|calendar\s+|complete\s+)?"
     r"(?:days?|weeks?|months?|quarters?|years?|hours?|mins?|minutes?|weekends?|business days?)\b)|"
     rf"\b{NUMBER}\s+(?:most recent|latest|newest)\b"
@@ -140,7 +142,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     (
         "rank",
         r"排名第几|排个?名次|排个名|排名(?!前|第?\s*\d|第?[一二三四五六七八九十])|排第几|排在第几|第几(?:名|位)?|名次|"
-        r"\brank(?:ing|ings|ed|s)?\b(?!\s+(?:top|first|\d))",
+        r"\brank(?:ing|ings|ed|s)?\b(?!\s+(?:top|first|\d))|\b(?:place[ds]?|stand[s]?|stood)\b(?=\s+among)",
         None,
     ),
     (

@@ -107,7 +107,8 @@ BUY_VERB = re.compile(
 )
 # A verb of buying or selling written beside a period (去年买过, bought ... in Q1).
 HAD_VERB = re.compile(r"买过?|购买过?|下过?单|消费过?|bought|purchased|ordered|卖出|售出|sold")
-HAD_REACH = 14
+HAD_REACH = 24
+CLAUSE_TURN = re.compile(r"但|却|，|,|；|;|\bbut\b|\byet\b")
 SELL_VERB = re.compile(r"\s*(?:卖出?去?|售出|卖掉|动销|sold|been sold)")
 # A count of times (超过3次, more than 5 times): a number of rows, orders when nothing else is named.
 TIMES = re.compile(r"[次单笔](?:及?以上|及?以下)?$|\btimes?\b")
@@ -1015,7 +1016,7 @@ class Understander:
                 (
                     c.number
                     for c in parse.cues
-                    if c.kind in {"detail", "top", "bottom", "latest"} and c.number
+                    if c.kind in {"detail", "top", "bottom", "latest", "count"} and c.number
                 ),
                 None,
             )
@@ -1066,7 +1067,14 @@ class Understander:
         they did not. The metric they had, the period they had it and the period asked."""
         if len(parse.times) != 2:
             return None
-        absent = min(parse.times, key=lambda t: abs(t.span[0] - parse.absent_at))
+
+        def apart(time: TimeMatch) -> tuple[bool, int]:
+            # the period in the marker's own clause (去年买过、但今年没再买; bought last year
+            # but haven't bought this year), else the nearest
+            a, b = sorted((time.span[0], parse.absent_at))
+            return bool(CLAUSE_TURN.search(parse.text[a:b])), abs(time.span[0] - parse.absent_at)
+
+        absent = min(parse.times, key=apart)
         had = next(t for t in parse.times if t is not absent)
         near = parse.text[max(0, had.span[0] - HAD_REACH) : had.span[1] + HAD_REACH]
         verb = HAD_VERB.search(near)
@@ -1813,8 +1821,10 @@ class Understander:
         averaging = AVERAGE_WORD.search(parse.text)
         if averaging is None or any(x.start <= averaging.start() < x.end for x in parse.links):
             return None  # average order value: the word is the metric's
-        for link in links:
-            each = AVERAGED_EACH.search(parse.text[: link.start])
+        values = [(x.start, x.end) for x in parse.links if x.kind == "value"]
+        for link in (x for x in parse.links if x.kind == "dimension"):
+            # a 美妆 brand: a value may qualify the one group
+            each = AVERAGED_EACH.search(_uncovered(parse.text, 0, link.start, values).rstrip() + " ")
             if each is not None:
                 parse.read_spans += [averaging.span(), each.span()]
                 return link.entries[0].target, ["avg"]
@@ -3090,9 +3100,10 @@ class Understander:
         """The key of the rows a condition is on (用户 in 买过超过3次的用户): a table the
         question names whose rows each metric can be computed for, one per row."""
         for start, end, model in self._named_tables(parse):
+            between = [(x.start, x.end) for x in parse.links if x.kind == "value"]
             if any(
                 (c.start >= end and not parse.text[end : c.start].strip(" 的"))
-                or (start >= c.end and not parse.text[c.end : start].strip())
+                or (start >= c.end and not _uncovered(parse.text, c.end, start, between).strip())
                 for c in parse.comparisons
             ):
                 continue  # 退款超过2次, more than 5 orders: the rows counted, not those the condition is on
@@ -3248,7 +3259,13 @@ class Understander:
             limit = 10 if self._plural(parse, ranking) else 1
         order = [OrderBy(field=query.metrics[0], desc=cue.kind != "bottom")]
         numbered = any(c.number for c in ranking + [c for c in parse.cues if c.kind == "count"])
-        if numbered and len(query.dimensions) >= 2 and not query.time_grain:
+        # in each province, which city had the most buyers: the top one of each group
+        each = len(query.dimensions) >= 2 and any(
+            x.kind == "dimension"
+            and re.search(r"\b(?:in|for|within) each\s+$|每个\s*$", parse.text[: x.start])
+            for x in parse.links
+        )
+        if (numbered or each) and len(query.dimensions) >= 2 and not query.time_grain:
             # 每个品类销量前3的商品, top 3 brands in each category, 每个渠道垫底的2个省份: the
             # top (or bottom) N within each value of the other dimensions, not the N
             # largest pairs
@@ -3485,3 +3502,8 @@ class Understander:
         if query.count_groups:
             return say("reading.title_count_groups", language, dimensions=dims, metrics=metrics)
         return say("reading.title_by", language, dimensions=dims, metrics=metrics)
+
+
+def _uncovered(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    """The text between start and end outside the spans (3笔已支付订单: 已支付 is a value)."""
+    return "".join(ch for i, ch in enumerate(text[start:end], start) if not any(a <= i < b for a, b in spans))
