@@ -127,6 +127,8 @@ ANY_EXTREME = re.compile(
     r"\b(?:highest|most|largest|maximum|lowest|least|fewest|minimum)\b|最多|最高|最大|最少|最低|最小"
 )
 LOWEST_WORDS = frozenset({"lowest", "least", "fewest", "minimum", "最少", "最低", "最小"})
+# The part a share within each group is of: came from 美妆, 来自美妆.
+SHARE_FROM = re.compile(r"\b(?:came|come|comes|coming) from\s+$|来自\s*$")
 # A count of distinct values: 不同(的)商品数, 多少种商品, different/distinct/unique categories.
 DISTINCT_BEFORE = re.compile(r"(?:不同(?:的)?|多少种|多少款|\b(?:different|distinct|unique)\s+)$")
 # A number or a "how many" before those words: 3个不同的, at least 3 different, how many distinct.
@@ -2904,6 +2906,15 @@ class Understander:
             focus = [f for f in filters if f.dimension == focused]
             filters = [f for f in filters if f.dimension != focused]
             group = [f.dimension for f in focus]
+        share_within_groups: list[str] = []
+        if parse.has("share") and group and not focus and not profile and values:
+            # for each channel, what fraction of its GMV came from 美妆: the value's share
+            # within each group, not a filter on the whole
+            part = self._share_part(parse, values)
+            if part is not None:
+                focus = [f for f in filters if f.dimension == part]
+                filters = [f for f in filters if f.dimension != part]
+                share_within_groups, group = list(group), [*group, part]
 
         if (
             not group
@@ -2944,7 +2955,8 @@ class Understander:
             share=[m for m in metrics if self._additive(m)]
             if parse.has("share") and (group or profile)
             else [],
-            share_within=self._within(parse, group) if parse.has("share") and len(group) > 1 else [],
+            share_within=share_within_groups
+            or (self._within(parse, group) if parse.has("share") and len(group) > 1 else []),
             # 各省GMV排名, 四川排第几: the first metric's rank among every group
             rank=metrics[:1] if parse.has("rank", "nth") and group and not profile else [],
             focus=focus,
@@ -3170,6 +3182,18 @@ class Understander:
         return None
 
     @staticmethod
+    def _share_part(parse: Parse, values: dict[str, list[Picked]]) -> str | None:
+        """came from 美妆, 来自美妆: the value a share within each group is of."""
+        for x in parse.links:
+            if (
+                x.kind == "value"
+                and x.entries[0].target in values
+                and SHARE_FROM.search(parse.text[: x.start])
+            ):
+                return x.entries[0].target
+        return None
+
+    @staticmethod
     def _focused(parse: Parse, values: dict[str, list[Picked]]) -> str:
         """The dimension whose value a share is asked of: the only one; in English the
         last named (what % of X were Y); in Chinese the one next to the share word (X中Y占比)."""
@@ -3177,17 +3201,27 @@ class Understander:
             return next(iter(values))
         # 华为在手机数码各品牌中排第几, 宁波 among the cities of 浙江: the value of the
         # dimension the question names as the whole it is among
+        # (手机数码品类里: a dimension word right after its own value names that value's
+        # container, not a whole to rank or share among)
+        named_values = {(x.end, x.entries[0].target) for x in parse.links if x.entries[0].kind == "value"}
         among = [
             x.entries[0].target
             for x in parse.links
-            if x.entries[0].kind == "dimension" and x.entries[0].target in values
+            if x.entries[0].kind == "dimension"
+            and x.entries[0].target in values
+            and (x.start, x.entries[0].target) not in named_values
         ]
         if len(among) == 1:
             return among[0]
         named = [x for x in parse.links if x.entries[0].kind == "value" and x.entries[0].target in values]
         # 手机在手机数码里的占比: the value written as the container (…里, …中, within …) is
         # the whole the share is taken of, never the part asked
-        parts = [x for x in named if not WITHIN_AFTER.match(parse.text[x.end :])]
+        container_words = {x.start: x.end for x in parse.links if x.entries[0].kind == "dimension"}
+        parts = [
+            x
+            for x in named
+            if not WITHIN_AFTER.match(parse.text[container_words.get(x.end, x.end) :])  # 手机数码(品类)里
+        ]
         if parts and len(parts) < len(named):
             named = parts
         if parse.language not in SHARE_BESIDE_VALUE or not named:

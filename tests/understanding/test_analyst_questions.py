@@ -481,3 +481,13 @@ def test_a_part_naming_no_figure_asks_of_the_part_before(pipeline: Pipeline) -> 
         "今年一季度和二季度的GMV分别是多少？二季度比一季度多了多少？", AS_OF
     )
     assert [(s.query.metrics, s.query.compare) for s in reading.steps] == [(["gmv"], None), (["gmv"], "pop")]
+
+
+def test_a_share_of_a_value_within_each_group_and_within_its_named_container(pipeline: Pipeline) -> None:
+    within = read(pipeline, "For each channel, what fraction of its GMV this year came from 美妆?")
+    assert (within.dimensions, within.share_within) == (["channel", "category"], ["channel"])
+    assert [(f.dimension, f.values) for f in within.focus] == [("category", ["美妆"])]
+    # 手机数码品类里: the category named with its own word is the whole, 手机 the part
+    part = read(pipeline, "今年手机的销量在整个手机数码品类里占多大比例？")
+    assert [(f.dimension, f.values) for f in part.focus] == [("sub_category", ["手机"])]
+    assert [(f.dimension, f.values) for f in part.filters] == [("category", ["手机数码"])]
