@@ -336,11 +336,12 @@ PATTERNS: list[tuple[str, Resolver]] = [
     ),
     # campaigns
     (
-        rf"{Y_ZH}?\s*(?:the\s+)?(?P<c>"
+        # 今年618, 2025双11, this year's 618, last year's Double 11
+        rf"(?:{Y_ZH}|(?P<ye>this|last|previous) year(?:'|’)?s)?\s*(?:the\s+)?(?P<c>"
         + "|".join(CAMPAIGN_ALIASES.values())
         + r")(?:\s*(?P<y2>(?:19|20)\d\d))?(?:\s*(?:大促|活动|期间|promotion|sale|campaign|period))?"
         + r"(?:\s*(?P<day>当天|当日|那天|那一天|on the day|day))?",
-        lambda g, c: _campaign({"c": g["c"], "y": g["y"] or g["y2"], "day": g["day"]}, c),
+        lambda g, c: _campaign({"c": g["c"], "y": g["y"] or g["y2"] or g["ye"], "day": g["day"]}, c),
     ),
     # relative periods
     (
@@ -508,8 +509,8 @@ def _open_ended(text: str, normal: str, found: TimeMatch, as_of: dt.date) -> Tim
     before = OPEN_BEFORE_EN.search(normal[:a])
     after = OPEN_AFTER_ZH.match(normal[b:])
     word = before.group("w") if before else after.group("w") if after else None
-    if word is None:
-        return found
+    if word is None or (word == "through" and CAMPAIGN_WORD.search(normal[a:b])):
+        return found  # through 618: throughout the campaign, not until its end
     if word in {"before", "prior to", "earlier than", "之前", "以前", "前"}:
         dates: tuple[dt.date | None, dt.date | None] = (None, start - dt.timedelta(days=1))
     elif word in {"until", "till", "up to", "through", "为止"}:
