@@ -60,7 +60,7 @@ BLIND9_FLOOR := 0.95
 BLIND9_WRONG := 0
 # blind-10 (the seven kinds of issue 24 again, by another helper): 42.9% with 12 silently
 # wrong at first
-BLIND10_FLOOR := 0.66
+BLIND10_FLOOR := 0.73
 BLIND10_WRONG := 2
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0

@@ -135,13 +135,16 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)"
         r"[- ](?:largest|biggest|highest|most|best|top|greatest|smallest|lowest|least|worst|fewest|weakest)\b|"
         r"\b(second)[- ](?:to[- ])?last\b|"
+        r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)"
+        r"\s+from\s+the\s+(?:bottom|top)\b|"
+        r"\b(?:came|finished|ranked|placed)\s+(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)\b|"
         rf"\b(?:number|no\.)\s*{NUMBER}\b(?!\s*(?:of|orders?|items?|units?|%))",
         None,
     ),
     # 各省GMV排名, 四川排第几, where does 美妆 rank: a rank column, not the top N (排名前3).
     (
         "rank",
-        r"排名第几|排个?名次|排个名|排名(?!前|第?\s*\d|第?[一二三四五六七八九十])|排第几|排在第几|第几(?:名|位)?|名次|"
+        r"(?:里|中)?能?排(?:到|在)第几(?:位|名)?|排名第几|排个?名次|排个名|排名(?!前|第?\s*\d|第?[一二三四五六七八九十])|排第几|排在第几|第几(?:名|位)?|名次|"
         r"\brank(?:ing|ings|ed|s)?\b(?!\s+(?:top|first|\d))|\b(?:place[ds]?|stand[s]?|stood)\b(?=\s+among)",
         None,
     ),
@@ -245,7 +248,9 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
 ]
 COMPILED = [(kind, re.compile(pattern), grain) for kind, pattern, grain in PATTERNS]
 # An Nth counted from the bottom: 倒数第二, the second-lowest, second to last.
-FROM_THE_BOTTOM = re.compile(r"倒数|第\s*\S+?\s*[低少小]|smallest|lowest|least|worst|fewest|weakest|last")
+FROM_THE_BOTTOM = re.compile(
+    r"倒数|第\s*\S+?\s*[低少小]|smallest|lowest|least|worst|fewest|weakest|last|bottom"
+)
 
 
 def from_the_bottom(cue: Cue) -> bool:

@@ -491,3 +491,18 @@ def test_a_share_of_a_value_within_each_group_and_within_its_named_container(pip
     part = read(pipeline, "今年手机的销量在整个手机数码品类里占多大比例？")
     assert [(f.dimension, f.values) for f in part.focus] == [("sub_category", ["手机"])]
     assert [(f.dimension, f.values) for f in part.filters] == [("category", ["手机数码"])]
+
+
+@pytest.mark.parametrize(
+    ("question", "keep", "ascending"),
+    [
+        ("Which city came fifth by number of paid orders in 2025?", ("=", 5), False),
+        ("Which sub-category was second from the bottom in GMV during this year's 618?", ("=", 2), True),
+    ],
+)
+def test_the_nth_written_as_a_place(
+    pipeline: Pipeline, question: str, keep: tuple[str, int], ascending: bool
+) -> None:
+    query = read(pipeline, question)
+    assert (query.rank_keep, query.rank_ascending) == (keep, ascending)
+    assert read(pipeline, "去年四川省的买家数在所有省份里能排到第几位？").focus[0].values == ["四川"]
