@@ -33,6 +33,8 @@ from nlq.numerals import number
 from nlq.ratios import Averaged, divided, find_averaged, find_per
 from nlq.safety import screen
 from nlq.semantic.cohorts import RATE as COHORT_RANKED
+from nlq.semantic.distinct import with_distinct_counts
+from nlq.semantic.errors import QueryError
 from nlq.semantic.funnels import FROM_PREVIOUS as FUNNEL_RANKED
 from nlq.semantic.graph import JoinGraph
 from nlq.semantic.model import (
@@ -1218,8 +1220,10 @@ class Understander:
         count = DistinctCount(dimension=dimension, of=of)
         if count not in parse.distinct:
             parse.distinct.append(count)
-        where = span or (link.start, link.end) if link else span
-        assert where is not None
+        if span is None:
+            assert link is not None  # a count is named by a link or by the words counted
+            span = (link.start, link.end)
+        where = span
         for comparison in parse.comparisons:
             gap = (
                 parse.text[comparison.end : where[0]]
@@ -3503,16 +3507,12 @@ class Understander:
         return (found.label.text(language) or metric) if found else metric
 
     def _distinct_label(self, count: DistinctCount, language: Language) -> str:
-        """不同商品数: a count of distinct products (a model's key counts its rows) or values."""
-        model = next(iter(self.layer.holders(count.dimension)), None)
-        key = model.key_dimension if model else None
-        name = count.dimension.rpartition(".")[2]
-        called = (
-            model.label.text(language)
-            if model is not None and key is not None and key.name == name
-            else self._dimension_label(name, language)
-        )
-        return say("semantic.distinct_count", language, label=called)
+        """不同商品数: the label the count has as a metric (nlq.semantic.distinct)."""
+        try:
+            metric = with_distinct_counts(self.layer, [count], self.graph).metric(count.name)
+        except QueryError:
+            return count.name
+        return metric.label.text(language) if metric else count.name
 
     def _dimension_label(self, name: str, language: Language) -> str:
         for model in self.layer.models:

@@ -54,7 +54,6 @@ class Renderer:
             FunnelSteps: self.funnel_steps,
             Retention: self.retention,
             Moving: self.moving,
-            Table: self.table,
         }
 
     def query(self, plan: Node) -> exp.Select:
@@ -195,9 +194,6 @@ class Renderer:
                 if not table.db and table.name in moved:
                     table.set("this", exp.to_identifier(moved[table.name]))
         return select
-
-    def table(self, node: Table) -> exp.Select:
-        return exp.select(exp.Star(), copy=False).from_(exp.table_(node.name), copy=False)
 
     # -- constructs ----------------------------------------------------------------------------
     def counted(self, node: Counted) -> exp.Select:
