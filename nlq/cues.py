@@ -62,7 +62,9 @@ LATEST_PATTERN = (
     rf"(?:最近|最新|最后)[\u4e00-\u9fff]{{1,3}}的\s*{NUMBER}\s*(?:笔|条|单|次|张)|"
     rf"\b(?:most recent|latest|newest|last)\s+{NUMBER}\b(?!\s*(?:full\s+|calendar\s+|complete\s+)?"
     r"(?:days?|weeks?|months?|quarters?|years?|hours?|mins?|minutes?|weekends?|business days?)\b)|"
-    rf"\b{NUMBER}\s+(?:most recent|latest|newest)\b"
+    rf"\b{NUMBER}\s+(?:most recent|latest|newest)\b|"
+    # newest first, 从新到旧: the newest rows first, however many
+    r"\b(?:newest|latest|most recent|most recently \w+) first\b|(?:从新到旧|由新到旧|从近到远|按时间倒序)(?:排(?:列|序)?)?"
 )
 LATEST = re.compile(LATEST_PATTERN)
 
@@ -150,13 +152,15 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "sort",
-        r"(?:从高到低|由高到低|从大到小|由大到小|从多到少)(?:排(?:列|序)?)?|降序|倒序|descending|highest first|largest first|"
+        r"(?:从高到低|由高到低|从大到小|由大到小|从多到少|从贵到便宜|由贵到便宜|从贵到低)(?:排(?:列|序)?)?|降序|倒序|descending|"
+        r"\b(?:highest|largest|biggest|most expensive|priciest|dearest|best|most) first\b|"
         r"(?:from )?(?:highest|largest|biggest|most) to (?:lowest|smallest|least)|high to low",
         None,
     ),
     (
         "sort_asc",
-        r"(?:从低到高|由低到高|从小到大|由小到大|从少到多)(?:排(?:列|序)?)?|升序|ascending|lowest first|smallest first|"
+        r"(?:从低到高|由低到高|从小到大|由小到大|从少到多|从便宜到贵|由便宜到贵)(?:排(?:列|序)?)?|升序|ascending|"
+        r"\b(?:lowest|smallest|cheapest|least expensive|worst|least|fewest) first\b|"
         r"(?:from )?(?:lowest|smallest|least) to (?:highest|largest|biggest|most)|low to high",
         None,
     ),

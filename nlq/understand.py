@@ -327,6 +327,10 @@ PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排个名|排名|排
 # Between an attribute and a comparison after it (list price is over 50, 标价在35到45之间),
 # and between a comparison and an attribute after it (more than 100 units in stock).
 ATTRIBUTE_BEFORE = re.compile(r"^\s*(?:的)?\s*(?:(?:is|are|was|were|of|at)\s+)*(?:为|是|都|在)?\s*$")
+# 不止一次, 超过3笔: a comparison of a number of things, which no amount attribute holds
+COUNTED_UNIT = re.compile(
+    r"[次笔单个件人位款家种天回条]|\b(?:times|orders?|items?|units?|people|users?|days?)\b"
+)
 ATTRIBUTE_AFTER = re.compile(r"^\s*(?:(?:of|in)\s+)?$")
 # 订单的运费, the freight of orders, revenue on orders: the table whose rows a metric measures.
 POSSESSED_AFTER = re.compile(r"^\s*的")
@@ -991,7 +995,8 @@ class Understander:
         metrics = [m for m in metrics if not self._counts_rows_of(m, model, unfiltered=True)]
         scoped = replace(parse, links=others)
         mentioned = self._dimensions(scoped, metrics)
-        ranking = [c for c in parse.cues if c.kind in {"top", "bottom", "hot"}]
+        # 最贵的10款, 从贵到便宜, cheapest first: the rows ranked, or only sorted
+        ranking = [c for c in parse.cues if c.kind in {"top", "bottom", "hot", "sort", "sort_asc"}]
         amount = AMOUNT_WORD.search(parse.text)
         magnitude = self._magnitude(model)
         if amount and magnitude and not self._covered(parse)[amount.start()]:
@@ -1040,6 +1045,9 @@ class Understander:
             count_groups=bool(parse.absent and HOW_MANY_ANYWHERE.search(parse.text)),
         )
         query = query.model_copy(update={"metric_filters": self._thresholds(parse, query)})
+        if parse.comparisons and not query.metric_filters:
+            # 实付超过3000元的订单 with no figure or column to hold the number: never dropped
+            return self._cannot_use(parse, [c.text for c in parse.comparisons])
         # ranked by a figure of each row, never by the count of the rows themselves (1 each)
         figures = [m for m in metrics if not self._counts_rows_of(m, model)]
         key = figures[0] if figures else None if metrics else self._numeric_column(model, mentioned)
@@ -1050,7 +1058,7 @@ class Understander:
                 update={"order_by": [OrderBy(field=newest.rsplit(".", 1)[-1], desc=True)]}
             )
         elif key is not None and (metrics or ranking):
-            descending = not ranking or ranking[0].kind != "bottom"
+            descending = not ranking or ranking[-1].kind not in {"bottom", "sort_asc"}
             query = query.model_copy(
                 update={"order_by": [OrderBy(field=key.rsplit(".", 1)[-1], desc=descending)]}
             )
@@ -1322,7 +1330,8 @@ class Understander:
     def _columns_listed(self, parse: Parse) -> bool:
         """给我订单号、用户ID和实付金额 / with order id, refund time, amount and reason: two
         or more columns written as a list about a table's rows, none of them grouped by."""
-        if not self._table_word(parse):
+        keyed = any(x.kind == "dimension" and self._names_a_key(x.entries[0].target) for x in parse.links)
+        if not (self._table_word(parse) or keyed):
             return False
         spans = sorted(
             [(x.start, x.end) for x in parse.links if x.kind == "dimension"]
@@ -1334,6 +1343,15 @@ class Understander:
         )
         grouped = any(GROUPING_BEFORE.search(parse.text[:start]) for start, _ in spans)
         return listed and not grouped
+
+    def _names_a_key(self, dimension: str) -> bool:
+        """user id, 订单号: the key of a listable table, which names its rows one by one."""
+        home = self._dimension_home(dimension)
+        if home is None or not home[0].detail:
+            return False
+        keys = [home[0].primary_key] if isinstance(home[0].primary_key, str) else list(home[0].primary_key)
+        found = home[0].dimension(home[1])
+        return found is not None and found.sql in keys
 
     def _measured_not_grouped(self, parse: Parse, dimension: str) -> bool:
         """A number of each row (a list price) is grouped by only when asked in so many
@@ -1398,12 +1416,19 @@ class Understander:
         named (商品, diamond members). A table word inside a longer name (订单 in 订单号)
         names that column, not the rows. Table words are matched here only, so they never
         compete with metric words."""
-        columns = self._listed_columns(parse)
         for start, end, model in self._named_tables(parse):
             if not model.detail:
                 continue
+            self._own_columns(parse, model)
             table_word = next((x for x in parse.links if x.start <= start and end <= x.end), None)
-            return table_word, self._rows_below(model, columns) or model
+            return table_word, self._rows_below(model, self._listed_columns(parse)) or model
+        columns = self._listed_columns(parse)
+        for link in parse.links:
+            # user id, city and member level: the rows the key names
+            if link.kind == "dimension" and self._names_a_key(link.entries[0].target):
+                home = self._dimension_home(link.entries[0].target)
+                if home is not None:
+                    return None, self._rows_below(home[0], columns) or home[0]
         for link in parse.links:
             for entry in link.entries:
                 if entry.kind in {"dimension", "value"}:
@@ -1414,6 +1439,27 @@ class Understander:
         if rows_of is not None and rows_of.detail:  # order 196910: the rows of that order
             return None, self._rows_below(rows_of, columns) or rows_of
         return None
+
+    def _own_columns(self, parse: Parse, model: Model) -> None:
+        """products: name, brand and list price; 商品的名称: a column word the listed rows
+        do not reach is the rows' own column whose name ends with it (the product name,
+        not the user's), when exactly one of theirs does."""
+        for i, link in enumerate(parse.links):
+            if link.kind != "dimension" or self._reaches_one(
+                model.name, self._qualified(link.entries[0].target)
+            ):
+                continue
+            word = normalise(link.text)
+            own = [
+                d
+                for d in model.dimensions
+                if any(
+                    _ends_with_word(normalise(name), word) for name in (d.label.zh, d.label.en, *d.synonyms)
+                )
+            ]
+            if len(own) == 1:
+                entry = Entry(kind="dimension", target=own[0].name, surface=link.text, source="label")
+                parse.links[i] = replace(link, entries=(entry,))
 
     def _named_tables(self, parse: Parse) -> list[tuple[int, int, Model]]:
         """The table words that name rows, left to right: not part of a longer name (订单
@@ -2468,7 +2514,15 @@ class Understander:
         for comparison in parse.comparisons:
             found = self._attribute_of(parse, comparison)
             if found is None:
-                kept.append(comparison)
+                shortened = self._attribute_shortened(parse, comparison)
+                if shortened is None:
+                    kept.append(comparison)
+                    continue
+                span, dimension = shortened
+                parse.attributes.append(
+                    Filter(dimension=dimension, op=comparison.op, values=[comparison.value])
+                )
+                parse.attribute_spans += [span, (comparison.start, comparison.end)]
                 continue
             link, dimension = found
             parse.attributes.append(Filter(dimension=dimension, op=comparison.op, values=[comparison.value]))
@@ -2506,6 +2560,33 @@ class Understander:
                 ):
                     return link, entry.target
         return None
+
+    def _attribute_shortened(
+        self, parse: Parse, comparison: Comparison
+    ) -> tuple[tuple[int, int], str] | None:
+        """实付超过3000元, 标价高于300: a numeric attribute written by the start of its
+        name (实付 for 实付金额) just before the comparison, when it starts the name of
+        exactly one numeric attribute of the layer."""
+        if COUNTED_UNIT.search(comparison.text):
+            return None  # 不止一次, more than 3 orders: a number of things, not an amount
+        taken = [*parse.read_spans, *parse.counted, *((x.start, x.end) for x in parse.links)]
+        start = max([b for _, b in taken if b <= comparison.start] or [0])
+        clause = re.split(r"[，,、。；;？?\s]|并且|而且|并|且|和|的", parse.text[start : comparison.start])[
+            -1
+        ]
+        word = normalise(clause.strip())
+        if len(word) < 2 or not word.strip() or word.isascii():
+            return None
+        found = {
+            f"{model.name}.{d.name}"
+            for model in self.layer.models
+            for d in model.dimensions
+            if d.type == "number"
+            and any(name.startswith(word) and name != word for name in (d.label.zh, *d.synonyms))
+        }
+        if len(found) != 1:
+            return None
+        return (comparison.start - len(clause), comparison.start), found.pop()
 
     def _conditioned_entity(
         self, parse: Parse, comparison: Comparison, link: Link, dimension: str
@@ -3541,3 +3622,11 @@ class Understander:
 def _uncovered(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
     """The text between start and end outside the spans (3笔已支付订单: 已支付 is a value)."""
     return "".join(ch for i, ch in enumerate(text[start:end], start) if not any(a <= i < b for a, b in spans))
+
+
+def _ends_with_word(name: str, word: str) -> bool:
+    """商品名称 ends with 名称, "product name" with "name" (a whole word), "username" not."""
+    if name == word or not name.endswith(word):
+        return False
+    before = name[: -len(word)]
+    return not word.isascii() or before.endswith(" ")
