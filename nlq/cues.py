@@ -140,7 +140,9 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)"
         r"\s+from\s+the\s+(?:bottom|top)\b|"
         r"\b(?:came|finished|ranked|placed)\s+(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)\b|"
-        rf"\b(?:number|no\.)\s*{NUMBER}\b(?!\s*(?:of|orders?|items?|units?|%))",
+        rf"\b(?:number|no\.)\s*{NUMBER}\b(?!\s*(?:of|orders?|items?|units?|%))|"
+        # the #2 brand: a place, not an id (order #196910 has more digits)
+        r"#\s*(\d{1,2})(?=\s+[a-z])",
         None,
     ),
     # 各省GMV排名, 四川排第几, where does 美妆 rank: a rank column, not the top N (排名前3).

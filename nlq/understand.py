@@ -458,6 +458,13 @@ CLAUSE_BREAK = re.compile(
 LISTED_WITH = re.compile(r"^\s*(?:和|与|及|以及|、|,|，|/|and|&|or)\s*$")
 # A dimension grouped by the word after it: 品类分别, channel by channel (a word of its own).
 GROUPED_AFTER = re.compile(r"^\s*(?:分别|各自|逐一)")
+# 每个品类, 各渠道, for each category: the groups named one by one
+EACH_GROUP_BEFORE = re.compile(r"(?:每个|每一个|各个?)\s*$|\b(?:in|for|within|by|of) each\s+$|\beach\s+$")
+# 每天, 每月, each month, every week: every bucket is a group of its own
+EACH_BUCKET = re.compile(
+    r"每(?:一)?(?:天|日|周|个?月|个?季度|年)|各(?:月|天|周|季度|年)|"
+    r"\b(?:each|every|per|by)\s+(?:day|week|month|quarter|year)\b"
+)
 EACH_WORD = re.compile(
     r"分别|各自|各多少|各是|各有|各(?=[卖买下花赚占])|每个|\beach\b|respectively|\bper\b|\bby\b"
 )
@@ -1051,7 +1058,7 @@ class Understander:
         # ranked by a figure of each row, never by the count of the rows themselves (1 each)
         figures = [m for m in metrics if not self._counts_rows_of(m, model)]
         key = figures[0] if figures else None if metrics else self._numeric_column(model, mentioned)
-        newest = self._newest(model) if parse.has("latest") else None
+        newest = (query.time_dimension or self._newest(model)) if parse.has("latest") else None
         if newest is not None:
             # 最近10笔退款, the last 5 orders: the newest rows first
             query = query.model_copy(
@@ -1385,7 +1392,10 @@ class Understander:
                 before, after = time.span[1] <= start, time.span[0] >= end
                 if before and DATED_ROWS_BEFORE.fullmatch(parse.text[time.span[1] : start]):
                     return True
-                if after and DATED_ROWS_AFTER.fullmatch(parse.text[end : time.span[0]]):
+                # orders placed in May; but 商品上个月一件都没卖出去: a Chinese period after the
+                # table word is when what follows happened (or did not)
+                english = parse.text[time.span[0] : time.span[1]].isascii()
+                if after and english and DATED_ROWS_AFTER.fullmatch(parse.text[end : time.span[0]]):
                     return True
         return False
 
@@ -2805,12 +2815,23 @@ class Understander:
             return False
         if self._named_with_grouping_word(parse, dimension) or self._segment_of(dimension):
             return False  # a segment's word (RFM segments of tier-1 users) asks for its groups
+        qualified = False
+        named_again = False
+        tables = {word for word, _ in self._table_words}
         for index, link in enumerate(parse.links):
-            if link.entries[0].kind != "dimension" or link.entries[0].target != dimension or index == 0:
+            if link.entries[0].kind != "dimension" or link.entries[0].target != dimension:
                 continue
-            before = parse.links[index - 1]
-            if before.entries[0].kind == "value" and QUALIFIED_GAP.match(parse.text[before.end : link.start]):
-                return True
+            before = parse.links[index - 1] if index else None
+            if (
+                before is not None
+                and before.entries[0].kind == "value"
+                and QUALIFIED_GAP.match(parse.text[before.end : link.start])
+            ):
+                qualified = True
+            elif normalise(link.text) not in tables:
+                named_again = True  # 在售的商品有哪些？列商品名: the column itself is asked too
+        if qualified:
+            return not named_again
         for index, link in enumerate(parse.links[:-1]):
             after = parse.links[index + 1]
             if (
@@ -3050,13 +3071,20 @@ class Understander:
         nth = parse.cue("nth")
         if nth is not None and base.rank and nth.number:
             # 排第二的品类: the second of every group ranked, not the first N; 倒数第二, the
-            # second-lowest: counted from the bottom
+            # second-lowest: counted from the bottom. 各个渠道里GMV排第二的省份: the second
+            # within each value of the other groups
             lowest = from_the_bottom(nth)
+            within = []
+            if len(base.dimensions) > 1 and not base.focus:
+                ranked = self._ranked_dimension(parse, nth, base.dimensions)
+                within = [d for d in base.dimensions if d != ranked]
+            by_group = [OrderBy(field=d.rpartition(".")[2], desc=False) for d in within]
             base = base.model_copy(
                 update={
                     "rank_keep": ("=", nth.number),
                     "rank_ascending": lowest,
-                    "order_by": [OrderBy(field=metrics[0], desc=not lowest)],
+                    "rank_within": within,
+                    "order_by": [*by_group, OrderBy(field=metrics[0], desc=not lowest)],
                 }
             )
         elif base.rank and len(base.dimensions) > 1 and not base.focus:
@@ -3384,6 +3412,39 @@ class Understander:
             and re.search(r"\b(?:in|for|within) each\s+$|每个\s*$", parse.text[: x.start])
             for x in parse.links
         )
+        grouped_each = any(
+            x.kind == "dimension"
+            and x.entries[0].target in {d.rpartition(".")[2] for d in query.dimensions}
+            and EACH_GROUP_BEFORE.search(parse.text[: x.start])
+            for x in parse.links
+        )
+        if query.time_grain and query.dimensions and grouped_each and not EACH_BUCKET.search(parse.text):
+            # 每个品类单日销量最高到过多少, the lowest monthly GMV of each category: the
+            # buckets ranked within each group (each group's best day), not the groups
+            # within each bucket, nor the single best pair
+            by_group = [OrderBy(field=d.rpartition(".")[2], desc=False) for d in query.dimensions]
+            return query.model_copy(
+                update={
+                    "rank": query.metrics[:1],
+                    "rank_within": list(query.dimensions),
+                    "rank_buckets": True,
+                    "rank_keep": ("<=", limit),
+                    "rank_ascending": cue.kind == "bottom",
+                    "order_by": [*by_group, *order],
+                    "limit": None,
+                }
+            )
+        if query.time_grain and query.dimensions and EACH_BUCKET.search(parse.text) and not grouped_each:
+            # 每月GMV最高的渠道, the top 3 brands each month: the groups ranked within each bucket
+            return query.model_copy(
+                update={
+                    "rank": query.metrics[:1],
+                    "rank_keep": ("<=", limit),
+                    "rank_ascending": cue.kind == "bottom",
+                    "order_by": [OrderBy(field=query.time_grain, desc=False), *order],
+                    "limit": None,
+                }
+            )
         if (numbered or each) and len(query.dimensions) >= 2 and not query.time_grain:
             # 每个品类销量前3的商品, top 3 brands in each category, 每个渠道垫底的2个省份: the
             # top (or bottom) N within each value of the other dimensions, not the N

@@ -1342,7 +1342,7 @@ class Compiler:
             )
             within = [exp.column(self._output_name(d)) for d in query.rank_within]
             # within each time bucket, or each bucket of the coarser grain asked (days in a month)
-            bucket: list[exp.Expr] = [exp.column(grain)] if grain else []
+            bucket: list[exp.Expr] = [exp.column(grain)] if grain and not query.rank_buckets else []
             if grain and query.rank_per:
                 bucket = [
                     exp.DateTrunc(this=exp.column(grain), unit=exp.Literal.string(query.rank_per.upper()))

@@ -140,6 +140,9 @@ class SemanticQuery(QueryModel):
     # Rank the time buckets within each bucket of this coarser grain, not each bucket
     # alone (每个月GMV最高的一天: days ranked within their month).
     rank_per: Grain | None = None
+    # Rank the time buckets themselves, within each group of the dimensions (每个品类单日
+    # 销量最高的一天: the days of each category), not the groups within each bucket.
+    rank_buckets: bool = False
     # Rows to keep once shares and ranks are computed over all of them: "美妆占GMV的比例" is the
     # 美妆 row of the GMV share by category, not the share within 美妆 (always 1).
     focus: list[Filter] = Field(default_factory=list)
@@ -229,6 +232,8 @@ class SemanticQuery(QueryModel):
             raise ValueError("why a metric changed is asked of one metric at a time")
         if self.rank_per and not (self.rank and self.time_grain):
             raise ValueError("ranking buckets within coarser ones needs a rank and a time grain")
+        if self.rank_buckets and not (self.rank and self.time_grain):
+            raise ValueError("ranking the time buckets needs a rank and a time grain")
         if self.rank_keep and not self.rank:
             raise ValueError("rank_keep needs a rank")
         if not set(self.share_within) <= set(self.dimensions):
