@@ -673,6 +673,8 @@ ENGLISH_KNOWN |= frozenset(
     [
         *("given", "gave", "offer", "offered", "due", "owing", "distinct", "unique", "please", "thanks"),
         *("cheers", "kindly", "quick", "quickly", "distributed", "spread"),
+        # a figure shown beside another: "daily orders alongside a 7-day average"
+        *("alongside", "beside", "besides", "next"),
     ]
 )
 # Single characters that are verbs, measure words or particles: never a name by themselves.

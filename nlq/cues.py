@@ -64,9 +64,23 @@ LATEST_PATTERN = (
     r"(?:days?|weeks?|months?|quarters?|years?|hours?|mins?|minutes?|weekends?|business days?)\b)|"
     rf"\b{NUMBER}\s+(?:most recent|latest|newest)\b|"
     # newest first, 从新到旧: the newest rows first, however many
-    r"\b(?:newest|latest|most recent|most recently \w+) first\b|(?:从新到旧|由新到旧|从近到远|按时间倒序)(?:排(?:列|序)?)?"
+    r"\b(?:newest|latest|most recent|most recently \w+) first\b|"
+    # their most recent order: the one newest row
+    r"(?:\b(?:their|his|her|its|my|the)|'s)\s+(?:most recent|latest|newest|last)\s+"
+    r"(?!(?:full\s+|calendar\s+|complete\s+)?(?:days?|weeks?|months?|quarters?|years?|hours?|time|week-?ends?|snapshot)\b)"
+    r"(?=[a-z]+\b(?<!s\b))(?P<one>)|"
+    r"(?:从新到旧|由新到旧|从近到远|按时间倒序)(?:排(?:列|序)?)?"
 )
 LATEST = re.compile(LATEST_PATTERN)
+# 7日移动平均, 近3个月滚动平均, 7-day rolling average: a window, whose length is no period
+MOVING_PATTERN = (
+    rf"(?:(?:近|最近|过去)?{NUMBER}\s*(?:日|天|个月|月|周)的?)?(?:移动平均|滑动平均|滚动平均|均线|移动均值|滚动均值)"
+    # （含当月）: the window ends with the bucket itself, as every moving average here does
+    r"(?:\s*[（(]?(?:含|包含|包括)当(?:月|天|日|周)[）)]?)?|"
+    r"(?:(\d+)[- ](?:day|week|month)s?\s+)?(?:moving|rolling|trailing)\s+(?:average|mean|avg)|"
+    r"\btrailing\s+(\d+)[- ](?:day|week|month)s?\s+(?:average|mean|avg)"
+)
+MOVING = re.compile(MOVING_PATTERN)
 
 # Fixed-width look-behinds for the ranking words before a unit (best week, 最高的一天).
 RANKED_BEFORE = (
@@ -123,12 +137,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("cumulative", r"累计|累积|running total|cumulative(?:ly)?|year[- ]to[- ]date|\bytd\b", None),
     # 7日移动平均, 3个月移动平均, 7日均线, rolling average: a window over the buckets, not a
     # bucket of its own; its length and unit are read by the reader.
-    (
-        "moving",
-        rf"(?:{NUMBER}\s*(?:日|天|个月|月|周))?(?:移动平均|滑动平均|均线|移动均值)|"
-        r"(?:(\d+)[- ](?:day|week|month)s?\s+)?(?:moving|rolling)\s+(?:average|mean|avg)",
-        None,
-    ),
+    ("moving", MOVING_PATTERN, None),
     # 排第二的品类, 第3名, the third-largest: the Nth of a ranking.
     (
         "nth",
@@ -283,6 +292,8 @@ def find_cues(
                 continue
             digits = next((g for g in match.groups() if g), None)
             count = number(digits) if digits else None
+            if count is None and match.groupdict().get("one") is not None:
+                count = 1  # their most recent order: one row
             cues.append(Cue(kind, start, end, match.group(0), count, grain))
             for i in range(start, end):
                 used[i] = True

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nlq.accounting import ENGLISH_KNOWN, FRAME_WORDS, unplaced
 from nlq.comparisons import Comparison, find_comparisons
-from nlq.cues import LATEST, Cue, find_cues, from_the_bottom
+from nlq.cues import LATEST, MOVING, Cue, find_cues, from_the_bottom
 from nlq.dating import Dating, date_words, find_dating
 from nlq.intents import find_intent
 from nlq.intents import message as intent_message
@@ -117,7 +117,9 @@ TIMES = re.compile(r"[次单笔](?:及?以上|及?以下)?$|\btimes?\b")
 TIMES_AFTER = re.compile(r"\s*(?:times?\b|次)")
 # A share taken inside a group: within the channel, 渠道内, 在各品类中.
 WITHIN_BEFORE = re.compile(
-    r"\b(?:within|inside|in each|of each|of its|within each|within its)\s+(?:the\s+|its\s+|each\s+)?(?:parent\s+)?$"
+    r"\b(?:within|inside|in each|of each|of its|within each|within its)\s+(?:the\s+|its\s+|each\s+)?(?:parent\s+)?$|"
+    # 占这个品类总销量的比重, 占所在省份: the share's whole is the row's own group
+    r"占\s*(?:这个|该|所在|所属|其|本|对应)(?:的)?\s*$"
 )
 # A part that points back at the answer of the part before: how much that week, 那天卖了多少.
 BACK_REFERENCE = re.compile(
@@ -130,7 +132,10 @@ ANY_EXTREME = re.compile(
 )
 LOWEST_WORDS = frozenset({"lowest", "least", "fewest", "minimum", "最少", "最低", "最小"})
 # The part a share within each group is of: came from 美妆, 来自美妆.
-SHARE_FROM = re.compile(r"\b(?:came|come|comes|coming) from\s+$|来自\s*$")
+SHARE_FROM = re.compile(
+    r"\b(?:came|come|comes|coming|went|go|goes|going) (?:from|through|via)\s+$|"
+    r"\b(?:were|was|are|is) (?:placed |made |paid |sold )?(?:through|via)\s+$|(?:来自|通过|出自)\s*$"
+)
 # A count of distinct values: 不同(的)商品数, 多少种商品, different/distinct/unique categories.
 DISTINCT_BEFORE = re.compile(r"(?:不同(?:的)?|多少种|多少款|\b(?:different|distinct|unique)\s+)$")
 # A number or a "how many" before those words: 3个不同的, at least 3 different, how many distinct.
@@ -174,7 +179,7 @@ IMPERATIVE_OPENING = re.compile(r"\s*(?:please\s+|(?:can|could|would) you\s+)?")
 ACTED_ON = re.compile(
     r"\s+(?:the|all|every|each|a|an|\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b"
 )
-WITHIN_AFTER = re.compile(r"\s*(?:内|里|之中|内部|中(?!国))")
+WITHIN_AFTER = re.compile(r"\s*(?:内|里|之中|内部|中(?!国)|下面|下属|底下)")
 # After a number: the rows it counts, when they are not what the metric counts.
 COUNTED_ROWS = re.compile(r"\s*(?:(?:different|distinct|unique|separate)\s+[a-z]+|[款种家])")
 UNIT_WORDS = re.compile(
@@ -458,6 +463,20 @@ CLAUSE_BREAK = re.compile(
 LISTED_WITH = re.compile(r"^\s*(?:和|与|及|以及|、|,|，|/|and|&|or)\s*$")
 # A dimension grouped by the word after it: 品类分别, channel by channel (a word of its own).
 GROUPED_AFTER = re.compile(r"^\s*(?:分别|各自|逐一)")
+# month over month, week-over-week, 逐月环比: a comparison of each bucket with the one before
+STEP_OVER_STEP = re.compile(r"\b(day|week|month|quarter)[- ]over[- ]\1\b|\b(mom|wow)\b|逐(月|周|日|季)")
+STEP_GRAINS: dict[str, Grain] = {
+    "day": "day",
+    "week": "week",
+    "month": "month",
+    "quarter": "quarter",
+    "mom": "month",
+    "wow": "week",
+    "月": "month",
+    "周": "week",
+    "日": "day",
+    "季": "quarter",
+}
 # 每个品类, 各渠道, for each category: the groups named one by one
 EACH_GROUP_BEFORE = re.compile(r"(?:每个|每一个|各个?)\s*$|\b(?:in|for|within|by|of) each\s+$|\beach\s+$")
 # 每天, 每月, each month, every week: every bucket is a group of its own
@@ -821,6 +840,7 @@ class Understander:
             self._take_counts(parse)
             self._take_keys(parse)
             self._take_attributes(parse)
+            self._take_value_wholes(parse)
             self._take_table_words(parse)
             analysis = self._analysis(parse)
             if analysis is not None:
@@ -987,6 +1007,12 @@ class Understander:
         if entity is None:
             return None
         link, model = entity
+        latest = parse.cue("latest")
+        named = [m for _, _, m in self._named_tables(parse)]
+        if latest is not None and latest.number and named and named[0].name != model.name:
+            # 最近一笔订单买了什么: the newest order's lines are not the newest lines; a cap on
+            # the lines would cut the order short
+            return self._cannot_use(parse, [latest.text])
         # 下单时间 listed is the order time, not the event type 下单 inside it
         times = [span for _, span in self._time_columns(parse)]
         parse.links = [x for x in parse.links if not any(a <= x.start and x.end <= b for a, b in times)]
@@ -1670,6 +1696,8 @@ class Understander:
         comparisons = find_comparisons(text)
         # 最近10笔 asks for the newest rows: its 最近 is no period
         newest = [(m.start(), m.end()) for m in LATEST.finditer(text)]
+        # 近3个月滚动平均: the window's length, not the period asked
+        newest += [m.span() for m in MOVING.finditer(text)]
         found = [
             t
             for t in find_times(text, as_of, self.campaigns)
@@ -2571,6 +2599,23 @@ class Understander:
                     return link, entry.target
         return None
 
+    def _take_value_wholes(self, parse: Parse) -> None:
+        """广东省内各品类占全省的比重: the dimension's own word after its value (广东省,
+        省内) and 全 with it (全省: all of 广东) only restate the value; the share of the
+        filtered rows is already of their whole."""
+        for link in parse.links:
+            entry = link.entries[0]
+            home = self._dimension_home(entry.target) if entry.kind == "value" else None
+            label = home[0].dimension(home[1]).label.zh if home and home[0].dimension(home[1]) else ""
+            if not label:
+                continue
+            word = f"(?:{re.escape(label)}|{re.escape(label[0])})"
+            after = re.match(rf"{word}(?:内|里|之内)?", parse.text[link.end :])
+            if after and after.end():
+                parse.read_spans.append((link.end, link.end + after.end()))
+            for whole in re.finditer(rf"全{word}", parse.text):
+                parse.read_spans.append(whole.span())
+
     def _attribute_shortened(
         self, parse: Parse, comparison: Comparison
     ) -> tuple[tuple[int, int], str] | None:
@@ -3298,12 +3343,10 @@ class Understander:
     def _share_part(parse: Parse, values: dict[str, list[Picked]]) -> str | None:
         """came from 美妆, 来自美妆: the value a share within each group is of."""
         for x in parse.links:
-            if (
-                x.kind == "value"
-                and x.entries[0].target in values
-                and SHARE_FROM.search(parse.text[: x.start])
-            ):
-                return x.entries[0].target
+            # 抖音 is a channel and a register channel: the one the values picked
+            picked = next((e.target for e in x.entries if e.kind == "value" and e.target in values), None)
+            if picked is not None and SHARE_FROM.search(parse.text[: x.start]):
+                return picked
         return None
 
     @staticmethod
@@ -3634,6 +3677,13 @@ class Understander:
         explicit = next((c.grain for c in parse.cues if c.kind == "grain" and c.grain), None)
         if explicit:
             return explicit
+        stepped = next((c for c in parse.cues if c.kind == "pop" and STEP_OVER_STEP.search(c.text)), None)
+        if stepped is not None and time_range.start is not None and time_range.end is not None:
+            # month over month this quarter, 逐月环比: each month against the one before it
+            unit = STEP_OVER_STEP.search(stepped.text)
+            grain = STEP_GRAINS[next(g for g in unit.groups() if g)]  # type: ignore[union-attr]
+            if grain_start(time_range.start, grain) != grain_start(time_range.end, grain):
+                return grain
         if not parse.has("trend"):
             return None
         if time_range.start is None or time_range.end is None:
