@@ -2606,7 +2606,8 @@ class Understander:
         for link in parse.links:
             entry = link.entries[0]
             home = self._dimension_home(entry.target) if entry.kind == "value" else None
-            label = home[0].dimension(home[1]).label.zh if home and home[0].dimension(home[1]) else ""
+            dimension = home[0].dimension(home[1]) if home else None
+            label = dimension.label.zh if dimension else ""
             if not label:
                 continue
             word = f"(?:{re.escape(label)}|{re.escape(label[0])})"
