@@ -666,6 +666,10 @@ FRAME_WORDS |= frozenset(
             "一下下",
         ),
         # the rows of a listing, named generically: 退款记录, 订单明细 of a table
+        # 单笔退款超过1000: each row's own figure
+        *("单笔", "每笔", "单张", "每单"),
+        # 再给一列, add a column: how the answer is laid out
+        *("一列", "再给一列", "加一列"),
         *("记录", "明细记录", "列表", "清单", "哪几笔", "都买了啥", "买了啥", "买了什么", "都买了什么"),
     ]
 )
@@ -675,6 +679,8 @@ ENGLISH_KNOWN |= frozenset(
         *("cheers", "kindly", "quick", "quickly", "distributed", "spread"),
         # a figure shown beside another: "daily orders alongside a 7-day average"
         *("alongside", "beside", "besides", "next"),
+        # which single product, the cities inside 江苏: one of them, among them
+        *("single", "inside", "terms", "too", "also", "hold", "holds", "held"),
     ]
 )
 # Single characters that are verbs, measure words or particles: never a name by themselves.

@@ -134,7 +134,11 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         None,
     ),
     # 累计GMV by month, running total: a sum along the time buckets (with no buckets, a total).
-    ("cumulative", r"累计|累积|running total|cumulative(?:ly)?|year[- ]to[- ]date|\bytd\b", None),
+    (
+        "cumulative",
+        r"累计(?:数|值|额|量)?|累积(?:数|值)?|running total|cumulative(?:ly)?|year[- ]to[- ]date|\bytd\b",
+        None,
+    ),
     # 7日移动平均, 3个月移动平均, 7日均线, rolling average: a window over the buckets, not a
     # bucket of its own; its length and unit are read by the reader.
     ("moving", MOVING_PATTERN, None),
@@ -164,14 +168,14 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     (
         "sort",
         r"(?:从高到低|由高到低|从大到小|由大到小|从多到少|从贵到便宜|由贵到便宜|从贵到低)(?:排(?:列|序)?)?|降序|倒序|descending|"
-        r"\b(?:highest|largest|biggest|most expensive|priciest|dearest|best|most) first\b|"
+        r"\b(?:highest|largest|biggest|most expensive|priciest|dearest|best|most)\s+(?:[a-z]+\s+){0,2}?first\b|"
         r"(?:from )?(?:highest|largest|biggest|most) to (?:lowest|smallest|least)|high to low",
         None,
     ),
     (
         "sort_asc",
         r"(?:从低到高|由低到高|从小到大|由小到大|从少到多|从便宜到贵|由便宜到贵)(?:排(?:列|序)?)?|升序|ascending|"
-        r"\b(?:lowest|smallest|cheapest|least expensive|worst|least|fewest) first\b|"
+        r"\b(?:lowest|smallest|cheapest|least expensive|worst|least|fewest)\s+(?:[a-z]+\s+){0,2}?first\b|"
         r"(?:from )?(?:lowest|smallest|least) to (?:highest|largest|biggest|most)|low to high",
         None,
     ),
@@ -192,7 +196,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "bottom",
-        r"最低|最少|最差|最便宜|垫底|倒数|bottom|lowest|cheapest|least expensive|least|worst|fewest",
+        r"最低|最少|最差|最便宜|最弱|垫底|倒数|bottom|lowest|cheapest|least expensive|least|worst|fewest|weakest|smallest",
         None,
     ),
     (
@@ -202,7 +206,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "top",
-        r"最高|最多|最好|最大|最贵|最畅销|最赚钱|第一|峰值|高峰|top|peak|highest|most expensive|priciest|most|best|largest|biggest|leading|排名|排行|榜",
+        r"最高|最多|最好|最大|最贵|最畅销|最赚钱|最强|第一|峰值|高峰|top|peak|highest|most expensive|priciest|most|best|largest|biggest|leading|strongest|busiest|排名|排行|榜",
         None,
     ),
     (

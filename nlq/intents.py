@@ -57,7 +57,8 @@ INTENTS = [
     Intent(
         "redefine",
         re.compile(
-            r"也算进去|算进去|也算上|算上|也算|计入|按.{1,12}算|当作|视为|看作"
+            # 也算一下 (work it out too) asks for a figure, 也算 alone (count them too) redefines
+            r"也算进去|算进去|也算上|算上|也算(?!一下|一算|算|出来)|计入|按.{1,12}算|当作|视为|看作"
             r"|\bcount(?:ing|ed)? .{1,40} as\b|\btreat(?:ing)? .{1,40} as\b|\bif we (?:count|include|treat)\b",
             re.IGNORECASE,
         ),

@@ -30,7 +30,7 @@ AVERAGE_ZH = re.compile(r"(?P<unit>日|周|月)均|平均(?:每|一)(?:个)?(?P<
 AVERAGE_EN = re.compile(
     r"\b(?:average|mean)\s+(?P<adjective>daily|weekly|monthly)\b|"
     r"\b(?P<before>daily|weekly|monthly)\s+average\b|"
-    r"\b(?:average|mean)\b.{0,60}?\b(?:per|a|each)\s+(?P<noun>day|week|month)\b"
+    r"\b(?:average[ds]?|mean)\b.{0,60}?\b(?:per|a|each)\s+(?P<noun>day|week|month)\b"
 )
 ZH_GENERIC: dict[str, Generic] = {
     "订单": "orders",
@@ -132,3 +132,19 @@ def find_averaged(text: str) -> Averaged | None:
 def divided(text: str, left_end: int, right_start: int) -> bool:
     """GMV / units sold, 成交额除以销量: the words between two metrics divide them."""
     return re.fullmatch(r"\s*(?:/|÷|除以|divided by|over)\s*", text[left_end:right_start]) is not None
+
+
+def ratio_of(text: str, left_start: int, left_end: int, right_start: int, right_end: int) -> int | None:
+    """加购次数和浏览量的比值, the ratio of cart adds to page views: the first metric
+    divided by the second, asked as their ratio; the end of the words that ask it."""
+    between = text[left_end:right_start]
+    after = RATIO_AFTER.match(text, right_end)
+    if after is not None and re.fullmatch(r"\s*(?:和|与|跟|同|比)\s*", between):
+        return after.end()
+    if RATIO_BEFORE.search(text[:left_start]) and re.fullmatch(r"\s*(?:to|and|versus|vs\.?)\s*", between):
+        return right_end
+    return None
+
+
+RATIO_AFTER = re.compile(r"\s*(?:的)?(?:比值|比率|之比|比例)")
+RATIO_BEFORE = re.compile(r"\bratio (?:of|between)\s+$")

@@ -30,7 +30,7 @@ from nlq.linker import ENGLISH_WORDS, FILLER, Link, Linker
 from nlq.messages import Text, listed, say
 from nlq.negation import Negations, find_negations
 from nlq.numerals import number
-from nlq.ratios import Averaged, divided, find_averaged, find_per
+from nlq.ratios import RATIO_BEFORE, Averaged, divided, find_averaged, find_per, ratio_of
 from nlq.safety import screen
 from nlq.semantic.cohorts import RATE as COHORT_RANKED
 from nlq.semantic.distinct import with_distinct_counts
@@ -123,7 +123,10 @@ WITHIN_BEFORE = re.compile(
 )
 # A part that points back at the answer of the part before: how much that week, 那天卖了多少.
 BACK_REFERENCE = re.compile(
-    r"\bthat (?:day|week|month|quarter|year)\b|那一?(?:天|周|个月|月|季度|年)|当(?:天|周|月)"
+    r"\bthat (?:day|week|month|quarter|year)\b|那一?(?:天|周|个月|月|季度|年)|当(?:天|周|月)|"
+    # and how many were there, how much was it: the figure of what the part before found
+    r"^\W*(?:and\s+)?how (?:many|much) (?:were|was|is|are|did) (?:there|it|they|that)\b|"
+    r"^\W*(?:以及|并且|和)?(?:有|是)?(?:多少|几)(?:单|笔|件|个)?(?:呢)?\W*$"
 )
 # One row of a table whose figure is the highest or lowest: any single user, 单个用户.
 ANY_SINGLE = re.compile(r"\bany (?:single |one |individual )?|单个|任何一个|任一")
@@ -170,6 +173,7 @@ REQUEST_VERBS = frozenset(
         "plot",
         "display",
         "identify",
+        "put",
         "return",
         "fetch",
         "break",
@@ -477,8 +481,11 @@ STEP_GRAINS: dict[str, Grain] = {
     "日": "day",
     "季": "quarter",
 }
+# 5笔, 10条: a number of rows, counted as rows are (an order, a record)
+ROW_CLASSIFIER = re.compile(r"[笔条单]\s*$")
+ROW_CLASSIFIER_AFTER = re.compile(r"\s*([笔条单])?\s*")
 # 每个品类, 各渠道, for each category: the groups named one by one
-EACH_GROUP_BEFORE = re.compile(r"(?:每个|每一个|各个?)\s*$|\b(?:in|for|within|by|of) each\s+$|\beach\s+$")
+EACH_GROUP_BEFORE = re.compile(r"(?:每个|每一个|各个?)\s*$|\beach\s+$")
 # 每天, 每月, each month, every week: every bucket is a group of its own
 EACH_BUCKET = re.compile(
     r"每(?:一)?(?:天|日|周|个?月|个?季度|年)|各(?:月|天|周|季度|年)|"
@@ -702,14 +709,28 @@ class Understander:
         last = links[-1] if links else None
         if last is not None and last.kind == "dimension" and last.end == len(inner):
             return match
+        ranked = any(
+            c.kind in {"top", "bottom", "hot", "rank", "nth", "sort", "sort_asc"} for c in find_cues(text)
+        )
+        if (
+            last is not None
+            and last.kind == "metric"
+            and last.start == 0
+            and last.end == len(inner)
+            and ranked
+        ):
+            return match  # 买得最多的3个品牌，按成交额算: what the ranking goes by, not a new 口径
         return match if any(inner.endswith(normalise(word)) for word in self._date_words) else None
 
     @staticmethod
     def _only_compared(parse: Parse) -> bool:
         """A part that names nothing (no figure, group, value or period) and only asks
         for a comparison or an order: 放一行对比, 以及环比上季度的增长额和增长率, 按从高到低排."""
-        compared = parse.has("compare", "pop", "yoy", "sort", "sort_asc") or GROWTH_WORDS.search(parse.text)
-        return bool(compared) and not parse.links and not parse.times
+        compared = parse.has("compare", "pop", "yoy", "sort", "sort_asc", "cumulative", "moving", "share")
+        compared = compared or bool(GROWTH_WORDS.search(parse.text))
+        # 再给一列今年以来的累计数: a running total of the part before, its period restated
+        restated = parse.has("cumulative") and len(parse.times) <= 1
+        return bool(compared) and not parse.links and (not parse.times or restated)
 
     def _parts(self, question: str, language: Language, as_of: dt.date) -> Understanding | None:
         """A compound question whose parts ask differently shaped things (totals, then a
@@ -876,6 +897,13 @@ class Understander:
             grouped = any(
                 x.kind == "dimension" and GROUPED_BY.search(parse.text[: x.start]) for x in parse.links
             )
+            # 金额最大的5笔退款: rows counted by their own classifier (笔, 条) before a table word
+            rows_counted = any(
+                c.number and self._rows_counted_at(parse, c)
+                for c in parse.cues
+                if c.kind in {"top", "bottom", "count", "latest"}
+            )
+            rows_ranked = rows_ranked or rows_counted
             # list the bottom two brands by gross margin: groups ranked by a figure, not rows
             ranked_groups = named_metric and numbered and not rows_ranked
             wants_rows = (
@@ -885,7 +913,7 @@ class Understander:
                 or which_rows
                 or (parse.has("latest") and self._table_word(parse))
                 or self._columns_listed(parse)
-            )
+            ) and not (named_metric and parse.has("rank", "nth"))  # its rank within the province: groups
             absent = self._take_absence(parse)
             listing = self._listing(parse) if wants_rows or absent else None
             if listing is not None:
@@ -1036,6 +1064,8 @@ class Understander:
             # 金额最大的10笔退款, the amount: the listed rows' own amount
             metrics = list(dict.fromkeys([*metrics, magnitude]))
             parse.read_spans.append(amount.span())
+        shortened = self._shortened_columns(parse, model)
+        mentioned = list(dict.fromkeys([*mentioned, *shortened]))
         if ranking and not metrics and self._numeric_column(model, mentioned) is None:
             # 最大的5笔退款: with no number among the columns, rows rank by the model's amount.
             metrics = [m for m in [self._magnitude(model)] if m is not None]
@@ -1043,6 +1073,8 @@ class Understander:
         filters = self._value_filters(values) + parse.attributes
         filters += self._term_filters(scoped)
         columns = self._listing_columns(parse, model)
+        shown = {c.rsplit(".", 1)[-1] for c in columns}
+        columns += [c for c in shortened if c.rsplit(".", 1)[-1] not in shown]
         time_range, time_text = self._time_range(parse)
         if time_range.start is None and parse.has("yoy", "pop"):
             time_range, time_text = self._comparison_default(parse)
@@ -1192,6 +1224,10 @@ class Understander:
             return
         start, end = match.span(1)
         owners = [x for x in parse.links if start <= x.start and x.end <= end and x.kind == "metric"]
+        if owners and owners[-1].start == start and owners[-1].end >= end - 1:
+            # 按成交额算: the figure itself, which the ranking goes by
+            parse.read_spans += [(match.start(), start), (end, match.end())]
+            return
         parse.links = [x for x in parse.links if x not in owners]
         parse.read_spans += [(match.start(), start), (end, match.end())] + [(x.start, x.end) for x in owners]
 
@@ -1335,6 +1371,10 @@ class Understander:
                 parse.attribute_spans.append(match.span())
                 parse.keyed.append(match.span())
                 parse.links = [x for x in parse.links if not (match.start() <= x.start < match.end())]
+                # 订单号为196813: the key's "为" is no comparison of its own
+                parse.comparisons = [
+                    c for c in parse.comparisons if not (c.start < match.end() and match.start() < c.end)
+                ]
                 parse.evidence.append(f"“{match.group(0)}”→{model.name}.{key} = {number}")
 
     @cached_property
@@ -1393,6 +1433,7 @@ class Understander:
         return (
             found is not None
             and found.type == "number"
+            and not self._names_a_key(dimension)  # 用户ID names users, it measures nothing
             and not found.values
             and not parse.has("distribution")
             and not self._named_with_grouping_word(parse, dimension)
@@ -1475,6 +1516,40 @@ class Understander:
         if rows_of is not None and rows_of.detail:  # order 196910: the rows of that order
             return None, self._rows_below(rows_of, columns) or rows_of
         return None
+
+    def _shortened_columns(self, parse: Parse, model: Model) -> list[str]:
+        """订单号、下单时间和总额, 金额从高到低: a word no link took that starts or ends the
+        name of exactly one column the listed rows have (总额 of 订单总额, 金额 of 实付金额);
+        labels are looked at first, then synonyms. The columns, as model.name."""
+        covered = self._covered(parse)
+        reachable = [
+            (other, d)
+            for other in self.layer.models
+            if other.name == model.name or self.graph.one_each(model.name, other.name)
+            for d in other.dimensions
+        ]
+        found: list[str] = []
+        for word, start, end in self.linker.tokenizer.spans(parse.text):
+            word = normalise(word.strip())
+            if any(covered[start:end]) or len(word) < 2 or word.isascii() or word in FRAME_WORDS:
+                continue
+            for names in (lambda d: (d.label.zh,), lambda d: tuple(d.synonyms)):
+                hits = {
+                    f"{other.name}.{d.name}"
+                    for other, d in reachable
+                    if any(
+                        n != word and (n.startswith(word) or n.endswith(word))
+                        for n in map(normalise, names(d))
+                        if n
+                    )
+                }
+                if len(hits) == 1:
+                    found.append(hits.pop())
+                    parse.read_spans.append((start, end))
+                    break
+                if hits:
+                    break  # 金额 of two columns' labels: not chosen among them
+        return list(dict.fromkeys(found))
 
     def _own_columns(self, parse: Parse, model: Model) -> None:
         """products: name, brand and list price; 商品的名称: a column word the listed rows
@@ -1566,6 +1641,14 @@ class Understander:
                     taken[i] = True
         return found
 
+    def _rows_counted_at(self, parse: Parse, cue: Cue) -> bool:
+        """最大的5笔退款, 最近10条评价: the cue's number counts rows by their classifier (笔,
+        条, written in the cue or just after it) and a table word follows."""
+        after = ROW_CLASSIFIER_AFTER.match(parse.text, cue.end)
+        counted = ROW_CLASSIFIER.search(cue.text) or (after is not None and after.group(1))
+        at = after.end() if after else cue.end
+        return bool(counted) and any(start == at for start, _, _ in self._table_names(parse.text))
+
     def _table_word(self, parse: Parse) -> bool:
         """Does the question name a listable table (最大的5笔退款)?"""
         return any(word in parse.text for word, model in self._table_words if model.detail)
@@ -1588,12 +1671,7 @@ class Understander:
         keys += [edge.source_key for edge in self.graph.edges.get(model.name, [])]
         for name in [*mentioned, *model.detail]:
             dimension = model.dimension(name.rsplit(".", 1)[-1])
-            if (
-                dimension is not None
-                and dimension.type == "number"
-                and dimension.sql not in keys
-                and name.rsplit(".", 1)[-1] in [d.rsplit(".", 1)[-1] for d in model.detail]
-            ):
+            if dimension is not None and dimension.type == "number" and dimension.sql not in keys:
                 return name
         return None
 
@@ -2537,10 +2615,14 @@ class Understander:
             parse.ratio_spans += [(x.start, x.end) for x in counting]
         metrics = [x for x in parse.links if x.kind == "metric"]
         for left, right in itertools.pairwise(metrics):
-            if divided(parse.text, left.end, right.start):
+            asked = ratio_of(parse.text, left.start, left.end, right.start, right.end)
+            if divided(parse.text, left.end, right.start) or asked is not None:
                 parse.links = [x for x in parse.links if x is not right]
                 parse.denominators.append(right.entries[0].target)
-                parse.ratio_spans.append((left.end, right.end))
+                parse.ratio_spans.append((left.end, asked or right.end))
+                before = RATIO_BEFORE.search(parse.text[: left.start])
+                if before is not None:
+                    parse.ratio_spans.append(before.span())
 
     def _take_attributes(self, parse: Parse) -> None:
         """标价超过100的商品, products with more than 100 units in stock, orders whose
@@ -2627,22 +2709,27 @@ class Understander:
             return None  # 不止一次, more than 3 orders: a number of things, not an amount
         taken = [*parse.read_spans, *parse.counted, *((x.start, x.end) for x in parse.links)]
         start = max([b for _, b in taken if b <= comparison.start] or [0])
-        clause = re.split(r"[，,、。；;？?\s]|并且|而且|并|且|和|的", parse.text[start : comparison.start])[
-            -1
-        ]
-        word = normalise(clause.strip())
-        if len(word) < 2 or not word.strip() or word.isascii():
-            return None
-        found = {
-            f"{model.name}.{d.name}"
-            for model in self.layer.models
-            for d in model.dimensions
-            if d.type == "number"
-            and any(name.startswith(word) and name != word for name in (d.label.zh, *d.synonyms))
-        }
-        if len(found) != 1:
-            return None
-        return (comparison.start - len(clause), comparison.start), found.pop()
+        pieces = re.split(r"[，,、。；;？?\s]|并且|而且|并|且|和|的", parse.text[start : comparison.start])
+        clause = pieces[-1].rstrip()
+        # 订单里实付: the longest end of the clause that starts a name
+        for cut in range(len(clause) - 1):
+            word = normalise(clause[cut:])
+            if word.isascii():
+                return None
+            found = {
+                f"{model.name}.{d.name}"
+                for model in self.layer.models
+                for d in model.dimensions
+                if d.type == "number"
+                and any(name.startswith(word) and name != word for name in (d.label.zh, *d.synonyms))
+            }
+            # an id is no amount (退款单号), nor is a figure's own word (单笔退款: the refund amount)
+            found = {f for f in found if not self._names_a_key(f)}
+            if any(x.kind == "metric" and x.text == word for x in self.linker.link(word)):
+                return None
+            if len(found) == 1:
+                return (comparison.start - len(word), comparison.start), found.pop()
+        return None
 
     def _conditioned_entity(
         self, parse: Parse, comparison: Comparison, link: Link, dimension: str
@@ -3453,13 +3540,13 @@ class Understander:
         # in each province, which city had the most buyers: the top one of each group
         each = len(query.dimensions) >= 2 and any(
             x.kind == "dimension"
-            and re.search(r"\b(?:in|for|within) each\s+$|每个\s*$", parse.text[: x.start])
+            and re.search(r"\b(?:in|for|within) each\s+$|每个\s*$", _before_values(parse, x))
             for x in parse.links
         )
         grouped_each = any(
             x.kind == "dimension"
             and x.entries[0].target in {d.rpartition(".")[2] for d in query.dimensions}
-            and EACH_GROUP_BEFORE.search(parse.text[: x.start])
+            and EACH_GROUP_BEFORE.search(_before_values(parse, x))
             for x in parse.links
         )
         if query.time_grain and query.dimensions and grouped_each and not EACH_BUCKET.search(parse.text):
@@ -3742,3 +3829,16 @@ def _ends_with_word(name: str, word: str) -> bool:
         return False
     before = name[: -len(word)]
     return not word.isascii() or before.endswith(" ")
+
+
+def _before_values(parse: Parse, link: Link) -> str:
+    """The text before a link and the values written onto it: "for each" of "for each
+    美妆 brand"."""
+    start = link.start
+    for value in sorted(
+        (x for x in parse.links if x.kind == "value" and x.end <= start), key=lambda x: -x.end
+    ):
+        if parse.text[value.end : start].strip():
+            break
+        start = value.start
+    return parse.text[:start]

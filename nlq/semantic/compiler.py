@@ -39,6 +39,7 @@ from nlq.semantic.distinct import with_distinct_counts
 from nlq.semantic.errors import QueryError
 from nlq.semantic.expressions import (
     AGGREGATES,
+    COMPARISON,
     and_all,
     canonical,
     columns_of,
@@ -387,6 +388,8 @@ class Compiler:
             "averaged_across": None,
             "order_by": [],
             "limit": None,
+            # averaged more than 600 orders a month: the condition is on the mean, not on a month
+            "metric_filters": [],
         }
         if grain is not None:
             update["time_grain"] = grain
@@ -418,7 +421,21 @@ class Compiler:
                     )
                     label = Label.worded(Text(key, label=column.label))
                 columns.append(replace(column, name=name, label=label))
-        averaged = Project(buckets, tuple(projections), "buckets", group_by=tuple(keys))
+        averaged: Node = Project(buckets, tuple(projections), "buckets", group_by=tuple(keys))
+        if query.metric_filters:
+            first = taken[0]
+            conditions = tuple(
+                COMPARISON[f.op](
+                    this=exp.column(
+                        self._output_name(f.metric) if taken == ["avg"] else f"{f.metric}_{first}"
+                    ),
+                    expression=exp.convert(f.value),
+                )
+                for f in query.metric_filters
+            )
+            averaged = Project(
+                averaged, tuple(exp.column(c.name) for c in columns), "averaged", where=conditions
+            )
         return self._order(averaged, query, columns), columns
 
     @staticmethod
@@ -1366,9 +1383,7 @@ class Compiler:
             if condition.metric not in query.metrics:
                 self.policy.check_metric(condition.metric)
                 raise QueryError(Text("semantic.filter_not_computed", metric=condition.metric))
-            comparison = {"=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[
-                condition.op
-            ]
+            comparison = COMPARISON[condition.op]
             where.append(
                 comparison(
                     this=self._metric_expr(condition.metric, ""), expression=exp.convert(condition.value)

@@ -131,6 +131,15 @@ AGGREGATES: dict[str, type[exp.AggFunc]] = {
     "min": exp.Min,
     "max": exp.Max,
 }
+# A condition's operator, as the expression it builds (gmv > 10000).
+COMPARISON: dict[str, type[exp.Binary]] = {
+    "=": exp.EQ,
+    "!=": exp.NEQ,
+    ">": exp.GT,
+    ">=": exp.GTE,
+    "<": exp.LT,
+    "<=": exp.LTE,
+}
 
 
 def aggregate(agg: str, value: exp.Expr | None, condition: exp.Expr | None) -> exp.Expr:
