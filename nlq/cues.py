@@ -66,7 +66,7 @@ LATEST_PATTERN = (
     # newest first, 从新到旧: the newest rows first, however many
     r"\b(?:newest|latest|most recent|most recently \w+) first\b|"
     # their most recent order: the one newest row
-    r"(?:\b(?:their|his|her|its|my|the)|'s)\s+(?:most recent|latest|newest|last)\s+"
+    r"(?:\b(?:their|his|her|its|my)|'s)\s+(?:most recent|latest|newest|last)\s+"
     r"(?!(?:full\s+|calendar\s+|complete\s+)?(?:days?|weeks?|months?|quarters?|years?|hours?|time|week-?ends?|snapshot)\b)"
     r"(?=[a-z]+\b(?<!s\b))(?P<one>)|"
     r"(?:从新到旧|由新到旧|从近到远|按时间倒序)(?:排(?:列|序)?)?"

@@ -103,9 +103,10 @@ DATED_ROWS_AFTER = re.compile(r"\s*(?:placed|created|made|registered|signed up|f
 GROUPED_BY = re.compile(r"(?:各(?:家|个|位|款|种|类)?|按|分)\s*$|\b(?:by|per)\s+(?:[a-z]+\s+)?$")
 # A "did not happen" marker and what did not: 一条评价都没收到, 一件都没卖出去, never ordered.
 ABSENCE_BEFORE = re.compile(r"一[件单条个笔次]?[\u4e00-\u9fff]{0,3}都\s*$")
-ABSENCE_REACH = 8
+# How far after a "did not happen" marker its verb may reach (没买过; never placed a paid order).
+ABSENCE_REACH = 32
 BUY_VERB = re.compile(
-    r"\s*(?:成功|再|真正)?\s*(?:付款|支付|付过款)?\s*(?:(?:下过?单|下单)\s*(?=购买|买))?(?:买过?|购买过?|下过?单|下单|消费过?|付过款|付款|支付过?|(?:placed|made)\s+(?:an?\s+|any\s+|a\s+single\s+)?(?:orders?|purchases?)|ordered|bought|purchased|(?:order|buy|purchase)\b)"
+    r"\s*(?:成功|再|真正)?\s*(?:付款|支付|付过款)?\s*(?:(?:下过?单|下单)\s*(?=购买|买))?(?:买过?|购买过?|下过?(?:已支付的?|已付款的?)?订单|下过?单|下单|消费过?|付过款|付款|支付过?|(?:placed|made)\s+(?:an?\s+|any\s+|a\s+single\s+)?(?:paid\s+)?(?:orders?|purchases?)|ordered|bought|purchased|(?:order|buy|purchase)\b)"
 )
 # A verb of buying or selling written beside a period (去年买过, bought ... in Q1).
 HAD_VERB = re.compile(r"买过?|购买过?|下过?单|消费过?|bought|purchased|ordered|卖出|售出|sold")
@@ -113,8 +114,8 @@ HAD_REACH = 24
 CLAUSE_TURN = re.compile(r"但|却|，|,|；|;|\bbut\b|\byet\b")
 SELL_VERB = re.compile(r"\s*(?:卖出?去?|售出|卖掉|动销|sold|been sold)")
 # A count of times (超过3次, more than 5 times): a number of rows, orders when nothing else is named.
-TIMES = re.compile(r"[次单笔](?:及?以上|及?以下)?$|\btimes?\b")
-TIMES_AFTER = re.compile(r"\s*(?:times?\b|次)")
+TIMES = re.compile(r"[次单笔条](?:及?以上|及?以下)?$|\btimes?\b")
+TIMES_AFTER = re.compile(r"\s*(?:times?\b|次|条)")
 # A share taken inside a group: within the channel, 渠道内, 在各品类中.
 WITHIN_BEFORE = re.compile(
     r"\b(?:within|inside|in each|of each|of its|within each|within its)\s+(?:the\s+|its\s+|each\s+)?(?:parent\s+)?$|"
@@ -481,6 +482,12 @@ STEP_GRAINS: dict[str, Grain] = {
     "日": "day",
     "季": "quarter",
 }
+# of any status, 不限渠道, 无论什么渠道: whatever the value of the dimension after it
+ANY_VALUE_BEFORE = re.compile(
+    r"\b(?:of|in|with|at|for)\s+any\s+$|(?:不限|不管|不论|无论|不分)(?:什么|哪个|哪种)?\s*$"
+)
+# （1星或2星）, (1 or 2 stars): words in brackets
+BRACKETED = re.compile(r"\s*[（(][^（()）]*[)）]")
 # 5笔, 10条: a number of rows, counted as rows are (an order, a record)
 ROW_CLASSIFIER = re.compile(r"[笔条单]\s*$")
 ROW_CLASSIFIER_AFTER = re.compile(r"\s*([笔条单])?\s*")
@@ -584,6 +591,8 @@ class Parse:
     keyed: list[tuple[int, int]] = field(default_factory=list)
     absent: str | None = None  # 没卖出去的商品: the metric the rows listed have no figure of
     absent_at: int = 0  # where the question says it did not happen
+    # The words of what did not happen (没下过单, never placed an order): no rows are named there.
+    absent_spans: list[tuple[int, int]] = field(default_factory=list)
     # A comparison (by its start) bound to the metric counting what its number counts.
     bound: dict[int, str] = field(default_factory=dict)
     # 不同商品数, at least 3 different categories: counts of distinct values asked
@@ -622,6 +631,7 @@ class Understander:
         # Table words (退款, orders) are the understanding's, not the lexicon's (see
         # _entity): the linker still knows them, so that a typo never swallows one.
         table_words = [w for m in layer.models for w in (m.label.zh, m.label.en, m.name, *m.synonyms) if w]
+
         self.linker = Linker(lexicon, cue_words, known_words=table_words, opposites=layer.reading.opposites)
         self._first_reading = lru_cache(maxsize=READINGS_KEPT)(partial(self.read, previous=None))
 
@@ -858,6 +868,8 @@ class Understander:
             self._take_ratios(parse)
             self._take_destinations(parse)
             self._take_basis(parse)
+            self._take_restated(parse)
+            self._take_unrestricted(parse)
             self._take_counts(parse)
             self._take_keys(parse)
             self._take_attributes(parse)
@@ -1212,6 +1224,7 @@ class Understander:
             parse.read_spans += [(start, end), *((x.start, x.end) for x in used), *counted]
             if verb:
                 parse.read_spans.append((end, end + verb.end()))
+                parse.absent_spans.append((end, end + verb.end()))
             parse.negations.unscoped = [u for u in parse.negations.unscoped if u != marker.strip()]
             return True
         return False
@@ -1587,7 +1600,8 @@ class Understander:
                 )
             ]
             inside = any(a <= start and end <= b and b - a > end - start for a, b in longer)
-            keyed = any(a <= start and end <= b for a, b in parse.keyed)
+            # 没下过单, never placed an order: the verb of what did not happen names no rows
+            keyed = any(a <= start and end <= b for a, b in [*parse.keyed, *parse.absent_spans])
             if not inside and not keyed:
                 named.append((start, end, model))
         return named
@@ -1655,13 +1669,17 @@ class Understander:
 
     @cached_property
     def _table_words(self) -> list[tuple[str, Model]]:
-        """Every word that names a table (its labels and synonyms, normalised), with its model."""
-        return [
+        """Every word that names a table (its labels and synonyms, normalised), with its
+        model; an English name of several words in the singular too (the latest inventory
+        snapshot), where a single word (order) would name too much else."""
+        words = [
             (normalise(word), model)
             for model in self.layer.models
             for word in dict.fromkeys((model.label.zh, model.label.en, *model.synonyms))
             if word
         ]
+        singular = [(word[:-1], model) for word, model in words if re.fullmatch(r"[a-z]+(?: [a-z]+)+s", word)]
+        return words + singular
 
     def _numeric_column(self, model: Model, mentioned: list[str]) -> str | None:
         """What "the most expensive" ranks by: a numeric dimension the question names,
@@ -2681,6 +2699,31 @@ class Understander:
                     return link, entry.target
         return None
 
+    def _take_unrestricted(self, parse: Parse) -> None:
+        """(of any status), 不限渠道: a dimension named to say that none of its values is
+        left out. It is no column, grouping or filter; and since a governed figure may
+        itself leave values out (paid orders only), nlq asks rather than answer with it."""
+        for link in list(parse.links):
+            before = ANY_VALUE_BEFORE.search(parse.text[: link.start])
+            if link.kind == "dimension" and before is not None:
+                parse.links = [x for x in parse.links if x is not link]
+                parse.read_spans += [before.span(), (link.start, link.end)]
+                parse.unread.append(parse.text[before.start() : link.end].strip())
+
+    def _take_restated(self, parse: Parse) -> None:
+        """差评（1星或2星）: values in brackets right after a term, of the dimensions the term
+        filters, only restate it; they are neither a second filter nor a grouping."""
+        for link in list(parse.links):
+            term = next((t for t in self.layer.terms if t.name == link.entries[0].target), None)
+            bracket = BRACKETED.match(parse.text, link.end) if link.kind == "term" and term else None
+            if term is None or bracket is None:
+                continue
+            dimensions = {f.dimension.rpartition(".")[2] for f in term.filters}
+            inside = [x for x in parse.links if bracket.start() <= x.start and x.end <= bracket.end()]
+            if inside and all(x.kind == "value" and x.entries[0].target in dimensions for x in inside):
+                parse.links = [x for x in parse.links if x not in inside]
+                parse.read_spans.append(bracket.span())
+
     def _take_value_wholes(self, parse: Parse) -> None:
         """广东省内各品类占全省的比重: the dimension's own word after its value (广东省,
         省内) and 全 with it (全省: all of 广东) only restate the value; the share of the
@@ -2788,14 +2831,22 @@ class Understander:
         metrics = [x for x in parse.links if x.entries[0].kind == "metric"]
         dropped: list[Link] = []
         for link in metrics:
-            inside = any(
-                a <= link.start and link.end <= b and b - a > link.end - link.start for a, b, _ in names
-            )
+            around = [
+                (a, b, m)
+                for a, b, m in names
+                if a <= link.start and link.end <= b and b - a > link.end - link.start
+            ]
+            inside = bool(around)
+            others = [x.entries[0].target for x in metrics if x is not link]
+            # the latest inventory snapshot ... the most stock: the name of the table another
+            # figure asked measures is read whole
+            parse.read_spans += [
+                (a, b) for a, b, m in around if any(self._measured_on(metric, m) for metric in others)
+            ]
             owner = next(
                 (m for a, b, m in names if a == link.start and self._table_then_date(parse, b, link.end)),
                 None,
             )
-            others = [x.entries[0].target for x in metrics if x is not link]
             possessive = (
                 owner is not None
                 and any(self._reaches(metric, owner) for metric in others)
@@ -2808,6 +2859,9 @@ class Understander:
                 dropped.append(link)
                 parse.counted.append((link.start, link.end))
         parse.links = [x for x in parse.links if not any(x is d for d in dropped)]
+
+    def _measured_on(self, metric: str, model: Model) -> bool:
+        return model.name in self._homes(metric)
 
     @staticmethod
     def _table_then_date(parse: Parse, table_end: int, link_end: int) -> bool:
@@ -3336,7 +3390,14 @@ class Understander:
             ]
             counted_by = after[:1] or (before[-1:] if times else [])
             counted = self._row_count(counted_by[0][2]) if counted_by else None
-            metric = counted or (self._word("orders")[0] if times and self._word("orders") else None)
+            if counted is None and times:
+                # 差评超过100条: the rows of the term's table (reviews), the term filtering them
+                counted = self._term_rows(parse, comparison)
+            # 超过3次, more than 5 times: orders when nothing else is named; 条 counts records
+            # of some table, never orders
+            records = "条" in comparison.text or (unit is not None and "条" in unit.group(0))
+            orders = self._word("orders") if times and not records else []
+            metric = counted or (orders[0] if orders else None)
             if metric is None:
                 continue
             spans = [(a, b) for a, b, _ in counted_by]
@@ -3353,6 +3414,23 @@ class Understander:
             parse.links = [x for x in parse.links if x not in taken]
             parse.read_spans += [(x.start, x.end) for x in taken] + spans
             parse.bound[comparison.start] = metric
+
+    def _term_rows(self, parse: Parse, comparison: Comparison) -> str | None:
+        """The row count of the table a term written just before a count filters."""
+        for link in parse.links:
+            entry = link.entries[0]
+            if entry.kind != "term" or link.end > comparison.start:
+                continue
+            if _uncovered(parse.text, link.end, comparison.start, parse.read_spans).strip(" 的数"):
+                continue  # (the term's own words in brackets are read with it: _take_restated)
+            term = next((t for t in self.layer.terms if t.name == entry.target), None)
+            homes = {
+                h[0].name for f in (term.filters if term else []) if (h := self._dimension_home(f.dimension))
+            }
+            if len(homes) == 1:
+                model = self.layer.model(homes.pop())
+                return self._row_count(model) if model else None
+        return None
 
     def _compared_entity(self, parse: Parse, metrics: list[str]) -> list[str]:
         """The key of the rows a condition is on (用户 in 买过超过3次的用户): a table the
@@ -3580,8 +3658,21 @@ class Understander:
             # 每个品类销量前3的商品, top 3 brands in each category, 每个渠道垫底的2个省份: the
             # top (or bottom) N within each value of the other dimensions, not the N
             # largest pairs
+            # the groups named with "each" (in each warehouse) are those ranked within
+            named_each = [
+                d
+                for d in query.dimensions
+                if any(
+                    x.kind == "dimension"
+                    and x.entries[0].target == d.rpartition(".")[2]
+                    and EACH_GROUP_BEFORE.search(_before_values(parse, x))
+                    for x in parse.links
+                )
+            ]
             ranked = self._ranked_dimension(parse, cue, query.dimensions)
             within = [d for d in query.dimensions if d != ranked]
+            if named_each and len(named_each) < len(query.dimensions):
+                within = named_each
             by_group = [OrderBy(field=d.rpartition(".")[2], desc=False) for d in within]
             return query.model_copy(
                 update={
