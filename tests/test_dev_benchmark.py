@@ -72,6 +72,7 @@ FEATURES = {
     "funnel",
     "cohort",
     "moving",
+    "children",
 }
 REFUSALS = {"write", "ddl", "file", "credentials", "injection", "offtopic", "pii"}
 VOCABULARY = {"zh", "en", "refuse"} | GLOSSARY | FEATURES | REFUSALS

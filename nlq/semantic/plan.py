@@ -268,7 +268,13 @@ class Fact(Node):
             + _listed(" per", [_sql(g) for g in self.also_grouped])
             + f" measures [{shown}]"
             + _listed(" where", [_sql(w) for w in self.where])
-            + ("" if self.grouped else " (one row per group)")
+            + (
+                ""
+                if self.grouped
+                else " (one row per group)"
+                if self.measures
+                else " (the keys of every row)"
+            )
         )
 
 

@@ -77,6 +77,14 @@ QUERIES: dict[str, dict[str, Any]] = {
         "without": "units_sold",
         "time_range": MAY,
     },
+    "people_who_bought_then_stopped": {
+        "dimensions": ["users.user_id", "users.city"],
+        "with_figure": "order_count",
+        "with_range": QUARTER,
+        "without": "order_count",
+        "time_range": MAY,
+        "count_groups": True,
+    },
     "groups_counted_under_a_condition": {
         "metrics": ["order_count"],
         "dimensions": ["users.user_id"],
@@ -146,6 +154,12 @@ def test_each_rewrite_changes_what_it_says(compiler: Compiler) -> None:
     # each refund is its own group: read, not aggregated
     assert "(one row per group)" in describe(rewritten("one_row_per_group"))
     assert isinstance(rewritten("groups_counted_under_a_condition"), Counted)
+    # a count above zero is a row that exists: the keys of the rows, neither grouped nor
+    # counted; a sum above zero is not (a quantity may be 0 or negative)
+    bought_then_stopped = describe(rewritten("people_who_bought_then_stopped"))
+    assert bought_then_stopped.count("(the keys of every row)") == 2
+    assert "order_count" not in bought_then_stopped
+    assert "(the keys of every row)" not in describe(rewritten("listing_without_a_figure"))
 
 
 def test_no_rewrite_is_a_plan_unchanged(compiler: Compiler) -> None:
