@@ -681,6 +681,8 @@ ENGLISH_KNOWN |= frozenset(
         *("alongside", "beside", "besides", "next"),
         # which single product, the cities inside 江苏: one of them, among them
         *("single", "inside", "terms", "too", "also", "hold", "holds", "held"),
+        # the lowest monthly GMV recorded by each category: a verb of the figure itself
+        *("recorded", "logged", "posted", "achieved", "reached", "hit"),
     ]
 )
 # Single characters that are verbs, measure words or particles: never a name by themselves.

@@ -34,6 +34,7 @@ CueKind = Literal[
     "cumulative",
     "moving",
     "latest",
+    "earliest",
     "why",
     "anomaly",
     "forecast",
@@ -93,6 +94,13 @@ RANKED_BEFORE_EN = (
 )
 PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("latest", LATEST_PATTERN, None),
+    # 按下单时间从早到晚, oldest first: the rows in the order they happened
+    (
+        "earliest",
+        r"(?:从早到晚|由早到晚|从旧到新|由旧到新|按时间(?:先后|顺序|正序))(?:排(?:列|序)?)?|"
+        r"\b(?:oldest|earliest) first\b|\bin chronological order\b|\bchronologically\b",
+        None,
+    ),
     # 库存不足的商品, 哪些商品快断货了, running out of stock: items whose stock runs out soonest.
     (
         "stock_alert",
@@ -261,7 +269,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "detail",
-        r"(?:列出|列一下|列举|罗列|明细|清单)(?:\s*(?:前)?(\d+)(?:个|条|笔)?)?|list(?: all| the)?(?: (\d+))?\b|show (?:me )?(?:all|the (?:(\d+) )?(?=most|least|top|latest|biggest|largest|cheapest|priciest))",
+        r"(?:列出来|列出|列一下|列举|罗列|明细|清单)(?:\s*(?:前)?(\d+)(?:个|条|笔)?)?|list(?: all| the)?(?: (\d+))?\b|show (?:me )?(?:all|the (?:(\d+) )?(?=most|least|top|latest|biggest|largest|cheapest|priciest))",
         None,
     ),
 ]

@@ -214,7 +214,15 @@ def _step(
         groups += [say(f"semantic.grain_{query.rank_per}", language)] if query.rank_per else []
         within = listed(groups, language)
         side = "bottom" if query.rank_ascending else "top"
-        if op == "=":
+        if query.rank_buckets and query.time_grain and op == "<=":
+            # each category's best day: the buckets are what is ranked
+            bucket = say(f"semantic.grain_{query.time_grain}", language)
+            words.append(
+                say(
+                    f"explain.rank_buckets_{side}", language, metric=metric, n=n, within=within, bucket=bucket
+                )
+            )
+        elif op == "=":
             words.append(say(f"explain.rank_number_{side}", language, metric=metric, n=n))
         elif within:
             words.append(say(f"explain.rank_{side}_within", language, metric=metric, n=n, within=within))

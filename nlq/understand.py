@@ -966,9 +966,13 @@ class Understander:
             options=[asked.replace(link.text, c, 1) for c in candidates],
         )
 
-    def _cannot_use(self, parse: Parse, words: list[str]) -> Understanding:
+    def _cannot_use(
+        self, parse: Parse, words: list[str], reason: str = "reading.cannot_use"
+    ) -> Understanding:
+        """Asked back: `reason` says why (words the layer lacks: reading.cannot_use; words
+        of the layer that this reading cannot compute together: reading.cannot_combine)."""
         named = listed((Text("reading.quoted", word=w) for w in words), parse.language)
-        message = say("reading.cannot_use", parse.language, words=named)
+        message = say(reason, parse.language, words=named)
         return Understanding(
             language=parse.language, status="clarify", message=message, evidence=parse.evidence
         )
@@ -1052,7 +1056,7 @@ class Understander:
         if latest is not None and latest.number and named and named[0].name != model.name:
             # 最近一笔订单买了什么: the newest order's lines are not the newest lines; a cap on
             # the lines would cut the order short
-            return self._cannot_use(parse, [latest.text])
+            return self._cannot_use(parse, [latest.text.strip()], "reading.cannot_combine")
         # 下单时间 listed is the order time, not the event type 下单 inside it
         times = [span for _, span in self._time_columns(parse)]
         parse.links = [x for x in parse.links if not any(a <= x.start and x.end <= b for a, b in times)]
@@ -1061,7 +1065,16 @@ class Understander:
         names_rows = link is not None and link.entries[0].kind == "value"
         if link is not None and names_rows:
             names_rows = self._reaches_one(model.name, self._qualified(link.entries[0].target))
-        others = [x for x in parse.links if x is not link or names_rows]
+        # the 6 most recent paid orders: a table word that is a filtered count of the rows
+        # (paid orders) still says which rows
+        filtered_count = (
+            link is not None
+            and link.kind == "metric"
+            and normalise(link.text) not in {word for word, m in self._table_words if m.name == model.name}
+            and self._counts_rows_of(link.entries[0].target, model)
+            and not self._counts_rows_of(link.entries[0].target, model, unfiltered=True)
+        )
+        others = [x for x in parse.links if x is not link or names_rows or filtered_count]
         metrics = list(dict.fromkeys(e.target for x in others for e in x.entries[:1] if e.kind == "metric"))
         # 新注册的用户: a count of the listed rows themselves is 1 on each row; unfiltered, it
         # only names them (a filtered one, paid orders, still keeps the rows it counts)
@@ -1097,6 +1110,16 @@ class Understander:
         too_late = self._no_data_yet(parse, time_range)
         if too_late is not None:
             return too_late
+        figures_asked = [
+            x.text
+            for x in others
+            if x.kind == "metric"
+            and x.entries[0].target in metrics
+            and not self._counts_rows_of(x.entries[0].target, model)  # 有多少单: the rows counted
+        ]
+        if parse.absent and figures_asked:
+            # 剔除有退款的订单后的GMV: a figure of the rows without one is not computed, asked
+            return self._cannot_use(parse, figures_asked, "reading.cannot_combine")
         limit = (
             next(
                 (
@@ -1128,11 +1151,13 @@ class Understander:
         # ranked by a figure of each row, never by the count of the rows themselves (1 each)
         figures = [m for m in metrics if not self._counts_rows_of(m, model)]
         key = figures[0] if figures else None if metrics else self._numeric_column(model, mentioned)
-        newest = (query.time_dimension or self._newest(model)) if parse.has("latest") else None
+        newest = (query.time_dimension or self._newest(model)) if parse.has("latest", "earliest") else None
         if newest is not None:
-            # 最近10笔退款, the last 5 orders: the newest rows first
+            # 最近10笔退款, the last 5 orders: the newest rows first; 从早到晚, the oldest
             query = query.model_copy(
-                update={"order_by": [OrderBy(field=newest.rsplit(".", 1)[-1], desc=True)]}
+                update={
+                    "order_by": [OrderBy(field=newest.rsplit(".", 1)[-1], desc=not parse.has("earliest"))]
+                }
             )
         elif key is not None and (metrics or ranking):
             descending = not ranking or ranking[-1].kind not in {"bottom", "sort_asc"}
@@ -1484,7 +1509,7 @@ class Understander:
         row has one of (用户ID of an order, the refund time), then the time that orders
         the newest rows when those are asked."""
         columns = [c if "." in c else f"{model.name}.{c}" for c in model.detail]
-        newest = self._newest(model) if parse.has("latest") else None
+        newest = self._newest(model) if parse.has("latest", "earliest") else None
         for column in [*self._listed_columns(parse), *([newest] if newest else [])]:
             shown = {c.rsplit(".", 1)[-1] for c in columns}
             if column.rsplit(".", 1)[-1] not in shown and self._reaches_one(model.name, column):
@@ -1830,6 +1855,7 @@ class Understander:
         # With no cue to keep clear, the links are those already found.
         linked = self.linker.link(text, reserved) if cues else unreserved
         links = [x for x in linked if not _miscased_code(x, question)]
+        links = sorted([*links, *self._within_words(text, links, reserved)], key=lambda x: x.start)
         negations = find_negations(text, links, reserved)
         parse = Parse(
             text,
@@ -1850,6 +1876,19 @@ class Understander:
         parse.evidence += [link.evidence() for link in links]
         parse.evidence += [f"“{c.text}”→{c.kind}" + (f"={c.number}" if c.number else "") for c in cues]
         return parse
+
+    def _within_words(self, text: str, links: list[Link], reserved: list[tuple[int, int]]) -> list[Link]:
+        """各省内, 品类里: a dimension's word with 内/里/中 that the segmenter kept as one word
+        (省内), so that no link took it: the dimension's link, over the word's first part."""
+        found: list[Link] = []
+        spans = [(x.start, x.end) for x in links] + reserved
+        for word, start, end in self.linker.tokenizer.spans(text):
+            if len(word) < 2 or word[-1] not in "内里中" or any(a < end and start < b for a, b in spans):
+                continue
+            inner = [x for x in self.linker.link(word[:-1]) if x.kind == "dimension" and x.match != "fuzzy"]
+            if len(inner) == 1 and inner[0].start == 0 and inner[0].end == len(word) - 1:
+                found.append(replace(inner[0], start=start, end=end - 1))
+        return found
 
     def _datings(
         self, text: str, periods: list[tuple[int, int]], taken: list[tuple[int, int]], cuts: set[int]
@@ -3277,7 +3316,7 @@ class Understander:
         elif base.rank and len(base.dimensions) > 1 and not base.focus:
             # 在每个品类内部给品牌排名, rank the member levels within each channel: a rank
             # within each value of the groups named with "within", 每个…内
-            within = self._within(parse, base.dimensions)
+            within = self._within(parse, base.dimensions) or self._named_each(parse, base.dimensions)
             if within:
                 by_group = [OrderBy(field=d.rpartition(".")[2], desc=False) for d in within]
                 order = [*by_group, OrderBy(field=metrics[0], desc=True)]
@@ -3658,21 +3697,9 @@ class Understander:
             # 每个品类销量前3的商品, top 3 brands in each category, 每个渠道垫底的2个省份: the
             # top (or bottom) N within each value of the other dimensions, not the N
             # largest pairs
-            # the groups named with "each" (in each warehouse) are those ranked within
-            named_each = [
-                d
-                for d in query.dimensions
-                if any(
-                    x.kind == "dimension"
-                    and x.entries[0].target == d.rpartition(".")[2]
-                    and EACH_GROUP_BEFORE.search(_before_values(parse, x))
-                    for x in parse.links
-                )
-            ]
             ranked = self._ranked_dimension(parse, cue, query.dimensions)
-            within = [d for d in query.dimensions if d != ranked]
-            if named_each and len(named_each) < len(query.dimensions):
-                within = named_each
+            # the groups named with "each" (in each warehouse) are those ranked within
+            within = self._named_each(parse, query.dimensions) or [d for d in query.dimensions if d != ranked]
             by_group = [OrderBy(field=d.rpartition(".")[2], desc=False) for d in within]
             return query.model_copy(
                 update={
@@ -3685,6 +3712,22 @@ class Understander:
                 }
             )
         return query.model_copy(update={"order_by": order, "limit": limit})
+
+    @staticmethod
+    def _named_each(parse: Parse, dimensions: list[str]) -> list[str]:
+        """for each channel, 每个渠道, 各省: the dimensions named one group at a time, when
+        not all of them are (the others are what is ranked within them)."""
+        named = [
+            d
+            for d in dimensions
+            if any(
+                x.kind == "dimension"
+                and x.entries[0].target == d.rpartition(".")[2]
+                and EACH_GROUP_BEFORE.search(_before_values(parse, x))
+                for x in parse.links
+            )
+        ]
+        return named if len(named) < len(dimensions) else []
 
     @staticmethod
     def _ranked_dimension(parse: Parse, cue: Cue, dimensions: list[str]) -> str:

@@ -195,6 +195,9 @@ NEW_CONSTRUCTS = [
     "今年618和去年618的销售额放在一起对比一下",  # a comparison with a named baseline
     "2025年每个月GMV最高的一天是哪天",  # days ranked within the month they fall in
     "今年各会员等级中单个用户最多下了几单",  # the highest of each user's figure, per group
+    "今年上半年每个品类单日销量最高的一天",  # the buckets ranked within each group
+    "2025年哪些省份平均每月订单数超过600",  # a condition on a mean over the months
+    "2025年注册的用户里有多少人从没下过已支付订单",  # NOT IN the keys of rows that exist
 ]
 
 
