@@ -86,7 +86,11 @@ PATTERNS: list[tuple[str, Operator | None]] = [
     (rf"(?:equal to|equals|exactly)\s+{_amount('value')}", "="),
     (rf"(?:{STRICT_ABOVE})\s*{_amount('value')}", ">"),
     (rf"(?:{STRICT_BELOW})\s*{_amount('value')}", "<"),
-    (rf"{_amount('value')}\s*(?:及|或|and|or)?\s*(?:以上|之上|or more|or above|and above|and up|\+)", ">="),
+    # 3个及以上: a counter before 以上 still bounds (5个 alone is a top-N)
+    (
+        rf"{_amount('value')}\s*(?:个|种|款|家|位|名|类)?\s*(?:及|或|and|or)?\s*(?:以上|之上|or more|or above|and above|and up|\+)",
+        ">=",
+    ),
     (
         rf"{_amount('value')}\s*(?:及|或|and|or)?\s*(?:以下|之下|以内|or less|or below|and below|and under)",
         "<=",

@@ -156,7 +156,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
         rf"(?:排名?)?倒数第\s*{NUMBER}\s*(?:名|位)?|排(?:名)?第\s*{NUMBER}\s*(?:名|位)?|"
         rf"第\s*{NUMBER}\s*(?:名|高|大|多|低|少|小)|"
         r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)"
-        r"[- ](?:largest|biggest|highest|most|best|top|greatest|smallest|lowest|least|worst|fewest|weakest)\b|"
+        r"[- ](?:largest|biggest|highest|most|best(?:[- ]?sel+(?:ing|ers?))?|top|greatest|smallest|lowest|least|worst|fewest|weakest)\b|"
         r"\b(second)[- ](?:to[- ])?last\b|"
         r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)"
         r"\s+from\s+the\s+(?:bottom|top)\b|"

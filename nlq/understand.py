@@ -103,6 +103,8 @@ DATED_ROWS_AFTER = re.compile(r"\s*(?:placed|created|made|registered|signed up|f
 GROUPED_BY = re.compile(r"(?:各(?:家|个|位|款|种|类)?|按|分)\s*$|\b(?:by|per)\s+(?:[a-z]+\s+)?$")
 # A "did not happen" marker and what did not: 一条评价都没收到, 一件都没卖出去, never ordered.
 ABSENCE_BEFORE = re.compile(r"一[件单条个笔次]?[\u4e00-\u9fff]{0,3}都\s*$")
+# 没有收到任何评价, 没得到过一条: the verb and "any" between a marker and what did not happen
+ABSENCE_GAP = re.compile(r"\s*(?:收到|得到|获得|拿到|产生|有)?过?\s*(?:任何|一条|一个|一笔|一次|一单)?\s*(?:的)?\s*")
 # How far after a "did not happen" marker its verb may reach (没买过; never placed a paid order).
 ABSENCE_REACH = 32
 BUY_VERB = re.compile(
@@ -144,7 +146,8 @@ SHARE_FROM = re.compile(
 DISTINCT_BEFORE = re.compile(r"(?:不同(?:的)?|多少种|多少款|\b(?:different|distinct|unique)\s+)$")
 # A number or a "how many" before those words: 3个不同的, at least 3 different, how many distinct.
 COUNT_BEFORE = re.compile(
-    r"(?:\d+|[一二两三四五六七八九十]+|多少|几)\s*(?:个|种|款|家)?\s*$|\b(?:how many|number of|\d+)\s*$"
+    r"(?:\d+|[一二两三四五六七八九十]+|多少|几)\s*(?:个|种|款|家)?\s*(?:及以上|或以上|以上|及以下|以下)?\s*$|"
+    r"\b(?:how many|number of|\d+)\s*$|\b\d+\s+or\s+more\s*$"
 )
 DISTINCT_COUNTED_AFTER = re.compile(
     r"(?:数|数量|个数)(?=\s*(?:超过|大于|多于|少于|不到|至少|是|为|有|多少|几|\d|$|[，,。？?]))"
@@ -381,11 +384,13 @@ def _written_as_code(link: Link, question: str) -> bool:
     return any(re.search(rf"(?<![A-Za-z]){re.escape(s)}(?![A-Za-z])", question) for s in surfaces)
 
 
-def _beside(start: int, end: int, marker: tuple[int, int, int]) -> bool:
+def _beside(start: int, end: int, marker: tuple[int, int, int], text: str = "") -> bool:
     """Words of what did not happen: in the clause before a marker (一条评价都没) or just
-    after it (没收到评价). `marker` is (clause start, marker start, marker end)."""
+    after it (没收到评价, 没有收到任何评价). `marker` is (clause start, marker start, marker end)."""
     first, before, after = marker
-    return (first <= start and end <= before) or (after <= start <= after + 3)
+    if first <= start and end <= before:
+        return True
+    return after <= start <= after + 3 or (after <= start and ABSENCE_GAP.fullmatch(text[after:start]) is not None)
 
 
 def _refined(times: list[TimeMatch]) -> list[TimeMatch]:
@@ -488,6 +493,8 @@ ANY_VALUE_BEFORE = re.compile(
 )
 # （1星或2星）, (1 or 2 stars): words in brackets
 BRACKETED = re.compile(r"\s*[（(][^（()）]*[)）]")
+# 4000元, 1万块, 4,000 yuan, $20: an amount of money
+MONEY = re.compile(r"[元块¥$￥]|\b(?:yuan|rmb|cny|dollars?|usd)\b")
 # 5笔, 10条: a number of rows, counted as rows are (an order, a record)
 ROW_CLASSIFIER = re.compile(r"[笔条单]\s*$")
 ROW_CLASSIFIER_AFTER = re.compile(r"\s*([笔条单])?\s*")
@@ -1051,6 +1058,8 @@ class Understander:
         if entity is None:
             return None
         link, model = entity
+        # 1星评价里最新的10条: the words naming the listed table are read as its rows
+        parse.read_spans += [(a, b) for a, b, m in self._table_names(parse.text) if m.name == model.name]
         latest = parse.cue("latest")
         named = [m for _, _, m in self._named_tables(parse)]
         if latest is not None and latest.number and named and named[0].name != model.name:
@@ -1210,12 +1219,14 @@ class Understander:
                 continue
             clause = ABSENCE_BEFORE.search(parse.text[:start])
             marker_span = (clause.start() if clause else start, start, end)
-            metrics = [x for x in parse.links if x.kind == "metric" and _beside(x.start, x.end, marker_span)]
+            metrics = [
+                x for x in parse.links if x.kind == "metric" and _beside(x.start, x.end, marker_span, parse.text)
+            ]
             # the rows of a table whose rows did not happen, counted
             tables = [
                 (a, b, count)
                 for a, b, m in self._table_names(parse.text)
-                if _beside(a, b, marker_span) and (count := self._row_count(m))
+                if _beside(a, b, marker_span, parse.text) and (count := self._row_count(m))
             ]
             after = parse.text[end : end + ABSENCE_REACH]
             bought, sold = BUY_VERB.match(after), SELL_VERB.match(after)
@@ -1242,6 +1253,7 @@ class Understander:
             used += [x for x in parse.links if any(a <= x.start and x.end <= b for a, b in spoken)]
             parse.read_spans += spoken
             counted = [(a, b) for a, b, count in tables if verb is None and count == metric]
+            parse.read_spans += [(end, a) for a, _ in counted if a > end]  # 收到任何 (评价)
             parse.absent = metric
             parse.absent_at = start
             parse.links = [x for x in parse.links if x not in used]
@@ -3303,7 +3315,7 @@ class Understander:
             within = []
             if len(base.dimensions) > 1 and not base.focus:
                 ranked = self._ranked_dimension(parse, nth, base.dimensions)
-                within = [d for d in base.dimensions if d != ranked]
+                within = self._named_each(parse, base.dimensions) or [d for d in base.dimensions if d != ranked]
             by_group = [OrderBy(field=d.rpartition(".")[2], desc=False) for d in within]
             base = base.model_copy(
                 update={
@@ -3473,8 +3485,12 @@ class Understander:
 
     def _compared_entity(self, parse: Parse, metrics: list[str]) -> list[str]:
         """The key of the rows a condition is on (用户 in 买过超过3次的用户): a table the
-        question names whose rows each metric can be computed for, one per row."""
+        question names whose rows each metric can be computed for, one per row. A table
+        word inside the buying verb (下过已付款订单的用户) names what was bought, not whom."""
+        verbs = [m.span() for m in BUY_VERB.finditer(parse.text) if m.group(0).strip()]
         for start, end, model in self._named_tables(parse):
+            if any(a <= start and end <= b for a, b in verbs):
+                continue
             between = [(x.start, x.end) for x in parse.links if x.kind == "value"]
             if any(
                 (c.start >= end and not parse.text[end : c.start].strip(" 的"))
@@ -3756,6 +3772,8 @@ class Understander:
                 continue
             value = comparison.value
             found = self.layer.metric(metric)
+            if found is not None and found.format == "count" and MONEY.search(comparison.text):
+                continue  # orders above 4,000 yuan: an amount is no number of orders (asked back)
             if found is not None and found.format == "percent" and not comparison.percent and value > 1:
                 value /= 100  # 退款率高于5: a rate is a fraction, so 5 means 5%
             filters.append(MetricFilter(metric=metric, op=comparison.op, value=value))
