@@ -104,7 +104,9 @@ GROUPED_BY = re.compile(r"(?:各(?:家|个|位|款|种|类)?|按|分)\s*$|\b(?:b
 # A "did not happen" marker and what did not: 一条评价都没收到, 一件都没卖出去, never ordered.
 ABSENCE_BEFORE = re.compile(r"一[件单条个笔次]?[\u4e00-\u9fff]{0,3}都\s*$")
 # 没有收到任何评价, 没得到过一条: the verb and "any" between a marker and what did not happen
-ABSENCE_GAP = re.compile(r"\s*(?:收到|得到|获得|拿到|产生|有)?过?\s*(?:任何|一条|一个|一笔|一次|一单)?\s*(?:的)?\s*")
+ABSENCE_GAP = re.compile(
+    r"\s*(?:收到|得到|获得|拿到|产生|有)?过?\s*(?:任何|一条|一个|一笔|一次|一单)?\s*(?:的)?\s*"
+)
 # How far after a "did not happen" marker its verb may reach (没买过; never placed a paid order).
 ABSENCE_REACH = 32
 BUY_VERB = re.compile(
@@ -390,7 +392,9 @@ def _beside(start: int, end: int, marker: tuple[int, int, int], text: str = "") 
     first, before, after = marker
     if first <= start and end <= before:
         return True
-    return after <= start <= after + 3 or (after <= start and ABSENCE_GAP.fullmatch(text[after:start]) is not None)
+    return after <= start <= after + 3 or (
+        after <= start and ABSENCE_GAP.fullmatch(text[after:start]) is not None
+    )
 
 
 def _refined(times: list[TimeMatch]) -> list[TimeMatch]:
@@ -1084,6 +1088,12 @@ class Understander:
             and not self._counts_rows_of(link.entries[0].target, model, unfiltered=True)
         )
         others = [x for x in parse.links if x is not link or names_rows or filtered_count]
+        # 上海下单的订单: the verb that dates the listed rows (下单 of orders) names no value
+        # of another table's column (the event type 下单)
+        own_verbs = {normalise(v) for t in model.time_dimensions for v in t.verbs}
+        verbs = [x for x in others if x.kind == "value" and normalise(x.text) in own_verbs]
+        others = [x for x in others if x not in verbs]
+        parse.read_spans += [(x.start, x.end) for x in verbs]
         metrics = list(dict.fromkeys(e.target for x in others for e in x.entries[:1] if e.kind == "metric"))
         # 新注册的用户: a count of the listed rows themselves is 1 on each row; unfiltered, it
         # only names them (a filtered one, paid orders, still keeps the rows it counts)
@@ -1220,7 +1230,9 @@ class Understander:
             clause = ABSENCE_BEFORE.search(parse.text[:start])
             marker_span = (clause.start() if clause else start, start, end)
             metrics = [
-                x for x in parse.links if x.kind == "metric" and _beside(x.start, x.end, marker_span, parse.text)
+                x
+                for x in parse.links
+                if x.kind == "metric" and _beside(x.start, x.end, marker_span, parse.text)
             ]
             # the rows of a table whose rows did not happen, counted
             tables = [
@@ -3315,7 +3327,9 @@ class Understander:
             within = []
             if len(base.dimensions) > 1 and not base.focus:
                 ranked = self._ranked_dimension(parse, nth, base.dimensions)
-                within = self._named_each(parse, base.dimensions) or [d for d in base.dimensions if d != ranked]
+                within = self._named_each(parse, base.dimensions) or [
+                    d for d in base.dimensions if d != ranked
+                ]
             by_group = [OrderBy(field=d.rpartition(".")[2], desc=False) for d in within]
             base = base.model_copy(
                 update={

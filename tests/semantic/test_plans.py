@@ -77,6 +77,10 @@ QUERIES: dict[str, dict[str, Any]] = {
         "without": "units_sold",
         "time_range": MAY,
     },
+    "listing_of_values": {
+        "dimensions": ["products.brand"],
+        "filters": [{"dimension": "category", "values": ["美妆"]}],
+    },
     "people_who_bought_then_stopped": {
         "dimensions": ["users.user_id", "users.city"],
         "with_figure": "order_count",
@@ -160,6 +164,9 @@ def test_each_rewrite_changes_what_it_says(compiler: Compiler) -> None:
     assert bought_then_stopped.count("(the keys of every row)") == 2
     assert "order_count" not in bought_then_stopped
     assert "(the keys of every row)" not in describe(rewritten("listing_without_a_figure"))
+    # the rows of a listing that shows its table's key are distinct already; values are not
+    assert " distinct" not in describe(rewritten("listing_of_rows"))
+    assert " distinct" in describe(rewritten("listing_of_values"))
 
 
 def test_no_rewrite_is_a_plan_unchanged(compiler: Compiler) -> None:
