@@ -683,6 +683,8 @@ ENGLISH_KNOWN |= frozenset(
         *("single", "inside", "terms", "too", "also", "hold", "holds", "held"),
         # the lowest monthly GMV recorded by each category: a verb of the figure itself
         *("recorded", "logged", "posted", "achieved", "reached", "hit"),
+        # put them side by side: how to lay out the answer
+        *("put", "lay", "line", "stack"),
     ]
 )
 # Single characters that are verbs, measure words or particles: never a name by themselves.

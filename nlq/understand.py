@@ -502,6 +502,10 @@ MONEY = re.compile(r"[元块¥$￥]|\b(?:yuan|rmb|cny|dollars?|usd)\b")
 # 5笔, 10条: a number of rows, counted as rows are (an order, a record)
 ROW_CLASSIFIER = re.compile(r"[笔条单]\s*$")
 ROW_CLASSIFIER_AFTER = re.compile(r"\s*([笔条单])?\s*")
+# separately for men and for women: each value of the dimension on its own
+SEPARATELY_BEFORE = re.compile(
+    r"\bseparately\s+(?:for\s+|among\s+|within\s+)?(?:the\s+)?$|\bfor each of\s+(?:the\s+)?$"
+)
 # 每个品类, 各渠道, for each category: the groups named one by one
 EACH_GROUP_BEFORE = re.compile(r"(?:每个|每一个|各个?)\s*$|\beach\s+$")
 # 每天, 每月, each month, every week: every bucket is a group of its own
@@ -3757,6 +3761,16 @@ class Understander:
                 for x in parse.links
             )
         ]
+        # separately for men and for women, 男女分别: the values' dimension, one at a time
+        for x in parse.links:
+            before = SEPARATELY_BEFORE.search(parse.text[: x.start])
+            name = next(
+                (d for d in dimensions if x.kind == "value" and x.entries[0].target == d.rpartition(".")[2]),
+                None,
+            )
+            if name is not None and before is not None and name not in named:
+                named.append(name)
+                parse.read_spans.append(before.span())
         return named if len(named) < len(dimensions) else []
 
     @staticmethod
