@@ -77,7 +77,7 @@ LATEST = re.compile(LATEST_PATTERN)
 MOVING_PATTERN = (
     rf"(?:(?:近|最近|过去)?{NUMBER}\s*(?:日|天|个月|月|周)的?)?(?:移动平均|滑动平均|滚动平均|均线|移动均值|滚动均值)"
     # （含当月）: the window ends with the bucket itself, as every moving average here does
-    r"(?:\s*[（(]?(?:含|包含|包括)当(?:月|天|日|周)[）)]?)?|"
+    r"(?:\s*[（(]?(?:含|包含|包括)?当(?:月|天|日|周)(?:(?:加|和|及|\+)(?:上)?(?:前|之前)(?:\d+|[一二两三四五六七八九十])?个?(?:月|天|日|周))?[）)]?)?|"
     r"(?:(\d+)[- ](?:day|week|month)s?\s+)?(?:moving|rolling|trailing)\s+(?:average|mean|avg)|"
     r"\btrailing\s+(\d+)[- ](?:day|week|month)s?\s+(?:average|mean|avg)"
 )

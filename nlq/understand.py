@@ -133,6 +133,10 @@ BACK_REFERENCE = re.compile(
     r"^\W*(?:and\s+)?how (?:many|much) (?:were|was|is|are|did) (?:there|it|they|that)\b|"
     r"^\W*(?:以及|并且|和)?(?:有|是)?(?:多少|几)(?:单|笔|件|个)?(?:呢)?\W*$"
 )
+# Show product name and stock, 要订单号和金额: a part that says what to show
+SHOW_OPENING = re.compile(r"\W*(?:show|give|list|display|include|要|给我|列出?|显示)")
+# its buyers, 这些商品的买家: a part about the rows the part before found
+POINTS_BACK = re.compile(r"\b(?:its|their|those|these)\b|这些|那些|它们的|他们的|其(?=买家|用户|客户|画像)")
 # One row of a table whose figure is the highest or lowest: any single user, 单个用户.
 ANY_SINGLE = re.compile(r"\bany (?:single |one |individual )?|单个|任何一个|任一")
 ANY_EXTREME = re.compile(
@@ -230,6 +234,8 @@ ACROSS_WORDS: tuple[tuple[Literal["avg", "max", "min"], re.Pattern[str]], ...] =
     ("min", re.compile(r"最低值?|最小值?|谷值|最少|\blowest\b|\bminimum\b|\bmin\b|\bworst\b")),
 )
 VALUE_NOUN = re.compile(r"值|maximum|minimum")
+# across provinces, over all the channels: the groups a figure is taken over
+ACROSS_GROUPS_BEFORE = re.compile(r"\b(?:across|over)\s+(?:all\s+)?(?:the\s+)?$")
 # 峰值是哪天: which bucket had it, not only its value.
 WHICH_BUCKET = re.compile(
     r"哪一?[天日周月年]|哪个月|哪个季度|\bwhich (?:day|week|month|quarter|year)s?\b|\bwhen\b"
@@ -313,6 +319,8 @@ MOVING_UNITS: dict[str, Grain] = {
     "month": "month",
 }
 MOVING_DEFAULT: dict[str, int] = {"day": 7, "week": 4, "month": 3, "quarter": 4, "year": 3}
+# 订单的人, 订单的用户: the people a figure's rows belong to
+PEOPLE_AFTER = re.compile(r"\s*的\s*(?:人|用户|客户|顾客|买家|会员)(?![数量])")
 USER_WORDS = re.compile(r"用户|会员|客户|顾客|人群|users?|customers?|members?")
 SINGULAR = re.compile(r"哪个|哪一个|哪家|哪款|哪位|是什么")  # English number comes from the noun
 # Chat shorthand, spelled out before reading (amt -> amount, last mnth -> last month).
@@ -505,6 +513,10 @@ ROW_CLASSIFIER_AFTER = re.compile(r"\s*([笔条单])?\s*")
 # separately for men and for women: each value of the dimension on its own
 SEPARATELY_BEFORE = re.compile(
     r"\bseparately\s+(?:for\s+|among\s+|within\s+)?(?:the\s+)?$|\bfor each of\s+(?:the\s+)?$"
+)
+# 按支付金额从高到低排: the column before it sorts
+SORTED_AFTER = re.compile(
+    r"\s*(?:从高到低|从低到高|从大到小|从小到大|由高到低|由低到高|降序|升序|倒序|排序|排列|排)"
 )
 # 每个品类, 各渠道, for each category: the groups named one by one
 EACH_GROUP_BEFORE = re.compile(r"(?:每个|每一个|各个?)\s*$|\beach\s+$")
@@ -748,13 +760,25 @@ class Understander:
         return match if any(inner.endswith(normalise(word)) for word in self._date_words) else None
 
     @staticmethod
+    def _only_shows(parse: Parse, named: set[str]) -> bool:
+        """A part that names only columns and figures the part before named, with no
+        value, period or condition of its own (Show product name and stock)."""
+        return (
+            bool(parse.links)
+            and SHOW_OPENING.match(parse.text) is not None
+            and all(x.kind in {"dimension", "metric"} and x.entries[0].target in named for x in parse.links)
+            and not parse.times
+            and not parse.comparisons
+        )
+
+    @staticmethod
     def _only_compared(parse: Parse) -> bool:
         """A part that names nothing (no figure, group, value or period) and only asks
         for a comparison or an order: 放一行对比, 以及环比上季度的增长额和增长率, 按从高到低排."""
         compared = parse.has("compare", "pop", "yoy", "sort", "sort_asc", "cumulative", "moving", "share")
         compared = compared or bool(GROWTH_WORDS.search(parse.text))
         # 再给一列今年以来的累计数: a running total of the part before, its period restated
-        restated = parse.has("cumulative") and len(parse.times) <= 1
+        restated = parse.has("cumulative", "moving") and len(parse.times) <= 1
         return bool(compared) and not parse.links and (not parse.times or restated)
 
     def _parts(self, question: str, language: Language, as_of: dt.date) -> Understanding | None:
@@ -771,12 +795,20 @@ class Understander:
         parses = [self._parse(p, language, as_of) for p in pieces]
         if any(self._only_columns(parse) for parse in parses):
             return None  # 给我订单号、用户ID和实付金额 says what to show of the rows the rest asks for
+        first_named = {x.entries[0].target for parse in parses[:1] for x in parse.links}
+        if any(self._only_shows(parse, first_named) for parse in parses[1:]):
+            return None  # Show product name and stock, lowest first: what to show of the rest
         if any(BACK_REFERENCE.search(normalise(p)) for p in pieces[1:]):
             return None  # the best week ..., and how much that week: one reading of both
         if any(self._only_compared(parse) for parse in parses[1:]):
             # 放一行对比, 以及环比的增长额, Sort from highest to lowest: how to show the part
             # before, not a question of its own
             return None
+        pointing = next((m for p in parses[1:] if (m := POINTS_BACK.search(p.text))), None)
+        if pointing is not None:
+            # Break its buyers down by age group: the rows the part before found, which
+            # neither part alone nor both read as one can name: asked
+            return self._cannot_use(parses[0], [pointing.group(0)], "reading.cannot_combine")
         periods = [_run_on([t.text for t in parse.times], language) for parse in parses]
         readings: list[Understanding] = []
         for index, piece in enumerate(pieces):
@@ -1092,12 +1124,7 @@ class Understander:
             and not self._counts_rows_of(link.entries[0].target, model, unfiltered=True)
         )
         others = [x for x in parse.links if x is not link or names_rows or filtered_count]
-        # 上海下单的订单: the verb that dates the listed rows (下单 of orders) names no value
-        # of another table's column (the event type 下单)
-        own_verbs = {normalise(v) for t in model.time_dimensions for v in t.verbs}
-        verbs = [x for x in others if x.kind == "value" and normalise(x.text) in own_verbs]
-        others = [x for x in others if x not in verbs]
-        parse.read_spans += [(x.start, x.end) for x in verbs]
+        others = self._verbs_of_rows(parse, model, others)
         metrics = list(dict.fromkeys(e.target for x in others for e in x.entries[:1] if e.kind == "metric"))
         # 新注册的用户: a count of the listed rows themselves is 1 on each row; unfiltered, it
         # only names them (a filtered one, paid orders, still keeps the rows it counts)
@@ -1175,12 +1202,14 @@ class Understander:
         figures = [m for m in metrics if not self._counts_rows_of(m, model)]
         key = figures[0] if figures else None if metrics else self._numeric_column(model, mentioned)
         newest = (query.time_dimension or self._newest(model)) if parse.has("latest", "earliest") else None
+        sorted_by = self._sorted_by_time(parse)
+        if sorted_by is not None and not parse.has("latest"):
+            # 按下单时间排: the rows in the order of that time (oldest first unless said)
+            newest = sorted_by
         if newest is not None:
             # 最近10笔退款, the last 5 orders: the newest rows first; 从早到晚, the oldest
             query = query.model_copy(
-                update={
-                    "order_by": [OrderBy(field=newest.rsplit(".", 1)[-1], desc=not parse.has("earliest"))]
-                }
+                update={"order_by": [OrderBy(field=newest.rsplit(".", 1)[-1], desc=parse.has("latest"))]}
             )
         elif key is not None and (metrics or ranking):
             descending = not ranking or ranking[-1].kind not in {"bottom", "sort_asc"}
@@ -1480,7 +1509,11 @@ class Understander:
             LIST_JOINER.fullmatch(parse.text[a_end:b_start])
             for (_, a_end), (b_start, _) in itertools.pairwise(spans)
         )
-        grouped = any(GROUPING_BEFORE.search(parse.text[:start]) for start, _ in spans)
+        # 按支付金额从高到低排: a sort, not a grouping
+        grouped = any(
+            GROUPING_BEFORE.search(parse.text[:start]) and not SORTED_AFTER.match(parse.text, end)
+            for start, end in spans
+        )
         return listed and not grouped
 
     def _names_a_key(self, dimension: str) -> bool:
@@ -1581,6 +1614,61 @@ class Understander:
         rows_of = next((self.layer.model(f.dimension.split(".")[0]) for f in parse.attributes), None)
         if rows_of is not None and rows_of.detail:  # order 196910: the rows of that order
             return None, self._rows_below(rows_of, columns) or rows_of
+        return None
+
+    def _verbs_of_rows(self, parse: Parse, model: Model, links: list[Link]) -> list[Link]:
+        """上海下单的订单, 下过付款订单的人: a verb of the rows' own times is no value of another
+        table's column (the event types 下单 and 付款). The verb of the time the rows are
+        dated by (下单 of orders) only names them; that of another time (付款 of pay_time)
+        keeps the rows that have it. The links left."""
+        times = {t.name: f"{model.name}.{t.name}" for t in model.time_dimensions}
+        verbs = {normalise(v): t.name for t in model.time_dimensions for v in t.verbs}
+        taken = [
+            x
+            for x in links
+            if x.kind == "value"
+            and normalise(x.text) in verbs
+            and not self._reaches_one(model.name, self._qualified(x.entries[0].target))
+            # 用支付宝付款: a look-alike of the same value (支付宝 for 支付) is left to be asked
+            and not any(
+                y is not x
+                and y.match == "fuzzy"
+                and (y.entries[0].target, y.entries[0].value) == (x.entries[0].target, x.entries[0].value)
+                for y in links
+            )
+        ]
+        for x in taken:
+            name = verbs[normalise(x.text)]
+            if name != model.default_time:
+                parse.attributes.append(Filter(dimension=times[name], op="not_null"))
+        parse.read_spans += [(x.start, x.end) for x in taken]
+        return [x for x in links if x not in taken]
+
+    def _unused_date_words(self, parse: Parse, homes: set[str]) -> list[str]:
+        """The verbs and names of times (注册, launched) the reading left unused, of
+        tables none of the figures asked is measured on."""
+        covered = self._covered(parse)
+        found = []
+        for word, dimension in self._date_words.items():
+            if dimension.split(".")[0] in homes or not word.strip():
+                continue
+            for match in re.finditer(re.escape(word), parse.text):
+                if not any(covered[match.start() : match.end()]) and self._on_word_boundaries(parse, match):
+                    found.append(match.group(0))
+        return list(dict.fromkeys(found))
+
+    def _on_word_boundaries(self, parse: Parse, match: re.Match[str]) -> bool:
+        cuts = self.linker.boundaries(parse.text)
+        return match.start() in cuts and match.end() in cuts
+
+    def _sorted_by_time(self, parse: Parse) -> str | None:
+        """按下单时间排(序), sorted by order time: the time column the rows are sorted by."""
+        for column, (start, end) in self._time_columns(parse):
+            before = re.search(r"(?:按|按照|依|\bsorted by|\border(?:ed)? by|\bby)\s*$", parse.text[:start])
+            after = re.match(r"\s*(?:先后)?(?:排序|排列|排|顺序)", parse.text[end:])
+            if before and (after or before.group(0).strip().startswith(("sorted", "order"))):
+                parse.read_spans += [before.span(), *([(end, end + after.end())] if after else [])]
+                return column
         return None
 
     def _shortened_columns(self, parse: Parse, model: Model) -> list[str]:
@@ -1961,6 +2049,13 @@ class Understander:
         named = list(
             dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "metric")
         )
+        buyers = self._word("buyers")
+        people_of = [x for x in parse.links if x.kind == "metric" and PEOPLE_AFTER.match(parse.text, x.end)]
+        if buyers and people_of and parse.has("distribution") and not parse.comparisons:
+            # 下过付款订单的人按城市等级的分布: the people who placed them, counted
+            wanted = {x.entries[0].target for x in people_of}
+            named = list(dict.fromkeys(buyers[0] if m in wanted else m for m in named))
+            parse.read_spans += [(x.end, PEOPLE_AFTER.match(parse.text, x.end).end()) for x in people_of]  # type: ignore[union-attr]
         if population is not None:  # per bucket, 每层: a segment's groups
             parse.read_spans += [m.span() for m in SEGMENT_GROUPS.finditer(parse.text)]
         weakly_named = all(x.match == "fuzzy" for x in parse.links if x.entries[0].kind == "metric")
@@ -2064,8 +2159,14 @@ class Understander:
             for m in pattern.finditer(parse.text)
             if not any(x.start <= m.start() < x.end for x in parse.links)
         )
+        functions: list[Literal["avg", "max", "min"]] = list(dict.fromkeys(f for _, f, _ in found))
+        across = next((x for x in links if ACROSS_GROUPS_BEFORE.search(parse.text[: x.start])), None)
+        if found and across is not None:
+            # the highest, lowest and average across provinces: of the provinces' figures
+            words = ACROSS_GROUPS_BEFORE.search(parse.text[: across.start])
+            parse.read_spans += [span for _, _, span in found] + ([words.span()] if words else [])
+            return across.entries[0].target, functions
         if any(VALUE_NOUN.search(parse.text[a:b]) for _, _, (a, b) in found):
-            functions: list[Literal["avg", "max", "min"]] = list(dict.fromkeys(f for _, f, _ in found))
             before = [x for x in links if x.end <= found[0][0]]
             if before:
                 parse.read_spans += [span for _, _, span in found]
@@ -3173,6 +3274,16 @@ class Understander:
         )
 
     def _assemble(self, parse: Parse, metrics: list[str]) -> Understanding:
+        for home in dict.fromkeys(h for m in metrics for h in sorted(self._homes(m))):
+            model = self.layer.model(home)
+            if model is not None:
+                parse.links = self._verbs_of_rows(parse, model, parse.links)
+        homes = {h for m in metrics for h in self._homes(m)}
+        unused = self._unused_date_words(parse, homes)
+        if unused:
+            # 近3个月新注册、而且有过付款订单的用户: when the people registered is a condition
+            # of its own, not the time of the orders counted; asked, not dropped
+            return self._cannot_use(parse, unused, "reading.cannot_combine")
         mentioned = [
             d
             for d in self._dimensions(parse, metrics)
@@ -3511,7 +3622,7 @@ class Understander:
                 continue
             between = [(x.start, x.end) for x in parse.links if x.kind == "value"]
             if any(
-                (c.start >= end and not parse.text[end : c.start].strip(" 的"))
+                (c.start >= end and not parse.text[end : c.start].strip(" 的在为是有"))
                 or (start >= c.end and not _uncovered(parse.text, c.end, start, between).strip())
                 for c in parse.comparisons
             ):
@@ -3865,9 +3976,13 @@ class Understander:
         (热销商品, 排名, which provinces)? An unnamed top-N is 10."""
         if SINGULAR.search(parse.text):
             return False
-        if PLURAL_WORDS.search(parse.text) or any(c.kind == "hot" for c in ranking):
-            return True
         dimensions = [link for link in parse.links if link.entries[0].kind == "dimension"]
+        hot = any(c.kind == "hot" for c in ranking)
+        if hot and parse.language in NOUNS_WITH_NUMBER and dimensions and not PLURAL_WORDS.search(parse.text):
+            # the best-selling product: one; best-selling products: a list
+            return any(link.text.endswith("s") for link in dimensions)
+        if PLURAL_WORDS.search(parse.text) or hot:
+            return True
         if parse.language in NOUNS_WITH_NUMBER:
             # top products, which provinces: the noun's number; "top" with no noun is a list
             if dimensions:
