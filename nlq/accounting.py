@@ -684,7 +684,7 @@ ENGLISH_KNOWN |= frozenset(
         # the lowest monthly GMV recorded by each category: a verb of the figure itself
         *("recorded", "logged", "posted", "achieved", "reached", "hit"),
         # put them side by side: how to lay out the answer
-        *("put",),
+        *("put", "plus"),
     ]
 )
 # Single characters that are verbs, measure words or particles: never a name by themselves.

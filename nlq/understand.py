@@ -134,7 +134,7 @@ BACK_REFERENCE = re.compile(
     r"^\W*(?:以及|并且|和)?(?:有|是)?(?:多少|几)(?:单|笔|件|个)?(?:呢)?\W*$"
 )
 # Show product name and stock, 要订单号和金额: a part that says what to show
-SHOW_OPENING = re.compile(r"\W*(?:show|give|list|display|include|要|给我|列出?|显示)")
+SHOW_OPENING = re.compile(r"\W*(?:show|give|list|display|include|need|want|要|给我|列出?|显示|需要)")
 # its buyers, 这些商品的买家: a part about the rows the part before found
 POINTS_BACK = re.compile(r"\b(?:its|their|those|these)\b|这些|那些|它们的|他们的|其(?=买家|用户|客户|画像)")
 # One row of a table whose figure is the highest or lowest: any single user, 单个用户.
@@ -742,6 +742,8 @@ class Understander:
         if match is None:
             return None
         inner = match.group(1).rstrip("的")
+        if re.fullmatch(r"(?:每|各)?(?:个)?(?:天|日|周|月|月份|季度|季|年|年度)", inner):
+            return match  # 按月算: the buckets of a grain, not a new 口径
         links = self.linker.link(inner)
         last = links[-1] if links else None
         if last is not None and last.kind == "dimension" and last.end == len(inner):
@@ -763,10 +765,15 @@ class Understander:
     def _only_shows(parse: Parse, named: set[str]) -> bool:
         """A part that names only columns and figures the part before named, with no
         value, period or condition of its own (Show product name and stock)."""
+        dimensions = [x for x in parse.links if x.kind == "dimension"]
+        metrics = [x for x in parse.links if x.kind == "metric"]
         return (
             bool(parse.links)
             and SHOW_OPENING.match(parse.text) is not None
-            and all(x.kind in {"dimension", "metric"} and x.entries[0].target in named for x in parse.links)
+            and len(dimensions) + len(metrics) == len(parse.links)
+            # figures the part before asked, and columns given as a list (order id, user id)
+            and all(x.entries[0].target in named for x in metrics)
+            and (len(dimensions) >= 2 or all(x.entries[0].target in named for x in dimensions))
             and not parse.times
             and not parse.comparisons
         )

@@ -403,12 +403,21 @@ class Compiler:
         projections: list[exp.Expr] = list(keys)
         over = self._dimension(across).label if across else None
         taken = query.across or ["avg"]
+        buckets_in_period = _buckets_in(query.time_range, grain) if grain is not None else None
         for column in bucket_columns:
             if column.role != "metric":
                 continue
             for function in taken:
                 name = column.name if taken == ["avg"] else f"{column.name}_{function}"
-                projections.append(AGGREGATES[function](this=exp.column(column.name)).as_(name))
+                figure: exp.Expr = AGGREGATES[function](this=exp.column(column.name))
+                if function == "avg" and buckets_in_period and self._adds_up_over_groups(column):
+                    # 日均销量: the total over every day of the period, a day without a sale
+                    # (under a filter, or a role's rows) counting as none, not left out
+                    figure = exp.Div(
+                        this=exp.Sum(this=exp.column(column.name)),
+                        expression=exp.Literal.number(buckets_in_period),
+                    )
+                projections.append(figure.as_(name))
                 if over is not None:  # 平均每个品牌的买家数
                     label = Label.worded(
                         Text(f"semantic.over_{function}_group", label=column.label, group=over)
@@ -1547,3 +1556,14 @@ def _case_branch(column: exp.Expr, value: exp.Expr) -> exp.Expr | None:
     if not same or (default.this == value.this and default.is_string == value.is_string):
         return None
     return exp.paren(branches[0].this.copy(), copy=False)
+
+
+def _buckets_in(period: TimeRange | None, grain: Grain) -> int | None:
+    """How many buckets of `grain` a period touches (its first and last partly), or None
+    for a period open at its start."""
+    if period is None or period.start is None or period.end is None:
+        return None
+    count, bucket = 0, grain_start(period.start, grain)
+    while bucket <= period.end:
+        count, bucket = count + 1, shift_by_grain(bucket, grain, 1)
+    return count
