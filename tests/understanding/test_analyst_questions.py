@@ -15,9 +15,9 @@ import pytest
 from nlq.cues import find_cues
 from nlq.pipeline import Pipeline
 from nlq.ratios import find_averaged, find_per
-from nlq.semantic.query import Ratio, SemanticQuery
+from nlq.semantic.query import Ratio
+from tests.understanding.readings import AS_OF, asked_back, read
 
-AS_OF = dt.date(2026, 6, 30)
 JUNE = "o.order_time >= TIMESTAMP '2026-06-01' AND o.order_time < TIMESTAMP '2026-07-01'"
 MAY = "o.order_time >= TIMESTAMP '2026-05-01' AND o.order_time < TIMESTAMP '2026-06-01'"
 
@@ -25,19 +25,6 @@ MAY = "o.order_time >= TIMESTAMP '2026-05-01' AND o.order_time < TIMESTAMP '2026
 @pytest.fixture(scope="module")
 def pipeline(warehouse_path: Path) -> Pipeline:
     return Pipeline(db=warehouse_path, role="analyst")
-
-
-def read(pipeline: Pipeline, question: str) -> SemanticQuery:
-    reading = pipeline.understander.understand(question, AS_OF)
-    assert reading.status == "answer", (question, reading.message)
-    assert len(reading.steps) == 1, question
-    return reading.steps[0].query
-
-
-def asked_back(pipeline: Pipeline, question: str) -> str:
-    reading = pipeline.understander.understand(question, AS_OF)
-    assert reading.status == "clarify", (question, [s.query for s in reading.steps])
-    return reading.message
 
 
 def close(a: object, b: object) -> bool:

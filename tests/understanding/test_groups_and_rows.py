@@ -6,34 +6,18 @@ the ones a value decides against hand-written SQL."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from nlq.pipeline import Pipeline
-from nlq.semantic.query import SemanticQuery
-
-AS_OF = dt.date(2026, 6, 30)
+from tests.understanding.readings import asked_back, read
 
 
 @pytest.fixture(scope="module")
 def pipeline(warehouse_path: Path) -> Pipeline:
     return Pipeline(db=warehouse_path, role="analyst")
-
-
-def read(pipeline: Pipeline, question: str) -> SemanticQuery:
-    reading = pipeline.understander.understand(question, AS_OF)
-    assert reading.status == "answer", (question, reading.message)
-    assert len(reading.steps) == 1, question
-    return reading.steps[0].query
-
-
-def asked_back(pipeline: Pipeline, question: str) -> str:
-    reading = pipeline.understander.understand(question, AS_OF)
-    assert reading.status == "clarify", (question, [s.query for s in reading.steps])
-    return reading.message
 
 
 @pytest.mark.parametrize(
