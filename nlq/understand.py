@@ -2057,12 +2057,16 @@ class Understander:
             dict.fromkeys(e.target for link in parse.links for e in link.entries[:1] if e.kind == "metric")
         )
         buyers = self._word("buyers")
-        people_of = [x for x in parse.links if x.kind == "metric" and PEOPLE_AFTER.match(parse.text, x.end)]
+        people_of = [
+            (x, found)
+            for x in parse.links
+            if x.kind == "metric" and (found := PEOPLE_AFTER.match(parse.text, x.end)) is not None
+        ]
         if buyers and people_of and parse.has("distribution") and not parse.comparisons:
             # 下过付款订单的人按城市等级的分布: the people who placed them, counted
-            wanted = {x.entries[0].target for x in people_of}
+            wanted = {x.entries[0].target for x, _ in people_of}
             named = list(dict.fromkeys(buyers[0] if m in wanted else m for m in named))
-            parse.read_spans += [(x.end, PEOPLE_AFTER.match(parse.text, x.end).end()) for x in people_of]  # type: ignore[union-attr]
+            parse.read_spans += [found.span() for _, found in people_of]
         if population is not None:  # per bucket, 每层: a segment's groups
             parse.read_spans += [m.span() for m in SEGMENT_GROUPS.finditer(parse.text)]
         weakly_named = all(x.match == "fuzzy" for x in parse.links if x.entries[0].kind == "metric")
@@ -4067,11 +4071,10 @@ class Understander:
         explicit = next((c.grain for c in parse.cues if c.kind == "grain" and c.grain), None)
         if explicit:
             return explicit
-        stepped = next((c for c in parse.cues if c.kind == "pop" and STEP_OVER_STEP.search(c.text)), None)
-        if stepped is not None and time_range.start is not None and time_range.end is not None:
+        unit = next((m for c in parse.cues if c.kind == "pop" and (m := STEP_OVER_STEP.search(c.text))), None)
+        if unit is not None and time_range.start is not None and time_range.end is not None:
             # month over month this quarter, 逐月环比: each month against the one before it
-            unit = STEP_OVER_STEP.search(stepped.text)
-            grain = STEP_GRAINS[next(g for g in unit.groups() if g)]  # type: ignore[union-attr]
+            grain = STEP_GRAINS[next(g for g in unit.groups() if g)]
             if grain_start(time_range.start, grain) != grain_start(time_range.end, grain):
                 return grain
         if not parse.has("trend"):
