@@ -162,7 +162,7 @@ def optimize(plan: Node, rules: tuple[Callable[[Node], Node], ...] = RULES) -> N
 def _row_value(measure: Measure) -> exp.Expr:
     assert measure.value is not None
     if measure.agg in COUNT_OF_ONE_ROW:
-        counts = (
+        counts: list[exp.Expr] = (
             []
             if isinstance(measure.value, exp.Star)
             else [exp.Not(this=measure.value.copy().is_(exp.null()))]
