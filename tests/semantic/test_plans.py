@@ -103,6 +103,13 @@ QUERIES: dict[str, dict[str, Any]] = {
         "order_by": [{"field": "refund_amount", "desc": True}],
         "limit": 5,
     },
+    "one_row_per_group_counted": {
+        "metrics": ["order_count", "discount_amount"],
+        "dimensions": ["orders.order_id", "orders.channel"],
+        "time_range": MAY,
+        "order_by": [{"field": "discount_amount", "desc": True}],
+        "limit": 10,
+    },
     "segment_population": {"metrics": ["buyers"], "dimensions": ["buyer_type"], "time_range": MAY},
     "funnel": {"funnel": "purchase_funnel", "metrics": [], "time_range": MAY},
     "cohort_retention": {"cohort": "buyer_retention", "metrics": [], "time_range": QUARTER},
@@ -157,6 +164,9 @@ def test_each_rewrite_changes_what_it_says(compiler: Compiler) -> None:
     )
     # each refund is its own group: read, not aggregated
     assert "(one row per group)" in describe(rewritten("one_row_per_group"))
+    # a count over one row is 1 where the row counts: read, not aggregated
+    counted = describe(rewritten("one_row_per_group_counted"))
+    assert "(one row per group)" in counted and "COUNT(" not in counted
     assert isinstance(rewritten("groups_counted_under_a_condition"), Counted)
     # a count above zero is a row that exists: the keys of the rows, neither grouped nor
     # counted; a sum above zero is not (a quantity may be 0 or negative)
