@@ -1655,18 +1655,16 @@ class Understander:
         """The verbs and names of times (注册, launched) the reading left unused, of
         tables none of the figures asked is measured on."""
         covered = self._covered(parse)
+        cuts = self.linker.boundaries(parse.text)
         found = []
         for word, dimension in self._date_words.items():
             if dimension.split(".")[0] in homes or not word.strip():
                 continue
             for match in re.finditer(re.escape(word), parse.text):
-                if not any(covered[match.start() : match.end()]) and self._on_word_boundaries(parse, match):
+                on_cuts = match.start() in cuts and match.end() in cuts
+                if on_cuts and not any(covered[match.start() : match.end()]):
                     found.append(match.group(0))
         return list(dict.fromkeys(found))
-
-    def _on_word_boundaries(self, parse: Parse, match: re.Match[str]) -> bool:
-        cuts = self.linker.boundaries(parse.text)
-        return match.start() in cuts and match.end() in cuts
 
     def _sorted_by_time(self, parse: Parse) -> str | None:
         """按下单时间排(序), sorted by order time: the time column the rows are sorted by."""
