@@ -695,18 +695,32 @@ CHINESE_KNOWN = frozenset(
     "拆拉加算统汇合分带拿取让叫弄搞找列跑出做请谢帮要想问这那其此该某排人"
 )
 PARTICLES = frozenset("的了吗呢吧啊呀么")
+# (类 and 种 after a name make a kind of it: 手机数码类商品)
+MEASURE_WORDS = frozenset("台件笔个款位家次块份瓶盒双套支部张条名")
+# What a measure word counts after: a numeral or a determiner (3件, 每笔, 哪款, 这个).
+COUNTED_BY = frozenset("零一二两三四五六七八九十百千万几每哪这那各某首单")
 
 
 def unplaced(
-    tokens: Iterable[tuple[str, bool]], tag: Callable[[str], str | None], known: Callable[[str], bool]
+    tokens: Iterable[tuple[str, bool]],
+    tag: Callable[[str], str | None],
+    known: Callable[[str], bool],
+    *,
+    glued: bool = True,
 ) -> list[str]:
     """The words of `tokens` (word, covered) that name something nothing used.
 
     Chinese: a run of uncovered words with a noun in it, or with a single character
     no list knows (拼 of 拼多多, which the dictionary splits): the run is the name.
-    English: a word none of the lists know, nor the caller (`known`, e.g. a table word)."""
+    English: a word none of the lists know, nor the caller (`known`, e.g. a table word).
+    With `glued`, a measure word glued to a placed word makes one unknown word with it
+    (件单价); a question that spells out its own ratio defines such a word itself."""
     named: list[str] = []
     run: list[str] = []
+    tokens = list(tokens)
+    for index, (word, covered) in enumerate(tokens):
+        if glued and not covered and _measure_glued(tokens, index):
+            named.append(word + tokens[index + 1][0])
     for word, covered in [*tokens, ("", True)]:
         word = word.strip()
         if covered or not word or all(not ch.isalnum() for ch in word):
@@ -721,6 +735,22 @@ def unplaced(
             continue
         run.append(word)
     return list(dict.fromkeys(named))
+
+
+def _measure_glued(tokens: list[tuple[str, bool]], index: int) -> bool:
+    """A measure word with no number or determiner before it, glued to a word the
+    question used (件单价 split as 件 + 单价): one word the dictionary lacks, of which
+    only the end was placed; answering for the end answers another question."""
+    word = tokens[index][0]
+    if word not in MEASURE_WORDS or index + 1 >= len(tokens) or not tokens[index + 1][1]:
+        return False
+    if index == 0:
+        return True
+    before, placed = tokens[index - 1]
+    if before[-1].isdigit() or before[-1] in COUNTED_BY or before.endswith("多少"):
+        return False  # 5笔退款, 每个商品, 哪款: it counts
+    # 加个排名, 算个同比: a measure word after a verb is the colloquial "a", not a word's start
+    return placed or before in PARTICLES or not any(ch.isalnum() for ch in before)
 
 
 def _named_run(run: list[str], tag: Callable[[str], str | None]) -> list[str]:

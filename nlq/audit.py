@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
@@ -53,6 +54,7 @@ FIELDS = (
     "duration_ms",
     "error",
     "signed_in_role",
+    "flags",
 )
 
 
@@ -76,17 +78,23 @@ class AuditRecord(BaseModel):
     # The user's own role when an administrator asked as another (`role` then names
     # the role whose policies applied).
     signed_in_role: str | None = None
+    # What made the answer doubtful or the question no vocabulary problem (see
+    # nlq.doubts): `fuzzy_link:狗东→京东`, `carried_over:gmv`, `empty_under_filter:拼多多`,
+    # `screened`, `off_topic`. The analyst's intake reads them.
+    flags: list[str] = Field(default_factory=list)
 
     def row(self) -> tuple[Any, ...]:
         values = self.model_dump()
         values["time"] = self.time.astimezone(dt.UTC).isoformat()
         values["sql"] = json.dumps(self.sql, ensure_ascii=False)
+        values["flags"] = json.dumps(self.flags, ensure_ascii=False)
         return tuple(_storable(values[f]) for f in FIELDS)
 
     @classmethod
     def from_row(cls, id: int, row: Iterable[Any]) -> AuditRecord:
         values = dict(zip(FIELDS, row, strict=True))
         values["sql"] = json.loads(values["sql"] or "[]")
+        values["flags"] = json.loads(values["flags"] or "[]")
         if isinstance(values["time"], str):
             values["time"] = dt.datetime.fromisoformat(values["time"])
         return cls(id=id, **values)
@@ -191,6 +199,7 @@ def write_csv(records: Iterable[AuditRecord], out: TextIO) -> int:
     for record in records:
         data = record.model_dump(mode="json")
         data["sql"] = ";\n".join(record.sql)
+        data["flags"] = " ".join(record.flags)
         writer.writerow([data["id"], *(data[f] for f in FIELDS)])
         count += 1
     return count
@@ -223,48 +232,48 @@ _SQLITE_CREATE = (
     "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, "
     "user_name TEXT, role TEXT, kind TEXT NOT NULL, question TEXT NOT NULL, status TEXT NOT NULL, "
     "interpretation TEXT NOT NULL, sql TEXT NOT NULL, rows_returned INTEGER NOT NULL, "
-    "duration_ms REAL NOT NULL, error TEXT NOT NULL, signed_in_role TEXT)"
+    "duration_ms REAL NOT NULL, error TEXT NOT NULL, signed_in_role TEXT, flags TEXT)"
 )
 _SQLITE_INSERT = (
     "INSERT INTO audit (time, user_name, role, kind, question, status, interpretation, sql, "
-    "rows_returned, duration_ms, error, signed_in_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "rows_returned, duration_ms, error, signed_in_role, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SQLITE_COMPLETE = (
     "UPDATE audit SET status = ?, interpretation = ?, sql = ?, rows_returned = ?, duration_ms = ?, "
-    "error = ? WHERE id = ?"
+    "error = ?, flags = ? WHERE id = ?"
 )
 _SQLITE_RECENT = (
     "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
-    "duration_ms, error, signed_in_role FROM audit WHERE (? IS NULL OR user_name = ?) AND (? IS NULL OR status = ?) "
+    "duration_ms, error, signed_in_role, flags FROM audit WHERE (? IS NULL OR user_name = ?) AND (? IS NULL OR status = ?) "
     "ORDER BY id DESC LIMIT ?"
 )
 _SQLITE_ALL = (
     "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
-    "duration_ms, error, signed_in_role FROM audit WHERE time >= ? ORDER BY id"
+    "duration_ms, error, signed_in_role, flags FROM audit WHERE time >= ? ORDER BY id"
 )
 _PG_CREATE = (
     "CREATE TABLE IF NOT EXISTS nlq_audit (id BIGSERIAL PRIMARY KEY, time TIMESTAMPTZ NOT NULL, "
     "user_name TEXT, role TEXT, kind TEXT NOT NULL, question TEXT NOT NULL, status TEXT NOT NULL, "
     "interpretation TEXT NOT NULL, sql TEXT NOT NULL, rows_returned BIGINT NOT NULL, "
-    "duration_ms DOUBLE PRECISION NOT NULL, error TEXT NOT NULL, signed_in_role TEXT)"
+    "duration_ms DOUBLE PRECISION NOT NULL, error TEXT NOT NULL, signed_in_role TEXT, flags TEXT)"
 )
 _PG_INSERT = (
     "INSERT INTO nlq_audit (time, user_name, role, kind, question, status, interpretation, sql, "
-    "rows_returned, duration_ms, error, signed_in_role) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+    "rows_returned, duration_ms, error, signed_in_role, flags) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
 )
 _PG_COMPLETE = (
     "UPDATE nlq_audit SET status = %s, interpretation = %s, sql = %s, rows_returned = %s, "
-    "duration_ms = %s, error = %s WHERE id = %s"
+    "duration_ms = %s, error = %s, flags = %s WHERE id = %s"
 )
 _PG_RECENT = (
     "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
-    "duration_ms, error, signed_in_role FROM nlq_audit WHERE (%s::text IS NULL OR user_name = %s) "
+    "duration_ms, error, signed_in_role, flags FROM nlq_audit WHERE (%s::text IS NULL OR user_name = %s) "
     "AND (%s::text IS NULL OR status = %s) ORDER BY id DESC LIMIT %s"
 )
 _PG_ALL = (
     "SELECT id, time, user_name, role, kind, question, status, interpretation, sql, rows_returned, "
-    "duration_ms, error, signed_in_role FROM nlq_audit WHERE time >= %s ORDER BY id"
+    "duration_ms, error, signed_in_role, flags FROM nlq_audit WHERE time >= %s ORDER BY id"
 )
 
 
@@ -372,8 +381,9 @@ class SQLiteAuditLog(_SQLAuditLog):
             connection = self._connection()
             _while_locked(lambda: connection.execute(_SQLITE_CREATE))
             columns = {row[1] for row in connection.execute("PRAGMA table_info(audit)")}
-            if "signed_in_role" not in columns:  # a log written before the column existed
-                _while_locked(lambda: connection.execute("ALTER TABLE audit ADD COLUMN signed_in_role TEXT"))
+            added = [c for c in ("signed_in_role", "flags") if c not in columns]  # older logs
+            for statement in (f"ALTER TABLE audit ADD COLUMN {c} TEXT" for c in added):
+                _while_locked(partial(connection.execute, statement))
             _while_locked(lambda: connection.execute("CREATE INDEX IF NOT EXISTS audit_time ON audit (time)"))
         except (OSError, sqlite3.Error) as error:
             raise AuditError(f"cannot open the audit log {path}: {error}") from error
@@ -434,6 +444,7 @@ class PostgresAuditLog(_SQLAuditLog):
                 self._connection().execute(
                     "ALTER TABLE nlq_audit ADD COLUMN IF NOT EXISTS signed_in_role TEXT"
                 )
+                self._connection().execute("ALTER TABLE nlq_audit ADD COLUMN IF NOT EXISTS flags TEXT")
         except psycopg.Error as error:
             raise AuditError(f"cannot open the audit log: {str(error).splitlines()[0]}") from error
 
@@ -466,8 +477,9 @@ class PostgresAuditLog(_SQLAuditLog):
 def _outcome(record: AuditRecord) -> list[Any]:
     """The fields a completion sets, in _SQLITE_COMPLETE's and _PG_COMPLETE's order."""
     sql = json.dumps(record.sql, ensure_ascii=False)
-    text = [_storable(v) for v in (record.status, record.interpretation, sql, record.error)]
-    return [*text[:3], record.rows, record.duration_ms, text[3]]
+    flags = json.dumps(record.flags, ensure_ascii=False)
+    text = [_storable(v) for v in (record.status, record.interpretation, sql, record.error, flags)]
+    return [*text[:3], record.rows, record.duration_ms, *text[3:]]
 
 
 def _storable(value: Any) -> Any:

@@ -282,6 +282,7 @@ class Pipeline:
         """One turn of a conversation: the answer, and how it was understood (the
         context for the next turn)."""
         from nlq.caliber import conflict
+        from nlq.doubts import flags, missing_values, no_data_message
         from nlq.explain import interpret, row_scope
         from nlq.visibility import unseen_value
 
@@ -290,6 +291,7 @@ class Pipeline:
         result = AskResult(id=id, question=question, status="answered")
         record = _OnRecord(self, "question", result)
         understanding: Understanding | None = None
+        noted: list[str] = []
         try:
             day = as_of or self.latest_date
             understanding = self.understander.understand(question, day, previous)
@@ -333,12 +335,20 @@ class Pipeline:
                             self._has_rows,
                             self.facts.known_value,
                         )
+                        missing = missing_values(
+                            understanding, result.answers, self.layer, self._has_rows, self.facts.known_value
+                        )
                         contradicted = conflict(
                             understanding, result.answers, self.layer, language, self.facts.known_value
                         )
                         if unseen is not None:
                             # Empty because the rows are not the asker's to see, not because there are none.
                             result.status, result.message, result.answers = "refused", unseen, []
+                        elif missing:
+                            # A value the layer names and no row holds: missing data, not a 0.
+                            result.message = no_data_message(missing, self.layer, language)
+                            result.answers = []
+                            noted += [f"no_data:{value}" for _, value in missing]
                         elif contradicted is not None:
                             # A zero the metric's own 口径 guarantees is no answer: say why instead.
                             result.status, result.message, result.answers = "clarify", contradicted, []
@@ -359,7 +369,7 @@ class Pipeline:
         refused_sql = (
             [understanding.sql] if understanding and understanding.sql and not result.answers else []
         )
-        record.close(language, refused_sql)
+        record.close(language, refused_sql, flags=[*flags(result, understanding), *noted])
         return result, understanding if result.status == "answered" else None
 
     def _snapshots(self, understanding: Understanding) -> str:
@@ -544,7 +554,9 @@ class _OnRecord:
         if self.pending is not None:
             self.pending.update(self._record(status="running", sql=[sql], rows=0, duration_ms=0.0, error=""))
 
-    def close(self, language: str, refused_sql: list[str] | None = None) -> None:
+    def close(
+        self, language: str, refused_sql: list[str] | None = None, flags: list[str] | None = None
+    ) -> None:
         result = self.result
         record = self._record(
             status=result.status,
@@ -552,6 +564,7 @@ class _OnRecord:
             rows=sum(len(block.rows) for block in result.answers),
             duration_ms=result.timings_ms.total,
             error="" if result.status == "answered" else result.message,
+            flags=flags or [],
         )
         try:
             if self.pending is None:

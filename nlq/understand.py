@@ -345,6 +345,8 @@ MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
 FOLLOW_UP = re.compile(
     r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
 )
+# What a follow-up changes in the question before it besides metrics, values and periods.
+FOLLOW_UP_CUES = frozenset({"grain", "yoy", "pop"})
 PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排个名|排名|排行|榜")
 # 多少个商品, how many customers: the count of a model's rows, named by its dimension word.
 # Between an attribute and a comparison after it (list price is over 50, 标价在35到45之间),
@@ -580,6 +582,10 @@ class Understanding(BaseModel):
     linked: list[str] = Field(default_factory=list)
     # For a clarification: the question rewritten once per reading, each one answerable as it stands.
     options: list[str] = Field(default_factory=list)
+    # Words linked by nearness, not by name (狗东→京东): a guess the analyst should confirm.
+    fuzzy: list[str] = Field(default_factory=list)
+    # A follow-up naming no metric: the metrics it kept from the question before.
+    carried: list[str] = Field(default_factory=list)
 
 
 @dataclass
@@ -868,6 +874,7 @@ class Understander:
                 "unlinked": list(dict.fromkeys(w for r in readings for w in r.unlinked)),
                 "ignored": list(dict.fromkeys(w for r in readings for w in r.ignored)),
                 "linked": list(dict.fromkeys(w for r in readings for w in r.linked)),
+                "fuzzy": list(dict.fromkeys(w for r in readings for w in r.fuzzy)),
             }
         )
 
@@ -892,6 +899,7 @@ class Understander:
                 "unlinked": unlinked,
                 "ignored": parse.unplaced if parse.unplaced is not None else self._unplaced(parse),
                 "linked": list(linked),
+                "fuzzy": [f"{x.text}→{x.entries[0].surface}" for x in parse.links if x.match == "fuzzy"],
             }
         )
 
@@ -911,6 +919,10 @@ class Understander:
             # The reading without those words stays with the clarification: a language
             # model (when configured) is shown it and the words it left out.
             return self._cannot_use(parse, unusable).model_copy(update={"steps": reading.steps})
+        if unusable and reading.status == "clarify" and reading.options and not parse.negations.unscoped:
+            # 上个月的件单价 asked which metric: the word the layer lacks is likely the one, so
+            # it is named, and the metrics offered stay as choices
+            return self._cannot_use(parse, unusable).model_copy(update={"options": reading.options})
         return reading
 
     def _reading(self, parse: Parse, previous: Understanding | None) -> Understanding:
@@ -1069,7 +1081,12 @@ class Understander:
         tokens = [
             (word, any(covered[start:end])) for word, start, end in self.linker.tokenizer.spans(parse.text)
         ]
-        return unplaced(tokens, self.linker.tokenizer.tag, lambda word: word in self.linker.known)
+        return unplaced(
+            tokens,
+            self.linker.tokenizer.tag,
+            lambda word: word in self.linker.known,
+            glued=not parse.ratio_spans,
+        )
 
     def _clarify_value(self, parse: Parse, ambiguity: Ambiguous) -> Understanding:
         """Two dimensions are equally near the metric: ask instead of guessing."""
@@ -1868,9 +1885,12 @@ class Understander:
     def _is_follow_up(self, parse: Parse) -> bool:
         if FOLLOW_UP.search(parse.text):
             return True
-        # A short question naming no metric ("上个月", "京东") only makes sense in context.
+        # A short question naming no metric ("上个月", "京东") only makes sense in context,
+        # unless it asks for something a follow-up cannot carry over (上个月的爆款: the
+        # best sellers of last month, a question of its own).
         named_metric = any(link.entries[0].kind == "metric" for link in parse.links)
-        return not named_metric and bool(parse.links or parse.times) and len(parse.text) <= 12
+        own = [c for c in parse.cues if c.kind not in FOLLOW_UP_CUES]
+        return not named_metric and not own and bool(parse.links or parse.times) and len(parse.text) <= 12
 
     def _follow_up(self, parse: Parse, previous: Understanding) -> Understanding:
         """The previous question, with what this one changes: its metrics, period,
@@ -1923,7 +1943,12 @@ class Understander:
         )
         evidence = [*parse.evidence, "follow-up of the previous question"]
         return Understanding(
-            language=parse.language, status="answer", steps=steps, evidence=evidence, time_text=time_text
+            language=parse.language,
+            status="answer",
+            steps=steps,
+            evidence=evidence,
+            time_text=time_text,
+            carried=[] if metrics else list(first.metrics),
         )
 
     def _parse(self, question: str, language: Language, as_of: dt.date) -> Parse:

@@ -33,21 +33,32 @@ def unseen_value(
     that no row the asker may see holds, else None."""
     if role is None or not role.row_filters:
         return None
-    for step, block in zip(understanding.steps, answers, strict=False):
-        if step.feed is not None or not empty_answer(step.query, block):
-            continue
-        for condition in step.query.filters:
-            if condition.op != "in":
-                continue
-            for value in condition.values:
-                if known(condition.dimension, value) and not _visible(
-                    layer, condition.dimension, value, has_rows
-                ):
-                    return _message(value, role, language)
+    for dimension, value in empty_values(understanding, answers, known):
+        if not visible(layer, dimension, value, has_rows):
+            return _message(value, role, language)
     return None
 
 
-def _visible(layer: SemanticLayer, dimension: str, value: object, has_rows: HasRows) -> bool:
+def empty_values(
+    understanding: Understanding, answers: list[AnswerBlock], known: Callable[[str, object], bool]
+) -> list[tuple[str, object]]:
+    """(dimension, value) of the value filters of the empty answers, values the layer
+    or the data knows."""
+    found: list[tuple[str, object]] = []
+    for step, block in zip(understanding.steps, answers, strict=False):
+        if step.feed is not None or not empty_answer(step.query, block):
+            continue
+        found += [
+            (condition.dimension, value)
+            for condition in step.query.filters
+            if condition.op == "in"
+            for value in condition.values
+            if known(condition.dimension, value)
+        ]
+    return found
+
+
+def visible(layer: SemanticLayer, dimension: str, value: object, has_rows: HasRows) -> bool:
     """Does any row the asker may see hold `value`, on any model with the dimension?"""
     if "." in dimension:
         names = [dimension]
