@@ -718,9 +718,12 @@ def unplaced(
     named: list[str] = []
     run: list[str] = []
     tokens = list(tokens)
-    for index, (word, covered) in enumerate(tokens):
-        if glued and not covered and _measure_glued(tokens, index):
-            named.append(word + tokens[index + 1][0])
+    glued_at = {
+        i for i, (_, covered) in enumerate(tokens) if glued and not covered and _measure_glued(tokens, i)
+    }
+    named += [tokens[i][0] + tokens[i + 1][0] for i in sorted(glued_at)]
+    # the glued measure word is named with the word after it, not with the run before it
+    tokens = [(word, covered or i in glued_at) for i, (word, covered) in enumerate(tokens)]
     for word, covered in [*tokens, ("", True)]:
         word = word.strip()
         if covered or not word or all(not ch.isalnum() for ch in word):

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from nlq.accounting import NOUNS
 from nlq.audit import AuditLog
 from nlq.feedback import FeedbackRecord
 from nlq.language import Language
@@ -105,7 +106,7 @@ def suggest(questions: Iterable[Unanswered], understander: Understander, as_of: 
         understanding = read[item.question]
         if understanding.screened:
             continue
-        words = list(dict.fromkeys(_words(understanding.unlinked, item.question)))
+        words = list(dict.fromkeys(words_of(understanding.unlinked, item.question)))
         if not words:
             if understanding.status == "answer" and item.source != "thumbs_down":
                 continue  # answered now: fixed since, or refused by a policy, not by a word
@@ -123,7 +124,7 @@ def suggest(questions: Iterable[Unanswered], understander: Understander, as_of: 
     return sorted(groups.values(), key=lambda s: (-s.count, s.word == "", s.word))
 
 
-def _words(unlinked: list[str], question: str) -> list[str]:
+def words_of(unlinked: list[str], question: str) -> list[str]:
     """The segmenter cuts a word it does not know into characters (狗东 -> 狗, 东):
     neighbouring single characters are joined again; a character left alone says
     too little to suggest anything."""
@@ -147,10 +148,12 @@ def _words(unlinked: list[str], question: str) -> list[str]:
 def fixes(understander: Understander, word: str, limit: int = 3) -> list[Fix]:
     """The nearest words of the layer (fuzzy, by characters or by pinyin), as
     changes that would make `word` link like them."""
-    if not word:
+    if not word or _common(understander, word):
         return []
     found: list[Fix] = []
     for near, score in understander.linker.nearest(word, limit=limit, cutoff=CUTOFF):
+        if score <= CUTOFF and (word.isascii() or not set(word) & set(near)):
+            continue  # near only by sound or spelling, at the cutoff: 最近 ~ 天津, python ~ phone
         # A value of a conformed dimension (channel, on orders and events) before the
         # same value list of a narrower one (register_channel).
         spread = {
@@ -165,6 +168,13 @@ def fixes(understander: Understander, word: str, limit: int = 3) -> list[Fix]:
         if all(f.change != change for f in found):
             found.append(Fix(change=change, near=near, score=round(score, 3)))
     return found
+
+
+def _common(understander: Understander, word: str) -> bool:
+    """A word of the language's own dictionary that is no name (最近, 退款 as a verb):
+    it means what it says, so making it a synonym of something else would be wrong."""
+    tag = understander.linker.tokenizer.tag(word)
+    return tag is not None and tag not in NOUNS
 
 
 def _change(entry: Entry, word: str) -> LayerChange:
