@@ -75,7 +75,7 @@ def missing_values(
 def no_data_message(missing: list[tuple[str, str]], layer: SemanticLayer, language: Language) -> str:
     named = listed(
         (
-            Text("grammar.labelled", label=_label(layer, dimension, language), value=value)
+            Text("answers.no_data_value", value=value, dimension=_label(layer, dimension, language))
             for dimension, value in missing
         ),
         language,

@@ -204,6 +204,8 @@ def _problem(item: Asked, understanding: Understanding) -> tuple[ProblemKind | N
         return "unknown_words", sorted(words)
     if item.status == "rated_down":
         return "rated_down", []
+    if item.status == "refused" and understanding.status == "answer":
+        return "policy", []  # read as a question, refused for who asked
     if understanding.status == "answer":
         return None, []  # answered now: fixed since
     return "not_answered", []

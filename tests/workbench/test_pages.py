@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlglot
 from streamlit.testing.v1 import AppTest
 
 from nlq.audit import AuditRecord, matching, open_audit, write_csv
@@ -55,9 +56,11 @@ def layer(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def app(
+def signed_in(
     warehouse_path: Path, layer: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[AppTest]:
+) -> Callable[[str], AppTest]:
+    """The app, signed in as a user of the demo, on a copy of the layer with its own
+    history, audit log and ratings."""
     audit = tmp_path / "audit.sqlite"
     log = open_audit(audit)
     for record in RECORDS:
@@ -77,14 +80,24 @@ def app(
     monkeypatch.setenv("NLQ_SEMANTIC", str(layer))
     monkeypatch.setenv("NLQ_AUDIT_URL", str(audit))
     monkeypatch.setenv("NLQ_FEEDBACK", str(tmp_path / "feedback.jsonl"))
-    monkeypatch.setenv("NLQ_BENCHMARK", str(bench))
-    at = AppTest.from_file(str(APP), default_timeout=180).run()
-    # An administrator signs in: the sidebar lets them view as each role.
-    at.text_input(key="nlq_signin_user").set_value("li.na")
-    at.text_input(key="nlq_signin_password").set_value("li.na-demo")
-    at.button(key="nlq_signin").click().run()
-    assert not at.exception
-    yield at
+    monkeypatch.setenv("NLQ_BENCHMARKS", str(bench))
+    monkeypatch.setenv("NLQ_LAYER_GIT", str(tmp_path / "layer.git"))
+
+    def sign_in(user: str) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=180).run()
+        at.text_input(key="nlq_signin_user").set_value(user)
+        at.text_input(key="nlq_signin_password").set_value(f"{user}-demo")
+        at.button(key="nlq_signin").click().run()
+        assert not at.exception
+        return at
+
+    return sign_in
+
+
+@pytest.fixture()
+def app(signed_in: Callable[[str], AppTest]) -> AppTest:
+    # An administrator: the sidebar lets them view as each role.
+    return signed_in("li.na")
 
 
 def as_role(at: AppTest, role: str) -> AppTest:
@@ -93,9 +106,10 @@ def as_role(at: AppTest, role: str) -> AppTest:
     return at
 
 
-def frame(at: AppTest, column: str) -> pd.DataFrame:
-    """The table shown with this column."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+def frame(at: AppTest, column: str, *, last: bool = False) -> pd.DataFrame:
+    """The (first or last) table shown with this column."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    return found[-1] if last else found[0]
 
 
 def open_page(at: AppTest, page: str) -> AppTest:
@@ -188,58 +202,93 @@ def test_the_semantic_page_browses_previews_and_draws_the_join_graph(
             limit=100,
         )
     )
-    assert [c.value for c in app.code] == [expected.sql]
+    assert [c.value for c in app.code if c.language == "sql"] == [
+        sqlglot.transpile(expected.sql, read="duckdb", pretty=True)[0]
+    ]
     preview = frame(app, "gmv")
     assert sorted(preview["channel"].tolist()) == ["京东", "天猫"]
     assert preview.values.tolist() == expected.rows
 
 
-def test_a_suggestion_is_tried_on_a_copy_and_saved(app: AppTest, layer: Path) -> None:
-    open_page(app, SEMANTIC_PAGE)
-    suggestions = frame(app, "未识别的词")
-    assert suggestions.iloc[0]["未识别的词"] == "客单" and suggestions.iloc[0]["次数"] == 2
-    assert "“客单”接近“客单价”" in suggestions.iloc[0]["建议修改"]
+def test_a_case_is_tried_on_a_copy_saved_for_review_and_approved_by_another(
+    signed_in: Callable[[str], AppTest], layer: Path
+) -> None:
+    analyst = open_page(signed_in("chen.jie"), SEMANTIC_PAGE)
+    cases = frame(analyst, "问题原因")
+    first = cases.iloc[0]
+    assert (first["问题原因"], first["涉及的词或取值"], first["次数"]) == ("语义层里没有的词", "客单", 2)
+    assert first["提问人"] == "chen.jie, sun.li"
+    # The refusal by a policy is kept apart, with no change offered.
+    apart = frame(analyst, "问题原因", last=True)
+    assert apart["问题原因"].tolist() == ["权限拒绝"]
     before = (layer / "metrics.yaml").read_text(encoding="utf-8")
-    app.button(key="wb_try").click().run()
-    assert not app.exception, app.exception
-    # Nothing written to the real files yet.
-    assert (layer / "metrics.yaml").read_text(encoding="utf-8") == before
-    diff = next(c.value for c in app.code if c.language == "diff")
-    assert (
-        "+    synonyms: [人均消费, 人均成交额, ARPPU, spend per buyer, average spend per customer, average spend, avg spend, spend per customer, 客单]"
-        in diff
+    fixes = analyst.radio(key="wb_fix_unknown_words:客单")
+    assert fixes.value is None  # no default: the analyst picks
+    fixes.set_value(0).run()
+    analyst.button(key="wb_try").click().run()
+    assert not analyst.exception, analyst.exception
+    assert (layer / "metrics.yaml").read_text(encoding="utf-8") == before  # only a copy changed
+    diff = next(c.value for c in analyst.code if c.language == "diff")
+    assert "spend per customer, 客单]" in diff
+    assert "语义层校验通过。" in [s.value for s in analyst.success]
+    scores = frame(analyst, "基准").iloc[0]
+    assert (scores["准确率"], scores["静默答错"], scores["修复的问题"], scores["变差的问题"]) == (
+        "66.7% → 100.0%",
+        "0 → 0",
+        "wb-1",
+        "-",
     )
-    assert "语义层校验通过。" in [s.value for s in app.success]
-    accuracy = next(m for m in app.metric if m.label == "开发基准准确率")
-    assert accuracy.value == "100.0%" and accuracy.delta == "+33.3 pt"
-    lines = [m.value for m in app.markdown]
-    assert "修复的问题（1）：wb-1" in lines and "变差的问题（0）：-" in lines
-    asked = frame(app, "status_after")
-    assert asked[["status_before", "status_after"]].values.tolist() == [["clarify", "answered"]]
+    moved = frame(analyst, "修改前", last=True)
+    assert moved["问题"].tolist() == ["上个月的客单"] and moved.iloc[0]["修改后"].startswith("[correct]")
+    asked = frame(analyst, "修改前")
+    assert asked.iloc[0]["修改前"].startswith("[clarify]") and asked.iloc[0]["修改后"].startswith(
+        "[answered]"
+    )
+    assert "这个修改修复了问题，没有让任何结果变差。" in [s.value for s in analyst.success]
+    save = analyst.button(key="wb_save")
+    assert save.disabled  # a reason first
+    analyst.text_input(key="wb_reason").set_value("客单 is what users call 客单价").run()
+    analyst.button(key="wb_save").click().run()
+    assert not analyst.exception, analyst.exception
+    assert any("proposals/chen.jie/1" in s.value for s in analyst.success)
+    assert (layer / "metrics.yaml").read_text(encoding="utf-8") == before  # waiting for approval
+    assert not [
+        b for b in analyst.button if b.key and b.key.startswith("wb_approve_")
+    ]  # not theirs to approve
 
-    app.button(key="wb_save").click().run()
-    assert not app.exception, app.exception
+    admin = open_page(signed_in("li.na"), SEMANTIC_PAGE)
+    admin.button(key="wb_approve_proposals/chen.jie/1").click().run()
+    assert not admin.exception, admin.exception
     saved = (layer / "metrics.yaml").read_text(encoding="utf-8")
-    assert saved != before and "spend per customer, 客单]" in saved
-    assert any("已保存：metrics.yaml" in s.value for s in app.success)
-    # The saved layer is the one used now: the word links, so the suggestion is gone.
-    app.run()
-    assert not app.exception
-    assert [i.value for i in app.info] == ["没有未回答的问题。"]
+    assert "spend per customer, 客单]" in saved
+    history = frame(admin, "批准人")
+    assert history.iloc[0][["作者", "批准人", "说明"]].tolist() == [
+        "chen.jie",
+        "li.na",
+        "客单 is what users call 客单价",
+    ]
+    # The approved layer is the one used now: the word links, so the case is gone.
+    assert "客单" not in frame(admin, "问题原因")["涉及的词或取值"].tolist()
+    admin.button(key="wb_undo").click().run()
+    assert not admin.exception, admin.exception
+    assert (layer / "metrics.yaml").read_text(encoding="utf-8") == before
 
 
-def test_a_manual_value_alias_goes_through_the_same_checks(app: AppTest, layer: Path) -> None:
+def test_a_change_that_fixes_nothing_needs_a_confirmation(app: AppTest, layer: Path) -> None:
     open_page(app, SEMANTIC_PAGE)
     app.selectbox(key="wb_manual_kind").set_value("value_alias").run()
     app.selectbox(key="wb_manual_target").set_value("channel").run()
     app.selectbox(key="wb_manual_value").set_value("京东").run()
     app.text_input(key="wb_manual_word").set_value("狗东").run()
-    app.button(key="wb_try_manual").click().run()
+    app.button(key="wb_try_form").click().run()
     assert not app.exception, app.exception
     diff = next(c.value for c in app.code if c.language == "diff")
     assert "+          京东: [JD, JD.com, 京东商城, Jingdong, 狗东]" in diff
-    accuracy = next(m for m in app.metric if m.label == "开发基准准确率")
-    assert accuracy.delta == "+0.0 pt"
+    assert "这个修改没有修复任何问题：保存前请确认并写明原因。" in [w.value for w in app.warning]
+    app.text_input(key="wb_reason").set_value("狗东 is slang for 京东").run()
+    assert app.button(key="wb_save").disabled  # not yet confirmed
+    app.checkbox(key="wb_save_anyway").check().run()
+    assert not app.button(key="wb_save").disabled
     assert "狗东" not in (layer / "models.yaml").read_text(encoding="utf-8")
     app.button(key="wb_discard").click().run()
     assert not [c for c in app.code if c.language == "diff"]

@@ -142,7 +142,7 @@ def test_a_suggested_synonym_fixes_its_question_and_changes_no_other_dev_result(
         layer=DEMO_SEMANTIC,
         db=warehouse_path,
         workdir=tmp_path,
-        benchmark=DEV_BENCHMARK,
+        benchmarks=[DEV_BENCHMARK],
         questions=found[0].questions,
         as_of=asked.as_of,
     )
@@ -157,6 +157,10 @@ def test_a_suggested_synonym_fixes_its_question_and_changes_no_other_dev_result(
     assert proposal.delta.total == len(items)
     assert (proposal.delta.fixed, proposal.delta.regressed) == ([], [])
     assert proposal.delta.after == proposal.delta.before
+    assert proposal.delta.silently_after == proposal.delta.silently_before
+    # Only the questions whose reading the synonym moved were run again; none of dev's did.
+    assert proposal.delta.moved == []
+    assert proposal.verdict == "better"  # the question asked now answers
 
     after = score_layer(proposal.layer, warehouse_path, [asked], tmp_path / "after")
     assert after.correct == {"wb-1": True}
