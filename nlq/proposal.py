@@ -12,6 +12,7 @@ affected question side by side, and a try takes seconds, not a whole run."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import time
@@ -40,7 +41,7 @@ from nlq.semantic.edit import (
     diff,
 )
 from nlq.semantic.errors import QueryError
-from nlq.semantic.loader import LayerError, load_layer
+from nlq.semantic.loader import LayerError, layer_files, load_layer
 from nlq.semantic.model import SemanticLayer
 from nlq.semantic.query import Filter, SemanticQuery
 from nlq.semantic.validate import validate
@@ -169,25 +170,69 @@ def score_layer(
         pipeline.close()
 
 
-def rescore(
-    layer: str | Path, db: str | Path | None, items: list[BenchmarkItem], baseline: Scores, workdir: Path
+def rescore(pipeline: Pipeline, items: list[BenchmarkItem], baseline: Scores) -> Scores:
+    """The benchmark on a changed layer (`pipeline` reads with it): the questions it
+    reads as before keep their outcome; the others are run."""
+    scores = Scores(benchmark=baseline.benchmark)
+    moved: list[BenchmarkItem] = []
+    for item in items:
+        kept = baseline.items.get(item.id)
+        if kept is not None and kept.reading == reading(pipeline, item):
+            scores.items[item.id] = kept
+        else:
+            moved.append(item)
+    scores.items.update(_run(pipeline, moved, baseline.benchmark).items)
+    return scores
+
+
+class ScoreStore:
+    """Scores kept on disk by what decides them: the bytes of the layer's files, of the
+    benchmark, and the warehouse file's identity. A change tried is scored on its copy;
+    once approved as it was tried, the live layer has the same bytes, so the next try
+    finds its baseline here instead of running every question again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get(self, layer: Path, benchmark: Path, db: str | Path | None) -> Scores | None:
+        path = self.folder / f"{_key(layer, benchmark, db)}.json"
+        try:
+            return Scores.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, layer: Path, benchmark: Path, db: str | Path | None, scores: Scores) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{_key(layer, benchmark, db)}.json"
+        scratch = path.with_suffix(".tmp")
+        scratch.write_text(scores.model_dump_json(), encoding="utf-8")
+        scratch.replace(path)
+
+
+def _key(layer: Path, benchmark: Path, db: str | Path | None) -> str:
+    digest = hashlib.sha256()
+    base = layer if layer.is_dir() else layer.parent
+    for file in sorted(layer_files(layer)):
+        digest.update(str(file.relative_to(base)).encode() + b"\0" + file.read_bytes() + b"\0")
+    digest.update(benchmark.read_bytes())
+    if db is not None and Path(db).exists():
+        stat = Path(db).stat()
+        digest.update(f"{Path(db).resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    else:
+        digest.update(str(db).encode())
+    return digest.hexdigest()[:32]
+
+
+def baseline(
+    layer: Path, db: str | Path | None, benchmark: Path, workdir: Path, store: ScoreStore | None = None
 ) -> Scores:
-    """The benchmark on a changed layer: the questions it reads as before keep their
-    outcome; the others are run."""
-    pipeline = _pipeline(layer, db, workdir)
-    try:
-        scores = Scores(benchmark=baseline.benchmark)
-        moved: list[BenchmarkItem] = []
-        for item in items:
-            kept = baseline.items.get(item.id)
-            if kept is not None and kept.reading == reading(pipeline, item):
-                scores.items[item.id] = kept
-            else:
-                moved.append(item)
-        scores.items.update(_run(pipeline, moved, baseline.benchmark).items)
-        return scores
-    finally:
-        pipeline.close()
+    """The layer's scores on a benchmark, from the store when it has them."""
+    found = store.get(layer, benchmark, db) if store is not None else None
+    if found is None:
+        found = score_layer(layer, db, load_benchmark(benchmark), workdir, benchmark.stem)
+        if store is not None:
+            store.put(layer, benchmark, db, found)
+    return found
 
 
 def reading(pipeline: Pipeline, item: BenchmarkItem) -> str:
@@ -215,12 +260,14 @@ def propose(
     baselines: dict[str, Scores] | None = None,
     questions: Sequence[str] = (),
     as_of: dt.date | None = None,
+    store: ScoreStore | None = None,
 ) -> Proposal:
     """Writes `change` into a copy of `layer` under `workdir` and checks it. The
     benchmarks (by default `benchmarks_for(layer)`; skipped when the copy does not
     load or validate) are scored on both layers unless `baselines` has the current
-    one's scores by benchmark name; `questions` (those the change is meant to fix,
-    or typed to test it) are asked on both."""
+    one's scores by benchmark name (else they come from `store`, or are run);
+    `questions` (those the change is meant to fix, or typed to test it) are asked on
+    both."""
     started = time.perf_counter()
     current = Path(layer) if layer is not None else DEMO_SEMANTIC
     copy = copy_layer(current, workdir / "proposed")
@@ -245,10 +292,17 @@ def propose(
         pipeline.close()
     proposal.asked = compare_questions(current, copy, db, workdir, questions, as_of)
     if not proposal.problems:
-        for path in benchmarks_for(current) if benchmarks is None else benchmarks:
-            items = load_benchmark(path)
-            before = (baselines or {}).get(path.stem) or score_layer(current, db, items, workdir, path.stem)
-            proposal.deltas.append(compare(before, rescore(copy, db, items, before, workdir), items))
+        pipeline = _pipeline(copy, db, workdir)
+        try:
+            for path in benchmarks_for(current) if benchmarks is None else benchmarks:
+                items = load_benchmark(path)
+                before = (baselines or {}).get(path.stem) or baseline(current, db, path, workdir, store)
+                after = rescore(pipeline, items, before)
+                if store is not None:
+                    store.put(copy, path, db, after)
+                proposal.deltas.append(compare(before, after, items))
+        finally:
+            pipeline.close()
     proposal.seconds = time.perf_counter() - started
     return proposal
 

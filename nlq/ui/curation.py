@@ -25,7 +25,7 @@ from nlq.identity import Identity
 from nlq.language import Language
 from nlq.messages import say
 from nlq.pipeline import DEMO_SEMANTIC
-from nlq.proposal import Proposal, Scores, benchmarks_for, propose, score_layer
+from nlq.proposal import Proposal, ScoreStore, benchmarks_for, propose
 from nlq.semantic.edit import (
     Change,
     EditError,
@@ -35,7 +35,7 @@ from nlq.semantic.edit import (
     NewSimpleMetric,
     NewValue,
 )
-from nlq.semantic.loader import LayerError, layer_files
+from nlq.semantic.loader import LayerError
 from nlq.semantic.model import Label, SemanticLayer
 from nlq.semantic.review import LayerRepository, ReviewError, default_git_dir
 from nlq.ui.resources import base_pipeline, database, feedback_file, semantic
@@ -351,39 +351,19 @@ def _reason(error: Exception) -> str:
 # -- trying a change and saving it for review ------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _baselines(
-    layer: str, stamp: tuple[tuple[str, float], ...], db: str | None, benchmarks: tuple[str, ...]
-) -> dict[str, Scores]:
-    """The current layer's scores on each benchmark, once per version of its files."""
-    from nlq.eval.benchmark import load_benchmark
-
-    with tempfile.TemporaryDirectory(prefix="nlq-baseline-") as scratch:
-        return {
-            Path(b).stem: score_layer(layer, db, load_benchmark(Path(b)), Path(scratch), Path(b).stem)
-            for b in benchmarks
-        }
-
-
-def _stamp(path: Path) -> tuple[tuple[str, float], ...]:
-    return tuple((str(f), f.stat().st_mtime) for f in layer_files(path))
-
-
 def _try(change: Change, questions: list[str], language: Language) -> None:
     base = base_pipeline(database(), semantic())
     benchmarks = benchmarks_for(layer_path())
     with st.spinner(say("workbench.trying", language)):
         try:
-            baselines = _baselines(
-                str(layer_path()), _stamp(layer_path()), database(), tuple(str(b) for b in benchmarks)
-            )
             st.session_state["wb_proposal"] = propose(
                 change,
                 layer=layer_path(),
                 db=database(),
                 workdir=Path(tempfile.mkdtemp(prefix="nlq-proposal-")),
                 benchmarks=benchmarks,
-                baselines=baselines,
+                # the scores of a layer, kept for when it is approved as tried
+                store=ScoreStore(default_git_dir().with_name("layer-scores")),
                 questions=questions,
                 as_of=base.latest_date,
             )
