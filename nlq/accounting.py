@@ -675,7 +675,19 @@ FRAME_WORDS |= frozenset(
 )
 ENGLISH_KNOWN |= frozenset(
     [
-        *("given", "gave", "offer", "offered", "due", "owing", "distinct", "unique", "please", "thanks"),
+        *(
+            "given",
+            "gave",
+            "offer",
+            "offered",
+            "due",
+            "owing",
+            "distinct",
+            "unique",
+            "individual",
+            "please",
+            "thanks",
+        ),
         *("cheers", "kindly", "quick", "quickly", "distributed", "spread"),
         # a figure shown beside another: "daily orders alongside a 7-day average"
         *("alongside", "beside", "besides", "next"),

@@ -192,6 +192,9 @@ def _problem(item: Asked, understanding: Understanding) -> tuple[ProblemKind | N
         return "off_topic", []
     if apart == "policy":
         return "policy", []
+    guessed = sorted({_flag_detail(f) for f in item.flags if _flag_kind(f) == "fuzzy_link"})
+    if item.status != "answered" and guessed:
+        return "fuzzy_link", guessed  # asked back whether 京洞 meant 京东
     if item.status == "answered":
         for kind in _DOUBTS:
             details = [_flag_detail(f) for f in item.flags if _flag_kind(f) == kind]

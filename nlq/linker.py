@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 
 from nlq.accounting import ENGLISH_KNOWN
 from nlq.lexicon import Entry, Lexicon, normalise
@@ -105,6 +105,18 @@ class Link:
         entry = self.entries[0]
         how = {"exact": "名称", "synonym": "同义词", "fuzzy": "近似匹配"}[self.match]
         return f"“{self.text}”→{entry.kind}:{entry.target}{'=' + str(entry.value) if entry.value is not None else ''}（{how}）"
+
+
+# Verbs of the events a figure counts, and what it counts in (pieces, orders, money): one
+# put for another is another figure, not a typo.
+EVENT_VERBS = frozenset("买卖购售退付收发送访看浏加减增涨跌降升赚花用件笔单个次位人钱元块")
+
+
+def _verb_swapped(window: str, key: str) -> bool:
+    return any(
+        op.tag == "replace" and window[op.src_pos] in EVENT_VERBS and key[op.dest_pos] in EVENT_VERBS
+        for op in Levenshtein.editops(window, key)
+    )
 
 
 # "each" written before a noun, which the segmenter may fuse with it (各省, 每省).
@@ -292,6 +304,9 @@ class Linker:
                     # (A word left short, 购买用户 for 购买用户数, is still one.)
                     substituted = len(window) == len(key)
                     if sound and substituted and self._holds_known_word(text, i, j, cuts):
+                        continue
+                    # Nor is another verb a slip: 退了多少件 (returned) is not 卖了多少件 (sold).
+                    if not english and _verb_swapped(window, key):
                         continue
                     rank = (0, -1, -(j - i)) if prefix else (distance, sound, -(j - i))
                     if best is None or rank < best[0]:

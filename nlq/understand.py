@@ -345,6 +345,8 @@ MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
 FOLLOW_UP = re.compile(
     r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
 )
+# Words naming a kind of figure: a rate or ratio, an average.
+FIGURE_WORDS = re.compile(r"\b(?:rates?|ratios?|averages?|avg|mean)\b|平均|人均|比率|比例|率")
 # What a follow-up changes in the question before it besides metrics, values and periods.
 FOLLOW_UP_CUES = frozenset({"grain", "yoy", "pop"})
 PLURAL_WORDS = re.compile(r"哪些|这些|那些|们|各个|排个名|排名|排行|榜")
@@ -910,11 +912,18 @@ class Understander:
             and previous.steps
             and self._is_follow_up(parse)
         )
-        unsure = next((x for x in parse.links if x.alternatives), None)
+        # A value written off (京冬, 天毛) filters other rows if the guess is wrong: asked
+        # back with the guess as a choice, never applied unasked.
+        unsure = next(
+            (x for x in parse.links if x.alternatives or self._guessed_value(x)),
+            None,
+        )
         if unsure is not None:
             return self._which_word(parse, unsure)
         reading = self._reading(parse, previous if follow_up else None)
         unusable = self._unusable(parse)
+        if reading.status == "answer":
+            unusable += self._figures_left(parse, reading)
         if unusable and reading.status == "answer":
             # The reading without those words stays with the clarification: a language
             # model (when configured) is shown it and the words it left out.
@@ -1014,12 +1023,54 @@ class Understander:
         parse.unplaced = self._unplaced(parse)
         return list(dict.fromkeys([*parse.negations.unscoped, *parse.unplaced, *parse.unread]))
 
+    def _figures_left(self, parse: Parse, reading: Understanding) -> list[str]:
+        """Words that ask for a kind of figure (a rate, an average) that the reading
+        computes nowhere: sell-through rate read as sales, 每笔订单平均多少钱 read as a
+        count of orders would answer another question."""
+        if any(self._divides(step.query) for step in reading.steps):
+            return []  # a ratio, a mean or a share is computed: the word is its
+        covered = self._covered(parse)
+        return [
+            m.group(0) for m in FIGURE_WORDS.finditer(parse.text) if not any(covered[m.start() : m.end()])
+        ]
+
+    def _divides(self, query: SemanticQuery) -> bool:
+        """Does the query compute a ratio, a share, a growth rate or a mean?"""
+        if (
+            query.ratios
+            or query.share
+            or query.compare
+            or query.funnel
+            or query.cohort
+            or "avg" in query.across
+        ):
+            return True
+        if query.averaged_over or query.averaged_across:
+            return True
+        for name in query.metrics:
+            metric = self.layer.metric(name)
+            if isinstance(metric, RatioMetric | DerivedMetric) or (
+                metric is not None and metric.format == "percent"
+            ):
+                return True
+            home = self.layer.measure_of(name)
+            if home is not None and home[1].agg == "avg":
+                return True
+        return False
+
+    @staticmethod
+    def _guessed_value(link: Link) -> bool:
+        """A value reached by nearness, not by its name with a suffix (广东省 is 广东)."""
+        if link.match != "fuzzy" or link.entries[0].kind != "value":
+            return False
+        return not normalise(link.text).startswith(link.entries[0].key)
+
     def _which_word(self, parse: Parse, link: Link) -> Understanding:
         """A typo equally near words of different meaning: ask which one was meant."""
         candidates = list(dict.fromkeys([link.entries[0].surface, *link.alternatives]))
         asked = parse.question if link.text in parse.question else parse.text
         message = say(
-            "reading.which_word",
+            "reading.which_word" if len(candidates) > 1 else "reading.did_you_mean",
             parse.language,
             word=link.text,
             candidates=say("reading.or_separator", parse.language).join(candidates),

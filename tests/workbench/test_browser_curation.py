@@ -185,10 +185,7 @@ def test_from_what_users_got_to_an_approved_layer(workbench: tuple[str, Path], w
             marketing.screenshot(path=str(SHOTS / "26-answered-after.png"), full_page=True)
 
             # The intake: the fixed questions are gone; 拼多多 is shown as a value without data.
-            analyst.get_by_test_id("stSidebarNav").get_by_text("问数 · Ask").click()
-            analyst.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
-            analyst.get_by_test_id("stSidebarNav").get_by_text("语义层 · Semantic layer").click()
-            analyst.get_by_role("tab", name="待处理").click(timeout=WAIT_MS)
+            _reopen(analyst, "待处理")
             cases = _options(analyst, "查看一个问题组")
             assert "没有数据的取值: 拼多多 ×1" in cases and not any(
                 "狗东" in c or "件单价" in c for c in cases
@@ -207,6 +204,15 @@ def _workbench(browser: Browser, url: str, user: str) -> Page:
     page.get_by_test_id("stSidebarNav").get_by_text("语义层 · Semantic layer").click()
     page.get_by_role("heading", name="语义层工作台").wait_for(timeout=WAIT_MS)
     return page
+
+
+def _reopen(page: Page, tab: str) -> None:
+    """The workbench drawn anew (by way of the chat), on one of its tabs."""
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_text("问数 · Ask").click()
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
+    nav.get_by_text("语义层 · Semantic layer").click()
+    page.get_by_role("tab", name=tab).click(timeout=WAIT_MS)
 
 
 def _options(page: Page, label: str) -> list[str]:
@@ -274,10 +280,7 @@ def _save(page: Page, reason: str, timings: dict[str, float], step: str) -> None
 
 def _approve(page: Page, branch: str) -> float:
     """Opens the workbench again (a new run sees the saved branch) and approves it."""
-    page.get_by_test_id("stSidebarNav").get_by_text("问数 · Ask").click()
-    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
-    page.get_by_test_id("stSidebarNav").get_by_text("语义层 · Semantic layer").click()
-    page.get_by_role("tab", name="评审与历史").click(timeout=WAIT_MS)
+    _reopen(page, "评审与历史")
     started = time.perf_counter()
     page.get_by_text(f"proposals/{branch}").first.wait_for(timeout=WAIT_MS)
     page.get_by_role("button", name="批准并生效").first.click()

@@ -11,7 +11,7 @@ import pytest
 
 from nlq import feedback
 from nlq.audit import open_audit
-from nlq.intake import cases, dismiss, dismissed, from_audit, from_feedback, open_cases
+from nlq.intake import Case, cases, dismiss, dismissed, from_audit, from_feedback, open_cases
 from nlq.pipeline import Pipeline
 
 AS_OF = dt.date(2026, 6, 30)
@@ -38,15 +38,20 @@ def asked(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tup
     return pipeline, audit
 
 
+def on_record(pipeline: Pipeline, audit: Path) -> list[Case]:
+    """The cases of the questions on record."""
+    log = open_audit(audit)
+    try:
+        return cases(from_audit(log), pipeline.understander, AS_OF)
+    finally:
+        log.close()
+
+
 def test_questions_are_grouped_by_their_problem_with_who_asked_and_what_came_back(
     asked: tuple[Pipeline, Path],
 ) -> None:
     pipeline, audit = asked
-    log = open_audit(audit)
-    try:
-        found = cases(from_audit(log), pipeline.understander, AS_OF)
-    finally:
-        log.close()
+    found = on_record(pipeline, audit)
     by_key = {c.key: c for c in found}
     assert [a.question for a in by_key["unknown_words:狗东"].asked] == ["狗东上周的订单数", "上个月狗东的GMV"]
     assert by_key["unknown_words:件单价|狗东"].asked[0].question == "上个月狗东的件单价"
@@ -85,11 +90,7 @@ def test_a_dismissed_case_stays_dismissed_until_asked_again(
     asked: tuple[Pipeline, Path], tmp_path: Path
 ) -> None:
     pipeline, audit = asked
-    log = open_audit(audit)
-    try:
-        found = cases(from_audit(log), pipeline.understander, AS_OF)
-    finally:
-        log.close()
+    found = on_record(pipeline, audit)
     case = next(c for c in found if c.key == "unknown_words:狗东")
     latest = case.latest
     assert latest is not None

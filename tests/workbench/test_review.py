@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from nlq.semantic.review import Change, LayerRepository, ReviewError, default_git_dir
+from nlq.semantic.review import Change, LayerRepository, Proposal, ReviewError, default_git_dir
 
 DEMO_LAYER = Path(__file__).resolve().parents[2] / "nlq" / "demo" / "semantic"
 GMV_SYNONYMS = "synonyms: [GMV, 销售额,"  # line 8 of metrics.yaml
@@ -200,9 +200,8 @@ def test_approval_by_another_writes_the_live_files_and_the_history(
     assert LayerRepository.open(layer, git_dir).history() == repo.history()
 
 
-def test_two_proposals_from_one_base_merge_three_way(
-    repo: LayerRepository, layer: Path, git_dir: Path, tmp_path: Path
-) -> None:
+def two_proposals(repo: LayerRepository, layer: Path, tmp_path: Path) -> tuple[Proposal, Proposal]:
+    """Two analysts' proposals from the same main, on lines far apart."""
     top = repo.propose(
         edited(layer, tmp_path, GMV_SYNONYMS, "synonyms: [GMV, 卖额, 销售额,"),
         author="chen.jie",
@@ -213,6 +212,13 @@ def test_two_proposals_from_one_base_merge_three_way(
         author="sun.li",
         reason="bottom",
     )
+    return top, bottom
+
+
+def test_two_proposals_from_one_base_merge_three_way(
+    repo: LayerRepository, layer: Path, git_dir: Path, tmp_path: Path
+) -> None:
+    top, bottom = two_proposals(repo, layer, tmp_path)
     assert top.base == bottom.base
 
     repo.approve(top.branch, approver="li.na")
@@ -436,16 +442,7 @@ def test_history_respects_its_limit(repo: LayerRepository, layer: Path, tmp_path
 
 def test_approvals_at_the_same_moment_keep_both_changes(layer: Path, git_dir: Path, tmp_path: Path) -> None:
     repo = LayerRepository.open(layer, git_dir)
-    top = repo.propose(
-        edited(layer, tmp_path, GMV_SYNONYMS, "synonyms: [GMV, 卖额, 销售额,"),
-        author="chen.jie",
-        reason="top",
-    )
-    bottom = repo.propose(
-        edited(layer, tmp_path, FUNNEL_SYNONYMS, "synonyms: [漏斗, 转化, 购买漏斗,"),
-        author="sun.li",
-        reason="bottom",
-    )
+    top, bottom = two_proposals(repo, layer, tmp_path)
 
     def approve(branch: str) -> Change:
         with LayerRepository.open(layer, git_dir) as admin:
