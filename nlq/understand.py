@@ -2263,7 +2263,9 @@ class Understander:
         values = [(x.start, x.end) for x in parse.links if x.kind == "value"]
         for link in (x for x in parse.links if x.kind == "dimension"):
             # a 美妆 brand: a value may qualify the one group
-            each = AVERAGED_EACH.search(_uncovered(parse.text, 0, link.start, values).rstrip() + " ")
+            ahead = _uncovered(parse.text, 0, link.start, values).rstrip()
+            # 平均每个 right before the group; "a" or "per" and a space before it in English
+            each = AVERAGED_EACH.search(ahead) or AVERAGED_EACH.search(ahead + " ")
             if each is not None:
                 parse.read_spans += [averaging.span(), each.span()]
                 return link.entries[0].target, ["avg"]

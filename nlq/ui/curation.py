@@ -158,6 +158,7 @@ def _case(cases: list[intake.Case], identity: Identity, folder: Path, language: 
             say("workbench.try", language), icon=":material/science:", key="wb_try"
         ):
             _try(case.fixes[index].change, questions, language)
+        st.caption(say("workbench.or_create", language))
     else:
         st.caption(say("workbench.no_fix", language))
     st.session_state["wb_case_questions_text"] = "\n".join(questions)
