@@ -35,6 +35,7 @@ from nlq.semantic.edit import (
     NewRatioMetric,
     NewSegment,
     NewSimpleMetric,
+    NewTerm,
     NewValue,
     apply_change,
     copy_layer,
@@ -325,6 +326,11 @@ def sample_query(change: Change, layer: SemanticLayer) -> SemanticQuery | None:
     if isinstance(change, LayerChange) and change.kind == "value_alias" and change.value is not None:
         return SemanticQuery(
             metrics=[metric], filters=[Filter(dimension=change.target, values=[change.value])]
+        )
+    if isinstance(change, NewTerm) and change.filters:
+        return SemanticQuery(
+            metrics=[metric],
+            filters=[Filter(dimension=f.dimension, op=f.op, values=list(f.values)) for f in change.filters],
         )
     if isinstance(change, NewDimension | NewSegment):
         return SemanticQuery(metrics=[metric], dimensions=[f"{change.model}.{change.name}"])

@@ -1596,7 +1596,7 @@ class Understander:
         home = self._dimension_home(dimension)
         if home is None or not home[0].detail:
             return False
-        keys = [home[0].primary_key] if isinstance(home[0].primary_key, str) else list(home[0].primary_key)
+        keys = home[0].key_columns
         found = home[0].dimension(home[1])
         return found is not None and found.sql in keys
 
@@ -1899,7 +1899,7 @@ class Understander:
         """What "the most expensive" ranks by: a numeric dimension the question names,
         else the model's first numeric detail column. An identifier (its key, or a
         reference to another model) is a number but not a magnitude."""
-        keys = [model.primary_key] if isinstance(model.primary_key, str) else list(model.primary_key)
+        keys = model.key_columns
         keys += [edge.source_key for edge in self.graph.edges.get(model.name, [])]
         for name in [*mentioned, *model.detail]:
             dimension = model.dimension(name.rsplit(".", 1)[-1])

@@ -188,7 +188,7 @@ def adds_up_over_days(metric: str, layer: SemanticLayer) -> bool:
     if found is None or found[1].agg != "count_distinct":
         return False
     home, measure = found
-    keys = [home.primary_key] if isinstance(home.primary_key, str) else home.primary_key
+    keys = home.key_columns
     return (measure.expr or "").strip() in keys
 
 

@@ -955,7 +955,7 @@ class Compiler:
         alias = f"{dimension.name}_segment"
         if all(existing != alias for existing, _, _ in plan.segments):
             plan.join(path)
-            key = entity.primary_key if isinstance(entity.primary_key, str) else entity.primary_key[0]
+            key = entity.key_columns[0]
             on = exp.column(key, alias).eq(plan.same_key(exp.column(key, entity.name)))
             historical = dimension.segment is not None and dimension.segment.historical
             kept = None if historical else self._segment_facts(plan, entity, dimension)

@@ -28,7 +28,7 @@ def _keys(layer: SemanticLayer, source: SourceMap, connector: Connector) -> list
     for i, model in enumerate(layer.models):
         if model.table is None:
             continue
-        key = [model.primary_key] if isinstance(model.primary_key, str) else model.primary_key
+        key = model.key_columns
         columns = [exp.column(c) for c in key]
         repeated = (
             exp.select(*columns)

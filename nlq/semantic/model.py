@@ -203,6 +203,11 @@ class Model(Named):
         return next((d for d in self.dimensions if d.name == name), None)
 
     @property
+    def key_columns(self) -> list[str]:
+        """The primary key's columns (one, or several for a composite key)."""
+        return [self.primary_key] if isinstance(self.primary_key, str) else list(self.primary_key)
+
+    @property
     def key_dimension(self) -> Dimension | None:
         """The dimension that is the model's primary key (users.user_id), if one is declared:
         a row named by its key, the rows kept apart from those with a figure."""

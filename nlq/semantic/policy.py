@@ -269,7 +269,7 @@ class AccessPolicy:
         condition = self.visibility(model_name, dialect)
         if condition is None and not (masks.keys() & used) and not always:
             return None
-        keys = [model.primary_key] if isinstance(model.primary_key, str) else model.primary_key
+        keys = model.key_columns
         columns = sorted(used) or keys
         projections = [masks[c].as_(c) if c in masks else exp.column(c, model_name) for c in columns]
         select = exp.select(*projections).from_(model_table(model, model_name, dialect, tag=False))

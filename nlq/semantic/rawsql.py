@@ -118,7 +118,7 @@ def visible_columns(
 def declared_columns(layer: SemanticLayer, model: Model) -> set[str]:
     """The columns of a model that its YAML names: keys, dimensions, time
     dimensions, measures, relationships, masks and hidden columns."""
-    names = {model.primary_key} if isinstance(model.primary_key, str) else set(model.primary_key)
+    names = set(model.key_columns)
     snippets = [d.sql for d in model.dimensions if d.segment is None] + [t.sql for t in model.time_dimensions]
     snippets += [m.expr for m in model.measures if m.expr] + [m.filter for m in model.measures if m.filter]
     for snippet in snippets:

@@ -55,7 +55,7 @@ def segment_relation(
         raise QueryError(Text("semantic.segment_without_time", segment=dimension.label))
     time = facts.time_dimension(facts.default_time)
     assert time is not None  # validated: a default time is one of the model's times
-    key = entity.primary_key if isinstance(entity.primary_key, str) else entity.primary_key[0]
+    key = entity.key_columns[0]
     features = _features(segment, facts, time, span, key, dialect, kept)
     value = _value(segment, span, dialect)
     return exp.select(

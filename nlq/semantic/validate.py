@@ -90,7 +90,7 @@ class Validator:
                         "give each field of a model its own name",
                     )
                 fields.add(item.name)
-        keys = [model.primary_key] if isinstance(model.primary_key, str) else model.primary_key
+        keys = model.key_columns
         for key in keys:
             self._column(model.name, key, columns, (*where, "primary_key"))
         for j, dim in enumerate(model.dimensions):

@@ -31,18 +31,31 @@ from nlq.semantic.edit import (
     EditError,
     EditMetric,
     LayerChange,
+    NewDimension,
     NewRatioMetric,
+    NewRelationship,
     NewSimpleMetric,
+    NewTerm,
     NewValue,
 )
 from nlq.semantic.loader import LayerError
-from nlq.semantic.model import Label, SemanticLayer
+from nlq.semantic.model import Label, SemanticLayer, TermFilter
 from nlq.semantic.review import LayerRepository, ReviewError, default_git_dir
 from nlq.ui.resources import base_pipeline, database, feedback_file, semantic
 
 CHANGES: TypeAdapter[Change] = TypeAdapter(Change)
 # The forms of the change tab; `yaml` takes any change the layer's edit knows.
-FORMS = ("word", "ratio_metric", "simple_metric", "edit_metric", "new_value", "yaml")
+FORMS = (
+    "word",
+    "ratio_metric",
+    "simple_metric",
+    "edit_metric",
+    "new_value",
+    "term",
+    "dimension",
+    "relationship",
+    "yaml",
+)
 # A starting point for each kind of change written as YAML.
 TEMPLATES = {
     "new_term": "kind: new_term\nname: \nlabel: {zh: , en: }\nsynonyms: []\nfilters:\n  - {dimension: , values: []}\n",
@@ -275,6 +288,12 @@ def _form(form: str, layer: SemanticLayer, language: Language) -> Change | None:
             if not (dimension and value):
                 return None
             return NewValue(dimension=dimension, value=value, aliases=aliases)
+        if form == "term":
+            return _term_form(layer, language)
+        if form == "dimension":
+            return _dimension_form(layer, language)
+        if form == "relationship":
+            return _relationship_form(layer, language)
         return _yaml_form(language)
     except (ValidationError, ValueError) as error:
         st.warning(say("workbench.form_invalid", language, reason=_reason(error)))
@@ -307,6 +326,61 @@ def _word_form(layer: SemanticLayer, language: Language) -> LayerChange | None:
     if not (word and target and kind):
         return None
     return LayerChange(kind=kind, target=target, value=value, word=word)
+
+
+def _term_form(layer: SemanticLayer, language: Language) -> NewTerm | None:
+    """A named filter: a dimension's values (核心用户 = 钻石, 金卡 members)."""
+    name, label, description, synonyms = _named_fields("term", language)
+    dimensions = list(dict.fromkeys(d.name for m in layer.models for d in m.dimensions))
+    left, right = st.columns(2)
+    dimension = left.selectbox(say("workbench.dimension", language), dimensions, key="wb_term_dimension")
+    values = _words(right.text_input(say("workbench.term_values", language), key="wb_term_values"))
+    if not (name and dimension and values):
+        return None
+    return NewTerm(
+        name=name,
+        label=label,
+        description=description,
+        synonyms=synonyms,
+        filters=[TermFilter(dimension=dimension, values=list(values))],
+    )
+
+
+def _dimension_form(layer: SemanticLayer, language: Language) -> NewDimension | None:
+    """A column of a model, or an expression over its columns, as a dimension."""
+    name, label, description, synonyms = _named_fields("dimension", language)
+    left, right = st.columns(2)
+    model = left.selectbox(
+        say("workbench.model", language), [m.name for m in layer.models], key="wb_dim_model"
+    )
+    expr = right.text_input(say("workbench.dimension_expr", language), key="wb_dim_expr").strip()
+    if not (name and model):
+        return None
+    return NewDimension(
+        model=model, name=name, label=label, description=description, synonyms=synonyms, expr=expr or None
+    )
+
+
+def _relationship_form(layer: SemanticLayer, language: Language) -> NewRelationship | None:
+    """A join, written from the many side: `reviews.order_id` -> `orders.order_id`."""
+    catalog = base_pipeline(database(), semantic()).connector.tables()
+    columns = sorted(
+        f"{m.name}.{column}" for m in layer.models if m.table for column in catalog.get(m.table, {})
+    )
+    left, middle, right = st.columns(3)
+    source = left.selectbox(say("workbench.join_from", language), columns, key="wb_rel_from")
+    target = middle.selectbox(say("workbench.join_to", language), columns, key="wb_rel_to")
+    cardinality = right.selectbox(
+        say("workbench.cardinality", language),
+        ["many_to_one", "one_to_one", "one_to_many"],
+        key="wb_rel_card",
+    )
+    required = st.checkbox(say("workbench.join_required", language), key="wb_rel_required")
+    if not (source and target) or source.split(".")[0] == target.split(".")[0]:
+        return None
+    return NewRelationship.model_validate(
+        {"from": source, "to": target, "cardinality": cardinality, "required": required}
+    )
 
 
 def _named_fields(prefix: str, language: Language) -> tuple[str, Label, str, list[str]]:

@@ -308,3 +308,41 @@ def test_a_page_run_without_the_role_refuses_in_the_users_language(app: AppTest,
         if page == SEMANTIC_PAGE
         else "This page is for administrators only."
     ]
+
+
+def test_a_term_a_dimension_and_a_relationship_are_made_in_forms(app: AppTest, layer: Path) -> None:
+    open_page(app, SEMANTIC_PAGE)
+    app.radio(key="wb_form").set_value("term").run()
+    app.text_input(key="wb_term_name").set_value("big_cities").run()
+    app.text_input(key="wb_term_zh").set_value("大城市").run()
+    app.selectbox(key="wb_term_dimension").set_value("city_tier").run()
+    app.text_input(key="wb_term_values").set_value("一线, 新一线").run()
+    app.button(key="wb_try_form").click().run()
+    assert not app.exception, app.exception
+    diff = next(c.value for c in app.code if c.language == "diff")
+    assert "+  - name: big_cities" in diff and "values: [一线, 新一线]" in diff
+    sample = [c.value for c in app.code if c.language == "sql"][-1]  # after the preview's
+    assert "city_tier" in sample and "'一线'" in sample  # the term at work in a query
+    assert "语义层校验通过。" in [s.value for s in app.success]
+    app.button(key="wb_discard").click().run()
+
+    app.radio(key="wb_form").set_value("dimension").run()
+    app.text_input(key="wb_dimension_name").set_value("price_band").run()
+    app.text_input(key="wb_dimension_zh").set_value("价格带").run()
+    app.selectbox(key="wb_dim_model").set_value("products").run()
+    app.text_input(key="wb_dim_expr").set_value("CASE WHEN list_price >= 1000 THEN '高' ELSE '低' END").run()
+    app.button(key="wb_try_form").click().run()
+    assert not app.exception, app.exception
+    diff = next(c.value for c in app.code if c.language == "diff")
+    assert "+      - name: price_band" in diff
+    assert "语义层校验通过。" in [s.value for s in app.success]
+    app.button(key="wb_discard").click().run()
+
+    app.radio(key="wb_form").set_value("relationship").run()
+    app.selectbox(key="wb_rel_from").set_value("reviews.order_id").run()
+    app.selectbox(key="wb_rel_to").set_value("orders.order_id").run()
+    app.button(key="wb_try_form").click().run()
+    assert not app.exception, app.exception
+    # reviews -> orders exists already: refused, nothing written
+    assert any("reviews" in e.value for e in app.error), [e.value for e in app.error]
+    assert "price_band" not in (layer / "models.yaml").read_text(encoding="utf-8")
