@@ -15,16 +15,14 @@ access policy)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from nlq.answer import AnswerBlock, AskResult
+from nlq.answer import AskResult
 from nlq.caliber import empty_answer
+from nlq.insight.blocks import dimension_label
 from nlq.language import Language
 from nlq.messages import Text, listed, say
 from nlq.semantic.model import SemanticLayer
 from nlq.semantic.query import Filter
 from nlq.understand import Understanding
-from nlq.visibility import HasRows, empty_values, visible
 
 # Flags of questions that no change of the layer should answer.
 NOT_VOCABULARY = ("screened", "off_topic", "intent", "policy")
@@ -55,27 +53,16 @@ def flags(result: AskResult, understanding: Understanding | None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def missing_values(
-    understanding: Understanding,
-    answers: list[AnswerBlock],
-    layer: SemanticLayer,
-    has_rows: HasRows,
-    known: Callable[[str, object], bool],
-) -> list[tuple[str, str]]:
-    """(dimension, value) filtered on by an empty answer, that the layer names and no
-    row holds, in any period: the answer is missing data, not a zero."""
-    missing = [
-        (dimension, str(value))
-        for dimension, value in empty_values(understanding, answers, known)
-        if not visible(layer, dimension, value, has_rows)
-    ]
-    return list(dict.fromkeys(missing))
-
-
-def no_data_message(missing: list[tuple[str, str]], layer: SemanticLayer, language: Language) -> str:
+def no_data_message(missing: list[tuple[str, object]], layer: SemanticLayer, language: Language) -> str:
+    """The answer for values the layer names and no row holds (`hidden_values` of an
+    asker without row filters): missing data, not a zero."""
     named = listed(
         (
-            Text("answers.no_data_value", value=value, dimension=_label(layer, dimension, language))
+            Text(
+                "answers.no_data_value",
+                value=value,
+                dimension=dimension_label(dimension, layer).text(language),
+            )
             for dimension, value in missing
         ),
         language,
@@ -85,12 +72,3 @@ def no_data_message(missing: list[tuple[str, str]], layer: SemanticLayer, langua
 
 def _filtered_values(filters: list[Filter]) -> list[str]:
     return [str(v) for f in filters if f.op == "in" for v in f.values]
-
-
-def _label(layer: SemanticLayer, dimension: str, language: Language) -> str:
-    name = dimension.split(".")[-1]
-    for model in layer.models:
-        found = model.dimension(name)
-        if found is not None:
-            return found.label.text(language) or name
-    return name

@@ -282,9 +282,9 @@ class Pipeline:
         """One turn of a conversation: the answer, and how it was understood (the
         context for the next turn)."""
         from nlq.caliber import conflict
-        from nlq.doubts import flags, missing_values, no_data_message
+        from nlq.doubts import flags, no_data_message
         from nlq.explain import interpret, row_scope
-        from nlq.visibility import unseen_value
+        from nlq.visibility import hidden_values, unseen_value
 
         started = time.perf_counter()
         language = language_of(question)
@@ -326,32 +326,26 @@ class Pipeline:
                     self._answer(understanding.steps, result, record.running)
                     # an analysis's tables are not one query's rows: its own sentence says what it found
                     if not any(step.query.explain for step in understanding.steps):
-                        unseen = unseen_value(
-                            understanding,
-                            result.answers,
-                            self.layer,
-                            self.layer.role(self.role) if self.role else None,
-                            language,
-                            self._has_rows,
-                            self.facts.known_value,
-                        )
-                        missing = missing_values(
+                        hidden = hidden_values(
                             understanding, result.answers, self.layer, self._has_rows, self.facts.known_value
                         )
-                        contradicted = conflict(
-                            understanding, result.answers, self.layer, language, self.facts.known_value
-                        )
+                        role = self.layer.role(self.role) if self.role else None
+                        unseen = unseen_value(hidden, role, language)
                         if unseen is not None:
                             # Empty because the rows are not the asker's to see, not because there are none.
                             result.status, result.message, result.answers = "refused", unseen, []
-                        elif missing:
+                        elif hidden:
                             # A value the layer names and no row holds: missing data, not a 0.
-                            result.message = no_data_message(missing, self.layer, language)
+                            result.message = no_data_message(hidden, self.layer, language)
                             result.answers = []
-                            noted += [f"no_data:{value}" for _, value in missing]
-                        elif contradicted is not None:
-                            # A zero the metric's own 口径 guarantees is no answer: say why instead.
-                            result.status, result.message, result.answers = "clarify", contradicted, []
+                            noted += [f"no_data:{value}" for _, value in hidden]
+                        else:
+                            contradicted = conflict(
+                                understanding, result.answers, self.layer, language, self.facts.known_value
+                            )
+                            if contradicted is not None:
+                                # A zero the metric's own 口径 guarantees is no answer: say why instead.
+                                result.status, result.message, result.answers = "clarify", contradicted, []
                 chart_answers(result.answers, self.layer)
                 if result.answers:
                     result.interpretation += self._snapshots(understanding)

@@ -20,23 +20,32 @@ from nlq.understand import Understanding
 HasRows = Callable[[SemanticQuery], bool]
 
 
-def unseen_value(
+def hidden_values(
     understanding: Understanding,
     answers: list[AnswerBlock],
     layer: SemanticLayer,
-    role: Role | None,
-    language: Language,
     has_rows: HasRows,
     known: Callable[[str, object], bool],
-) -> str | None:
-    """The refusal for an empty answer filtered by a value that exists (`known`) but
-    that no row the asker may see holds, else None."""
-    if role is None or not role.row_filters:
+) -> list[tuple[str, object]]:
+    """(dimension, value) filtered on by an empty answer, values the layer or the data
+    knows (`known`) that no row the asker may see holds, in any period. Under a role
+    with row filters they are outside its rows (`unseen_value`); otherwise no row holds
+    them at all (missing data, nlq.doubts)."""
+    return list(
+        dict.fromkeys(
+            (dimension, value)
+            for dimension, value in empty_values(understanding, answers, known)
+            if not visible(layer, dimension, value, has_rows)
+        )
+    )
+
+
+def unseen_value(hidden: list[tuple[str, object]], role: Role | None, language: Language) -> str | None:
+    """The refusal for an empty answer whose value (`hidden_values`) is outside the rows
+    of a role with row filters, else None."""
+    if role is None or not role.row_filters or not hidden:
         return None
-    for dimension, value in empty_values(understanding, answers, known):
-        if not visible(layer, dimension, value, has_rows):
-            return _message(value, role, language)
-    return None
+    return _message(hidden[0][1], role, language)
 
 
 def empty_values(
