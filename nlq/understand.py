@@ -1222,9 +1222,7 @@ class Understander:
         values = self._values(scoped, metrics, mentioned, homes={model.name})
         filters = self._value_filters(values) + parse.attributes
         filters += self._term_filters(scoped)
-        columns = self._listing_columns(parse, model)
-        shown = {c.rsplit(".", 1)[-1] for c in columns}
-        columns += [c for c in shortened if c.rsplit(".", 1)[-1] not in shown]
+        columns = self._listing_columns(parse, model, shortened)
         time_range, time_text = self._time_range(parse)
         if time_range.start is None and parse.has("yoy", "pop"):
             time_range, time_text = self._comparison_default(parse)
@@ -1640,18 +1638,25 @@ class Understander:
                     return True
         return False
 
-    def _listing_columns(self, parse: Parse, model: Model) -> list[str]:
-        """The model's detail columns, then every column the question names that each
-        row has one of (用户ID of an order, the refund time), then the time that orders
-        the newest rows when those are asked."""
-        columns = [c if "." in c else f"{model.name}.{c}" for c in model.detail]
+    def _listing_columns(self, parse: Parse, model: Model, shortened: list[str]) -> list[str]:
+        """The columns a question names (用户ID、城市和会员等级, 实付), after the row's key so
+        each row stays itself, and the time that orders the newest rows when those are
+        asked; the model's detail columns when it names none. A column is shown only when
+        each row has one value of it (用户ID of an order, not its products)."""
         newest = self._newest(model) if parse.has("latest", "earliest") else None
-        for column in [*self._listed_columns(parse), *([newest] if newest else [])]:
-            shown = {c.rsplit(".", 1)[-1] for c in columns}
-            if column.rsplit(".", 1)[-1] not in shown and self._reaches_one(model.name, column):
-                columns.append(column)
+        named = [*self._named_columns(parse), *shortened]
+        key = model.key_dimension
+        if named and key is not None and key.name in {c.rsplit(".", 1)[-1] for c in model.detail}:
+            shown = [f"{model.name}.{key.name}"]
+        else:
+            shown = [c if "." in c else f"{model.name}.{c}" for c in model.detail]
+        for column in [*named, *self._listed_columns(parse), *([newest] if newest else [])]:
+            if column.rsplit(".", 1)[-1] not in {c.rsplit(".", 1)[-1] for c in shown} and (
+                column in shortened or self._reaches_one(model.name, column)
+            ):
+                shown.append(column)
         parse.read_spans += [span for _, span in self._time_columns(parse)]
-        return columns
+        return shown
 
     @staticmethod
     def _newest(model: Model) -> str | None:
@@ -1842,13 +1847,18 @@ class Understander:
         return any(self.graph.one_each(source, holder.name) for holder in self.layer.holders(column))
 
     def _listed_columns(self, parse: Parse) -> list[str]:
-        """The columns a listing question names: its dimensions, and the times of rows
-        it names by their own words (退款时间, order time), as model.name."""
+        """The columns a listing question names, and the keys of rows it names by value
+        (用户13963's orders reach users.user_id), as model.name."""
+        keys = [f.dimension for f in parse.attributes]
+        return list(dict.fromkeys(self._named_columns(parse) + keys))
+
+    def _named_columns(self, parse: Parse) -> list[str]:
+        """The columns a question names by their words: its dimensions, and the times of
+        rows it names by their own words (退款时间, order time)."""
         named = [
             self._qualified(e.target) for x in parse.links for e in x.entries[:1] if e.kind == "dimension"
         ]
-        keys = [f.dimension for f in parse.attributes]  # the row named by its key is reached too
-        return list(dict.fromkeys(named + keys + [column for column, _ in self._time_columns(parse)]))
+        return list(dict.fromkeys(named + [column for column, _ in self._time_columns(parse)]))
 
     def _qualified(self, dimension: str) -> str:
         if "." in dimension:
@@ -3474,15 +3484,18 @@ class Understander:
                 filters = [f for f in filters if f.dimension != part]
                 share_within_groups, group = list(group), [*group, part]
 
-        if (
-            not group
-            and not grain
-            and not profile
-            and parse.comparisons
-            and not TOTAL_WORD.search(TOTAL_OF_PEOPLE.sub("", parse.text))
-        ):
-            # 买过超过3次的用户, users who placed more than 5 orders: the condition is on each user
-            group = self._compared_entity(parse, metrics)
+        conditioned: list[str] = []
+        if not grain and parse.comparisons and not TOTAL_WORD.search(TOTAL_OF_PEOPLE.sub("", parse.text)):
+            if not group and not profile:
+                # 买过超过3次的用户, users who placed more than 5 orders: the condition is on each user
+                group = self._compared_entity(parse, metrics)
+            else:
+                # 买过3次以上的用户按城市等级分布, their profile: on each user, not on each group
+                conditioned = self._compared_entity(parse, metrics)
+                grouping = [x for x in parse.links if x.kind == "dimension" and x.entries[0].target in group]
+                if conditioned and any(_overlap(parse.read_spans[-1], (x.start, x.end)) for x in grouping):
+                    parse.read_spans.pop()  # products with more than 30 reviews: the groups themselves
+                    conditioned = []
         denominators = [d for d in dict.fromkeys(parse.denominators) if self.layer.metric(d) is not None]
         ratios = [Ratio(numerator=m, denominator=d) for d in denominators for m in metrics if m != d]
         if parse.averaged and averaged and not grain and (ratios or parse.has("yoy", "pop", "share")):
@@ -3598,6 +3611,11 @@ class Understander:
             ]
             base = base.model_copy(update={"order_by": order})
         base = base.model_copy(update={"metric_filters": self._thresholds(parse, base)})
+        if conditioned and base.metric_filters:
+            # the people who meet the condition, counted in each group (or listed with it)
+            counted = profile or parse.has("distribution") or HOW_MANY_ANYWHERE.search(parse.text) is not None
+            dimensions = [*base.dimensions, *conditioned]
+            base = base.model_copy(update={"dimensions": dimensions, "count_groups": counted, "limit": None})
         if moving is not None:
             window = moving.number or MOVING_DEFAULT[grain or "day"]
             base = base.model_copy(update={"moving": window, "time_grain": grain, "compare": None})
@@ -3616,7 +3634,9 @@ class Understander:
             # 销售额超过1万的客户有几个: the number of the groups, not their list
             base = base.model_copy(update={"count_groups": True, "order_by": [], "limit": None})
         steps: list[Step] = []
-        if profile:
+        if profile and conditioned and base.metric_filters:
+            steps = self._conditioned_profile(base, parse, conditioned)
+        elif profile:
             steps = self._profile_steps(base, parse, ranked=bool(ranking and base.dimensions))
         elif len(parse.times) > 1 and not base.compare:
             # 2024年和2025年的GMV: every period named is answered, none dropped
@@ -4077,6 +4097,22 @@ class Understander:
             return bool(re.search(r"\btop\b", parse.text))
         return False
 
+    def _conditioned_profile(self, base: SemanticQuery, parse: Parse, people: list[str]) -> list[Step]:
+        """付款了2单及以上的那批人的画像: the people who meet the condition, counted by each
+        attribute of the profile."""
+        steps = []
+        for dimension in self._profile.dimensions:
+            query = base.model_copy(
+                update={
+                    "dimensions": [dimension, *people],
+                    "order_by": [OrderBy(field=dimension, desc=False)],
+                    "count_groups": True,
+                    "share": [],
+                }
+            )
+            steps.append(Step(title=self.title(query, parse.language), query=query))
+        return steps
+
     def _profile_steps(self, base: SemanticQuery, parse: Parse, *, ranked: bool) -> list[Step]:
         steps: list[Step] = []
         profile_filters = list(base.filters)
@@ -4197,6 +4233,10 @@ class Understander:
         if query.count_groups:
             return say("reading.title_count_groups", language, dimensions=dims, metrics=metrics)
         return say("reading.title_by", language, dimensions=dims, metrics=metrics)
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def _uncovered(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:

@@ -330,11 +330,23 @@ class Compiler:
         body, columns = self._final(query, Table(source), dim_names, periods, pin)
         final: Node = With(tuple(ctes), body)
         if query.count_groups and dim_names:
-            label = self._dimension(query.dimensions[0]).label
+            # customers with 3 paid orders or more by city tier: the customers (the key of
+            # a model) are counted, within the other groups named
+            counted = next((i for i, d in enumerate(query.dimensions) if self._is_key(d)), 0)
+            by = [n for i, n in enumerate(dim_names) if i != counted] if counted or len(dim_names) > 1 else []
+            label = self._dimension(query.dimensions[counted]).label
             conditioned = {f.metric for f in query.metric_filters}
             totals = [c for c in columns if c.metric not in conditioned and self._adds_up_over_groups(c)]
-            final, columns = self._counted(final, f"{dim_names[0]}_count", label, totals)
+            grouped = [c for c in columns if c.name in by]
+            final, columns = self._counted(final, f"{dim_names[counted]}_count", label, totals, by)
+            columns = [*grouped, *columns]
         return final, columns
+
+    def _is_key(self, reference: str) -> bool:
+        """users.user_id: a dimension that is its model's key (the rows a condition is on)."""
+        holders = self.layer.holders(reference)
+        key = holders[0].key_dimension if len(holders) == 1 else None
+        return key is not None and reference.rpartition(".")[2] == key.name
 
     def _population(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]] | None:
         """购买次数分布, 重要价值客户有多少: the people of a segment, counted from the segment's
@@ -449,12 +461,13 @@ class Compiler:
 
     @staticmethod
     def _counted(
-        rows: Node, name: str, of: Label, totals: Sequence[OutputColumn] = ()
+        rows: Node, name: str, of: Label, totals: Sequence[OutputColumn] = (), by: Sequence[str] = ()
     ) -> tuple[Node, list[OutputColumn]]:
         """The number of rows (groups, or listed rows) the query returns, its conditions
-        applied; and the total of the figures asked of them beside the condition (how many
-        customers ordered 3 times or more, and how much GMV they brought in)."""
-        counted = Counted(rows, name, tuple(c.name for c in totals))
+        applied, in all or within the groups `by`; and the total of the figures asked of
+        them beside the condition (how many customers ordered 3 times or more, and how much
+        GMV they brought in)."""
+        counted = Counted(rows, name, tuple(c.name for c in totals), tuple(by))
         column = OutputColumn(name, "metric", Label.worded(Text("semantic.number_of", label=of)), "count")
         return counted, [column, *totals]
 

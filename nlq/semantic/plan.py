@@ -430,9 +430,10 @@ class Counted(Node):
     rows: Node
     name: str
     totals: tuple[str, ...] = ()
+    by: tuple[str, ...] = ()  # the groups the rows are counted in (customers by city tier)
 
     def describe(self) -> str:
-        return f"Counted {self.name}" + _listed(" totals", list(self.totals))
+        return f"Counted {self.name}" + _listed(" by", list(self.by)) + _listed(" totals", list(self.totals))
 
 
 @dataclass(frozen=True)

@@ -197,10 +197,15 @@ class Renderer:
 
     # -- constructs ----------------------------------------------------------------------------
     def counted(self, node: Counted) -> exp.Select:
-        return exp.select(
+        by = [exp.column(c) for c in node.by]
+        select = exp.select(
+            *by,
             exp.Count(this=exp.Star()).as_(node.name),
             *[exp.Sum(this=exp.column(c)).as_(c) for c in node.totals],
         ).from_(self.select(node.rows).subquery("groups"))
+        if not by:
+            return select
+        return _group_by(select, [b.copy() for b in by]).order_by(*[b.copy() for b in by])
 
     def population(self, node: Population) -> exp.Select:
         value = exp.column(node.value)
