@@ -664,6 +664,16 @@ FRAME_WORDS |= frozenset(
             "帮忙看下",
             "是多少",
             "一下下",
+            # 用比例就行: enough, as asked
+            "就行",
+            "只看",
+            "就好",
+            "即可",
+            "就可以",
+            # 按购买次数分一下层: grouped, as the words after 按 say
+            "分一下层",
+            "分层",
+            "分个层",
         ),
         # the rows of a listing, named generically: 退款记录, 订单明细 of a table
         # 单笔退款超过1000: each row's own figure
@@ -704,7 +714,7 @@ CHINESE_KNOWN = frozenset(
     "买卖赚花用付退送收发看问查算比占增减涨跌降升多少高低大小好差新老最总共各每按给被把对从到至在为有是了着过得地的"
     "吗呢吧啊呀么台件笔个款位家次单元块份瓶盒双套支部张条名种类里内中上下前后左右第几些都还也又再就才只"
     "年月日天周季度号时分秒今去近来以之及与和或跟向往"
-    "拆拉加算统汇合分带拿取让叫弄搞找列跑出做请谢帮要想问这那其此该某排人"
+    "拆拉加算统汇合分带拿取让叫弄搞找列跑出做请谢帮要想问这那其此该某排人行群"
 )
 PARTICLES = frozenset("的了吗呢吧啊呀么")
 # (类 and 种 after a name make a kind of it: 手机数码类商品)

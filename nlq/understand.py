@@ -204,7 +204,7 @@ ORDER_WORDS = re.compile(r"多少单|几单|多少笔|how many orders")
 REGISTER_WORDS = re.compile(r"新注册|注册了|注册用户|sign(?:ed)? ?ups?\b|registered|registrations?")
 # The people of a segment (新客有多少人, how many customers).
 PEOPLE_WORDS = re.compile(
-    r"多少人|几个人|人数|每层多少|多少个|有几个|\bpeople\b|\bhow many\b|buyers?|shoppers?|"
+    r"多少人|几个人|人数|每层多少|多少个|有几个|有?多大|\bhow big\b|\bpeople\b|\bhow many\b|buyers?|shoppers?|"
     r"\bnumber of (?:customers|users|people|members)\b"
 )
 # A part of a compound question grouped as the one before it (…and the AOV of each group).
@@ -221,6 +221,25 @@ CONSTRUCT_FRAME = re.compile(
 )
 # Where a funnel loses its users (哪一步流失最多, the biggest drop-off).
 LOSS_WORDS = re.compile(r"流失|掉得最多|损失|drop[- ]?off|drops?\b|los(?:e|es|t|ing)\b|leak")
+# A cohort's later months, said without a word of the layer for retention: 首购后每个月还有
+# 多少人买, bought again in each of months 1 through 6, placed a paid order in each later month.
+LATER_MONTHS = re.compile(
+    r"(?:之后|后续|此后|以后|后面|后)的?(?:每一?个?月|各月|几个月)|后续|"
+    r"\b(?:each|every) (?:later|following|subsequent) month|\blater months\b|\bfollowing months\b|"
+    r"\bmonths? (?:after|later)\b|\bafter that\b"
+)
+RETAINED = re.compile(
+    r"回购|复购|再次购买|再买|又买|还在买|还有.{0,8}?(?:付款|下单|购买|买)|"
+    r"\b(?:bought|ordered|purchased|buy|order|purchase|came|come) (?:again|back)\b|\bstill (?:buying|ordering|active)\b|"
+    r"\bplaced an?(?:other)? (?:paid )?order\b"
+)
+# 首购后第1到第3个月, months 1 through 6, months 0 to 6: every month after between the two.
+MONTH_RANGE = re.compile(
+    r"(?:之?后的?)?第?\s*(\d+)\s*(?:个月)?\s*(?:到|至|-|~|—)\s*第?\s*(\d+)\s*个?月|"
+    r"\bmonths?\s+(\d+)\s*(?:to|through|thru|-|–)\s*(\d+)\b"
+)
+# The cohort's own month said relative to it (首购当月), not a period of the calendar.
+OWN_MONTH = re.compile(r"当月|当期|同月|\bthat (?:same )?month\b|\bthe same month\b")
 # The months after a cohort's own: 次月留存 (the next), 第3个月, month-3, month 3.
 NEXT_MONTH = re.compile(r"次月|下个?月留存|month[- ]?1\b|next[- ]month")
 MONTH_AFTER = re.compile(
@@ -838,9 +857,10 @@ class Understander:
                 parse = self._parse(piece, language, as_of)
             reading = self._read_parse(parse, None)
             named = any(x.kind == "metric" for x in parse.links)
-            if reading.status != "answer" and readings and not named:
+            earlier = readings[-1].steps[0].query.metrics[:1] if readings and readings[-1].steps else []
+            if reading.status != "answer" and earlier and not named:
                 # 二季度比一季度多了多少: a part naming no figure asks of the one before it
-                metric = self._label(readings[-1].steps[0].query.metrics[0], language)
+                metric = self._label(earlier[0], language)
                 carried = say("reading.part_with_metric", language, metric=metric, part=piece)
                 reading = self._read_parse(self._parse(carried, language, as_of), None)
             back = GROUP_BACK.search(normalise(piece))
@@ -2350,12 +2370,14 @@ class Understander:
     def _analysis(self, parse: Parse) -> Understanding | None:
         """A funnel or a cohort table of the layer named by its word (转化漏斗, 留存): the
         question's period, groups and filters read as for any metric, then the construct."""
-        worded = self._analysis_word(parse)
-        found = worded or self._steps_converted(parse)
+        worded = self._analysis_word(parse) or self._cohort_described(parse)
+        found = worded or self._steps_converted(parse) or self._steps_counted(parse)
         if found is None:
             return None
         kind, name, span = found
         parse.read_spans.append(span)
+        if kind == "cohort":
+            self._own_month(parse, name)
         if kind == "funnel":
             funnel = self.layer.funnel(name)
             assert funnel is not None
@@ -2591,6 +2613,62 @@ class Understander:
                 return ("funnel", funnel.name, (rate.start, rate.end))
         return None
 
+    def _cohort_described(self, parse: Parse) -> tuple[str, str, tuple[int, int]] | None:
+        """2025年10月首购的客户之后每个月还有多少人回购, customers whose first purchase was in
+        March, share who bought again in months 1 to 3: the cohort's own dimension named,
+        with the months after it or buying again, is the cohort table without its word."""
+        later = [LATER_MONTHS, RETAINED, MONTH_RANGE, MONTH_AFTER, NEXT_MONTH]
+        if not any(words.search(parse.text) for words in later):
+            return None
+        for cohort in self.layer.cohorts:
+            own = cohort.cohort.rpartition(".")[2]
+            named = next(
+                (
+                    x
+                    for x in parse.links
+                    if x.kind == "dimension" and x.entries[0].target.rpartition(".")[2] == own
+                ),
+                None,
+            )
+            if named is not None:
+                return ("cohort", cohort.name, (named.start, named.end))
+        return None
+
+    def _own_month(self, parse: Parse, name: str) -> None:
+        """首购当月: the cohort's own month, month 0 of the table, not this calendar month."""
+        cohort = self.layer.cohort(name)
+        own = cohort.cohort.rpartition(".")[2] if cohort else ""
+        ends = [
+            x.end
+            for x in parse.links
+            if x.kind == "dimension" and x.entries[0].target.rpartition(".")[2] == own
+        ]
+        relative = [
+            t
+            for t in parse.times
+            if OWN_MONTH.fullmatch(t.text) and any(0 <= t.span[0] - end <= 2 for end in ends)
+        ]
+        parse.times = [t for t in parse.times if t not in relative]
+        parse.read_spans += [t.span for t in relative]
+
+    def _steps_counted(self, parse: Parse) -> tuple[str, str, tuple[int, int]] | None:
+        """浏览、加购、下单、支付分别有多少人: three steps of a funnel or more, and their people
+        counted, are that funnel without its word."""
+        people = PEOPLE_WORDS.search(parse.text) or USER_WORDS.search(parse.text)
+        if people is None or any(x.kind == "metric" for x in parse.links):
+            return None
+        for funnel in self.layer.funnels:
+            step = funnel.step.rpartition(".")[2]
+            steps = {
+                e.value
+                for x in parse.links
+                for e in x.entries[:1]
+                if e.kind == "value" and e.target == step and e.value in funnel.steps
+            }
+            if len(steps) >= 3:
+                return ("funnel", funnel.name, people.span())
+        return None
+
     def _analysis_word(self, parse: Parse) -> tuple[str, str, tuple[int, int]] | None:
         words = [
             (normalise(word), kind, item.name)
@@ -2611,7 +2689,11 @@ class Understander:
     ) -> Understanding:
         parse.construct = metric
         # 各环节人数, 这批首购用户的留存表: the construct's people, its rows and its table
-        frame = [*PEOPLE_WORDS.finditer(parse.text), *CONSTRUCT_FRAME.finditer(parse.text)]
+        frame = [
+            *PEOPLE_WORDS.finditer(parse.text),
+            *USER_WORDS.finditer(parse.text),
+            *CONSTRUCT_FRAME.finditer(parse.text),
+        ]
         parse.read_spans += [m.span() for m in frame]
         reading = self._assemble(parse, [metric])
         if reading.status != "answer" or len(reading.steps) != 1:
@@ -2631,7 +2713,11 @@ class Understander:
         ]
         positions = sorted(funnel.steps.index(v) for v in named if v in funnel.steps)
         steps: list[str] = []
-        if len(positions) >= 2:
+        if len(positions) >= 3:
+            # viewed, added to cart and paid: the steps named, each from the one before
+            steps = [funnel.steps[p] for p in dict.fromkeys(positions)]
+            steps = [] if steps == funnel.steps else steps
+        elif len(positions) >= 2:
             # the view-to-pay funnel: every step from the first named to the last; two steps
             # next to each other, or named without the funnel's word, their conversion
             between = funnel.steps[positions[0] : positions[-1] + 1]
@@ -2677,6 +2763,14 @@ class Understander:
             m.span() for m in [*MONTH_AFTER.finditer(parse.text), *NEXT_MONTH.finditer(parse.text)]
         ]
         offsets += [1 for _ in NEXT_MONTH.finditer(parse.text)]
+        for found in MONTH_RANGE.finditer(parse.text):
+            low, high = (int(g) for g in found.groups() if g is not None)
+            offsets = [o for o in offsets if not low <= o <= high] + list(range(low, high + 1))
+            parse.read_spans.append(found.span())
+        # 还有多少人回购, each later month, months after: what a cohort table follows anyway
+        parse.read_spans += [
+            m.span() for words in (LATER_MONTHS, RETAINED) for m in words.finditer(parse.text)
+        ]
         order = [
             OrderBy(field=COHORT_RANKED, desc=o.desc) for o in query.order_by if o.field in query.metrics
         ]

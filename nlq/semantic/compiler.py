@@ -332,13 +332,14 @@ class Compiler:
         if query.count_groups and dim_names:
             # customers with 3 paid orders or more by city tier: the customers (the key of
             # a model) are counted, within the other groups named
-            counted = next((i for i, d in enumerate(query.dimensions) if self._is_key(d)), 0)
-            by = [n for i, n in enumerate(dim_names) if i != counted] if counted or len(dim_names) > 1 else []
-            label = self._dimension(query.dimensions[counted]).label
+            keyed = next((i for i, d in enumerate(query.dimensions) if self._is_key(d)), None)
+            by = [n for i, n in enumerate(dim_names) if i != keyed] if keyed is not None else []
+            at = keyed or 0
+            label = self._dimension(query.dimensions[at]).label
             conditioned = {f.metric for f in query.metric_filters}
             totals = [c for c in columns if c.metric not in conditioned and self._adds_up_over_groups(c)]
             grouped = [c for c in columns if c.name in by]
-            final, columns = self._counted(final, f"{dim_names[counted]}_count", label, totals, by)
+            final, columns = self._counted(final, f"{dim_names[at]}_count", label, totals, by)
             columns = [*grouped, *columns]
         return final, columns
 
