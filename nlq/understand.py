@@ -41,6 +41,7 @@ from nlq.semantic.model import (
     GRAINS,
     DerivedMetric,
     Dimension,
+    Funnel,
     Grain,
     MetricWord,
     Model,
@@ -217,8 +218,14 @@ SEGMENT_GROUPS = re.compile(
 )
 # Words framing a funnel or a cohort table, which they are anyway.
 CONSTRUCT_FRAME = re.compile(
-    r"这批|这一批|那批|表格?|矩阵|曲线|情况|\btable\b|\bmatrix\b|\bcurve\b|\bchart\b"
+    r"这批|这一批|那批|客群|人群|群体|\bgroups? of\b|表格?|矩阵|曲线|情况|\btable\b|\bmatrix\b|\bcurve\b|\bchart\b"
 )
+# How a funnel is laid out: 放一行里, in one row (the steps side by side), or a row per step.
+ONE_ROW = re.compile(
+    r"(?:不用|不要|别)分行|放(?:在|到)?一行|一行(?:里|内|显示|展示)|横着|横向|"
+    r"\b(?:in|on|as) (?:a single|one) row\b|\bone row (?:per|for each|by) (?!step)\w+|\bside by side\b|\bas columns\b"
+)
+ROW_PER_STEP = re.compile(r"每(?:一|个)?(?:步|环节)一行|分行|\b(?:one )?row (?:per|for each) step\b")
 # Where a funnel loses its users (哪一步流失最多, the biggest drop-off).
 LOSS_WORDS = re.compile(r"流失|掉得最多|损失|drop[- ]?off|drops?\b|los(?:e|es|t|ing)\b|leak")
 # A cohort's later months, said without a word of the layer for retention: 首购后每个月还有
@@ -235,9 +242,19 @@ RETAINED = re.compile(
 )
 # 首购后第1到第3个月, months 1 through 6, months 0 to 6: every month after between the two.
 MONTH_RANGE = re.compile(
-    r"(?:之?后的?)?第?\s*(\d+)\s*(?:个月)?\s*(?:到|至|-|~|—)\s*第?\s*(\d+)\s*个?月|"
+    r"(?:之?后的?)?第\s*(\d+)\s*(?:个月)?\s*(?:到|至|-|~|—)\s*第?\s*(\d+)\s*个?月|"
+    r"(?:之?后的?)?(\d+)\s*(?:到|至|-|~|—)\s*(\d+)\s*个月|"
     r"\bmonths?\s+(\d+)\s*(?:to|through|thru|-|–)\s*(\d+)\b"
 )
+# 第1、2、3个月, 1, 2 and 3 months after: the months after a cohort's own, listed.
+MONTH_LIST = re.compile(
+    r"第\s*(\d+(?:\s*[、,，和及与]\s*\d+)+)\s*个?月|"
+    r"\b(\d+(?:\s*,\s*\d+)*,?\s+(?:and|or)\s+\d+)\s+months?\b"
+)
+# 首购客群各有多大, how big each cohort was: a cohort's size, its own month (0) only.
+COHORT_SIZE = re.compile(r"有?多大|规模|\bhow big\b|\bhow large\b|\bsizes?\b")
+# 每个月的首购客群, monthly cohorts: the cohorts' own month, their grain.
+COHORT_GRAIN = re.compile(r"每一?个?月|各月|按月|逐月|\bmonthly\b|\beach month\b|\bby month\b")
 # The cohort's own month said relative to it (首购当月), not a period of the calendar.
 OWN_MONTH = re.compile(r"当月|当期|同月|\bthat (?:same )?month\b|\bthe same month\b")
 # The months after a cohort's own: 次月留存 (the next), 第3个月, month-3, month 3.
@@ -826,6 +843,9 @@ class Understander:
             return None
         if any(BASIS.fullmatch(normalise(p).strip(" ，,。.？?；;")) for p in pieces):
             return None  # 按订单收货省份算 qualifies the question, it asks nothing of its own
+        whole = self._parse(question, language, as_of)
+        if self._analysis_word(whole) or self._cohort_described(whole):
+            return None  # a funnel or a cohort table is one table; its parts say what of it to show
         parses = [self._parse(p, language, as_of) for p in pieces]
         if any(self._only_columns(parse) for parse in parses):
             return None  # 给我订单号、用户ID和实付金额 says what to show of the rows the rest asks for
@@ -2378,6 +2398,7 @@ class Understander:
         parse.read_spans.append(span)
         if kind == "cohort":
             self._own_month(parse, name)
+            followed = self._followed_to(parse)
         if kind == "funnel":
             funnel = self.layer.funnel(name)
             assert funnel is not None
@@ -2386,7 +2407,42 @@ class Understander:
             )
         cohort = self.layer.cohort(name)
         assert cohort is not None
-        return self._constructed(parse, cohort.metric, lambda query: self._cohort_query(parse, query, name))
+        return self._constructed(
+            parse, cohort.metric, lambda query: self._cohort_query(parse, query, name, followed)
+        )
+
+    def _followed_to(self, parse: Parse) -> tuple[dt.date | None, list[int]]:
+        """今年1月首购的新客到4月还在买, followed to June (到6月为止): a period after the
+        cohorts' own is the last month they are followed to (为止, until, through), else the
+        month looked at, as the months after a single cohort month. The periods taken out."""
+        if len(parse.times) < 2:
+            return None, []
+        first, later = parse.times[0], parse.times[1:]
+        until: dt.date | None = None
+        offsets: list[int] = []
+        for time in later:
+            start, end = time.range.start, time.range.end
+            if start is None or first.range.start is None or start <= first.range.start:
+                if end is not None and start is None:
+                    until = end  # 到6月为止: a period read as up to its end
+                    parse.times.remove(time)
+                continue
+            after = parse.text[time.span[1] : time.span[1] + 4]
+            before = parse.text[max(0, time.span[0] - 10) : time.span[0]]
+            if re.match(r"\s*(?:为止|止)", after) or re.search(r"(?:through|until|up to|to)\s*$", before):
+                until = end
+            elif first.range.end is not None and (first.range.start.year, first.range.start.month) == (
+                first.range.end.year,
+                first.range.end.month,
+            ):
+                offsets.append(
+                    (start.year - first.range.start.year) * 12 + start.month - first.range.start.month
+                )
+            else:
+                continue
+            parse.times.remove(time)
+            parse.read_spans.append(time.span)
+        return until, offsets
 
     def _why(self, parse: Parse) -> Understanding:
         """为什么上个月GMV下降了, 哪个品类拖后腿, what drove the rise in refunds: the change of
@@ -2617,7 +2673,7 @@ class Understander:
         """2025年10月首购的客户之后每个月还有多少人回购, customers whose first purchase was in
         March, share who bought again in months 1 to 3: the cohort's own dimension named,
         with the months after it or buying again, is the cohort table without its word."""
-        later = [LATER_MONTHS, RETAINED, MONTH_RANGE, MONTH_AFTER, NEXT_MONTH]
+        later = [LATER_MONTHS, RETAINED, MONTH_RANGE, MONTH_LIST, MONTH_AFTER, NEXT_MONTH, COHORT_SIZE]
         if not any(words.search(parse.text) for words in later):
             return None
         for cohort in self.layer.cohorts:
@@ -2655,19 +2711,34 @@ class Understander:
         """浏览、加购、下单、支付分别有多少人: three steps of a funnel or more, and their people
         counted, are that funnel without its word."""
         people = PEOPLE_WORDS.search(parse.text) or USER_WORDS.search(parse.text)
-        if people is None or any(x.kind == "metric" for x in parse.links):
+        if people is None:
             return None
         for funnel in self.layer.funnels:
-            step = funnel.step.rpartition(".")[2]
-            steps = {
-                e.value
-                for x in parse.links
-                for e in x.entries[:1]
-                if e.kind == "value" and e.target == step and e.value in funnel.steps
-            }
-            if len(steps) >= 3:
+            said = self._steps_said(parse, funnel)
+            spans = [span for spans in said.values() for span in spans]
+            figures = [x for x in parse.links if x.kind == "metric"]
+            if len(said) >= 3 and all(any(_overlap((x.start, x.end), s) for s in spans) for x in figures):
+                # 支付人数 is the pay step's people here, not the paying users of orders
+                parse.links = [x for x in parse.links if x not in figures]
                 return ("funnel", funnel.name, people.span())
         return None
+
+    def _steps_said(self, parse: Parse, funnel: Funnel) -> dict[str, list[tuple[int, int]]]:
+        """The steps of a funnel the question names, by their values' words wherever they
+        stand (支付 of 支付人数 too), each with where it is said."""
+        name = funnel.step.rpartition(".")[2]
+        dimension = next(
+            (d for h in self.layer.holders(funnel.step) for d in h.dimensions if d.name == name), None
+        )
+        said: dict[str, list[tuple[int, int]]] = {}
+        for value in funnel.steps:
+            for word in [value, *(dimension.values.get(value, []) if dimension else [])]:
+                form = re.escape(normalise(word))
+                pattern = rf"(?<![a-z]){form}(?:s|ed|d|ing)?(?![a-z])" if word.isascii() else form
+                spans = [m.span() for m in re.finditer(pattern, parse.text)]
+                if spans:
+                    said.setdefault(value, []).extend(spans)
+        return said
 
     def _analysis_word(self, parse: Parse) -> tuple[str, str, tuple[int, int]] | None:
         words = [
@@ -2711,7 +2782,10 @@ class Understander:
         named = [
             e.value for x in parse.links for e in x.entries[:1] if e.kind == "value" and e.target == step
         ]
-        positions = sorted(funnel.steps.index(v) for v in named if v in funnel.steps)
+        said = self._steps_said(parse, funnel)
+        if len(said) >= 3:
+            named = list(said)
+        positions = sorted({funnel.steps.index(v) for v in named if v in funnel.steps})
         steps: list[str] = []
         if len(positions) >= 3:
             # viewed, added to cart and paid: the steps named, each from the one before
@@ -2724,6 +2798,10 @@ class Understander:
             steps = [funnel.steps[positions[0]], funnel.steps[positions[-1]]] if not worded else between
             steps = [] if steps == funnel.steps else steps
         lost = LOSS_WORDS.search(parse.text) is not None
+        wide = ONE_ROW.search(parse.text)
+        parse.read_spans += [
+            m.span() for words in (ONE_ROW, ROW_PER_STEP) for m in words.finditer(parse.text)
+        ]
         order = [
             OrderBy(field=FUNNEL_RANKED, desc=o.desc != lost)
             for o in query.order_by
@@ -2735,6 +2813,7 @@ class Understander:
         return SemanticQuery(
             funnel=name,
             funnel_steps=steps,
+            funnel_wide=wide is not None and not order,
             dimensions=[d for d in query.dimensions if d.rpartition(".")[2] != step],
             filters=[f for f in query.filters if f.dimension.rpartition(".")[2] != step],
             time_range=query.time_range,
@@ -2743,7 +2822,9 @@ class Understander:
             limit=limit,
         )
 
-    def _cohort_query(self, parse: Parse, query: SemanticQuery, name: str) -> SemanticQuery:
+    def _cohort_query(
+        self, parse: Parse, query: SemanticQuery, name: str, followed: tuple[dt.date | None, list[int]]
+    ) -> SemanticQuery:
         """The period picks the cohorts, followed to the last day of data; 次月 or the Nth
         month keeps that month after each cohort's own. A segment decided by history (新客)
         is what a cohort already is: not a filter of its own."""
@@ -2763,10 +2844,26 @@ class Understander:
             m.span() for m in [*MONTH_AFTER.finditer(parse.text), *NEXT_MONTH.finditer(parse.text)]
         ]
         offsets += [1 for _ in NEXT_MONTH.finditer(parse.text)]
+        offsets += followed[1]
+        listed = MONTH_LIST.search(parse.text) is not None or ONE_ROW.search(parse.text) is not None
+        for found in MONTH_LIST.finditer(parse.text):
+            offsets += [int(n) for n in re.findall(r"\d+", found.group(1) or found.group(2))]
+            parse.read_spans.append(found.span())
         for found in MONTH_RANGE.finditer(parse.text):
             low, high = (int(g) for g in found.groups() if g is not None)
             offsets = [o for o in offsets if not low <= o <= high] + list(range(low, high + 1))
             parse.read_spans.append(found.span())
+        parse.read_spans += [m.span() for m in COHORT_GRAIN.finditer(parse.text)]
+        sized = COHORT_SIZE.search(parse.text)
+        if sized and not offsets and not RETAINED.search(parse.text):
+            offsets = [0]  # how big each cohort was: its own month
+            parse.read_spans.append(sized.span())
+        start = query.time_range.start if query.time_range else None
+        if LATER_MONTHS.search(parse.text) and not offsets and start and not OWN_MONTH.search(parse.text):
+            # 之后每个月: every month after the cohort's own, not the cohort's own (unless
+            # counted from it: 从首购当月开始算)
+            end = followed[0] or parse.as_of
+            offsets = list(range(1, (end.year - start.year) * 12 + end.month - start.month + 1))
         # 还有多少人回购, each later month, months after: what a cohort table follows anyway
         parse.read_spans += [
             m.span() for words in (LATER_MONTHS, RETAINED) for m in words.finditer(parse.text)
@@ -2781,7 +2878,8 @@ class Understander:
             cohort=name,
             cohort_averaged=averaged,
             cohort_offsets=sorted(set(offsets)),
-            cohort_until=parse.as_of,
+            cohort_until=followed[0] or parse.as_of,
+            cohort_wide=listed and not averaged and not order,
             dimensions=[d for d in query.dimensions if d.rpartition(".")[2] != own],
             filters=filters,
             time_range=query.time_range,

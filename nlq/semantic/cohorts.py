@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from nlq.messages import Text
-from nlq.semantic.columns import OutputColumn, safe_ratio
+from nlq.semantic.columns import ColumnRole, Format, OutputColumn, safe_ratio
 from nlq.semantic.model import Label
 
 OFFSET = "month_offset"
@@ -23,9 +23,11 @@ def retention_table(
     offsets: list[int],
     *,
     averaged: bool = False,
+    wide: bool = False,
 ) -> exp.Select:
     """One row per cohort (and group) and month after it with the metric: the cohort's
-    size, the metric, and their ratio. `offsets` keeps only those months (次月留存: 1)."""
+    size, the metric, and their ratio. `offsets` keeps only those months (次月留存: 1);
+    `wide`, one row per cohort with those months side by side."""
     keys = _keys(columns, cohort)
     metric = next(c for c in columns if c.role == "metric")
     offset = exp.Sub(
@@ -67,30 +69,74 @@ def retention_table(
     ).from_(sized.subquery("cohorts", copy=False), copy=False)
     if offsets:
         final = final.where(exp.column(OFFSET).isin(*[exp.Literal.number(k) for k in offsets]), copy=False)
+    if wide:
+        return _side_by_side(final, [cohort, *keys], offsets, metric.name)
     final = final.order_by(exp.column(cohort), *[exp.column(k) for k in keys], exp.column(OFFSET), copy=False)
     return _averaged(final, keys) if averaged else final
 
 
+def _side_by_side(table: exp.Select, keys: list[str], offsets: list[int], metric: str) -> exp.Select:
+    """A row per cohort: its size, then each month listed, the metric and the rate (a
+    month nobody came back in is 0, not missing)."""
+    groups = [exp.column(k) for k in keys]
+    picked: list[exp.Expr] = [exp.Max(this=exp.column(SIZE)).as_(SIZE)]
+    for k in offsets:
+        for figure in (metric, RATE):
+            case = exp.Case().when(exp.column(OFFSET).eq(exp.Literal.number(k)), exp.column(figure))
+            value = exp.Coalesce(this=exp.Max(this=case), expressions=[exp.Literal.number(0)])
+            picked.append(value.as_(_month_name(k, figure)))
+    return (
+        exp.select(*groups, *picked, copy=False)
+        .from_(table.subquery("retention", copy=False), copy=False)
+        .group_by(*[g.copy() for g in groups], copy=False)
+        .order_by(*[g.copy() for g in groups], copy=False)
+    )
+
+
+def _month_name(k: int, figure: str) -> str:
+    return f"month_{k}_{figure}"
+
+
 def retention_columns(
-    columns: list[OutputColumn], cohort: str, *, averaged: bool = False
+    columns: list[OutputColumn], cohort: str, *, averaged: bool = False, wide: list[int] | None = None
 ) -> list[OutputColumn]:
-    """The retention table's columns, from those of the activity it reads."""
+    """The retention table's columns, from those of the activity it reads; with `wide`
+    (the months listed), the metric and rate of each month after the cohort's."""
     keys = _keys(columns, cohort)
     metric = next(c for c in columns if c.role == "metric")
     by_name = {c.name: c for c in columns}
     offset = OutputColumn(OFFSET, "offset", Label.worded(Text("semantic.month_offset")))
+    rate = Label.worded(Text("semantic.retention_rate"))
     if averaged:
         label = Label.worded(Text("semantic.average_retention_rate"))
         return [*[by_name[k] for k in keys], offset, OutputColumn(RATE, "retention", label, "percent")]
+    size = OutputColumn(
+        SIZE, "metric", Label.worded(Text("semantic.cohort_size", label=metric.label)), metric.format
+    )
+    if wide is not None:
+        figures: list[tuple[str, ColumnRole, Label, Format | None]] = [
+            (metric.name, "metric", metric.label, metric.format),
+            (RATE, "retention", rate, "percent"),
+        ]
+        months = [
+            OutputColumn(
+                _month_name(k, name),
+                role,
+                Label.worded(Text("semantic.in_month_after", month=k, figure=label)),
+                format,
+                metric=metric.metric,
+            )
+            for k in wide
+            for name, role, label, format in figures
+        ]
+        return [by_name[cohort], *[by_name[k] for k in keys], size, *months]
     return [
         by_name[cohort],
         *[by_name[k] for k in keys],
         offset,
-        OutputColumn(
-            SIZE, "metric", Label.worded(Text("semantic.cohort_size", label=metric.label)), metric.format
-        ),
+        size,
         metric,
-        OutputColumn(RATE, "retention", Label.worded(Text("semantic.retention_rate")), "percent"),
+        OutputColumn(RATE, "retention", rate, "percent"),
     ]
 
 

@@ -221,8 +221,8 @@ class Compiler:
         )
         plan, counted = self._unordered(counts)
         step = self._output_name(funnel.step)
-        table = FunnelSteps(plan, tuple(counted), funnel, tuple(steps), step)
-        columns = funnel_columns(counted, step)
+        table = FunnelSteps(plan, tuple(counted), funnel, tuple(steps), step, wide=query.funnel_wide)
+        columns = funnel_columns(counted, step, list(steps) if query.funnel_wide else None)
         return self._reordered(table, query, columns), columns
 
     def _cohort(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
@@ -249,10 +249,12 @@ class Compiler:
         )
         plan, active = self._unordered(activity)
         name = self._output_name(cohort.cohort)
+        wide = query.cohort_wide and bool(query.cohort_offsets) and not query.cohort_averaged
         table = Retention(
-            plan, tuple(active), name, cohort.grain, tuple(query.cohort_offsets), query.cohort_averaged
+            plan, tuple(active), name, cohort.grain, tuple(query.cohort_offsets), query.cohort_averaged, wide
         )
-        columns = retention_columns(active, name, averaged=query.cohort_averaged)
+        offsets = list(query.cohort_offsets) if wide else None
+        columns = retention_columns(active, name, averaged=query.cohort_averaged, wide=offsets)
         return self._reordered(table, query, columns), columns
 
     def _moving(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:

@@ -5,10 +5,12 @@ at a later step need not have been counted at an earlier one."""
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from nlq.messages import Text
-from nlq.semantic.columns import OutputColumn, safe_ratio
+from nlq.semantic.columns import ColumnRole, Format, OutputColumn, safe_ratio
 from nlq.semantic.model import Label
 
 NUMBER = "step_number"
@@ -16,10 +18,12 @@ FROM_PREVIOUS = "step_conversion"
 FROM_FIRST = "overall_conversion"
 
 
-def funnel_table(counts: exp.Select, columns: list[OutputColumn], steps: list[str], step: str) -> exp.Select:
+def funnel_table(
+    counts: exp.Select, columns: list[OutputColumn], steps: list[str], step: str, *, wide: bool = False
+) -> exp.Select:
     """The step table over `counts` (the metric by the groups and the step). With two
     steps only (加购到下单的转化率), one row per group: the later step and the
-    conversion between them."""
+    conversion between them. `wide`: one row per group, the steps side by side."""
     keys = _keys(columns, step)
     metric = next(c for c in columns if c.role == "metric")
     number = exp.Case(this=exp.column(step))
@@ -55,23 +59,70 @@ def funnel_table(counts: exp.Select, columns: list[OutputColumn], steps: list[st
         exp.column(FROM_FIRST),
         copy=False,
     ).from_(converted.subquery("funnel", copy=False), copy=False)
+    if wide:
+        return _side_by_side(converted, keys, steps, step, metric.name)
     if len(steps) == 2:
         final = final.where(exp.column(NUMBER).eq(exp.Literal.number(2)), copy=False)
     return final.order_by(*[exp.column(k) for k in keys], exp.column(NUMBER), copy=False)
 
 
-def funnel_columns(columns: list[OutputColumn], step: str) -> list[OutputColumn]:
-    """The step table's columns, from those of the counts it reads."""
+def _side_by_side(
+    converted: exp.Select, keys: list[str], steps: list[str], step: str, metric: str
+) -> exp.Select:
+    """A row per group: each step's figure, and from the second on its conversions."""
+    keyed = [exp.column(k) for k in keys]
+    picked = []
+    for position, value in enumerate(steps):
+        figures = [metric] if position == 0 else [metric, FROM_PREVIOUS, FROM_FIRST]
+        for figure in figures:
+            case = exp.Case().when(exp.column(step).eq(exp.Literal.string(value)), exp.column(figure))
+            picked.append(exp.Max(this=case).as_(_wide_name(value, figure)))
+    select = exp.select(*keyed, *picked, copy=False).from_(
+        converted.subquery("funnel", copy=False), copy=False
+    )
+    if not keyed:
+        return select
+    return select.group_by(*keyed, copy=False).order_by(*[k.copy() for k in keyed], copy=False)
+
+
+def _wide_name(value: str, figure: str) -> str:
+    return re.sub(r"\W", "_", f"{value}_{figure}")
+
+
+def funnel_columns(
+    columns: list[OutputColumn], step: str, wide: list[str] | None = None
+) -> list[OutputColumn]:
+    """The step table's columns, from those of the counts it reads; with `wide` (the
+    steps), a column of each step's figure and conversions."""
     keys = _keys(columns, step)
     metric = next(c for c in columns if c.role == "metric")
     shown = [c for c in columns if c.name in keys]
     step_column = next(c for c in columns if c.name == step)
+    previous = Label.worded(Text("semantic.step_conversion"))
+    first = Label.worded(Text("semantic.overall_conversion"))
+    if wide is not None:
+        widened = []
+        for position, value in enumerate(wide):
+            figures: list[tuple[str, ColumnRole, Label, Format | None]] = [
+                (metric.name, "metric", metric.label, metric.format)
+            ]
+            if position:
+                figures += [
+                    (FROM_PREVIOUS, "conversion", previous, "percent"),
+                    (FROM_FIRST, "conversion", first, "percent"),
+                ]
+            for name, role, label, format in figures:
+                worded = Label.worded(Text("semantic.at_step", step=value, figure=label))
+                widened.append(
+                    OutputColumn(_wide_name(value, name), role, worded, format, metric=metric.metric)
+                )
+        return [*shown, *widened]
     return [
         *shown,
         OutputColumn(step, "step", step_column.label),
         metric,
-        OutputColumn(FROM_PREVIOUS, "conversion", Label.worded(Text("semantic.step_conversion")), "percent"),
-        OutputColumn(FROM_FIRST, "conversion", Label.worded(Text("semantic.overall_conversion")), "percent"),
+        OutputColumn(FROM_PREVIOUS, "conversion", previous, "percent"),
+        OutputColumn(FROM_FIRST, "conversion", first, "percent"),
     ]
 
 

@@ -464,9 +464,10 @@ class FunnelSteps(Node):
     funnel: Funnel
     steps: tuple[str, ...]
     step: str
+    wide: bool = False
 
     def describe(self) -> str:
-        return f"FunnelSteps {self.funnel.name} [{' > '.join(self.steps)}]"
+        return f"FunnelSteps {self.funnel.name} [{' > '.join(self.steps)}]" + (" wide" if self.wide else "")
 
 
 @dataclass(frozen=True)
@@ -479,10 +480,12 @@ class Retention(Node):
     bucket: str
     offsets: tuple[int, ...] = ()
     averaged: bool = False
+    wide: bool = False
 
     def describe(self) -> str:
         offsets = f" offsets {list(self.offsets)}" if self.offsets else ""
-        return f"Retention {self.cohort} by {self.bucket}{offsets}" + (" averaged" if self.averaged else "")
+        shape = " averaged" if self.averaged else " wide" if self.wide else ""
+        return f"Retention {self.cohort} by {self.bucket}{offsets}{shape}"
 
 
 @dataclass(frozen=True)

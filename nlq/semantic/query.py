@@ -180,6 +180,8 @@ class SemanticQuery(QueryModel):
     # steps named, those only, and with two, the conversion between them (加购到下单).
     funnel: str | None = None
     funnel_steps: list[str] = Field(default_factory=list)
+    # 放一行里, in one row: a row per group with a column per step, not a row per step
+    funnel_wide: bool = False
     # A cohort table of the layer: the cohorts whose bucket lies in the period, followed up
     # to `cohort_until` (the last day of data asked about); `cohort_offsets` keeps those
     # buckets after the cohort's own only (次月留存: 1).
@@ -188,6 +190,8 @@ class SemanticQuery(QueryModel):
     cohort_until: dt.date | None = None
     # The mean over the cohorts of each bucket after the cohort's (平均次月留存率).
     cohort_averaged: bool = False
+    # 第1、2、3个月的留存率各是多少: a row per cohort, a column per month listed
+    cohort_wide: bool = False
     # Each metric's mean over this many time buckets ending at each (7日移动平均).
     moving: int | None = Field(default=None, ge=2)
     # Not one query but an analysis of the metric (nlq.insight): why it changed against

@@ -218,7 +218,9 @@ class Renderer:
         return _where(select, [w.copy() for w in node.where])
 
     def funnel_steps(self, node: FunnelSteps) -> exp.Select:
-        return funnel_table(self.select(node.counts), list(node.columns), list(node.steps), node.step)
+        return funnel_table(
+            self.select(node.counts), list(node.columns), list(node.steps), node.step, wide=node.wide
+        )
 
     def retention(self, node: Retention) -> exp.Select:
         return retention_table(
@@ -228,6 +230,7 @@ class Renderer:
             node.bucket,
             list(node.offsets),
             averaged=node.averaged,
+            wide=node.wide,
         )
 
     def moving(self, node: Moving) -> exp.Select:
