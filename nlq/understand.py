@@ -1329,6 +1329,15 @@ class Understander:
             query = query.model_copy(
                 update={"order_by": [OrderBy(field=key.rsplit(".", 1)[-1], desc=descending)]}
             )
+        ordered = {o.field for o in query.order_by}
+        shown = {d.rsplit(".", 1)[-1] for d in query.dimensions}
+        unseen = [
+            ref
+            for ref in dict.fromkeys(r for r in (newest, key) if r and r not in metrics)
+            if ref.rsplit(".", 1)[-1] in ordered - shown
+        ]
+        if unseen:  # the 20 most expensive products: the price they are ordered by is shown
+            query = query.model_copy(update={"dimensions": [*query.dimensions, *unseen]})
         title = say("reading.listing_title", parse.language, model=model.label)
         step = Step(title=title, query=query)
         return Understanding(
@@ -2723,6 +2732,23 @@ class Understander:
                 return ("funnel", funnel.name, people.span())
         return None
 
+    def _pairs_listed(self, parse: Parse, funnel: Funnel) -> re.Match[str] | None:
+        """浏览到加购、加购到下单的转化率: conversions of step pairs listed one by one are
+        figures side by side (an arrow chain, 浏览→加购→下单, names the funnel)."""
+        spans = sorted(
+            (span, value) for value, spans in self._steps_said(parse, funnel).items() for span in spans
+        )
+        pairs = [
+            (a[0][0], b[0][1])
+            for a, b in zip(spans, spans[1:], strict=False)
+            if re.fullmatch(r"\s*(?:到|至|→|->|to)\s*", parse.text[a[0][1] : b[0][0]])
+        ]
+        for first, second in zip(pairs, pairs[1:], strict=False):
+            listed = re.fullmatch(r"\s*(?:、|,|，|和|及|以及|and)\s*", parse.text[first[1] : second[0]])
+            if listed:
+                return listed
+        return None
+
     def _steps_said(self, parse: Parse, funnel: Funnel) -> dict[str, list[tuple[int, int]]]:
         """The steps of a funnel the question names, by their values' words wherever they
         stand (支付 of 支付人数 too), each with where it is said."""
@@ -2798,7 +2824,7 @@ class Understander:
             steps = [funnel.steps[positions[0]], funnel.steps[positions[-1]]] if not worded else between
             steps = [] if steps == funnel.steps else steps
         lost = LOSS_WORDS.search(parse.text) is not None
-        wide = ONE_ROW.search(parse.text)
+        wide = ONE_ROW.search(parse.text) or self._pairs_listed(parse, funnel)
         parse.read_spans += [
             m.span() for words in (ONE_ROW, ROW_PER_STEP) for m in words.finditer(parse.text)
         ]
@@ -3685,7 +3711,15 @@ class Understander:
                 # 买过3次以上的用户按城市等级分布, their profile: on each user, not on each group
                 conditioned = self._compared_entity(parse, metrics)
                 grouping = [x for x in parse.links if x.kind == "dimension" and x.entries[0].target in group]
-                if conditioned and any(_overlap(parse.read_spans[-1], (x.start, x.end)) for x in grouping):
+                distinct_keys = {d.dimension for d in parse.distinct}  # more than 25 different products
+                own_rows = {
+                    h for m in metrics for h in self._homes(m)
+                }  # 600 paid orders: the figure's own rows
+                if conditioned and (
+                    any(_overlap(parse.read_spans[-1], (x.start, x.end)) for x in grouping)
+                    or set(conditioned) & distinct_keys
+                    or conditioned[0].split(".")[0] in own_rows
+                ):
                     parse.read_spans.pop()  # products with more than 30 reviews: the groups themselves
                     conditioned = []
         denominators = [d for d in dict.fromkeys(parse.denominators) if self.layer.metric(d) is not None]

@@ -53,6 +53,7 @@ def retention_table(
     sized = exp.select(
         exp.column(cohort),
         *[exp.column(k) for k in keys],
+        exp.column(bucket),
         offset.as_(OFFSET),
         size.as_(SIZE),
         exp.column(metric.name),
@@ -62,6 +63,7 @@ def retention_table(
         exp.column(cohort),
         *[exp.column(k) for k in keys],
         exp.column(OFFSET),
+        exp.column(bucket),
         exp.column(SIZE),
         exp.column(metric.name),
         safe_ratio(exp.column(metric.name), exp.column(SIZE)).as_(RATE),
@@ -130,10 +132,13 @@ def retention_columns(
             for name, role, label, format in figures
         ]
         return [by_name[cohort], *[by_name[k] for k in keys], size, *months]
+    # the calendar month of each month after (2026-03 of the January cohort's month 2)
+    months = [c for c in columns if c.role == "time"]
     return [
         by_name[cohort],
         *[by_name[k] for k in keys],
         offset,
+        *months[:1],
         size,
         metric,
         OutputColumn(RATE, "retention", rate, "percent"),
