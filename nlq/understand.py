@@ -68,6 +68,10 @@ LISTING_ROWS = 100
 # Questions whose reading is kept (see Understander.understand).
 READINGS_KEPT = 2048
 PRICE_WORDS = re.compile(r"贵|便宜|expensive|cheap|pric")
+# Chat phrasing that says how to look, not what: 分一下层, 看一下.
+CHAT_PHRASES = re.compile(r"分一?下层|分个层|分层(?:看看?|一下)?|看一下|看看")
+# An amount of money a comparison is written with (超过5000块, more than 2,000 yuan).
+MONEY_AMOUNT = re.compile(r"元|块|rmb|¥|yuan|dollars?|bucks|usd|euros?|\$")
 SALES_WORDS = re.compile(r"卖|销售|业绩|生意|消费|花了多少|sales|sold|sell|revenue|spend|spent|spending")
 HOT_PHRASE = re.compile(
     r"热销|畅销|爆款|[卖买][得的](?:最好|最多)|购买最多|(?:最|最常|最爱|喜欢|爱)买|best[- ]?sel+|most popular"
@@ -1134,6 +1138,21 @@ class Understander:
             language=parse.language, status="clarify", message=message, evidence=parse.evidence
         )
 
+    def _not_listed_values(self, text: str, comparisons: list[Comparison]) -> list[Comparison]:
+        """买1次、2次、3次及以上的各有多少人: a comparison that is the name of a value listed
+        beside other values of its dimension is that value, not a condition."""
+        if not comparisons:
+            return comparisons
+        values = [x for x in self.linker.link(text, []) if x.kind == "value" and x.match != "fuzzy"]
+        kept = []
+        for c in comparisons:
+            named = next((x for x in values if x.start <= c.start and c.end <= x.end), None)
+            dimension = named.entries[0].target if named else None
+            others = [x for x in values if x is not named and x.entries[0].target == dimension]
+            if named is None or not others:
+                kept.append(c)
+        return kept
+
     @staticmethod
     def _covered(parse: Parse) -> list[bool]:
         """Which characters a time, cue, operator, negation or link took."""
@@ -1143,6 +1162,7 @@ class Understander:
         spans += [(c.start, c.end) for c in parse.comparisons]
         spans += parse.negations.spans + parse.counted + [(d.start, d.end) for d in parse.datings]
         spans += parse.attribute_spans + parse.ratio_spans + parse.read_spans
+        spans += [m.span() for m in CHAT_PHRASES.finditer(parse.text)]
         if parse.has("yoy", "pop"):  # 同比增长率: the comparison's own word for what it outputs
             spans += [m.span() for m in GROWTH_WORDS.finditer(parse.text)]
         for start, end in spans + [(x.start, x.end) for x in parse.links]:
@@ -2070,7 +2090,7 @@ class Understander:
         # A number after a comparison word is an amount, even one that looks like a
         # year (at least 2000 buyers); a period inside another refines it (上个月月底
         # （29号到31号）): the narrowest is the one asked about.
-        comparisons = find_comparisons(text)
+        comparisons = self._not_listed_values(text, find_comparisons(text))
         # 最近10笔 asks for the newest rows: its 最近 is no period
         newest = [(m.start(), m.end()) for m in LATEST.finditer(text)]
         # 近3个月滚动平均: the window's length, not the period asked
@@ -2236,6 +2256,10 @@ class Understander:
             return [reading.best_selling] if reading.best_selling else []
         if parse.has("profile"):
             return [reading.profile.metric] if reading.profile else []
+        money = any(MONEY_AMOUNT.search(c.text) for c in parse.comparisons)
+        if money and SALES_WORDS.search(parse.text):
+            # 消费超过5000块的客户有几个: the amount compared is what they spent, the people counted
+            return self._word("sales")
         counted = self._counted_entity(parse) or self._counted_rows(parse)
         if counted is not None:
             return [counted]
