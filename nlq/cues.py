@@ -264,7 +264,8 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     (
         "compare",
         r"放在一起(?:对比|比较)?|放一起(?:对比|比较)?|放一行(?:对比|比较)?|对比|比较|相比|vs\.?|versus|"
-        r"compared? (?:to|with)|side by side|并排",
+        r"compared? (?:to|with)|side by side|并排|差别|差异|区别|有什么不同|有何不同|"
+        r"\bdiffer(?:s|ed|ences?)?(?: between| across| among| by)?\b",
         None,
     ),
     (

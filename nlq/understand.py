@@ -230,6 +230,12 @@ ONE_ROW = re.compile(
     r"\b(?:in|on|as) (?:a single|one) row\b|\bone row (?:per|for each|by) (?!step)\w+|\bside by side\b|\bas columns\b"
 )
 ROW_PER_STEP = re.compile(r"每(?:一|个)?(?:步|环节)一行|分行|\b(?:one )?row (?:per|for each) step\b")
+# What a funnel's conversions are measured against: the first step, or the step before.
+CONVERSION_BASE = re.compile(
+    r"(?:相对于?|占|对比)(?:第一步|首步|第一个环节|浏览)|环节间|逐步|"
+    r"\b(?:measured |taken |computed )?(?:against|relative to|from|versus|vs\.?) (?:the )?(?:first|top|previous|prior) (?:step|stage)(?: only)?\b|"
+    r"\b(?:not |rather than )?step[- ]to[- ]step\b|\bstep[- ]over[- ]step\b|\bof the funnel\b"
+)
 # Where a funnel loses its users (哪一步流失最多, the biggest drop-off).
 LOSS_WORDS = re.compile(r"流失|掉得最多|损失|drop[- ]?off|drops?\b|los(?:e|es|t|ing)\b|leak")
 # A cohort's later months, said without a word of the layer for retention: 首购后每个月还有
@@ -1065,7 +1071,14 @@ class Understander:
         Answering without them answers another question."""
         # Kept on the parse for read(): the reading has taken its words (counted entities) by now.
         parse.unplaced = self._unplaced(parse)
-        return list(dict.fromkeys([*parse.negations.unscoped, *parse.unplaced, *parse.unread]))
+        # a marker a reading took as its own words (not step to step) negates nothing left out
+        taken = {
+            word.strip()
+            for start, end, word in parse.negations.markers
+            if any(a <= start and end <= b for a, b in parse.read_spans)
+        }
+        unscoped = [w for w in parse.negations.unscoped if w not in taken]
+        return list(dict.fromkeys([*unscoped, *parse.unplaced, *parse.unread]))
 
     def _figures_left(self, parse: Parse, reading: Understanding) -> list[str]:
         """Words that ask for a kind of figure (a rate, an average) that the reading
@@ -2850,7 +2863,7 @@ class Understander:
         lost = LOSS_WORDS.search(parse.text) is not None
         wide = ONE_ROW.search(parse.text) or self._pairs_listed(parse, funnel)
         parse.read_spans += [
-            m.span() for words in (ONE_ROW, ROW_PER_STEP) for m in words.finditer(parse.text)
+            m.span() for words in (ONE_ROW, ROW_PER_STEP, CONVERSION_BASE) for m in words.finditer(parse.text)
         ]
         order = [
             OrderBy(field=FUNNEL_RANKED, desc=o.desc != lost)
