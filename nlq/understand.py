@@ -1208,7 +1208,8 @@ class Understander:
         return unplaced(
             tokens,
             self.linker.tokenizer.tag,
-            lambda word: word in self.linker.known,
+            # the event channel: the singular of a name the layer knows in the plural
+            lambda word: any(form in self.linker.known for form in (word, f"{word}s", f"{word}es")),
             glued=not parse.ratio_spans,
         )
 
@@ -2796,8 +2797,9 @@ class Understander:
         said: dict[str, list[tuple[int, int]]] = {}
         for value in funnel.steps:
             for word in [value, *(dimension.values.get(value, []) if dimension else [])]:
-                form = re.escape(normalise(word))
-                pattern = rf"(?<![a-z]){form}(?:s|ed|d|ing)?(?![a-z])" if word.isascii() else form
+                # added to cart, viewed, paid: each English word of a step in any of its forms
+                form = r"\s+".join(_inflected(w) for w in normalise(word).split())
+                pattern = rf"(?<![a-z]){form}(?![a-z])" if word.isascii() else re.escape(normalise(word))
                 spans = [m.span() for m in re.finditer(pattern, parse.text)]
                 if spans:
                     said.setdefault(value, []).extend(spans)
@@ -2846,6 +2848,7 @@ class Understander:
             e.value for x in parse.links for e in x.entries[:1] if e.kind == "value" and e.target == step
         ]
         said = self._steps_said(parse, funnel)
+        parse.read_spans += [span for spans in said.values() for span in spans]
         if len(said) >= 3:
             named = list(said)
         positions = sorted({funnel.steps.index(v) for v in named if v in funnel.steps})
@@ -4496,6 +4499,18 @@ class Understander:
         if query.count_groups:
             return say("reading.title_count_groups", language, dimensions=dims, metrics=metrics)
         return say("reading.title_by", language, dimensions=dims, metrics=metrics)
+
+
+# Irregular English verb forms of a funnel's steps (pay -> paid).
+IRREGULAR = {"pay": "paid", "buy": "bought", "add": "added"}
+
+
+def _inflected(word: str) -> str:
+    """A regular expression for an English word in its plain, -s, -ed and -ing forms."""
+    forms = [re.escape(word) + r"(?:s|es|ed|d|ing)?"]
+    if word in IRREGULAR:
+        forms.append(re.escape(IRREGULAR[word]))
+    return "(?:" + "|".join(forms) + ")"
 
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:

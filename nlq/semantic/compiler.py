@@ -215,6 +215,7 @@ class Compiler:
         counts = SemanticQuery(
             metrics=[funnel.metric],
             dimensions=[*query.dimensions, funnel.step],
+            time_grain=query.time_grain,  # a monthly funnel: one per month
             time_range=query.time_range,
             time_dimension=query.time_dimension,
             filters=[*query.filters, Filter(dimension=funnel.step, op="in", values=list(steps))],
