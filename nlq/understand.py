@@ -36,6 +36,7 @@ from nlq.semantic.cohorts import RATE as COHORT_RANKED
 from nlq.semantic.distinct import with_distinct_counts
 from nlq.semantic.errors import QueryError
 from nlq.semantic.funnels import FROM_PREVIOUS as FUNNEL_RANKED
+from nlq.semantic.funnels import step_metrics
 from nlq.semantic.graph import JoinGraph
 from nlq.semantic.model import (
     GRAINS,
@@ -2778,10 +2779,10 @@ class Understander:
         )
         pairs = [
             (a[0][0], b[0][1])
-            for a, b in zip(spans, spans[1:], strict=False)
+            for a, b in itertools.pairwise(spans)
             if re.fullmatch(r"\s*(?:到|至|→|->|to)\s*", parse.text[a[0][1] : b[0][0]])
         ]
-        for first, second in zip(pairs, pairs[1:], strict=False):
+        for first, second in itertools.pairwise(pairs):
             listed = re.fullmatch(r"\s*(?:、|,|，|和|及|以及|and)\s*", parse.text[first[1] : second[0]])
             if listed:
                 return listed
@@ -2803,6 +2804,11 @@ class Understander:
                 spans = [m.span() for m in re.finditer(pattern, parse.text)]
                 if spans:
                     said.setdefault(value, []).extend(spans)
+        steps_of = step_metrics(self.layer, funnel)
+        for link in parse.links:
+            step = steps_of.get(link.entries[0].target) if link.kind == "metric" else None
+            if step is not None:  # visitors, paying users: the people of a step
+                said.setdefault(step, []).append((link.start, link.end))
         return said
 
     def _analysis_word(self, parse: Parse) -> tuple[str, str, tuple[int, int]] | None:
@@ -2864,7 +2870,10 @@ class Understander:
             steps = [funnel.steps[positions[0]], funnel.steps[positions[-1]]] if not worded else between
             steps = [] if steps == funnel.steps else steps
         lost = LOSS_WORDS.search(parse.text) is not None
-        wide = ONE_ROW.search(parse.text) or self._pairs_listed(parse, funnel)
+        # the figures of named steps by channel, by month: a row per group, the steps side by side
+        groups = [d for d in query.dimensions if d.rpartition(".")[2] != step]
+        grouped_steps = (bool(groups) or query.time_grain is not None) and len(said) >= 2
+        wide = ONE_ROW.search(parse.text) or self._pairs_listed(parse, funnel) or grouped_steps
         parse.read_spans += [
             m.span() for words in (ONE_ROW, ROW_PER_STEP, CONVERSION_BASE) for m in words.finditer(parse.text)
         ]
@@ -2879,8 +2888,8 @@ class Understander:
         return SemanticQuery(
             funnel=name,
             funnel_steps=steps,
-            funnel_wide=wide is not None and not order,
-            dimensions=[d for d in query.dimensions if d.rpartition(".")[2] != step],
+            funnel_wide=bool(wide) and not order,
+            dimensions=groups,
             filters=[f for f in query.filters if f.dimension.rpartition(".")[2] != step],
             time_range=query.time_range,
             time_grain=query.time_grain,

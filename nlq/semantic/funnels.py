@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 
+import sqlglot
 from sqlglot import exp
 
 from nlq.messages import Text
 from nlq.semantic.columns import ColumnRole, Format, OutputColumn, safe_ratio
-from nlq.semantic.model import Label
+from nlq.semantic.model import Funnel, Label, SemanticLayer
 
 NUMBER = "step_number"
 FROM_PREVIOUS = "step_conversion"
@@ -134,3 +135,28 @@ def _over(function: exp.Expr, window: exp.Window) -> exp.Window:
     over = window.copy()
     over.set("this", function)
     return over
+
+
+def step_metrics(layer: SemanticLayer, funnel: Funnel) -> dict[str, str]:
+    """The metrics that count a funnel's people at one of its steps (visitors: the
+    funnel metric's distinct users with `event_type = 'view'`), with that step."""
+    base = layer.measure_of(funnel.metric)
+    name = funnel.step.rpartition(".")[2]
+    found: dict[str, str] = {}
+    for metric in layer.metrics:
+        measured = layer.measure_of(metric.name)
+        if base is None or measured is None or measured[0].name != base[0].name:
+            continue
+        measure = measured[1]
+        if (measure.agg, measure.expr) != (base[1].agg, base[1].expr) or not measure.filter:
+            continue
+        condition = sqlglot.parse_one(measure.filter)
+        if (
+            isinstance(condition, exp.EQ)
+            and isinstance(condition.this, exp.Column)
+            and condition.this.name == name
+            and isinstance(condition.expression, exp.Literal)
+            and condition.expression.this in funnel.steps
+        ):
+            found[metric.name] = condition.expression.this
+    return found
