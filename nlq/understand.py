@@ -1723,14 +1723,15 @@ class Understander:
         return False
 
     def _listing_columns(self, parse: Parse, model: Model, shortened: list[str]) -> list[str]:
-        """The columns a question names (用户ID、城市和会员等级, 实付), after the row's key so
-        each row stays itself, and the time that orders the newest rows when those are
-        asked; the model's detail columns when it names none. A column is shown only when
+        """The columns a question lists (用户ID、城市和会员等级), after the row's key so each
+        row stays itself, and the time that orders the newest rows when those are asked;
+        the model's detail columns, and any column named, when it lists none. A column is shown only when
         each row has one value of it (用户ID of an order, not its products)."""
         newest = self._newest(model) if parse.has("latest", "earliest") else None
         named = [*self._named_columns(parse), *shortened]
         key = model.key_dimension
-        if named and key is not None and key.name in {c.rsplit(".", 1)[-1] for c in model.detail}:
+        # a list of columns (用户ID、城市和会员等级): those; a single word may only date the rows
+        if len(named) >= 2 and key is not None and key.name in {c.rsplit(".", 1)[-1] for c in model.detail}:
             shown = [f"{model.name}.{key.name}"]
         else:
             shown = [c if "." in c else f"{model.name}.{c}" for c in model.detail]
@@ -3761,13 +3762,9 @@ class Understander:
                 conditioned = self._compared_entity(parse, metrics)
                 grouping = [x for x in parse.links if x.kind == "dimension" and x.entries[0].target in group]
                 distinct_keys = {d.dimension for d in parse.distinct}  # more than 25 different products
-                own_rows = {
-                    h for m in metrics for h in self._homes(m)
-                }  # 600 paid orders: the figure's own rows
                 if conditioned and (
                     any(_overlap(parse.read_spans[-1], (x.start, x.end)) for x in grouping)
                     or set(conditioned) & distinct_keys
-                    or conditioned[0].split(".")[0] in own_rows
                 ):
                     parse.read_spans.pop()  # products with more than 30 reviews: the groups themselves
                     conditioned = []
@@ -3885,7 +3882,8 @@ class Understander:
                 for o in base.order_by
             ]
             base = base.model_copy(update={"order_by": order})
-        base = base.model_copy(update={"metric_filters": self._thresholds(parse, base)})
+        with_people = base.model_copy(update={"dimensions": [*base.dimensions, *conditioned]})
+        base = base.model_copy(update={"metric_filters": self._thresholds(parse, with_people)})
         if conditioned and base.metric_filters:
             # the people who meet the condition, counted in each group (or listed with it)
             counted = profile or parse.has("distribution") or HOW_MANY_ANYWHERE.search(parse.text) is not None
@@ -3994,14 +3992,27 @@ class Understander:
                 return self._row_count(model) if model else None
         return None
 
+    def _rows_counted_by(self, metric: str) -> Model | None:
+        """The model whose own rows a metric counts (orders of 订单数: a count, or a distinct
+        count of the key), if it does."""
+        found = self.layer.measure_of(metric)
+        if found is None:
+            return None
+        model, measure = found
+        own = measure.agg == "count" or (
+            measure.agg == "count_distinct" and measure.expr in model.key_columns
+        )
+        return model if own else None
+
     def _compared_entity(self, parse: Parse, metrics: list[str]) -> list[str]:
         """The key of the rows a condition is on (用户 in 买过超过3次的用户): a table the
         question names whose rows each metric can be computed for, one per row. A table
         word inside the buying verb (下过已付款订单的用户) names what was bought, not whom."""
         verbs = [m.span() for m in BUY_VERB.finditer(parse.text) if m.group(0).strip()]
+        counted = {home.name for m in metrics if (home := self._rows_counted_by(m)) is not None}
         for start, end, model in self._named_tables(parse):
-            if any(a <= start and end <= b for a, b in verbs):
-                continue
+            if any(a <= start and end <= b for a, b in verbs) or model.name in counted:
+                continue  # 600 paid orders a month: the rows the figure counts, each one of them
             between = [(x.start, x.end) for x in parse.links if x.kind == "value"]
             if any(
                 (c.start >= end and not parse.text[end : c.start].strip(" 的在为是有"))

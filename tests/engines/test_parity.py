@@ -198,6 +198,10 @@ NEW_CONSTRUCTS = [
     "今年上半年每个品类单日销量最高的一天",  # the buckets ranked within each group
     "2025年哪些省份平均每月订单数超过600",  # a condition on a mean over the months
     "2025年注册的用户里有多少人从没下过已支付订单",  # NOT IN the keys of rows that exist
+    "今年上半年下过3笔以上付款订单的用户按城市等级分布",  # a condition on each user, counted per group
+    "今年上半年的漏斗，放一行里：浏览、加购、下单、支付各多少人",  # a funnel's steps side by side
+    "今年1-3月各月首购客群第1、2、3个月的留存率各是多少",  # a cohort's months side by side
+    "今年上半年每个月的转化漏斗",  # a funnel per month
 ]
 
 
