@@ -208,6 +208,10 @@ UNIT_WORDS = re.compile(
 )
 ORDER_WORDS = re.compile(r"多少单|几单|多少笔|how many orders")
 REGISTER_WORDS = re.compile(r"新注册|注册了|注册用户|sign(?:ed)? ?ups?\b|registered|registrations?")
+# A number of orders, by their counter (2单及以上, 3笔以上, 5次).
+ORDERS_COUNTED = re.compile(r"\d\s*(?:单|笔|次)|\b(?:orders?|purchases?|times)\b")
+# People named as such after a condition (付款了2单及以上的那批人, people who ordered twice).
+THOSE_PEOPLE = re.compile(r"(?:那批|这批|这些|那些|的)人|\bpeople\b|\bthose who\b|\bthe ones who\b")
 # The people of a segment (新客有多少人, how many customers).
 PEOPLE_WORDS = re.compile(
     r"多少人|几个人|人数|每层多少|多少个|有几个|有?多大|\bhow big\b|\bpeople\b|\bhow many\b|buyers?|shoppers?|"
@@ -1045,13 +1049,17 @@ class Understander:
             # list the bottom two brands by gross margin: groups ranked by a figure, not rows
             ranked_groups = named_metric and numbered and not rows_ranked
             wants_rows = (
-                (self._detail_asked(parse) and not grouped and not ranked_groups)
-                or (by_price and not named_metric)
-                or rows_ranked
-                or which_rows
-                or (parse.has("latest") and self._table_word(parse))
-                or self._columns_listed(parse)
-            ) and not (named_metric and parse.has("rank", "nth"))  # its rank within the province: groups
+                not parse.has("profile")
+                and (  # 画像给我拉一下: a profile, not rows
+                    (self._detail_asked(parse) and not grouped and not ranked_groups)
+                    or (by_price and not named_metric)
+                    or rows_ranked
+                    or which_rows
+                    or (parse.has("latest") and self._table_word(parse))
+                    or self._columns_listed(parse)
+                )
+                and not (named_metric and parse.has("rank", "nth"))
+            )  # its rank within the province: groups
             absent = self._take_absence(parse)
             listing = self._listing(parse) if wants_rows or absent else None
             if listing is not None:
@@ -2219,7 +2227,8 @@ class Understander:
             return []
         population = self._segment_population(parse)
         # 评分分布 counts a model's rows by a column; 流失风险用户的城市等级分布 counts a segment's people
-        histogram = self._histogram(parse) if population is None else None
+        # (not of the people a count condition picks: 付款了2单及以上的那批人的会员等级分布)
+        histogram = self._histogram(parse) if population is None and not counts else None
         if histogram is not None:
             return [histogram]
         named = list(
@@ -2270,6 +2279,9 @@ class Understander:
         reading = self.layer.reading
         if parse.has("hot") or HOT_PHRASE.search(parse.text):
             return [reading.best_selling] if reading.best_selling else []
+        if any(ORDERS_COUNTED.search(c.text) for c in parse.comparisons):
+            # 付款了2单及以上的那批人的画像: a number of orders is compared, whoever is profiled
+            return self._word("orders")
         if parse.has("profile"):
             return [reading.profile.metric] if reading.profile else []
         money = any(MONEY_AMOUNT.search(c.text) for c in parse.comparisons)
@@ -4027,7 +4039,24 @@ class Understander:
             if key is not None and homes and all(self.graph.one_each(h, model.name) for h in homes):
                 parse.read_spans.append((start, end))
                 return [key]
+        people = THOSE_PEOPLE.search(parse.text)
+        them = self._people_model
+        if people is not None and them is not None and (key := self._entity_key(them)) is not None:
+            # 付款了2单及以上的那批人: the people the layer's profile counts
+            homes = {h for m in metrics for h in self._homes(m)}
+            if homes and all(self.graph.one_each(h, them.name) for h in homes):
+                parse.read_spans.append(people.span())
+                return [key]
         return []
+
+    @cached_property
+    def _people_model(self) -> Model | None:
+        """The model of the people the layer's profile counts (users, by buyers' user_id)."""
+        found = self.layer.measure_of(self._profile.metric) if self.layer.reading.profile else None
+        if found is None or found[1].expr is None:
+            return None
+        column = found[1].expr
+        return next((m for m in self.layer.models if m.key_columns == [column]), None)
 
     @staticmethod
     def _entity_key(model: Model) -> str | None:
