@@ -106,7 +106,7 @@ BASIS = re.compile(r"按(?:照)?(.{1,12}?)(?:来)?(?:算|计算|统计)")
 DATED_ROWS_BEFORE = re.compile(r"\s*(?:的|'s|’s)?\s*")
 DATED_ROWS_AFTER = re.compile(r"\s*(?:placed|created|made|registered|signed up|from)?\s*(?:in|during)?\s*")
 # A grouping asked for in so many words (各品类, 按渠道, by channel): figures, not rows.
-GROUPED_BY = re.compile(r"(?:各(?:家|个|位|款|种|类)?|按|分)\s*$|\b(?:by|per)\s+(?:[a-z]+\s+)?$")
+GROUPED_BY = re.compile(r"(?:各(?:家|个|位|款|种|类)?|每一?(?:家|个|位|款|种|类)?|按|分)\s*$|\b(?:by|per)\s+(?:[a-z]+\s+)?$")
 # A "did not happen" marker and what did not: 一条评价都没收到, 一件都没卖出去, never ordered.
 ABSENCE_BEFORE = re.compile(r"一[件单条个笔次]?[\u4e00-\u9fff]{0,3}都\s*$")
 # 没有收到任何评价, 没得到过一条: the verb and "any" between a marker and what did not happen
@@ -140,7 +140,10 @@ BACK_REFERENCE = re.compile(
     r"^\W*(?:以及|并且|和)?(?:有|是)?(?:多少|几)(?:单|笔|件|个)?(?:呢)?\W*$"
 )
 # Show product name and stock, 要订单号和金额: a part that says what to show
-SHOW_OPENING = re.compile(r"\W*(?:show|give|list|display|include|need|want|要|给我|列出?|显示|需要)")
+SHOW_OPENING = re.compile(
+    r"\W*(?:(?:also|and|plus)\s+)?(?:show|give|list|display|include|need|want|"
+    r"(?:顺便|顺带|另外|同时|再)?(?:把|将)?.{0,6}?(?:也|都)?(?:要|给我|列出?|显示|需要|带上|加上))"
+)
 # its buyers, 这些商品的买家: a part about the rows the part before found
 POINTS_BACK = re.compile(r"\b(?:its|their|those|these)\b|这些|那些|它们的|他们的|其(?=买家|用户|客户|画像)")
 # One row of a table whose figure is the highest or lowest: any single user, 单个用户.
@@ -865,6 +868,8 @@ class Understander:
         if any(self._only_columns(parse) for parse in parses):
             return None  # 给我订单号、用户ID和实付金额 says what to show of the rows the rest asks for
         first_named = {x.entries[0].target for parse in parses[:1] for x in parse.links}
+        if parses[0].has("hot") and self.layer.reading.best_selling:
+            first_named.add(self.layer.reading.best_selling)  # 卖得最好的3个商品 ranks by units sold
         if any(self._only_shows(parse, first_named) for parse in parses[1:]):
             return None  # Show product name and stock, lowest first: what to show of the rest
         if any(BACK_REFERENCE.search(normalise(p)) for p in pieces[1:]):

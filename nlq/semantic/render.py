@@ -100,6 +100,9 @@ class Renderer:
             joined = exp.Join(this=self.select(plan).subquery(alias, copy=False), on=on.copy(), kind="INNER")
             select = select.join(joined, copy=False)
         select = _where(select.select(*projections, copy=False), where)
+        for column, plan in node.equal_to:
+            value = exp.Subquery(this=self.select(plan))
+            select = _where(select, [exp.EQ(this=column.copy(), expression=value)])
         for membership in node.memberships:
             select = _where(select, [self.membership(membership)])
         return select.distinct(copy=False) if node.distinct else select
