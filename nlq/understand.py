@@ -106,7 +106,9 @@ BASIS = re.compile(r"按(?:照)?(.{1,12}?)(?:来)?(?:算|计算|统计)")
 DATED_ROWS_BEFORE = re.compile(r"\s*(?:的|'s|’s)?\s*")
 DATED_ROWS_AFTER = re.compile(r"\s*(?:placed|created|made|registered|signed up|from)?\s*(?:in|during)?\s*")
 # A grouping asked for in so many words (各品类, 按渠道, by channel): figures, not rows.
-GROUPED_BY = re.compile(r"(?:各(?:家|个|位|款|种|类)?|每一?(?:家|个|位|款|种|类)?|按|分)\s*$|\b(?:by|per)\s+(?:[a-z]+\s+)?$")
+GROUPED_BY = re.compile(
+    r"(?:各(?:家|个|位|款|种|类)?|每一?(?:家|个|位|款|种|类)?|按|分)\s*$|\b(?:by|per)\s+(?:[a-z]+\s+)?$"
+)
 # A "did not happen" marker and what did not: 一条评价都没收到, 一件都没卖出去, never ordered.
 ABSENCE_BEFORE = re.compile(r"一[件单条个笔次]?[\u4e00-\u9fff]{0,3}都\s*$")
 # 没有收到任何评价, 没得到过一条: the verb and "any" between a marker and what did not happen
@@ -3779,9 +3781,11 @@ class Understander:
                 conditioned = self._compared_entity(parse, metrics)
                 grouping = [x for x in parse.links if x.kind == "dimension" and x.entries[0].target in group]
                 distinct_keys = {d.dimension for d in parse.distinct}  # more than 25 different products
+                keys = {d.rpartition(".")[2] for d in group}  # 用户ID: the customers are the groups
                 if conditioned and (
                     any(_overlap(parse.read_spans[-1], (x.start, x.end)) for x in grouping)
                     or set(conditioned) & distinct_keys
+                    or conditioned[0].rpartition(".")[2] in keys
                 ):
                     parse.read_spans.pop()  # products with more than 30 reviews: the groups themselves
                     conditioned = []

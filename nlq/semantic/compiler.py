@@ -914,7 +914,28 @@ class Compiler:
         model, dimension, path = self._resolve_dimension(
             flt.dimension, plan.home, plan.leaves, semi_join=True
         )
-        column: exp.Expr = (
+        last = path[-1] if path else None
+        keeps_matched = (
+            last is not None
+            and (last.always_matches or flt.op in {"in", "="})
+            # the joined model's row policy and the columns' masks still apply through the join
+            and last.target not in self.policy.role.row_filters
+            and not self._protected(last.target, last.target_key)
+            and not self._protected(last.source, last.source_key)
+        )
+        if (
+            dimension.segment is None
+            and last
+            and not last.to_many
+            and last.target_key == dimension.sql
+            and keeps_matched
+        ):
+            # user 13963's orders: the key a joined row is reached by is the joining row's
+            # own column, so the join is not needed (orders.user_id, not users.user_id); a
+            # row whose key finds no row is kept out by the value asked, or cannot exist
+            column = canonical(last.source_key, last.source, self.source_dialect)
+            return self._predicate(column, flt, dimension)
+        column = (
             self._segment(plan, model, dimension, path)
             if dimension.segment is not None
             else canonical(dimension.sql, model.name, self.source_dialect)
