@@ -358,3 +358,50 @@ def test_time_buckets_cost_one_cast_at_most() -> None:
     [grouped] = latest.args["group"].expressions
     assert isinstance(grouped, exp.DateTrunc)
     assert isinstance(latest.expressions[0].this, exp.Cast) and latest.expressions[0].this.this == grouped
+
+
+def test_a_filter_on_a_joined_key_reads_the_joining_column(layer: Any) -> None:
+    orders_of_a_user = SemanticQuery(
+        dimensions=["orders.order_id", "orders.pay_amount"],
+        filters=[{"dimension": "users.user_id", "op": "=", "values": [13963]}],
+        limit=5,
+    )
+    sql = Compiler(layer, role="analyst").compile(orders_of_a_user).sql()
+    # user 13963's orders: orders hold the user's key, so users need not be joined
+    assert "orders.user_id = 13963" in sql and "users" not in sql
+    # a role whose view of users hides rows keeps the join: the view still applies
+    east = Compiler(layer, role="east_manager").compile(orders_of_a_user).sql()
+    assert "users.user_id = 13963" in east and "JOIN" in east
+    # where an order need not have its user, "not user 13963" over the join keeps such
+    # orders out, as it always did; "user 13963" still needs no join
+    loose = layer.model_copy(
+        update={
+            "relationships": [
+                r.model_copy(update={"required": False}) if r.from_ == "orders.user_id" else r
+                for r in layer.relationships
+            ]
+        }
+    )
+
+    def of_user(op: str) -> str:
+        query = SemanticQuery(
+            dimensions=["orders.order_id"],
+            filters=[{"dimension": "users.user_id", "op": op, "values": [13963]}],
+            limit=5,
+        )
+        return Compiler(loose, role="admin").compile(query).sql()
+
+    assert "users.user_id <> 13963" in of_user("!=") and "JOIN" in of_user("!=")
+    assert "orders.user_id = 13963" in of_user("=") and "JOIN" not in of_user("=")
+
+
+def test_a_single_latest_snapshot_is_a_scalar_subquery(layer: Any) -> None:
+    sql = (
+        Compiler(layer, role="admin")
+        .compile(SemanticQuery(metrics=["stock_qty"], dimensions=["warehouse"], time_range=RANGE))
+        .sql()
+    )
+    tree = sqlglot.parse_one(sql)
+    equal = next(e for e in tree.find_all(exp.EQ) if isinstance(e.expression, exp.Subquery))
+    assert "snapshot_date" in equal.this.sql() and "MAX(" in equal.expression.sql()
+    assert "latest_snapshot" not in sql  # no join: the engine reads the one time once
