@@ -70,7 +70,7 @@ LISTING_ROWS = 100
 READINGS_KEPT = 2048
 PRICE_WORDS = re.compile(r"贵|便宜|expensive|cheap|pric")
 # Chat phrasing that says how to look, not what: 分一下层, 看一下.
-CHAT_PHRASES = re.compile(r"分一?下层|分个层|分层(?:看看?|一下)?|看一下|看看")
+CHAT_PHRASES = re.compile(r"分一?下层|分个层|分层(?:看看?|一下)?|看一下|看看|就行|就好|就可以|即可")
 # An amount of money a comparison is written with (超过5000块, more than 2,000 yuan).
 MONEY_AMOUNT = re.compile(r"元|块|rmb|¥|yuan|dollars?|bucks|usd|euros?|\$")
 SALES_WORDS = re.compile(r"卖|销售|业绩|生意|消费|花了多少|sales|sold|sell|revenue|spend|spent|spending")
