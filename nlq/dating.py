@@ -60,11 +60,17 @@ def date_words(layer: SemanticLayer) -> dict[str, str]:
 
 
 def find_dating(
-    text: str, periods: list[tuple[int, int]], words: dict[str, str], cuts: set[int]
+    text: str,
+    periods: list[tuple[int, int]],
+    words: dict[str, str],
+    cuts: set[int],
+    nouns: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Dating]:
     """The date words written right beside one of the question's periods, on word
     boundaries (`cuts`: 支付 is not in 支付宝); a word inside a longer one (发货 in
-    发货日期) is the longer one."""
+    发货日期) is the longer one. A Chinese verb written onto its own model's noun
+    (今年付款订单: paid orders, `nouns` by dimension) says which rows, not when: the
+    period dates them as usual; 今年付款的订单 is dated by the payment."""
     if not periods or not words:
         return []
     found: list[Dating] = []
@@ -78,6 +84,8 @@ def find_dating(
         for match in re.finditer(pattern, text):
             start, end = match.span()
             if start not in cuts or end not in cuts or any(a < end and start < b for a, b in periods):
+                continue
+            if not word.isascii() and any(text.startswith(n, end) for n in (nouns or {}).get(dimension, ())):
                 continue
             basis = AS_BASIS.search(text[:start])
             beside = any(

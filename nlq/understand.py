@@ -565,6 +565,8 @@ ANY_VALUE_BEFORE = re.compile(
 )
 # （1星或2星）, (1 or 2 stars): words in brackets
 BRACKETED = re.compile(r"\s*[（(][^（()）]*[)）]")
+# The name a bracket defines: the Chinese words right before it, back to 的 or a stop.
+NAME_BEFORE = re.compile(r"(?:(?!的)[\u4e00-\u9fff]){1,8}$")
 # 4000元, 1万块, 4,000 yuan, $20: an amount of money
 MONEY = re.compile(r"[元块¥$￥]|\b(?:yuan|rmb|cny|dollars?|usd)\b")
 # 5笔, 10条: a number of rows, counted as rows are (an order, a record)
@@ -974,6 +976,7 @@ class Understander:
             and previous.steps
             and self._is_follow_up(parse)
         )
+        self._take_defined(parse)  # 复购用户（…≥2笔的人）: the brackets say what the name is
         # A value written off (京冬, 天毛) filters other rows if the guess is wrong: asked
         # back with the guess as a choice, never applied unasked.
         unsure = next(
@@ -2203,7 +2206,7 @@ class Understander:
         """Date words beside a period (shipped in 1997). One inside a longer name of the
         layer (customers who ordered, orders shipped) dates the question and stays part
         of that name."""
-        datings = find_dating(text, periods, self._date_words, cuts)
+        datings = find_dating(text, periods, self._date_words, cuts, self._model_nouns)
         if not datings:
             return []
         names = [x for x in self.linker.link(text, taken) if x.match != "fuzzy"]
@@ -3276,6 +3279,26 @@ class Understander:
                 parse.links = [x for x in parse.links if x not in inside]
                 parse.read_spans.append(bracket.span())
 
+    def _take_defined(self, parse: Parse) -> None:
+        """复购用户（今年付款订单≥2笔的人）: a name the question defines in brackets by a
+        condition is that condition; the name itself (which the layer may not know, or
+        know otherwise) is read with it, the condition read as if it stood there."""
+        for bracket in BRACKETED.finditer(parse.text):
+            start = bracket.start() + len(bracket.group(0)) - len(bracket.group(0).lstrip())
+            if not any(start <= c.start and c.end <= bracket.end() for c in parse.comparisons):
+                continue
+            name = NAME_BEFORE.search(parse.text[:start])
+            if name is None or not name.group(0):
+                continue
+            span = (name.start(), start)
+            parse.links = [
+                x for x in parse.links if not (span[0] <= x.start < span[1]) or self._table_at(parse, x)
+            ]
+            parse.read_spans.append(span)
+
+    def _table_at(self, parse: Parse, link: Link) -> bool:
+        return any(s <= link.start and link.end <= e for s, e, _ in self._named_tables(parse))
+
     def _take_value_wholes(self, parse: Parse) -> None:
         """广东省内各品类占全省的比重: the dimension's own word after its value (广东省,
         省内) and 全 with it (全省: all of 广东) only restate the value; the share of the
@@ -3447,6 +3470,17 @@ class Understander:
     @cached_property
     def _date_words(self) -> dict[str, str]:
         return date_words(self.layer)
+
+    @cached_property
+    def _model_nouns(self) -> dict[str, tuple[str, ...]]:
+        """The Chinese names of each time dimension's model (订单 of orders.pay_time)."""
+        return {
+            f"{model.name}.{time.name}": tuple(
+                normalise(w) for w in (model.label.zh, *model.synonyms) if w and not w.isascii()
+            )
+            for model in self.layer.models
+            for time in model.time_dimensions
+        }
 
     @cached_property
     def _cardinality(self) -> dict[str, int]:

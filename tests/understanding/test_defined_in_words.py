@@ -226,3 +226,25 @@ def test_a_listing_shows_the_columns_it_names(pipeline: Pipeline) -> None:
     # none named: the rows' usual columns
     shown = pipeline.ask("最近3天新注册的钻石会员有哪些", as_of=AS_OF).answers[0].columns
     assert {"user_id", "member_level", "city"} <= set(shown)
+
+
+def test_a_name_defined_in_brackets_is_its_condition(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # the layer knows 复购 otherwise (and 首购用户 is near): the brackets say what is meant
+    result = pipeline.ask("今年的复购用户（今年付款订单≥2笔的人）用户画像是什么样的？", as_of=AS_OF)
+    assert result.status == "answered", result.message
+    block = next(b for b in result.answers if "gender" in b.columns)
+    expected = dict(
+        con.sql(
+            f"SELECT u.gender, COUNT(*) FROM (SELECT user_id FROM orders WHERE {PAID} AND {H1} "
+            "GROUP BY 1 HAVING COUNT(*) >= 2) AS p JOIN users u USING (user_id) GROUP BY 1"
+        ).fetchall()
+    )
+    assert {row[0]: row[-1] for row in block.rows} == expected
+
+
+def test_paid_orders_are_dated_as_orders_and_orders_paid_by_the_payment(pipeline: Pipeline) -> None:
+    # 付款订单 names the rows (paid orders, by their order time); 付款的订单 dates them
+    assert read(pipeline, "今年付款订单在5笔及以上的用户有多少人").time_dimension is None
+    assert read(pipeline, "今年付款的订单有多少").time_dimension == "orders.pay_time"
