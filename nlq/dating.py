@@ -30,6 +30,10 @@ AS_BASIS = re.compile(
 )
 
 
+# A verb followed by how many times it happened (付款了2单, 支付过3次): what is counted.
+COUNTED_AFTER = re.compile(
+    r"\s*[了过]?\s*(?:至少|超过|不少于|多于|大于|满)?\s*[\d一二两三四五六七八九十]+\s*[单笔次件]"
+)
 # Where a verb written around its period parts (要求…到货, or 要求...到货: normalised, … is ...).
 SPLIT = "..."
 
@@ -87,6 +91,8 @@ def find_dating(
                 continue
             if not word.isascii() and any(text.startswith(n, end) for n in (nouns or {}).get(dimension, ())):
                 continue
+            if COUNTED_AFTER.match(text, end):
+                continue  # 618期间付款了2单: the verb says what is counted (paid orders), not when
             basis = AS_BASIS.search(text[:start])
             beside = any(
                 (b <= start and AFTER_PERIOD.match(text[b:start]))

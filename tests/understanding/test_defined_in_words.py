@@ -248,3 +248,5 @@ def test_paid_orders_are_dated_as_orders_and_orders_paid_by_the_payment(pipeline
     # 付款订单 names the rows (paid orders, by their order time); 付款的订单 dates them
     assert read(pipeline, "今年付款订单在5笔及以上的用户有多少人").time_dimension is None
     assert read(pipeline, "今年付款的订单有多少").time_dimension == "orders.pay_time"
+    # 付款了2单: the verb says what is counted, the period dates the orders as usual
+    assert read(pipeline, "618期间付款了2单及以上的用户有多少").time_dimension is None
