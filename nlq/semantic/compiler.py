@@ -525,7 +525,9 @@ class Compiler:
         ]
         masked = {name for name, value in keys if columns_of(value) & self.policy.masked()}
         listed = Project(Table("listing"), tuple(exp.column(name) for name, _ in keys))
-        ordered = self._order(listed, query, columns, unsorted=masked)
+        own_key = f"{home.name}.{key.name}" if key is not None else None
+        unique = self._output_name(own_key) if own_key in query.dimensions else None
+        ordered = self._order(listed, query, columns, unsorted=masked, unique=unique)
         if query.count_groups:
             # how many products sold nothing: the rows counted, not listed (nor ordered)
             ordered = replace(ordered, order=(), limit=None)
@@ -1521,16 +1523,21 @@ class Compiler:
         columns: list[OutputColumn],
         *,
         unsorted: set[str] | frozenset[str] = frozenset(),
+        unique: str | None = None,
     ) -> Order:
         order = self._asked_order(query, columns)
         ordered = {item.field for item in query.order_by}
         if query.time_grain and query.time_grain not in ordered:
             order.append(exp.Ordered(this=exp.column(query.time_grain), desc=False, nulls_first=False))
             ordered.add(query.time_grain)
-        # Ties are broken by the dimensions, so that a limit cuts the same rows on every engine.
+        # Ties are broken by the dimensions, so that a limit cuts the same rows on every
+        # engine; after a column no two rows share (a listing's key), nothing is left to break.
         for column in columns:
+            if unique in ordered:
+                break
             if column.role == "dimension" and column.name not in ordered | unsorted:
                 order.append(exp.Ordered(this=exp.column(column.name), desc=False, nulls_first=False))
+                ordered.add(column.name)
         return Order(rows, tuple(order), query.limit)
 
     def _dimension_label(self, reference: str) -> Label:

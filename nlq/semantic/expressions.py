@@ -162,6 +162,10 @@ def time_bounds(
     """A time within a closed range of days, either end open: at or after the first day,
     before the day after the last (a timestamp on the last day is inside)."""
     sql_type = "date" if time_type == "date" else "timestamp"
+    if sql_type == "date" and start is not None and start == end:
+        # one day of a date column: equal to it (an equality the engines prune and probe
+        # more cheaply than a range)
+        return [exp.EQ(this=time_expr.copy(), expression=date_literal(start, sql_type))]
     bounds: list[exp.Expr] = []
     if start is not None:
         bounds.append(exp.GTE(this=time_expr.copy(), expression=date_literal(start, sql_type)))
