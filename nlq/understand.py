@@ -1175,13 +1175,22 @@ class Understander:
         beside other values of its dimension is that value, not a condition."""
         if not comparisons:
             return comparisons
-        values = [x for x in self.linker.link(text, []) if x.kind == "value" and x.match != "fuzzy"]
+        links = [x for x in self.linker.link(text, []) if x.match != "fuzzy"]
+        values = [x for x in links if x.kind == "value"]
         kept = []
         for c in comparisons:
             named = next((x for x in values if x.start <= c.start and c.end <= x.end), None)
             dimension = named.entries[0].target if named else None
             others = [x for x in values if x is not named and x.entries[0].target == dimension]
-            if named is None or not others:
+            # purchase frequency buckets (1 / 2 / 3+ orders): the values in brackets after
+            # their dimension restate its groups
+            restating = any(
+                x.kind == "dimension"
+                and x.entries[0].target == dimension
+                and any(b.start() <= c.start and c.end <= b.end() for b in BRACKETED.finditer(text, x.end))
+                for x in links
+            )
+            if named is None or not (others or restating):
                 kept.append(c)
         return kept
 
@@ -3267,7 +3276,19 @@ class Understander:
 
     def _take_restated(self, parse: Parse) -> None:
         """差评（1星或2星）: values in brackets right after a term, of the dimensions the term
-        filters, only restate it; they are neither a second filter nor a grouping."""
+        filters, only restate it; they are neither a second filter nor a grouping. So do a
+        dimension's own values after it (purchase frequency (1 / 2 / 3+ orders))."""
+        for link in list(parse.links):
+            bracket = BRACKETED.search(parse.text, link.end) if link.kind == "dimension" else None
+            inside = [
+                x for x in parse.links if bracket and bracket.start() <= x.start and x.end <= bracket.end()
+            ]
+            ranges = any(find_comparisons(x.text) for x in inside)  # 3+ orders: a bucket, not one value
+            if ranges and all(
+                x.kind == "value" and x.entries[0].target == link.entries[0].target for x in inside
+            ):
+                parse.links = [x for x in parse.links if x not in inside]
+                parse.read_spans.append(bracket.span() if bracket else (link.end, link.end))
         for link in list(parse.links):
             term = next((t for t in self.layer.terms if t.name == link.entries[0].target), None)
             bracket = BRACKETED.match(parse.text, link.end) if link.kind == "term" and term else None

@@ -250,3 +250,12 @@ def test_paid_orders_are_dated_as_orders_and_orders_paid_by_the_payment(pipeline
     assert read(pipeline, "今年付款的订单有多少").time_dimension == "orders.pay_time"
     # 付款了2单: the verb says what is counted, the period dates the orders as usual
     assert read(pipeline, "618期间付款了2单及以上的用户有多少").time_dimension is None
+
+
+def test_buckets_restated_in_brackets_are_the_grouping(pipeline: Pipeline) -> None:
+    # 3+ orders is the bucket 3次及以上 named again, not a condition on each bucket's orders
+    query = read(pipeline, "purchase frequency buckets for this quarter's buyers (1 / 2 / 3+ orders)")
+    assert query.dimensions == ["purchase_frequency"] and not query.metric_filters and not query.filters
+    # values in brackets that are not buckets still pick those values
+    picked = read(pipeline, "上个月各渠道（天猫、京东）的GMV")
+    assert picked.filters and set(picked.filters[0].values) == {"天猫", "京东"}
