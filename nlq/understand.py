@@ -1755,7 +1755,11 @@ class Understander:
         the model's detail columns, and any column named, when it lists none. A column is shown only when
         each row has one value of it (用户ID of an order, not its products)."""
         newest = self._newest(model) if parse.has("latest", "earliest") else None
-        named = [*self._named_columns(parse), *shortened]
+        # 省份 of an order is the order's own province, not its user's
+        named = [
+            f"{model.name}.{bare}" if model.column(bare := c.rsplit(".", 1)[-1]) is not None else c
+            for c in [*self._named_columns(parse), *shortened]
+        ]
         key = model.key_dimension
         # a list of columns (用户ID、城市和会员等级): those; a single word may only date the rows
         if len(named) >= 2 and key is not None and key.name in {c.rsplit(".", 1)[-1] for c in model.detail}:
