@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from nlq.messages import Text
-from nlq.semantic.columns import ColumnRole, Format, OutputColumn, safe_ratio
+from nlq.semantic.columns import ColumnRole, Format, OutputColumn, picked, safe_ratio, side_by_side
 from nlq.semantic.model import Label
 
 OFFSET = "month_offset"
@@ -80,19 +80,12 @@ def retention_table(
 def _side_by_side(table: exp.Select, keys: list[str], offsets: list[int], metric: str) -> exp.Select:
     """A row per cohort: its size, then each month listed, the metric and the rate (a
     month nobody came back in is 0, not missing)."""
-    groups = [exp.column(k) for k in keys]
-    picked: list[exp.Expr] = [exp.Max(this=exp.column(SIZE)).as_(SIZE)]
-    for k in offsets:
-        for figure in (metric, RATE):
-            case = exp.Case().when(exp.column(OFFSET).eq(exp.Literal.number(k)), exp.column(figure))
-            value = exp.Coalesce(this=exp.Max(this=case), expressions=[exp.Literal.number(0)])
-            picked.append(value.as_(_month_name(k, figure)))
-    return (
-        exp.select(*groups, *picked, copy=False)
-        .from_(table.subquery("retention", copy=False), copy=False)
-        .group_by(*[g.copy() for g in groups], copy=False)
-        .order_by(*[g.copy() for g in groups], copy=False)
-    )
+    months = [
+        picked(OFFSET, exp.Literal.number(k), figure, _month_name(k, figure), fill=exp.Literal.number(0))
+        for k in offsets
+        for figure in (metric, RATE)
+    ]
+    return side_by_side(table, "retention", keys, [exp.Max(this=exp.column(SIZE)).as_(SIZE), *months])
 
 
 def _month_name(k: int, figure: str) -> str:

@@ -23,6 +23,24 @@ def safe_ratio(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
     )
 
 
+def picked(key: str, value: exp.Expr, figure: str, name: str, fill: exp.Expr | None = None) -> exp.Expr:
+    """A cell of rows laid side by side: the `figure` of the group's row whose `key` is
+    `value` (a funnel step's users, a cohort month's rate), else `fill` (NULL)."""
+    cell: exp.Expr = exp.Max(this=exp.Case().when(exp.column(key).eq(value), exp.column(figure)))
+    if fill is not None:
+        cell = exp.Coalesce(this=cell, expressions=[fill])
+    return cell.as_(name)
+
+
+def side_by_side(table: exp.Select, alias: str, keys: list[str], cells: list[exp.Expr]) -> exp.Select:
+    """A row per group of `keys` of `table`, with its rows' `cells` (picked) side by side."""
+    groups = [exp.column(k) for k in keys]
+    select = exp.select(*groups, *cells, copy=False).from_(table.subquery(alias, copy=False), copy=False)
+    if not groups:
+        return select
+    return select.group_by(*groups, copy=False).order_by(*[g.copy() for g in groups], copy=False)
+
+
 # What a column of an answer is: a grouping, a time bucket, a figure, or one computed
 # from a figure (the compared period's, the change, the growth, a share, a rank, a
 # running total).

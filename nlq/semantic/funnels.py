@@ -11,7 +11,7 @@ import sqlglot
 from sqlglot import exp
 
 from nlq.messages import Text
-from nlq.semantic.columns import ColumnRole, Format, OutputColumn, safe_ratio
+from nlq.semantic.columns import ColumnRole, Format, OutputColumn, picked, safe_ratio, side_by_side
 from nlq.semantic.model import Funnel, Label, SemanticLayer
 
 NUMBER = "step_number"
@@ -71,19 +71,12 @@ def _side_by_side(
     converted: exp.Select, keys: list[str], steps: list[str], step: str, metric: str
 ) -> exp.Select:
     """A row per group: each step's figure, and from the second on its conversions."""
-    keyed = [exp.column(k) for k in keys]
-    picked = []
-    for position, value in enumerate(steps):
-        figures = [metric] if position == 0 else [metric, FROM_PREVIOUS, FROM_FIRST]
-        for figure in figures:
-            case = exp.Case().when(exp.column(step).eq(exp.Literal.string(value)), exp.column(figure))
-            picked.append(exp.Max(this=case).as_(_wide_name(value, figure)))
-    select = exp.select(*keyed, *picked, copy=False).from_(
-        converted.subquery("funnel", copy=False), copy=False
-    )
-    if not keyed:
-        return select
-    return select.group_by(*keyed, copy=False).order_by(*[k.copy() for k in keyed], copy=False)
+    cells = [
+        picked(step, exp.Literal.string(value), figure, _wide_name(value, figure))
+        for position, value in enumerate(steps)
+        for figure in ([metric] if position == 0 else [metric, FROM_PREVIOUS, FROM_FIRST])
+    ]
+    return side_by_side(converted, "funnel", keys, cells)
 
 
 def _wide_name(value: str, figure: str) -> str:
