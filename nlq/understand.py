@@ -71,8 +71,6 @@ READINGS_KEPT = 2048
 PRICE_WORDS = re.compile(r"贵|便宜|expensive|cheap|pric")
 # Chat phrasing that says how to look, not what: 分一下层, 看一下.
 CHAT_PHRASES = re.compile(r"分一?下层|分个层|分层(?:看看?|一下)?|看一下|看看|就行|就好|就可以|即可")
-# An amount of money a comparison is written with (超过5000块, more than 2,000 yuan).
-MONEY_AMOUNT = re.compile(r"元|块|rmb|¥|yuan|dollars?|bucks|usd|euros?|\$")
 SALES_WORDS = re.compile(r"卖|销售|业绩|生意|消费|花了多少|sales|sold|sell|revenue|spend|spent|spending")
 HOT_PHRASE = re.compile(
     r"热销|畅销|爆款|[卖买][得的](?:最好|最多)|购买最多|(?:最|最常|最爱|喜欢|爱)买|best[- ]?sel+|most popular"
@@ -213,8 +211,6 @@ UNIT_WORDS = re.compile(
 )
 ORDER_WORDS = re.compile(r"多少单|几单|多少笔|how many orders")
 REGISTER_WORDS = re.compile(r"新注册|注册了|注册用户|sign(?:ed)? ?ups?\b|registered|registrations?")
-# A number of orders, by their counter (2单及以上, 3笔以上, 5次).
-ORDERS_COUNTED = re.compile(r"\d\s*(?:单|笔|次)|\b(?:orders?|purchases?|times)\b")
 # People named as such after a condition (付款了2单及以上的那批人, people who ordered twice).
 THOSE_PEOPLE = re.compile(r"(?:那批|这批|这些|那些|的)人|\bpeople\b|\bthose who\b|\bthe ones who\b")
 # The people of a segment (新客有多少人, how many customers).
@@ -568,7 +564,7 @@ BRACKETED = re.compile(r"\s*[（(][^（()）]*[)）]")
 # The name a bracket defines: the Chinese words right before it, back to 的 or a stop.
 NAME_BEFORE = re.compile(r"(?:(?!的)[\u4e00-\u9fff]){1,8}$")
 # 4000元, 1万块, 4,000 yuan, $20: an amount of money
-MONEY = re.compile(r"[元块¥$￥]|\b(?:yuan|rmb|cny|dollars?|usd)\b")
+MONEY = re.compile(r"[元块¥$￥]|\b(?:yuan|rmb|cny|dollars?|bucks|usd|euros?)\b")
 # 5笔, 10条: a number of rows, counted as rows are (an order, a record)
 ROW_CLASSIFIER = re.compile(r"[笔条单]\s*$")
 ROW_CLASSIFIER_AFTER = re.compile(r"\s*([笔条单])?\s*")
@@ -769,12 +765,15 @@ class Understander:
                 message=intent_message(intent, language),
                 evidence=[f"intent: {intent.name}"],
             )
-        whole = self._whole(question, language, as_of, previous)
+        parse = self._parse(question, language, as_of)
+        # a funnel or a cohort table is one table; its parts say what of it to show
+        one_table = self._analysis_word(parse) is not None or self._cohort_described(parse) is not None
+        whole = self._read_parse(parse, previous)
         # 为啥变少了？按注册渠道拆一下: one change explained, its parts are not questions of their own
         linked_parts = any(
             step.feed or step.query.metric_filters or step.query.explain for step in whole.steps
         )
-        if previous is None and not linked_parts:
+        if previous is None and not linked_parts and not one_table:
             # A part that builds on the one before (畅销商品以及买家画像: those products'
             # buyers) is read whole; parts that stand apart are read apart.
             parts = self._parts(question, language, as_of)
@@ -865,9 +864,6 @@ class Understander:
             return None
         if any(BASIS.fullmatch(normalise(p).strip(" ，,。.？?；;")) for p in pieces):
             return None  # 按订单收货省份算 qualifies the question, it asks nothing of its own
-        whole = self._parse(question, language, as_of)
-        if self._analysis_word(whole) or self._cohort_described(whole):
-            return None  # a funnel or a cohort table is one table; its parts say what of it to show
         parses = [self._parse(p, language, as_of) for p in pieces]
         if any(self._only_columns(parse) for parse in parses):
             return None  # 给我订单号、用户ID和实付金额 says what to show of the rows the rest asks for
@@ -943,12 +939,6 @@ class Understander:
                 "fuzzy": list(dict.fromkeys(w for r in readings for w in r.fuzzy)),
             }
         )
-
-    def _whole(
-        self, question: str, language: Language, as_of: dt.date, previous: Understanding | None = None
-    ) -> Understanding:
-        """The question read as one."""
-        return self._read_parse(self._parse(question, language, as_of), previous)
 
     def _read_parse(self, parse: Parse, previous: Understanding | None) -> Understanding:
         """A parsed question (or one part of a compound question, on its own), read."""
@@ -2302,12 +2292,9 @@ class Understander:
         reading = self.layer.reading
         if parse.has("hot") or HOT_PHRASE.search(parse.text):
             return [reading.best_selling] if reading.best_selling else []
-        if any(ORDERS_COUNTED.search(c.text) for c in parse.comparisons):
-            # 付款了2单及以上的那批人的画像: a number of orders is compared, whoever is profiled
-            return self._word("orders")
         if parse.has("profile"):
             return [reading.profile.metric] if reading.profile else []
-        money = any(MONEY_AMOUNT.search(c.text) for c in parse.comparisons)
+        money = any(MONEY.search(c.text) for c in parse.comparisons)
         if money and SALES_WORDS.search(parse.text):
             # 消费超过5000块的客户有几个: the amount compared is what they spent, the people counted
             return self._word("sales")
@@ -2761,28 +2748,22 @@ class Understander:
         if not any(words.search(parse.text) for words in later):
             return None
         for cohort in self.layer.cohorts:
-            own = cohort.cohort.rpartition(".")[2]
-            named = next(
-                (
-                    x
-                    for x in parse.links
-                    if x.kind == "dimension" and x.entries[0].target.rpartition(".")[2] == own
-                ),
-                None,
-            )
-            if named is not None:
-                return ("cohort", cohort.name, (named.start, named.end))
+            named = self._cohort_named(parse, cohort.name)
+            if named:
+                return ("cohort", cohort.name, (named[0].start, named[0].end))
         return None
+
+    def _cohort_named(self, parse: Parse, name: str) -> list[Link]:
+        """The words of a question that name a cohort's own dimension (首购, first purchase)."""
+        cohort = self.layer.cohort(name)
+        own = cohort.cohort.rpartition(".")[2] if cohort else ""
+        return [
+            x for x in parse.links if x.kind == "dimension" and x.entries[0].target.rpartition(".")[2] == own
+        ]
 
     def _own_month(self, parse: Parse, name: str) -> None:
         """首购当月: the cohort's own month, month 0 of the table, not this calendar month."""
-        cohort = self.layer.cohort(name)
-        own = cohort.cohort.rpartition(".")[2] if cohort else ""
-        ends = [
-            x.end
-            for x in parse.links
-            if x.kind == "dimension" and x.entries[0].target.rpartition(".")[2] == own
-        ]
+        ends = [x.end for x in self._cohort_named(parse, name)]
         relative = [
             t
             for t in parse.times
@@ -2807,12 +2788,12 @@ class Understander:
                 return ("funnel", funnel.name, people.span())
         return None
 
-    def _pairs_listed(self, parse: Parse, funnel: Funnel) -> re.Match[str] | None:
+    @staticmethod
+    def _pairs_listed(parse: Parse, said: dict[str, list[tuple[int, int]]]) -> re.Match[str] | None:
         """浏览到加购、加购到下单的转化率: conversions of step pairs listed one by one are
-        figures side by side (an arrow chain, 浏览→加购→下单, names the funnel)."""
-        spans = sorted(
-            (span, value) for value, spans in self._steps_said(parse, funnel).items() for span in spans
-        )
+        figures side by side (an arrow chain, 浏览→加购→下单, names the funnel). `said`:
+        the steps the question names, where (_steps_said)."""
+        spans = sorted((span, value) for value, spans in said.items() for span in spans)
         pairs = [
             (a[0][0], b[0][1])
             for a, b in itertools.pairwise(spans)
@@ -2827,25 +2808,40 @@ class Understander:
     def _steps_said(self, parse: Parse, funnel: Funnel) -> dict[str, list[tuple[int, int]]]:
         """The steps of a funnel the question names, by their values' words wherever they
         stand (支付 of 支付人数 too), each with where it is said."""
-        name = funnel.step.rpartition(".")[2]
-        dimension = next(
-            (d for h in self.layer.holders(funnel.step) for d in h.dimensions if d.name == name), None
-        )
         said: dict[str, list[tuple[int, int]]] = {}
-        for value in funnel.steps:
-            for word in [value, *(dimension.values.get(value, []) if dimension else [])]:
-                # added to cart, viewed, paid: each English word of a step in any of its forms
-                form = r"\s+".join(_inflected(w) for w in normalise(word).split())
-                pattern = rf"(?<![a-z]){form}(?![a-z])" if word.isascii() else re.escape(normalise(word))
-                spans = [m.span() for m in re.finditer(pattern, parse.text)]
-                if spans:
-                    said.setdefault(value, []).extend(spans)
-        steps_of = step_metrics(self.layer, funnel)
+        for value, pattern in self._step_words[funnel.name]:
+            spans = [m.span() for m in pattern.finditer(parse.text)]
+            if spans:
+                said.setdefault(value, []).extend(spans)
+        steps_of = self._step_metrics[funnel.name]
         for link in parse.links:
             step = steps_of.get(link.entries[0].target) if link.kind == "metric" else None
             if step is not None:  # visitors, paying users: the people of a step
                 said.setdefault(step, []).append((link.start, link.end))
         return said
+
+    @cached_property
+    def _step_words(self) -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+        """Each funnel's steps with a pattern for each of their words (the value and its
+        aliases; added to cart, viewed, paid: each English word in any of its forms)."""
+        found: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        for funnel in self.layer.funnels:
+            name = funnel.step.rpartition(".")[2]
+            dimension = next(
+                (d for h in self.layer.holders(funnel.step) for d in h.dimensions if d.name == name), None
+            )
+            found[funnel.name] = []
+            for value in funnel.steps:
+                for word in [value, *(dimension.values.get(value, []) if dimension else [])]:
+                    form = r"\s+".join(_inflected(w) for w in normalise(word).split())
+                    pattern = rf"(?<![a-z]){form}(?![a-z])" if word.isascii() else re.escape(normalise(word))
+                    found[funnel.name].append((value, re.compile(pattern)))
+        return found
+
+    @cached_property
+    def _step_metrics(self) -> dict[str, dict[str, str]]:
+        """Each funnel's metrics that count one step's people (funnels.step_metrics)."""
+        return {funnel.name: step_metrics(self.layer, funnel) for funnel in self.layer.funnels}
 
     def _analysis_word(self, parse: Parse) -> tuple[str, str, tuple[int, int]] | None:
         words = [
@@ -2909,7 +2905,7 @@ class Understander:
         # the figures of named steps by channel, by month: a row per group, the steps side by side
         groups = [d for d in query.dimensions if d.rpartition(".")[2] != step]
         grouped_steps = (bool(groups) or query.time_grain is not None) and len(said) >= 2
-        wide = ONE_ROW.search(parse.text) or self._pairs_listed(parse, funnel) or grouped_steps
+        wide = ONE_ROW.search(parse.text) or self._pairs_listed(parse, said) or grouped_steps
         parse.read_spans += [
             m.span() for words in (ONE_ROW, ROW_PER_STEP, CONVERSION_BASE) for m in words.finditer(parse.text)
         ]
@@ -3316,13 +3312,13 @@ class Understander:
             if name is None or not name.group(0):
                 continue
             span = (name.start(), start)
+            tables = [(s, e) for s, e, _ in self._named_tables(parse)]
             parse.links = [
-                x for x in parse.links if not (span[0] <= x.start < span[1]) or self._table_at(parse, x)
+                x
+                for x in parse.links
+                if not (span[0] <= x.start < span[1]) or any(s <= x.start and x.end <= e for s, e in tables)
             ]
             parse.read_spans.append(span)
-
-    def _table_at(self, parse: Parse, link: Link) -> bool:
-        return any(s <= link.start and link.end <= e for s, e, _ in self._named_tables(parse))
 
     def _take_value_wholes(self, parse: Parse) -> None:
         """广东省内各品类占全省的比重: the dimension's own word after its value (广东省,
@@ -4072,24 +4068,16 @@ class Understander:
                 return self._row_count(model) if model else None
         return None
 
-    def _rows_counted_by(self, metric: str) -> Model | None:
-        """The model whose own rows a metric counts (orders of 订单数: a count, or a distinct
-        count of the key), if it does."""
-        found = self.layer.measure_of(metric)
-        if found is None:
-            return None
-        model, measure = found
-        own = measure.agg == "count" or (
-            measure.agg == "count_distinct" and measure.expr in model.key_columns
-        )
-        return model if own else None
-
     def _compared_entity(self, parse: Parse, metrics: list[str]) -> list[str]:
         """The key of the rows a condition is on (用户 in 买过超过3次的用户): a table the
         question names whose rows each metric can be computed for, one per row. A table
         word inside the buying verb (下过已付款订单的用户) names what was bought, not whom."""
         verbs = [m.span() for m in BUY_VERB.finditer(parse.text) if m.group(0).strip()]
-        counted = {home.name for m in metrics if (home := self._rows_counted_by(m)) is not None}
+        counted = {
+            found[0].name
+            for m in metrics
+            if (found := self.layer.measure_of(m)) is not None and self._counts_rows_of(m, found[0])
+        }
         for start, end, model in self._named_tables(parse):
             if any(a <= start and end <= b for a, b in verbs) or model.name in counted:
                 continue  # 600 paid orders a month: the rows the figure counts, each one of them
