@@ -11,6 +11,7 @@ from nlq.semantic.errors import QueryError
 from nlq.semantic.graph import JoinGraph
 from nlq.semantic.model import Label, Role, SemanticLayer, SimpleMetric
 from nlq.semantic.query import Filter, Ratio, SemanticQuery
+from nlq.semantic.segments import varying_within
 from nlq.understand import Language, Step, Understanding
 
 # The layer writes its metrics' definitions (口径) in Chinese: a sentence in another
@@ -153,6 +154,7 @@ def _step(
         filters.append(say("explain.fed_by_previous", language, dimension=named))
     if filters:
         words.append(say("explain.where", language, filters=_joined_filters(filters, language)))
+    words += _segments_within(query, layer, language)
     for condition in query.metric_filters:
         words.append(
             say(
@@ -252,6 +254,23 @@ def _step(
             for label, definition in _calibers(query.metrics, layer, language)
         ]
     return say("explain.word_separator", language).join(w for w in words if w)
+
+
+def _segments_within(query: SemanticQuery, layer: SemanticLayer, language: Language) -> list[str]:
+    """购买次数分层 by channel: the segment is computed within each channel (a buyer may be in
+    one bucket on the app and another on the web), which the sentence says."""
+    graph = JoinGraph(layer)
+    said = []
+    for reference in dict.fromkeys([*query.dimensions, *(f.dimension for f in query.filters)]):
+        found = layer.segment_of(reference)
+        if found is None or found[1].segment is None or found[1].segment.historical:
+            continue
+        entity, dimension = found
+        within = varying_within(layer, graph, entity, [d for d in query.dimensions if d != reference])
+        if within:
+            groups = listed((_dimension(d, layer, language) for d in within), language)
+            said.append(say("explain.segment_within", language, segment=dimension.label, within=groups))
+    return said
 
 
 def _ratio_terms(ratio: Ratio, layer: SemanticLayer, language: Language) -> dict[str, str]:

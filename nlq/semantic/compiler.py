@@ -98,7 +98,7 @@ from nlq.semantic.plan import (
 from nlq.semantic.policy import AccessPolicy, model_table
 from nlq.semantic.query import DistinctCount, Filter, MetricFilter, SemanticQuery, TimeRange
 from nlq.semantic.render import Renderer
-from nlq.semantic.segments import Span, segment_relation
+from nlq.semantic.segments import Kept, Span, Within, one_per_row, segment_relation, varying_within
 from nlq.semantic.windows import moving_columns
 
 # The column of a pinned share's total (see Compiler._pin), beside the pinned value.
@@ -364,22 +364,29 @@ class Compiler:
             for reference in references
             if (found := self.layer.segment_of(reference)) is not None
         }
-        if len(segments) != 1 or len(query.dimensions) > 1:
+        if len(segments) != 1:
             return None
         ((entity, dimension),) = segments.values()
         segment = dimension.segment
         assert segment is not None
+        own = (dimension.name, f"{entity.name}.{dimension.name}")
+        others = [d for d in query.dimensions if d not in own]
         plain = [f for f in query.filters if f.dimension.rpartition(".")[2] != dimension.name]
         if (
             query.metrics != [segment.population]
             or (plain and segment.historical)
-            or query.dimensions not in ([], [dimension.name], [f"{entity.name}.{dimension.name}"])
+            or (others and segment.reaches_back)
             or _asks_more_than_groups(query)
         ):
             return None
         span = Span.of(query.time_range)
-        facts = Relation(entity, [], self.source_dialect, self.graph, span=span, filters=plain)
+        facts = Relation(
+            entity, [], self.source_dialect, self.graph, span=span, filters=plain, grouped=others
+        )
         kept = None if segment.historical else self._segment_facts(facts, entity, dimension)
+        within = {w.reference: w.name for w in kept.within} if kept else {}
+        if set(within) != set(others):
+            return None  # a group of the entity's own (its city tier) is read on the entity
         rows = segment_relation(self.layer, entity, dimension, span, self.source_dialect, kept)
         where = [
             self._predicate(exp.column(dimension.name), f, dimension)
@@ -389,9 +396,16 @@ class Compiler:
         metric = self._metric(query.metrics[0])
         self.policy.check_metric(metric.name)
         columns = [OutputColumn(metric.name, "metric", metric.label, metric.format, metric.name)]
-        if query.dimensions:
-            columns.insert(0, OutputColumn(dimension.name, "dimension", dimension.label))
-        people = Population(rows, dimension.name, metric.name, tuple(where), grouped=bool(query.dimensions))
+        by: list[tuple[str, str]] = []
+        for reference in reversed(query.dimensions):
+            if reference in own:
+                by.insert(0, (dimension.name, dimension.name))
+                columns.insert(0, OutputColumn(dimension.name, "dimension", dimension.label))
+            else:
+                name = self._output_name(reference)
+                by.insert(0, (within[reference], name))
+                columns.insert(0, OutputColumn(name, "dimension", self._dimension_label(reference)))
+        people = Population(rows, metric.name, tuple(where), tuple(by))
         return self._order(people, query, columns), columns
 
     def _averaged(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
@@ -944,19 +958,23 @@ class Compiler:
         )
         return self._predicate(column, flt, dimension)
 
-    def _segment_facts(
-        self, plan: Relation, entity: Model, dimension: Dimension
-    ) -> tuple[exp.Select, list[exp.Expr]]:
+    def _segment_facts(self, plan: Relation, entity: Model, dimension: Dimension) -> Kept:
         """The facts a segment of the period alone is computed from: those the question's
-        filters keep (美妆的购买频次 counts orders with a 美妆 item). Grouped by what varies
-        within an entity (each channel), a buyer would be in a segment per group: refused."""
+        filters keep (美妆的购买频次 counts orders with a 美妆 item), within each group that
+        varies within an entity and is one per fact row (each channel: see `Within`).
+        Grouped by what varies within an entity in another way, or with features that
+        reach back before the period, a buyer would be in a segment per group: refused."""
         segment = dimension.segment
         assert segment is not None
-        for reference in plan.grouped:
-            holders = self.layer.holders(reference)
-            if holders and not any(
-                h.name == entity.name or self.graph.path(entity.name, h.name, forward_only=True) is not None
-                for h in holders
+        facts = self.layer.model(segment.facts)
+        assert facts is not None
+        rows = Relation(facts, [], self.source_dialect, self.graph)
+        within = []
+        for reference in varying_within(self.layer, self.graph, entity, plan.grouped):
+            if (
+                segment.reaches_back
+                or self.layer.segment_of(reference) is not None
+                or not one_per_row(self.layer, self.graph, facts.name, reference)
             ):
                 raise QueryError(
                     Text(
@@ -965,9 +983,8 @@ class Compiler:
                         dimension=self._dimension_label(reference),
                     )
                 )
-        facts = self.layer.model(segment.facts)
-        assert facts is not None
-        rows = Relation(facts, [], self.source_dialect, self.graph)
+            name = f"within_{len(within) + 1}"
+            within.append(Within(reference, name, self._group_by_dimension(rows, reference)))
         predicates = []
         for flt in plan.filters:
             if self.layer.segment_of(flt.dimension) is not None:
@@ -977,7 +994,8 @@ class Compiler:
             except QueryError:
                 continue  # a filter the facts do not reach is not theirs (a product's status)
         conditions = self._place(rows, predicates)
-        return rows.select(self.layer, [], conditions), conditions
+        reading = [w.expr for w in within]
+        return Kept(rows.select(self.layer, reading, conditions), conditions, within)
 
     def _segment(self, plan: Relation, entity: Model, dimension: Dimension, path: list[Edge]) -> exp.Column:
         """A governed segment's value for each fact row: its per-entity relation for the
@@ -996,9 +1014,12 @@ class Compiler:
         if all(existing != alias for existing, _, _ in plan.segments):
             plan.join(path)
             key = entity.key_columns[0]
-            on = exp.column(key, alias).eq(plan.same_key(exp.column(key, entity.name)))
+            on: exp.Expr = exp.column(key, alias).eq(plan.same_key(exp.column(key, entity.name)))
             historical = dimension.segment is not None and dimension.segment.historical
             kept = None if historical else self._segment_facts(plan, entity, dimension)
+            for within in kept.within if kept else []:
+                group = self._group_by_dimension(plan, within.reference)
+                on = exp.and_(on, exp.NullSafeEQ(this=exp.column(within.name, alias), expression=group))
             rows = segment_relation(self.layer, entity, dimension, plan.span, self.source_dialect, kept)
             plan.segments.append((alias, rows, on))
         return exp.column(dimension.name, alias)

@@ -122,6 +122,11 @@ class Segment(Strict):
         return all(feature.over == "all" for feature in self.features.values())
 
     @property
+    def reaches_back(self) -> bool:
+        """Whether any of its features reads rows before the period (a first order ever)."""
+        return any(feature.over == "all" for feature in self.features.values())
+
+    @property
     def needs_period(self) -> bool:
         """Whether its value depends on where the period starts or ends."""
         text = " ".join([*(c.when for c in self.cases), self.expr or ""])

@@ -441,18 +441,18 @@ class Counted(Node):
 @dataclass(frozen=True)
 class Population(Node):
     """A segment's people, counted from the segment's own rows (one per person of the
-    period's population), by its value or in all."""
+    period's population, or per person and group it is computed within), by the
+    columns of `by` (a column of the rows, its output name) or in all."""
 
     rows: exp.Select
-    value: str
     count: str
     where: tuple[exp.Expr, ...] = ()
-    grouped: bool = False
+    by: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
         return (
             f"Population {self.count}"
-            + (f" by {self.value}" if self.grouped else "")
+            + _listed(" by", [name for _, name in self.by])
             + _listed(" where", [_sql(w) for w in self.where])
         )
 

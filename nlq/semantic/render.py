@@ -211,11 +211,12 @@ class Renderer:
         return _group_by(select, [b.copy() for b in by]).order_by(*[b.copy() for b in by])
 
     def population(self, node: Population) -> exp.Select:
-        value = exp.column(node.value)
         count = exp.Count(this=exp.Star()).as_(node.count)
         select = exp.select(copy=False).from_(node.rows.copy().subquery("people", copy=False), copy=False)
-        if node.grouped:
-            select = _group_by(select.select(value.as_(node.value), count, copy=False), [value.copy()])
+        if node.by:
+            by = [exp.column(column) for column, _ in node.by]
+            names = [column.copy().as_(name) for column, (_, name) in zip(by, node.by, strict=True)]
+            select = _group_by(select.select(*names, count, copy=False), by)
         else:
             select = select.select(count, copy=False)
         return _where(select, [w.copy() for w in node.where])

@@ -11,13 +11,14 @@ any other, so the asker's row policies apply to them too.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from nlq.messages import Text
 from nlq.semantic.errors import QueryError
 from nlq.semantic.expressions import aggregate, canonical, date_literal, parse_snippet, time_bounds
+from nlq.semantic.graph import JoinGraph
 from nlq.semantic.model import Dimension, Model, Segment, SemanticLayer, TimeDimension
 from nlq.semantic.policy import model_table
 from nlq.semantic.query import TimeRange
@@ -35,17 +36,55 @@ class Span:
         return cls(period.start, period.end) if period else cls(None, None)
 
 
+def one_per_row(layer: SemanticLayer, graph: JoinGraph, model: str, reference: str) -> bool:
+    """Whether each row of `model` has one value of the dimension: its own or a parent's
+    (a buyer's city tier is one per user; an order's channel is not)."""
+    return any(
+        holder.name == model or graph.path(model, holder.name, forward_only=True) is not None
+        for holder in layer.holders(reference)
+    )
+
+
+def varying_within(layer: SemanticLayer, graph: JoinGraph, entity: Model, references: list[str]) -> list[str]:
+    """The groups among `references` that vary within an entity (each channel of a
+    buyer's orders), within which a segment split by them is computed."""
+    return [r for r in references if layer.holders(r) and not one_per_row(layer, graph, entity.name, r)]
+
+
+@dataclass(frozen=True)
+class Within:
+    """A group that varies within an entity (an order's channel): a segment of the period
+    alone split by it is computed within each group, as a filter on it would narrow the
+    facts (a buyer with 2 orders on the app and 1 on the web is 2次 on the app, 1次 on
+    the web). `expr` reads it on the facts; `name` is its column in the segment's rows."""
+
+    reference: str
+    name: str
+    expr: exp.Expr
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The facts a segment of the period alone is computed from: with the joins and the
+    conditions of the question's filters (美妆的购买频次: the orders with a 美妆 item), and
+    the groups it is computed within."""
+
+    facts: exp.Select
+    conditions: list[exp.Expr]
+    within: list[Within] = field(default_factory=list)
+
+
 def segment_relation(
     layer: SemanticLayer,
     entity: Model,
     dimension: Dimension,
     span: Span,
     dialect: str,
-    kept: tuple[exp.Select, list[exp.Expr]] | None = None,
+    kept: Kept | None = None,
 ) -> exp.Select:
-    """SELECT <entity key>, <value> FROM (the features of each entity) per entity. `kept` is
-    the facts with the joins and the conditions of the question's filters (美妆的购买频次:
-    the orders with a 美妆 item), for a segment of the period alone."""
+    """SELECT <entity key>, [<each group it is computed within>,] <value> FROM (the features
+    of each entity) per entity (and group). `kept`: the facts of a segment of the period
+    alone."""
     segment = dimension.segment
     assert segment is not None
     if segment.needs_period and (span.start is None or span.end is None):
@@ -58,8 +97,9 @@ def segment_relation(
     key = entity.key_columns[0]
     features = _features(segment, facts, time, span, key, dialect, kept)
     value = _value(segment, span, dialect)
+    within = [exp.column(w.name) for w in kept.within] if kept else []
     return exp.select(
-        exp.column(key).as_(key, copy=False), value.as_(dimension.name, copy=False), copy=False
+        exp.column(key).as_(key, copy=False), *within, value.as_(dimension.name, copy=False), copy=False
     ).from_(features.subquery("features", copy=False), copy=False)
 
 
@@ -70,24 +110,25 @@ def _features(
     span: Span,
     key: str,
     dialect: str,
-    kept: tuple[exp.Select, list[exp.Expr]] | None,
+    kept: Kept | None,
 ) -> exp.Select:
     """Each entity's features, over its counted rows up to the period's end; those of
     the period alone count only the rows inside it, and an entity with none there is
     not in the population."""
     time_expr = canonical(time.sql, facts.name, dialect)
     inside = time_bounds(time.type, time_expr, span.start, span.end)
-    reaches_back = any(f.over == "all" for f in segment.features.values())
-    where = time_bounds(time.type, time_expr, None, span.end) if reaches_back else list(inside)
+    where = time_bounds(time.type, time_expr, None, span.end) if segment.reaches_back else list(inside)
     if segment.rows:
         where.insert(0, canonical(segment.rows, facts.name, dialect))
     source = exp.select().from_(model_table(facts, facts.name, dialect), copy=False)
-    if kept is not None and not reaches_back:
-        source, conditions = kept
-        where += conditions
-    in_period = exp.and_(*inside) if reaches_back and inside else None
+    within: list[Within] = []
+    if kept is not None and not segment.reaches_back:
+        source, within = kept.facts, kept.within
+        where += kept.conditions
+    in_period = exp.and_(*inside) if segment.reaches_back and inside else None
     entity = canonical(segment.entity, facts.name, dialect)
     projections: list[exp.Expr] = [entity.copy().as_(key, copy=False)]
+    projections += [w.expr.copy().as_(w.name, copy=False) for w in within]
     for name, feature in segment.features.items():
         scope = in_period if feature.over == "period" else None
         value = canonical(feature.expr, facts.name, dialect) if feature.expr else None
@@ -95,7 +136,7 @@ def _features(
     select = source.select(*projections, copy=False)
     if where:
         select = select.where(exp.and_(*where), copy=False)
-    select = select.group_by(entity.copy(), copy=False)
+    select = select.group_by(entity.copy(), *[w.expr.copy() for w in within], copy=False)
     if in_period is not None:
         counted = exp.Count(this=exp.Case().when(in_period.copy(), exp.Literal.number(1)))
         select = select.having(exp.GT(this=counted, expression=exp.Literal.number(0)), copy=False)

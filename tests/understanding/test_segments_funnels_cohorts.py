@@ -137,16 +137,36 @@ def test_rfm_takes_the_last_365_days_when_no_period_is_asked(
     assert important["buyers"] == expected["重要价值客户"]
 
 
-def test_a_period_segment_split_by_what_varies_within_a_buyer_is_refused(warehouse_path: Path) -> None:
+def test_a_period_segment_split_by_what_varies_within_a_buyer_is_computed_within_each_group(
+    pipeline: Pipeline, db: duckdb.DuckDBPyConnection
+) -> None:
+    # 2 orders on the app and 1 on the web: 2次 on the app, 1次 on the web, as a filter on
+    # the channel would count them
+    expected = rows(
+        db,
+        f"""SELECT channel, CASE WHEN n = 1 THEN '1次' WHEN n = 2 THEN '2次' ELSE '3次及以上' END, COUNT(*)
+            FROM (SELECT channel, user_id, COUNT(*) AS n FROM orders WHERE {PAID} AND {MAY}
+                  GROUP BY 1, 2) GROUP BY 1, 2 ORDER BY 1, 2""",
+    )
+    for question in ("5月分渠道看看，买1次、2次、3次及以上的用户各有多少", "purchase frequency by channel in May"):
+        found = sorted((r["channel"], r["purchase_frequency"], r["buyers"]) for r in answer(pipeline, question))
+        assert found == expected, question
+    app = {r["purchase_frequency"]: r["buyers"] for r in answer(pipeline, "5月APP渠道的购买频次分布")}
+    assert app == {bucket: n for channel, bucket, n in expected if channel == "APP"}
+    reading = pipeline.ask("purchase frequency by channel in May", as_of=AS_OF)
+    assert "computed within each channel" in reading.interpretation
+
+
+def test_a_segment_is_not_split_by_what_a_fact_row_has_several_of(warehouse_path: Path) -> None:
     layer, _ = load_layer(DEMO)
     query = SemanticQuery(
         metrics=["buyers"],
-        dimensions=["purchase_frequency", "orders.channel"],
+        dimensions=["purchase_frequency", "products.category"],
         time_range=TimeRange(start=dt.date(2026, 5, 1), end=dt.date(2026, 5, 31)),
     )
     with pytest.raises(QueryError) as refused:
         Compiler(layer, role="analyst").compile(query)
-    assert "channel" in str(refused.value)
+    assert "category" in str(refused.value) or "品类" in str(refused.value)
     # by an attribute of the buyer it is fine: one group per buyer
     by_level = query.model_copy(update={"dimensions": ["purchase_frequency", "member_level"]})
     assert "member_level" in Compiler(layer, role="analyst").compile(by_level).sql()
