@@ -69,6 +69,9 @@ INCLUSIVE_ABOVE = r"不少于|不低于|不小于|至少|起码|最少|>=|≥|at
 STRICT_BELOW = r"低于|少于|小于|不到|不足|less than|fewer than|lower than|smaller than|below|under|<"
 INCLUSIVE_BELOW = r"不超过|不大于|不高于|不多于|至多|最多|<=|≤|at most|no more than|not more than|no greater than|up to|maximum of"
 
+# A number of times said in a word.
+TIMES_WORDS = {"once": 1, "twice": 2, "thrice": 3}
+REPEATED = "|".join(TIMES_WORDS)
 BUYING = r"(?:买过|买了|购买过|购买了|下过单|下了单|下过|下了|消费过)"
 # "both ends included" after a range says what a range already means.
 INCLUSIVE = r"(?:\s*[（(]?\s*(?:含两端|包含两端|包括两端|含|inclusive|both inclusive|included)\s*[)）]?)?"
@@ -84,6 +87,11 @@ PATTERNS: list[tuple[str, Operator | None]] = [
     # 库存为0, 等于100, exactly 12: an amount that is not a date (为2024年 is a period)
     (rf"(?:等于|(?:为|是)(?=\s*\d))\s*{_amount('value')}(?!\s*(?:年|月|日|号|季|周|天|[/-]\d))", "="),
     (rf"(?:equal to|equals|exactly)\s+{_amount('value')}", "="),
+    # at least twice, more than once, twice or more: a number of times in a word
+    (rf"(?:{INCLUSIVE_ABOVE})\s*(?P<value>{REPEATED})\b", ">="),
+    (rf"(?:{STRICT_ABOVE})\s*(?P<value>{REPEATED})\b", ">"),
+    (rf"(?:{INCLUSIVE_BELOW})\s*(?P<value>{REPEATED})\b", "<="),
+    (rf"\b(?P<value>{REPEATED})\s+or\s+more\b", ">="),
     (rf"(?:{STRICT_ABOVE})\s*{_amount('value')}", ">"),
     (rf"(?:{STRICT_BELOW})\s*{_amount('value')}", "<"),
     # 3个及以上: a counter before 以上 still bounds (5个 alone is a top-N)
@@ -200,6 +208,8 @@ def _number(text: str) -> float | None:
         pass
     if text in EN_WORDS:
         return float(EN_WORDS[text])
+    if text in TIMES_WORDS:
+        return float(TIMES_WORDS[text])
     if not text or any(ch not in CN_DIGITS for ch in text):
         return None
     # cn2an compiles its patterns on import: only a question with a Chinese numeral pays.

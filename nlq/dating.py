@@ -30,9 +30,11 @@ AS_BASIS = re.compile(
 )
 
 
-# A verb followed by how many times it happened (付款了2单, 支付过3次): what is counted.
+# A verb followed by how many times it happened (付款了2单, 支付过3次, 付款下单5次): what is
+# counted.
 COUNTED_AFTER = re.compile(
-    r"\s*[了过]?\s*(?:至少|超过|不少于|多于|大于|满)?\s*[\d一二两三四五六七八九十]+\s*[单笔次件]"
+    r"\s*[了过]?\s*(?:下[了过]?单|购买|购物|买)?[了过]?\s*(?:至少|超过|不少于|多于|大于|满)?\s*"
+    r"[\d一二两三四五六七八九十]+\s*[单笔次件]"
 )
 # Where a verb written around its period parts (要求…到货, or 要求...到货: normalised, … is ...).
 SPLIT = "..."

@@ -268,6 +268,9 @@ class Linker:
                     # English typos keep the first letter: "came" is not a slip for "name".
                     if english and key[0] != window[0]:
                         continue
+                    # Nor is a common word among several a slip: "customers in" is not "customer id".
+                    if english and self._common_word_changed(window, key):
+                        continue
                     distance = DamerauLevenshtein.distance(window, key, score_cutoff=limit)
                     if distance > limit:
                         continue
@@ -324,6 +327,14 @@ class Linker:
             results.append(Link(i, j, text[i:j], tuple(self.lexicon.by_key[key]), "fuzzy", score, others))
             i = j
         return results
+
+    @staticmethod
+    def _common_word_changed(window: str, key: str) -> bool:
+        words, known = window.split(), key.split()
+        return len(words) > 1 and any(
+            w != k and (w in ENGLISH_WORDS or w in ENGLISH_KNOWN)
+            for w, k in zip(words, known + [""] * len(words), strict=False)
+        )
 
     def _reading(self, key: str) -> tuple[str, str, object]:
         entry = self.lexicon.by_key[key][0]

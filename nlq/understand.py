@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache, partial
@@ -124,7 +125,7 @@ HAD_REACH = 24
 CLAUSE_TURN = re.compile(r"但|却|，|,|；|;|\bbut\b|\byet\b")
 SELL_VERB = re.compile(r"\s*(?:卖出?去?|售出|卖掉|动销|sold|been sold)")
 # A count of times (超过3次, more than 5 times): a number of rows, orders when nothing else is named.
-TIMES = re.compile(r"[次单笔条](?:及?以上|及?以下)?$|\btimes?\b")
+TIMES = re.compile(r"[次单笔条](?:及?以上|及?以下)?$|\btimes?\b|\b(?:once|twice|thrice)\b")
 TIMES_AFTER = re.compile(r"\s*(?:times?\b|次|条)")
 # A share taken inside a group: within the channel, 渠道内, 在各品类中.
 WITHIN_BEFORE = re.compile(
@@ -143,6 +144,15 @@ BACK_REFERENCE = re.compile(
 SHOW_OPENING = re.compile(
     r"\W*(?:(?:also|and|plus)\s+)?(?:show|give|list|display|include|need|want|"
     r"(?:顺便|顺带|另外|同时|再)?(?:把|将)?.{0,6}?(?:也|都)?(?:要|给我|列出?|显示|需要|带上|加上))"
+)
+# 6月又买了, came back and ordered again: the same people doing it again in a later period
+AGAIN = re.compile(
+    r"又(?=回来|来|买|下单|下了|购买|消费|付款)|再次|重新(?=购买|下单)|"
+    r"\b(?:again|came back|come back|comes back|returned to (?:buy|order|shop))\b"
+)
+# bought both 服饰 and 运动户外, 两类都买过: each of the values, not either of them
+BOTH = re.compile(
+    r"\bboth\b(?! (?:ends|inclusive|included))|都买|同时(?:买|购买|下单)|(?:两|二)(?:个|类|种|者)?都"
 )
 # its buyers, 这些商品的买家: a part about the rows the part before found
 POINTS_BACK = re.compile(r"\b(?:its|their|those|these)\b|这些|那些|它们的|他们的|其(?=买家|用户|客户|画像)")
@@ -220,7 +230,9 @@ PEOPLE_WORDS = re.compile(
 )
 # A part of a compound question grouped as the one before it (…and the AOV of each group).
 GROUP_BACK = re.compile(
-    r"每组|各组|每一组|每个组|每类|各类|这几类|\beach (?:group|segment|of them)\b|\bper group\b"
+    r"每组|各组|每一组|每个组|每类|各类|这几类|\beach (?:group|segment|of them)\b|\bper group\b|"
+    # 成交额分别是多少, 客单价各是多少, and their GMV respectively: of each group before
+    r"分别|各自|各(?:是|为)|\brespectively\b|\bfor each\W*$"
 )
 # The groups of a segment (每层多少人, 各类客户, each segment).
 SEGMENT_GROUPS = re.compile(
@@ -561,6 +573,8 @@ ANY_VALUE_BEFORE = re.compile(
 )
 # （1星或2星）, (1 or 2 stars): words in brackets
 BRACKETED = re.compile(r"\s*[（(][^（()）]*[)）]")
+# A bracket that says how to group (by channel, 按渠道), not what a value is.
+GLOSS_GROUPING = re.compile(r"\b(?:by|per|each|split)\b|按|分|各|每")
 # The name a bracket defines: the Chinese words right before it, back to 的 or a stop.
 NAME_BEFORE = re.compile(r"(?:(?!的)[\u4e00-\u9fff]){1,8}$")
 # 4000元, 1万块, 4,000 yuan, $20: an amount of money
@@ -878,7 +892,9 @@ class Understander:
             # 放一行对比, 以及环比的增长额, Sort from highest to lowest: how to show the part
             # before, not a question of its own
             return None
-        pointing = next((m for p in parses[1:] if (m := POINTS_BACK.search(p.text))), None)
+        pointing = next(
+            (m for p in parses[1:] if (m := POINTS_BACK.search(p.text) or AGAIN.search(p.text))), None
+        )
         if pointing is not None:
             # Break its buyers down by age group: the rows the part before found, which
             # neither part alone nor both read as one can name: asked
@@ -912,9 +928,16 @@ class Understander:
                 dimension = self._dimension_label(grouped[0], language)
                 carried = say("reading.part_with_grouping", language, dimension=dimension, part=piece)
                 reading = self._read_parse(self._parse(carried, language, as_of), None)
+                joined = self._with_figures_of(readings[-1], reading, language)
+                if joined is not None:
+                    # 新客和老客各有多少人？成交额分别是多少: one table, a column per figure
+                    readings[-1] = joined
+                    continue
             if reading.status != "answer" or reading.sql:
                 return None
             readings.append(reading)
+        if len(readings) == 1 and len(pieces) > 1:
+            return readings[0]  # its parts were one table's columns
         if len({tuple(_shape(step.query) for step in r.steps) for r in readings}) < 2:
             return None
         steps: list[Step] = []
@@ -939,6 +962,23 @@ class Understander:
                 "fuzzy": list(dict.fromkeys(w for r in readings for w in r.fuzzy)),
             }
         )
+
+    def _with_figures_of(
+        self, before: Understanding, part: Understanding, language: Language
+    ) -> Understanding | None:
+        """The reading before with the figures of a part grouped as it (成交额分别是多少
+        after 新客和老客各有多少人), when the part asks nothing else of its own: its
+        filters are the ones before or none."""
+        if part.status != "answer" or len(before.steps) != 1 or len(part.steps) != 1:
+            return None
+        first, then = before.steps[0].query, part.steps[0].query
+        if then.filters and then.filters != first.filters:
+            return None
+        if _shape(then.model_copy(update={"filters": first.filters})) != _shape(first):
+            return None
+        query = first.model_copy(update={"metrics": list(dict.fromkeys([*first.metrics, *then.metrics]))})
+        step = Step(title=self.title(query, language), query=query)
+        return before.model_copy(update={"steps": [step], "evidence": [*before.evidence, *part.evidence]})
 
     def _read_parse(self, parse: Parse, previous: Understanding | None) -> Understanding:
         """A parsed question (or one part of a compound question, on its own), read."""
@@ -967,6 +1007,7 @@ class Understander:
             and self._is_follow_up(parse)
         )
         self._take_defined(parse)  # 复购用户（…≥2笔的人）: the brackets say what the name is
+        self._take_glossed(parse)  # new customers (first purchase ever): what the value is
         # A value written off (京冬, 天毛) filters other rows if the guess is wrong: asked
         # back with the guess as a choice, never applied unasked.
         unsure = next(
@@ -977,6 +1018,17 @@ class Understander:
             return self._which_word(parse, unsure)
         reading = self._reading(parse, previous if follow_up else None)
         unusable = self._unusable(parse)
+        both = BOTH.search(parse.text)
+        named = Counter(x.entries[0].target for x in parse.links if x.kind == "value")
+        if both and reading.status == "answer" and any(n > 1 for n in named.values()):
+            # users who bought both 服饰 and 运动户外: rows with each value, which a filter on
+            # either value does not find
+            unusable.append(both.group(0))
+        again = AGAIN.search(parse.text)
+        if again and len(parse.times) > 1 and not parse.absent and reading.status == "answer":
+            # 5月买过、6月又买了的用户: the people of one period in another, which nlq does
+            # not compute (it would answer each period's buyers)
+            unusable.append(again.group(0))
         if reading.status == "answer":
             unusable += self._figures_left(parse, reading)
         if unusable and reading.status == "answer":
@@ -1061,6 +1113,11 @@ class Understander:
                 and not (named_metric and parse.has("rank", "nth"))
             )  # its rank within the province: groups
             absent = self._take_absence(parse)
+            split = self._values_around_absence(parse) if absent else []
+            if split:
+                # bought 手机数码 but nothing from 美妆: one value for what happened, another
+                # for what did not; nlq applies a value to both, so it asks
+                return self._cannot_use(parse, split, "reading.cannot_combine")
             listing = self._listing(parse) if wants_rows or absent else None
             if listing is not None:
                 return listing
@@ -1346,6 +1403,17 @@ class Understander:
             )
             or LISTING_ROWS
         )
+        counting = bool(parse.absent and HOW_MANY_ANYWHERE.search(parse.text))
+        key_column = self._entity_key(model)
+        by = [
+            c
+            for c in columns
+            if c != key_column
+            and any(self._named_with_grouping_word(parse, n) for n in {c, c.rpartition(".")[2]})
+        ]
+        if counting and key_column:
+            # the rows counted (by their key), in each group named: 有多少？按城市等级拆一下
+            columns = [*by, key_column]
         query = SemanticQuery(
             metrics=[] if parse.absent else metrics,
             dimensions=columns,
@@ -1357,7 +1425,7 @@ class Understander:
             with_figure=present[0] if present else None,
             with_range=present[1].range if present else None,
             rows_dated=bool(parse.absent) and not present and self._rows_dated(parse, model),
-            count_groups=bool(parse.absent and HOW_MANY_ANYWHERE.search(parse.text)),
+            count_groups=counting,
         )
         query = query.model_copy(update={"metric_filters": self._thresholds(parse, query)})
         if parse.comparisons and not query.metric_filters:
@@ -1484,6 +1552,26 @@ class Understander:
             parse.negations.unscoped = [u for u in parse.negations.unscoped if u != marker.strip()]
             return True
         return False
+
+    @staticmethod
+    def _values_around_absence(parse: Parse) -> list[str]:
+        """Values of one dimension on both sides of what did not happen (买过A、没买过B)."""
+        at = parse.absent_at
+        if at is None:
+            return []
+        values = [x for x in parse.links if x.kind == "value"]
+
+        def side(inside: Callable[[Link], bool]) -> dict[str, set[object]]:
+            found: dict[str, set[object]] = {}
+            for x in values:
+                if inside(x):
+                    found.setdefault(x.entries[0].target, set()).add(x.entries[0].value)
+            return found
+
+        before, after = side(lambda x: x.end <= at), side(lambda x: x.start > at)
+        # the same value on both sides (美妆 last year, no 美妆 this year) applies to both
+        split = {d for d in before.keys() & after.keys() if before[d] != after[d]}
+        return [x.text for x in values if x.entries[0].target in split]
 
     def _take_basis(self, parse: Parse) -> None:
         """按订单收货省份算: the words before the column only say whose column it is (订单
@@ -1678,6 +1766,8 @@ class Understander:
         spans = sorted(
             [(x.start, x.end) for x in parse.links if x.kind == "dimension"]
             + [span for _, span in self._time_columns(parse)]
+            # the amount: the listed rows' own (see _listing)
+            + [m.span() for m in AMOUNT_WORD.finditer(parse.text)]
         )
         listed = any(
             LIST_JOINER.fullmatch(parse.text[a_end:b_start])
@@ -3320,6 +3410,26 @@ class Understander:
             ]
             parse.read_spans.append(span)
 
+    def _take_glossed(self, parse: Parse) -> None:
+        """new customers (first purchase ever), 新客（首次购买）: a bracket right after a value
+        that names nothing but a dimension's words says what the value is, not another
+        grouping; a bracket saying how to group (by channel, 按渠道) is not a gloss."""
+        for bracket in BRACKETED.finditer(parse.text):
+            start = bracket.start() + len(bracket.group(0)) - len(bracket.group(0).lstrip())
+            inside = [x for x in parse.links if start <= x.start and x.end <= bracket.end()]
+            glossed = any(x.kind == "value" and not parse.text[x.end : start].strip() for x in parse.links)
+            if (
+                not glossed
+                or not inside
+                or any(x.kind != "dimension" for x in inside)
+                or GLOSS_GROUPING.search(parse.text[start : bracket.end()])
+                or any(start <= c.start < bracket.end() for c in parse.comparisons)
+                or any(start <= t.span[0] < bracket.end() for t in parse.times)
+            ):
+                continue
+            parse.links = [x for x in parse.links if x not in inside]
+            parse.read_spans.append((start, bracket.end()))
+
     def _take_value_wholes(self, parse: Parse) -> None:
         """广东省内各品类占全省的比重: the dimension's own word after its value (广东省,
         省内) and 全 with it (全省: all of 广东) only restate the value; the share of the
@@ -3828,12 +3938,17 @@ class Understander:
 
         conditioned: list[str] = []
         if not grain and parse.comparisons and not TOTAL_WORD.search(TOTAL_OF_PEOPLE.sub("", parse.text)):
+            people = self._people_counted_beside(parse, metrics)
+            if people is not None:
+                # how many buyers ordered at least 3 times: buyers are the people the
+                # condition is on, counted; the orders are what it counts
+                metrics = [m for m in metrics if m != people]
             if not group and not profile:
                 # 买过超过3次的用户, users who placed more than 5 orders: the condition is on each user
-                group = self._compared_entity(parse, metrics)
+                group = self._compared_entity(parse, metrics, people is not None)
             else:
                 # 买过3次以上的用户按城市等级分布, their profile: on each user, not on each group
-                conditioned = self._compared_entity(parse, metrics)
+                conditioned = self._compared_entity(parse, metrics, people is not None)
                 grouping = [x for x in parse.links if x.kind == "dimension" and x.entries[0].target in group]
                 distinct_keys = {d.dimension for d in parse.distinct}  # more than 25 different products
                 keys = {d.rpartition(".")[2] for d in group}  # 用户ID: the customers are the groups
@@ -3982,6 +4097,13 @@ class Understander:
         if self._counting_groups(parse, base) is not None or entity_counted:
             # 销售额超过1万的客户有几个: the number of the groups, not their list
             base = base.model_copy(update={"count_groups": True, "order_by": [], "limit": None})
+        share_cue = parse.cue("share")
+        if share_cue is not None and (
+            (base.count_groups and base.share) or (conditioned and base.metric_filters)
+        ):
+            # 他们的成交额占全年GMV的比例, what share of buyers ordered twice: the share of
+            # those who meet a condition in the whole is not computed, so it is asked
+            return self._cannot_use(parse, [share_cue.text], "reading.cannot_combine")
         steps: list[Step] = []
         if profile and conditioned and base.metric_filters:
             steps = self._conditioned_profile(base, parse, conditioned)
@@ -4068,10 +4190,34 @@ class Understander:
                 return self._row_count(model) if model else None
         return None
 
-    def _compared_entity(self, parse: Parse, metrics: list[str]) -> list[str]:
+    def _people_counted_beside(self, parse: Parse, metrics: list[str]) -> str | None:
+        """The metric counting the layer's people (buyers) asked beside a figure a
+        comparison bounds (how many buyers ordered at least 3 times), not bounded itself."""
+        people = self._profile.metric if self.layer.reading.profile else None
+        if people is None or people not in metrics or len(metrics) < 2:
+            return None
+        if len({(c.start, c.end) for c in parse.comparisons}) > 1:
+            return None  # exactly 1 order, exactly 2, 5 or more: buckets listed, not a condition
+        spans = [
+            (x.start, x.end) for x in parse.links if x.kind == "metric" and x.entries[0].target == people
+        ]
+        # 买家超过1000人 bounds the buyers; 下单至少3次的买家 a number of times, their orders
+        bounded = any(
+            (0 <= c.start - end <= 2 or 0 <= start - c.end <= 2)
+            and not (TIMES.search(c.text) or TIMES_AFTER.match(parse.text[c.end :]))
+            for start, end in spans
+            for c in parse.comparisons
+        )
+        if bounded or not spans:
+            return None
+        parse.read_spans.append(spans[0])
+        return people
+
+    def _compared_entity(self, parse: Parse, metrics: list[str], people_named: bool = False) -> list[str]:
         """The key of the rows a condition is on (用户 in 买过超过3次的用户): a table the
         question names whose rows each metric can be computed for, one per row. A table
-        word inside the buying verb (下过已付款订单的用户) names what was bought, not whom."""
+        word inside the buying verb (下过已付款订单的用户) names what was bought, not whom.
+        `people_named`: the layer's people were named by the metric that counts them."""
         verbs = [m.span() for m in BUY_VERB.finditer(parse.text) if m.group(0).strip()]
         counted = {
             found[0].name
@@ -4097,11 +4243,12 @@ class Understander:
                 return [key]
         people = THOSE_PEOPLE.search(parse.text)
         them = self._people_model
-        if people is not None and them is not None and (key := self._entity_key(them)) is not None:
+        if (people or people_named) and them is not None and (key := self._entity_key(them)) is not None:
             # 付款了2单及以上的那批人: the people the layer's profile counts
             homes = {h for m in metrics for h in self._homes(m)}
             if homes and all(self.graph.one_each(h, them.name) for h in homes):
-                parse.read_spans.append(people.span())
+                if people is not None:
+                    parse.read_spans.append(people.span())
                 return [key]
         return []
 

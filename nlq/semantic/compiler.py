@@ -504,10 +504,13 @@ class Compiler:
         reaches; filters and the model's default time apply as usual."""
         home = self._listing_home(query.dimensions[0])
         key = home.key_dimension
-        if query.count_groups and key is not None and f"{home.name}.{key.name}" in query.dimensions:
-            # how many users never ordered: the rows are counted by their key alone; the
-            # other columns only make the distinct rows wider (2x at scale 10)
-            query = query.model_copy(update={"dimensions": [f"{home.name}.{key.name}"], "order_by": []})
+        own_key = f"{home.name}.{key.name}" if key is not None else None
+        if query.count_groups and own_key in query.dimensions:
+            # how many users never ordered: the rows are counted by their key, in the groups
+            # named before it (by city tier); the columns after it only make the distinct
+            # rows wider (2x at scale 10)
+            counted_by = query.dimensions[: query.dimensions.index(own_key) + 1]
+            query = query.model_copy(update={"dimensions": counted_by, "order_by": []})
         span = Span.of(query.time_range)
         plan = Relation(home, [], self.source_dialect, self.graph, span=span, filters=list(query.filters))
         keys = [(self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions]
@@ -539,13 +542,17 @@ class Compiler:
         ]
         masked = {name for name, value in keys if columns_of(value) & self.policy.masked()}
         listed = Project(Table("listing"), tuple(exp.column(name) for name, _ in keys))
-        own_key = f"{home.name}.{key.name}" if key is not None else None
         unique = self._output_name(own_key) if own_key in query.dimensions else None
         ordered = self._order(listed, query, columns, unsorted=masked, unique=unique)
         if query.count_groups:
-            # how many products sold nothing: the rows counted, not listed (nor ordered)
+            # how many products sold nothing: the rows counted, not listed (nor ordered), in
+            # each group of the other columns named (by city tier)
             ordered = replace(ordered, order=(), limit=None)
-            return self._counted(With((("listing", rows),), ordered), f"{home.name}_count", home.label)
+            by = [self._output_name(d) for d in query.dimensions if d != own_key] if unique else []
+            counted, counts = self._counted(
+                With((("listing", rows),), ordered), f"{home.name}_count", home.label, by=by
+            )
+            return counted, [c for c in columns if c.name in by] + counts
         return With((("listing", rows),), ordered), columns
 
     def _split_filters(self, home: Model, query: SemanticQuery) -> tuple[list[Filter], list[Filter]]:
@@ -969,7 +976,7 @@ class Compiler:
         facts = self.layer.model(segment.facts)
         assert facts is not None
         rows = Relation(facts, [], self.source_dialect, self.graph)
-        within = []
+        within: list[Within] = []
         for reference in varying_within(self.layer, self.graph, entity, plan.grouped):
             if (
                 segment.reaches_back

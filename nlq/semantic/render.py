@@ -214,7 +214,7 @@ class Renderer:
         count = exp.Count(this=exp.Star()).as_(node.count)
         select = exp.select(copy=False).from_(node.rows.copy().subquery("people", copy=False), copy=False)
         if node.by:
-            by = [exp.column(column) for column, _ in node.by]
+            by: list[exp.Expr] = [exp.column(column) for column, _ in node.by]
             names = [column.copy().as_(name) for column, (_, name) in zip(by, node.by, strict=True)]
             select = _group_by(select.select(*names, count, copy=False), by)
         else:

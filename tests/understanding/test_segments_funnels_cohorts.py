@@ -148,8 +148,13 @@ def test_a_period_segment_split_by_what_varies_within_a_buyer_is_computed_within
             FROM (SELECT channel, user_id, COUNT(*) AS n FROM orders WHERE {PAID} AND {MAY}
                   GROUP BY 1, 2) GROUP BY 1, 2 ORDER BY 1, 2""",
     )
-    for question in ("5月分渠道看看，买1次、2次、3次及以上的用户各有多少", "purchase frequency by channel in May"):
-        found = sorted((r["channel"], r["purchase_frequency"], r["buyers"]) for r in answer(pipeline, question))
+    for question in (
+        "5月分渠道看看，买1次、2次、3次及以上的用户各有多少",
+        "purchase frequency by channel in May",
+    ):
+        found = sorted(
+            (r["channel"], r["purchase_frequency"], r["buyers"]) for r in answer(pipeline, question)
+        )
         assert found == expected, question
     app = {r["purchase_frequency"]: r["buyers"] for r in answer(pipeline, "5月APP渠道的购买频次分布")}
     assert app == {bucket: n for channel, bucket, n in expected if channel == "APP"}
