@@ -79,6 +79,8 @@ BLIND13_WRONG := 1
 # asker's own words and layouts, by an eighth helper): 50.0% with 2 silently wrong at first
 BLIND14_FLOOR := 0.97
 BLIND14_WRONG := 0
+BLIND15_FLOOR := 0.40
+BLIND15_WRONG := 0
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0
 NORTHWIND_FLOOR := 0.97
@@ -138,6 +140,8 @@ test: lint browser services
 		--min-accuracy $(BLIND13_FLOOR) --max-silently-wrong $(BLIND13_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/blind-14.jsonl --db data/demo.duckdb --report reports/eval-blind-14 \
 		--min-accuracy $(BLIND14_FLOOR) --max-silently-wrong $(BLIND14_WRONG)
+	$(BIN)/nlq eval eval/benchmarks/blind-15.jsonl --db data/demo.duckdb --report reports/eval-blind-15 \
+		--min-accuracy $(BLIND15_FLOOR) --max-silently-wrong $(BLIND15_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/traps.jsonl --db data/demo.duckdb --report reports/eval-traps \
 		--min-accuracy $(TRAPS_FLOOR) --max-silently-wrong $(TRAPS_WRONG)
 	$(BIN)/nlq demo build --example northwind --out data/northwind.duckdb

@@ -176,8 +176,15 @@ def _step(
     if query.count_groups and query.without:
         words.append(say("explain.counting_rows", language))
     elif query.count_groups and query.dimensions:
-        counted = _dimension(query.dimensions[0], layer, language)
-        words.append(say("explain.counting_groups", language, dimension=counted))
+        # users by gender: the keys are counted, within the other groups
+        keyed = next((d for d in query.dimensions if layer.is_key(d)), None)
+        counted = _dimension(keyed or query.dimensions[0], layer, language)
+        others = [d for d in query.dimensions if d != keyed] if keyed else []
+        if others:
+            within = listed((_dimension(d, layer, language) for d in others), language)
+            words.append(say("explain.counting_within", language, dimension=counted, within=within))
+        else:
+            words.append(say("explain.counting_groups", language, dimension=counted))
     if query.explain == "anomalies":
         words.append(say("explain.anomalies", language))
     elif query.explain == "forecast":

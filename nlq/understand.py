@@ -573,8 +573,12 @@ ANY_VALUE_BEFORE = re.compile(
 )
 # （1星或2星）, (1 or 2 stars): words in brackets
 BRACKETED = re.compile(r"\s*[（(][^（()）]*[)）]")
-# A bracket that says how to group (by channel, 按渠道), not what a value is.
-GLOSS_GROUPING = re.compile(r"\b(?:by|per|each|split)\b|按|分|各|每")
+# A bracket that says how to group (by channel, 按渠道), not what a value is; nor one
+# that widens or narrows it (of any status, 不含退款).
+GLOSS_GROUPING = re.compile(
+    r"\b(?:by|per|each|split|any|all|every|no|not|only|excluding|including|except|without)\b|"
+    r"按|分|各|每|任何|所有|全部|包括|包含|含|除|不|没|只|仅"
+)
 # The name a bracket defines: the Chinese words right before it, back to 的 or a stop.
 NAME_BEFORE = re.compile(r"(?:(?!的)[\u4e00-\u9fff]){1,8}$")
 # 4000元, 1万块, 4,000 yuan, $20: an amount of money
@@ -2331,7 +2335,9 @@ class Understander:
         population = self._segment_population(parse)
         # 评分分布 counts a model's rows by a column; 流失风险用户的城市等级分布 counts a segment's people
         # (not of the people a count condition picks: 付款了2单及以上的那批人的会员等级分布)
-        histogram = self._histogram(parse) if population is None and not counts else None
+        # (nor of the people an amount they spent picks: users who spent over ¥5,000 by gender)
+        spent = any(MONEY.search(c.text) for c in parse.comparisons) and SALES_WORDS.search(parse.text)
+        histogram = self._histogram(parse) if population is None and not counts and not spent else None
         if histogram is not None:
             return [histogram]
         named = list(
@@ -2384,8 +2390,7 @@ class Understander:
             return [reading.best_selling] if reading.best_selling else []
         if parse.has("profile"):
             return [reading.profile.metric] if reading.profile else []
-        money = any(MONEY.search(c.text) for c in parse.comparisons)
-        if money and SALES_WORDS.search(parse.text):
+        if spent:
             # 消费超过5000块的客户有几个: the amount compared is what they spent, the people counted
             return self._word("sales")
         counted = self._counted_entity(parse) or self._counted_rows(parse)

@@ -347,10 +347,8 @@ class Compiler:
         return final, columns
 
     def _is_key(self, reference: str) -> bool:
-        """users.user_id: a dimension that is its model's key (the rows a condition is on)."""
-        holders = self.layer.holders(reference)
-        key = holders[0].key_dimension if len(holders) == 1 else None
-        return key is not None and reference.rpartition(".")[2] == key.name
+        """users.user_id: the rows a condition is on."""
+        return self.layer.is_key(reference)
 
     def _population(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]] | None:
         """购买次数分布, 重要价值客户有多少: the people of a segment, counted from the segment's

@@ -503,6 +503,12 @@ class SemanticLayer(Strict):
     def model(self, name: str) -> Model | None:
         return next((m for m in self.models if m.name == name), None)
 
+    def is_key(self, reference: str) -> bool:
+        """users.user_id: a dimension that is its model's key."""
+        holders = self.holders(reference)
+        key = holders[0].key_dimension if len(holders) == 1 else None
+        return key is not None and reference.rpartition(".")[2] == key.name
+
     def holders(self, reference: str) -> list[Model]:
         """The models with the column a reference names: `model.name`, or a bare name
         that several models may hold (channel on orders and on events)."""

@@ -135,3 +135,22 @@ def test_what_nlq_cannot_compute_about_people_is_asked_back(pipeline: Pipeline, 
 def test_the_same_value_on_both_sides_of_what_did_not_happen_applies_to_both(pipeline: Pipeline) -> None:
     query = read(pipeline, "去年买过美妆、今年没买美妆的用户有多少")
     assert query.without and query.with_figure and [f.values for f in query.filters] == [["美妆"]]
+
+
+def test_people_picked_by_what_they_spent_are_split_by_an_attribute(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = dict(
+        con.sql(
+            f"""SELECT u.gender, COUNT(*) FROM (
+                  SELECT o.user_id FROM orders o JOIN order_items i USING (order_id)
+                  WHERE o.{PAID} AND o.order_time >= TIMESTAMP '2026-01-01' AND o.order_time < TIMESTAMP '2026-07-01'
+                  GROUP BY 1 HAVING SUM(i.amount) > 5000) AS b JOIN users u USING (user_id) GROUP BY 1"""
+        ).fetchall()
+    )
+    for question in (
+        "What's the gender split of users who spent over ¥5,000 in the first half of this year?",
+        "今年上半年消费超过5000元的用户的性别分布",
+    ):
+        found = {r["gender"]: r["user_id_count"] for r in table(pipeline, question)}
+        assert found == expected, question
