@@ -255,7 +255,11 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("grain", r"每季度|按季度|逐季|季度|各季度|quarterly|by quarter|per quarter", "quarter"),
     ("grain", r"每年|按年|逐年|年度|各年|yearly|annually|by year|per year", "year"),
     ("trend", r"趋势|走势|变化趋势|曲线|trend|over time|evolution", None),
-    ("distribution", r"分布|构成|结构|distribution|distributed|breakdown|split", None),
+    (
+        "distribution",
+        r"分布|构成|结构|distribution|distributed|breakdown|split(?: (?:between|into|across|among))?",
+        None,
+    ),
     (
         "profile",
         r"用户画像|买家画像|人群画像|画像|人群特征|(?:their |the )?(?:buyer|customer|user)s?'? profiles?|profile|demographics",

@@ -155,6 +155,16 @@ def _step(
     if filters:
         words.append(say("explain.where", language, filters=_joined_filters(filters, language)))
     words += _segments_within(query, layer, language)
+    if query.bands is not None:
+        words.append(
+            say(
+                "explain.bands",
+                language,
+                entity=next((m.label for m in layer.holders(query.bands.of)), query.bands.of),
+                metric=_metric(query.bands.metric, layer, language) or query.bands.metric,
+                bands=" / ".join(b.label for b in query.bands.bands),
+            )
+        )
     for condition in query.metric_filters:
         words.append(
             say(

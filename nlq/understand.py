@@ -20,6 +20,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from nlq.accounting import ENGLISH_KNOWN, FRAME_WORDS, unplaced
+from nlq.bands import BandList, find_bands
+from nlq.bands import Kind as BandKind
 from nlq.comparisons import Comparison, find_comparisons
 from nlq.cues import LATEST, MOVING, Cue, find_cues, from_the_bottom
 from nlq.dating import Dating, date_words, find_dating
@@ -56,6 +58,7 @@ from nlq.semantic.model import (
 )
 from nlq.semantic.periods import grain_start, shift_by_grain, shift_months
 from nlq.semantic.query import (
+    Bands,
     DistinctCount,
     Filter,
     MetricFilter,
@@ -145,6 +148,12 @@ SHOW_OPENING = re.compile(
     r"\W*(?:(?:also|and|plus)\s+)?(?:show|give|list|display|include|need|want|"
     r"(?:顺便|顺带|另外|同时|再)?(?:把|将)?.{0,6}?(?:也|都)?(?:要|给我|列出?|显示|需要|带上|加上))"
 )
+# Words before bands that say they count orders (how many paid orders they placed: 1, 2-3).
+BANDED_COUNT = re.compile(r"\b(?:orders?|purchases?|times)\b|次数|单数|订单|笔数|下单|下了|购买|买过|买了")
+# 给用户ID就行, just the user id: what is named is all that is to be shown.
+JUST_THAT = re.compile(r"就行|就可以|即可|就好|\bjust\b|\bonly (?:need|want)\b")
+# Words that say the people are put in bands (bucket our buyers, 分档, spend bands).
+BAND_WORDS = re.compile(r"\b(?:buckets?|bands?|tiers? of|brackets?)\b|分档|档位|区间|分段|分组")
 # 6月又买了, came back and ordered again: the same people doing it again in a later period
 AGAIN = re.compile(
     r"又(?=回来|来|买|下单|下了|购买|消费|付款)|再次|重新(?=购买|下单)|"
@@ -232,7 +241,7 @@ PEOPLE_WORDS = re.compile(
 GROUP_BACK = re.compile(
     r"每组|各组|每一组|每个组|每类|各类|这几类|\beach (?:group|segment|of them)\b|\bper group\b|"
     # 成交额分别是多少, 客单价各是多少, and their GMV respectively: of each group before
-    r"分别|各自|各(?:是|为)|\brespectively\b|\bfor each\W*$"
+    r"分别|各自|各(?:是|为)|各多少|\brespectively\b|\bfor each\W*$"
 )
 # The groups of a segment (每层多少人, 各类客户, each segment).
 SEGMENT_GROUPS = re.compile(
@@ -698,6 +707,8 @@ class Parse:
     keyed: list[tuple[int, int]] = field(default_factory=list)
     absent: str | None = None  # 没卖出去的商品: the metric the rows listed have no figure of
     absent_at: int = 0  # where the question says it did not happen
+    # 1, 2-3, 4-5, 6 or more orders: bands of each person's figure the question defines
+    bands: tuple[BandKind, BandList] | None = None
     # The words of what did not happen (没下过单, never placed an order): no rows are named there.
     absent_spans: list[tuple[int, int]] = field(default_factory=list)
     # A comparison (by its start) bound to the metric counting what its number counts.
@@ -800,10 +811,12 @@ class Understander:
         return whole
 
     def _only_columns(self, parse: Parse) -> bool:
-        """A clause that only names columns (two or more, no figure, value or period)."""
+        """A clause that only names columns (two or more, no figure, value or period; or
+        one with a word saying that is all: 给用户ID就行, just the user id)."""
         times = [span for _, span in self._time_columns(parse)]
         kinds = [x.kind for x in parse.links if not any(a <= x.start and x.end <= b for a, b in times)]
-        return len(kinds) + len(times) >= 2 and set(kinds) <= {"dimension"} and not parse.times
+        enough = 1 if JUST_THAT.search(parse.text) else 2
+        return len(kinds) + len(times) >= enough and set(kinds) <= {"dimension"} and not parse.times
 
     @cached_property
     def _time_words(self) -> list[tuple[str, str]]:
@@ -1050,6 +1063,7 @@ class Understander:
             if previous is not None:
                 return self._follow_up(parse, previous)
             self._take_imperative(parse)
+            self._take_bands(parse)
             self._take_distinct(parse)
             self._take_ratios(parse)
             self._take_destinations(parse)
@@ -1129,6 +1143,8 @@ class Understander:
                 # 从没买过的用户 with no table of rows to list: asked, not answered as a total
                 return self._cannot_use(parse, [parse.text[a:b] for a, b in parse.read_spans[:1]])
             metrics = self._metrics(parse)
+            if parse.bands is not None:
+                return self._banded(parse, metrics)
             if not metrics:
                 return self._clarify(parse)
             return self._assemble(parse, metrics)
@@ -1556,6 +1572,89 @@ class Understander:
             parse.negations.unscoped = [u for u in parse.negations.unscoped if u != marker.strip()]
             return True
         return False
+
+    def _take_bands(self, parse: Parse) -> None:
+        """买1次、2次、3-4次、5次及以上的用户, under ¥500, ¥500 to ¥2,000, over ¥2,000: bands
+        of each person's orders or spending, defined in the question. Bands that are the
+        values of one of the layer's dimensions (its governed 1次/2次/3次及以上) are its."""
+        found = find_bands(parse.text)
+        if found is None:
+            return
+
+        def inside(start: int, end: int) -> bool:
+            return found.start <= start and end <= found.end
+
+        linked = [x for x in parse.links if inside(x.start, x.end)]
+        governed = {x.entries[0].target for x in linked if x.kind == "value"}
+        if len(linked) == len(found.bands) and len(governed) == 1:
+            return
+        # the figure is named by the units written with the bands, else by the nearest
+        # word before them (how many paid orders they placed: 1, 2-3, ...)
+        kind = found.kind
+        for text in (parse.text[max(0, found.start - 40) : found.start], parse.text):
+            if kind is None and BANDED_COUNT.search(text):
+                kind = "count"
+            elif kind is None and (SALES_WORDS.search(text) or MONEY.search(text)):
+                kind = "money"
+        if kind is None:
+            return
+        parse.bands = (kind, found)
+        parse.links = [x for x in parse.links if not inside(x.start, x.end)]
+        parse.comparisons = [c for c in parse.comparisons if not inside(c.start, c.end)]
+        parse.times = [t for t in parse.times if not inside(*t.span)]  # 500-2000元: not the year 2000
+        parse.read_spans.append((found.start, found.end))
+        parse.read_spans += [m.span() for m in BAND_WORDS.finditer(parse.text)]
+
+    def _banded(self, parse: Parse, metrics: list[str]) -> Understanding:
+        """The people in each band of their orders or spending (how many users, and their
+        average spend, in each): the question read as a whole, its figure and its people
+        the bands', the rest its groups, filters and period."""
+        assert parse.bands is not None
+        kind, found = parse.bands
+        figure = next(iter(self._word("sales" if kind == "money" else "orders")), None)
+        them = self._people_model
+        key = self._entity_key(them) if them is not None else None
+        if figure is None or them is None or key is None or parse.comparisons:
+            # a bound beside the bands (exactly 1 paid order that year, ...) is not one of them
+            return self._cannot_use(parse, [found.text, *(c.text for c in parse.comparisons)])
+        counting = {self._profile.metric} if self.layer.reading.profile else set()
+        # the figure named before the bands says what they are of; after them, it is asked
+        # of each band too (how much GMV in each band)
+        asked_after = any(
+            x.kind == "metric" and x.entries[0].target == figure and x.start >= found.end for x in parse.links
+        )
+        others = [
+            m
+            for m in metrics
+            if (m != figure or asked_after) and m not in counting and not self._counts_rows_of(m, them)
+        ]
+        # the people the bands count (shoppers, 用户) are the bands' own
+        parse.read_spans += [
+            m.span() for m in (*PEOPLE_WORDS.finditer(parse.text), *USER_WORDS.finditer(parse.text))
+        ]
+        reading = self._assemble(parse, others or [figure])
+        if reading.status != "answer" or len(reading.steps) != 1:
+            return reading
+        query = reading.steps[0].query
+        if query.metric_filters or (query.count_groups and not HOW_MANY_ANYWHERE.search(parse.text)):
+            # 付款1次的用户里，买2次、3次…: a condition beside the bands is not one of them
+            return self._cannot_use(parse, [found.text])
+        bands = Bands(metric=figure, of=key, bands=found.bands)
+        query = query.model_copy(
+            update={
+                "metrics": others,
+                "dimensions": [d for d in query.dimensions if d != key],
+                "bands": bands,
+                "count_groups": False,
+                "metric_filters": [],
+                "order_by": [],
+                "limit": None,
+                "share": [],
+                "ratios": [],
+            }
+        )
+        step = Step(title=self.title(query, parse.language), query=query)
+        return reading.model_copy(update={"steps": [step]})
 
     @staticmethod
     def _values_around_absence(parse: Parse) -> list[str]:
@@ -2362,7 +2461,12 @@ class Understander:
         if named and weakly_named and ORDER_WORDS.search(parse.text):
             return self._word("orders")
         if named or counts:
-            people = list(PEOPLE_WORDS.finditer(parse.text))
+            # buyers of first-time buyers is the value's word, not people asked for
+            people = [
+                m
+                for m in PEOPLE_WORDS.finditer(parse.text)
+                if not any(x.start <= m.start() and m.end() <= x.end for x in parse.links)
+            ]
             if population is not None and people:
                 # 新老客分别多少人、GMV多少: the people of each group, and the figure named
                 parse.read_spans += [m.span() for m in people]
@@ -3922,6 +4026,12 @@ class Understander:
         ranks_items = parse.has("rank", "nth") and not values and not group and ranked_item and not grain
         if (ranking or ranks_items) and not group and ranked_item and not grain and not parse.construct:
             group = [ranked_item]  # 热销商品, top 5 fruit teas, GMV排名: what the warehouse ranks by default
+        elif (ranking or parse.has("nth")) and group and not grain and not parse.construct:
+            # top 3 customers by GMV within each member level, 各会员等级里排第三的用户: the
+            # rows a table word names are what is ranked, within the groups
+            rows = self._ranked_rows(parse, metrics)
+            if rows is not None and rows not in group:
+                group = [*group, rows]
         focus: list[Filter] = []
         if parse.has("share", "rank") and not group and not profile and values:
             # 美妆占GMV的比例: the value's share among all values of its dimension; of
@@ -4193,6 +4303,31 @@ class Understander:
             if len(homes) == 1:
                 model = self.layer.model(homes.pop())
                 return self._row_count(model) if model else None
+        return None
+
+    def _ranked_rows(self, parse: Parse, metrics: list[str]) -> str | None:
+        """The key of the rows a table word names beside a ranking (top 3 customers,
+        排第三的用户), when each metric can be computed for each of them; not a table word
+        naming what the figure counts (the top 3 channels by orders)."""
+        counted = {found[0].name for m in metrics if (found := self.layer.measure_of(m)) is not None}
+        homes = {h for m in metrics for h in self._homes(m)}
+        linked = [(x.start, x.end) for x in parse.links if x.kind == "dimension"]
+        cues = [c for c in parse.cues if c.kind in {"top", "bottom", "hot", "nth"}]
+        for start, end, model in self._named_tables(parse):
+            key = self._entity_key(model)
+            if key is None or model.name in counted or not homes:
+                continue
+            if any(a <= start and end <= b for a, b in linked):
+                continue  # 各品类销量前3的商品: the word is a dimension of its own (a product's name)
+            # the word right after the ranking names what it ranks (排第三的用户, top 3
+            # customers); not 18到24岁的用户买得最多的品类, nor 按订单收货省份算
+            if not any(
+                0 <= start - c.end <= 3 and not parse.text[c.end : start].strip(" 的个名位") for c in cues
+            ):
+                continue
+            if all(self.graph.one_each(h, model.name) for h in homes):
+                parse.read_spans.append((start, end))
+                return key
         return None
 
     def _people_counted_beside(self, parse: Parse, metrics: list[str]) -> str | None:

@@ -96,7 +96,7 @@ from nlq.semantic.plan import (
     Measure as Figure,
 )
 from nlq.semantic.policy import AccessPolicy, model_table
-from nlq.semantic.query import DistinctCount, Filter, MetricFilter, SemanticQuery, TimeRange
+from nlq.semantic.query import Band, DistinctCount, Filter, MetricFilter, SemanticQuery, TimeRange
 from nlq.semantic.render import Renderer
 from nlq.semantic.segments import Kept, Span, Within, one_per_row, segment_relation, varying_within
 from nlq.semantic.windows import moving_columns
@@ -180,6 +180,8 @@ class Compiler:
             return self._cohort(query)
         if query.moving:
             return self._moving(query)
+        if query.bands:
+            return self._banded(query)
         if not query.metrics:
             return self._listing(query)
         if query.averaged_over or query.averaged_across:
@@ -203,6 +205,108 @@ class Compiler:
     def _unordered(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
         plan, columns = self._select(query)
         return _without_order(plan), columns
+
+    def _banded(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
+        """买1次、2-3次、4次及以上的用户各多少: each entity's figures (one row per user),
+        the band its figure falls in, then per band the entities counted and the
+        figures' totals; a figure per entity of the band (average spend per buyer) is
+        its numerator's total over their number."""
+        bands = query.bands
+        assert bands is not None
+        asked = list(dict.fromkeys([bands.metric, *query.metrics]))
+        summed: list[str] = []
+        per_head: dict[str, str] = {}
+        for name in asked:
+            metric = self._metric(name)
+            denominator = (
+                self._distinct_counted(metric.denominator) if isinstance(metric, RatioMetric) else None
+            )
+            distinct = self._distinct_counted(name)
+            if (
+                isinstance(metric, RatioMetric)
+                and denominator
+                and denominator[1] == bands.of.rpartition(".")[2]
+            ):
+                per_head[name] = metric.numerator  # buyers: 1 for each user
+            elif self._adds_up_over_groups(
+                OutputColumn(name, "metric", metric.label, metric.format, name)
+            ) or (distinct and distinct[1] in distinct[0].key_columns):
+                summed.append(name)  # orders: each is one user's
+            else:
+                raise QueryError(Text("semantic.not_per_band", metric=metric.label))
+        per_entity = query.model_copy(
+            update={
+                "bands": None,
+                "metrics": list(dict.fromkeys([*summed, *per_head.values()])),
+                "dimensions": [*query.dimensions, bands.of],
+                "order_by": [],
+                "limit": None,
+                "count_groups": False,
+                "share": [],
+            }
+        )
+        rows, _ = self._unordered(per_entity)
+        figure = exp.column(self._output_name(bands.metric))
+        band = f"{self._output_name(bands.metric)}_band"
+        case = exp.Case()
+        for each in bands.bands:
+            case = case.when(_in_band(figure, each), exp.Literal.string(each.label), copy=False)
+        groups = [exp.column(self._output_name(d)) for d in query.dimensions]
+        values = [exp.column(n) for n in dict.fromkeys([*summed, *per_head.values()])]
+        placed = Project(rows, (*groups, case.as_(band), *values), "per_entity")
+        count = f"{self._output_name(bands.of)}_count"
+        projections: list[exp.Expr] = [*groups, exp.column(band), exp.Count(this=exp.Star()).as_(count)]
+        columns = [
+            OutputColumn(self._output_name(d), "dimension", self._dimension_label(d))
+            for d in query.dimensions
+        ]
+        columns.append(
+            OutputColumn(
+                band,
+                "dimension",
+                Label.worded(Text("semantic.band_of", label=self._metric(bands.metric).label)),
+            )
+        )
+        of = self._dimension(bands.of).label
+        columns.append(
+            OutputColumn(count, "metric", Label.worded(Text("semantic.number_of", label=of)), "count")
+        )
+        for name in query.metrics:
+            metric = self._metric(name)
+            if name in per_head:
+                value: exp.Expr = exp.Div(
+                    this=exp.Cast(
+                        this=exp.Sum(this=exp.column(per_head[name])), to=exp.DataType.build("double")
+                    ),
+                    expression=exp.Count(this=exp.Star()),
+                )
+            else:
+                value = exp.Sum(this=exp.column(name))
+            projections.append(value.as_(name))
+            columns.append(OutputColumn(name, "metric", metric.label, metric.format, name))
+        counted = Project(
+            placed,
+            tuple(projections),
+            "bands",
+            where=(exp.column(band).is_(exp.null()).not_(),),
+            group_by=(*[g.copy() for g in groups], exp.column(band)),
+        )
+        position = exp.Case()
+        for index, each in enumerate(bands.bands):
+            position = position.when(
+                exp.column(band).eq(exp.Literal.string(each.label)), exp.Literal.number(index)
+            )
+        order = (*[exp.Ordered(this=g.copy()) for g in groups], exp.Ordered(this=position))
+        return Order(counted, order, query.limit), columns
+
+    def _distinct_counted(self, metric: str) -> tuple[Model, str] | None:
+        """The model and the column a metric counts distinct values of (orders: orders,
+        order_id; buyers: orders, user_id)."""
+        found = self.layer.measure_of(metric)
+        if found is None or found[1].agg != "count_distinct" or found[1].expr is None:
+            return None
+        counted = canonical(found[1].expr, found[0].name, self.source_dialect)
+        return (found[0], counted.name) if isinstance(counted, exp.Column) else None
 
     def _funnel(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
         """转化漏斗: the funnel's metric by its step (and the query's groups), then the
@@ -1607,6 +1711,18 @@ def _through(link: list[Edge], below: list[Edge]) -> list[Edge]:
         for down, up in zip(back, reversed(link), strict=True)
     )
     return below[len(link) :] if walks_back else [*link, *below]
+
+
+def _in_band(figure: exp.Expr, band: Band) -> exp.Expr:
+    """The figure within a band's bounds (the open ones, none)."""
+    bounds: list[exp.Expr] = []
+    if band.low is not None:
+        low = exp.GT if band.low_strict else exp.GTE
+        bounds.append(low(this=figure.copy(), expression=exp.convert(band.low)))
+    if band.high is not None:
+        high = exp.LT if band.high_strict else exp.LTE
+        bounds.append(high(this=figure.copy(), expression=exp.convert(band.high)))
+    return exp.and_(*bounds) if bounds else exp.true()
 
 
 def _without_order(plan: Node) -> Node:

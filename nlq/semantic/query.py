@@ -104,6 +104,28 @@ class DistinctCount(QueryModel):
         return f"distinct_{self.dimension.rpartition('.')[2]}"
 
 
+class Band(QueryModel):
+    """One band of a per-entity figure the asker defines (2-3 orders, under ¥500, 6 or
+    more): its bounds, either open; a bound is included unless it is strict (more than
+    2000 leaves 2000 out). `label` names it as asked."""
+
+    label: str
+    low: float | None = None
+    high: float | None = None
+    low_strict: bool = False
+    high_strict: bool = False
+
+
+class Bands(QueryModel):
+    """Each `of` (users.user_id) placed in a band of its `metric` over the query's rows
+    and period; the answer counts each band's entities, with the totals of the query's
+    metrics over them. An entity in no band is left out."""
+
+    metric: str
+    of: str
+    bands: list[Band] = Field(min_length=2)
+
+
 class SemanticQuery(QueryModel):
     # No metric lists the distinct rows of the dimensions ("the 20 most expensive products").
     metrics: list[str] = Field(default_factory=list)
@@ -192,6 +214,8 @@ class SemanticQuery(QueryModel):
     cohort_averaged: bool = False
     # 第1、2、3个月的留存率各是多少: a row per cohort, a column per month listed
     cohort_wide: bool = False
+    # 1, 2-3, 4-5, 6 or more orders: bands of a per-entity figure the question defines.
+    bands: Bands | None = None
     # Each metric's mean over this many time buckets ending at each (7日移动平均).
     moving: int | None = Field(default=None, ge=2)
     # Not one query but an analysis of the metric (nlq.insight): why it changed against
@@ -204,7 +228,13 @@ class SemanticQuery(QueryModel):
 
     @model_validator(mode="after")
     def _something_to_show(self) -> SemanticQuery:
-        if not self.metrics and not self.dimensions and not self.funnel and not self.cohort:
+        if (
+            not self.metrics
+            and not self.dimensions
+            and not self.funnel
+            and not self.cohort
+            and not self.bands
+        ):
             raise ValueError("a query needs at least one metric or one dimension")
         if self.moving and not self.time_grain:
             raise ValueError("a moving average needs time buckets to move along")

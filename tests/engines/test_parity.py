@@ -202,6 +202,9 @@ NEW_CONSTRUCTS = [
     "今年上半年的漏斗，放一行里：浏览、加购、下单、支付各多少人",  # a funnel's steps side by side
     "今年1-3月各月首购客群第1、2、3个月的留存率各是多少",  # a cohort's months side by side
     "今年上半年每个月的转化漏斗",  # a funnel per month
+    "近3个月分渠道看看，买1次、2次、3次及以上的用户各有多少",  # a segment computed within each group
+    "今年上半年买1次、2次、3-4次、5次及以上的用户各有多少，人均消费多少",  # bands the question defines
+    "5月份买过东西、6月却没再买的用户有多少？按城市等级拆一下。",  # a count of listed rows per group
 ]
 
 

@@ -154,3 +154,86 @@ def test_people_picked_by_what_they_spent_are_split_by_an_attribute(
     ):
         found = {r["gender"]: r["user_id_count"] for r in table(pipeline, question)}
         assert found == expected, question
+
+
+def _per_user(con: duckdb.DuckDBPyConnection, start: str, end: str) -> str:
+    return f"""SELECT o.user_id, COUNT(DISTINCT o.order_id) AS n, SUM(i.amount) AS spent
+               FROM orders o JOIN order_items i USING (order_id)
+               WHERE o.{PAID} AND o.order_time >= TIMESTAMP '{start}' AND o.order_time < TIMESTAMP '{end}'
+               GROUP BY 1"""
+
+
+def test_bands_of_orders_the_question_defines_count_people_with_their_average_spend(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = {
+        band: (people, pytest.approx(float(spend)))
+        for band, people, spend in con.sql(
+            f"""SELECT CASE WHEN n = 1 THEN '1' WHEN n <= 3 THEN '2-3' WHEN n <= 5 THEN '4-5' ELSE '6+' END,
+                       COUNT(*), SUM(spent) / COUNT(*)
+                FROM ({_per_user(con, "2025-01-01", "2026-01-01")}) GROUP BY 1"""
+        ).fetchall()
+    }
+    found = table(
+        pipeline,
+        "For 2025, bucket our buyers by how many paid orders they placed: 1, 2-3, 4-5, 6 or more. "
+        "How many users are in each bucket and what's the average spend per user?",
+    )
+    assert [r["order_count_band"] for r in found] == ["1", "2-3", "4-5", "6+"]  # in the bands' order
+    assert {r["order_count_band"]: (r["user_id_count"], r["avg_spend_per_buyer"]) for r in found} == expected
+
+
+def test_bands_of_spending_put_a_shared_bound_in_the_later_band(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = {
+        band: (people, pytest.approx(float(gmv)))
+        for band, people, gmv in con.sql(
+            f"""SELECT CASE WHEN spent < 500 THEN '<500' WHEN spent < 2000 THEN '500-2000' ELSE '2000+' END,
+                       COUNT(*), SUM(spent)
+                FROM ({_per_user(con, "2026-01-01", "2026-04-01")}) GROUP BY 1"""
+        ).fetchall()
+    }
+    found = table(pipeline, "一季度消费500元以下、500-2000元、2000元以上的用户各有多少，成交额各多少")
+    assert {r["gmv_band"]: (r["user_id_count"], r["gmv"]) for r in found} == expected
+
+
+def test_the_layers_own_buckets_stay_its_segment(pipeline: Pipeline) -> None:
+    assert read(pipeline, "近三个月买1次、2次、3次及以上的用户各有多少").dimensions == ["purchase_frequency"]
+    banded = read(pipeline, "近三个月买1次、2次、3-4次、5次及以上的用户各有多少")
+    assert banded.bands is not None and [b.label for b in banded.bands.bands] == ["1", "2", "3-4", "5+"]
+
+
+def test_a_band_written_with_its_own_words_is_still_one_of_them(pipeline: Pipeline) -> None:
+    query = read(
+        pipeline,
+        "For 2025 buyers, how many had exactly 1 paid order that year, exactly 2, 3 to 4, and 5 or more?",
+    )
+    assert query.bands is not None and [b.label for b in query.bands.bands] == ["1", "2", "3-4", "5+"]
+
+
+def test_the_rows_a_table_word_names_are_ranked_within_the_groups(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = {
+        (level, user)
+        for level, user in con.sql(
+            f"""SELECT member_level, user_id FROM (
+                  SELECT u.member_level, o.user_id,
+                         ROW_NUMBER() OVER (PARTITION BY u.member_level ORDER BY SUM(i.amount) DESC) AS r
+                  FROM orders o JOIN order_items i USING (order_id) JOIN users u USING (user_id)
+                  WHERE o.{PAID} AND o.order_time >= TIMESTAMP '2026-01-01' GROUP BY 1, 2) WHERE r <= 3"""
+        ).fetchall()
+    }
+    for question in (
+        "top 3 customers by GMV within each member level this year",
+        "今年各会员等级里成交额前三的用户",
+    ):
+        found = {(r["member_level"], r["user_id"]) for r in table(pipeline, question)}
+        assert found == expected, question
+    # a table word whose rows a grouping already names is not ranked twice
+    assert read(pipeline, "各品类销量前3的商品").dimensions == ["category", "product_name"]
+    # 给用户ID就行 says what to show of the rows the question ranks
+    assert read(pipeline, "各会员等级里，今年成交额排第三的用户是谁？给用户ID就行").rank_within == [
+        "member_level"
+    ]

@@ -1,0 +1,158 @@
+"""Bands a question defines over a figure of each person: 1次、2次、3-4次、5次及以上;
+1, 2-3, 4-5, 6 or more orders; exactly 1, exactly 2, 3 or more; under ¥500, ¥500 to
+¥2,000, over ¥2,000.
+
+A band list is three or more bands written one after another, in increasing order and
+not overlapping, each a number, a range or an open end. Each is labelled by its bounds
+as analysts write them (1, 2-3, 6+, <500, 500-2000, >2000), in either language. Whether the figure is an amount
+of money or a number of times is read from the units written with them; what it is a
+figure of, and whose, is the reader's."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from nlq.comparisons import amount
+from nlq.semantic.query import Band
+
+Kind = Literal["money", "count"]
+
+NUMBER = r"[$¥￥]?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*(?:k|万|千)(?![a-z]))?"
+UNIT = r"(?:\s*(?:元|块钱|块|次|单|笔|个|(?:yuan|rmb|dollars?|(?:paid\s+)?(?:orders?|purchases?)|times?)\b))?"
+MONEY_UNIT = re.compile(r"[$¥￥元块]|yuan|rmb|dollar")
+COUNT_UNIT = re.compile(r"[次单笔]|\b(?:orders?|times?|purchases?)\b")
+AT = rf"(?P<at>{NUMBER}){UNIT}"
+LOW = rf"(?P<low>{NUMBER}){UNIT}"
+HIGH = rf"(?P<high>{NUMBER}){UNIT}"
+# Each form of one band, its bounds named: (low, high, low strict, high strict).
+FORMS = [
+    (rf"(?:between\s+)?{LOW}\s*(?:-|–|~|到|至|\bto\b|\band\b)\s*{HIGH}", "range"),
+    (rf"{LOW}\s*(?:及以上|以上|或以上|或更多|\+|\bor more\b|\bor above\b|\band above\b|\band up\b)", "from"),
+    (rf"(?:at least|no less than|不少于|至少|不低于)\s*{LOW}", "from"),
+    (rf"(?:more than|over|above|greater than|超过|大于|高于|多于)\s*{LOW}", "above"),
+    (rf"(?:under|below|less than|fewer than|低于|不到|少于|小于|不足)\s*{HIGH}", "below"),
+    (rf"{HIGH}\s*(?:及以下|以下|或以下|\bor less\b|\bor fewer\b|\band below\b|\band under\b)", "to"),
+    (rf"(?:at most|no more than|不超过|至多|最多)\s*{HIGH}", "to"),
+    (rf"(?:exactly|just|only|正好|恰好|只)?\s*{AT}", "at"),
+]
+SEPARATOR = r"\s*(?:,|，|、|/|;|；|\band\b|\bor\b|和|或)\s*(?:and\s+|or\s+)?"
+# Words that may follow the first band before the rest (exactly 1 paid order that year, 2, ...).
+TRAILING = r"(?:\s+(?!and\b|or\b)[a-z]+){0,2}"
+ITEM = "|".join(f"(?:{form})" for form, _ in FORMS)
+# Three or more bands one after another (names are reused by each form: matched one by one).
+LIST = re.compile(
+    r"(?<![\d.a-z])(?:"
+    + re.sub(r"\(\?P<\w+>", "(?:", ITEM)
+    + r")"
+    + TRAILING
+    + r"(?:"
+    + SEPARATOR
+    + r"(?:"
+    + re.sub(r"\(\?P<\w+>", "(?:", ITEM)
+    + r")){2,}"
+)
+COMPILED = [(re.compile(rf"\s*(?:{form})", re.IGNORECASE), shape) for form, shape in FORMS]
+SPLIT = re.compile(SEPARATOR)
+FOLLOWING = re.compile(TRAILING)
+
+
+@dataclass(frozen=True)
+class BandList:
+    start: int
+    end: int
+    text: str
+    kind: Kind | None  # from the units written: None when no unit says
+    bands: list[Band]
+
+
+def find_bands(text: str) -> BandList | None:
+    """The first list of three or more bands in normalised `text`, or None."""
+    for match in LIST.finditer(text):
+        bands = _read(match.group(0))
+        if bands is not None and _ascending(bands):
+            return BandList(match.start(), match.end(), match.group(0), _kind(match.group(0)), bands)
+    return None
+
+
+def _read(text: str) -> list[Band] | None:
+    bands: list[Band] = []
+    at = 0
+    while at < len(text):
+        if len(bands) == 1:
+            at = FOLLOWING.match(text, at).end()  # type: ignore[union-attr]  # always matches
+        separator = SPLIT.match(text, at) if bands else None
+        if separator is not None:
+            at = separator.end()
+        band = None
+        for pattern, shape in COMPILED:
+            found = pattern.match(text, at)
+            if found is not None and found.end() > at:
+                band = _band(found, shape)
+                if band is not None:
+                    at = found.end()
+                    break
+        if band is None:
+            return bands if len(bands) >= 3 else None
+        bands.append(band)
+    return bands if len(bands) >= 3 else None
+
+
+def _band(found: re.Match[str], shape: str) -> Band | None:
+    def number(group: str) -> float | None:
+        value = amount(re.sub(r"[$¥￥\s]", "", found.group(group)))
+        return None if value is None or value[1] else value[0]
+
+    if shape == "range":
+        low, high = number("low"), number("high")
+        if low is None or high is None or low > high:
+            return None
+        return _labelled(Band(label="", low=low, high=high))
+    if shape == "at":
+        value = number("at")
+        return None if value is None else _labelled(Band(label="", low=value, high=value))
+    if shape in {"from", "above"}:
+        value = number("low")
+        return None if value is None else _labelled(Band(label="", low=value, low_strict=shape == "above"))
+    value = number("high")
+    return None if value is None else _labelled(Band(label="", high=value, high_strict=shape == "below"))
+
+
+def _labelled(band: Band) -> Band:
+    """The band named by its bounds, as analysts label them: 1, 2-3, 6+, >2000, <500, <=500."""
+    low, high = band.low, band.high
+    if low is not None and high is not None:
+        label = _plain(low) if low == high else f"{_plain(low)}-{_plain(high)}"
+    elif low is not None:
+        label = f">{_plain(low)}" if band.low_strict else f"{_plain(low)}+"
+    else:
+        assert high is not None
+        label = f"<{_plain(high)}" if band.high_strict else f"<={_plain(high)}"
+    return band.model_copy(update={"label": label})
+
+
+def _plain(value: float) -> str:
+    """A band's bound as analysts write it in a label: 6, 2000, 2.5."""
+    return f"{value:g}" if value < 1e15 else str(value)
+
+
+def _ascending(bands: list[Band]) -> bool:
+    """Each band after the one before it, none overlapping; only the first may be open
+    below and only the last open above. Two bands that share a bound (500以下、500-2000)
+    put it in the later one, as 500 and up reads."""
+    for index, (before, after) in enumerate(itertools.pairwise(bands)):
+        if before.high is None or after.low is None or after.low < before.high:
+            return False
+        if after.low == before.high and not (before.high_strict or after.low_strict):
+            bands[index] = _labelled(before.model_copy(update={"high_strict": True}))
+    return True
+
+
+def _kind(text: str) -> Kind | None:
+    if MONEY_UNIT.search(text):
+        return "money"
+    if COUNT_UNIT.search(text):
+        return "count"
+    return None
