@@ -38,10 +38,17 @@ def _items() -> tuple[BenchmarkItem, ...]:
     return tuple(load_benchmark(BENCHMARK))
 
 
-def _run(url: str) -> RunResult:
+# Spark runs every question through a local JVM, four times slower than the other
+# engines: it answers every third dev question (a fixed sample across all the kinds),
+# and every construct of NEW_CONSTRUCTS below, to keep the suite short.
+SAMPLED = {"spark": 3}
+
+
+def _run(url: str, every: int = 1) -> RunResult:
     pipeline = Pipeline(db=url)
     try:
-        return run_benchmark(_items(), PipelinePredictor(pipeline), pipeline.connector, progress=False)
+        items = _items()[::every]
+        return run_benchmark(items, PipelinePredictor(pipeline), pipeline.connector, progress=False)
     finally:
         pipeline.close()
 
@@ -113,7 +120,7 @@ def test_tie_detection_sees_a_tie_and_a_clear_cut(engine_urls: dict[str, str]) -
 def test_engine_gives_duckdbs_results_on_every_dev_question(
     engine: str, engine_urls: dict[str, str], duckdb_run: RunResult, ambiguous: set[str]
 ) -> None:
-    run = _run(engine_urls[engine])
+    run = _run(engine_urls[engine], SAMPLED.get(engine, 1))
     reference = {r.item.id: r for r in duckdb_run.records}
     verdicts: list[str] = []
     answers: list[str] = []
@@ -151,7 +158,8 @@ def _record(engine: str, run: RunResult, duckdb_run: RunResult, ambiguous: int) 
     stored = json.loads(REPORT.read_text()) if REPORT.exists() else {}
     stored["duckdb"] = round(duckdb_run.accuracy, 4)
     stored[engine] = round(run.accuracy, 4)
-    stored["questions"] = len(run.records)
+    stored["questions"] = len(duckdb_run.records)
+    stored[f"{engine}_questions"] = len(run.records)
     stored["ambiguous_at_small_scale"] = ambiguous
     REPORT.write_text(json.dumps(stored, indent=1))
 

@@ -20,6 +20,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # generates, not sentences nlq says: they may hold Chinese, never a language branch.
 VOCABULARY = {
     "nlq/accounting.py",
+    "nlq/bands.py",
     "nlq/comparisons.py",
     "nlq/cues.py",
     "nlq/dating.py",
