@@ -111,6 +111,31 @@ QUERIES: dict[str, dict[str, Any]] = {
         "limit": 10,
     },
     "segment_population": {"metrics": ["buyers"], "dimensions": ["buyer_type"], "time_range": MAY},
+    "segment_within_each_group": {
+        "metrics": ["buyers"],
+        "dimensions": ["orders.channel", "purchase_frequency"],
+        "time_range": MAY,
+    },
+    "people_counted_by_their_attribute": {
+        "metrics": ["gmv"],
+        "dimensions": ["member_level", "users.user_id"],
+        "time_range": QUARTER,
+        "metric_filters": [{"metric": "gmv", "op": ">", "value": 5000}],
+        "count_groups": True,
+    },
+    "bands_of_a_figure_per_person": {
+        "metrics": ["avg_spend_per_buyer"],
+        "time_range": QUARTER,
+        "bands": {
+            "metric": "order_count",
+            "of": "users.user_id",
+            "bands": [
+                {"label": "1", "low": 1, "high": 1},
+                {"label": "2-3", "low": 2, "high": 3},
+                {"label": "4+", "low": 4},
+            ],
+        },
+    },
     "funnel": {"funnel": "purchase_funnel", "metrics": [], "time_range": MAY},
     "cohort_retention": {"cohort": "buyer_retention", "metrics": [], "time_range": QUARTER},
     "moving_average": {"metrics": ["gmv"], "time_grain": "day", "moving": 7, "time_range": MAY},
