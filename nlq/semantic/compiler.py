@@ -523,7 +523,6 @@ class Compiler:
         if (
             query.metrics != [segment.population]
             or (plain and segment.historical)
-            or (others and segment.reaches_back)
             or _asks_more_than_groups(query)
         ):
             return None
@@ -533,9 +532,27 @@ class Compiler:
         )
         kept = None if segment.historical else self._segment_facts(facts, entity, dimension)
         within = {w.reference: w.name for w in kept.within} if kept else {}
-        if set(within) != set(others):
-            return None  # a group of the entity's own (its city tier) is read on the entity
+        # a group of the entity's own column (its gender) is read on the entity, joined to
+        # the people's rows: one row each
+        own_columns = {d: entity.column(self._output_name(d)) for d in others if d not in within}
+        if any(
+            c is None or c.segment is not None or entity not in self.layer.holders(d)
+            for d, c in own_columns.items()
+        ):
+            return None
         rows = segment_relation(self.layer, entity, dimension, span, self.source_dialect, kept)
+        people_key = exp.column(entity.key_columns[0], "people")
+        joined = (
+            (
+                exp.Join(
+                    this=model_table(entity, entity.name, self.source_dialect),
+                    on=canonical(entity.key_columns[0], entity.name, self.source_dialect).eq(people_key),
+                    kind="INNER",
+                ),
+            )
+            if own_columns
+            else ()
+        )
         where = [
             self._predicate(exp.column(dimension.name), f, dimension)
             for f in query.filters
@@ -544,16 +561,21 @@ class Compiler:
         metric = self._metric(query.metrics[0])
         self.policy.check_metric(metric.name)
         columns = [OutputColumn(metric.name, "metric", metric.label, metric.format, metric.name)]
-        by: list[tuple[str, str]] = []
+        by: list[tuple[exp.Expr, str]] = []
         for reference in reversed(query.dimensions):
             if reference in own:
-                by.insert(0, (dimension.name, dimension.name))
+                by.insert(0, (exp.column(dimension.name, "people"), dimension.name))
                 columns.insert(0, OutputColumn(dimension.name, "dimension", dimension.label))
+                continue
+            name = self._output_name(reference)
+            if reference in within:
+                by.insert(0, (exp.column(within[reference], "people"), name))
             else:
-                name = self._output_name(reference)
-                by.insert(0, (within[reference], name))
-                columns.insert(0, OutputColumn(name, "dimension", self._dimension_label(reference)))
-        people = Population(rows, metric.name, tuple(where), tuple(by))
+                column = own_columns[reference]
+                assert column is not None
+                by.insert(0, (canonical(column.sql, entity.name, self.source_dialect), name))
+            columns.insert(0, OutputColumn(name, "dimension", self._dimension_label(reference)))
+        people = Population(rows, metric.name, tuple(where), tuple(by), joined)
         return self._order(people, query, columns), columns
 
     def _averaged(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:

@@ -442,17 +442,21 @@ class Counted(Node):
 class Population(Node):
     """A segment's people, counted from the segment's own rows (one per person of the
     period's population, or per person and group it is computed within), by the
-    columns of `by` (a column of the rows, its output name) or in all."""
+    expressions of `by` (over the rows, called people, or the joined table; with their
+    output names) or in all."""
 
     rows: exp.Select
     count: str
     where: tuple[exp.Expr, ...] = ()
-    by: tuple[tuple[str, str], ...] = ()
+    by: tuple[tuple[exp.Expr, str], ...] = ()
+    # the entity's own table, for a group of its own column (a buyer's gender)
+    joined: tuple[exp.Join, ...] = ()
 
     def describe(self) -> str:
         return (
             f"Population {self.count}"
             + _listed(" by", [name for _, name in self.by])
+            + _listed(" joins", [_sql(j.this) for j in self.joined])
             + _listed(" where", [_sql(w) for w in self.where])
         )
 

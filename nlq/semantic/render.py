@@ -213,9 +213,11 @@ class Renderer:
     def population(self, node: Population) -> exp.Select:
         count = exp.Count(this=exp.Star()).as_(node.count)
         select = exp.select(copy=False).from_(node.rows.copy().subquery("people", copy=False), copy=False)
+        for join in node.joined:
+            select = select.join(join.copy(), copy=False)
         if node.by:
-            by: list[exp.Expr] = [exp.column(column) for column, _ in node.by]
-            names = [column.copy().as_(name) for column, (_, name) in zip(by, node.by, strict=True)]
+            by = [expression.copy() for expression, _ in node.by]
+            names = [expression.copy().as_(name) for expression, name in node.by]
             select = _group_by(select.select(*names, count, copy=False), by)
         else:
             select = select.select(count, copy=False)
