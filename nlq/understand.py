@@ -1588,6 +1588,15 @@ class Understander:
         governed = {x.entries[0].target for x in linked if x.kind == "value"}
         if len(linked) == len(found.bands) and len(governed) == 1:
             return
+        named = self._bands_named(parse, found)
+        if named is not None:
+            dimension, restated = named
+            if restated:
+                return  # purchase frequency (1 / 2 / 3+ orders): the dimension's own buckets
+            # purchase frequency (1 / 2-3 / 4+ orders): the asker's own bands of what the
+            # segment measures, which its word names
+            parse.links = [x for x in parse.links if x is not dimension]
+            parse.read_spans.append((dimension.start, dimension.end))
         # the figure is named by the units written with the bands, else by the nearest
         # word before them (how many paid orders they placed: 1, 2-3, ...)
         kind = found.kind
@@ -1605,6 +1614,29 @@ class Understander:
         parse.read_spans.append((found.start, found.end))
         parse.read_spans += [m.span() for m in BAND_WORDS.finditer(parse.text)]
 
+    def _bands_named(self, parse: Parse, found: BandList) -> tuple[Link, bool] | None:
+        """A segment's word with the bands in brackets after it, and whether they are its
+        own values restated (as many, its top value among them) or the asker's bands."""
+        for bracket in BRACKETED.finditer(parse.text):
+            if not (bracket.start() <= found.start and found.end <= bracket.end()):
+                continue
+            before = [
+                x
+                for x in parse.links
+                if x.kind == "dimension" and x.end <= bracket.start() and bracket.start() - x.end <= 30
+            ]
+            found_segment = self.layer.segment_of(before[-1].entries[0].target) if before else None
+            if found_segment is None:
+                return None
+            dimension = found_segment[1]
+            values = [
+                x
+                for x in parse.links
+                if found.start <= x.start < found.end and x.entries[0].target == dimension.name
+            ]
+            return before[-1], bool(values) and len(found.bands) == len(dimension.values)
+        return None
+
     def _banded(self, parse: Parse, metrics: list[str]) -> Understanding:
         """The people in each band of their orders or spending (how many users, and their
         average spend, in each): the question read as a whole, its figure and its people
@@ -1621,7 +1653,11 @@ class Understander:
         # the figure named before the bands says what they are of; after them, it is asked
         # of each band too (how much GMV in each band)
         asked_after = any(
-            x.kind == "metric" and x.entries[0].target == figure and x.start >= found.end for x in parse.links
+            x.kind == "metric"
+            and x.entries[0].target == figure
+            and x.start >= found.end
+            and parse.text[found.end : x.start].strip()  # 4+ orders: the unit of the last band
+            for x in parse.links
         )
         others = [
             m

@@ -237,3 +237,11 @@ def test_the_rows_a_table_word_names_are_ranked_within_the_groups(
     assert read(pipeline, "各会员等级里，今年成交额排第三的用户是谁？给用户ID就行").rank_within == [
         "member_level"
     ]
+
+
+def test_bands_after_a_segments_word_are_its_values_or_the_askers_own(pipeline: Pipeline) -> None:
+    own = read(pipeline, "purchase frequency buckets for this quarter's buyers (1 / 2 / 3+ orders)")
+    assert own.dimensions == ["purchase_frequency"] and own.bands is None
+    asked = read(pipeline, "本季度购买频次（1次/2-3次/4次及以上）分布")
+    assert asked.bands is not None and [b.label for b in asked.bands.bands] == ["1", "2-3", "4+"]
+    assert asked.dimensions == [] and not asked.metric_filters
