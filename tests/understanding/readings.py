@@ -4,6 +4,7 @@ on the demo warehouse's last day of data."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from nlq.pipeline import Pipeline
 from nlq.semantic.query import SemanticQuery
@@ -22,3 +23,12 @@ def asked_back(pipeline: Pipeline, question: str) -> str:
     reading = pipeline.understander.understand(question, AS_OF)
     assert reading.status == "clarify", (question, [s.query for s in reading.steps])
     return reading.message
+
+
+def table(pipeline: Pipeline, question: str) -> list[dict[str, Any]]:
+    """The one table a question is answered with, as rows of column to value."""
+    result = pipeline.ask(question, as_of=AS_OF)
+    assert result.status == "answered", (question, result.message)
+    assert len(result.answers) == 1, question
+    block = result.answers[0]
+    return [dict(zip(block.columns, row, strict=True)) for row in block.rows]

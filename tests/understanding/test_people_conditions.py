@@ -8,17 +8,14 @@ written by hand from the analysts' definitions."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 
 from nlq.pipeline import Pipeline
-from nlq.semantic.query import SemanticQuery
+from tests.understanding.readings import AS_OF, read, table
 
-AS_OF = dt.date(2026, 6, 30)
 PAID = "pay_time IS NOT NULL"
 MAY = "order_time >= TIMESTAMP '2026-05-01' AND order_time < TIMESTAMP '2026-06-01'"
 JUNE = "order_time >= TIMESTAMP '2026-06-01' AND order_time < TIMESTAMP '2026-07-01'"
@@ -27,21 +24,6 @@ JUNE = "order_time >= TIMESTAMP '2026-06-01' AND order_time < TIMESTAMP '2026-07
 @pytest.fixture(scope="module")
 def pipeline(warehouse_path: Path) -> Pipeline:
     return Pipeline(db=warehouse_path, role="analyst")
-
-
-def read(pipeline: Pipeline, question: str) -> SemanticQuery:
-    reading = pipeline.understander.understand(question, AS_OF)
-    assert reading.status == "answer", (question, reading.message)
-    assert len(reading.steps) == 1, question
-    return reading.steps[0].query
-
-
-def table(pipeline: Pipeline, question: str) -> list[dict[str, Any]]:
-    result = pipeline.ask(question, as_of=AS_OF)
-    assert result.status == "answered", (question, result.message)
-    assert len(result.answers) == 1, question
-    block = result.answers[0]
-    return [dict(zip(block.columns, row, strict=True)) for row in block.rows]
 
 
 def test_buyers_who_ordered_a_number_of_times_are_counted_in_each_group(
