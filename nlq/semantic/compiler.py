@@ -234,10 +234,11 @@ class Compiler:
                 summed.append(name)  # orders: each is one user's
             else:
                 raise QueryError(Text("semantic.not_per_band", metric=metric.label))
+        read = list(dict.fromkeys([*summed, *per_head.values()]))
         per_entity = query.model_copy(
             update={
                 "bands": None,
-                "metrics": list(dict.fromkeys([*summed, *per_head.values()])),
+                "metrics": read,
                 "dimensions": [*query.dimensions, bands.of],
                 "order_by": [],
                 "limit": None,
@@ -252,7 +253,7 @@ class Compiler:
         for each in bands.bands:
             case = case.when(_in_band(figure, each), exp.Literal.string(each.label), copy=False)
         groups = [exp.column(self._output_name(d)) for d in query.dimensions]
-        values = [exp.column(n) for n in dict.fromkeys([*summed, *per_head.values()])]
+        values = [exp.column(n) for n in read]
         placed = Project(rows, (*groups, case.as_(band), *values), "per_entity")
         count = f"{self._output_name(bands.of)}_count"
         projections: list[exp.Expr] = [*groups, exp.column(band), exp.Count(this=exp.Star()).as_(count)]
@@ -443,8 +444,7 @@ class Compiler:
             by = [n for i, n in enumerate(dim_names) if i != keyed] if keyed is not None else []
             at = keyed or 0
             label = self._dimension(query.dimensions[at]).label
-            conditioned = {f.metric for f in query.metric_filters}
-            totals = [c for c in columns if c.metric not in conditioned and self._adds_up_over_groups(c)]
+            totals = self._totals_beside(query, columns)
             grouped = [c for c in columns if c.name in by]
             final, columns = self._counted(final, f"{dim_names[at]}_count", label, totals, by)
             columns = [*grouped, *columns]
@@ -482,12 +482,7 @@ class Compiler:
             joined=((per_key, "per_key", own_key.eq(exp.column(key_name, "per_key"))),),
         )
         by = [name for name, _ in named]
-        conditioned = {f.metric for f in query.metric_filters}
-        totals = [
-            c
-            for c in figures
-            if c.role == "metric" and c.metric not in conditioned and self._adds_up_over_groups(c)
-        ]
+        totals = self._totals_beside(query, figures)
         label = self._dimension(key).label
         counted, columns = self._counted(rows, f"{key_name}_count", label, totals, by)
         grouped = [
@@ -495,6 +490,16 @@ class Compiler:
             for d, (name, _) in zip(attributes, named, strict=True)
         ]
         return counted, [*grouped, *columns]
+
+    def _totals_beside(self, query: SemanticQuery, columns: list[OutputColumn]) -> list[OutputColumn]:
+        """The figures of counted rows that add up over them (their GMV), not the ones
+        the condition is on."""
+        conditioned = {f.metric for f in query.metric_filters}
+        return [
+            c
+            for c in columns
+            if c.role == "metric" and c.metric not in conditioned and self._adds_up_over_groups(c)
+        ]
 
     def _is_key(self, reference: str) -> bool:
         """users.user_id: the rows a condition is on."""
