@@ -12,6 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+# Words that say which people are meant (第一次买的人, the first-time shoppers): no filter
+# of their own to place, yet an answer without them counts other people, so they are
+# named back whatever their part of speech.
+WHO_WORDS = frozenset({"第一次", "首次", "头一回", "头一次", "初次", "首单", "第一笔", "首笔", "first"})
 # jieba's noun tags: common nouns, places, people, organisations, other proper nouns.
 NOUNS = frozenset({"n", "ns", "nr", "nrt", "nrfg", "nt", "nz", "nl"})
 # Words that frame a question rather than say what it asks: not a gap in the rules' reading.
@@ -755,7 +759,7 @@ def unplaced(
         if word.isascii():
             named += _named_run(run, tag)
             run = []
-            if _english_unknown(word) and not known(word):
+            if (_english_unknown(word) or word.lower() in WHO_WORDS) and not known(word):
                 named.append(word)
             continue
         run.append(word)
@@ -782,7 +786,7 @@ def _named_run(run: list[str], tag: Callable[[str], str | None]) -> list[str]:
     words = [w for w in run if w not in FRAME_WORDS]
     if not words:
         return []
-    nouns = [w for w in words if len(w) > 1 and tag(w) in NOUNS]
+    nouns = [w for w in words if (len(w) > 1 and tag(w) in NOUNS) or w in WHO_WORDS]
     strange = [w for w in words if len(w) == 1 and w not in CHINESE_KNOWN]
     if not nouns and not strange:
         return []

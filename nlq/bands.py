@@ -56,6 +56,8 @@ LIST = re.compile(
 )
 COMPILED = [(re.compile(rf"\s*(?:{form})", re.IGNORECASE), shape) for form, shape in FORMS]
 SPLIT = re.compile(SEPARATOR)
+TIMES_WORDS = {"once": "1", "twice": "2", "thrice": "3"}
+TIMES_WORD = re.compile(r"\b(?:once|twice|thrice)\b", re.IGNORECASE)
 FOLLOWING = re.compile(TRAILING)
 
 
@@ -70,6 +72,8 @@ class BandList:
 
 def find_bands(text: str) -> BandList | None:
     """The first list of three or more bands in normalised `text`, or None."""
+    # once, twice: numbers of times written as words, kept at their places in the text
+    text = TIMES_WORD.sub(lambda m: TIMES_WORDS[m.group(0).lower()].ljust(len(m.group(0))), text)
     for match in LIST.finditer(text):
         bands = _read(match.group(0))
         if bands is not None and _ascending(bands):

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nlq.accounting import ENGLISH_KNOWN, FRAME_WORDS, unplaced
+from nlq.accounting import ENGLISH_KNOWN, FRAME_WORDS, WHO_WORDS, unplaced
 from nlq.bands import BandList, find_bands
 from nlq.bands import Kind as BandKind
 from nlq.comparisons import Comparison, find_comparisons
@@ -149,11 +149,20 @@ SHOW_OPENING = re.compile(
     r"(?:顺便|顺带|另外|同时|再)?(?:把|将)?.{0,6}?(?:也|都)?(?:要|给我|列出?|显示|需要|带上|加上))"
 )
 # Words before bands that say they count orders (how many paid orders they placed: 1, 2-3).
-BANDED_COUNT = re.compile(r"\b(?:orders?|purchases?|times)\b|次数|单数|订单|笔数|下单|下了|购买|买过|买了")
+BANDED_COUNT = re.compile(
+    r"\b(?:orders?|ordered|purchases?|times)\b|次数|单数|订单|笔数|下单|下了|购买|买过|买了"
+)
 # 给用户ID就行, just the user id: what is named is all that is to be shown.
 JUST_THAT = re.compile(r"就行|就可以|即可|就好|\bjust\b|\bonly (?:need|want)\b")
 # Words that say the people are put in bands (bucket our buyers, 分档, spend bands).
-BAND_WORDS = re.compile(r"\b(?:buckets?|bands?|tiers? of|brackets?)\b|分档|档位|区间|分段|分组")
+BAND_WORDS = re.compile(
+    r"\b(?:buckets?|bands?|tiers? of|brackets?)\b|分(?:个|成|为)?(?:几|[一二三四五六七八九十\d])?个?档|档位|区间|分段|分组"
+)
+# how much GMV came from each of those groups, 每档有多少人: the bands, referred to again
+BANDS_AGAIN = re.compile(
+    r"\b(?:each of )?(?:those|these|the|each|every) (?:groups?|bands?|buckets?|tiers?|brackets?)\b|"
+    r"(?:每|各|这几|这些)个?(?:档|组|区间|段)"
+)
 # 6月又买了, came back and ordered again: the same people doing it again in a later period
 AGAIN = re.compile(
     r"又(?=回来|来|买|下单|下了|购买|消费|付款)|再次|重新(?=购买|下单)|"
@@ -163,6 +172,15 @@ AGAIN = re.compile(
 BOTH = re.compile(
     r"\bboth\b(?! (?:ends|inclusive|included))|都买|同时(?:买|购买|下单)|(?:两|二)(?:个|类|种|者)?都"
 )
+# people, 人: who did or did not (users are USER_WORDS)
+PEOPLE_NOUN = re.compile(r"\b(?:people|shoppers?|buyers?|persons?)\b|人")
+# 首次购买的人: people a dimension describes, not grouped by it (各城市等级的用户 is grouped)
+PEOPLE_OF = re.compile(r"的(?:人|用户|买家|顾客|客户|消费者|会员)")
+DIFFERENT = re.compile(r"(?:不同|各个|各类|各种|哪个|哪些|哪一?种|哪类)\s*$")
+# 第一次来买的新买家: a word of which people, before the value it describes
+WHO_WORD = re.compile("|".join(sorted((re.escape(w) for w in WHO_WORDS), key=len, reverse=True)), re.I)
+WHO_REACH = 8
+WHO_APART = re.compile(r"[，,、。；;？?！!]|\b(?:and|but|or)\b|和|或|但")
 # its buyers, 这些商品的买家: a part about the rows the part before found
 POINTS_BACK = re.compile(r"\b(?:its|their|those|these)\b|这些|那些|它们的|他们的|其(?=买家|用户|客户|画像)")
 # One row of a table whose figure is the highest or lowest: any single user, 单个用户.
@@ -289,7 +307,9 @@ MONTH_LIST = re.compile(
     r"\b(\d+(?:\s*,\s*\d+)*,?\s+(?:and|or)\s+\d+)\s+months?\b"
 )
 # 首购客群各有多大, how big each cohort was: a cohort's size, its own month (0) only.
-COHORT_SIZE = re.compile(r"有?多大|规模|\bhow big\b|\bhow large\b|\bsizes?\b")
+COHORT_SIZE = re.compile(
+    r"有?多大(?!的?(?:比例|占比|比重|份额|程度))|规模|\bhow big\b|\bhow large\b|\bsizes?\b"
+)
 # 每个月的首购客群, monthly cohorts: the cohorts' own month, their grain.
 COHORT_GRAIN = re.compile(r"每一?个?月|各月|按月|逐月|\bmonthly\b|\beach month\b|\bby month\b")
 # The cohort's own month said relative to it (首购当月), not a period of the calendar.
@@ -905,6 +925,13 @@ class Understander:
             return None  # Show product name and stock, lowest first: what to show of the rest
         if any(BACK_REFERENCE.search(normalise(p)) for p in pieces[1:]):
             return None  # the best week ..., and how much that week: one reading of both
+        bands = find_bands(normalise(question))
+        if bands and (
+            len(CLAUSE_BREAK.split(bands.text)) > 1 or any(BANDS_AGAIN.search(p.text) for p in parses[1:])
+        ):
+            # just once, 2-3 times, and 4 or more times (how much GMV from each of those
+            # groups): one list of bands, not parts
+            return None
         if any(self._only_compared(parse) for parse in parses[1:]):
             # 放一行对比, 以及环比的增长额, Sort from highest to lowest: how to show the part
             # before, not a question of its own
@@ -1025,6 +1052,7 @@ class Understander:
         )
         self._take_defined(parse)  # 复购用户（…≥2笔的人）: the brackets say what the name is
         self._take_glossed(parse)  # new customers (first purchase ever): what the value is
+        self._take_described(parse)  # 第一次来买的新买家: what the value is
         # A value written off (京冬, 天毛) filters other rows if the guess is wrong: asked
         # back with the guess as a choice, never applied unasked.
         unsure = next(
@@ -1164,7 +1192,24 @@ class Understander:
             if any(a <= start and end <= b for a, b in parse.read_spans)
         }
         unscoped = [w for w in parse.negations.unscoped if w not in taken]
-        return list(dict.fromkeys([*unscoped, *parse.unplaced, *parse.unread]))
+        described = [x.text for x in parse.links if self._people_described(parse, x)]
+        return list(dict.fromkeys([*unscoped, *parse.unplaced, *parse.unread, *described]))
+
+    @staticmethod
+    def _people_described(parse: Parse, link: Link) -> bool:
+        """首次购买的人: people a dimension describes without a value of it, which no
+        grouping, filter or cohort of the reading says (各城市等级的用户 is grouped, 2026年1月
+        首购的用户 has its month, 母婴类目的买家 its category)."""
+        if link.kind != "dimension" or not PEOPLE_OF.match(parse.text[link.end :]):
+            return False
+        before = parse.text[: link.start]
+        if GROUPED_BY.search(before) or DIFFERENT.search(before) or COHORT_GRAIN.search(before[-4:]):
+            return False
+        # 哪个省份的买家数最少: the buyers are a figure of each province
+        counted = any(x.kind == "metric" and x.start == link.end + 1 for x in parse.links)
+        valued = counted or any(0 <= link.start - x.end <= 1 for x in parse.links if x.kind == "value")
+        timed = any(0 <= link.start - t.span[1] <= 1 for t in parse.times)
+        return not valued and not timed
 
     def _figures_left(self, parse: Parse, reading: Understanding) -> list[str]:
         """Words that ask for a kind of figure (a rate, an average) that the reading
@@ -1391,6 +1436,16 @@ class Understander:
         values = self._values(scoped, metrics, mentioned, homes={model.name})
         filters = self._value_filters(values) + parse.attributes
         filters += self._term_filters(scoped)
+        segmented = [
+            p.entry.surface
+            for dimension, picked in values.items()
+            if parse.absent and self._segment_of(dimension)
+            for p in picked
+        ]
+        if segmented:
+            # 今年没再买的老客: a segment of the period's buyers holds none of the people
+            # who did not buy in it; what the word adds is asked, never an empty count
+            return self._cannot_use(parse, segmented, "reading.cannot_combine")
         columns = self._listing_columns(parse, model, shortened)
         time_range, time_text = self._time_range(parse)
         if time_range.start is None and parse.has("yoy", "pop"):
@@ -1496,11 +1551,16 @@ class Understander:
         if len(parse.times) != 2:
             return None
 
-        def apart(time: TimeMatch) -> tuple[bool, int]:
+        def apart(time: TimeMatch) -> tuple[bool, bool, int]:
             # the period in the marker's own clause (去年买过、但今年没再买; bought last year
             # but haven't bought this year), else the nearest
             a, b = sorted((time.span[0], parse.absent_at))
-            return bool(CLAUSE_TURN.search(parse.text[a:b])), abs(time.span[0] - parse.absent_at)
+            # English says the period after the verb (haven't bought anything this month),
+            # Chinese before it (今年没买)
+            after = time.span[0] > parse.absent_at
+            wrong_side = after if parse.language == "zh" else not after
+            turned = bool(CLAUSE_TURN.search(parse.text[a:b]))
+            return turned, wrong_side, abs(time.span[0] - parse.absent_at)
 
         absent = min(parse.times, key=apart)
         had = next(t for t in parse.times if t is not absent)
@@ -1608,11 +1668,20 @@ class Understander:
         if kind is None:
             return
         parse.bands = (kind, found)
+        if kind == "count":
+            # how many buyers ordered 1, 2-3, 4+ times: the verb says what the bands count
+            before = max(0, found.start - 40)
+            parse.read_spans += [
+                (before + a, before + b)
+                for a, b in (m.span() for m in BANDED_COUNT.finditer(parse.text[before : found.start]))
+            ]
         parse.links = [x for x in parse.links if not inside(x.start, x.end)]
         parse.comparisons = [c for c in parse.comparisons if not inside(c.start, c.end)]
         parse.times = [t for t in parse.times if not inside(*t.span)]  # 500-2000元: not the year 2000
         parse.read_spans.append((found.start, found.end))
         parse.read_spans += [m.span() for m in BAND_WORDS.finditer(parse.text)]
+        # each of those groups, 每档: the bands themselves, after them
+        parse.read_spans += [m.span() for m in BANDS_AGAIN.finditer(parse.text, found.end)]
 
     def _bands_named(self, parse: Parse, found: BandList) -> tuple[Link, bool] | None:
         """A segment's word with the bands in brackets after it, and whether they are its
@@ -2029,7 +2098,24 @@ class Understander:
         rows_of = next((self.layer.model(f.dimension.split(".")[0]) for f in parse.attributes), None)
         if rows_of is not None and rows_of.detail:  # order 196910: the rows of that order
             return None, self._rows_below(rows_of, columns) or rows_of
-        return None
+        return self._people_absent(parse)
+
+    def _people_absent(self, parse: Parse) -> tuple[Link | None, Model] | None:
+        """customers who bought last month but haven't this month, 上个月买过、这个月没买的
+        人: with no table named, the people who did not are the layer's people (the users
+        its buyers count), named by a people word or by the buyers' own metric."""
+        people = self._people_model
+        if not parse.absent or people is None or not people.detail:
+            return None
+        buyers = [
+            x for x in parse.links if x.kind == "metric" and x.entries[0].target == self._profile.metric
+        ]
+        word = PEOPLE_NOUN.search(parse.text) or USER_WORDS.search(parse.text)
+        if not buyers and word is None:
+            return None
+        parse.links = [x for x in parse.links if x not in buyers]
+        parse.read_spans += [(x.start, x.end) for x in buyers] + ([word.span()] if word else [])
+        return (buyers[0] if buyers else None), people
 
     def _verbs_of_rows(self, parse: Parse, model: Model, links: list[Link]) -> list[Link]:
         """上海下单的订单, 下过付款订单的人: a verb of the rows' own times is no value of another
@@ -3554,6 +3640,23 @@ class Understander:
                 if not (span[0] <= x.start < span[1]) or any(s <= x.start and x.end <= e for s, e in tables)
             ]
             parse.read_spans.append(span)
+
+    def _take_described(self, parse: Parse) -> None:
+        """第一次来买的新买家, 以前就买过的老客: a word saying which people are meant, in the
+        same clause right before a value of a governed segment, is what that value's
+        definition says (first purchase ever), not a condition of its own."""
+        for match in WHO_WORD.finditer(parse.text):
+            values = [
+                x
+                for x in parse.links
+                if x.kind == "value" and x.start >= match.end() and self._segment_of(x.entries[0].target)
+            ]
+            value = min(values, key=lambda x: x.start, default=None)
+            if value is None or value.start - match.end() > WHO_REACH:
+                continue
+            if WHO_APART.search(parse.text[match.end() : value.start]):
+                continue
+            parse.read_spans.append(match.span())
 
     def _take_glossed(self, parse: Parse) -> None:
         """new customers (first purchase ever), 新客（首次购买）: a bracket right after a value

@@ -61,3 +61,13 @@ def test_a_shared_bound_goes_to_the_later_band() -> None:
 )
 def test_what_is_not_a_list_of_bands(text: str) -> None:
     assert find_bands(normalise(text)) is None
+
+
+def test_bands_said_with_a_colloquial_word_for_bands() -> None:
+    assert [b[0] for b in bands("按500以下、500-2000、2000以上分个档") or []] == ["<500", "500-2000", "2000+"]
+    # once and twice are numbers of times
+    assert bands("ordered just once, 2-3 times, and 4 or more times") == [
+        ("1", 1, 1, False, False),
+        ("2-3", 2, 3, False, False),
+        ("4+", 4, None, False, False),
+    ]

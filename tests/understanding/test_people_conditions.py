@@ -227,3 +227,69 @@ def test_bands_after_a_segments_word_are_its_values_or_the_askers_own(pipeline: 
     asked = read(pipeline, "本季度购买频次（1次/2-3次/4次及以上）分布")
     assert asked.bands is not None and [b.label for b in asked.bands.bands] == ["1", "2-3", "4+"]
     assert asked.dimensions == [] and not asked.metric_filters
+
+
+def test_people_who_bought_in_one_period_and_not_in_the_next_read_in_english_order(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # English says the period of what did not happen after its verb (haven't bought ...
+    # this month); the people are the layer's users when no table is named
+    per_tier = dict(
+        con.sql(
+            f"""SELECT u.city_tier, COUNT(*) FROM users u
+                WHERE u.user_id IN (SELECT user_id FROM orders WHERE {PAID} AND {MAY})
+                  AND u.user_id NOT IN (SELECT user_id FROM orders WHERE {PAID} AND {JUNE})
+                GROUP BY 1"""
+        ).fetchall()
+    )
+    found = table(
+        pipeline,
+        "For each city tier, how many people bought something last month but didn't buy anything this month?",
+    )
+    assert {r["city_tier"]: r["users_count"] for r in found} == per_tier
+    total = table(
+        pipeline, "How many customers who bought something last month haven't bought anything this month?"
+    )
+    assert list(total[0].values()) == [sum(per_tier.values())]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "今年第一次在我们这儿买东西的人有多少",  # which people: no value says first-time
+        "上个月各城市等级的买家里，首次购买的人分别占多大比例？",  # people a dimension describes
+        "2025年买过东西、今年到现在还一直没再买的老客有多少人？",  # no buyer of this year is absent
+    ],
+)
+def test_words_saying_which_people_are_used_or_asked_about(pipeline: Pipeline, question: str) -> None:
+    reading = pipeline.understander.understand(question, AS_OF)
+    assert reading.status == "clarify", (question, [s.query for s in reading.steps])
+
+
+def test_a_word_of_which_people_before_a_segment_value_describes_it(pipeline: Pipeline) -> None:
+    query = read(pipeline, "2025年双11期间，第一次来买的新买家和老买家，客单价分别是多少？")
+    assert query.dimensions == ["buyer_type"] or [f.values for f in query.filters] == [["新客", "老客"]]
+    # 不同会员等级的买家 groups by the level; it describes no people
+    assert "member_level" in read(pipeline, "2025年不同会员等级的买家，平均每人下了几单？").dimensions
+
+
+def test_bands_written_with_words_of_times_and_referred_to_again(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = {
+        band: (people, pytest.approx(float(gmv)))
+        for band, people, gmv in con.sql(
+            """WITH s AS (SELECT o.user_id, COUNT(DISTINCT o.order_id) AS n, SUM(i.amount) AS gmv
+                          FROM orders o JOIN order_items i USING (order_id)
+                          WHERE o.pay_time IS NOT NULL AND o.order_time >= TIMESTAMP '2026-01-01'
+                          GROUP BY 1)
+               SELECT CASE WHEN n = 1 THEN '1' WHEN n <= 3 THEN '2-3' ELSE '4+' END, COUNT(*), SUM(gmv)
+               FROM s GROUP BY 1"""
+        ).fetchall()
+    }
+    found = table(
+        pipeline,
+        "This year, how many buyers ordered just once, 2-3 times, and 4 or more times, "
+        "and how much GMV came from each of those groups?",
+    )
+    assert {r["order_count_band"]: (r["user_id_count"], float(r["gmv"])) for r in found} == expected
