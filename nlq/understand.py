@@ -1556,9 +1556,9 @@ class Understander:
             # but haven't bought this year), else the nearest
             a, b = sorted((time.span[0], parse.absent_at))
             # English says the period after the verb (haven't bought anything this month),
-            # Chinese before it (今年没买)
+            # Chinese before it (今年没买): the marker's script says which
             after = time.span[0] > parse.absent_at
-            wrong_side = after if parse.language == "zh" else not after
+            wrong_side = not after if parse.text[parse.absent_at].isascii() else after
             turned = bool(CLAUSE_TURN.search(parse.text[a:b]))
             return turned, wrong_side, abs(time.span[0] - parse.absent_at)
 
@@ -2105,8 +2105,8 @@ class Understander:
         人: with no table named, the people who did not are the layer's people (the users
         its buyers count), named by a people word or by the buyers' own metric."""
         people = self._people_model
-        if not parse.absent or people is None or not people.detail:
-            return None
+        if not parse.absent or not parse.absent_spans or people is None or not people.detail:
+            return None  # 没回购的用户: with no verb of buying, what did not happen is unread
         buyers = [
             x for x in parse.links if x.kind == "metric" and x.entries[0].target == self._profile.metric
         ]
