@@ -91,6 +91,8 @@ def _ignored(understanding: Understanding) -> str:
 def _step_period(step: Step, layer: SemanticLayer, language: Language, time_text: str) -> str:
     query = step.query
     # a listing's period is of its rows, or of the figure they lack (没有销量的商品)
+    if query.presences and query.time_range is None:
+        return say("explain.own_periods", language)  # each condition says its own
     measured = query.metrics or ([query.without] if query.without else [])
     if measured and all(_as_it_stands(name, layer) for name in measured):
         return say("explain.as_it_stands", language)
@@ -179,11 +181,24 @@ def _step(
         metric = _metric(query.with_figure, layer, language) or query.with_figure
         span = query.with_range
         words.append(say("explain.with_figure", language, metric=metric, start=span.start, end=span.end))
+    for presence in query.presences:
+        figure = _metric(presence.metric, layer, language) or presence.metric
+        if presence.filters:
+            where = _joined_filters([_filter(f, layer, language) for f in presence.filters], language)
+            figure = say("explain.figure_where", language, metric=figure, filters=where)
+        during = presence.time_range
+        when = (
+            say("explain.presence_period", language, start=during.start, end=during.end)
+            if during
+            else say("explain.ever", language)
+        )
+        key = "explain.absence" if presence.absent else "explain.presence"
+        words.append(say(key, language, metric=figure, period=when))
     if query.without:
         metric = _metric(query.without, layer, language) or query.without
         key = "explain.without_ever" if query.rows_dated else "explain.without"
         words.append(say(key, language, metric=metric))
-    if query.count_groups and query.without:
+    if query.count_groups and (query.without or query.presences):
         words.append(say("explain.counting_rows", language))
     elif query.count_groups and query.dimensions:
         # users by gender: the keys are counted, within the other groups

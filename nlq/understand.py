@@ -63,6 +63,7 @@ from nlq.semantic.query import (
     Filter,
     MetricFilter,
     OrderBy,
+    Presence,
     Ratio,
     SemanticQuery,
     TimeRange,
@@ -172,6 +173,8 @@ AGAIN = re.compile(
 BOTH = re.compile(
     r"\bboth\b(?! (?:ends|inclusive|included))|都买|同时(?:买|购买|下单)|(?:两|二)(?:个|类|种|者)?都"
 )
+# 从没买过, never: at any time
+EVER = re.compile(r"从来|从没|从未|至今|到现在|一直|\bnever\b|\bever\b|\bat all\b")
 # people, 人: who did or did not (users are USER_WORDS)
 PEOPLE_NOUN = re.compile(r"\b(?:people|shoppers?|buyers?|persons?)\b|人")
 # 首次购买的人: people a dimension describes, not grouped by it (各城市等级的用户 is grouped)
@@ -1063,13 +1066,14 @@ class Understander:
             return self._which_word(parse, unsure)
         reading = self._reading(parse, previous if follow_up else None)
         unusable = self._unusable(parse)
-        both = BOTH.search(parse.text)
+        conditioned = any(step.query.presences for step in reading.steps)
+        both = None if conditioned else BOTH.search(parse.text)
         named = Counter(x.entries[0].target for x in parse.links if x.kind == "value")
         if both and reading.status == "answer" and any(n > 1 for n in named.values()):
             # users who bought both 服饰 and 运动户外: rows with each value, which a filter on
             # either value does not find
             unusable.append(both.group(0))
-        again = AGAIN.search(parse.text)
+        again = None if conditioned else AGAIN.search(parse.text)
         if again and len(parse.times) > 1 and not parse.absent and reading.status == "answer":
             # 5月买过、6月又买了的用户: the people of one period in another, which nlq does
             # not compute (it would answer each period's buyers)
@@ -1160,9 +1164,12 @@ class Understander:
             )  # its rank within the province: groups
             absent = self._take_absence(parse)
             split = self._values_around_absence(parse) if absent else []
+            each = self._people_each(parse, split)
+            if each is not None:
+                return each
             if split:
-                # bought 手机数码 but nothing from 美妆: one value for what happened, another
-                # for what did not; nlq applies a value to both, so it asks
+                # bought 手机数码 but nothing from 美妆, asked of more than a count: one value
+                # for what happened, another for what did not
                 return self._cannot_use(parse, split, "reading.cannot_combine")
             listing = self._listing(parse) if wants_rows or absent else None
             if listing is not None:
@@ -1542,6 +1549,122 @@ class Understander:
             evidence=parse.evidence,
             time_text=time_text,
         )
+
+    def _people_each(self, parse: Parse, split: list[str]) -> Understanding | None:
+        """How many people bought both 服饰 and 运动户外, 去年双11买过、今年618又回来买的,
+        bought 美妆 last year but never 手机数码: people counted who meet each condition,
+        a condition for each value of one dimension of what they bought (or each period),
+        and for what did not happen one of its own. None when the question is not that."""
+        people = self._people_model
+        key = self._entity_key(people) if people is not None else None
+        marker = BOTH.search(parse.text) or AGAIN.search(parse.text)
+        verb = HAD_VERB.search(parse.text)
+        metric = next(iter(self._word("orders")), None)
+        if people is None or key is None or verb is None or metric is None:
+            return None
+        if not HOW_MANY_ANYWHERE.search(parse.text) or parse.comparisons or parse.bands:
+            return None
+        counting = {metric, self._profile.metric}
+        if any(x.kind == "metric" and x.entries[0].target not in counting for x in parse.links):
+            return None  # 他们的成交额: a figure of those people, which this does not compute
+        values = [x for x in parse.links if x.kind == "value"]
+        theirs = [
+            x for x in values if (home := self._dimension_home(x.entries[0].target)) and home[0] is people
+        ]
+        bought = [x for x in values if x not in theirs]
+        kinds = {x.entries[0].target for x in bought}
+        times = sorted(parse.times, key=lambda t: t.span[0])
+        if split:
+            conditions = self._around_absence(parse, bought, metric)
+        elif (
+            marker is not None
+            and len(kinds) == 1
+            and len(bought) > 1
+            and len(times) <= 1
+            and not parse.absent
+        ):
+            # both 服饰 and 运动户外: a condition for each value, over the same period
+            period = times[0].range if times else None
+            conditions = [
+                Presence(metric=metric, time_range=period, filters=self._value_filters_of([x]))
+                for x in bought
+            ]
+        elif (
+            marker is not None
+            and len(times) == 2
+            and not parse.absent
+            and len(kinds) <= 1
+            and len(bought) <= 1
+        ):
+            # 去年双11买过、今年618又买了: a condition for each period, over what was bought
+            shared = self._value_filters_of(bought)
+            conditions = [Presence(metric=metric, time_range=t.range, filters=shared) for t in times]
+        else:
+            return None
+        if conditions is None:
+            return None
+        by = [
+            x.entries[0].target
+            for x in parse.links
+            if x.kind == "dimension"
+            and (home := self._dimension_home(x.entries[0].target)) is not None
+            and home[0] is people
+        ]
+        by = [f"{people.name}.{d.rpartition('.')[2]}" for d in dict.fromkeys(by)]
+        if marker is not None:
+            parse.read_spans.append(marker.span())
+        parse.read_spans += [m.span() for m in HAD_VERB.finditer(parse.text)]
+        parse.read_spans += [
+            m.span() for m in (*PEOPLE_NOUN.finditer(parse.text), *USER_WORDS.finditer(parse.text))
+        ]
+        query = SemanticQuery(
+            dimensions=[*by, key],
+            filters=self._value_filters_of(theirs),
+            presences=conditions,
+            count_groups=True,
+        )
+        title = say("reading.listing_title", parse.language, model=people.label)
+        return Understanding(
+            language=parse.language,
+            status="answer",
+            steps=[Step(title=title, query=query)],
+            evidence=parse.evidence,
+            time_text=_run_on([t.text for t in times], parse.language),
+        )
+
+    def _around_absence(self, parse: Parse, bought: list[Link], metric: str) -> list[Presence] | None:
+        """买过美妆、但从没买过手机数码: what was bought before the marker and what was not
+        after it, each with its period: one said on each side, or one said for both (that
+        year), or none for what never happened (从没, never)."""
+        at = parse.absent_at
+        if at is None:
+            return None
+        had = [x for x in bought if x.end <= at]
+        lacked = [x for x in bought if x.start > at]
+        if not had or not lacked or len(parse.times) > 2:
+            return None
+        before = [t for t in parse.times if t.span[1] <= at]
+        after = [t for t in parse.times if t.span[0] > at]
+        if len(before) > 1 or len(after) > 1:
+            return None
+        had_period = before[0].range if before else after[0].range if after else None
+        lacked_period = after[0].range if after else had_period
+        if EVER.search(parse.text[max(0, at - 6) : at + 6]) and not after:
+            lacked_period = None  # 从没买过, never: at any time up to the last day of data
+        # the marker's words are used by the conditions, not by the period asked
+        parse.absent = None
+        return [
+            Presence(metric=metric, time_range=had_period, filters=self._value_filters_of(had)),
+            Presence(
+                metric=metric, time_range=lacked_period, filters=self._value_filters_of(lacked), absent=True
+            ),
+        ]
+
+    def _value_filters_of(self, links: list[Link]) -> list[Filter]:
+        values: dict[str, list[Picked]] = {}
+        for x in links:
+            values.setdefault(x.entries[0].target, []).append(Picked(x.entries[0]))
+        return self._value_filters(values)
 
     def _present_before(self, parse: Parse) -> tuple[str, TimeMatch, TimeMatch] | None:
         """去年买过东西、但今年没有再买的用户, customers who bought in Q1 but haven't

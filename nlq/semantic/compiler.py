@@ -689,7 +689,7 @@ class Compiler:
         span = Span.of(query.time_range)
         plan = Relation(home, [], self.source_dialect, self.graph, span=span, filters=list(query.filters))
         keys = [(self._output_name(ref), self._group_by_dimension(plan, ref)) for ref in query.dimensions]
-        among = query.without or query.with_figure
+        among = query.without or query.with_figure or query.presences
         own, theirs = self._split_filters(home, query) if among else (query.filters, [])
         where = [self._filter_predicate(plan, f) for f in own]
         dated_by = query.time_dimension or home.default_time
@@ -708,6 +708,17 @@ class Compiler:
         if query.without:
             period = None if query.rows_dated else query.time_range
             memberships.append(self._keys_of(home, query.without, period, theirs, query.time_dimension))
+        for condition in query.presences:
+            # each with its own period and filters (the categories, the campaigns)
+            memberships.append(
+                self._keys_of(
+                    home,
+                    condition.metric,
+                    condition.time_range,
+                    [*theirs, *condition.filters],
+                    absent=condition.absent,
+                )
+            )
         # DISTINCT rather than GROUP BY: a listing may show a masked column, which
         # the policy lets no query group, filter or sort on.
         rows = Rows(plan, tuple(keys), tuple(placed), memberships=tuple(memberships), distinct=True)

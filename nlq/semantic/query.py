@@ -126,6 +126,18 @@ class Bands(QueryModel):
     bands: list[Band] = Field(min_length=2)
 
 
+class Presence(QueryModel):
+    """A condition on each listed row (a person): it has (or, `absent`, has not) a figure
+    of `metric` within `time_range` over the rows `filters` keep. 服饰和运动户外都买过: a
+    presence for each category; 去年双11买过、今年618又买: one for each period; 买过美妆
+    但没买过手机数码: a presence and an absence."""
+
+    metric: str
+    time_range: TimeRange | None = None
+    filters: list[Filter] = Field(default_factory=list)
+    absent: bool = False
+
+
 class SemanticQuery(QueryModel):
     # No metric lists the distinct rows of the dimensions ("the 20 most expensive products").
     metrics: list[str] = Field(default_factory=list)
@@ -198,6 +210,9 @@ class SemanticQuery(QueryModel):
     # within `with_range` (去年), beside `without` in the query's period.
     with_figure: str | None = None
     with_range: TimeRange | None = None
+    # Conditions each listed row meets, every one of them, each with its own period and
+    # filters (bought both 服饰 and 运动户外; 双11 and again at 618).
+    presences: list[Presence] = Field(default_factory=list)
     # A funnel of the layer: its metric at each step, with the conversions (转化漏斗); with
     # steps named, those only, and with two, the conversion between them (加购到下单).
     funnel: str | None = None
@@ -244,7 +259,7 @@ class SemanticQuery(QueryModel):
         for ratio in self.ratios:
             if not {ratio.numerator, ratio.denominator} <= set(self.metrics):
                 raise ValueError(f"the ratio {ratio.name} divides metrics the query does not compute")
-        if (self.without or self.with_figure) and self.metrics:
+        if (self.without or self.with_figure or self.presences) and self.metrics:
             raise ValueError("rows without or with a figure are a listing: no metric of their own")
         if self.cumulative and not self.time_grain:
             raise ValueError("a running total needs time buckets to run along")

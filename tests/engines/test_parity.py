@@ -214,6 +214,8 @@ NEW_CONSTRUCTS = [
     "今年上半年买1次、2次、3-4次、5次及以上的用户各有多少，人均消费多少",  # bands the question defines
     "5月份买过东西、6月却没再买的用户有多少？按城市等级拆一下。",  # a count of listed rows per group
     "本季度各会员等级里新客、老客各有多少人",  # a segment's people joined to their own attribute
+    "今年服饰和运动户外都买过的用户有多少？按城市等级看",  # a condition for each value bought
+    "去年买过美妆、但从来没买过手机数码的用户有多少",  # a condition with its period, one without
     "上季度累计消费超过5000块的客户，按会员等级看各有几个人？",  # attributes after each one's figures
 ]
 

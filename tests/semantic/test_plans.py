@@ -123,6 +123,22 @@ QUERIES: dict[str, dict[str, Any]] = {
         "metric_filters": [{"metric": "gmv", "op": ">", "value": 5000}],
         "count_groups": True,
     },
+    "people_meeting_each_condition": {
+        "dimensions": ["users.city_tier", "users.user_id"],
+        "count_groups": True,
+        "presences": [
+            {
+                "metric": "order_count",
+                "time_range": QUARTER,
+                "filters": [{"dimension": "category", "values": ["服饰"]}],
+            },
+            {
+                "metric": "order_count",
+                "filters": [{"dimension": "category", "values": ["美妆"]}],
+                "absent": True,
+            },
+        ],
+    },
     "bands_of_a_figure_per_person": {
         "metrics": ["avg_spend_per_buyer"],
         "time_range": QUARTER,

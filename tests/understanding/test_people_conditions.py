@@ -100,11 +100,8 @@ def test_a_count_of_paid_orders_is_dated_by_the_order_time(pipeline: Pipeline) -
 @pytest.mark.parametrize(
     "question",
     [
-        "This year, how many users bought both 服饰 and 运动户外?",
-        "服饰和运动户外两类都买过的用户有多少",
-        "5月买过、6月又买了的用户有多少",
-        "去年双11买过的用户，今年618又回来买的有多少人？",
-        "How many users bought 手机数码 in 2025 but didn't buy anything from 美妆 that year?",
+        "Which users bought both 服饰 and 运动户外 this year, and how much did they spend?",
+        "5月买过、6月又买了的用户的成交额是多少",
         "Last month, what share of buyers in each city tier ordered at least twice?",
         "去年付款下单5次及以上的用户有多少人？他们的成交额占全年GMV的比例是多少？",
     ],
@@ -293,3 +290,69 @@ def test_bands_written_with_words_of_times_and_referred_to_again(
         "and how much GMV came from each of those groups?",
     )
     assert {r["order_count_band"]: (r["user_id_count"], float(r["gmv"])) for r in found} == expected
+
+
+BOUGHT = """SELECT DISTINCT o.user_id, p.category, o.order_time FROM orders o
+            JOIN order_items i USING (order_id) JOIN products p USING (product_id)
+            WHERE o.pay_time IS NOT NULL"""
+
+
+def _people(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, int]:
+    return {str(k): v for k, v in con.sql(sql).fetchall()}
+
+
+def test_people_who_bought_each_of_two_values_are_counted(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    year = "order_time >= TIMESTAMP '2026-01-01' AND order_time < TIMESTAMP '2026-07-01'"
+    expected = _people(
+        con,
+        f"""WITH b AS ({BOUGHT}) SELECT u.city_tier, COUNT(*) FROM users u
+            WHERE u.user_id IN (SELECT user_id FROM b WHERE category = '服饰' AND {year})
+              AND u.user_id IN (SELECT user_id FROM b WHERE category = '运动户外' AND {year})
+            GROUP BY 1""",
+    )
+    for question in (
+        "This year, how many users bought both 服饰 and 运动户外? Show it by city tier.",
+        "今年服饰和运动户外两类都买过的用户有多少？按城市等级看",
+    ):
+        found = {r["city_tier"]: r["users_count"] for r in table(pipeline, question)}
+        assert found == expected, question
+
+
+def test_people_who_bought_in_each_of_two_periods_are_counted(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    double11 = "order_time >= TIMESTAMP '2025-11-01' AND order_time < TIMESTAMP '2025-11-12'"
+    s618 = "order_time >= TIMESTAMP '2026-06-01' AND order_time < TIMESTAMP '2026-06-19'"
+    (expected,) = con.execute(
+        f"""SELECT COUNT(*) FROM users WHERE user_id IN (SELECT user_id FROM orders WHERE {PAID} AND {double11})
+            AND user_id IN (SELECT user_id FROM orders WHERE {PAID} AND {s618})"""
+    ).fetchone()
+    for question in (
+        "去年双11买过的用户，今年618又回来买的有多少人？",
+        "How many shoppers bought during both the 2025 Double 11 sale and this year's 618?",
+    ):
+        assert list(table(pipeline, question)[0].values()) == [expected], question
+
+
+def test_people_who_bought_one_value_but_not_another_are_counted(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    last_year = "order_time >= TIMESTAMP '2025-01-01' AND order_time < TIMESTAMP '2026-01-01'"
+    (that_year,) = con.execute(
+        f"""WITH b AS ({BOUGHT}) SELECT COUNT(*) FROM users
+            WHERE user_id IN (SELECT user_id FROM b WHERE category = '手机数码' AND {last_year})
+              AND user_id NOT IN (SELECT user_id FROM b WHERE category = '美妆' AND {last_year})"""
+    ).fetchone()
+    question = "How many users bought 手机数码 in 2025 but didn't buy anything from 美妆 that year?"
+    assert list(table(pipeline, question)[0].values()) == [that_year]
+    # never: at any time up to the last day of data
+    (never,) = con.execute(
+        f"""WITH b AS ({BOUGHT}) SELECT COUNT(*) FROM users
+            WHERE user_id IN (SELECT user_id FROM b WHERE category = '美妆' AND {last_year})
+              AND user_id NOT IN (SELECT user_id FROM b WHERE category = '手机数码'
+                                  AND order_time < TIMESTAMP '2026-07-01')"""
+    ).fetchone()
+    question = "去年买过美妆、但到现在为止从来没买过手机数码产品的用户有多少？"
+    assert list(table(pipeline, question)[0].values()) == [never]
