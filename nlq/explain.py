@@ -198,6 +198,9 @@ def _step(
         metric = _metric(query.without, layer, language) or query.without
         key = "explain.without_ever" if query.rows_dated else "explain.without"
         words.append(say(key, language, metric=metric))
+    if query.totals_of_conditioned:
+        totals = listed((_metric(m, layer, language) or m for m in query.totals_of_conditioned), language)
+        words.append(say("explain.totals_beside", language, metrics=totals))
     if query.count_groups and (query.without or query.presences):
         words.append(say("explain.counting_rows", language))
     elif query.count_groups and query.dimensions:
@@ -234,7 +237,14 @@ def _step(
     elif query.focus:
         focused = _joined_filters([_filter(f, layer, language) for f in query.focus], language)
         total = listed((_metric(name, layer, language) or name for name in query.metrics), language)
-        words.append(say("explain.share_of_focus", language, focused=focused, total=total))
+        if query.share_within:
+            # 各城市等级的买家里新客占比: of each tier's buyers, not of all
+            within = listed((_dimension(d, layer, language) for d in query.share_within), language)
+            words.append(
+                say("explain.share_of_focus_within", language, focused=focused, total=total, within=within)
+            )
+        else:
+            words.append(say("explain.share_of_focus", language, focused=focused, total=total))
     elif query.share and query.share_within:
         within = listed((_dimension(d, layer, language) for d in query.share_within), language)
         words.append(say("explain.with_share_within", language, within=within))

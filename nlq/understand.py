@@ -173,6 +173,9 @@ AGAIN = re.compile(
 BOTH = re.compile(
     r"\bboth\b(?! (?:ends|inclusive|included))|都买|同时(?:买|购买|下单)|(?:两|二)(?:个|类|种|者)?都"
 )
+# The clauses of a question, for which figures a comparison is on: 花了超过2万的用户有多少人，
+# 一共贡献了多少成交额; how many spent over ¥10,000, and how much GMV did they account for.
+CLAUSE_OF_FIGURE = re.compile(r"(?:[^，,；;？?。]|,(?! and\b))+")
 # 从没买过, never: at any time
 EVER = re.compile(r"从来|从没|从未|至今|到现在|一直|\bnever\b|\bever\b|\bat all\b")
 # people, 人: who did or did not (users are USER_WORDS)
@@ -942,6 +945,10 @@ class Understander:
         pointing = next(
             (m for p in parses[1:] if (m := POINTS_BACK.search(p.text) or AGAIN.search(p.text))), None
         )
+        if pointing is not None and self._figures_of_people_picked(parses, pointing):
+            # 消费超过2万元的用户有多少人？他们一共贡献了多少成交额: the figures of the people
+            # the condition picked, beside their count: one reading of both
+            return None
         if pointing is not None:
             # Break its buyers down by age group: the rows the part before found, which
             # neither part alone nor both read as one can name: asked
@@ -1008,6 +1015,26 @@ class Understander:
                 "linked": list(dict.fromkeys(w for r in readings for w in r.linked)),
                 "fuzzy": list(dict.fromkeys(w for r in readings for w in r.fuzzy)),
             }
+        )
+
+    @staticmethod
+    def _figures_of_people_picked(parses: list[Parse], pointing: re.Match[str]) -> bool:
+        """The first part counts people a comparison picks (花了超过2万的用户有多少人), and the
+        part pointing back at them (他们, they) asks figures only."""
+        first = parses[0]
+        if AGAIN.fullmatch(pointing.group(0)) or not first.comparisons or len(parses) != 2:
+            return False
+        if not HOW_MANY_ANYWHERE.search(first.text) or not (
+            PEOPLE_NOUN.search(first.text) or USER_WORDS.search(first.text)
+        ):
+            return False
+        later = parses[1]
+        named = [x for x in later.links if x.kind != "metric"]
+        return (
+            not named
+            and not later.comparisons
+            and not later.times
+            and any(x.kind == "metric" for x in later.links)
         )
 
     def _with_figures_of(
@@ -3780,6 +3807,19 @@ class Understander:
             if WHO_APART.search(parse.text[match.end() : value.start]):
                 continue
             parse.read_spans.append(match.span())
+        # 消费超过2万元的高消费用户: the comparison right before a segment's value defines
+        # the people the question means; the layer's own thresholds are not added to it
+        for comparison in parse.comparisons:
+            defined = [
+                x
+                for x in parse.links
+                if x.kind == "value"
+                and 0 <= x.start - comparison.end <= 2
+                and self._segment_of(x.entries[0].target)
+                and not parse.text[comparison.end : x.start].strip("的 ")
+            ]
+            parse.links = [x for x in parse.links if x not in defined]
+            parse.read_spans += [(x.start, x.end) for x in defined]
 
     def _take_glossed(self, parse: Parse) -> None:
         """new customers (first purchase ever), 新客（首次购买）: a bracket right after a value
@@ -4307,14 +4347,14 @@ class Understander:
         if parse.has("share") and group and not focus and not profile and values:
             # for each channel, what fraction of its GMV came from 美妆: the value's share
             # within each group, not a filter on the whole
-            part = self._share_part(parse, values)
+            part = self._share_part(parse, values, group)
             if part is not None:
                 focus = [f for f in filters if f.dimension == part]
                 filters = [f for f in filters if f.dimension != part]
                 share_within_groups, group = list(group), [*group, part]
 
         conditioned: list[str] = []
-        if not grain and parse.comparisons and not TOTAL_WORD.search(TOTAL_OF_PEOPLE.sub("", parse.text)):
+        if not grain and parse.comparisons and not self._total_compared(parse):
             people = self._people_counted_beside(parse, metrics)
             if people is not None:
                 # how many buyers ordered at least 3 times: buyers are the people the
@@ -4474,6 +4514,8 @@ class Understander:
         if self._counting_groups(parse, base) is not None or entity_counted:
             # 销售额超过1万的客户有几个: the number of the groups, not their list
             base = base.model_copy(update={"count_groups": True, "order_by": [], "limit": None})
+        if base.count_groups and base.metric_filters:
+            base = base.model_copy(update={"totals_of_conditioned": self._conditioned_asked(parse, base)})
         share_cue = parse.cue("share")
         if share_cue is not None and (
             (base.count_groups and base.share) or (conditioned and base.metric_filters)
@@ -4717,12 +4759,53 @@ class Understander:
         return None
 
     @staticmethod
-    def _share_part(parse: Parse, values: dict[str, list[Picked]]) -> str | None:
-        """came from 美妆, 来自美妆: the value a share within each group is of."""
+    def _conditioned_asked(parse: Parse, query: SemanticQuery) -> list[str]:
+        """The metrics of the conditions that are also asked as a figure, in a clause with
+        no comparison (how many spent over ¥10,000, and how much GMV did they account for)."""
+        clauses = [m.span() for m in CLAUSE_OF_FIGURE.finditer(parse.text)]
+        compared = [(a, b) for a, b in clauses if any(a <= c.start < b for c in parse.comparisons)]
+        conditioned = {f.metric for f in query.metric_filters}
+        return list(
+            dict.fromkeys(
+                x.entries[0].target
+                for x in parse.links
+                if x.kind == "metric"
+                and x.entries[0].target in conditioned
+                and not any(a <= x.start < b for a, b in compared)
+            )
+        )
+
+    @staticmethod
+    def _total_compared(parse: Parse) -> bool:
+        """一共超过100万了吗: a total compared, in the clause of a comparison; 一共贡献了多少成交额
+        in a clause of its own asks the total of the people the comparison picked."""
+        clauses = [m.span() for m in re.finditer(r"[^，,；;？?。]+", parse.text)]
+        compared = [(a, b) for a, b in clauses if any(a <= c.start < b for c in parse.comparisons)]
+        return any(TOTAL_WORD.search(TOTAL_OF_PEOPLE.sub("", parse.text[a:b])) for a, b in compared)
+
+    @staticmethod
+    def _share_part(parse: Parse, values: dict[str, list[Picked]], group: list[str]) -> str | None:
+        """came from 美妆, 来自美妆: the value a share within each group is of; and a value
+        named after the groups (各城市等级的买家里新客占比, what share of buyers in each
+        city tier were new): its share within each. A value before them (新客在各城市等级
+        的占比) is shared across them."""
+        grouped_at = min(
+            (x.start for x in parse.links if x.kind == "dimension" and x.entries[0].target in group),
+            default=None,
+        )
+        first_at: dict[str, int] = {}
+        for x in parse.links:
+            for e in x.entries:
+                if e.kind == "value":
+                    first_at.setdefault(e.target, x.start)
         for x in parse.links:
             # 抖音 is a channel and a register channel: the one the values picked
             picked = next((e.target for e in x.entries if e.kind == "value" and e.target in values), None)
-            if picked is not None and SHARE_FROM.search(parse.text[: x.start]):
+            if picked is None or picked in group:
+                continue
+            # 美妆下面各个子品类占美妆总GMV: named before the groups too, it is their whole
+            after = grouped_at is not None and first_at[picked] > grouped_at
+            if SHARE_FROM.search(parse.text[: x.start]) or after:
                 return picked
         return None
 
@@ -5132,11 +5215,9 @@ class Understander:
         return metric.label.text(language) if metric else count.name
 
     def _dimension_label(self, name: str, language: Language) -> str:
-        for model in self.layer.models:
-            dimension = model.dimension(name)
-            if dimension is not None:
-                return dimension.label.text(language) or name
-        return name
+        home = self._dimension_home(name)  # users.user_id as well as user_id
+        dimension = home[0].dimension(home[1]) if home else None
+        return (dimension.label.text(language) or name) if dimension else name
 
     def title(self, query: SemanticQuery, language: Language) -> str:
         constructed = self.layer.funnel(query.funnel or "") or self.layer.cohort(query.cohort or "")

@@ -494,7 +494,7 @@ class Compiler:
     def _totals_beside(self, query: SemanticQuery, columns: list[OutputColumn]) -> list[OutputColumn]:
         """The figures of counted rows that add up over them (their GMV), not the ones
         the condition is on."""
-        conditioned = {f.metric for f in query.metric_filters}
+        conditioned = {f.metric for f in query.metric_filters} - set(query.totals_of_conditioned)
         return [
             c
             for c in columns

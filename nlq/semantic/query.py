@@ -183,6 +183,9 @@ class SemanticQuery(QueryModel):
     # How many groups there are, not their values: 销售额超过1万的客户有几个 counts the
     # customers whose revenue passes the condition.
     count_groups: bool = False
+    # Counted rows show the totals of their other additive figures; a condition's own
+    # metric is shown too when named here (消费超过2万的用户有多少人，他们一共贡献了多少成交额).
+    totals_of_conditioned: list[str] = Field(default_factory=list)
     # Quotients of two of the metrics, each a column of its own (units per order).
     ratios: list[Ratio] = Field(default_factory=list)
     # Counts of distinct values asked on the fly; each is a metric of the query by its name.

@@ -356,3 +356,51 @@ def test_people_who_bought_one_value_but_not_another_are_counted(
     ).fetchone()
     question = "去年买过美妆、但到现在为止从来没买过手机数码产品的用户有多少？"
     assert list(table(pipeline, question)[0].values()) == [never]
+
+
+def test_a_value_named_after_the_groups_is_shared_within_each(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = {
+        tier: pytest.approx(share)
+        for tier, share in con.sql(
+            f"""WITH f AS (SELECT user_id, MIN(order_time) AS t FROM orders WHERE {PAID} GROUP BY 1),
+                     b AS (SELECT DISTINCT user_id FROM orders WHERE {PAID} AND {MAY})
+                SELECT u.city_tier, AVG(CASE WHEN f.t >= TIMESTAMP '2026-05-01' THEN 1.0 ELSE 0 END)
+                FROM b JOIN f USING (user_id) JOIN users u USING (user_id) GROUP BY 1"""
+        ).fetchall()
+    }
+    for question in (
+        "What share of last month's buyers in each city tier were new customers?",
+        "上个月各城市等级的买家里新客占比多少",
+    ):
+        found = {r["city_tier"]: r["buyers_share"] for r in table(pipeline, question)}
+        assert found == expected, question
+    # named before the groups, the value is shared across them (how its buyers spread)
+    query = read(pipeline, "上个月新客在各城市等级的占比")
+    assert query.share_within == [] and query.filters[0].values == ["新客"]
+
+
+def test_the_people_a_spending_condition_picks_are_counted_with_their_total(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    def spent_over(bound: int, start: str, end: str) -> tuple[int, float]:
+        people, gmv = con.execute(
+            f"""WITH s AS (SELECT o.user_id, SUM(i.amount) AS g FROM orders o JOIN order_items i USING (order_id)
+                           WHERE o.{PAID} AND o.order_time >= TIMESTAMP '{start}' AND o.order_time < TIMESTAMP '{end}'
+                           GROUP BY 1)
+                SELECT COUNT(*), SUM(g) FROM s WHERE g > {bound}"""
+        ).fetchone()
+        return people, pytest.approx(float(gmv))
+
+    # the second part points back at the people (他们); the segment's word after the
+    # comparison (高消费用户) is what the comparison defines, not the layer's RFM level
+    found = table(pipeline, "近一年累计消费超过2万元的高消费用户有多少人？他们一共贡献了多少成交额？")
+    assert [tuple(r.values()) for r in found] == [spent_over(20000, "2025-07-01", "2026-07-01")]
+    found = table(
+        pipeline,
+        "How many people spent over 10,000 yuan with us last year, and how much GMV did they account for?",
+    )
+    assert [tuple(r.values()) for r in found] == [spent_over(10000, "2025-01-01", "2026-01-01")]
+    # the count alone, when no figure of theirs is asked
+    assert list(table(pipeline, "去年消费超过1万的用户有多少")[0]) == ["user_id_count"]
