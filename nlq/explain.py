@@ -198,6 +198,11 @@ def _step(
         metric = _metric(query.without, layer, language) or query.without
         key = "explain.without_ever" if query.rows_dated else "explain.without"
         words.append(say(key, language, metric=metric))
+    if query.share_of_counted:
+        # a distinct count is over its governed metric's rows: everyone with those
+        governed = [next((d.of for d in query.distinct if d.name == m), m) for m in query.metrics]
+        measured = listed((_metric(m, layer, language) or m for m in dict.fromkeys(governed)), language)
+        words.append(say("explain.share_of_counted", language, metrics=measured))
     if query.totals_of_conditioned:
         totals = listed((_metric(m, layer, language) or m for m in query.totals_of_conditioned), language)
         words.append(say("explain.totals_beside", language, metrics=totals))

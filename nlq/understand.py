@@ -121,7 +121,7 @@ ABSENCE_GAP = re.compile(
 # How far after a "did not happen" marker its verb may reach (没买过; never placed a paid order).
 ABSENCE_REACH = 32
 BUY_VERB = re.compile(
-    r"\s*(?:成功|再|真正)?\s*(?:付款|支付|付过款)?\s*(?:(?:下过?单|下单)\s*(?=购买|买))?(?:买过?|购买过?|下过?(?:已支付的?|已付款的?)?订单|下过?单|下单|消费过?|付过款|付款|支付过?|(?:placed|made)\s+(?:an?\s+|any\s+|a\s+single\s+)?(?:paid\s+)?(?:orders?|purchases?)|ordered|bought|purchased|(?:order|buy|purchase)\b)"
+    r"\s*(?:成功|再|真正)?\s*(?:付款|支付|付过款)?\s*(?:(?:下过?单|下单)\s*(?=购买|买))?(?:买过?|购买过?|下过?(?:已支付的?|已付款的?|付款的?|支付的?)?订单|下过?单|下单|消费过?|付过款|付款|支付过?|(?:placed|made)\s+(?:an?\s+|any\s+|a\s+single\s+)?(?:paid\s+)?(?:orders?|purchases?)|ordered|bought|purchased|(?:order|buy|purchase)\b)"
 )
 # A verb of buying or selling written beside a period (去年买过, bought ... in Q1).
 HAD_VERB = re.compile(r"买过?|购买过?|下过?单|消费过?|bought|purchased|ordered|卖出|售出|sold")
@@ -210,6 +210,9 @@ COUNT_BEFORE = re.compile(
 DISTINCT_COUNTED_AFTER = re.compile(
     r"(?:数|数量|个数)(?=\s*(?:超过|大于|多于|少于|不到|至少|是|为|有|多少|几|\d|$|[，,。？?]))"
 )
+# 两个及以上渠道, at least 3 different categories: what may stand between a count and
+# the dimension whose values it counts
+COUNTED_VALUES_GAP = re.compile(r"\s*(?:个|种|类|家)?\s*(?:不同的?|different\s+|distinct\s+)?")
 # 超过150款: pieces of the items the warehouse ranks by default (products), counted.
 PIECES_COUNTED = re.compile(r"\s*款")
 SELL_WORDS = re.compile(r"卖出去|卖出|卖掉|卖了|售出|\bsold\b|\bsell(?:s|ing)?\b")
@@ -945,6 +948,10 @@ class Understander:
         pointing = next(
             (m for p in parses[1:] if (m := POINTS_BACK.search(p.text) or AGAIN.search(p.text))), None
         )
+        if self._share_of_people_picked(parses):
+            # 消费不到200块的买家有多少？占上季度全部买家的比例呢: their count and their share
+            # of everyone, one reading
+            return None
         if pointing is not None and self._figures_of_people_picked(parses, pointing):
             # 消费超过2万元的用户有多少人？他们一共贡献了多少成交额: the figures of the people
             # the condition picked, beside their count: one reading of both
@@ -1015,6 +1022,21 @@ class Understander:
                 "linked": list(dict.fromkeys(w for r in readings for w in r.linked)),
                 "fuzzy": list(dict.fromkeys(w for r in readings for w in r.fuzzy)),
             }
+        )
+
+    def _share_of_people_picked(self, parses: list[Parse]) -> bool:
+        """The first part counts people a comparison picks, the second asks only their
+        share of all such people (占全部买家的比例), in the same period if it names one."""
+        if len(parses) != 2 or not parses[0].comparisons or not HOW_MANY_ANYWHERE.search(parses[0].text):
+            return False
+        later = parses[1]
+        people = {self._profile.metric} if self.layer.reading.profile else set()
+        same_period = {t.range for t in later.times} <= {t.range for t in parses[0].times}
+        return (
+            later.has("share")
+            and not later.comparisons
+            and same_period
+            and all(x.kind == "metric" and x.entries[0].target in people for x in later.links)
         )
 
     @staticmethod
@@ -1966,6 +1988,20 @@ class Understander:
                 continue
             self._count_distinct(parse, link, counted)
         for comparison in parse.comparisons:
+            # 在两个及以上渠道下过单, from at least 3 categories: a number of the values of
+            # the dimension named right after it
+            gap = COUNTED_VALUES_GAP.match(parse.text, comparison.end)
+            named = next(
+                (x for x in parse.links if x.kind == "dimension" and gap and x.start == gap.end()), None
+            )
+            counted = self._counted_dimension(parse, named) if named is not None else None
+            if (
+                counted is not None
+                and not parse.bound.get(comparison.start)
+                and not MONEY.search(comparison.text)
+            ):
+                self._count_distinct(parse, named, counted)
+        for comparison in parse.comparisons:
             piece = PIECES_COUNTED.match(parse.text, comparison.end)
             item = self.layer.reading.ranked_item
             if piece is None or item is None or parse.bound.get(comparison.start):
@@ -2732,6 +2768,10 @@ class Understander:
             return self._word("units")  # 卖了多少台 counts units, whatever 卖了多少 looked like
         if named and weakly_named and ORDER_WORDS.search(parse.text):
             return self._word("orders")
+        profile = self._profile.metric if self.layer.reading.profile else None
+        if spent and named == [profile]:
+            # 消费不到200块的买家有多少: what they spent is compared, the buyers counted
+            named = [*self._word("sales"), *named]
         if named or counts:
             # buyers of first-time buyers is the value's word, not people asked for
             people = [
@@ -4452,8 +4492,10 @@ class Understander:
                 update={"order_by": [OrderBy(field=metrics[0], desc=True)], "limit": limit}
             )
         share_cue = parse.cue("share")
-        if share_cue and not (base.share or base.focus or profile) and not self._rates(metrics):
+        unshared = share_cue and not (base.share or base.focus or profile) and not self._rates(metrics)
+        if unshared and share_cue and not parse.comparisons:
             # what fraction of orders were shipped late: a share of nothing nlq can split
+            # (with a condition, it may be the share of those who meet it: seen below)
             return self._cannot_use(parse, [share_cue.text])
         if ranking and (base.dimensions or base.time_grain):
             base = self._ranked(base, parse, ranking)
@@ -4517,12 +4559,27 @@ class Understander:
         if base.count_groups and base.metric_filters:
             base = base.model_copy(update={"totals_of_conditioned": self._conditioned_asked(parse, base)})
         share_cue = parse.cue("share")
-        if share_cue is not None and (
+        keyed = any(d in base.dimensions for d in self._entity_keys)
+        if share_cue is not None and keyed and self._people_share(base):
+            # what share of buyers in each city tier ordered at least twice: those who meet
+            # the condition over everyone with a figure in the period, in each group
+            base = base.model_copy(
+                update={
+                    "count_groups": True,
+                    "share_of_counted": True,
+                    "share": [],
+                    "order_by": [],
+                    "limit": None,
+                }
+            )
+        elif share_cue is not None and (
             (base.count_groups and base.share) or (conditioned and base.metric_filters)
         ):
-            # 他们的成交额占全年GMV的比例, what share of buyers ordered twice: the share of
-            # those who meet a condition in the whole is not computed, so it is asked
+            # 他们的成交额占全年GMV的比例: the share of the figure of those who meet a
+            # condition in the whole is not computed, so it is asked
             return self._cannot_use(parse, [share_cue.text], "reading.cannot_combine")
+        elif unshared and share_cue:
+            return self._cannot_use(parse, [share_cue.text])
         steps: list[Step] = []
         if profile and conditioned and base.metric_filters:
             steps = self._conditioned_profile(base, parse, conditioned)
@@ -4648,7 +4705,7 @@ class Understander:
         # 买家超过1000人 bounds the buyers; 下单至少3次的买家 a number of times, their orders
         bounded = any(
             (0 <= c.start - end <= 2 or 0 <= start - c.end <= 2)
-            and not (TIMES.search(c.text) or TIMES_AFTER.match(parse.text[c.end :]))
+            and not (TIMES.search(c.text) or TIMES_AFTER.match(parse.text[c.end :]) or MONEY.search(c.text))
             for start, end in spans
             for c in parse.comparisons
         )
@@ -4689,7 +4746,8 @@ class Understander:
         them = self._people_model
         if (people or people_named) and them is not None and (key := self._entity_key(them)) is not None:
             # 付款了2单及以上的那批人: the people the layer's profile counts
-            homes = {h for m in metrics for h in self._homes(m)}
+            governed = [next((d.of for d in parse.distinct if d.name == m), m) for m in metrics]
+            homes = {h for m in governed for h in self._homes(m)}
             if homes and all(self.graph.one_each(h, them.name) for h in homes):
                 if people is not None:
                     parse.read_spans.append(people.span())
@@ -4757,6 +4815,13 @@ class Understander:
             if after or before:
                 return after.group(1) if after else "how many"
         return None
+
+    @staticmethod
+    def _people_share(query: SemanticQuery) -> bool:
+        """A share asked of people a condition picks, and nothing else of them: every
+        metric is a condition's, no total beside."""
+        conditioned = {f.metric for f in query.metric_filters}
+        return bool(conditioned) and set(query.metrics) <= conditioned and not query.totals_of_conditioned
 
     @staticmethod
     def _conditioned_asked(parse: Parse, query: SemanticQuery) -> list[str]:

@@ -403,6 +403,8 @@ class Compiler:
 
     def _select(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
         """The query's plan of facts, combined, and the final select over them."""
+        if query.share_of_counted:
+            return self._counted_share(query)
         counted = self._population(query) or self._counted_after_lookup(query)
         if counted is not None:
             return counted
@@ -490,6 +492,53 @@ class Compiler:
             for d, (name, _) in zip(attributes, named, strict=True)
         ]
         return counted, [*grouped, *columns]
+
+    def _counted_share(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
+        """What share of buyers in each city tier ordered at least twice: each person's
+        figures in the period (everyone who has any, in each group), the conditions as a
+        flag, then per group those who meet them, everyone, and the share."""
+        keyed = [d for d in query.dimensions if self._is_key(d)]
+        if len(keyed) != 1:
+            raise QueryError(Text("semantic.share_of_counted_needs_key"))
+        key = keyed[0]
+        everyone = query.model_copy(
+            update={
+                "metric_filters": [],
+                "count_groups": False,
+                "share_of_counted": False,
+                "totals_of_conditioned": [],
+                "order_by": [],
+                "limit": None,
+            }
+        )
+        rows, figures = self._unordered(everyone)
+        names = {c.metric: c.name for c in figures if c.role == "metric"}
+        conditions = []
+        for condition in query.metric_filters:
+            if condition.metric not in names:
+                raise QueryError(Text("semantic.filter_not_computed", metric=condition.metric))
+            comparison = COMPARISON[condition.op]
+            conditions.append(
+                comparison(this=exp.column(names[condition.metric]), expression=exp.convert(condition.value))
+            )
+        key_name = self._output_name(key)
+        by = [c for c in figures if c.role == "dimension" and c.name != key_name]
+        label = self._dimension(key).label
+        count, everyone_name, share = f"{key_name}_count", f"{key_name}_all", f"{key_name}_share"
+        counted = Counted(
+            rows, count, by=tuple(c.name for c in by), meeting=(tuple(conditions), everyone_name, share)
+        )
+        columns = [
+            *by,
+            OutputColumn(count, "metric", Label.worded(Text("semantic.number_of", label=label)), "count"),
+            OutputColumn(
+                everyone_name, "metric", Label.worded(Text("semantic.number_of_all", label=label)), "count"
+            ),
+            OutputColumn(
+                share, "metric", Label.worded(Text("semantic.share_of_all", label=label)), "percent"
+            ),
+        ]
+        return counted, columns
 
     def _totals_beside(self, query: SemanticQuery, columns: list[OutputColumn]) -> list[OutputColumn]:
         """The figures of counted rows that add up over them (their GMV), not the ones

@@ -433,9 +433,18 @@ class Counted(Node):
     name: str
     totals: tuple[str, ...] = ()
     by: tuple[str, ...] = ()  # the groups the rows are counted in (customers by city tier)
+    # Counted where these hold, beside all the rows and the share (what share of buyers
+    # ordered twice): (the conditions, the name of the count of all, of the share)
+    meeting: tuple[tuple[exp.Expr, ...], str, str] | None = None
 
     def describe(self) -> str:
-        return f"Counted {self.name}" + _listed(" by", list(self.by)) + _listed(" totals", list(self.totals))
+        met = f" meeting [{', '.join(_sql(c) for c in self.meeting[0])}] of all" if self.meeting else ""
+        return (
+            f"Counted {self.name}"
+            + met
+            + _listed(" by", list(self.by))
+            + _listed(" totals", list(self.totals))
+        )
 
 
 @dataclass(frozen=True)

@@ -201,9 +201,26 @@ class Renderer:
     # -- constructs ----------------------------------------------------------------------------
     def counted(self, node: Counted) -> exp.Select:
         by = [exp.column(c) for c in node.by]
+        counts: list[exp.Expr] = [exp.Count(this=exp.Star()).as_(node.name)]
+        if node.meeting is not None:
+            conditions, everyone, share = node.meeting
+            met = exp.Sum(
+                this=exp.Case()
+                .when(exp.and_(*(c.copy() for c in conditions)), exp.Literal.number(1))
+                .else_(exp.Literal.number(0))
+            )
+            everybody = exp.Count(this=exp.Star())
+            counts = [
+                met.as_(node.name),
+                everybody.as_(everyone),
+                exp.Div(
+                    this=exp.Cast(this=met.copy(), to=exp.DataType.build("double")),
+                    expression=exp.Nullif(this=everybody.copy(), expression=exp.Literal.number(0)),
+                ).as_(share),
+            ]
         select = exp.select(
             *by,
-            exp.Count(this=exp.Star()).as_(node.name),
+            *counts,
             *[exp.Sum(this=exp.column(c)).as_(c) for c in node.totals],
         ).from_(self.select(node.rows).subquery("groups"))
         if not by:

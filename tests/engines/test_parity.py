@@ -216,6 +216,7 @@ NEW_CONSTRUCTS = [
     "本季度各会员等级里新客、老客各有多少人",  # a segment's people joined to their own attribute
     "今年服饰和运动户外都买过的用户有多少？按城市等级看",  # a condition for each value bought
     "去年买过美妆、但从来没买过手机数码的用户有多少",  # a condition with its period, one without
+    "上个月各城市等级的买家里，下单两次及以上的比例是多少",  # a share of those meeting a condition
     "上季度累计消费超过5000块的客户，按会员等级看各有几个人？",  # attributes after each one's figures
 ]
 

@@ -139,6 +139,14 @@ QUERIES: dict[str, dict[str, Any]] = {
             },
         ],
     },
+    "share_of_people_meeting_a_condition": {
+        "metrics": ["order_count"],
+        "dimensions": ["users.city_tier", "users.user_id"],
+        "time_range": QUARTER,
+        "metric_filters": [{"metric": "order_count", "op": ">=", "value": 2}],
+        "count_groups": True,
+        "share_of_counted": True,
+    },
     "bands_of_a_figure_per_person": {
         "metrics": ["avg_spend_per_buyer"],
         "time_range": QUARTER,

@@ -102,7 +102,6 @@ def test_a_count_of_paid_orders_is_dated_by_the_order_time(pipeline: Pipeline) -
     [
         "Which users bought both 服饰 and 运动户外 this year, and how much did they spend?",
         "5月买过、6月又买了的用户的成交额是多少",
-        "Last month, what share of buyers in each city tier ordered at least twice?",
         "去年付款下单5次及以上的用户有多少人？他们的成交额占全年GMV的比例是多少？",
     ],
 )
@@ -404,3 +403,55 @@ def test_the_people_a_spending_condition_picks_are_counted_with_their_total(
     assert [tuple(r.values()) for r in found] == [spent_over(10000, "2025-01-01", "2026-01-01")]
     # the count alone, when no figure of theirs is asked
     assert list(table(pipeline, "去年消费超过1万的用户有多少")[0]) == ["user_id_count"]
+
+
+def test_the_share_of_people_meeting_a_condition_is_of_everyone_in_each_group(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = {
+        tier: (met, everyone, pytest.approx(share))
+        for tier, met, everyone, share in con.sql(
+            f"""WITH s AS (SELECT user_id, COUNT(*) AS n FROM orders WHERE {PAID} AND {MAY} GROUP BY 1)
+                SELECT u.city_tier, SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END), COUNT(*),
+                       AVG(CASE WHEN n >= 2 THEN 1.0 ELSE 0 END)
+                FROM s JOIN users u USING (user_id) GROUP BY 1"""
+        ).fetchall()
+    }
+    for question in (
+        "Last month, what share of buyers in each city tier ordered at least twice?",
+        "上个月各城市等级的买家里，下单两次及以上的比例是多少",
+    ):
+        found = {r.pop("city_tier"): tuple(r.values()) for r in table(pipeline, question)}
+        assert found == expected, question
+    # a share of their GMV in the whole is not this: asked back
+    reading = pipeline.understander.understand(
+        "去年付款下单5次及以上的用户，成交额占全年GMV的比例是多少？", AS_OF
+    )
+    assert reading.status == "clarify"
+
+
+def test_people_counted_and_their_share_of_everyone_asked_in_a_part_of_its_own(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    met, everyone, share = con.execute(
+        """WITH s AS (SELECT o.user_id, SUM(i.amount) AS g FROM orders o JOIN order_items i USING (order_id)
+                      WHERE o.pay_time IS NOT NULL AND o.order_time >= TIMESTAMP '2026-01-01'
+                        AND o.order_time < TIMESTAMP '2026-04-01' GROUP BY 1)
+           SELECT SUM(CASE WHEN g < 200 THEN 1 ELSE 0 END), COUNT(*), AVG(CASE WHEN g < 200 THEN 1.0 ELSE 0 END) FROM s"""
+    ).fetchone()
+    found = table(pipeline, "上季度消费不到200块的买家有多少？占上季度全部买家的比例呢？")
+    assert [tuple(r.values()) for r in found] == [(met, everyone, pytest.approx(share))]
+    # the buyers are counted, what they spent is compared (a money bound bounds no count of people)
+    assert list(table(pipeline, "上季度消费不到200块的买家有多少")[0].values()) == [met]
+
+
+def test_a_count_before_a_dimension_counts_its_values_for_each_person(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    met, everyone = con.execute(
+        """WITH s AS (SELECT user_id, COUNT(DISTINCT channel) AS n FROM orders WHERE pay_time IS NOT NULL
+                      AND order_time >= TIMESTAMP '2026-01-01' GROUP BY 1)
+           SELECT SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END), COUNT(*) FROM s"""
+    ).fetchone()
+    found = table(pipeline, "今年在两个及以上渠道都下过付款订单的买家有多少人？占今年全部买家的比例是多少？")
+    assert [tuple(r.values())[:2] for r in found] == [(met, everyone)]
