@@ -200,12 +200,17 @@ def _step(
         words.append(say(key, language, metric=metric))
     if query.share_of_counted:
         # a distinct count is over its governed metric's rows: everyone with those
-        governed = [next((d.of for d in query.distinct if d.name == m), m) for m in query.metrics]
+        conditions = [f.metric for f in query.metric_filters]
+        governed = [next((d.of for d in query.distinct if d.name == m), m) for m in conditions]
         measured = listed((_metric(m, layer, language) or m for m in dict.fromkeys(governed)), language)
         words.append(say("explain.share_of_counted", language, metrics=measured))
-    if query.totals_of_conditioned:
-        totals = listed((_metric(m, layer, language) or m for m in query.totals_of_conditioned), language)
-        words.append(say("explain.totals_beside", language, metrics=totals))
+    bounded = {f.metric for f in query.metric_filters}
+    beside = [m for m in query.metrics if m not in bounded] if query.share_of_counted else []
+    if query.totals_of_conditioned or beside:
+        summed = [*query.totals_of_conditioned, *beside]
+        totals = listed((_metric(m, layer, language) or m for m in summed), language)
+        key = "explain.totals_share" if query.share_of_counted else "explain.totals_beside"
+        words.append(say(key, language, metrics=totals))
     if query.count_groups and (query.without or query.presences):
         words.append(say("explain.counting_rows", language))
     elif query.count_groups and query.dimensions:

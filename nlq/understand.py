@@ -210,6 +210,8 @@ COUNT_BEFORE = re.compile(
 DISTINCT_COUNTED_AFTER = re.compile(
     r"(?:数|数量|个数)(?=\s*(?:超过|大于|多于|少于|不到|至少|是|为|有|多少|几|\d|$|[，,。？?]))"
 )
+# 母婴类商品, 美妆的商品: what may stand between a value and the word of its table's rows
+VALUE_ROWS_GAP = re.compile(r"(?:类|品类|类目)?的?\s*")
 # 两个及以上渠道, at least 3 different categories: what may stand between a count and
 # the dimension whose values it counts
 COUNTED_VALUES_GAP = re.compile(r"\s*(?:个|种|类|家)?\s*(?:不同的?|different\s+|distinct\s+)?")
@@ -1155,6 +1157,7 @@ class Understander:
             self._take_keys(parse)
             self._take_attributes(parse)
             self._take_value_wholes(parse)
+            self._take_value_rows(parse)
             self._take_table_words(parse)
             analysis = self._analysis(parse)
             if analysis is not None:
@@ -2804,6 +2807,9 @@ class Understander:
         reading = self.layer.reading
         if parse.has("hot") or HOT_PHRASE.search(parse.text):
             return [reading.best_selling] if reading.best_selling else []
+        if parse.has("profile") and spent and reading.profile:
+            # the profile of customers who spent over ¥5,000: what they spent picks them
+            return [*self._word("sales"), reading.profile.metric]
         if parse.has("profile"):
             return [reading.profile.metric] if reading.profile else []
         if spent:
@@ -3881,6 +3887,26 @@ class Understander:
             parse.links = [x for x in parse.links if x not in inside]
             parse.read_spans.append((start, bracket.end()))
 
+    def _take_value_rows(self, parse: Parse) -> None:
+        """买过母婴类商品的用户: a table's word right after a value of its own column, the
+        object of a buying verb, names what was bought, not a grouping by its rows' name
+        (苏州门店单量排名 ranks the stores of 苏州: no verb of buying before it)."""
+        tables = self._table_names(parse.text)
+        for link in [x for x in parse.links if x.kind == "value"]:
+            home = self._dimension_home(link.entries[0].target)
+            gap = VALUE_ROWS_GAP.match(parse.text, link.end)
+            bought = HAD_VERB.search(parse.text[max(0, link.start - 4) : link.start])
+            if home is None or gap is None or bought is None:
+                continue
+            named = [(a, b) for a, b, model in tables if a == gap.end() and model is home[0]]
+            if not named:
+                continue
+            start, end = max(named, key=lambda span: span[1])
+            parse.links = [
+                x for x in parse.links if not (x.kind == "dimension" and start <= x.start and x.end <= end)
+            ]
+            parse.read_spans.append((link.end, end))
+
     def _take_value_wholes(self, parse: Parse) -> None:
         """广东省内各品类占全省的比重: the dimension's own word after its value (广东省,
         省内) and 全 with it (全省: all of 广东) only restate the value; the share of the
@@ -4818,10 +4844,9 @@ class Understander:
 
     @staticmethod
     def _people_share(query: SemanticQuery) -> bool:
-        """A share asked of people a condition picks, and nothing else of them: every
-        metric is a condition's, no total beside."""
-        conditioned = {f.metric for f in query.metric_filters}
-        return bool(conditioned) and set(query.metrics) <= conditioned and not query.totals_of_conditioned
+        """A share asked of people a condition picks, or of what they account for (their
+        GMV in all GMV): the figures beside the condition's are totals of theirs."""
+        return bool(query.metric_filters) and not query.ratios
 
     @staticmethod
     def _conditioned_asked(parse: Parse, query: SemanticQuery) -> list[str]:

@@ -501,7 +501,7 @@ class Compiler:
         if len(keyed) != 1:
             raise QueryError(Text("semantic.share_of_counted_needs_key"))
         key = keyed[0]
-        everyone = query.model_copy(
+        all_of_them = query.model_copy(
             update={
                 "metric_filters": [],
                 "count_groups": False,
@@ -511,7 +511,7 @@ class Compiler:
                 "limit": None,
             }
         )
-        rows, figures = self._unordered(everyone)
+        rows, figures = self._unordered(all_of_them)
         names = {c.metric: c.name for c in figures if c.role == "metric"}
         conditions = []
         for condition in query.metric_filters:
@@ -524,20 +524,39 @@ class Compiler:
         key_name = self._output_name(key)
         by = [c for c in figures if c.role == "dimension" and c.name != key_name]
         label = self._dimension(key).label
-        count, everyone_name, share = f"{key_name}_count", f"{key_name}_all", f"{key_name}_share"
+        count, everyone, share = f"{key_name}_count", f"{key_name}_all", f"{key_name}_share"
+        # what they account for: the totals of their figures, each beside its whole
+        totals = self._totals_beside(query, figures)
+        conditioned = {f.metric for f in query.metric_filters}
+        for column in figures:
+            if column.role == "metric" and column.metric not in conditioned and column not in totals:
+                # 客单价 of those who meet it in all: no part of a whole to share
+                raise QueryError(Text("semantic.not_a_part", metric=column.label))
         counted = Counted(
-            rows, count, by=tuple(c.name for c in by), meeting=(tuple(conditions), everyone_name, share)
+            rows,
+            count,
+            tuple(c.name for c in totals),
+            tuple(c.name for c in by),
+            meeting=(tuple(conditions), everyone, share),
         )
         columns = [
             *by,
             OutputColumn(count, "metric", Label.worded(Text("semantic.number_of", label=label)), "count"),
             OutputColumn(
-                everyone_name, "metric", Label.worded(Text("semantic.number_of_all", label=label)), "count"
+                everyone, "metric", Label.worded(Text("semantic.number_of_all", label=label)), "count"
             ),
             OutputColumn(
                 share, "metric", Label.worded(Text("semantic.share_of_all", label=label)), "percent"
             ),
         ]
+        for total in totals:
+            whole = Label.worded(Text("semantic.whole_of", label=total.label))
+            part_of = Label.worded(Text("semantic.share_of_all", label=total.label))
+            columns += [
+                total,
+                OutputColumn(f"{total.name}_all", "metric", whole, total.format, total.metric),
+                OutputColumn(f"{total.name}_share", "metric", part_of, "percent"),
+            ]
         return counted, columns
 
     def _totals_beside(self, query: SemanticQuery, columns: list[OutputColumn]) -> list[OutputColumn]:

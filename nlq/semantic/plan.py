@@ -434,7 +434,8 @@ class Counted(Node):
     totals: tuple[str, ...] = ()
     by: tuple[str, ...] = ()  # the groups the rows are counted in (customers by city tier)
     # Counted where these hold, beside all the rows and the share (what share of buyers
-    # ordered twice): (the conditions, the name of the count of all, of the share)
+    # ordered twice): (the conditions, the name of the count of all, of the share); the
+    # totals are then of those who meet them, each beside its whole and its share
     meeting: tuple[tuple[exp.Expr, ...], str, str] | None = None
 
     def describe(self) -> str:

@@ -201,28 +201,24 @@ class Renderer:
     # -- constructs ----------------------------------------------------------------------------
     def counted(self, node: Counted) -> exp.Select:
         by = [exp.column(c) for c in node.by]
-        counts: list[exp.Expr] = [exp.Count(this=exp.Star()).as_(node.name)]
+        counts: list[exp.Expr] = [
+            exp.Count(this=exp.Star()).as_(node.name),
+            *[exp.Sum(this=exp.column(c)).as_(c) for c in node.totals],
+        ]
         if node.meeting is not None:
             conditions, everyone, share = node.meeting
-            met = exp.Sum(
-                this=exp.Case()
-                .when(exp.and_(*(c.copy() for c in conditions)), exp.Literal.number(1))
-                .else_(exp.Literal.number(0))
+            met = exp.and_(*(c.copy() for c in conditions))
+            counts = _part_and_whole(
+                exp.Sum(this=exp.Case().when(met, exp.Literal.number(1)).else_(exp.Literal.number(0))),
+                exp.Count(this=exp.Star()),
+                (node.name, everyone, share),
             )
-            everybody = exp.Count(this=exp.Star())
-            counts = [
-                met.as_(node.name),
-                everybody.as_(everyone),
-                exp.Div(
-                    this=exp.Cast(this=met.copy(), to=exp.DataType.build("double")),
-                    expression=exp.Nullif(this=everybody.copy(), expression=exp.Literal.number(0)),
-                ).as_(share),
-            ]
-        select = exp.select(
-            *by,
-            *counts,
-            *[exp.Sum(this=exp.column(c)).as_(c) for c in node.totals],
-        ).from_(self.select(node.rows).subquery("groups"))
+            for total in node.totals:
+                column = exp.column(total)
+                part = exp.Sum(this=exp.Case().when(met.copy(), column).else_(exp.Literal.number(0)))
+                whole = exp.Sum(this=column.copy())
+                counts += _part_and_whole(part, whole, (total, f"{total}_all", f"{total}_share"))
+        select = exp.select(*by, *counts).from_(self.select(node.rows).subquery("groups"))
         if not by:
             return select
         return _group_by(select, [b.copy() for b in by]).order_by(*[b.copy() for b in by])
@@ -283,3 +279,12 @@ def _where(select: exp.Select, conditions: list[exp.Expr]) -> exp.Select:
 
 def _group_by(select: exp.Select, keys: list[exp.Expr]) -> exp.Select:
     return select.group_by(*keys, copy=False) if keys else select
+
+
+def _part_and_whole(part: exp.Expr, whole: exp.Expr, names: tuple[str, str, str]) -> list[exp.Expr]:
+    """A part of a whole, the whole and the part's share of it, as three columns."""
+    share = exp.Div(
+        this=exp.Cast(this=part.copy(), to=exp.DataType.build("double")),
+        expression=exp.Nullif(this=whole.copy(), expression=exp.Literal.number(0)),
+    )
+    return [part.as_(names[0]), whole.as_(names[1]), share.as_(names[2])]
