@@ -178,6 +178,7 @@ BOTH = re.compile(
 CLAUSE_OF_FIGURE = re.compile(r"(?:[^，,；;？?。]|,(?! and\b))+")
 # 从没买过, never: at any time
 EVER = re.compile(r"从来|从没|从未|至今|到现在|一直|\bnever\b|\bever\b|\bat all\b")
+EVERYONE = re.compile(r"\b(?:everyone|everybody|those|who|whose)\b|的人|那些人")
 # people, 人: who did or did not (users are USER_WORDS)
 PEOPLE_NOUN = re.compile(r"\b(?:people|shoppers?|buyers?|persons?)\b|人")
 # 首次购买的人: people a dimension describes, not grouped by it (各城市等级的用户 is grouped)
@@ -186,6 +187,11 @@ DIFFERENT = re.compile(r"(?:不同|各个|各类|各种|哪个|哪些|哪一?种
 # 第一次来买的新买家: a word of which people, before the value it describes
 WHO_WORD = re.compile("|".join(sorted((re.escape(w) for w in WHO_WORDS), key=len, reverse=True)), re.I)
 WHO_REACH = 8
+# 第一次在我们这儿买东西, first ever purchase, buying from us for the first time
+BUY_WORD = re.compile(
+    r"买|购买|下单|消费|\b(?:purchases?|purchasing|purchased|buying|bought|buy|orders?|ordering|ordered|shopping)\b"
+)
+FIRST_REACH = 24
 WHO_APART = re.compile(r"[，,、。；;？?！!]|\b(?:and|but|or)\b|和|或|但")
 # its buyers, 这些商品的买家: a part about the rows the part before found
 POINTS_BACK = re.compile(r"\b(?:its|their|those|these)\b|这些|那些|它们的|他们的|其(?=买家|用户|客户|画像)")
@@ -1107,6 +1113,7 @@ class Understander:
         self._take_defined(parse)  # 复购用户（…≥2笔的人）: the brackets say what the name is
         self._take_glossed(parse)  # new customers (first purchase ever): what the value is
         self._take_described(parse)  # 第一次来买的新买家: what the value is
+        self._take_first_purchase(parse)  # 第一次买东西的人: the value the words describe
         # A value written off (京冬, 天毛) filters other rows if the guess is wrong: asked
         # back with the guess as a choice, never applied unasked.
         unsure = next(
@@ -3866,6 +3873,58 @@ class Understander:
             ]
             parse.links = [x for x in parse.links if x not in defined]
             parse.read_spans += [(x.start, x.end) for x in defined]
+
+    def _take_first_purchase(self, parse: Parse) -> None:
+        """今年第一次在我们这儿买东西的人, people making their first ever purchase, 首次购买的
+        人: a word of first-ness with a verb of buying beside it names the value of a
+        governed segment whose own words share it (新客: 首购用户, first-time buyers), when
+        exactly one does; else the words stay unused and are asked about."""
+        taken = [*parse.read_spans, *(t.span for t in parse.times), *((c.start, c.end) for c in parse.cues)]
+        for match in WHO_WORD.finditer(parse.text):
+            if any(a <= match.start() < b for a, b in taken):
+                continue  # the first half of 2025, the first 10 orders
+            inside = [x for x in parse.links if x.start <= match.start() < x.end]
+            if inside and not all(
+                x.kind == "dimension" and PEOPLE_OF.match(parse.text[x.end :]) for x in inside
+            ):
+                continue  # 首购月份: a word of the layer's own; 首次购买的人: people it describes
+            after = BUY_WORD.search(parse.text, match.end(), match.end() + FIRST_REACH)
+            before = [
+                m for m in BUY_WORD.finditer(parse.text, max(0, match.start() - FIRST_REACH), match.start())
+            ]
+            verb = after or (before[-1] if before else None)
+            if verb is None:
+                continue
+            a, b = sorted((match.start(), verb.start()))
+            entry = self._first_value(match.group(0))
+            if entry is None or WHO_APART.search(parse.text[a:b]) or not self._people_in_clause(parse, a):
+                continue  # the first 10 orders of user 84, 第一笔订单: rows, not people
+            start, end = (
+                min(match.start(), verb.start(), *(x.start for x in inside)),
+                max(match.end(), verb.end(), *(x.end for x in inside)),
+            )
+            parse.links = [x for x in parse.links if x not in inside and not (start <= x.start < end)]
+            parse.links.append(Link(start, end, parse.text[start:end], (entry,), "synonym"))
+            parse.links.sort(key=lambda x: x.start)
+
+    @staticmethod
+    def _people_in_clause(parse: Parse, at: int) -> bool:
+        """Does the clause around `at` name people (人, 用户, everyone, shoppers)?"""
+        clause = next((m for m in CLAUSE_OF_FIGURE.finditer(parse.text) if m.start() <= at < m.end()), None)
+        text = clause.group(0) if clause else parse.text
+        # user 84, 用户84: one person named, not people
+        users = [m for m in USER_WORDS.finditer(text) if not re.match(r"\s*#?\d", text[m.end() :])]
+        return bool(PEOPLE_NOUN.search(text) or users or EVERYONE.search(text))
+
+    def _first_value(self, word: str) -> Entry | None:
+        """The one value of a governed segment whose words say first (首购用户, first-time)."""
+        stem = "first" if word.isascii() else "首"
+        found: dict[tuple[str, object], Entry] = {}
+        for entries in self.linker.lexicon.by_key.values():
+            for entry in entries:
+                if entry.kind == "value" and stem in entry.surface.lower() and self._segment_of(entry.target):
+                    found.setdefault((entry.target, entry.value), entry)
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def _take_glossed(self, parse: Parse) -> None:
         """new customers (first purchase ever), 新客（首次购买）: a bracket right after a value

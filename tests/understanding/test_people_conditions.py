@@ -251,8 +251,8 @@ def test_people_who_bought_in_one_period_and_not_in_the_next_read_in_english_ord
 @pytest.mark.parametrize(
     "question",
     [
-        "今年第一次在我们这儿买东西的人有多少",  # which people: no value says first-time
-        "上个月各城市等级的买家里，首次购买的人分别占多大比例？",  # people a dimension describes
+        "今年第一次来的人有多少",  # which people: first, but of what?
+        "上个月各城市等级的买家里，首购月份的人分别占多大比例？",  # people a dimension describes
         "2025年买过东西、今年到现在还一直没再买的老客有多少人？",  # no buyer of this year is absent
     ],
 )
@@ -500,3 +500,33 @@ def test_what_people_a_condition_picks_account_for_in_the_whole(
     # a figure that does not add up over people has no part of a whole: said, not computed
     result = pipeline.ask("去年付款下单5次及以上的用户，客单价占全部的比例是多少？", as_of=AS_OF)
     assert result.status != "answered"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "今年第一次在我们这儿买东西的人有多少",
+        "How many people made their first ever purchase this year?",
+        "今年首次购买的人有多少",
+    ],
+)
+def test_first_purchase_words_name_the_segment_value_whose_words_say_first(
+    pipeline: Pipeline, question: str
+) -> None:
+    # 新客's own words (首购用户, first-time buyers) say first: the one governed value that does
+    query = read(pipeline, question)
+    assert [(f.dimension, f.values) for f in query.filters] == [("buyer_type", ["新客"])], question
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "show the first 10 orders of user 84",
+        "用户84的第一笔订单买了什么",
+        "GMV in the first half of 2025 by channel",
+    ],
+)
+def test_first_of_rows_or_of_a_period_is_no_segment(pipeline: Pipeline, question: str) -> None:
+    reading = pipeline.understander.understand(question, AS_OF)
+    filters = [f for step in reading.steps for f in step.query.filters]
+    assert all(f.dimension != "buyer_type" for f in filters), question
