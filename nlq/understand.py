@@ -3880,6 +3880,8 @@ class Understander:
         governed segment whose own words share it (新客: 首购用户, first-time buyers), when
         exactly one does; else the words stay unused and are asked about."""
         taken = [*parse.read_spans, *(t.span for t in parse.times), *((c.start, c.end) for c in parse.cues)]
+        if any(w.search(parse.text) for w in (LATER_MONTHS, RETAINED, MONTH_AFTER, NEXT_MONTH)):
+            return  # 首次付款下单的用户在之后每个月: the cohort's own words, its first purchase
         for match in WHO_WORD.finditer(parse.text):
             if any(a <= match.start() < b for a, b in taken):
                 continue  # the first half of 2025, the first 10 orders

@@ -796,7 +796,9 @@ class Compiler:
         ]
         masked = {name for name, value in keys if columns_of(value) & self.policy.masked()}
         listed = Project(Table("listing"), tuple(exp.column(name) for name, _ in keys))
-        unique = self._output_name(own_key) if own_key in query.dimensions else None
+        # the key is unique only when every column is one per row of it (not an order's lines)
+        one_each = all(one_per_row(self.layer, self.graph, home.name, d) for d in query.dimensions)
+        unique = self._output_name(own_key) if own_key in query.dimensions and one_each else None
         ordered = self._order(listed, query, columns, unsorted=masked, unique=unique)
         if query.count_groups:
             # how many products sold nothing: the rows counted, not listed (nor ordered), in
