@@ -57,7 +57,7 @@ BLIND8_FLOOR := 1.0
 BLIND8_WRONG := 0
 # blind-9 (aggregates over groups, conditions on children, anti-joins; running and period
 # arithmetic): 55.0% with 8 silently wrong before the rules for it
-BLIND9_FLOOR := 0.95
+BLIND9_FLOOR := 0.97
 BLIND9_WRONG := 0
 # blind-10 (the seven kinds of issue 24 again, by another helper): 42.9% with 12 silently
 # wrong at first
@@ -71,7 +71,7 @@ BLIND11_WRONG := 0
 # questions themselves, by a sixth helper): 57.1% with 9 silently wrong at first. The one
 # counted wrong now (en-12021) has the four counts right in a row per band, where its
 # writer wanted one row; blind-15's writer wanted the same wording as a row per band.
-BLIND12_FLOOR := 0.83
+BLIND12_FLOOR := 0.85
 BLIND12_WRONG := 1
 # blind-13 (words the layer lacks, counters beside metrics, short questions, values
 # written off, by a seventh helper): 75.0% with 7 silently wrong at first
@@ -83,8 +83,14 @@ BLIND14_FLOOR := 0.99
 BLIND14_WRONG := 0
 # blind-15 (per-user segments of the asker's own making, by a ninth helper from the spec
 # alone): 18.8% with 12 silently wrong at first
-BLIND15_FLOOR := 0.59
+BLIND15_FLOOR := 0.84
 BLIND15_WRONG := 0
+# blind-16 (per-user segments and conditions on people, by a tenth helper from the spec
+# alone): 6.7% with 7 silently wrong at first (16.7% with 4 once five golds' labels were
+# the layer's 新客/老客). The one left (zh-16005) has the counts right and labels its open
+# top band 2000+ where the writer wrote >2000.
+BLIND16_FLOOR := 0.66
+BLIND16_WRONG := 1
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0
 NORTHWIND_FLOOR := 0.97
@@ -146,6 +152,8 @@ test: lint browser services
 		--min-accuracy $(BLIND14_FLOOR) --max-silently-wrong $(BLIND14_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/blind-15.jsonl --db data/demo.duckdb --report reports/eval-blind-15 \
 		--min-accuracy $(BLIND15_FLOOR) --max-silently-wrong $(BLIND15_WRONG)
+	$(BIN)/nlq eval eval/benchmarks/blind-16.jsonl --db data/demo.duckdb --report reports/eval-blind-16 \
+		--min-accuracy $(BLIND16_FLOOR) --max-silently-wrong $(BLIND16_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/traps.jsonl --db data/demo.duckdb --report reports/eval-traps \
 		--min-accuracy $(TRAPS_FLOOR) --max-silently-wrong $(TRAPS_WRONG)
 	$(BIN)/nlq demo build --example northwind --out data/northwind.duckdb

@@ -181,6 +181,8 @@ EVER = re.compile(r"从来|从没|从未|至今|到现在|一直|\bnever\b|\beve
 EVERYONE = re.compile(r"\b(?:everyone|everybody|those|who|whose)\b|的人|那些人")
 # people, 人: who did or did not (users are USER_WORDS)
 PEOPLE_NOUN = re.compile(r"\b(?:people|shoppers?|buyers?|persons?)\b|人")
+# 苹果 (Apple): a name of one to three words in brackets, no number
+ALIAS = re.compile(r"[^\W\d_]+(?:[ '&.-][^\W\d_]+){0,2}")
 # 首次购买的人: people a dimension describes, not grouped by it (各城市等级的用户 is grouped)
 PEOPLE_OF = re.compile(r"的(?:人|用户|买家|顾客|客户|消费者|会员)")
 DIFFERENT = re.compile(r"(?:不同|各个|各类|各种|哪个|哪些|哪一?种|哪类)\s*$")
@@ -3936,6 +3938,14 @@ class Understander:
             start = bracket.start() + len(bracket.group(0)) - len(bracket.group(0).lstrip())
             inside = [x for x in parse.links if start <= x.start and x.end <= bracket.end()]
             glossed = any(x.kind == "value" and not parse.text[x.end : start].strip() for x in parse.links)
+            words = parse.text[start : bracket.end()].strip("()（） ")
+            named_only = not any(
+                w.lower() in ENGLISH_KNOWN or w.lower() in FRAME_WORDS for w in words.split()
+            )
+            if glossed and not inside and ALIAS.fullmatch(words) and named_only:
+                # 苹果 (Apple): the value's name in another language, nothing to apply
+                parse.read_spans.append((start, bracket.end()))
+                continue
             if (
                 not glossed
                 or not inside

@@ -530,3 +530,13 @@ def test_first_of_rows_or_of_a_period_is_no_segment(pipeline: Pipeline, question
     reading = pipeline.understander.understand(question, AS_OF)
     filters = [f for step in reading.steps for f in step.query.filters]
     assert all(f.dimension != "buyer_type" for f in filters), question
+
+
+def test_a_name_in_brackets_after_a_value_is_its_other_name(pipeline: Pipeline) -> None:
+    reading = pipeline.understander.understand(
+        "Give me the buyer profile of people who bought 苹果 (Apple) brand products last year.", AS_OF
+    )
+    assert reading.status == "answer" and len(reading.steps) == 4
+    assert all(s.query.filters[0].values == ["苹果"] for s in reading.steps)
+    # words that would narrow or negate are never taken for a name
+    assert pipeline.understander.understand("华为 (not online) GMV last month", AS_OF).status == "clarify"
