@@ -176,6 +176,9 @@ BOTH = re.compile(
 # The clauses of a question, for which figures a comparison is on: 花了超过2万的用户有多少人，
 # 一共贡献了多少成交额; how many spent over ¥10,000, and how much GMV did they account for.
 CLAUSE_OF_FIGURE = re.compile(r"(?:[^，,；;？?。]|,(?! and\b))+")
+# 有过付款订单, placed a paid order: orders had, as a verb of buying says
+HAD_ORDERS = re.compile(r"有过?(?:已?付款|已?支付)?的?订单|\bplaced (?:a |an |any )?(?:paid )?orders?\b")
+DISTRIBUTION_WORD = re.compile(r"分布|\bdistribution\b|\bbreakdown\b")
 # 从没买过, never: at any time
 EVER = re.compile(r"从来|从没|从未|至今|到现在|一直|\bnever\b|\bever\b|\bat all\b")
 EVERYONE = re.compile(r"\b(?:everyone|everybody|those|who|whose)\b|的人|那些人")
@@ -1619,11 +1622,13 @@ class Understander:
         people = self._people_model
         key = self._entity_key(people) if people is not None else None
         marker = BOTH.search(parse.text) or AGAIN.search(parse.text)
-        verb = HAD_VERB.search(parse.text)
+        verb = HAD_VERB.search(parse.text) or HAD_ORDERS.search(parse.text)
         metric = next(iter(self._word("orders")), None)
+        registered = REGISTER_WORDS.search(parse.text)
         if people is None or key is None or verb is None or metric is None:
             return None
-        if not HOW_MANY_ANYWHERE.search(parse.text) or parse.comparisons or parse.bands:
+        counted = HOW_MANY_ANYWHERE.search(parse.text) or (registered and parse.has("distribution"))
+        if not counted or parse.comparisons or parse.bands:
             return None
         counting = {metric, self._profile.metric}
         if any(x.kind == "metric" and x.entries[0].target not in counting for x in parse.links):
@@ -1632,11 +1637,28 @@ class Understander:
         theirs = [
             x for x in values if (home := self._dimension_home(x.entries[0].target)) and home[0] is people
         ]
-        bought = [x for x in values if x not in theirs]
+        # 有过付款订单: the verb's own words (付款) are how it buys, not what was bought
+        verbs = [m.span() for m in (*HAD_VERB.finditer(parse.text), *HAD_ORDERS.finditer(parse.text))]
+        bought = [
+            x for x in values if x not in theirs and not any(a <= x.start and x.end <= b for a, b in verbs)
+        ]
         kinds = {x.entries[0].target for x in bought}
         times = sorted(parse.times, key=lambda t: t.span[0])
+        dated: TimeRange | None = None
         if split:
             conditions = self._around_absence(parse, bought, metric)
+        elif (
+            registered
+            and marker is None
+            and not parse.absent
+            and times
+            and len({t.range for t in times}) == 1
+        ):
+            # 近3个月新注册、而且这3个月里有过付款订单的用户: the people the period registered
+            # (their own date), who also bought in it
+            dated = times[0].range
+            conditions = [Presence(metric=metric, time_range=dated, filters=self._value_filters_of(bought))]
+            parse.read_spans.append(registered.span())
         elif (
             marker is not None
             and len(kinds) == 1
@@ -1674,15 +1696,21 @@ class Understander:
         by = [f"{people.name}.{d.rpartition('.')[2]}" for d in dict.fromkeys(by)]
         if marker is not None:
             parse.read_spans.append(marker.span())
-        parse.read_spans += [m.span() for m in HAD_VERB.finditer(parse.text)]
+        parse.read_spans += [
+            m.span() for m in (*HAD_VERB.finditer(parse.text), *HAD_ORDERS.finditer(parse.text))
+        ]
         parse.read_spans += [
             m.span() for m in (*PEOPLE_NOUN.finditer(parse.text), *USER_WORDS.finditer(parse.text))
         ]
+        if dated is not None:
+            parse.read_spans += [m.span() for m in DISTRIBUTION_WORD.finditer(parse.text)]
         query = SemanticQuery(
             dimensions=[*by, key],
             filters=self._value_filters_of(theirs),
             presences=conditions,
             count_groups=True,
+            time_range=dated,
+            rows_dated=dated is not None,
         )
         title = say("reading.listing_title", parse.language, model=people.label)
         return Understanding(

@@ -540,3 +540,17 @@ def test_a_name_in_brackets_after_a_value_is_its_other_name(pipeline: Pipeline) 
     assert all(s.query.filters[0].values == ["苹果"] for s in reading.steps)
     # words that would narrow or negate are never taken for a name
     assert pipeline.understander.understand("华为 (not online) GMV last month", AS_OF).status == "clarify"
+
+
+def test_people_registered_in_a_period_who_bought_in_it(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = dict(
+        con.sql(
+            """SELECT u.age_group, COUNT(DISTINCT o.user_id) FROM orders o JOIN users u USING (user_id)
+               WHERE o.pay_time IS NOT NULL AND o.order_time >= TIMESTAMP '2026-04-01'
+                 AND u.register_date BETWEEN DATE '2026-04-01' AND DATE '2026-06-30' GROUP BY 1"""
+        ).fetchall()
+    )
+    found = table(pipeline, "近3个月新注册、而且这3个月里有过付款订单的用户，年龄段分布帮我看下")
+    assert {r["age_group"]: r["users_count"] for r in found} == expected
