@@ -21,6 +21,18 @@ MAY = "order_time >= TIMESTAMP '2026-05-01' AND order_time < TIMESTAMP '2026-06-
 JUNE = "order_time >= TIMESTAMP '2026-06-01' AND order_time < TIMESTAMP '2026-07-01'"
 
 
+def _bought_in_may_not_june(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Users who bought in May and not in June, by city tier, written by hand."""
+    return dict(
+        con.sql(
+            f"""SELECT u.city_tier, COUNT(*) FROM users u
+                WHERE u.user_id IN (SELECT user_id FROM orders WHERE {PAID} AND {MAY})
+                  AND u.user_id NOT IN (SELECT user_id FROM orders WHERE {PAID} AND {JUNE})
+                GROUP BY 1"""
+        ).fetchall()
+    )
+
+
 @pytest.fixture(scope="module")
 def pipeline(warehouse_path: Path) -> Pipeline:
     return Pipeline(db=warehouse_path, role="analyst")
@@ -52,14 +64,7 @@ def test_buyers_who_ordered_a_number_of_times_are_counted_in_each_group(
 def test_people_without_a_later_purchase_are_counted_in_each_group_named(
     pipeline: Pipeline, con: duckdb.DuckDBPyConnection
 ) -> None:
-    expected = dict(
-        con.sql(
-            f"""SELECT u.city_tier, COUNT(*) FROM users u
-                WHERE u.user_id IN (SELECT user_id FROM orders WHERE {PAID} AND {MAY})
-                  AND u.user_id NOT IN (SELECT user_id FROM orders WHERE {PAID} AND {JUNE})
-                GROUP BY 1"""
-        ).fetchall()
-    )
+    expected = _bought_in_may_not_june(con)
     found = table(pipeline, "5月份买过东西、6月却没再买的用户有多少？按城市等级拆一下。")
     assert {r["city_tier"]: r["users_count"] for r in found} == expected
 
@@ -229,14 +234,7 @@ def test_people_who_bought_in_one_period_and_not_in_the_next_read_in_english_ord
 ) -> None:
     # English says the period of what did not happen after its verb (haven't bought ...
     # this month); the people are the layer's users when no table is named
-    per_tier = dict(
-        con.sql(
-            f"""SELECT u.city_tier, COUNT(*) FROM users u
-                WHERE u.user_id IN (SELECT user_id FROM orders WHERE {PAID} AND {MAY})
-                  AND u.user_id NOT IN (SELECT user_id FROM orders WHERE {PAID} AND {JUNE})
-                GROUP BY 1"""
-        ).fetchall()
-    )
+    per_tier = _bought_in_may_not_june(con)
     found = table(
         pipeline,
         "For each city tier, how many people bought something last month but didn't buy anything this month?",
