@@ -197,6 +197,9 @@ BUY_WORD = re.compile(
     r"买|购买|下单|消费|\b(?:purchases?|purchasing|purchased|buying|bought|buy|orders?|ordering|ordered|shopping)\b"
 )
 FIRST_REACH = 24
+# 以前从没买过, never bought before: the before of a first purchase
+BEFORE_EVER = re.compile(r"以前|之前|此前|\bbefore\b|\bpreviously\b|\bever\b")
+WHO_APART_STRONG = re.compile(r"[。；;？?！!]|但|\bbut\b")
 WHO_APART = re.compile(r"[，,、。；;？?！!]|\b(?:and|but|or)\b|和|或|但")
 # its buyers, 这些商品的买家: a part about the rows the part before found
 POINTS_BACK = re.compile(r"\b(?:its|their|those|these)\b|这些|那些|它们的|他们的|其(?=买家|用户|客户|画像)")
@@ -3938,6 +3941,24 @@ class Understander:
             parse.links = [x for x in parse.links if x not in inside and not (start <= x.start < end)]
             parse.links.append(Link(start, end, parse.text[start:end], (entry,), "synonym"))
             parse.links.sort(key=lambda x: x.start)
+            self._take_never_before(parse, start)
+
+    @staticmethod
+    def _take_never_before(parse: Parse, first: int) -> None:
+        """以前从没买过、今年才头一回下单的用户: never having bought before, said beside first-
+        purchase words, is what first purchase means, not a condition of its own."""
+        for start, end, marker in parse.negations.markers:
+            clause = parse.text[max(0, start - 6) : end + 6]
+            if (
+                not BEFORE_EVER.search(clause)
+                or start > first
+                or WHO_APART_STRONG.search(parse.text[end:first])
+            ):
+                continue
+            verb = BUY_WORD.match(parse.text, end) or BUY_WORD.search(parse.text, end, end + 4)
+            parse.read_spans.append((max(0, start - 6), verb.end() if verb else end))
+            parse.negations.unscoped = [u for u in parse.negations.unscoped if u != marker.strip()]
+            parse.negations.markers = [m for m in parse.negations.markers if m[0] != start]
 
     @staticmethod
     def _people_in_clause(parse: Parse, at: int) -> bool:

@@ -552,3 +552,11 @@ def test_people_registered_in_a_period_who_bought_in_it(
     )
     found = table(pipeline, "近3个月新注册、而且这3个月里有过付款订单的用户，年龄段分布帮我看下")
     assert {r["age_group"]: r["users_count"] for r in found} == expected
+
+
+def test_never_bought_before_beside_first_purchase_words_is_what_first_means(pipeline: Pipeline) -> None:
+    query = read(pipeline, "以前从没买过、今年才头一回在我们这儿下单买东西的用户，年龄段分布怎么样？")
+    assert [(f.dimension, f.values) for f in query.filters] == [("buyer_type", ["新客"])]
+    assert query.dimensions == ["age_group"] and query.without is None
+    # alone, never bought is people without orders
+    assert read(pipeline, "以前从没买过的用户有多少").without == "order_count"
