@@ -1625,10 +1625,11 @@ class Understander:
         people = self._people_model
         key = self._entity_key(people) if people is not None else None
         marker = BOTH.search(parse.text) or AGAIN.search(parse.text)
-        verb = HAD_VERB.search(parse.text) or HAD_ORDERS.search(parse.text)
+        # 买过, 有过付款订单: the verbs of buying (their own words, 付款, are how it buys)
+        verbs = [m.span() for m in (*HAD_VERB.finditer(parse.text), *HAD_ORDERS.finditer(parse.text))]
         metric = next(iter(self._word("orders")), None)
         registered = REGISTER_WORDS.search(parse.text)
-        if people is None or key is None or verb is None or metric is None:
+        if people is None or key is None or not verbs or metric is None:
             return None
         counted = HOW_MANY_ANYWHERE.search(parse.text) or (registered and parse.has("distribution"))
         if not counted or parse.comparisons or parse.bands:
@@ -1640,8 +1641,6 @@ class Understander:
         theirs = [
             x for x in values if (home := self._dimension_home(x.entries[0].target)) and home[0] is people
         ]
-        # 有过付款订单: the verb's own words (付款) are how it buys, not what was bought
-        verbs = [m.span() for m in (*HAD_VERB.finditer(parse.text), *HAD_ORDERS.finditer(parse.text))]
         bought = [
             x for x in values if x not in theirs and not any(a <= x.start and x.end <= b for a, b in verbs)
         ]
@@ -1699,9 +1698,7 @@ class Understander:
         by = [f"{people.name}.{d.rpartition('.')[2]}" for d in dict.fromkeys(by)]
         if marker is not None:
             parse.read_spans.append(marker.span())
-        parse.read_spans += [
-            m.span() for m in (*HAD_VERB.finditer(parse.text), *HAD_ORDERS.finditer(parse.text))
-        ]
+        parse.read_spans += verbs
         parse.read_spans += [
             m.span() for m in (*PEOPLE_NOUN.finditer(parse.text), *USER_WORDS.finditer(parse.text))
         ]
@@ -3931,7 +3928,7 @@ class Understander:
             if verb is None:
                 continue
             a, b = sorted((match.start(), verb.start()))
-            entry = self._first_value(match.group(0))
+            entry = self._first_values["first" if match.group(0).isascii() else "首"]
             if entry is None or WHO_APART.search(parse.text[a:b]) or not self._people_in_clause(parse, a):
                 continue  # the first 10 orders of user 84, 第一笔订单: rows, not people
             start, end = (
@@ -3969,15 +3966,24 @@ class Understander:
         users = [m for m in USER_WORDS.finditer(text) if not re.match(r"\s*#?\d", text[m.end() :])]
         return bool(PEOPLE_NOUN.search(text) or users or EVERYONE.search(text))
 
-    def _first_value(self, word: str) -> Entry | None:
-        """The one value of a governed segment whose words say first (首购用户, first-time)."""
-        stem = "first" if word.isascii() else "首"
-        found: dict[tuple[str, object], Entry] = {}
-        for entries in self.linker.lexicon.by_key.values():
-            for entry in entries:
-                if entry.kind == "value" and stem in entry.surface.lower() and self._segment_of(entry.target):
-                    found.setdefault((entry.target, entry.value), entry)
-        return next(iter(found.values())) if len(found) == 1 else None
+    @cached_property
+    def _first_values(self) -> dict[str, Entry | None]:
+        """For each language's stem of first (first, 首), the one value of a governed
+        segment whose words say it (首购用户, first-time buyers), if exactly one does: read
+        from the layer once, not on every question."""
+        chosen: dict[str, Entry | None] = {}
+        for stem in ("first", "首"):
+            found: dict[tuple[str, object], Entry] = {}
+            for entries in self.linker.lexicon.by_key.values():
+                for entry in entries:
+                    if (
+                        entry.kind == "value"
+                        and stem in entry.surface.lower()
+                        and self._segment_of(entry.target)
+                    ):
+                        found.setdefault((entry.target, entry.value), entry)
+            chosen[stem] = next(iter(found.values())) if len(found) == 1 else None
+        return chosen
 
     def _take_glossed(self, parse: Parse) -> None:
         """new customers (first purchase ever), 新客（首次购买）: a bracket right after a value

@@ -201,11 +201,13 @@ class Renderer:
     # -- constructs ----------------------------------------------------------------------------
     def counted(self, node: Counted) -> exp.Select:
         by = [exp.column(c) for c in node.by]
-        counts: list[exp.Expr] = [
-            exp.Count(this=exp.Star()).as_(node.name),
-            *[exp.Sum(this=exp.column(c)).as_(c) for c in node.totals],
-        ]
-        if node.meeting is not None:
+        counts: list[exp.Expr]
+        if node.meeting is None:
+            counts = [
+                exp.Count(this=exp.Star()).as_(node.name),
+                *[exp.Sum(this=exp.column(c)).as_(c) for c in node.totals],
+            ]
+        else:
             conditions, everyone, share = node.meeting
             met = exp.and_(*(c.copy() for c in conditions))
             counts = _part_and_whole(
@@ -283,8 +285,5 @@ def _group_by(select: exp.Select, keys: list[exp.Expr]) -> exp.Select:
 
 def _part_and_whole(part: exp.Expr, whole: exp.Expr, names: tuple[str, str, str]) -> list[exp.Expr]:
     """A part of a whole, the whole and the part's share of it, as three columns."""
-    share = exp.Div(
-        this=exp.Cast(this=part.copy(), to=exp.DataType.build("double")),
-        expression=exp.Nullif(this=whole.copy(), expression=exp.Literal.number(0)),
-    )
+    share = safe_ratio(part.copy(), whole.copy())
     return [part.as_(names[0]), whole.as_(names[1]), share.as_(names[2])]
