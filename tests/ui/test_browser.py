@@ -180,6 +180,9 @@ def test_two_questions_in_a_real_browser(app_url: str, pipeline: Pipeline) -> No
     )
 
 
+TOOK = re.compile(r"\d (ms|毫秒)")
+
+
 def _answer_to(page: Page, question: str) -> Locator:
     """The assistant's message answering `question`, asked now. Found by its place: `.last`
     could still be the previous answer, or the question itself, at the moment it is read."""
@@ -189,7 +192,11 @@ def _answer_to(page: Page, question: str) -> Locator:
     box.fill(question)
     box.press("Enter")
     expect(messages).to_have_count(before + 2, timeout=WAIT_MS)
-    return messages.nth(before + 1)
+    answer = messages.nth(before + 1)
+    # The message is there before its contents: Streamlit sends them one by one, and on a
+    # slow machine the text was read half-drawn. The time it took is drawn last.
+    expect(answer).to_contain_text(TOOK, timeout=WAIT_MS)
+    return answer
 
 
 def _signed_in(browser: Browser, app_url: str, user: str, *, locale: str = "zh-CN") -> Page:
