@@ -187,18 +187,21 @@ def _step(
             where = _joined_filters([_filter(f, layer, language) for f in presence.filters], language)
             figure = say("explain.figure_where", language, metric=figure, filters=where)
         during = presence.time_range
-        when = (
-            say("explain.presence_period", language, start=during.start, end=during.end)
-            if during
-            else say("explain.ever", language)
-        )
+        if during is None:
+            when = say("explain.ever", language)
+        elif during.start is None:  # 到目前为止, so far: up to the day asked
+            when = say("explain.presence_until", language, end=during.end)
+        else:
+            when = say("explain.presence_period", language, start=during.start, end=during.end)
         key = "explain.absence" if presence.absent else "explain.presence"
         words.append(say(key, language, metric=figure, period=when))
     if query.without:
         metric = _metric(query.without, layer, language) or query.without
         key = "explain.without_ever" if query.rows_dated else "explain.without"
         words.append(say(key, language, metric=metric))
-    if query.share_of_counted:
+    if query.share_of_counted and query.presences:
+        words.append(say("explain.share_of_listed", language))
+    elif query.share_of_counted:
         # a distinct count is over its governed metric's rows: everyone with those
         conditions = [f.metric for f in query.metric_filters]
         governed = [next((d.of for d in query.distinct if d.name == m), m) for m in conditions]

@@ -124,7 +124,7 @@ BUY_VERB = re.compile(
     r"\s*(?:成功|再|真正)?\s*(?:付款|支付|付过款)?\s*(?:(?:下过?单|下单)\s*(?=购买|买))?(?:买过?|购买过?|下过?(?:已支付的?|已付款的?|付款的?|支付的?)?订单|下过?单|下单|消费过?|付过款|付款|支付过?|(?:placed|made)\s+(?:an?\s+|any\s+|a\s+single\s+)?(?:paid\s+)?(?:orders?|purchases?)|ordered|bought|purchased|(?:order|buy|purchase)\b)"
 )
 # A verb of buying or selling written beside a period (去年买过, bought ... in Q1).
-HAD_VERB = re.compile(r"买过?|购买过?|下过?单|消费过?|bought|purchased|ordered|卖出|售出|sold")
+HAD_VERB = re.compile(r"买过?|购买过?|(?:付款|支付)?下过?单|消费过?|bought|purchased|ordered|卖出|售出|sold")
 HAD_REACH = 24
 CLAUSE_TURN = re.compile(r"但|却|，|,|；|;|\bbut\b|\byet\b")
 SELL_VERB = re.compile(r"\s*(?:卖出?去?|售出|卖掉|动销|sold|been sold)")
@@ -272,6 +272,8 @@ UNIT_WORDS = re.compile(
     r"|how many (?:units|items|pieces|cups|bottles|boxes)|how many\b.{1,40}\b(?:did we |we )?(?:sell|sold)\b"
 )
 ORDER_WORDS = re.compile(r"多少单|几单|多少笔|how many orders")
+# The verb itself, with no word of newness (2025年注册的用户)
+REGISTERED = re.compile(r"注册|\bregistered\b|\bsigned up\b")
 REGISTER_WORDS = re.compile(r"新注册|注册了|注册用户|sign(?:ed)? ?ups?\b|registered|registrations?")
 # People named as such after a condition (付款了2单及以上的那批人, people who ordered twice).
 THOSE_PEOPLE = re.compile(r"(?:那批|这批|这些|那些|的)人|\bpeople\b|\bthose who\b|\bthe ones who\b")
@@ -1628,14 +1630,19 @@ class Understander:
         # 买过, 有过付款订单: the verbs of buying (their own words, 付款, are how it buys)
         verbs = [m.span() for m in (*HAD_VERB.finditer(parse.text), *HAD_ORDERS.finditer(parse.text))]
         metric = next(iter(self._word("orders")), None)
-        registered = REGISTER_WORDS.search(parse.text)
+        registered = self._registered(parse)
         if people is None or key is None or not verbs or metric is None:
             return None
-        counted = HOW_MANY_ANYWHERE.search(parse.text) or (registered and parse.has("distribution"))
+        counted = HOW_MANY_ANYWHERE.search(parse.text) or (registered and parse.has("distribution", "share"))
         if not counted or parse.comparisons or parse.bands:
             return None
         counting = {metric, self._profile.metric}
-        if any(x.kind == "metric" and x.entries[0].target not in counting for x in parse.links):
+        if any(
+            x.kind == "metric"
+            and x.entries[0].target not in counting
+            and not (registered and x.start <= registered.start() < x.end)  # 新注册的用户: who, not a figure
+            for x in parse.links
+        ):
             return None  # 他们的成交额: a figure of those people, which this does not compute
         values = [x for x in parse.links if x.kind == "value"]
         theirs = [
@@ -1647,19 +1654,16 @@ class Understander:
         kinds = {x.entries[0].target for x in bought}
         times = sorted(parse.times, key=lambda t: t.span[0])
         dated: TimeRange | None = None
+        periods = self._registered_and_bought(parse, times) if registered else None
         if split:
             conditions = self._around_absence(parse, bought, metric)
-        elif (
-            registered
-            and marker is None
-            and not parse.absent
-            and times
-            and len({t.range for t in times}) == 1
-        ):
-            # 近3个月新注册、而且这3个月里有过付款订单的用户: the people the period registered
-            # (their own date), who also bought in it
-            dated = times[0].range
-            conditions = [Presence(metric=metric, time_range=dated, filters=self._value_filters_of(bought))]
+        elif registered and marker is None and not parse.absent and periods is not None:
+            # 近3个月新注册、而且这3个月里有过付款订单的用户, 2025年注册的用户里到现在有过购买的:
+            # the people the period registered (their own date), who bought when it is said
+            dated, bought_in = periods
+            conditions = [
+                Presence(metric=metric, time_range=bought_in, filters=self._value_filters_of(bought))
+            ]
             parse.read_spans.append(registered.span())
         elif (
             marker is not None
@@ -1711,6 +1715,8 @@ class Understander:
             count_groups=True,
             time_range=dated,
             rows_dated=dated is not None,
+            # 有过购买的人占比: those who did, beside all the people the period registered
+            share_of_counted=dated is not None and parse.has("share"),
         )
         title = say("reading.listing_title", parse.language, model=people.label)
         return Understanding(
@@ -1720,6 +1726,36 @@ class Understander:
             evidence=parse.evidence,
             time_text=_run_on([t.text for t in times], parse.language),
         )
+
+    @staticmethod
+    def _registered(parse: Parse) -> re.Match[str] | None:
+        """注册, registered: the verb that dates people by their own registration, not a
+        word of a dimension's name (注册渠道)."""
+        dimensions = [(x.start, x.end) for x in parse.links if x.kind == "dimension"]
+        return next(
+            (
+                m
+                for m in REGISTERED.finditer(parse.text)
+                if not any(a <= m.start() < b for a, b in dimensions)
+            ),
+            None,
+        )
+
+    @staticmethod
+    def _registered_and_bought(parse: Parse, times: list[TimeMatch]) -> tuple[TimeRange, TimeRange] | None:
+        """The period people registered in, and the one they bought in: the same when it
+        is said again (近3个月新注册、而且这3个月里) or as its own (当月就付款下单); when
+        said once, any time up to the day asked (2025年注册的用户里到现在有过购买的). None
+        unless one period is said."""
+        own = [t for t in times if OWN_MONTH.fullmatch(t.text)]
+        said = [t for t in times if t not in own]
+        ranges = list(dict.fromkeys(t.range for t in said))
+        if len(ranges) != 1:
+            return None
+        registered = ranges[0]
+        if len(said) > 1 or own or (registered.end is not None and registered.end >= parse.as_of):
+            return registered, registered
+        return registered, TimeRange(end=parse.as_of)
 
     def _around_absence(self, parse: Parse, bought: list[Link], metric: str) -> list[Presence] | None:
         """买过美妆、但从没买过手机数码: what was bought before the marker and what was not

@@ -554,16 +554,7 @@ class Compiler:
             tuple(c.name for c in by),
             meeting=(tuple(conditions), everyone, share),
         )
-        columns = [
-            *by,
-            OutputColumn(count, "metric", Label.worded(Text("semantic.number_of", label=label)), "count"),
-            OutputColumn(
-                everyone, "metric", Label.worded(Text("semantic.number_of_all", label=label)), "count"
-            ),
-            OutputColumn(
-                share, "metric", Label.worded(Text("semantic.share_of_all", label=label)), "percent"
-            ),
-        ]
+        columns = [*by, *self._part_and_whole_columns((count, everyone, share), label)]
         for total in totals:
             whole = Label.worded(Text("semantic.whole_of", label=total.label))
             part_of = Label.worded(Text("semantic.share_of_all", label=total.label))
@@ -573,6 +564,20 @@ class Compiler:
                 OutputColumn(f"{total.name}_share", "metric", part_of, "percent"),
             ]
         return counted, columns
+
+    @staticmethod
+    def _part_and_whole_columns(names: tuple[str, str, str], label: Label) -> list[OutputColumn]:
+        """The number of those who meet the conditions, of all of them, and their share."""
+        count, everyone, share = names
+        return [
+            OutputColumn(count, "metric", Label.worded(Text("semantic.number_of", label=label)), "count"),
+            OutputColumn(
+                everyone, "metric", Label.worded(Text("semantic.number_of_all", label=label)), "count"
+            ),
+            OutputColumn(
+                share, "metric", Label.worded(Text("semantic.share_of_all", label=label)), "percent"
+            ),
+        ]
 
     def _totals_beside(self, query: SemanticQuery, columns: list[OutputColumn]) -> list[OutputColumn]:
         """The figures of counted rows that add up over them (their GMV), not the ones
@@ -802,15 +807,22 @@ class Compiler:
                     absent=condition.absent,
                 )
             )
+        # who of them meet the conditions, beside all of them: the conditions as a column
+        flag = "meets_all" if query.share_of_counted else None
         # DISTINCT rather than GROUP BY: a listing may show a masked column, which
         # the policy lets no query group, filter or sort on.
-        rows = Rows(plan, tuple(keys), tuple(placed), memberships=tuple(memberships), distinct=True)
+        rows = Rows(
+            plan, tuple(keys), tuple(placed), memberships=tuple(memberships), distinct=True, flag=flag
+        )
         columns = [
             OutputColumn(name, "dimension", self._dimension_label(ref))
             for ref, (name, _) in zip(query.dimensions, keys, strict=True)
         ]
         masked = {name for name, value in keys if columns_of(value) & self.policy.masked()}
-        listed = Project(Table("listing"), tuple(exp.column(name) for name, _ in keys))
+        listed = Project(
+            Table("listing"),
+            tuple(exp.column(name) for name in [*(n for n, _ in keys), *([flag] if flag else [])]),
+        )
         # the key is unique only when every column is one per row of it (not an order's lines)
         one_each = all(one_per_row(self.layer, self.graph, home.name, d) for d in query.dimensions)
         unique = self._output_name(own_key) if own_key in query.dimensions and one_each else None
@@ -820,10 +832,17 @@ class Compiler:
             # each group of the other columns named (by city tier)
             ordered = replace(ordered, order=(), limit=None)
             by = [self._output_name(d) for d in query.dimensions if d != own_key] if unique else []
-            counted, counts = self._counted(
-                With((("listing", rows),), ordered), f"{home.name}_count", home.label, by=by
-            )
-            return counted, [c for c in columns if c.name in by] + counts
+            counted_rows = With((("listing", rows),), ordered)
+            grouped = [c for c in columns if c.name in by]
+            if flag:
+                # 2025年注册的用户里有过购买的占比: those who meet them, all, and the share
+                count = f"{home.name}_count"
+                names = (count, f"{home.name}_all", f"{home.name}_share")
+                met = exp.EQ(this=exp.column(flag), expression=exp.Literal.number(1))
+                meeting = Counted(counted_rows, count, (), tuple(by), meeting=((met,), *names[1:]))
+                return meeting, [*grouped, *self._part_and_whole_columns(names, home.label)]
+            counted, counts = self._counted(counted_rows, f"{home.name}_count", home.label, by=by)
+            return counted, grouped + counts
         return With((("listing", rows),), ordered), columns
 
     def _split_filters(self, home: Model, query: SemanticQuery) -> tuple[list[Filter], list[Filter]]:

@@ -292,12 +292,16 @@ class Rows(Node):
     equal_to: tuple[tuple[exp.Expr, Node], ...] = ()
     memberships: tuple[Membership, ...] = ()
     distinct: bool = False
+    # The memberships as a column of this name (1 when a row meets them all, else 0), not
+    # a filter: who of the people registered in 2025 bought, beside all of them.
+    flag: str | None = None
 
     def describe(self) -> str:
         return (
             f"Rows {self.relation.describe([*(v for _, v in self.projections), *self.where])}"
             + _listed(" columns", [name for name, _ in self.projections])
             + _listed(" where", [_sql(w) for w in self.where])
+            + (f" flagged {self.flag}" if self.flag else "")
             + (" distinct" if self.distinct else "")
         )
 

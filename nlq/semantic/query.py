@@ -187,7 +187,8 @@ class SemanticQuery(QueryModel):
     # metric is shown too when named here (消费超过2万的用户有多少人，他们一共贡献了多少成交额).
     totals_of_conditioned: list[str] = Field(default_factory=list)
     # Counted rows as a share of all the rows before the conditions, in each group: what
-    # share of buyers in each city tier ordered at least twice.
+    # share of buyers in each city tier ordered at least twice; of a listing's rows, those
+    # who meet its presences (2025年注册的用户里有过购买的占比).
     share_of_counted: bool = False
     # Quotients of two of the metrics, each a column of its own (units per order).
     ratios: list[Ratio] = Field(default_factory=list)
@@ -291,7 +292,7 @@ class SemanticQuery(QueryModel):
             raise ValueError("ranking the time buckets needs a rank and a time grain")
         if self.rank_keep and not self.rank:
             raise ValueError("rank_keep needs a rank")
-        if self.share_of_counted and not (self.count_groups and self.metric_filters):
+        if self.share_of_counted and not (self.count_groups and (self.metric_filters or self.presences)):
             raise ValueError("a share of the rows counted needs the count and its condition")
         if not set(self.share_within) <= set(self.dimensions):
             raise ValueError("share_within names a dimension the query does not group by")

@@ -147,6 +147,14 @@ QUERIES: dict[str, dict[str, Any]] = {
         "count_groups": True,
         "share_of_counted": True,
     },
+    "share_of_people_registered_who_bought": {
+        "dimensions": ["users.register_channel", "users.user_id"],
+        "time_range": QUARTER,
+        "rows_dated": True,
+        "presences": [{"metric": "order_count", "time_range": {"end": "2026-06-30"}}],
+        "count_groups": True,
+        "share_of_counted": True,
+    },
     "bands_of_a_figure_per_person": {
         "metrics": ["avg_spend_per_buyer"],
         "time_range": QUARTER,

@@ -560,3 +560,58 @@ def test_never_bought_before_beside_first_purchase_words_is_what_first_means(pip
     assert query.dimensions == ["age_group"] and query.without is None
     # alone, never bought is people without orders
     assert read(pipeline, "以前从没买过的用户有多少").without == "order_count"
+
+
+def _registered_who_bought(con: duckdb.DuckDBPyConnection, registered: str, bought: str) -> dict[str, tuple]:
+    """Of the users registered in a period, by register channel: those with a paid order in
+    another, all of them, and the share - written by hand."""
+    rows = con.sql(
+        f"""SELECT u.register_channel,
+                   COUNT(*) FILTER (WHERE u.user_id IN (SELECT user_id FROM orders WHERE {PAID} AND {bought})),
+                   COUNT(*)
+            FROM users u WHERE {registered} GROUP BY 1"""
+    ).fetchall()
+    return {channel: (met, everyone, pytest.approx(met / everyone)) for channel, met, everyone in rows}
+
+
+@pytest.mark.parametrize(
+    ("question", "registered", "bought"),
+    [
+        # said once: bought at any time up to the day asked (not within 2025)
+        (
+            "2025年注册的那批用户，按注册渠道看，到目前为止有过购买的人占比分别是多少？",
+            "u.register_date BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'",
+            "order_time < TIMESTAMP '2026-07-01'",
+        ),
+        (
+            "By register channel, what share of the users who registered in 2025 have bought anything so far?",
+            "u.register_date BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'",
+            "order_time < TIMESTAMP '2026-07-01'",
+        ),
+        # 当月: in the month they registered, not this calendar month
+        (
+            "今年1月新注册的用户里，当月就付款下单的有多少人？按注册渠道看一下人数和占比。",
+            "u.register_date BETWEEN DATE '2026-01-01' AND DATE '2026-01-31'",
+            "order_time >= TIMESTAMP '2026-01-01' AND order_time < TIMESTAMP '2026-02-01'",
+        ),
+    ],
+)
+def test_the_share_of_people_registered_in_a_period_who_bought(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str, registered: str, bought: str
+) -> None:
+    expected = _registered_who_bought(con, registered, bought)
+    found = table(pipeline, question)
+    assert {
+        r["register_channel"]: (r["users_count"], r["users_all"], r["users_share"]) for r in found
+    } == expected
+
+
+def test_people_registered_in_a_period_are_counted_not_their_orders(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # it was the number of orders ever placed by the users registered in 2025, silently
+    [(expected,)] = con.sql(
+        f"""SELECT COUNT(*) FROM users WHERE register_date BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+              AND user_id IN (SELECT user_id FROM orders WHERE {PAID})"""
+    ).fetchall()
+    assert table(pipeline, "2025年注册、到现在有过付款订单的用户有多少") == [{"users_count": expected}]
