@@ -364,6 +364,8 @@ ENGLISH_KNOWN = frozenset(
         "paid",
         "paying",
         "make",
+        "making",
+        "headcount",
         "makes",
         "made",
         "earn",

@@ -262,7 +262,8 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "profile",
-        r"用户画像|买家画像|人群画像|画像|人群特征|(?:their |the )?(?:buyer|customer|user)s?'? profiles?|profile|demographics",
+        r"用户画像|买家画像|人群画像|画像|人群特征|(?:都|大多)?是(?:些)?什么样的人|"
+        r"(?:their |the )?(?:buyer|customer|user)s?'? profiles?|profile|demographics|\blooks? like\b",
         None,
     ),
     (

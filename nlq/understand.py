@@ -197,6 +197,12 @@ BUY_WORD = re.compile(
     r"买|购买|下单|消费|\b(?:purchases?|purchasing|purchased|buying|bought|buy|orders?|ordering|ordered|shopping)\b"
 )
 FIRST_REACH = 24
+# 之前就买过的, customers who'd already bought from us before: having bought before the period
+BOUGHT_BEFORE = re.compile(
+    r"(?:之前|以前|此前|早就|已经|曾经)就?(?:在我们这儿?)?(?:买过|购买过|下过单)|"
+    r"\b(?:already|previously) (?:bought|purchased|ordered|shopped)(?: (?:from|with) us)?(?: before)?\b|"
+    r"\b(?:bought|purchased|ordered|shopped)(?: (?:from|with) us)? before\b"
+)
 # 以前从没买过, never bought before: the before of a first purchase
 BEFORE_EVER = re.compile(r"以前|之前|此前|\bbefore\b|\bpreviously\b|\bever\b")
 WHO_APART_STRONG = re.compile(r"[。；;？?！!]|但|\bbut\b")
@@ -280,6 +286,7 @@ THOSE_PEOPLE = re.compile(r"(?:那批|这批|这些|那些|的)人|\bpeople\b|\b
 # The people of a segment (新客有多少人, how many customers).
 PEOPLE_WORDS = re.compile(
     r"多少人|几个人|人数|每层多少|多少个|有几个|有?多大|\bhow big\b|\bpeople\b|\bhow many\b|buyers?|shoppers?|"
+    r"\bheadcounts?\b|"
     r"\bnumber of (?:customers|users|people|members)\b"
 )
 # A part of a compound question grouped as the one before it (…and the AOV of each group).
@@ -461,6 +468,8 @@ ABBREVIATIONS = [
         ("cnt", "count"),
     ]
 ]
+# A body of people named as one (the customer base): the people themselves.
+PEOPLE_BODY = re.compile(r"\b(customer|user|buyer|shopper|member)s?(?: base| population)\b")
 MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
 FOLLOW_UP = re.compile(
     r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
@@ -1124,6 +1133,7 @@ class Understander:
         self._take_glossed(parse)  # new customers (first purchase ever): what the value is
         self._take_described(parse)  # 第一次来买的新买家: what the value is
         self._take_first_purchase(parse)  # 第一次买东西的人: the value the words describe
+        self._take_bought_before(parse)  # …compared with those who had bought before: the other
         # A value written off (京冬, 天毛) filters other rows if the guess is wrong: asked
         # back with the guess as a choice, never applied unasked.
         unsure = next(
@@ -2701,6 +2711,7 @@ class Understander:
         text = re.sub(r"\bavg\b", "average", text)
         for short, word in ABBREVIATIONS:
             text = short.sub(word, text)
+        text = PEOPLE_BODY.sub(r"\1s", text)
         # A number after a comparison word is an amount, even one that looks like a
         # year (at least 2000 buyers); a period inside another refines it (上个月月底
         # （29号到31号）): the narrowest is the one asked about.
@@ -3975,6 +3986,37 @@ class Understander:
             parse.links.append(Link(start, end, parse.text[start:end], (entry,), "synonym"))
             parse.links.sort(key=lambda x: x.start)
             self._take_never_before(parse, start)
+
+    def _take_bought_before(self, parse: Parse) -> None:
+        """people making their first purchase against customers who'd already bought from us
+        before, 首次购买的人和之前就买过的人比: beside a first-purchase value, having bought
+        before names the other value of its segment, when the segment has just the two."""
+        firsts = [x for x in parse.links if x.kind == "value" and x.entries[0] in self._first_values.values()]
+        if not firsts:
+            return
+        first = firsts[0].entries[0]
+        others = self._segment_values.get(first.target, [])
+        other = next((e for e in others if e.value != first.value), None) if len(others) == 2 else None
+        if other is None:
+            return
+        for match in BOUGHT_BEFORE.finditer(parse.text):
+            if any(x.start < match.end() and match.start() < x.end for x in parse.links):
+                continue
+            if not self._people_in_clause(parse, match.start()):
+                continue  # 之前买过的商品: rows, not people
+            start, end = match.span()
+            parse.links.append(Link(start, end, parse.text[start:end], (other,), "synonym"))
+            parse.links.sort(key=lambda x: x.start)
+
+    @cached_property
+    def _segment_values(self) -> dict[str, list[Entry]]:
+        """Each governed segment's values, one entry each (the value's own name)."""
+        found: dict[str, dict[object, Entry]] = {}
+        for entries in self.linker.lexicon.by_key.values():
+            for entry in entries:
+                if entry.kind == "value" and self._segment_of(entry.target):
+                    found.setdefault(entry.target, {}).setdefault(entry.value, entry)
+        return {target: list(values.values()) for target, values in found.items()}
 
     @staticmethod
     def _take_never_before(parse: Parse, first: int) -> None:
@@ -5375,7 +5417,10 @@ class Understander:
         if ranked:
             steps.append(Step(title=self.title(base, parse.language), query=base))
             feed = Feed(source=0, column=base.dimensions[0], dimension=base.dimensions[0])
-        for dimension in self._profile.dimensions:
+        # 性别、年龄、城市等级: the sides of the profile the question names, else all of them
+        named = {x.entries[0].target.rpartition(".")[2] for x in parse.links if x.kind == "dimension"}
+        sides = [d for d in self._profile.dimensions if d.rpartition(".")[2] in named]
+        for dimension in sides or self._profile.dimensions:
             query = SemanticQuery(
                 metrics=[self._profile.metric],
                 dimensions=[dimension],

@@ -615,3 +615,56 @@ def test_people_registered_in_a_period_are_counted_not_their_orders(
               AND user_id IN (SELECT user_id FROM orders WHERE {PAID})"""
     ).fetchall()
     assert table(pipeline, "2025年注册、到现在有过付款订单的用户有多少") == [{"users_count": expected}]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Last quarter, how did people making their first ever purchase compare with customers who'd "
+        "already bought from us before? I need headcount, number of orders and average order value for each group.",
+        "上季度第一次购买的人和之前就买过的人比，人数、订单数和客单价各是多少",
+    ],
+)
+def test_having_bought_before_beside_first_purchase_is_the_segments_other_value(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    # the returning side was dropped: it answered for the first-time buyers alone, silently
+    expected = dict(
+        con.sql(
+            f"""WITH first AS (SELECT user_id, MIN(order_time) AS t FROM orders WHERE {PAID} GROUP BY 1)
+                SELECT CASE WHEN f.t >= TIMESTAMP '2026-01-01' THEN '新客' ELSE '老客' END,
+                       COUNT(DISTINCT o.user_id)
+                FROM orders o JOIN first f USING (user_id)
+                WHERE {PAID} AND o.order_time >= TIMESTAMP '2026-01-01' AND o.order_time < TIMESTAMP '2026-04-01'
+                GROUP BY 1"""
+        ).fetchall()
+    )
+    found = table(pipeline, question)
+    assert {r["buyer_type"]: r["buyers"] for r in found} == expected, question
+
+
+def test_bought_before_without_first_purchase_words_is_no_segment(pipeline: Pipeline) -> None:
+    reading = pipeline.understander.understand("之前买过美妆的用户上个月的成交额", AS_OF)
+    filters = [f for step in reading.steps for f in step.query.filters]
+    assert all(f.dimension != "buyer_type" for f in filters)
+
+
+@pytest.mark.parametrize(
+    ("question", "sides"),
+    [
+        (
+            "What does the customer base for 苹果 products look like over the last 6 months - gender, age, "
+            "city tier and membership level?",
+            ["gender", "age_group", "city_tier", "member_level"],
+        ),
+        ("近半年买苹果的都是什么样的人？性别、年龄、城市等级", ["gender", "age_group", "city_tier"]),
+        ("近半年买苹果的用户画像", ["gender", "age_group", "city_tier", "member_level"]),
+    ],
+)
+def test_a_profile_said_in_other_words_shows_the_sides_named(
+    pipeline: Pipeline, question: str, sides: list[str]
+) -> None:
+    reading = pipeline.understander.understand(question, AS_OF)
+    assert reading.status == "answer", reading.message
+    assert [s.query.dimensions for s in reading.steps] == [[side] for side in sides]
+    assert all(s.query.filters[0].values == ["苹果"] for s in reading.steps)
