@@ -204,6 +204,7 @@ BOUGHT_BEFORE = re.compile(
     r"\b(?:bought|purchased|ordered|shopped)(?: (?:from|with) us)? before\b"
 )
 # 以前从没买过, never bought before: the before of a first purchase
+NEVER = re.compile(r"没|未|不曾|\bnever\b|\bnot\b|n't\b")
 BEFORE_EVER = re.compile(r"以前|之前|此前|\bbefore\b|\bpreviously\b|\bever\b")
 WHO_APART_STRONG = re.compile(r"[。；;？?！!]|但|\bbut\b")
 WHO_APART = re.compile(r"[，,、。；;？?！!]|\b(?:and|but|or)\b|和|或|但")
@@ -975,6 +976,10 @@ class Understander:
         pointing = next(
             (m for p in parses[1:] if (m := POINTS_BACK.search(p.text) or AGAIN.search(p.text))), None
         )
+        if self._share_within_groups_before(parses):
+            # 各城市等级的新买家有多少人？占该城市等级全部买家的比例: the value's share within
+            # each group the part before named, one reading
+            return None
         if self._share_of_people_picked(parses):
             # 消费不到200块的买家有多少？占上季度全部买家的比例呢: their count and their share
             # of everyone, one reading
@@ -1049,6 +1054,24 @@ class Understander:
                 "linked": list(dict.fromkeys(w for r in readings for w in r.linked)),
                 "fuzzy": list(dict.fromkeys(w for r in readings for w in r.fuzzy)),
             }
+        )
+
+    @staticmethod
+    def _share_within_groups_before(parses: list[Parse]) -> bool:
+        """The first part counts a value in groups; the second asks only a share and names
+        nothing but those groups again (占该城市等级全部买家的比例), in no period of its own."""
+        if len(parses) != 2:
+            return False
+        first, later = parses
+        grouped = {x.entries[0].target for x in first.links if x.kind == "dimension"}
+        named = [x for x in later.links if x.kind != "metric"]
+        return (
+            later.has("share")
+            and any(x.kind == "value" for x in first.links)
+            and bool(named)
+            and all(x.kind == "dimension" and x.entries[0].target in grouped for x in named)
+            and not later.times
+            and not later.comparisons
         )
 
     def _share_of_people_picked(self, parses: list[Parse]) -> bool:
@@ -3987,11 +4010,26 @@ class Understander:
             parse.links.sort(key=lambda x: x.start)
             self._take_never_before(parse, start)
 
+    def _is_first_value(self, entry: Entry) -> bool:
+        """Is it the segment value whose words say first (新客), by any of its names?"""
+        return any(
+            f is not None and (f.target, f.value) == (entry.target, entry.value)
+            for f in self._first_values.values()
+        )
+
+    @staticmethod
+    def _never_before_within(parse: Parse, start: int, end: int) -> bool:
+        """之前从没付款下过单的, never bought before: having bought before, negated, all of
+        it between start and end (没付款 there is no payment status)."""
+        words = parse.text[start:end]
+        bought = BUY_WORD.search(words) or HAD_VERB.search(words)
+        return bool(BEFORE_EVER.search(words) and NEVER.search(words) and bought)
+
     def _take_bought_before(self, parse: Parse) -> None:
         """people making their first purchase against customers who'd already bought from us
         before, 首次购买的人和之前就买过的人比: beside a first-purchase value, having bought
         before names the other value of its segment, when the segment has just the two."""
-        firsts = [x for x in parse.links if x.kind == "value" and x.entries[0] in self._first_values.values()]
+        firsts = [x for x in parse.links if x.kind == "value" and self._is_first_value(x.entries[0])]
         if not firsts:
             return
         first = firsts[0].entries[0]
@@ -4002,6 +4040,8 @@ class Understander:
         for match in BOUGHT_BEFORE.finditer(parse.text):
             if any(x.start < match.end() and match.start() < x.end for x in parse.links):
                 continue
+            if NEVER.search(parse.text[max(0, match.start() - 8) : match.start()]):
+                continue  # never bought before: what first purchase means, not the other
             if not self._people_in_clause(parse, match.start()):
                 continue  # 之前买过的商品: rows, not people
             start, end = match.span()
@@ -4075,6 +4115,21 @@ class Understander:
             named_only = not any(
                 w.lower() in ENGLISH_KNOWN or w.lower() in FRAME_WORDS for w in words.split()
             )
+            first = any(
+                x.kind == "value"
+                and self._is_first_value(x.entries[0])
+                and not parse.text[x.end : start].strip()
+                for x in parse.links
+            )
+            if first and self._never_before_within(parse, start, bracket.end()):
+                # 新买家（之前从没付款下过单的）: what first purchase means, said again
+                parse.links = [x for x in parse.links if x not in inside]
+                said = [m for m in parse.negations.markers if start <= m[0] < bracket.end()]
+                parse.negations.markers = [m for m in parse.negations.markers if m not in said]
+                negated = {m[2].strip() for m in said}
+                parse.negations.unscoped = [u for u in parse.negations.unscoped if u not in negated]
+                parse.read_spans.append((start, bracket.end()))
+                continue
             if glossed and not inside and ALIAS.fullmatch(words) and named_only:
                 # 苹果 (Apple): the value's name in another language, nothing to apply
                 parse.read_spans.append((start, bracket.end()))

@@ -668,3 +668,38 @@ def test_a_profile_said_in_other_words_shows_the_sides_named(
     assert reading.status == "answer", reading.message
     assert [s.query.dimensions for s in reading.steps] == [[side] for side in sides]
     assert all(s.query.filters[0].values == ["苹果"] for s in reading.steps)
+
+
+def test_a_share_asked_of_the_groups_named_again_is_within_each(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # it was each city tier's share of all buyers, in a second table, silently
+    expected = {
+        tier: (new, pytest.approx(new / everyone))
+        for tier, new, everyone in con.sql(
+            f"""WITH first AS (SELECT user_id, MIN(order_time) AS t FROM orders WHERE {PAID} GROUP BY 1),
+                     buyers AS (SELECT DISTINCT user_id FROM orders
+                                WHERE {PAID} AND order_time >= TIMESTAMP '2026-01-01')
+                SELECT u.city_tier, COUNT(*) FILTER (WHERE f.t >= TIMESTAMP '2026-01-01'), COUNT(*)
+                FROM buyers b JOIN first f USING (user_id) JOIN users u USING (user_id) GROUP BY 1"""
+        ).fetchall()
+    }
+    for question in (
+        "今年以来各城市等级的新买家有多少人？占该城市等级全部买家的比例是多少？",
+        # the bracket says what new means; its 没付款 is no payment status, 下过单 no event
+        "今年以来各城市等级的新买家（之前从没付款下过单的）有多少人？占该城市等级全部买家的比例是多少？",
+    ):
+        found = table(pipeline, question)
+        assert {r["city_tier"]: (r["buyers"], r["buyers_share"]) for r in found} == expected, question
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["new buyers (never bought before) last month by channel", "上个月各渠道的新客（以前没买过的）有多少"],
+)
+def test_never_bought_before_in_brackets_after_new_buyers_is_what_new_means(
+    pipeline: Pipeline, question: str
+) -> None:
+    query = read(pipeline, question)
+    assert [(f.dimension, f.values) for f in query.filters] == [("buyer_type", ["新客"])]
+    assert query.dimensions == ["channel"]
