@@ -113,7 +113,7 @@ GROUPED_BY = re.compile(
     r"(?:各(?:家|个|位|款|种|类)?|每一?(?:家|个|位|款|种|类)?|按|分)\s*$|\b(?:by|per)\s+(?:[a-z]+\s+)?$"
 )
 # A "did not happen" marker and what did not: 一条评价都没收到, 一件都没卖出去, never ordered.
-ABSENCE_BEFORE = re.compile(r"一[件单条个笔次]?[\u4e00-\u9fff]{0,3}都\s*$")
+ABSENCE_BEFORE = re.compile(r"一(?:[件单条个笔次]|[件单条个笔次]?[\u4e00-\u9fff]{0,3}[都也])\s*$")
 # 没有收到任何评价, 没得到过一条: the verb and "any" between a marker and what did not happen
 ABSENCE_GAP = re.compile(
     r"\s*(?:收到|得到|获得|拿到|产生|有)?过?\s*(?:任何|一条|一个|一笔|一次|一单)?\s*(?:的)?\s*"
@@ -166,7 +166,7 @@ BANDS_AGAIN = re.compile(
 )
 # 6月又买了, came back and ordered again: the same people doing it again in a later period
 AGAIN = re.compile(
-    r"又(?=回来|来|买|下单|下了|购买|消费|付款)|再次|重新(?=购买|下单)|"
+    r"又(?=回来|来|买|下单|下了|购买|消费|付款)|再次|重新(?=购买|下单)|回流|"
     r"\b(?:again|came back|come back|comes back|returned to (?:buy|order|shop))\b"
 )
 # bought both 服饰 and 运动户外, 两类都买过: each of the values, not either of them
@@ -203,6 +203,11 @@ BOUGHT_BEFORE = re.compile(
     r"\b(?:already|previously) (?:bought|purchased|ordered|shopped)(?: (?:from|with) us)?(?: before)?\b|"
     r"\b(?:bought|purchased|ordered|shopped)(?: (?:from|with) us)? before\b"
 )
+# The clauses of a chain of periods (2024年买过、2025年一单没买、今年又回来买; bought in 2024,
+# skipped all of 2025, and then came back)
+PERIOD_BREAK = re.compile(r"[，,、；;？?。]|\b(?:and )?then\b|然后|后来|接着")
+EARLIER = re.compile(r"更早(?:以前|之前|的时候)?|在此之前|\bbefore (?:that|then)\b|\bearlier\b")
+SKIPPED = re.compile(r"\bskip(?:ped|s)?\b|\bsat out\b|\bmissed\b|跳过|断了|空了")
 # 以前从没买过, never bought before: the before of a first purchase
 NEVER = re.compile(r"没|未|不曾|\bnever\b|\bnot\b|n't\b")
 BEFORE_EVER = re.compile(r"以前|之前|此前|\bbefore\b|\bpreviously\b|\bever\b")
@@ -973,6 +978,9 @@ class Understander:
             # 放一行对比, 以及环比的增长额, Sort from highest to lowest: how to show the part
             # before, not a question of its own
             return None
+        whole = self._parse(question, language, as_of)
+        if self._period_chain(whole, whole.times):
+            return None  # bought in 2024, skipped 2025, and then came back: one chain of periods
         pointing = next(
             (m for p in parses[1:] if (m := POINTS_BACK.search(p.text) or AGAIN.search(p.text))), None
         )
@@ -1543,6 +1551,13 @@ class Understander:
             # 最大的5笔退款: with no number among the columns, rows rank by the model's amount.
             metrics = [m for m in [self._magnitude(model)] if m is not None]
         values = self._values(scoped, metrics, mentioned, homes={model.name})
+        earlier = self._present_before(parse) if parse.absent else None
+        had_end = earlier[1].range.end if earlier else None
+        lacked_start = earlier[2].range.start if earlier else None
+        if had_end and lacked_start and had_end < lacked_start:
+            # 2025年买过、今年没再买的老客: having bought in a period before, they are its
+            # returning buyers by what the question says: the word adds nothing
+            values = self._without_returning(parse, values)
         filters = self._value_filters(values) + parse.attributes
         filters += self._term_filters(scoped)
         segmented = [
@@ -1688,7 +1703,20 @@ class Understander:
         times = sorted(parse.times, key=lambda t: t.span[0])
         dated: TimeRange | None = None
         periods = self._registered_and_bought(parse, times) if registered else None
-        if split:
+        chain = self._periods_each(parse, times) if not split and not registered else None
+        if chain is not None:
+            # bought in 2024, skipped 2025, came back this year: a condition for each period
+            first_period = min(chain, key=lambda c: c[0].range.end or dt.date.max)
+            if not first_period[1]:  # 回流老客: bought in the earliest, so returning buyers
+                kept = self._without_returning(
+                    parse, {x.entries[0].target: [Picked(x.entries[0])] for x in theirs}
+                )
+                theirs = [x for x in theirs if x.entries[0].target in kept]
+            shared = self._value_filters_of(bought)
+            conditions = [
+                Presence(metric=metric, time_range=t.range, filters=shared, absent=a) for t, a in chain
+            ]
+        elif split:
             conditions = self._around_absence(parse, bought, metric)
         elif registered and marker is None and not parse.absent and periods is not None:
             # 近3个月新注册、而且这3个月里有过付款订单的用户, 2025年注册的用户里到现在有过购买的:
@@ -1733,8 +1761,8 @@ class Understander:
             and home[0] is people
         ]
         by = [f"{people.name}.{d.rpartition('.')[2]}" for d in dict.fromkeys(by)]
-        if marker is not None:
-            parse.read_spans.append(marker.span())
+        if marker is not None:  # came back and bought again: every word of it
+            parse.read_spans += [m.span() for m in (*BOTH.finditer(parse.text), *AGAIN.finditer(parse.text))]
         parse.read_spans += verbs
         parse.read_spans += [
             m.span() for m in (*PEOPLE_NOUN.finditer(parse.text), *USER_WORDS.finditer(parse.text))
@@ -1759,6 +1787,66 @@ class Understander:
             evidence=parse.evidence,
             time_text=_run_on([t.text for t in times], parse.language),
         )
+
+    @staticmethod
+    def _periods_each(parse: Parse, times: list[TimeMatch]) -> list[tuple[TimeMatch, bool]] | None:
+        """A chain of periods (`_period_chain`), its words of not buying used up."""
+        found = Understander._period_chain(parse, times)
+        if found is None:
+            return None
+        chain, used = found
+        parse.read_spans += used
+        parse.negations.markers = [m for m in parse.negations.markers if (m[0], m[1]) not in used]
+        left = {m[2].strip() for m in parse.negations.markers}
+        parse.negations.unscoped = [u for u in parse.negations.unscoped if u in left]
+        parse.absent = None
+        return chain
+
+    @staticmethod
+    def _period_chain(
+        parse: Parse, times: list[TimeMatch]
+    ) -> tuple[list[tuple[TimeMatch, bool]], list[tuple[int, int]]] | None:
+        """2024年买过、2025年一单没买、今年又回来买; bought in 2024, skipped all of 2025, then
+        came back this year: three periods or more, each in a clause of its own whose verb
+        says whether they bought (or again) or not (没, skipped) - a condition for each, and
+        the words that said not. Two periods are read by the rules of one after the other."""
+        breaks = [0, *(x for m in PERIOD_BREAK.finditer(parse.text) for x in m.span()), len(parse.text)]
+        clauses = list(zip(breaks[::2], breaks[1::2], strict=True))
+        starts = [t.range.start for t in times if t.range.start]
+        earlier = next(
+            (
+                m
+                for m in EARLIER.finditer(parse.text)
+                if not any(a <= m.start() < b and a <= t.span[0] < b for a, b in clauses for t in times)
+            ),
+            None,
+        )
+        if earlier is not None and len(starts) == len(times) >= 2:
+            # 更早以前买过, bought before that: any time before the earliest period said
+            before = TimeRange(end=min(starts) - dt.timedelta(days=1))
+            times = [*times, TimeMatch(span=earlier.span(), text=earlier.group(0), range=before)]
+        if len({t.range for t in times}) < 3 or len(times) != len({t.range for t in times}):
+            return None
+        chain: list[tuple[TimeMatch, bool]] = []
+        used: list[tuple[int, int]] = [earlier.span()] if earlier is not None else []
+        for time in times:
+            a, b = next(((a, b) for a, b in clauses if a <= time.span[0] < b), (0, 0))
+            if sum(1 for t in times if a <= t.span[0] < b) != 1:
+                return None
+            words = parse.text[a:b]
+            negated = [(m[0], m[1]) for m in parse.negations.markers if a <= m[0] < b]
+            skipped = SKIPPED.search(words)
+            bought = HAD_VERB.search(words) or BUY_WORD.search(words) or AGAIN.search(words)
+            if negated or skipped:
+                chain.append((time, True))
+                used += negated + ([(a + skipped.start(), a + skipped.end())] if skipped else [])
+            elif bought:
+                chain.append((time, False))
+            else:
+                return None
+        if all(absent for _, absent in chain) or not any(absent for _, absent in chain):
+            return None
+        return chain, used
 
     @staticmethod
     def _registered(parse: Parse) -> re.Match[str] | None:
@@ -4009,6 +4097,32 @@ class Understander:
             parse.links.append(Link(start, end, parse.text[start:end], (entry,), "synonym"))
             parse.links.sort(key=lambda x: x.start)
             self._take_never_before(parse, start)
+
+    def _without_returning(self, parse: Parse, values: dict[str, list[Picked]]) -> dict[str, list[Picked]]:
+        """The values without the returning value of the first value's segment (老客), its
+        words used: people the question says bought before are returning buyers."""
+        kept: dict[str, list[Picked]] = {}
+        for dimension, picked in values.items():
+            if all(self._is_returning(p.entry) for p in picked):
+                parse.read_spans += [
+                    (x.start, x.end)
+                    for x in parse.links
+                    if x.kind == "value" and x.entries[0].target == dimension
+                ]
+                continue
+            kept[dimension] = picked
+        return kept
+
+    def _is_returning(self, entry: Entry) -> bool:
+        """Is it the other value of the two of the first value's segment (老客)?"""
+        first = self._first_values["首"] or self._first_values["first"]
+        others = self._segment_values.get(entry.target, []) if first is not None else []
+        return (
+            first is not None
+            and len(others) == 2
+            and entry.target == first.target
+            and entry.value != first.value
+        )
 
     def _is_first_value(self, entry: Entry) -> bool:
         """Is it the segment value whose words say first (新客), by any of its names?"""

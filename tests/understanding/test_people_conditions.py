@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from nlq.pipeline import Pipeline
-from tests.understanding.readings import AS_OF, read, table
+from tests.understanding.readings import AS_OF, asked_back, read, table
 
 PAID = "pay_time IS NOT NULL"
 MAY = "order_time >= TIMESTAMP '2026-05-01' AND order_time < TIMESTAMP '2026-06-01'"
@@ -251,7 +251,6 @@ def test_people_who_bought_in_one_period_and_not_in_the_next_read_in_english_ord
     [
         "今年第一次来的人有多少",  # which people: first, but of what?
         "上个月各城市等级的买家里，首购月份的人分别占多大比例？",  # people a dimension describes
-        "2025年买过东西、今年到现在还一直没再买的老客有多少人？",  # no buyer of this year is absent
     ],
 )
 def test_words_saying_which_people_are_used_or_asked_about(pipeline: Pipeline, question: str) -> None:
@@ -703,3 +702,54 @@ def test_never_bought_before_in_brackets_after_new_buyers_is_what_new_means(
     query = read(pipeline, question)
     assert [(f.dimension, f.values) for f in query.filters] == [("buyer_type", ["新客"])]
     assert query.dimensions == ["channel"]
+
+
+def _users_in_periods(con: duckdb.DuckDBPyConnection, bought: list[str], skipped: list[str]) -> int:
+    """Users with a paid order in each period of `bought` and none in any of `skipped`."""
+    where = [f"user_id IN (SELECT user_id FROM orders WHERE {PAID} AND {p})" for p in bought]
+    where += [f"user_id NOT IN (SELECT user_id FROM orders WHERE {PAID} AND {p})" for p in skipped]
+    [(count,)] = con.sql(f"SELECT COUNT(*) FROM users WHERE {' AND '.join(where)}").fetchall()
+    return int(count)
+
+
+def _year(year: int) -> str:
+    return f"order_time >= TIMESTAMP '{year}-01-01' AND order_time < TIMESTAMP '{year + 1}-01-01'"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many customers bought from us in 2024, skipped all of 2025, and then came back and bought again this year?",
+        "2024年买过、2025年一单没买、今年又回来买的用户有多少",
+    ],
+)
+def test_a_chain_of_periods_bought_in_or_not_is_a_condition_for_each(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    expected = _users_in_periods(con, [_year(2024), _year(2026)], [_year(2025)])
+    assert table(pipeline, question) == [{"users_count": expected}]
+
+
+def test_earlier_than_the_periods_said_is_a_period_of_the_chain(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # 回流老客: they came back, and bought before, so are returning buyers by what is said
+    expected = _users_in_periods(
+        con,
+        [JUNE, "order_time < TIMESTAMP '2026-03-01'"],
+        ["order_time >= TIMESTAMP '2026-03-01' AND order_time < TIMESTAMP '2026-06-01'"],
+    )
+    question = "近30天买过东西的人里，有多少是3月到5月一单都没买、但更早以前买过的回流老客？"
+    assert table(pipeline, question) == [{"users_count": expected}]
+
+
+def test_returning_buyers_who_bought_in_an_earlier_period_and_not_since(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # 老客 was asked back: a segment of this year's buyers holds none who did not buy
+    expected = _users_in_periods(con, [_year(2025)], [_year(2026)])
+    assert table(pipeline, "2025年买过东西、今年到现在还一直没再买的老客有多少人？") == [
+        {"users_count": expected}
+    ]
+    # with no earlier period said, it is still asked
+    asked_back(pipeline, "今年没再买的老客有多少人")
