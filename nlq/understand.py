@@ -1702,6 +1702,7 @@ class Understander:
         kinds = {x.entries[0].target for x in bought}
         times = sorted(parse.times, key=lambda t: t.span[0])
         dated: TimeRange | None = None
+        conditions: list[Presence] | None
         periods = self._registered_and_bought(parse, times) if registered else None
         chain = self._periods_each(parse, times) if not split and not registered else None
         if chain is not None:
