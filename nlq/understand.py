@@ -1685,9 +1685,15 @@ class Understander:
         if not counted or parse.comparisons or parse.bands:
             return None
         counting = {metric, self._profile.metric}
+        times = sorted(parse.times, key=lambda t: t.span[0])
+        # got a refund in Q1, came back and placed an order in Q2: what each period had
+        had = (
+            self._period_figures(parse, times) if marker is not None and AGAIN.search(marker.group(0)) else {}
+        )
         if any(
             x.kind == "metric"
             and x.entries[0].target not in counting
+            and x not in had.values()
             and not (registered and x.start <= registered.start() < x.end)  # 新注册的用户: who, not a figure
             for x in parse.links
         ):
@@ -1700,7 +1706,6 @@ class Understander:
             x for x in values if x not in theirs and not any(a <= x.start and x.end <= b for a, b in verbs)
         ]
         kinds = {x.entries[0].target for x in bought}
-        times = sorted(parse.times, key=lambda t: t.span[0])
         dated: TimeRange | None = None
         conditions: list[Presence] | None
         periods = self._registered_and_bought(parse, times) if registered else None
@@ -1749,7 +1754,14 @@ class Understander:
         ):
             # 去年双11买过、今年618又买了: a condition for each period, over what was bought
             shared = self._value_filters_of(bought)
-            conditions = [Presence(metric=metric, time_range=t.range, filters=shared) for t in times]
+            conditions = [
+                Presence(
+                    metric=had[index].entries[0].target if index in had else metric,
+                    time_range=t.range,
+                    filters=shared,
+                )
+                for index, t in enumerate(times)
+            ]
         else:
             return None
         if conditions is None:
@@ -1788,6 +1800,20 @@ class Understander:
             evidence=parse.evidence,
             time_text=_run_on([t.text for t in times], parse.language),
         )
+
+    @staticmethod
+    def _period_figures(parse: Parse, times: list[TimeMatch]) -> dict[int, Link]:
+        """The one figure named in the clause of each period, by the period's place (who
+        got a refund in Q1 2026, how many came back and placed a paid order in Q2)."""
+        breaks = [0, *(x for m in PERIOD_BREAK.finditer(parse.text) for x in m.span()), len(parse.text)]
+        clauses = list(zip(breaks[::2], breaks[1::2], strict=True))
+        figures: dict[int, Link] = {}
+        for index, time in enumerate(times):
+            a, b = next(((a, b) for a, b in clauses if a <= time.span[0] < b), (0, 0))
+            named = [x for x in parse.links if x.kind == "metric" and a <= x.start < b]
+            if len(named) == 1 and sum(1 for t in times if a <= t.span[0] < b) == 1:
+                figures[index] = named[0]
+        return figures
 
     @staticmethod
     def _periods_each(parse: Parse, times: list[TimeMatch]) -> list[tuple[TimeMatch, bool]] | None:

@@ -753,3 +753,20 @@ def test_returning_buyers_who_bought_in_an_earlier_period_and_not_since(
     ]
     # with no earlier period said, it is still asked
     asked_back(pipeline, "今年没再买的老客有多少人")
+
+
+def test_each_period_has_the_figure_named_in_its_clause(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # a refund in one quarter, then a paid order in the next: it was asked back
+    [(expected,)] = con.sql(
+        f"""SELECT COUNT(*) FROM users
+            WHERE user_id IN (SELECT o.user_id FROM refunds r JOIN orders o USING (order_id)
+                              WHERE r.refund_time >= TIMESTAMP '2026-01-01' AND r.refund_time < TIMESTAMP '2026-04-01')
+              AND user_id IN (SELECT user_id FROM orders WHERE {PAID}
+                              AND order_time >= TIMESTAMP '2026-04-01' AND order_time < TIMESTAMP '2026-07-01')"""
+    ).fetchall()
+    question = (
+        "Of the users who got a refund in Q1 2026, how many came back and placed a paid order in Q2 2026?"
+    )
+    assert table(pipeline, question) == [{"users_count": expected}]
