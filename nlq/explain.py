@@ -318,9 +318,15 @@ def _segments_within(query: SemanticQuery, layer: SemanticLayer, language: Langu
     said = []
     for reference in dict.fromkeys([*query.dimensions, *(f.dimension for f in query.filters)]):
         found = layer.segment_of(reference)
-        if found is None or found[1].segment is None or found[1].segment.historical:
+        segment = found[1].segment if found else None
+        if found is None or segment is None or (segment.historical and not segment.needs_period):
             continue
         entity, dimension = found
+        if query.time_grain:  # each month's 新客: new in that month (Compiler._per_bucket)
+            bucket = say(f"semantic.grain_{query.time_grain}", language)
+            said.append(say("explain.segment_per_bucket", language, segment=dimension.label, bucket=bucket))
+        if segment.historical:
+            continue  # decided by the whole history: never within a group
         within = varying_within(layer, graph, entity, [d for d in query.dimensions if d != reference])
         if within:
             groups = listed((_dimension(d, layer, language) for d in within), language)

@@ -88,6 +88,7 @@ from nlq.semantic.plan import (
     Retention,
     Rows,
     Snapshots,
+    Stacked,
     Table,
     With,
     describe,
@@ -101,6 +102,8 @@ from nlq.semantic.render import Renderer
 from nlq.semantic.segments import Kept, Span, Within, one_per_row, segment_relation, varying_within
 from nlq.semantic.windows import moving_columns
 
+# A segment recomputed for each time bucket: at most this many (each is a query of its own).
+MAX_SEGMENT_BUCKETS = 36
 # The column of a pinned share's total (see Compiler._pin), beside the pinned value.
 TOTAL = "__total"
 GRAIN_LABELS: dict[str, Label] = {grain: Label.worded(Text(f"semantic.grain_{grain}")) for grain in GRAINS}
@@ -174,6 +177,9 @@ class Compiler:
         """What the query computes, as a plan (nlq.semantic.plan), and its answer's columns."""
         if query.distinct:
             return self._with_distinct(query.distinct).plan(query.model_copy(update={"distinct": []}))
+        buckets = self._segment_buckets(query)
+        if buckets is not None:
+            return self._per_bucket(query, buckets)
         if query.funnel:
             return self._funnel(query)
         if query.cohort:
@@ -187,6 +193,58 @@ class Compiler:
         if query.averaged_over or query.averaged_across:
             return self._averaged(query)
         return self._select(query)
+
+    def _segment_buckets(self, query: SemanticQuery) -> list[TimeRange] | None:
+        """The time buckets of the period, when a segment of the period (新客, 购买频次) is
+        grouped or filtered by in each: each bucket is then its own period (每个月的新客 are
+        the buyers whose first order is in that month). None when there is one bucket, or
+        no such segment."""
+        grain, period = query.time_grain, query.time_range
+        if grain is None or period is None or period.start is None or period.end is None:
+            return None
+        references = [*query.dimensions, *(f.dimension for f in query.filters)]
+        segmented = [
+            found[1]
+            for r in references
+            if (found := self.layer.segment_of(r)) is not None
+            and found[1].segment is not None
+            and (found[1].segment.needs_period or not found[1].segment.historical)
+        ]
+        if not segmented:
+            return None
+        buckets: list[TimeRange] = []
+        start = grain_start(period.start, grain)
+        while start <= period.end:
+            after = shift_by_grain(start, grain, 1)
+            buckets.append(
+                TimeRange(start=max(start, period.start), end=min(after - dt.timedelta(days=1), period.end))
+            )
+            start = after
+        if len(buckets) < 2:
+            return None
+        across = query.cumulative or query.moving or query.rank_buckets or query.rank_per
+        if across or query.averaged_over or query.averaged_across or len(buckets) > MAX_SEGMENT_BUCKETS:
+            # a running total or a rank across buckets of a segment each bucket redefines
+            raise QueryError(Text("semantic.segment_per_bucket", segment=segmented[0].label))
+        return buckets
+
+    def _per_bucket(self, query: SemanticQuery, buckets: list[TimeRange]) -> tuple[Node, list[OutputColumn]]:
+        """The query for each time bucket as its own period, one under the other."""
+        parts: list[Node] = []
+        columns: list[OutputColumn] = []
+        for bucket in buckets:
+            part, columns = self.plan(
+                query.model_copy(update={"time_range": bucket, "order_by": [], "limit": None})
+            )
+            parts.append(_without_order(part))
+        grain = query.time_grain
+        assert grain is not None
+        if query.order_by:
+            order = self._asked_order(query, columns)
+        else:
+            names = [grain, *(self._output_name(d) for d in query.dimensions)]
+            order = [exp.Ordered(this=exp.column(n), desc=False, nulls_first=False) for n in names]
+        return Order(Stacked(tuple(parts)), tuple(order), query.limit), columns
 
     def _with_distinct(self, counts: list[DistinctCount]) -> Compiler:
         """This compiler over the layer with each distinct count as a simple metric

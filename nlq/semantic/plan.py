@@ -402,6 +402,17 @@ class Project(Node):
 
 
 @dataclass(frozen=True)
+class Stacked(Node):
+    """Plans of the same columns, one under the other (UNION ALL): a segment of each time
+    bucket, each bucket its own period (每个月的新客: new in that month, not in the year)."""
+
+    parts: tuple[Node, ...]
+
+    def describe(self) -> str:
+        return f"Stacked {len(self.parts)} parts"
+
+
+@dataclass(frozen=True)
 class Order(Node):
     """The order and the limit of the rows a plan returns."""
 

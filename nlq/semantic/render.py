@@ -29,6 +29,7 @@ from nlq.semantic.plan import (
     Retention,
     Rows,
     Snapshots,
+    Stacked,
     Table,
     With,
 )
@@ -48,6 +49,7 @@ class Renderer:
             Combine: self.combine,
             Project: self.project,
             Order: self.order,
+            Stacked: self.stacked,
             With: self.with_,
             Counted: self.counted,
             Population: self.population,
@@ -178,6 +180,17 @@ class Renderer:
         select = select.from_(self._from(node.source, node.alias), copy=False)
         select = _where(select, [w.copy() for w in node.where])
         return _group_by(select, [g.copy() for g in node.group_by])
+
+    def stacked(self, node: Stacked) -> exp.Select:
+        # each part whole in a derived table of its own: its CTEs stay inside it
+        branches = [
+            exp.select(exp.Star(), copy=False).from_(self.select(part).subquery(f"part_{i}", copy=False))
+            for i, part in enumerate(node.parts)
+        ]
+        union: exp.Query = branches[0]
+        for branch in branches[1:]:
+            union = exp.union(union, branch, distinct=False, copy=False)
+        return exp.select(exp.Star(), copy=False).from_(union.subquery("stacked", copy=False), copy=False)
 
     def order(self, node: Order) -> exp.Select:
         select = self.select(node.source)

@@ -155,6 +155,12 @@ QUERIES: dict[str, dict[str, Any]] = {
         "count_groups": True,
         "share_of_counted": True,
     },
+    "segment_decided_in_each_bucket": {
+        "metrics": ["buyers"],
+        "time_grain": "month",
+        "time_range": QUARTER,
+        "filters": [{"dimension": "buyer_type", "values": ["新客"]}],
+    },
     "bands_of_a_figure_per_person": {
         "metrics": ["avg_spend_per_buyer"],
         "time_range": QUARTER,

@@ -770,3 +770,26 @@ def test_each_period_has_the_figure_named_in_its_clause(
         "Of the users who got a refund in Q1 2026, how many came back and placed a paid order in Q2 2026?"
     )
     assert table(pipeline, question) == [{"users_count": expected}]
+
+
+def test_a_segment_by_month_is_decided_in_each_month(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # each month's new buyers were new in the year: a buyer first seen in January counted
+    # again in every later month she bought in, silently
+    expected = {
+        str(month): count
+        for month, count in con.sql(
+            f"""WITH first AS (SELECT user_id, MIN(order_time) AS t FROM orders WHERE {PAID} GROUP BY 1)
+                SELECT CAST(DATE_TRUNC('month', t) AS DATE), COUNT(*) FROM first
+                WHERE t >= TIMESTAMP '2026-01-01' AND t < TIMESTAMP '2026-07-01' GROUP BY 1"""
+        ).fetchall()
+    }
+    for question in ("今年每个月的新客有多少", "How many new buyers did we get each month this year?"):
+        found = {str(r["month"]): r["buyers"] for r in table(pipeline, question)}
+        assert found == expected, question
+
+
+def test_a_segment_cannot_run_across_the_buckets_it_is_decided_in(pipeline: Pipeline) -> None:
+    result = pipeline.ask("今年每个月新客数的累计值", as_of=AS_OF)
+    assert result.status == "clarify" and "新老客" in result.message and not result.answers
