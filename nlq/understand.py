@@ -288,7 +288,9 @@ ORDER_WORDS = re.compile(r"多少单|几单|多少笔|how many orders")
 REGISTERED = re.compile(r"注册|\bregistered\b|\bsigned up\b")
 REGISTER_WORDS = re.compile(r"新注册|注册了|注册用户|sign(?:ed)? ?ups?\b|registered|registrations?")
 # People named as such after a condition (付款了2单及以上的那批人, people who ordered twice).
-THOSE_PEOPLE = re.compile(r"(?:那批|这批|这些|那些|的)人|\bpeople\b|\bthose who\b|\bthe ones who\b")
+THOSE_PEOPLE = re.compile(
+    r"(?:那批|这批|这些|那些|的)人|\bpeople\b|\bshoppers\b|\bthose who\b|\bthe ones who\b"
+)
 # The people of a segment (新客有多少人, how many customers).
 PEOPLE_WORDS = re.compile(
     r"多少人|几个人|人数|每层多少|多少个|有几个|有?多大|\bhow big\b|\bpeople\b|\bhow many\b|buyers?|shoppers?|"
@@ -2207,10 +2209,13 @@ class Understander:
             kinds = before.group(0).startswith("多少") and not re.match(r"\s*的", parse.text[link.end :])
             if not (counted_after or kinds or COUNT_BEFORE.search(parse.text[: before.start()])):
                 continue
-            counted = self._counted_dimension(parse, link)
+            head = self._compound_head(parse, link)
+            counted = self._counted_dimension(parse, head)
             if counted is None:
                 continue
-            self._count_distinct(parse, link, counted)
+            if head is not link:  # product categories: the whole compound is read
+                parse.links = [x for x in parse.links if x is not link]
+            self._count_distinct(parse, head, counted, (link.start, head.end))
         for comparison in parse.comparisons:
             # 在两个及以上渠道下过单, from at least 3 categories: a number of the values of
             # the dimension named right after it
@@ -2218,6 +2223,7 @@ class Understander:
             named = next(
                 (x for x in parse.links if x.kind == "dimension" and gap and x.start == gap.end()), None
             )
+            named = self._compound_head(parse, named) if named is not None else None
             counted = self._counted_dimension(parse, named) if named is not None else None
             if (
                 counted is not None
@@ -2234,6 +2240,20 @@ class Understander:
             key = self._entity_key(model) if model else None
             if key is not None:
                 self._count_distinct(parse, None, key, (piece.start(), piece.end()))
+
+    @staticmethod
+    def _compound_head(parse: Parse, link: Link) -> Link:
+        """3 different product categories: of two dimension words written as one noun, the
+        last is what is counted (the categories), the first only says of what."""
+        following = next((x for x in parse.links if x.start > link.start), None)
+        if (
+            following is not None
+            and following.kind == "dimension"
+            and parse.text[link.end : following.start].isspace()
+            and link.text.isascii()
+        ):
+            return following
+        return link
 
     def _counted_dimension(self, parse: Parse, link: Link) -> str | None:
         """What a distinct count counts: a table named (商品, products) counts its rows by

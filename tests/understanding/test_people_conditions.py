@@ -793,3 +793,25 @@ def test_a_segment_by_month_is_decided_in_each_month(
 def test_a_segment_cannot_run_across_the_buckets_it_is_decided_in(pipeline: Pipeline) -> None:
     result = pipeline.ask("今年每个月新客数的累计值", as_of=AS_OF)
     assert result.status == "clarify" and "新老客" in result.message and not result.answers
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many shoppers bought from at least 3 different product categories last year?",
+        "How many customers bought from at least 3 categories last year?",
+        "去年买过3个及以上品类的用户有多少",
+    ],
+)
+def test_people_counted_by_how_many_values_they_bought(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    # product categories: the categories are counted, not the products (a count of products
+    # per category, silently); shoppers are people as users are
+    [(expected,)] = con.sql(
+        f"""SELECT COUNT(*) FROM (SELECT o.user_id FROM orders o JOIN order_items i USING (order_id)
+                JOIN products p USING (product_id) WHERE {PAID} AND {_year(2025).replace("order_time", "o.order_time")}
+                GROUP BY 1 HAVING COUNT(DISTINCT p.category) >= 3)"""
+    ).fetchall()
+    found = table(pipeline, question)
+    assert [list(r.values()) for r in found] == [[expected]], question
