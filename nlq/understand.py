@@ -1754,13 +1754,18 @@ class Understander:
             and len(kinds) <= 1
             and len(bought) <= 1
         ):
-            # 去年双11买过、今年618又买了: a condition for each period, over what was bought
+            # 去年双11买过、今年618又买了: a condition for each period, over what was bought;
+            # a segment of the period said in its clause (去年只买过一次的) is of that period
             shared = self._value_filters_of(bought)
+            own = self._period_segments(parse, times, theirs)
+            theirs = [x for x in theirs if not any(x in links for links in own.values())]
             conditions = [
                 Presence(
                     metric=had[index].entries[0].target if index in had else metric,
                     time_range=t.range,
-                    filters=shared,
+                    filters=[*shared, *self._value_filters_of(own.get(index, []))],
+                    # 占这批人的比例: the share is among those of the first period
+                    among=index == 0 and parse.has("share"),
                 )
                 for index, t in enumerate(times)
             ]
@@ -1792,7 +1797,7 @@ class Understander:
             time_range=dated,
             rows_dated=dated is not None,
             # 有过购买的人占比: those who did, beside all the people the period registered
-            share_of_counted=dated is not None and parse.has("share"),
+            share_of_counted=parse.has("share") and (dated is not None or any(c.among for c in conditions)),
         )
         title = say("reading.listing_title", parse.language, model=people.label)
         return Understanding(
@@ -1802,6 +1807,24 @@ class Understander:
             evidence=parse.evidence,
             time_text=_run_on([t.text for t in times], parse.language),
         )
+
+    def _period_segments(
+        self, parse: Parse, times: list[TimeMatch], links: list[Link]
+    ) -> dict[int, list[Link]]:
+        """The values of a segment decided in a period (只买过一次的) written in the clause
+        of one of the periods, by the period's place."""
+        breaks = [0, *(x for m in PERIOD_BREAK.finditer(parse.text) for x in m.span()), len(parse.text)]
+        clauses = list(zip(breaks[::2], breaks[1::2], strict=True))
+        found: dict[int, list[Link]] = {}
+        for link in links:
+            segment = self._segment_of(link.entries[0].target)
+            if segment is None or (segment.historical and not segment.needs_period):
+                continue
+            a, b = next(((a, b) for a, b in clauses if a <= link.start < b), (0, 0))
+            inside = [i for i, t in enumerate(times) if a <= t.span[0] < b]
+            if len(inside) == 1:
+                found.setdefault(inside[0], []).append(link)
+        return found
 
     @staticmethod
     def _period_figures(parse: Parse, times: list[TimeMatch]) -> dict[int, Link]:

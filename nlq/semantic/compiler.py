@@ -854,23 +854,31 @@ class Compiler:
         if query.without:
             period = None if query.rows_dated else query.time_range
             memberships.append(self._keys_of(home, query.without, period, theirs, query.time_dimension))
+        flagged: list[Membership] = []
         for condition in query.presences:
             # each with its own period and filters (the categories, the campaigns)
-            memberships.append(
-                self._keys_of(
-                    home,
-                    condition.metric,
-                    condition.time_range,
-                    [*theirs, *condition.filters],
-                    absent=condition.absent,
-                )
+            membership = self._keys_of(
+                home,
+                condition.metric,
+                condition.time_range,
+                [*theirs, *condition.filters],
+                absent=condition.absent,
             )
-        # who of them meet the conditions, beside all of them: the conditions as a column
+            # who of them meet the conditions, beside all of them: those conditions as a
+            # column; the ones the whole is among (去年只买过一次的客户) keep the rows
+            shared = query.share_of_counted and not condition.among
+            (flagged if shared else memberships).append(membership)
         flag = "meets_all" if query.share_of_counted else None
         # DISTINCT rather than GROUP BY: a listing may show a masked column, which
         # the policy lets no query group, filter or sort on.
         rows = Rows(
-            plan, tuple(keys), tuple(placed), memberships=tuple(memberships), distinct=True, flag=flag
+            plan,
+            tuple(keys),
+            tuple(placed),
+            memberships=tuple(memberships),
+            distinct=True,
+            flag=flag,
+            flagged=tuple(flagged),
         )
         columns = [
             OutputColumn(name, "dimension", self._dimension_label(ref))

@@ -292,9 +292,10 @@ class Rows(Node):
     equal_to: tuple[tuple[exp.Expr, Node], ...] = ()
     memberships: tuple[Membership, ...] = ()
     distinct: bool = False
-    # The memberships as a column of this name (1 when a row meets them all, else 0), not
-    # a filter: who of the people registered in 2025 bought, beside all of them.
+    # A column of this name, 1 when a row meets every one of `flagged` (else 0), which
+    # do not filter: who of the people registered in 2025 bought, beside all of them.
     flag: str | None = None
+    flagged: tuple[Membership, ...] = ()
 
     def describe(self) -> str:
         return (

@@ -136,6 +136,9 @@ class Presence(QueryModel):
     time_range: TimeRange | None = None
     filters: list[Filter] = Field(default_factory=list)
     absent: bool = False
+    # With a share of those counted: the people the share is among (去年只买过一次的客户，
+    # 今年又回来买的占这批人的比例), not a condition of the part.
+    among: bool = False
 
 
 class SemanticQuery(QueryModel):

@@ -105,12 +105,12 @@ class Renderer:
         for column, plan in node.equal_to:
             value = exp.Subquery(this=self.select(plan))
             select = _where(select, [exp.EQ(this=column.copy(), expression=value)])
-        met = [self.membership(m) for m in node.memberships]
-        if node.flag and met:
-            flag = exp.Case().when(exp.and_(*met), exp.Literal.number(1)).else_(exp.Literal.number(0))
+        for membership in node.memberships:
+            select = _where(select, [self.membership(membership)])
+        if node.flag and node.flagged:
+            met = exp.and_(*(self.membership(m) for m in node.flagged))
+            flag = exp.Case().when(met, exp.Literal.number(1)).else_(exp.Literal.number(0))
             select = select.select(flag.as_(node.flag), copy=False)
-        else:
-            select = _where(select, met)
         return select.distinct(copy=False) if node.distinct else select
 
     def membership(self, node: Membership) -> exp.Expr:

@@ -815,3 +815,18 @@ def test_people_counted_by_how_many_values_they_bought(
     ).fetchall()
     found = table(pipeline, question)
     assert [list(r.values()) for r in found] == [[expected]], question
+
+
+def test_a_segment_in_the_clause_of_a_period_is_of_that_period_and_the_share_among_them(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # 只买过一次 was over all history, beside a purchase this year: none could, so 0,
+    # silently; and the share of them was dropped
+    [(back, once)] = con.sql(
+        f"""WITH once AS (SELECT user_id FROM orders WHERE {PAID} AND {_year(2025)}
+                          GROUP BY 1 HAVING COUNT(*) = 1)
+            SELECT COUNT(*) FILTER (WHERE user_id IN (SELECT user_id FROM orders WHERE {PAID} AND {_year(2026)})),
+                   COUNT(*) FROM once"""
+    ).fetchall()
+    found = table(pipeline, "去年只买过一次的客户，今年有多少人又回来买了？占这批人的比例是多少？")
+    assert found == [{"users_count": back, "users_all": once, "users_share": pytest.approx(back / once)}]
