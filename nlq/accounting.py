@@ -368,6 +368,14 @@ ENGLISH_KNOWN = frozenset(
         "headcount",
         "makes",
         "made",
+        "very",
+        # how many new buyers did we pick up (acquire, gain): counted
+        "pick",
+        "picked",
+        "acquire",
+        "acquired",
+        "gain",
+        "gained",
         "earn",
         "earned",
         "earning",
@@ -695,6 +703,9 @@ FRAME_WORDS |= frozenset(
             "就可以",
             # 按购买次数分一下层: grouped, as the words after 按 say
             "分一下层",
+            "分一下组",
+            "分个组",
+            "分组",
             "分层",
             "分个层",
         ),
@@ -737,7 +748,7 @@ CHINESE_KNOWN = frozenset(
     "买卖赚花用付退送收发看问查算比占增减涨跌降升多少高低大小好差新老最总共各每按给被把对从到至在为有是了着过得地的"
     "吗呢吧啊呀么台件笔个款位家次单元块份瓶盒双套支部张条名种类里内中上下前后左右第几些都还也又再就才只"
     "年月日天周季度号时分秒今去近来以之及与和或跟向往"
-    "拆拉加算统汇合分带拿取让叫弄搞找列跑出做请谢帮要想问这那其此该某排人群批"
+    "拆拉加算统汇合分带拿取让叫弄搞找列跑出做请谢帮要想问这那其此该某排人群批组"
 )
 PARTICLES = frozenset("的了吗呢吧啊呀么")
 # (类 and 种 after a name make a kind of it: 手机数码类商品)

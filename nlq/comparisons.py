@@ -72,6 +72,7 @@ INCLUSIVE_BELOW = r"不超过|不大于|不高于|不多于|至多|最多|<=|≤
 # A number of times said in a word.
 TIMES_WORDS = {"once": 1, "twice": 2, "thrice": 3}
 REPEATED = "|".join(TIMES_WORDS)
+COUNT_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten"
 BUYING = r"(?:买过|买了|购买过|购买了|下过单|下了单|下过|下了|消费过)"
 # "both ends included" after a range says what a range already means.
 INCLUSIVE = r"(?:\s*[（(]?\s*(?:含两端|包含两端|包括两端|含|inclusive|both inclusive|included)\s*[)）]?)?"
@@ -92,6 +93,24 @@ PATTERNS: list[tuple[str, Operator | None]] = [
     (rf"(?:{STRICT_ABOVE})\s*(?P<value>{REPEATED})\b", ">"),
     (rf"(?:{INCLUSIVE_BELOW})\s*(?P<value>{REPEATED})\b", "<="),
     (rf"\b(?P<value>{REPEATED})\s+or\s+more\b", ">="),
+    # at least one refund, more than two orders: a count in a word, before what it counts
+    # (one more order is an additional one: not a bound)
+    (
+        rf"(?:{INCLUSIVE_ABOVE})\s*(?P<value>{COUNT_WORDS})\b(?!\s+(?:more|other|another|of|hundred|thousand|million|billion|percent)\b)",
+        ">=",
+    ),
+    (
+        rf"(?:{STRICT_ABOVE})\s*(?P<value>{COUNT_WORDS})\b(?!\s+(?:more|other|another|of|hundred|thousand|million|billion|percent)\b)",
+        ">",
+    ),
+    (
+        rf"(?:{INCLUSIVE_BELOW})\s*(?P<value>{COUNT_WORDS})\b(?!\s+(?:more|other|another|of|hundred|thousand|million|billion|percent)\b)",
+        "<=",
+    ),
+    (
+        rf"(?:{STRICT_BELOW})\s*(?P<value>{COUNT_WORDS})\b(?!\s+(?:more|other|another|of|hundred|thousand|million|billion|percent)\b)",
+        "<",
+    ),
     (rf"(?:{STRICT_ABOVE})\s*{_amount('value')}", ">"),
     (rf"(?:{STRICT_BELOW})\s*{_amount('value')}", "<"),
     # 3个及以上: a counter before 以上 still bounds (5个 alone is a top-N)

@@ -191,7 +191,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("top", rf"{NUMBER}\s*(?:个|款|名)?(?:最高|最多|最好|最畅销|最热销)", None),
     ("top", rf"{NUMBER}\s+(?:largest|biggest|highest|most expensive|priciest)\b", None),
     ("bottom", rf"{NUMBER}\s+(?:smallest|lowest|cheapest|least expensive|worst)\b", None),
-    ("bottom", rf"(?:worst|lowest|least|smallest|weakest)\s+{NUMBER}\b", None),
+    ("bottom", rf"(?:worst|lowest|(?<!at )least|smallest|weakest)\s+{NUMBER}\b", None),
     ("top", rf"(?:best|highest|biggest|largest|strongest|leading)\s+{NUMBER}\b", None),
     # 卖得最好的5款, 最高的3个: the number written after a ranking word.
     ("count", rf"(?<=[好多高低少差销底后])的\s*{NUMBER}\s*(?:个|款|家|位|名|种|大|条|笔)", None),
@@ -204,7 +204,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ),
     (
         "bottom",
-        r"最低|最少|最差|最便宜|最弱|垫底|倒数|bottom|lowest|cheapest|least expensive|least|worst|fewest|weakest|smallest",
+        r"最低|最少|最差|最便宜|最弱|垫底|倒数|bottom|lowest|cheapest|least expensive|(?<!at )least|worst|fewest|weakest|smallest",
         None,
     ),
     (
@@ -282,7 +282,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
 COMPILED = [(kind, re.compile(pattern), grain) for kind, pattern, grain in PATTERNS]
 # An Nth counted from the bottom: 倒数第二, the second-lowest, second to last.
 FROM_THE_BOTTOM = re.compile(
-    r"倒数|第\s*\S+?\s*[低少小]|smallest|lowest|least|worst|fewest|weakest|last|bottom"
+    r"倒数|第\s*\S+?\s*[低少小]|smallest|lowest|(?<!at )least|worst|fewest|weakest|last|bottom"
 )
 
 

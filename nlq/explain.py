@@ -199,7 +199,9 @@ def _step(
         metric = _metric(query.without, layer, language) or query.without
         key = "explain.without_ever" if query.rows_dated else "explain.without"
         words.append(say(key, language, metric=metric))
-    if query.share_of_counted and query.presences:
+    if query.share_of_counted and any(p.among for p in query.presences):
+        words.append(say("explain.share_among_first", language))
+    elif query.share_of_counted and query.presences:
         words.append(say("explain.share_of_listed", language))
     elif query.share_of_counted:
         # a distinct count is over its governed metric's rows: everyone with those

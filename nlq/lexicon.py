@@ -38,8 +38,11 @@ class Lexicon:
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.by_key: dict[str, list[Entry]] = defaultdict(list)
         for entry in entries:
-            # on-sale and on sale, add-to-cart and add to cart: one word either way.
-            for key in dict.fromkeys([entry.key, entry.key.replace("-", " "), entry.key.replace(" ", "-")]):
+            # on-sale and on sale, add-to-cart and add to cart: one word either way; and
+            # any two of its words joined (repeat-purchase rate).
+            spaced = entry.key.replace("-", " ")
+            joined = [spaced[:i] + "-" + spaced[i + 1 :] for i, ch in enumerate(spaced) if ch == " "]
+            for key in dict.fromkeys([entry.key, spaced, entry.key.replace(" ", "-"), *joined]):
                 if key and entry not in self.by_key[key]:
                     self.by_key[key].append(entry)
         self.max_length = max((len(k) for k in self.by_key), default=0)

@@ -166,7 +166,8 @@ BANDS_AGAIN = re.compile(
 )
 # 6月又买了, came back and ordered again: the same people doing it again in a later period
 AGAIN = re.compile(
-    r"又(?=回来|来|买|下单|下了|购买|消费|付款)|再次|重新(?=购买|下单)|回流|"
+    r"又(?=回来|来|买|下单|下了|购买|消费|付款)|也(?=买|下单|下了|购买|消费)|再次|重新(?=购买|下单)|回流|"
+    r"\balso (?=bought|purchased|ordered|shopped|buy|purchase|order)|"
     r"\b(?:again|came back|come back|comes back|returned to (?:buy|order|shop))\b"
 )
 # bought both 服饰 and 运动户外, 两类都买过: each of the values, not either of them
@@ -208,6 +209,16 @@ BOUGHT_BEFORE = re.compile(
 PERIOD_BREAK = re.compile(r"[，,、；;？?。]|\b(?:and )?then\b|然后|后来|接着")
 EARLIER = re.compile(r"更早(?:以前|之前|的时候)?|在此之前|\bbefore (?:that|then)\b|\bearlier\b")
 SKIPPED = re.compile(r"\bskip(?:ped|s)?\b|\bsat out\b|\bmissed\b|跳过|断了|空了")
+# one more order, another purchase: one beyond those counted
+ADDITIONAL = re.compile(
+    r"\b(?:one|two|three|\d+) more (?!than\b)[a-z]+|\banother (?:order|purchase|paid order)\b"
+)
+ORDER_NOUN = re.compile(r"订单|\border\b")
+# first-timers: people buying for the first time, in a word
+FIRST_TIMERS = re.compile(r"[- ]?timers?\b")
+# 新客就是…, first-time buyers, meaning …, New = …: what a word means, said after it
+DEFINES = re.compile(r"就是|是指|指的是|定义为|\bmeaning\b|\bmeans\b|\bi\.e\.|(?<![<>!])=")
+SENTENCE_END = re.compile(r"[。？?！!；;]|\.(?:\s|$)")
 # 以前从没买过, never bought before: the before of a first purchase
 NEVER = re.compile(r"没|未|不曾|\bnever\b|\bnot\b|n't\b")
 BEFORE_EVER = re.compile(r"以前|之前|此前|\bbefore\b|\bpreviously\b|\bever\b")
@@ -983,6 +994,16 @@ class Understander:
         whole = self._parse(question, language, as_of)
         if self._period_chain(whole, whole.times):
             return None  # bought in 2024, skipped 2025, and then came back: one chain of periods
+        self._take_first_defined(whole)
+        if any(a >= len(pieces[0]) for a, _ in whole.read_spans):
+            return None  # …？新客就是第一笔付款订单落在上个月的人: what a word of it means
+        for parse in parses[1:]:
+            defined = DEFINES.search(parse.text)
+            words = [x for x in parse.links if defined and x.end <= defined.start()]
+            if defined and words and not parse.text[words[-1].end : defined.start()].strip(" ,，"):
+                # 新客就是最近30天注册的人: the asker's own meaning of a word, which the
+                # layer's does not say; asked, never answered as another question
+                return self._cannot_use(parse, [parse.text.strip(" ，,。.？?；;")])
         pointing = next(
             (m for p in parses[1:] if (m := POINTS_BACK.search(p.text) or AGAIN.search(p.text))), None
         )
@@ -1167,6 +1188,12 @@ class Understander:
         self._take_described(parse)  # 第一次来买的新买家: what the value is
         self._take_first_purchase(parse)  # 第一次买东西的人: the value the words describe
         self._take_bought_before(parse)  # …compared with those who had bought before: the other
+        self._take_first_defined(parse)  # 新客就是第一笔付款订单落在上个月的人: what it means
+        extra = ADDITIONAL.search(parse.text)
+        if extra is not None:
+            # at least one more paid order: one beyond those the question counts, which no
+            # reading computes yet; asked, never answered as a count of orders
+            return self._cannot_use(parse, [extra.group(0)])
         # A value written off (京冬, 天毛) filters other rows if the guess is wrong: asked
         # back with the guess as a choice, never applied unasked.
         unsure = next(
@@ -1683,7 +1710,11 @@ class Understander:
         registered = self._registered(parse)
         if people is None or key is None or not verbs or metric is None:
             return None
-        counted = HOW_MANY_ANYWHERE.search(parse.text) or (registered and parse.has("distribution", "share"))
+        counted = (
+            HOW_MANY_ANYWHERE.search(parse.text)
+            or (registered and parse.has("distribution", "share"))
+            or (marker is not None and parse.has("share"))  # what fraction also bought in 2025
+        )
         if not counted or parse.comparisons or parse.bands:
             return None
         counting = {metric, self._profile.metric}
@@ -4148,7 +4179,8 @@ class Understander:
                 x.kind == "dimension" and PEOPLE_OF.match(parse.text[x.end :]) for x in inside
             ):
                 continue  # 首购月份: a word of the layer's own; 首次购买的人: people it describes
-            after = BUY_WORD.search(parse.text, match.end(), match.end() + FIRST_REACH)
+            timer = FIRST_TIMERS.match(parse.text, match.end())
+            after = timer or BUY_WORD.search(parse.text, match.end(), match.end() + FIRST_REACH)
             before = [
                 m for m in BUY_WORD.finditer(parse.text, max(0, match.start() - FIRST_REACH), match.start())
             ]
@@ -4193,6 +4225,40 @@ class Understander:
             and entry.target == first.target
             and entry.value != first.value
         )
+
+    def _take_first_defined(self, parse: Parse) -> None:
+        """新客就是第一笔付款订单正好落在上个月的人, first-time buyers, meaning people whose
+        very first paid order was in May; New = their first ever paid order was that
+        month: a definition of the first value (or of its first word) that says first
+        purchase is what the layer's value means, not more conditions; its words and
+        periods are read as said. Any other definition stays unread, and is asked about."""
+        firsts = [x for x in parse.links if x.kind == "value" and self._is_first_value(x.entries[0])]
+        if not firsts:
+            return
+        heads = {x.text.split()[0].lower() for x in firsts if x.text.isascii()}
+        for marker in DEFINES.finditer(parse.text):
+            before = parse.text[: marker.start()].rstrip(" ,，")
+            named = next((x for x in firsts if x.end == len(before)), None)
+            word = re.search(r"([A-Za-z]+)$", before)
+            if named is None and not (word and word.group(1).lower() in heads):
+                continue
+            end = SENTENCE_END.search(parse.text, marker.end())
+            stop = end.start() if end else len(parse.text)
+            content = parse.text[marker.end() : stop]
+            bought = BUY_WORD.search(content) or HAD_VERB.search(content) or ORDER_NOUN.search(content)
+            if not (WHO_WORD.search(content) and bought):
+                continue
+            start = (
+                named.start
+                if named is not None
+                else marker.start() - len(word.group(1))
+                if word
+                else marker.start()
+            )
+            parse.links = [x for x in parse.links if not (marker.end() <= x.start < stop)]
+            parse.times = [t for t in parse.times if not (marker.end() <= t.span[0] < stop)]
+            parse.negations.markers = [m for m in parse.negations.markers if not marker.end() <= m[0] < stop]
+            parse.read_spans.append((start, stop))
 
     def _is_first_value(self, entry: Entry) -> bool:
         """Is it the segment value whose words say first (新客), by any of its names?"""

@@ -482,3 +482,37 @@ def test_a_comparison_on_a_rows_attribute_filters_the_rows(
         "SELECT COUNT(*) FROM reviews WHERE rating < 3 AND review_time >= '2026-01-01' AND review_time < '2026-07-01'"
     ).fetchone()
     assert result.answers[0].rows == [[expected[0]]] and expected[0] > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "value"),
+    [
+        ("customers with at least one refund", ">=", 1),
+        ("categories with more than two refunds", ">", 2),
+        ("brands with fewer than three products", "<", 3),
+    ],
+)
+def test_a_count_in_a_word_after_a_bound_is_a_comparison(text: str, op: str, value: float) -> None:
+    # "at least one refund" was the bottom 1 by refund amount: "least" ranked, silently
+    (found,) = find_comparisons(text)
+    assert (found.op, found.value) == (op, value)
+
+
+@pytest.mark.parametrize("text", ["at least one more paid order", "more than two million in GMV"])
+def test_words_after_a_count_in_a_word_that_make_it_another_number_are_no_bound(text: str) -> None:
+    assert all(c.value not in {1, 2} for c in find_comparisons(text))
+
+
+def test_at_least_is_no_ranking(pipeline: Pipeline) -> None:
+    reading = pipeline.understander.understand("Which categories had at least two refunds last month?", AS_OF)
+    (step,) = reading.steps
+    assert step.query.limit is None and not step.query.order_by
+    assert [(f.op, f.value) for f in step.query.metric_filters] == [(">=", 2)]
+
+
+def test_one_more_beyond_those_counted_is_asked_about(pipeline: Pipeline) -> None:
+    question = (
+        "Of the people who made their very first purchase in January 2026, what share had placed at "
+        "least one more paid order by now?"
+    )
+    assert pipeline.understander.understand(question, AS_OF).status == "clarify"

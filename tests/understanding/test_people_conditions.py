@@ -8,6 +8,7 @@ written by hand from the analysts' definitions."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -830,3 +831,66 @@ def test_a_segment_in_the_clause_of_a_period_is_of_that_period_and_the_share_amo
     ).fetchall()
     found = table(pipeline, "去年只买过一次的客户，今年有多少人又回来买了？占这批人的比例是多少？")
     assert found == [{"users_count": back, "users_all": once, "users_share": pytest.approx(back / once)}]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "上个月买过东西的客户里，新客和老客分别有多少人？新客就是第一笔付款订单正好落在上个月的人",
+        "Last month, how many of our buyers were first-timers and how many had already bought from us before?",
+    ],
+)
+def test_first_purchase_defined_or_said_in_a_word_is_the_first_value(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    expected = dict(
+        con.sql(
+            f"""WITH first AS (SELECT user_id, MIN(order_time) AS t FROM orders WHERE {PAID} GROUP BY 1)
+                SELECT CASE WHEN f.t >= TIMESTAMP '2026-05-01' THEN '新客' ELSE '老客' END, COUNT(DISTINCT o.user_id)
+                FROM orders o JOIN first f USING (user_id) WHERE {PAID} AND {MAY.replace("order_time", "o.order_time")}
+                GROUP BY 1"""
+        ).fetchall()
+    )
+    assert {r["buyer_type"]: r["buyers"] for r in table(pipeline, question)} == expected, question
+
+
+def test_a_definition_that_is_not_first_purchase_is_asked_about(pipeline: Pipeline) -> None:
+    # the asker's own new customers (registered lately) are not the layer's 新客: asked
+    asked_back(pipeline, "上个月新客有多少人？新客就是最近30天注册的人")
+
+
+def test_how_many_new_buyers_each_month_with_new_defined(pipeline: Pipeline) -> None:
+    query = read(
+        pipeline,
+        "How many new buyers did we pick up each month in 2025? New = their first ever paid order was that month.",
+    )
+    assert query.time_grain == "month" and [(f.dimension, f.values) for f in query.filters] == [
+        ("buyer_type", ["新客"])
+    ]
+    assert query.time_range is not None and (query.time_range.start, query.time_range.end) == (
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+    )
+
+
+def test_of_those_who_bought_in_one_period_the_share_who_also_bought_in_the_next(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    [(both, first)] = con.sql(
+        f"""WITH a AS (SELECT DISTINCT user_id FROM orders WHERE {PAID} AND {_year(2024)})
+            SELECT COUNT(*) FILTER (WHERE user_id IN (SELECT user_id FROM orders WHERE {PAID} AND {_year(2025)})),
+                   COUNT(*) FROM a"""
+    ).fetchall()
+    found = table(pipeline, "Of the customers who purchased in 2024, what fraction also purchased in 2025?")
+    assert found == [{"users_count": both, "users_all": first, "users_share": pytest.approx(both / first)}]
+
+
+def test_words_joined_by_a_hyphen_name_what_they_name_apart(pipeline: Pipeline) -> None:
+    query = read(
+        pipeline, "Rank the city tiers by repeat-purchase rate over the past 12 months, highest first."
+    )
+    assert query.metrics == ["repurchase_rate"] and query.dimensions == ["city_tier"]
+    grouped = read(
+        pipeline, "去年买过东西的人按购买次数分一下组：只买过1次的、买了2次的、3次及以上的，每组多少人？"
+    )
+    assert grouped.dimensions == ["purchase_frequency"]
