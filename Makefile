@@ -92,10 +92,11 @@ BLIND15_WRONG := 0
 BLIND16_FLOOR := 0.90
 BLIND16_WRONG := 1
 # blind-17 (per-user segments and conditions on people, by an eleventh helper from the
-# spec alone): 40.0% with 3 silently wrong at first. The one left (en-17001) has both
-# counts right as a row per segment value where its writer wanted one row.
+# spec alone): 40.0% with 3 silently wrong at first. The two left have the figures right:
+# en-17001 as a row per segment value where its writer wanted one row, zh-17004 with the
+# bands labelled <500 / 500-2000 / 2000+ where its writer wrote 500元以下 / 500-2000元 / 2000元及以上.
 BLIND17_FLOOR := 0.66
-BLIND17_WRONG := 1
+BLIND17_WRONG := 2
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0
 NORTHWIND_FLOOR := 0.97

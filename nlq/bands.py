@@ -24,8 +24,10 @@ NUMBER = r"[$¥￥]?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*(?:k|万|千)(?
 UNIT = r"(?:\s*(?:元|块钱|块|次|单|笔|个|(?:yuan|rmb|dollars?|(?:paid\s+)?(?:orders?|purchases?)|times?)\b))?"
 MONEY_UNIT = re.compile(r"[$¥￥元块]|yuan|rmb|dollar")
 COUNT_UNIT = re.compile(r"[次单笔]|\b(?:orders?|times?|purchases?)\b")
+# 500元（含）: the bound included, as a band's low bound is anyway
+INCLUDED = r"(?:\s*[（(]\s*(?:含|包含|inclusive|incl\.?|included)\s*[)）])?"
 AT = rf"(?P<at>{NUMBER}){UNIT}"
-LOW = rf"(?P<low>{NUMBER}){UNIT}"
+LOW = rf"(?P<low>{NUMBER}){UNIT}{INCLUDED}"
 HIGH = rf"(?P<high>{NUMBER}){UNIT}"
 # Each form of one band, its bounds named: (low, high, low strict, high strict).
 FORMS = [
@@ -33,7 +35,7 @@ FORMS = [
     (rf"{LOW}\s*(?:及以上|以上|或以上|或更多|\+|\bor more\b|\bor above\b|\band above\b|\band up\b)", "from"),
     (rf"(?:at least|no less than|不少于|至少|不低于)\s*{LOW}", "from"),
     (rf"(?:more than|over|above|greater than|超过|大于|高于|多于)\s*{LOW}", "above"),
-    (rf"(?:under|below|less than|fewer than|低于|不到|少于|小于|不足)\s*{HIGH}", "below"),
+    (rf"(?:under|below|less than|fewer than|低于|不到|少于|小于|不足|不满|未满|不够)\s*{HIGH}", "below"),
     (rf"{HIGH}\s*(?:及以下|以下|或以下|\bor less\b|\bor fewer\b|\band below\b|\band under\b)", "to"),
     (rf"(?:at most|no more than|不超过|至多|最多)\s*{HIGH}", "to"),
     (rf"(?:exactly|just|only|正好|恰好|只)?\s*{AT}", "at"),

@@ -156,6 +156,7 @@ BANDED_COUNT = re.compile(
 # 给用户ID就行, just the user id: what is named is all that is to be shown.
 JUST_THAT = re.compile(r"就行|就可以|即可|就好|\bjust\b|\bonly (?:need|want)\b")
 # Words that say the people are put in bands (bucket our buyers, 分档, spend bands).
+BANDED_MONEY = re.compile(r"金额|\bamounts?\b")
 BAND_WORDS = re.compile(
     r"\b(?:buckets?|bands?|tiers? of|brackets?)\b|分(?:个|成|为)?(?:几|[一二三四五六七八九十\d])?个?档|档位|区间|分段|分组"
 )
@@ -2126,6 +2127,13 @@ class Understander:
             parse.read_spans += [
                 (before + a, before + b)
                 for a, b in (m.span() for m in BANDED_COUNT.finditer(parse.text[before : found.start]))
+            ]
+        if kind == "money":
+            # 按金额分三档, by amount: the money the bands are of
+            before = max(0, found.start - 40)
+            parse.read_spans += [
+                (before + a, before + b)
+                for a, b in (m.span() for m in BANDED_MONEY.finditer(parse.text[before : found.start]))
             ]
         parse.links = [x for x in parse.links if not inside(x.start, x.end)]
         parse.comparisons = [c for c in parse.comparisons if not inside(c.start, c.end)]

@@ -177,8 +177,13 @@ def test_bands_of_spending_put_a_shared_bound_in_the_later_band(
                 FROM ({_per_user(con, "2026-01-01", "2026-04-01")}) GROUP BY 1"""
         ).fetchall()
     }
-    found = table(pipeline, "一季度消费500元以下、500-2000元、2000元以上的用户各有多少，成交额各多少")
-    assert {r["gmv_band"]: (r["user_id_count"], r["gmv"]) for r in found} == expected
+    for question in (
+        "一季度消费500元以下、500-2000元、2000元以上的用户各有多少，成交额各多少",
+        # 不满500 is under 500 (it was the band of exactly 500); （含） says the bound is in
+        "一季度每个买家的消费按金额分三档：不满500元、500元（含）到2000元、2000元及以上，每档多少人，成交额各多少",
+    ):
+        found = table(pipeline, question)
+        assert {r["gmv_band"]: (r["user_id_count"], r["gmv"]) for r in found} == expected, question
 
 
 def test_the_layers_own_buckets_stay_its_segment(pipeline: Pipeline) -> None:
