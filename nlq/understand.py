@@ -1312,6 +1312,11 @@ class Understander:
                 # for what happened, another for what did not
                 return self._cannot_use(parse, split, "reading.cannot_combine")
             listing = self._listing(parse) if wants_rows or absent else None
+            share = parse.cue("share")
+            if listing is not None and listing.status == "answer" and share is not None:
+                # 消费排前100名的客户里女性占多大比例: a share within the rows listed, which a
+                # listing does not compute (it listed the women among them, silently)
+                return self._cannot_use(parse, [share.text], "reading.cannot_combine")
             if listing is not None:
                 return listing
             if absent:

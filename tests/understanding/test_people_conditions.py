@@ -899,3 +899,8 @@ def test_words_joined_by_a_hyphen_name_what_they_name_apart(pipeline: Pipeline) 
         pipeline, "去年买过东西的人按购买次数分一下组：只买过1次的、买了2次的、3次及以上的，每组多少人？"
     )
     assert grouped.dimensions == ["purchase_frequency"]
+
+
+def test_a_share_within_the_rows_a_listing_ranks_is_asked_back(pipeline: Pipeline) -> None:
+    # it listed the women among the top 100 spenders, for a role that may see names, silently
+    asked_back(pipeline, "今年以来消费金额排前100名的客户里，女性占多大比例？")
