@@ -578,6 +578,13 @@ def _refined(times: list[TimeMatch]) -> list[TimeMatch]:
     return [t for t in times if not any(inside(other, t) for other in times if other is not t)]
 
 
+def _period_clauses(text: str) -> list[tuple[int, int]]:
+    """The clauses a chain of periods is written in (2024年买过、2025年一单没买、今年又回来买;
+    bought in 2024, skipped all of 2025, and then came back), as spans."""
+    breaks = [0, *(x for m in PERIOD_BREAK.finditer(text) for x in m.span()), len(text)]
+    return list(zip(breaks[::2], breaks[1::2], strict=True))
+
+
 def _run_on(words: list[str], language: Language) -> str:
     """Words one after the other, as the language writes them (今年1月, this year January)."""
     text = words[0] if words else ""
@@ -1850,8 +1857,7 @@ class Understander:
     ) -> dict[int, list[Link]]:
         """The values of a segment decided in a period (只买过一次的) written in the clause
         of one of the periods, by the period's place."""
-        breaks = [0, *(x for m in PERIOD_BREAK.finditer(parse.text) for x in m.span()), len(parse.text)]
-        clauses = list(zip(breaks[::2], breaks[1::2], strict=True))
+        clauses = _period_clauses(parse.text)
         found: dict[int, list[Link]] = {}
         for link in links:
             segment = self._segment_of(link.entries[0].target)
@@ -1867,8 +1873,7 @@ class Understander:
     def _period_figures(parse: Parse, times: list[TimeMatch]) -> dict[int, Link]:
         """The one figure named in the clause of each period, by the period's place (who
         got a refund in Q1 2026, how many came back and placed a paid order in Q2)."""
-        breaks = [0, *(x for m in PERIOD_BREAK.finditer(parse.text) for x in m.span()), len(parse.text)]
-        clauses = list(zip(breaks[::2], breaks[1::2], strict=True))
+        clauses = _period_clauses(parse.text)
         figures: dict[int, Link] = {}
         for index, time in enumerate(times):
             a, b = next(((a, b) for a, b in clauses if a <= time.span[0] < b), (0, 0))
@@ -1899,8 +1904,7 @@ class Understander:
         came back this year: three periods or more, each in a clause of its own whose verb
         says whether they bought (or again) or not (没, skipped) - a condition for each, and
         the words that said not. Two periods are read by the rules of one after the other."""
-        breaks = [0, *(x for m in PERIOD_BREAK.finditer(parse.text) for x in m.span()), len(parse.text)]
-        clauses = list(zip(breaks[::2], breaks[1::2], strict=True))
+        clauses = _period_clauses(parse.text)
         starts = [t.range.start for t in times if t.range.start]
         earlier = next(
             (

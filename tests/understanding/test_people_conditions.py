@@ -34,6 +34,19 @@ def _bought_in_may_not_june(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     )
 
 
+def _new_and_returning(con: duckdb.DuckDBPyConnection, start: str, end: str) -> dict[str, int]:
+    """The buyers of [start, end) whose first paid order ever is in it (新客) or before (老客)."""
+    return dict(
+        con.sql(
+            f"""WITH first AS (SELECT user_id, MIN(order_time) AS t FROM orders WHERE {PAID} GROUP BY 1)
+                SELECT CASE WHEN f.t >= TIMESTAMP '{start}' THEN '新客' ELSE '老客' END, COUNT(DISTINCT o.user_id)
+                FROM orders o JOIN first f USING (user_id)
+                WHERE o.{PAID} AND o.order_time >= TIMESTAMP '{start}' AND o.order_time < TIMESTAMP '{end}'
+                GROUP BY 1"""
+        ).fetchall()
+    )
+
+
 @pytest.fixture(scope="module")
 def pipeline(warehouse_path: Path) -> Pipeline:
     return Pipeline(db=warehouse_path, role="analyst")
@@ -634,16 +647,7 @@ def test_having_bought_before_beside_first_purchase_is_the_segments_other_value(
     pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
 ) -> None:
     # the returning side was dropped: it answered for the first-time buyers alone, silently
-    expected = dict(
-        con.sql(
-            f"""WITH first AS (SELECT user_id, MIN(order_time) AS t FROM orders WHERE {PAID} GROUP BY 1)
-                SELECT CASE WHEN f.t >= TIMESTAMP '2026-01-01' THEN '新客' ELSE '老客' END,
-                       COUNT(DISTINCT o.user_id)
-                FROM orders o JOIN first f USING (user_id)
-                WHERE {PAID} AND o.order_time >= TIMESTAMP '2026-01-01' AND o.order_time < TIMESTAMP '2026-04-01'
-                GROUP BY 1"""
-        ).fetchall()
-    )
+    expected = _new_and_returning(con, "2026-01-01", "2026-04-01")
     found = table(pipeline, question)
     assert {r["buyer_type"]: r["buyers"] for r in found} == expected, question
 
@@ -848,14 +852,7 @@ def test_a_segment_in_the_clause_of_a_period_is_of_that_period_and_the_share_amo
 def test_first_purchase_defined_or_said_in_a_word_is_the_first_value(
     pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
 ) -> None:
-    expected = dict(
-        con.sql(
-            f"""WITH first AS (SELECT user_id, MIN(order_time) AS t FROM orders WHERE {PAID} GROUP BY 1)
-                SELECT CASE WHEN f.t >= TIMESTAMP '2026-05-01' THEN '新客' ELSE '老客' END, COUNT(DISTINCT o.user_id)
-                FROM orders o JOIN first f USING (user_id) WHERE {PAID} AND {MAY.replace("order_time", "o.order_time")}
-                GROUP BY 1"""
-        ).fetchall()
-    )
+    expected = _new_and_returning(con, "2026-05-01", "2026-06-01")
     assert {r["buyer_type"]: r["buyers"] for r in table(pipeline, question)} == expected, question
 
 
