@@ -145,7 +145,12 @@ def _month_number(text: str | None) -> int:
 def _day_range(g: Groups, ctx: Context) -> Resolved:
     m1, d1 = _month_number(g["m1"]), number(str(g["d1"]))
     m2 = _month_number(g["m2"]) if g["m2"] else m1
-    year = _year(g["y1"], ctx) if g["y1"] else _latest(m1, ctx)
+    if g["y1"]:
+        year = _year(g["y1"], ctx)
+    elif g["y2"]:  # Nov 12 to Dec 31, 2025; 11月12日到2026年1月3日: the year said once, at the end
+        year = _year(g["y2"], ctx) - (1 if m1 > m2 else 0)
+    else:
+        year = _latest(m1, ctx)
     y2 = _year(g["y2"], ctx) if g["y2"] else year
     return dt.date(year, m1, d1), dt.date(y2, m2, number(str(g["d2"]))), None
 
@@ -289,7 +294,7 @@ PATTERNS: list[tuple[str, Resolver]] = [
         _iso_range,
     ),
     (
-        rf"(?:from\s+)?{_named(M_EN, 'm1')}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:to|-|until|through)\s*(?:{_named(M_EN, 'm2')}\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?P<y1>)?(?P<y2>)?",
+        rf"(?:(?P<between>between)\s+|from\s+)?{_named(M_EN, 'm1')}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:to|-|until|through|(?(between)and|(?!)))\s*(?:{_named(M_EN, 'm2')}\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?P<y1>)?(?:\s*,?\s*(?P<y2>(?:19|20)\d\d))?",
         _day_range,
     ),
     (r"(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})", _one_day),

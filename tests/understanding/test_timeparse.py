@@ -98,6 +98,10 @@ CASES = [
     ("3月1日到3月15日", END, D(2026, 3, 1), D(2026, 3, 15)),
     ("3月1日至15日", END, D(2026, 3, 1), D(2026, 3, 15)),
     ("from March 1 to March 15", END, D(2026, 3, 1), D(2026, 3, 15)),
+    # the year said once, after the range, is the range's (it was a second period)
+    ("between Nov 12 and Dec 31, 2025", END, D(2025, 11, 12), D(2025, 12, 31)),
+    ("from Dec 20 to Jan 5, 2026", END, D(2025, 12, 20), D(2026, 1, 5)),
+    ("11月12日到2026年1月3日", END, D(2025, 11, 12), D(2026, 1, 3)),
     ("2026-03-01到2026-03-15", END, D(2026, 3, 1), D(2026, 3, 15)),
     ("2025年Q3", END, D(2025, 7, 1), D(2025, 9, 30)),
     ("2025年第三季度", END, D(2025, 7, 1), D(2025, 9, 30)),
@@ -200,3 +204,12 @@ def test_open_words_that_belong_to_another_phrase_stay_there() -> None:
 def test_a_period_cut_at_the_last_day_of_data_keeps_its_whole_end() -> None:
     [found] = find_times("June 2026", MID)
     assert (found.range.end, found.whole_end) == (MID, END)
+
+
+def test_two_days_joined_by_and_are_two_days() -> None:
+    # only "between" makes "A and B" a range
+    found = find_times("sales on Nov 11 and Dec 12", END, CAMPAIGNS)
+    assert [(t.range.start, t.range.end) for t in found] == [
+        (D(2025, 11, 11), D(2025, 11, 11)),
+        (D(2025, 12, 12), D(2025, 12, 12)),
+    ]
