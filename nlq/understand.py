@@ -1319,6 +1319,14 @@ class Understander:
                 # for what happened, another for what did not
                 return self._cannot_use(parse, split, "reading.cannot_combine")
             listing = self._listing(parse) if wants_rows or absent else None
+            ranked = parse.cue("top", "bottom", "hot")
+            unordered = listing is not None and any(
+                s.query.limit is not None and not s.query.order_by for s in listing.steps
+            )
+            if listing is not None and listing.status == "answer" and ranked is not None and unordered:
+                # top 10 customers, 消费最多的10个客户 with no figure to rank them by: ten rows,
+                # any ten, silently; asked by what to rank them
+                return self._cannot_use(parse, [ranked.text])
             share = parse.cue("share")
             if listing is not None and listing.status == "answer" and share is not None:
                 # 消费排前100名的客户里女性占多大比例: a share within the rows listed, which a

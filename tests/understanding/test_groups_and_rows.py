@@ -162,3 +162,14 @@ def test_words_that_restate_the_rest(pipeline: Pipeline) -> None:
     assert "any status" in asked_back(
         pipeline, "How many users who registered in 2025 have never placed a single order (of any status)?"
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who were our top 10 customers over the last 6 months?", "近6个月消费最多的10个客户"],
+)
+def test_the_top_rows_with_no_figure_to_rank_them_by_are_asked_about(
+    pipeline: Pipeline, question: str
+) -> None:
+    # ten customers, any ten, were listed as "the top 10", silently
+    asked_back(pipeline, question)
