@@ -369,6 +369,8 @@ ENGLISH_KNOWN = frozenset(
         "makes",
         "made",
         "very",
+        # who've, they've: the contraction's tail
+        "ve",
         # how many new buyers did we pick up (acquire, gain): counted
         "pick",
         "picked",

@@ -1197,6 +1197,7 @@ class Understander:
         self._take_first_purchase(parse)  # 第一次买东西的人: the value the words describe
         self._take_bought_before(parse)  # …compared with those who had bought before: the other
         self._take_first_defined(parse)  # 新客就是第一笔付款订单落在上个月的人: what it means
+        self._take_profile_breakdown(parse)  # the gender and age breakdown of big spenders
         extra = ADDITIONAL.search(parse.text)
         if extra is not None:
             # at least one more paid order: one beyond those the question counts, which no
@@ -5724,11 +5725,30 @@ class Understander:
             return bool(re.search(r"\btop\b", parse.text))
         return False
 
+    def _take_profile_breakdown(self, parse: Parse) -> None:
+        """The gender and age breakdown of customers who spent over 5,000: two sides of the
+        profile or more, broken down, of people a condition picks, are their profile."""
+        breakdown = parse.cue("distribution")
+        if (
+            breakdown is None
+            or parse.has("profile")
+            or self.layer.reading.profile is None
+            or not parse.comparisons
+            or len(self._profile_sides(parse)) < 2
+        ):
+            return
+        parse.cues = [replace(c, kind="profile") if c is breakdown else c for c in parse.cues]
+
+    def _profile_sides(self, parse: Parse) -> list[str]:
+        """性别、年龄、城市等级: the sides of the profile the question names (none: all of them)."""
+        named = {x.entries[0].target.rpartition(".")[2] for x in parse.links if x.kind == "dimension"}
+        return [d for d in self._profile.dimensions if d.rpartition(".")[2] in named]
+
     def _conditioned_profile(self, base: SemanticQuery, parse: Parse, people: list[str]) -> list[Step]:
         """付款了2单及以上的那批人的画像: the people who meet the condition, counted by each
         attribute of the profile."""
         steps = []
-        for dimension in self._profile.dimensions:
+        for dimension in self._profile_sides(parse) or self._profile.dimensions:
             query = base.model_copy(
                 update={
                     "dimensions": [dimension, *people],
@@ -5747,10 +5767,7 @@ class Understander:
         if ranked:
             steps.append(Step(title=self.title(base, parse.language), query=base))
             feed = Feed(source=0, column=base.dimensions[0], dimension=base.dimensions[0])
-        # 性别、年龄、城市等级: the sides of the profile the question names, else all of them
-        named = {x.entries[0].target.rpartition(".")[2] for x in parse.links if x.kind == "dimension"}
-        sides = [d for d in self._profile.dimensions if d.rpartition(".")[2] in named]
-        for dimension in sides or self._profile.dimensions:
+        for dimension in self._profile_sides(parse) or self._profile.dimensions:
             query = SemanticQuery(
                 metrics=[self._profile.metric],
                 dimensions=[dimension],

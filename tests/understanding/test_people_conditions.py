@@ -901,3 +901,13 @@ def test_words_joined_by_a_hyphen_name_what_they_name_apart(pipeline: Pipeline) 
 def test_a_share_within_the_rows_a_listing_ranks_is_asked_back(pipeline: Pipeline) -> None:
     # it listed the women among the top 100 spenders, for a role that may see names, silently
     asked_back(pipeline, "今年以来消费金额排前100名的客户里，女性占多大比例？")
+
+
+def test_two_sides_of_the_profile_broken_down_of_people_a_condition_picks(pipeline: Pipeline) -> None:
+    question = "Give me the gender and age breakdown of customers who've spent more than 5,000 yuan in total this year."
+    reading = pipeline.understander.understand(question, AS_OF)
+    assert reading.status == "answer", reading.message
+    assert [s.query.dimensions[0] for s in reading.steps] == ["gender", "age_group"]
+    assert all(s.query.count_groups and s.query.metric_filters[0].value == 5000 for s in reading.steps)
+    # a figure broken down by two of them stays one grouping
+    assert read(pipeline, "GMV by gender and age group this year").dimensions == ["gender", "age_group"]
