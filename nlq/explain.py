@@ -321,7 +321,7 @@ def _segments_within(query: SemanticQuery, layer: SemanticLayer, language: Langu
     for reference in dict.fromkeys([*query.dimensions, *(f.dimension for f in query.filters)]):
         found = layer.segment_of(reference)
         segment = found[1].segment if found else None
-        if found is None or segment is None or (segment.historical and not segment.needs_period):
+        if found is None or segment is None or not segment.decided_in_period:
             continue
         entity, dimension = found
         if query.time_grain:  # each month's 新客: new in that month (Compiler._per_bucket)

@@ -585,6 +585,11 @@ def _period_clauses(text: str) -> list[tuple[int, int]]:
     return list(zip(breaks[::2], breaks[1::2], strict=True))
 
 
+def _clause_at(clauses: list[tuple[int, int]], at: int) -> tuple[int, int]:
+    """The clause of `_period_clauses` that holds position `at` (an empty span if none)."""
+    return next(((a, b) for a, b in clauses if a <= at < b), (0, 0))
+
+
 def _run_on(words: list[str], language: Language) -> str:
     """Words one after the other, as the language writes them (今年1月, this year January)."""
     text = words[0] if words else ""
@@ -1870,9 +1875,9 @@ class Understander:
         found: dict[int, list[Link]] = {}
         for link in links:
             segment = self._segment_of(link.entries[0].target)
-            if segment is None or (segment.historical and not segment.needs_period):
+            if segment is None or not segment.decided_in_period:
                 continue
-            a, b = next(((a, b) for a, b in clauses if a <= link.start < b), (0, 0))
+            a, b = _clause_at(clauses, link.start)
             inside = [i for i, t in enumerate(times) if a <= t.span[0] < b]
             if len(inside) == 1:
                 found.setdefault(inside[0], []).append(link)
@@ -1885,7 +1890,7 @@ class Understander:
         clauses = _period_clauses(parse.text)
         figures: dict[int, Link] = {}
         for index, time in enumerate(times):
-            a, b = next(((a, b) for a, b in clauses if a <= time.span[0] < b), (0, 0))
+            a, b = _clause_at(clauses, time.span[0])
             named = [x for x in parse.links if x.kind == "metric" and a <= x.start < b]
             if len(named) == 1 and sum(1 for t in times if a <= t.span[0] < b) == 1:
                 figures[index] = named[0]
@@ -1932,7 +1937,7 @@ class Understander:
         chain: list[tuple[TimeMatch, bool]] = []
         used: list[tuple[int, int]] = [earlier.span()] if earlier is not None else []
         for time in times:
-            a, b = next(((a, b) for a, b in clauses if a <= time.span[0] < b), (0, 0))
+            a, b = _clause_at(clauses, time.span[0])
             if sum(1 for t in times if a <= t.span[0] < b) != 1:
                 return None
             words = parse.text[a:b]
@@ -4266,7 +4271,11 @@ class Understander:
             before = parse.text[: marker.start()].rstrip(" ,，")
             named = next((x for x in firsts if x.end == len(before)), None)
             word = re.search(r"([A-Za-z]+)$", before)
-            if named is None and not (word and word.group(1).lower() in heads):
+            if named is not None:
+                start = named.start
+            elif word is not None and word.group(1).lower() in heads:
+                start = marker.start() - len(word.group(1))  # New = …: the value's first word
+            else:
                 continue
             end = SENTENCE_END.search(parse.text, marker.end())
             stop = end.start() if end else len(parse.text)
@@ -4274,13 +4283,6 @@ class Understander:
             bought = BUY_WORD.search(content) or HAD_VERB.search(content) or ORDER_NOUN.search(content)
             if not (WHO_WORD.search(content) and bought):
                 continue
-            start = (
-                named.start
-                if named is not None
-                else marker.start() - len(word.group(1))
-                if word
-                else marker.start()
-            )
             parse.links = [x for x in parse.links if not (marker.end() <= x.start < stop)]
             parse.times = [t for t in parse.times if not (marker.end() <= t.span[0] < stop)]
             parse.negations.markers = [m for m in parse.negations.markers if not marker.end() <= m[0] < stop]

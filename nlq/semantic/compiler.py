@@ -208,7 +208,7 @@ class Compiler:
             for r in references
             if (found := self.layer.segment_of(r)) is not None
             and found[1].segment is not None
-            and (found[1].segment.needs_period or not found[1].segment.historical)
+            and found[1].segment.decided_in_period
         ]
         if not segmented:
             return None

@@ -127,6 +127,12 @@ class Segment(Strict):
         return any(feature.over == "all" for feature in self.features.values())
 
     @property
+    def decided_in_period(self) -> bool:
+        """Whether the period asked decides its value: by where the period lies (新客: a first
+        order inside it) or by the rows inside it (购买频次), not by the whole history alone."""
+        return self.needs_period or not self.historical
+
+    @property
     def needs_period(self) -> bool:
         """Whether its value depends on where the period starts or ends."""
         text = " ".join([*(c.when for c in self.cases), self.expr or ""])
