@@ -74,6 +74,8 @@ TIMES_WORDS = {"once": 1, "twice": 2, "thrice": 3}
 REPEATED = "|".join(TIMES_WORDS)
 COUNT_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten"
 BUYING = r"(?:买过|买了|购买过|购买了|下过单|下了单|下过|下了|消费过)"
+# what a count of a person's buying is of: their orders, purchases, times
+ORDER_NOUN = r"\s+(?:paid\s+|completed\s+)?(?:orders?|purchases?|times|transactions?)\b"
 # "both ends included" after a range says what a range already means.
 INCLUSIVE = r"(?:\s*[（(]?\s*(?:含两端|包含两端|包括两端|含|inclusive|both inclusive|included)\s*[)）]?)?"
 PATTERNS: list[tuple[str, Operator | None]] = [
@@ -88,6 +90,15 @@ PATTERNS: list[tuple[str, Operator | None]] = [
     # 库存为0, 等于100, exactly 12: an amount that is not a date (为2024年 is a period)
     (rf"(?:等于|(?:为|是)(?=\s*\d))\s*{_amount('value')}(?!\s*(?:年|月|日|号|季|周|天|[/-]\d))", "="),
     (rf"(?:equal to|equals|exactly)\s+{_amount('value')}", "="),
+    # 只下过一单, only ever placed one order, a single paid order: exactly that many
+    # (只买过一次 is left to the layer's words: a segment's value where it has one)
+    (rf"(?:只|仅|就只)\s*{BUYING}\s*(?P<value>\d+|[一二两三四五六七八九十])\s*(?:单|笔)", "="),
+    (
+        rf"\b(?:only|just)\s+(?:ever\s+)?(?:(?:placed|made|had|bought|ordered)\s+)?"
+        rf"(?P<value>{COUNT_WORDS}|\d+|a\s+single)(?={ORDER_NOUN})",
+        "=",
+    ),
+    (rf"\b(?P<value>a\s+single)(?={ORDER_NOUN})", "="),
     # at least twice, more than once, twice or more: a number of times in a word
     (rf"(?:{INCLUSIVE_ABOVE})\s*(?P<value>{REPEATED})\b", ">="),
     (rf"(?:{STRICT_ABOVE})\s*(?P<value>{REPEATED})\b", ">"),
@@ -157,6 +168,8 @@ def find_comparisons(text: str, taken: list[tuple[int, int]] | None = None) -> l
                 and not _bound_amount(match.group(0)[2:])
             ):
                 continue
+            if op == "=" and _any_at_all(text, match):
+                continue
             parsed = _parsed(match, op)
             if parsed is None:
                 continue
@@ -181,10 +194,22 @@ def _parsed(match: re.Match[str], op: Operator | None) -> list[Comparison] | Non
             Comparison(start, end, text, ">=", low[0], percent),
             Comparison(start, end, text, "<=", high[0], percent),
         ]
-    value = amount(match.group("value"))
+    said = match.group("value")
+    value = (1.0, False) if said.endswith("single") else amount(said)
     if value is None:
         return None
     return [Comparison(start, end, text, op, value[0], value[1])]
+
+
+def _any_at_all(text: str, match: re.Match[str]) -> bool:
+    """never placed a single order, not a single refund: after a negation, "a single" is
+    any at all, not exactly one."""
+    said = match.groupdict().get("value") or ""
+    before = text[max(0, match.start() - 30) : match.start()]
+    return (
+        said.endswith("single")
+        and re.search(r"(?:\b(?:never|not|no|without)\b|n't)[^,.;?]*$", before) is not None
+    )
 
 
 def _year(text: str) -> bool:

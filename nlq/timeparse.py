@@ -15,6 +15,7 @@ closed set, so explicit patterns are both smaller and testable row by row.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -394,7 +395,7 @@ PATTERNS: list[tuple[str, Resolver]] = [
     (r"上上季度|上上个季度|(?:the )?quarter before last", _calendar("quarter", -2, to_date=False)),
     (r"上季度|上个季度|上一季度|last quarter|previous quarter", _calendar("quarter", -1, to_date=False)),
     (
-        r"今年以来|年初至今|年初到现在|年初到今天|年初以来|今年|本年|this year|year[- ]to[- ]date|ytd",
+        r"今年(?:以来|至今|到现在|到目前为止|到今天)|年初至今|年初到现在|年初到今天|年初以来|今年|本年|this year|year[- ]to[- ]date|ytd",
         _calendar("year", 0, to_date=True),
     ),
     # 去年同期 is a comparison (year over year), not a period of its own.
@@ -488,7 +489,7 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
             chosen.append(found)
             for i in range(a, b):
                 taken[i] = True
-    chosen = _campaign_years(normal, chosen, ctx)
+    chosen = _campaign_years(normal, _campaign_and_year_beside(normal, chosen, ctx), ctx)
     chosen = [_with_part(text, normal, found, as_of) for found in chosen]
     chosen += _parts_alone(text, normal, as_of, taken)
     chosen = _edges(text, normal, sorted(chosen, key=lambda t: t.span[0]), as_of)
@@ -645,6 +646,37 @@ def _spanning(text: str, span: tuple[int, int], dates: tuple[dt.date | None, dt.
 
 CAMPAIGN_WORD = re.compile("|".join(CAMPAIGN_ALIASES.values()))
 YEAR_ALONE = re.compile(r"(?:in\s+)?(?:19|20)\d\d年?")
+
+
+# A year said of one campaign, right after it: 618 last year (the possessive before it,
+# last year's 618, is read as one phrase already).
+YEAR_AFTER_CAMPAIGN = {"last year": -1, "去年": -1, "前年": -2}
+
+
+def _campaign_and_year_beside(normal: str, chosen: list[TimeMatch], ctx: Context) -> list[TimeMatch]:
+    """During 618 last year but not this year's 618: a relative year written right after
+    a campaign is that campaign's year, not a whole year besides."""
+    ordered = sorted(chosen, key=lambda t: t.span[0])
+    result = list(ordered)
+    for found, after in itertools.pairwise(ordered):
+        shift = YEAR_AFTER_CAMPAIGN.get(normal[after.span[0] : after.span[1]])
+        name = CAMPAIGN_WORD.fullmatch(normal[found.span[0] : found.span[1]].strip())
+        if shift is None or name is None or normal[found.span[1] : after.span[0]].strip():
+            continue
+        resolved = _campaign({"c": name.group(0), "y": str(ctx.as_of.year + shift)}, ctx)
+        if resolved is None or after not in result:
+            continue
+        start, end, _ = resolved
+        span = (found.span[0], after.span[1])
+        result[result.index(found)] = found.model_copy(
+            update={
+                "span": span,
+                "text": found.text.strip() + normal[found.span[1] : after.span[0]] + after.text,
+                "range": TimeRange(start=start, end=min(end, ctx.as_of) if start <= ctx.as_of else end),
+            }
+        )
+        result.remove(after)
+    return result
 
 
 def _campaign_years(normal: str, chosen: list[TimeMatch], ctx: Context) -> list[TimeMatch]:

@@ -124,7 +124,9 @@ BUY_VERB = re.compile(
     r"\s*(?:成功|再|真正)?\s*(?:付款|支付|付过款)?\s*(?:(?:下过?单|下单)\s*(?=购买|买))?(?:买过?|购买过?|下过?(?:已支付的?|已付款的?|付款的?|支付的?)?订单|下过?单|下单|消费过?|付过款|付款|支付过?|(?:placed|made)\s+(?:an?\s+|any\s+|a\s+single\s+)?(?:paid\s+)?(?:orders?|purchases?)|ordered|bought|purchased|(?:order|buy|purchase)\b)"
 )
 # A verb of buying or selling written beside a period (去年买过, bought ... in Q1).
-HAD_VERB = re.compile(r"买过?|购买过?|(?:付款|支付)?下过?单|消费过?|bought|purchased|ordered|卖出|售出|sold")
+HAD_VERB = re.compile(
+    r"买过?|购买过?|(?:付款|支付)?下过?单|消费过?|bought|purchased|ordered|shopped|卖出|售出|sold"
+)
 HAD_REACH = 24
 CLAUSE_TURN = re.compile(r"但|却|，|,|；|;|\bbut\b|\byet\b")
 SELL_VERB = re.compile(r"\s*(?:卖出?去?|售出|卖掉|动销|sold|been sold)")
@@ -168,6 +170,7 @@ BANDS_AGAIN = re.compile(
 # 6月又买了, came back and ordered again: the same people doing it again in a later period
 AGAIN = re.compile(
     r"又(?=回来|来|买|下单|下了|购买|消费|付款)|也(?=买|下单|下了|购买|消费)|再次|重新(?=购买|下单)|回流|"
+    r"(?<=[没不])再(?=回来|来买|买|下单|购买|消费|付款)|"
     r"\balso (?=bought|purchased|ordered|shopped|buy|purchase|order)|"
     r"\b(?:again|came back|come back|comes back|returned to (?:buy|order|shop))\b"
 )
@@ -175,12 +178,36 @@ AGAIN = re.compile(
 BOTH = re.compile(
     r"\bboth\b(?! (?:ends|inclusive|included))|都买|同时(?:买|购买|下单)|(?:两|二)(?:个|类|种|者)?都"
 )
+# 1月、2月和3月都买过, 每个月都买过, in every single month of Q1, in each of Jan, Feb and Mar:
+# a condition for each period (or each bucket of one), not the buyers of all of them together
+EVERY_PERIOD = re.compile(
+    r"每一?个?(?:月|周|星期|季度|年|天)都|(?:月|季度|年|周|天)份?都(?=有?(?:买|下单|下过|购买|消费|付款))|"
+    r"\b(?:in )?(?:every|each)(?: single)? (?:day|week|month|quarter|year)\b|\b(?:each|every one) of\b"
+)
+EVERY_GRAIN: dict[str, Grain] = {
+    "天": "day",
+    "周": "week",
+    "星期": "week",
+    "月": "month",
+    "季度": "quarter",
+    "年": "year",
+    "day": "day",
+    "week": "week",
+    "month": "month",
+    "quarter": "quarter",
+    "year": "year",
+}
 # The clauses of a question, for which figures a comparison is on: 花了超过2万的用户有多少人，
 # 一共贡献了多少成交额; how many spent over ¥10,000, and how much GMV did they account for.
 CLAUSE_OF_FIGURE = re.compile(r"(?:[^，,；;？?。]|,(?! and\b))+")
 # 有过付款订单, placed a paid order: orders had, as a verb of buying says
 HAD_ORDERS = re.compile(r"有过?(?:已?付款|已?支付)?的?订单|\bplaced (?:a |an |any )?(?:paid )?orders?\b")
 DISTRIBUTION_WORD = re.compile(r"分布|\bdistribution\b|\bbreakdown\b")
+DURATION_AFTER = re.compile(
+    r"\s*(?:个)?(?:天|日(?!期)|周|星期|小时|分钟|月(?!份)|(?:days?|weeks?|hours?|minutes?|months?)\b)"
+)
+DURATION_NAMED = re.compile(r"天数|时长|周期|\b(?:days?|time|lead time)\b")
+DISTRIBUTED_AFTER = re.compile(r"[\s的]*(?:分布|构成|结构|(?:distribution|breakdown|mix|composition)\b)")
 # 从没买过, never: at any time
 EVER = re.compile(r"从来|从没|从未|至今|到现在|一直|\bnever\b|\bever\b|\bat all\b")
 EVERYONE = re.compile(r"\b(?:everyone|everybody|those|who|whose)\b|的人|那些人")
@@ -196,7 +223,7 @@ WHO_WORD = re.compile("|".join(sorted((re.escape(w) for w in WHO_WORDS), key=len
 WHO_REACH = 8
 # 第一次在我们这儿买东西, first ever purchase, buying from us for the first time
 BUY_WORD = re.compile(
-    r"买|购买|下单|消费|\b(?:purchases?|purchasing|purchased|buying|bought|buy|orders?|ordering|ordered|shopping)\b"
+    r"买|购买|下单|消费|\b(?:purchases?|purchasing|purchased|buying|bought|buy|orders?|ordering|ordered|shopping|shopped)\b"
 )
 FIRST_REACH = 24
 # 之前就买过的, customers who'd already bought from us before: having bought before the period
@@ -588,6 +615,29 @@ def _period_clauses(text: str) -> list[tuple[int, int]]:
 def _clause_at(clauses: list[tuple[int, int]], at: int) -> tuple[int, int]:
     """The clause of `_period_clauses` that holds position `at` (an empty span if none)."""
     return next(((a, b) for a, b in clauses if a <= at < b), (0, 0))
+
+
+MAX_EVERY = 12  # at most a condition for each month of a year
+
+
+def _listed_months(time: TimeMatch) -> list[TimeRange]:
+    """The months a time lists (1月、2月 is January and February, each), else its range."""
+    start, end = time.range.start, time.range.end
+    if start is None or end is None or not re.search(r"[、,，和与及]", time.text):
+        return [time.range]
+    months: list[TimeRange] = []
+    while start <= end:
+        after = shift_months(start, 1)
+        months.append(TimeRange(start=start, end=min(after - dt.timedelta(days=1), end)))
+        start = after
+    return months
+
+
+def _within(inner: TimeRange, outer: TimeRange) -> bool:
+    """Whether one closed range of days lies inside another."""
+    return (outer.start is None or (inner.start is not None and outer.start <= inner.start)) and (
+        outer.end is None or (inner.end is not None and inner.end <= outer.end)
+    )
 
 
 def _run_on(words: list[str], language: Language) -> str:
@@ -1770,7 +1820,12 @@ class Understander:
         conditions: list[Presence] | None
         periods = self._registered_and_bought(parse, times) if registered else None
         chain = self._periods_each(parse, times) if not split and not registered else None
-        if chain is not None:
+        every = self._every_period(parse, times) if chain is None and not split and not registered else None
+        if every is not None:
+            # bought in every month of Q1: a condition for each month, over what was bought
+            shared = self._value_filters_of(bought)
+            conditions = [Presence(metric=metric, time_range=r, filters=shared) for r in every]
+        elif chain is not None:
             # bought in 2024, skipped 2025, came back this year: a condition for each period
             first_period = min(chain, key=lambda c: c[0].range.end or dt.date.max)
             if not first_period[1]:  # 回流老客: bought in the earliest, so returning buyers
@@ -1808,13 +1863,17 @@ class Understander:
         elif (
             marker is not None
             and len(times) == 2
-            and not parse.absent
+            and (not parse.absent or self._not_again(parse) is not None)
             and len(kinds) <= 1
             and len(bought) <= 1
         ):
             # 去年双11买过、今年618又买了: a condition for each period, over what was bought;
             # a segment of the period said in its clause (去年只买过一次的) is of that period
             shared = self._value_filters_of(bought)
+            # didn't come back for this year's 618, 今年没再回来买: the later one did not happen
+            missed = self._not_again(parse)
+            if missed is not None:
+                self._use_negation(parse, missed)
             own = self._period_segments(parse, times, theirs)
             theirs = [x for x in theirs if not any(x in links for links in own.values())]
             conditions = [
@@ -1824,6 +1883,7 @@ class Understander:
                     filters=[*shared, *self._value_filters_of(own.get(index, []))],
                     # 占这批人的比例: the share is among those of the first period
                     among=index == 0 and parse.has("share"),
+                    absent=missed is not None and index == 1,
                 )
                 for index, t in enumerate(times)
             ]
@@ -1897,16 +1957,72 @@ class Understander:
         return figures
 
     @staticmethod
+    def _not_again(parse: Parse) -> tuple[int, int] | None:
+        """The negation said right before the words of coming back (didn't come back,
+        没再回来买), when it is the question's only one."""
+        again = AGAIN.search(parse.text)
+        if again is None or len(parse.negations.markers) != 1:
+            return None
+        start, end, _ = parse.negations.markers[0]
+        between = parse.text[end : again.start()]
+        return (start, end) if start < again.start() and re.fullmatch(r"\s*", between) else None
+
+    @staticmethod
+    def _use_negation(parse: Parse, span: tuple[int, int]) -> None:
+        """A negation a rule has read: no value is negated by it, nothing is left absent."""
+        parse.read_spans.append(span)
+        parse.negations.markers = [m for m in parse.negations.markers if (m[0], m[1]) != span]
+        left = {m[2].strip() for m in parse.negations.markers}
+        parse.negations.unscoped = [u for u in parse.negations.unscoped if u in left]
+        parse.absent = None
+
+    @staticmethod
+    def _every_period(parse: Parse, times: list[TimeMatch]) -> list[TimeRange] | None:
+        """The periods each of which people bought in (1月、2月和3月都买过; in every single
+        month of Q1 this year (Jan, Feb and Mar)): the periods listed, else each bucket
+        of the one period said; the words that said every, used."""
+        said = EVERY_PERIOD.search(parse.text)
+        if said is None or parse.absent or parse.negations.markers:
+            return None
+        ranges: list[TimeRange] = []
+        for time in times:
+            ranges += _listed_months(time)
+        ranges = list(dict.fromkeys(ranges))
+        # the finest periods: Jan, Feb and Mar, not the Q1 (this year) they are of
+        finest = [
+            r
+            for r in ranges
+            if not any(o != r and _within(o, r) for o in ranges) and r.start is not None and r.end is not None
+        ]
+        named = re.search("|".join(EVERY_GRAIN), said.group(0))
+        grain = EVERY_GRAIN[named.group(0)] if named else None
+        if len(finest) == 1 and grain is not None:
+            period = finest[0]
+            assert period.start is not None and period.end is not None
+            finest = []
+            start = grain_start(period.start, grain)
+            while start <= period.end and len(finest) <= MAX_EVERY:
+                after = shift_by_grain(start, grain, 1)
+                end = min(after - dt.timedelta(days=1), period.end)
+                finest.append(TimeRange(start=max(start, period.start), end=end))
+                start = after
+        if not 2 <= len(finest) <= MAX_EVERY:
+            return None
+        parse.read_spans.append(said.span())
+        parse.cues = [
+            c for c in parse.cues if not (c.kind == "grain" and c.start < said.end() and said.start() < c.end)
+        ]
+        return sorted(finest, key=lambda r: r.start or dt.date.min)
+
+    @staticmethod
     def _periods_each(parse: Parse, times: list[TimeMatch]) -> list[tuple[TimeMatch, bool]] | None:
         """A chain of periods (`_period_chain`), its words of not buying used up."""
         found = Understander._period_chain(parse, times)
         if found is None:
             return None
         chain, used = found
-        parse.read_spans += used
-        parse.negations.markers = [m for m in parse.negations.markers if (m[0], m[1]) not in used]
-        left = {m[2].strip() for m in parse.negations.markers}
-        parse.negations.unscoped = [u for u in parse.negations.unscoped if u in left]
+        for span in used:
+            Understander._use_negation(parse, span)
         parse.absent = None
         return chain
 
@@ -4725,6 +4841,13 @@ class Understander:
                     filters.append(Filter(dimension=dimension, op=op, values=chosen))
         return filters
 
+    @staticmethod
+    def _distributed_at(parse: Parse, at: int) -> bool:
+        """Whether a word of distribution follows a dimension's word ending at `at`
+        (会员等级分布, the member level mix of ...): its groups share the whole of what the
+        question's values pick, not each group's share of a value."""
+        return DISTRIBUTED_AFTER.match(parse.text, at) is not None
+
     def _qualifier(self, parse: Parse, dimension: str) -> bool:
         """小米商品的GMV, 非手机数码类商品, Xiaomi products: a dimension word right after a
         value names what the value picks out; it groups only when the question asks per
@@ -4744,6 +4867,7 @@ class Understander:
                 before is not None
                 and before.entries[0].kind == "value"
                 and QUALIFIED_GAP.match(parse.text[before.end : link.start])
+                and not self._distributed_at(parse, link.end)  # 新客的会员等级分布: its groups
             ):
                 qualified = True
             elif normalise(link.text) not in tables:
@@ -4947,7 +5071,10 @@ class Understander:
             filters = [f for f in filters if f.dimension != focused]
             group = [f.dimension for f in focus]
         share_within_groups: list[str] = []
-        if parse.has("share") and group and not focus and not profile and values:
+        distributed = any(
+            self._distributed_at(parse, x.end) for x in parse.links if x.entries[0].target in group
+        )
+        if parse.has("share") and group and not focus and not profile and values and not distributed:
             # for each channel, what fraction of its GMV came from 美妆: the value's share
             # within each group, not a filter on the whole
             part = self._share_part(parse, values, group)
@@ -5674,6 +5801,12 @@ class Understander:
 
     @staticmethod
     def _bound_metric(parse: Parse, comparison: Comparison, metrics: list[str]) -> str | None:
+        if DURATION_AFTER.match(parse.text, comparison.end) and not any(
+            DURATION_NAMED.search(x.text) for x in parse.links if x.kind == "metric"
+        ):
+            # no more than 7 days after signing up, 超过90天没下单: a length of time, which
+            # bounds no figure but one that is a length of time (days to ship)
+            return None
         if parse.bound.get(comparison.start) in metrics:
             return parse.bound[comparison.start]  # more than 2 refunds: their count
         named = [x for x in parse.links if x.entries[0].kind == "metric" and x.entries[0].target in metrics]

@@ -99,6 +99,8 @@ class Relation:
     filters: list[Filter] = field(default_factory=list)
     grouped: list[str] = field(default_factory=list)
     segments: list[tuple[str, exp.Select, exp.Expr]] = field(default_factory=list)
+    # The bucket of each fact row, when segments are decided in each (span.grain).
+    bucket: exp.Expr | None = None
 
     @property
     def joined(self) -> set[str]:

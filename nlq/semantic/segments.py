@@ -19,21 +19,45 @@ from nlq.messages import Text
 from nlq.semantic.errors import QueryError
 from nlq.semantic.expressions import aggregate, canonical, date_literal, parse_snippet, time_bounds
 from nlq.semantic.graph import JoinGraph
-from nlq.semantic.model import Dimension, Model, Segment, SemanticLayer, TimeDimension
+from nlq.semantic.model import Dimension, Grain, Model, Segment, SemanticLayer, TimeDimension
+from nlq.semantic.periods import grain_start, shift_by_grain
 from nlq.semantic.policy import model_table
 from nlq.semantic.query import TimeRange
 
 
 @dataclass(frozen=True)
 class Span:
-    """The period a segment is computed for: its first and last day, either open."""
+    """The period a segment is computed for: its first and last day, either open. With a
+    grain, a segment the period decides is decided in each of its buckets instead (每个月
+    的新客: new in that month), one row per entity and bucket."""
 
     start: dt.date | None
     end: dt.date | None
+    grain: Grain | None = None
 
     @classmethod
     def of(cls, period: TimeRange | None) -> Span:
         return cls(period.start, period.end) if period else cls(None, None)
+
+
+# The column of a segment's rows decided in each bucket that holds the bucket's first day.
+BUCKET = "bucket"
+
+
+def bucket_date(time_expr: exp.Expr, grain: Grain) -> exp.Expr:
+    """The first day of the bucket a time falls in, as a date (what a time grain shows)."""
+    if grain == "day":
+        # A day is the date: the truncation as well costs a third more per row (每天的订单数).
+        return exp.cast(time_expr, exp.DataType.build("date"))
+    truncated = exp.DateTrunc(this=time_expr, unit=exp.Literal.string(grain.upper()))
+    return exp.cast(truncated, exp.DataType.build("date"))
+
+
+def shares_buckets(segment: Segment) -> bool:
+    """Whether the segment can be decided in every bucket of a period in one pass: each
+    feature is of the bucket's rows, or is a first time ever, which is the same up to the
+    end of any bucket the entity has rows in (a buyer's first order)."""
+    return all(f.over == "period" or f.agg == "min" for f in segment.features.values())
 
 
 def one_per_row(layer: SemanticLayer, graph: JoinGraph, model: str, reference: str) -> bool:
@@ -95,9 +119,15 @@ def segment_relation(
     time = facts.time_dimension(facts.default_time)
     assert time is not None  # validated: a default time is one of the model's times
     key = entity.key_columns[0]
-    features = _features(segment, facts, time, span, key, dialect, kept)
-    value = _value(segment, span, dialect)
     within = [exp.column(w.name) for w in kept.within] if kept else []
+    if span.grain is not None and segment.decided_in_period:
+        assert shares_buckets(segment)  # the compiler computes the others bucket by bucket
+        features = _bucket_features(segment, facts, time, span, key, dialect, kept)
+        value = _value(segment, _bucket_bounds(span), dialect)
+        within.append(exp.column(BUCKET))
+    else:
+        features = _features(segment, facts, time, span, key, dialect, kept)
+        value = _value(segment, _period_bounds(span), dialect)
     return exp.select(
         exp.column(key).as_(key, copy=False), *within, value.as_(dimension.name, copy=False), copy=False
     ).from_(features.subquery("features", copy=False), copy=False)
@@ -143,15 +173,110 @@ def _features(
     return select
 
 
-def _value(segment: Segment, span: Span, dialect: str) -> exp.Expr:
+def _bucket_features(
+    segment: Segment,
+    facts: Model,
+    time: TimeDimension,
+    span: Span,
+    key: str,
+    dialect: str,
+    kept: Kept | None,
+) -> exp.Select:
+    """Each entity's features in each bucket it has counted rows in: those of the period
+    over the bucket's rows, a first time ever over its rows up to the period's end
+    (the same as up to the bucket's end, since the entity has rows in the bucket)."""
+    assert span.grain is not None
+    time_expr = canonical(time.sql, facts.name, dialect)
+    entity = canonical(segment.entity, facts.name, dialect)
+    bucket = bucket_date(time_expr.copy(), span.grain)
+    where = time_bounds(time.type, time_expr, span.start, span.end)
+    if segment.rows:
+        where.insert(0, canonical(segment.rows, facts.name, dialect))
+    source = exp.select().from_(model_table(facts, facts.name, dialect), copy=False)
+    within: list[Within] = []
+    if kept is not None and not segment.reaches_back:
+        source, within = kept.facts, kept.within
+        where += kept.conditions
+    projections: list[exp.Expr] = [entity.copy().as_(key, copy=False), bucket.copy().as_(BUCKET, copy=False)]
+    projections += [w.expr.copy().as_(w.name, copy=False) for w in within]
+    ever = {name: f for name, f in segment.features.items() if f.over == "all"}
+    for name, feature in segment.features.items():
+        if name in ever:
+            continue
+        value = canonical(feature.expr, facts.name, dialect) if feature.expr else None
+        projections.append(aggregate(feature.agg, value, None).as_(name, copy=False))
+    inside = (
+        source.select(*projections, copy=False)
+        .where(exp.and_(*where), copy=False)
+        .group_by(entity.copy(), bucket, *[w.expr.copy() for w in within], copy=False)
+    )
+    if not ever:
+        return inside
+    history = time_bounds(time.type, time_expr, None, span.end)
+    if segment.rows:
+        history.insert(0, canonical(segment.rows, facts.name, dialect))
+    first = exp.select(
+        entity.copy().as_(key, copy=False),
+        *[
+            aggregate(f.agg, canonical(f.expr, facts.name, dialect) if f.expr else None, None).as_(
+                name, copy=False
+            )
+            for name, f in ever.items()
+        ],
+        copy=False,
+    ).from_(model_table(facts, facts.name, dialect), copy=False)
+    if history:
+        first = first.where(exp.and_(*history), copy=False)
+    first = first.group_by(entity.copy(), copy=False)
+    kept_columns = [exp.column(p.alias_or_name, "inside") for p in projections]
+    return (
+        exp.select(*kept_columns, *[exp.column(name, "ever") for name in ever], copy=False)
+        .from_(inside.subquery("inside", copy=False), copy=False)
+        .join(
+            first.subquery("ever", copy=False),
+            on=exp.column(key, "ever").eq(exp.column(key, "inside")),
+            join_type="inner",
+            copy=False,
+        )
+    )
+
+
+def _period_bounds(span: Span) -> dict[str, exp.Expr]:
+    """:start and :end of a segment decided in the whole period: its first and last day."""
+    bounds: dict[str, exp.Expr] = {}
+    if span.start is not None:
+        bounds["start"] = date_literal(span.start, "date")
+    if span.end is not None:
+        bounds["end"] = date_literal(span.end, "date")
+    return bounds
+
+
+def _bucket_bounds(span: Span) -> dict[str, exp.Expr]:
+    """:start and :end of a segment decided in each bucket: the bucket's first and last
+    day, within the period (a period starting mid-month starts its first month)."""
+    assert span.grain is not None and span.start is not None and span.end is not None
+    grain = span.grain
+    start: exp.Expr = exp.column(BUCKET)
+    if grain_start(span.start, grain) != span.start:
+        start = exp.Greatest(this=start, expressions=[date_literal(span.start, "date")])
+    amount, unit = {"day": (1, "DAY"), "week": (7, "DAY"), "month": (1, "MONTH")}.get(
+        grain, (3 if grain == "quarter" else 12, "MONTH")
+    )
+    after = exp.DateAdd(this=exp.column(BUCKET), expression=exp.Literal.number(amount), unit=exp.var(unit))
+    end: exp.Expr = exp.DateSub(this=after, expression=exp.Literal.number(1), unit=exp.var("DAY"))
+    end = exp.cast(end, exp.DataType.build("date"))
+    if shift_by_grain(grain_start(span.end, grain), grain, 1) - dt.timedelta(days=1) != span.end:
+        end = exp.Least(this=end, expressions=[date_literal(span.end, "date")])
+    return {"start": start, "end": end}
+
+
+def _value(segment: Segment, bounds: dict[str, exp.Expr], dialect: str) -> exp.Expr:
     """The segment's value from the features: the first case that holds, or its expr;
-    :start and :end are the period's first and last day."""
+    :start and :end are the first and last day it is decided in."""
 
     def bound(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Placeholder) and node.name in {"start", "end"}:
-            day = span.start if node.name == "start" else span.end
-            assert day is not None  # needs_period was checked
-            return date_literal(day, "date")
+            return bounds[node.name].copy()  # needs_period was checked
         return node
 
     def parsed(sql: str) -> exp.Expr:

@@ -911,3 +911,115 @@ def test_two_sides_of_the_profile_broken_down_of_people_a_condition_picks(pipeli
     assert all(s.query.count_groups and s.query.metric_filters[0].value == 5000 for s in reading.steps)
     # a figure broken down by two of them stays one grouping
     assert read(pipeline, "GMV by gender and age group this year").dimensions == ["gender", "age_group"]
+
+
+def _bought_in_each(con: duckdb.DuckDBPyConnection, months: list[tuple[str, str]]) -> int:
+    """The people with a paid order in every one of the [start, end) months, by hand."""
+    [(count,)] = con.sql(
+        """SELECT COUNT(*) FROM users WHERE """
+        + " AND ".join(
+            f"""user_id IN (SELECT user_id FROM orders WHERE {PAID}
+                AND order_time >= TIMESTAMP '{a}' AND order_time < TIMESTAMP '{b}')"""
+            for a, b in months
+        )
+    ).fetchall()
+    return int(count)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many customers bought something in every single month of Q1 this year (Jan, Feb and Mar)?",
+        "how many customers bought in each of January, February and March?",
+        "今年一季度每个月都买过东西的用户有多少",
+        "1月、2月和3月都买过东西的用户有多少",
+    ],
+)
+def test_people_who_bought_in_every_period_listed_or_every_bucket(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    # they were the buyers of each month, by month: 3 rows, an answer to another question
+    expected = _bought_in_each(
+        con, [("2026-01-01", "2026-02-01"), ("2026-02-01", "2026-03-01"), ("2026-03-01", "2026-04-01")]
+    )
+    assert [list(row.values()) for row in table(pipeline, question)] == [[expected]]
+
+
+@pytest.mark.parametrize(
+    ("question", "by"),
+    [
+        ("for each age group, what % of buyers have only ever placed a single paid order?", "age_group"),
+        ("近3个月只下过一单的人占全部购买用户的比例是多少？", None),
+    ],
+)
+def test_exactly_one_order_is_a_count_of_each_persons_orders(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str, by: str | None
+) -> None:
+    # "a single paid order" was dropped: each group's share of all buyers, silently
+    period = "" if by else "AND order_time >= TIMESTAMP '2026-04-01' AND order_time < TIMESTAMP '2026-07-01'"
+    group = f"u.{by}" if by else "'all'"
+    expected = con.sql(
+        f"""WITH n AS (SELECT user_id, COUNT(*) AS k FROM orders WHERE {PAID} {period} GROUP BY 1)
+            SELECT {group}, AVG(CASE WHEN k = 1 THEN 1.0 ELSE 0 END) FROM n JOIN users u USING (user_id)
+            GROUP BY 1 ORDER BY 1"""
+    ).fetchall()
+    rows = table(pipeline, question)
+    shares = sorted((row.get(by, "all"), row["user_id_share"]) for row in rows)
+    assert shares == [(g, pytest.approx(s)) for g, s in expected]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "whats the member level mix of people who made their first ever purchase in May? counts and share pls",
+        "5月新客的会员等级分布，人数和占比",
+    ],
+)
+def test_a_dimensions_mix_of_a_segments_people_is_their_share_across_its_groups(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    # it was each level's share of new buyers among its own buyers (or the level dropped)
+    counts = dict(
+        con.sql(
+            f"""WITH f AS (SELECT user_id, MIN(order_time) AS first FROM orders WHERE {PAID} GROUP BY 1)
+                SELECT u.member_level, COUNT(*) FROM f JOIN users u USING (user_id)
+                WHERE first >= TIMESTAMP '2026-05-01' AND first < TIMESTAMP '2026-06-01' GROUP BY 1"""
+        ).fetchall()
+    )
+    total = sum(counts.values())
+    rows = table(pipeline, question)
+    assert {r["member_level"]: (r["buyers"], r["buyers_share"]) for r in rows} == {
+        level: (n, pytest.approx(n / total)) for level, n in counts.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Of the users who registered in 2025, how many placed their first paid order no more than 7 days after signing up?",
+        "超过90天没下单的用户有多少",
+    ],
+)
+def test_a_bound_on_a_length_of_time_bounds_no_count(pipeline: Pipeline, question: str) -> None:
+    # "no more than 7 days" was a bound on the number of buyers, silently
+    asked_back(pipeline, question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "customers who shopped during 618 last year but didn't come back for this year's 618 - how many?",
+        "去年618买过的用户，今年618没再回来买的有多少",
+    ],
+)
+def test_bought_in_a_campaign_then_did_not_come_back_for_the_next(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    [(expected,)] = con.sql(
+        f"""SELECT COUNT(*) FROM users WHERE
+            user_id IN (SELECT user_id FROM orders WHERE {PAID}
+                        AND order_time >= TIMESTAMP '2025-06-01' AND order_time < TIMESTAMP '2025-06-19')
+            AND user_id NOT IN (SELECT user_id FROM orders WHERE {PAID}
+                        AND order_time >= TIMESTAMP '2026-06-01' AND order_time < TIMESTAMP '2026-06-19')"""
+    ).fetchall()
+    assert [list(row.values()) for row in table(pipeline, question)] == [[expected]]

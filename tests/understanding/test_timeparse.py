@@ -213,3 +213,26 @@ def test_two_days_joined_by_and_are_two_days() -> None:
         (D(2025, 11, 11), D(2025, 11, 11)),
         (D(2025, 12, 12), D(2025, 12, 12)),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a year after a campaign is its year, not a whole year besides
+        (
+            "shopped during 618 last year but didn't come back for this year's 618",
+            [(D(2025, 6, 1), D(2025, 6, 18)), (D(2026, 6, 1), D(2026, 6, 18))],
+        ),
+        ("双11去年的GMV", [(D(2025, 11, 1), D(2025, 11, 11))]),
+        # the year named before the campaign and apart from it stays a period of its own
+        ("GMV of 618 this year vs last year", None),
+        # 今年到现在: this year to date, one phrase
+        ("今年到现在却一单都没买", [(D(2026, 1, 1), END)]),
+    ],
+)
+def test_a_year_said_right_after_a_campaign(text: str, expected: list[tuple[D, D]] | None) -> None:
+    found = [(t.range.start, t.range.end) for t in find_times(text, END, CAMPAIGNS)]
+    if expected is None:
+        assert len(found) == 3
+    else:
+        assert found == expected
