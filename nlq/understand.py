@@ -113,7 +113,7 @@ GROUPED_BY = re.compile(
     r"(?:各(?:家|个|位|款|种|类)?|每一?(?:家|个|位|款|种|类)?|按|分)\s*$|\b(?:by|per)\s+(?:[a-z]+\s+)?$"
 )
 # A "did not happen" marker and what did not: 一条评价都没收到, 一件都没卖出去, never ordered.
-ABSENCE_BEFORE = re.compile(r"一(?:[件单条个笔次]|[件单条个笔次]?[\u4e00-\u9fff]{0,3}[都也])\s*$")
+ABSENCE_BEFORE = re.compile(r"一(?:[件单条个笔次]|[件单条个笔次]?[\u4e00-\u9fff]{0,5}[都也])\s*$")
 # 没有收到任何评价, 没得到过一条: the verb and "any" between a marker and what did not happen
 ABSENCE_GAP = re.compile(
     r"\s*(?:收到|得到|获得|拿到|产生|有)?过?\s*(?:任何|一条|一个|一笔|一次|一单)?\s*(?:的)?\s*"
@@ -245,7 +245,11 @@ ORDER_NOUN = re.compile(r"订单|\border\b")
 # first-timers: people buying for the first time, in a word
 FIRST_TIMERS = re.compile(r"[- ]?timers?\b")
 # 新客就是…, first-time buyers, meaning …, New = …: what a word means, said after it
-DEFINES = re.compile(r"就是|是指|指的是|定义为|\bmeaning\b|\bmeans\b|\bi\.e\.|(?<![<>!])=")
+DEFINES = re.compile(
+    r"就是|是指|指的是|定义为|(?<=[客户家人])(?:指|是)(?![标数定])|\bmeaning\b|\bmeans\b|\bi\.e\.|(?<![<>!])="
+)
+# in an earlier month, 之前: before the period a value is decided in
+EARLIER_MONTH = re.compile(r"\b(?:earlier|previous|prior|before)\b|之前|以前|此前|更早")
 SENTENCE_END = re.compile(r"[。？?！!；;]|\.(?:\s|$)")
 # 以前从没买过, never bought before: the before of a first purchase
 NEVER = re.compile(r"没|未|不曾|\bnever\b|\bnot\b|n't\b")
@@ -517,6 +521,11 @@ ABBREVIATIONS = [
 ]
 # A body of people named as one (the customer base): the people themselves.
 PEOPLE_BODY = re.compile(r"\b(customer|user|buyer|shopper|member)s?(?: base| population)\b")
+# new customers versus returning ones: "ones" is the plural noun said before it
+ONES = re.compile(r"(?<=[a-z] )ones\b")
+PLURAL_NOUN = re.compile(
+    r"\b(?:customers|buyers|users|shoppers|members|people|orders|products|brands|categories|items|stores)\b"
+)
 MIXED_COUNT = re.compile(r"(?<![a-z])([a-z]{3,}[^s\W\d])(?:数|量)")
 FOLLOW_UP = re.compile(
     r"呢[?？]?$|^那|^再|只看|换成|改成|换为|按.{1,6}(?:拆分|分|看)|拆分|what about|how about|instead|only|break (?:it )?down|split by|^and "
@@ -638,6 +647,12 @@ def _within(inner: TimeRange, outer: TimeRange) -> bool:
     return (outer.start is None or (inner.start is not None and outer.start <= inner.start)) and (
         outer.end is None or (inner.end is not None and inner.end <= outer.end)
     )
+
+
+def _noun_before(text: str, at: int) -> str:
+    """The plural noun "ones" stands for: the last one said before it, else "ones"."""
+    nouns = list(PLURAL_NOUN.finditer(text, 0, at))
+    return nouns[-1].group(0) if nouns else "ones"
 
 
 def _run_on(words: list[str], language: Language) -> str:
@@ -2207,6 +2222,8 @@ class Understander:
             # 一次都没有: "not even once" counts nothing, it names no value (1次); nor does
             # the verb of what did not happen (付款买过: no filter on payment events)
             spoken = [(clause.start(), start)] if clause else []
+            # 一笔付款订单都没有过: the rows that did not happen are no rows listed
+            parse.absent_spans += spoken
             if verb:
                 spoken.append((end, end + verb.end()))
             used += [x for x in parse.links if any(a <= x.start and x.end <= b for a, b in spoken)]
@@ -3071,6 +3088,7 @@ class Understander:
         for short, word in ABBREVIATIONS:
             text = short.sub(word, text)
         text = PEOPLE_BODY.sub(r"\1s", text)
+        text = ONES.sub(lambda m: _noun_before(text, m.start()), text)
         # A number after a comparison word is an amount, even one that looks like a
         # year (at least 2000 buyers); a period inside another refines it (上个月月底
         # （29号到31号）): the narrowest is the one asked about.
@@ -4376,33 +4394,89 @@ class Understander:
     def _take_first_defined(self, parse: Parse) -> None:
         """新客就是第一笔付款订单正好落在上个月的人, first-time buyers, meaning people whose
         very first paid order was in May; New = their first ever paid order was that
-        month: a definition of the first value (or of its first word) that says first
-        purchase is what the layer's value means, not more conditions; its words and
-        periods are read as said. Any other definition stays unread, and is asked about."""
-        firsts = [x for x in parse.links if x.kind == "value" and self._is_first_value(x.entries[0])]
-        if not firsts:
+        month; 老客是之前就已经买过的人, returning means they'd already bought in an earlier
+        month: a definition of the first value (or of the other of its two), by a link or
+        by the first word of one of its names, that says first purchase (or having bought
+        before) is what the layer's value means, not more conditions; its words and periods
+        are read as said. Any other definition stays unread, and is asked about."""
+        pair = self._first_pair(parse)
+        if pair is None:
             return
-        heads = {x.text.split()[0].lower() for x in firsts if x.text.isascii()}
+        first, other = pair
         for marker in DEFINES.finditer(parse.text):
             before = parse.text[: marker.start()].rstrip(" ,，")
-            named = next((x for x in firsts if x.end == len(before)), None)
-            word = re.search(r"([A-Za-z]+)$", before)
-            if named is not None:
-                start = named.start
-            elif word is not None and word.group(1).lower() in heads:
-                start = marker.start() - len(word.group(1))  # New = …: the value's first word
-            else:
+            defined = self._defined_value(parse, before, first, other)
+            if defined is None:
                 continue
+            value, start = defined
             end = SENTENCE_END.search(parse.text, marker.end())
             stop = end.start() if end else len(parse.text)
             content = parse.text[marker.end() : stop]
             bought = BUY_WORD.search(content) or HAD_VERB.search(content) or ORDER_NOUN.search(content)
-            if not (WHO_WORD.search(content) and bought):
+            if value is first:
+                said = WHO_WORD.search(content) and bought
+            else:  # the other value: having bought before, nothing negated
+                earlier = BOUGHT_BEFORE.search(content) or (EARLIER_MONTH.search(content) and bought)
+                said = earlier and not NEVER.search(content)
+            if not said:
                 continue
             parse.links = [x for x in parse.links if not (marker.end() <= x.start < stop)]
             parse.times = [t for t in parse.times if not (marker.end() <= t.span[0] < stop)]
             parse.negations.markers = [m for m in parse.negations.markers if not marker.end() <= m[0] < stop]
             parse.read_spans.append((start, stop))
+
+    def _first_pair(self, parse: Parse) -> tuple[Entry, Entry | None] | None:
+        """The first-purchase value of the segment the question names (by a value or by the
+        segment's own word), and the other of its two values, if it has two."""
+        for entry in self._first_values.values():
+            if entry is None:
+                continue
+            named = any(
+                e.target == entry.target and (e.kind == "dimension" or e.kind == "value")
+                for x in parse.links
+                for e in x.entries[:1]
+            )
+            if named:
+                others = self._segment_values.get(entry.target, [])
+                other = (
+                    next((e for e in others if e.value != entry.value), None) if len(others) == 2 else None
+                )
+                return entry, other
+        return None
+
+    def _defined_value(
+        self, parse: Parse, before: str, first: Entry, other: Entry | None
+    ) -> tuple[Entry, int] | None:
+        """The value a definition ending at `before` defines, and where its name starts."""
+        for value in (first, other):
+            if value is None:
+                continue
+            named = next(
+                (
+                    x
+                    for x in parse.links
+                    if x.end == len(before)
+                    and any((e.target, e.value) == (value.target, value.value) for e in x.entries)
+                ),
+                None,
+            )
+            if named is not None:
+                return value, named.start
+            word = re.search(r"([A-Za-z-]+)$", before)
+            if word is not None and word.group(1).lower() in self._value_heads(value):
+                return value, len(before) - len(word.group(1))
+        return None
+
+    def _value_heads(self, value: Entry) -> set[str]:
+        """The first words of a value's English names (new of new buyers, returning)."""
+        return {
+            e.surface.split()[0].lower()
+            for entries in self.linker.lexicon.by_key.values()
+            for e in entries
+            if e.kind == "value"
+            and (e.target, e.value) == (value.target, value.value)
+            and e.surface.isascii()
+        }
 
     def _is_first_value(self, entry: Entry) -> bool:
         """Is it the segment value whose words say first (新客), by any of its names?"""

@@ -271,6 +271,15 @@ class Compiler:
             order = [exp.Ordered(this=exp.column(n), desc=False, nulls_first=False) for n in names]
         return Order(Stacked(tuple(parts)), tuple(order), query.limit), columns
 
+    def _sums_per_entity(self, name: str) -> bool:
+        """Whether the metric's figure of each entity adds up over entities (GMV; orders,
+        each one buyer's), so that a group of them has the sum of theirs."""
+        metric = self._metric(name)
+        distinct = self._distinct_counted(name)
+        return self._adds_up_over_groups(
+            OutputColumn(name, "metric", metric.label, metric.format, name)
+        ) or bool(distinct and distinct[1] in distinct[0].key_columns)
+
     def _with_distinct(self, counts: list[DistinctCount]) -> Compiler:
         """This compiler over the layer with each distinct count as a simple metric
         (nlq.semantic.distinct); the asker may see it where they may see its metric."""
@@ -299,25 +308,32 @@ class Compiler:
         asked = list(dict.fromkeys([bands.metric, *query.metrics]))
         summed: list[str] = []
         per_head: dict[str, str] = {}
+        divided: dict[str, tuple[str, str]] = {}
         for name in asked:
             metric = self._metric(name)
             denominator = (
                 self._distinct_counted(metric.denominator) if isinstance(metric, RatioMetric) else None
             )
-            distinct = self._distinct_counted(name)
             if (
                 isinstance(metric, RatioMetric)
                 and denominator
                 and denominator[1] == bands.of.rpartition(".")[2]
             ):
                 per_head[name] = metric.numerator  # buyers: 1 for each user
-            elif self._adds_up_over_groups(
-                OutputColumn(name, "metric", metric.label, metric.format, name)
-            ) or (distinct and distinct[1] in distinct[0].key_columns):
+            elif self._sums_per_entity(name):
                 summed.append(name)  # orders: each is one user's
+            elif (
+                isinstance(metric, RatioMetric)
+                and self._sums_per_entity(metric.numerator)
+                and self._sums_per_entity(metric.denominator)
+            ):
+                # average order value: the band's GMV over its orders, each a sum over its people
+                divided[name] = (metric.numerator, metric.denominator)
             else:
                 raise QueryError(Text("semantic.not_per_band", metric=metric.label))
-        read = list(dict.fromkeys([*summed, *per_head.values()]))
+        read = list(
+            dict.fromkeys([*summed, *per_head.values(), *(n for pair in divided.values() for n in pair)])
+        )
         per_entity = query.model_copy(
             update={
                 "bands": None,
@@ -365,6 +381,14 @@ class Compiler:
                         this=exp.Sum(this=exp.column(per_head[name])), to=exp.DataType.build("double")
                     ),
                     expression=exp.Count(this=exp.Star()),
+                )
+            elif name in divided:
+                numerator, denominator = divided[name]
+                value = exp.Div(
+                    this=exp.Cast(this=exp.Sum(this=exp.column(numerator)), to=exp.DataType.build("double")),
+                    expression=exp.Nullif(
+                        this=exp.Sum(this=exp.column(denominator)), expression=exp.Literal.number(0)
+                    ),
                 )
             else:
                 value = exp.Sum(this=exp.column(name))
