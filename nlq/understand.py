@@ -106,14 +106,14 @@ AMOUNT_WORD = re.compile(r"金额|\bamounts?\b")
 # 按订单收货省份算: the column a question says it means.
 BASIS = re.compile(r"按(?:照)?(.{1,12}?)(?:来)?(?:算|计算|统计)")
 # Between a period and a table word it dates: 上个月的订单, last month's orders, orders placed in May.
-DATED_ROWS_BEFORE = re.compile(r"\s*(?:的|'s|’s)?\s*")
+DATED_ROWS_BEFORE = re.compile(r"\s*(?:的|'s|’s)?\s*(?:新?注册的?)?\s*")
 DATED_ROWS_AFTER = re.compile(r"\s*(?:placed|created|made|registered|signed up|from)?\s*(?:in|during)?\s*")
 # A grouping asked for in so many words (各品类, 按渠道, by channel): figures, not rows.
 GROUPED_BY = re.compile(
     r"(?:各(?:家|个|位|款|种|类)?|每一?(?:家|个|位|款|种|类)?|按|分)\s*$|\b(?:by|per)\s+(?:[a-z]+\s+)?$"
 )
 # A "did not happen" marker and what did not: 一条评价都没收到, 一件都没卖出去, never ordered.
-ABSENCE_BEFORE = re.compile(r"一(?:[件单条个笔次]|[件单条个笔次]?[\u4e00-\u9fff]{0,5}[都也])\s*$")
+ABSENCE_BEFORE = re.compile(r"一(?:[件单条个笔次]|[件单条个笔次]?[\u4e00-\u9fff]{0,5}[都也])还?\s*$")
 # 没有收到任何评价, 没得到过一条: the verb and "any" between a marker and what did not happen
 ABSENCE_GAP = re.compile(
     r"\s*(?:收到|得到|获得|拿到|产生|有)?过?\s*(?:任何|一条|一个|一笔|一次|一单)?\s*(?:的)?\s*"
@@ -248,6 +248,23 @@ FIRST_TIMERS = re.compile(r"[- ]?timers?\b")
 DEFINES = re.compile(
     r"就是|是指|指的是|定义为|(?<=[客户家人])(?:指|是)(?![标数定])|\bmeaning\b|\bmeans\b|\bi\.e\.|(?<![<>!])="
 )
+# Split by gender please, 按注册渠道分别看, broken down by city tier: a split and nothing else
+GROUPING_ONLY = re.compile(
+    r"(?:(?:and |also )?(?:please )?(?:split|break(?: it| that| them)? down|broken down|group(?:ed)?|show(?: it| that)?)?"
+    r"\s*(?:by|per|for each|across)\s*(?:please)?|(?:再|并|请)?按\s*(?:分别|各自)?\s*(?:看|拆分|分|统计|分组)?(?:一下)?|"
+    r"(?:分|拆)\s*(?:看|开)?)"
+)
+# only ever bought 手机数码, 只在线下门店买过, 只买过美妆: one value and nothing else of it
+ONLY_EVER = re.compile(
+    r"\bonly (?:ever )?(?:bought|purchased|ordered|shopped)(?: (?:from|in|at|on|via))?(?: the)?\b|"
+    r"\b(?:bought|purchased|ordered|shopped) only(?: (?:from|in|at|on|via))?\b|"
+    r"(?:只|仅)(?:在|从|通过)|(?:只|仅)(?=买过|购买过|买了)(?:买过|购买过|买了)"
+)
+# …and never anything from another category, 没买过其他品类: "only" said once more
+ANOTHER = re.compile(
+    r"\b(?:anything|any|one|something)?\s*(?:from|in|at|on)?\s*(?:an?other|other|a different|different)\s+[a-z]+|"
+    r"(?:其他|其它|别的)[\u4e00-\u9fff]{1,3}"
+)
 # in an earlier month, 之前: before the period a value is decided in
 EARLIER_MONTH = re.compile(r"\b(?:earlier|previous|prior|before)\b|之前|以前|此前|更早")
 SENTENCE_END = re.compile(r"[。？?！!；;]|\.(?:\s|$)")
@@ -257,7 +274,9 @@ BEFORE_EVER = re.compile(r"以前|之前|此前|\bbefore\b|\bpreviously\b|\bever
 WHO_APART_STRONG = re.compile(r"[。；;？?！!]|但|\bbut\b")
 WHO_APART = re.compile(r"[，,、。；;？?！!]|\b(?:and|but|or)\b|和|或|但")
 # its buyers, 这些商品的买家: a part about the rows the part before found
-POINTS_BACK = re.compile(r"\b(?:its|their|those|these)\b|这些|那些|它们的|他们的|其(?=买家|用户|客户|画像)")
+POINTS_BACK = re.compile(
+    r"\b(?:its|their|those|these)\b|这些|那些|它们的|他们的|其(?=买家|用户|客户|画像)|其中|\b(?:among|of) them\b"
+)
 # One row of a table whose figure is the highest or lowest: any single user, 单个用户.
 ANY_SINGLE = re.compile(r"\bany (?:single |one |individual )?|单个|任何一个|任一")
 ANY_EXTREME = re.compile(
@@ -742,7 +761,10 @@ GLOSS_GROUPING = re.compile(
     r"按|分|各|每|任何|所有|全部|包括|包含|含|除|不|没|只|仅"
 )
 # The name a bracket defines: the Chinese words right before it, back to 的 or a stop.
-NAME_BEFORE = re.compile(r"(?:(?!的)[\u4e00-\u9fff]){1,8}$")
+NAME_BEFORE = re.compile(
+    r"(?:(?!的)[\u4e00-\u9fff]){1,8}$|"
+    r"(?<![a-z-])(?:(?!(?:of|for|by|in|the|a|an|and|or)\b)[a-z][a-z-]*\s+)?(?!(?:of|for|by|in|the)\b)[a-z][a-z-]*$"
+)
 # 4000元, 1万块, 4,000 yuan, $20: an amount of money
 MONEY = re.compile(r"[元块¥$￥]|\b(?:yuan|rmb|cny|dollars?|bucks|usd|euros?)\b")
 # 5笔, 10条: a number of rows, counted as rows are (an order, a record)
@@ -1037,6 +1059,22 @@ class Understander:
         restated = parse.has("cumulative", "moving") and len(parse.times) <= 1
         return bool(compared) and not parse.links and (not parse.times or restated)
 
+    @staticmethod
+    def _only_grouping(parse: Parse) -> bool:
+        """A part that only says how to split what the rest asks: Split by gender please,
+        按注册渠道分别看 - dimensions and grouping words, nothing else."""
+        if (
+            not parse.links
+            or parse.times
+            or parse.comparisons
+            or any(x.kind != "dimension" for x in parse.links)
+        ):
+            return False
+        rest = parse.text
+        for x in sorted(parse.links, key=lambda x: -x.start):
+            rest = rest[: x.start] + rest[x.end :]
+        return GROUPING_ONLY.fullmatch(rest.strip(" ，,。.？?；;!！")) is not None
+
     def _parts(self, question: str, language: Language, as_of: dt.date) -> Understanding | None:
         """A compound question whose parts ask differently shaped things (totals, then a
         breakdown: 上个月的GMV和订单数，以及各渠道的退款率), read part by part: each part
@@ -1065,6 +1103,8 @@ class Understander:
             # just once, 2-3 times, and 4 or more times (how much GMV from each of those
             # groups): one list of bands, not parts
             return None
+        if any(self._only_grouping(parse) for parse in parses[1:]):
+            return None  # Split by gender please: how to split the part before, one reading
         if any(self._only_compared(parse) for parse in parses[1:]):
             # 放一行对比, 以及环比的增长额, Sort from highest to lowest: how to show the part
             # before, not a question of its own
@@ -1084,6 +1124,11 @@ class Understander:
                 return self._cannot_use(parse, [parse.text.strip(" ，,。.？?；;")])
         pointing = next(
             (m for p in parses[1:] if (m := POINTS_BACK.search(p.text) or AGAIN.search(p.text))), None
+        )
+        # …一共多少人？其中…的有多少: "among them" is said by the break between the parts
+        pointing = pointing or next(
+            (m for b in CLAUSE_BREAK.finditer(normalise(question)) if (m := POINTS_BACK.search(b.group(0)))),
+            None,
         )
         if self._share_within_groups_before(parses):
             # 各城市等级的新买家有多少人？占该城市等级全部买家的比例: the value's share within
@@ -1836,7 +1881,25 @@ class Understander:
         periods = self._registered_and_bought(parse, times) if registered else None
         chain = self._periods_each(parse, times) if not split and not registered else None
         every = self._every_period(parse, times) if chain is None and not split and not registered else None
-        if every is not None:
+        only = (
+            self._only_ever(parse, bought or theirs)
+            if chain is None and every is None and not split and not registered
+            else None
+        )
+        if only is not None:
+            # only ever bought 手机数码, 只在线下门店买过: bought it, and nothing but it
+            period = times[0].range if len(times) == 1 else None
+            theirs = [x for x in theirs if x not in (bought or theirs)[:1]]
+            conditions = [
+                Presence(metric=metric, time_range=period, filters=[only]),
+                Presence(
+                    metric=metric,
+                    time_range=period,
+                    filters=[only.model_copy(update={"op": "not_in"})],
+                    absent=True,
+                ),
+            ]
+        elif every is not None:
             # bought in every month of Q1: a condition for each month, over what was bought
             shared = self._value_filters_of(bought)
             conditions = [Presence(metric=metric, time_range=r, filters=shared) for r in every]
@@ -1970,6 +2033,41 @@ class Understander:
             if len(named) == 1 and sum(1 for t in times if a <= t.span[0] < b) == 1:
                 figures[index] = named[0]
         return figures
+
+    def _only_ever(self, parse: Parse, bought: list[Link]) -> Filter | None:
+        """The one value people bought and nothing else of its dimension: only ever bought
+        手机数码 products (and never anything from another category), 只在线下门店买过 -
+        said right before it, of what they bought (the order's channel, not the one they
+        registered in); the words of never another are used up."""
+        if len(bought) != 1 or (parse.absent and not ANOTHER.search(parse.text)):
+            return None
+        value = bought[0]
+        only = next((m for m in ONLY_EVER.finditer(parse.text) if 0 <= value.start - m.end() <= 3), None)
+        people = self._people_model
+        entry = next(
+            (
+                e
+                for e in value.entries
+                if e.kind == "value"
+                and (home := self._dimension_home(e.target)) is not None
+                and home[0] is not people
+            ),
+            None,
+        )
+        if only is None or entry is None:
+            return None
+        filters = self._value_filters({entry.target: [Picked(entry)]})
+        if len(filters) != 1 or filters[0].op != "in":
+            return None
+        parse.read_spans.append(only.span())
+        another = ANOTHER.search(parse.text, value.end)
+        if another is not None:
+            # never anything from another category: what "only" says, once more
+            marker = next((m for m in parse.negations.markers if value.end <= m[0] < another.start()), None)
+            if marker is not None:
+                self._use_negation(parse, (marker[0], marker[1]))
+            parse.read_spans.append((another.start(), another.end()))
+        return filters[0]
 
     @staticmethod
     def _not_again(parse: Parse) -> tuple[int, int] | None:
@@ -4286,10 +4384,26 @@ class Understander:
             start = bracket.start() + len(bracket.group(0)) - len(bracket.group(0).lstrip())
             if not any(start <= c.start and c.end <= bracket.end() for c in parse.comparisons):
                 continue
-            name = NAME_BEFORE.search(parse.text[:start])
+            # repeat buyers this year (2+ paid orders since jan 1): the name before its period
+            named_end = start
+            while (time := next((t for t in parse.times if t.span[1] == named_end.__index__()), None)) or (
+                parse.text[:named_end].endswith(" ")
+            ):
+                named_end = time.span[0] if time else named_end - 1
+            name = NAME_BEFORE.search(parse.text[:named_end])
             if name is None or not name.group(0):
                 continue
             span = (name.start(), start)
+            people = [
+                x
+                for x in parse.links
+                if name.start() <= x.start < named_end
+                and x.kind == "metric"
+                and x.entries[0].target == self._profile.metric
+            ]
+            if people and people[-1].start > name.start():
+                # repeat buyers (…): the buyers are the people the condition is on, counted
+                span = (name.start(), people[-1].start)
             tables = [(s, e) for s, e, _ in self._named_tables(parse)]
             parse.links = [
                 x
@@ -4414,10 +4528,10 @@ class Understander:
             content = parse.text[marker.end() : stop]
             bought = BUY_WORD.search(content) or HAD_VERB.search(content) or ORDER_NOUN.search(content)
             if value is first:
-                said = WHO_WORD.search(content) and bought
+                said = bool(WHO_WORD.search(content) and bought)
             else:  # the other value: having bought before, nothing negated
                 earlier = BOUGHT_BEFORE.search(content) or (EARLIER_MONTH.search(content) and bought)
-                said = earlier and not NEVER.search(content)
+                said = bool(earlier) and not NEVER.search(content)
             if not said:
                 continue
             parse.links = [x for x in parse.links if not (marker.end() <= x.start < stop)]

@@ -383,11 +383,11 @@ class Compiler:
                     expression=exp.Count(this=exp.Star()),
                 )
             elif name in divided:
-                numerator, denominator = divided[name]
+                over, under = divided[name]
                 value = exp.Div(
-                    this=exp.Cast(this=exp.Sum(this=exp.column(numerator)), to=exp.DataType.build("double")),
+                    this=exp.Cast(this=exp.Sum(this=exp.column(over)), to=exp.DataType.build("double")),
                     expression=exp.Nullif(
-                        this=exp.Sum(this=exp.column(denominator)), expression=exp.Literal.number(0)
+                        this=exp.Sum(this=exp.column(under)), expression=exp.Literal.number(0)
                     ),
                 )
             else:

@@ -1023,3 +1023,127 @@ def test_bought_in_a_campaign_then_did_not_come_back_for_the_next(
                         AND order_time >= TIMESTAMP '2026-06-01' AND order_time < TIMESTAMP '2026-06-19')"""
     ).fetchall()
     assert [list(row.values()) for row in table(pipeline, question)] == [[expected]]
+
+
+@pytest.mark.parametrize(
+    ("question", "dimension", "value", "by"),
+    [
+        (
+            "How many customers have only ever bought 手机数码 products and never anything from another category? Split by gender please.",
+            "p.category",
+            "手机数码",
+            "gender",
+        ),
+        ("只在线下门店买过东西的顾客有几个？", "o.channel", "线下门店", None),
+    ],
+)
+def test_people_who_only_ever_bought_one_value(
+    pipeline: Pipeline,
+    con: duckdb.DuckDBPyConnection,
+    question: str,
+    dimension: str,
+    value: str,
+    by: str | None,
+) -> None:
+    # 只在线下门店买过 was the units sold in 线下门店, "只" dropped, silently
+    group = f"u.{by}" if by else "'all'"
+    lines = "orders o JOIN order_items i USING (order_id) JOIN products p USING (product_id)"
+    expected = dict(
+        con.sql(
+            f"""SELECT {group}, COUNT(*) FROM users u WHERE
+                user_id IN (SELECT o.user_id FROM {lines} WHERE o.{PAID} AND {dimension} = '{value}')
+                AND user_id NOT IN (SELECT o.user_id FROM {lines} WHERE o.{PAID} AND {dimension} <> '{value}')
+                GROUP BY 1"""
+        ).fetchall()
+    )
+    rows = table(pipeline, question)
+    found = {(row[by] if by else "all"): row["users_count"] for row in rows}
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "今年上半年新客和老客各有多少人？新客指第一笔付款订单就落在这半年里的人，老客是这半年买过、但之前就已经买过的人",
+        "How many new vs returning buyers this year? New means their very first paid order is in the period; returning means they'd already bought in an earlier month.",
+    ],
+)
+def test_definitions_of_both_values_that_say_what_the_layer_says(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    # the definition of the other value (老客是…之前就已经买过的人) was asked about
+    expected = _new_and_returning(con, "2026-01-01", "2026-07-01")
+    assert {r["buyer_type"]: r["buyers"] for r in table(pipeline, question)} == expected
+
+
+def test_a_definition_of_the_other_value_that_says_something_else_is_asked(pipeline: Pipeline) -> None:
+    asked_back(pipeline, "今年上半年新客和老客各有多少人？老客是最近30天注册的人")
+
+
+def test_ones_is_the_plural_noun_said_before_it(pipeline: Pipeline) -> None:
+    query = read(pipeline, "Double 11 2025: spend per buyer for new customers versus returning ones")
+    assert query.dimensions == ["buyer_type"] and query.filters[0].values == ["新客", "老客"]
+
+
+def test_a_name_defined_in_brackets_after_its_period_is_the_condition_on_each_person(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # "repeat" was asked as a typo of "recent"; then each tier's orders were filtered, not people
+    expected = dict(
+        con.sql(
+            f"""SELECT u.city_tier, COUNT(*) FROM (SELECT user_id FROM orders WHERE {PAID}
+                AND order_time >= TIMESTAMP '2026-01-01' AND order_time < TIMESTAMP '2026-07-01'
+                GROUP BY 1 HAVING COUNT(*) >= 2) b JOIN users u USING (user_id) GROUP BY 1"""
+        ).fetchall()
+    )
+    rows = table(pipeline, "city tier breakdown of repeat buyers this year (2+ paid orders since jan 1)")
+    assert {r["city_tier"]: r["user_id_count"] for r in rows} == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "registered"),
+    [
+        ("钻石会员里面，有多少人一笔付款订单都没有过？", False),
+        ("今年新注册的用户里，到现在一单都还没买过的有多少？", True),
+    ],
+)
+def test_people_without_an_order_to_this_day(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str, registered: bool
+) -> None:
+    # 一笔付款订单都没有过 listed orders; 今年新注册的用户 were every user registered by then
+    who = (
+        "register_date BETWEEN DATE '2026-01-01' AND DATE '2026-06-30'"
+        if registered
+        else "member_level = '钻石会员'"
+    )
+    [(expected,)] = con.sql(
+        f"""SELECT COUNT(*) FROM users u WHERE {who} AND NOT EXISTS
+            (SELECT 1 FROM orders o WHERE o.user_id = u.user_id AND o.{PAID})"""
+    ).fetchall()
+    assert [list(r.values()) for r in table(pipeline, question)] == [[expected]]
+
+
+def test_among_them_said_between_two_parts_is_asked_not_read_apart(pipeline: Pipeline) -> None:
+    # 其中 was a break between parts: the second counted every user without an order
+    asked_back(pipeline, "今年新注册的用户一共多少人？其中到现在一单都还没买过的有多少？")
+
+
+def test_the_average_order_value_of_each_band_of_orders(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = dict(
+        con.sql(
+            f"""WITH o AS (SELECT o.user_id, o.order_id, SUM(i.amount) AS amount FROM orders o
+                    JOIN order_items i USING (order_id) WHERE o.{PAID}
+                    AND o.order_time >= TIMESTAMP '2025-07-01' AND o.order_time < TIMESTAMP '2026-07-01' GROUP BY 1, 2),
+                u AS (SELECT user_id, COUNT(*) AS n, SUM(amount) AS gmv FROM o GROUP BY 1)
+                SELECT CASE WHEN n = 1 THEN '1' WHEN n = 2 THEN '2' ELSE '3+' END, SUM(gmv) / SUM(n) FROM u GROUP BY 1"""
+        ).fetchall()
+    )
+    rows = table(
+        pipeline,
+        "Over the past year, bucket buyers by how many orders they placed (1, 2, 3 or more) and give me the average order value for each bucket",
+    )
+    assert {r["order_count_band"]: r["avg_order_value"] for r in rows} == {
+        k: pytest.approx(v) for k, v in expected.items()
+    }
