@@ -248,6 +248,8 @@ FIRST_TIMERS = re.compile(r"[- ]?timers?\b")
 DEFINES = re.compile(
     r"就是|是指|指的是|定义为|(?<=[客户家人])(?:指|是)(?![标数定])|\bmeaning\b|\bmeans\b|\bi\.e\.|(?<![<>!])="
 )
+# top 10 spenders, big spenders: the people ranked by what they spent
+SPENDERS = re.compile(r"\bspenders?\b")
 # Split by gender please, 按注册渠道分别看, broken down by city tier: a split and nothing else
 GROUPING_ONLY = re.compile(
     r"(?:(?:and |also )?(?:please )?(?:split|break(?: it| that| them)? down|broken down|group(?:ed)?|show(?: it| that)?)?"
@@ -275,8 +277,10 @@ WHO_APART_STRONG = re.compile(r"[。；;？?！!]|但|\bbut\b")
 WHO_APART = re.compile(r"[，,、。；;？?！!]|\b(?:and|but|or)\b|和|或|但")
 # its buyers, 这些商品的买家: a part about the rows the part before found
 POINTS_BACK = re.compile(
-    r"\b(?:its|their|those|these)\b|这些|那些|它们的|他们的|其(?=买家|用户|客户|画像)|其中|\b(?:among|of) them\b"
+    r"\b(?:its|their|those|these|(?:among|of) them)\b|这些|那些|它们的|他们的|其(?=买家|用户|客户|画像)"
 )
+# …一共多少人？其中…: the people of the part before, said by the break between the parts
+AMONG_THEM = re.compile(r"其中")
 # One row of a table whose figure is the highest or lowest: any single user, 单个用户.
 ANY_SINGLE = re.compile(r"\bany (?:single |one |individual )?|单个|任何一个|任一")
 ANY_EXTREME = re.compile(
@@ -1125,9 +1129,16 @@ class Understander:
         pointing = next(
             (m for p in parses[1:] if (m := POINTS_BACK.search(p.text) or AGAIN.search(p.text))), None
         )
-        # …一共多少人？其中…的有多少: "among them" is said by the break between the parts
+        # 今年新注册的用户一共多少人？其中…的有多少: "among them" said by the break between the
+        # parts, of people the part before counts (其中销量前5的商品 of all units sold is
+        # the same period's top 5: read apart)
+        counts_people = PEOPLE_NOUN.search(parses[0].text) or USER_WORDS.search(parses[0].text)
         pointing = pointing or next(
-            (m for b in CLAUSE_BREAK.finditer(normalise(question)) if (m := POINTS_BACK.search(b.group(0)))),
+            (
+                m
+                for b in CLAUSE_BREAK.finditer(normalise(question))
+                if counts_people and (m := AMONG_THEM.search(b.group(0)))
+            ),
             None,
         )
         if self._share_within_groups_before(parses):
@@ -1441,8 +1452,10 @@ class Understander:
             )
             if listing is not None and listing.status == "answer" and ranked is not None and unordered:
                 # top 10 customers, 消费最多的10个客户 with no figure to rank them by: ten rows,
-                # any ten, silently; asked by what to rank them
-                return self._cannot_use(parse, [ranked.text])
+                # any ten, silently; asked by what to rank them, unless they are ranked by
+                # what they spent (top 10 spenders, 消费最多的): the layer's sales
+                by_sales = self._ranked_by_sales(parse, listing, ranked)
+                return by_sales or self._cannot_use(parse, [ranked.text])
             share = parse.cue("share")
             if listing is not None and listing.status == "answer" and share is not None:
                 # 消费排前100名的客户里女性占多大比例: a share within the rows listed, which a
@@ -2033,6 +2046,37 @@ class Understander:
             if len(named) == 1 and sum(1 for t in times if a <= t.span[0] < b) == 1:
                 figures[index] = named[0]
         return figures
+
+    def _ranked_by_sales(self, parse: Parse, listing: Understanding, ranked: Cue) -> Understanding | None:
+        """The rows a ranking asks of with words of spending and no figure named (top 10
+        spenders, 消费最多的10个客户, how much they spent): ranked by the layer's sales."""
+        linked = [(x.start, x.end) for x in parse.links]
+        said = [m for m in SALES_WORDS.finditer(parse.text) if not any(a <= m.start() < b for a, b in linked)]
+        spend = next(iter(said), None)
+        sales = self._word("sales")
+        if spend is None or not sales or any(s.query.metrics for s in listing.steps):
+            return None
+        order = [OrderBy(field=sales[0], desc=ranked.kind != "bottom")]
+        # grouped by the rows' key, and by the columns the question names (a name may be
+        # masked from the asker: no grouping by what was not asked for)
+        named = self._columns_listed(parse)
+        steps = [
+            s.model_copy(
+                update={
+                    "query": s.query.model_copy(
+                        update={
+                            "metrics": sales,
+                            "order_by": order,
+                            "dimensions": s.query.dimensions if named else s.query.dimensions[:1],
+                        }
+                    )
+                }
+            )
+            for s in listing.steps
+        ]
+        parse.read_spans += [m.span() for m in said]
+        parse.read_spans += [m.span() for m in SPENDERS.finditer(parse.text)]
+        return listing.model_copy(update={"steps": steps})
 
     def _only_ever(self, parse: Parse, bought: list[Link]) -> Filter | None:
         """The one value people bought and nothing else of its dimension: only ever bought

@@ -1147,3 +1147,35 @@ def test_the_average_order_value_of_each_band_of_orders(
     assert {r["order_count_band"]: r["avg_order_value"] for r in rows} == {
         k: pytest.approx(v) for k, v in expected.items()
     }
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who were our top 10 spenders over the last 6 months? Show user id, city tier, member level and how much they spent.",
+        "近6个月消费最多的10个客户",
+    ],
+)
+def test_the_top_people_by_what_they_spent_are_ranked_by_sales(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    expected = [
+        (user, pytest.approx(gmv))
+        for user, gmv in con.sql(
+            f"""SELECT o.user_id, SUM(i.amount)::DOUBLE FROM orders o JOIN order_items i USING (order_id)
+                WHERE o.{PAID} AND o.order_time >= TIMESTAMP '2026-01-01' AND o.order_time < TIMESTAMP '2026-07-01'
+                GROUP BY 1 ORDER BY 2 DESC LIMIT 10"""
+        ).fetchall()
+    ]
+    assert [(r["user_id"], r["gmv"]) for r in table(pipeline, question)] == expected
+
+
+def test_how_many_of_them_in_a_second_part_is_asked_not_counted_apart(pipeline: Pipeline) -> None:
+    # "how many of them placed a paid order" counted every paid order of the month, silently
+    asked_back(
+        pipeline,
+        "How many new users registered last month, and how many of them placed a paid order last month?",
+    )
+    # 其中 after a total of units is the same period's top products: read apart
+    reading = pipeline.understander.understand("今年以来一共卖了多少件？其中销量前5的商品是哪些", AS_OF)
+    assert reading.status == "answer" and len(reading.steps) == 2

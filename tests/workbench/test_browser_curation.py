@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from nlq.pipeline import DEMO_SEMANTIC, Pipeline
 from nlq.proposal import BENCHMARKS_DIR
@@ -229,8 +230,17 @@ def _options(page: Page, label: str) -> list[str]:
 def _select(page: Page, label: str, option: str) -> None:
     """Chooses `option` in the shown select box labelled exactly `label`."""
     boxes = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
-    boxes.filter(visible=True).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    wanted = page.get_by_role("option", name=option, exact=True)
+    # a rerun of the page can close the list it just opened (a slower machine, CI): open it again
+    for _ in range(6):
+        boxes.filter(visible=True).first.click()
+        try:
+            wanted.click(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    else:
+        raise AssertionError(f"{label}: no option {option}")
     page.wait_for_timeout(300)
 
 
