@@ -9,8 +9,10 @@ from dataclasses import replace
 
 from sqlglot import exp
 
+from nlq.semantic.expressions import models_of
 from nlq.semantic.plan import (
     Combine,
+    EntityFirst,
     Fact,
     Measure,
     Membership,
@@ -55,6 +57,94 @@ def one_row_per_group(node: Node) -> Node:
     return replace(node, measures=measures, grouped=False)
 
 
+def entity_first(node: Node) -> Node:
+    """A fact grouped only by segments of an entity and the entity's own columns (新客和
+    老客的客单价, 新客的性别分布), with figures that add up per entity: each entity's figures
+    first, then their segments and columns joined to one row per entity, not to every
+    fact row (new and returning buyers' spend per buyer took 1.5x the hand-written query
+    at scale 10 joined to the rows, 1.1x per buyer first). Its distinct count of the
+    entity is then the number of entity rows."""
+    if not isinstance(node, Fact) or not node.grouped or not node.relation.segments:
+        return node
+    if node.also_grouped or node.group_by is not None or node.relation.fans_out:
+        return node
+    relation = node.relation
+    segments: list[tuple[str, exp.Select, str]] = []
+    entities: set[str] = set()
+    entity: exp.Expr | None = None
+    for alias, rows, on in relation.segments:
+        if not (isinstance(on, exp.EQ) and isinstance(on.this, exp.Column) and on.this.table == alias):
+            return node  # a segment decided in each time bucket joins on the bucket too
+        entity = on.expression
+        entities.add(entity.sql())
+        segments.append((alias, rows, on.this.name))
+    if entity is None or len(entities) != 1:
+        return node
+    owners = tuple(
+        (edge.target, edge.target_key)
+        for edge in relation.joins
+        if relation.same_key(exp.column(edge.source_key, edge.source)).sql() == entity.sql()
+    )
+    per_entity_models = {alias for alias, _, _ in segments} | {model for model, _ in owners}
+
+    def of_entity(expression: exp.Expr) -> bool:
+        models = models_of(expression)
+        return bool(models) and models <= per_entity_models
+
+    def of_rows(expression: exp.Expr | None) -> bool:
+        return expression is None or not models_of(expression) & per_entity_models
+
+    if not all(of_entity(value) for _, value in node.keys):
+        return node
+    outer_where = tuple(w for w in node.where if of_entity(w))
+    inner_where = tuple(w for w in node.where if of_rows(w))
+    if len(outer_where) + len(inner_where) != len(node.where):
+        return node
+    inner: list[Measure] = []
+    outer: list[tuple[str, exp.Expr]] = []
+    for measure in node.measures:
+        if measure.focus is not None or measure.expression is not None:
+            return node
+        if not (of_rows(measure.value) and of_rows(measure.condition)):
+            return node
+        column = exp.column(measure.name, "per_entity")
+        if (
+            measure.agg == "count_distinct"
+            and measure.value is not None
+            and measure.value.sql() == entity.sql()
+        ):
+            if measure.condition is None:
+                outer.append((measure.name, exp.Count(this=exp.Star())))
+                continue
+            flag = (
+                exp.Case().when(measure.condition.copy(), exp.Literal.number(1)).else_(exp.Literal.number(0))
+            )
+            inner.append(replace(measure, agg="max", value=flag, condition=None))
+            outer.append((measure.name, exp.Sum(this=column)))
+        elif measure.agg in {"sum", "count"} or _home_key(measure, relation):
+            # a distinct count of the home rows' key: each row is one entity's
+            inner.append(measure)
+            outer.append((measure.name, exp.Sum(this=column)))
+        elif measure.agg in {"min", "max"}:
+            inner.append(measure)
+            outer.append(
+                (measure.name, exp.Min(this=column) if measure.agg == "min" else exp.Max(this=column))
+            )
+        else:
+            return node
+    per_entity = replace(
+        node,
+        relation=replace(relation, segments=[]),
+        keys=(("entity", entity.copy()),),
+        measures=tuple(inner),
+        where=inner_where,
+        simple=False,
+    )
+    read = set().union(*(models_of(e) for e in [*(v for _, v in node.keys), *outer_where]))
+    used = tuple((model, key) for model, key in owners if model in read)
+    return EntityFirst(per_entity, tuple(segments), used, node.keys, tuple(outer), outer_where)
+
+
 def cheapest_count(node: Node) -> Node:
     """COUNT(DISTINCT key) or COUNT(key) of the home model's own key is COUNT(*) while
     every join is many-to-one: each home row appears once and a key is never null;
@@ -86,7 +176,7 @@ def inline_single_fact(node: Node) -> Node:
     if not isinstance(node, With) or len(node.ctes) != 1 or not isinstance(node.body, Order):
         return node
     (name, fact), final = node.ctes[0], node.body.source
-    if not isinstance(fact, Fact | PerEntity | Snapshots) or not isinstance(final, Project):
+    if not isinstance(fact, Fact | PerEntity | Snapshots | EntityFirst) or not isinstance(final, Project):
         return node
     if final.where or final.group_by or final.source != Table(name):
         return node
@@ -144,6 +234,7 @@ def rows_once_each(node: Node) -> Node:
 
 
 RULES: tuple[Callable[[Node], Node], ...] = (
+    entity_first,
     one_row_per_group,
     cheapest_count,
     side_by_side,
@@ -157,6 +248,18 @@ def optimize(plan: Node, rules: tuple[Callable[[Node], Node], ...] = RULES) -> N
     for rule in rules:
         plan = transform(plan, rule)
     return plan
+
+
+def _home_key(measure: Measure, relation: Relation) -> bool:
+    """Whether the measure counts distinct keys of the home model's rows."""
+    key = relation.home.primary_key
+    return (
+        measure.agg == "count_distinct"
+        and isinstance(measure.value, exp.Column)
+        and measure.value.table == relation.home.name
+        and isinstance(key, str)
+        and measure.value.name == key
+    )
 
 
 def _row_value(measure: Measure) -> exp.Expr:

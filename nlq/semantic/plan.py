@@ -345,6 +345,36 @@ class PerEntity(Node):
 
 
 @dataclass(frozen=True)
+class EntityFirst(Node):
+    """Facts aggregated per entity first (each buyer's GMV and orders: `per_entity`,
+    grouped by the entity as `entity`), then grouped by the entity's segments and own
+    columns: the segments' rows and the entity's model (`owners`: model, key) are joined
+    to one row per entity, not to every fact row. `measures` aggregate the per-entity
+    columns; `where` holds the conditions on the segments and the entity's columns."""
+
+    per_entity: Fact
+    segments: tuple[tuple[str, exp.Select, str], ...]  # alias, rows, the rows' key column
+    owners: tuple[tuple[str, str], ...]
+    keys: tuple[tuple[str, exp.Expr], ...]
+    measures: tuple[tuple[str, exp.Expr], ...]
+    where: tuple[exp.Expr, ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.keys] + [name for name, _ in self.measures]
+
+    def describe(self) -> str:
+        joined = [alias for alias, _, _ in self.segments] + [model for model, _ in self.owners]
+        return (
+            "EntityFirst"
+            + _listed(" joins", joined)
+            + _listed(" by", [name for name, _ in self.keys])
+            + f" measures [{', '.join(f'{n}={_sql(e)}' for n, e in self.measures)}]"
+            + _listed(" where", [_sql(w) for w in self.where])
+        )
+
+
+@dataclass(frozen=True)
 class Snapshots(Node):
     """A semi-additive metric: its snapshot values (one snapshot time per bucket)
     aggregated over the keys."""

@@ -17,6 +17,7 @@ from nlq.semantic.model import SemanticLayer
 from nlq.semantic.plan import (
     Combine,
     Counted,
+    EntityFirst,
     Fact,
     FunnelSteps,
     Membership,
@@ -33,6 +34,7 @@ from nlq.semantic.plan import (
     Table,
     With,
 )
+from nlq.semantic.policy import model_table
 from nlq.semantic.windows import moving_average
 
 
@@ -45,6 +47,7 @@ class Renderer:
             Rows: self.rows,
             Membership: self.membership,
             PerEntity: self.per_entity,
+            EntityFirst: self.entity_first,
             Snapshots: self.snapshots,
             Combine: self.combine,
             Project: self.project,
@@ -137,6 +140,25 @@ class Renderer:
         outer = exp.select(*[exp.column(k) for k in node.keys], share.as_(node.name, copy=False), copy=False)
         outer = outer.from_(self.select(node.per_entity).subquery("per_entity", copy=False), copy=False)
         return _group_by(outer, [exp.column(k) for k in node.keys])
+
+    def entity_first(self, node: EntityFirst) -> exp.Select:
+        entity = exp.column("entity", "per_entity")
+        select = exp.select(
+            *_aliased(node.keys),
+            *(value.copy().as_(name, copy=False) for name, value in node.measures),
+            copy=False,
+        ).from_(self.select(node.per_entity).subquery("per_entity", copy=False), copy=False)
+        for alias, rows, key in node.segments:
+            on = exp.column(key, alias).eq(entity.copy())
+            select = select.join(exp.Join(this=rows.subquery(alias), on=on, side="LEFT"), copy=False)
+        for name, key in node.owners:
+            model = self.layer.model(name)
+            assert model is not None
+            on = exp.column(key, name).eq(entity.copy())
+            table = model_table(model, name, self.layer.dialect)
+            select = select.join(exp.Join(this=table, on=on, side="LEFT"), copy=False)
+        select = _where(select, [w.copy() for w in node.where])
+        return _group_by(select, [value.copy() for _, value in node.keys])
 
     def snapshots(self, node: Snapshots) -> exp.Select:
         outer = exp.select(

@@ -219,7 +219,9 @@ NEW_CONSTRUCTS = [
     "上个月各城市等级的买家里，下单两次及以上的比例是多少",  # a share of those meeting a condition
     "上季度累计消费超过5000块的客户，按会员等级看各有几个人？",  # attributes after each one's figures
     "2025年注册的用户按注册渠道看，到目前为止有过购买的人占比",  # a share of listed rows meeting a condition
-    "今年每个月新客和老客各有多少",  # a segment decided in each time bucket, stacked
+    "今年每个月新客和老客各有多少",  # a segment decided in each time bucket, in one pass
+    "这个季度新客和老客的客单价各是多少",  # figures per buyer first, then by their segment
+    "只在线下门店买过东西的顾客有几个",  # bought one value and nothing else of its dimension
 ]
 
 

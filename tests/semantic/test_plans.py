@@ -155,6 +155,11 @@ QUERIES: dict[str, dict[str, Any]] = {
         "count_groups": True,
         "share_of_counted": True,
     },
+    "figures_per_entity_before_its_segment": {
+        "metrics": ["avg_spend_per_buyer", "order_count"],
+        "dimensions": ["buyer_type", "users.gender"],
+        "time_range": QUARTER,
+    },
     "segment_decided_in_each_bucket": {
         "metrics": ["buyers"],
         "time_grain": "month",
