@@ -783,8 +783,9 @@ def unplaced(
     named += [tokens[i][0] + tokens[i + 1][0] for i in sorted(glued_at)]
     # the glued measure word is named with the word after it, not with the run before it
     tokens = [(word, covered or i in glued_at) for i, (word, covered) in enumerate(tokens)]
-    for word, covered in [*tokens, ("", True)]:
+    for index, (word, covered) in enumerate([*tokens, ("", True)]):
         word = word.strip()
+        after = tokens[index + 1][0] if index + 1 < len(tokens) else ""
         if covered or not word or all(not ch.isalnum() for ch in word):
             named += _named_run(run, tag)
             run = []
@@ -792,7 +793,10 @@ def unplaced(
         if word.isascii():
             named += _named_run(run, tag)
             run = []
-            if (_english_unknown(word) or word.lower() in WHO_WORDS) and not known(word):
+            # aged 18-34: a number no rule read, in English (这3个月 counts months; a year
+            # beside a campaign names its year)
+            unread_number = re.fullmatch(r"\d{1,3}(?:[.-]\d+)*", word) is not None and after.isascii()
+            if (_english_unknown(word) or word.lower() in WHO_WORDS or unread_number) and not known(word):
                 named.append(word)
             continue
         run.append(word)

@@ -90,6 +90,7 @@ PATTERNS: list[tuple[str, Operator | None]] = [
     # 库存为0, 等于100, exactly 12: an amount that is not a date (为2024年 is a period)
     (rf"(?:等于|(?:为|是)(?=\s*\d))\s*{_amount('value')}(?!\s*(?:年|月|日|号|季|周|天|[/-]\d))", "="),
     (rf"(?:equal to|equals|exactly)\s+{_amount('value')}", "="),
+    (rf"\bexactly\s+(?P<value>{COUNT_WORDS}|a\s+single)\b(?={ORDER_NOUN})", "="),
     # 只下过一单, only ever placed one order, a single paid order: exactly that many
     # (只买过一次 is left to the layer's words: a segment's value where it has one)
     (rf"(?:只|仅|就只)\s*{BUYING}\s*(?P<value>\d+|[一二两三四五六七八九十])\s*(?:单|笔)", "="),

@@ -257,7 +257,7 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     ("trend", r"趋势|走势|变化趋势|曲线|trend|over time|evolution", None),
     (
         "distribution",
-        r"分布|构成|结构|distribution|distributed|breakdown|split(?: (?:between|into|across|among))?",
+        r"分布|构成|结构|distribution|distributed|breakdown|break (?:(?:them|it|that|those|this) )?down|split(?: (?:between|into|across|among))?",
         None,
     ),
     (

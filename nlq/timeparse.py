@@ -495,7 +495,34 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
     chosen = _edges(text, normal, sorted(chosen, key=lambda t: t.span[0]), as_of)
     chosen = [_open_ended(text, normal, found, as_of) for found in sorted(chosen, key=lambda t: t.span[0])]
     days = _days_of_month(text, normal, chosen, as_of)
-    return sorted(chosen + days, key=lambda t: t.span[0])
+    return sorted(chosen + days + _since_then(normal, chosen, as_of), key=lambda t: t.span[0])
+
+
+# bought in 2024, haven't bought anything since then; 2024年买过、此后再没买过
+SINCE_THEN = re.compile(r"\bsince then\b|\bever since\b|\bafter that\b|此后|从那以后|那之后|自那以后")
+
+
+def _since_then(normal: str, chosen: list[TimeMatch], as_of: dt.date) -> list[TimeMatch]:
+    """Since then: from the day after the period said before it to the last day of data."""
+    found: list[TimeMatch] = []
+    for match in SINCE_THEN.finditer(normal):
+        before = [t for t in chosen if t.span[1] <= match.start() and t.range.end is not None]
+        if not before:
+            continue
+        end = max(before, key=lambda t: t.span[1]).range.end
+        assert end is not None
+        if end >= as_of:
+            continue
+        since = TimeRange(start=end + dt.timedelta(days=1), end=as_of)
+        found.append(
+            TimeMatch(
+                span=match.span(),
+                text=match.group(0),
+                range=since,
+                evidence=f"{match.group(0)} = {since.start}..{as_of}",
+            )
+        )
+    return found
 
 
 # Before 2020, 2020年之前, since March, 2024年以来: a period's edge, open on one side.

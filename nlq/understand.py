@@ -76,7 +76,9 @@ READINGS_KEPT = 2048
 PRICE_WORDS = re.compile(r"贵|便宜|expensive|cheap|pric")
 # Chat phrasing that says how to look, not what: 分一下层, 看一下.
 CHAT_PHRASES = re.compile(r"分一?下层|分个层|分层(?:看看?|一下)?|看一下|看看|就行|就好|就可以|即可")
-SALES_WORDS = re.compile(r"卖|销售|业绩|生意|消费|花了多少|sales|sold|sell|revenue|spend|spent|spending")
+SALES_WORDS = re.compile(
+    r"卖|销售|业绩|生意|消费|花了多少|花钱|花费|sales|sold|sell|revenue|spend|spent|spending"
+)
 HOT_PHRASE = re.compile(
     r"热销|畅销|爆款|[卖买][得的](?:最好|最多)|购买最多|(?:最|最常|最爱|喜欢|爱)买|best[- ]?sel+|most popular"
 )
@@ -125,7 +127,7 @@ BUY_VERB = re.compile(
 )
 # A verb of buying or selling written beside a period (去年买过, bought ... in Q1).
 HAD_VERB = re.compile(
-    r"买过?|购买过?|(?:付款|支付)?下过?单|消费过?|bought|purchased|ordered|shopped|卖出|售出|sold"
+    r"买过?|购买过?|(?:付款|支付)?下过?单|消费过?|有成交|bought|purchased|ordered|shopped|卖出|售出|sold"
 )
 HAD_REACH = 24
 CLAUSE_TURN = re.compile(r"但|却|，|,|；|;|\bbut\b|\byet\b")
@@ -171,6 +173,7 @@ BANDS_AGAIN = re.compile(
 AGAIN = re.compile(
     r"又(?=回来|来|买|下单|下了|购买|消费|付款)|也(?=买|下单|下了|购买|消费)|再次|重新(?=购买|下单)|回流|"
     r"(?<=[没不])再(?=回来|来买|买|下单|购买|消费|付款)|"
+    r"还(?=(?:有)?(?:多少|几)?个?人?(?:在|会)(?:买|下单|购买|消费))|"
     r"\balso (?=bought|purchased|ordered|shopped|buy|purchase|order)|"
     r"\b(?:again|came back|come back|comes back|returned to (?:buy|order|shop))\b"
 )
@@ -248,6 +251,24 @@ FIRST_TIMERS = re.compile(r"[- ]?timers?\b")
 DEFINES = re.compile(
     r"就是|是指|指的是|定义为|(?<=[客户家人])(?:指|是)(?![标数定])|\bmeaning\b|\bmeans\b|\bi\.e\.|(?<![<>!])="
 )
+# 在天猫买过, bought on Tmall: where they bought
+BOUGHT_AT = re.compile(r"(?:在|从|通过)$|\b(?:on|at|via|from|through)\s+$")
+# never (bought) anything from 华为, 没在京东 (买过): between a marker and the value not bought
+NOT_BOUGHT_GAP = re.compile(
+    r"[在从]|\s*(?:(?:bought|purchased|ordered|shopped)\s+)?(?:anything|any|one|a thing)?\s*(?:from|of|at|on|in)?\s*"
+)
+# which channel was that first purchase on, 首单是在哪个渠道下的: a column of the first order
+FIRST_ORDER_OWN = re.compile(
+    r"\bfirst(?:[- ]ever)? (?:purchase|order)s? (?:was |were )?(?:made )?(?:on|via|through|at)\b|"
+    r"\b(?:was|were) (?:that|their|the|this) first(?:[- ]ever)? (?:purchase|order)|"
+    r"(?:首单|第一笔(?:订单)?|第一单)(?:是)?(?:在|来自|通过)(?:哪|什么)"
+)
+# 城市等级是一线, member level = gold: a dimension's word, then the value it names
+NAMES_VALUE = re.compile(r"\s*(?:是|为|=|:|：|\bis\b|\bof\b)\s*")
+# buyers (exactly one paid order): a bracket after the people defines them, bounds no count
+BRACKET_OPEN = re.compile(r"[(（]")
+# one-time buyers: the people a name ends with
+PEOPLE_LAST = re.compile(r"\b(?:buyers|customers|shoppers|users|people)\s*$")
 # top 10 spenders, big spenders: the people ranked by what they spent
 SPENDERS = re.compile(r"\bspenders?\b")
 # Split by gender please, 按注册渠道分别看, broken down by city tier: a split and nothing else
@@ -277,7 +298,7 @@ WHO_APART_STRONG = re.compile(r"[。；;？?！!]|但|\bbut\b")
 WHO_APART = re.compile(r"[，,、。；;？?！!]|\b(?:and|but|or)\b|和|或|但")
 # its buyers, 这些商品的买家: a part about the rows the part before found
 POINTS_BACK = re.compile(
-    r"\b(?:its|their|those|these|(?:among|of) them)\b|这些|那些|它们的|他们的|其(?=买家|用户|客户|画像)"
+    r"\b(?:its|their|those|these|(?:among|of) them)\b|这些|那些|[它他她]们(?:的|各自|分别)|其(?=买家|用户|客户|画像)"
 )
 # …一共多少人？其中…: the people of the part before, said by the break between the parts
 AMONG_THEM = re.compile(r"其中")
@@ -421,7 +442,9 @@ COHORT_SIZE = re.compile(
 # 每个月的首购客群, monthly cohorts: the cohorts' own month, their grain.
 COHORT_GRAIN = re.compile(r"每一?个?月|各月|按月|逐月|\bmonthly\b|\beach month\b|\bby month\b")
 # The cohort's own month said relative to it (首购当月), not a period of the calendar.
-OWN_MONTH = re.compile(r"当月|当期|同月|\bthat (?:same )?month\b|\bthe same month\b")
+OWN_MONTH = re.compile(
+    r"当月|当期|同月|\bthat (?:same )?(?:calendar )?month\b|\bthe same (?:calendar )?month(?: they (?:registered|signed up))?"
+)
 # The months after a cohort's own: 次月留存 (the next), 第3个月, month-3, month 3.
 NEXT_MONTH = re.compile(r"次月|下个?月留存|month[- ]?1\b|next[- ]month")
 MONTH_AFTER = re.compile(
@@ -1329,6 +1352,12 @@ class Understander:
             # at least one more paid order: one beyond those the question counts, which no
             # reading computes yet; asked, never answered as a count of orders
             return self._cannot_use(parse, [extra.group(0)])
+        of_first = FIRST_ORDER_OWN.search(parse.text)
+        if of_first is not None:
+            # which channel was that first purchase on, 首单是在哪个渠道: a column of one
+            # order of each person, which no reading picks out yet; the channels of all
+            # their orders would answer another question
+            return self._cannot_use(parse, [of_first.group(0)])
         # A value written off (京冬, 天毛) filters other rows if the guess is wrong: asked
         # back with the guess as a choice, never applied unasked.
         unsure = next(
@@ -1881,7 +1910,9 @@ class Understander:
             for x in parse.links
         ):
             return None  # 他们的成交额: a figure of those people, which this does not compute
-        values = [x for x in parse.links if x.kind == "value"]
+        # 在天猫买过: a value said where they bought is of what they bought (the order's
+        # channel), though the people have a column of the same values (registered on 天猫)
+        values = [self._bought_at(parse, x, people) for x in parse.links if x.kind == "value"]
         theirs = [
             x for x in values if (home := self._dimension_home(x.entries[0].target)) and home[0] is people
         ]
@@ -2329,7 +2360,9 @@ class Understander:
         (评价), or the layer's orders for a buying verb and units for a selling one."""
         unscoped = set(parse.negations.unscoped)
         for start, end, marker in parse.negations.markers:
-            if marker.strip() not in unscoped:
+            if marker.strip() not in unscoped and not self._value_not_bought(
+                parse, start, end, verb_after=True
+            ):
                 continue
             clause = ABSENCE_BEFORE.search(parse.text[:start])
             marker_span = (clause.start() if clause else start, start, end)
@@ -2347,6 +2380,11 @@ class Understander:
             after = parse.text[end : end + ABSENCE_REACH]
             bought, sold = BUY_VERB.match(after), SELL_VERB.match(after)
             verb = bought or sold
+            reach = self._value_not_bought(parse, start, end) if verb is None else None
+            if reach:
+                # bought 苹果 but never (anything from) 华为, 在天猫买过但从来没在京东买过: the
+                # value names what was not bought; the verb is the one said before it
+                bought = verb = re.compile(rf"(?s).{{{reach}}}").match(after)
             # the nearest to the marker is what did not happen
             candidates = sorted(
                 [(max(start - x.end, x.start - end), x.entries[0].target) for x in metrics]
@@ -2368,7 +2406,11 @@ class Understander:
             parse.absent_spans += spoken
             if verb:
                 spoken.append((end, end + verb.end()))
-            used += [x for x in parse.links if any(a <= x.start and x.end <= b for a, b in spoken)]
+            used += [
+                x
+                for x in parse.links
+                if any(a <= x.start and x.end <= b for a, b in spoken) and not (reach and x.kind == "value")
+            ]
             parse.read_spans += spoken
             counted = [(a, b) for a, b, count in tables if verb is None and count == metric]
             parse.read_spans += [(end, a) for a, _ in counted if a > end]  # 收到任何 (评价)
@@ -2518,6 +2560,39 @@ class Understander:
         )
         step = Step(title=self.title(query, parse.language), query=query)
         return reading.model_copy(update={"steps": [step]})
+
+    def _bought_at(self, parse: Parse, link: Link, people: Model | None) -> Link:
+        """A value right after 在/从/on/at and right before a verb of buying, with its entry
+        of what was bought first (the orders' channel, not the one people registered in)."""
+        before = parse.text[max(0, link.start - 4) : link.start]
+        if not (BOUGHT_AT.search(before) and BUY_VERB.match(parse.text, link.end)):
+            return link
+        theirs = [
+            e
+            for e in link.entries
+            if e.kind == "value" and (home := self._dimension_home(e.target)) and home[0] is people
+        ]
+        others = [e for e in link.entries if e not in theirs]
+        return replace(link, entries=(*others, *theirs)) if others and theirs else link
+
+    @staticmethod
+    def _value_not_bought(parse: Parse, start: int, end: int, *, verb_after: bool = False) -> int:
+        """How far after a marker its words of not buying reach, to the value right after
+        it and a verb after that (never anything from 华为, 没在京东买过), when the question
+        bought something before the marker; else 0 (and 0 without a verb after the value,
+        `verb_after`: 不是天猫的 names a value not wanted)."""
+        if not BUY_WORD.search(parse.text[:start]):
+            return 0
+        gap = NOT_BOUGHT_GAP.match(parse.text, end)
+        at = gap.end() if gap else end
+        value = next((x for x in parse.links if x.kind == "value" and x.start == at), None)
+        if value is None:
+            return 0
+        verb = BUY_VERB.match(parse.text, value.end)
+        if verb_after and not (verb and verb.group(0).strip()):
+            return 0
+        stop = verb.end() if verb and verb.group(0).strip() else at
+        return stop - end
 
     @staticmethod
     def _values_around_absence(parse: Parse) -> list[str]:
@@ -4445,9 +4520,23 @@ class Understander:
                 and x.kind == "metric"
                 and x.entries[0].target == self._profile.metric
             ]
+            noun = PEOPLE_LAST.search(parse.text, name.start(), named_end)
             if people and people[-1].start > name.start():
                 # repeat buyers (…): the buyers are the people the condition is on, counted
                 span = (name.start(), people[-1].start)
+            elif noun is not None and noun.start() > name.start():
+                # one-time buyers (…), a value of the layer's as a whole: its last word is
+                # still the people the condition is on
+                span = (name.start(), noun.start())
+                word = [
+                    replace(x, start=x.start + noun.start(), end=x.end + noun.start())
+                    for x in self.linker.link(noun.group(0))
+                    if x.kind == "metric" and x.match != "fuzzy"
+                ]
+                parse.links = sorted(
+                    [x for x in parse.links if not (name.start() <= x.start < named_end)] + word[:1],
+                    key=lambda x: x.start,
+                )
             tables = [(s, e) for s, e, _ in self._named_tables(parse)]
             parse.links = [
                 x
@@ -5626,7 +5715,10 @@ class Understander:
         ]
         # 买家超过1000人 bounds the buyers; 下单至少3次的买家 a number of times, their orders
         bounded = any(
-            (0 <= c.start - end <= 2 or 0 <= start - c.end <= 2)
+            (
+                (0 <= c.start - end <= 2 and not BRACKET_OPEN.search(parse.text[end : c.start]))
+                or 0 <= start - c.end <= 2
+            )
             and not (TIMES.search(c.text) or TIMES_AFTER.match(parse.text[c.end :]) or MONEY.search(c.text))
             for start, end in spans
             for c in parse.comparisons
@@ -5806,12 +5898,22 @@ class Understander:
         # (手机数码品类里: a dimension word right after its own value names that value's
         # container, not a whole to rank or share among)
         named_values = {(x.end, x.entries[0].target) for x in parse.links if x.entries[0].kind == "value"}
+        # 城市等级是一线的买家: a dimension word naming the value said right after it
+        value_after = {
+            (x.start, x.entries[0].target)
+            for x in parse.links
+            for y in parse.links
+            if y.entries[0].kind == "value"
+            and y.entries[0].target == x.entries[0].target
+            and NAMES_VALUE.fullmatch(parse.text[x.end : y.start])
+        }
         among = [
             x.entries[0].target
             for x in parse.links
             if x.entries[0].kind == "dimension"
             and x.entries[0].target in values
             and (x.start, x.entries[0].target) not in named_values
+            and (x.start, x.entries[0].target) not in value_after
         ]
         if len(among) == 1:
             return among[0]

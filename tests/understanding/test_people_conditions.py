@@ -1179,3 +1179,108 @@ def test_how_many_of_them_in_a_second_part_is_asked_not_counted_apart(pipeline: 
     # 其中 after a total of units is the same period's top products: read apart
     reading = pipeline.understander.understand("今年以来一共卖了多少件？其中销量前5的商品是哪些", AS_OF)
     assert reading.status == "answer" and len(reading.steps) == 2
+
+
+def test_people_with_a_sale_in_every_month_of_a_year(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # 每个月都有成交 was the units sold by month, silently
+    months = [(f"2025-{m:02d}-01", f"2025-{m + 1:02d}-01" if m < 12 else "2026-01-01") for m in range(1, 13)]
+    expected = _bought_in_each(con, months)
+    assert table(pipeline, "2025年12个月每个月都有成交的用户有几个") == [{"users_count": expected}]
+
+
+def test_bought_in_a_period_and_nothing_since_then(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # "since then" was read as 2024 itself: no one bought in 2024 and did not in 2024
+    [(expected,)] = con.sql(
+        f"""SELECT COUNT(*) FROM users WHERE user_id IN (SELECT user_id FROM orders WHERE {PAID} AND {_year(2024)})
+            AND user_id NOT IN (SELECT user_id FROM orders WHERE {PAID} AND order_time >= TIMESTAMP '2025-01-01')"""
+    ).fetchall()
+    question = "How many people who bought from us in 2024 haven't bought anything since then?"
+    assert [list(r.values()) for r in table(pipeline, question)] == [[expected]]
+
+
+def test_a_value_of_the_layer_defined_in_brackets_by_a_count_is_the_count(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # one-time buyers were the layer's churn segment over the last year, by age, silently
+    expected = dict(
+        con.sql(
+            f"""SELECT u.age_group, COUNT(*) FROM (SELECT user_id FROM orders WHERE {PAID}
+                GROUP BY 1 HAVING COUNT(*) = 1) o JOIN users u USING (user_id) GROUP BY 1"""
+        ).fetchall()
+    )
+    rows = table(pipeline, "one-time buyers (exactly one paid order ever) - break them down by age group pls")
+    assert {r["age_group"]: r["user_id_count"] for r in rows} == expected
+
+
+def test_a_dimension_naming_its_value_is_the_whole_the_share_is_of(pipeline: Pipeline) -> None:
+    # 城市等级是一线的买家里，钻石会员占多大比例 was 一线's share among all buyers
+    query = read(pipeline, "近6个月城市等级是一线的买家里，钻石会员占多大比例")
+    assert [(f.dimension, f.values) for f in query.filters] == [("city_tier", ["一线"])]
+    assert [(f.dimension, f.values) for f in query.focus] == [("member_level", ["钻石会员"])]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "For people who made their first-ever purchase last month, which channel was that first purchase on? count per channel",
+        "last quarter, what share of female buyers of 美妆 were aged 18-34?",
+        "近一年花钱最多的前10位客户是谁？列一下他们各自的订单数和消费金额",
+    ],
+)
+def test_what_no_reading_computes_yet_is_asked(pipeline: Pipeline, question: str) -> None:
+    # the channels of all their May orders; every age group (18-34 dropped); every user's
+    # orders beside the top 10: answers to other questions, silently
+    asked_back(pipeline, question)
+
+
+@pytest.mark.parametrize(
+    ("question", "dimension", "had", "lacked", "by"),
+    [
+        ("在天猫买过但从来没在京东买过的用户，男女各多少人", "o.channel", "天猫", "京东", "gender"),
+        (
+            "how many customers have bought 苹果 products but never anything from 华为?",
+            "p.brand",
+            "苹果",
+            "华为",
+            None,
+        ),
+    ],
+)
+def test_bought_one_value_and_never_another_said_without_a_second_verb(
+    pipeline: Pipeline,
+    con: duckdb.DuckDBPyConnection,
+    question: str,
+    dimension: str,
+    had: str,
+    lacked: str,
+    by: str | None,
+) -> None:
+    lines = "orders o JOIN order_items i USING (order_id) JOIN products p USING (product_id)"
+    group = f"u.{by}" if by else "'all'"
+    expected = dict(
+        con.sql(
+            f"""SELECT {group}, COUNT(*) FROM users u WHERE
+                user_id IN (SELECT o.user_id FROM {lines} WHERE o.{PAID} AND {dimension} = '{had}')
+                AND user_id NOT IN (SELECT o.user_id FROM {lines} WHERE o.{PAID} AND {dimension} = '{lacked}')
+                GROUP BY 1"""
+        ).fetchall()
+    )
+    rows = table(pipeline, question)
+    assert {(r[by] if by else "all"): r["users_count"] for r in rows} == expected
+
+
+def test_still_buying_this_year_of_a_campaigns_buyers(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    [(both, first)] = con.sql(
+        f"""WITH a AS (SELECT DISTINCT user_id FROM orders WHERE {PAID}
+                AND order_time >= TIMESTAMP '2025-11-01' AND order_time < TIMESTAMP '2025-11-12')
+            SELECT COUNT(*) FILTER (WHERE user_id IN (SELECT user_id FROM orders WHERE {PAID}
+                AND order_time >= TIMESTAMP '2026-01-01')), COUNT(*) FROM a"""
+    ).fetchall()
+    found = table(pipeline, "去年双11买过东西的人，今年还有多少人在买？占比多少")
+    assert found == [{"users_count": both, "users_all": first, "users_share": pytest.approx(both / first)}]
