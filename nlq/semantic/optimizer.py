@@ -121,8 +121,8 @@ def entity_first(node: Node) -> Node:
             )
             inner.append(replace(measure, agg="max", value=flag, condition=None))
             outer.append((measure.name, exp.Sum(this=column)))
-        elif measure.agg in {"sum", "count"} or _home_key(measure, relation):
-            # a distinct count of the home rows' key: each row is one entity's
+        elif measure.agg in {"sum", "count"} or _key_of_entity_rows(measure, relation, entity):
+            # a distinct count of the key of rows each of one entity (orders, by buyer)
             inner.append(measure)
             outer.append((measure.name, exp.Sum(this=column)))
         elif measure.agg in {"min", "max"}:
@@ -250,15 +250,20 @@ def optimize(plan: Node, rules: tuple[Callable[[Node], Node], ...] = RULES) -> N
     return plan
 
 
-def _home_key(measure: Measure, relation: Relation) -> bool:
-    """Whether the measure counts distinct keys of the home model's rows."""
+def _key_of_entity_rows(measure: Measure, relation: Relation, entity: exp.Expr) -> bool:
+    """Whether the measure counts distinct keys of rows that each belong to one entity:
+    the home model's own (orders by orders.user_id), or those of the model joined many-
+    to-one whose column the entity is (orders.order_id of order lines, by orders.user_id)."""
+    value = measure.value
+    if measure.agg != "count_distinct" or not isinstance(value, exp.Column):
+        return False
     key = relation.home.primary_key
+    if value.table == relation.home.name and isinstance(key, str) and value.name == key:
+        return True
     return (
-        measure.agg == "count_distinct"
-        and isinstance(measure.value, exp.Column)
-        and measure.value.table == relation.home.name
-        and isinstance(key, str)
-        and measure.value.name == key
+        isinstance(entity, exp.Column)
+        and entity.table == value.table
+        and any(edge.target == value.table and edge.target_key == value.name for edge in relation.joins)
     )
 
 
