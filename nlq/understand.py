@@ -563,6 +563,8 @@ ABBREVIATIONS = [
         ("pls|plz", "please"),
         ("thx", "thanks"),
         ("cnt", "count"),
+        ("ppl", "people"),
+        ("custs", "customers"),
     ]
 ]
 # A body of people named as one (the customer base): the people themselves.
