@@ -251,6 +251,9 @@ FIRST_TIMERS = re.compile(r"[- ]?timers?\b")
 DEFINES = re.compile(
     r"就是|是指|指的是|定义为|(?<=[客户家人])(?:指|是)(?![标数定])|\bmeaning\b|\bmeans\b|\bi\.e\.|(?<![<>!])="
 )
+# 2025年1月首购的, first purchase in January: a period, then a word of first purchase
+FIRST_STEM = re.compile(r"首|\bfirst\b")
+PERIOD_THEN_FIRST = re.compile(r"\s*(?:的|内|里|才|就|期间)?\s*")
 # 在天猫买过, bought on Tmall: where they bought
 BOUGHT_AT = re.compile(r"(?:在|从|通过)$|\b(?:on|at|via|from|through)\s+$")
 # never (bought) anything from 华为, 没在京东 (买过): between a marker and the value not bought
@@ -1914,6 +1917,7 @@ class Understander:
             return None  # 他们的成交额: a figure of those people, which this does not compute
         # 在天猫买过: a value said where they bought is of what they bought (the order's
         # channel), though the people have a column of the same values (registered on 天猫)
+        self._first_purchase_in_period(parse, times)
         values = [self._bought_at(parse, x, people) for x in parse.links if x.kind == "value"]
         theirs = [
             x for x in values if (home := self._dimension_home(x.entries[0].target)) and home[0] is people
@@ -2562,6 +2566,26 @@ class Understander:
         )
         step = Step(title=self.title(query, parse.language), query=query)
         return reading.model_copy(update={"steps": [step]})
+
+    def _first_purchase_in_period(self, parse: Parse, times: list[TimeMatch]) -> None:
+        """2025年1月首购的用户, people whose first purchase was in January: a segment's word of
+        first purchase right after a period names the first-purchase value decided in it
+        (the period's 新客), not a grouping by the first purchase's month."""
+        first = self._first_values.get("首") or self._first_values.get("first")
+        if first is None:
+            return
+        for index, link in enumerate(parse.links):
+            if (
+                link.kind != "dimension"
+                or not FIRST_STEM.search(link.text)
+                or not self._segment_of(link.entries[0].target)
+            ):
+                continue
+            if any(
+                t.span[1] <= link.start and PERIOD_THEN_FIRST.fullmatch(parse.text[t.span[1] : link.start])
+                for t in times
+            ):
+                parse.links[index] = replace(link, entries=(first,))
 
     def _bought_at(self, parse: Parse, link: Link, people: Model | None) -> Link:
         """A value right after 在/从/on/at and right before a verb of buying, with its entry

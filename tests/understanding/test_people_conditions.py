@@ -1284,3 +1284,17 @@ def test_still_buying_this_year_of_a_campaigns_buyers(
     ).fetchall()
     found = table(pipeline, "去年双11买过东西的人，今年还有多少人在买？占比多少")
     assert found == [{"users_count": both, "users_all": first, "users_share": pytest.approx(both / first)}]
+
+
+def test_first_purchase_in_a_period_names_its_first_time_buyers(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # 2025年1月首购的用户 grouped every buyer of January by their first purchase month
+    [(back, cohort)] = con.sql(
+        f"""WITH f AS (SELECT user_id FROM orders WHERE {PAID} GROUP BY 1
+                HAVING MIN(order_time) >= TIMESTAMP '2025-01-01' AND MIN(order_time) < TIMESTAMP '2025-02-01')
+            SELECT COUNT(*) FILTER (WHERE user_id IN (SELECT user_id FROM orders WHERE {PAID}
+                AND order_time >= TIMESTAMP '2025-02-01' AND order_time < TIMESTAMP '2026-01-01')), COUNT(*) FROM f"""
+    ).fetchall()
+    found = table(pipeline, "2025年1月首购的用户里，2025年2月到12月又回来买过的有多少人，占比多少")
+    assert found == [{"users_count": back, "users_all": cohort, "users_share": pytest.approx(back / cohort)}]
