@@ -65,7 +65,29 @@ class Renderer:
         """The whole plan as one SELECT: CTE names unique across it (an engine that
         lifts nested CTEs to the top, as Spark's rewrite does, must not see two)."""
         self.named = set()
-        return self.select(plan)
+        return self._segments_once(self.select(plan))
+
+    def _segments_once(self, select: exp.Select) -> exp.Select:
+        """A segment's rows read by two facts of one query (新客和老客的销售额和笔单价: the
+        lines' and the orders' facts) are a CTE both read: computed once, not per fact."""
+        found: dict[str, list[exp.Subquery]] = {}
+        for subquery in select.find_all(exp.Subquery):
+            if subquery.alias.endswith("_segment"):
+                found.setdefault(subquery.this.sql(), []).append(subquery)
+        shared = [same for same in found.values() if len(same) > 1]
+        for same in shared:
+            name = _fresh(f"{same[0].alias}_rows", self.named)
+            self.named.add(name)
+            rows = same[0].this.copy()
+            for subquery in same:
+                subquery.replace(exp.table_(name, alias=subquery.alias))
+            cte = exp.CTE(this=rows, alias=exp.TableAlias(this=exp.to_identifier(name)))
+            ctes = select.args.get("with_")
+            if ctes is None:
+                select.set("with_", exp.With(expressions=[cte]))
+            else:
+                ctes.expressions.insert(0, cte)  # the facts' CTEs after it read it
+        return select
 
     def render(self, node: Node) -> exp.Expr:
         return self.renderers[type(node)](node)

@@ -221,6 +221,7 @@ NEW_CONSTRUCTS = [
     "2025年注册的用户按注册渠道看，到目前为止有过购买的人占比",  # a share of listed rows meeting a condition
     "今年每个月新客和老客各有多少",  # a segment decided in each time bucket, in one pass
     "这个季度新客和老客的客单价各是多少",  # figures per buyer first, then by their segment
+    "上个月新客和老客的销售额和笔单价",  # one segment's rows read by two facts: a CTE
     "只在线下门店买过东西的顾客有几个",  # bought one value and nothing else of its dimension
 ]
 

@@ -102,3 +102,28 @@ def test_a_segment_of_every_day_is_no_longer_limited_to_36_buckets(
     )
     found = dict(con.sql(compiler.compile(query).sql()).fetchall())
     assert len(found) == 60 and found == expected
+
+
+def test_a_segment_read_by_two_facts_is_computed_once(
+    compiler: Compiler, con: duckdb.DuckDBPyConnection
+) -> None:
+    # GMV (order lines) and orders (orders) by new and returning buyer: two facts, one segment
+    query = SemanticQuery.model_validate(
+        {
+            "metrics": ["gmv", "order_count"],
+            "dimensions": ["buyer_type"],
+            "time_range": {"start": dt.date(2026, 5, 1), "end": dt.date(2026, 5, 31)},
+        }
+    )
+    sql = compiler.compile(query).sql()
+    assert sql.count("MIN(orders.order_time)") == 1
+    expected = con.sql(
+        """WITH f AS (SELECT user_id, MIN(order_time) AS first FROM orders WHERE pay_time IS NOT NULL GROUP BY 1),
+                o AS (SELECT o.order_id, o.user_id, SUM(i.amount) AS amount FROM orders o JOIN order_items i USING (order_id)
+                      WHERE o.pay_time IS NOT NULL AND o.order_time >= TIMESTAMP '2026-05-01'
+                      AND o.order_time < TIMESTAMP '2026-06-01' GROUP BY 1, 2)
+           SELECT CASE WHEN f.first >= TIMESTAMP '2026-05-01' THEN '新客' ELSE '老客' END, SUM(amount)::DOUBLE, COUNT(*)
+           FROM o JOIN f USING (user_id) GROUP BY 1"""
+    ).fetchall()
+    found = [(kind, float(gmv), orders) for kind, gmv, orders in con.sql(sql).fetchall()]
+    assert sorted(found) == sorted((kind, pytest.approx(gmv), orders) for kind, gmv, orders in expected)
