@@ -147,14 +147,8 @@ def _features(
     not in the population."""
     time_expr = canonical(time.sql, facts.name, dialect)
     inside = time_bounds(time.type, time_expr, span.start, span.end)
-    where = time_bounds(time.type, time_expr, None, span.end) if segment.reaches_back else list(inside)
-    if segment.rows:
-        where.insert(0, canonical(segment.rows, facts.name, dialect))
-    source = exp.select().from_(model_table(facts, facts.name, dialect), copy=False)
-    within: list[Within] = []
-    if kept is not None and not segment.reaches_back:
-        source, within = kept.facts, kept.within
-        where += kept.conditions
+    bounds = time_bounds(time.type, time_expr, None, span.end) if segment.reaches_back else list(inside)
+    source, within, where = _counted_rows(segment, facts, dialect, kept, bounds)
     in_period = exp.and_(*inside) if segment.reaches_back and inside else None
     entity = canonical(segment.entity, facts.name, dialect)
     projections: list[exp.Expr] = [entity.copy().as_(key, copy=False)]
@@ -173,6 +167,20 @@ def _features(
     return select
 
 
+def _counted_rows(
+    segment: Segment, facts: Model, dialect: str, kept: Kept | None, bounds: list[exp.Expr]
+) -> tuple[exp.Select, list[Within], list[exp.Expr]]:
+    """The rows a segment's features are read from, the groups they are computed within,
+    and the conditions that keep them: its counted rows within `bounds`; for a segment of
+    the period alone, the question's facts and their conditions too."""
+    where = list(bounds)
+    if segment.rows:
+        where.insert(0, canonical(segment.rows, facts.name, dialect))
+    if kept is not None and not segment.reaches_back:
+        return kept.facts, kept.within, where + kept.conditions
+    return exp.select().from_(model_table(facts, facts.name, dialect), copy=False), [], where
+
+
 def _bucket_features(
     segment: Segment,
     facts: Model,
@@ -189,14 +197,8 @@ def _bucket_features(
     time_expr = canonical(time.sql, facts.name, dialect)
     entity = canonical(segment.entity, facts.name, dialect)
     bucket = bucket_date(time_expr.copy(), span.grain)
-    where = time_bounds(time.type, time_expr, span.start, span.end)
-    if segment.rows:
-        where.insert(0, canonical(segment.rows, facts.name, dialect))
-    source = exp.select().from_(model_table(facts, facts.name, dialect), copy=False)
-    within: list[Within] = []
-    if kept is not None and not segment.reaches_back:
-        source, within = kept.facts, kept.within
-        where += kept.conditions
+    bounds = time_bounds(time.type, time_expr, span.start, span.end)
+    source, within, where = _counted_rows(segment, facts, dialect, kept, bounds)
     projections: list[exp.Expr] = [entity.copy().as_(key, copy=False), bucket.copy().as_(BUCKET, copy=False)]
     projections += [w.expr.copy().as_(w.name, copy=False) for w in within]
     ever = {name: f for name, f in segment.features.items() if f.over == "all"}
