@@ -59,12 +59,13 @@ def one_row_per_group(node: Node) -> Node:
 
 def entity_first(node: Node) -> Node:
     """A fact grouped only by segments of an entity and the entity's own columns (新客和
-    老客的客单价, 新客的性别分布), with figures that add up per entity: each entity's figures
-    first, then their segments and columns joined to one row per entity, not to every
-    fact row (new and returning buyers' spend per buyer took 1.5x the hand-written query
-    at scale 10 joined to the rows, 1.1x per buyer first). Its distinct count of the
-    entity is then the number of entity rows."""
-    if not isinstance(node, Fact) or not node.grouped or not node.relation.segments:
+    老客的客单价, 新客的性别分布), or only by the entity's columns while it counts the entity
+    (买过美妆的用户画像), with figures that add up per entity: each entity's figures first,
+    then their segments and columns joined to one row per entity, not to every fact row
+    (new and returning buyers' spend per buyer took 1.5x the hand-written query at scale
+    10 joined to the rows, 1.1x per buyer first; an Apple buyers' profile 2.0x, 1.7x).
+    Its distinct count of the entity is then the number of entity rows."""
+    if not isinstance(node, Fact) or not node.grouped or not node.keys:
         return node
     if node.also_grouped or node.group_by is not None or node.relation.fans_out:
         return node
@@ -78,6 +79,12 @@ def entity_first(node: Node) -> Node:
         entity = on.expression
         entities.add(entity.sql())
         segments.append((alias, rows, on.this.name))
+    if not segments:
+        # no segment: the entity whose own columns are every key, when its people are
+        # counted (a buyer profile: buyers per gender, 2x the hand-written SQL counted
+        # distinct over every order); a sum alone is no cheaper per entity first
+        entity = _counted_entity(node)
+        entities = {entity.sql()} if entity is not None else set()
     if entity is None or len(entities) != 1:
         return node
     owners = tuple(
@@ -248,6 +255,29 @@ def optimize(plan: Node, rules: tuple[Callable[[Node], Node], ...] = RULES) -> N
     for rule in rules:
         plan = transform(plan, rule)
     return plan
+
+
+def _counted_entity(node: Fact) -> exp.Expr | None:
+    """The column of the fact's rows that a distinct count counts, when the keys are all
+    columns of the one model it joins to (users.gender, by orders.user_id)."""
+    relation = node.relation
+    for measure in node.measures:
+        value = measure.value
+        if (
+            measure.agg != "count_distinct"
+            or measure.condition is not None
+            or not isinstance(value, exp.Column)
+        ):
+            continue
+        targets = {
+            edge.target
+            for edge in relation.joins
+            if relation.same_key(exp.column(edge.source_key, edge.source)).sql() == value.sql()
+        }
+        keyed = set().union(*(models_of(v) for _, v in node.keys))
+        if keyed and keyed <= targets:
+            return value
+    return None
 
 
 def _key_of_entity_rows(measure: Measure, relation: Relation, entity: exp.Expr) -> bool:

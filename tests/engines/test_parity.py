@@ -222,6 +222,7 @@ NEW_CONSTRUCTS = [
     "今年每个月新客和老客各有多少",  # a segment decided in each time bucket, in one pass
     "这个季度新客和老客的客单价各是多少",  # figures per buyer first, then by their segment
     "上个月新客和老客的销售额和笔单价",  # one segment's rows read by two facts: a CTE
+    "近三个月买过美妆的用户的性别分布",  # buyers counted per buyer first, then by gender
     "只在线下门店买过东西的顾客有几个",  # bought one value and nothing else of its dimension
 ]
 

@@ -155,6 +155,12 @@ QUERIES: dict[str, dict[str, Any]] = {
         "count_groups": True,
         "share_of_counted": True,
     },
+    "buyers_counted_per_buyer_before_their_attribute": {
+        "metrics": ["buyers"],
+        "dimensions": ["users.gender"],
+        "time_range": QUARTER,
+        "filters": [{"dimension": "category", "values": ["美妆"]}],
+    },
     "figures_per_entity_before_its_segment": {
         "metrics": ["avg_spend_per_buyer", "order_count"],
         "dimensions": ["buyer_type", "users.gender"],
