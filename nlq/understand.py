@@ -680,6 +680,12 @@ def _clause_at(clauses: list[tuple[int, int]], at: int) -> tuple[int, int]:
 MAX_EVERY = 12  # at most a condition for each month of a year
 
 
+def _one_month(period: TimeRange) -> bool:
+    """Whether a period lies within one calendar month."""
+    start, end = period.start, period.end
+    return start is not None and end is not None and (start.year, start.month) == (end.year, end.month)
+
+
 def _listed_months(time: TimeMatch) -> list[TimeRange]:
     """The months a time lists (1月、2月 is January and February, each), else its range."""
     start, end = time.range.start, time.range.end
@@ -2291,6 +2297,10 @@ class Understander:
         if len(ranges) != 1:
             return None
         registered = ranges[0]
+        if own and not _one_month(registered):
+            # 2025年注册的用户里注册当月就付款的: each one's own month, which is no one period
+            # of the question (it was all of 2025, silently); asked
+            return None
         if len(said) > 1 or own or (registered.end is not None and registered.end >= parse.as_of):
             return registered, registered
         return registered, TimeRange(end=parse.as_of)
@@ -5597,7 +5607,7 @@ class Understander:
             base = base.model_copy(update={"totals_of_conditioned": self._conditioned_asked(parse, base)})
         share_cue = parse.cue("share")
         keyed = any(d in base.dimensions for d in self._entity_keys)
-        if share_cue is not None and keyed and self._people_share(base):
+        if share_cue is not None and keyed and self._people_share(base) and not base.focus:
             # what share of buyers in each city tier ordered at least twice: those who meet
             # the condition over everyone with a figure in the period, in each group
             base = base.model_copy(
@@ -5610,7 +5620,9 @@ class Understander:
                 }
             )
         elif share_cue is not None and (
-            (base.count_groups and base.share) or (conditioned and base.metric_filters)
+            (base.count_groups and base.share)
+            or (conditioned and base.metric_filters)
+            or (base.focus and keyed and base.metric_filters)
         ):
             # 他们的成交额占全年GMV的比例: the share of the figure of those who meet a
             # condition in the whole is not computed, so it is asked

@@ -1298,3 +1298,18 @@ def test_first_purchase_in_a_period_names_its_first_time_buyers(
     ).fetchall()
     found = table(pipeline, "2025年1月首购的用户里，2025年2月到12月又回来买过的有多少人，占比多少")
     assert found == [{"users_count": back, "users_all": cohort, "users_share": pytest.approx(back / cohort)}]
+
+
+def test_their_own_registration_month_over_a_longer_period_is_asked(pipeline: Pipeline) -> None:
+    # 注册当月 over all of 2025 was any purchase in 2025, silently; within one month it is read
+    asked_back(pipeline, "2025年注册的用户里，注册当月就付款下单的人占比多少")
+    assert read(pipeline, "今年1月新注册的用户里当月就付款下单的人数和占比").presences
+
+
+def test_a_value_share_among_the_people_a_condition_picks_is_asked(pipeline: Pipeline) -> None:
+    # it was the share of women with two orders among all women buyers (503/3410), where
+    # the question asks the women among those with two orders (503/990), silently
+    asked_back(pipeline, "上个月买过两次以上的用户里，女性占多少")
+    assert read(
+        pipeline, "what share of buyers in each city tier ordered at least twice last month"
+    ).share_of_counted
