@@ -2073,8 +2073,15 @@ class Understander:
                 continue
             a, b = _clause_at(clauses, link.start)
             inside = [i for i, t in enumerate(times) if a <= t.span[0] < b]
-            if len(inside) == 1:
-                found.setdefault(inside[0], []).append(link)
+            # 去年双11新客里今年又买过的: the period right before the value is its own
+            right_before = [
+                i
+                for i in inside
+                if times[i].span[1] <= link.start
+                and PERIOD_THEN_FIRST.fullmatch(parse.text[times[i].span[1] : link.start])
+            ]
+            if len(inside) == 1 or len(right_before) == 1:
+                found.setdefault((right_before or inside)[0], []).append(link)
         return found
 
     @staticmethod
@@ -5966,9 +5973,20 @@ class Understander:
         ]
         if parts and len(parts) < len(named):
             named = parts
-        if parse.language not in SHARE_BESIDE_VALUE or not named:
-            return named[-1].entries[0].target if named else next(iter(values))
         cue = parse.cue("share")
+        # what % of new customers came from 抖音: a share asked in English is of the last
+        # value named, whatever language the values are written in
+        english = cue is not None and re.search(r"[a-z%]", cue.text) is not None
+        if english:
+            # a value of two dimensions (抖音: a channel, a registration channel) by the one
+            # the question picked
+            named = [
+                replace(x, entries=tuple(sorted(x.entries, key=lambda e: e.target not in values)))
+                for x in parse.links
+                if x.entries[0].kind == "value" and any(e.target in values for e in x.entries)
+            ]
+        if parse.language not in SHARE_BESIDE_VALUE or english or not named:
+            return named[-1].entries[0].target if named else next(iter(values))
         at = cue.start if cue else len(parse.text)
         return min(named, key=lambda x: abs(at - x.end)).entries[0].target
 

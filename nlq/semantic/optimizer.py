@@ -121,7 +121,8 @@ def entity_first(node: Node) -> Node:
             and measure.value.sql() == entity.sql()
         ):
             if measure.condition is None:
-                outer.append((measure.name, exp.Count(this=exp.Star())))
+                # the entities, not null (orders of no member count none, as a distinct count)
+                outer.append((measure.name, exp.Count(this=exp.column("entity", "per_entity"))))
                 continue
             flag = (
                 exp.Case().when(measure.condition.copy(), exp.Literal.number(1)).else_(exp.Literal.number(0))
@@ -139,6 +140,9 @@ def entity_first(node: Node) -> Node:
             )
         else:
             return node
+    if not inner:
+        # only entities counted: rows of none (a walk-in's order) make no group of their own
+        inner_where = (*inner_where, exp.Not(this=exp.Is(this=entity.copy(), expression=exp.Null())))
     per_entity = replace(
         node,
         relation=replace(relation, segments=[]),

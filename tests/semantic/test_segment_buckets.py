@@ -127,3 +127,17 @@ def test_a_segment_read_by_two_facts_is_computed_once(
     ).fetchall()
     found = [(kind, float(gmv), orders) for kind, gmv, orders in con.sql(sql).fetchall()]
     assert sorted(found) == sorted((kind, pytest.approx(gmv), orders) for kind, gmv, orders in expected)
+
+
+def test_entities_counted_per_entity_first_leave_out_rows_of_none(compiler: Compiler) -> None:
+    # a walk-in's sale (no member) made a group of its own, counted as one member, when the
+    # members were counted per member first (teashop: active members by gender)
+    query = SemanticQuery.model_validate(
+        {
+            "metrics": ["buyers"],
+            "dimensions": ["users.gender"],
+            "filters": [{"dimension": "category", "values": ["美妆"]}],
+        }
+    )
+    sql = compiler.compile(query).sql()
+    assert "NOT orders.user_id IS NULL" in sql and "COUNT(per_entity.entity)" in sql

@@ -1313,3 +1313,24 @@ def test_a_value_share_among_the_people_a_condition_picks_is_asked(pipeline: Pip
     assert read(
         pipeline, "what share of buyers in each city tier ordered at least twice last month"
     ).share_of_counted
+
+
+def test_a_segment_right_after_one_of_two_periods_is_decided_in_it(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # 去年双11新客 was a filter of no period beside the two presences
+    [(back, cohort)] = con.sql(
+        f"""WITH n AS (SELECT user_id FROM orders WHERE {PAID} GROUP BY 1
+                HAVING MIN(order_time) >= TIMESTAMP '2025-11-01' AND MIN(order_time) < TIMESTAMP '2025-11-12')
+            SELECT COUNT(*) FILTER (WHERE user_id IN (SELECT user_id FROM orders WHERE {PAID}
+                AND order_time >= TIMESTAMP '2026-01-01')), COUNT(*) FROM n"""
+    ).fetchall()
+    found = table(pipeline, "去年双11新客里今年又买过的比例")
+    assert found == [{"users_count": back, "users_all": cohort, "users_share": pytest.approx(back / cohort)}]
+
+
+def test_a_share_asked_in_english_is_of_the_last_value_named(pipeline: Pipeline) -> None:
+    # what % of new customers came from 抖音 was the share of new among 抖音's buyers
+    query = read(pipeline, "what % of new customers last month came from 抖音?")
+    assert [(f.dimension, f.values) for f in query.focus] == [("channel", ["抖音"])]
+    assert [(f.dimension, f.values) for f in query.filters] == [("buyer_type", ["新客"])]
