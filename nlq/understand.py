@@ -2402,19 +2402,20 @@ class Understander:
             ]
             after = parse.text[end : end + ABSENCE_REACH]
             bought, sold = BUY_VERB.match(after), SELL_VERB.match(after)
-            verb = bought or sold
-            reach = self._value_not_bought(parse, start, end) if verb is None else None
-            if reach:
-                # bought 苹果 but never (anything from) 华为, 在天猫买过但从来没在京东买过: the
-                # value names what was not bought; the verb is the one said before it
-                bought = verb = re.compile(rf"(?s).{{{reach}}}").match(after)
+            said = bought or sold
+            # bought 苹果 but never (anything from) 华为, 在天猫买过但从来没在京东买过: the value
+            # names what was not bought; the verb is the one said before it
+            reach = self._value_not_bought(parse, start, end) if said is None else 0
+            verb_end = said.end() if said is not None else (reach or None)
+            named_after = reach > 0
+            buys = bought is not None or named_after
             # the nearest to the marker is what did not happen
             candidates = sorted(
                 [(max(start - x.end, x.start - end), x.entries[0].target) for x in metrics]
                 + [(max(start - b, a - end), count) for a, b, count in tables]
             )
-            if verb is not None:
-                metric = next(iter(self._word("orders" if bought else "units")), None)
+            if verb_end is not None:
+                metric = next(iter(self._word("orders" if buys else "units")), None)
             else:
                 metric = candidates[0][1] if candidates else None
             if metric is None:
@@ -2427,24 +2428,25 @@ class Understander:
             spoken = [(clause.start(), start)] if clause else []
             # 一笔付款订单都没有过: the rows that did not happen are no rows listed
             parse.absent_spans += spoken
-            if verb:
-                spoken.append((end, end + verb.end()))
+            if verb_end is not None:
+                spoken.append((end, end + verb_end))
             used += [
                 x
                 for x in parse.links
-                if any(a <= x.start and x.end <= b for a, b in spoken) and not (reach and x.kind == "value")
+                if any(a <= x.start and x.end <= b for a, b in spoken)
+                and not (named_after and x.kind == "value")
             ]
             parse.read_spans += spoken
-            counted = [(a, b) for a, b, count in tables if verb is None and count == metric]
+            counted = [(a, b) for a, b, count in tables if verb_end is None and count == metric]
             parse.read_spans += [(end, a) for a, _ in counted if a > end]  # 收到任何 (评价)
             parse.absent = metric
             parse.absent_at = start
             parse.links = [x for x in parse.links if x not in used]
             parse.keyed += counted
             parse.read_spans += [(start, end), *((x.start, x.end) for x in used), *counted]
-            if verb:
-                parse.read_spans.append((end, end + verb.end()))
-                parse.absent_spans.append((end, end + verb.end()))
+            if verb_end is not None:
+                parse.read_spans.append((end, end + verb_end))
+                parse.absent_spans.append((end, end + verb_end))
             parse.negations.unscoped = [u for u in parse.negations.unscoped if u != marker.strip()]
             return True
         return False

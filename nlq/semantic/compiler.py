@@ -212,14 +212,7 @@ class Compiler:
         grain, period = query.time_grain, query.time_range
         if grain is None or period is None or period.start is None or period.end is None:
             return None
-        references = [*query.dimensions, *(f.dimension for f in query.filters)]
-        segmented = [
-            found[1]
-            for r in references
-            if (found := self.layer.segment_of(r)) is not None
-            and found[1].segment is not None
-            and found[1].segment.decided_in_period
-        ]
+        segmented = [d for d in self._segments_read(query) if d.segment and d.segment.decided_in_period]
         if not segmented:
             return None
         buckets: list[TimeRange] = []
@@ -246,12 +239,12 @@ class Compiler:
         The others are asked of each bucket in turn (_per_bucket), 6x slower."""
         if not query.metrics or query.compare or query.bands or query.funnel or query.cohort:
             return False
+        return all(shares_buckets(d.segment) for d in self._segments_read(query) if d.segment)
+
+    def _segments_read(self, query: SemanticQuery) -> list[Dimension]:
+        """The governed segments the query groups or filters by."""
         references = [*query.dimensions, *(f.dimension for f in query.filters)]
-        return all(
-            shares_buckets(found[1].segment)
-            for r in references
-            if (found := self.layer.segment_of(r)) is not None and found[1].segment is not None
-        )
+        return [found[1] for r in references if (found := self.layer.segment_of(r)) is not None]
 
     def _per_bucket(self, query: SemanticQuery, buckets: list[TimeRange]) -> tuple[Node, list[OutputColumn]]:
         """The query for each time bucket as its own period, one under the other."""

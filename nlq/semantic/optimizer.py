@@ -87,11 +87,7 @@ def entity_first(node: Node) -> Node:
         entities = {entity.sql()} if entity is not None else set()
     if entity is None or len(entities) != 1:
         return node
-    owners = tuple(
-        (edge.target, edge.target_key)
-        for edge in relation.joins
-        if relation.same_key(exp.column(edge.source_key, edge.source)).sql() == entity.sql()
-    )
+    owners = tuple((edge.target, edge.target_key) for edge in relation.joined_on(entity))
     per_entity_models = {alias for alias, _, _ in segments} | {model for model, _ in owners}
 
     def of_entity(expression: exp.Expr) -> bool:
@@ -273,11 +269,7 @@ def _counted_entity(node: Fact) -> exp.Expr | None:
             or not isinstance(value, exp.Column)
         ):
             continue
-        targets = {
-            edge.target
-            for edge in relation.joins
-            if relation.same_key(exp.column(edge.source_key, edge.source)).sql() == value.sql()
-        }
+        targets = {edge.target for edge in relation.joined_on(value)}
         keyed = set().union(*(models_of(v) for _, v in node.keys))
         if keyed and keyed <= targets:
             return value

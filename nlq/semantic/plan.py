@@ -163,6 +163,10 @@ class Relation:
                 return self.same_key(exp.column(same[column.name], edge.source))
         return column
 
+    def joined_on(self, column: exp.Expr) -> list[Edge]:
+        """The joins made on `column` as the rows read it (users, on orders.user_id)."""
+        return [edge for edge in self.joins if self._source_of(edge).sql() == column.sql()]
+
     def _source_of(self, edge: Edge) -> exp.Column:
         return self.same_key(exp.column(edge.source_key, edge.source))
 
