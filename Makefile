@@ -100,12 +100,18 @@ BLIND17_WRONG := 2
 # blind-18 (per-user segments, conditions on people and shares of segments, by a twelfth
 # helper from the spec alone): 33.3% with 4 silently wrong at first (bought in every month
 # of Q1, a single paid order, a member level mix of new buyers, no more than 7 days).
-BLIND18_FLOOR := 0.76
+BLIND18_FLOOR := 0.80
 BLIND18_WRONG := 0
 # blind-19 (customers as people: a CRM analyst's questions, by a thirteenth helper from the
 # spec alone, written after blind-18's rules): 36.7% with 6 silently wrong at first.
 BLIND19_FLOOR := 0.63
 BLIND19_WRONG := 0
+# blind-20 (customers as people, a CRM and user-growth analyst's questions, by a fourteenth
+# helper from the spec alone): 40.0% with 4 silently wrong at first. The one left (zh-20013)
+# has every figure right as a row per month and segment value, where its writer wanted a
+# column per value.
+BLIND20_FLOOR := 0.70
+BLIND20_WRONG := 1
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0
 NORTHWIND_FLOOR := 0.97
@@ -128,8 +134,12 @@ browser:
 services:
 	bash .ci/services
 
+# The suite runs on two workers (one per core), but for the engine tests, which run after
+# in a process of their own: they share each server's nlq_test database, and chDB's
+# embedded server is one per process.
 test: lint browser services
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --ignore=tests/engines
+	$(BIN)/pytest -q tests/engines
 	$(BIN)/nlq demo build --out data/demo.duckdb
 	@# The project checks its warehouse itself (tests/test_warehouse_contract.py); CI also has the shared checker.
 	@if [ -f ../shared/tools/check_warehouse.py ]; then $(BIN)/python ../shared/tools/check_warehouse.py data/demo.duckdb; fi
@@ -175,6 +185,8 @@ test: lint browser services
 		--min-accuracy $(BLIND18_FLOOR) --max-silently-wrong $(BLIND18_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/blind-19.jsonl --db data/demo.duckdb --report reports/eval-blind-19 \
 		--min-accuracy $(BLIND19_FLOOR) --max-silently-wrong $(BLIND19_WRONG)
+	$(BIN)/nlq eval eval/benchmarks/blind-20.jsonl --db data/demo.duckdb --report reports/eval-blind-20 \
+		--min-accuracy $(BLIND20_FLOOR) --max-silently-wrong $(BLIND20_WRONG)
 	$(BIN)/nlq eval eval/benchmarks/traps.jsonl --db data/demo.duckdb --report reports/eval-traps \
 		--min-accuracy $(TRAPS_FLOOR) --max-silently-wrong $(TRAPS_WRONG)
 	$(BIN)/nlq demo build --example northwind --out data/northwind.duckdb

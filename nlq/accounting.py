@@ -550,6 +550,8 @@ ENGLISH_KNOWN = frozenset(
         "business",
         "store",
         "shop",
+        "shopped",
+        "shopping",
         "platform",
         "overall",
         "we've",
@@ -567,6 +569,7 @@ ENGLISH_KNOWN = frozenset(
         "anything",
         "everyone",
         "something",
+        "stuff",
         "right",
         "still",
         "already",
@@ -819,11 +822,18 @@ def _measure_glued(tokens: list[tuple[str, bool]], index: int) -> bool:
     return placed or before in PARTICLES or not any(ch.isalnum() for ch in before)
 
 
+# 第二笔, 两笔, 3次 no rule read: a count of orders or times, or an ordinal, changes the
+# question (一单, 一次 are mostly "any": 一单都没买).
+COUNTED_NUMBER = re.compile(r"第[\d一二两三四五六七八九十]+[笔次单个]?|[\d二两三四五六七八九十]+[笔次单]")
+
+
 def _named_run(run: list[str], tag: Callable[[str], str | None]) -> list[str]:
     words = [w for w in run if w not in FRAME_WORDS]
     if not words:
         return []
-    nouns = [w for w in words if (len(w) > 1 and tag(w) in NOUNS) or w in WHO_WORDS]
+    nouns = [
+        w for w in words if (len(w) > 1 and tag(w) in NOUNS) or w in WHO_WORDS or COUNTED_NUMBER.fullmatch(w)
+    ]
     strange = [w for w in words if len(w) == 1 and w not in CHINESE_KNOWN]
     if not nouns and not strange:
         return []

@@ -65,7 +65,7 @@ def _amount(name: str) -> str:
 
 
 STRICT_ABOVE = r"超过|大于|高于|多于|不止|突破|(?<![买去经通超看到下付退评用来做])过|破|crossed|crossing|topped|more than|greater than|higher than|larger than|bigger than|over|above|exceeding|exceeds|exceeded|>"
-INCLUSIVE_ABOVE = r"不少于|不低于|不小于|至少|起码|最少|>=|≥|at least|no less than|not less than|no fewer than|not fewer than|minimum of"
+INCLUSIVE_ABOVE = r"不少于|不低于|不小于|至少|起码|最少|(?<![圆充])满(?=\s*\d)|>=|≥|at least|no less than|not less than|no fewer than|not fewer than|minimum of"
 STRICT_BELOW = r"低于|少于|小于|不到|不足|less than|fewer than|lower than|smaller than|below|under|<"
 INCLUSIVE_BELOW = r"不超过|不大于|不高于|不多于|至多|最多|<=|≤|at most|no more than|not more than|no greater than|up to|maximum of"
 

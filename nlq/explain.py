@@ -180,7 +180,10 @@ def _step(
     if query.with_figure and query.with_range:
         metric = _metric(query.with_figure, layer, language) or query.with_figure
         span = query.with_range
-        words.append(say("explain.with_figure", language, metric=metric, start=span.start, end=span.end))
+        if span.start is None:  # 以前买过: everything before the period
+            words.append(say("explain.with_figure_until", language, metric=metric, end=span.end))
+        else:
+            words.append(say("explain.with_figure", language, metric=metric, start=span.start, end=span.end))
     for presence in query.presences:
         figure = _metric(presence.metric, layer, language) or presence.metric
         if presence.filters:
@@ -199,6 +202,11 @@ def _step(
         metric = _metric(query.without, layer, language) or query.without
         key = "explain.without_ever" if query.rows_dated else "explain.without"
         words.append(say(key, language, metric=metric))
+    if query.figures and query.figures_range:
+        metrics = listed((_metric(m, layer, language) or m for m in query.figures), language)
+        span = query.figures_range
+        key = "explain.figures_of_listed" if span.start else "explain.figures_of_listed_until"
+        words.append(say(key, language, metrics=metrics, start=span.start, end=span.end))
     if query.share_of_counted and any(p.among for p in query.presences):
         words.append(say("explain.share_among_first", language))
     elif query.share_of_counted and query.presences:

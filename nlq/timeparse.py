@@ -499,7 +499,9 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
 
 
 # bought in 2024, haven't bought anything since then; 2024年买过、此后再没买过
-SINCE_THEN = re.compile(r"\bsince then\b|\bever since\b|\bafter that\b|此后|从那以后|那之后|自那以后")
+SINCE_THEN = re.compile(
+    r"\bsince then\b|\bever since\b|\bafter that\b|\bsince(?=\s*(?:[?.!,;]|$))|此后|从那以后|那之后|自那以后|之后就?再?(?=没|不)"
+)
 
 
 def _since_then(normal: str, chosen: list[TimeMatch], as_of: dt.date) -> list[TimeMatch]:

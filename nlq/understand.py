@@ -75,9 +75,24 @@ LISTING_ROWS = 100
 READINGS_KEPT = 2048
 PRICE_WORDS = re.compile(r"贵|便宜|expensive|cheap|pric")
 # Chat phrasing that says how to look, not what: 分一下层, 看一下.
+CAMPAIGN_AGAIN = re.compile(
+    r"\b(?:the|that|this) (?:promo|promotion|campaign|sale|event)\b|(?:活动|大促|促销)(?=期间|里|中|内|当天)"
+)
+# 想看下召回效果：…: what the asker wants to see, named before the question that says it
+FRAMING = re.compile(r"^(?:我?想|帮我|请)?(?:看下|看看|看一下|了解一下|了解下|知道)[^：:，,。？?]{0,12}[：:]")
 CHAT_PHRASES = re.compile(r"分一?下层|分个层|分层(?:看看?|一下)?|看一下|看看|就行|就好|就可以|即可")
 SALES_WORDS = re.compile(
-    r"卖|销售|业绩|生意|消费|花了多少|花钱|花费|sales|sold|sell|revenue|spend|spent|spending"
+    r"卖|销售|业绩|生意|消费|花了多少|花了(?=\s*[\d几])|花钱|花费|sales|sold|sell|revenue|spend|spent|spending"
+)
+# 累计消费满1万, 花了5000以上, spent over 5,000: an amount compared is what was spent
+SPENT_BEFORE = re.compile(
+    r"(?:消费|花了?|花费|花销|spent|spend|spending)(?:金额|总额)?\s*(?:了|总共|一共|累计|in total|a total of)?\s*$"
+)
+FIGURE_ASKED = re.compile(r"\bhow (?:much|many)\b|多少|几个|几位")
+FIGURE_CLAUSE_BREAK = re.compile(r"[，,；;？?。:：]|\band\b")
+# how much did they spend, 花了多少钱: an amount asked of the people a question picks
+AMOUNT_ASKED = re.compile(
+    r"\bhow much\b[^.;?]*?\b(?:spend|spent|pay|paid)\b|\btotal spend\b|花了多少|消费了?多少|贡献了?多少"
 )
 HOT_PHRASE = re.compile(
     r"热销|畅销|爆款|[卖买][得的](?:最好|最多)|购买最多|(?:最|最常|最爱|喜欢|爱)买|best[- ]?sel+|most popular"
@@ -130,11 +145,20 @@ HAD_VERB = re.compile(
     r"买过?|购买过?|(?:付款|支付)?下过?单|消费过?|有成交|bought|purchased|ordered|shopped|卖出|售出|sold"
 )
 HAD_REACH = 24
+# 以前买过, 之前下过单, bought before, used to buy: a presence before the period asked
+EARLIER_BOUGHT = re.compile(
+    r"(?:以前|之前|此前|曾经|过去|从前|早先)(?:有)?(?:买过|购买过|下过单|消费过|在我们这儿?买过)|"
+    r"\b(?:bought|purchased|ordered|shopped)(?: from us| with us| something| anything)? (?:before|previously|earlier)\b|"
+    r"\b(?:previously|once|used to) (?:bought|purchased|ordered|shopped|buy|order|shop)\b"
+)
+
 CLAUSE_TURN = re.compile(r"但|却|，|,|；|;|\bbut\b|\byet\b")
 SELL_VERB = re.compile(r"\s*(?:卖出?去?|售出|卖掉|动销|sold|been sold)")
 # A count of times (超过3次, more than 5 times): a number of rows, orders when nothing else is named.
 TIMES = re.compile(r"[次单笔条](?:及?以上|及?以下)?$|\btimes?\b|\b(?:once|twice|thrice)\b")
-TIMES_AFTER = re.compile(r"\s*(?:times?\b|次|条)")
+TIMES_AFTER = re.compile(
+    r"\s*(?:times?\b|次|条)|\s+(?:paid\s+|completed\s+)?(?:orders?|purchases?|transactions?)\b"
+)
 # A share taken inside a group: within the channel, 渠道内, 在各品类中.
 WITHIN_BEFORE = re.compile(
     r"\b(?:within|inside|in each|of each|of its|within each|within its)\s+(?:the\s+|its\s+|each\s+)?(?:parent\s+)?$|"
@@ -249,7 +273,7 @@ ORDER_NOUN = re.compile(r"订单|\border\b")
 FIRST_TIMERS = re.compile(r"[- ]?timers?\b")
 # 新客就是…, first-time buyers, meaning …, New = …: what a word means, said after it
 DEFINES = re.compile(
-    r"就是|是指|指的是|定义为|(?<=[客户家人])(?:指|是)(?![标数定])|\bmeaning\b|\bmeans\b|\bi\.e\.|(?<![<>!])="
+    r"就是|是指|指的是|定义为|按(?=[^，。？?]{2,40}?算)|(?<=[客户家人])(?:指|是)(?![标数定])|\bmeaning\b|\bmeans\b|\bi\.e\.|(?<![<>!])="
 )
 # 2025年1月首购的, first purchase in January: a period, then a word of first purchase
 FIRST_STEM = re.compile(r"首|\bfirst\b")
@@ -369,6 +393,7 @@ ACTED_ON = re.compile(
 WITHIN_AFTER = re.compile(r"\s*(?:内|里|之中|内部|中(?!国)|下面|下属|底下)")
 # After a number: the rows it counts, when they are not what the metric counts.
 COUNTED_ROWS = re.compile(r"\s*(?:(?:different|distinct|unique|separate)\s+[a-z]+|[款种家])")
+PEOPLE_BEFORE_COUNT = re.compile(r"(?:用户|客户|顾客|会员|买家|人)有?\s*$")
 UNIT_WORDS = re.compile(
     r"多少(?:台|件|个|份|部|瓶|盒|双|套|支|杯|罐|包|袋|只|箱|斤)|几(?:台|件|个|份|部|杯|瓶|盒|罐|包|箱)"
     r"|how many (?:units|items|pieces|cups|bottles|boxes)|how many\b.{1,40}\b(?:did we |we )?(?:sell|sold)\b"
@@ -448,6 +473,7 @@ COHORT_GRAIN = re.compile(r"每一?个?月|各月|按月|逐月|\bmonthly\b|\bea
 OWN_MONTH = re.compile(
     r"当月|当期|同月|\bthat (?:same )?(?:calendar )?month\b|\bthe same (?:calendar )?month(?: they (?:registered|signed up))?"
 )
+OWN_YEAR = re.compile(r"(?:注册)?(?:当年|同年|同一年)|\bthat (?:same )?year\b|\bthe same year\b")
 # The months after a cohort's own: 次月留存 (the next), 第3个月, month-3, month 3.
 NEXT_MONTH = re.compile(r"次月|下个?月留存|month[- ]?1\b|next[- ]month")
 MONTH_AFTER = re.compile(
@@ -517,6 +543,12 @@ CHANGE_DEGREE = re.compile(
     r"挺大|很大|较大|前\d+天|"
     r"\b(?:sharply|a lot|so much|significantly|mainly|mostly|main|so|much|change[sd]?|difference|from|to|any idea|idea|between|and|mov(?:e|ed|ing))\b"
 )
+# Words of where something comes from: a change's cause only beside a change named.
+ORIGIN_WORDS = re.compile(r"com(?:e|es|ing) from|主要来自|来自哪")
+CHANGE_NAMED = re.compile(
+    r"下降|下滑|下跌|减少|上升|上涨|增长|增加|变化|波动|涨|跌|降(?!序)|增量|"
+    r"\b(?:drop|fall|fell|declin|decreas|rise|rose|risen|grow|grew|increas|chang|jump|spike|surg|dip|slump|swing)\w*"
+)
 AVERAGE_WORD = re.compile(r"平均|均值|\baverage\b|\bmean\b|\bavg\b")
 # The one group an average is taken per: 平均每个品牌, (on average) a brand, per brand.
 AVERAGED_EACH = re.compile(r"(?:平均(?:每|一)(?:个|家|位|款|种)?|\b(?:a|an|per)\s+)$")
@@ -570,6 +602,10 @@ ABBREVIATIONS = [
         ("custs", "customers"),
     ]
 ]
+# bought something in Q1 but nothing in Q2: the verb of the clause before is the one denied
+NOTHING_AFTER_BUYING = re.compile(
+    r"(\b(?:bought|ordered|purchased|shopped|spent)\b[^.;:?!]*?\bbut\s+)(?:nothing|none)\b(?=\s+(?:in|during|since|after|at|this|last)\b)"
+)
 # A body of people named as one (the customer base): the people themselves.
 PEOPLE_BODY = re.compile(r"\b(customer|user|buyer|shopper|member)s?(?: base| population)\b")
 # new customers versus returning ones: "ones" is the plural noun said before it
@@ -662,7 +698,31 @@ def _refined(times: list[TimeMatch]) -> list[TimeMatch]:
             return False
         return rb.start <= ra.start and ra.end <= rb.end and (ra.start, ra.end) != (rb.start, rb.end)
 
-    return [t for t in times if not any(inside(other, t) for other in times if other is not t)]
+    # 当月, that same month: a month of each row's own (新买家按第一笔订单在当月算), no
+    # period of the question narrowing another
+    narrower = [t for t in times if not OWN_MONTH.fullmatch(t.text)]
+    return [t for t in times if not any(inside(other, t) for other in narrower if other is not t)]
+
+
+def _amount_asked(parse: Parse) -> re.Match[str] | None:
+    """How much did they spend, 花了多少钱: an amount asked in words no link took (人均消费
+    多少 names its own metric)."""
+    return next(
+        (
+            m
+            for m in AMOUNT_ASKED.finditer(parse.text)
+            if not any(x.start < m.end() and m.start() < x.end for x in parse.links)
+        ),
+        None,
+    )
+
+
+def _clause_around(text: str, at: int) -> tuple[int, int]:
+    """The clause of `text` that holds position `at`: between the breaks of a sentence or
+    of its parts (，？; , and) around it."""
+    starts = [0, *(m.end() for m in FIGURE_CLAUSE_BREAK.finditer(text) if m.end() <= at)]
+    ends = [m.start() for m in FIGURE_CLAUSE_BREAK.finditer(text) if m.start() > at]
+    return max(starts), min(ends, default=len(text))
 
 
 def _period_clauses(text: str) -> list[tuple[int, int]]:
@@ -684,6 +744,12 @@ def _one_month(period: TimeRange) -> bool:
     """Whether a period lies within one calendar month."""
     start, end = period.start, period.end
     return start is not None and end is not None and (start.year, start.month) == (end.year, end.month)
+
+
+def _one_year(period: TimeRange) -> bool:
+    """Whether a period lies within one calendar year."""
+    start, end = period.start, period.end
+    return start is not None and end is not None and start.year == end.year
 
 
 def _listed_months(time: TimeMatch) -> list[TimeRange]:
@@ -825,6 +891,11 @@ EACH_BUCKET = re.compile(
 )
 EACH_WORD = re.compile(
     r"分别|各自|各多少|各是|各有|各(?=[卖买下花赚占])|每个|\beach\b|respectively|\bper\b|\bby\b"
+)
+# 按X拆一下, split by X: X is the grouping the question asks for
+GROUPING_ASKED = re.compile(
+    r"按照?([\u4e00-\u9fffA-Za-z0-9]{1,8}?)(?:来|去)?(?:拆分?|分(?:组|类|开|别|一下|下)|看|统计|汇总|细分|区分|划分)|"
+    r"\b(?:split|broken|break|grouped?|segmented|cut)(?: it| them| this| that)?(?: down| out| up)? by ((?:[a-z]+ ){0,2}[a-z]+)"
 )
 GROUPING_WORD = re.compile(
     r"(?:各(?:家|个|位|款|种|类)?|每个|每|分|按|哪个|哪些)\s*$"
@@ -1290,10 +1361,13 @@ class Understander:
 
     @staticmethod
     def _figures_of_people_picked(parses: list[Parse], pointing: re.Match[str]) -> bool:
-        """The first part counts people a comparison picks (花了超过2万的用户有多少人), and the
-        part pointing back at them (他们, they) asks figures only."""
+        """The first part counts people a comparison or what they bought picks (花了超过2万
+        的用户有多少人, 只在线下门店买过东西的顾客有几个), and the part pointing back at them
+        (他们, they) asks figures only."""
         first = parses[0]
-        if AGAIN.fullmatch(pointing.group(0)) or not first.comparisons or len(parses) != 2:
+        if AGAIN.fullmatch(pointing.group(0)) or len(parses) != 2:
+            return False
+        if not (first.comparisons or HAD_VERB.search(first.text)):
             return False
         if not HOW_MANY_ANYWHERE.search(first.text) or not (
             PEOPLE_NOUN.search(first.text) or USER_WORDS.search(first.text)
@@ -1333,6 +1407,12 @@ class Understander:
             for e in x.entries[:1]
         )
         understood = self._understand(parse, previous)
+        lost = self._grouping_lost(parse) if understood.status == "answer" else []
+        if lost:
+            understood = self._cannot_use(parse, lost)
+        redefined = self._term_redefined(parse) if understood.status == "answer" else []
+        if redefined:
+            understood = self._cannot_use(parse, redefined, "reading.cannot_combine")
         # After the reading: the words its rules took (a segment's people, a funnel's word) are used.
         unlinked = list(dict.fromkeys([*parse.negations.unscoped, *self._unlinked(parse)]))
         return understood.model_copy(
@@ -1424,7 +1504,7 @@ class Understander:
             analysis = self._analysis(parse)
             if analysis is not None:
                 return analysis
-            if parse.has("why") or self._change_broken_down(parse):
+            if (parse.has("why") and not self._origin_only(parse)) or self._change_broken_down(parse):
                 return self._why(parse)
             if parse.has("anomaly"):
                 return self._anomalies(parse)
@@ -1497,7 +1577,8 @@ class Understander:
                 by_sales = self._ranked_by_sales(parse, listing, ranked)
                 return by_sales or self._cannot_use(parse, [ranked.text])
             share = parse.cue("share")
-            if listing is not None and listing.status == "answer" and share is not None:
+            shared = listing is not None and any(s.query.share_of_counted for s in listing.steps)
+            if listing is not None and listing.status == "answer" and share is not None and not shared:
                 # 消费排前100名的客户里女性占多大比例: a share within the rows listed, which a
                 # listing does not compute (it listed the women among them, silently)
                 return self._cannot_use(parse, [share.text], "reading.cannot_combine")
@@ -1652,12 +1733,39 @@ class Understander:
         spans += parse.negations.spans + parse.counted + [(d.start, d.end) for d in parse.datings]
         spans += parse.attribute_spans + parse.ratio_spans + parse.read_spans
         spans += [m.span() for m in CHAT_PHRASES.finditer(parse.text)]
+        spans += [m.span() for m in FRAMING.finditer(parse.text)]
         if parse.has("yoy", "pop"):  # 同比增长率: the comparison's own word for what it outputs
             spans += [m.span() for m in GROWTH_WORDS.finditer(parse.text)]
         for start, end in spans + [(x.start, x.end) for x in parse.links]:
             for i in range(start, end):
                 covered[i] = True
         return covered
+
+    @staticmethod
+    def _term_redefined(parse: Parse) -> list[str]:
+        """近一年累计消费满1万的高价值用户: a term of the layer right after a condition of the
+        asker's is the asker's name for who meets it, or the layer's people among them;
+        the two differ (the layer's 高价值用户 are gold and diamond members), so it is asked."""
+        return [
+            x.text
+            for x in parse.links
+            if x.kind == "term"
+            and any(
+                c.end <= x.start and parse.text[c.end : x.start].strip() == "的" for c in parse.comparisons
+            )
+        ]
+
+    def _grouping_lost(self, parse: Parse) -> list[str]:
+        """按会员登记拆一下, split by store region: a grouping asked by words nothing took (a
+        typo, a word the layer lacks) is asked, never answered ungrouped."""
+        covered = self._covered(parse)
+        lost = []
+        for match in GROUPING_ASKED.finditer(parse.text):
+            start, end = match.span(1)
+            left = [i for i in range(start, end) if not covered[i] and parse.text[i].isalnum()]
+            if len(left) >= 2:
+                lost.append(match.group(1).strip())
+        return lost
 
     def _unlinked(self, parse: Parse) -> list[str]:
         """The content words left over once times, cues and links took their spans."""
@@ -1800,6 +1908,9 @@ class Understander:
         too_late = self._no_data_yet(parse, time_range)
         if too_late is not None:
             return too_late
+        key_of_rows = self._entity_key(model)
+        if present is not None and parse.absent and parse.has("share") and key_of_rows:
+            return self._share_lapsed(parse, present, filters, key_of_rows, model)
         figures_asked = [
             x.text
             for x in others
@@ -1807,6 +1918,21 @@ class Understander:
             and x.entries[0].target in metrics
             and not self._counts_rows_of(x.entries[0].target, model)  # 有多少单: the rows counted
         ]
+        people = self._profile.metric if self.layer.reading.profile else None
+        of_them = (
+            self._figures_of_people(
+                parse, {m for m in (parse.absent, people, *(present[:1] if present else [])) if m}
+            )
+            if parse.absent and present is not None and HOW_MANY_ANYWHERE.search(parse.text)
+            else None
+        )
+        if of_them is not None and of_them[2] is not None:
+            # how many are there, and how much did they spend in Jan-Mar: their total
+            parse.read_spans += of_them[1]
+            figures_asked = []
+        amount = _amount_asked(parse)
+        if parse.absent and amount is not None and not (of_them and of_them[2]):
+            figures_asked.append(amount.group(0))  # and how much did they spend: asked, never dropped
         if parse.absent and figures_asked:
             # 剔除有退款的订单后的GMV: a figure of the rows without one is not computed, asked
             return self._cannot_use(parse, figures_asked, "reading.cannot_combine")
@@ -1821,7 +1947,6 @@ class Understander:
             )
             or LISTING_ROWS
         )
-        counting = bool(parse.absent and HOW_MANY_ANYWHERE.search(parse.text))
         key_column = self._entity_key(model)
         by = [
             c
@@ -1829,6 +1954,8 @@ class Understander:
             if c != key_column
             and any(self._named_with_grouping_word(parse, n) for n in {c, c.rpartition(".")[2]})
         ]
+        # 有多少人, and 以前买过但近半年没买的用户按会员等级拆一下: the people counted in each group
+        counting = bool(parse.absent and (HOW_MANY_ANYWHERE.search(parse.text) or (by and key_column)))
         if counting and key_column:
             # the rows counted (by their key), in each group named: 有多少？按城市等级拆一下
             columns = [*by, key_column]
@@ -1837,13 +1964,16 @@ class Understander:
             dimensions=columns,
             filters=filters,
             time_range=time_range,
-            time_dimension=self._dated_by(parse),
+            # the periods are of the figure had and lacked, each dated by its own time
+            time_dimension=None if present else self._dated_by(parse),
             limit=limit,
             without=parse.absent,
             with_figure=present[0] if present else None,
             with_range=present[1].range if present else None,
             rows_dated=bool(parse.absent) and not present and self._rows_dated(parse, model),
             count_groups=counting,
+            figures=of_them[0] if of_them and of_them[2] and counting else [],
+            figures_range=of_them[2] if of_them and counting else None,
         )
         query = query.model_copy(update={"metric_filters": self._thresholds(parse, query)})
         if parse.comparisons and not query.metric_filters:
@@ -1867,6 +1997,8 @@ class Understander:
             query = query.model_copy(
                 update={"order_by": [OrderBy(field=key.rsplit(".", 1)[-1], desc=descending)]}
             )
+        if query.figures:  # counted, with their totals: no order, no rows kept
+            query = query.model_copy(update={"order_by": [], "limit": None})
         ordered = {o.field for o in query.order_by}
         shown = {d.rsplit(".", 1)[-1] for d in query.dimensions}
         unseen = [
@@ -1876,6 +2008,8 @@ class Understander:
         ]
         if unseen:  # the 20 most expensive products: the price they are ordered by is shown
             query = query.model_copy(update={"dimensions": [*query.dimensions, *unseen]})
+        if parse.has("profile") and parse.absent and key_column and self.layer.reading.profile:
+            return self._listed_profile(parse, query, model, key_column, time_text)
         title = say("reading.listing_title", parse.language, model=model.label)
         step = Step(title=title, query=query)
         return Understanding(
@@ -1884,6 +2018,107 @@ class Understander:
             steps=[step],
             evidence=parse.evidence,
             time_text=time_text,
+        )
+
+    def _listed_profile(
+        self, parse: Parse, query: SemanticQuery, model: Model, key: str, time_text: str
+    ) -> Understanding:
+        """The profile of people a presence and an absence pick (buyer profile for people
+        who bought during Double 11 and haven't bought since): they are counted by each
+        attribute of the profile, not listed."""
+        steps = []
+        for dimension in self._profile_sides(parse) or self._profile.dimensions:
+            bare = dimension.rpartition(".")[2]
+            column = f"{model.name}.{bare}" if model.column(bare) is not None else dimension
+            each = query.model_copy(
+                update={
+                    "dimensions": [column, key],
+                    "count_groups": True,
+                    "limit": None,
+                    "order_by": [OrderBy(field=bare, desc=False)],
+                }
+            )
+            steps.append(Step(title=self.title(each, parse.language), query=each))
+        return Understanding(
+            language=parse.language,
+            status="answer",
+            steps=steps,
+            evidence=parse.evidence,
+            time_text=time_text,
+        )
+
+    def _figures_of_people(
+        self, parse: Parse, counting: set[str]
+    ) -> tuple[list[str], list[tuple[int, int]], TimeRange | None] | None:
+        """这些人二季度一共贡献了多少成交额, and how much did they spend in Jan-Mar: the figures
+        asked of the people a presence or an absence picks, in a clause of their own, the
+        words asking them, and the one period said in that clause (None when there is
+        not one: which of the question's periods is then not known). None when the
+        question asks no figure of them."""
+        words = [
+            (x.entries[0].target, (x.start, x.end))
+            for x in parse.links
+            if x.kind == "metric"
+            and x.entries[0].target not in counting
+            and self._figure_asked_at(parse, x.start)
+        ]
+        amount = _amount_asked(parse)
+        sales = self._word("sales")
+        if amount is not None and sales and not any(a >= amount.start() for _, (a, _) in words):
+            words.append((sales[0], amount.span()))
+        if not words:
+            return None
+        a, b = _clause_around(parse.text, words[0][1][0])
+        said = {normalise(parse.text[x:y]) for x, y in parse.time_spans if a <= x < b}
+        periods = list(dict.fromkeys(t.range for t in parse.times if normalise(t.text) in said))
+        if not parse.times:
+            periods = [TimeRange(end=parse.as_of)]  # no period anywhere: all of it
+        figures = list(dict.fromkeys(name for name, _ in words))
+        return figures, [span for _, span in words], periods[0] if len(periods) == 1 else None
+
+    def _figure_asked_at(self, parse: Parse, at: int) -> bool:
+        """Whether a figure at `at` is asked in a clause no period of a condition is in
+        before it (这些人二季度一共贡献了多少成交额, not 二季度有成交额的)."""
+        a, b = _clause_around(parse.text, at)
+        return bool(FIGURE_ASKED.search(parse.text[a:b])) and not any(
+            a <= c.start < at for c in parse.comparisons
+        )
+
+    def _share_lapsed(
+        self,
+        parse: Parse,
+        present: tuple[str, TimeMatch, TimeMatch],
+        filters: list[Filter],
+        key: str,
+        model: Model,
+    ) -> Understanding:
+        """去年买过、今年没买的占去年买家的比例, what fraction of 2025's buyers is that: the
+        people with the figure in the earlier period are the whole, those of them without
+        one in the later the part. The buyers named are that whole, not a figure asked."""
+        metric, had, lacked = present
+        absent = parse.absent
+        assert absent is not None
+        people = self._profile.metric if self.layer.reading.profile else None
+        parse.read_spans += [
+            (x.start, x.end) for x in parse.links if x.kind == "metric" and x.entries[0].target == people
+        ]
+        query = SemanticQuery(
+            dimensions=[key],
+            filters=filters,
+            count_groups=True,
+            share_of_counted=True,
+            presences=[
+                Presence(metric=metric, time_range=had.range, among=True),
+                Presence(metric=absent, time_range=lacked.range, absent=True),
+            ],
+        )
+        title = say("reading.listing_title", parse.language, model=model.label)
+        return Understanding(
+            language=parse.language,
+            status="answer",
+            steps=[Step(title=title, query=query)],
+            evidence=parse.evidence,
+            time_text=_run_on([had.text, lacked.text], parse.language),
         )
 
     def _people_each(self, parse: Parse, split: list[str]) -> Understanding | None:
@@ -1908,6 +2143,10 @@ class Understander:
         if not counted or parse.comparisons or parse.bands:
             return None
         counting = {metric, self._profile.metric}
+        # 这些人二季度一共贡献了多少成交额: what they spent in a period said, totalled
+        of_them = self._figures_of_people(parse, counting) if HOW_MANY_ANYWHERE.search(parse.text) else None
+        figures = (of_them[0], of_them[2]) if of_them is not None and of_them[2] is not None else None
+        figure_spans = of_them[1] if figures is not None and of_them is not None else []
         times = sorted(parse.times, key=lambda t: t.span[0])
         # got a refund in Q1, came back and placed an order in Q2: what each period had
         had = (
@@ -1918,6 +2157,8 @@ class Understander:
             and x.entries[0].target not in counting
             and x not in had.values()
             and not (registered and x.start <= registered.start() < x.end)  # 新注册的用户: who, not a figure
+            and not (registered and self._registrants_named(parse, x, registered, people))
+            and not any(a <= x.start < b for a, b in figure_spans)
             for x in parse.links
         ):
             return None  # 他们的成交额: a figure of those people, which this does not compute
@@ -2051,6 +2292,9 @@ class Understander:
             # 有过购买的人占比: those who did, beside all the people the period registered
             share_of_counted=parse.has("share") and (dated is not None or any(c.among for c in conditions)),
         )
+        if figures is not None and not query.share_of_counted:
+            parse.read_spans += figure_spans
+            query = query.model_copy(update={"figures": figures[0], "figures_range": figures[1]})
         title = say("reading.listing_title", parse.language, model=people.label)
         return Understanding(
             language=parse.language,
@@ -2278,6 +2522,16 @@ class Understander:
             return None
         return chain, used
 
+    def _registrants_named(self, parse: Parse, link: Link, registered: re.Match[str], people: Model) -> bool:
+        """2025年注册的新用户里: a metric counting the people's own rows, written right after
+        their registering, names who they are, not a figure asked of them."""
+        between = parse.text[registered.end() : link.start]
+        return (
+            link.start >= registered.end()
+            and between.strip() in {"", "的"}
+            and self._counts_rows_of(link.entries[0].target, people)
+        )
+
     @staticmethod
     def _registered(parse: Parse) -> re.Match[str] | None:
         """注册, registered: the verb that dates people by their own registration, not a
@@ -2308,7 +2562,17 @@ class Understander:
             # 2025年注册的用户里注册当月就付款的: each one's own month, which is no one period
             # of the question (it was all of 2025, silently); asked
             return None
-        if len(said) > 1 or own or (registered.end is not None and registered.end >= parse.as_of):
+        same_year = OWN_YEAR.search(parse.text)
+        if same_year is not None and not _one_year(registered):
+            return None  # 近两年注册的用户里注册当年就买过的: each one's own year, asked
+        if same_year is not None:
+            parse.read_spans.append(same_year.span())  # 2025年注册的用户里注册当年就买过的
+        if (
+            len(said) > 1
+            or own
+            or same_year
+            or (registered.end is not None and registered.end >= parse.as_of)
+        ):
             return registered, registered
         return registered, TimeRange(end=parse.as_of)
 
@@ -2351,6 +2615,8 @@ class Understander:
         purchased in Q2: of two periods, the one a buying (or selling) verb is written
         beside says when the rows did have a figure; the other, nearest the marker, when
         they did not. The metric they had, the period they had it and the period asked."""
+        if len(parse.times) == 1:
+            return self._present_earlier(parse)
         if len(parse.times) != 2:
             return None
 
@@ -2374,6 +2640,22 @@ class Understander:
         offset = max(0, had.span[0] - HAD_REACH)
         parse.read_spans.append((offset + verb.start(), offset + verb.end()))
         metric = next(iter(self._word("units" if SELL_VERB.match(verb.group(0)) else "orders")), None)
+        return (metric, had, absent) if metric else None
+
+    def _present_earlier(self, parse: Parse) -> tuple[str, TimeMatch, TimeMatch] | None:
+        """以前买过但近半年一单都没买, customers who bought before but not in the last 6
+        months: "before" beside a buying verb is everything before the one period named,
+        the period they did not buy in."""
+        (absent,) = parse.times
+        earlier = next(
+            (m for m in EARLIER_BOUGHT.finditer(parse.text) if not _overlap(m.span(), absent.span)), None
+        )
+        if earlier is None or absent.range.start is None:
+            return None
+        parse.read_spans.append(earlier.span())
+        end = absent.range.start - dt.timedelta(days=1)
+        had = TimeMatch(span=earlier.span(), text=earlier.group(0), range=TimeRange(start=None, end=end))
+        metric = next(iter(self._word("orders")), None)
         return (metric, had, absent) if metric else None
 
     def _take_absence(self, parse: Parse) -> bool:
@@ -3351,6 +3633,7 @@ class Understander:
             text = short.sub(word, text)
         text = PEOPLE_BODY.sub(r"\1s", text)
         text = ONES.sub(lambda m: _noun_before(text, m.start()), text)
+        text = NOTHING_AFTER_BUYING.sub(lambda m: f"{m.group(1)}didn't buy anything", text)
         # A number after a comparison word is an amount, even one that looks like a
         # year (at least 2000 buyers); a period inside another refines it (上个月月底
         # （29号到31号）): the narrowest is the one asked about.
@@ -3410,6 +3693,10 @@ class Understander:
             time_spans=[t.span for t in found],
             datings=datings,
         )
+        dates = {(c.start_date, c.end_date) for c in self.campaigns}
+        if any((t.range.start, t.range.end) in dates for t in times):
+            # during the promo, 活动期间: the campaign the question named, said again
+            parse.read_spans += [m.span() for m in CAMPAIGN_AGAIN.finditer(text)]
         parse.evidence += [f"“{text[a:b]}”→NOT" for a, b, _ in negations.markers]
         parse.evidence += [f"“{c.text}”→{c.op} {c.value:g}" for c in comparisons]
         parse.evidence += [t.evidence for t in times]
@@ -3469,7 +3756,9 @@ class Understander:
         # 评分分布 counts a model's rows by a column; 流失风险用户的城市等级分布 counts a segment's people
         # (not of the people a count condition picks: 付款了2单及以上的那批人的会员等级分布)
         # (nor of the people an amount they spent picks: users who spent over ¥5,000 by gender)
-        spent = any(MONEY.search(c.text) for c in parse.comparisons) and SALES_WORDS.search(parse.text)
+        spent = any(
+            MONEY.search(c.text) or SPENT_BEFORE.search(parse.text[: c.start]) for c in parse.comparisons
+        ) and SALES_WORDS.search(parse.text)
         histogram = self._histogram(parse) if population is None and not counts and not spent else None
         if histogram is not None:
             return [histogram]
@@ -3498,6 +3787,12 @@ class Understander:
         if spent and named == [profile]:
             # 消费不到200块的买家有多少: what they spent is compared, the buyers counted
             named = [*self._word("sales"), *named]
+        sales = self._word("sales")
+        amount = _amount_asked(parse)
+        if amount is not None and (named or counts) and sales and sales[0] not in named:
+            # customers with 3+ orders: how much did they spend: what they spent, beside
+            parse.read_spans.append(amount.span())
+            named = [*named, *sales]
         if named or counts:
             # buyers of first-time buyers is the value's word, not people asked for
             people = [
@@ -3541,7 +3836,9 @@ class Understander:
         counted = self._counted_entity(parse) or self._counted_rows(parse)
         if counted is not None:
             return [counted]
-        if UNIT_WORDS.search(parse.text):
+        units = UNIT_WORDS.search(parse.text)
+        if units is not None and not PEOPLE_BEFORE_COUNT.search(parse.text[: units.start()]):
+            # 卖了多少件; but 用户有多少个 counts people, not units
             return self._word("units")
         if ORDER_WORDS.search(parse.text):
             return self._word("orders")
@@ -3549,8 +3846,9 @@ class Understander:
             return self._word("sales")
         if REGISTER_WORDS.search(parse.text):
             return self._word("registrations")
-        if USER_WORDS.search(parse.text) and BUY_WORDS.search(parse.text):
-            return self._word("buyers")  # 有多少用户买过美妆: people who bought are buyers
+        if (USER_WORDS.search(parse.text) or PEOPLE_NOUN.search(parse.text)) and BUY_WORDS.search(parse.text):
+            # 有多少用户买过美妆, 今年买过东西的人里男女各占多少: people who bought are buyers
+            return self._word("buyers")
         if USER_WORDS.search(parse.text) and (
             parse.has("distribution", "share") or self._dimensions(parse, [])
         ):
@@ -3941,6 +4239,14 @@ class Understander:
         unusual orders): the rows themselves are asked for."""
         rest = re.sub(r"^\s*(?:的)?\s*", "", after)
         return any(rest.startswith(word) for word, _ in self._table_words)
+
+    @staticmethod
+    def _origin_only(parse: Parse) -> bool:
+        """Which cities do our repeat customers come from, 新客主要来自哪些渠道: where the
+        rows come from, a grouping; only with a change named (where did the rise come
+        from, 增长主要来自哪) is it asked why a figure changed."""
+        whys = [c for c in parse.cues if c.kind == "why"]
+        return all(ORIGIN_WORDS.fullmatch(c.text) for c in whys) and not CHANGE_NAMED.search(parse.text)
 
     def _change_broken_down(self, parse: Parse) -> bool:
         """A change stated between two periods and broken down by a dimension (618的优惠金额
@@ -4706,7 +5012,9 @@ class Understander:
             content = parse.text[marker.end() : stop]
             bought = BUY_WORD.search(content) or HAD_VERB.search(content) or ORDER_NOUN.search(content)
             if value is first:
-                said = bool(WHO_WORD.search(content) and bought)
+                # 新客就是第一笔订单在上个月的人; 新买家按第一笔付款订单在当月算
+                counted_as = marker.group(0) == "按"
+                said = bool((WHO_WORD.search(content) or counted_as) and bought)
             else:  # the other value: having bought before, nothing negated
                 earlier = BOUGHT_BEFORE.search(content) or (EARLIER_MONTH.search(content) and bought)
                 said = bool(earlier) and not NEVER.search(content)
@@ -5202,7 +5510,10 @@ class Understander:
         filters: list[Filter] = []
         for dimension, picked in values.items():
             for op, negated in (("in", False), ("not_in", True)):
-                chosen = [p.value for p in picked if p.negated == negated and p.value is not None]
+                # 新客 named twice (新客…新客就是…) is one value
+                chosen = list(
+                    dict.fromkeys(p.value for p in picked if p.negated == negated and p.value is not None)
+                )
                 if chosen:
                     filters.append(Filter(dimension=dimension, op=op, values=chosen))
         return filters
@@ -5592,7 +5903,13 @@ class Understander:
         base = base.model_copy(update={"metric_filters": self._thresholds(parse, with_people)})
         if conditioned and base.metric_filters:
             # the people who meet the condition, counted in each group (or listed with it)
-            counted = profile or parse.has("distribution") or HOW_MANY_ANYWHERE.search(parse.text) is not None
+            counted = (
+                profile
+                or parse.has("distribution")
+                or HOW_MANY_ANYWHERE.search(parse.text) is not None
+                # how much did they spend in total: the total over them, beside their number
+                or bool(AMOUNT_ASKED.search(parse.text) and TOTAL_WORD.search(parse.text))
+            )
             dimensions = [*base.dimensions, *conditioned]
             base = base.model_copy(update={"dimensions": dimensions, "count_groups": counted, "limit": None})
         if moving is not None:
@@ -5604,16 +5921,23 @@ class Understander:
         if parse.comparisons and not base.metric_filters and not YES_NO.search(parse.text):
             # 下单少于5次的客户有多少: a condition on each customer nlq cannot group by is not dropped
             return self._cannot_use(parse, [c.text for c in parse.comparisons])
+        totalled = bool(AMOUNT_ASKED.search(parse.text) and TOTAL_WORD.search(parse.text))
         entity_counted = (
             bool(base.metric_filters)
             and any(d in base.dimensions for d in self._entity_keys)
-            and (HOW_MANY_ANYWHERE.search(parse.text) is not None)
+            and (HOW_MANY_ANYWHERE.search(parse.text) is not None or totalled)
         )
         if self._counting_groups(parse, base) is not None or entity_counted:
             # 销售额超过1万的客户有几个: the number of the groups, not their list
             base = base.model_copy(update={"count_groups": True, "order_by": [], "limit": None})
         if base.count_groups and base.metric_filters:
             base = base.model_copy(update={"totals_of_conditioned": self._conditioned_asked(parse, base)})
+        counted_key = next((d for d in base.dimensions if d in self._entity_keys), None)
+        if base.count_groups and ranking is not None and counted_key and len(base.dimensions) > 1:
+            # top 10 cities by number of customers with 2 or more orders: the groups ranked
+            # by the people counted in each, never every group unranked
+            order = [OrderBy(field=counted_key.rpartition(".")[2], desc=ranking.kind != "bottom")]
+            base = base.model_copy(update={"order_by": order, "limit": ranking.number or 10})
         share_cue = parse.cue("share")
         keyed = any(d in base.dimensions for d in self._entity_keys)
         if share_cue is not None and keyed and self._people_share(base) and not base.focus:
@@ -5906,7 +6230,13 @@ class Understander:
         in a clause of its own asks the total of the people the comparison picked."""
         clauses = [m.span() for m in re.finditer(r"[^，,；;？?。]+", parse.text)]
         compared = [(a, b) for a, b in clauses if any(a <= c.start < b for c in parse.comparisons)]
-        return any(TOTAL_WORD.search(TOTAL_OF_PEOPLE.sub("", parse.text[a:b])) for a, b in compared)
+        # how much did customers with 3+ orders spend in total: a figure asked of those
+        # the comparison picks, not a total compared
+        return any(
+            TOTAL_WORD.search(TOTAL_OF_PEOPLE.sub("", parse.text[a:b]))
+            and not FIGURE_ASKED.search(parse.text[a:b])
+            for a, b in compared
+        )
 
     @staticmethod
     def _share_part(parse: Parse, values: dict[str, list[Picked]], group: list[str]) -> str | None:
@@ -6402,6 +6732,8 @@ class Understander:
             values = listed((str(v) for f in query.focus for v in f.values), language)
             return say("reading.title_focus", language, values=values, metrics=metrics)
         dims = listed((self._dimension_label(d, language) for d in query.dimensions), language)
+        if query.count_groups and not metrics:
+            return say("reading.title_counted", language, dimensions=dims)
         if query.count_groups:
             return say("reading.title_count_groups", language, dimensions=dims, metrics=metrics)
         return say("reading.title_by", language, dimensions=dims, metrics=metrics)

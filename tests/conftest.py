@@ -6,16 +6,26 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 from nlq.engines.duckdb import SETTINGS as DUCKDB_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "data" / "test-cache"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A parallel run that includes them (pytest -n 2 --dist loadgroup) keeps the engine
+    # tests on one worker: they load the one nlq_test database of each server and share a
+    # Spark session. (make test runs them apart, in a process of their own.)
+    for item in items:
+        if "tests/engines/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("engines"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -28,21 +38,34 @@ def _generator_fingerprint() -> str:
     return hashlib.sha256(source).hexdigest()[:12]
 
 
+def built_once(path: Path, build: Callable[[Path], None]) -> Path:
+    """`path`, built by `build` when missing: under a lock, so that the workers of a
+    parallel run (pytest -n) build it once and the others wait for it."""
+    if path.exists():
+        return path
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path.with_suffix(".lock"))):
+        if not path.exists():
+            tmp = path.with_suffix(".building")
+            tmp.unlink(missing_ok=True)
+            build(tmp)
+            tmp.rename(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def warehouse_path() -> Path:
     """The scale-1, seed-42 demo warehouse (the one the benchmark is written against)."""
     from nlq.demo.warehouse import build_warehouse
 
     path = CACHE / f"demo-s1-seed42-{_generator_fingerprint()}.duckdb"
-    if not path.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
+
+    def build(target: Path) -> None:
         for stale in CACHE.glob("demo-s1-seed42-*.duckdb"):
             stale.unlink()
-        tmp = path.with_suffix(".building")
-        tmp.unlink(missing_ok=True)
-        build_warehouse(tmp, scale=1.0, seed=42)
-        tmp.rename(path)
-    return path
+        build_warehouse(target, scale=1.0, seed=42)
+
+    return built_once(path, build)
 
 
 @pytest.fixture()

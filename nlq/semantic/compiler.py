@@ -155,6 +155,41 @@ class Bucket:
     value: exp.Expr
 
 
+@dataclass(frozen=True)
+class EntityFigures:
+    """How the figures of a group of entities come from each entity's own (one row per
+    person): summed (GMV, orders: each is one person's), per head (客单价: the
+    numerator's total over their number, its denominator counting the entity itself:
+    1 each), or the quotient of two sums (average order value: GMV over orders)."""
+
+    summed: tuple[str, ...]
+    per_head: dict[str, str]
+    divided: dict[str, tuple[str, str]]
+
+    @property
+    def read(self) -> list[str]:
+        """The figures each entity's row carries."""
+        parts = (n for pair in self.divided.values() for n in pair)
+        return list(dict.fromkeys([*self.summed, *self.per_head.values(), *parts]))
+
+    def of_group(self, name: str) -> exp.Expr:
+        """The figure of a group, over the entities' rows it is computed from."""
+        if name in self.per_head:
+            return exp.Div(
+                this=exp.Cast(
+                    this=exp.Sum(this=exp.column(self.per_head[name])), to=exp.DataType.build("double")
+                ),
+                expression=exp.Count(this=exp.Star()),
+            )
+        if name in self.divided:
+            over, under = self.divided[name]
+            return exp.Div(
+                this=exp.Cast(this=exp.Sum(this=exp.column(over)), to=exp.DataType.build("double")),
+                expression=exp.Nullif(this=exp.Sum(this=exp.column(under)), expression=exp.Literal.number(0)),
+            )
+        return exp.Sum(this=exp.column(name))
+
+
 class Compiler:
     def __init__(
         self,
@@ -264,14 +299,21 @@ class Compiler:
             order = [exp.Ordered(this=exp.column(n), desc=False, nulls_first=False) for n in names]
         return Order(Stacked(tuple(parts)), tuple(order), query.limit), columns
 
-    def _sums_per_entity(self, name: str) -> bool:
-        """Whether the metric's figure of each entity adds up over entities (GMV; orders,
-        each one buyer's), so that a group of them has the sum of theirs."""
+    def _sums_per_entity(self, name: str, key: str) -> bool:
+        """Whether the metric's figure of each entity (the model `key` is the key of) adds
+        up over entities (GMV; orders, each one buyer's, not one product's), so that a
+        group of them has the sum of theirs."""
         metric = self._metric(name)
+        if self._adds_up_over_groups(OutputColumn(name, "metric", metric.label, metric.format, name)):
+            return True
         distinct = self._distinct_counted(name)
-        return self._adds_up_over_groups(
-            OutputColumn(name, "metric", metric.label, metric.format, name)
-        ) or bool(distinct and distinct[1] in distinct[0].key_columns)
+        holders = self.layer.holders(key)
+        return bool(
+            distinct
+            and distinct[1] in distinct[0].key_columns
+            and len(holders) == 1
+            and self.graph.one_each(distinct[0].name, holders[0].name)
+        )
 
     def _with_distinct(self, counts: list[DistinctCount]) -> Compiler:
         """This compiler over the layer with each distinct count as a simple metric
@@ -298,35 +340,10 @@ class Compiler:
         its numerator's total over their number."""
         bands = query.bands
         assert bands is not None
-        asked = list(dict.fromkeys([bands.metric, *query.metrics]))
-        summed: list[str] = []
-        per_head: dict[str, str] = {}
-        divided: dict[str, tuple[str, str]] = {}
-        for name in asked:
-            metric = self._metric(name)
-            denominator = (
-                self._distinct_counted(metric.denominator) if isinstance(metric, RatioMetric) else None
-            )
-            if (
-                isinstance(metric, RatioMetric)
-                and denominator
-                and denominator[1] == bands.of.rpartition(".")[2]
-            ):
-                per_head[name] = metric.numerator  # buyers: 1 for each user
-            elif self._sums_per_entity(name):
-                summed.append(name)  # orders: each is one user's
-            elif (
-                isinstance(metric, RatioMetric)
-                and self._sums_per_entity(metric.numerator)
-                and self._sums_per_entity(metric.denominator)
-            ):
-                # average order value: the band's GMV over its orders, each a sum over its people
-                divided[name] = (metric.numerator, metric.denominator)
-            else:
-                raise QueryError(Text("semantic.not_per_band", metric=metric.label))
-        read = list(
-            dict.fromkeys([*summed, *per_head.values(), *(n for pair in divided.values() for n in pair)])
+        figures = self._entity_figures(
+            list(dict.fromkeys([bands.metric, *query.metrics])), bands.of, "semantic.not_per_band"
         )
+        read = figures.read
         per_entity = query.model_copy(
             update={
                 "bands": None,
@@ -368,24 +385,7 @@ class Compiler:
         )
         for name in query.metrics:
             metric = self._metric(name)
-            if name in per_head:
-                value: exp.Expr = exp.Div(
-                    this=exp.Cast(
-                        this=exp.Sum(this=exp.column(per_head[name])), to=exp.DataType.build("double")
-                    ),
-                    expression=exp.Count(this=exp.Star()),
-                )
-            elif name in divided:
-                over, under = divided[name]
-                value = exp.Div(
-                    this=exp.Cast(this=exp.Sum(this=exp.column(over)), to=exp.DataType.build("double")),
-                    expression=exp.Nullif(
-                        this=exp.Sum(this=exp.column(under)), expression=exp.Literal.number(0)
-                    ),
-                )
-            else:
-                value = exp.Sum(this=exp.column(name))
-            projections.append(value.as_(name))
+            projections.append(figures.of_group(name).as_(name))
             columns.append(OutputColumn(name, "metric", metric.label, metric.format, name))
         counted = Project(
             placed,
@@ -401,6 +401,33 @@ class Compiler:
             )
         order = (*[exp.Ordered(this=g.copy()) for g in groups], exp.Ordered(this=position))
         return Order(counted, order, query.limit), columns
+
+    def _entity_figures(self, names: list[str], key: str, refusal: str) -> EntityFigures:
+        """How each figure of a group of entities (the people of a band, those who meet a
+        condition) comes from each entity's own: summed, per head, or a quotient of two
+        sums; `refusal` is the message when one comes from none of them."""
+        summed: list[str] = []
+        per_head: dict[str, str] = {}
+        divided: dict[str, tuple[str, str]] = {}
+        for name in names:
+            metric = self._metric(name)
+            denominator = (
+                self._distinct_counted(metric.denominator) if isinstance(metric, RatioMetric) else None
+            )
+            if isinstance(metric, RatioMetric) and denominator and denominator[1] == key.rpartition(".")[2]:
+                per_head[name] = metric.numerator  # buyers: 1 for each user
+            elif self._sums_per_entity(name, key):
+                summed.append(name)  # orders: each is one user's
+            elif (
+                isinstance(metric, RatioMetric)
+                and self._sums_per_entity(metric.numerator, key)
+                and self._sums_per_entity(metric.denominator, key)
+            ):
+                # average order value: the group's GMV over its orders, each a sum over its people
+                divided[name] = (metric.numerator, metric.denominator)
+            else:
+                raise QueryError(Text(refusal, metric=metric.label))
+        return EntityFigures(tuple(summed), per_head, divided)
 
     def _distinct_counted(self, metric: str) -> tuple[Model, str] | None:
         """The model and the column a metric counts distinct values of (orders: orders,
@@ -507,6 +534,11 @@ class Compiler:
         """The query's plan of facts, combined, and the final select over them."""
         if query.share_of_counted:
             return self._counted_share(query)
+        if query.count_groups and (query.order_by or query.limit):
+            return self._counted_ranked(query)
+        derived = self._counted_derived(query)
+        if derived is not None:
+            return derived
         counted = self._population(query) or self._counted_after_lookup(query)
         if counted is not None:
             return counted
@@ -553,6 +585,57 @@ class Compiler:
             final, columns = self._counted(final, f"{dim_names[at]}_count", label, totals, by)
             columns = [*grouped, *columns]
         return final, columns
+
+    def _counted_ranked(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
+        """Top 10 cities by number of customers with 2 orders or more: the groups counted,
+        then ordered; an order by the counted key is by its count."""
+        plan, columns = self._select(query.model_copy(update={"order_by": [], "limit": None}))
+        keyed = next((i for i, d in enumerate(query.dimensions) if self._is_key(d)), 0)
+        key = self._output_name(query.dimensions[keyed])
+        order = [
+            o.model_copy(update={"field": f"{key}_count"}) if o.field == key else o for o in query.order_by
+        ]
+        ordered = self._asked_order(query.model_copy(update={"order_by": order}), columns)
+        return Order(plan, tuple(ordered), query.limit), columns
+
+    def _counted_derived(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]] | None:
+        """买过3次以上的用户有多少人，他们的客单价: a figure of the people counted that does
+        not add up over them (a quotient) comes from the parts each person's row carries,
+        each totalled over them (their GMV over their number); a figure that comes from
+        no parts is refused, never dropped. None when every figure asked adds up."""
+        keyed = [d for d in query.dimensions if self._is_key(d)]
+        if not query.count_groups or len(keyed) != 1:
+            return None
+        conditioned = {f.metric for f in query.metric_filters} - set(query.totals_of_conditioned)
+        # buyers of the buyers counted: their number, the count itself
+        key = keyed[0].rpartition(".")[2]
+        asked = [
+            m
+            for m in query.metrics
+            if m not in conditioned and ((found := self._distinct_counted(m)) is None or found[1] != key)
+        ]
+        if all(self._adds_up_over_groups(self._metric_column(m)) for m in asked):
+            return None
+        figures = self._entity_figures(asked, keyed[0], "semantic.not_per_counted")
+        derived = [m for m in asked if m in figures.per_head or m in figures.divided]
+        kept = [m for m in query.metrics if m not in derived]
+        parts = query.model_copy(
+            update={"metrics": list(dict.fromkeys([*kept, *figures.read])), "order_by": [], "limit": None}
+        )
+        plan, columns = self._select(parts)
+        if not isinstance(plan, Counted):
+            raise QueryError(Text("semantic.not_per_counted", metric=self._metric(derived[0]).label))
+        shown = [c for c in columns if c.role != "metric" or c.metric is None or c.metric in kept]
+        totals = tuple(name for name in plan.totals if any(c.name == name for c in shown))
+        quotients = tuple(figures.of_group(m).as_(m) for m in derived)
+        return replace(plan, totals=totals, figures=quotients), [
+            *shown,
+            *(self._metric_column(m) for m in derived),
+        ]
+
+    def _metric_column(self, name: str) -> OutputColumn:
+        metric = self._metric(name)
+        return OutputColumn(name, "metric", metric.label, metric.format, name)
 
     def _counted_after_lookup(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]] | None:
         """Customers who spent over 5000, counted by member level: each customer's figures
@@ -842,13 +925,18 @@ class Compiler:
 
     @staticmethod
     def _counted(
-        rows: Node, name: str, of: Label, totals: Sequence[OutputColumn] = (), by: Sequence[str] = ()
+        rows: Node,
+        name: str,
+        of: Label,
+        totals: Sequence[OutputColumn] = (),
+        by: Sequence[str] = (),
+        figures: Sequence[exp.Expr] = (),
     ) -> tuple[Node, list[OutputColumn]]:
         """The number of rows (groups, or listed rows) the query returns, its conditions
         applied, in all or within the groups `by`; and the total of the figures asked of
         them beside the condition (how many customers ordered 3 times or more, and how much
         GMV they brought in)."""
-        counted = Counted(rows, name, tuple(c.name for c in totals), tuple(by))
+        counted = Counted(rows, name, tuple(c.name for c in totals), tuple(by), figures=tuple(figures))
         column = OutputColumn(name, "metric", Label.worded(Text("semantic.number_of", label=of)), "count")
         return counted, [column, *totals]
 
@@ -911,12 +999,17 @@ class Compiler:
             shared = query.share_of_counted and not condition.among
             (flagged if shared else memberships).append(membership)
         flag = "meets_all" if query.share_of_counted else None
+        of_each = (
+            self._entity_figures(query.figures, own_key, "semantic.not_per_counted") if own_key else None
+        )
+        figures = self._listed_figures(query, home, of_each.read) if of_each and query.figures else None
         # DISTINCT rather than GROUP BY: a listing may show a masked column, which
         # the policy lets no query group, filter or sort on.
         rows = Rows(
             plan,
-            tuple(keys),
+            (*keys, *(figures[1] if figures else ())),
             tuple(placed),
+            left_joined=(figures[0],) if figures else (),
             memberships=tuple(memberships),
             distinct=True,
             flag=flag,
@@ -927,9 +1020,10 @@ class Compiler:
             for ref, (name, _) in zip(query.dimensions, keys, strict=True)
         ]
         masked = {name for name, value in keys if columns_of(value) & self.policy.masked()}
+        parts = of_each.read if of_each and query.figures else []
         listed = Project(
             Table("listing"),
-            tuple(exp.column(name) for name in [*(n for n, _ in keys), *([flag] if flag else [])]),
+            tuple(exp.column(name) for name in [*(n for n, _ in keys), *([flag] if flag else []), *parts]),
         )
         # the key is unique only when every column is one per row of it (not an order's lines)
         one_each = all(one_per_row(self.layer, self.graph, home.name, d) for d in query.dimensions)
@@ -949,9 +1043,32 @@ class Compiler:
                 met = exp.EQ(this=exp.column(flag), expression=exp.Literal.number(1))
                 meeting = Counted(counted_rows, count, (), tuple(by), meeting=((met,), *names[1:]))
                 return meeting, [*grouped, *self._part_and_whole_columns(names, home.label)]
-            counted, counts = self._counted(counted_rows, f"{home.name}_count", home.label, by=by)
-            return counted, grouped + counts
+            # what they spent, their 客单价: totals of their parts (nlq.semantic.compiler.EntityFigures)
+            summed = [self._metric_column(m) for m in query.figures if of_each and m in of_each.summed]
+            derived = [m for m in query.figures if of_each and m not in of_each.summed]
+            quotients = [of_each.of_group(m).as_(m) for m in derived] if of_each else []
+            counted, counts = self._counted(
+                counted_rows, f"{home.name}_count", home.label, summed, by, quotients
+            )
+            return counted, grouped + counts + [self._metric_column(m) for m in derived]
         return With((("listing", rows),), ordered), columns
+
+    def _listed_figures(
+        self, query: SemanticQuery, home: Model, parts: list[str]
+    ) -> tuple[tuple[Node, str, exp.Expr], tuple[tuple[str, exp.Expr], ...]]:
+        """The figures of each listed row in their own period (what each person a
+        presence picks spent in Q2), the parts a figure of all of them is made of: each
+        key's, joined to its row (a row without any has none), and their columns."""
+        key = home.key_dimension
+        assert key is not None
+        own_key = f"{home.name}.{key.name}"
+        per_key, _ = self._unordered(
+            SemanticQuery(metrics=parts, dimensions=[own_key], time_range=query.figures_range)
+        )
+        key_name = self._output_name(own_key)
+        column = canonical(home.key_columns[0], home.name, self.source_dialect)
+        joined = (per_key, "figures", column.eq(exp.column(key_name, "figures")))
+        return joined, tuple((name, exp.column(name, "figures")) for name in parts)
 
     def _split_filters(self, home: Model, query: SemanticQuery) -> tuple[list[Filter], list[Filter]]:
         """The filters a listing's rows carry (在售 of a product), and those only the

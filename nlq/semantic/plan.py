@@ -295,6 +295,8 @@ class Rows(Node):
     projections: tuple[tuple[str, exp.Expr], ...]
     where: tuple[exp.Expr, ...] = ()
     joined: tuple[tuple[Node, str, exp.Expr], ...] = ()
+    # joined keeping every row (their figures in a period: none for those without one)
+    left_joined: tuple[tuple[Node, str, exp.Expr], ...] = ()
     equal_to: tuple[tuple[exp.Expr, Node], ...] = ()
     memberships: tuple[Membership, ...] = ()
     distinct: bool = False
@@ -308,6 +310,7 @@ class Rows(Node):
             f"Rows {self.relation.describe([*(v for _, v in self.projections), *self.where])}"
             + _listed(" columns", [name for name, _ in self.projections])
             + _listed(" where", [_sql(w) for w in self.where])
+            + _listed(" keeping every row beside", [alias for _, alias, _ in self.left_joined])
             + (f" flagged {self.flag}" if self.flag else "")
             + (" distinct" if self.distinct else "")
         )
@@ -489,6 +492,8 @@ class Counted(Node):
     # ordered twice): (the conditions, the name of the count of all, of the share); the
     # totals are then of those who meet them, each beside its whole and its share
     meeting: tuple[tuple[exp.Expr, ...], str, str] | None = None
+    # figures of them from their totals, aliased (客单价: their GMV over their number)
+    figures: tuple[exp.Expr, ...] = ()
 
     def describe(self) -> str:
         met = f" meeting [{', '.join(_sql(c) for c in self.meeting[0])}] of all" if self.meeting else ""
@@ -497,6 +502,7 @@ class Counted(Node):
             + met
             + _listed(" by", list(self.by))
             + _listed(" totals", list(self.totals))
+            + _listed(" figures", [_sql(f) for f in self.figures])
         )
 
 

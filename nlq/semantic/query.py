@@ -223,6 +223,10 @@ class SemanticQuery(QueryModel):
     # Conditions each listed row meets, every one of them, each with its own period and
     # filters (bought both 服饰 and 运动户外; 双11 and again at 618).
     presences: list[Presence] = Field(default_factory=list)
+    # Figures of the listed rows counted, totalled over them, each over `figures_range`
+    # (去年下半年买过、一季度没买、二季度又回来的人，二季度一共贡献了多少成交额).
+    figures: list[str] = Field(default_factory=list)
+    figures_range: TimeRange | None = None
     # A funnel of the layer: its metric at each step, with the conversions (转化漏斗); with
     # steps named, those only, and with two, the conversion between them (加购到下单).
     funnel: str | None = None
@@ -271,6 +275,12 @@ class SemanticQuery(QueryModel):
                 raise ValueError(f"the ratio {ratio.name} divides metrics the query does not compute")
         if (self.without or self.with_figure or self.presences) and self.metrics:
             raise ValueError("rows without or with a figure are a listing: no metric of their own")
+        if self.figures and not (
+            self.count_groups
+            and (self.without or self.with_figure or self.presences)
+            and not self.share_of_counted
+        ):
+            raise ValueError("figures of listed rows are totals over the rows a condition picks, counted")
         if self.cumulative and not self.time_grain:
             raise ValueError("a running total needs time buckets to run along")
         if self.across and not (self.averaged_over or self.averaged_across):

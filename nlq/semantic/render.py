@@ -121,11 +121,12 @@ class Renderer:
         where = [w.copy() for w in node.where]
         reading: list[exp.Expr] = list(projections)
         # a joined plan's condition reads the home model's columns too
-        reading += [on for _, _, on in node.joined]
+        reading += [on for _, _, on in (*node.joined, *node.left_joined)]
         select = node.relation.select(self.layer, reading, where)
-        for plan, alias, on in node.joined:
-            joined = exp.Join(this=self.select(plan).subquery(alias, copy=False), on=on.copy(), kind="INNER")
-            select = select.join(joined, copy=False)
+        for kind, joins in (("INNER", node.joined), ("LEFT", node.left_joined)):
+            for plan, alias, on in joins:
+                joined = exp.Join(this=self.select(plan).subquery(alias, copy=False), on=on.copy(), kind=kind)
+                select = select.join(joined, copy=False)
         select = _where(select.select(*projections, copy=False), where)
         for column, plan in node.equal_to:
             value = exp.Subquery(this=self.select(plan))
@@ -267,6 +268,7 @@ class Renderer:
             counts = [
                 exp.Count(this=exp.Star()).as_(node.name),
                 *[exp.Sum(this=exp.column(c)).as_(c) for c in node.totals],
+                *[f.copy() for f in node.figures],
             ]
         else:
             conditions, everyone, share = node.meeting

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nlq.demo.load import load_demo
-from tests.conftest import CACHE, _generator_fingerprint
+from tests.conftest import CACHE, _generator_fingerprint, built_once
 
 SCALE = 0.05
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/nlq_test"
@@ -22,10 +22,7 @@ def small_warehouse() -> Path:
     from nlq.demo.warehouse import build_warehouse
 
     path = CACHE / f"demo-s{SCALE:g}-seed42-{_generator_fingerprint()}.duckdb"
-    if not path.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        build_warehouse(path, scale=SCALE, seed=42)
-    return path
+    return built_once(path, lambda target: build_warehouse(target, scale=SCALE, seed=42))
 
 
 @pytest.fixture(scope="session")

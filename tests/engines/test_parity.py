@@ -224,6 +224,10 @@ NEW_CONSTRUCTS = [
     "上个月新客和老客的销售额和笔单价",  # one segment's rows read by two facts: a CTE
     "近三个月买过美妆的用户的性别分布",  # buyers counted per buyer first, then by gender
     "只在线下门店买过东西的顾客有几个",  # bought one value and nothing else of its dimension
+    "上个月买过3次以上的用户有多少人，他们的客单价是多少",  # a quotient of the people counted
+    "一季度买过、二季度没买的钻石会员有多少人，他们一季度一共贡献了多少成交额",  # their figures, left joined
+    "去年买过、今年没买的用户有多少，占去年买家的比例是多少",  # the share among a period's buyers
+    "以前买过但近半年一单都没买的用户按会员等级拆一下",  # a presence with no start
 ]
 
 

@@ -188,6 +188,32 @@ QUERIES: dict[str, dict[str, Any]] = {
     "funnel": {"funnel": "purchase_funnel", "metrics": [], "time_range": MAY},
     "cohort_retention": {"cohort": "buyer_retention", "metrics": [], "time_range": QUARTER},
     "moving_average": {"metrics": ["gmv"], "time_grain": "day", "moving": 7, "time_range": MAY},
+    "quotient_of_the_people_counted": {
+        "metrics": ["avg_spend_per_buyer", "order_count"],
+        "dimensions": ["users.user_id"],
+        "time_range": MAY,
+        "metric_filters": [{"metric": "order_count", "op": ">=", "value": 3}],
+        "count_groups": True,
+    },
+    "groups_ranked_by_the_people_counted": {
+        "metrics": ["order_count"],
+        "dimensions": ["city", "users.user_id"],
+        "time_range": QUARTER,
+        "metric_filters": [{"metric": "order_count", "op": ">=", "value": 2}],
+        "count_groups": True,
+        "order_by": [{"field": "user_id", "desc": True}],
+        "limit": 10,
+    },
+    "figures_of_the_people_a_presence_picks": {
+        "dimensions": ["users.user_id"],
+        "time_range": {"start": "2026-04-01", "end": "2026-06-30"},
+        "with_figure": "order_count",
+        "with_range": {"start": "2026-01-01", "end": "2026-03-31"},
+        "without": "order_count",
+        "count_groups": True,
+        "figures": ["gmv", "avg_spend_per_buyer"],
+        "figures_range": {"start": "2026-01-01", "end": "2026-03-31"},
+    },
 }
 
 
