@@ -298,6 +298,11 @@ BRACKET_OPEN = re.compile(r"[(（]")
 PEOPLE_LAST = re.compile(r"\b(?:buyers|customers|shoppers|users|people)\s*$")
 # top 10 spenders, big spenders: the people ranked by what they spent
 SPENDERS = re.compile(r"\bspenders?\b")
+# top 10 customers by spend, 花钱最多的前10位: people ranked by what they spent
+RANKED_BY_SPEND = re.compile(
+    r"\bby (?:total )?(?:spend|spending|what they spent|how much they spent)\b|\bspent the most\b|"
+    r"\b(?:top|biggest) spenders\b|(?:花钱|消费|花费)(?:金额)?最(?:多|高)"
+)
 # Split by gender please, 按注册渠道分别看, broken down by city tier: a split and nothing else
 GROUPING_ONLY = re.compile(
     r"(?:(?:and |also )?(?:please )?(?:split|break(?: it| that| them)? down|broken down|group(?:ed)?|show(?: it| that)?)?"
@@ -835,9 +840,9 @@ CLAUSE_BREAK = re.compile(
     r"|,\s*(?:and|plus|as well as|also)\b|\bplus\b|\band also\b)\s*",
     re.IGNORECASE,
 )
-LISTED_WITH = re.compile(r"^\s*(?:和|与|及|以及|、|,|，|/|and|&|or)\s*$")
+LISTED_WITH = re.compile(r"^\s*(?:和|与|及|以及|、|,|，|/|and|&|or|x|×|\*)\s*$")
 # A dimension grouped by the word after it: 品类分别, channel by channel (a word of its own).
-GROUPED_AFTER = re.compile(r"^\s*(?:分别|各自|逐一)")
+GROUPED_AFTER = re.compile(r"^\s*(?:分别|各自|逐一|分布|\b(?:split|breakdown|mix|distribution)\b)")
 # month over month, week-over-week, 逐月环比: a comparison of each bucket with the one before
 STEP_OVER_STEP = re.compile(r"\b(day|week|month|quarter)[- ]over[- ]\1\b|\b(mom|wow)\b|逐(月|周|日|季)")
 STEP_GRAINS: dict[str, Grain] = {
@@ -1367,11 +1372,11 @@ class Understander:
         first = parses[0]
         if AGAIN.fullmatch(pointing.group(0)) or len(parses) != 2:
             return False
-        if not (first.comparisons or HAD_VERB.search(first.text)):
+        if not (first.comparisons or HAD_VERB.search(first.text) or RANKED_BY_SPEND.search(first.text)):
             return False
-        if not HOW_MANY_ANYWHERE.search(first.text) or not (
-            PEOPLE_NOUN.search(first.text) or USER_WORDS.search(first.text)
-        ):
+        # how many of them, or which of them (花钱最多的前10位客户是谁)
+        picked = HOW_MANY_ANYWHERE.search(first.text) or RANKED_BY_SPEND.search(first.text)
+        if not picked or not (PEOPLE_NOUN.search(first.text) or USER_WORDS.search(first.text)):
             return False
         later = parses[1]
         named = [x for x in later.links if x.kind != "metric"]
@@ -1570,6 +1575,13 @@ class Understander:
             unordered = listing is not None and any(
                 s.query.limit is not None and not s.query.order_by for s in listing.steps
             )
+            by_spend = RANKED_BY_SPEND.search(parse.text) is not None
+            if listing is not None and listing.status == "answer" and ranked is not None and by_spend:
+                # top 10 customers by spend, with their order counts: ranked by what they
+                # spent, never by the other figure named
+                ranked_by_sales = self._ranked_by_sales(parse, listing, ranked)
+                if ranked_by_sales is not None:
+                    return ranked_by_sales
             if listing is not None and listing.status == "answer" and ranked is not None and unordered:
                 # top 10 customers, 消费最多的10个客户 with no figure to rank them by: ten rows,
                 # any ten, silently; asked by what to rank them, unless they are ranked by
@@ -2348,7 +2360,8 @@ class Understander:
         said = [m for m in SALES_WORDS.finditer(parse.text) if not any(a <= m.start() < b for a, b in linked)]
         spend = next(iter(said), None)
         sales = self._word("sales")
-        if spend is None or not sales or any(s.query.metrics for s in listing.steps):
+        figured = any(s.query.metrics for s in listing.steps)
+        if spend is None or not sales or (figured and not RANKED_BY_SPEND.search(parse.text)):
             return None
         order = [OrderBy(field=sales[0], desc=ranked.kind != "bottom")]
         # grouped by the rows' key, and by the columns the question names (a name may be
@@ -2359,7 +2372,8 @@ class Understander:
                 update={
                     "query": s.query.model_copy(
                         update={
-                            "metrics": sales,
+                            # what they spent first, then the figures named beside it
+                            "metrics": list(dict.fromkeys([*sales, *s.query.metrics])),
                             "order_by": order,
                             "dimensions": s.query.dimensions if named else s.query.dimensions[:1],
                         }
@@ -2840,6 +2854,14 @@ class Understander:
             for m in metrics
             if (m != figure or asked_after) and m not in counting and not self._counts_rows_of(m, them)
         ]
+        # 成交额和人均消费: a figure per head of each band is the layer's quotient of it over
+        # the people; one the layer lacks is asked, never dropped
+        per_head = self._per_head_of(parse, others or [figure])
+        if per_head is None:
+            return self._cannot_use(
+                parse, [parse.text[a:b] for a, b in parse.ratio_spans], "reading.cannot_combine"
+            )
+        others = list(dict.fromkeys([*others, *per_head]))
         # the people the bands count (shoppers, 用户) are the bands' own
         parse.read_spans += [
             m.span() for m in (*PEOPLE_WORDS.finditer(parse.text), *USER_WORDS.finditer(parse.text))
@@ -2867,6 +2889,32 @@ class Understander:
         )
         step = Step(title=self.title(query, parse.language), query=query)
         return reading.model_copy(update={"steps": [step]})
+
+    def _per_head_of(self, parse: Parse, figures: list[str]) -> list[str] | None:
+        """The layer's quotients of the figures over the denominators the question says
+        per (人均: per buyer), each by its name; None when the layer has none of one."""
+        found: list[str] = []
+        people = self._people_model
+        # per user, 人均: the people of the bands, counted by the layer's people metric
+        heads = {self._profile.metric} if self.layer.reading.profile else set()
+        for denominator in dict.fromkeys(parse.denominators):
+            counts_people = people is not None and self._counts_rows_of(denominator, people)
+            over = {denominator, *(heads if counts_people else ())}
+            for figure in figures:
+                if isinstance(self.layer.metric(figure), RatioMetric):
+                    continue  # average spend per user: a figure per head already
+                quotient = next(
+                    (
+                        m.name
+                        for m in self.layer.metrics
+                        if isinstance(m, RatioMetric) and m.numerator == figure and m.denominator in over
+                    ),
+                    None,
+                )
+                if quotient is None:
+                    return None
+                found.append(quotient)
+        return found
 
     def _first_purchase_in_period(self, parse: Parse, times: list[TimeMatch]) -> None:
         """2025年1月首购的用户, people whose first purchase was in January: a segment's word of
@@ -5597,6 +5645,13 @@ class Understander:
             ):
                 explicit.add(entry.target)
             previous = link
+        # gender x age breakdown: a dimension listed before one grouped is grouped too
+        dimensions = [x for x in parse.links if x.entries[0].kind == "dimension"]
+        for before, after in reversed(list(itertools.pairwise(dimensions))):
+            if after.entries[0].target in explicit and LISTED_WITH.match(
+                parse.text[before.end : after.start]
+            ):
+                explicit.add(before.entries[0].target)
         if not explicit and not (TOTAL_WORD.search(parse.text) and not EACH_WORD.search(parse.text)):
             return set()
         # A segment's word (新老客, new vs returning) names no rows: it asks for its groups.
@@ -6232,9 +6287,11 @@ class Understander:
         compared = [(a, b) for a, b in clauses if any(a <= c.start < b for c in parse.comparisons)]
         # how much did customers with 3+ orders spend in total: a figure asked of those
         # the comparison picks, not a total compared
+        # (people who spent more than 5000 in total: each one's total, not the whole's)
         return any(
             TOTAL_WORD.search(TOTAL_OF_PEOPLE.sub("", parse.text[a:b]))
             and not FIGURE_ASKED.search(parse.text[a:b])
+            and not (PEOPLE_NOUN.search(parse.text[a:b]) or USER_WORDS.search(parse.text[a:b]))
             for a, b in compared
         )
 

@@ -71,6 +71,7 @@ from nlq.semantic.model import (
 from nlq.semantic.optimizer import optimize
 from nlq.semantic.periods import grain_start, previous_period, shift_by_grain, year_over_year
 from nlq.semantic.plan import (
+    COUNTED_ROWS,
     Combine,
     Counted,
     Fact,
@@ -172,22 +173,26 @@ class EntityFigures:
         parts = (n for pair in self.divided.values() for n in pair)
         return list(dict.fromkeys([*self.summed, *self.per_head.values(), *parts]))
 
-    def of_group(self, name: str) -> exp.Expr:
-        """The figure of a group, over the entities' rows it is computed from."""
+    def of_group(self, name: str, rows: str) -> exp.Expr:
+        """The figure of a group, over the entities' rows it is computed from (the derived
+        table `rows`: its columns named by it, never by an alias of the same select, which
+        ClickHouse would read as the total itself)."""
         if name in self.per_head:
             return exp.Div(
                 this=exp.Cast(
-                    this=exp.Sum(this=exp.column(self.per_head[name])), to=exp.DataType.build("double")
+                    this=exp.Sum(this=exp.column(self.per_head[name], rows)), to=exp.DataType.build("double")
                 ),
                 expression=exp.Count(this=exp.Star()),
             )
         if name in self.divided:
             over, under = self.divided[name]
             return exp.Div(
-                this=exp.Cast(this=exp.Sum(this=exp.column(over)), to=exp.DataType.build("double")),
-                expression=exp.Nullif(this=exp.Sum(this=exp.column(under)), expression=exp.Literal.number(0)),
+                this=exp.Cast(this=exp.Sum(this=exp.column(over, rows)), to=exp.DataType.build("double")),
+                expression=exp.Nullif(
+                    this=exp.Sum(this=exp.column(under, rows)), expression=exp.Literal.number(0)
+                ),
             )
-        return exp.Sum(this=exp.column(name))
+        return exp.Sum(this=exp.column(name, rows))
 
 
 class Compiler:
@@ -385,7 +390,7 @@ class Compiler:
         )
         for name in query.metrics:
             metric = self._metric(name)
-            projections.append(figures.of_group(name).as_(name))
+            projections.append(figures.of_group(name, "bands").as_(name))
             columns.append(OutputColumn(name, "metric", metric.label, metric.format, name))
         counted = Project(
             placed,
@@ -627,7 +632,7 @@ class Compiler:
             raise QueryError(Text("semantic.not_per_counted", metric=self._metric(derived[0]).label))
         shown = [c for c in columns if c.role != "metric" or c.metric is None or c.metric in kept]
         totals = tuple(name for name in plan.totals if any(c.name == name for c in shown))
-        quotients = tuple(figures.of_group(m).as_(m) for m in derived)
+        quotients = tuple(figures.of_group(m, COUNTED_ROWS).as_(m) for m in derived)
         return replace(plan, totals=totals, figures=quotients), [
             *shown,
             *(self._metric_column(m) for m in derived),
@@ -1046,7 +1051,7 @@ class Compiler:
             # what they spent, their 客单价: totals of their parts (nlq.semantic.compiler.EntityFigures)
             summed = [self._metric_column(m) for m in query.figures if of_each and m in of_each.summed]
             derived = [m for m in query.figures if of_each and m not in of_each.summed]
-            quotients = [of_each.of_group(m).as_(m) for m in derived] if of_each else []
+            quotients = [of_each.of_group(m, COUNTED_ROWS).as_(m) for m in derived] if of_each else []
             counted, counts = self._counted(
                 counted_rows, f"{home.name}_count", home.label, summed, by, quotients
             )

@@ -479,6 +479,10 @@ class With(Node):
         return f"With {', '.join(name for name, _ in self.ctes)}"
 
 
+# The derived table a Counted node's rows are read from, by which its figures name them.
+COUNTED_ROWS = "groups"
+
+
 @dataclass(frozen=True)
 class Counted(Node):
     """How many rows a plan returns, and the totals of figures of them

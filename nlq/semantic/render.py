@@ -15,6 +15,7 @@ from nlq.semantic.expressions import aggregate
 from nlq.semantic.funnels import funnel_table
 from nlq.semantic.model import SemanticLayer
 from nlq.semantic.plan import (
+    COUNTED_ROWS,
     Combine,
     Counted,
     EntityFirst,
@@ -283,7 +284,7 @@ class Renderer:
                 part = exp.Sum(this=exp.Case().when(met.copy(), column).else_(exp.Literal.number(0)))
                 whole = exp.Sum(this=column.copy())
                 counts += _part_and_whole(part, whole, (total, f"{total}_all", f"{total}_share"))
-        select = exp.select(*by, *counts).from_(self.select(node.rows).subquery("groups"))
+        select = exp.select(*by, *counts).from_(self.select(node.rows).subquery(COUNTED_ROWS))
         if not by:
             return select
         return _group_by(select, [b.copy() for b in by]).order_by(*[b.copy() for b in by])

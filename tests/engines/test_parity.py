@@ -211,7 +211,7 @@ NEW_CONSTRUCTS = [
     "今年1-3月各月首购客群第1、2、3个月的留存率各是多少",  # a cohort's months side by side
     "今年上半年每个月的转化漏斗",  # a funnel per month
     "近3个月分渠道看看，买1次、2次、3次及以上的用户各有多少",  # a segment computed within each group
-    "今年上半年买1次、2次、3-4次、5次及以上的用户各有多少，人均消费多少",  # bands the question defines
+    "今年上半年买1次、2次、3-4次、5次及以上的用户各有多少，成交额和人均消费多少",  # bands the question defines
     "5月份买过东西、6月却没再买的用户有多少？按城市等级拆一下。",  # a count of listed rows per group
     "本季度各会员等级里新客、老客各有多少人",  # a segment's people joined to their own attribute
     "今年服饰和运动户外都买过的用户有多少？按城市等级看",  # a condition for each value bought
@@ -224,7 +224,7 @@ NEW_CONSTRUCTS = [
     "上个月新客和老客的销售额和笔单价",  # one segment's rows read by two facts: a CTE
     "近三个月买过美妆的用户的性别分布",  # buyers counted per buyer first, then by gender
     "只在线下门店买过东西的顾客有几个",  # bought one value and nothing else of its dimension
-    "上个月买过3次以上的用户有多少人，他们的客单价是多少",  # a quotient of the people counted
+    "上个月买过3次以上的用户有多少人，一共花了多少钱，客单价多少",  # a total and a quotient of it, one select
     "一季度买过、二季度没买的钻石会员有多少人，他们一季度一共贡献了多少成交额",  # their figures, left joined
     "去年买过、今年没买的用户有多少，占去年买家的比例是多少",  # the share among a period's buyers
     "以前买过但近半年一单都没买的用户按会员等级拆一下",  # a presence with no start

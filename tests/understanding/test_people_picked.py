@@ -246,3 +246,48 @@ def test_the_spend_per_head_of_people_who_only_ever_bought_in_one_channel(
     # 人均消费多少 names its own metric: no GMV asked beside it
     banded = read(pipeline, "今年上半年买1次、2次、3-4次、5次及以上的用户各有多少，人均消费多少")
     assert banded.metrics == ["avg_spend_per_buyer"]
+
+
+def test_a_figure_per_head_of_each_band_is_never_dropped(pipeline: Pipeline) -> None:
+    # 人均 beside a figure was a quotient over buyers the bands dropped, silently
+    both = read(pipeline, "今年上半年买1次、2次、3-4次、5次及以上的用户各有多少，成交额和人均消费多少")
+    assert both.metrics == ["gmv", "avg_spend_per_buyer"]
+    # per head of a figure the layer has no quotient of: asked
+    asked_back(pipeline, "今年上半年买1次、2次、3-4次、5次及以上的用户各有多少，销量和人均销量多少")
+
+
+def test_people_are_ranked_by_what_they_spent_when_a_question_says_so(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = con.execute(
+        f"""SELECT o.user_id, SUM(i.amount) AS gmv, COUNT(DISTINCT o.order_id) FROM orders o
+            JOIN order_items i USING (order_id)
+            WHERE o.{PAID} AND o.order_time >= TIMESTAMP '2025-07-01' AND o.order_time < TIMESTAMP '2026-07-01'
+            GROUP BY 1 ORDER BY gmv DESC LIMIT 10"""
+    ).fetchall()
+    for question in (
+        # it was ranked by the order counts, the one figure named
+        "top 10 customers by spend in the last 12 months with their order counts",
+        "近一年花钱最多的前10位客户是谁？列一下他们各自的订单数和消费金额",
+    ):
+        rows = table(pipeline, question)
+        found = [(r["user_id"], r["gmv"], r["order_count"]) for r in rows]
+        assert found == [(u, pytest.approx(float(g)), n) for u, g, n in expected], question
+
+
+def test_a_split_of_people_who_spent_over_an_amount_in_total(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = dict(
+        con.execute(
+            f"""SELECT u.gender, COUNT(*) FROM (SELECT o.user_id FROM orders o JOIN order_items i USING (order_id)
+                    WHERE o.{PAID} AND {LAST_YEAR.replace("order_time", "o.order_time")}
+                    GROUP BY 1 HAVING SUM(i.amount) > 5000) s JOIN users u USING (user_id) GROUP BY 1"""
+        ).fetchall()
+    )
+    # "in total" is each one's total spend, not a total compared; "gender split" groups
+    rows = table(pipeline, "gender split of people who spent more than 5000 yuan in total in 2025")
+    assert {r["gender"]: r["user_id_count"] for r in rows} == expected
+    # a dimension listed before one that is split is split too
+    query = read(pipeline, "gender x age breakdown of people who bought 美妆 in the last 30 days")
+    assert query.dimensions == ["gender", "age_group"]
