@@ -323,6 +323,12 @@ ANOTHER = re.compile(
 # in an earlier month, 之前: before the period a value is decided in
 EARLIER_MONTH = re.compile(r"\b(?:earlier|previous|prior|before)\b|之前|以前|此前|更早")
 SENTENCE_END = re.compile(r"[。？?！!；;]|\.(?:\s|$)")
+# big spenders - ppl who spent more than 5000, 高消费用户（消费超过2万的）: a name, then what
+# the asker means by it, set apart in the same sentence
+DEFINED_AFTER = re.compile(
+    r"\s*(?:last year|this year)?\s*(?:(?:-|–|—|:|：|,\s*i\.e\.,?|,?\s*meaning|就是|即|指的是|指)\s*"
+    r"(?:ppl|people|customers|users|buyers|those|用户|客户|人|the ones)\s*(?:who|that|with)?|[(（])[^.;?。？；()（）]*$"
+)
 # 以前从没买过, never bought before: the before of a first purchase
 NEVER = re.compile(r"没|未|不曾|\bnever\b|\bnot\b|n't\b")
 BEFORE_EVER = re.compile(r"以前|之前|此前|\bbefore\b|\bpreviously\b|\bever\b")
@@ -4970,6 +4976,15 @@ class Understander:
                 and 0 <= x.start - comparison.end <= 2
                 and self._segment_of(x.entries[0].target)
                 and not parse.text[comparison.end : x.start].strip("的 ")
+            ]
+            # our big spenders - ppl who spent more than 5000 yuan: or right after it, set apart
+            defined += [
+                x
+                for x in parse.links
+                if x.kind == "value"
+                and x.end <= comparison.start
+                and self._segment_of(x.entries[0].target)
+                and DEFINED_AFTER.match(parse.text[x.end : comparison.start])
             ]
             parse.links = [x for x in parse.links if x not in defined]
             parse.read_spans += [(x.start, x.end) for x in defined]

@@ -286,8 +286,15 @@ def test_a_split_of_people_who_spent_over_an_amount_in_total(
         ).fetchall()
     )
     # "in total" is each one's total spend, not a total compared; "gender split" groups
-    rows = table(pipeline, "gender split of people who spent more than 5000 yuan in total in 2025")
-    assert {r["gender"]: r["user_id_count"] for r in rows} == expected
+    for question in (
+        "gender split of people who spent more than 5000 yuan in total in 2025",
+        # a segment's value, then what the asker means by it, set apart: theirs, not the layer's
+        "gender split of our big spenders last year - ppl who spent more than 5000 yuan in total in 2025",
+    ):
+        rows = table(pipeline, question)
+        assert {r["gender"]: r["user_id_count"] for r in rows} == expected, question
+    # a value named before a clause about something else keeps filtering
+    assert read(pipeline, "新客：上个月GMV超过1万的渠道有哪些").filters[0].values == ["新客"]
     # a dimension listed before one that is split is split too
     query = read(pipeline, "gender x age breakdown of people who bought 美妆 in the last 30 days")
     assert query.dimensions == ["gender", "age_group"]
