@@ -1929,8 +1929,8 @@ class Understander:
         key_of_rows = self._entity_key(model)
         if present is not None and parse.absent and parse.has("share") and key_of_rows:
             return self._share_lapsed(parse, present, filters, key_of_rows, model)
-        figures_asked = [
-            x.text
+        figure_words = [
+            x
             for x in others
             if x.kind == "metric"
             and x.entries[0].target in metrics
@@ -1944,10 +1944,11 @@ class Understander:
             if parse.absent and present is not None and HOW_MANY_ANYWHERE.search(parse.text)
             else None
         )
-        if of_them is not None and of_them[2] is not None:
-            # how many are there, and how much did they spend in Jan-Mar: their total
-            parse.read_spans += of_them[1]
-            figures_asked = []
+        read = of_them[1] if of_them is not None and of_them[2] is not None else []
+        # how many are there, and how much did they spend in Jan-Mar: their total, read;
+        # a figure asked anywhere else is still asked back
+        parse.read_spans += read
+        figures_asked = [x.text for x in figure_words if not any(a <= x.start < b for a, b in read)]
         amount = _amount_asked(parse)
         if parse.absent and amount is not None and not (of_them and of_them[2]):
             figures_asked.append(amount.group(0))  # and how much did they spend: asked, never dropped
@@ -2310,7 +2311,12 @@ class Understander:
             # 有过购买的人占比: those who did, beside all the people the period registered
             share_of_counted=parse.has("share") and (dated is not None or any(c.among for c in conditions)),
         )
-        if figures is not None and not query.share_of_counted:
+        if figures is not None and query.share_of_counted:
+            # their share and their figures: not computed together, asked (never dropped)
+            return self._cannot_use(
+                parse, [parse.text[a:b] for a, b in figure_spans], "reading.cannot_combine"
+            )
+        if figures is not None:
             parse.read_spans += figure_spans
             query = query.model_copy(update={"figures": figures[0], "figures_range": figures[1]})
         title = say("reading.listing_title", parse.language, model=people.label)

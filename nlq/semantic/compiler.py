@@ -167,6 +167,10 @@ class EntityFigures:
     per_head: dict[str, str]
     divided: dict[str, tuple[str, str]]
 
+    def quotients(self, names: list[str]) -> list[str]:
+        """The figures among `names` a group has as a quotient of its totals, not a sum."""
+        return [n for n in names if n in self.per_head or n in self.divided]
+
     @property
     def read(self) -> list[str]:
         """The figures each entity's row carries."""
@@ -308,8 +312,7 @@ class Compiler:
         """Whether the metric's figure of each entity (the model `key` is the key of) adds
         up over entities (GMV; orders, each one buyer's, not one product's), so that a
         group of them has the sum of theirs."""
-        metric = self._metric(name)
-        if self._adds_up_over_groups(OutputColumn(name, "metric", metric.label, metric.format, name)):
+        if self._adds_up_over_groups(self._metric_column(name)):
             return True
         distinct = self._distinct_counted(name)
         holders = self.layer.holders(key)
@@ -389,9 +392,8 @@ class Compiler:
             OutputColumn(count, "metric", Label.worded(Text("semantic.number_of", label=of)), "count")
         )
         for name in query.metrics:
-            metric = self._metric(name)
             projections.append(figures.of_group(name, "bands").as_(name))
-            columns.append(OutputColumn(name, "metric", metric.label, metric.format, name))
+            columns.append(self._metric_column(name))
         counted = Project(
             placed,
             tuple(projections),
@@ -622,7 +624,7 @@ class Compiler:
         if all(self._adds_up_over_groups(self._metric_column(m)) for m in asked):
             return None
         figures = self._entity_figures(asked, keyed[0], "semantic.not_per_counted")
-        derived = [m for m in asked if m in figures.per_head or m in figures.divided]
+        derived = figures.quotients(asked)
         kept = [m for m in query.metrics if m not in derived]
         parts = query.model_copy(
             update={"metrics": list(dict.fromkeys([*kept, *figures.read])), "order_by": [], "limit": None}
@@ -1004,10 +1006,14 @@ class Compiler:
             shared = query.share_of_counted and not condition.among
             (flagged if shared else memberships).append(membership)
         flag = "meets_all" if query.share_of_counted else None
-        of_each = (
-            self._entity_figures(query.figures, own_key, "semantic.not_per_counted") if own_key else None
-        )
-        figures = self._listed_figures(query, home, of_each.read) if of_each and query.figures else None
+        of_each = None
+        if query.figures:
+            if own_key is None:  # no key to total each row's figures by: refused, never dropped
+                raise QueryError(
+                    Text("semantic.not_per_counted", metric=self._metric(query.figures[0]).label)
+                )
+            of_each = self._entity_figures(query.figures, own_key, "semantic.not_per_counted")
+        figures = self._listed_figures(query, home, of_each.read) if of_each else None
         # DISTINCT rather than GROUP BY: a listing may show a masked column, which
         # the policy lets no query group, filter or sort on.
         rows = Rows(
@@ -1025,7 +1031,7 @@ class Compiler:
             for ref, (name, _) in zip(query.dimensions, keys, strict=True)
         ]
         masked = {name for name, value in keys if columns_of(value) & self.policy.masked()}
-        parts = of_each.read if of_each and query.figures else []
+        parts = of_each.read if of_each else []
         listed = Project(
             Table("listing"),
             tuple(exp.column(name) for name in [*(n for n, _ in keys), *([flag] if flag else []), *parts]),
@@ -1049,8 +1055,8 @@ class Compiler:
                 meeting = Counted(counted_rows, count, (), tuple(by), meeting=((met,), *names[1:]))
                 return meeting, [*grouped, *self._part_and_whole_columns(names, home.label)]
             # what they spent, their 客单价: totals of their parts (nlq.semantic.compiler.EntityFigures)
-            summed = [self._metric_column(m) for m in query.figures if of_each and m in of_each.summed]
-            derived = [m for m in query.figures if of_each and m not in of_each.summed]
+            derived = of_each.quotients(query.figures) if of_each else []
+            summed = [self._metric_column(m) for m in query.figures if m not in derived]
             quotients = [of_each.of_group(m, COUNTED_ROWS).as_(m) for m in derived] if of_each else []
             counted, counts = self._counted(
                 counted_rows, f"{home.name}_count", home.label, summed, by, quotients

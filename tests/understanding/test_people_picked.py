@@ -179,6 +179,11 @@ def test_what_cannot_be_read_is_asked(pipeline: Pipeline) -> None:
     assert "高价值用户" in asked_back(pipeline, "近一年累计消费满1万的高价值用户，他们的用户画像")
     # what the people a presence and an absence pick spent, in no period said: asked
     asked_back(pipeline, "一季度买过、二季度没买的钻石会员有多少人，他们一共贡献了多少成交额")
+    # their share and what they spent, together: asked (the share was answered, the
+    # figure dropped)
+    assert "成交额" in asked_back(
+        pipeline, "去年双11买过东西的人，今年还有多少人在买？占比多少？他们今年一共贡献了多少成交额"
+    )
     # an ordinal of orders no rule read
     assert "第二笔" in asked_back(pipeline, "近30天首单的新客里面，已经复购（下了第二笔付款订单）的有多少人")
 
