@@ -134,12 +134,15 @@ browser:
 services:
 	bash .ci/services
 
-# The suite runs on two workers (one per core), but for the engine tests, which run after
-# in a process of their own: they share each server's nlq_test database, and chDB's
-# embedded server is one per process.
+# The suite runs on two workers (one per core), but for the engine tests and the real-browser
+# tests, which run after in a process of their own: the engine tests share each server's
+# nlq_test database, and chDB's embedded server is one per process; a browser beside another
+# worker's load timed out waiting for a page.
+SERIAL_TESTS := tests/engines tests/ui/test_browser.py tests/workbench/test_browser_curation.py \
+	tests/workbench/test_browser_pages.py
 test: lint browser services
-	$(BIN)/pytest -q -n 2 --ignore=tests/engines
-	$(BIN)/pytest -q tests/engines
+	$(BIN)/pytest -q -n 2 $(addprefix --ignore=,$(SERIAL_TESTS))
+	$(BIN)/pytest -q $(SERIAL_TESTS)
 	$(BIN)/nlq demo build --out data/demo.duckdb
 	@# The project checks its warehouse itself (tests/test_warehouse_contract.py); CI also has the shared checker.
 	@if [ -f ../shared/tools/check_warehouse.py ]; then $(BIN)/python ../shared/tools/check_warehouse.py data/demo.duckdb; fi
