@@ -132,7 +132,7 @@ def test_from_what_users_got_to_an_approved_layer(workbench: tuple[str, Path], w
             _type_area(analyst, "测试问题（每行一个）", "上个月狗东的GMV\n狗东上个月卖了多少件")
             timings["try the alias 狗东"] = _try(analyst)
             _screenshot_proposal(analyst, "22-try-alias.png")
-            _save(analyst, "狗东 is what marketing calls 京东", timings, "save the alias")
+            _save(analyst, "chen.jie/1", "狗东 is what marketing calls 京东", timings, "save the alias")
             timings["approve the alias"] = _approve(admin, "chen.jie/1")
             admin.screenshot(path=str(SHOTS / "23-approved.png"), full_page=True)
 
@@ -152,7 +152,7 @@ def test_from_what_users_got_to_an_approved_layer(workbench: tuple[str, Path], w
             sample = analyst.get_by_text("示例查询在修改后的语义层上编译出的 SQL")
             expect(sample).to_be_visible()
             _screenshot_proposal(analyst, "24-try-metric.png")
-            _save(analyst, "件单价 is GMV per unit sold", timings, "save the metric")
+            _save(analyst, "chen.jie/2", "件单价 is GMV per unit sold", timings, "save the metric")
             timings["approve the metric"] = _approve(admin, "chen.jie/2")
 
             # 3. the channel 拼多多, a value the warehouse has no rows for
@@ -162,7 +162,7 @@ def test_from_what_users_got_to_an_approved_layer(workbench: tuple[str, Path], w
             _type(analyst, "别名（逗号分隔）", "PDD")
             _type_area(analyst, "测试问题（每行一个）", "上个月拼多多的GMV")
             timings["try the value 拼多多"] = _try(analyst)
-            _save(analyst, "拼多多 is a channel we will open", timings, "save the value")
+            _save(analyst, "chen.jie/3", "拼多多 is a channel we will open", timings, "save the value")
             timings["approve the value"] = _approve(admin, "chen.jie/3")
             admin.get_by_role("tab", name="评审与历史").click()
             expect(admin.get_by_text("拼多多 is a channel we will open").first).to_be_visible(timeout=WAIT_MS)
@@ -241,26 +241,38 @@ def _select(page: Page, label: str, option: str) -> None:
             page.keyboard.press("Escape")
     else:
         raise AssertionError(f"{label}: no option {option}")
-    page.wait_for_timeout(300)
+    _settled(page)
 
 
 def _radio(page: Page, label: str, option: str) -> None:
     page.get_by_role("radiogroup", name=label).get_by_text(option, exact=True).click()
-    page.wait_for_timeout(300)
+    _settled(page)
 
 
 def _type(page: Page, label: str, text: str) -> None:
     box = page.get_by_label(label, exact=True).first
     box.fill(text)
     box.press("Enter")
-    page.wait_for_timeout(300)
+    _settled(page)
 
 
 def _type_area(page: Page, label: str, text: str) -> None:
     box = page.get_by_label(label, exact=True).first
     box.fill(text)
     box.press("Control+Enter")
+    _settled(page)
+
+
+def _settled(page: Page) -> None:
+    """Waits for the run an input started to finish. Until it does, the elements of the run
+    before stay on the page, marked stale: on a loaded machine a step could read the last
+    change's "saved" or click its buttons."""
     page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]')"
+        " && !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')",
+        timeout=WAIT_MS,
+    )
 
 
 def _try(page: Page) -> float:
@@ -276,15 +288,17 @@ def _screenshot_proposal(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / name), full_page=True)
 
 
-def _save(page: Page, reason: str, timings: dict[str, float], step: str) -> None:
+def _save(page: Page, branch: str, reason: str, timings: dict[str, float], step: str) -> None:
     _type(page, "修改原因（提交说明）", reason)
-    anyway = page.get_by_text("我已看过上面的结果，仍要保存")
-    if anyway.count():
-        anyway.click()
-        page.wait_for_timeout(300)
+    save = page.get_by_role("button", name="保存到评审分支")
+    anyway = page.get_by_role("checkbox", name="我已看过上面的结果，仍要保存")
+    if anyway.count() and not anyway.is_checked():  # a change that is not better: confirmed
+        page.get_by_text("我已看过上面的结果，仍要保存").click()
+        _settled(page)
+    expect(save).to_be_enabled()
     started = time.perf_counter()
-    page.get_by_role("button", name="保存到评审分支").click()
-    page.get_by_text("等待管理员批准").wait_for(timeout=WAIT_MS)
+    save.click()
+    page.get_by_text(f"已保存到分支 proposals/{branch}").wait_for(timeout=WAIT_MS)
     timings[step] = time.perf_counter() - started
 
 
