@@ -121,6 +121,13 @@ DESTINATION = re.compile(r"\s+(?:to|into)\s+")
 # The amount of a listed row, named generically (金额最大的10笔退款).
 AMOUNT_WORD = re.compile(r"金额|\bamounts?\b")
 # 按订单收货省份算: the column a question says it means.
+OTHERWISE = re.compile(r"否则|不然的话|\botherwise\b")
+# 从银卡升级到金卡, upgraded from silver to gold: a value's change, between the two values
+MOVED_VERB = r"升级|降级|升|降|变更?|转|换|迁移?|跳|upgraded|downgraded|moved|switched|changed|migrated|went"
+MOVED_TO = re.compile(rf"\s*(?:会员)?\s*(?P<verb>{MOVED_VERB})?\s*(?:成|为|到|至|\bto\b|\binto\b)\s*")
+MOVED_FROM = re.compile(rf"(?P<verb>{MOVED_VERB})?\s*(?:从|由|\bfrom\b)\s*$")
+# 按支付订单算, by paid orders: the glossary's basis of the order figures, said again
+PAID_BASIS = re.compile(r"(?:已?支付|已?付款|paid)\s*的?\s*(?:订单|单|orders?)")
 BASIS = re.compile(r"按(?:照)?(.{1,12}?)(?:来)?(?:算|计算|统计)")
 # Between a period and a table word it dates: 上个月的订单, last month's orders, orders placed in May.
 DATED_ROWS_BEFORE = re.compile(r"\s*(?:的|'s|’s)?\s*(?:新?注册的?)?\s*")
@@ -262,6 +269,8 @@ BOUGHT_BEFORE = re.compile(
 # The clauses of a chain of periods (2024年买过、2025年一单没买、今年又回来买; bought in 2024,
 # skipped all of 2025, and then came back)
 PERIOD_BREAK = re.compile(r"[，,、；;？?。]|\b(?:and )?then\b|然后|后来|接着")
+# the parts of a question that set conditions of their own (近一年买了3次以上，而且近90天内也买过)
+CONDITION_BREAK = re.compile(rf"{PERIOD_BREAK.pattern}|而且|并且|且|同时|但是?|\b(?:and|but)\b")
 EARLIER = re.compile(r"更早(?:以前|之前|的时候)?|在此之前|\bbefore (?:that|then)\b|\bearlier\b")
 SKIPPED = re.compile(r"\bskip(?:ped|s)?\b|\bsat out\b|\bmissed\b|跳过|断了|空了")
 # one more order, another purchase: one beyond those counted
@@ -981,6 +990,7 @@ class Parse:
     comparisons: list[Comparison] = field(default_factory=list)
     negations: Negations = field(default_factory=Negations)
     time_spans: list[tuple[int, int]] = field(default_factory=list)  # every time phrase, refined or not
+    found_times: list[TimeMatch] = field(default_factory=list)  # every period, a narrower one or not
     counted: list[tuple[int, int]] = field(default_factory=list)  # the entity a "how many" counts
     datings: list[Dating] = field(default_factory=list)  # date words beside a period (shipped in 1997)
     # Conditions on a numeric attribute of each row (标价超过100的商品) and the spans they took.
@@ -1150,7 +1160,17 @@ class Understander:
             and ranked
         ):
             return match  # 买得最多的3个品牌，按成交额算: what the ranking goes by, not a new 口径
+        if PAID_BASIS.search(inner) and not self._beside_paid_basis(inner):
+            return match  # 消费按支付订单的GMV算: the governed basis said again, no new 口径
         return match if any(inner.endswith(normalise(word)) for word in self._date_words) else None
+
+    def _beside_paid_basis(self, inner: str) -> str:
+        """What `inner` says beside paid orders, a figure of the layer and a period."""
+        spans = [m.span() for m in PAID_BASIS.finditer(inner)]
+        spans += [(x.start, x.end) for x in self.linker.link(inner) if x.kind == "metric"]
+        spans += [t.span for t in find_times(inner, dt.date.today(), self.campaigns)]
+        rest = "".join(c for i, c in enumerate(inner) if not any(a <= i < b for a, b in spans))
+        return re.sub(r"[的都来\s]|以来|全部|全都", "", rest)
 
     @staticmethod
     def _only_shows(parse: Parse, named: set[str]) -> bool:
@@ -1454,6 +1474,17 @@ class Understander:
             # at least one more paid order: one beyond those the question counts, which no
             # reading computes yet; asked, never answered as a count of orders
             return self._cannot_use(parse, [extra.group(0)])
+        otherwise = OTHERWISE.search(parse.text)
+        if otherwise is not None:
+            # 近90天内下过单算“近”，否则算“远”: groups the asker names by rules of their own,
+            # which no reading builds yet; answered without them, another question
+            return self._cannot_use(parse, [otherwise.group(0)])
+        moved = self._value_moved(parse)
+        if moved is not None:
+            # 从银卡升级到金卡的会员, upgraded from silver to gold: a change of a value over
+            # time, which the layer keeps no history of; the rows with either value now
+            # would answer another question
+            return self._cannot_use(parse, [moved])
         of_first = FIRST_ORDER_OWN.search(parse.text)
         if of_first is not None:
             # which channel was that first purchase on, 首单是在哪个渠道: a column of one
@@ -1705,6 +1736,37 @@ class Understander:
             evidence=parse.evidence,
             options=[asked.replace(link.text, c, 1) for c in candidates],
         )
+
+    @staticmethod
+    def _periods_apart(parse: Parse) -> list[str]:
+        """The periods of a question with a condition on each person (3 orders or more, over
+        5000) that clauses of their own name, when they are not one period: each clause
+        may set its own condition in its own period. Empty when they are one."""
+        breaks = [0, *(x for m in CONDITION_BREAK.finditer(parse.text) for x in m.span()), len(parse.text)]
+        clauses = list(zip(breaks[::2], breaks[1::2], strict=True))
+        conditioned = {_clause_at(clauses, c.start) for c in parse.comparisons}
+        dated = [t for t in parse.found_times if _clause_at(clauses, t.span[0]) != (0, 0)]
+        of_conditions = {t.range for t in dated if _clause_at(clauses, t.span[0]) in conditioned}
+        ranges = {t.range for t in dated}
+        placed = {_clause_at(clauses, t.span[0]) for t in dated}
+        if len(ranges) < 2 or len(placed) < 2 or not of_conditions:
+            return []
+        return list(dict.fromkeys(t.text for t in dated))
+
+    @staticmethod
+    def _value_moved(parse: Parse) -> str | None:
+        """The words of a move from one value of a dimension to another (从银卡升级到金卡,
+        upgraded from silver to gold), or None."""
+        values = [x for x in parse.links if x.kind == "value"]
+        for before, after in itertools.pairwise(values):
+            if before.entries[0].target.partition("=")[0] != after.entries[0].target.partition("=")[0]:
+                continue
+            between = MOVED_TO.fullmatch(parse.text[before.end : after.start])
+            lead = MOVED_FROM.search(parse.text[: before.start])
+            verb = (between.group("verb") if between else None) or (lead.group("verb") if lead else None)
+            if between is not None and verb:
+                return verb
+        return None
 
     def _cannot_use(
         self, parse: Parse, words: list[str], reason: str = "reading.cannot_use"
@@ -3008,6 +3070,11 @@ class Understander:
         if match is None:
             return
         start, end = match.span(1)
+        if PAID_BASIS.search(parse.text[start:end]) and not self._beside_paid_basis(parse.text[start:end]):
+            # 都按今年以来的支付订单算: what every figure is anyway, nothing to filter by
+            parse.links = [x for x in parse.links if not (match.start() <= x.start and x.end <= match.end())]
+            parse.read_spans.append(match.span())
+            return
         owners = [x for x in parse.links if start <= x.start and x.end <= end and x.kind == "metric"]
         if owners and owners[-1].start == start and owners[-1].end >= end - 1:
             # 按成交额算: the figure itself, which the ranking goes by
@@ -3494,7 +3561,14 @@ class Understander:
             inside = any(a <= start and end <= b and b - a > end - start for a, b in longer)
             # 没下过单, never placed an order: the verb of what did not happen names no rows
             keyed = any(a <= start and end <= b for a, b in [*parse.keyed, *parse.absent_spans])
-            if not inside and not keyed:
+            # 去年有过支付订单的用户: the orders they had pick the people named after them
+            had = any(
+                m.start() <= start
+                and end <= m.end()
+                and (USER_WORDS.search(parse.text, m.end()) or PEOPLE_NOUN.search(parse.text, m.end()))
+                for m in HAD_ORDERS.finditer(parse.text)
+            )
+            if not inside and not keyed and not had:
                 named.append((start, end, model))
         return named
 
@@ -3751,6 +3825,7 @@ class Understander:
             comparisons=comparisons,
             negations=negations,
             time_spans=[t.span for t in found],
+            found_times=found,
             datings=datings,
         )
         dates = {(c.start_date, c.end_date) for c in self.campaigns}
@@ -3848,6 +3923,12 @@ class Understander:
             # 消费不到200块的买家有多少: what they spent is compared, the buyers counted
             named = [*self._word("sales"), *named]
         sales = self._word("sales")
+        spent_said = any(SPENT_BEFORE.search(parse.text[: c.start]) for c in parse.comparisons)
+        counted_only = all((m := self.layer.metric(n)) is not None and m.format == "count" for n in named)
+        if spent_said and (counts or named) and counted_only and sales and sales[0] not in [*named, *counts]:
+            # 买了3次以上、累计花了5000以上的用户, 订单数超过3且花了超过1000元的: what they
+            # spent is compared beside their orders
+            named = [*named, *sales]
         amount = _amount_asked(parse)
         if amount is not None and (named or counts) and sales and sales[0] not in named:
             # customers with 3+ orders: how much did they spend: what they spent, beside
@@ -5977,6 +6058,13 @@ class Understander:
             base = base.model_copy(update={"order_by": order})
         with_people = base.model_copy(update={"dimensions": [*base.dimensions, *conditioned]})
         base = base.model_copy(update={"metric_filters": self._thresholds(parse, with_people)})
+        on_each = conditioned or any(d in with_people.dimensions for d in self._entity_keys)
+        apart = self._periods_apart(parse) if on_each and base.metric_filters else []
+        if apart:
+            # 近一年买了3次以上、近90天内也买过的用户: conditions on each person in periods of
+            # their own, which one query over one period does not compute; asked, never one
+            # period silently for both
+            return self._cannot_use(parse, apart, "reading.cannot_combine")
         if conditioned and base.metric_filters:
             # the people who meet the condition, counted in each group (or listed with it)
             counted = (
@@ -6008,6 +6096,11 @@ class Understander:
             base = base.model_copy(update={"count_groups": True, "order_by": [], "limit": None})
         if base.count_groups and base.metric_filters:
             base = base.model_copy(update={"totals_of_conditioned": self._conditioned_asked(parse, base)})
+        compared = parse.cue("yoy", "pop", "compare")
+        if base.count_groups and base.compare and compared is not None:
+            # buyers with 2+ orders, May vs May last year: each period's number of them is not
+            # computed yet (each person's figures were compared, and those counted); asked
+            return self._cannot_use(parse, [compared.text], "reading.cannot_combine")
         counted_key = next((d for d in base.dimensions if d in self._entity_keys), None)
         if base.count_groups and ranking is not None and counted_key and len(base.dimensions) > 1:
             # top 10 cities by number of customers with 2 or more orders: the groups ranked
@@ -6569,14 +6662,22 @@ class Understander:
         if not query.dimensions and not query.time_grain:
             return []
         filters: list[MetricFilter] = []
+        sales = next(iter(self._word("sales")), None)
         for comparison in parse.comparisons:
             metric = self._bound_metric(parse, comparison, query.metrics)
+            spent = SPENT_BEFORE.search(parse.text[: comparison.start])
+            if spent is not None and sales in query.metrics and comparison.start not in parse.bound:
+                metric = sales  # 累计花了5000以上: what was spent, whatever figure is named before
+                parse.read_spans.append(spent.span())
             if metric is None:
                 continue
             value = comparison.value
             found = self.layer.metric(metric)
             if found is not None and found.format == "count" and MONEY.search(comparison.text):
-                continue  # orders above 4,000 yuan: an amount is no number of orders (asked back)
+                # orders above 4,000 yuan: an amount is no number of orders (asked back, even
+                # beside another condition that is read)
+                parse.unread.append(comparison.text)
+                continue
             if found is not None and found.format == "percent" and not comparison.percent and value > 1:
                 value /= 100  # 退款率高于5: a rate is a fraction, so 5 means 5%
             filters.append(MetricFilter(metric=metric, op=comparison.op, value=value))

@@ -1,0 +1,117 @@
+"""Conditions on each person, read whole or asked back (issue 24, group 6, blind-21): two
+conditions of one period (3 orders or more and 5000 spent) both apply; conditions in
+periods of their own (bought in the last 90 days, 3 orders in the past year) are asked,
+never one period for both; a move between two values (从银卡升级到金卡) and groups the
+asker names by rules of their own (…算“近”，否则算“远”) are asked, never answered as the
+people with either value; a count of people who meet a condition compared with last
+year is asked, never each person's figures compared; the glossary's paid orders said
+again (按支付订单算) is no new 口径; orders had by the people named after them do not
+make the orders the rows. Each answer is checked against SQL written by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from nlq.pipeline import Pipeline
+from tests.understanding.readings import AS_OF, asked_back, read, table
+
+PAID = "pay_time IS NOT NULL"
+PAST_YEAR = "order_time >= TIMESTAMP '2025-07-01' AND order_time < TIMESTAMP '2026-07-01'"
+MAY = "order_time >= TIMESTAMP '2026-05-01' AND order_time < TIMESTAMP '2026-06-01'"
+
+
+@pytest.fixture(scope="module")
+def pipeline(warehouse_path: Path) -> Pipeline:
+    return Pipeline(db=warehouse_path, role="analyst")
+
+
+def _people_with(con: duckdb.DuckDBPyConnection, period: str, orders: str, spent: str) -> int:
+    row = con.execute(
+        f"""WITH n AS (SELECT user_id, COUNT(*) AS orders FROM orders WHERE {PAID} AND {period} GROUP BY 1),
+                 g AS (SELECT o.user_id, SUM(i.amount) AS gmv FROM orders o JOIN order_items i USING (order_id)
+                       WHERE o.{PAID} AND o.{period} GROUP BY 1)
+            SELECT COUNT(*) FROM n JOIN g USING (user_id) WHERE n.orders {orders} AND g.gmv {spent}"""
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_count_and_an_amount_of_one_period_both_apply(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = _people_with(con, PAST_YEAR, ">= 3", ">= 5000")
+    (row,) = table(pipeline, "近一年买了3次及以上、近一年累计花了5000以上的用户有多少个")
+    assert row["user_id_count"] == expected
+    # 花了超过1000元 beside 订单数超过3: the amount is what they spent, not dropped
+    query = read(pipeline, "上个月订单数超过3且花了超过1000元的用户有几个")
+    assert {(f.metric, f.op, f.value) for f in query.metric_filters} == {
+        ("order_count", ">", 3.0),
+        ("gmv", ">", 1000.0),
+    }
+    (row,) = table(pipeline, "上个月订单数超过3且花了超过1000元的用户有几个")
+    assert row["user_id_count"] == _people_with(con, MAY, "> 3", "> 1000")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "近90天内买过东西、近一年买了3次及以上的用户有多少",
+        "近一年消费满5000且近90天有购买的用户有多少",
+        "customers who ordered 3+ times in the past year and bought in the last 90 days - how many",
+    ],
+)
+def test_conditions_in_periods_of_their_own_are_asked(pipeline: Pipeline, question: str) -> None:
+    message = asked_back(pipeline, question)
+    assert ("近90天" in message or "90 days" in message) and ("近一年" in message or "past year" in message)
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("上个月从银卡升级到金卡的会员有多少人？", "升级"),
+        ("how many members upgraded from silver to gold last month", "upgraded"),
+        ("members who moved from silver to gold", "moved"),
+        ("近90天内下过单算“近”，否则算“远”，各有多少人", "否则"),
+        ("Number of buyers with 2+ paid orders in May 2026 vs May 2025, and the YoY growth", "vs"),
+        ("去年5月下单2次以上的用户有多少，同比呢", "同比"),
+    ],
+)
+def test_what_no_reading_computes_is_asked(pipeline: Pipeline, question: str, word: str) -> None:
+    assert word in asked_back(pipeline, question)
+
+
+def test_two_values_without_a_move_are_both_answered(pipeline: Pipeline) -> None:
+    query = read(pipeline, "银卡会员和金卡会员各多少人")
+    assert {v for f in query.filters for v in f.values} == {"银卡会员", "金卡会员"}
+
+
+def test_paid_orders_said_again_are_no_new_definition(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    query = read(pipeline, "今年以来买过美妆、但没买过母婴的女性用户有多少个？（都按今年以来的支付订单算）")
+    # the words of the basis filter nothing: no event type on orders
+    assert all(f.dimension != "event_type" for p in query.presences for f in p.filters)
+    expected = con.execute(
+        f"""WITH b AS (SELECT DISTINCT o.user_id, p.category FROM orders o
+                       JOIN order_items i USING (order_id) JOIN products p USING (product_id)
+                       WHERE o.{PAID} AND o.order_time >= TIMESTAMP '2026-01-01')
+            SELECT COUNT(*) FROM users u WHERE u.gender = '女'
+              AND u.user_id IN (SELECT user_id FROM b WHERE category = '美妆')
+              AND u.user_id NOT IN (SELECT user_id FROM b WHERE category = '母婴')"""
+    ).fetchone()
+    assert expected is not None
+    (row,) = table(pipeline, "今年以来买过美妆、但没买过母婴的女性用户有多少个？（都按今年以来的支付订单算）")
+    assert row["users_count"] == expected[0]
+    # a basis of another kind is still a new 口径: refused
+    reading = pipeline.understander.understand("上个月GMV按下单金额算", AS_OF)
+    assert reading.status == "refuse"
+
+
+def test_orders_the_people_had_do_not_make_the_orders_the_rows(pipeline: Pipeline) -> None:
+    # 去年有过支付订单、但今年以来一单都没买的用户: people, never a count of orders (asked for now)
+    reading = pipeline.understander.understand("去年有过支付订单、但今年以来一单都没买的用户有多少", AS_OF)
+    assert not any("orders.order_id" in s.query.dimensions for s in reading.steps), reading.steps
+    assert reading.status in {"answer", "clarify"}
