@@ -24,7 +24,7 @@ PER_ZH = re.compile(
     r"人均|(?:平均|平均下来)?每(?:一)?(?:个|位|名|笔|张)?"
     r"(?P<noun>订单|单|笔|件|人|用户|买家|顾客|客户|会员|[\u4e00-\u9fff]{2,4}?)"
 )
-PER_EN = re.compile(r"\bper\s+(?:paid\s+|each\s+|single\s+|one\s+)?(?P<noun>[a-z]+)")
+PER_EN = re.compile(r"\bper[\s-]+(?:paid\s+|each\s+|single\s+|one\s+)?(?P<noun>[a-z]+)")
 # 日均, 月均, 平均每天, average daily, average ... per day: a metric averaged over the buckets.
 AVERAGE_ZH = re.compile(r"(?P<unit>日|周|月)均|平均(?:每|一)(?:个)?(?P<each>天|日|周|星期|月)")
 AVERAGE_EN = re.compile(

@@ -18,6 +18,7 @@ from functools import cached_property, lru_cache, partial
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz.distance import DamerauLevenshtein
 
 from nlq.accounting import ENGLISH_KNOWN, FRAME_WORDS, WHO_WORDS, unplaced
 from nlq.bands import BandList, find_bands
@@ -78,12 +79,21 @@ PRICE_WORDS = re.compile(r"贵|便宜|expensive|cheap|pric")
 CAMPAIGN_AGAIN = re.compile(
     r"\b(?:the|that|this) (?:promo|promotion|campaign|sale|event)\b|(?:活动|大促|促销)(?=期间|里|中|内|当天)"
 )
+# Lapsed users: …, 沉默用户：…: a name of people, set before what defines them
+HEADING = re.compile(
+    r"^\s*(?:(?:[a-z'-]+\s+){0,3}(?:users|customers|buyers|members|shoppers|people)"
+    r"|[\u4e00-\u9fff]{1,6}(?:用户|客户|买家|会员|人群|顾客))\s*[:：]"
+)
 # 想看下召回效果：…: what the asker wants to see, named before the question that says it
 FRAMING = re.compile(r"^(?:我?想|帮我|请)?(?:看下|看看|看一下|了解一下|了解下|知道)[^：:，,。？?]{0,12}[：:]")
-CHAT_PHRASES = re.compile(r"分一?下层|分个层|分层(?:看看?|一下)?|看一下|看看|就行|就好|就可以|即可")
+CHAT_PHRASES = re.compile(
+    r"是?(?:啥样|什么样|怎么样)的?(?=[？?。]|$)|分一?下层|分个层|分层(?:看看?|一下)?|看一下|看看|就行|就好|就可以|即可"
+)
 SALES_WORDS = re.compile(
     r"卖|销售|业绩|生意|消费|花了多少|花了(?=\s*[\d几])|花钱|花费|sales|sold|sell|revenue|spend|spent|spending"
 )
+# per-head spend, spending per customer: the amount spent, as a noun
+SPEND_NOUN = re.compile(r"\b(?:spend|spending)\b")
 # 累计消费满1万, 花了5000以上, spent over 5,000: an amount compared is what was spent
 SPENT_BEFORE = re.compile(
     r"(?:消费|花了?|花费|花销|spent|spend|spending)(?:金额|总额)?\s*(?:了|总共|一共|累计|in total|a total of)?\s*$"
@@ -145,7 +155,7 @@ ABSENCE_GAP = re.compile(
 # How far after a "did not happen" marker its verb may reach (没买过; never placed a paid order).
 ABSENCE_REACH = 32
 BUY_VERB = re.compile(
-    r"\s*(?:成功|再|真正)?\s*(?:付款|支付|付过款)?\s*(?:(?:下过?单|下单)\s*(?=购买|买))?(?:买过?|购买过?|下过?(?:已支付的?|已付款的?|付款的?|支付的?)?订单|下过?单|下单|消费过?|付过款|付款|支付过?|(?:placed|made)\s+(?:an?\s+|any\s+|a\s+single\s+)?(?:paid\s+)?(?:orders?|purchases?)|ordered|bought|purchased|(?:order|buy|purchase)\b)"
+    r"\s*(?:成功|再|真正)?\s*(?:付款|支付|付过款)?\s*(?:(?:下过?单|下单)\s*(?=购买|买))?(?:买过?|购买过?|下过?(?:已支付的?|已付款的?|付款的?|支付的?)?订单|下过?单|下单|消费过?|付过款|付款|支付过?|(?:placed|made|had)\s+(?:an?\s+|any\s+|a\s+single\s+)?(?:paid\s+)?(?:orders?|purchases?)|ordered|bought|purchased|(?:order|buy|purchase)\b)"
 )
 # A verb of buying or selling written beside a period (去年买过, bought ... in Q1).
 HAD_VERB = re.compile(
@@ -235,7 +245,9 @@ EVERY_GRAIN: dict[str, Grain] = {
 # 一共贡献了多少成交额; how many spent over ¥10,000, and how much GMV did they account for.
 CLAUSE_OF_FIGURE = re.compile(r"(?:[^，,；;？?。]|,(?! and\b))+")
 # 有过付款订单, placed a paid order: orders had, as a verb of buying says
-HAD_ORDERS = re.compile(r"有过?(?:已?付款|已?支付)?的?订单|\bplaced (?:a |an |any )?(?:paid )?orders?\b")
+HAD_ORDERS = re.compile(
+    r"有过?(?:已?付款|已?支付)?的?订单|\b(?:placed|made|had) (?:a |an |any |a single )?(?:paid )?orders?\b"
+)
 DISTRIBUTION_WORD = re.compile(r"分布|\bdistribution\b|\bbreakdown\b")
 DURATION_AFTER = re.compile(
     r"\s*(?:个)?(?:天|日(?!期)|周|星期|小时|分钟|月(?!份)|(?:days?|weeks?|hours?|minutes?|months?)\b)"
@@ -790,6 +802,31 @@ def _within(inner: TimeRange, outer: TimeRange) -> bool:
     return (outer.start is None or (inner.start is not None and outer.start <= inner.start)) and (
         outer.end is None or (inner.end is not None and inner.end <= outer.end)
     )
+
+
+PEOPLE_SPELLED = ("customer", "member", "buyer", "shopper")
+
+
+def _people_respelled(text: str) -> tuple[str, list[str]]:
+    """custmers, memebers: a word no dictionary knows, one letter off a word the
+    reader has for people, spelled right; and what was respelled, for the evidence."""
+    said: list[str] = []
+
+    def respell(match: re.Match[str]) -> str:
+        word = match.group(0)
+        plural = word.endswith("s")
+        stem = word[:-1] if plural else word
+        if word in ENGLISH_WORDS or stem in ENGLISH_WORDS or stem in PEOPLE_SPELLED:
+            return word
+        # one letter off (a swap counts one): custom or remember are other words
+        close = [p for p in PEOPLE_SPELLED if DamerauLevenshtein.distance(stem, p, score_cutoff=1) <= 1]
+        if not close:
+            return word
+        right = close[0] + ("s" if plural else "")
+        said.append(f"“{word}”→{right}")
+        return right
+
+    return re.sub(r"\b[a-z]{5,}\b", respell, text), said
 
 
 def _noun_before(text: str, at: int) -> str:
@@ -1462,6 +1499,7 @@ class Understander:
             and previous.steps
             and self._is_follow_up(parse)
         )
+        self._take_heading(parse)  # Lapsed users: bought …: the words after it say who they are
         self._take_defined(parse)  # 复购用户（…≥2笔的人）: the brackets say what the name is
         self._take_glossed(parse)  # new customers (first purchase ever): what the value is
         self._take_described(parse)  # 第一次来买的新买家: what the value is
@@ -3766,6 +3804,7 @@ class Understander:
         for short, word in ABBREVIATIONS:
             text = short.sub(word, text)
         text = PEOPLE_BODY.sub(r"\1s", text)
+        text, respelled = _people_respelled(text)
         text = ONES.sub(lambda m: _noun_before(text, m.start()), text)
         text = NOTHING_AFTER_BUYING.sub(lambda m: f"{m.group(1)}didn't buy anything", text)
         # A number after a comparison word is an amount, even one that looks like a
@@ -3786,6 +3825,10 @@ class Understander:
         bases = [m.span(1) for m in COMPARED_BASE.finditer(text)]
         found = [t for t in found if not any(a <= t.span[0] and t.span[1] <= b for a, b in bases)]
         times = _refined(found)
+        if len(times) > 1:
+            # registered in 2025, never ordered (up to today): "to date" beside another period
+            # says what no period says anyway, for what did not happen
+            times = [t for t in times if not (t.range.start is None and t.range.end == as_of)] or times
         periods = [t.span for t in found]
         taken = periods + [(c.start, c.end) for c in comparisons]
         cuts = self.linker.boundaries(text)
@@ -3832,6 +3875,7 @@ class Understander:
         if any((t.range.start, t.range.end) in dates for t in times):
             # during the promo, 活动期间: the campaign the question named, said again
             parse.read_spans += [m.span() for m in CAMPAIGN_AGAIN.finditer(text)]
+        parse.evidence += respelled
         parse.evidence += [f"“{text[a:b]}”→NOT" for a, b, _ in negations.markers]
         parse.evidence += [f"“{c.text}”→{c.op} {c.value:g}" for c in comparisons]
         parse.evidence += [t.evidence for t in times]
@@ -3974,6 +4018,8 @@ class Understander:
         if spent:
             # 消费超过5000块的客户有几个: the amount compared is what they spent, the people counted
             return self._word("sales")
+        if parse.denominators and SPEND_NOUN.search(parse.text):
+            return self._word("sales")  # spend per order, per-head spend: what was spent, divided
         counted = self._counted_entity(parse) or self._counted_rows(parse)
         if counted is not None:
             return [counted]
@@ -4875,7 +4921,12 @@ class Understander:
             rest = [
                 x for x in parse.links if x.kind == "metric" and x not in phrase + counting and x is not noun
             ]
-            implied = not rest and (UNIT_WORDS.search(parse.text) or ORDER_WORDS.search(parse.text))
+            # per-head spend: what was spent, divided (the layer's sales)
+            spend = per.generic in {"buyers", "orders"} and any(
+                not any(x.start <= m.start() < x.end for x in parse.links if x.kind == "metric")
+                for m in SPEND_NOUN.finditer(parse.text)
+            )  # not a word of a metric the layer names (spend per customer, 人均消费)
+            implied = not rest and (UNIT_WORDS.search(parse.text) or ORDER_WORDS.search(parse.text) or spend)
             if not rest and not implied:
                 continue  # 人均消费, 平均每单 alone: the governed metric the words name
             parse.links = [x for x in parse.links if x not in phrase + counting and x is not noun]
@@ -4986,6 +5037,26 @@ class Understander:
             if inside and all(x.kind == "value" and x.entries[0].target in dimensions for x in inside):
                 parse.links = [x for x in parse.links if x not in inside]
                 parse.read_spans.append(bracket.span())
+
+    @staticmethod
+    def _take_heading(parse: Parse) -> None:
+        """Lapsed users: bought in H1 2025 but nothing since, 沉默用户：以前买过、近半年没买:
+        a name for the people the rest of the question defines (a verb of buying or a
+        condition follows), set before it. The name is read with the definition; a value
+        of the layer spelled the same is not another filter."""
+        heading = HEADING.match(parse.text)
+        if heading is None:
+            return
+        rest = parse.text[heading.end() :]
+        defined = (
+            HAD_VERB.search(rest)
+            or HAD_ORDERS.search(rest)
+            or any(c.start >= heading.end() for c in parse.comparisons)
+        )
+        if not defined:
+            return
+        parse.links = [x for x in parse.links if x.start >= heading.end()]
+        parse.read_spans.append(heading.span())
 
     def _take_defined(self, parse: Parse) -> None:
         """复购用户（今年付款订单≥2笔的人）: a name the question defines in brackets by a

@@ -1,0 +1,98 @@
+"""How analysts write about people (issue 24, group 6, blind-21): a people word one letter
+off (custmers), per-head spend and spend per order with no metric named, "up to today"
+beside the period people registered in, "had a paid order" as a verb of buying, a name
+set before the definition that follows it (Lapsed users: …), and 画像是啥样的 as a way of
+asking for a profile. Each answer is checked against SQL written by hand, or against the
+reading it must equal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from nlq.pipeline import Pipeline
+from nlq.understand import _people_respelled
+from tests.understanding.readings import AS_OF, read, table
+
+PAID = "o.pay_time IS NOT NULL"
+LAST_YEAR = "o.order_time >= TIMESTAMP '2025-01-01' AND o.order_time < TIMESTAMP '2026-01-01'"
+
+
+@pytest.fixture(scope="module")
+def pipeline(warehouse_path: Path) -> Pipeline:
+    return Pipeline(db=warehouse_path, role="analyst")
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [("custmers", "customers"), ("memebers", "members"), ("buyres", "buyers"), ("custumer", "customer")],
+)
+def test_a_people_word_one_letter_off_is_read_as_it(said: str, meant: str) -> None:
+    text, evidence = _people_respelled(f"gender split of {said} last year")
+    assert text == f"gender split of {meant} last year" and evidence == [f"“{said}”→{meant}"]
+
+
+@pytest.mark.parametrize("word", ["customs", "remember", "membership", "costumes", "numbers"])
+def test_other_words_are_left_as_they_are(word: str) -> None:
+    assert _people_respelled(f"{word} last year") == (f"{word} last year", [])
+
+
+def test_a_typo_of_customers_reads_as_customers(pipeline: Pipeline) -> None:
+    assert read(pipeline, "gender split of custmers who placed 5 or more paid orders in 2025") == read(
+        pipeline, "gender split of customers who placed 5 or more paid orders in 2025"
+    )
+
+
+def test_per_head_spend_is_what_was_spent_over_the_buyers(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = dict(
+        con.execute(
+            f"""SELECT u.gender, SUM(i.amount) / COUNT(DISTINCT o.user_id) FROM orders o
+                JOIN order_items i USING (order_id) JOIN users u USING (user_id)
+                WHERE {PAID} AND {LAST_YEAR} GROUP BY 1"""
+        ).fetchall()
+    )
+    rows = table(pipeline, "per-head spend of male vs female buyers last year")
+    got = {r["gender"]: next(v for k, v in r.items() if k != "gender" and "per" in k) for r in rows}
+    assert got == {g: pytest.approx(expected[g]) for g in ("男", "女")}
+    # spend per order: what was spent over the orders, never the orders alone
+    query = read(pipeline, "what did customers spend per order last month")
+    assert [(r.numerator, r.denominator) for r in query.ratios] == [("gmv", "order_count")]
+    # a metric the layer names for it stays that metric
+    assert read(pipeline, "avg spend per customer last month").metrics == ["avg_spend_per_buyer"]
+
+
+def test_up_to_today_beside_a_registration_period_is_all_of_time(pipeline: Pipeline) -> None:
+    asked = "How many users who registered in 2025 have never made a paid order (up to today)? Break it down by register channel"
+    query = read(pipeline, asked)
+    assert query == read(
+        pipeline, "How many users who registered in 2025 have never placed an order, by register channel"
+    )
+    assert query.without and "users.register_channel" in query.dimensions
+
+
+def test_a_name_set_before_its_definition_is_read_with_it(pipeline: Pipeline) -> None:
+    named = read(
+        pipeline,
+        "Lapsed users: bought something in H1 2025 but haven't had a single paid order since July 1, 2025. "
+        "How many are there per member level?",
+    )
+    plain = read(
+        pipeline,
+        "users who bought something in H1 2025 but haven't bought anything since July 1, 2025 - how many per member level?",
+    )
+    assert named == plain and named.without and named.with_figure
+
+
+def test_the_look_of_a_profile_is_the_profile(pipeline: Pipeline) -> None:
+    reading = pipeline.understander.understand("近3个月买了3次及以上的用户，画像是啥样的？", AS_OF)
+    assert reading.status == "answer"
+    assert [s.query.dimensions[0] for s in reading.steps] == [
+        "gender",
+        "age_group",
+        "city_tier",
+        "member_level",
+    ]
