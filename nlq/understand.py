@@ -82,7 +82,7 @@ CAMPAIGN_AGAIN = re.compile(
 # Lapsed users: …, 沉默用户：…: a name of people, set before what defines them
 HEADING = re.compile(
     r"^\s*(?:(?:[a-z'-]+\s+){0,3}(?:users|customers|buyers|members|shoppers|people)"
-    r"|[\u4e00-\u9fff]{1,6}(?:用户|客户|买家|会员|人群|顾客))\s*[:：]"
+    r"|[^：:，,。？?]{0,20}?(?:用户|客户|买家|会员|人群|顾客))\s*[:：]"
 )
 # 想看下召回效果：…: what the asker wants to see, named before the question that says it
 FRAMING = re.compile(r"^(?:我?想|帮我|请)?(?:看下|看看|看一下|了解一下|了解下|知道)[^：:，,。？?]{0,12}[：:]")
@@ -281,6 +281,16 @@ BOUGHT_BEFORE = re.compile(
 # The clauses of a chain of periods (2024年买过、2025年一单没买、今年又回来买; bought in 2024,
 # skipped all of 2025, and then came back)
 PERIOD_BREAK = re.compile(r"[，,、；;？?。]|\b(?:and )?then\b|然后|后来|接着")
+# 最近一次购买在, last purchase within: the latest purchase in a period is a purchase in it
+LAST_BOUGHT = re.compile(
+    r"最近一次(?:付款|支付)?(?:购买|下单|消费|买东西|付款|支付)(?:订单)?(?:时间)?(?:在|是)?"
+    r"|\b(?:last|latest|most recent) (?:paid )?(?:purchase|order)(?: was| is)?(?: (?:in|within))?"
+)
+# 符合条件的, who meet all of these: the people the conditions said pick
+MEETING_THEM = re.compile(
+    r"(?:符合|满足)(?:以上|上述|这些|这几个|所有)?(?:条件|要求)|\b(?:meet|meets|meeting|match|matching)"
+    r" (?:all )?(?:of )?(?:these|the|those|all)(?: (?:conditions|criteria|rules))?\b"
+)
 # the parts of a question that set conditions of their own (近一年买了3次以上，而且近90天内也买过)
 CONDITION_BREAK = re.compile(rf"{PERIOD_BREAK.pattern}|而且|并且|且|同时|但是?|\b(?:and|but)\b")
 EARLIER = re.compile(r"更早(?:以前|之前|的时候)?|在此之前|\bbefore (?:that|then)\b|\bearlier\b")
@@ -761,6 +771,13 @@ def _period_clauses(text: str) -> list[tuple[int, int]]:
     """The clauses a chain of periods is written in (2024年买过、2025年一单没买、今年又回来买;
     bought in 2024, skipped all of 2025, and then came back), as spans."""
     breaks = [0, *(x for m in PERIOD_BREAK.finditer(text) for x in m.span()), len(text)]
+    return list(zip(breaks[::2], breaks[1::2], strict=True))
+
+
+def _condition_clauses(text: str) -> list[tuple[int, int]]:
+    """The parts of a question that may each set a condition of their own (近一年买了3次以上，
+    而且近90天内也买过; bought in the last 90 days and spent over 5000), as spans."""
+    breaks = [0, *(x for m in CONDITION_BREAK.finditer(text) for x in m.span()), len(text)]
     return list(zip(breaks[::2], breaks[1::2], strict=True))
 
 
@@ -1638,6 +1655,9 @@ class Understander:
             )  # its rank within the province: groups
             absent = self._take_absence(parse)
             split = self._values_around_absence(parse) if absent else []
+            by_period = self._conditions_by_period(parse)
+            if by_period is not None:
+                return by_period
             each = self._people_each(parse, split)
             if each is not None:
                 return each
@@ -1780,8 +1800,7 @@ class Understander:
         """The periods of a question with a condition on each person (3 orders or more, over
         5000) that clauses of their own name, when they are not one period: each clause
         may set its own condition in its own period. Empty when they are one."""
-        breaks = [0, *(x for m in CONDITION_BREAK.finditer(parse.text) for x in m.span()), len(parse.text)]
-        clauses = list(zip(breaks[::2], breaks[1::2], strict=True))
+        clauses = _condition_clauses(parse.text)
         conditioned = {_clause_at(clauses, c.start) for c in parse.comparisons}
         dated = [t for t in parse.found_times if _clause_at(clauses, t.span[0]) != (0, 0)]
         of_conditions = {t.range for t in dated if _clause_at(clauses, t.span[0]) in conditioned}
@@ -2189,7 +2208,7 @@ class Understander:
             return None
         a, b = _clause_around(parse.text, words[0][1][0])
         said = {normalise(parse.text[x:y]) for x, y in parse.time_spans if a <= x < b}
-        periods = list(dict.fromkeys(t.range for t in parse.times if normalise(t.text) in said))
+        periods = list(dict.fromkeys(t.range for t in parse.found_times if normalise(t.text) in said))
         if not parse.times:
             periods = [TimeRange(end=parse.as_of)]  # no period anywhere: all of it
         figures = list(dict.fromkeys(name for name, _ in words))
@@ -2239,6 +2258,125 @@ class Understander:
             evidence=parse.evidence,
             time_text=_run_on([had.text, lacked.text], parse.language),
         )
+
+    def _conditions_by_period(self, parse: Parse) -> Understanding | None:
+        """最近一次购买在近90天内、近一年买了3次及以上、近一年累计花了5000以上，这群人有多少个;
+        customers who ordered 3+ times in the past year and bought in the last 90 days: a
+        condition on each person in each clause, in the period the clause names (one
+        without a period keeps the one before): bought in it, or a count or an amount of
+        it compared. The people who meet them all are counted, with the figures asked of
+        them. None when the conditions are not in periods of their own."""
+        people = self._people_model
+        key = self._entity_key(people) if people is not None else None
+        orders = next(iter(self._word("orders")), None)
+        if people is None or key is None or orders is None or not parse.comparisons or parse.absent:
+            return None
+        if parse.bands is not None or not HOW_MANY_ANYWHERE.search(parse.text):
+            return None
+        read: list[tuple[int, int]] = []
+        conditions: list[Presence] = []
+        period: TimeMatch | None = None
+        for a, b in _condition_clauses(parse.text):
+            dated = list({t.range: t for t in parse.found_times if a <= t.span[0] < b}.values())
+            if len(dated) > 1:
+                return None  # two periods in one clause: one refines the other
+            period = dated[0] if dated else period
+            compared = [c for c in parse.comparisons if a <= c.start < b]
+            # 近一年买了3次及以上: a layer's value named like a count, in a period of its own
+            # clause, is that count of orders in it
+            for x in parse.links:
+                said = find_comparisons(x.text) if x.kind == "value" and a <= x.start < b else []
+                if len(said) == 1 and TIMES.search(x.text) and period is not None:
+                    compared.append(replace(said[0], start=x.start, end=x.end))
+                    parse.bound[x.start] = orders
+                    read.append((x.start, x.end))
+            asking = FIGURE_ASKED.search(parse.text, a, b)
+            bought = [
+                m for m in (*HAD_VERB.finditer(parse.text, a, b), *LAST_BOUGHT.finditer(parse.text, a, b))
+            ]
+            bought += list(HAD_ORDERS.finditer(parse.text, a, b))
+            for comparison in compared:
+                metric = self._condition_metric(parse, comparison, (a, b), read)
+                if metric is None:
+                    return None
+                conditions.append(
+                    Presence(
+                        metric=metric,
+                        time_range=period.range if period else None,
+                        op=comparison.op,
+                        value=comparison.value,
+                    )
+                )
+            # …近90天有购买的用户有多少: a clause may ask, after its condition
+            amount = [m.span() for m in AMOUNT_ASKED.finditer(parse.text, a, b)]
+            bought = [m for m in bought if not any(x <= m.start() < y for x, y in amount)]  # 总共消费多少
+            condition = bool(bought) and (asking is None or bought[0].start() < asking.start())
+            if not compared and condition and dated:
+                # 最近一次购买在近90天内, bought in the last 90 days: any order in it
+                conditions.append(Presence(metric=orders, time_range=dated[0].range))
+            if compared or (condition and dated):
+                # 近一年付款订单不少于3笔: the glossary's paid orders, what is counted anyway
+                read += [m.span() for m in (*bought, *PAID_BASIS.finditer(parse.text, a, b))]
+        periods = {c.time_range for c in conditions}
+        if len(conditions) < 2 or len(periods) < 2:
+            return None
+        used = {(x.start, x.end) for x in parse.links if any(a <= x.start and x.end <= b for a, b in read)}
+        if any(x.kind == "value" and (x.start, x.end) not in used for x in parse.links):
+            return None  # what they bought, or a value of theirs: not read here yet
+        by = [
+            f"{people.name}.{x.entries[0].target.rpartition('.')[2]}"
+            for x in parse.links
+            if x.kind == "dimension"
+            and (home := self._dimension_home(x.entries[0].target)) is not None
+            and home[0] is people
+        ]
+        of_them = self._figures_of_people(parse, {orders, self._profile.metric})
+        query = SemanticQuery(dimensions=[*dict.fromkeys(by), key], presences=conditions, count_groups=True)
+        if of_them is not None:
+            figures, spans, figures_range = of_them
+            if figures_range is None:
+                return None
+            read += spans
+            query = query.model_copy(update={"figures": figures, "figures_range": figures_range})
+        parse.read_spans += read
+        people_words = (*PEOPLE_NOUN.finditer(parse.text), *USER_WORDS.finditer(parse.text))
+        parse.read_spans += [m.span() for m in (*people_words, *MEETING_THEM.finditer(parse.text))]
+        parse.links = [x for x in parse.links if (x.start, x.end) not in used]
+        parse.cues = [
+            c for c in parse.cues if not (c.kind == "latest" and any(a <= c.start < b for a, b in read))
+        ]
+        title = say("reading.listing_title", parse.language, model=people.label)
+        texts = list(dict.fromkeys(t.text for t in parse.found_times))
+        return Understanding(
+            language=parse.language,
+            status="answer",
+            steps=[Step(title=title, query=query)],
+            evidence=parse.evidence,
+            time_text=_run_on(texts, parse.language),
+        )
+
+    def _condition_metric(
+        self, parse: Parse, comparison: Comparison, clause: tuple[int, int], read: list[tuple[int, int]]
+    ) -> str | None:
+        """The metric a condition of a clause compares: the rows its number counts (3次,
+        3 orders), what was spent (累计花了5000以上, spent over 5000), or the figure the
+        clause names before it (付款订单不少于3笔); None when it is none of them."""
+        if comparison.start in parse.bound:
+            return parse.bound[comparison.start]
+        spent = SPENT_BEFORE.search(parse.text[clause[0] : comparison.start])
+        sales = next(iter(self._word("sales")), None)
+        if spent is not None and sales is not None:
+            read.append((clause[0] + spent.start(), clause[0] + spent.end()))
+            return sales
+        named = [
+            x
+            for x in parse.links
+            if x.kind == "metric" and clause[0] <= x.start and x.end <= comparison.start
+        ]
+        if named:
+            read.append((named[-1].start, named[-1].end))
+            return named[-1].entries[0].target
+        return None
 
     def _people_each(self, parse: Parse, split: list[str]) -> Understanding | None:
         """How many people bought both 服饰 and 运动户外, 去年双11买过、今年618又回来买的,

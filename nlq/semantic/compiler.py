@@ -1000,6 +1000,7 @@ class Compiler:
                 condition.time_range,
                 [*theirs, *condition.filters],
                 absent=condition.absent,
+                threshold=MetricFilter(metric=condition.metric, op=condition.op, value=condition.value),
             )
             # who of them meet the conditions, beside all of them: those conditions as a
             # column; the ones the whole is among (去年只买过一次的客户) keep the rows
@@ -1100,10 +1101,11 @@ class Compiler:
         dated_by: str | None = None,
         *,
         absent: bool = True,
+        threshold: MetricFilter | None = None,
     ) -> Membership:
         """NOT IN (or IN) the keys of the rows that have a figure of the metric in the
-        period, computed as a grouped query of its own (its 口径, fan-out rule and the
-        asker's policy apply as to any other)."""
+        period (as much of it as `threshold` says, or any), computed as a grouped query of
+        its own (its 口径, fan-out rule and the asker's policy apply as to any other)."""
         key = home.key_dimension
         if key is None:
             raise QueryError(Text("semantic.absent_needs_key", model=home.label))
@@ -1113,7 +1115,7 @@ class Compiler:
             time_range=period,
             time_dimension=dated_by if period else None,
             filters=filters,
-            metric_filters=[MetricFilter(metric=metric, op=">", value=0)],
+            metric_filters=[threshold or MetricFilter(metric=metric, op=">", value=0)],
         )
         inner, _ = self._unordered(present)  # a set of keys: no order
         return Membership(canonical(key.sql, home.name, self.source_dialect), key.name, inner, absent)

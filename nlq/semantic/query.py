@@ -136,6 +136,10 @@ class Presence(QueryModel):
     time_range: TimeRange | None = None
     filters: list[Filter] = Field(default_factory=list)
     absent: bool = False
+    # How much of the figure it takes (3 orders or more in the past year, 5000 spent in it:
+    # order_count >= 3, gmv >= 5000); any at all by default.
+    op: Literal["=", "!=", ">", ">=", "<", "<="] = ">"
+    value: float = 0
     # With a share of those counted: the people the share is among (去年只买过一次的客户，
     # 今年又回来买的占这批人的比例), not a condition of the part.
     among: bool = False

@@ -184,6 +184,8 @@ def test_a_metric_named_like_a_column_orders_by_the_metric(engine_urls: dict[str
 
 
 NEW_CONSTRUCTS = [
+    # conditions on each person in periods of their own, and what they spent
+    "按RFM圈一下重要价值客户：最近一次购买在近90天内、近一年买了3次及以上、近一年累计花了5000以上。这群人有多少个，近一年总共消费多少",
     "上个月GMV超过10万的省份有几个",  # a count of the groups that meet a condition
     "除了天猫，其他渠道上个月的GMV分别是多少",  # NOT IN, still grouped
     "今年退款率不高于11%的品类",  # a percentage bound on a rate

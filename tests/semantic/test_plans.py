@@ -214,6 +214,27 @@ QUERIES: dict[str, dict[str, Any]] = {
         "figures": ["gmv", "avg_spend_per_buyer"],
         "figures_range": {"start": "2026-01-01", "end": "2026-03-31"},
     },
+    "conditions_in_periods_of_their_own": {
+        "dimensions": ["users.user_id"],
+        "count_groups": True,
+        "presences": [
+            {"metric": "order_count", "time_range": {"start": "2026-04-02", "end": "2026-06-30"}},
+            {
+                "metric": "order_count",
+                "time_range": {"start": "2025-07-01", "end": "2026-06-30"},
+                "op": ">=",
+                "value": 3,
+            },
+            {
+                "metric": "gmv",
+                "time_range": {"start": "2025-07-01", "end": "2026-06-30"},
+                "op": ">=",
+                "value": 5000,
+            },
+        ],
+        "figures": ["gmv"],
+        "figures_range": {"start": "2025-07-01", "end": "2026-06-30"},
+    },
 }
 
 

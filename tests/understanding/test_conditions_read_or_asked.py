@@ -55,17 +55,62 @@ def test_a_count_and_an_amount_of_one_period_both_apply(
     assert row["user_id_count"] == _people_with(con, MAY, "> 3", "> 1000")
 
 
+LAST_90 = "order_time >= TIMESTAMP '2026-04-02' AND order_time < TIMESTAMP '2026-07-01'"
+
+
+def _bought_in(period: str) -> str:
+    return f"SELECT user_id FROM orders WHERE {PAID} AND {period}"
+
+
+def _met_in(period: str, orders: str, spent: str) -> str:
+    """The people with `orders` paid orders and `spent` of GMV in `period`."""
+    return f"""SELECT o.user_id FROM orders o JOIN order_items i USING (order_id)
+               WHERE o.{PAID} AND o.{period} GROUP BY 1
+               HAVING COUNT(DISTINCT o.order_id) {orders} AND SUM(i.amount) {spent}"""
+
+
 @pytest.mark.parametrize(
     "question",
     [
         "近90天内买过东西、近一年买了3次及以上的用户有多少",
-        "近一年消费满5000且近90天有购买的用户有多少",
         "customers who ordered 3+ times in the past year and bought in the last 90 days - how many",
     ],
 )
-def test_conditions_in_periods_of_their_own_are_asked(pipeline: Pipeline, question: str) -> None:
-    message = asked_back(pipeline, question)
-    assert ("近90天" in message or "90 days" in message) and ("近一年" in message or "past year" in message)
+def test_conditions_in_periods_of_their_own_each_apply_in_theirs(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    expected = con.execute(
+        f"SELECT COUNT(*) FROM ({_met_in(PAST_YEAR, '>= 3', '> 0')}) WHERE user_id IN ({_bought_in(LAST_90)})"
+    ).fetchone()
+    assert expected is not None
+    (row,) = table(pipeline, question)
+    assert row["users_count"] == expected[0]
+
+
+def test_a_recency_a_frequency_and_an_amount_with_what_they_spent(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # an RFM of the asker's own thresholds: the last purchase within 90 days, 3 orders and
+    # 5000 spent in the past year; their number and what they spent in it
+    expected = con.execute(
+        f"""WITH met AS ({_met_in(PAST_YEAR, ">= 3", ">= 5000")}
+                         INTERSECT {_bought_in(LAST_90)})
+            SELECT COUNT(DISTINCT o.user_id), SUM(i.amount) FROM orders o JOIN order_items i USING (order_id)
+            WHERE o.{PAID} AND o.{PAST_YEAR} AND o.user_id IN (SELECT user_id FROM met)"""
+    ).fetchone()
+    assert expected is not None
+    (row,) = table(
+        pipeline,
+        "按RFM圈一下重要价值客户：最近一次购买在近90天内、近一年买了3次及以上、近一年累计花了5000以上。"
+        "这群人有多少个，近一年总共消费多少",
+    )
+    assert (row["users_count"], row["gmv"]) == (expected[0], pytest.approx(float(expected[1])))
+
+
+def test_conditions_apart_that_no_reading_takes_are_asked(pipeline: Pipeline) -> None:
+    # what they bought in one of the periods is not read with the periods yet: asked
+    message = asked_back(pipeline, "近90天内买过美妆、近一年买了3次及以上的用户有多少")
+    assert "近90天" in message and "近一年" in message
 
 
 @pytest.mark.parametrize(
