@@ -31,6 +31,11 @@ LOW = rf"(?P<low>{NUMBER}){UNIT}{INCLUDED}"
 HIGH = rf"(?P<high>{NUMBER}){UNIT}"
 # Each form of one band, its bounds named: (low, high, low strict, high strict).
 FORMS = [
+    # 1000 to under 5000, 1000到不足5000: the high bound left out
+    (
+        rf"(?:between\s+)?{LOW}\s*(?:-|–|~|到|至|\bto\b)\s*(?:under|below|less than|不到|不足|低于|小于)\s*{HIGH}",
+        "range_below",
+    ),
     (rf"(?:between\s+)?{LOW}\s*(?:-|–|~|到|至|\bto\b|\band\b)\s*{HIGH}", "range"),
     (rf"{LOW}\s*(?:及以上|以上|或以上|或更多|\+|\bor more\b|\bor above\b|\band above\b|\band up\b)", "from"),
     (rf"(?:at least|no less than|不少于|至少|不低于)\s*{LOW}", "from"),
@@ -111,11 +116,11 @@ def _band(found: re.Match[str], shape: str) -> Band | None:
         value = amount(re.sub(r"[$¥￥\s]", "", found.group(group)))
         return None if value is None or value[1] else value[0]
 
-    if shape == "range":
+    if shape in {"range", "range_below"}:
         low, high = number("low"), number("high")
         if low is None or high is None or low > high:
             return None
-        return _labelled(Band(label="", low=low, high=high))
+        return _labelled(Band(label="", low=low, high=high, high_strict=shape == "range_below"))
     if shape == "at":
         value = number("at")
         return None if value is None else _labelled(Band(label="", low=value, high=value))

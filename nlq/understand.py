@@ -774,6 +774,19 @@ def _period_clauses(text: str) -> list[tuple[int, int]]:
     return list(zip(breaks[::2], breaks[1::2], strict=True))
 
 
+def _contradictory(filters: list[MetricFilter]) -> bool:
+    """Whether conditions on one metric leave no value (under 1000 and at least 20000)."""
+    for metric in {f.metric for f in filters}:
+        lows = [(f.value, f.op == ">") for f in filters if f.metric == metric and f.op in {">", ">="}]
+        highs = [(f.value, f.op == "<") for f in filters if f.metric == metric and f.op in {"<", "<="}]
+        if lows and highs:
+            low, low_strict = max(lows)
+            high, high_strict = min(highs, key=lambda h: (h[0], not h[1]))
+            if low > high or (low == high and (low_strict or high_strict)):
+                return True
+    return False
+
+
 def _condition_clauses(text: str) -> list[tuple[int, int]]:
     """The parts of a question that may each set a condition of their own (近一年买了3次以上，
     而且近90天内也买过; bought in the last 90 days and spent over 5000), as spans."""
@@ -1517,6 +1530,7 @@ class Understander:
             and self._is_follow_up(parse)
         )
         self._take_heading(parse)  # Lapsed users: bought …: the words after it say who they are
+        self._take_paid_orders(parse)  # 支付订单数: orders, not the event type 支付
         self._take_defined(parse)  # 复购用户（…≥2笔的人）: the brackets say what the name is
         self._take_glossed(parse)  # new customers (first purchase ever): what the value is
         self._take_described(parse)  # 第一次来买的新买家: what the value is
@@ -5176,6 +5190,30 @@ class Understander:
                 parse.links = [x for x in parse.links if x not in inside]
                 parse.read_spans.append(bracket.span())
 
+    def _take_paid_orders(self, parse: Parse) -> None:
+        """支付订单数: a count of orders, paid as the layer's order figures are. A value of
+        another table's column in those words (the event type 支付) filters nothing."""
+        orders = next(iter(self._word("orders")), None)
+        measured = self.layer.measure_of(orders) if orders else None
+        if measured is None:
+            return
+        # a count of them (支付订单数); the paid orders listed (付款订单里…列一下) are a filter
+        # of rows that no governed figure applies
+        for match in PAID_BASIS.finditer(parse.text):
+            if not re.match(r"\s*(?:数|量|count)", parse.text[match.end() :]):
+                continue
+            elsewhere = [
+                x
+                for x in parse.links
+                if x.kind == "value"
+                and match.start() <= x.start
+                and x.end <= match.end()
+                and (home := self._dimension_home(x.entries[0].target)) is not None
+                and home[0].name != measured[0].name
+            ]
+            parse.links = [x for x in parse.links if x not in elsewhere]
+            parse.read_spans += [(x.start, x.end) for x in elsewhere]
+
     @staticmethod
     def _take_heading(parse: Parse) -> None:
         """Lapsed users: bought in H1 2025 but nothing since, 沉默用户：以前买过、近半年没买:
@@ -6267,6 +6305,10 @@ class Understander:
             base = base.model_copy(update={"order_by": order})
         with_people = base.model_copy(update={"dimensions": [*base.dimensions, *conditioned]})
         base = base.model_copy(update={"metric_filters": self._thresholds(parse, with_people)})
+        if _contradictory(base.metric_filters):
+            # under 1000, … and 20000+ read as conditions all at once: no row meets them
+            # (bands nlq could not read); asked, never an empty answer
+            return self._cannot_use(parse, [c.text for c in parse.comparisons], "reading.cannot_combine")
         on_each = conditioned or any(d in with_people.dimensions for d in self._entity_keys)
         apart = self._periods_apart(parse) if on_each and base.metric_filters else []
         if apart:

@@ -160,3 +160,38 @@ def test_orders_the_people_had_do_not_make_the_orders_the_rows(pipeline: Pipelin
     reading = pipeline.understander.understand("去年有过支付订单、但今年以来一单都没买的用户有多少", AS_OF)
     assert not any("orders.order_id" in s.query.dimensions for s in reading.steps), reading.steps
     assert reading.status in {"answer", "clarify"}
+
+
+def test_bands_with_the_high_bound_left_out(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    # under 1000, 1000 to under 5000, …: bands, never four conditions at once (no one met them)
+    expected = dict(
+        con.execute(
+            f"""WITH s AS (SELECT o.user_id, SUM(i.amount) AS spent FROM orders o
+                           JOIN order_items i USING (order_id) WHERE o.{PAID} AND o.{PAST_YEAR} GROUP BY 1)
+                SELECT CASE WHEN spent < 1000 THEN 0 WHEN spent < 5000 THEN 1 WHEN spent < 20000 THEN 2
+                            ELSE 3 END, COUNT(*) FROM s GROUP BY 1"""
+        ).fetchall()
+    )
+    rows = table(
+        pipeline,
+        "customers by total spend over the last 12 months: under 1000, 1000 to under 5000, "
+        "5000 to under 20000, and 20000+. Number of customers and GMV in each",
+    )
+    assert [r["user_id_count"] for r in rows] == [expected[i] for i in range(4)]
+
+
+def test_conditions_no_value_meets_are_asked(pipeline: Pipeline) -> None:
+    message = asked_back(pipeline, "上个月GMV低于1000且高于5000的用户有多少")
+    assert "低于1000" in message and "高于5000" in message
+    assert read(pipeline, "上个月GMV高于1000且低于5000的用户有多少").metric_filters
+
+
+def test_a_count_of_paid_orders_is_of_orders_not_of_pay_events(pipeline: Pipeline) -> None:
+    query = read(
+        pipeline, "2025年的买家按支付订单数分成1单、2单、3-5单、6单及以上四档，每档各多少人，GMV多少"
+    )
+    assert query.bands is not None and query.bands.metric == "order_count"
+    assert not query.filters  # the event type 支付 filters nothing
+    # the paid orders listed are still those with a payment
+    listed = read(pipeline, "本周钻石会员的付款订单里，支付金额超过2000的列一下：订单号、用户ID")
+    assert any(f.dimension == "orders.pay_time" and f.op == "not_null" for f in listed.filters)
