@@ -2068,6 +2068,8 @@ class Understander:
             if x.kind == "metric"
             and x.entries[0].target in metrics
             and not self._counts_rows_of(x.entries[0].target, model)  # 有多少单: the rows counted
+            # 去年有过支付订单: the orders of the verb that says what they had
+            and not any(a <= x.start and x.end <= b for a, b in parse.read_spans)
         ]
         people = self._profile.metric if self.layer.reading.profile else None
         of_them = (
@@ -2912,10 +2914,12 @@ class Understander:
         absent = min(parse.times, key=apart)
         had = next(t for t in parse.times if t is not absent)
         near = parse.text[max(0, had.span[0] - HAD_REACH) : had.span[1] + HAD_REACH]
-        verb = HAD_VERB.search(near)
+        offset = max(0, had.span[0] - HAD_REACH)
+        # the verb nearest the period (去年有过支付订单, not the 买 of 没买 further on)
+        verbs = [m for m in (HAD_VERB.search(near), HAD_ORDERS.search(near)) if m is not None]
+        verb = min(verbs, key=lambda m: abs(offset + m.start() - had.span[0]), default=None)
         if verb is None:
             return None
-        offset = max(0, had.span[0] - HAD_REACH)
         parse.read_spans.append((offset + verb.start(), offset + verb.end()))
         metric = next(iter(self._word("units" if SELL_VERB.match(verb.group(0)) else "orders")), None)
         return (metric, had, absent) if metric else None
@@ -5191,16 +5195,20 @@ class Understander:
                 parse.read_spans.append(bracket.span())
 
     def _take_paid_orders(self, parse: Parse) -> None:
-        """支付订单数: a count of orders, paid as the layer's order figures are. A value of
-        another table's column in those words (the event type 支付) filters nothing."""
+        """支付订单数, 有过支付订单的: a count of orders, or orders people had, paid as the
+        layer's order figures are. A value of another table's column in those words (the
+        event type 支付) filters nothing."""
         orders = next(iter(self._word("orders")), None)
         measured = self.layer.measure_of(orders) if orders else None
         if measured is None:
             return
         # a count of them (支付订单数); the paid orders listed (付款订单里…列一下) are a filter
         # of rows that no governed figure applies
+        had = [m.span() for m in HAD_ORDERS.finditer(parse.text)]
         for match in PAID_BASIS.finditer(parse.text):
-            if not re.match(r"\s*(?:数|量|count)", parse.text[match.end() :]):
+            counted = re.match(r"\s*(?:数|量|count)", parse.text[match.end() :])
+            # 去年有过支付订单的用户: the orders people had, paid as every order counted is
+            if not counted and not any(a <= match.start() and match.end() <= b for a, b in had):
                 continue
             elsewhere = [
                 x
