@@ -291,6 +291,8 @@ MEETING_THEM = re.compile(
     r"(?:符合|满足)(?:以上|上述|这些|这几个|所有)?(?:条件|要求)|\b(?:meet|meets|meeting|match|matching)"
     r" (?:all )?(?:of )?(?:these|the|those|all)(?: (?:conditions|criteria|rules))?\b"
 )
+# first-time and returning buyers: the word before "and" whose noun is said once, after
+ELIDED_BEFORE = re.compile(r"\b([a-z][a-z-]*)\s*(?:,|\band\b|\bor\b|&|/|\bvs\.?|\bversus\b)\s*$")
 # the parts of a question that set conditions of their own (近一年买了3次以上，而且近90天内也买过)
 CONDITION_BREAK = re.compile(rf"{PERIOD_BREAK.pattern}|而且|并且|且|同时|但是?|\b(?:and|but)\b")
 EARLIER = re.compile(r"更早(?:以前|之前|的时候)?|在此之前|\bbefore (?:that|then)\b|\bearlier\b")
@@ -1356,6 +1358,10 @@ class Understander:
             # 消费超过2万元的用户有多少人？他们一共贡献了多少成交额: the figures of the people
             # the condition picked, beside their count: one reading of both
             return None
+        if pointing is not None and self._figures_of_groups_before(parses):
+            # first-time and returning buyers: how many of each, and their AOV: the figures of
+            # each group the part before named, beside its count: one reading of both
+            return None
         if pointing is not None:
             # Break its buyers down by age group: the rows the part before found, which
             # neither part alone nor both read as one can name: asked
@@ -1455,6 +1461,24 @@ class Understander:
             and not later.comparisons
             and same_period
             and all(x.kind == "metric" and x.entries[0].target in people for x in later.links)
+        )
+
+    @staticmethod
+    def _figures_of_groups_before(parses: list[Parse]) -> bool:
+        """The first part names two or more values of one dimension (first-time and returning
+        buyers, 新客和老客) and the part pointing back at them asks figures only."""
+        if len(parses) != 2:
+            return False
+        first, later = parses
+        kinds = [x.entries[0].target.partition("=")[0] for x in first.links if x.kind == "value"]
+        grouped = any(kinds.count(k) >= 2 for k in kinds)
+        return (
+            grouped
+            and not first.comparisons
+            and not later.comparisons
+            and not later.times
+            and bool(later.links)
+            and all(x.kind == "metric" for x in later.links)
         )
 
     @staticmethod
@@ -4012,6 +4036,7 @@ class Understander:
         linked = self.linker.link(text, reserved) if cues else unreserved
         links = [x for x in linked if not _miscased_code(x, question)]
         links = sorted([*links, *self._within_words(text, links, reserved)], key=lambda x: x.start)
+        links = sorted([*links, *self._elided_values(text, links, reserved)], key=lambda x: x.start)
         negations = find_negations(text, links, reserved)
         parse = Parse(
             text,
@@ -4038,6 +4063,35 @@ class Understander:
         parse.evidence += [link.evidence() for link in links]
         parse.evidence += [f"“{c.text}”→{c.kind}" + (f"={c.number}" if c.number else "") for c in cues]
         return parse
+
+    def _elided_values(self, text: str, links: list[Link], reserved: list[tuple[int, int]]) -> list[Link]:
+        """first-time and returning buyers, new or repeat customers: a value's head noun said
+        once for two values. The word before "and" is the value its words and that noun
+        name, when they name one of the same dimension."""
+        found: list[Link] = []
+        spans = [(x.start, x.end) for x in links] + reserved
+        for link in links:
+            words = link.text.split()
+            if link.kind != "value" or len(words) < 2 or not link.text.isascii():
+                continue
+            before = ELIDED_BEFORE.search(text[: link.start])
+            if before is None or any(a < before.end(1) and before.start(1) < b for a, b in spans):
+                continue
+            said = f"{before.group(1)} {words[-1]}"
+            dimension = link.entries[0].target.partition("=")[0]
+            named = [
+                x
+                for x in self.linker.link(said)
+                if x.kind == "value"
+                and (x.start, x.end) == (0, len(said))
+                and x.match != "fuzzy"
+                and x.entries[0].target.partition("=")[0] == dimension
+            ]
+            if named:
+                found.append(
+                    replace(named[0], start=before.start(1), end=before.end(1), text=before.group(1))
+                )
+        return found
 
     def _within_words(self, text: str, links: list[Link], reserved: list[tuple[int, int]]) -> list[Link]:
         """各省内, 品类里: a dimension's word with 内/里/中 that the segmenter kept as one word

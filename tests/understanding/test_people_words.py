@@ -96,3 +96,27 @@ def test_the_look_of_a_profile_is_the_profile(pipeline: Pipeline) -> None:
         "city_tier",
         "member_level",
     ]
+
+
+def test_a_value_noun_said_once_for_two_values(pipeline: Pipeline) -> None:
+    # first-time and returning buyers: 新客 and 老客, each of them
+    query = read(pipeline, "Q1 2026 first-time and returning buyers: how many of each, and their AOV?")
+    assert query.dimensions == ["buyer_type"]
+    assert {v for f in query.filters for v in f.values} == {"新客", "老客"}
+    assert query.metrics == ["buyers", "avg_order_value"]
+    # a word that names no value with the noun stays as it was
+    assert read(pipeline, "new and returning buyers last month").dimensions == ["buyer_type"]
+
+
+def test_figures_of_each_group_named_before(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    rows = table(pipeline, "Q1 2026 first-time and returning buyers: how many of each, and their AOV?")
+    expected = con.execute(
+        """WITH f AS (SELECT user_id, MIN(order_time) AS first FROM orders WHERE pay_time IS NOT NULL GROUP BY 1),
+                q AS (SELECT o.order_id, o.user_id, SUM(i.amount) AS amount FROM orders o
+                      JOIN order_items i USING (order_id) WHERE o.pay_time IS NOT NULL
+                      AND o.order_time >= TIMESTAMP '2026-01-01' AND o.order_time < TIMESTAMP '2026-04-01' GROUP BY 1, 2)
+           SELECT f.first >= TIMESTAMP '2026-01-01', COUNT(DISTINCT q.user_id), SUM(q.amount) / COUNT(*)
+           FROM q JOIN f USING (user_id) GROUP BY 1"""
+    ).fetchall()
+    got = sorted((r["buyers"], round(r["avg_order_value"], 2)) for r in rows)
+    assert got == sorted((n, round(float(v), 2)) for _, n, v in expected)
