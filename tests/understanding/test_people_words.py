@@ -120,3 +120,13 @@ def test_figures_of_each_group_named_before(pipeline: Pipeline, con: duckdb.Duck
     ).fetchall()
     got = sorted((r["buyers"], round(r["avg_order_value"], 2)) for r in rows)
     assert got == sorted((n, round(float(v), 2)) for _, n, v in expected)
+
+
+def test_first_order_users_are_the_new_buyers_not_a_grouping(pipeline: Pipeline) -> None:
+    # 首单用户 (the demo layer's word for 新客): never grouped by the month of the first order
+    query = read(
+        pipeline,
+        "今年618期间的首单用户（活动期间第一次有支付订单，之前从没买过）按年龄段分布，各多少人、占比多少",
+    )
+    assert query.dimensions == ["age_group"]
+    assert [(f.dimension, f.values) for f in query.filters] == [("buyer_type", ["新客"])]
