@@ -113,9 +113,9 @@ BLIND19_WRONG := 0
 BLIND20_FLOOR := 0.70
 BLIND20_WRONG := 1
 # blind-21 (customers as people, a CRM / membership analyst's questions, by a fifteenth
-# helper from the spec alone): 30.0% with 4 silently wrong at first; 70.0% and none silently
+# helper from the spec alone): 30.0% with 4 silently wrong at first; 73.3% and none silently
 # wrong now.
-BLIND21_FLOOR := 0.70
+BLIND21_FLOOR := 0.73
 BLIND21_WRONG := 0
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0

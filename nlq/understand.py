@@ -1557,6 +1557,7 @@ class Understander:
         self._take_paid_orders(parse)  # 支付订单数: orders, not the event type 支付
         self._take_defined(parse)  # 复购用户（…≥2笔的人）: the brackets say what the name is
         self._take_glossed(parse)  # new customers (first purchase ever): what the value is
+        self._take_values_defined(parse)  # （新客=之前从没…，老客=之前有过…）: as the layer says
         self._take_described(parse)  # 第一次来买的新买家: what the value is
         self._take_first_purchase(parse)  # 第一次买东西的人: the value the words describe
         self._take_bought_before(parse)  # …compared with those who had bought before: the other
@@ -5543,6 +5544,48 @@ class Understander:
             f is not None and (f.target, f.value) == (entry.target, entry.value)
             for f in self._first_values.values()
         )
+
+    def _take_values_defined(self, parse: Parse) -> None:
+        """（新客=上个月之前从没有过支付订单的买家，老客=上个月之前有过支付订单的买家）: the
+        values of a first-purchase segment, each defined in a bracket as the layer defines
+        it (no order before the period; an order before it), are said again: nothing to
+        apply, and the periods in the definitions are theirs, not the question's."""
+        for bracket in BRACKETED.finditer(parse.text):
+            start, end = bracket.start(), bracket.end()
+            pieces = [
+                (start + m.start(), start + m.end())
+                for m in re.finditer(r"[^，,；;（()）]+", parse.text[start:end])
+            ]
+            if not pieces or not all(self._defined_as_the_layer(parse, a, b) for a, b in pieces):
+                continue
+            parse.links = [x for x in parse.links if not (start <= x.start and x.end <= end)]
+            parse.times = [t for t in parse.times if not (start <= t.span[0] < end)]
+            said = [m for m in parse.negations.markers if start <= m[0] < end]
+            parse.negations.markers = [m for m in parse.negations.markers if m not in said]
+            negated = {m[2].strip() for m in said}
+            parse.negations.unscoped = [u for u in parse.negations.unscoped if u not in negated]
+            parse.read_spans.append((start, end))
+
+    def _defined_as_the_layer(self, parse: Parse, start: int, end: int) -> bool:
+        """Whether a piece of a bracket is a value of a first-purchase segment, then what
+        it is as the layer says it: never bought before (新客), or bought before (老客)."""
+        piece = parse.text[start:end]
+        value = next((x for x in self.linker.link(piece) if x.kind == "value" and x.match != "fuzzy"), None)
+        if value is None or value.start != 0:
+            return False
+        rest = piece[value.end :]
+        defines = DEFINES.match(rest.lstrip()) is not None or rest.lstrip().startswith(("=", "是", "指"))
+        bought = BUY_WORD.search(rest) or HAD_VERB.search(rest) or HAD_ORDERS.search(rest)
+        if not defines or not bought or not BEFORE_EVER.search(rest):
+            return False
+        entry = value.entries[0]
+        if self._is_first_value(entry):
+            return NEVER.search(rest) is not None
+        first = next(
+            (f for f in self._first_values.values() if f is not None and f.target == entry.target), None
+        )
+        others = self._segment_values.get(entry.target, [])
+        return first is not None and len(others) == 2 and NEVER.search(rest) is None
 
     @staticmethod
     def _never_before_within(parse: Parse, start: int, end: int) -> bool:

@@ -130,3 +130,16 @@ def test_first_order_users_are_the_new_buyers_not_a_grouping(pipeline: Pipeline)
     )
     assert query.dimensions == ["age_group"]
     assert [(f.dimension, f.values) for f in query.filters] == [("buyer_type", ["新客"])]
+
+
+def test_new_and_returning_defined_as_the_layer_defines_them(pipeline: Pipeline) -> None:
+    asked = "上个月新客和老客各有多少人？GMV分别是多少？"
+    defined = "（新客=上个月之前从没有过支付订单的买家，老客=上个月之前有过支付订单的买家）"
+    plain = read(pipeline, asked)
+    # said again in a bracket: the same reading, "上个月之前" no period of the question
+    assert read(pipeline, asked + defined) == plain
+    # defined otherwise (returning = bought last month), not taken as said again
+    reading = pipeline.understander.understand(
+        asked + "（新客=上个月之前从没有过支付订单的买家，老客=上个月有过支付订单的买家）", AS_OF
+    )
+    assert reading.status != "answer" or len(reading.steps) != 1 or reading.steps[0].query != plain
