@@ -2396,6 +2396,31 @@ class Understander:
             time_text=_run_on(texts, parse.language),
         )
 
+    def _per_person(self, parse: Parse, base: SemanticQuery, with_people: SemanticQuery) -> SemanticQuery:
+        """累计消费超过5000元的用户 read as 人均消费 over 5000: a figure per head of one person
+        is the figure itself (their GMV), compared without counting them one by one; unless
+        it is also asked of them (…的用户有多少，人均消费多少)."""
+        people = self._profile.metric if self.layer.reading.profile else None
+        if people is None or base.ratios or not any(d in with_people.dimensions for d in self._entity_keys):
+            return base
+        swapped: dict[str, str] = {}
+        for condition in base.metric_filters:
+            found = self.layer.metric(condition.metric)
+            said = [x for x in parse.links if x.kind == "metric" and x.entries[0].target == condition.metric]
+            if isinstance(found, RatioMetric) and found.denominator == people and len(said) <= 1:
+                swapped[condition.metric] = found.numerator
+        if not swapped:
+            return base
+        return base.model_copy(
+            update={
+                "metrics": list(dict.fromkeys(swapped.get(m, m) for m in base.metrics)),
+                "metric_filters": [
+                    f.model_copy(update={"metric": swapped.get(f.metric, f.metric)})
+                    for f in base.metric_filters
+                ],
+            }
+        )
+
     def _condition_metric(
         self, parse: Parse, comparison: Comparison, clause: tuple[int, int], read: list[tuple[int, int]]
     ) -> str | None:
@@ -6410,6 +6435,7 @@ class Understander:
             base = base.model_copy(update={"order_by": order})
         with_people = base.model_copy(update={"dimensions": [*base.dimensions, *conditioned]})
         base = base.model_copy(update={"metric_filters": self._thresholds(parse, with_people)})
+        base = self._per_person(parse, base, with_people)
         if _contradictory(base.metric_filters):
             # under 1000, … and 20000+ read as conditions all at once: no row meets them
             # (bands nlq could not read); asked, never an empty answer

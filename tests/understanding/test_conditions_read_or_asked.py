@@ -208,3 +208,26 @@ def test_a_count_of_paid_orders_is_of_orders_not_of_pay_events(pipeline: Pipelin
     # the paid orders listed are still those with a payment
     listed = read(pipeline, "本周钻石会员的付款订单里，支付金额超过2000的列一下：订单号、用户ID")
     assert any(f.dimension == "orders.pay_time" and f.op == "not_null" for f in listed.filters)
+
+
+def test_a_per_head_figure_of_one_person_is_their_figure(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # 累计消费超过5000元 (linked as 人均消费): each person's GMV compared, not their GMV over
+    # a count of one
+    query = read(
+        pipeline, "今年上半年累计消费超过5000元的用户，按会员等级看各有多少人？消费按支付订单的GMV算"
+    )
+    assert [(f.metric, f.op, f.value) for f in query.metric_filters] == [("gmv", ">", 5000.0)]
+    expected = dict(
+        con.execute(
+            f"""SELECT u.member_level, COUNT(*) FROM users u WHERE u.user_id IN (
+                    SELECT o.user_id FROM orders o JOIN order_items i USING (order_id)
+                    WHERE o.{PAID} AND o.order_time >= TIMESTAMP '2026-01-01' GROUP BY 1
+                    HAVING SUM(i.amount) > 5000) GROUP BY 1"""
+        ).fetchall()
+    )
+    rows = table(
+        pipeline, "今年上半年累计消费超过5000元的用户，按会员等级看各有多少人？消费按支付订单的GMV算"
+    )
+    assert {r["member_level"]: r["user_id_count"] for r in rows} == expected
