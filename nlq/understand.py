@@ -293,6 +293,8 @@ MEETING_THEM = re.compile(
 )
 # first-time and returning buyers: the word before "and" whose noun is said once, after
 ELIDED_BEFORE = re.compile(r"\b([a-z][a-z-]*)\s*(?:,|\band\b|\bor\b|&|/|\bvs\.?|\bversus\b)\s*$")
+# 整体的客单价, the overall AOV: a figure of everything, not of the rows said before
+WHOLE_WORDS = re.compile(r"整体|总|全部|所有|全站|全平台|大盘|合计|\b(?:overall|total|all|whole|entire)\b")
 # the parts of a question that set conditions of their own (近一年买了3次以上，而且近90天内也买过)
 CONDITION_BREAK = re.compile(rf"{PERIOD_BREAK.pattern}|而且|并且|且|同时|但是?|\b(?:and|but)\b")
 EARLIER = re.compile(r"更早(?:以前|之前|的时候)?|在此之前|\bbefore (?:that|then)\b|\bearlier\b")
@@ -1400,6 +1402,14 @@ class Understander:
                     # 新客和老客各有多少人？成交额分别是多少: one table, a column per figure
                     readings[-1] = joined
                     continue
+            inherited = self._of_the_part_before(parses[index], piece, reading, readings, language)
+            if inherited is not None:
+                joined = self._with_figures_of(readings[-1], inherited, language)
+                if joined is not None:
+                    # 上个月天猫的GMV是多少？客单价多少？: one table, a column per figure
+                    readings[-1] = joined
+                    continue
+                reading = inherited
             if reading.status != "answer" or reading.sql:
                 return None
             readings.append(reading)
@@ -1429,6 +1439,42 @@ class Understander:
                 "fuzzy": list(dict.fromkeys(w for r in readings for w in r.fuzzy)),
             }
         )
+
+    def _of_the_part_before(
+        self,
+        parse: Parse,
+        piece: str,
+        reading: Understanding,
+        readings: list[Understanding],
+        language: Language,
+    ) -> Understanding | None:
+        """上个月天猫的GMV是多少？客单价多少？, GMV by channel? and the AOV?: a part that names
+        figures only is asked of the rows the part before kept and grouped, as it takes its
+        period; not when it says it is of everything (整体, 总, overall)."""
+        if (
+            not readings
+            or len(readings[-1].steps) != 1
+            or reading.status != "answer"
+            or len(reading.steps) != 1
+        ):
+            return None
+        figures_only = bool(parse.links) and all(x.kind == "metric" for x in parse.links)
+        if (
+            not figures_only
+            or parse.comparisons
+            or parse.cues
+            or parse.times
+            or WHOLE_WORDS.search(normalise(piece))
+        ):
+            return None
+        before = readings[-1].steps[0].query
+        if not (before.dimensions or before.filters) or before.count_groups or before.presences:
+            return None
+        query = reading.steps[0].query
+        if query.dimensions or query.filters:
+            return None
+        query = query.model_copy(update={"dimensions": before.dimensions, "filters": before.filters})
+        return reading.model_copy(update={"steps": [Step(title=self.title(query, language), query=query)]})
 
     @staticmethod
     def _share_within_groups_before(parses: list[Parse]) -> bool:

@@ -143,3 +143,25 @@ def test_new_and_returning_defined_as_the_layer_defines_them(pipeline: Pipeline)
         asked + "（新客=上个月之前从没有过支付订单的买家，老客=上个月有过支付订单的买家）", AS_OF
     )
     assert reading.status != "answer" or len(reading.steps) != 1 or reading.steps[0].query != plain
+
+
+def test_a_part_naming_figures_only_is_of_the_rows_before(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # 上个月天猫的GMV是多少？客单价多少？: 天猫's 客单价, one table beside its GMV
+    query = read(pipeline, "上个月天猫的GMV是多少？客单价多少？")
+    assert query.metrics == ["gmv", "avg_spend_per_buyer"]
+    assert [(f.dimension, f.values) for f in query.filters] == [("channel", ["天猫"])]
+    row = con.execute(
+        """SELECT SUM(i.amount) / COUNT(DISTINCT o.user_id) FROM orders o JOIN order_items i USING (order_id)
+           WHERE o.pay_time IS NOT NULL AND o.channel = '天猫'
+           AND o.order_time >= TIMESTAMP '2026-05-01' AND o.order_time < TIMESTAMP '2026-06-01'"""
+    ).fetchone()
+    assert row is not None
+    (got,) = table(pipeline, "上个月天猫的GMV是多少？客单价多少？")
+    assert got["avg_spend_per_buyer"] == pytest.approx(float(row[0]))
+    # grouped before: grouped the same (GMV by channel? and the AOV?)
+    assert read(pipeline, "GMV by channel last month? and the AOV?").dimensions == ["channel"]
+    # a figure said to be of everything is not of the rows before
+    reading = pipeline.understander.understand("上个月天猫的GMV是多少？整体的客单价多少？", AS_OF)
+    assert [s.query.filters for s in reading.steps][1] == []
