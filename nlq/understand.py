@@ -130,7 +130,6 @@ PERIODS_COMPARED = re.compile(
 DESTINATION = re.compile(r"\s+(?:to|into)\s+")
 # The amount of a listed row, named generically (金额最大的10笔退款).
 AMOUNT_WORD = re.compile(r"金额|\bamounts?\b")
-# 按订单收货省份算: the column a question says it means.
 OTHERWISE = re.compile(r"否则|不然的话|\botherwise\b")
 # 从银卡升级到金卡, upgraded from silver to gold: a value's change, between the two values
 MOVED_VERB = r"升级|降级|升|降|变更?|转|换|迁移?|跳|upgraded|downgraded|moved|switched|changed|migrated|went"
@@ -138,6 +137,7 @@ MOVED_TO = re.compile(rf"\s*(?:会员)?\s*(?P<verb>{MOVED_VERB})?\s*(?:成|为|�
 MOVED_FROM = re.compile(rf"(?P<verb>{MOVED_VERB})?\s*(?:从|由|\bfrom\b)\s*$")
 # 按支付订单算, by paid orders: the glossary's basis of the order figures, said again
 PAID_BASIS = re.compile(r"(?:已?支付|已?付款|paid)\s*的?\s*(?:订单|单|orders?)")
+# 按订单收货省份算: the column a question says it means.
 BASIS = re.compile(r"按(?:照)?(.{1,12}?)(?:来)?(?:算|计算|统计)")
 # Between a period and a table word it dates: 上个月的订单, last month's orders, orders placed in May.
 DATED_ROWS_BEFORE = re.compile(r"\s*(?:的|'s|’s)?\s*(?:新?注册的?)?\s*")
@@ -771,11 +771,12 @@ def _clause_around(text: str, at: int) -> tuple[int, int]:
     return max(starts), min(ends, default=len(text))
 
 
-def _period_clauses(text: str) -> list[tuple[int, int]]:
+def _period_clauses(text: str, breaks: re.Pattern[str] = PERIOD_BREAK) -> list[tuple[int, int]]:
     """The clauses a chain of periods is written in (2024年买过、2025年一单没买、今年又回来买;
-    bought in 2024, skipped all of 2025, and then came back), as spans."""
-    breaks = [0, *(x for m in PERIOD_BREAK.finditer(text) for x in m.span()), len(text)]
-    return list(zip(breaks[::2], breaks[1::2], strict=True))
+    bought in 2024, skipped all of 2025, and then came back), as spans; or those `breaks`
+    part (CONDITION_BREAK: the parts that may each set a condition of their own)."""
+    cuts = [0, *(x for m in breaks.finditer(text) for x in m.span()), len(text)]
+    return list(zip(cuts[::2], cuts[1::2], strict=True))
 
 
 def _contradictory(filters: list[MetricFilter]) -> bool:
@@ -791,11 +792,14 @@ def _contradictory(filters: list[MetricFilter]) -> bool:
     return False
 
 
-def _condition_clauses(text: str) -> list[tuple[int, int]]:
-    """The parts of a question that may each set a condition of their own (近一年买了3次以上，
-    而且近90天内也买过; bought in the last 90 days and spent over 5000), as spans."""
-    breaks = [0, *(x for m in CONDITION_BREAK.finditer(text) for x in m.span()), len(text)]
-    return list(zip(breaks[::2], breaks[1::2], strict=True))
+def _read_with_negations(parse: Parse, start: int, end: int) -> None:
+    """The words from start to end read, their negations with them (之前从没付款下过单的 says
+    what a value is: its 没 negates nothing left out)."""
+    said = [m for m in parse.negations.markers if start <= m[0] < end]
+    parse.negations.markers = [m for m in parse.negations.markers if m not in said]
+    negated = {m[2].strip() for m in said}
+    parse.negations.unscoped = [u for u in parse.negations.unscoped if u not in negated]
+    parse.read_spans.append((start, end))
 
 
 def _clause_at(clauses: list[tuple[int, int]], at: int) -> tuple[int, int]:
@@ -1458,14 +1462,7 @@ class Understander:
             or len(reading.steps) != 1
         ):
             return None
-        figures_only = bool(parse.links) and all(x.kind == "metric" for x in parse.links)
-        if (
-            not figures_only
-            or parse.comparisons
-            or parse.cues
-            or parse.times
-            or WHOLE_WORDS.search(normalise(piece))
-        ):
+        if not self._names_figures_only(parse) or parse.cues or WHOLE_WORDS.search(normalise(piece)):
             return None
         before = readings[-1].steps[0].query
         if not (before.dimensions or before.filters) or before.count_groups or before.presences:
@@ -1510,6 +1507,17 @@ class Understander:
         )
 
     @staticmethod
+    def _names_figures_only(parse: Parse) -> bool:
+        """A part that names figures and nothing else: no group, value, period or condition
+        (他们一共贡献了多少成交额, and their AOV)."""
+        return (
+            bool(parse.links)
+            and all(x.kind == "metric" for x in parse.links)
+            and not parse.comparisons
+            and not parse.times
+        )
+
+    @staticmethod
     def _figures_of_groups_before(parses: list[Parse]) -> bool:
         """The first part names two or more values of one dimension (first-time and returning
         buyers, 新客和老客) and the part pointing back at them asks figures only."""
@@ -1518,14 +1526,7 @@ class Understander:
         first, later = parses
         kinds = [x.entries[0].target.partition("=")[0] for x in first.links if x.kind == "value"]
         grouped = any(kinds.count(k) >= 2 for k in kinds)
-        return (
-            grouped
-            and not first.comparisons
-            and not later.comparisons
-            and not later.times
-            and bool(later.links)
-            and all(x.kind == "metric" for x in later.links)
-        )
+        return grouped and not first.comparisons and Understander._names_figures_only(later)
 
     @staticmethod
     def _figures_of_people_picked(parses: list[Parse], pointing: re.Match[str]) -> bool:
@@ -1541,14 +1542,7 @@ class Understander:
         picked = HOW_MANY_ANYWHERE.search(first.text) or RANKED_BY_SPEND.search(first.text)
         if not picked or not (PEOPLE_NOUN.search(first.text) or USER_WORDS.search(first.text)):
             return False
-        later = parses[1]
-        named = [x for x in later.links if x.kind != "metric"]
-        return (
-            not named
-            and not later.comparisons
-            and not later.times
-            and any(x.kind == "metric" for x in later.links)
-        )
+        return Understander._names_figures_only(parses[1])
 
     def _with_figures_of(
         self, before: Understanding, part: Understanding, language: Language
@@ -1885,7 +1879,7 @@ class Understander:
         """The periods of a question with a condition on each person (3 orders or more, over
         5000) that clauses of their own name, when they are not one period: each clause
         may set its own condition in its own period. Empty when they are one."""
-        clauses = _condition_clauses(parse.text)
+        clauses = _period_clauses(parse.text, CONDITION_BREAK)
         conditioned = {_clause_at(clauses, c.start) for c in parse.comparisons}
         dated = [t for t in parse.found_times if _clause_at(clauses, t.span[0]) != (0, 0)]
         of_conditions = {t.range for t in dated if _clause_at(clauses, t.span[0]) in conditioned}
@@ -2363,27 +2357,29 @@ class Understander:
         read: list[tuple[int, int]] = []
         conditions: list[Presence] = []
         period: TimeMatch | None = None
-        for a, b in _condition_clauses(parse.text):
+        for a, b in _period_clauses(parse.text, CONDITION_BREAK):
             dated = list({t.range: t for t in parse.found_times if a <= t.span[0] < b}.values())
             if len(dated) > 1:
                 return None  # two periods in one clause: one refines the other
             period = dated[0] if dated else period
-            compared = [c for c in parse.comparisons if a <= c.start < b]
+            compared = [
+                (c, self._condition_metric(parse, c, (a, b), read))
+                for c in parse.comparisons
+                if a <= c.start < b
+            ]
             # 近一年买了3次及以上: a layer's value named like a count, in a period of its own
             # clause, is that count of orders in it
             for x in parse.links:
                 said = find_comparisons(x.text) if x.kind == "value" and a <= x.start < b else []
                 if len(said) == 1 and TIMES.search(x.text) and period is not None:
-                    compared.append(replace(said[0], start=x.start, end=x.end))
-                    parse.bound[x.start] = orders
+                    compared.append((said[0], orders))
                     read.append((x.start, x.end))
             asking = FIGURE_ASKED.search(parse.text, a, b)
             bought = [
                 m for m in (*HAD_VERB.finditer(parse.text, a, b), *LAST_BOUGHT.finditer(parse.text, a, b))
             ]
             bought += list(HAD_ORDERS.finditer(parse.text, a, b))
-            for comparison in compared:
-                metric = self._condition_metric(parse, comparison, (a, b), read)
+            for comparison, metric in compared:
                 if metric is None:
                     return None
                 conditions.append(
@@ -5631,11 +5627,7 @@ class Understander:
                 continue
             parse.links = [x for x in parse.links if not (start <= x.start and x.end <= end)]
             parse.times = [t for t in parse.times if not (start <= t.span[0] < end)]
-            said = [m for m in parse.negations.markers if start <= m[0] < end]
-            parse.negations.markers = [m for m in parse.negations.markers if m not in said]
-            negated = {m[2].strip() for m in said}
-            parse.negations.unscoped = [u for u in parse.negations.unscoped if u not in negated]
-            parse.read_spans.append((start, end))
+            _read_with_negations(parse, start, end)
 
     def _defined_as_the_layer(self, parse: Parse, start: int, end: int) -> bool:
         """Whether a piece of a bracket is a value of a first-purchase segment, then what
@@ -5765,11 +5757,7 @@ class Understander:
             if first and self._never_before_within(parse, start, bracket.end()):
                 # 新买家（之前从没付款下过单的）: what first purchase means, said again
                 parse.links = [x for x in parse.links if x not in inside]
-                said = [m for m in parse.negations.markers if start <= m[0] < bracket.end()]
-                parse.negations.markers = [m for m in parse.negations.markers if m not in said]
-                negated = {m[2].strip() for m in said}
-                parse.negations.unscoped = [u for u in parse.negations.unscoped if u not in negated]
-                parse.read_spans.append((start, bracket.end()))
+                _read_with_negations(parse, start, bracket.end())
                 continue
             if glossed and not inside and ALIAS.fullmatch(words) and named_only:
                 # 苹果 (Apple): the value's name in another language, nothing to apply
