@@ -291,11 +291,16 @@ def _screenshot_proposal(page: Page, name: str) -> None:
 def _save(page: Page, branch: str, reason: str, timings: dict[str, float], step: str) -> None:
     _type(page, "修改原因（提交说明）", reason)
     save = page.get_by_role("button", name="保存到评审分支")
-    anyway = page.get_by_role("checkbox", name="我已看过上面的结果，仍要保存")
-    if anyway.count() and not anyway.is_checked():  # a change that is not better: confirmed
-        page.get_by_text("我已看过上面的结果，仍要保存").click()
+    # a change that is not better is confirmed by its box: ticked by its words while the
+    # button stays disabled (the box's accessible name is not always its words)
+    for _ in range(3):
+        if save.is_enabled():
+            break
+        anyway = page.get_by_text("我已看过上面的结果，仍要保存")
+        if anyway.count():
+            anyway.click()
         _settled(page)
-    expect(save).to_be_enabled()
+    expect(save).to_be_enabled(timeout=WAIT_MS)
     started = time.perf_counter()
     save.click()
     page.get_by_text(f"已保存到分支 proposals/{branch}").wait_for(timeout=WAIT_MS)
