@@ -10,6 +10,7 @@ dimension); which period they stand beside is decided here, from where they stan
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from nlq.lexicon import normalise
@@ -36,6 +37,10 @@ COUNTED_AFTER = re.compile(
     r"\s*[了过]?\s*(?:下[了过]?单|购买|购物|买)?[了过]?\s*(?:至少|超过|不少于|多于|大于|满)?\s*"
     r"[\d一二两三四五六七八九十]+\s*[单笔次件]"
 )
+# The means of an event written between its verb and its period (signed up through douyin in
+# 2025, 2025年通过抖音注册的): a value of the layer with the word that says so stands aside;
+# a bare one does not (上个月微信支付 is a way to pay, not WeChat's payments).
+MEANS = re.compile(r"(?:\b(?:through|thru|via|on|from|at|with)\s+|通过|经由|经|从|在|由)\s*\x00\s*")
 # Where a verb written around its period parts (要求…到货, or 要求...到货: normalised, … is ...).
 SPLIT = "..."
 
@@ -71,6 +76,7 @@ def find_dating(
     words: dict[str, str],
     cuts: set[int],
     nouns: dict[str, tuple[str, ...]] | None = None,
+    asides: list[tuple[int, int]] | None = None,
 ) -> list[Dating]:
     """The date words written right beside one of the question's periods, on word
     boundaries (`cuts`: 支付 is not in 支付宝); a word inside a longer one (发货 in
@@ -79,6 +85,7 @@ def find_dating(
     period dates them as usual; 今年付款的订单 is dated by the payment."""
     if not periods or not words:
         return []
+    spoken = _values_aside(text, asides or [])
     found: list[Dating] = []
     for word, dimension in words.items():
         if SPLIT in word:
@@ -97,8 +104,8 @@ def find_dating(
                 continue  # 618期间付款了2单: the verb says what is counted (paid orders), not when
             basis = AS_BASIS.search(text[:start])
             beside = any(
-                (b <= start and AFTER_PERIOD.match(text[b:start]))
-                or (end <= a and BEFORE_PERIOD.match(text[end:a]))
+                (b <= start and AFTER_PERIOD.match(spoken(b, start)))
+                or (end <= a and BEFORE_PERIOD.match(spoken(end, a)))
                 for a, b in periods
             )
             if basis or beside:
@@ -113,6 +120,20 @@ def find_dating(
             for o in found
         )
     ]
+
+
+def _values_aside(text: str, asides: list[tuple[int, int]]) -> Callable[[int, int], str]:
+    """The words between two places with the values written there (and the word that
+    says they are the means: through, 通过) left out."""
+    marked = list(text)
+    for a, b in asides:
+        marked[a:b] = ["\x00"] + [""] * (b - a - 1)
+
+    def between(start: int, end: int) -> str:
+        gap = "".join(marked[start:end])
+        return MEANS.sub(" ", gap) if "\x00" in gap else gap
+
+    return between
 
 
 def _split_verb(text: str, periods: list[tuple[int, int]], word: str, dimension: str) -> list[Dating]:

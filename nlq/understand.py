@@ -79,6 +79,20 @@ PRICE_WORDS = re.compile(r"贵|便宜|expensive|cheap|pric")
 CAMPAIGN_AGAIN = re.compile(
     r"\b(?:the|that|this) (?:promo|promotion|campaign|sale|event)\b|(?:活动|大促|促销)(?=期间|里|中|内|当天)"
 )
+# 抖音注册的, signed up through douyin: a value right before a dated verb, or after it with
+# the word that says it is the means
+MEANS_BEFORE = re.compile(r"\s*(?:上|端|平台|渠道)?\s*")
+MEANS_AFTER = re.compile(r"\s*(?:through|thru|via|on|from|at|with)\s+")
+# 一笔支付订单都没有, 没有下单, didn't buy anything, no paid order: orders not placed
+NOT_BOUGHT = re.compile(
+    r"一[笔单次件个]\s*(?:支付|付款|已支付的?|已付款的?)?\s*(?:订单)?\s*都(?:没有?|未)(?:下过?|买过?|付过款|有过?)?"
+    r"|(?:没有?|未|从没|从未)(?:再|有过?)?\s*(?:下过?单|买过?(?:东西)?|购买过?|付过?款|支付过?|下过?(?:支付|付款)?订单|(?:支付|付款)订单)"
+    r"|\b(?:didn'?t|did not|haven'?t|have not|hasn'?t|never)\s+(?:buy|bought|order|purchase|place|make|made)"
+    r"(?:\s+(?:anything|any|a|a single|an?))*(?:\s+(?:paid\s+)?(?:orders?|purchases?))?"
+    r"|\bno (?:paid )?(?:orders?|purchases?)\b"
+)
+# Where what happened ends and what did not begins: 买过美妆、但去年没买过, bought X but not Y
+SIDES_BREAK = re.compile(r"[、，,;；]|但|却|\bbut\b|\byet\b")
 # Lapsed users: …, 沉默用户：…: a name of people, set before what defines them
 HEADING = re.compile(
     r"^\s*(?:(?:[a-z'-]+\s+){0,3}(?:users|customers|buyers|members|shoppers|people)"
@@ -258,7 +272,7 @@ DISTRIBUTED_AFTER = re.compile(r"[\s的]*(?:分布|构成|结构|(?:distribution
 EVER = re.compile(r"从来|从没|从未|至今|到现在|一直|\bnever\b|\bever\b|\bat all\b")
 EVERYONE = re.compile(r"\b(?:everyone|everybody|those|who|whose)\b|的人|那些人")
 # people, 人: who did or did not (users are USER_WORDS)
-PEOPLE_NOUN = re.compile(r"\b(?:people|shoppers?|buyers?|persons?)\b|人")
+PEOPLE_NOUN = re.compile(r"\b(?:people|ppl|shoppers?|buyers?|persons?)\b|人")
 # 苹果 (Apple): a name of one to three words in brackets, no number
 ALIAS = re.compile(r"[^\W\d_]+(?:[ '&.-][^\W\d_]+){0,2}")
 # 首次购买的人: people a dimension describes, not grouped by it (各城市等级的用户 is grouped)
@@ -1677,6 +1691,10 @@ class Understander:
             self._take_value_wholes(parse)
             self._take_value_rows(parse)
             self._take_table_words(parse)
+            # viewed but did not buy: no funnel of those steps, though it names two of them
+            did = self._did_and_did_not(parse)
+            if did is not None:
+                return did
             analysis = self._analysis(parse)
             if analysis is not None:
                 return analysis
@@ -2438,6 +2456,120 @@ class Understander:
             time_text=_run_on(texts, parse.language),
         )
 
+    def _did_and_did_not(self, parse: Parse) -> Understanding | None:
+        """近30天加购过商品、但一笔支付订单都没有的用户有多少, people who viewed products in
+        the last 7 days but didn't buy anything that week: what people did in the layer's
+        other tables (an event type of the events said as a verb), and the orders they did
+        not place, each in the period its clause names (or the one before), people
+        counted who meet them all. None when the question is not that."""
+        people = self._people_model
+        key = self._entity_key(people) if people is not None else None
+        orders = next(iter(self._word("orders")), None)
+        if people is None or key is None or orders is None or parse.comparisons or parse.bands:
+            return None
+        if not (
+            HOW_MANY_ANYWHERE.search(parse.text)
+            and (PEOPLE_NOUN.search(parse.text) or USER_WORDS.search(parse.text))
+        ):
+            return None
+        orders_home = next(iter(self._homes(orders)), None)
+        read: list[tuple[int, int]] = []
+        used: list[Link] = []
+        conditions: list[Presence] = []
+        period: TimeMatch | None = None
+        for a, b in _period_clauses(parse.text, CONDITION_BREAK):
+            dated = list({t.range: t for t in parse.found_times if a <= t.span[0] < b}.values())
+            if len(dated) > 1:
+                return None
+            period = dated[0] if dated else period
+            span = period.range if period else None
+            lacked = NOT_BOUGHT.search(parse.text, a, b)
+            did = [
+                x
+                for x in parse.links
+                if a <= x.start < b
+                and not (lacked and lacked.start() <= x.start < lacked.end())
+                and x.kind == "value"
+                and (home := self._dimension_home(x.entries[0].target)) is not None
+                and home[0] is not people
+                and home[0].name != orders_home
+                and self.graph.path(home[0].name, people.name, forward_only=True) is not None
+            ]
+            if did and lacked is None:
+                model = self._dimension_home(did[0].entries[0].target)
+                metric = self._any_row_metric(model[0]) if model else None
+                if metric is None or len({x.entries[0].target for x in did}) > 1:
+                    return None
+                values = [x.entries[0].value for x in did]
+                dimension = did[0].entries[0].target
+                conditions.append(
+                    Presence(
+                        metric=metric, time_range=span, filters=[Filter(dimension=dimension, values=values)]
+                    )
+                )
+                used += did
+                # 浏览过商品, viewed products: what they did it to, any of it
+                used += [
+                    x
+                    for x in parse.links
+                    if x.kind == "dimension"
+                    and a <= x.start < b
+                    and any(0 <= x.start - y.end <= 3 for y in did)
+                    and (home := self._dimension_home(x.entries[0].target)) is not None
+                    and home[0] is not people
+                ]
+            elif lacked is not None and not did:
+                conditions.append(Presence(metric=orders, time_range=span, absent=True))
+                read.append(lacked.span())
+                # 一笔支付订单都没有, no paid order: the glossary's paid orders, what is counted anyway
+                used += [x for x in parse.links if lacked.start() <= x.start < lacked.end()]
+            elif did or lacked is not None:
+                return None
+        if len(conditions) < 2 or not any(c.absent for c in conditions) or all(c.absent for c in conditions):
+            return None
+        by = [
+            f"{people.name}.{x.entries[0].target.rpartition('.')[2]}"
+            for x in parse.links
+            if x.kind == "dimension"
+            and x not in used
+            and (home := self._dimension_home(x.entries[0].target)) is not None
+            and home[0] is people
+        ]
+        grouping = [
+            x
+            for x in parse.links
+            if x.kind == "dimension"
+            and x not in used
+            and f"{people.name}.{x.entries[0].target.rpartition('.')[2]}" in by
+        ]
+        if any(x not in used and x not in grouping for x in parse.links):
+            return None  # a figure asked of them, or a value of theirs: not read here
+        parse.read_spans += read + [(x.start, x.end) for x in used]
+        people_words = (*PEOPLE_NOUN.finditer(parse.text), *USER_WORDS.finditer(parse.text))
+        parse.read_spans += [m.span() for m in people_words]
+        parse.links = [x for x in parse.links if x not in used]
+        query = SemanticQuery(dimensions=[*dict.fromkeys(by), key], presences=conditions, count_groups=True)
+        title = say("reading.listing_title", parse.language, model=people.label)
+        texts = list(dict.fromkeys(t.text for t in parse.found_times))
+        return Understanding(
+            language=parse.language,
+            status="answer",
+            steps=[Step(title=title, query=query)],
+            evidence=parse.evidence,
+            time_text=_run_on(texts, parse.language),
+        )
+
+    def _any_row_metric(self, model: Model) -> str | None:
+        """A metric of a model's rows with no filter of its own (活跃用户数 of the events):
+        any of them in a period, of a person, is that they did it."""
+        for metric in self.layer.metrics:
+            found = self.layer.measure_of(metric.name)
+            if found is None or found[0].name != model.name or getattr(metric, "filter", None):
+                continue
+            if found[1].filter is None and found[1].agg in {"count", "count_distinct"}:
+                return metric.name
+        return None
+
     def _per_person(self, parse: Parse, base: SemanticQuery, with_people: SemanticQuery) -> SemanticQuery:
         """累计消费超过5000元的用户 read as 人均消费 over 5000: a figure per head of one person
         is the figure itself (their GMV), compared without counting them one by one; unless
@@ -2957,10 +3089,16 @@ class Understander:
             return None
         had = [x for x in bought if x.end <= at]
         lacked = [x for x in bought if x.start > at]
-        if not had or not lacked or len(parse.times) > 2:
+        # 去年买过美妆、但去年没买过母婴, never bought 母婴 last year: the same period said on
+        # each side is one of each side
+        times = parse.found_times or parse.times
+        if not had or not lacked or len(times) > 2:
             return None
-        before = [t for t in parse.times if t.span[1] <= at]
-        after = [t for t in parse.times if t.span[0] > at]
+        # 买过美妆、但去年没买过: the sides part at the break between them, not at the marker
+        breaks = list(SIDES_BREAK.finditer(parse.text, max(x.end for x in had), at))
+        cut = breaks[-1].start() if breaks else at
+        before = [t for t in times if t.span[1] <= cut]
+        after = [t for t in times if t.span[0] >= cut]
         if len(before) > 1 or len(after) > 1:
             return None
         had_period = before[0].range if before else after[0].range if after else None
@@ -3082,6 +3220,12 @@ class Understander:
             # 一次都没有: "not even once" counts nothing, it names no value (1次); nor does
             # the verb of what did not happen (付款买过: no filter on payment events)
             spoken = [(clause.start(), start)] if clause else []
+            # 一次母婴都没买过: a value inside "not even once" is what was not bought
+            inside = [
+                x
+                for x in parse.links
+                if clause and x.kind == "value" and clause.start() + 2 <= x.start and x.end <= start
+            ]
             # 一笔付款订单都没有过: the rows that did not happen are no rows listed
             parse.absent_spans += spoken
             if verb_end is not None:
@@ -3091,12 +3235,13 @@ class Understander:
                 for x in parse.links
                 if any(a <= x.start and x.end <= b for a, b in spoken)
                 and not (named_after and x.kind == "value")
+                and x not in inside
             ]
             parse.read_spans += spoken
             counted = [(a, b) for a, b, count in tables if verb_end is None and count == metric]
             parse.read_spans += [(end, a) for a, _ in counted if a > end]  # 收到任何 (评价)
             parse.absent = metric
-            parse.absent_at = start
+            parse.absent_at = clause.start() if inside and clause else start
             parse.links = [x for x in parse.links if x not in used]
             parse.keyed += counted
             parse.read_spans += [(start, end), *((x.start, x.end) for x in used), *counted]
@@ -4180,10 +4325,11 @@ class Understander:
         """Date words beside a period (shipped in 1997). One inside a longer name of the
         layer (customers who ordered, orders shipped) dates the question and stays part
         of that name."""
-        datings = find_dating(text, periods, self._date_words, cuts, self._model_nouns)
+        names = [x for x in self.linker.link(text, taken) if x.match != "fuzzy"]
+        values = [(x.start, x.end) for x in names if x.kind == "value"]
+        datings = find_dating(text, periods, self._date_words, cuts, self._model_nouns, values)
         if not datings:
             return []
-        names = [x for x in self.linker.link(text, taken) if x.match != "fuzzy"]
         return [
             replace(
                 d,
@@ -5182,7 +5328,8 @@ class Understander:
         parse.averaged = find_averaged(parse.text)
         if parse.averaged is not None:
             parse.ratio_spans.append((parse.averaged.start, parse.averaged.end))
-        for per in find_per(parse.text):
+        pers = find_per(parse.text)
+        for per in pers:
             phrase = [x for x in parse.links if x.kind == "metric" and x.start <= per.start < x.end]
             noun = next((x for x in parse.links if per.start < x.start <= per.noun_start), None)
             if noun is not None and (noun.kind == "dimension" or (noun.kind == "value" and not per.generic)):
@@ -5196,8 +5343,18 @@ class Understander:
             denominator = counted[0]
             # 买家平均每人下了几单: the buyers named are who is counted, the orders implied
             counting = [x for x in parse.links if x.kind == "metric" and x.entries[0].target == denominator]
+            # spend per buyer and orders per buyer: a metric divided by a per of its own is not
+            # what this one divides
             rest = [
-                x for x in parse.links if x.kind == "metric" and x not in phrase + counting and x is not noun
+                x
+                for x in parse.links
+                if x.kind == "metric"
+                and x not in phrase + counting
+                and x is not noun
+                and not any(
+                    o is not per and x.end <= o.start and not parse.text[x.end : o.start].strip()
+                    for o in pers
+                )
             ]
             # per-head spend: what was spent, divided (the layer's sales)
             spend = per.generic in {"buyers", "orders"} and any(
@@ -5221,6 +5378,12 @@ class Understander:
                 before = RATIO_BEFORE.search(parse.text[: left.start])
                 if before is not None:
                     parse.ratio_spans.append(before.span())
+
+    def _already_per(self, metric: str, denominator: str) -> bool:
+        """客单价 beside orders per buyer: a governed ratio over the same count is no
+        numerator of it (spend per buyer per buyer)."""
+        found = self.layer.metric(metric)
+        return isinstance(found, RatioMetric) and found.denominator == denominator
 
     def _take_attributes(self, parse: Parse) -> None:
         """标价超过100的商品, products with more than 100 units in stock, orders whose
@@ -6011,8 +6174,11 @@ class Understander:
                 continue  # "order channel": a common word is a value only beside its dimension
             named = [e for e in values if e.target in mentioned]
             beside = self._beside(parse, link, values)
+            means = self._means_of_dating(parse, link, values)
             if beside is not None:  # 向Andrew Fuller汇报的员工: the word beside it, not any named
                 pick = beside
+            elif means is not None:
+                pick = means
             elif named:
                 pick = named[0]
             else:
@@ -6029,6 +6195,22 @@ class Understander:
             if picked not in chosen.setdefault(pick.target, []):
                 chosen[pick.target].append(picked)
         return chosen
+
+    def _means_of_dating(self, parse: Parse, link: Link, values: list[Entry]) -> Entry | None:
+        """signed up through douyin in 2025, 通过抖音注册的: a value written as the means of a
+        dated event is the value of the event's own table (the registration channel, not
+        the orders')."""
+        for dating in parse.datings:
+            if not (
+                MEANS_BEFORE.fullmatch(parse.text[link.end : dating.start])
+                or MEANS_AFTER.fullmatch(parse.text[dating.end : link.start])
+            ):
+                continue
+            model = dating.dimension.split(".")[0]
+            own = [e for e in values if (home := self._dimension_home(e.target)) and home[0].name == model]
+            if len({e.target for e in own}) == 1:
+                return own[0]
+        return None
 
     def _foreign_beside(self, parse: Parse, link: Link, value: Entry) -> bool:
         """A value written right before a dimension word of a model its rows cannot meet
@@ -6352,7 +6534,12 @@ class Understander:
                     parse.read_spans.pop()  # products with more than 30 reviews: the groups themselves
                     conditioned = []
         denominators = [d for d in dict.fromkeys(parse.denominators) if self.layer.metric(d) is not None]
-        ratios = [Ratio(numerator=m, denominator=d) for d in denominators for m in metrics if m != d]
+        ratios = [
+            Ratio(numerator=m, denominator=d)
+            for d in denominators
+            for m in metrics
+            if m != d and not self._already_per(m, d)
+        ]
         if parse.averaged and averaged and not grain and (ratios or parse.has("yoy", "pop", "share")):
             # 日均GMV同比: an average over days compared or divided is not yet computed
             return self._cannot_use(parse, [parse.text[parse.averaged.start : parse.averaged.end]])
