@@ -217,7 +217,7 @@ JUST_THAT = re.compile(r"就行|就可以|即可|就好|\bjust\b|\bonly (?:need|
 # Words that say the people are put in bands (bucket our buyers, 分档, spend bands).
 BANDED_MONEY = re.compile(r"金额|\bamounts?\b")
 BAND_WORDS = re.compile(
-    r"\b(?:buckets?|bands?|tiers? of|brackets?)\b|分(?:个|成|为)?(?:几|[一二三四五六七八九十\d])?个?档|档位|区间|分段|分组"
+    r"\b(?:buckets?|bands?|tiers? of|brackets?)\b|\b(?:spend(?:ing)?|purchase|order|frequency)\s+tiers?\b|分(?:个|成|为)?(?:几|[一二三四五六七八九十\d])?个?档|档位|区间|分段|分组"
 )
 # how much GMV came from each of those groups, 每档有多少人: the bands, referred to again
 BANDS_AGAIN = re.compile(
@@ -272,7 +272,9 @@ DISTRIBUTED_AFTER = re.compile(r"[\s的]*(?:分布|构成|结构|(?:distribution
 EVER = re.compile(r"从来|从没|从未|至今|到现在|一直|\bnever\b|\bever\b|\bat all\b")
 EVERYONE = re.compile(r"\b(?:everyone|everybody|those|who|whose)\b|的人|那些人")
 # people, 人: who did or did not (users are USER_WORDS)
-PEOPLE_NOUN = re.compile(r"\b(?:people|ppl|shoppers?|buyers?|persons?)\b|人")
+PEOPLE_NOUN = re.compile(
+    r"\b(?:people|ppl|shoppers?|buyers?|persons?|any(?:one|body)|every(?:one|body))\b|人"
+)
 # 苹果 (Apple): a name of one to three words in brackets, no number
 ALIAS = re.compile(r"[^\W\d_]+(?:[ '&.-][^\W\d_]+){0,2}")
 # 首次购买的人: people a dimension describes, not grouped by it (各城市等级的用户 is grouped)
@@ -376,7 +378,8 @@ SENTENCE_END = re.compile(r"[。？?！!；;]|\.(?:\s|$)")
 # the asker means by it, set apart in the same sentence
 DEFINED_AFTER = re.compile(
     r"\s*(?:last year|this year)?\s*(?:(?:-|–|—|:|：|,\s*i\.e\.,?|,?\s*meaning|就是|即|指的是|指)\s*"
-    r"(?:ppl|people|customers|users|buyers|those|用户|客户|人|the ones)\s*(?:who|that|with)?|[(（])[^.;?。？；()（）]*$"
+    r"(?:ppl|people|customers|users|buyers|those|any(?:one|body)|every(?:one|body)|用户|客户|人|the ones)\s*"
+    r"(?:who|that|with)?|[(（])[^.;?。？；()（）]*$"
 )
 # 以前从没买过, never bought before: the before of a first purchase
 NEVER = re.compile(r"没|未|不曾|\bnever\b|\bnot\b|n't\b")
@@ -464,7 +467,7 @@ REGISTERED = re.compile(r"注册|\bregistered\b|\bsigned up\b")
 REGISTER_WORDS = re.compile(r"新注册|注册了|注册用户|sign(?:ed)? ?ups?\b|registered|registrations?")
 # People named as such after a condition (付款了2单及以上的那批人, people who ordered twice).
 THOSE_PEOPLE = re.compile(
-    r"(?:那批|这批|这些|那些|的)人|\bpeople\b|\bshoppers\b|\bthose who\b|\bthe ones who\b"
+    r"(?:那批|这批|这些|那些|的)人|\bpeople\b|\bshoppers\b|\b(?:those|any(?:one|body)|every(?:one|body)) who\b|\bthe ones who\b"
 )
 # The people of a segment (新客有多少人, how many customers).
 PEOPLE_WORDS = re.compile(
@@ -783,6 +786,13 @@ def _clause_around(text: str, at: int) -> tuple[int, int]:
     starts = [0, *(m.end() for m in FIGURE_CLAUSE_BREAK.finditer(text) if m.end() <= at)]
     ends = [m.start() for m in FIGURE_CLAUSE_BREAK.finditer(text) if m.start() > at]
     return max(starts), min(ends, default=len(text))
+
+
+def _whole_months(period: TimeRange) -> bool:
+    """A period from the first of a month to the last day of one (or open)."""
+    starts = period.start is None or period.start.day == 1
+    ends = period.end is None or (period.end + dt.timedelta(days=1)).day == 1
+    return starts and ends
 
 
 def _period_clauses(text: str, breaks: re.Pattern[str] = PERIOD_BREAK) -> list[tuple[int, int]]:
@@ -3305,9 +3315,16 @@ class Understander:
         parse.comparisons = [c for c in parse.comparisons if not inside(c.start, c.end)]
         parse.times = [t for t in parse.times if not inside(*t.span)]  # 500-2000元: not the year 2000
         parse.read_spans.append((found.start, found.end))
-        parse.read_spans += [m.span() for m in BAND_WORDS.finditer(parse.text)]
+        said = [m.span() for m in BAND_WORDS.finditer(parse.text)]
         # each of those groups, 每档: the bands themselves, after them
-        parse.read_spans += [m.span() for m in BANDS_AGAIN.finditer(parse.text, found.end)]
+        said += [m.span() for m in BANDS_AGAIN.finditer(parse.text, found.end)]
+        parse.read_spans += said
+        # spend tiers, in each tier: the bands' own word, not a dimension named like it (city tier)
+        parse.links = [
+            x
+            for x in parse.links
+            if not (x.kind == "dimension" and any(a <= x.start and x.end <= b for a, b in said))
+        ]
 
     def _bands_named(self, parse: Parse, found: BandList) -> tuple[Link, bool] | None:
         """A segment's word with the bands in brackets after it, and whether they are its
@@ -4904,6 +4921,8 @@ class Understander:
         later = [LATER_MONTHS, RETAINED, MONTH_RANGE, MONTH_LIST, MONTH_AFTER, NEXT_MONTH, COHORT_SIZE]
         if not any(words.search(parse.text) for words in later):
             return None
+        if any(not _whole_months(t.range) for t in parse.found_times):
+            return None  # 双11期间首单的新客: cohorts are months; a campaign's days are people of their own
         for cohort in self.layer.cohorts:
             named = self._cohort_named(parse, cohort.name)
             if named:
