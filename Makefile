@@ -115,12 +115,12 @@ BLIND20_WRONG := 1
 # blind-21 (customers as people, a CRM / membership analyst's questions, by a fifteenth
 # helper from the spec alone): 30.0% with 4 silently wrong at first; 73.3% and none silently
 # wrong now.
-BLIND21_FLOOR := 0.80
+BLIND21_FLOOR := 0.83
 BLIND21_WRONG := 0
 # blind-22 (per-user segments, a lifecycle-marketing analyst's questions, by a sixteenth
 # helper from the spec alone): 40.0% with 6 silently wrong at first. The one left (zh-22002)
 # has every figure right with bands labelled 1 / 2 / 3+ where its writer wrote 1单, 2单.
-BLIND22_FLOOR := 0.60
+BLIND22_FLOOR := 0.73
 BLIND22_WRONG := 1
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0

@@ -575,6 +575,7 @@ ENGLISH_KNOWN = frozenset(
         "already",
         "ever",
         "all-time",
+        "lifetime",
         "cumulative",
         "cumulatively",
         "sign",

@@ -22,11 +22,13 @@ PREFIX = re.compile(
     r"\bexcluding\b|\bexclude\b|\bexcept(?: for)?\b|\bother than\b|\bapart from\b|\baside from\b|"
     r"\bwithout\b|\bminus\b|\boutside(?: of)?\b|\bnot(?: in| from| on| at| the| a| an)?\b|"
     r"\bnon[- ]?|\bisn'?t\b|\baren'?t\b|\bwasn'?t\b|\bweren'?t\b|\bdon'?t\b|\bdoesn'?t\b|\bdidn'?t\b|"
-    r"\bhaven'?t\b|\bhasn'?t\b|\bnever\b|(?<!有)没有|(?<!有)没(?!有)|未(?!来|知)"
+    r"\bhaven'?t\b|\bhasn'?t\b|\bnever\b|(?<!有)没有|(?<!有)没(?!有)|未(?!来|知)|"
+    # no purchase in the last 90 days, made no orders: nothing bought
+    r"\bno(?=\s+(?:paid\s+|single\s+)?(?:purchases?|orders?)\b)"
 )
 # Markers that say "did not happen" rather than "leave out a value": they never scope a
 # value (未发货 is not the complement of one status), so the reader asks instead.
-UNSCOPED = re.compile(r"^(?:没有|没|未|never|\w+n'?t)$")
+UNSCOPED = re.compile(r"^(?:没有|没|未|never|no|\w+n'?t)$")
 POSTFIX = re.compile(r"以外|之外|除外")
 # What may stand between a marker and its values, or between two values of one scope.
 # "did not come through the APP", "not bought on 京东": a verb and a preposition may stand between.

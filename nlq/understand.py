@@ -91,12 +91,25 @@ NOT_BOUGHT = re.compile(
     r"(?:\s+(?:anything|any|a|a single|an?))*(?:\s+(?:paid\s+)?(?:orders?|purchases?))?"
     r"|\bno (?:paid )?(?:orders?|purchases?)\b"
 )
+# one group set against another: one-time buyers vs repeat buyers, 新客对比老客
+CONTRASTED = re.compile(r"\bvs\.?(?=\s)|\bversus\b|\bcompared (?:with|to)\b|对比|相比|\bagainst\b")
+# , i.e. / , meaning / ，也就是 / ，就是: what the words before it mean follows
+NAMED_THEN = re.compile(
+    r"\s*[,，]?\s*(?:\bi\.\s?e\.?,?|\bthat is,|\bmeaning\b)\s*|[,，]\s*(?:也就是说?|就是|即)\s*"
+)
+# the asker's name just before it: up to three words after the verb or break that starts it
+NAME_CLAUSE = re.compile(
+    r"(?:^|[,，;；:：]|\b(?:have|has|had|are|is|were|was|who|that|be|been|got|gone)\b|了|已经?|是)\s*"
+    r"((?:[a-z][a-z'-]*\s*){1,3}|[\u4e00-\u9fff]{1,6})$"
+)
+# 用户的省份, 用户档案里的省份: between a table word and a column of its own
+OWNER_GAP = re.compile(r"\s*(?:里面的|里的|中的|上的|的)\s*")
 # Where what happened ends and what did not begins: 买过美妆、但去年没买过, bought X but not Y
 SIDES_BREAK = re.compile(r"[、，,;；]|但|却|\bbut\b|\byet\b")
 # Lapsed users: …, 沉默用户：…: a name of people, set before what defines them
 HEADING = re.compile(
     r"^\s*(?:(?:[a-z'-]+\s+){0,3}(?:users|customers|buyers|members|shoppers|people)"
-    r"|[^：:，,。？?]{0,20}?(?:用户|客户|买家|会员|人群|顾客))\s*[:：]"
+    r"|[^：:，,。？?]{0,20}?(?:用户|客户|买家|会员|人群|顾客))\s*(?:[:：=＝]|\bmeans\b|\bare\b(?=\s+(?:those|people|users|customers|buyers)\b))"
 )
 # 想看下召回效果：…: what the asker wants to see, named before the question that says it
 FRAMING = re.compile(r"^(?:我?想|帮我|请)?(?:看下|看看|看一下|了解一下|了解下|知道)[^：:，,。？?]{0,12}[：:]")
@@ -705,7 +718,7 @@ ROWS_WITH = re.compile(
 WHICH_ROWS = re.compile(r"有哪些|是哪些|哪几[个位家款]|\bwhich\b|\bwhat are the\b")
 HOW_MANY = re.compile(r"(?:有)?(?:多少|几)(?:个|家|位|款|种|名)?\s*$|how many\s+$|number of\s+$")
 SUMMED_OVER_TIME = re.compile(r"加起来|加总|累计|求和|合计|\bsum(?:med)?\b|\badd(?:ed)? up\b|\bcumulative\b")
-HOW_MANY_ANYWHERE = re.compile(r"多少|几[条个笔次]|how many|number of")
+HOW_MANY_ANYWHERE = re.compile(r"多少|几[条个笔次]|how many|number of|人数")
 # A comparison on a total is a yes/no question (GMV超过100万了吗): the total answers it.
 YES_NO = re.compile(r"吗|是否|有没有|是不是|\b(?:did|does|do|was|were|is|are|has|have)\b")
 # Grammar a reading turns on, as facts about the languages read. Those whose nouns say
@@ -1111,6 +1124,8 @@ class Parse:
     keyed: list[tuple[int, int]] = field(default_factory=list)
     absent: str | None = None  # 没卖出去的商品: the metric the rows listed have no figure of
     absent_at: int = 0  # where the question says it did not happen
+    # 新客=…: a sentence after the question that defines its values, no question of its own
+    defines_after: bool = False
     # 1, 2-3, 4-5, 6 or more orders: bands of each person's figure the question defines
     bands: tuple[BandKind, BandList] | None = None
     # The words of what did not happen (没下过单, never placed an order): no rows are named there.
@@ -1206,7 +1221,7 @@ class Understander:
         linked_parts = any(
             step.feed or step.query.metric_filters or step.query.explain for step in whole.steps
         )
-        if previous is None and not linked_parts and not one_table:
+        if previous is None and not linked_parts and not one_table and not parse.defines_after:
             # A part that builds on the one before (畅销商品以及买家画像: those products'
             # buyers) is read whole; parts that stand apart are read apart.
             parts = self._parts(question, language, as_of)
@@ -1579,9 +1594,16 @@ class Understander:
         first, then = before.steps[0].query, part.steps[0].query
         if then.filters and then.filters != first.filters:
             return None
-        if _shape(then.model_copy(update={"filters": first.filters})) != _shape(first):
+        # 人均下了几单？客单价多少？: a figure divided on the fly beside a governed one
+        plain = {"filters": first.filters, "ratios": []}
+        if _shape(then.model_copy(update=plain)) != _shape(first.model_copy(update={"ratios": []})):
             return None
-        query = first.model_copy(update={"metrics": list(dict.fromkeys([*first.metrics, *then.metrics]))})
+        query = first.model_copy(
+            update={
+                "metrics": list(dict.fromkeys([*first.metrics, *then.metrics])),
+                "ratios": [*first.ratios, *(r for r in then.ratios if r not in first.ratios)],
+            }
+        )
         step = Step(title=self.title(query, language), query=query)
         return before.model_copy(update={"steps": [step], "evidence": [*before.evidence, *part.evidence]})
 
@@ -1618,6 +1640,7 @@ class Understander:
             and self._is_follow_up(parse)
         )
         self._take_heading(parse)  # Lapsed users: bought …: the words after it say who they are
+        self._take_named_then_defined(parse)  # have gone quiet, i.e. no purchase in …
         self._take_paid_orders(parse)  # 支付订单数: orders, not the event type 支付
         self._take_defined(parse)  # 复购用户（…≥2笔的人）: the brackets say what the name is
         self._take_glossed(parse)  # new customers (first purchase ever): what the value is
@@ -4923,11 +4946,32 @@ class Understander:
             return None
         if any(not _whole_months(t.range) for t in parse.found_times):
             return None  # 双11期间首单的新客: cohorts are months; a campaign's days are people of their own
+        if self._bought_again_within(parse):
+            return None  # 1月首购的用户2-3月又买过的占比: did they buy in that time at all, one figure
         for cohort in self.layer.cohorts:
             named = self._cohort_named(parse, cohort.name)
             if named:
                 return ("cohort", cohort.name, (named[0].start, named[0].end))
         return None
+
+    @staticmethod
+    def _bought_again_within(parse: Parse) -> bool:
+        """2-3月又买过的, bought again in Feb or March, between February and March: a later
+        time of the calendar that spans months (or names more than one), asked of as a
+        whole (no 每个月, each month): whether they bought in it, not a month-by-month table."""
+        ordered = sorted({t.range: t for t in parse.found_times}.values(), key=lambda t: t.span[0])
+        if len(ordered) < 2 or LATER_MONTHS.search(parse.text) or EACH_WORD.search(parse.text):
+            return False
+        first, later = ordered[0].range, ordered[1:]
+        if first.end is None or any(t.range.start is None or t.range.start <= first.end for t in later):
+            return False
+        spans_months = any(
+            t.range.end is not None
+            and (t.range.start.year, t.range.start.month) != (t.range.end.year, t.range.end.month)
+            for t in later
+            if t.range.start is not None
+        )
+        return spans_months or len(later) > 1
 
     def _cohort_named(self, parse: Parse, name: str) -> list[Link]:
         """The words of a question that name a cohort's own dimension (首购, first purchase)."""
@@ -5398,6 +5442,19 @@ class Understander:
                 if before is not None:
                     parse.ratio_spans.append(before.span())
 
+    def _groups_contrasted(self, parse: Parse, query: SemanticQuery) -> list[str]:
+        """The words of a segment's value set against (vs, 对比) a condition on the same
+        people, both kept as filters of one reading; none when there is no such contrast."""
+        if not query.metric_filters:
+            return []
+        for link in parse.links:
+            if link.kind != "value" or self._segment_of(link.entries[0].target) is None:
+                continue
+            against = CONTRASTED.search(parse.text, link.end)
+            if against is not None and any(f.dimension == link.entries[0].target for f in query.filters):
+                return [link.text, against.group(0).strip()]
+        return []
+
     def _already_per(self, metric: str, denominator: str) -> bool:
         """客单价 beside orders per buyer: a governed ratio over the same count is no
         numerator of it (spend per buyer per buyer)."""
@@ -5545,6 +5602,25 @@ class Understander:
             return
         parse.links = [x for x in parse.links if x.start >= heading.end()]
         parse.read_spans.append(heading.span())
+
+    @staticmethod
+    def _take_named_then_defined(parse: Parse) -> None:
+        """have gone quiet, i.e. no purchase at all in the last 90 days; 流失了，也就是近半年
+        一单都没买: the asker's name for what the words after it define (a thing not done,
+        a condition, a verb of buying) is read with the definition."""
+        for said in NAMED_THEN.finditer(parse.text):
+            rest = parse.text[said.end() :]
+            defined = (
+                any(start >= said.end() for start, _, _ in parse.negations.markers)
+                or any(c.start >= said.end() for c in parse.comparisons)
+                or HAD_VERB.search(rest)
+                or HAD_ORDERS.search(rest)
+            )
+            before = parse.text[: said.start()]
+            name = NAME_CLAUSE.search(before)
+            if not defined or name is None or not name.group(1).strip():
+                continue
+            parse.read_spans += [(name.start(1), said.end())]
 
     def _take_defined(self, parse: Parse) -> None:
         """复购用户（今年付款订单≥2笔的人）: a name the question defines in brackets by a
@@ -5799,17 +5875,23 @@ class Understander:
         values of a first-purchase segment, each defined in a bracket as the layer defines
         it (no order before the period; an order before it), are said again: nothing to
         apply, and the periods in the definitions are theirs, not the question's."""
-        for bracket in BRACKETED.finditer(parse.text):
-            start, end = bracket.start(), bracket.end()
+        spans = [(b.start(), b.end()) for b in BRACKETED.finditer(parse.text)]
+        # …各有多少人？新客=上半年之前从没有过支付订单的: or a sentence of its own after the question
+        breaks = list(re.finditer(r"[？?。；;!！]\s*", parse.text.rstrip("？?。 ")))
+        if breaks:
+            spans.append((breaks[-1].end(), len(parse.text)))
+        for start, end in spans:
             pieces = [
                 (start + m.start(), start + m.end())
-                for m in re.finditer(r"[^，,；;（()）]+", parse.text[start:end])
+                for m in re.finditer(r"[^，,；;（()）？?。]+", parse.text[start:end])
+                if m.group(0).strip()
             ]
             if not pieces or not all(self._defined_as_the_layer(parse, a, b) for a, b in pieces):
                 continue
             parse.links = [x for x in parse.links if not (start <= x.start and x.end <= end)]
             parse.times = [t for t in parse.times if not (start <= t.span[0] < end)]
             _read_with_negations(parse, start, end)
+            parse.defines_after = parse.defines_after or (bool(breaks) and start == breaks[-1].end())
 
     def _defined_as_the_layer(self, parse: Parse, start: int, end: int) -> bool:
         """Whether a piece of a bracket is a value of a first-purchase segment, then what
@@ -6112,6 +6194,21 @@ class Understander:
                 dropped.append(link)
                 parse.counted.append((link.start, link.end))
         parse.links = [x for x in parse.links if not any(x is d for d in dropped)]
+        self._take_owners(parse, names)
+
+    def _take_owners(self, parse: Parse, names: list[tuple[int, int, Model]]) -> None:
+        """按用户档案里的省份, 按用户的城市等级: grouped by a column with its table's word right
+        before it (的, 里的): the word says whose column it is, no figure or rows of its own."""
+        for a, b, model in names:
+            gap = OWNER_GAP.match(parse.text, b)
+            if gap is None or not GROUPED_BY.search(parse.text[:a]):
+                continue
+            column = next((x for x in parse.links if x.kind == "dimension" and x.start == gap.end()), None)
+            home = self._dimension_home(column.entries[0].target) if column is not None else None
+            if home is None or home[0].name != model.name:
+                continue
+            parse.links = [x for x in parse.links if not (a <= x.start and x.end <= b)]
+            parse.read_spans.append((a, gap.end()))
 
     def _measured_on(self, metric: str, model: Model) -> bool:
         return model.name in self._homes(metric)
@@ -6701,6 +6798,11 @@ class Understander:
         if moving is not None:
             window = moving.number or MOVING_DEFAULT[grain or "day"]
             base = base.model_copy(update={"moving": window, "time_grain": grain, "compare": None})
+        contrasted = self._groups_contrasted(parse, base)
+        if contrasted:
+            # one-time buyers vs repeat buyers (2+ paid orders): two groups set side by side,
+            # one a segment's value and one a condition, are not the people who are both
+            return self._cannot_use(parse, contrasted, "reading.cannot_combine")
         miscounted = [w for c in parse.comparisons if (w := self._other_rows_counted(parse, c, base.metrics))]
         if miscounted:
             return self._cannot_use(parse, miscounted)

@@ -2,8 +2,11 @@
 加购) beside the orders they did not place, each in its clause's period; a value inside
 "not even once" (一次母婴都没买过); a value written as the means of a dated verb (signed
 up through douyin); two "per" figures side by side; a spend tier that is not the city
-tier; a cohort question whose first period is a campaign's days. Each answer is checked
-against SQL written by hand, each ask-back by its status."""
+tier; a cohort question whose first period is a campaign's days; "no purchase"; a name
+before ", i.e." or "=" and its definition; values defined in a sentence after the
+question; a segment's value set against a condition; the groups with the most people who
+meet a condition; a later span of months after a first-purchase month; "lifetime". Each
+answer is checked against SQL written by hand, each ask-back by its status."""
 
 from __future__ import annotations
 
@@ -166,3 +169,109 @@ def test_a_campaigns_first_buyers_coming_back_is_no_month_cohort(pipeline: Pipel
     assert "回来复购" in asked_back(
         pipeline, "2025年双11期间完成首单的新客，今年上半年回来复购的比例有多少？"
     )
+
+
+def test_no_purchase_in_a_period_is_nothing_bought_in_it(pipeline: Pipeline) -> None:
+    # "no purchase" was dropped (the members who registered in the period were counted)
+    said = read(pipeline, "how many diamond members have no purchase in the last 90 days?")
+    assert said == read(pipeline, "how many diamond members haven't bought anything in the last 90 days?")
+
+
+def test_a_name_before_i_e_is_read_with_its_definition(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    found = con.execute(
+        f"""SELECT COUNT(*) FROM users u WHERE u.member_level = '钻石会员'
+            AND u.user_id IN (SELECT user_id FROM orders WHERE {PAID} AND order_time < TIMESTAMP '2026-04-02')
+            AND u.user_id NOT IN (SELECT user_id FROM orders WHERE {PAID}
+              AND order_time >= TIMESTAMP '2026-04-02' AND order_time < TIMESTAMP '2026-07-01')"""
+    ).fetchone()
+    assert found is not None
+    rows = table(
+        pipeline,
+        "how many diamond members who've bought from us before have gone quiet, i.e. no purchase at all"
+        " in the last 90 days?",
+    )
+    assert _one(rows) == found[0]
+
+
+def test_a_name_set_with_an_equals_sign_before_its_definition(pipeline: Pipeline) -> None:
+    said = read(
+        pipeline,
+        "Churned customers = bought something in H1 2025 but haven't placed a single paid order since"
+        " July 1 2025. How many are there by city tier?",
+    )
+    assert said == read(
+        pipeline,
+        "Churned customers: bought something in H1 2025 but haven't placed a single paid order since"
+        " July 1 2025. How many are there by city tier?",
+    )
+
+
+def test_values_defined_in_a_sentence_after_the_question(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = dict(
+        con.execute(
+            f"""SELECT CASE WHEN p.user_id IS NULL THEN '新客' ELSE '老客' END, COUNT(*) FROM
+                (SELECT DISTINCT user_id FROM orders WHERE {PAID}
+                   AND order_time >= TIMESTAMP '2026-01-01' AND order_time < TIMESTAMP '2026-07-01') b
+                LEFT JOIN (SELECT DISTINCT user_id FROM orders WHERE {PAID}
+                   AND order_time < TIMESTAMP '2026-01-01') p USING (user_id) GROUP BY 1"""
+        ).fetchall()
+    )
+    rows = table(pipeline, "今年上半年的买家里，新客和老客各有多少人？新客=上半年之前从没有过支付订单的")
+    assert {r["buyer_type"]: r["buyers"] for r in rows} == expected
+
+
+def test_one_segment_value_set_against_a_condition_is_asked(pipeline: Pipeline) -> None:
+    # it read as the people who are both (未复购 and 2+ orders), listed one by one
+    assert asked_back(pipeline, "last 30 days: AOV of one-time buyers vs repeat buyers (2+ paid orders)?")
+
+
+def test_provinces_with_the_most_people_who_meet_a_condition(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = con.execute(
+        f"""SELECT u.province, COUNT(*) AS n FROM users u JOIN (SELECT o.user_id FROM orders o
+              JOIN order_items i USING (order_id) WHERE o.{PAID} AND o.order_time < TIMESTAMP '2026-07-01'
+              GROUP BY 1 HAVING SUM(i.amount) > 20000) s USING (user_id)
+            GROUP BY 1 ORDER BY n DESC LIMIT 10"""
+    ).fetchall()
+    for question in (
+        "累计消费超过2万的用户，按省份看，人数最多的前10个省是哪些",
+        "累计消费超过2万的用户，按用户档案里的省份看，人数最多的前10个省是哪些",
+    ):
+        rows = table(pipeline, question)
+        assert [(r["province"], r["user_id_count"]) for r in rows] == expected, question
+
+
+def test_a_first_purchase_month_and_a_later_span_is_one_share(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    found = con.execute(
+        f"""WITH f AS (SELECT user_id, MIN(order_time) AS t FROM orders WHERE {PAID} GROUP BY 1),
+            c AS (SELECT user_id FROM f WHERE t >= TIMESTAMP '2026-01-01' AND t < TIMESTAMP '2026-02-01'),
+            r AS (SELECT DISTINCT user_id FROM orders WHERE {PAID}
+                  AND order_time >= TIMESTAMP '2026-02-01' AND order_time < TIMESTAMP '2026-04-01')
+            SELECT COUNT(r.user_id) / COUNT(*) FROM c LEFT JOIN r USING (user_id)"""
+    ).fetchone()
+    assert found is not None
+    rows = table(pipeline, "2026年1月首购的用户，2-3月又买过的占比多少")
+    assert len(rows) == 1 and rows[0]["users_share"] == pytest.approx(found[0])
+
+
+def test_a_figure_divided_on_the_fly_and_a_governed_one_in_one_table(pipeline: Pipeline) -> None:
+    rows = table(
+        pipeline,
+        "近一年，一线城市和三线及以下城市的买家（按用户档案里的城市等级），人均下了几单？客单价多少？",
+    )
+    assert {r["city_tier"] for r in rows} == {"一线", "三线及以下"}
+    assert all({"avg_spend_per_buyer", "order_count_per_buyers"} <= set(r) for r in rows)
+
+
+def test_lifetime_is_all_the_data(pipeline: Pipeline) -> None:
+    query = read(
+        pipeline, "Top 20 customers by lifetime GMV — show user id, member level, number of paid orders"
+    )
+    assert query.time_range is not None and query.time_range.start is None and query.limit == 20
