@@ -563,6 +563,7 @@ ENGLISH_KNOWN = frozenset(
         "among",
         "amongst",
         "through",
+        "thru",
         "via",
         "within",
         "everything",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
@@ -149,6 +149,8 @@ class Linker:
         self._extensions: dict[str, list[str]] = {}
         for index, key in enumerate(self._words):
             self._extensions.setdefault(key[:-1], []).append(key)
+            if len(key) >= 4 and not key.isascii():
+                self._extensions.setdefault(key[:-2], []).append(key)  # 会员登记: 会员等级
             if key.isascii() and all(e.kind == "value" for e in lexicon.by_key[key]):
                 continue  # English slips are slips of names, never of values (see _fuzzy_in)
             for variant in _deletions(key, 1 if len(key) <= 4 else 2):
@@ -213,15 +215,21 @@ class Linker:
         return None
 
     def _homophone_extension(self, text: str, start: int, end: int) -> Link | None:
-        """毛利律: the exact word 毛利 plus one character is a homophone of the longer
-        word 毛利率, a likelier reading than 毛利 followed by a stray character."""
+        """毛利律, 会员登记: the exact word 毛利 plus one character (会员 plus two) is a
+        homophone of the longer word 毛利率 (会员等级), a likelier reading than the word
+        followed by stray characters."""
         if end >= len(text) or text[start:end].isascii():
             return None
-        window = text[start : end + 1]
         for key in self._extensions.get(text[start:end], []):
-            if key != window and _pinyin_distance(window, key) == 0:
+            window = text[start : start + len(key)]
+            if len(window) == len(key) and key != window and _pinyin_distance(window, key) == 0:
                 return Link(
-                    start, end + 1, window, tuple(self.lexicon.by_key[key]), "fuzzy", 1 - 1 / len(key)
+                    start,
+                    start + len(key),
+                    window,
+                    tuple(self.lexicon.by_key[key]),
+                    "fuzzy",
+                    1 - 1 / len(key),
                 )
         return None
 
@@ -264,7 +272,10 @@ class Linker:
                 # English slips keep the length, or drop or add one letter in a long word
                 # (catgory, prodcuts): "many" is never "man".
                 spread = (1 if len(window) >= 6 else 0) if english else limit
-                for key in self._candidates(window, spread, limit):
+                # 会员登记 for 会员等级: a longer word said with the same sound, whatever its letters
+                sounded = self._homophones.get(_sound(window), []) if not english and len(window) >= 3 else []
+                candidates = self._candidates(window, spread, limit)
+                for key in [*candidates, *(k for k in sounded if k not in candidates and k != window)]:
                     # English typos keep the first letter: "came" is not a slip for "name".
                     if english and key[0] != window[0]:
                         continue
@@ -272,7 +283,7 @@ class Linker:
                     if english and self._common_word_changed(window, key):
                         continue
                     distance = DamerauLevenshtein.distance(window, key, score_cutoff=limit)
-                    if distance > limit:
+                    if distance > limit and key not in sounded:
                         continue
                     # A known word with a suffix after it (广东省, 食品类) is that word: it
                     # outranks every other near word (品类 is not what 食品类 means).
@@ -335,6 +346,16 @@ class Linker:
             w != k and (w in ENGLISH_WORDS or w in ENGLISH_KNOWN)
             for w, k in zip(words, known + [""] * len(words), strict=False)
         )
+
+    @cached_property
+    def _homophones(self) -> dict[tuple[str, ...], list[str]]:
+        """Chinese words of three characters or more by their sound (built on the first
+        question with a possible typo, as pypinyin is loaded then)."""
+        found: dict[tuple[str, ...], list[str]] = {}
+        for key in self._words:
+            if len(key) >= 3 and not key.isascii():
+                found.setdefault(_sound(key), []).append(key)
+        return found
 
     def _reading(self, key: str) -> tuple[str, str, object]:
         entry = self.lexicon.by_key[key][0]

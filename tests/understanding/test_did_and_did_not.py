@@ -275,3 +275,9 @@ def test_lifetime_is_all_the_data(pipeline: Pipeline) -> None:
         pipeline, "Top 20 customers by lifetime GMV — show user id, member level, number of paid orders"
     )
     assert query.time_range is not None and query.time_range.start is None and query.limit == 20
+
+
+def test_a_longer_word_said_with_the_same_sound_is_that_word(pipeline: Pipeline) -> None:
+    # 会员登记 (registration) sounds as 会员等级 (member level): two characters apart
+    said = read(pipeline, "沉默用户按会员登记拆一下，就是以前买过但近半年一单都没买的那些")
+    assert "users.member_level" in said.dimensions
