@@ -1696,6 +1696,7 @@ class Understander:
             unusable.append(again.group(0))
         if reading.status == "answer":
             unusable += self._figures_left(parse, reading)
+            unusable += self._total_of_rows(parse, reading)
         if unusable and reading.status == "answer":
             # The reading without those words stays with the clarification: a language
             # model (when configured) is shown it and the words it left out.
@@ -1864,6 +1865,20 @@ class Understander:
         valued = counted or any(0 <= link.start - x.end <= 1 for x in parse.links if x.kind == "value")
         timed = any(0 <= link.start - t.span[1] <= 1 for t in parse.times)
         return not valued and not timed
+
+    def _total_of_rows(self, parse: Parse, reading: Understanding) -> list[str]:
+        """前100个用户，他们的GMV加起来: a total asked of rows the reading lists one by one
+        (the top 100 customers), which no total of the reading sums."""
+        listed = any(
+            step.query.limit is not None
+            and not step.query.count_groups
+            and any(d in self._entity_keys for d in step.query.dimensions)
+            for step in reading.steps
+        )
+        if not listed:
+            return []
+        covered = self._covered(parse)
+        return [m.group(0) for m in TOTAL_WORD.finditer(parse.text) if not any(covered[m.start() : m.end()])]
 
     def _figures_left(self, parse: Parse, reading: Understanding) -> list[str]:
         """Words that ask for a kind of figure (a rate, an average) that the reading

@@ -281,3 +281,8 @@ def test_a_longer_word_said_with_the_same_sound_is_that_word(pipeline: Pipeline)
     # 会员登记 (registration) sounds as 会员等级 (member level): two characters apart
     said = read(pipeline, "沉默用户按会员登记拆一下，就是以前买过但近半年一单都没买的那些")
     assert "users.member_level" in said.dimensions
+
+
+def test_a_total_asked_of_rows_listed_one_by_one_is_asked(pipeline: Pipeline) -> None:
+    # the top 100 customers were listed, their total nowhere
+    assert "加起来" in asked_back(pipeline, "去年消费金额最高的前100个用户，他们的GMV加起来是多少")
