@@ -26,6 +26,11 @@ MONEY_UNIT = re.compile(r"[$¥￥元块]|yuan|rmb|dollar")
 COUNT_UNIT = re.compile(r"[次单笔]|\b(?:orders?|times?|purchases?)\b")
 # 500元（含）: the bound included, as a band's low bound is anyway
 INCLUDED = r"(?:\s*[（(]\s*(?:含|包含|inclusive|incl\.?|included)\s*[)）])?"
+# (1k inclusive, 5k exclusive), (yuan), （不含2000）: a note in brackets on the bounds or the unit
+BOUND_NOTE = re.compile(
+    r"\s*[（(][^（()）]*?(?:inclusive|exclusive|incl\b|excl\b|含|yuan|rmb|元)[^（()）]*[)）]", re.IGNORECASE
+)
+EXCLUSIVE = re.compile(r"exclusive|\bexcl\b|不含|不包含|不包括", re.IGNORECASE)
 AT = rf"(?P<at>{NUMBER}){UNIT}"
 LOW = rf"(?P<low>{NUMBER}){UNIT}{INCLUDED}"
 HIGH = rf"(?P<high>{NUMBER}){UNIT}"
@@ -81,10 +86,25 @@ def find_bands(text: str) -> BandList | None:
     """The first list of three or more bands in normalised `text`, or None."""
     # once, twice: numbers of times written as words, kept at their places in the text
     text = TIMES_WORD.sub(lambda m: TIMES_WORDS[m.group(0).lower()].ljust(len(m.group(0))), text)
-    for match in LIST.finditer(text):
+    # 1k-5k (1k inclusive, 5k exclusive), 5k+ (yuan): notes on the bounds, read apart
+    spoken = BOUND_NOTE.sub(lambda m: " " * len(m.group(0)), text)
+    for match in LIST.finditer(spoken):
         bands = _read(match.group(0))
-        if bands is not None and _ascending(bands):
-            return BandList(match.start(), match.end(), match.group(0), _kind(match.group(0)), bands)
+        if bands is None or not _ascending(bands):
+            continue
+        end = match.end()
+        note = BOUND_NOTE.match(text, end)
+        end = note.end() if note else end  # 5k+ (yuan)
+        written = text[match.start() : end]
+        if EXCLUSIVE.search(written):
+            # the high bound of each range left out, as the note says
+            bands = [
+                b.model_copy(update={"high_strict": True})
+                if b.low is not None and b.high is not None and b.low != b.high
+                else b
+                for b in bands
+            ]
+        return BandList(match.start(), end, written, _kind(written), bands)
     return None
 
 

@@ -103,11 +103,13 @@ NAME_CLAUSE = re.compile(
     r"((?:[a-z][a-z'-]*\s*){1,3}|[\u4e00-\u9fff]{1,6})$"
 )
 # 用户的省份, 用户档案里的省份: between a table word and a column of its own
-OWNER_GAP = re.compile(r"\s*(?:里面的|里的|中的|上的|的)\s*")
+OWNER_GAP = re.compile(r"\s*(?:里面的|里的|中的|上的|的)?\s*")
 # Where what happened ends and what did not begins: 买过美妆、但去年没买过, bought X but not Y
 SIDES_BREAK = re.compile(r"[、，,;；]|但|却|\bbut\b|\byet\b")
 # Lapsed users: …, 沉默用户：…: a name of people, set before what defines them
 HEADING = re.compile(
+    # channel switchers: users who …: a name of any words, when people are what follows
+    r"^\s*(?:[a-z'-]+\s+){0,2}[a-z'-]+\s*[:：](?=\s*(?:users|customers|buyers|members|shoppers|people|ppl)\b)|"
     r"^\s*(?:(?:[a-z'-]+\s+){0,3}(?:users|customers|buyers|members|shoppers|people)"
     r"|[^：:，,。？?]{0,20}?(?:用户|客户|买家|会员|人群|顾客))\s*(?:[:：=＝]|\bmeans\b|\bare\b(?=\s+(?:those|people|users|customers|buyers)\b))"
 )
@@ -273,7 +275,8 @@ EVERY_GRAIN: dict[str, Grain] = {
 CLAUSE_OF_FIGURE = re.compile(r"(?:[^，,；;？?。]|,(?! and\b))+")
 # 有过付款订单, placed a paid order: orders had, as a verb of buying says
 HAD_ORDERS = re.compile(
-    r"有过?(?:已?付款|已?支付)?的?订单|\b(?:placed|made|had) (?:a |an |any |a single )?(?:paid )?orders?\b"
+    r"有过?(?:已?付款|已?支付)?的?订单|下[过了](?:已?付款|已?支付)?的?订单|"
+    r"\b(?:placed|made|had) (?:a |an |any |a single )?(?:paid )?orders?\b"
 )
 DISTRIBUTION_WORD = re.compile(r"分布|\bdistribution\b|\bbreakdown\b")
 DURATION_AFTER = re.compile(
@@ -573,7 +576,7 @@ WHICH_BUCKET = re.compile(
 # The direction a "why" question says the figure moved in (checked against the data).
 FALL_WORDS = re.compile(
     r"下降|下滑|下跌|跌|降(?!序)|掉|减少|少了|变少|走低|不如|拖后腿|拖累|拉低|"
-    r"\b(?:drop(?:s|ped)?|f[ae]ll(?:s|en)?(?: off)?|slipp?(?:ed|s)?|declin(?:e|ed|es|ing)|decreas(?:e|ed|es)|down|lower|dip(?:ped)?|slump(?:ed)?)\b"
+    r"\b(?:drop(?:s|ped)?|f[ae]ll(?:s|en)?(?: off)?|slipp?(?:ed|s)?|declin(?:e|ed|es|ing)|decreas(?:e|ed|es)|(?<!break )(?<!breaks )(?<!broken )(?<!breaking )down|lower|dip(?:ped)?|slump(?:ed)?)\b"
 )
 RISE_WORDS = re.compile(
     r"上升|上涨|增长|涨|增加|多了|变多|走高|提升|飙升|拉高|带起来|带动|拉动|猛增|大增|"
@@ -957,6 +960,7 @@ QUALIFYING_AFTER = re.compile(
 )
 # A total asked in so many words: 向Fuller汇报的员工一共做了多少销售额 is one figure.
 TOTAL_WORD = re.compile(r"一共|总共|合计|总计|加起来|\btotal\b|altogether|combined|all together")
+COLUMN_AFTER_TOTAL = re.compile(r"\s+[a-z]")
 # 一共有多少人: a total of the people counted, not a total of the figure.
 TOTAL_OF_PEOPLE = re.compile(r"(?:一共|总共)(?:有)?(?:多少|几)(?:人|个|位|家|名)")
 # Dimensions named in one grouping: by category and supplier, 按省份、渠道.
@@ -1124,8 +1128,9 @@ class Parse:
     keyed: list[tuple[int, int]] = field(default_factory=list)
     absent: str | None = None  # 没卖出去的商品: the metric the rows listed have no figure of
     absent_at: int = 0  # where the question says it did not happen
-    # 新客=…: a sentence after the question that defines its values, no question of its own
-    defines_after: bool = False
+    # 新客=…: a sentence after the question that defines its values, no question of its own;
+    # …last year, and this year … but not …: conditions on one set of people across clauses
+    read_whole: bool = False
     # 1, 2-3, 4-5, 6 or more orders: bands of each person's figure the question defines
     bands: tuple[BandKind, BandList] | None = None
     # The words of what did not happen (没下过单, never placed an order): no rows are named there.
@@ -1221,7 +1226,7 @@ class Understander:
         linked_parts = any(
             step.feed or step.query.metric_filters or step.query.explain for step in whole.steps
         )
-        if previous is None and not linked_parts and not one_table and not parse.defines_after:
+        if previous is None and not linked_parts and not one_table and not parse.read_whole:
             # A part that builds on the one before (畅销商品以及买家画像: those products'
             # buyers) is read whole; parts that stand apart are read apart.
             parts = self._parts(question, language, as_of)
@@ -1697,6 +1702,11 @@ class Understander:
         if reading.status == "answer":
             unusable += self._figures_left(parse, reading)
             unusable += self._total_of_rows(parse, reading)
+            # 只在抖音买过的占比, bought only on douyin: "only", which no reading took, is asked
+            covered = self._covered(parse)
+            unusable += [
+                m.group(0) for m in ONLY_EVER.finditer(parse.text) if not any(covered[m.start() : m.end()])
+            ]
         if unusable and reading.status == "answer":
             # The reading without those words stays with the clarification: a language
             # model (when configured) is shown it and the words it left out.
@@ -1878,7 +1888,12 @@ class Understander:
         if not listed:
             return []
         covered = self._covered(parse)
-        return [m.group(0) for m in TOTAL_WORD.finditer(parse.text) if not any(covered[m.start() : m.end()])]
+        return [
+            m.group(0)
+            for m in TOTAL_WORD.finditer(parse.text)
+            if not any(covered[m.start() : m.end()])
+            and not COLUMN_AFTER_TOTAL.match(parse.text, m.end())  # total spend: a column of each row
+        ]
 
     def _figures_left(self, parse: Parse, reading: Understanding) -> list[str]:
         """Words that ask for a kind of figure (a rate, an average) that the reading
@@ -2525,6 +2540,7 @@ class Understander:
         used: list[Link] = []
         conditions: list[Presence] = []
         period: TimeMatch | None = None
+        valued = False
         for a, b in _period_clauses(parse.text, CONDITION_BREAK):
             dated = list({t.range: t for t in parse.found_times if a <= t.span[0] < b}.values())
             if len(dated) > 1:
@@ -2543,6 +2559,41 @@ class Understander:
                 and home[0].name != orders_home
                 and self.graph.path(home[0].name, people.name, forward_only=True) is not None
             ]
+            # bought on JD last year, this year on Tmall but not on JD: what they bought, or not
+            said = self._bought_in(parse, a, b, did, lacked)
+            bought = [self._of_what_was_bought(x, people) for x in said]
+            negated = [x for x in bought if x.start in parse.negations.negated]
+            if bought and did:
+                return None
+            if bought:
+                lacking = negated or (bought if lacked is not None else [])
+                having = [x for x in bought if x not in lacking]
+                if having and (HAD_VERB.search(parse.text, a, b) or BUY_VERB.search(parse.text, a, b)):
+                    conditions.append(
+                        Presence(metric=orders, time_range=span, filters=self._value_filters_of(having))
+                    )
+                elif having:
+                    return None
+                if lacking:
+                    conditions.append(
+                        Presence(
+                            metric=orders,
+                            time_range=span,
+                            filters=self._value_filters_of(lacking),
+                            absent=True,
+                        )
+                    )
+                valued = True
+                used += said
+                read += [(m[0], m[1]) for m in parse.negations.markers if a <= m[0] < b]
+                read += [
+                    m.span()
+                    for m in (*HAD_VERB.finditer(parse.text, a, b), *BUY_VERB.finditer(parse.text, a, b))
+                ]
+                if lacked is not None:
+                    read.append(lacked.span())
+                    used += [x for x in parse.links if lacked.start() <= x.start < lacked.end()]
+                continue
             if did and lacked is None:
                 model = self._dimension_home(did[0].entries[0].target)
                 metric = self._any_row_metric(model[0]) if model else None
@@ -2575,6 +2626,8 @@ class Understander:
                 return None
         if len(conditions) < 2 or not any(c.absent for c in conditions) or all(c.absent for c in conditions):
             return None
+        if valued and len({c.time_range for c in conditions}) < 2:
+            return None  # bought one value but not another in one period: read as before
         by = [
             f"{people.name}.{x.entries[0].target.rpartition('.')[2]}"
             for x in parse.links
@@ -2596,6 +2649,7 @@ class Understander:
         people_words = (*PEOPLE_NOUN.finditer(parse.text), *USER_WORDS.finditer(parse.text))
         parse.read_spans += [m.span() for m in people_words]
         parse.links = [x for x in parse.links if x not in used]
+        parse.read_whole = True
         query = SemanticQuery(dimensions=[*dict.fromkeys(by), key], presences=conditions, count_groups=True)
         title = say("reading.listing_title", parse.language, model=people.label)
         texts = list(dict.fromkeys(t.text for t in parse.found_times))
@@ -2606,6 +2660,36 @@ class Understander:
             evidence=parse.evidence,
             time_text=_run_on(texts, parse.language),
         )
+
+    def _bought_in(
+        self, parse: Parse, start: int, end: int, did: list[Link], lacked: re.Match[str] | None
+    ) -> list[Link]:
+        """The values of what was bought said in a clause: of the orders or what they hold
+        (a channel, a category), not the people's own nor an event's."""
+        people = self._people_model
+        found = []
+        for x in parse.links:
+            if not (start <= x.start < end) or x.kind != "value" or x in did:
+                continue
+            if lacked is not None and lacked.start() <= x.start < lacked.end():
+                continue
+            if any(
+                (home := self._dimension_home(e.target)) is not None and home[0] is not people
+                for e in x.entries
+                if e.kind == "value"
+            ):
+                found.append(x)
+        return found
+
+    def _of_what_was_bought(self, link: Link, people: Model | None) -> Link:
+        """在京东买过, bought on JD: the value's reading of what was bought first."""
+        theirs = [
+            e
+            for e in link.entries
+            if (home := self._dimension_home(e.target)) is not None and home[0] is people
+        ]
+        others = [e for e in link.entries if e not in theirs]
+        return replace(link, entries=(*others, *theirs)) if others else link
 
     def _any_row_metric(self, model: Model) -> str | None:
         """A metric of a model's rows with no filter of its own (活跃用户数 of the events):
@@ -2819,6 +2903,11 @@ class Understander:
             and home[0] is people
         ]
         by = [f"{people.name}.{d.rpartition('.')[2]}" for d in dict.fromkeys(by)]
+        grains = [c.text for c in parse.cues if c.kind == "grain"]
+        if grains:
+            # 按注册月份分组看：每月…: people counted per month, which these conditions do not
+            # compute; asked, never one count for the whole period
+            return self._cannot_use(parse, grains, "reading.cannot_combine")
         if marker is not None:  # came back and bought again: every word of it
             parse.read_spans += [m.span() for m in (*BOTH.finditer(parse.text), *AGAIN.finditer(parse.text))]
         parse.read_spans += verbs
@@ -5433,6 +5522,8 @@ class Understander:
                     o is not per and x.end <= o.start and not parse.text[x.end : o.start].strip()
                     for o in pers
                 )
+                # AOV and spend per buyer: a metric the phrase names gives way only to one beside it
+                and (not phrase or self._beside_phrase(parse.text, x, phrase[0]))
             ]
             # per-head spend: what was spent, divided (the layer's sales)
             spend = per.generic in {"buyers", "orders"} and any(
@@ -5469,6 +5560,11 @@ class Understander:
             if against is not None and any(f.dimension == link.entries[0].target for f in query.filters):
                 return [link.text, against.group(0).strip()]
         return []
+
+    @staticmethod
+    def _beside_phrase(text: str, link: Link, phrase: Link) -> bool:
+        gap = text[link.end : phrase.start] if link.end <= phrase.start else text[phrase.end : link.start]
+        return not gap.strip(" 的")
 
     def _already_per(self, metric: str, denominator: str) -> bool:
         """客单价 beside orders per buyer: a governed ratio over the same count is no
@@ -5906,7 +6002,7 @@ class Understander:
             parse.links = [x for x in parse.links if not (start <= x.start and x.end <= end)]
             parse.times = [t for t in parse.times if not (start <= t.span[0] < end)]
             _read_with_negations(parse, start, end)
-            parse.defines_after = parse.defines_after or (bool(breaks) and start == breaks[-1].end())
+            parse.read_whole = parse.read_whole or (bool(breaks) and start == breaks[-1].end())
 
     def _defined_as_the_layer(self, parse: Parse, start: int, end: int) -> bool:
         """Whether a piece of a bracket is a value of a first-purchase segment, then what

@@ -48,6 +48,17 @@ def test_a_shared_bound_goes_to_the_later_band() -> None:
     ]
 
 
+def test_notes_in_brackets_on_the_bounds_and_the_unit() -> None:
+    text = "bucket by total spend: under 1k, 1k-5k (1k inclusive, 5k exclusive), 5k+ (yuan). how many"
+    assert bands(text) == [
+        ("<1000", None, 1000, False, True),
+        ("1000-5000", 1000, 5000, False, True),
+        ("5000+", 5000, None, False, False),
+    ]
+    found = find_bands(normalise(text))
+    assert found is not None and found.kind == "money" and found.text.endswith("(yuan)")
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -286,3 +286,71 @@ def test_a_longer_word_said_with_the_same_sound_is_that_word(pipeline: Pipeline)
 def test_a_total_asked_of_rows_listed_one_by_one_is_asked(pipeline: Pipeline) -> None:
     # the top 100 customers were listed, their total nowhere
     assert "加起来" in asked_back(pipeline, "去年消费金额最高的前100个用户，他们的GMV加起来是多少")
+
+
+def test_bought_one_value_then_another_but_not_the_first(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    def bought(channel: str, start: str, end: str) -> str:
+        return f"""SELECT user_id FROM orders WHERE {PAID} AND channel = '{channel}'
+                   AND order_time >= TIMESTAMP '{start}' AND order_time < TIMESTAMP '{end}'"""
+
+    found = con.execute(
+        f"""SELECT COUNT(*) FROM users WHERE user_id IN ({bought("京东", "2025-01-01", "2026-01-01")})
+            AND user_id IN ({bought("天猫", "2026-01-01", "2026-07-01")})
+            AND user_id NOT IN ({bought("京东", "2026-01-01", "2026-07-01")})"""
+    ).fetchone()
+    assert found is not None
+    rows = table(
+        pipeline,
+        "channel switchers: users who bought on JD (京东) last year, and this year bought on Tmall (天猫)"
+        " but not on JD at all. how many?",
+    )
+    assert _one(rows) == found[0]
+
+
+def test_break_down_by_is_a_grouping_not_a_fall(pipeline: Pipeline) -> None:
+    said = read(
+        pipeline,
+        "ppl who bought last quarter but havent bought anything this quarter - break down by city tier",
+    )
+    assert said.explain is None and "users.city_tier" in said.dimensions and said.without == "order_count"
+
+
+def test_a_governed_ratio_beside_another_metric_is_not_divided(pipeline: Pipeline) -> None:
+    said = read(pipeline, "AOV and spend per buyer by age band, last 30 days")
+    assert said.metrics == ["avg_order_value", "avg_spend_per_buyer"] and not said.ratios
+    assert said.dimensions == ["age_group"]
+
+
+def test_only_that_no_reading_took_is_asked(pipeline: Pipeline) -> None:
+    # it answered douyin's share of all buyers, "only" dropped
+    assert asked_back(
+        pipeline,
+        "Of everyone who purchased on Douyin in 2025, what fraction bought only on douyin that year"
+        " (no other channel at all)?",
+    )
+
+
+def test_a_table_word_right_before_its_own_column(pipeline: Pipeline) -> None:
+    said = read(pipeline, "今年618大促期间，按用户注册渠道看下买家数和客单价")
+    assert said.dimensions == ["register_channel"] and said.metrics == ["buyers", "avg_spend_per_buyer"]
+
+
+def test_total_spend_is_a_column_of_each_row_listed(pipeline: Pipeline) -> None:
+    said = read(
+        pipeline,
+        "Top 20 customers by lifetime GMV — show user id, member level, number of paid orders and total spend",
+    )
+    assert said.limit == 20 and "gmv" in said.metrics
+
+
+def test_people_who_placed_paid_orders_are_counted_not_the_orders(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    found = con.execute(
+        f"""SELECT COUNT(*) FROM users WHERE register_date >= DATE '2026-01-01' AND register_date < DATE '2026-02-01'
+            AND user_id IN (SELECT user_id FROM orders WHERE {PAID} AND order_time < TIMESTAMP '2026-07-01')"""
+    ).fetchone()
+    assert found is not None
+    assert _one(table(pipeline, "2026年1月注册的用户，到现在为止有多少人下过支付订单？")) == found[0]
