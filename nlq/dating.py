@@ -40,7 +40,8 @@ COUNTED_AFTER = re.compile(
 # The means of an event written between its verb and its period (signed up through douyin in
 # 2025, 2025年通过抖音注册的): a value of the layer with the word that says so stands aside;
 # a bare one does not (上个月微信支付 is a way to pay, not WeChat's payments).
-MEANS = re.compile(r"(?:\b(?:through|thru|via|on|from|at|with)\s+|通过|经由|经|从|在|由)\s*\x00\s*")
+MEANS_WORD = r"\b(?:through|thru|via|on|from|at|with)\s+|通过|经由|经|从|在|由"
+MEANS = re.compile(rf"(?:{MEANS_WORD})\s*\x00\s*")
 # Where a verb written around its period parts (要求…到货, or 要求...到货: normalised, … is ...).
 SPLIT = "..."
 

@@ -25,7 +25,7 @@ from nlq.bands import BandList, find_bands
 from nlq.bands import Kind as BandKind
 from nlq.comparisons import Comparison, find_comparisons
 from nlq.cues import LATEST, MOVING, Cue, find_cues, from_the_bottom
-from nlq.dating import Dating, date_words, find_dating
+from nlq.dating import MEANS_WORD, Dating, date_words, find_dating
 from nlq.intents import find_intent
 from nlq.intents import message as intent_message
 from nlq.language import Language, language_of
@@ -82,7 +82,7 @@ CAMPAIGN_AGAIN = re.compile(
 # 抖音注册的, signed up through douyin: a value right before a dated verb, or after it with
 # the word that says it is the means
 MEANS_BEFORE = re.compile(r"\s*(?:上|端|平台|渠道)?\s*")
-MEANS_AFTER = re.compile(r"\s*(?:through|thru|via|on|from|at|with)\s+")
+MEANS_AFTER = re.compile(rf"\s*(?:{MEANS_WORD})\s*")
 # 一笔支付订单都没有, 没有下单, didn't buy anything, no paid order: orders not placed
 NOT_BOUGHT = re.compile(
     r"一[笔单次件个]\s*(?:支付|付款|已支付的?|已付款的?)?\s*(?:订单)?\s*都(?:没有?|未)(?:下过?|买过?|付过款|有过?)?"
