@@ -804,6 +804,21 @@ def _clause_around(text: str, at: int) -> tuple[int, int]:
     return max(starts), min(ends, default=len(text))
 
 
+def _clauses_in_periods(parse: Parse) -> list[tuple[int, int, TimeMatch | None, bool]] | None:
+    """The parts of a question that may each set a condition of their own, each with the
+    period it names, or the one before when it names none (and whether it named it); None
+    when a part names two (one refines the other)."""
+    found: list[tuple[int, int, TimeMatch | None, bool]] = []
+    period: TimeMatch | None = None
+    for a, b in _period_clauses(parse.text, CONDITION_BREAK):
+        dated = list({t.range: t for t in parse.found_times if a <= t.span[0] < b}.values())
+        if len(dated) > 1:
+            return None
+        period = dated[0] if dated else period
+        found.append((a, b, period, bool(dated)))
+    return found
+
+
 def _whole_months(period: TimeRange) -> bool:
     """A period from the first of a month to the last day of one (or open)."""
     starts = period.start is None or period.start.day == 1
@@ -1701,9 +1716,9 @@ class Understander:
             unusable.append(again.group(0))
         if reading.status == "answer":
             unusable += self._figures_left(parse, reading)
-            unusable += self._total_of_rows(parse, reading)
-            # 只在抖音买过的占比, bought only on douyin: "only", which no reading took, is asked
             covered = self._covered(parse)
+            unusable += self._total_of_rows(parse, reading, covered)
+            # 只在抖音买过的占比, bought only on douyin: "only", which no reading took, is asked
             unusable += [
                 m.group(0) for m in ONLY_EVER.finditer(parse.text) if not any(covered[m.start() : m.end()])
             ]
@@ -1876,7 +1891,7 @@ class Understander:
         timed = any(0 <= link.start - t.span[1] <= 1 for t in parse.times)
         return not valued and not timed
 
-    def _total_of_rows(self, parse: Parse, reading: Understanding) -> list[str]:
+    def _total_of_rows(self, parse: Parse, reading: Understanding, covered: list[bool]) -> list[str]:
         """前100个用户，他们的GMV加起来: a total asked of rows the reading lists one by one
         (the top 100 customers), which no total of the reading sums."""
         listed = any(
@@ -1887,7 +1902,6 @@ class Understander:
         )
         if not listed:
             return []
-        covered = self._covered(parse)
         return [
             m.group(0)
             for m in TOTAL_WORD.finditer(parse.text)
@@ -2310,12 +2324,16 @@ class Understander:
             query = query.model_copy(update={"dimensions": [*query.dimensions, *unseen]})
         if parse.has("profile") and parse.absent and key_column and self.layer.reading.profile:
             return self._listed_profile(parse, query, model, key_column, time_text)
+        return self._listing_answer(parse, model, query, time_text)
+
+    @staticmethod
+    def _listing_answer(parse: Parse, model: Model, query: SemanticQuery, time_text: str) -> Understanding:
+        """The answer of one query that lists (or counts) a model's rows, titled by it."""
         title = say("reading.listing_title", parse.language, model=model.label)
-        step = Step(title=title, query=query)
         return Understanding(
             language=parse.language,
             status="answer",
-            steps=[step],
+            steps=[Step(title=title, query=query)],
             evidence=parse.evidence,
             time_text=time_text,
         )
@@ -2412,14 +2430,7 @@ class Understander:
                 Presence(metric=absent, time_range=lacked.range, absent=True),
             ],
         )
-        title = say("reading.listing_title", parse.language, model=model.label)
-        return Understanding(
-            language=parse.language,
-            status="answer",
-            steps=[Step(title=title, query=query)],
-            evidence=parse.evidence,
-            time_text=_run_on([had.text, lacked.text], parse.language),
-        )
+        return self._listing_answer(parse, model, query, _run_on([had.text, lacked.text], parse.language))
 
     def _conditions_by_period(self, parse: Parse) -> Understanding | None:
         """最近一次购买在近90天内、近一年买了3次及以上、近一年累计花了5000以上，这群人有多少个;
@@ -2437,12 +2448,10 @@ class Understander:
             return None
         read: list[tuple[int, int]] = []
         conditions: list[Presence] = []
-        period: TimeMatch | None = None
-        for a, b in _period_clauses(parse.text, CONDITION_BREAK):
-            dated = list({t.range: t for t in parse.found_times if a <= t.span[0] < b}.values())
-            if len(dated) > 1:
-                return None  # two periods in one clause: one refines the other
-            period = dated[0] if dated else period
+        clauses = _clauses_in_periods(parse)
+        if clauses is None:
+            return None  # two periods in one clause: one refines the other
+        for a, b, period, dated in clauses:
             compared = [
                 (c, self._condition_metric(parse, c, (a, b), read))
                 for c in parse.comparisons
@@ -2475,9 +2484,9 @@ class Understander:
             amount = [m.span() for m in AMOUNT_ASKED.finditer(parse.text, a, b)]
             bought = [m for m in bought if not any(x <= m.start() < y for x, y in amount)]  # 总共消费多少
             condition = bool(bought) and (asking is None or bought[0].start() < asking.start())
-            if not compared and condition and dated:
+            if not compared and condition and dated and period is not None:
                 # 最近一次购买在近90天内, bought in the last 90 days: any order in it
-                conditions.append(Presence(metric=orders, time_range=dated[0].range))
+                conditions.append(Presence(metric=orders, time_range=period.range))
             if compared or (condition and dated):
                 # 近一年付款订单不少于3笔: the glossary's paid orders, what is counted anyway
                 read += [m.span() for m in (*bought, *PAID_BASIS.finditer(parse.text, a, b))]
@@ -2509,15 +2518,8 @@ class Understander:
         parse.cues = [
             c for c in parse.cues if not (c.kind == "latest" and any(a <= c.start < b for a, b in read))
         ]
-        title = say("reading.listing_title", parse.language, model=people.label)
         texts = list(dict.fromkeys(t.text for t in parse.found_times))
-        return Understanding(
-            language=parse.language,
-            status="answer",
-            steps=[Step(title=title, query=query)],
-            evidence=parse.evidence,
-            time_text=_run_on(texts, parse.language),
-        )
+        return self._listing_answer(parse, people, query, _run_on(texts, parse.language))
 
     def _did_and_did_not(self, parse: Parse) -> Understanding | None:
         """近30天加购过商品、但一笔支付订单都没有的用户有多少, people who viewed products in
@@ -2539,13 +2541,11 @@ class Understander:
         read: list[tuple[int, int]] = []
         used: list[Link] = []
         conditions: list[Presence] = []
-        period: TimeMatch | None = None
         valued = False
-        for a, b in _period_clauses(parse.text, CONDITION_BREAK):
-            dated = list({t.range: t for t in parse.found_times if a <= t.span[0] < b}.values())
-            if len(dated) > 1:
-                return None
-            period = dated[0] if dated else period
+        clauses = _clauses_in_periods(parse)
+        if clauses is None:
+            return None
+        for a, b, period, _ in clauses:
             span = period.range if period else None
             lacked = NOT_BOUGHT.search(parse.text, a, b)
             did = [
@@ -2596,7 +2596,8 @@ class Understander:
                 continue
             if did and lacked is None:
                 model = self._dimension_home(did[0].entries[0].target)
-                metric = self._any_row_metric(model[0]) if model else None
+                # any row of theirs in the period (活跃用户数 of the events) is that they did it
+                metric = self._row_count(model[0], any_column=True) if model else None
                 if metric is None or len({x.entries[0].target for x in did}) > 1:
                     return None
                 values = [x.entries[0].value for x in did]
@@ -2636,6 +2637,7 @@ class Understander:
             and (home := self._dimension_home(x.entries[0].target)) is not None
             and home[0] is people
         ]
+        # a column of the people's name, whoever's word said it, is their grouping
         grouping = [
             x
             for x in parse.links
@@ -2651,15 +2653,8 @@ class Understander:
         parse.links = [x for x in parse.links if x not in used]
         parse.read_whole = True
         query = SemanticQuery(dimensions=[*dict.fromkeys(by), key], presences=conditions, count_groups=True)
-        title = say("reading.listing_title", parse.language, model=people.label)
         texts = list(dict.fromkeys(t.text for t in parse.found_times))
-        return Understanding(
-            language=parse.language,
-            status="answer",
-            steps=[Step(title=title, query=query)],
-            evidence=parse.evidence,
-            time_text=_run_on(texts, parse.language),
-        )
+        return self._listing_answer(parse, people, query, _run_on(texts, parse.language))
 
     def _bought_in(
         self, parse: Parse, start: int, end: int, did: list[Link], lacked: re.Match[str] | None
@@ -2682,25 +2677,15 @@ class Understander:
         return found
 
     def _of_what_was_bought(self, link: Link, people: Model | None) -> Link:
-        """在京东买过, bought on JD: the value's reading of what was bought first."""
+        """在京东买过, bought on JD: the value's reading of what was bought first (the orders'
+        channel), the people's own (the one they registered in) after it."""
         theirs = [
             e
             for e in link.entries
-            if (home := self._dimension_home(e.target)) is not None and home[0] is people
+            if e.kind == "value" and (home := self._dimension_home(e.target)) and home[0] is people
         ]
         others = [e for e in link.entries if e not in theirs]
-        return replace(link, entries=(*others, *theirs)) if others else link
-
-    def _any_row_metric(self, model: Model) -> str | None:
-        """A metric of a model's rows with no filter of its own (活跃用户数 of the events):
-        any of them in a period, of a person, is that they did it."""
-        for metric in self.layer.metrics:
-            found = self.layer.measure_of(metric.name)
-            if found is None or found[0].name != model.name or getattr(metric, "filter", None):
-                continue
-            if found[1].filter is None and found[1].agg in {"count", "count_distinct"}:
-                return metric.name
-        return None
+        return replace(link, entries=(*others, *theirs)) if others and theirs else link
 
     def _per_person(self, parse: Parse, base: SemanticQuery, with_people: SemanticQuery) -> SemanticQuery:
         """累计消费超过5000元的用户 read as 人均消费 over 5000: a figure per head of one person
@@ -2934,14 +2919,7 @@ class Understander:
         if figures is not None:
             parse.read_spans += figure_spans
             query = query.model_copy(update={"figures": figures[0], "figures_range": figures[1]})
-        title = say("reading.listing_title", parse.language, model=people.label)
-        return Understanding(
-            language=parse.language,
-            status="answer",
-            steps=[Step(title=title, query=query)],
-            evidence=parse.evidence,
-            time_text=_run_on([t.text for t in times], parse.language),
-        )
+        return self._listing_answer(parse, people, query, _run_on([t.text for t in times], parse.language))
 
     def _period_segments(
         self, parse: Parse, times: list[TimeMatch], links: list[Link]
@@ -3591,13 +3569,7 @@ class Understander:
         before = parse.text[max(0, link.start - 4) : link.start]
         if not (BOUGHT_AT.search(before) and BUY_VERB.match(parse.text, link.end)):
             return link
-        theirs = [
-            e
-            for e in link.entries
-            if e.kind == "value" and (home := self._dimension_home(e.target)) and home[0] is people
-        ]
-        others = [e for e in link.entries if e not in theirs]
-        return replace(link, entries=(*others, *theirs)) if others and theirs else link
+        return self._of_what_was_bought(link, people)
 
     @staticmethod
     def _value_not_bought(parse: Parse, start: int, end: int, *, verb_after: bool = False) -> int:
@@ -5462,8 +5434,9 @@ class Understander:
                 return model, dimension_name
         return None
 
-    def _row_count(self, model: Model) -> str | None:
-        """The metric counting a model's rows as they are, unfiltered (评价数 for reviews)."""
+    def _row_count(self, model: Model, any_column: bool = False) -> str | None:
+        """The metric counting a model's rows as they are, unfiltered (评价数 for reviews);
+        with `any_column`, a distinct count of any of its columns will do."""
         for metric in self.layer.metrics:
             found = self.layer.measure_of(metric.name)
             if found is None or found[0].name != model.name or getattr(metric, "filter", None):
@@ -5472,7 +5445,7 @@ class Understander:
             if measure.filter is not None:
                 continue
             if measure.agg == "count" or (
-                measure.agg == "count_distinct" and measure.expr == model.primary_key
+                measure.agg == "count_distinct" and (any_column or measure.expr == model.primary_key)
             ):
                 return metric.name
         return None
