@@ -532,7 +532,9 @@ OPEN_BEFORE_EN = re.compile(
     r"\b(?P<w>before|prior to|earlier than|until|till|up to|through|after|later than|since|starting)\s+(?:the\s+)?$"
 )
 OPEN_AFTER_ZH = re.compile(
-    r"^\s*(?P<w>之前|以前|前(?![\d一二三四五六七八九十两几]|天)|为止|之后|以后|后(?![\d一二三四五六七八九十两几])|以来|起)"
+    r"^\s*(?:结束|过完)?(?P<w>之前|以前|前(?![\d一二三四五六七八九十两几]|天)|为止|之后|以后|后(?![\d一二三四五六七八九十两几])|以来|起)"
+    # 双11结束后到现在: after it, up to the last day of data (which "after" reaches anyway)
+    r"(?:\s*(?:到|至)(?:现在|今天|目前))?"
 )
 
 

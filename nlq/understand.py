@@ -103,7 +103,7 @@ NAME_CLAUSE = re.compile(
     r"((?:[a-z][a-z'-]*\s*){1,3}|[\u4e00-\u9fff]{1,6})$"
 )
 # 用户的省份, 用户档案里的省份: between a table word and a column of its own
-OWNER_GAP = re.compile(r"\s*(?:里面的|里的|中的|上的|的)?\s*")
+OWNER_GAP = re.compile(r"\s*(?:里面的|里的|中的|上的|所在的|所在|的|'s\b|')?\s*")
 # Where what happened ends and what did not begins: 买过美妆、但去年没买过, bought X but not Y
 SIDES_BREAK = re.compile(r"[、，,;；]|但|却|\bbut\b|\byet\b")
 # Lapsed users: …, 沉默用户：…: a name of people, set before what defines them
@@ -251,6 +251,8 @@ AGAIN = re.compile(
 BOTH = re.compile(
     r"\bboth\b(?! (?:ends|inclusive|included))|都买|同时(?:买|购买|下单)|(?:两|二)(?:个|类|种|者)?都"
 )
+# 既浏览过又加购过, viewed and also added to cart: each of what is said was done
+DID_EACH = re.compile(rf"{BOTH.pattern}|既[^，,。]{{1,12}}?又|同时|\band also\b|\bas well as\b")
 # 1月、2月和3月都买过, 每个月都买过, in every single month of Q1, in each of Jan, Feb and Mar:
 # a condition for each period (or each bucket of one), not the buyers of all of them together
 EVERY_PERIOD = re.compile(
@@ -722,6 +724,8 @@ WHICH_ROWS = re.compile(r"有哪些|是哪些|哪几[个位家款]|\bwhich\b|\bw
 HOW_MANY = re.compile(r"(?:有)?(?:多少|几)(?:个|家|位|款|种|名)?\s*$|how many\s+$|number of\s+$")
 SUMMED_OVER_TIME = re.compile(r"加起来|加总|累计|求和|合计|\bsum(?:med)?\b|\badd(?:ed)? up\b|\bcumulative\b")
 HOW_MANY_ANYWHERE = re.compile(r"多少|几[条个笔次]|how many|number of|人数")
+# 各年龄段人数: the number of the people counted, which the count of them is
+HEADCOUNT = re.compile(r"人数|headcount")
 # A comparison on a total is a yes/no question (GMV超过100万了吗): the total answers it.
 YES_NO = re.compile(r"吗|是否|有没有|是不是|\b(?:did|does|do|was|were|is|are|has|have)\b")
 # Grammar a reading turns on, as facts about the languages read. Those whose nouns say
@@ -1419,6 +1423,10 @@ class Understander:
             # 消费不到200块的买家有多少？占上季度全部买家的比例呢: their count and their share
             # of everyone, one reading
             return None
+        if self._rate_of_people_counted(parses):
+            # 1月注册的用户有多少人下过单？转化率多少: the rate of the people the part before
+            # counts, one reading
+            return None
         if pointing is not None and self._figures_of_people_picked(parses, pointing):
             # 消费超过2万元的用户有多少人？他们一共贡献了多少成交额: the figures of the people
             # the condition picked, beside their count: one reading of both
@@ -1563,6 +1571,20 @@ class Understander:
             and not later.comparisons
             and same_period
             and all(x.kind == "metric" and x.entries[0].target in people for x in later.links)
+        )
+
+    def _rate_of_people_counted(self, parses: list[Parse]) -> bool:
+        """The first part counts people, the second names only a rate of people (转化率多少,
+        and the conversion rate)."""
+        if len(parses) != 2 or not HOW_MANY_ANYWHERE.search(parses[0].text):
+            return False
+        first, later = parses
+        people = PEOPLE_NOUN.search(first.text) or USER_WORDS.search(first.text)
+        return (
+            people is not None
+            and self._registered(first) is not None
+            and self._names_figures_only(later)
+            and all(self._rate_of_people(x.entries[0].target) for x in later.links)
         )
 
     @staticmethod
@@ -2542,6 +2564,7 @@ class Understander:
         used: list[Link] = []
         conditions: list[Presence] = []
         valued = False
+        evented = 0
         clauses = _clauses_in_periods(parse)
         if clauses is None:
             return None
@@ -2602,11 +2625,13 @@ class Understander:
                     return None
                 values = [x.entries[0].value for x in did]
                 dimension = did[0].entries[0].target
-                conditions.append(
-                    Presence(
-                        metric=metric, time_range=span, filters=[Filter(dimension=dimension, values=values)]
-                    )
-                )
+                # 既浏览过又加购过: did each; 浏览或加购过: did any of them
+                each = [[v] for v in values] if DID_EACH.search(parse.text, a, b) else [values]
+                conditions += [
+                    Presence(metric=metric, time_range=span, filters=[Filter(dimension=dimension, values=v)])
+                    for v in each
+                ]
+                evented += len(each)
                 used += did
                 # 浏览过商品, viewed products: what they did it to, any of it
                 used += [
@@ -2625,7 +2650,14 @@ class Understander:
                 used += [x for x in parse.links if lacked.start() <= x.start < lacked.end()]
             elif did or lacked is not None:
                 return None
-        if len(conditions) < 2 or not any(c.absent for c in conditions) or all(c.absent for c in conditions):
+        if not any(c.absent for c in conditions):
+            # 上个月浏览过商品的用户有多少, how many users viewed products: what they did in the
+            # events alone (what they bought alone is the reader of buyers')
+            if not conditions or valued or len(conditions) != evented:
+                return None
+            if len(conditions) > 1 and not DID_EACH.search(parse.text):
+                return None  # 浏览、加购、下单分别有多少人: each step's people, not those who did all
+        elif len(conditions) < 2 or all(c.absent for c in conditions):
             return None
         if valued and len({c.time_range for c in conditions}) < 2:
             return None  # bought one value but not another in one period: read as before
@@ -2756,7 +2788,15 @@ class Understander:
         )
         if not counted or parse.comparisons or parse.bands:
             return None
-        counting = {metric, self._profile.metric}
+        # 2026年1月注册的用户有多少人下过支付订单，转化率多少: a rate of people asked of the
+        # people the period registered is the share of them who did, not the layer's rate of
+        # its own people (visitors who paid)
+        rates = [
+            x
+            for x in parse.links
+            if registered and x.kind == "metric" and self._rate_of_people(x.entries[0].target)
+        ]
+        counting = {metric, self._profile.metric, *(x.entries[0].target for x in rates)}
         # 这些人二季度一共贡献了多少成交额: what they spent in a period said, totalled
         of_them = self._figures_of_people(parse, counting) if HOW_MANY_ANYWHERE.search(parse.text) else None
         figures = (of_them[0], of_them[2]) if of_them is not None and of_them[2] is not None else None
@@ -2896,6 +2936,7 @@ class Understander:
         if marker is not None:  # came back and bought again: every word of it
             parse.read_spans += [m.span() for m in (*BOTH.finditer(parse.text), *AGAIN.finditer(parse.text))]
         parse.read_spans += verbs
+        parse.read_spans += [(x.start, x.end) for x in rates]
         parse.read_spans += [
             m.span() for m in (*PEOPLE_NOUN.finditer(parse.text), *USER_WORDS.finditer(parse.text))
         ]
@@ -2909,7 +2950,8 @@ class Understander:
             time_range=dated,
             rows_dated=dated is not None,
             # 有过购买的人占比: those who did, beside all the people the period registered
-            share_of_counted=parse.has("share") and (dated is not None or any(c.among for c in conditions)),
+            share_of_counted=(parse.has("share") or bool(rates))
+            and (dated is not None or any(c.among for c in conditions)),
         )
         if figures is not None and query.share_of_counted:
             # their share and their figures: not computed together, asked (never dropped)
@@ -6288,11 +6330,21 @@ class Understander:
             if gap is None or not GROUPED_BY.search(parse.text[:a]):
                 continue
             column = next((x for x in parse.links if x.kind == "dimension" and x.start == gap.end()), None)
-            home = self._dimension_home(column.entries[0].target) if column is not None else None
-            if home is None or home[0].name != model.name:
+            name = column.entries[0].target.rpartition(".")[2] if column is not None else ""
+            if column is None or model.dimension(name) is None:
                 continue
             parse.links = [x for x in parse.links if not (a <= x.start and x.end <= b)]
             parse.read_spans.append((a, gap.end()))
+            if sum(1 for m in self.layer.models if m.dimension(name)) > 1:
+                # 按用户所在省份: the people's province, not the orders' (shipped to), wherever
+                # the question names the column
+                owned = f"{model.name}.{name}"
+                parse.links = [
+                    replace(x, entries=(replace(x.entries[0], target=owned), *x.entries[1:]))
+                    if x.kind == "dimension" and x.entries[0].target == column.entries[0].target
+                    else x
+                    for x in parse.links
+                ]
 
     def _measured_on(self, metric: str, model: Model) -> bool:
         return model.name in self._homes(metric)
@@ -6689,7 +6741,13 @@ class Understander:
             if rows is not None and rows not in group:
                 group = [*group, rows]
         focus: list[Filter] = []
-        if parse.has("share", "rank") and not group and not profile and values:
+        if (
+            parse.has("share", "rank")
+            # (新客占618买家的比例: the segment's own dimension, grouped by its value, is no group)
+            and (not group or (len(values) == 1 and set(group) <= set(values)))
+            and not profile
+            and values
+        ):
             # 美妆占GMV的比例: the value's share among all values of its dimension; of
             # several values, the one the share is asked of (what % of dine-in orders
             # were paid in cash: cash, among dine-in orders).
@@ -6902,6 +6960,8 @@ class Understander:
         if self._counting_groups(parse, base) is not None or entity_counted:
             # 销售额超过1万的客户有几个: the number of the groups, not their list
             base = base.model_copy(update={"count_groups": True, "order_by": [], "limit": None})
+            if any(d in base.dimensions for d in self._entity_keys):
+                parse.read_spans += [m.span() for m in HEADCOUNT.finditer(parse.text)]  # 各年龄段人数
         if base.count_groups and base.metric_filters:
             base = base.model_copy(update={"totals_of_conditioned": self._conditioned_asked(parse, base)})
         compared = parse.cue("yoy", "pop", "compare")
@@ -7124,6 +7184,18 @@ class Understander:
             return None
         column = found[1].expr
         return next((m for m in self.layer.models if m.key_columns == [column]), None)
+
+    def _rate_of_people(self, metric: str) -> bool:
+        """A governed rate of people among people (conversion rate: payers over visitors),
+        both its parts counting the people the profile counts."""
+        found = self.layer.metric(metric)
+        people = self._people_model
+        if not isinstance(found, RatioMetric) or people is None:
+            return False
+        parts = [self.layer.measure_of(found.numerator), self.layer.measure_of(found.denominator)]
+        return all(
+            m is not None and m[1].agg == "count_distinct" and m[1].expr in people.key_columns for m in parts
+        )
 
     @staticmethod
     def _entity_key(model: Model) -> str | None:
