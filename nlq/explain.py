@@ -236,6 +236,8 @@ def _step(
             words.append(say("explain.counting_within", language, dimension=counted, within=within))
         else:
             words.append(say("explain.counting_groups", language, dimension=counted))
+    if query.share_of_all_counted:
+        words.append(say("explain.share_of_all_counted", language))
     if query.explain == "anomalies":
         words.append(say("explain.anomalies", language))
     elif query.explain == "forecast":

@@ -87,8 +87,10 @@ MEANS_AFTER = re.compile(rf"\s*(?:{MEANS_WORD})\s*")
 NOT_BOUGHT = re.compile(
     r"一[笔单次件个]\s*(?:支付|付款|已支付的?|已付款的?)?\s*(?:订单)?\s*都(?:没有?|未)(?:下过?|买过?|付过款|有过?)?"
     r"|(?:没有?|未|从没|从未)(?:再|有过?)?\s*(?:下过?单|买过?(?:东西)?|购买过?|付过?款|支付过?|下过?(?:支付|付款)?订单|(?:支付|付款)订单)"
-    r"|\b(?:didn'?t|did not|haven'?t|have not|hasn'?t|never)\s+(?:buy|bought|order|purchase|place|make|made)"
-    r"(?:\s+(?:anything|any|a|a single|an?))*(?:\s+(?:paid\s+)?(?:orders?|purchases?))?"
+    r"|\b(?:didn'?t|did not|haven'?t|have not|hasn'?t|has not|never)\s+(?:(?:buy|bought|order|ordered|purchase|purchased|place|placed|make|made)\b"
+    # haven't had a paid order, didn't end up with any paid order: had none of them
+    r"|(?:had|have|get|got|end(?:ed)? up with)(?=\s+(?:any|a|a single|an?)\s+(?:paid\s+)?(?:orders?|purchases?)\b))"
+    r"(?:\s+(?:anything|any|a single|an?))*(?:\s+(?:paid\s+)?(?:orders?|purchases?))?"
     r"|\bno (?:paid )?(?:orders?|purchases?)\b"
 )
 # one group set against another: one-time buyers vs repeat buyers, 新客对比老客
@@ -177,6 +179,8 @@ GROUPED_BY = re.compile(
 )
 # A "did not happen" marker and what did not: 一条评价都没收到, 一件都没卖出去, never ordered.
 ABSENCE_BEFORE = re.compile(r"一(?:[件单条个笔次]|[件单条个笔次]?[\u4e00-\u9fff]{0,5}[都也])还?\s*$")
+# 一单都没下, 一件都没卖出去: a counter of orders or of units sold
+ORDER_COUNTER = re.compile(r"一([单笔件])(?![\u4e00-\u9fff]{0,5}(?:评价|退款|订单|商品))")
 # 没有收到任何评价, 没得到过一条: the verb and "any" between a marker and what did not happen
 ABSENCE_GAP = re.compile(
     r"\s*(?:收到|得到|获得|拿到|产生|有)?过?\s*(?:任何|一条|一个|一笔|一次|一单)?\s*(?:的)?\s*"
@@ -251,6 +255,10 @@ AGAIN = re.compile(
 BOTH = re.compile(
     r"\bboth\b(?! (?:ends|inclusive|included))|都买|同时(?:买|购买|下单)|(?:两|二)(?:个|类|种|者)?都"
 )
+# 按性别和年龄段交叉看, a cross-tab of gender and age group: grouped by both at once
+CROSSED = re.compile(r"交叉|\bcross(?:-?tab(?:ulated|ulation)?|ed with)?\b")
+# 是什么年龄段的, 在哪些城市等级, which tier are they in: the group someone falls into, asked
+WHICH_GROUP = re.compile(r"(?:什么|哪些|哪个|哪几个|\bwhich|\bwhat)\s*$")
 # 既浏览过又加购过, viewed and also added to cart: each of what is said was done
 DID_EACH = re.compile(rf"{BOTH.pattern}|既[^，,。]{{1,12}}?又|同时|\band also\b|\bas well as\b")
 # 1月、2月和3月都买过, 每个月都买过, in every single month of Q1, in each of Jan, Feb and Mar:
@@ -406,7 +414,9 @@ WHO_APART_STRONG = re.compile(r"[。；;？?！!]|但|\bbut\b")
 WHO_APART = re.compile(r"[，,、。；;？?！!]|\b(?:and|but|or)\b|和|或|但")
 # its buyers, 这些商品的买家: a part about the rows the part before found
 POINTS_BACK = re.compile(
-    r"\b(?:its|their|those|these|(?:among|of) them)\b|这些|那些|[它他她]们(?:的|各自|分别)|其(?=买家|用户|客户|画像)"
+    r"\b(?:its|their|those|these|(?:among|of) them)\b|这些|那些|[它他她]们(?:的|各自|分别)|其(?=买家|用户|客户|画像)|"
+    # Break it down by member tier ... what share that is: what the part before found
+    r"\b(?:break|split|cut) (?:it|that|this)\b|\bthat is\W*$"
 )
 # …一共多少人？其中…: the people of the part before, said by the break between the parts
 AMONG_THEM = re.compile(r"其中")
@@ -578,7 +588,7 @@ WHICH_BUCKET = re.compile(
 # The direction a "why" question says the figure moved in (checked against the data).
 FALL_WORDS = re.compile(
     r"下降|下滑|下跌|跌|降(?!序)|掉|减少|少了|变少|走低|不如|拖后腿|拖累|拉低|"
-    r"\b(?:drop(?:s|ped)?|f[ae]ll(?:s|en)?(?: off)?|slipp?(?:ed|s)?|declin(?:e|ed|es|ing)|decreas(?:e|ed|es)|(?<!break )(?<!breaks )(?<!broken )(?<!breaking )down|lower|dip(?:ped)?|slump(?:ed)?)\b"
+    r"\b(?:drop(?:s|ped)?|f[ae]ll(?:s|en)?(?: off)?|slipp?(?:ed|s)?|declin(?:e|ed|es|ing)|decreas(?:e|ed|es)|(?<!break )(?<!breaks )(?<!broken )(?<!breaking )(?<!it )(?<!them )(?<!that )(?<!this )(?<!those )down|lower|dip(?:ped)?|slump(?:ed)?)\b"
 )
 RISE_WORDS = re.compile(
     r"上升|上涨|增长|涨|增加|多了|变多|走高|提升|飙升|拉高|带起来|带动|拉动|猛增|大增|"
@@ -1692,6 +1702,7 @@ class Understander:
         self._take_bought_before(parse)  # …compared with those who had bought before: the other
         self._take_first_defined(parse)  # 新客就是第一笔付款订单落在上个月的人: what it means
         self._take_profile_breakdown(parse)  # the gender and age breakdown of big spenders
+        self._take_crossed(parse)  # 按性别和年龄段交叉看: grouped by both
         extra = ADDITIONAL.search(parse.text)
         if extra is not None:
             # at least one more paid order: one beyond those the question counts, which no
@@ -2655,6 +2666,9 @@ class Understander:
             # events alone (what they bought alone is the reader of buyers')
             if not conditions or valued or len(conditions) != evented:
                 return None
+            if parse.has("share") or self._registered(parse) is not None or self._buying_said(parse, used):
+                # 注册当月就付款下单的人占比: buying (the orders' reader), among registrants
+                return None
             if len(conditions) > 1 and not DID_EACH.search(parse.text):
                 return None  # 浏览、加购、下单分别有多少人: each step's people, not those who did all
         elif len(conditions) < 2 or all(c.absent for c in conditions):
@@ -2687,6 +2701,13 @@ class Understander:
         query = SemanticQuery(dimensions=[*dict.fromkeys(by), key], presences=conditions, count_groups=True)
         texts = list(dict.fromkeys(t.text for t in parse.found_times))
         return self._listing_answer(parse, people, query, _run_on(texts, parse.language))
+
+    @staticmethod
+    def _buying_said(parse: Parse, links: list[Link]) -> bool:
+        """付款下单, placed an order: an event type said with the words of buying, which
+        the orders tell (paid orders), not the events."""
+        verbs = [m.span() for m in (*BUY_VERB.finditer(parse.text), *HAD_ORDERS.finditer(parse.text))]
+        return any(a <= x.start < b or x.start <= a < x.end for x in links for a, b in verbs)
 
     def _bought_in(
         self, parse: Parse, start: int, end: int, did: list[Link], lacked: re.Match[str] | None
@@ -3365,8 +3386,12 @@ class Understander:
                 [(max(start - x.end, x.start - end), x.entries[0].target) for x in metrics]
                 + [(max(start - b, a - end), count) for a, b, count in tables]
             )
+            # 今年一单都没下, 一件都没卖: the counter of "not even one" says what did not happen
+            counter = ORDER_COUNTER.match(parse.text, clause.start()) if clause else None
             if verb_end is not None:
                 metric = next(iter(self._word("orders" if buys else "units")), None)
+            elif counter is not None and not metrics:
+                metric = next(iter(self._word("orders" if counter.group(1) in "单笔" else "units")), None)
             else:
                 metric = candidates[0][1] if candidates else None
             if metric is None:
@@ -3535,6 +3560,10 @@ class Understander:
         parse.read_spans += [
             m.span() for m in (*PEOPLE_WORDS.finditer(parse.text), *USER_WORDS.finditer(parse.text))
         ]
+        # each bucket's share of all buyers: of the bands' people, not a share of a figure
+        shared = [c for c in parse.cues if c.kind == "share"]
+        parse.cues = [c for c in parse.cues if c not in shared]
+        parse.read_spans += [(c.start, c.end) for c in shared]
         reading = self._assemble(parse, others or [figure])
         if reading.status != "answer" or len(reading.steps) != 1:
             return reading
@@ -3548,6 +3577,8 @@ class Understander:
                 "metrics": others,
                 "dimensions": [d for d in query.dimensions if d != key],
                 "bands": bands,
+                # the number in each bucket and its share of all buyers
+                "share_of_all_counted": bool(shared),
                 "count_groups": False,
                 "metric_filters": [],
                 "order_by": [],
@@ -6977,7 +7008,17 @@ class Understander:
             base = base.model_copy(update={"order_by": order, "limit": ranking.number or 10})
         share_cue = parse.cue("share")
         keyed = any(d in base.dimensions for d in self._entity_keys)
-        if share_cue is not None and keyed and self._people_share(base) and not base.focus:
+        if (
+            share_cue is not None
+            and keyed
+            and self._people_share(base)
+            and self._groups_of_picked(parse, base)
+        ):
+            # 高消费用户都是什么年龄段的？各年龄段人数和占比: how the people the condition
+            # picks fall into the groups, each group's share of them all
+            parse.read_spans.append((share_cue.start, share_cue.end))
+            base = base.model_copy(update={"count_groups": True, "share_of_all_counted": True, "share": []})
+        elif share_cue is not None and keyed and self._people_share(base) and not base.focus:
             # what share of buyers in each city tier ordered at least twice: those who meet
             # the condition over everyone with a figure in the period, in each group
             base = base.model_copy(
@@ -7249,6 +7290,31 @@ class Understander:
             if after or before:
                 return after.group(1) if after else "how many"
         return None
+
+    @staticmethod
+    def _take_crossed(parse: Parse) -> None:
+        """按性别和年龄段交叉看, gender crossed with age group: two groupings together, which
+        naming both already is."""
+        for found in CROSSED.finditer(parse.text):
+            if sum(1 for x in parse.links if x.kind == "dimension") >= 2:
+                parse.read_spans.append(found.span())
+
+    def _groups_of_picked(self, parse: Parse, query: SemanticQuery) -> bool:
+        """都是什么年龄段的, 分布在哪些城市等级, the age distribution of them: the groups the
+        people a condition picks fall into are asked (a distribution word, or which group
+        they are in), not each group's share of such people."""
+        grouped = [
+            x
+            for x in parse.links
+            if x.kind == "dimension"
+            and x.entries[0].target in query.dimensions
+            and not self.layer.is_key(x.entries[0].target)
+        ]
+        if not grouped:
+            return False
+        if parse.has("distribution"):
+            return True
+        return any(WHICH_GROUP.search(parse.text[max(0, x.start - 6) : x.start]) for x in grouped)
 
     @staticmethod
     def _people_share(query: SemanticQuery) -> bool:

@@ -391,6 +391,13 @@ class Compiler:
         columns.append(
             OutputColumn(count, "metric", Label.worded(Text("semantic.number_of", label=of)), "count")
         )
+        if query.share_of_all_counted:
+            # how many in each bucket and its share of all buyers: of all the bands' people
+            number = exp.Count(this=exp.Star())
+            whole = exp.Window(this=exp.Sum(this=number.copy()), partition_by=[g.copy() for g in groups])
+            projections.append(safe_ratio(number, whole).as_(f"{count}_share"))
+            label = Label.worded(Text("semantic.share_label", label=columns[-1].label))
+            columns.append(OutputColumn(f"{count}_share", "share", label, "percent", count))
         for name in query.metrics:
             projections.append(figures.of_group(name, "bands").as_(name))
             columns.append(self._metric_column(name))
@@ -590,7 +597,9 @@ class Compiler:
             label = self._dimension(query.dimensions[at]).label
             totals = self._totals_beside(query, columns)
             grouped = [c for c in columns if c.name in by]
-            final, columns = self._counted(final, f"{dim_names[at]}_count", label, totals, by)
+            final, columns = self._counted(
+                final, f"{dim_names[at]}_count", label, totals, by, shared=query.share_of_all_counted
+            )
             columns = [*grouped, *columns]
         return final, columns
 
@@ -660,7 +669,9 @@ class Compiler:
         by = [c for c in columns if c.role == "dimension" and c.name != key_name]
         totals = self._totals_beside(query, columns)
         label = self._dimension(keyed[0]).label
-        counted, counts = self._counted(rows, f"{key_name}_count", label, totals, [c.name for c in by])
+        counted, counts = self._counted(
+            rows, f"{key_name}_count", label, totals, [c.name for c in by], shared=query.share_of_all_counted
+        )
         return counted, [*by, *counts]
 
     def _per_key_rows(self, query: SemanticQuery, key: str) -> tuple[Node, list[OutputColumn]] | None:
@@ -939,14 +950,23 @@ class Compiler:
         totals: Sequence[OutputColumn] = (),
         by: Sequence[str] = (),
         figures: Sequence[exp.Expr] = (),
+        *,
+        shared: bool = False,
     ) -> tuple[Node, list[OutputColumn]]:
         """The number of rows (groups, or listed rows) the query returns, its conditions
         applied, in all or within the groups `by`; and the total of the figures asked of
         them beside the condition (how many customers ordered 3 times or more, and how much
-        GMV they brought in)."""
-        counted = Counted(rows, name, tuple(c.name for c in totals), tuple(by), figures=tuple(figures))
+        GMV they brought in); `shared`, each group's share of all of them."""
         column = OutputColumn(name, "metric", Label.worded(Text("semantic.number_of", label=of)), "count")
-        return counted, [column, *totals]
+        columns = [column, *totals]
+        if shared and by:
+            count = exp.Count(this=exp.Star())
+            whole = exp.Window(this=exp.Sum(this=count.copy()))
+            figures = [*figures, safe_ratio(count, whole).as_(f"{name}_share")]
+            label = Label.worded(Text("semantic.share_label", label=column.label))
+            columns.append(OutputColumn(f"{name}_share", "share", label, "percent", name))
+        counted = Counted(rows, name, tuple(c.name for c in totals), tuple(by), figures=tuple(figures))
+        return counted, columns
 
     def _adds_up_over_groups(self, column: OutputColumn) -> bool:
         """A figure whose groups' values add up to the whole: a sum or a count of rows."""
@@ -1061,7 +1081,13 @@ class Compiler:
             summed = [self._metric_column(m) for m in query.figures if m not in derived]
             quotients = [of_each.of_group(m, COUNTED_ROWS).as_(m) for m in derived] if of_each else []
             counted, counts = self._counted(
-                counted_rows, f"{home.name}_count", home.label, summed, by, quotients
+                counted_rows,
+                f"{home.name}_count",
+                home.label,
+                summed,
+                by,
+                quotients,
+                shared=query.share_of_all_counted,
             )
             return counted, grouped + counts + [self._metric_column(m) for m in derived]
         return With((("listing", rows),), ordered), columns

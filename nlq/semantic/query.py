@@ -197,6 +197,9 @@ class SemanticQuery(QueryModel):
     # share of buyers in each city tier ordered at least twice; of a listing's rows, those
     # who meet its presences (2025年注册的用户里有过购买的占比).
     share_of_counted: bool = False
+    # Each group's share of all the rows counted (or of all the people of the bands): the
+    # big spenders' age groups, 各年龄段人数和占比, not each age group's share of big spenders.
+    share_of_all_counted: bool = False
     # Quotients of two of the metrics, each a column of its own (units per order).
     ratios: list[Ratio] = Field(default_factory=list)
     # Counts of distinct values asked on the fly; each is a metric of the query by its name.

@@ -893,7 +893,14 @@ def test_a_share_of_pinned_values_is_their_row_of_the_shares_of_all_values(
     sql = compiled.sql()
     # One pass of conditional aggregates: nothing grouped, no window over the groups.
     assert "GROUP BY" not in sql and "OVER" not in sql and "FILTER" in sql
-    assert_rows([tuple(row) for row in con.execute(sql).fetchall()], expected)
+    names = [c.name for c in compiled.columns]
+    rows = [dict(zip(names, row, strict=True)) for row in con.execute(sql).fetchall()]
+    # the whole each pinned value is a part of is shown beside its share
+    for row in rows:
+        for metric in query["share"]:
+            assert same(float(row[f"{metric}_all"]) * row[f"{metric}_share"], row[metric])
+    shown = [tuple(v for k, v in row.items() if not k.endswith("_all")) for row in rows]
+    assert_rows(shown, expected)
 
 
 def test_a_pinned_value_without_rows_has_no_row(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
@@ -908,23 +915,35 @@ def test_a_pinned_value_without_rows_has_no_row(con: duckdb.DuckDBPyConnection, 
         assert run(con, layer, query) == []
 
 
-def test_a_share_that_does_not_add_up_keeps_the_grouped_shares(
+def test_a_pinned_share_that_does_not_add_up_is_of_the_whole_own_figure(
     con: duckdb.DuckDBPyConnection, layer: Any
 ) -> None:
-    # A buyer of two categories counts in both, so the total of the groups is not the
-    # number of buyers; an order of two categories likewise.
-    for metric in ("buyers", "order_count"):
-        query = {
+    # A buyer of two categories counts in both, so the groups' buyers add up to more than
+    # the buyers: 美妆 buyers' share of all buyers is over the buyers themselves (it was
+    # over the sum of every category's buyers, a third of the true share); orders likewise.
+    sql = {
+        "buyers": "COUNT(DISTINCT o.user_id) FILTER (WHERE p.category = '美妆'), COUNT(DISTINCT o.user_id)",
+        "order_count": "COUNT(DISTINCT o.order_id) FILTER (WHERE p.category = '美妆'),"
+        " COUNT(DISTINCT o.order_id)",
+    }
+    for metric, figures in sql.items():
+        focused = {
             "metrics": [metric],
             "dimensions": ["category"],
             "share": [metric],
             "time_range": {"start": START, "end": END},
+            "focus": [{"dimension": "category", "values": ["美妆"]}],
         }
-        everything = run(con, layer, query)
-        focused = {**query, "focus": [{"dimension": "category", "values": ["美妆"]}]}
-        compiled = Compiler(layer, role="admin").compile(SemanticQuery.model_validate(focused))
-        assert "OVER" in compiled.sql()
-        assert_rows(run(con, layer, focused), [row for row in everything if row[0] == "美妆"])
+        part, whole = con.execute(
+            f"SELECT {figures} FROM orders o JOIN order_items i ON i.order_id = o.order_id"
+            " JOIN products p ON p.product_id = i.product_id WHERE o.pay_time IS NOT NULL"
+            " AND o.order_time >= DATE '2026-04-01' AND o.order_time < DATE '2026-07-01'"
+        ).fetchone()
+        assert_rows(run(con, layer, focused), [("美妆", part, whole, part / whole)])
+        # each age group's share of 美妆 buyers, within the age group: over its own buyers
+        within = {**focused, "dimensions": ["age_group", "category"], "share_within": ["age_group"]}
+        rows = run(con, layer, within)
+        assert len(rows) == 5 and all(0 < r[4] < 1 and same(r[3] * r[4], r[2]) for r in rows)
 
 
 def test_rows_grouped_by_their_own_key_are_not_aggregated(con: duckdb.DuckDBPyConnection, layer: Any) -> None:
