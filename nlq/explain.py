@@ -315,6 +315,12 @@ def _step(
         if by_time:  # the last 5 orders: the newest rows, not the largest
             order = "explain.order_newest" if query.order_by[0].desc else "explain.order_oldest"
         words.append(say(order, language, field=label, limit=query.limit))
+    if query.share_of_top and query.order_by:
+        label = _metric(query.order_by[0].field, layer, language) or query.order_by[0].field
+        if query.top_fraction is not None:
+            percent = f"{query.top_fraction * 100:g}%"
+            words.append(say("explain.order_top_percent", language, field=label, percent=percent))
+        words.append(say("explain.share_of_top", language, metric=label))
     if caliber:
         words += [
             say("explain.caliber", language, metric=label, definition=definition)

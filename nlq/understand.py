@@ -255,6 +255,13 @@ AGAIN = re.compile(
 BOTH = re.compile(
     r"\bboth\b(?! (?:ends|inclusive|included))|都买|同时(?:买|购买|下单)|(?:两|二)(?:个|类|种|者)?都"
 )
+# Is the 80/20 rule true for us, 二八定律成立吗: the top fifth's share, asked by its name
+PARETO = re.compile(
+    r"(?:\bis (?:the )?)?\b80/20 (?:rule|principle)(?: (?:true|valid|holds?))?(?: for us)?|\bpareto(?: principle| rule)?\b|"
+    r"二八(?:定律|法则|原则)(?:成立吗?)?"
+)
+# the top 20% of customers: a share of them, not a number
+PERCENT_AFTER = re.compile(r"\s*(?:%|％|percent\b|per cent\b)")
 # 按性别和年龄段交叉看, a cross-tab of gender and age group: grouped by both at once
 CROSSED = re.compile(r"交叉|\bcross(?:-?tab(?:ulated|ulation)?|ed with)?\b")
 # 是什么年龄段的, 在哪些城市等级, which tier are they in: the group someone falls into, asked
@@ -1865,7 +1872,7 @@ class Understander:
                 # spent, never by the other figure named
                 ranked_by_sales = self._ranked_by_sales(parse, listing, ranked)
                 if ranked_by_sales is not None:
-                    return ranked_by_sales
+                    return self._top_share_of(parse, ranked_by_sales, ranked) or ranked_by_sales
             if listing is not None and listing.status == "answer" and ranked is not None and unordered:
                 # top 10 customers, 消费最多的10个客户 with no figure to rank them by: ten rows,
                 # any ten, silently; asked by what to rank them, unless they are ranked by
@@ -1875,9 +1882,17 @@ class Understander:
             share = parse.cue("share")
             shared = listing is not None and any(s.query.share_of_counted for s in listing.steps)
             if listing is not None and listing.status == "answer" and share is not None and not shared:
+                top_share = self._top_share_of(parse, listing, ranked) if ranked is not None else None
+                if top_share is not None:
+                    # 消费最高的前100个用户的GMV占全站多少: the first rows' total, of the whole
+                    return top_share
                 # 消费排前100名的客户里女性占多大比例: a share within the rows listed, which a
                 # listing does not compute (it listed the women among them, silently)
                 return self._cannot_use(parse, [share.text], "reading.cannot_combine")
+            percent = PERCENT_AFTER.match(parse.text, ranked.end) if ranked is not None else None
+            if listing is not None and ranked is not None and percent is not None:
+                # the top 20% of customers, listed: not the top 20 of them
+                return self._cannot_use(parse, [ranked.text + percent.group(0)], "reading.cannot_combine")
             if listing is not None:
                 return listing
             if absent:
@@ -3020,6 +3035,46 @@ class Understander:
             if len(named) == 1 and sum(1 for t in times if a <= t.span[0] < b) == 1:
                 figures[index] = named[0]
         return figures
+
+    def _top_share_of(self, parse: Parse, listing: Understanding, ranked: Cue) -> Understanding | None:
+        """去年消费金额最高的前100个用户的GMV占全站GMV的多少, the top 20% of customers by spend
+        and their share of GMV: the rows a ranking keeps, totalled beside all rows' total,
+        when a share is asked of the one figure they are ranked by. None otherwise."""
+        share = parse.cue("share")
+        if share is None or len(listing.steps) != 1 or ranked.kind == "hot":
+            return None
+        query = listing.steps[0].query
+        keys = [d for d in query.dimensions if d in self._entity_keys]
+        if not keys or not query.order_by or query.limit is None:
+            return None
+        metric = query.order_by[0].field
+        named = {x.entries[0].target for x in parse.links if x.kind == "metric"}
+        if metric not in query.metrics or not named <= {metric}:
+            return None
+        percent = PERCENT_AFTER.match(parse.text, ranked.end)
+        number = ranked.number or query.limit
+        fraction = number / 100 if percent is not None and number <= 100 else None
+        if percent is not None and fraction is None:
+            return None
+        top = SemanticQuery(
+            metrics=[metric],
+            dimensions=keys[:1],
+            time_range=query.time_range,
+            time_dimension=query.time_dimension,
+            filters=query.filters,
+            order_by=query.order_by[:1],
+            limit=None if fraction else query.limit,
+            top_fraction=fraction,
+            share_of_top=True,
+        )
+        said = (*TOTAL_WORD.finditer(parse.text), *WHOLE_WORDS.finditer(parse.text))
+        parse.read_spans += [(share.start, share.end), *(m.span() for m in said)]
+        parse.read_spans += [percent.span()] if percent is not None else []
+        parse.read_spans += [
+            m.span() for m in (*POINTS_BACK.finditer(parse.text), *PARETO.finditer(parse.text))
+        ]
+        step = Step(title=self.title(top, parse.language), query=top)
+        return listing.model_copy(update={"steps": [step]})
 
     def _ranked_by_sales(self, parse: Parse, listing: Understanding, ranked: Cue) -> Understanding | None:
         """The rows a ranking asks of with words of spending and no figure named (top 10

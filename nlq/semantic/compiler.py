@@ -242,6 +242,8 @@ class Compiler:
             return self._moving(query)
         if query.bands:
             return self._banded(query)
+        if query.share_of_top:
+            return self._top_share(query)
         if not query.metrics:
             return self._listing(query)
         if query.averaged_over or query.averaged_across:
@@ -340,6 +342,75 @@ class Compiler:
     def _unordered(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
         plan, columns = self._select(query)
         return _without_order(plan), columns
+
+    def _top_share(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
+        """去年消费最高的前100个用户的GMV占全站GMV的多少, the top 20% of customers' share of
+        GMV: each row's figure (one per customer), ranked; the first rows' total beside
+        the whole and their share. The whole is every row's, so the figure must add up
+        over the rows (GMV of customers, not their AOV)."""
+        if (
+            len(query.metrics) != 1
+            or len(query.dimensions) != 1
+            or (query.limit is None) == (query.top_fraction is None)
+        ):
+            raise QueryError(Text("semantic.top_share_shape"))
+        metric = query.metrics[0]
+        found = self.layer.measure_of(metric)
+        if found is None or found[1].agg not in {"sum", "count"}:
+            raise QueryError(Text("semantic.top_share_not_additive", metric=self._metric(metric).label))
+        rows, _ = self._unordered(
+            query.model_copy(
+                update={"share_of_top": False, "top_fraction": None, "order_by": [], "limit": None}
+            )
+        )
+        figure, key = exp.column(metric), exp.column(self._output_name(query.dimensions[0]))
+        desc = query.order_by[0].desc if query.order_by else True
+        order = exp.Order(expressions=[exp.Ordered(this=figure.copy(), desc=desc), exp.Ordered(this=key)])
+        rank = exp.Window(this=exp.RowNumber(), order=order)
+        everyone = exp.Window(this=exp.Count(this=exp.Star()))
+        ranked = Project(
+            rows,
+            (figure.copy(), rank.as_("top_rank"), everyone.as_("top_of")),
+            "ranked",
+            where=(figure.copy().is_(exp.null()).not_(),),
+        )
+        cutoff: exp.Expr = (
+            exp.Ceil(
+                this=exp.Mul(this=exp.column("top_of"), expression=exp.Literal.number(query.top_fraction))
+            )
+            if query.top_fraction is not None
+            else exp.Literal.number(query.limit)
+        )
+        kept = exp.LTE(this=exp.column("top_rank"), expression=cutoff)
+        part = exp.Sum(this=exp.Case().when(kept, figure.copy()).else_(exp.Literal.number(0)))
+        whole = exp.Sum(this=figure.copy())
+        names = (f"{metric}_top", f"{metric}_all", f"{metric}_share")
+        projections = (
+            part.as_(names[0]),
+            whole.as_(names[1]),
+            safe_ratio(part.copy(), whole.copy()).as_(names[2]),
+        )
+        label = self._metric(metric).label
+        columns = [
+            OutputColumn(
+                names[0],
+                "metric",
+                Label.worded(Text("semantic.top_total", label=label)),
+                self._metric(metric).format,
+                metric,
+            ),
+            OutputColumn(
+                names[1],
+                "metric",
+                Label.worded(Text("semantic.whole_of", label=label)),
+                self._metric(metric).format,
+                metric,
+            ),
+            OutputColumn(
+                names[2], "share", Label.worded(Text("semantic.share_of_all", label=label)), "percent", metric
+            ),
+        ]
+        return Project(ranked, projections, "top"), columns
 
     def _banded(self, query: SemanticQuery) -> tuple[Node, list[OutputColumn]]:
         """买1次、2-3次、4次及以上的用户各多少: each entity's figures (one row per user),

@@ -200,6 +200,11 @@ class SemanticQuery(QueryModel):
     # Each group's share of all the rows counted (or of all the people of the bands): the
     # big spenders' age groups, 各年龄段人数和占比, not each age group's share of big spenders.
     share_of_all_counted: bool = False
+    # The first rows of the ranking (`limit` of them, or `top_fraction` of all, rounded up)
+    # totalled, beside the whole and their share: 去年消费最高的前100个用户的GMV占全站多少,
+    # the top 20% of customers' share of GMV.
+    share_of_top: bool = False
+    top_fraction: float | None = Field(default=None, gt=0, le=1)
     # Quotients of two of the metrics, each a column of its own (units per order).
     ratios: list[Ratio] = Field(default_factory=list)
     # Counts of distinct values asked on the fly; each is a metric of the query by its name.
