@@ -3040,7 +3040,16 @@ class Understander:
         """去年消费金额最高的前100个用户的GMV占全站GMV的多少, the top 20% of customers by spend
         and their share of GMV: the rows a ranking keeps, totalled beside all rows' total,
         when a share is asked of the one figure they are ranked by. None otherwise."""
-        share = parse.cue("share")
+        percent = PERCENT_AFTER.match(parse.text, ranked.end)
+        # the top 20% of customers: the percent sign of the ranking asks no share
+        share = next(
+            (
+                c
+                for c in parse.cues
+                if c.kind == "share" and not (percent and c.start < percent.end() and percent.start() < c.end)
+            ),
+            None,
+        )
         if share is None or len(listing.steps) != 1 or ranked.kind == "hot":
             return None
         query = listing.steps[0].query
@@ -3051,7 +3060,6 @@ class Understander:
         named = {x.entries[0].target for x in parse.links if x.kind == "metric"}
         if metric not in query.metrics or not named <= {metric}:
             return None
-        percent = PERCENT_AFTER.match(parse.text, ranked.end)
         number = ranked.number or query.limit
         fraction = number / 100 if percent is not None and number <= 100 else None
         if percent is not None and fraction is None:

@@ -184,6 +184,9 @@ def test_a_range_after_as_of_is_returned_whole() -> None:
         ("2025年以来", D(2025, 1, 1), MID),
         ("after 2025", D(2026, 1, 1), MID),
         ("2025年后开业的", D(2026, 1, 1), MID),
+        # the campaign's end, then up to now: after it, to the last day of data
+        ("2025年3月结束后到现在又回来买过的", D(2025, 4, 1), MID),
+        ("2025年3月过完以后", D(2025, 4, 1), MID),
     ],
 )
 def test_a_period_open_on_one_side(phrase: str, start: dt.date | None, end: dt.date) -> None:
