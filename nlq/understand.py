@@ -361,6 +361,10 @@ DEFINES = re.compile(
 )
 # 2025年1月首购的, first purchase in January: a period, then a word of first purchase
 FIRST_STEM = re.compile(r"首|\bfirst\b")
+# first ever paid order, 首次付款: the first purchase, which a cohort of buyers is of
+COHORT_FIRST = re.compile(
+    r"\bfirst(?:[- ]ever)?(?= (?:paid |completed )?(?:purchase|order|buy))|首次|首单|首购|第一(?:次|笔|单)"
+)
 PERIOD_THEN_FIRST = re.compile(r"\s*(?:的|内|里|才|就|期间)?\s*")
 # 在天猫买过, bought on Tmall: where they bought
 BOUGHT_AT = re.compile(r"(?:在|从|通过)$|\b(?:on|at|via|from|through)\s+$")
@@ -3054,7 +3058,8 @@ class Understander:
             return None
         query = listing.steps[0].query
         keys = [d for d in query.dimensions if d in self._entity_keys]
-        if not keys or not query.order_by or query.limit is None:
+        if not keys or not query.order_by or query.limit is None or query.filters:
+            # 排前100名的客户里女性占多大比例: a value's share among them, which this is not
             return None
         metric = query.order_by[0].field
         named = {x.entries[0].target for x in parse.links if x.kind == "metric"}
@@ -4907,8 +4912,13 @@ class Understander:
                 first.range.end.year,
                 first.range.end.month,
             ):
-                offsets.append(
-                    (start.year - first.range.start.year) * 12 + start.month - first.range.start.month
+                # 2月到6月每个月: every month of a later span, each its months after the cohort's
+                last = end or start
+                offsets += list(
+                    range(
+                        (start.year - first.range.start.year) * 12 + start.month - first.range.start.month,
+                        (last.year - first.range.start.year) * 12 + last.month - first.range.start.month + 1,
+                    )
                 )
             else:
                 continue
@@ -5393,6 +5403,8 @@ class Understander:
             offsets = [o for o in offsets if not low <= o <= high] + list(range(low, high + 1))
             parse.read_spans.append(found.span())
         parse.read_spans += [m.span() for m in COHORT_GRAIN.finditer(parse.text)]
+        # whose first ever paid order was in January: the first purchase a cohort is of
+        parse.read_spans += [m.span() for m in COHORT_FIRST.finditer(parse.text)]
         sized = COHORT_SIZE.search(parse.text)
         if sized and not offsets and not RETAINED.search(parse.text):
             offsets = [0]  # how big each cohort was: its own month

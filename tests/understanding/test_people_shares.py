@@ -78,6 +78,8 @@ def test_the_top_fifth_of_customers_share_is_the_80_20_rule(
 def test_the_top_fifth_listed_is_asked_not_the_top_twenty(pipeline: Pipeline) -> None:
     # the top 20% of customers was the top 20 rows, silently
     asked_back(pipeline, "list the top 20% of customers by GMV in 2025")
+    # a value's share among the top rows is not their share of the whole
+    asked_back(pipeline, "今年以来消费金额排前100名的客户里，女性占多大比例？")
 
 
 def test_each_band_and_its_share_of_all_the_people_banded(
