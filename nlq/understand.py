@@ -260,6 +260,8 @@ PARETO = re.compile(
     r"(?:\bis (?:the )?)?\b80/20 (?:rule|principle)(?: (?:true|valid|holds?))?(?: for us)?|\bpareto(?: principle| rule)?\b|"
     r"二八(?:定律|法则|原则)(?:成立吗?)?"
 )
+# (win-back = bought in 2025, …), （回流用户=…）: a name said before, defined in brackets
+NAME_RESTATED = re.compile(r"[（(]\s*([^（()）=:：,，]{2,24}?)\s*(?:=|:|：|指的是|是指|\bmeans\b)")
 # the top 20% of customers: a share of them, not a number
 PERCENT_AFTER = re.compile(r"\s*(?:%|％|percent\b|per cent\b)")
 # 按性别和年龄段交叉看, a cross-tab of gender and age group: grouped by both at once
@@ -329,7 +331,7 @@ BOUGHT_BEFORE = re.compile(
 )
 # The clauses of a chain of periods (2024年买过、2025年一单没买、今年又回来买; bought in 2024,
 # skipped all of 2025, and then came back)
-PERIOD_BREAK = re.compile(r"[，,、；;？?。]|\b(?:and )?then\b|然后|后来|接着")
+PERIOD_BREAK = re.compile(r"[，、；;？?。]|,(?!\d{3})|\b(?:and )?then\b|然后|后来|接着")  # 5,000: no break
 # 最近一次购买在, last purchase within: the latest purchase in a period is a purchase in it
 LAST_BOUGHT = re.compile(
     r"最近一次(?:付款|支付)?(?:购买|下单|消费|买东西|付款|支付)(?:订单)?(?:时间)?(?:在|是)?"
@@ -2582,7 +2584,7 @@ class Understander:
         people = self._people_model
         key = self._entity_key(people) if people is not None else None
         orders = next(iter(self._word("orders")), None)
-        if people is None or key is None or orders is None or parse.comparisons or parse.bands:
+        if people is None or key is None or orders is None or parse.bands:
             return None
         if not (
             HOW_MANY_ANYWHERE.search(parse.text)
@@ -2598,9 +2600,30 @@ class Understander:
         clauses = _clauses_in_periods(parse)
         if clauses is None:
             return None
-        for a, b, period, _ in clauses:
+        compared = 0
+        bought_alone = 0
+        for a, b, period, named in clauses:
             span = period.range if period else None
             lacked = NOT_BOUGHT.search(parse.text, a, b)
+            bounds = [c for c in parse.comparisons if a <= c.start < b]
+            if bounds:
+                # spent over 5,000 yuan in 2025 (but no order in the last 60 days): how much
+                # of a figure each had in the clause's period
+                if lacked is not None or len(bounds) > 1:
+                    return None
+                bound = bounds[0]
+                metric = self._condition_metric(parse, bound, (a, b), read)
+                if metric is None or isinstance(self.layer.metric(metric), RatioMetric):
+                    return None
+                conditions.append(Presence(metric=metric, time_range=span, op=bound.op, value=bound.value))
+                read.append((bound.start, bound.end))
+                used += [
+                    x
+                    for x in parse.links
+                    if x.kind == "metric" and x.entries[0].target == metric and a <= x.start < b
+                ]
+                compared += 1
+                continue
             did = [
                 x
                 for x in parse.links
@@ -2680,7 +2703,16 @@ class Understander:
                 used += [x for x in parse.links if lacked.start() <= x.start < lacked.end()]
             elif did or lacked is not None:
                 return None
+            elif named and (verb := HAD_VERB.search(parse.text, a, b)) is not None:
+                # bought in 2025, 2025年买过: any paid order in the clause's own period
+                conditions.append(Presence(metric=orders, time_range=span))
+                read.append(verb.span())
+                bought_alone += 1
+        if len(parse.comparisons) != compared:
+            return None
         if not any(c.absent for c in conditions):
+            if compared or bought_alone:
+                return None  # conditions on figures alone: the reader of conditions in periods
             # 上个月浏览过商品的用户有多少, how many users viewed products: what they did in the
             # events alone (what they bought alone is the reader of buyers')
             if not conditions or valued or len(conditions) != evented:
@@ -5853,6 +5885,22 @@ class Understander:
             if not defined or name is None or not name.group(1).strip():
                 continue
             parse.read_spans += [(name.start(1), said.end())]
+        for named in NAME_RESTATED.finditer(parse.text):
+            # how many win-back customers …? (win-back = bought in 2025, …): the asker's name,
+            # said before and defined in the brackets by what people did, is read with it
+            word = named.group(1).strip()
+            rest = parse.text[named.end() :]
+            defined = (
+                any(start >= named.end() for start, _, _ in parse.negations.markers)
+                or any(c.start >= named.end() for c in parse.comparisons)
+                or HAD_VERB.search(rest)
+            )
+            earlier = [m.span() for m in re.finditer(re.escape(word), parse.text[: named.start()])]
+            if defined and earlier and not word.isdigit():
+                parse.read_spans += [*earlier, (named.start(1), named.end())]
+                parse.links = [
+                    x for x in parse.links if not any(a <= x.start < b for a, b in [*earlier, named.span(1)])
+                ]
 
     def _take_defined(self, parse: Parse) -> None:
         """复购用户（今年付款订单≥2笔的人）: a name the question defines in brackets by a
