@@ -260,6 +260,8 @@ PARETO = re.compile(
     r"(?:\bis (?:the )?)?\b80/20 (?:rule|principle)(?: (?:true|valid|holds?))?(?: for us)?|\bpareto(?: principle| rule)?\b|"
     r"二八(?:定律|法则|原则)(?:成立吗?)?"
 )
+# 每个月, for each month: month by month
+EACH_MONTH = re.compile(r"每一?个?月|各月|逐月|\b(?:each|every|per) month\b|\bmonth by month\b|\bmonthly\b")
 # (win-back = bought in 2025, …), （回流用户=…）: a name said before, defined in brackets
 NAME_RESTATED = re.compile(r"[（(]\s*([^（()）=:：,，]{2,24}?)\s*(?:=|:|：|指的是|是指|\bmeans\b)")
 # the top 20% of customers: a share of them, not a number
@@ -4944,8 +4946,9 @@ class Understander:
                 first.range.end.year,
                 first.range.end.month,
             ):
-                # 2月到6月每个月: every month of a later span, each its months after the cohort's
-                last = end or start
+                # 2月到6月每个月: every month of a later span said month by month, each its
+                # months after the cohort's
+                last = (end or start) if EACH_MONTH.search(parse.text) else start
                 offsets += list(
                     range(
                         (start.year - first.range.start.year) * 12 + start.month - first.range.start.month,
@@ -5896,7 +5899,10 @@ class Understander:
                 or HAD_VERB.search(rest)
             )
             earlier = [m.span() for m in re.finditer(re.escape(word), parse.text[: named.start()])]
-            if defined and earlier and not word.isdigit():
+            # a word of the layer's (新客=…) is its values' reader's; one name set against
+            # another (one-time vs repeat = …) is asked
+            known = any(x.start < b and a < x.end for x in parse.links for a, b in earlier)
+            if defined and earlier and not word.isdigit() and not known and not CONTRASTED.search(parse.text):
                 parse.read_spans += [*earlier, (named.start(1), named.end())]
                 parse.links = [
                     x for x in parse.links if not any(a <= x.start < b for a, b in [*earlier, named.span(1)])
@@ -7031,6 +7037,10 @@ class Understander:
             # what fraction of orders were shipped late: a share of nothing nlq can split
             # (with a condition, it may be the share of those who meet it: seen below)
             return self._cannot_use(parse, [share_cue.text])
+        percent = PERCENT_AFTER.match(parse.text, ranking.end) if ranking is not None else None
+        if ranking is not None and percent is not None:
+            # 排前10%的买家: a tenth of them, which a ranking of the first 10 is not
+            return self._cannot_use(parse, [ranking.text + percent.group(0)], "reading.cannot_combine")
         if ranking and (base.dimensions or base.time_grain):
             base = self._ranked(base, parse, ranking)
         if rank_per is not None and ranking is not None and base.time_grain and not base.dimensions:
@@ -7623,7 +7633,16 @@ class Understander:
         )
         if limit is None:
             limit = 10 if self._plural(parse, ranking) else 1
-        order = [OrderBy(field=query.metrics[0], desc=cue.kind != "bottom")]
+        # 买家数不少于500的省份里复购率最高的5个: ranked by the figure said beside the ranking
+        beside = [
+            x.entries[0].target
+            for x in parse.links
+            if x.kind == "metric"
+            and x.entries[0].target in query.metrics
+            and (0 <= cue.start - x.end <= 2 or 0 <= x.start - cue.end <= 2)
+        ]
+        ranked = beside[0] if len(set(beside)) == 1 else query.metrics[0]
+        order = [OrderBy(field=ranked, desc=cue.kind != "bottom")]
         numbered = any(c.number for c in ranking + [c for c in parse.cues if c.kind == "count"])
         # in each province, which city had the most buyers: the top one of each group
         each = len(query.dimensions) >= 2 and any(

@@ -354,3 +354,50 @@ def test_people_who_placed_paid_orders_are_counted_not_the_orders(
     ).fetchone()
     assert found is not None
     assert _one(table(pipeline, "2026年1月注册的用户，到现在为止有多少人下过支付订单？")) == found[0]
+
+
+def _spent_then_lapsed(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return dict(
+        con.execute(
+            f"""SELECT u.member_level, COUNT(*) FROM (SELECT o.user_id FROM orders o
+                JOIN order_items i ON i.order_id = o.order_id WHERE o.{PAID}
+                AND o.order_time >= TIMESTAMP '2025-01-01' AND o.order_time < TIMESTAMP '2026-01-01'
+                GROUP BY o.user_id HAVING SUM(i.amount) > 5000) s JOIN users u ON u.user_id = s.user_id
+                WHERE s.user_id NOT IN (SELECT user_id FROM orders WHERE {PAID}
+                  AND order_time >= TIMESTAMP '2026-05-02') GROUP BY 1"""
+        ).fetchall()
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # "over 5,000 yuan" was asked back: 5,000 broke the clause at its comma
+        "Customers who spent over 5,000 yuan in 2025 but haven't had a paid order in the last 60 days"
+        " - how many are there in each member tier?",
+        "2025年累计消费超过5000元、但近60天一单都没下的客户有多少，按会员等级",
+    ],
+)
+def test_a_figure_in_one_period_and_no_order_in_another(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    rows = table(pipeline, question)
+    assert {r["member_level"]: r["users_count"] for r in rows} == _spent_then_lapsed(con)
+
+
+def test_a_name_said_before_and_defined_in_brackets(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    question = (
+        "how many win-back customers do we have this quarter so far? (win-back = bought in 2025, "
+        "no paid order at all last quarter, then at least one paid order this quarter)"
+    )
+    expected = con.execute(
+        f"""SELECT COUNT(*) FROM users WHERE user_id IN (SELECT user_id FROM orders WHERE {PAID}
+            AND order_time >= TIMESTAMP '2025-01-01' AND order_time < TIMESTAMP '2026-01-01')
+            AND user_id NOT IN (SELECT user_id FROM orders WHERE {PAID}
+              AND order_time >= TIMESTAMP '2026-01-01' AND order_time < TIMESTAMP '2026-04-01')
+            AND user_id IN (SELECT user_id FROM orders WHERE {PAID}
+              AND order_time >= TIMESTAMP '2026-04-01' AND order_time < TIMESTAMP '2026-07-01')"""
+    ).fetchone()
+    assert expected is not None and _one(table(pipeline, question)) == expected[0] > 0
