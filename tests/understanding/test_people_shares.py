@@ -245,3 +245,16 @@ def test_a_part_that_points_back_with_it_is_not_read_alone(pipeline: Pipeline) -
 def test_two_groupings_crossed(pipeline: Pipeline) -> None:
     query = read(pipeline, "近30天的新客按性别和年龄段交叉看，各有多少人？")
     assert query.dimensions == ["gender", "age_group"]
+
+
+def test_a_ranking_is_by_the_figure_said_beside_it(pipeline: Pipeline) -> None:
+    # it was ranked by buyers, the figure of the condition
+    query = read(pipeline, "2025年买家数不少于500的省份里，复购率最高的5个")
+    assert [o.field for o in query.order_by] == ["repurchase_rate"] and query.limit == 5
+    assert [(f.metric, f.op, f.value) for f in query.metric_filters] == [("buyers", ">=", 500)]
+
+
+def test_a_top_percent_ranking_is_asked_not_the_top_n(pipeline: Pipeline) -> None:
+    # the top 10 products by GMV, silently
+    asked_back(pipeline, "去年消费金额排前10%的买家，贡献了去年多少比例的GMV？")
+    asked_back(pipeline, "top 10% products by GMV last month")
