@@ -67,7 +67,12 @@ def entity_first(node: Node) -> Node:
     Its distinct count of the entity is then the number of entity rows."""
     if not isinstance(node, Fact) or not node.grouped or not node.keys:
         return node
-    if node.also_grouped or node.group_by is not None or node.relation.fans_out:
+    if node.also_grouped or node.group_by is not None:
+        return node
+    entity_counts = all(m.agg == "count_distinct" and m.expression is None for m in node.measures)
+    if node.relation.fans_out and not entity_counts:
+        # rows fanned out (an order's lines) would be summed once each; a distinct count
+        # of the entity is the same however many lines it has (checked below)
         return node
     relation = node.relation
     segments: list[tuple[str, exp.Select, str]] = []
@@ -106,25 +111,31 @@ def entity_first(node: Node) -> Node:
     inner: list[Measure] = []
     outer: list[tuple[str, exp.Expr]] = []
     for measure in node.measures:
-        if measure.focus is not None or measure.expression is not None:
+        if measure.expression is not None:
             return node
-        if not (of_rows(measure.value) and of_rows(measure.condition)):
+        if not (of_rows(measure.value) and of_rows(measure.condition) and of_rows(measure.focus)):
             return node
         column = exp.column(measure.name, "per_entity")
-        if (
+        counts_entity = (
             measure.agg == "count_distinct"
             and measure.value is not None
             and measure.value.sql() == entity.sql()
-        ):
-            if measure.condition is None:
+        )
+        if node.relation.fans_out and not counts_entity:
+            return node
+        if counts_entity:
+            # 买过美妆的买家 among all buyers (a pinned value's share): whether each entity
+            # had such a row, then those that did counted
+            held = [c.copy() for c in (measure.condition, measure.focus) if c is not None]
+            if not held:
                 # the entities, not null (orders of no member count none, as a distinct count)
                 outer.append((measure.name, exp.Count(this=exp.column("entity", "per_entity"))))
                 continue
-            flag = (
-                exp.Case().when(measure.condition.copy(), exp.Literal.number(1)).else_(exp.Literal.number(0))
-            )
-            inner.append(replace(measure, agg="max", value=flag, condition=None))
+            flag = exp.Case().when(exp.and_(*held), exp.Literal.number(1)).else_(exp.Literal.number(0))
+            inner.append(replace(measure, agg="max", value=flag, condition=None, focus=None))
             outer.append((measure.name, exp.Sum(this=column)))
+        elif measure.focus is not None:
+            return node
         elif measure.agg in {"sum", "count"} or _key_of_entity_rows(measure, relation, entity):
             # a distinct count of the key of rows each of one entity (orders, by buyer)
             inner.append(measure)
