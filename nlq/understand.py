@@ -2476,8 +2476,17 @@ class Understander:
         parse.read_spans += [
             (x.start, x.end) for x in parse.links if x.kind == "metric" and x.entries[0].target == people
         ]
+        # by member level: each level's lapsed buyers among its own buyers of the earlier period
+        by = [
+            f"{model.name}.{home[1]}"
+            for x in parse.links
+            if x.kind == "dimension"
+            and (home := self._dimension_home(x.entries[0].target)) is not None
+            and model.dimension(home[1]) is not None
+            and f"{model.name}.{home[1]}" != key
+        ]
         query = SemanticQuery(
-            dimensions=[key],
+            dimensions=[*dict.fromkeys(by), key],
             filters=filters,
             count_groups=True,
             share_of_counted=True,

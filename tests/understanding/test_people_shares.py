@@ -258,3 +258,21 @@ def test_a_top_percent_ranking_is_asked_not_the_top_n(pipeline: Pipeline) -> Non
     # the top 10 products by GMV, silently
     asked_back(pipeline, "去年消费金额排前10%的买家，贡献了去年多少比例的GMV？")
     asked_back(pipeline, "top 10% products by GMV last month")
+
+
+def test_lapsed_buyers_share_of_each_group_own_earlier_buyers(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # the grouping was dropped: one share for everyone, silently
+    rows = table(pipeline, "去年买过、今年一单都没下的客户有多少，按会员等级看，占各等级去年买家的比例")
+    expected = con.execute(
+        f"""WITH ly AS (SELECT DISTINCT user_id FROM orders WHERE {PAID} AND {YEAR_2025}),
+            ty AS (SELECT DISTINCT user_id FROM orders WHERE {PAID} AND order_time >= TIMESTAMP '2026-01-01')
+            SELECT u.member_level, COUNT(*) FILTER (WHERE ty.user_id IS NULL), COUNT(*)
+            FROM ly JOIN users u ON u.user_id = ly.user_id LEFT JOIN ty ON ty.user_id = ly.user_id
+            GROUP BY 1"""
+    ).fetchall()
+    got = {r["member_level"]: (r["users_count"], r["users_all"], r["users_share"]) for r in rows}
+    assert set(got) == {level for level, _, _ in expected}
+    for level, lapsed, everyone in expected:
+        assert got[level][:2] == (lapsed, everyone) and _close(got[level][2], lapsed / everyone)
