@@ -262,6 +262,13 @@ PARETO = re.compile(
 )
 # 每个月, for each month: month by month
 EACH_MONTH = re.compile(r"每一?个?月|各月|逐月|\b(?:each|every|per) month\b|\bmonth by month\b|\bmonthly\b")
+# provinces (where the customer lives), home city, from their profile: the people's column
+PEOPLE_OWN = re.compile(
+    r"\b(?:where|in which) (?:the |our |each )?(?:customers?|users?|buyers?|members?|people|they|shoppers?) lives?\b|"
+    r"\bhome(?= (?:province|city|region|area))|\bfrom (?:their|the (?:customer|user|buyer|member)s?'?) profiles?\b|"
+    r"\b(?:the )?(?:customer|user|buyer|member)'s(?= (?:own )?(?:province|city|region|area|city tier))"
+)
+PEOPLE_OWN_REACH = 6
 # (win-back = bought in 2025, …), （回流用户=…）: a name said before, defined in brackets
 NAME_RESTATED = re.compile(r"[（(]\s*([^（()）=:：,，]{2,24}?)\s*(?:=|:|：|指的是|是指|\bmeans\b)")
 # the top 20% of customers: a share of them, not a number
@@ -1718,6 +1725,7 @@ class Understander:
         self._take_first_defined(parse)  # 新客就是第一笔付款订单落在上个月的人: what it means
         self._take_profile_breakdown(parse)  # the gender and age breakdown of big spenders
         self._take_crossed(parse)  # 按性别和年龄段交叉看: grouped by both
+        self._take_people_own(parse)  # provinces (where the customer lives): the people's column
         extra = ADDITIONAL.search(parse.text)
         if extra is not None:
             # at least one more paid order: one beyond those the question counts, which no
@@ -6514,6 +6522,38 @@ class Understander:
                     else x
                     for x in parse.links
                 ]
+
+    def _take_people_own(self, parse: Parse) -> None:
+        """provinces (where the customer lives), their home city, the province from their
+        profile: a column the people and other tables both have (the orders' shipping
+        province) is the people's, wherever the question names it."""
+        people = self._people_model
+        if people is None:
+            return
+        for said in PEOPLE_OWN.finditer(parse.text):
+            near = [
+                x
+                for x in parse.links
+                if x.kind == "dimension"
+                and (
+                    0 <= said.start() - x.end <= PEOPLE_OWN_REACH
+                    or 0 <= x.start - said.end() <= PEOPLE_OWN_REACH
+                )
+                and people.dimension(x.entries[0].target.rpartition(".")[2]) is not None
+            ]
+            if not near:
+                continue
+            name = near[0].entries[0].target.rpartition(".")[2]
+            owned = f"{people.name}.{name}"
+            parse.read_spans.append(said.span())
+            # home province: "home" is no value of another column (家居) here
+            parse.links = [x for x in parse.links if not (said.start() <= x.start < said.end())]
+            parse.links = [
+                replace(x, entries=(replace(x.entries[0], target=owned), *x.entries[1:]))
+                if x.kind == "dimension" and x.entries[0].target.rpartition(".")[2] == name
+                else x
+                for x in parse.links
+            ]
 
     def _measured_on(self, metric: str, model: Model) -> bool:
         return model.name in self._homes(metric)

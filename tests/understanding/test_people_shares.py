@@ -213,6 +213,19 @@ def test_the_people_own_column_when_their_table_is_said_before_it(
     assert [(r["province"], r["buyers"]) for r in rows] == [tuple(e) for e in expected]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "buyers last month by home province",
+        "buyers last month by province (where the customer lives)",
+        "buyers last month by the customer's province",
+    ],
+)
+def test_the_people_own_column_said_in_english(pipeline: Pipeline, question: str) -> None:
+    # the province orders were shipped to, or "home" read as a value of another column
+    assert read(pipeline, question).dimensions == ["users.province"]
+
+
 def _lapsed(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(
         con.execute(
