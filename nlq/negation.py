@@ -24,7 +24,9 @@ PREFIX = re.compile(
     r"\bnon[- ]?|\bisn'?t\b|\baren'?t\b|\bwasn'?t\b|\bweren'?t\b|\bdon'?t\b|\bdoesn'?t\b|\bdidn'?t\b|"
     r"\bhaven'?t\b|\bhasn'?t\b|\bnever\b|(?<!有)没有|(?<!有)没(?!有)|未(?!来|知)|"
     # no purchase in the last 90 days, made no orders: nothing bought
-    r"\bno(?=\s+(?:paid\s+|single\s+)?(?:purchases?|orders?)\b)"
+    r"\bno(?=\s+(?:paid\s+|single\s+)?(?:purchases?|orders?)\b)|"
+    # got no review, with no refund: nothing of it (no more than, no later than: bounds)
+    r"\b(?:got|had|has|have|with|received|left|gave)\s+no(?=\s+(?!more\b|less\b|later\b|earlier\b|fewer\b|longer\b)[a-z])"
 )
 # Markers that say "did not happen" rather than "leave out a value": they never scope a
 # value (未发货 is not the complement of one status), so the reader asks instead.

@@ -273,6 +273,14 @@ PEOPLE_OWN_REACH = 6
 NAME_RESTATED = re.compile(r"[（(]\s*([^（()）=:：,，]{2,24}?)\s*(?:=|:|：|指的是|是指|\bmeans\b)")
 # the top 20% of customers: a share of them, not a number
 PERCENT_AFTER = re.compile(r"\s*(?:%|％|percent\b|per cent\b)")
+# how many sold fewer than 10, how many of them ordered twice: the rows named before, counted
+HOW_MANY_DID = re.compile(
+    r"\bhow many (?:of (?:them|those|these) )?(?=(?:sold|bought|had|have|has|were|are|did|placed|made|got|received|ordered)\b)"
+)
+# 卖出过商品, sold products: a verb of selling or buying right before what it sold
+VERB_BEFORE_OBJECT = re.compile(
+    r"(?:卖出|售出|卖|购买|买)(?:过|了)\s*$|\b(?:sold|bought|purchased)\s+(?:any\s+)?$"
+)
 # 按性别和年龄段交叉看, a cross-tab of gender and age group: grouped by both at once
 CROSSED = re.compile(r"交叉|\bcross(?:-?tab(?:ulated|ulation)?|ed with)?\b")
 # 是什么年龄段的, 在哪些城市等级, which tier are they in: the group someone falls into, asked
@@ -1726,6 +1734,7 @@ class Understander:
         self._take_profile_breakdown(parse)  # the gender and age breakdown of big spenders
         self._take_crossed(parse)  # 按性别和年龄段交叉看: grouped by both
         self._take_people_own(parse)  # provinces (where the customer lives): the people's column
+        self._take_verb_objects(parse)  # 卖出过商品的品牌: what was sold, not a grouping
         extra = ADDITIONAL.search(parse.text)
         if extra is not None:
             # at least one more paid order: one beyond those the question counts, which no
@@ -7466,12 +7475,36 @@ class Understander:
                 parse.text[link.end :],
             )
             before = re.search(
-                r"how many\s+(?:(?:different|distinct|unique|individual|separate)\s+)?$",
+                r"how many\s+(?:(?:different|distinct|unique|individual|separate)\s+)?$"
+                # 今年有多少个品牌有销量: how many brands (多少件 is units, not the groups)
+                r"|(?:有|一共有|总共有|共有)\s*(?:多少|几)\s*(?:个|家|位|种|款|类)?\s*(?:不同的?)?\s*$",
                 parse.text[: link.start],
             )
             if after or before:
-                return after.group(1) if after else "how many"
+                return after.group(1) if after else before.group(0).strip() if before else "how many"
+        grouped = [
+            x for x in parse.links if x.kind == "dimension" and x.entries[0].target in query.dimensions
+        ]
+        of_them = HOW_MANY_DID.search(parse.text)
+        if of_them is not None and len(grouped) == 1 and grouped[0].start < of_them.start():
+            # Among products that sold at least one unit, how many sold fewer than 10: the
+            # rows named before, counted
+            return of_them.group(0)
         return None
+
+    @staticmethod
+    def _take_verb_objects(parse: Parse) -> None:
+        """卖出过商品的品牌有多少个, brands that sold products: a dimension's word right after a
+        verb of selling or buying is what was sold (any of it), not a grouping, when another
+        dimension is what the question groups or counts."""
+        dimensions = [x for x in parse.links if x.kind == "dimension"]
+        for link in dimensions:
+            verb = VERB_BEFORE_OBJECT.search(parse.text[: link.start])
+            others = [x for x in dimensions if x.entries[0].target != link.entries[0].target]
+            if verb is None or not others:
+                continue
+            parse.links = [x for x in parse.links if x is not link]
+            parse.read_spans += [verb.span(), (link.start, link.end)]
 
     @staticmethod
     def _take_crossed(parse: Parse) -> None:

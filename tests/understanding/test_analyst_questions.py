@@ -493,3 +493,51 @@ def test_the_nth_written_as_a_place(
     query = read(pipeline, question)
     assert (query.rank_keep, query.rank_ascending) == (keep, ascending)
     assert read(pipeline, "去年四川省的买家数在所有省份里能排到第几位？").focus[0].values == ["四川"]
+
+
+# -- groups counted ------------------------------------------------------------------------------
+def _counted(pipeline: Pipeline, question: str) -> object:
+    result = pipeline.ask(question, as_of=AS_OF)
+    assert result.status == "answered", (question, result.message)
+    [answer] = result.answers
+    assert len(answer.rows) == 1 and answer.columns[0].endswith("_count"), (answer.columns, answer.rows)
+    return answer.rows[0][0]  # the number of them (their total figure may stand beside it)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # both listed every brand (and each product of it), silently
+        "今年有多少个品牌有销量",
+        "今年有多少个品牌卖出过商品",
+        "how many brands sold products this year",
+    ],
+)
+def test_how_many_groups_before_the_groups(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    expected = con.execute(
+        """SELECT COUNT(DISTINCT p.brand) FROM order_items i JOIN orders o ON o.order_id = i.order_id
+           JOIN products p ON p.product_id = i.product_id
+           WHERE o.pay_time IS NOT NULL AND o.order_time >= TIMESTAMP '2026-01-01'"""
+    ).fetchone()
+    assert expected is not None and _counted(pipeline, question) == expected[0]
+
+
+def test_how_many_of_the_rows_named_before_did_something(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # the 607 products were listed
+    question = "Among products that sold at least one unit last month, how many sold fewer than 10 units?"
+    expected = con.execute(
+        f"""SELECT COUNT(*) FROM (SELECT i.product_id, SUM(i.quantity) AS n FROM order_items i
+            JOIN orders o ON o.order_id = i.order_id WHERE o.pay_time IS NOT NULL AND {MAY}
+            GROUP BY 1 HAVING SUM(i.quantity) >= 1 AND SUM(i.quantity) < 10)"""
+    ).fetchone()
+    assert expected is not None and _counted(pipeline, question) == expected[0]
+
+
+def test_got_no_review_is_what_did_not_happen(pipeline: Pipeline) -> None:
+    # it was the orders and the reviews of last month, side by side
+    query = read(pipeline, "how many orders last month got no review")
+    assert query.without == "review_count" and query.count_groups
