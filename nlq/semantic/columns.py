@@ -23,6 +23,12 @@ def safe_ratio(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
     )
 
 
+def part_and_whole(part: exp.Expr, whole: exp.Expr, names: tuple[str, str, str]) -> list[exp.Expr]:
+    """A part of a whole, the whole and the part's share of it, as three columns."""
+    share = safe_ratio(part.copy(), whole.copy())
+    return [part.as_(names[0]), whole.as_(names[1]), share.as_(names[2])]
+
+
 def picked(key: str, value: exp.Expr, figure: str, name: str, fill: exp.Expr | None = None) -> exp.Expr:
     """A cell of rows laid side by side: the `figure` of the group's row whose `key` is
     `value` (a funnel step's users, a cohort month's rate), else `fill` (NULL)."""

@@ -34,7 +34,7 @@ from sqlglot import exp
 from nlq.engines import rewrite
 from nlq.messages import Text
 from nlq.semantic.cohorts import retention_columns
-from nlq.semantic.columns import ColumnRole, OutputColumn, safe_ratio
+from nlq.semantic.columns import ColumnRole, OutputColumn, part_and_whole, safe_ratio
 from nlq.semantic.distinct import with_distinct_counts
 from nlq.semantic.errors import QueryError
 from nlq.semantic.expressions import (
@@ -385,30 +385,22 @@ class Compiler:
         part = exp.Sum(this=exp.Case().when(kept, figure.copy()).else_(exp.Literal.number(0)))
         whole = exp.Sum(this=figure.copy())
         names = (f"{metric}_top", f"{metric}_all", f"{metric}_share")
-        projections = (
-            part.as_(names[0]),
-            whole.as_(names[1]),
-            safe_ratio(part.copy(), whole.copy()).as_(names[2]),
-        )
-        label = self._metric(metric).label
+        projections = tuple(part_and_whole(part, whole, names))
+        found_metric = self._metric(metric)
+        said: list[tuple[ColumnRole, str]] = [
+            ("metric", "semantic.top_total"),
+            ("metric", "semantic.whole_of"),
+            ("share", "semantic.share_of_all"),
+        ]
         columns = [
             OutputColumn(
-                names[0],
-                "metric",
-                Label.worded(Text("semantic.top_total", label=label)),
-                self._metric(metric).format,
+                name,
+                role,
+                Label.worded(Text(key, label=found_metric.label)),
+                "percent" if role == "share" else found_metric.format,
                 metric,
-            ),
-            OutputColumn(
-                names[1],
-                "metric",
-                Label.worded(Text("semantic.whole_of", label=label)),
-                self._metric(metric).format,
-                metric,
-            ),
-            OutputColumn(
-                names[2], "share", Label.worded(Text("semantic.share_of_all", label=label)), "percent", metric
-            ),
+            )
+            for name, (role, key) in zip(names, said, strict=True)
         ]
         return Project(ranked, projections, "top"), columns
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlglot import exp
 
 from nlq.semantic.cohorts import retention_table
-from nlq.semantic.columns import safe_ratio
+from nlq.semantic.columns import part_and_whole, safe_ratio
 from nlq.semantic.expressions import aggregate
 from nlq.semantic.funnels import funnel_table
 from nlq.semantic.model import SemanticLayer
@@ -274,7 +274,7 @@ class Renderer:
         else:
             conditions, everyone, share = node.meeting
             met = exp.and_(*(c.copy() for c in conditions))
-            counts = _part_and_whole(
+            counts = part_and_whole(
                 exp.Sum(this=exp.Case().when(met, exp.Literal.number(1)).else_(exp.Literal.number(0))),
                 exp.Count(this=exp.Star()),
                 (node.name, everyone, share),
@@ -283,7 +283,7 @@ class Renderer:
                 column = exp.column(total)
                 part = exp.Sum(this=exp.Case().when(met.copy(), column).else_(exp.Literal.number(0)))
                 whole = exp.Sum(this=column.copy())
-                counts += _part_and_whole(part, whole, (total, f"{total}_all", f"{total}_share"))
+                counts += part_and_whole(part, whole, (total, f"{total}_all", f"{total}_share"))
         select = exp.select(*by, *counts).from_(self.select(node.rows).subquery(COUNTED_ROWS))
         if not by:
             return select
@@ -345,9 +345,3 @@ def _where(select: exp.Select, conditions: list[exp.Expr]) -> exp.Select:
 
 def _group_by(select: exp.Select, keys: list[exp.Expr]) -> exp.Select:
     return select.group_by(*keys, copy=False) if keys else select
-
-
-def _part_and_whole(part: exp.Expr, whole: exp.Expr, names: tuple[str, str, str]) -> list[exp.Expr]:
-    """A part of a whole, the whole and the part's share of it, as three columns."""
-    share = safe_ratio(part.copy(), whole.copy())
-    return [part.as_(names[0]), whole.as_(names[1]), share.as_(names[2])]
