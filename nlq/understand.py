@@ -2736,7 +2736,8 @@ class Understander:
                 conditions.append(Presence(metric=orders, time_range=span))
                 read.append(verb.span())
                 bought_alone += 1
-        if len(parse.comparisons) != compared:
+        if len(parse.comparisons) != compared or (bought_alone and not compared):
+            # 2024年买过、2025年一单没买、今年又回来买: a chain of periods, its reader's
             return None
         if not any(c.absent for c in conditions):
             if compared or bought_alone:

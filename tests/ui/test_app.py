@@ -314,9 +314,10 @@ def test_an_administrator_viewing_as_a_role_is_audited_as_such(app: AppTest) -> 
 def test_a_share_questions_card_shows_the_share(app: AppTest) -> None:
     ask(app, "本月美妆GMV占总GMV的比例")
     first = app.metric[0]
-    # The share leads, as a percentage; the GMV it is a share of follows.
+    # The share leads, as a percentage; the GMV it is a share of follows, then the whole.
     assert "占比" in first.label and first.value.endswith("%")
-    assert len(app.metric) == 2 and app.metric[1].value.startswith("¥")
+    assert len(app.metric) == 3 and all(m.value.startswith("¥") for m in app.metric[1:])
+    assert app.metric[2].label == "全部成交额"
 
 
 @pytest.mark.parametrize(
