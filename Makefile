@@ -42,8 +42,8 @@ BLIND_WRONG := 1
 BLIND2_FLOOR := 0.98
 BLIND2_WRONG := 1
 # (82.7%: a value written off, 微信小成序, is asked back since blind-13)
-BLIND3_FLOOR := 0.82
-BLIND3_WRONG := 10
+BLIND3_FLOOR := 0.84
+BLIND3_WRONG := 7
 BLIND4_FLOOR := 0.93
 BLIND4_WRONG := 0
 BLIND5_FLOOR := 0.95
@@ -130,7 +130,7 @@ BLIND23_FLOOR := 0.63
 BLIND23_WRONG := 2
 # blind-24 (per-user segments, a CRM / membership analyst's monthly value review, by an
 # eighteenth helper from the spec alone): 30.0% with 5 silently wrong at first contact.
-BLIND24_FLOOR := 0.66
+BLIND24_FLOOR := 0.70
 BLIND24_WRONG := 0
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0
