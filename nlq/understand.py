@@ -5859,7 +5859,8 @@ class Understander:
             return
         # a count of them (支付订单数); the paid orders listed (付款订单里…列一下) are a filter
         # of rows that no governed figure applies
-        had = [m.span() for m in HAD_ORDERS.finditer(parse.text)]
+        # …and 一笔支付订单都没有: the orders people did not have, paid as every order counted is
+        had = [m.span() for m in (*HAD_ORDERS.finditer(parse.text), *NOT_BOUGHT.finditer(parse.text))]
         for match in PAID_BASIS.finditer(parse.text):
             counted = re.match(r"\s*(?:数|量|count)", parse.text[match.end() :])
             # 去年有过支付订单的用户: the orders people had, paid as every order counted is

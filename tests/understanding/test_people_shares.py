@@ -289,3 +289,13 @@ def test_lapsed_buyers_share_of_each_group_own_earlier_buyers(
     assert set(got) == {level for level, _, _ in expected}
     for level, lapsed, everyone in expected:
         assert got[level][:2] == (lapsed, everyone) and _close(got[level][2], lapsed / everyone)
+
+
+def test_paid_in_what_did_not_happen_is_no_event_filter(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    # 支付 filtered the orders to people with payment events (6.5x the hand-written query)
+    question = "2025年买过东西、但今年以来一笔支付订单都没有的，按会员等级分别有多少人"
+    assert not read(pipeline, question).filters
+    rows = table(pipeline, question)
+    assert {r["member_level"]: r["users_count"] for r in rows} == _lapsed(con)
