@@ -863,6 +863,18 @@ def _clauses_in_periods(parse: Parse) -> list[tuple[int, int, TimeMatch | None, 
     return found
 
 
+def _own_column(parse: Parse, model: Model, name: str) -> None:
+    """Every link of the column `name` becomes `model`'s column of it (the people's
+    province, where the orders have one too)."""
+    owned = f"{model.name}.{name}"
+    parse.links = [
+        replace(x, entries=(replace(x.entries[0], target=owned), *x.entries[1:]))
+        if x.kind == "dimension" and x.entries[0].target.rpartition(".")[2] == name
+        else x
+        for x in parse.links
+    ]
+
+
 def _whole_months(period: TimeRange) -> bool:
     """A period from the first of a month to the last day of one (or open)."""
     starts = period.start is None or period.start.day == 1
@@ -6526,13 +6538,7 @@ class Understander:
             if sum(1 for m in self.layer.models if m.dimension(name)) > 1:
                 # 按用户所在省份: the people's province, not the orders' (shipped to), wherever
                 # the question names the column
-                owned = f"{model.name}.{name}"
-                parse.links = [
-                    replace(x, entries=(replace(x.entries[0], target=owned), *x.entries[1:]))
-                    if x.kind == "dimension" and x.entries[0].target == column.entries[0].target
-                    else x
-                    for x in parse.links
-                ]
+                _own_column(parse, model, name)
 
     def _take_people_own(self, parse: Parse) -> None:
         """provinces (where the customer lives), their home city, the province from their
@@ -6554,17 +6560,10 @@ class Understander:
             ]
             if not near:
                 continue
-            name = near[0].entries[0].target.rpartition(".")[2]
-            owned = f"{people.name}.{name}"
             parse.read_spans.append(said.span())
             # home province: "home" is no value of another column (家居) here
             parse.links = [x for x in parse.links if not (said.start() <= x.start < said.end())]
-            parse.links = [
-                replace(x, entries=(replace(x.entries[0], target=owned), *x.entries[1:]))
-                if x.kind == "dimension" and x.entries[0].target.rpartition(".")[2] == name
-                else x
-                for x in parse.links
-            ]
+            _own_column(parse, people, near[0].entries[0].target.rpartition(".")[2])
 
     def _measured_on(self, metric: str, model: Model) -> bool:
         return model.name in self._homes(metric)
@@ -7482,8 +7481,10 @@ class Understander:
                 r"|(?:有|一共有|总共有|共有)\s*(?:多少|几)\s*(?:个|家|位|种|款|类)?\s*(?:不同的?)?\s*$",
                 parse.text[: link.start],
             )
-            if after or before:
-                return after.group(1) if after else before.group(0).strip() if before else "how many"
+            if after is not None:
+                return after.group(1)
+            if before is not None:
+                return before.group(0).strip()
         grouped = [
             x for x in parse.links if x.kind == "dimension" and x.entries[0].target in query.dimensions
         ]

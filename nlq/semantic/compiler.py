@@ -629,7 +629,7 @@ class Compiler:
         dim_names = [self._output_name(d) for d in query.dimensions]
         groups = self._ride_along(self._groups(leaves), query)
         pin = self._pin(query, groups)
-        pinned = {self._output_name(f.dimension) for f in query.focus} if pin else set()
+        pinned = self._pinned(query) if pin else set()
         names = [*(n for n in dim_names if n not in pinned), *([grain] if grain else [])]
 
         parts: list[tuple[str, Node, tuple[str, ...]]] = []
@@ -1384,17 +1384,21 @@ class Compiler:
             return False
         return True
 
+    def _pinned(self, query: SemanticQuery) -> set[str]:
+        """The output names of the dimensions a pinned share keeps one value of (no grouping)."""
+        return {self._output_name(f.dimension) for f in query.focus}
+
     def _pin(self, query: SemanticQuery, groups: list[tuple[Model, list[Leaf]]]) -> bool:
         """Whether the query is a share of single values of its dimensions (本月美妆GMV占总GMV
         的比例: the 美妆 row of the GMV share by category), within the groups of the others if
         any (each age group's share of 美妆 buyers), that one
         pass of conditional aggregates answers: the pinned values filtered inside each
         aggregate, the total beside it. Grouping every category to keep one of them
-        took 1.3-1.6x the hand-written conditional sum. Only where the groups' total
-        is the ungrouped total (sums and counts; the orders themselves when each
-        order has one value: not buyers, a buyer of two categories is in both), in
-        one fact and one period, over dimensions a query may filter on (not masked
-        or hidden)."""
+        took 1.3-1.6x the hand-written conditional sum. The total is the whole's own
+        figure, not the groups' added up: a buyer of two categories is one of all the
+        buyers (美妆 buyers over the sum of each category's buyers counted such a buyer
+        twice). In one fact and one period, over dimensions a query may filter on (not
+        masked or hidden)."""
         if query.time_grain or query.compare or query.metric_filters or not query.share or len(groups) != 1:
             return False
         pinned = {
@@ -1410,20 +1414,11 @@ class Compiler:
         if not set(query.share) <= {leaf.name for leaf in leaves}:
             return False
         protected = self.policy.masked() | self.policy.hidden()
-        fans_out = False
         for reference in query.dimensions:
-            model, dimension, path = self._resolve_dimension(reference, home, leaves)
+            model, dimension, _ = self._resolve_dimension(reference, home, leaves)
             if columns_of(canonical(dimension.sql, model.name, self.source_dialect)) & protected:
                 return False
-            fans_out = fans_out or any(edge.to_many for edge in path)
         return True
-
-    def _adds_up(self, leaf: Leaf, fans_out: bool) -> bool:
-        """Whether the leaf's groups add up to its total: a sum or a count, or a distinct
-        count of its model's own key grouped many-to-one (each row in one group)."""
-        if not isinstance(leaf.metric, SimpleMetric):
-            return False
-        return leaf.measure.agg in {"sum", "count"} or (self._counts_own_rows(leaf) and not fans_out)
 
     # -- time --------------------------------------------------------------------------
     def _periods(self, query: SemanticQuery) -> list[Period]:
@@ -1816,8 +1811,7 @@ class Compiler:
                     for f in query.focus
                 ]
             )
-            pinned = {self._output_name(f.dimension) for f in query.focus}
-            keys = [(name, key) for name, key in keys if name not in pinned]
+            keys = [(name, key) for name, key in keys if name not in self._pinned(query)]
         if query.time_grain and time_expr is not None:
             keys.append((query.time_grain, self._bucket(time_expr, query.time_grain, period).value))
 
