@@ -13,17 +13,18 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, overload
 
 from nlq.comparisons import amount
 from nlq.semantic.query import Band
 
-Kind = Literal["money", "count"]
+Kind = Literal["money", "count", "days"]
 
 NUMBER = r"[$¥￥]?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*(?:k|万|千)(?![a-z]))?"
-UNIT = r"(?:\s*(?:元|块钱|块|次|单|笔|个|(?:yuan|rmb|dollars?|(?:paid\s+)?(?:orders?|purchases?)|times?)\b))?"
+UNIT = r"(?:\s*(?:元|块钱|块|次|单|笔|个|天|(?:yuan|rmb|dollars?|(?:paid\s+)?(?:orders?|purchases?)|times?|days?)\b))?"
 MONEY_UNIT = re.compile(r"[$¥￥元块]|yuan|rmb|dollar")
 COUNT_UNIT = re.compile(r"[次单笔]|\b(?:orders?|times?|purchases?)\b")
+DAYS_UNIT = re.compile(r"天|\bdays?\b")
 # 500元（含）: the bound included, as a band's low bound is anyway
 INCLUDED = r"(?:\s*[（(]\s*(?:含|包含|inclusive|incl\.?|included)\s*[)）])?"
 # (1k inclusive, 5k exclusive), (yuan), （不含2000）: a note in brackets on the bounds or the unit
@@ -46,7 +47,8 @@ FORMS = [
     (rf"(?:at least|no less than|不少于|至少|不低于)\s*{LOW}", "from"),
     (rf"(?:more than|over|above|greater than|超过|大于|高于|多于)\s*{LOW}", "above"),
     (rf"(?:under|below|less than|fewer than|低于|不到|少于|小于|不足|不满|未满|不够)\s*{HIGH}", "below"),
-    (rf"{HIGH}\s*(?:及以下|以下|或以下|\bor less\b|\bor fewer\b|\band below\b|\band under\b)", "to"),
+    (rf"{HIGH}\s*(?:及以下|以下|或以下|以内|内|\bor less\b|\bor fewer\b|\band below\b|\band under\b)", "to"),
+    (rf"(?:within|in the last|in the past)\s*{HIGH}", "to"),
     (rf"(?:at most|no more than|不超过|至多|最多)\s*{HIGH}", "to"),
     (rf"(?:exactly|just|only|正好|恰好|只)?\s*{AT}", "at"),
 ]
@@ -81,6 +83,17 @@ class BandList:
     kind: Kind | None  # from the units written: None when no unit says
     bands: list[Band]
 
+    def as_written(self) -> list[Band]:
+        """The bands labelled in the asker's words (30天内, 31-90天, 180天以上): what a
+        band of days reads as, where 0-30 and 180+ would be the analyst's shorthand."""
+        return [b.model_copy(update={"label": w}) for b, w in zip(self.bands, self.written, strict=True)]
+
+    @property
+    def written(self) -> list[str]:
+        found = _read(self.text, keep_text=True)
+        assert found is not None
+        return [w for _, w in found]
+
 
 def find_bands(text: str) -> BandList | None:
     """The first list of three or more bands in normalised `text`, or None."""
@@ -108,8 +121,13 @@ def find_bands(text: str) -> BandList | None:
     return None
 
 
-def _read(text: str) -> list[Band] | None:
+@overload
+def _read(text: str) -> list[Band] | None: ...
+@overload
+def _read(text: str, *, keep_text: Literal[True]) -> list[tuple[Band, str]] | None: ...
+def _read(text: str, *, keep_text: bool = False) -> list[Band] | list[tuple[Band, str]] | None:
     bands: list[Band] = []
+    words: list[str] = []
     at = 0
     while at < len(text):
         if len(bands) == 1:
@@ -124,11 +142,14 @@ def _read(text: str) -> list[Band] | None:
                 band = _band(found, shape)
                 if band is not None:
                     at = found.end()
+                    words.append(found.group(0).strip())
                     break
         if band is None:
-            return bands if len(bands) >= 3 else None
+            break
         bands.append(band)
-    return bands if len(bands) >= 3 else None
+    if len(bands) < 3:
+        return None
+    return list(zip(bands, words, strict=True)) if keep_text else bands
 
 
 def _band(found: re.Match[str], shape: str) -> Band | None:
@@ -172,12 +193,22 @@ def _plain(value: float) -> str:
 def _ascending(bands: list[Band]) -> bool:
     """Each band after the one before it, none overlapping; only the first may be open
     below and only the last open above. Two bands that share a bound (500以下、500-2000)
-    put it in the later one, as 500 and up reads."""
-    for index, (before, after) in enumerate(itertools.pairwise(bands)):
+    put it in the later one, as 500 and up reads; but where the others are written in
+    whole steps (31-90天、91-180天、180天以上), each range holds its high bound, and an
+    open end after one starts past it."""
+    pairs = list(itertools.pairwise(bands))
+    stepped = any(
+        b.high is not None and a.low is not None and a.low == b.high + 1 and b.high == int(b.high)
+        for b, a in pairs
+    )
+    for index, (before, after) in enumerate(pairs):
         if before.high is None or after.low is None or after.low < before.high:
             return False
         if after.low == before.high and not (before.high_strict or after.low_strict):
-            bands[index] = _labelled(before.model_copy(update={"high_strict": True}))
+            if stepped and before.low is not None and after.high is None:
+                bands[index + 1] = _labelled(after.model_copy(update={"low_strict": True}))
+            else:
+                bands[index] = _labelled(before.model_copy(update={"high_strict": True}))
     return True
 
 
@@ -186,4 +217,6 @@ def _kind(text: str) -> Kind | None:
         return "money"
     if COUNT_UNIT.search(text):
         return "count"
+    if DAYS_UNIT.search(text):
+        return "days"
     return None

@@ -10,7 +10,7 @@ from nlq.semantic.distinct import with_distinct_counts
 from nlq.semantic.errors import QueryError
 from nlq.semantic.graph import JoinGraph
 from nlq.semantic.model import Label, Role, SemanticLayer, SimpleMetric
-from nlq.semantic.query import Filter, Ratio, SemanticQuery
+from nlq.semantic.query import Bands, Filter, Ratio, SemanticQuery
 from nlq.semantic.segments import varying_within
 from nlq.understand import Language, Step, Understanding
 
@@ -160,11 +160,12 @@ def _step(
     if query.bands is not None:
         words.append(
             say(
-                "explain.bands",
+                "explain.bands" if query.bands.since is None else "explain.bands_since",
                 language,
                 entity=next((m.label for m in layer.holders(query.bands.of)), query.bands.of),
-                metric=_metric(query.bands.metric, layer, language) or query.bands.metric,
+                metric=_banded_figure(query.bands, layer, language),
                 bands=" / ".join(b.label for b in query.bands.bands),
+                since=str(query.bands.since),
             )
         )
     for condition in query.metric_filters:
@@ -443,3 +444,11 @@ def snapshot_note(labels: list[Label], day: dt.date, language: str) -> str:
     """Which snapshot a stock figure is read at: the period's latest, named by its day."""
     metrics = Capitalisable(listed(labels, language))
     return say("explain.snapshot", language, metrics=metrics, day=day.isoformat())
+
+
+def _banded_figure(bands: Bands, layer: SemanticLayer, language: Language) -> str:
+    """What the bands are of: the metric, or for days since the last one, its rows (订单)."""
+    home = layer.measure_of(bands.metric) if bands.since is not None else None
+    if home is not None:
+        return home[0].label.text(language)
+    return _metric(bands.metric, layer, language) or bands.metric

@@ -235,13 +235,22 @@ BANDED_COUNT = re.compile(
 JUST_THAT = re.compile(r"就行|就可以|即可|就好|\bjust\b|\bonly (?:need|want)\b")
 # Words that say the people are put in bands (bucket our buyers, 分档, spend bands).
 BANDED_MONEY = re.compile(r"金额|\bamounts?\b")
+COUNTED_TO = re.compile(r"为(?:基准|准)日?|基准日|\b(?:as of|counted to)\b", re.IGNORECASE)
+DAYS_DEFINED = re.compile(r"\s*[（(]\s*(?:天数|days?|recency)\s*(?:[=＝:：]|is|means)", re.IGNORECASE)
+# 最近一次购买距今多少天, days since their last paid order: bands of the days since the last
+# one (recency), not of a number of orders or of days
+BANDED_DAYS = re.compile(
+    r"(?:(?:最近|最后)一(?:次|笔|单)[^，,。？?；;]{0,12}?)?距(?:今|离今天|离现在|现在)的?(?:多少|几)?天数?|"
+    r"沉睡|\bdays?\s+since\b[^,.;:?]{0,40}|\brecency\b(?:\s+(?:bands?|buckets?|tiers?))?",
+    re.IGNORECASE,
+)
 BAND_WORDS = re.compile(
     r"\b(?:buckets?|bands?|tiers? of|brackets?)\b|\b(?:spend(?:ing)?|purchase|order|frequency)\s+tiers?\b|分(?:个|成|为)?(?:几|[一二三四五六七八九十\d])?个?档|档位|区间|分段|分组"
 )
 # how much GMV came from each of those groups, 每档有多少人: the bands, referred to again
 BANDS_AGAIN = re.compile(
     r"\b(?:each of )?(?:those|these|the|each|every) (?:groups?|bands?|buckets?|tiers?|brackets?)\b|"
-    r"(?:每|各|这几|这些)个?(?:档|组|区间|段)"
+    r"(?:每|各|这几|这些)个?(?:档|组|区间|段|层)"
 )
 # 6月又买了, came back and ordered again: the same people doing it again in a later period
 AGAIN = re.compile(
@@ -3602,7 +3611,10 @@ class Understander:
         # the figure is named by the units written with the bands, else by the nearest
         # word before them (how many paid orders they placed: 1, 2-3, ...)
         kind = found.kind
-        for text in (parse.text[max(0, found.start - 40) : found.start], parse.text):
+        preceding = parse.text[max(0, found.start - 40) : found.start]
+        if BANDED_DAYS.search(preceding) and kind in {None, "days"}:
+            kind = "days"
+        for text in (preceding, parse.text):
             if kind is None and BANDED_COUNT.search(text):
                 kind = "count"
             elif kind is None and (SALES_WORDS.search(text) or MONEY.search(text)):
@@ -3617,6 +3629,8 @@ class Understander:
                 (before + a, before + b)
                 for a, b in (m.span() for m in BANDED_COUNT.finditer(parse.text[before : found.start]))
             ]
+        if kind == "days":
+            self._take_days_words(parse, found)
         if kind == "money":
             # 按金额分三档, by amount: the money the bands are of
             before = max(0, found.start - 40)
@@ -3713,6 +3727,14 @@ class Understander:
             # 付款1次的用户里，买2次、3次…: a condition beside the bands is not one of them
             return self._cannot_use(parse, [found.text])
         bands = Bands(metric=figure, of=key, bands=found.bands)
+        if kind == "days":
+            since = self._counted_to(query.time_range, parse.as_of)
+            if since is None:
+                return self._cannot_use(parse, [found.text])
+            # 30天内、180天以上: the asker's own words name their bands of days
+            bands = Bands(metric=figure, of=key, bands=found.as_written(), since=since)
+            if query.time_range is None or query.time_range.start == since:
+                query = query.model_copy(update={"time_range": TimeRange(end=since)})
         query = query.model_copy(
             update={
                 "metrics": others,
@@ -3730,6 +3752,51 @@ class Understander:
         )
         step = Step(title=self.title(query, parse.language), query=query)
         return reading.model_copy(update={"steps": [step]})
+
+    def _take_days_words(self, parse: Parse, found: BandList) -> None:
+        """按最后一次已支付订单距今天数, days since their last paid order, recency band: the
+        last order and today the days run between, not the newest row, the period of today
+        or the layer's recency level; 以6月30日为基准 and （天数=今天减去最近一笔付款订单的
+        下单日期）: the day they are counted to, and the figure's definition restated."""
+        before = max(0, found.start - 40)
+        spans = [m.span() for m in BANDED_DAYS.finditer(parse.text)] + [
+            (before + a, before + b)
+            for a, b in (m.span() for m in BANDED_COUNT.finditer(parse.text[before : found.start]))
+        ]
+        spans += [m.span() for m in COUNTED_TO.finditer(parse.text)]
+        spans += [b.span() for b in BRACKETED.finditer(parse.text) if DAYS_DEFINED.match(b.group(0))]
+        parse.read_spans += spans
+
+        def said(start: int, end: int) -> bool:
+            return any(a < end and start < b for a, b in spans)
+
+        parse.cues = [c for c in parse.cues if not said(c.start, c.end)]
+        parse.times = [t for t in parse.times if not said(*t.span)]
+        parse.links = [x for x in parse.links if not said(x.start, x.end) and not self._recency_word(x)]
+
+    def _recency_word(self, link: Link) -> bool:
+        """做个R分层, recency: a word of the layer's own recency segment (one decided by each
+        one's last time), which bands of days since the last order the asker defines replace."""
+        if link.kind != "dimension":
+            return False
+        found = self.layer.segment_of(link.entries[0].target)
+        segment = found[1].segment if found is not None else None
+        return (
+            segment is not None
+            and segment.needs_period
+            and any(f.agg == "max" for f in segment.features.values())
+        )
+
+    @staticmethod
+    def _counted_to(period: TimeRange | None, as_of: dt.date) -> dt.date | None:
+        """The day the days since a last order are counted to: today, or the one day named
+        (以6月30日为基准); a period asked beside them (近一年买过的) must end on it, since the
+        days are counted from the last order in it. None when they cannot be placed."""
+        if period is None:
+            return as_of
+        if period.start is not None and period.start == period.end:
+            return period.end
+        return as_of if period.end is not None and period.end >= as_of else None
 
     def _per_head_of(self, parse: Parse, figures: list[str]) -> list[str] | None:
         """The layer's quotients of the figures over the denominators the question says
@@ -4544,6 +4611,8 @@ class Understander:
             if not any(c.start < t.span[1] and t.span[0] < c.end for c in comparisons)
             and not any(a < t.span[1] and t.span[0] < b for a, b in newest)
         ]
+        # 距今天数, 距离今天: the day a span of days runs to, not the period of today
+        found = [t for t in found if not re.search(r"距离?$", text[: t.span[0]])]
         # 今年每月比上个月: the period compared with is the comparison's, not the question's
         bases = [m.span(1) for m in COMPARED_BASE.finditer(text)]
         found = [t for t in found if not any(a <= t.span[0] and t.span[1] <= b for a, b in bases)]

@@ -98,7 +98,8 @@ from nlq.semantic.plan import (
     Measure as Figure,
 )
 from nlq.semantic.policy import AccessPolicy, model_table
-from nlq.semantic.query import Band, DistinctCount, Filter, MetricFilter, SemanticQuery, TimeRange
+from nlq.semantic.query import Band, Bands, DistinctCount, Filter, MetricFilter, SemanticQuery, TimeRange
+from nlq.semantic.recency import recency_name, with_recency
 from nlq.semantic.render import Renderer
 from nlq.semantic.segments import (
     BUCKET,
@@ -411,10 +412,12 @@ class Compiler:
         its numerator's total over their number."""
         bands = query.bands
         assert bands is not None
-        figures = self._entity_figures(
-            list(dict.fromkeys([bands.metric, *query.metrics])), bands.of, "semantic.not_per_band"
-        )
-        read = figures.read
+        if bands.since is not None:
+            return self._recency_banded(query, bands)
+        # the bands' figure is each one's own (their AOV, days since their last order), read
+        # per entity; only the figures shown per band are totalled over their people
+        figures = self._entity_figures(query.metrics, bands.of, "semantic.not_per_band")
+        read = list(dict.fromkeys([bands.metric, *figures.read]))
         per_entity = query.model_copy(
             update={
                 "bands": None,
@@ -478,6 +481,29 @@ class Compiler:
             )
         order = (*[exp.Ordered(this=g.copy()) for g in groups], exp.Ordered(this=position))
         return Order(counted, order, query.limit), columns
+
+    def _recency_banded(self, query: SemanticQuery, bands: Bands) -> tuple[Node, list[OutputColumn]]:
+        """30天内、31-90天、180天以上 since the last paid order: the bands of each one's days
+        since their last row of the metric (a metric of its own, nlq.semantic.recency),
+        counted over their rows up to the day the days are counted to, or in the period."""
+        assert bands.since is not None
+        self.policy.check_metric(bands.metric)
+        name = recency_name(bands.metric)
+        role = self.policy.role
+        extended = copy.copy(self)
+        extended.layer = with_recency(self.layer, bands.metric, bands.since)
+        extended.policy = copy.copy(self.policy)
+        if role.metrics != "*":
+            extended.policy.role = role.model_copy(update={"metrics": [*role.metrics, name]})
+        period = query.time_range or TimeRange(end=bands.since)
+        return extended._banded(
+            query.model_copy(
+                update={
+                    "bands": bands.model_copy(update={"metric": name, "since": None}),
+                    "time_range": period,
+                }
+            )
+        )
 
     def _entity_figures(self, names: list[str], key: str, refusal: str) -> EntityFigures:
         """How each figure of a group of entities (the people of a band, those who meet a

@@ -124,6 +124,9 @@ class Bands(QueryModel):
     metric: str
     of: str
     bands: list[Band] = Field(min_length=2)
+    # The figure is the days from each one's last row of `metric` to this day (30天内、
+    # 31-90天、180天以上 since the last paid order), not the metric itself.
+    since: dt.date | None = None
 
 
 class Presence(QueryModel):

@@ -82,3 +82,18 @@ def test_bands_said_with_a_colloquial_word_for_bands() -> None:
         ("2-3", 2, 3, False, False),
         ("4+", 4, None, False, False),
     ]
+
+
+def test_days_in_whole_steps_keep_the_shared_bound_in_the_range() -> None:
+    # 91-180天 then 180天以上: written in whole steps (31 after 30), 180 is the range's
+    assert bands("0-30天、31-90天、91-180天、180天以上") == [
+        ("0-30", 0, 30, False, False),
+        ("31-90", 31, 90, False, False),
+        ("91-180", 91, 180, False, False),
+        (">180", 180, None, True, False),
+    ]
+    found = find_bands(normalise("30天内、31-90天、91-180天、180天以上"))
+    assert found is not None and found.kind == "days"
+    # labelled as the asker wrote them
+    assert [b.label for b in found.as_written()] == ["30天内", "31-90天", "91-180天", "180天以上"]
+    assert found.bands[0].high == 30 and found.bands[0].low is None

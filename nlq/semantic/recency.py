@@ -1,0 +1,50 @@
+"""Days since each entity's last row of a governed metric (距最近一次购买的天数, days since
+their last paid order), asked where the question puts people in bands of it (30天内、
+31-90天、91-180天、180天以上). It is a simple metric over the governed metric's rows (its
+home, its filters, its time): the fewest days from one of them to the day it is counted
+to, which is the days since the last. The fewest is the same however the rows fan out,
+so the compiler compiles it like any other metric (the asker's policies too)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlglot import exp
+
+from nlq.messages import Text
+from nlq.semantic.errors import QueryError
+from nlq.semantic.expressions import canonical, date_literal
+from nlq.semantic.model import Label, Measure, SemanticLayer, SimpleMetric
+
+
+def recency_name(metric: str) -> str:
+    return f"days_since_last_{metric}"
+
+
+def with_recency(layer: SemanticLayer, metric: str, since: dt.date) -> SemanticLayer:
+    """The layer with the days since each entity's last row of `metric`, to `since`, as a
+    simple metric named by recency_name."""
+    base, found = layer.metric(metric), layer.measure_of(metric)
+    time_name = layer.time_of(base) if base is not None else None
+    if not isinstance(base, SimpleMetric) or found is None or time_name is None:
+        raise QueryError(Text("semantic.recency_of_simple", metric=metric))
+    home, measure = found
+    time = home.time_dimension(time_name)
+    if time is None:
+        raise QueryError(Text("semantic.recency_of_simple", metric=metric))
+    day = exp.cast(canonical(time.sql, home.name, layer.dialect), exp.DataType.build("date"))
+    days = exp.DateDiff(this=date_literal(since, "date"), expression=day, unit=exp.var("DAY"))
+    name = recency_name(metric)
+    added = Measure(name=name, agg="min", expr=days.sql(dialect=layer.dialect), filter=measure.filter)
+    figure = SimpleMetric(
+        name=name,
+        label=Label.worded(Text("semantic.days_since_last", label=base.label)),
+        measure=f"{home.name}.{added.name}",
+        filter=base.filter,
+        time=time_name,
+        format="count",
+    )
+    models = [
+        m.model_copy(update={"measures": [*m.measures, added]}) if m is home else m for m in layer.models
+    ]
+    return layer.model_copy(update={"models": models, "metrics": [*layer.metrics, figure]})
