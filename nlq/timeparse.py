@@ -495,7 +495,59 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
     chosen = _edges(text, normal, sorted(chosen, key=lambda t: t.span[0]), as_of)
     chosen = [_open_ended(text, normal, found, as_of) for found in sorted(chosen, key=lambda t: t.span[0])]
     days = _days_of_month(text, normal, chosen, as_of)
-    return sorted(chosen + days + _since_then(normal, chosen, as_of), key=lambda t: t.span[0])
+    after = _days_after(text, normal, chosen)
+    return sorted(chosen + days + after + _since_then(normal, chosen, as_of), key=lambda t: t.span[0])
+
+
+# 双11结束后90天内, 活动结束后的30天, within 30 days after Double 11: the days just after a
+# period (the campaign named before, for 活动/大促), counted from the day after its end;
+# 11月12日起算90天: the days from a day on
+DAYS_NUMBER = r"(?P<n>\d{1,3}|[一二两三四五六七八九十百]+)"
+DAYS_AFTER_ZH = re.compile(
+    rf"(?P<event>活动|大促|促销)?(?:结束|过完)?(?:之后|以后|后)的?\s*{DAYS_NUMBER}\s*天(?:内|以内|之内)?"
+)
+DAYS_FROM_ZH = re.compile(rf"\s*算?的?\s*{DAYS_NUMBER}\s*天(?:内|以内|之内)?")
+DAYS_AFTER_EN = re.compile(
+    rf"\b(?:with)?in\s+(?:the\s+)?{DAYS_NUMBER}\s+days\s+(?:after|following)(?:\s+the\s+end\s+of)?\s*$"
+)
+
+
+def _days_after(text: str, normal: str, chosen: list[TimeMatch]) -> list[TimeMatch]:
+    found: list[TimeMatch] = []
+    for match in DAYS_AFTER_ZH.finditer(normal):
+        before = [t for t in chosen if t.span[1] <= match.start() and t.range.end is not None]
+        if not before or not (match.group("event") or before[-1].span[1] == match.start()):
+            continue
+        period = before[-1]
+        end = period.range.end
+        assert end is not None
+        days = _count(match.group("n"))
+        dates = (end + dt.timedelta(days=1), end + dt.timedelta(days=days))
+        at = match.start()
+        if not match.group("event"):
+            chosen.remove(period)  # 双11结束后30天内: one period, the days after it
+            at = period.span[0]
+        found.append(_spanning(text, (at, match.end()), dates))
+    for t in list(chosen):
+        first = t.range.start
+        since = DAYS_FROM_ZH.match(normal, t.span[1]) if t.text.endswith("起") and first else None
+        if since is not None and first is not None:
+            chosen.remove(t)
+            dates = (first, first + dt.timedelta(days=_count(since.group("n")) - 1))
+            found.append(_spanning(text, (t.span[0], since.end()), dates))
+        lead = DAYS_AFTER_EN.search(normal[: t.span[0]])
+        if lead is not None and t.range.end is not None:
+            chosen.remove(t)
+            days = _count(lead.group("n"))
+            end = t.range.end
+            found.append(
+                _spanning(
+                    text,
+                    (lead.start(), t.span[1]),
+                    (end + dt.timedelta(days=1), end + dt.timedelta(days=days)),
+                )
+            )
+    return found
 
 
 # bought in 2024, haven't bought anything since then; 2024年买过、此后再没买过

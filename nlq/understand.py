@@ -235,6 +235,11 @@ BANDED_COUNT = re.compile(
 JUST_THAT = re.compile(r"就行|就可以|即可|就好|\bjust\b|\bonly (?:need|want)\b")
 # Words that say the people are put in bands (bucket our buyers, 分档, spend bands).
 BANDED_MONEY = re.compile(r"金额|\bamounts?\b")
+# headcount by gender and age group, 按性别和年龄段: sides of a profile named as one grouping
+SIDES_JOINED = re.compile(r"\s*(?:and|和|与|及|x|×|、)\s*", re.IGNORECASE)
+GROUPED_BY = re.compile(r"(?:\bby|按|分)\s*(?:the\s+)?$", re.IGNORECASE)
+# 占全部流失用户, of all lapsed customers, of the total: the whole is everyone counted
+ALL_OF_THEM = re.compile(r"全部|所有|全体|\s*of (?:all|the total|everyone)\b", re.IGNORECASE)
 COUNTED_TO = re.compile(r"为(?:基准|准)日?|基准日|\b(?:as of|counted to)\b", re.IGNORECASE)
 DAYS_DEFINED = re.compile(r"\s*[（(]\s*(?:天数|days?|recency)\s*(?:[=＝:：]|is|means)", re.IGNORECASE)
 # 最近一次购买距今多少天, days since their last paid order: bands of the days since the last
@@ -1926,7 +1931,9 @@ class Understander:
                 by_sales = self._ranked_by_sales(parse, listing, ranked)
                 return by_sales or self._cannot_use(parse, [ranked.text])
             share = parse.cue("share")
-            shared = listing is not None and any(s.query.share_of_counted for s in listing.steps)
+            shared = listing is not None and any(
+                s.query.share_of_counted or s.query.share_of_all_counted for s in listing.steps
+            )
             if listing is not None and listing.status == "answer" and share is not None and not shared:
                 top_share = self._top_share_of(parse, listing, ranked) if ranked is not None else None
                 if top_share is not None:
@@ -2523,11 +2530,15 @@ class Understander:
             and model.dimension(home[1]) is not None
             and f"{model.name}.{home[1]}" != key
         ]
+        # 按城市等级分布，占全部流失用户的比例: each group's share of all the lapsed, not of
+        # its own buyers of the earlier period
+        of_all = bool(by) and self._whole_is_the_counted(parse)
         query = SemanticQuery(
             dimensions=[*dict.fromkeys(by), key],
             filters=filters,
             count_groups=True,
-            share_of_counted=True,
+            share_of_counted=not of_all,
+            share_of_all_counted=of_all,
             presences=[
                 Presence(metric=metric, time_range=had.range, among=True),
                 Presence(metric=absent, time_range=lacked.range, absent=True),
@@ -2746,7 +2757,10 @@ class Understander:
                     and home[0] is not people
                 ]
             elif lacked is not None and not did:
-                conditions.append(Presence(metric=orders, time_range=span, absent=True))
+                # but have never had a paid order, 却从没下过单: at any time, not in the period
+                # of the clause before
+                ever = not named and EVER.search(parse.text[max(a, lacked.start() - 8) : lacked.end()])
+                conditions.append(Presence(metric=orders, time_range=None if ever else span, absent=True))
                 read.append(lacked.span())
                 # 一笔支付订单都没有, no paid order: the glossary's paid orders, what is counted anyway
                 used += [x for x in parse.links if lacked.start() <= x.start < lacked.end()]
@@ -7603,6 +7617,22 @@ class Understander:
             return True
         return any(WHICH_GROUP.search(parse.text[max(0, x.start - 6) : x.start]) for x in grouped)
 
+    def _whole_is_the_counted(self, parse: Parse) -> bool:
+        """占全部流失用户的比例, share of all of them: the whole a share names is all the
+        people counted, not the people of a period (占各等级去年买家的比例) - said with 全部 or
+        all, or asked as how they are spread (分布) with no whole named."""
+        share = parse.cue("share")
+        if share is None:
+            return False
+        opened = parse.text.rfind("占", max(0, share.start - 16), share.end)
+        start = opened if opened >= 0 else share.start
+        whole = parse.text[start : share.end]
+        if any(start <= t.span[0] < share.end for t in parse.found_times):
+            return False
+        if ALL_OF_THEM.search(whole) or ALL_OF_THEM.match(parse.text, share.end):
+            return True
+        return opened < 0 and parse.has("distribution")
+
     @staticmethod
     def _people_share(query: SemanticQuery) -> bool:
         """A share asked of people a condition picks, or of what they account for (their
@@ -8022,15 +8052,33 @@ class Understander:
         named = {x.entries[0].target.rpartition(".")[2] for x in parse.links if x.kind == "dimension"}
         return [d for d in self._profile.dimensions if d.rpartition(".")[2] in named]
 
+    def _profile_groupings(self, parse: Parse) -> list[list[str]]:
+        """The groupings a profile is shown by: each side of it on its own, or the sides
+        named as one grouping (headcount by gender and age group, 按性别和年龄段) together."""
+        sides = self._profile_sides(parse)
+        if len(sides) < 2:
+            return [[d] for d in sides or self._profile.dimensions]
+        named = sorted(
+            (x for x in parse.links if x.kind == "dimension" and x.entries[0].target in sides),
+            key=lambda x: x.start,
+        )
+        joined = all(
+            SIDES_JOINED.fullmatch(parse.text[before.end : after.start])
+            for before, after in itertools.pairwise(named)
+        )
+        if joined and GROUPED_BY.search(parse.text[max(0, named[0].start - 6) : named[0].start]):
+            return [[x.entries[0].target for x in named]]
+        return [[d] for d in sides]
+
     def _conditioned_profile(self, base: SemanticQuery, parse: Parse, people: list[str]) -> list[Step]:
         """付款了2单及以上的那批人的画像: the people who meet the condition, counted by each
         attribute of the profile."""
         steps = []
-        for dimension in self._profile_sides(parse) or self._profile.dimensions:
+        for grouping in self._profile_groupings(parse):
             query = base.model_copy(
                 update={
-                    "dimensions": [dimension, *people],
-                    "order_by": [OrderBy(field=dimension, desc=False)],
+                    "dimensions": [*grouping, *people],
+                    "order_by": [OrderBy(field=d, desc=False) for d in grouping],
                     "count_groups": True,
                     "share": [],
                 }
@@ -8045,14 +8093,14 @@ class Understander:
         if ranked:
             steps.append(Step(title=self.title(base, parse.language), query=base))
             feed = Feed(source=0, column=base.dimensions[0], dimension=base.dimensions[0])
-        for dimension in self._profile_sides(parse) or self._profile.dimensions:
+        for grouping in self._profile_groupings(parse):
             query = SemanticQuery(
                 metrics=[self._profile.metric],
-                dimensions=[dimension],
+                dimensions=grouping,
                 time_range=base.time_range,
                 filters=profile_filters,
                 share=[self._profile.metric],
-                order_by=[OrderBy(field=dimension, desc=False)],
+                order_by=[OrderBy(field=d, desc=False) for d in grouping],
             )
             steps.append(Step(title=self.title(query, parse.language), query=query, feed=feed))
         return steps
