@@ -248,6 +248,18 @@ def _last(g: Groups, ctx: Context) -> Resolved:
     return shift_months(as_of, -months, keep_month_end=True) + dt.timedelta(days=1), as_of, None
 
 
+def _beyond(g: Groups, ctx: Context) -> Resolved:
+    """More than N days (without buying): the days a last purchase would be within, up to
+    today - N+1 of them, since more than N days ago is before all of them; months as 近N个月."""
+    resolved = _last(g, ctx)
+    if resolved is None:
+        return None
+    start, end, unit = resolved
+    if g.get("u") in {"天", "days"}:
+        start -= dt.timedelta(days=1)
+    return start, end, unit
+
+
 def _calendar(unit: Grain, offset: int, *, to_date: bool) -> Resolver:
     """本月 / 上个月 / 本周 / 上季度 / 今年 / 去年 ...: a calendar unit relative to as_of."""
 
@@ -353,6 +365,22 @@ PATTERNS: list[tuple[str, Resolver]] = [
     (
         rf"(?:近|最近|过去|近来)(?:(?P<half>半年)|(?P<n>{CNUM}|\d+)?\s*(?P<u>个星期|星期|个礼拜|礼拜|个月|天|日|周|月|年))",
         _last,
+    ),
+    # 超过半年没买, 超过90天没下单, 最近一笔订单距今超过180天, last order was more than 365 days
+    # ago: nothing in the days that time covers (more than 180 days: none on any of the
+    # 181 days up to today)
+    (
+        rf"(?:已经?|已有)?(?:超过|超出|大于|多于)\s*(?:(?P<half>半年)|(?P<n>{CNUM}|\d+)\s*(?P<u>个星期|星期|个月|天|周|月|年))"
+        r"(?:以上|多)?(?=\s*(?:都|还|一直|也)?\s*(?:没|未|不曾))",
+        _beyond,
+    ),
+    (
+        rf"(?<=距今)(?:已经?)?(?:超过|大于|多于)\s*(?P<n>{CNUM}|\d+)\s*(?P<u>天)",
+        _beyond,
+    ),
+    (
+        r"(?:(?<=\bwas )|(?<=\bis ))(?:placed )?(?:more than|over) (?P<n>\d+) (?P<u>days) ago",
+        _beyond,
     ),
     (
         rf"(?:the\s+)?(?:last|past|previous)\s+(?P<n>{EN_N})\s+(?:full|complete|whole)\s+(?P<u>weeks|months|years)",

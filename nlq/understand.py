@@ -196,6 +196,10 @@ HAD_VERB = re.compile(
 )
 HAD_REACH = 24
 # 以前买过, 之前下过单, bought before, used to buy: a presence before the period asked
+SINCE_LAST = re.compile(r"距(?:今|离今天|现在)(?:已经?)?$")
+NOT_SINCE = re.compile(r"\s*(?:天|个?月|年|周)(?:以上|多)?\s*(?:都|还|一直|也)?\s*(?:没|未|不曾)")
+# 超过半年(没买), 超过90天: a time since the last purchase, which was before it
+LAPSED_FOR = re.compile(r"(?:已经?|已有)?(?:超过|超出|大于|多于)")
 EARLIER_BOUGHT = re.compile(
     r"(?:以前|之前|此前|曾经|过去|从前|早先)(?:有)?(?:买过|购买过|下过单|消费过|在我们这儿?买过)|"
     r"\b(?:bought|purchased|ordered|shopped)(?: from us| with us| something| anything)? (?:before|previously|earlier)\b|"
@@ -237,7 +241,7 @@ JUST_THAT = re.compile(r"就行|就可以|即可|就好|\bjust\b|\bonly (?:need|
 BANDED_MONEY = re.compile(r"金额|\bamounts?\b")
 # headcount by gender and age group, 按性别和年龄段: sides of a profile named as one grouping
 SIDES_JOINED = re.compile(r"\s*(?:and|和|与|及|x|×|、)\s*", re.IGNORECASE)
-GROUPED_BY = re.compile(r"(?:\bby|按|分)\s*(?:the\s+)?$", re.IGNORECASE)
+SIDES_GROUPED_BY = re.compile(r"(?:\bby|按|分)\s*(?:the\s+)?$", re.IGNORECASE)
 # 占全部流失用户, of all lapsed customers, of the total: the whole is everyone counted
 ALL_OF_THEM = re.compile(r"全部|所有|全体|\s*of (?:all|the total|everyone)\b", re.IGNORECASE)
 COUNTED_TO = re.compile(r"为(?:基准|准)日?|基准日|\b(?:as of|counted to)\b", re.IGNORECASE)
@@ -3504,7 +3508,19 @@ class Understander:
         earlier = next(
             (m for m in EARLIER_BOUGHT.finditer(parse.text) if not _overlap(m.span(), absent.span)), None
         )
-        if earlier is None or absent.range.start is None:
+        if earlier is None:
+            # 超过半年没买了: more than half a year since they last bought, so they did before
+            earlier = LAPSED_FOR.match(absent.text)
+            if earlier is None or absent.range.start is None:
+                return None
+            had = TimeMatch(
+                span=absent.span,
+                text=absent.text,
+                range=TimeRange(end=absent.range.start - dt.timedelta(days=1)),
+            )
+            metric = next(iter(self._word("orders")), None)
+            return (metric, had, absent) if metric else None
+        if absent.range.start is None:
             return None
         parse.read_spans.append(earlier.span())
         end = absent.range.start - dt.timedelta(days=1)
@@ -4615,6 +4631,10 @@ class Understander:
         # year (at least 2000 buyers); a period inside another refines it (上个月月底
         # （29号到31号）): the narrowest is the one asked about.
         comparisons = self._not_listed_values(text, find_comparisons(text))
+        # 距今超过180天, 超过90天没下单: a time since the last purchase, not a bound on a figure
+        comparisons = [
+            c for c in comparisons if not (SINCE_LAST.search(text[: c.start]) or NOT_SINCE.match(text, c.end))
+        ]
         # 最近10笔 asks for the newest rows: its 最近 is no period
         newest = [(m.start(), m.end()) for m in LATEST.finditer(text)]
         # 近3个月滚动平均: the window's length, not the period asked
@@ -8066,7 +8086,7 @@ class Understander:
             SIDES_JOINED.fullmatch(parse.text[before.end : after.start])
             for before, after in itertools.pairwise(named)
         )
-        if joined and GROUPED_BY.search(parse.text[max(0, named[0].start - 6) : named[0].start]):
+        if joined and SIDES_GROUPED_BY.search(parse.text[max(0, named[0].start - 6) : named[0].start]):
             return [[x.entries[0].target for x in named]]
         return [[d] for d in sides]
 

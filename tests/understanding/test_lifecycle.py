@@ -1,0 +1,113 @@
+"""A lifecycle analyst's segments (issue 24, group 6, blind-25): what did not happen
+"never" is at any time; each group's share of all the lapsed; the days just after a
+campaign; a profile's sides named as one grouping; more than half a year without buying.
+Each answer is checked against SQL written by hand, each ask-back by its status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from nlq.pipeline import Pipeline
+from nlq.timeparse import find_times
+from tests.understanding.readings import asked_back, table
+
+PAID = "pay_time IS NOT NULL"
+
+
+@pytest.fixture(scope="module")
+def pipeline(warehouse_path: Path) -> Pipeline:
+    return Pipeline(db=warehouse_path, role="analyst")
+
+
+def test_never_is_at_any_time_not_in_the_period_before(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = con.execute(
+        f"""SELECT COUNT(DISTINCT e.user_id) FROM events e
+        WHERE e.event_type = 'view' AND e.event_time >= DATE '2026-06-24' AND e.event_time < DATE '2026-07-01'
+        AND e.user_id NOT IN (SELECT user_id FROM orders WHERE {PAID} AND order_time < DATE '2026-07-01')"""
+    ).fetchone()
+    for question in (
+        "How many users browsed products in the past 7 days but have never had a paid order with us?",
+        "近7天浏览过商品、但从来没下过支付订单的用户有多少",
+    ):
+        (row,) = table(pipeline, question)
+        assert list(row.values()) == [expected[0]]  # type: ignore[index]
+
+
+def test_each_groups_share_of_all_the_lapsed(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    expected = dict(
+        con.execute(
+            f"""WITH lapsed AS (
+              SELECT user_id FROM orders WHERE {PAID} AND order_time >= DATE '2025-01-01' AND order_time < DATE '2026-01-01'
+              EXCEPT SELECT user_id FROM orders WHERE {PAID} AND order_time >= DATE '2026-01-01')
+            SELECT u.city_tier, COUNT(*) / SUM(COUNT(*)) OVER () FROM lapsed JOIN users u USING (user_id) GROUP BY 1"""
+        ).fetchall()
+    )
+    rows = table(
+        pipeline,
+        "去年买过、但今年以来一单都没买的流失用户，按城市等级分布看看：每个等级多少人、占全部流失用户的比例",
+    )
+    shares = {r["city_tier"]: r["users_count_share"] for r in rows}
+    assert shares == pytest.approx(expected)
+    assert sum(shares.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("双11结束后30天内的GMV", "2025-11-12", "2025-12-11"),
+        ("GMV within 30 days after Double 11 2025", "2025-11-12", "2025-12-11"),
+        ("11月12日起算90天", "2025-11-12", "2026-02-09"),
+        ("超过半年没买", "2026-01-01", "2026-06-30"),
+        ("超过90天没下单", "2026-04-01", "2026-06-30"),  # more than 90 days: none on the 91 up to today
+    ],
+)
+def test_days_after_a_period_and_beyond_a_number_of_days(
+    pipeline: Pipeline, text: str, start: str, end: str
+) -> None:
+    found = find_times(text, dt.date(2026, 6, 30), pipeline.understander.campaigns)
+    assert [(str(t.range.start), str(t.range.end)) for t in found] == [(start, end)]
+
+
+def test_returning_within_days_after_a_campaign(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    (expected,) = con.execute(
+        f"""WITH f AS (SELECT user_id, MIN(order_time) AS first FROM orders WHERE {PAID} GROUP BY 1),
+        cohort AS (SELECT user_id FROM f WHERE first >= DATE '2025-11-01' AND first < DATE '2025-11-12'),
+        back AS (SELECT DISTINCT user_id FROM orders WHERE {PAID}
+                 AND order_time >= DATE '2025-11-12' AND order_time < DATE '2026-02-10')
+        SELECT COUNT(back.user_id) / COUNT(*) FROM cohort LEFT JOIN back USING (user_id)"""
+    ).fetchone()  # type: ignore[misc]
+    (row,) = table(pipeline, "去年双11期间首单的新客，活动结束后90天内又回来下了已支付订单的比例有多少？")
+    assert row["users_share"] == pytest.approx(expected)
+
+
+def test_profile_sides_named_as_one_grouping_are_crossed(pipeline: Pipeline) -> None:
+    result = pipeline.ask(
+        "Profile of the people whose first ever purchase was during Double 11 2025: headcount by gender and age group",
+        as_of=dt.date(2026, 6, 30),
+    )
+    (answer,) = result.answers
+    assert answer.columns[:2] == ["gender", "age_group"] and len(answer.rows) == 10
+    # a breakdown of each side stays one table per side
+    split = pipeline.ask(
+        "Give me the gender and age breakdown of customers who've spent more than 5,000 yuan in total this year.",
+        as_of=dt.date(2026, 6, 30),
+    )
+    assert [a.columns[0] for a in split.answers] == ["gender", "age_group"]
+
+
+def test_more_than_half_a_year_without_buying(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    (expected,) = con.execute(
+        f"""WITH l AS (SELECT user_id, MAX(order_time) AS last FROM orders WHERE {PAID} GROUP BY 1)
+        SELECT COUNT(*) FROM l JOIN users u USING (user_id)
+        WHERE u.member_level = '钻石会员' AND l.last < DATE '2026-01-01'"""
+    ).fetchone()  # type: ignore[misc]
+    (row,) = table(pipeline, "钻石会员里还有多少人超过半年没买东西了？")
+    assert list(row.values()) == [expected]
+    # the last order's time restated in brackets is not read yet: asked, never guessed
+    asked_back(pipeline, "钻石会员里还有多少人超过半年没买东西了？（最近一笔已支付订单距今超过180天）")
