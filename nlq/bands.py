@@ -55,7 +55,9 @@ FORMS = [
 SEPARATOR = r"\s*(?:,|，|、|/|;|；|\band\b|\bor\b|和|或)\s*(?:and\s+|or\s+)?"
 # Words that may follow the first band before the rest (exactly 1 paid order that year, 2, ...).
 TRAILING = r"(?:\s+(?!and\b|or\b)[a-z]+){0,2}"
-ITEM = "|".join(f"(?:{form})" for form, _ in FORMS)
+# 买过1次、买过2次: a verb of buying said before each band
+VERB = r"(?:(?:买过?|购买过?|下过单?|下单|消费过?)\s*)?"
+ITEM = VERB + "(?:" + "|".join(f"(?:{form})" for form, _ in FORMS) + ")"
 # Three or more bands one after another (names are reused by each form: matched one by one).
 LIST = re.compile(
     r"(?<![\d.a-z])(?:"
@@ -68,7 +70,7 @@ LIST = re.compile(
     + re.sub(r"\(\?P<\w+>", "(?:", ITEM)
     + r")){2,}"
 )
-COMPILED = [(re.compile(rf"\s*(?:{form})", re.IGNORECASE), shape) for form, shape in FORMS]
+COMPILED = [(re.compile(rf"\s*{VERB}(?:{form})", re.IGNORECASE), shape) for form, shape in FORMS]
 SPLIT = re.compile(SEPARATOR)
 TIMES_WORDS = {"once": "1", "twice": "2", "thrice": "3"}
 TIMES_WORD = re.compile(r"\b(?:once|twice|thrice)\b", re.IGNORECASE)

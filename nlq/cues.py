@@ -97,8 +97,10 @@ PATTERNS: list[tuple[CueKind, str, Grain | None]] = [
     # 按下单时间从早到晚, oldest first: the rows in the order they happened
     (
         "earliest",
-        r"(?:从早到晚|由早到晚|从旧到新|由旧到新|按时间(?:先后|顺序|正序))(?:排(?:列|序)?)?|"
-        r"\b(?:oldest|earliest) first\b|\bin chronological order\b|\bchronologically\b",
+        r"(?:从早到晚|由早到晚|从旧到新|由旧到新|按(?:时间|日期|月份?|季度|年份?|周)的?(?:先后|顺序|正序)+)(?:排(?:列|序)?|列)?|"
+        r"\b(?:oldest|earliest) first\b|\bin chronological order\b|\bchronologically\b|"
+        # show the quarters in order, in month order: the buckets of time as they came
+        r"\bin (?:date|time|month|quarter|week|year) order\b|\b(?:months|quarters|weeks|years|days) in order\b",
         None,
     ),
     # 库存不足的商品, 哪些商品快断货了, running out of stock: items whose stock runs out soonest.

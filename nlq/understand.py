@@ -86,7 +86,7 @@ MEANS_AFTER = re.compile(rf"\s*(?:{MEANS_WORD})\s*")
 # 一笔支付订单都没有, 没有下单, didn't buy anything, no paid order: orders not placed
 NOT_BOUGHT = re.compile(
     r"一[笔单次件个]\s*(?:支付|付款|已支付的?|已付款的?)?\s*(?:订单)?\s*都(?:没有?|未)(?:下过?|买过?|付过款|有过?)?"
-    r"|(?:没有?|未|从没|从未)(?:再|有过?)?\s*(?:下过?单|买过?(?:东西)?|购买过?|付过?款|支付过?|下过?(?:支付|付款)?订单|(?:支付|付款)订单)"
+    r"|(?:没有?|未|从没|从未)(?:再|有过?)?\s*(?:下过?单|买过?(?:东西)?|购买过?|付过?款|付过?钱|支付过?|下过?(?:支付|付款)?订单|(?:支付|付款)订单)"
     r"|\b(?:didn'?t|did not|haven'?t|have not|hasn'?t|has not|never)\s+(?:(?:buy|bought|order|ordered|purchase|purchased|place|placed|make|made)\b"
     # haven't had a paid order, didn't end up with any paid order: had none of them
     r"|(?:had|have|get|got|end(?:ed)? up with)(?=\s+(?:any|a|a single|an?)\s+(?:paid\s+)?(?:orders?|purchases?)\b))"
@@ -188,7 +188,7 @@ ABSENCE_GAP = re.compile(
 # How far after a "did not happen" marker its verb may reach (没买过; never placed a paid order).
 ABSENCE_REACH = 32
 BUY_VERB = re.compile(
-    r"\s*(?:成功|再|真正)?\s*(?:付款|支付|付过款)?\s*(?:(?:下过?单|下单)\s*(?=购买|买))?(?:买过?|购买过?|下过?(?:已支付的?|已付款的?|付款的?|支付的?)?订单|下过?单|下单|消费过?|付过款|付款|支付过?|(?:placed|made|had)\s+(?:an?\s+|any\s+|a\s+single\s+)?(?:paid\s+)?(?:orders?|purchases?)|ordered|bought|purchased|(?:order|buy|purchase)\b)"
+    r"\s*(?:成功|再|真正)?\s*(?:付款|支付|付过款)?\s*(?:(?:下过?单|下单)\s*(?=购买|买))?(?:买过?|购买过?|下过?(?:已支付的?|已付款的?|付款的?|支付的?)?订单|下过?单|下单|消费过?|付过款|付款|支付过?|(?:place|placed|make|made|have|had)\s+(?:an?\s+|any\s+|a\s+single\s+)?(?:paid\s+)?(?:orders?|purchases?)|ordered|bought|purchased|(?:order|buy|purchase)\b)"
 )
 # A verb of buying or selling written beside a period (去年买过, bought ... in Q1).
 HAD_VERB = re.compile(
@@ -257,6 +257,16 @@ BAND_WORDS = re.compile(
     r"\b(?:buckets?|bands?|tiers? of|brackets?)\b|\b(?:spend(?:ing)?|purchase|order|frequency)\s+tiers?\b|分(?:个|成|为)?(?:几|[一二三四五六七八九十\d])?个?档|档位|区间|分段|分组"
 )
 # how much GMV came from each of those groups, 每档有多少人: the bands, referred to again
+# 3+ times: the unit after the last band
+LAST_BAND_UNIT = re.compile(r"\s*(?:times|orders?|purchases?|次|单|笔)?\b", re.IGNORECASE)
+# within those 3 months, 这3个月内, 同期: the period said before, referred to again
+SAME_PERIOD = re.compile(
+    r"\b(?:those|these|that|the same)\s+(?:\d+\s+)?(?:days?|weeks?|months?|quarters?|years?|period)\b|"
+    r"(?:这|该|同)(?:\d+|[一二三四五六七八九十两]+)?(?:个)?(?:天|周|月|季度|年|期间|时间段|期)",
+    re.IGNORECASE,
+)
+# 按累计已支付订单数(把用户分成): what the bands that follow are of
+BANDED_BY = re.compile(r"按[^，,。？?：:]{1,16}?(?=把|将|对|分)")
 BANDS_AGAIN = re.compile(
     r"\b(?:each of )?(?:those|these|the|each|every) (?:groups?|bands?|buckets?|tiers?|brackets?)\b|"
     r"(?:每|各|这几|这些)个?(?:档|组|区间|段|层)"
@@ -429,6 +439,17 @@ RANKED_BY_SPEND = re.compile(
     r"\b(?:top|biggest) spenders\b|(?:花钱|消费|花费)(?:金额)?最(?:多|高)"
 )
 # Split by gender please, 按注册渠道分别看, broken down by city tier: a split and nothing else
+# 第一笔已支付订单, first ever paid order: the first order a segment of first buyers is defined by
+FIRST_ORDER_WORDS = re.compile(
+    r"第一[笔单次]|首[单笔次]|首次(?:购买|下单|付款)|历史上第一|\bfirst[- ](?:ever[- ])?(?:paid )?(?:order|purchase)",
+    re.IGNORECASE,
+)
+# 各渠道多少人, how many in each channel: heads counted by the groups named
+HEADS_BY = re.compile(
+    r"(?:各|每个?)?(?:有|各有|分别有)?(?:多少|几)(?:个)?(?:人|用户|客户|买家)|"
+    r"(?:and )?how many (?:people |users |customers |buyers )?(?:in |per |for )?(?:each|every)?\s*",
+    re.IGNORECASE,
+)
 GROUPING_ONLY = re.compile(
     r"(?:(?:and |also )?(?:please )?(?:split|break(?: it| that| them)? down|broken down|group(?:ed)?|show(?: it| that)?)?"
     r"\s*(?:by|per|for each|across)\s*(?:please)?|(?:再|并|请)?按\s*(?:分别|各自)?\s*(?:看|拆分|分|统计|分组)?(?:一下)?|"
@@ -464,7 +485,7 @@ WHO_APART = re.compile(r"[，,、。；;？?！!]|\b(?:and|but|or)\b|和|或|但
 POINTS_BACK = re.compile(
     r"\b(?:its|their|those|these|(?:among|of) them)\b|这些|那些|[它他她]们(?:的|各自|分别)|其(?=买家|用户|客户|画像)|"
     # Break it down by member tier ... what share that is: what the part before found
-    r"\b(?:break|split|cut) (?:it|that|this)\b|\bthat is\W*$"
+    r"\b(?:break|split|cut) (?:it|that|this)\b|\b(?:that is|is that|is this|that makes)\W*$"
 )
 # …一共多少人？其中…: the people of the part before, said by the break between the parts
 AMONG_THEM = re.compile(r"其中")
@@ -879,6 +900,35 @@ def _clauses_in_periods(parse: Parse) -> list[tuple[int, int, TimeMatch | None, 
         period = dated[0] if dated else period
         found.append((a, b, period, bool(dated)))
     return found
+
+
+def _shortened_again(
+    links: list[Link], same_table: Callable[[str, str], bool], before: Sequence[Link] = ()
+) -> list[Link]:
+    """注册渠道 … 各渠道多少人, registration channel … each channel: a dimension named again by
+    the end of its name is the one named before (in the question, or in a part before),
+    not another table's column the short word also names. Two columns of one table stay
+    two (the weakest sub-category in each category)."""
+    said: list[Link] = [y for y in before if y.kind == "dimension"]
+    kept: list[Link] = []
+    for x in links:
+        if x.kind == "dimension":
+            earlier = next(
+                (
+                    y
+                    for y in reversed(said)
+                    if len(y.text) > len(x.text)
+                    and y.text.lower().endswith(x.text.lower())
+                    and y.entries[0].target != x.entries[0].target
+                    and not same_table(y.entries[0].target, x.entries[0].target)
+                ),
+                None,
+            )
+            if earlier is not None:
+                x = replace(x, entries=(earlier.entries[0], *x.entries[1:]))
+            said.append(x)
+        kept.append(x)
+    return kept
 
 
 def _own_column(parse: Parse, model: Model, name: str) -> None:
@@ -1423,6 +1473,24 @@ class Understander:
             rest = rest[: x.start] + rest[x.end :]
         return GROUPING_ONLY.fullmatch(rest.strip(" ，,。.？?；;!！")) is not None
 
+    def _same_table(self, a: str, b: str) -> bool:
+        """Whether two dimensions are columns of one model (category and sub-category)."""
+        return bool({m.name for m in self.layer.holders(a)} & {m.name for m in self.layer.holders(b)})
+
+    @staticmethod
+    def _counts_again(parse: Parse, before: list[Parse]) -> bool:
+        """A part that only counts heads by a dimension a part before named (各渠道多少人 after
+        注册渠道, each channel after registration channel): what to show of it, not a question."""
+        grouped = {x.entries[0].target for p in before for x in p.links if x.kind == "dimension"}
+        if not parse.links or parse.times or parse.comparisons:
+            return False
+        if any(x.kind != "dimension" or x.entries[0].target not in grouped for x in parse.links):
+            return False
+        rest = parse.text
+        for x in sorted(parse.links, key=lambda x: -x.start):
+            rest = rest[: x.start] + rest[x.end :]
+        return HEADS_BY.fullmatch(rest.strip(" ，,。.？?；;!！")) is not None
+
     def _parts(self, question: str, language: Language, as_of: dt.date) -> Understanding | None:
         """A compound question whose parts ask differently shaped things (totals, then a
         breakdown: 上个月的GMV和订单数，以及各渠道的退款率), read part by part: each part
@@ -1435,6 +1503,10 @@ class Understander:
         if any(BASIS.fullmatch(normalise(p).strip(" ，,。.？?；;")) for p in pieces):
             return None  # 按订单收货省份算 qualifies the question, it asks nothing of its own
         parses = [self._parse(p, language, as_of) for p in pieces]
+        for index, later in enumerate(parses[1:], start=1):
+            later.links = _shortened_again(
+                later.links, self._same_table, [x for p in parses[:index] for x in p.links]
+            )
         if any(self._only_columns(parse) for parse in parses):
             return None  # 给我订单号、用户ID和实付金额 says what to show of the rows the rest asks for
         first_named = {x.entries[0].target for parse in parses[:1] for x in parse.links}
@@ -1451,6 +1523,8 @@ class Understander:
             # just once, 2-3 times, and 4 or more times (how much GMV from each of those
             # groups): one list of bands, not parts
             return None
+        if any(self._counts_again(parse, parses[:index]) for index, parse in enumerate(parses[1:], start=1)):
+            return None  # …都是从哪些注册渠道来的？各渠道多少人: the same people by the same groups
         if any(self._only_grouping(parse) for parse in parses[1:]):
             return None  # Split by gender please: how to split the part before, one reading
         if any(self._only_compared(parse) for parse in parses[1:]):
@@ -1518,9 +1592,17 @@ class Understander:
             after = [p for p in periods[index + 1 :] if p]
             period = periods[index] or (before[-1] if before else after[0] if after else "")
             parse = parses[index]
+            earlier_links = [x for p in parses[:index] for x in p.links]
+
+            def part(text: str) -> Parse:
+                # 各渠道: the 注册渠道 of the part before, as in the question read whole
+                parsed = self._parse(text, language, as_of)
+                parsed.links = _shortened_again(parsed.links, self._same_table, earlier_links)  # noqa: B023
+                return parsed
+
             if period and not periods[index]:
                 piece = say("reading.part_with_period", language, period=period, part=piece)
-                parse = self._parse(piece, language, as_of)
+                parse = part(piece)
             reading = self._read_parse(parse, None)
             named = any(x.kind == "metric" for x in parse.links)
             earlier = readings[-1].steps[0].query.metrics[:1] if readings and readings[-1].steps else []
@@ -1528,7 +1610,7 @@ class Understander:
                 # 二季度比一季度多了多少: a part naming no figure asks of the one before it
                 metric = self._label(earlier[0], language)
                 carried = say("reading.part_with_metric", language, metric=metric, part=piece)
-                reading = self._read_parse(self._parse(carried, language, as_of), None)
+                reading = self._read_parse(part(carried), None)
             back = GROUP_BACK.search(normalise(piece))
             if back and readings and reading.status == "answer" and not reading.steps[0].query.dimensions:
                 # …, and the AOV of each group: grouped as the part before it
@@ -1537,7 +1619,7 @@ class Understander:
                     return None
                 dimension = self._dimension_label(grouped[0], language)
                 carried = say("reading.part_with_grouping", language, dimension=dimension, part=piece)
-                reading = self._read_parse(self._parse(carried, language, as_of), None)
+                reading = self._read_parse(part(carried), None)
                 joined = self._with_figures_of(readings[-1], reading, language)
                 if joined is not None:
                     # 新客和老客各有多少人？成交额分别是多少: one table, a column per figure
@@ -1629,9 +1711,11 @@ class Understander:
         )
 
     def _share_of_people_picked(self, parses: list[Parse]) -> bool:
-        """The first part counts people a comparison picks, the second asks only their
-        share of all such people (占全部买家的比例), in the same period if it names one."""
-        if len(parses) != 2 or not parses[0].comparisons or not HOW_MANY_ANYWHERE.search(parses[0].text):
+        """The first part counts people a comparison picks (or who did not buy in a period),
+        the second asks only their share of all such people (占全部买家的比例, what fraction of
+        the H1 2025 buyers is that), in the same period if it names one."""
+        picked = parses[0].comparisons or NOT_BOUGHT.search(parses[0].text) if parses else None
+        if len(parses) != 2 or not picked or not HOW_MANY_ANYWHERE.search(parses[0].text):
             return False
         later = parses[1]
         people = {self._profile.metric} if self.layer.reading.profile else set()
@@ -1838,6 +1922,7 @@ class Understander:
             self._take_destinations(parse)
             self._take_basis(parse)
             self._take_restated(parse)
+            self._take_defined_segments(parse)
             self._take_unrestricted(parse)
             self._take_counts(parse)
             self._take_keys(parse)
@@ -3628,6 +3713,17 @@ class Understander:
         linked = [x for x in parse.links if inside(x.start, x.end)]
         governed = {x.entries[0].target for x in linked if x.kind == "value"}
         if len(linked) == len(found.bands) and len(governed) == 1:
+            # 按累计已支付订单数把用户分成三档：1次、2次、3次及以上，每档各有多少人: the words
+            # of the bands and the figure they are of are the governed segment's
+            said = [m.span() for m in BAND_WORDS.finditer(parse.text)]
+            said += [m.span() for m in BANDS_AGAIN.finditer(parse.text, found.end)]
+            of = BANDED_BY.search(parse.text, max(0, found.start - 40), found.start)
+            if of is not None:
+                said.append(of.span())
+                parse.links = [
+                    x for x in parse.links if not (x.kind == "metric" and of.start() <= x.start < of.end())
+                ]
+            parse.read_spans += said
             return
         named = self._bands_named(parse, found)
         if named is not None:
@@ -3672,6 +3768,16 @@ class Understander:
         parse.comparisons = [c for c in parse.comparisons if not inside(c.start, c.end)]
         parse.times = [t for t in parse.times if not inside(*t.span)]  # 500-2000元: not the year 2000
         parse.read_spans.append((found.start, found.end))
+        unit = LAST_BAND_UNIT.match(parse.text, found.end)
+        note = BRACKETED.match(parse.text, unit.end() if unit else found.end)
+        if note is not None and BANDED_COUNT.search(note.group(0)) and SAME_PERIOD.search(note.group(0)):
+            # once / twice / 3+ times (paid orders within those 3 months): the bands' figure
+            # and period said again
+            a, b = note.span()
+            parse.links = [x for x in parse.links if not a <= x.start < b]
+            parse.times = [t for t in parse.times if not a <= t.span[0] < b]
+            parse.comparisons = [c for c in parse.comparisons if not a <= c.start < b]
+            parse.read_spans.append((a, b))
         said = [m.span() for m in BAND_WORDS.finditer(parse.text)]
         # each of those groups, 每档: the bands themselves, after them
         said += [m.span() for m in BANDS_AGAIN.finditer(parse.text, found.end)]
@@ -4683,6 +4789,7 @@ class Understander:
         links = [x for x in linked if not _miscased_code(x, question)]
         links = sorted([*links, *self._within_words(text, links, reserved)], key=lambda x: x.start)
         links = sorted([*links, *self._elided_values(text, links, reserved)], key=lambda x: x.start)
+        links = _shortened_again(links, self._same_table)
         negations = find_negations(text, links, reserved)
         parse = Parse(
             text,
@@ -5963,6 +6070,24 @@ class Understander:
             if inside and all(x.kind == "value" and x.entries[0].target in dimensions for x in inside):
                 parse.links = [x for x in parse.links if x not in inside]
                 parse.read_spans.append(bracket.span())
+
+    def _take_defined_segments(self, parse: Parse) -> None:
+        """新客（第一笔已支付订单就在活动期内）, first-time buyers (first ever paid order in
+        May): a bracket after a governed segment's value that says its first order is
+        where the segment's own definition puts it only restates the layer's 口径."""
+        for link in list(parse.links):
+            segment = self._segment_of(link.entries[0].target) if link.kind == "value" else None
+            bracket = BRACKETED.match(parse.text, link.end) if segment else None
+            if bracket is None or segment is None:
+                continue
+            firsts = any(f.agg == "min" and f.over == "all" for f in segment.features.values())
+            if not (firsts and FIRST_ORDER_WORDS.search(bracket.group(0))):
+                continue
+            a, b = bracket.span()
+            parse.links = [x for x in parse.links if not a <= x.start < b]
+            parse.cues = [c for c in parse.cues if not a <= c.start < b]
+            parse.times = [t for t in parse.times if not a <= t.span[0] < b]
+            parse.read_spans.append((a, b))
 
     def _take_paid_orders(self, parse: Parse) -> None:
         """支付订单数, 有过支付订单的: a count of orders, or orders people had, paid as the
@@ -7575,7 +7700,8 @@ class Understander:
             ):
                 continue
             after = re.match(
-                r"\s*(?:有|一共有|总共有|共有)?\s*(多少个|几个|多少家|几家|多少位|几位|多少)",
+                # 各渠道多少人 counts the people in each, not the channels
+                r"\s*(?:有|一共有|总共有|共有)?\s*(多少个|几个|多少家|几家|多少位|几位|多少(?![人名]))",
                 parse.text[link.end :],
             )
             before = re.search(

@@ -13,7 +13,7 @@ import pytest
 
 from nlq.pipeline import Pipeline
 from nlq.timeparse import find_times
-from tests.understanding.readings import asked_back, table
+from tests.understanding.readings import asked_back, read, table
 
 PAID = "pay_time IS NOT NULL"
 
@@ -109,5 +109,81 @@ def test_more_than_half_a_year_without_buying(pipeline: Pipeline, con: duckdb.Du
     ).fetchone()  # type: ignore[misc]
     (row,) = table(pipeline, "钻石会员里还有多少人超过半年没买东西了？")
     assert list(row.values()) == [expected]
+    # more than 90 days without an order: bought up to the 91st day before today, none since
+    query = read(pipeline, "超过90天没下单的用户有多少")
+    assert (query.without, query.with_figure) == ("order_count", "order_count")
+    assert query.time_range is not None and str(query.time_range.start) == "2026-04-01"
+    assert query.with_range is not None and str(query.with_range.end) == "2026-03-31"
     # the last order's time restated in brackets is not read yet: asked, never guessed
     asked_back(pipeline, "钻石会员里还有多少人超过半年没买东西了？（最近一笔已支付订单距今超过180天）")
+
+
+def test_what_fraction_of_the_earlier_buyers_is_that(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    (lapsed, whole) = con.execute(
+        f"""WITH h1 AS (SELECT DISTINCT user_id FROM orders WHERE {PAID}
+                AND order_time >= DATE '2025-01-01' AND order_time < DATE '2025-07-01'),
+            now AS (SELECT DISTINCT user_id FROM orders WHERE {PAID}
+                AND order_time >= DATE '2026-01-01' AND order_time < DATE '2026-07-01')
+        SELECT COUNT(*) FILTER (WHERE now.user_id IS NULL), COUNT(*) FROM h1 LEFT JOIN now USING (user_id)"""
+    ).fetchone()  # type: ignore[misc]
+    (row,) = table(
+        pipeline,
+        "Of the customers who bought anything in H1 2025, how many didn't place a single paid order "
+        "in H1 2026, and what fraction of the H1 2025 buyers is that?",
+    )
+    assert (row["users_count"], row["users_all"]) == (lapsed, whole)
+    assert row["users_share"] == pytest.approx(lapsed / whole)
+
+
+def test_governed_buckets_said_with_a_verb_and_their_words(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = dict(
+        con.execute(
+            f"""SELECT CASE WHEN n >= 3 THEN '3次及以上' ELSE n || '次' END, COUNT(*) FROM (
+              SELECT user_id, COUNT(*) AS n FROM orders WHERE {PAID} AND order_time < DATE '2026-07-01'
+              GROUP BY 1) GROUP BY 1"""
+        ).fetchall()
+    )
+    rows = table(pipeline, "按累计已支付订单数把用户分成三档：买过1次、买过2次、3次及以上，每档各有多少人？")
+    assert {r["purchase_frequency"]: r["buyers"] for r in rows} == expected
+
+
+def test_a_dimension_named_again_by_the_end_of_its_name(pipeline: Pipeline) -> None:
+    # 各渠道 after 注册渠道 is the registration channel, the same new buyers by it: one table
+    question = "今年618活动期间来的新客（第一笔已支付订单就在活动期内），都是从哪些注册渠道来的？各渠道多少人"
+    reading = pipeline.understander.understand(question, dt.date(2026, 6, 30))
+    assert reading.status == "answer"
+    (step,) = reading.steps
+    assert step.query.dimensions == ["register_channel"] and not step.query.count_groups
+    assert [f.values for f in step.query.filters if f.dimension == "buyer_type"] == [["新客"]]
+
+
+def test_cart_adders_who_did_not_pay(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    (expected,) = con.execute(
+        f"""SELECT COUNT(*) FROM (
+          SELECT DISTINCT user_id FROM events WHERE event_type = 'cart'
+            AND event_time >= DATE '2026-06-01' AND event_time < DATE '2026-07-01'
+          EXCEPT SELECT user_id FROM orders WHERE {PAID}
+            AND order_time >= DATE '2026-06-01' AND order_time < DATE '2026-07-01')"""
+    ).fetchone()  # type: ignore[misc]
+    (row,) = table(pipeline, "近30天加购了但没付钱的人有多少？")
+    assert list(row.values()) == [expected]
+
+
+def test_a_note_on_the_bands_figure_and_period(pipeline: Pipeline) -> None:
+    rows = table(
+        pipeline,
+        "Split everyone who bought in the last 3 months into once / twice / 3+ times "
+        "(paid orders within those 3 months) — how many buyers and how much GMV in each bucket?",
+    )
+    assert [r["order_count_band"] for r in rows] == ["1", "2", "3+"]
+    assert set(rows[0]) == {"order_count_band", "user_id_count", "gmv"}
+
+
+def test_the_months_in_order(pipeline: Pipeline) -> None:
+    for question in ("2025年每个月的GMV，按月份顺序列一下", "monthly GMV in 2025, show the months in order"):
+        rows = table(pipeline, question)
+        assert [r["month"] for r in rows] == sorted(r["month"] for r in rows) and len(rows) == 12
