@@ -191,7 +191,14 @@ def _step(
             where = _joined_filters([_filter(f, layer, language) for f in presence.filters], language)
             figure = say("explain.figure_where", language, metric=figure, filters=where)
         during = presence.time_range
-        if during is None:
+        if presence.within_days is not None and presence.after is not None:
+            # 注册后7天内: each one's own window after their own date
+            after = next((m for m in layer.holders(presence.after)), None)
+            column = after.column(presence.after.rpartition(".")[2]) if after else None
+            label = column.label.text(language) if column else presence.after
+            days = presence.within_days
+            when = say("explain.within_days_after", language, days=days, count=days + 1, after=label)
+        elif during is None:
             when = say("explain.ever", language)
         elif during.start is None:  # 到目前为止, so far: up to the day asked
             when = say("explain.presence_until", language, end=during.end)

@@ -439,6 +439,18 @@ RANKED_BY_SPEND = re.compile(
     r"\b(?:top|biggest) spenders\b|(?:花钱|消费|花费)(?:金额)?最(?:多|高)"
 )
 # Split by gender please, 按注册渠道分别看, broken down by city tier: a split and nothing else
+# 注册后30天内（注册当天算第1天）, within 30 days of signing up, no more than 7 days after
+# signing up: a window after each person's own registration
+WITHIN_SIGNUP = re.compile(
+    r"注册(?:后|之后|以后)的?\s*(?P<n>\d+|[一二三四五六七八九十两]+)\s*天(?:内|以内|之内)(?:\s*[（(][^（）()]*[)）])?"
+    # …就完成首单付款: what they did in it, the first order
+    r"(?:\s*(?:就|才)?\s*(?:完成|下了?|有了?)?\s*(?:了)?\s*(?:首[单笔次]|第一[单笔次])?\s*(?:的)?\s*(?:付款|支付|购买|下单|消费)?)|"
+    r"\b(?:with)?in\s+(?:the\s+first\s+)?(?P<n2>\d+)\s+days\s+(?:of|after|from)\s+"
+    r"(?:signing\s+up|sign-?up|signup|registering|registration|they\s+(?:signed\s+up|registered))"
+    r"(?:\s*\([^()]*\))?|"
+    r"\bno\s+(?:more|later)\s+than\s+(?P<n3>\d+)\s+days\s+after\s+(?:signing\s+up|sign-?up|signup|registering|registration)",
+    re.IGNORECASE,
+)
 # 第一笔已支付订单, first ever paid order: the first order a segment of first buyers is defined by
 FIRST_ORDER_WORDS = re.compile(
     r"第一[笔单次]|首[单笔次]|首次(?:购买|下单|付款)|历史上第一|\bfirst[- ](?:ever[- ])?(?:paid )?(?:order|purchase)",
@@ -1272,6 +1284,10 @@ class Parse:
     read_whole: bool = False
     # 1, 2-3, 4-5, 6 or more orders: bands of each person's figure the question defines
     bands: tuple[BandKind, BandList] | None = None
+    # 注册后7天内, within 30 days of signing up: how many days after their own registration
+    # the people's figure is counted (the last day's distance from it)
+    within_signup: int | None = None
+    signup_span: tuple[int, int] | None = None
     # The words of what did not happen (没下过单, never placed an order): no rows are named there.
     absent_spans: list[tuple[int, int]] = field(default_factory=list)
     # A comparison (by its start) bound to the metric counting what its number counts.
@@ -1917,6 +1933,7 @@ class Understander:
                 return self._follow_up(parse, previous)
             self._take_imperative(parse)
             self._take_bands(parse)
+            self._take_within_signup(parse)
             self._take_distinct(parse)
             self._take_ratios(parse)
             self._take_destinations(parse)
@@ -3002,6 +3019,8 @@ class Understander:
         marker = BOTH.search(parse.text) or AGAIN.search(parse.text)
         # 买过, 有过付款订单: the verbs of buying (their own words, 付款, are how it buys)
         verbs = [m.span() for m in (*HAD_VERB.finditer(parse.text), *HAD_ORDERS.finditer(parse.text))]
+        if parse.signup_span is not None:
+            verbs.append(parse.signup_span)  # 注册后7天内完成首单付款: bought within the days
         metric = next(iter(self._word("orders")), None)
         registered = self._registered(parse)
         if people is None or key is None or not verbs or metric is None:
@@ -3099,6 +3118,15 @@ class Understander:
             dated, bought_in = periods
             conditions = [
                 Presence(metric=metric, time_range=bought_in, filters=self._value_filters_of(bought))
+                if parse.within_signup is None or people.default_time is None
+                # 注册后7天内完成首单: each one's days after their own registration
+                else Presence(
+                    metric=metric,
+                    time_range=TimeRange(end=parse.as_of),
+                    filters=self._value_filters_of(bought),
+                    within_days=parse.within_signup,
+                    after=f"{people.name}.{people.default_time}",
+                )
             ]
             parse.read_spans.append(registered.span())
         elif (
@@ -6070,6 +6098,31 @@ class Understander:
             if inside and all(x.kind == "value" and x.entries[0].target in dimensions for x in inside):
                 parse.links = [x for x in parse.links if x not in inside]
                 parse.read_spans.append(bracket.span())
+
+    def _take_within_signup(self, parse: Parse) -> None:
+        """注册后30天内（注册当天算第1天）完成首单付款, placed their first paid order no more
+        than 7 days after signing up: a window of days after each person's own registration,
+        the first order in it. Chinese counts the day of registering as the first (30天内:
+        up to 29 days after); English counts the days after it (within 30 days: up to 30)."""
+        found = WITHIN_SIGNUP.search(parse.text)
+        if found is None or self._people_model is None:
+            return
+        days = number(found.group("n") or found.group("n2") or found.group("n3"))
+        if days is None:
+            return
+        chinese = not found.group(0)[:1].isascii()
+        parse.within_signup = days - 1 if chinese else days
+        parse.signup_span = found.span()
+        spans = [found.span(), *(m.span() for m in FIRST_ORDER_WORDS.finditer(parse.text))]
+        parse.read_spans += spans
+
+        def said(start: int, end: int) -> bool:
+            return any(a < end and start < b for a, b in spans)
+
+        parse.links = [x for x in parse.links if not said(x.start, x.end)]
+        parse.times = [t for t in parse.times if not said(*t.span)]
+        parse.comparisons = [c for c in parse.comparisons if not said(c.start, c.end)]
+        parse.cues = [c for c in parse.cues if not said(c.start, c.end)]
 
     def _take_defined_segments(self, parse: Parse) -> None:
         """新客（第一笔已支付订单就在活动期内）, first-time buyers (first ever paid order in

@@ -98,8 +98,17 @@ from nlq.semantic.plan import (
     Measure as Figure,
 )
 from nlq.semantic.policy import AccessPolicy, model_table
-from nlq.semantic.query import Band, Bands, DistinctCount, Filter, MetricFilter, SemanticQuery, TimeRange
-from nlq.semantic.recency import recency_name, with_recency
+from nlq.semantic.query import (
+    Band,
+    Bands,
+    DistinctCount,
+    Filter,
+    MetricFilter,
+    Presence,
+    SemanticQuery,
+    TimeRange,
+)
+from nlq.semantic.recency import elapsed_name, recency_name, with_elapsed, with_recency
 from nlq.semantic.render import Renderer
 from nlq.semantic.segments import (
     BUCKET,
@@ -1104,14 +1113,7 @@ class Compiler:
         flagged: list[Membership] = []
         for condition in query.presences:
             # each with its own period and filters (the categories, the campaigns)
-            membership = self._keys_of(
-                home,
-                condition.metric,
-                condition.time_range,
-                [*theirs, *condition.filters],
-                absent=condition.absent,
-                threshold=MetricFilter(metric=condition.metric, op=condition.op, value=condition.value),
-            )
+            membership = self._presence_keys(home, condition, theirs)
             # who of them meet the conditions, beside all of them: those conditions as a
             # column; the ones the whole is among (去年只买过一次的客户) keep the rows
             shared = query.share_of_counted and not condition.among
@@ -1207,6 +1209,36 @@ class Compiler:
             one_each = any(self.graph.one_each(home.name, m.name) for m in self.layer.holders(flt.dimension))
             (own if one_each else theirs).append(flt)
         return own, theirs
+
+    def _presence_keys(self, home: Model, condition: Presence, theirs: list[Filter]) -> Membership:
+        """The keys of the rows that meet a presence: a figure in its period, or one within
+        so many days after each row's own time (注册后7天内完成首单: the days from registering
+        to the first paid order, a metric of its own, nlq.semantic.recency)."""
+        if condition.within_days is None or condition.after is None:
+            return self._keys_of(
+                home,
+                condition.metric,
+                condition.time_range,
+                [*theirs, *condition.filters],
+                absent=condition.absent,
+                threshold=MetricFilter(metric=condition.metric, op=condition.op, value=condition.value),
+            )
+        self.policy.check_metric(condition.metric)
+        name = elapsed_name(condition.metric, condition.after)
+        extended = copy.copy(self)
+        extended.layer = with_elapsed(self.layer, condition.metric, condition.after)
+        extended.policy = copy.copy(self.policy)
+        role = self.policy.role
+        if role.metrics != "*":
+            extended.policy.role = role.model_copy(update={"metrics": [*role.metrics, name]})
+        return extended._keys_of(
+            home,
+            name,
+            condition.time_range,
+            [*theirs, *condition.filters],
+            absent=condition.absent,
+            threshold=MetricFilter(metric=name, op="<=", value=condition.within_days),
+        )
 
     def _keys_of(
         self,

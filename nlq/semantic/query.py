@@ -146,6 +146,11 @@ class Presence(QueryModel):
     # With a share of those counted: the people the share is among (去年只买过一次的客户，
     # 今年又回来买的占这批人的比例), not a condition of the part.
     among: bool = False
+    # Within this many days after the listed row's own time `after` (注册后7天内完成首单,
+    # a paid order no more than 30 days after signing up): the figure's rows counted are
+    # those dated from that day to as many days later, each row's own window.
+    within_days: int | None = Field(default=None, ge=0)
+    after: str | None = None
 
 
 class SemanticQuery(QueryModel):

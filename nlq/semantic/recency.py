@@ -1,9 +1,10 @@
-"""Days since each entity's last row of a governed metric (距最近一次购买的天数, days since
-their last paid order), asked where the question puts people in bands of it (30天内、
-31-90天、91-180天、180天以上). It is a simple metric over the governed metric's rows (its
-home, its filters, its time): the fewest days from one of them to the day it is counted
-to, which is the days since the last. The fewest is the same however the rows fan out,
-so the compiler compiles it like any other metric (the asker's policies too)."""
+"""Days between a governed metric's rows and a day, as metrics of their own: the days since
+each entity's last row (距最近一次购买的天数, days since their last paid order), asked where
+the question puts people in bands of it (30天内、31-90天、180天以上); and the days from a
+listed row's own time to its first row (注册后7天内完成首单: from registering to the first
+paid order). Each is a simple metric over the governed metric's rows (its home, its
+filters, its time): the fewest days, which is the same however the rows fan out, so the
+compiler compiles it like any other metric (the asker's policies too)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,45 @@ def with_recency(layer: SemanticLayer, metric: str, since: dt.date) -> SemanticL
     figure = SimpleMetric(
         name=name,
         label=Label.worded(Text("semantic.days_since_last", label=base.label)),
+        measure=f"{home.name}.{added.name}",
+        filter=base.filter,
+        time=time_name,
+        format="count",
+    )
+    models = [
+        m.model_copy(update={"measures": [*m.measures, added]}) if m is home else m for m in layer.models
+    ]
+    return layer.model_copy(update={"models": models, "metrics": [*layer.metrics, figure]})
+
+
+def elapsed_name(metric: str, after: str) -> str:
+    return f"days_from_{after.rpartition('.')[2]}_to_{metric}"
+
+
+def with_elapsed(layer: SemanticLayer, metric: str, after: str) -> SemanticLayer:
+    """The layer with the days from `after` (a time of the rows the metric's reach many to
+    one: users.register_date) to each entity's first row of `metric`, as a simple metric
+    named by elapsed_name."""
+    base, found = layer.metric(metric), layer.measure_of(metric)
+    time_name = layer.time_of(base) if base is not None else None
+    holders = layer.holders(after)
+    if not isinstance(base, SimpleMetric) or found is None or time_name is None or len(holders) != 1:
+        raise QueryError(Text("semantic.recency_of_simple", metric=metric))
+    home, measure = found
+    time = home.time_dimension(time_name)
+    owner = holders[0]
+    start = owner.time_dimension(after.rpartition(".")[2]) or owner.column(after.rpartition(".")[2])
+    if time is None or start is None:
+        raise QueryError(Text("semantic.recency_of_simple", metric=metric))
+    date = exp.DataType.build("date")
+    day = exp.cast(canonical(time.sql, home.name, layer.dialect), date)
+    since = exp.cast(canonical(start.sql, owner.name, layer.dialect), date)
+    days = exp.DateDiff(this=day, expression=since, unit=exp.var("DAY"))
+    name = elapsed_name(metric, after)
+    added = Measure(name=name, agg="min", expr=days.sql(dialect=layer.dialect), filter=measure.filter)
+    figure = SimpleMetric(
+        name=name,
+        label=Label.worded(Text("semantic.days_to_first", label=base.label, after=start.label)),
         measure=f"{home.name}.{added.name}",
         filter=base.filter,
         time=time_name,

@@ -230,6 +230,8 @@ NEW_CONSTRUCTS = [
     "一季度买过、二季度没买的钻石会员有多少人，他们一季度一共贡献了多少成交额",  # their figures, left joined
     "去年买过、今年没买的用户有多少，占去年买家的比例是多少",  # the share among a period's buyers
     "以前买过但近半年一单都没买的用户按会员等级拆一下",  # a presence with no start
+    "按最近一次购买距今多少天分成30天内、31-90天、91-180天、180天以上，每层各多少人",  # days since the last
+    "2025年注册的用户中，注册后7天内完成首单付款的占多少？按注册渠道分别看",  # a window after each one's date
 ]
 
 

@@ -187,3 +187,34 @@ def test_the_months_in_order(pipeline: Pipeline) -> None:
     for question in ("2025年每个月的GMV，按月份顺序列一下", "monthly GMV in 2025, show the months in order"):
         rows = table(pipeline, question)
         assert [r["month"] for r in rows] == sorted(r["month"] for r in rows) and len(rows) == 12
+
+
+@pytest.mark.parametrize(
+    ("question", "last_day"),
+    [
+        # Chinese counts the day of registering as the first: 7天内 is up to 6 days after it
+        ("2025年注册的用户中，注册后7天内（含注册当天）就完成首单付款的占多少？按注册渠道分别看", 6),
+        # English counts the days after it
+        (
+            "Of the users who registered in 2025, what share placed a paid order within 7 days of signing up? by registration channel",
+            7,
+        ),
+    ],
+)
+def test_bought_within_days_of_registering(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str, last_day: int
+) -> None:
+    expected = {
+        channel: (bought, everyone)
+        for channel, bought, everyone in con.execute(
+            f"""WITH f AS (SELECT user_id, MIN(CAST(order_time AS DATE)) AS first FROM orders WHERE {PAID}
+                  AND order_time < DATE '2026-07-01' GROUP BY 1)
+            SELECT u.register_channel,
+                   COUNT(*) FILTER (WHERE f.first BETWEEN u.register_date AND u.register_date + {last_day}),
+                   COUNT(*)
+            FROM users u LEFT JOIN f USING (user_id)
+            WHERE u.register_date BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' GROUP BY 1"""
+        ).fetchall()
+    }
+    rows = table(pipeline, question)
+    assert {r["register_channel"]: (r["users_count"], r["users_all"]) for r in rows} == expected
