@@ -196,8 +196,7 @@ def _step(
             after = next((m for m in layer.holders(presence.after)), None)
             column = after.column(presence.after.rpartition(".")[2]) if after else None
             label = column.label.text(language) if column else presence.after
-            days = presence.within_days
-            when = say("explain.within_days_after", language, days=days, count=days + 1, after=label)
+            when = say("explain.within_days_after", language, days=presence.within_days, after=label)
         elif during is None:
             when = say("explain.ever", language)
         elif during.start is None:  # 到目前为止, so far: up to the day asked

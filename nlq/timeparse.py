@@ -524,7 +524,37 @@ def find_times(text: str, as_of: dt.date, campaigns: Sequence[Campaign] = ()) ->
     chosen = [_open_ended(text, normal, found, as_of) for found in sorted(chosen, key=lambda t: t.span[0])]
     days = _days_of_month(text, normal, chosen, as_of)
     after = _days_after(text, normal, chosen)
-    return sorted(chosen + days + after + _since_then(normal, chosen, as_of), key=lambda t: t.span[0])
+    before = _one_before(text, normal, chosen)
+    return sorted(
+        chosen + days + after + before + _since_then(normal, chosen, as_of), key=lambda t: t.span[0]
+    )
+
+
+# 上个月和再前一个月, last month and the month before: the one before the period said just before
+ONE_BEFORE = re.compile(
+    r"(?:再往?|更)?前一(?:个)?(?P<u>月|周|季度|年)|\bthe (?P<e>month|week|quarter|year) before(?: that)?\b"
+)
+LISTED_WITH = re.compile(r"\s*(?:和|与|及|跟|、|,|，|\band\b)\s*")
+ONE_BEFORE_UNITS: dict[str, Grain] = {"月": "month", "周": "week", "季度": "quarter", "年": "year"}
+ENGLISH_UNITS: dict[str, Grain] = {"month": "month", "week": "week", "quarter": "quarter", "year": "year"}
+
+
+def _one_before(text: str, normal: str, chosen: list[TimeMatch]) -> list[TimeMatch]:
+    found: list[TimeMatch] = []
+    for match in ONE_BEFORE.finditer(normal):
+        unit = ONE_BEFORE_UNITS.get(match.group("u") or "") or ENGLISH_UNITS[match.group("e") or "month"]
+        said = [t for t in chosen if t.span[1] <= match.start() and t.unit == unit and t.range.start]
+        if not said or any(t.span[0] < match.end() and match.start() < t.span[1] for t in chosen):
+            continue
+        if not LISTED_WITH.fullmatch(normal[said[-1].span[1] : match.start()]):
+            continue  # vs the month before, 比前一年: a comparison's base, not a period listed
+        start = said[-1].range.start
+        assert start is not None
+        first = shift_by_grain(start, unit, -1)
+        found.append(
+            _spanning(text, match.span(), (first, shift_by_grain(first, unit, 1) - dt.timedelta(days=1)))
+        )
+    return found
 
 
 # 双11结束后90天内, 活动结束后的30天, within 30 days after Double 11: the days just after a

@@ -451,6 +451,8 @@ WITHIN_SIGNUP = re.compile(
     r"\bno\s+(?:more|later)\s+than\s+(?P<n3>\d+)\s+days\s+after\s+(?:signing\s+up|sign-?up|signup|registering|registration)",
     re.IGNORECASE,
 )
+# 金卡或钻石会员, gold or diamond: either of two values
+EITHER = re.compile(r"\s*(?:或者?|or|/|、或)\s*", re.IGNORECASE)
 # 第一笔已支付订单, first ever paid order: the first order a segment of first buyers is defined by
 FIRST_ORDER_WORDS = re.compile(
     r"第一[笔单次]|首[单笔次]|首次(?:购买|下单|付款)|历史上第一|\bfirst[- ](?:ever[- ])?(?:paid )?(?:order|purchase)",
@@ -1730,7 +1732,12 @@ class Understander:
         """The first part counts people a comparison picks (or who did not buy in a period),
         the second asks only their share of all such people (占全部买家的比例, what fraction of
         the H1 2025 buyers is that), in the same period if it names one."""
-        picked = parses[0].comparisons or NOT_BOUGHT.search(parses[0].text) if parses else None
+        picked = bool(parses) and bool(parses[0].comparisons or NOT_BOUGHT.search(parses[0].text))
+        said_before = {x.entries[0] for x in parses[0].links if x.kind == "value"} if parses else set()
+        if len(parses) == 2 and not picked and HAD_VERB.search(parses[0].text):
+            # 买过母婴的用户里，有多少人也买过服饰？占母婴买家的比例: a share among the buyers
+            # of a value the part before said
+            picked = any(x.kind == "value" and x.entries[0] in said_before for x in parses[1].links)
         if len(parses) != 2 or not picked or not HOW_MANY_ANYWHERE.search(parses[0].text):
             return False
         later = parses[1]
@@ -1740,7 +1747,11 @@ class Understander:
             later.has("share")
             and not later.comparisons
             and same_period
-            and all(x.kind == "metric" and x.entries[0].target in people for x in later.links)
+            and all(
+                (x.kind == "metric" and x.entries[0].target in people)
+                or (x.kind == "value" and x.entries[0] in said_before)
+                for x in later.links
+            )
         )
 
     def _rate_of_people_counted(self, parses: list[Parse]) -> bool:
@@ -2866,7 +2877,8 @@ class Understander:
                 # but have never had a paid order, 却从没下过单: at any time, not in the period
                 # of the clause before
                 ever = not named and EVER.search(parse.text[max(a, lacked.start() - 8) : lacked.end()])
-                conditions.append(Presence(metric=orders, time_range=None if ever else span, absent=True))
+                never = TimeRange(end=parse.as_of)  # at any time up to the day asked
+                conditions.append(Presence(metric=orders, time_range=never if ever else span, absent=True))
                 read.append(lacked.span())
                 # 一笔支付订单都没有, no paid order: the glossary's paid orders, what is counted anyway
                 used += [x for x in parse.links if lacked.start() <= x.start < lacked.end()]
@@ -3083,7 +3095,7 @@ class Understander:
         )
         if only is not None:
             # only ever bought 手机数码, 只在线下门店买过: bought it, and nothing but it
-            period = times[0].range if len(times) == 1 else None
+            period = times[0].range if len(times) == 1 else TimeRange(end=parse.as_of)
             theirs = [x for x in theirs if x not in (bought or theirs)[:1]]
             conditions = [
                 Presence(metric=metric, time_range=period, filters=[only]),
@@ -3136,12 +3148,30 @@ class Understander:
             and len(times) <= 1
             and not parse.absent
         ):
-            # both 服饰 and 运动户外: a condition for each value, over the same period
-            period = times[0].range if times else None
-            conditions = [
-                Presence(metric=metric, time_range=period, filters=self._value_filters_of([x]))
+            # both 服饰 and 运动户外: a condition for each value, over the same period; a value
+            # said again with the share (what share of each gender's 手机数码 buyers is that)
+            # names the people the share is among, not a condition of its own
+            period = times[0].range if times else TimeRange(end=parse.as_of)
+            share = parse.cue("share")
+            whole = [
+                x
                 for x in bought
+                if share is not None
+                and x.start > share.start
+                and any(y.start < share.start and y.entries[0] == x.entries[0] for y in bought)
             ]
+            first = [x for x in bought if x not in whole]
+            among = {whole[0].entries[0]} if whole else set()
+            conditions = [
+                Presence(
+                    metric=metric,
+                    time_range=period,
+                    filters=self._value_filters_of([x]),
+                    among=x.entries[0] in among,
+                )
+                for x in first
+            ]
+            parse.read_spans += [(x.start, x.end) for x in whole]
         elif (
             marker is not None
             and len(times) == 2
@@ -3560,10 +3590,12 @@ class Understander:
         after = [t for t in times if t.span[0] >= cut]
         if len(before) > 1 or len(after) > 1:
             return None
-        had_period = before[0].range if before else after[0].range if after else None
+        # 截至目前买过: any time up to the day asked (the data may run past it)
+        until_now = TimeRange(end=parse.as_of)
+        had_period = before[0].range if before else after[0].range if after else until_now
         lacked_period = after[0].range if after else had_period
         if EVER.search(parse.text[max(0, at - 6) : at + 6]) and not after:
-            lacked_period = None  # 从没买过, never: at any time up to the last day of data
+            lacked_period = until_now  # 从没买过, never: at any time up to the day asked
         # the marker's words are used by the conditions, not by the period asked
         parse.absent = None
         return [
@@ -7241,6 +7273,11 @@ class Understander:
             if rows is not None and rows not in group:
                 group = [*group, rows]
         focus: list[Filter] = []
+        joined = self._values_or_joined(parse, values) if parse.has("share") else None
+        if joined is not None:
+            # what % of buyers were gold or diamond members: the share of the two together,
+            # which no reading computes yet (each one's share of the two was answered); asked
+            return self._cannot_use(parse, [joined], "reading.cannot_combine")
         if (
             parse.has("share", "rank")
             # (新客占618买家的比例: the segment's own dimension, grouped by its value, is no group)
@@ -7895,6 +7932,22 @@ class Understander:
             after = grouped_at is not None and first_at[picked] > grouped_at
             if SHARE_FROM.search(parse.text[: x.start]) or after:
                 return picked
+        return None
+
+    @staticmethod
+    def _values_or_joined(parse: Parse, values: dict[str, list[Picked]]) -> str | None:
+        """金卡会员或钻石会员, gold or diamond members: values of one dimension said as either
+        of them, the words that join them; None when no two are."""
+        several = {d for d, picked in values.items() if len(picked) > 1}
+        named = sorted(
+            (x for x in parse.links if x.kind == "value" and x.entries[0].target in several),
+            key=lambda x: x.start,
+        )
+        for before, after in itertools.pairwise(named):
+            if before.entries[0].target == after.entries[0].target and EITHER.fullmatch(
+                parse.text[before.end : after.start]
+            ):
+                return parse.text[before.start : after.end]
         return None
 
     @staticmethod

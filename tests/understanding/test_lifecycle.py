@@ -218,3 +218,64 @@ def test_bought_within_days_of_registering(
     }
     rows = table(pipeline, question)
     assert {r["register_channel"]: (r["users_count"], r["users_all"]) for r in rows} == expected
+
+
+def test_never_and_ever_stop_at_the_day_asked(pipeline: Pipeline, con: duckdb.DuckDBPyConnection) -> None:
+    # asked on 2025-12-31, the orders of 2026 are after the day asked: not "ever"
+    expected = dict(
+        con.execute(
+            f"""WITH c AS (SELECT DISTINCT o.user_id, p.category FROM orders o
+                JOIN order_items oi USING (order_id) JOIN products p USING (product_id)
+                WHERE o.{PAID} AND o.order_time < DATE '2026-01-01')
+            SELECT u.age_group, COUNT(*) FROM users u
+            WHERE u.user_id IN (SELECT user_id FROM c WHERE category = '美妆')
+              AND u.user_id NOT IN (SELECT user_id FROM c WHERE category = '母婴') GROUP BY 1"""
+        ).fetchall()
+    )
+    result = pipeline.ask(
+        "截至目前，买过美妆但从来没买过母婴的用户有多少？按年龄段分别看", as_of=dt.date(2025, 12, 31)
+    )
+    (answer,) = result.answers
+    assert {row[0]: row[-1] for row in answer.rows} == expected
+
+
+def test_the_month_before_the_one_said(pipeline: Pipeline) -> None:
+    found = find_times("上个月和再前一个月", dt.date(2026, 5, 20), pipeline.understander.campaigns)
+    assert [(str(t.range.start), str(t.range.end)) for t in found] == [
+        ("2026-04-01", "2026-04-30"),
+        ("2026-03-01", "2026-03-31"),
+    ]
+    found = find_times(
+        "last month and the month before", dt.date(2026, 5, 20), pipeline.understander.campaigns
+    )
+    assert [str(t.range.start) for t in found] == ["2026-04-01", "2026-03-01"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "今年上半年买过母婴的用户里，有多少人同期也买过服饰？占母婴买家的比例是多少",
+        "This year, how many 母婴 buyers also bought 服饰 (same period), and what share of the 母婴 buyers is that?",
+    ],
+)
+def test_a_value_said_again_with_the_share_is_the_whole(
+    pipeline: Pipeline, con: duckdb.DuckDBPyConnection, question: str
+) -> None:
+    both, baby = con.execute(
+        f"""WITH c AS (SELECT DISTINCT o.user_id, p.category FROM orders o
+            JOIN order_items oi USING (order_id) JOIN products p USING (product_id)
+            WHERE o.{PAID} AND o.order_time >= DATE '2026-01-01' AND o.order_time < DATE '2026-07-01')
+        SELECT COUNT(*) FILTER (WHERE user_id IN (SELECT user_id FROM c WHERE category = '服饰')), COUNT(*)
+        FROM c WHERE category = '母婴'"""
+    ).fetchone()  # type: ignore[misc]
+    (row,) = table(pipeline, question)
+    assert (row["users_count"], row["users_all"]) == (both, baby)
+
+
+def test_a_share_of_either_of_two_values_is_asked(pipeline: Pipeline) -> None:
+    # each one's share of the two was answered: the share of both together is asked back
+    for question in (
+        "What % of H2 2025 母婴 buyers were gold or diamond members?",
+        "2025下半年母婴买家里金卡会员或钻石会员占多少",
+    ):
+        asked_back(pipeline, question)
