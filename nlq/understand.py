@@ -121,7 +121,7 @@ CHAT_PHRASES = re.compile(
     r"是?(?:啥样|什么样|怎么样)的?(?=[？?。]|$)|分一?下层|分个层|分层(?:看看?|一下)?|看一下|看看|就行|就好|就可以|即可"
 )
 SALES_WORDS = re.compile(
-    r"卖|销售|业绩|生意|消费|花了多少|花了(?=\s*[\d几])|花钱|花费|sales|sold|sell|revenue|spend|spent|spending"
+    r"卖|销售|业绩|生意|消费|花了多少|花了(?=\s*[\d几])|花钱|花的钱|花费|sales|sold|sell|revenue|spend|spent|spending"
 )
 # per-head spend, spending per customer: the amount spent, as a noun
 SPEND_NOUN = re.compile(r"\b(?:spend|spending)\b")
@@ -238,7 +238,7 @@ BANDED_COUNT = re.compile(
 # 给用户ID就行, just the user id: what is named is all that is to be shown.
 JUST_THAT = re.compile(r"就行|就可以|即可|就好|\bjust\b|\bonly (?:need|want)\b")
 # Words that say the people are put in bands (bucket our buyers, 分档, spend bands).
-BANDED_MONEY = re.compile(r"金额|\bamounts?\b")
+BANDED_MONEY = re.compile(r"金额|\bamounts?\b|上?花(?:了)?的钱|花费|\bspen(?:t|d|ding)\b")
 # headcount by gender and age group, 按性别和年龄段: sides of a profile named as one grouping
 SIDES_JOINED = re.compile(r"\s*(?:and|和|与|及|x|×|、)\s*", re.IGNORECASE)
 SIDES_GROUPED_BY = re.compile(r"(?:\bby|按|分)\s*(?:the\s+)?$", re.IGNORECASE)
@@ -277,7 +277,9 @@ AGAIN = re.compile(
     r"(?<=[没不])再(?=回来|来买|买|下单|购买|消费|付款)|"
     r"还(?=(?:有)?(?:多少|几)?个?人?(?:在|会)(?:买|下单|购买|消费))|"
     r"\balso (?=bought|purchased|ordered|shopped|buy|purchase|order)|"
-    r"\b(?:again|came back|come back|comes back|returned to (?:buy|order|shop))\b"
+    r"\b(?:again|came back|come back|comes back|returned to (?:buy|order|shop))\b|"
+    # placed another paid order, 又买了第二单: a later order than the first
+    r"\banother(?= (?:paid )?(?:order|purchase))|(?<=买了)第二[单笔次]|(?<=下了)第二[单笔次]"
 )
 # bought both 服饰 and 运动户外, 两类都买过: each of the values, not either of them
 BOTH = re.compile(
@@ -395,6 +397,13 @@ WHOLE_WORDS = re.compile(r"整体|总|全部|所有|全站|全平台|大盘|合�
 CONDITION_BREAK = re.compile(rf"{PERIOD_BREAK.pattern}|而且|并且|且|同时|但是?|\b(?:and|but)\b")
 EARLIER = re.compile(r"更早(?:以前|之前|的时候)?|在此之前|\bbefore (?:that|then)\b|\bearlier\b")
 SKIPPED = re.compile(r"\bskip(?:ped|s)?\b|\bsat out\b|\bmissed\b|跳过|断了|空了")
+# 不是收货地址, not the shipping one: the column the people's own is set against
+NOT_THE_OTHER = re.compile(
+    r"(?:而)?不是(?:按)?(?:订单的?)?收货(?:地址|地|省份|城市)?(?:的)?(?:省份|城市)?|"
+    r"\b(?:and )?not (?:the )?(?:shipping|delivery|ship-to)(?: one| address| province| city)?\b",
+    re.IGNORECASE,
+)
+CAME_BACK = re.compile(r"\b(?:came|come|comes) back\b|\bagain\b|\breturned\b", re.IGNORECASE)
 # one more order, another purchase: one beyond those counted
 ADDITIONAL = re.compile(
     r"\b(?:one|two|three|\d+) more (?!than\b)[a-z]+|\banother (?:order|purchase|paid order)\b"
@@ -1877,7 +1886,9 @@ class Understander:
         self._take_people_own(parse)  # provinces (where the customer lives): the people's column
         self._take_verb_objects(parse)  # 卖出过商品的品牌: what was sold, not a grouping
         extra = ADDITIONAL.search(parse.text)
-        if extra is not None:
+        if extra is not None and not (CAME_BACK.search(parse.text) and len(parse.times) == 2):
+            # (came back and placed another paid order in Q1 2026: an order in the later
+            # period, as "again" says)
             # at least one more paid order: one beyond those the question counts, which no
             # reading computes yet; asked, never answered as a count of orders
             return self._cannot_use(parse, [extra.group(0)])
@@ -3800,8 +3811,18 @@ class Understander:
         preceding = parse.text[max(0, found.start - 40) : found.start]
         if BANDED_DAYS.search(preceding) and kind in {None, "days"}:
             kind = "days"
+        # by their total GMV: a figure of money named just before the bands
+        money_named = any(
+            x.kind == "metric"
+            and found.start - 40 <= x.start < found.start
+            and (metric := self.layer.metric(x.entries[0].target)) is not None
+            and metric.format == "currency"
+            for x in parse.links
+        )
         for text in (preceding, parse.text):
-            if kind is None and BANDED_COUNT.search(text):
+            if kind is None and money_named:
+                kind = "money"
+            elif kind is None and BANDED_COUNT.search(text):
                 kind = "count"
             elif kind is None and (SALES_WORDS.search(text) or MONEY.search(text)):
                 kind = "money"
@@ -6877,6 +6898,14 @@ class Understander:
             # home province: "home" is no value of another column (家居) here
             parse.links = [x for x in parse.links if not (said.start() <= x.start < said.end())]
             _own_column(parse, people, near[0].entries[0].target.rpartition(".")[2])
+        owned = any(
+            x.kind == "dimension" and x.entries[0].target.startswith(f"{people.name}.") for x in parse.links
+        )
+        # 不是收货地址, not the shipping one: the other table's column, set aside
+        for other in NOT_THE_OTHER.finditer(parse.text) if owned else ():
+            parse.read_spans.append(other.span())
+            parse.links = [x for x in parse.links if not (other.start() <= x.start < other.end())]
+            parse.negations.unscoped = [u for u in parse.negations.unscoped if u not in other.group(0)]
 
     def _measured_on(self, metric: str, model: Model) -> bool:
         return model.name in self._homes(metric)

@@ -279,3 +279,17 @@ def test_a_share_of_either_of_two_values_is_asked(pipeline: Pipeline) -> None:
         "2025下半年母婴买家里金卡会员或钻石会员占多少",
     ):
         asked_back(pipeline, question)
+
+
+def test_bands_of_money_named_by_the_figure_before_them(pipeline: Pipeline) -> None:
+    # by their total GMV: under 500, 500-2000 ... are yuan, though no unit is written
+    rows = table(
+        pipeline,
+        "Bucket this year's buyers by their total GMV year to date: under 500, 500-2000, 2000-5000, 5000+ "
+        "(lower bound inclusive). Number of buyers and total GMV in each bucket.",
+    )
+    assert [r["gmv_band"] for r in rows] == ["<500", "500-2000", "2000-5000", "5000+"]
+    rows = table(
+        pipeline, "近一年服饰的买家按在服饰上花的钱分档：200以下、200-500、500-1000、1000及以上，每档多少人？"
+    )
+    assert [r["gmv_band"] for r in rows] == ["<200", "200-500", "500-1000", "1000+"]
