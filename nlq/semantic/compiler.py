@@ -1113,7 +1113,7 @@ class Compiler:
         flagged: list[Membership] = []
         for condition in query.presences:
             # each with its own period and filters (the categories, the campaigns)
-            membership = self._presence_keys(home, condition, theirs)
+            membership = self._presence_keys(home, condition, theirs, query)
             # who of them meet the conditions, beside all of them: those conditions as a
             # column; the ones the whole is among (去年只买过一次的客户) keep the rows
             shared = query.share_of_counted and not condition.among
@@ -1210,10 +1210,15 @@ class Compiler:
             (own if one_each else theirs).append(flt)
         return own, theirs
 
-    def _presence_keys(self, home: Model, condition: Presence, theirs: list[Filter]) -> Membership:
+    def _presence_keys(
+        self, home: Model, condition: Presence, theirs: list[Filter], query: SemanticQuery
+    ) -> Membership:
         """The keys of the rows that meet a presence: a figure in its period, or one within
         so many days after each row's own time (注册后7天内完成首单: the days from registering
-        to the first paid order, a metric of its own, nlq.semantic.recency)."""
+        to the first paid order, a metric of its own, nlq.semantic.recency). Of rows dated by
+        that time (registered in 2025), only theirs are read: the figure's rows start on
+        their first day, none before (4.7x the hand-written query at scale 10 before, when
+        every user's orders were)."""
         if condition.within_days is None or condition.after is None:
             return self._keys_of(
                 home,
@@ -1231,11 +1236,18 @@ class Compiler:
         role = self.policy.role
         if role.metrics != "*":
             extended.policy.role = role.model_copy(update={"metrics": [*role.metrics, name]})
+        period, own = condition.time_range, list(theirs)
+        listed = query.time_range if query.rows_dated else None
+        if listed is not None and listed.start is not None and listed.end is not None:
+            own.append(
+                Filter(dimension=condition.after, op="between", values=[str(listed.start), str(listed.end)])
+            )
+            period = TimeRange(start=listed.start, end=period.end if period else None)
         return extended._keys_of(
             home,
             name,
-            condition.time_range,
-            [*theirs, *condition.filters],
+            period,
+            [*own, *condition.filters],
             absent=condition.absent,
             threshold=MetricFilter(metric=name, op="<=", value=condition.within_days),
         )
