@@ -338,13 +338,20 @@ class Compiler:
     def _with_distinct(self, counts: list[DistinctCount]) -> Compiler:
         """This compiler over the layer with each distinct count as a simple metric
         (nlq.semantic.distinct); the asker may see it where they may see its metric."""
+        layer = with_distinct_counts(self.layer, counts, self.graph)
+        return self._extended(layer, {count.name: count.of for count in counts})
+
+    def _extended(self, layer: SemanticLayer, added: dict[str, str]) -> Compiler:
+        """This compiler over `layer`, a copy of its own with metrics added on the fly (each
+        name to the governed metric it is made of), which the asker may see where they may
+        see that metric."""
         role = self.policy.role
-        for count in counts:
-            self.policy.check_metric(count.of)
+        for name, of in added.items():
+            self.policy.check_metric(of)
             if role.metrics != "*":
-                role = role.model_copy(update={"metrics": [*role.metrics, count.name]})
+                role = role.model_copy(update={"metrics": [*role.metrics, name]})
         extended = copy.copy(self)
-        extended.layer = with_distinct_counts(self.layer, counts, self.graph)
+        extended.layer = layer
         extended.policy = copy.copy(self.policy)
         extended.policy.role = role
         return extended
@@ -496,14 +503,8 @@ class Compiler:
         since their last row of the metric (a metric of its own, nlq.semantic.recency),
         counted over their rows up to the day the days are counted to, or in the period."""
         assert bands.since is not None
-        self.policy.check_metric(bands.metric)
         name = recency_name(bands.metric)
-        role = self.policy.role
-        extended = copy.copy(self)
-        extended.layer = with_recency(self.layer, bands.metric, bands.since)
-        extended.policy = copy.copy(self.policy)
-        if role.metrics != "*":
-            extended.policy.role = role.model_copy(update={"metrics": [*role.metrics, name]})
+        extended = self._extended(with_recency(self.layer, bands.metric, bands.since), {name: bands.metric})
         period = query.time_range or TimeRange(end=bands.since)
         return extended._banded(
             query.model_copy(
@@ -1228,14 +1229,9 @@ class Compiler:
                 absent=condition.absent,
                 threshold=MetricFilter(metric=condition.metric, op=condition.op, value=condition.value),
             )
-        self.policy.check_metric(condition.metric)
         name = elapsed_name(condition.metric, condition.after)
-        extended = copy.copy(self)
-        extended.layer = with_elapsed(self.layer, condition.metric, condition.after)
-        extended.policy = copy.copy(self.policy)
-        role = self.policy.role
-        if role.metrics != "*":
-            extended.policy.role = role.model_copy(update={"metrics": [*role.metrics, name]})
+        layer = with_elapsed(self.layer, condition.metric, condition.after)
+        extended = self._extended(layer, {name: condition.metric})
         period, own = condition.time_range, list(theirs)
         listed = query.time_range if query.rows_dated else None
         if listed is not None and listed.start is not None and listed.end is not None:

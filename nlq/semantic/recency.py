@@ -15,7 +15,7 @@ from sqlglot import exp
 from nlq.messages import Text
 from nlq.semantic.errors import QueryError
 from nlq.semantic.expressions import canonical, date_literal
-from nlq.semantic.model import Label, Measure, SemanticLayer, SimpleMetric
+from nlq.semantic.model import Label, Measure, Model, SemanticLayer, SimpleMetric, TimeDimension
 
 
 def recency_name(metric: str) -> str:
@@ -25,30 +25,11 @@ def recency_name(metric: str) -> str:
 def with_recency(layer: SemanticLayer, metric: str, since: dt.date) -> SemanticLayer:
     """The layer with the days since each entity's last row of `metric`, to `since`, as a
     simple metric named by recency_name."""
-    base, found = layer.metric(metric), layer.measure_of(metric)
-    time_name = layer.time_of(base) if base is not None else None
-    if not isinstance(base, SimpleMetric) or found is None or time_name is None:
-        raise QueryError(Text("semantic.recency_of_simple", metric=metric))
-    home, measure = found
-    time = home.time_dimension(time_name)
-    if time is None:
-        raise QueryError(Text("semantic.recency_of_simple", metric=metric))
+    base, home, time = _dated(layer, metric)
     day = exp.cast(canonical(time.sql, home.name, layer.dialect), exp.DataType.build("date"))
     days = exp.DateDiff(this=date_literal(since, "date"), expression=day, unit=exp.var("DAY"))
-    name = recency_name(metric)
-    added = Measure(name=name, agg="min", expr=days.sql(dialect=layer.dialect), filter=measure.filter)
-    figure = SimpleMetric(
-        name=name,
-        label=Label.worded(Text("semantic.days_since_last", label=base.label)),
-        measure=f"{home.name}.{added.name}",
-        filter=base.filter,
-        time=time_name,
-        format="count",
-    )
-    models = [
-        m.model_copy(update={"measures": [*m.measures, added]}) if m is home else m for m in layer.models
-    ]
-    return layer.model_copy(update={"models": models, "metrics": [*layer.metrics, figure]})
+    label = Label.worded(Text("semantic.days_since_last", label=base.label))
+    return _with_days(layer, metric, recency_name(metric), days, label)
 
 
 def elapsed_name(metric: str, after: str) -> str:
@@ -59,29 +40,44 @@ def with_elapsed(layer: SemanticLayer, metric: str, after: str) -> SemanticLayer
     """The layer with the days from `after` (a time of the rows the metric's reach many to
     one: users.register_date) to each entity's first row of `metric`, as a simple metric
     named by elapsed_name."""
-    base, found = layer.metric(metric), layer.measure_of(metric)
-    time_name = layer.time_of(base) if base is not None else None
+    base, home, time = _dated(layer, metric)
     holders = layer.holders(after)
-    if not isinstance(base, SimpleMetric) or found is None or time_name is None or len(holders) != 1:
-        raise QueryError(Text("semantic.recency_of_simple", metric=metric))
-    home, measure = found
-    time = home.time_dimension(time_name)
-    owner = holders[0]
-    start = owner.time_dimension(after.rpartition(".")[2]) or owner.column(after.rpartition(".")[2])
-    if time is None or start is None:
+    owner = holders[0] if len(holders) == 1 else None
+    column = after.rpartition(".")[2]
+    start = (owner.time_dimension(column) or owner.column(column)) if owner else None
+    if owner is None or start is None:
         raise QueryError(Text("semantic.recency_of_simple", metric=metric))
     date = exp.DataType.build("date")
     day = exp.cast(canonical(time.sql, home.name, layer.dialect), date)
     since = exp.cast(canonical(start.sql, owner.name, layer.dialect), date)
     days = exp.DateDiff(this=day, expression=since, unit=exp.var("DAY"))
-    name = elapsed_name(metric, after)
-    added = Measure(name=name, agg="min", expr=days.sql(dialect=layer.dialect), filter=measure.filter)
+    label = Label.worded(Text("semantic.days_to_first", label=base.label, after=start.label))
+    return _with_days(layer, metric, elapsed_name(metric, after), days, label)
+
+
+def _dated(layer: SemanticLayer, metric: str) -> tuple[SimpleMetric, Model, TimeDimension]:
+    """The simple metric, its home and the time its rows are dated by."""
+    base, found = layer.metric(metric), layer.measure_of(metric)
+    time_name = layer.time_of(base) if base is not None else None
+    time = found[0].time_dimension(time_name) if found is not None and time_name else None
+    if not isinstance(base, SimpleMetric) or found is None or time is None:
+        raise QueryError(Text("semantic.recency_of_simple", metric=metric))
+    return base, found[0], time
+
+
+def _with_days(layer: SemanticLayer, metric: str, name: str, days: exp.Expr, label: Label) -> SemanticLayer:
+    """The fewest `days` over the metric's rows (its home, filters and time) as the simple
+    metric `name`, added to a copy of the layer."""
+    base, home, time = _dated(layer, metric)
+    found = layer.measure_of(metric)
+    assert found is not None
+    added = Measure(name=name, agg="min", expr=days.sql(dialect=layer.dialect), filter=found[1].filter)
     figure = SimpleMetric(
         name=name,
-        label=Label.worded(Text("semantic.days_to_first", label=base.label, after=start.label)),
+        label=label,
         measure=f"{home.name}.{added.name}",
         filter=base.filter,
-        time=time_name,
+        time=time.name,
         format="count",
     )
     models = [
