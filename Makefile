@@ -138,7 +138,7 @@ BLIND25_FLOOR := 0.73
 BLIND25_WRONG := 0
 # blind-26 (per-user segments, a category manager's customers, by a twentieth helper from the
 # spec alone): 40.0% with 5 silently wrong at first contact.
-BLIND26_FLOOR := 0.56
+BLIND26_FLOOR := 0.66
 BLIND26_WRONG := 1
 TRAPS_FLOOR := 0.95
 TRAPS_WRONG := 0

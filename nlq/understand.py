@@ -50,6 +50,7 @@ from nlq.semantic.model import (
     Grain,
     MetricWord,
     Model,
+    PerEntityMetric,
     Profile,
     RatioMetric,
     Segment,
@@ -112,7 +113,7 @@ SIDES_BREAK = re.compile(r"[、，,;；]|但|却|\bbut\b|\byet\b")
 HEADING = re.compile(
     # channel switchers: users who …: a name of any words, when people are what follows
     r"^\s*(?:[a-z'-]+\s+){0,2}[a-z'-]+\s*[:：](?=\s*(?:users|customers|buyers|members|shoppers|people|ppl)\b)|"
-    r"^\s*(?:(?:[a-z'-]+\s+){0,3}(?:users|customers|buyers|members|shoppers|people)"
+    r"^\s*(?:(?:[a-z'\u4e00-\u9fff-]+\s+){0,3}(?:users|customers|buyers|members|shoppers|people)"
     r"|[^：:，,。？?]{0,20}?(?:用户|客户|买家|会员|人群|顾客))\s*(?:[:：=＝]|\bmeans\b|\bare\b(?=\s+(?:those|people|users|customers|buyers)\b))"
 )
 # 想看下召回效果：…: what the asker wants to see, named before the question that says it
@@ -460,6 +461,8 @@ WITHIN_SIGNUP = re.compile(
     r"\bno\s+(?:more|later)\s+than\s+(?P<n3>\d+)\s+days\s+after\s+(?:signing\s+up|sign-?up|signup|registering|registration)",
     re.IGNORECASE,
 )
+# 复购率=…, repurchase = …, repurchase means …: a figure's name, then what it is
+RESTATED_AS = re.compile(r"([^=＝:：]{1,24}?)\s*(?:=|＝|:|：|\bmeans\b|\bis\b)", re.IGNORECASE)
 # 金卡或钻石会员, gold or diamond: either of two values
 EITHER = re.compile(r"\s*(?:或者?|or|/|、或)\s*", re.IGNORECASE)
 # 第一笔已支付订单, first ever paid order: the first order a segment of first buyers is defined by
@@ -1529,6 +1532,9 @@ class Understander:
             return None
         if any(BASIS.fullmatch(normalise(p).strip(" ，,。.？?；;")) for p in pieces):
             return None  # 按订单收货省份算 qualifies the question, it asks nothing of its own
+        note = pieces[-1].strip(" ，,。.？?；;")
+        if BRACKETED.fullmatch(note) and RESTATED_AS.match(note.strip("（()）")):
+            return None  # …是多少？（复购率=…）: what a word of it means, in brackets, not a part
         parses = [self._parse(p, language, as_of) for p in pieces]
         for index, later in enumerate(parses[1:], start=1):
             later.links = _shortened_again(
@@ -1874,6 +1880,7 @@ class Understander:
         self._take_heading(parse)  # Lapsed users: bought …: the words after it say who they are
         self._take_named_then_defined(parse)  # have gone quiet, i.e. no purchase in …
         self._take_paid_orders(parse)  # 支付订单数: orders, not the event type 支付
+        self._take_metric_restated(parse)  # 复购率（复购率=…2笔及以上的买家/…全部买家）: the 口径
         self._take_defined(parse)  # 复购用户（…≥2笔的人）: the brackets say what the name is
         self._take_glossed(parse)  # new customers (first purchase ever): what the value is
         self._take_values_defined(parse)  # （新客=之前从没…，老客=之前有过…）: as the layer says
@@ -6176,6 +6183,35 @@ class Understander:
         parse.times = [t for t in parse.times if not said(*t.span)]
         parse.comparisons = [c for c in parse.comparisons if not said(c.start, c.end)]
         parse.cues = [c for c in parse.cues if not said(c.start, c.end)]
+
+    def _take_metric_restated(self, parse: Parse) -> None:
+        """去年手机数码的复购率（复购率=…下过2笔及以上支付订单的买家 / …全部买家）, repurchase
+        rate (repurchase = 2+ paid orders …): a bracket that names a governed share of
+        entities and says its own bar (2 orders) restates the layer's 口径 of it."""
+        for x in parse.links:
+            metric = self.layer.metric(x.entries[0].target) if x.kind == "metric" else None
+            if not isinstance(metric, PerEntityMetric):
+                continue
+            bracket = BRACKETED.search(parse.text, x.end)
+            if bracket is None or bracket.start() - x.end > 40:
+                continue
+            inside = bracket.group(0).strip(" （()）")
+            names = [w for w in (metric.label.zh, metric.label.en, *metric.synonyms) if w]
+            said = RESTATED_AS.match(inside)
+            named = said is not None and any(
+                w.lower().startswith(said.group(1).strip().lower()) for w in names if said.group(1).strip()
+            )
+            bar = re.search(
+                rf"(?<!\d){metric.at_least}(?!\d)|{'两' if metric.at_least == 2 else '@'}", inside
+            )
+            if not named or bar is None:
+                continue
+            a, b = bracket.span()
+            parse.links = [y for y in parse.links if not a <= y.start < b]
+            parse.cues = [c for c in parse.cues if not a <= c.start < b]
+            parse.times = [t for t in parse.times if not a <= t.span[0] < b]
+            parse.comparisons = [c for c in parse.comparisons if not a <= c.start < b]
+            parse.read_spans.append((a, b))
 
     def _take_defined_segments(self, parse: Parse) -> None:
         """新客（第一笔已支付订单就在活动期内）, first-time buyers (first ever paid order in

@@ -293,3 +293,26 @@ def test_bands_of_money_named_by_the_figure_before_them(pipeline: Pipeline) -> N
         pipeline, "近一年服饰的买家按在服饰上花的钱分档：200以下、200-500、500-1000、1000及以上，每档多少人？"
     )
     assert [r["gmv_band"] for r in rows] == ["<200", "200-500", "500-1000", "1000+"]
+
+
+def test_a_governed_rate_restated_in_brackets(pipeline: Pipeline) -> None:
+    # the bracket says the layer's own 口径 of the repurchase rate (2 orders or more)
+    for question in (
+        "去年手机数码的复购率是多少？（复购率=去年在手机数码下过2笔及以上支付订单的买家 / 去年手机数码的全部买家）",
+        "What was the 2025 repurchase rate of 手机数码 buyers? (repurchase = 2+ paid orders containing 手机数码 items during 2025)",
+    ):
+        query = read(pipeline, question)
+        assert query.metrics[0] == "repurchase_rate"
+        assert [f.values for f in query.filters if f.dimension == "category"] == [["手机数码"]]
+
+
+def test_a_heading_with_a_value_names_the_people_defined_after_it(pipeline: Pipeline) -> None:
+    query = read(
+        pipeline,
+        "Lapsed 母婴 customers: people who bought 母婴 before 2025-07-01 but haven't bought any 母婴 since then. "
+        "How many are there per member level?",
+    )
+    assert [(p.absent, p.filters[0].values) for p in query.presences] == [(False, ["母婴"]), (True, ["母婴"])]
+    assert (
+        query.presences[0].time_range is not None and str(query.presences[0].time_range.end) == "2025-06-30"
+    )
