@@ -463,6 +463,8 @@ WITHIN_SIGNUP = re.compile(
 )
 # 复购率=…, repurchase = …, repurchase means …: a figure's name, then what it is
 RESTATED_AS = re.compile(r"([^=＝:：]{1,24}?)\s*(?:=|＝|:|：|\bmeans\b|\bis\b)", re.IGNORECASE)
+# 美妆买家里, among 美妆 buyers: a value said as the people a share is among
+AMONG_AFTER = re.compile(r"\s*的?\s*(?:买家|用户|客户|顾客|会员|人群|人)?\s*(?:里面|里|中|当中|之中)")
 # 金卡或钻石会员, gold or diamond: either of two values
 EITHER = re.compile(r"\s*(?:或者?|or|/|、或)\s*", re.IGNORECASE)
 # 第一笔已支付订单, first ever paid order: the first order a segment of first buyers is defined by
@@ -7988,6 +7990,7 @@ class Understander:
             for e in x.entries:
                 if e.kind == "value":
                     first_at.setdefault(e.target, x.start)
+        found: list[tuple[Link, str]] = []
         for x in parse.links:
             # 抖音 is a channel and a register channel: the one the values picked
             picked = next((e.target for e in x.entries if e.kind == "value" and e.target in values), None)
@@ -7996,8 +7999,11 @@ class Understander:
             # 美妆下面各个子品类占美妆总GMV: named before the groups too, it is their whole
             after = grouped_at is not None and first_at[picked] > grouped_at
             if SHARE_FROM.search(parse.text[: x.start]) or after:
-                return picked
-        return None
+                found.append((x, picked))
+        # 各省美妆买家里女性占比: the value said as the people it is among (美妆买家里) is the
+        # whole each share is of; the other is the part
+        parts = [(x, p) for x, p in found if not AMONG_AFTER.match(parse.text, x.end)]
+        return (parts or found)[0][1] if found else None
 
     @staticmethod
     def _values_or_joined(parse: Parse, values: dict[str, list[Picked]]) -> str | None:

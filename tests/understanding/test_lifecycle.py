@@ -316,3 +316,10 @@ def test_a_heading_with_a_value_names_the_people_defined_after_it(pipeline: Pipe
     assert (
         query.presences[0].time_range is not None and str(query.presences[0].time_range.end) == "2025-06-30"
     )
+
+
+def test_a_share_within_groups_of_the_people_a_value_names(pipeline: Pipeline) -> None:
+    # 各省美妆买家里女性占比: women among each province's 美妆 buyers, not 美妆 among women's categories
+    query = read(pipeline, "本季度各省美妆买家里女性占比分别是多少")
+    assert [f.values for f in query.focus] == [["女"]] and query.share_within == ["province"]
+    assert [f.values for f in query.filters if f.dimension == "category"] == [["美妆"]]
