@@ -196,11 +196,12 @@ HAD_VERB = re.compile(
     r"买过?|购买过?|(?:付款|支付)?下过?单|消费过?|有成交|bought|purchased|ordered|shopped|卖出|售出|sold"
 )
 HAD_REACH = 24
-# 以前买过, 之前下过单, bought before, used to buy: a presence before the period asked
+# 距今超过180天, 超过90天没下单: a time since the last purchase, not a bound on a figure
 SINCE_LAST = re.compile(r"距(?:今|离今天|现在)(?:已经?)?$")
 NOT_SINCE = re.compile(r"\s*(?:天|个?月|年|周)(?:以上|多)?\s*(?:都|还|一直|也)?\s*(?:没|未|不曾)")
 # 超过半年(没买), 超过90天: a time since the last purchase, which was before it
 LAPSED_FOR = re.compile(r"(?:已经?|已有)?(?:超过|超出|大于|多于)")
+# 以前买过, 之前下过单, bought before, used to buy: a presence before the period asked
 EARLIER_BOUGHT = re.compile(
     r"(?:以前|之前|此前|曾经|过去|从前|早先)(?:有)?(?:买过|购买过|下过单|消费过|在我们这儿?买过)|"
     r"\b(?:bought|purchased|ordered|shopped)(?: from us| with us| something| anything)? (?:before|previously|earlier)\b|"
@@ -257,7 +258,6 @@ BANDED_DAYS = re.compile(
 BAND_WORDS = re.compile(
     r"\b(?:buckets?|bands?|tiers? of|brackets?)\b|\b(?:spend(?:ing)?|purchase|order|frequency)\s+tiers?\b|分(?:个|成|为)?(?:几|[一二三四五六七八九十\d])?个?档|档位|区间|分段|分组"
 )
-# how much GMV came from each of those groups, 每档有多少人: the bands, referred to again
 # 3+ times: the unit after the last band
 LAST_BAND_UNIT = re.compile(r"\s*(?:times|orders?|purchases?|次|单|笔)?\b", re.IGNORECASE)
 # within those 3 months, 这3个月内, 同期: the period said before, referred to again
@@ -268,6 +268,7 @@ SAME_PERIOD = re.compile(
 )
 # 按累计已支付订单数(把用户分成): what the bands that follow are of
 BANDED_BY = re.compile(r"按[^，,。？?：:]{1,16}?(?=把|将|对|分)")
+# how much GMV came from each of those groups, 每档有多少人: the bands, referred to again
 BANDS_AGAIN = re.compile(
     r"\b(?:each of )?(?:those|these|the|each|every) (?:groups?|bands?|buckets?|tiers?|brackets?)\b|"
     r"(?:每|各|这几|这些)个?(?:档|组|区间|段|层)"
@@ -448,7 +449,6 @@ RANKED_BY_SPEND = re.compile(
     r"\bby (?:total )?(?:spend|spending|what they spent|how much they spent)\b|\bspent the most\b|"
     r"\b(?:top|biggest) spenders\b|(?:花钱|消费|花费)(?:金额)?最(?:多|高)"
 )
-# Split by gender please, 按注册渠道分别看, broken down by city tier: a split and nothing else
 # 注册后30天内（注册当天算第1天）, within 30 days of signing up, no more than 7 days after
 # signing up: a window after each person's own registration
 WITHIN_SIGNUP = re.compile(
@@ -478,6 +478,7 @@ HEADS_BY = re.compile(
     r"(?:and )?how many (?:people |users |customers |buyers )?(?:in |per |for )?(?:each|every)?\s*",
     re.IGNORECASE,
 )
+# Split by gender please, 按注册渠道分别看, broken down by city tier: a split and nothing else
 GROUPING_ONLY = re.compile(
     r"(?:(?:and |also )?(?:please )?(?:split|break(?: it| that| them)? down|broken down|group(?:ed)?|show(?: it| that)?)?"
     r"\s*(?:by|per|for each|across)\s*(?:please)?|(?:再|并|请)?按\s*(?:分别|各自)?\s*(?:看|拆分|分|统计|分组)?(?:一下)?|"
@@ -957,6 +958,33 @@ def _shortened_again(
             said.append(x)
         kept.append(x)
     return kept
+
+
+def _unlinked_words(parse: Parse) -> str:
+    """A part's text without its linked words, trimmed of punctuation: what else it says."""
+    rest = parse.text
+    for x in sorted(parse.links, key=lambda x: -x.start):
+        rest = rest[: x.start] + rest[x.end :]
+    return rest.strip(" ，,。.？?；;!！")
+
+
+def _set_aside(
+    parse: Parse, spans: list[tuple[int, int]], *, cues: bool = True, comparisons: bool = True
+) -> None:
+    """Words a rule has read as a whole (a window after registering, a definition restated
+    in brackets, the words of a figure): read, and no link, cue, period or bound found in
+    them is read again as one of its own."""
+
+    def said(start: int, end: int) -> bool:
+        return any(a < end and start < b for a, b in spans)
+
+    parse.read_spans += spans
+    parse.links = [x for x in parse.links if not said(x.start, x.end)]
+    parse.times = [t for t in parse.times if not said(*t.span)]
+    if cues:
+        parse.cues = [c for c in parse.cues if not said(c.start, c.end)]
+    if comparisons:
+        parse.comparisons = [c for c in parse.comparisons if not said(c.start, c.end)]
 
 
 def _own_column(parse: Parse, model: Model, name: str) -> None:
@@ -1500,10 +1528,7 @@ class Understander:
             or any(x.kind != "dimension" for x in parse.links)
         ):
             return False
-        rest = parse.text
-        for x in sorted(parse.links, key=lambda x: -x.start):
-            rest = rest[: x.start] + rest[x.end :]
-        return GROUPING_ONLY.fullmatch(rest.strip(" ，,。.？?；;!！")) is not None
+        return GROUPING_ONLY.fullmatch(_unlinked_words(parse)) is not None
 
     def _same_table(self, a: str, b: str) -> bool:
         """Whether two dimensions are columns of one model (category and sub-category)."""
@@ -1518,10 +1543,7 @@ class Understander:
             return False
         if any(x.kind != "dimension" or x.entries[0].target not in grouped for x in parse.links):
             return False
-        rest = parse.text
-        for x in sorted(parse.links, key=lambda x: -x.start):
-            rest = rest[: x.start] + rest[x.end :]
-        return HEADS_BY.fullmatch(rest.strip(" ，,。.？?；;!！")) is not None
+        return HEADS_BY.fullmatch(_unlinked_words(parse)) is not None
 
     def _parts(self, question: str, language: Language, as_of: dt.date) -> Understanding | None:
         """A compound question whose parts ask differently shaped things (totals, then a
@@ -1896,10 +1918,9 @@ class Understander:
         self._take_verb_objects(parse)  # 卖出过商品的品牌: what was sold, not a grouping
         extra = ADDITIONAL.search(parse.text)
         if extra is not None and not (CAME_BACK.search(parse.text) and len(parse.times) == 2):
-            # (came back and placed another paid order in Q1 2026: an order in the later
-            # period, as "again" says)
             # at least one more paid order: one beyond those the question counts, which no
-            # reading computes yet; asked, never answered as a count of orders
+            # reading computes yet; asked, never answered as a count of orders (came back and
+            # placed another paid order in Q1 2026 is an order in the later period, as "again")
             return self._cannot_use(parse, [extra.group(0)])
         otherwise = OTHERWISE.search(parse.text)
         if otherwise is not None:
@@ -3863,11 +3884,7 @@ class Understander:
         if note is not None and BANDED_COUNT.search(note.group(0)) and SAME_PERIOD.search(note.group(0)):
             # once / twice / 3+ times (paid orders within those 3 months): the bands' figure
             # and period said again
-            a, b = note.span()
-            parse.links = [x for x in parse.links if not a <= x.start < b]
-            parse.times = [t for t in parse.times if not a <= t.span[0] < b]
-            parse.comparisons = [c for c in parse.comparisons if not a <= c.start < b]
-            parse.read_spans.append((a, b))
+            _set_aside(parse, [note.span()], cues=False)
         said = [m.span() for m in BAND_WORDS.finditer(parse.text)]
         # each of those groups, 每档: the bands themselves, after them
         said += [m.span() for m in BANDS_AGAIN.finditer(parse.text, found.end)]
@@ -3991,14 +4008,8 @@ class Understander:
         ]
         spans += [m.span() for m in COUNTED_TO.finditer(parse.text)]
         spans += [b.span() for b in BRACKETED.finditer(parse.text) if DAYS_DEFINED.match(b.group(0))]
-        parse.read_spans += spans
-
-        def said(start: int, end: int) -> bool:
-            return any(a < end and start < b for a, b in spans)
-
-        parse.cues = [c for c in parse.cues if not said(c.start, c.end)]
-        parse.times = [t for t in parse.times if not said(*t.span)]
-        parse.links = [x for x in parse.links if not said(x.start, x.end) and not self._recency_word(x)]
+        _set_aside(parse, spans, comparisons=False)
+        parse.links = [x for x in parse.links if not self._recency_word(x)]
 
     def _recency_word(self, link: Link) -> bool:
         """做个R分层, recency: a word of the layer's own recency segment (one decided by each
@@ -6175,16 +6186,7 @@ class Understander:
         chinese = not found.group(0)[:1].isascii()
         parse.within_signup = days - 1 if chinese else days
         parse.signup_span = found.span()
-        spans = [found.span(), *(m.span() for m in FIRST_ORDER_WORDS.finditer(parse.text))]
-        parse.read_spans += spans
-
-        def said(start: int, end: int) -> bool:
-            return any(a < end and start < b for a, b in spans)
-
-        parse.links = [x for x in parse.links if not said(x.start, x.end)]
-        parse.times = [t for t in parse.times if not said(*t.span)]
-        parse.comparisons = [c for c in parse.comparisons if not said(c.start, c.end)]
-        parse.cues = [c for c in parse.cues if not said(c.start, c.end)]
+        _set_aside(parse, [found.span(), *(m.span() for m in FIRST_ORDER_WORDS.finditer(parse.text))])
 
     def _take_metric_restated(self, parse: Parse) -> None:
         """去年手机数码的复购率（复购率=…下过2笔及以上支付订单的买家 / …全部买家）, repurchase
@@ -6208,12 +6210,7 @@ class Understander:
             )
             if not named or bar is None:
                 continue
-            a, b = bracket.span()
-            parse.links = [y for y in parse.links if not a <= y.start < b]
-            parse.cues = [c for c in parse.cues if not a <= c.start < b]
-            parse.times = [t for t in parse.times if not a <= t.span[0] < b]
-            parse.comparisons = [c for c in parse.comparisons if not a <= c.start < b]
-            parse.read_spans.append((a, b))
+            _set_aside(parse, [bracket.span()])
 
     def _take_defined_segments(self, parse: Parse) -> None:
         """新客（第一笔已支付订单就在活动期内）, first-time buyers (first ever paid order in
@@ -6227,11 +6224,7 @@ class Understander:
             firsts = any(f.agg == "min" and f.over == "all" for f in segment.features.values())
             if not (firsts and FIRST_ORDER_WORDS.search(bracket.group(0))):
                 continue
-            a, b = bracket.span()
-            parse.links = [x for x in parse.links if not a <= x.start < b]
-            parse.cues = [c for c in parse.cues if not a <= c.start < b]
-            parse.times = [t for t in parse.times if not a <= t.span[0] < b]
-            parse.read_spans.append((a, b))
+            _set_aside(parse, [bracket.span()], comparisons=False)
 
     def _take_paid_orders(self, parse: Parse) -> None:
         """支付订单数, 有过支付订单的: a count of orders, or orders people had, paid as the

@@ -25,11 +25,12 @@ def recency_name(metric: str) -> str:
 def with_recency(layer: SemanticLayer, metric: str, since: dt.date) -> SemanticLayer:
     """The layer with the days since each entity's last row of `metric`, to `since`, as a
     simple metric named by recency_name."""
-    base, home, time = _dated(layer, metric)
+    dated = _dated(layer, metric)
+    base, home, _, time = dated
     day = exp.cast(canonical(time.sql, home.name, layer.dialect), exp.DataType.build("date"))
     days = exp.DateDiff(this=date_literal(since, "date"), expression=day, unit=exp.var("DAY"))
     label = Label.worded(Text("semantic.days_since_last", label=base.label))
-    return _with_days(layer, metric, recency_name(metric), days, label)
+    return _with_days(layer, dated, recency_name(metric), days, label)
 
 
 def elapsed_name(metric: str, after: str) -> str:
@@ -40,7 +41,8 @@ def with_elapsed(layer: SemanticLayer, metric: str, after: str) -> SemanticLayer
     """The layer with the days from `after` (a time of the rows the metric's reach many to
     one: users.register_date) to each entity's first row of `metric`, as a simple metric
     named by elapsed_name."""
-    base, home, time = _dated(layer, metric)
+    dated = _dated(layer, metric)
+    base, home, _, time = dated
     holders = layer.holders(after)
     owner = holders[0] if len(holders) == 1 else None
     column = after.rpartition(".")[2]
@@ -52,26 +54,27 @@ def with_elapsed(layer: SemanticLayer, metric: str, after: str) -> SemanticLayer
     since = exp.cast(canonical(start.sql, owner.name, layer.dialect), date)
     days = exp.DateDiff(this=day, expression=since, unit=exp.var("DAY"))
     label = Label.worded(Text("semantic.days_to_first", label=base.label, after=start.label))
-    return _with_days(layer, metric, elapsed_name(metric, after), days, label)
+    return _with_days(layer, dated, elapsed_name(metric, after), days, label)
 
 
-def _dated(layer: SemanticLayer, metric: str) -> tuple[SimpleMetric, Model, TimeDimension]:
-    """The simple metric, its home and the time its rows are dated by."""
+Dated = tuple[SimpleMetric, Model, Measure, TimeDimension]
+
+
+def _dated(layer: SemanticLayer, metric: str) -> Dated:
+    """The simple metric, its home and measure, and the time its rows are dated by."""
     base, found = layer.metric(metric), layer.measure_of(metric)
     time_name = layer.time_of(base) if base is not None else None
     time = found[0].time_dimension(time_name) if found is not None and time_name else None
     if not isinstance(base, SimpleMetric) or found is None or time is None:
         raise QueryError(Text("semantic.recency_of_simple", metric=metric))
-    return base, found[0], time
+    return base, found[0], found[1], time
 
 
-def _with_days(layer: SemanticLayer, metric: str, name: str, days: exp.Expr, label: Label) -> SemanticLayer:
+def _with_days(layer: SemanticLayer, dated: Dated, name: str, days: exp.Expr, label: Label) -> SemanticLayer:
     """The fewest `days` over the metric's rows (its home, filters and time) as the simple
     metric `name`, added to a copy of the layer."""
-    base, home, time = _dated(layer, metric)
-    found = layer.measure_of(metric)
-    assert found is not None
-    added = Measure(name=name, agg="min", expr=days.sql(dialect=layer.dialect), filter=found[1].filter)
+    base, home, measure, time = dated
+    added = Measure(name=name, agg="min", expr=days.sql(dialect=layer.dialect), filter=measure.filter)
     figure = SimpleMetric(
         name=name,
         label=label,
